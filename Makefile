@@ -1,0 +1,26 @@
+# Thaw — the two commands a new user needs:
+#   make demo   install everything, build a release binary, run the demo on real data
+#   make test   install what the tests need, run the test suite
+SWIFT ?= swift
+THAW  := .build/release/thaw
+
+.PHONY: demo test deps deps-test build clean
+
+deps:
+	scripts/deps.sh
+
+deps-test:
+	scripts/deps.sh --test
+
+build:
+	$(SWIFT) build -c release --product thaw
+
+demo: deps build
+	scripts/demo.sh $(THAW)
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build

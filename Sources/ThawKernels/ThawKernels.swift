@@ -1,0 +1,1 @@
+// ThawKernels: see Package.swift for its place in the module graph.

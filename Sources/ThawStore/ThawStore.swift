@@ -1,0 +1,1 @@
+// ThawStore: see Package.swift for its place in the module graph.

@@ -1,0 +1,1 @@
+// ThawText: see Package.swift for its place in the module graph.

@@ -1,0 +1,1 @@
+// ThawWeights: see Package.swift for its place in the module graph.
