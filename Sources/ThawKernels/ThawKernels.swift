@@ -1,1 +1,0 @@
-// ThawKernels: see Package.swift for its place in the module graph.
