@@ -43,7 +43,7 @@ if [ ! -f "$SHARE/imagenet-classes.txt" ] || [ ! -f "$SHARE/photos/horses.jpg" ]
   # First 1,000 WordNet ids with their names, sorted by id = torchvision's class order.
   paste -d '\t' "$tmp/x/usr/share/darknet/data/imagenet.labels.list" \
                 "$tmp/x/usr/share/darknet/data/imagenet.shortnames.list" \
-    | head -n 1000 | LC_ALL=C sort -k1,1 | $SUDO tee "$SHARE/imagenet-classes.txt" >/dev/null
+    | awk 'NR <= 1000' | LC_ALL=C sort -k1,1 | $SUDO tee "$SHARE/imagenet-classes.txt" >/dev/null
   rm -rf "$tmp"
 fi
 

