@@ -19,8 +19,7 @@ demo: deps build
 	scripts/demo.sh $(THAW)
 
 test: deps-test
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) scripts/test.sh
 
 clean:
 	rm -rf .build
