@@ -8,7 +8,7 @@ import PackageDescription
 //   ThawStore ──► CLMDB
 //   ThawInputs ──► CTurboJPEG, CPNG, CZlib
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
-//   ThawWeights, ThawText, ThawAssets: Foundation only
+//   ThawWeights, ThawText, ThawAssets, ThawRuns: Foundation only
 
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
@@ -41,12 +41,13 @@ let package = Package(
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawRuns"),
 
         // MARK: - The `thaw` command
         .executableTarget(
             name: "ThawCLI",
             dependencies: [
-                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads",
+                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
     ],
     swiftLanguageModes: [.v5]
 )
