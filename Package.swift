@@ -4,6 +4,7 @@ import PackageDescription
 // MARK: - Module graph (arrows point at dependencies; no cycles)
 //
 //   ThawCLI (thaw) ──► every library below
+//   ThawBackbones ──► ThawKernels
 //   ThawHeads ──► ThawBLAS
 //   ThawStore ──► CLMDB
 //   ThawInputs ──► CTurboJPEG, CPNG, CZlib
@@ -42,12 +43,13 @@ let package = Package(
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
         .target(name: "ThawRuns"),
+        .target(name: "ThawBackbones", dependencies: ["ThawKernels"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
             name: "ThawCLI",
             dependencies: [
-                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns",
+                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns", "ThawBackbones",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
