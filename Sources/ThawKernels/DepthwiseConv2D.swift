@@ -1,9 +1,9 @@
 /// Depthwise 2-D convolution (groups == channels, one filter per channel) over NHWC.
 ///
 /// Channels are contiguous in NHWC, so each output pixel is computed 16 channels at a time:
-/// the accumulator stays in registers across all kh·kw taps, then bias and activation are
-/// applied before one store. Work is split over output rows (n, oh) on all cores. Taps that
-/// fall in the padding are skipped by clipping the tap range once per pixel.
+/// the accumulator starts at the bias and stays in registers across all kh·kw taps; the
+/// activation runs over each finished output row. Work is split over output rows (n, oh) on
+/// all cores. Taps that fall in the padding are skipped by clipping the tap range per pixel.
 ///
 /// A backward pass needs the input x and the output y (for the activation mask).
 public struct DepthwiseConv2D: Sendable {
@@ -84,8 +84,14 @@ public struct DepthwiseConv2D: Sendable {
         let img = x + n * g.inHeight * g.inWidth * c
         for ow in 0..<g.outWidth {
             let ix0 = ow * g.strideW - g.pad.left
-            let kxLo = ix0 >= 0 ? 0 : (-ix0 + g.dilationW - 1) / g.dilationW
-            let kxHi = min(g.kernelW, (g.inWidth - ix0 + g.dilationW - 1) / g.dilationW)
+            let kxLo: Int, kxHi: Int
+            if g.dilationW == 1 {                           // no division in the common case
+                kxLo = max(0, -ix0)
+                kxHi = min(g.kernelW, g.inWidth - ix0)
+            } else {
+                kxLo = ix0 >= 0 ? 0 : (-ix0 + g.dilationW - 1) / g.dilationW
+                kxHi = min(g.kernelW, (g.inWidth - ix0 + g.dilationW - 1) / g.dilationW)
+            }
             let o = out + ow * c
             var ch = 0
             while ch + 16 <= c {
@@ -101,6 +107,9 @@ public struct DepthwiseConv2D: Sendable {
                 ch += 1
             }
         }
+        // Activation over the finished row: a plain loop vectorises, while generic SIMD
+        // min/max (pointwiseMax) compiles to a lane-by-lane loop through memory.
+        activation.applySerial(out, count: g.outWidth * c)
     }
 
     /// Channels ch..<ch+V.scalarCount of one output pixel.
@@ -120,11 +129,6 @@ public struct DepthwiseConv2D: Sendable {
                 acc += v * k
             }
         }
-        switch activation {
-        case .identity: break
-        case .relu: acc = pointwiseMax(acc, V(repeating: 0))
-        case .relu6: acc = pointwiseMin(pointwiseMax(acc, V(repeating: 0)), V(repeating: 6))
-        }
         UnsafeMutableRawPointer(o + ch).storeBytes(of: acc, as: V.self)
     }
 
@@ -140,11 +144,6 @@ public struct DepthwiseConv2D: Sendable {
                 acc += img[((iy0 + y * g.dilationH) * g.inWidth + ix0 + x * g.dilationW) * c + ch]
                     * w[(y * g.kernelW + x) * c + ch]
             }
-        }
-        switch activation {
-        case .identity: break
-        case .relu: acc = max(acc, 0)
-        case .relu6: acc = min(max(acc, 0), 6)
         }
         o[ch] = acc
     }
