@@ -1,6 +1,6 @@
 // Convolution-kernel micro-benchmarks (release build; see run.sh for the PyTorch comparison).
 //
-//   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case]
+//   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case [im2col-budget-floats]]
 //
 // Prints one line per case: median time, GFLOP/s (2·MACs) and GB/s (input + output bytes once).
 import Dispatch
@@ -9,6 +9,8 @@ import ThawBLAS
 import ThawKernels
 
 let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 2 : 2
+/// im2col budget in floats (second argument; default: the Workspace default).
+let budget = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) : nil
 let info = try BLAS.load()
 print("# thaw  OpenBLAS \(info.corename), \(info.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
@@ -39,7 +41,7 @@ func benchConv(_ name: String, n: Int, h: Int, w: Int, cin: Int, cout: Int, k: I
     let conv = Conv2D(shape: shape, oihw: filled(cout * cin * k * k, 1), bias: filled(cout, 2))
     let x = filled(n * h * w * cin, 3)
     var y = [Float](repeating: 0, count: n * h * w * cout)
-    let ws = Workspace()
+    let ws = budget.map { Workspace(im2colBudget: $0) } ?? Workspace()
     let t = time {
         ws.reset()
         x.withUnsafeBufferPointer { xb in
