@@ -56,7 +56,8 @@ public struct Conv2D: Sendable {
     }
 
     /// y [N, OH, OW, Cout] = act(conv(x [N, H, W, Cin]) + bias). Returns the geometry (OH, OW).
-    /// Scratch (the lowered input, at most `workspace.im2colBudget` floats) comes from `workspace`.
+    /// Scratch (the lowered input, at most `workspace.im2colBudget` floats) comes from `workspace`;
+    /// `y` must not overlap `x`.
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, workspace: Workspace) -> WindowGeometry {

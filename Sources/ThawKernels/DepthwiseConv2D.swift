@@ -15,7 +15,11 @@ public struct DepthwiseConv2D: Sendable {
     /// [kh][kw][C]
     public internal(set) var weight: [Float]
     /// [C], or nil.
-    public internal(set) var bias: [Float]?
+    public internal(set) var bias: [Float]? {
+        didSet { accumulatorStart = bias ?? [Float](repeating: 0, count: channels) }
+    }
+    /// [C]: the bias, or zeros; every accumulator starts from it (no allocation per forward).
+    private var accumulatorStart: [Float]
     public var activation: Activation
 
     /// Converts PyTorch weights `weightCHW` [C, 1, kh, kw] (and `bias` [C]).
@@ -37,6 +41,7 @@ public struct DepthwiseConv2D: Sendable {
         }
         weight = w
         self.bias = bias
+        accumulatorStart = bias ?? [Float](repeating: 0, count: channels)
         self.activation = activation
     }
 
@@ -53,13 +58,13 @@ public struct DepthwiseConv2D: Sendable {
     }
 
     /// y [N, OH, OW, C] = act(depthwise(x [N, H, W, C]) + bias). Returns the geometry.
+    /// `y` must not overlap `x`.
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>) -> WindowGeometry {
         let geo = geometry(height: h, width: w)
-        let zeros = [Float](repeating: 0, count: bias == nil ? channels : 0)
         weight.withUnsafeBufferPointer { wb in
-            (bias ?? zeros).withUnsafeBufferPointer { bb in
+            accumulatorStart.withUnsafeBufferPointer { bb in
                 let wp = wb.baseAddress!, bp = bb.baseAddress!
                 ParallelRows.run(n * geo.outHeight, grain: max(1, 4096 / max(geo.outWidth * channels, 1))) { part in
                     for r in part {
@@ -146,5 +151,21 @@ public struct DepthwiseConv2D: Sendable {
             }
         }
         o[ch] = acc
+    }
+}
+
+extension DepthwiseConv2D {
+    /// Convenience over tensors: x [N, H, W, C] → y [N, OH, OW, C].
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 4 && x.shape[3] == channels,
+                     "DepthwiseConv2D.forward: input must be NHWC with C = \(channels), got \(x.shape)")
+        let geo = geometry(height: x.shape[1], width: x.shape[2])
+        var y = Tensor(zeros: [x.shape[0], geo.outHeight, geo.outWidth, channels])
+        x.data.withUnsafeBufferPointer { xb in
+            y.data.withUnsafeMutableBufferPointer { yb in
+                _ = forward(xb.baseAddress!, batch: x.shape[0], height: x.shape[1], width: x.shape[2], into: yb.baseAddress!)
+            }
+        }
+        return y
     }
 }
