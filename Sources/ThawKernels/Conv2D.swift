@@ -78,7 +78,7 @@ public struct Conv2D: Sendable {
                 return
             }
             // Chunk of output rows lowered at once: bounded by the budget, balanced.
-            let maxRows = max(1, workspace.im2colBudget / k)
+            let maxRows = max(128, workspace.im2colBudget / k)
             let chunks = (rows + maxRows - 1) / maxRows
             let perChunk = (rows + chunks - 1) / chunks
             let cols = workspace.take(perChunk * k)     // [perChunk, kh·kw·Cin/G]

@@ -17,10 +17,12 @@ public final class Workspace {
     public private(set) var allocations = 0
 
     /// The im2col budget in floats: convolutions lower at most this many input floats at a time
-    /// (default 4 Mi floats = 16 MiB), so GEMMs stay large without unbounded memory.
+    /// (but never fewer than 128 output pixels), so GEMMs stay large without unbounded memory.
+    /// The default, 512 Ki floats (2 MiB), keeps the lowered chunk in cache for OpenBLAS's
+    /// packing: on the 3×3 64→64 56×56 batch-16 benchmark it cost ~25% less CPU than 16 MiB.
     public var im2colBudget: Int
 
-    public init(capacity floats: Int = 0, im2colBudget: Int = 1 << 22) {
+    public init(capacity floats: Int = 0, im2colBudget: Int = 1 << 19) {
         precondition(floats >= 0 && im2colBudget > 0, "Workspace: sizes must be positive")
         capacity = floats
         block = UnsafeMutableRawPointer.allocate(byteCount: max(floats, 1) * 4, alignment: 64)
