@@ -17,18 +17,23 @@ SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
 print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads")
 
 
+CPU = [0.0]  # process CPU seconds per call of the last bench (all threads, as in main.swift)
+
+
 def bench(fn):
     fn()
-    runs, start = [], time.perf_counter()
+    runs, start, cpu0 = [], time.perf_counter(), time.process_time()
     while time.perf_counter() - start < SECONDS or len(runs) < 3:
         t0 = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - t0)
+    CPU[0] = (time.process_time() - cpu0) / len(runs)
     return sorted(runs)[len(runs) // 2]
 
 
 def report(name, t, flops, nbytes):
-    print(f"torch {name:<28} {t * 1e3:8.3f} ms {flops / t / 1e9:8.1f} GFLOP/s {nbytes / t / 1e9:7.1f} GB/s")
+    print(f"torch {name:<28} {t * 1e3:8.3f} ms {flops / t / 1e9:8.1f} GFLOP/s {nbytes / t / 1e9:7.1f} GB/s"
+          f"  (cpu {CPU[0] * 1e3:.1f} ms)")
 
 
 def conv(name, n, h, w, cin, cout, k):
