@@ -59,6 +59,10 @@ def depthwise(name, n, h, w, c, k, s):
     with torch.inference_mode():
         t = bench(lambda: F.relu6(F.conv2d(F.pad(x, (l0, r0, t0, b0)), wt, b, s, 0, 1, c)))
     report(name, t, 2.0 * n * oh * ow * c * k * k, 4.0 * (x.numel() + n * oh * ow * c))
+    # The convolution alone, symmetric padding k//2 (no pad copy, no ReLU6 pass): PyTorch's kernel proper.
+    with torch.inference_mode():
+        t = bench(lambda: F.conv2d(x, wt, b, s, k // 2, 1, c))
+    report("  conv alone, symmetric pad", t, 2.0 * n * oh * ow * c * k * k, 4.0 * (x.numel() + n * oh * ow * c))
 
 
 conv("conv3x3 64->64 56x56 b16", 16, 56, 56, 64, 64, 3)
