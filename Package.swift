@@ -52,7 +52,7 @@ let package = Package(
 
         // MARK: - Benchmarks (run on demand, never in tests)
         .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawBLAS"], path: "benchmarks/kernels",
-                          exclude: ["conv_torch.py", "run.sh"], swiftSettings: release),
+                          exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
