@@ -151,6 +151,31 @@ save("relu6", dict(kind="relu6"), x=x, y=F.relu6(x.double()))
 skip = rand(2, 8, 13, 11)
 save("residual_relu", dict(kind="residual_relu"), x=x, skip=skip, y=F.relu(x.double() + skip.double()))
 
+# Whole blocks, BN folded by the kernels: an EfficientNet-Lite MBConv (expand 1×1, depthwise 3×3
+# SAME, project 1×1, BN eps 1e-3, ReLU6, residual) and a ResNet stem + basic block (BN eps 1e-5).
+def bn_arrays(prefix, c):
+    return {f"{prefix}.{k}": v for k, v in bn_params(c).items()}
+
+
+def bn_of(arrays, prefix, y, eps):
+    return F.batch_norm(y, arrays[f"{prefix}.mean"].double(), arrays[f"{prefix}.var"].double(),
+                        arrays[f"{prefix}.gamma"].double(), arrays[f"{prefix}.beta"].double(), False, 0.0, eps)
+
+
+a = dict(x=rand(2, 16, 13, 11), expand=rand(96, 16, 1, 1, scale=0.25), dw=rand(96, 1, 3, 3, scale=0.33),
+         project=rand(16, 96, 1, 1, scale=0.1), **bn_arrays("bn0", 96), **bn_arrays("bn1", 96), **bn_arrays("bn2", 16))
+h = F.relu6(bn_of(a, "bn0", F.conv2d(a["x"].double(), a["expand"].double()), 1e-3))
+h = F.relu6(bn_of(a, "bn1", F.conv2d(F.pad(h, (1, 1, 1, 1)), a["dw"].double(), None, 1, 0, 1, 96), 1e-3))
+h = bn_of(a, "bn2", F.conv2d(h, a["project"].double()), 1e-3) + a["x"].double()
+save("block_mbconv", dict(kind="block_mbconv", cin=16, expand=96, eps=1e-3), y=h, **a)
+
+a = dict(x=rand(2, 3, 29, 23), stem=rand(16, 3, 7, 7, scale=0.08), conv1=rand(16, 16, 3, 3, scale=0.08),
+         conv2=rand(16, 16, 3, 3, scale=0.08), **bn_arrays("bn0", 16), **bn_arrays("bn1", 16), **bn_arrays("bn2", 16))
+h = F.max_pool2d(F.relu(bn_of(a, "bn0", F.conv2d(a["x"].double(), a["stem"].double(), None, 2, 3), 1e-5)), 3, 2, 1)
+r = F.relu(bn_of(a, "bn1", F.conv2d(h, a["conv1"].double(), None, 1, 1), 1e-5))
+r = bn_of(a, "bn2", F.conv2d(r, a["conv2"].double(), None, 1, 1), 1e-5)
+save("block_resnet_stem_basic", dict(kind="block_resnet", cin=3, width=16, eps=1e-5), y=F.relu(r + h), **a)
+
 with open(os.path.join(OUT, "cases.json"), "w") as f:
     json.dump({"generator": "scripts/golden/conv_kernels.py", "seed": 20261129, "layout": "NHWC; weights as PyTorch",
                "cases": cases}, f, indent=1)
