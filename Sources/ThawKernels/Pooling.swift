@@ -8,6 +8,8 @@ public enum Pooling {
                                kernel: Int, stride: Int, padding: Padding2D = .none,
                                into y: UnsafeMutablePointer<Float>) -> WindowGeometry {
         let g = WindowGeometry(inHeight: h, inWidth: w, kernel: (kernel, kernel), stride: (stride, stride), padding: padding)
+        precondition(max(g.pad.top, g.pad.bottom, g.pad.left, g.pad.right) <= kernel / 2,
+                     "Pooling.maxPool: padding must be at most kernel/2 (\(kernel / 2)), or a window could lie wholly in the padding")
         forEachWindow(x, y, g, batch: n, channels: c) { img, rows, cols, _, o in
             o.update(repeating: -.infinity, count: c)
             for iy in rows {
