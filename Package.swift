@@ -53,6 +53,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: - Benchmarks (run on demand, never in tests)
+        .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawBLAS"], path: "benchmarks/kernels",
+                          exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
+
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
         .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,15 @@
+/// Residual (skip) connection: y = act(y + x), in place over `count` elements.
+///
+/// ResNet blocks end with `relu(out + identity)`; EfficientNet-Lite's inverted residuals add
+/// without activation. For backward, dy flows to both branches (after the ReLU mask from y).
+public func residualAdd(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int,
+                        activation: Activation = .identity) {
+    ParallelRows.run(count, grain: 1 << 16) { r in
+        let xs = x + r.lowerBound, ys = y + r.lowerBound
+        switch activation {
+        case .identity: for i in 0..<r.count { ys[i] += xs[i] }
+        case .relu: for i in 0..<r.count { ys[i] = max(ys[i] + xs[i], 0) }
+        case .relu6: for i in 0..<r.count { ys[i] = min(max(ys[i] + xs[i], 0), 6) }
+        }
+    }
+}

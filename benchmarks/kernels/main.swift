@@ -1,0 +1,105 @@
+// Convolution-kernel micro-benchmarks (release build; see run.sh for the PyTorch comparison).
+//
+//   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case [im2col-budget-floats]]
+//
+// Prints one line per case: median time, GFLOP/s (2·MACs) and GB/s (input + output bytes once).
+import Dispatch
+import Foundation
+import ThawBLAS
+import ThawKernels
+
+let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 2 : 2
+/// im2col budget in floats (second argument; default: the Workspace default).
+let budget = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) : nil
+let info = try BLAS.load()
+print("# thaw  OpenBLAS \(info.corename), \(info.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+func filled(_ count: Int, _ seed: Int) -> [Float] {
+    var s = UInt32(truncatingIfNeeded: seed &* 2654435761 &+ 1)
+    return (0..<count).map { _ in s = s &* 1664525 &+ 1013904223; return Float(s >> 8) / Float(1 << 24) - 0.5 }
+}
+
+/// Process CPU seconds (all threads) per call of the last `time` — less sensitive than wall
+/// time to other load on a shared machine, but it counts OpenBLAS's spin-waiting threads.
+var lastCPUSeconds = 0.0
+
+/// Median seconds of `body` over repetitions filling about `seconds` (after one warm-up).
+func time(_ body: () -> Void) -> Double {
+    body()
+    var runs: [Double] = []
+    let start = DispatchTime.now().uptimeNanoseconds
+    let cpu0 = clock()
+    repeat {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds || runs.count < 3
+    lastCPUSeconds = Double(clock() - cpu0) / Double(CLOCKS_PER_SEC) / Double(runs.count)
+    return runs.sorted()[runs.count / 2]
+}
+
+func report(_ name: String, _ t: Double, flops: Double, bytes: Double) {
+    print(String(format: "thaw  %-28@ %8.3f ms %8.1f GFLOP/s %7.1f GB/s  (cpu %.1f ms)", name as NSString, t * 1e3,
+                 flops / t / 1e9, bytes / t / 1e9, lastCPUSeconds * 1e3))
+}
+
+func benchConv(_ name: String, n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int) {
+    let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: k, padding: .symmetric(k / 2))
+    let conv = Conv2D(shape: shape, oihw: filled(cout * cin * k * k, 1), bias: filled(cout, 2))
+    let x = filled(n * h * w * cin, 3)
+    var y = [Float](repeating: 0, count: n * h * w * cout)
+    let ws = budget.map { Workspace(im2colBudget: $0) } ?? Workspace()
+    let t = time {
+        ws.reset()
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { _ = conv.forward(xb.baseAddress!, batch: n, height: h, width: w, into: $0.baseAddress!, workspace: ws) }
+        }
+    }
+    report(name, t, flops: 2.0 * Double(n * h * w * cout * cin * k * k), bytes: 4.0 * Double(x.count + y.count))
+}
+
+/// The sgemm calls alone of the conv above (same chunking, lowered input reused): how much of
+/// the convolution's time is the GEMM.
+func benchGEMMPart(_ name: String, n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int) {
+    let rows = n * h * w, depth = k * k * cin
+    let maxRows = max(1, (budget ?? Workspace().im2colBudget) / depth)
+    let chunks = (rows + maxRows - 1) / maxRows, per = (rows + chunks - 1) / chunks
+    let a = filled(per * depth, 7), b = filled(depth * cout, 8)
+    var c = [Float](repeating: 0, count: rows * cout)
+    let t = time {
+        a.withUnsafeBufferPointer { ab in
+            b.withUnsafeBufferPointer { bb in
+                c.withUnsafeMutableBufferPointer { cb in
+                    var r0 = 0
+                    while r0 < rows {
+                        let m = min(per, rows - r0)
+                        BLAS.sgemm(m: m, n: cout, k: depth, a: ab.baseAddress!, lda: depth, b: bb.baseAddress!, ldb: cout,
+                                   c: cb.baseAddress! + r0 * cout, ldc: cout)
+                        r0 += m
+                    }
+                }
+            }
+        }
+    }
+    report(name, t, flops: 2.0 * Double(rows * cout * depth), bytes: 0)
+}
+
+func benchDepthwise(_ name: String, n: Int, h: Int, w: Int, c: Int, k: Int, stride: Int) {
+    let dw = DepthwiseConv2D(channels: c, kernel: k, stride: stride, padding: .same, weightCHW: filled(c * k * k, 4),
+                             bias: filled(c, 5), activation: .relu6)
+    let geo = dw.geometry(height: h, width: w)
+    let x = filled(n * h * w * c, 6)
+    var y = [Float](repeating: 0, count: n * geo.outPixels * c)
+    let t = time {
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { _ = dw.forward(xb.baseAddress!, batch: n, height: h, width: w, into: $0.baseAddress!) }
+        }
+    }
+    report(name, t, flops: 2.0 * Double(y.count * k * k), bytes: 4.0 * Double(x.count + y.count))
+}
+
+benchConv("conv3x3 64->64 56x56 b16", n: 16, h: 56, w: 56, cin: 64, cout: 64, k: 3)
+benchGEMMPart("  its sgemm calls alone", n: 16, h: 56, w: 56, cin: 64, cout: 64, k: 3)
+benchConv("conv1x1 96->24 56x56 b16", n: 16, h: 56, w: 56, cin: 96, cout: 24, k: 1)
+benchDepthwise("dw3x3 s1 112x112x32 b16", n: 16, h: 112, w: 112, c: 32, k: 3, stride: 1)
+benchDepthwise("dw5x5 s2 56x56x144 b16", n: 16, h: 56, w: 56, c: 144, k: 5, stride: 2)
