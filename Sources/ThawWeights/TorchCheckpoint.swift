@@ -1,0 +1,131 @@
+import Foundation
+
+/// What the two PyTorch readers share: flattening the unpickled object into named tensor views and
+/// cutting each view out of its storage.
+///
+/// Naming rule: nested dicts and lists are flattened with dots, keeping every level, so
+/// `{"state_dict": {"fc.weight": t}, "epoch": 3}` yields the tensor `state_dict.fc.weight`
+/// (strip the `state_dict.`/`model.` prefix with a `KeyRule` when loading). Non-tensor leaves
+/// (`epoch`, strings…) are skipped and listed in `WeightFile.metadata`.
+enum TorchCheckpoint {
+    static func flatten(_ root: PickleValue, file: String) throws -> (tensors: [(name: String, ref: TorchTensorRef)], skipped: [String: String]) {
+        var tensors: [(name: String, ref: TorchTensorRef)] = []
+        var skipped: [String: String] = [:]
+        var seen = Set<String>()
+        func visit(_ v: PickleValue, _ name: String, _ depth: Int) throws {
+            guard depth <= Unpickler.maxDepth else {
+                throw WeightsError(file: file, problem: "checkpoint nests containers deeper than \(Unpickler.maxDepth) levels", fix: WeightsError.redownload)
+            }
+            func child(_ key: String) -> String { name.isEmpty ? key : name + "." + key }
+            switch v {
+            case .tensor(let ref):
+                let key = name.isEmpty ? "tensor" : name
+                guard seen.insert(key).inserted else {
+                    throw WeightsError(file: file, problem: "two tensors are both named '\(key)' after flattening nested keys with dots",
+                                       fix: "Save a flat state_dict: torch.save(model.state_dict(), path).")
+                }
+                tensors.append((key, ref))
+            case .dict(let d):
+                for (k, value) in d.entries { try visit(value, child(PickleDict.keyString(k)), depth + 1) }
+            case .list(let l):
+                for (i, value) in l.items.enumerated() { try visit(value, child(String(i)), depth + 1) }
+            case .tuple(let items):
+                for (i, value) in items.enumerated() { try visit(value, child(String(i)), depth + 1) }
+            default:
+                skipped[name.isEmpty ? "(root)" : name] = v.shortDescription
+            }
+        }
+        try visit(root, "", 0)
+        return (tensors, skipped)
+    }
+
+    /// The tensor `ref` describes, cut from `storage` (exactly `ref.storage.elementCount` elements).
+    /// Contiguous views are slices (no copy); strided views are copied into row-major order.
+    static func materialize(_ ref: TorchTensorRef, name: String, storage: Data, file: String) throws -> WeightTensor {
+        let item = ref.storage.dtype.itemSize
+        precondition(storage.count == ref.storage.elementCount * item, "storage bytes must be checked by the reader")
+        func bad(_ problem: String) -> WeightsError {
+            WeightsError(file: file, problem: "tensor '\(name)': \(problem)", fix: WeightsError.redownload)
+        }
+        guard ref.storageOffset >= 0, ref.shape.allSatisfy({ $0 >= 0 }), ref.strides.allSatisfy({ $0 >= 0 }) else {
+            throw bad("negative offset, size or stride (offset \(ref.storageOffset), size \(ref.shape), stride \(ref.strides))")
+        }
+        guard let count = checkedElementCount(ref.shape) else { throw bad("shape \(ref.shape) overflows") }
+        if count == 0 {
+            return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape, bytes: Data())
+        }
+        // Highest element index the view touches, overflow-checked.
+        var last = ref.storageOffset
+        for (n, s) in zip(ref.shape, ref.strides) {
+            let (m, o1) = (n - 1).multipliedReportingOverflow(by: s)
+            let (sum, o2) = last.addingReportingOverflow(m)
+            guard !o1, !o2 else { throw bad("strides \(ref.strides) overflow") }
+            last = sum
+        }
+        guard last < ref.storage.elementCount else {
+            throw bad("view (offset \(ref.storageOffset), size \(ref.shape), stride \(ref.strides)) reaches element \(last) of a storage of \(ref.storage.elementCount)")
+        }
+        let base = storage.startIndex
+        if isContiguous(ref.shape, ref.strides) {
+            let begin = base + ref.storageOffset * item
+            return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape,
+                                bytes: storage[begin..<(begin + count * item)])
+        }
+        // Strided: walk the index odometer, copying one element at a time.
+        var out = Data(count: count * item)
+        out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
+            storage.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
+                let rank = ref.shape.count
+                var index = [Int](repeating: 0, count: rank)
+                var source = ref.storageOffset
+                for i in 0..<count {
+                    memcpy(dst.baseAddress! + i * item, src.baseAddress! + source * item, item)
+                    var d = rank - 1
+                    while d >= 0 {
+                        index[d] += 1
+                        source += ref.strides[d]
+                        if index[d] < ref.shape[d] { break }
+                        source -= ref.strides[d] * index[d]
+                        index[d] = 0
+                        d -= 1
+                    }
+                }
+            }
+        }
+        return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape, bytes: out)
+    }
+
+    /// Row-major contiguity; dimensions of size 1 may carry any stride.
+    static func isContiguous(_ shape: [Int], _ strides: [Int]) -> Bool {
+        var expected = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) where shape[d] != 1 {
+            if strides[d] != expected { return false }
+            expected *= shape[d]
+        }
+        return true
+    }
+
+    /// The storages a list of views needs, each with one dtype and element count.
+    static func storages(of tensors: [(name: String, ref: TorchTensorRef)], file: String) throws -> [String: TorchStorageRef] {
+        var out: [String: TorchStorageRef] = [:]
+        for (name, ref) in tensors {
+            if let known = out[ref.storage.key] {
+                guard known.dtype == ref.storage.dtype, known.elementCount == ref.storage.elementCount else {
+                    throw WeightsError(file: file, problem: "storage \(ref.storage.key) is described twice differently (tensor '\(name)')", fix: WeightsError.redownload)
+                }
+            } else {
+                out[ref.storage.key] = ref.storage
+            }
+        }
+        return out
+    }
+
+    /// Checks a storage's byte count before anything is cut from it.
+    static func checkStorageSize(_ ref: TorchStorageRef, actualBytes: Int, file: String) throws {
+        let (need, overflow) = ref.elementCount.multipliedReportingOverflow(by: ref.dtype.itemSize)
+        guard !overflow, need == actualBytes else {
+            throw WeightsError(file: file, problem: "storage \(ref.key) should hold \(ref.elementCount) \(ref.dtype.torchName) elements but has \(actualBytes) bytes",
+                               fix: WeightsError.redownload)
+        }
+    }
+}
