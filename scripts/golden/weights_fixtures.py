@@ -12,6 +12,7 @@ Writes into Tests/ThawWeightsTests/Fixtures/:
   views_zip.pt / views_legacy.pt   non-contiguous views sharing one storage, an f16 and a bf16 tensor,
                            nested dicts {"state_dict": ..., "epoch": 7}
   compressed.pt            small_zip.pt re-written with deflated members (must be refused)
+  zip64.pt                 small_zip.pt re-written with ZIP64 extra fields on every member
   missing_member.pt        small_zip.pt without one data/<key> member (must be refused)
   evil_os_system.pkl / evil_eval.pkl / evil_posix.pkl   hand-written pickles naming a forbidden global
                            (written byte by byte: nothing is ever executed here either)
@@ -112,6 +113,12 @@ with zipfile.ZipFile(os.path.join(OUT, "missing_member.pt"), "w", zipfile.ZIP_ST
     for n, d in members:
         if n != dropped:
             z.writestr(n, d)
+
+with zipfile.ZipFile(os.path.join(OUT, "zip64.pt"), "w", zipfile.ZIP_STORED) as z:
+    for n, d in members:          # every member with ZIP64 extra fields
+        with z.open(n, "w", force_zip64=True) as f:
+            f.write(d)
+expected["zip64.pt"] = expected["small_zip.pt"]
 
 # --- hostile pickles, by hand (protocol 2) ---------------------------------------------------
 def evil(module, name, arg):
