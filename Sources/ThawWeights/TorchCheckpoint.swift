@@ -71,28 +71,47 @@ enum TorchCheckpoint {
             return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape,
                                 bytes: storage[begin..<(begin + count * item)])
         }
-        // Strided: walk the index odometer, copying one element at a time.
+        // Strided (e.g. TF-ported conv weights): gather into row-major order, once.
         var out = Data(count: count * item)
         out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
             storage.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
-                let rank = ref.shape.count
-                var index = [Int](repeating: 0, count: rank)
-                var source = ref.storageOffset
-                for i in 0..<count {
-                    memcpy(dst.baseAddress! + i * item, src.baseAddress! + source * item, item)
-                    var d = rank - 1
-                    while d >= 0 {
-                        index[d] += 1
-                        source += ref.strides[d]
-                        if index[d] < ref.shape[d] { break }
-                        source -= ref.strides[d] * index[d]
-                        index[d] = 0
-                        d -= 1
-                    }
-                }
+                gather(src.baseAddress!, dst.baseAddress!, item: item, ref)
             }
         }
         return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape, bytes: out)
+    }
+
+    /// Copies the view's elements in row-major order: an odometer over the outer dimensions,
+    /// a strided inner loop over the last one. Raw pointers: the source may be unaligned.
+    private static func gather(_ src: UnsafeRawPointer, _ dst: UnsafeMutableRawPointer, item: Int, _ ref: TorchTensorRef) {
+        let rank = ref.shape.count
+        guard rank > 0 else {
+            dst.copyMemory(from: src + ref.storageOffset * item, byteCount: item)
+            return
+        }
+        let inner = ref.shape[rank - 1]
+        let innerStep = ref.strides[rank - 1] * item
+        let rows = ref.shape.dropLast().reduce(1, *)
+        var index = [Int](repeating: 0, count: rank)
+        var rowStart = ref.storageOffset
+        var out = dst
+        for _ in 0..<rows {
+            var source = src + rowStart * item
+            for _ in 0..<inner {
+                out.copyMemory(from: source, byteCount: item)
+                source += innerStep
+                out += item
+            }
+            var d = rank - 2
+            while d >= 0 {
+                index[d] += 1
+                rowStart += ref.strides[d]
+                if index[d] < ref.shape[d] { break }
+                rowStart -= ref.strides[d] * index[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
     }
 
     /// Row-major contiguity; dimensions of size 1 may carry any stride.

@@ -169,13 +169,10 @@ struct Unpickler {
     }
 
     private mutating func put(_ index: Int) throws {
-        guard let top = stack.last, case .mark = top else {
-            guard memo.count < Self.maxMemo || memo[index] != nil else { throw fail("memo larger than \(Self.maxMemo)") }
-            memo[index] = stack.last
-            guard stack.last != nil else { throw fail("PUT on an empty stack") }
-            return
-        }
-        throw fail("PUT of a MARK")
+        guard let top = stack.last else { throw fail("PUT on an empty stack") }
+        if case .mark = top { throw fail("PUT of a MARK") }
+        guard memo.count < Self.maxMemo || memo[index] != nil else { throw fail("memo larger than \(Self.maxMemo)") }
+        memo[index] = top
     }
 
     private mutating func get(_ index: Int) throws {

