@@ -32,6 +32,24 @@ indirect enum PickleValue {
         }
     }
 
+    /// Marks a list or dict as nested (immutable from now on).
+    func seal() {
+        switch self {
+        case .list(let l): l.sealed = true
+        case .dict(let d): d.sealed = true
+        default: break
+        }
+    }
+
+    /// True for a list or dict that may no longer change.
+    var isSealed: Bool {
+        switch self {
+        case .list(let l): return l.sealed
+        case .dict(let d): return d.sealed
+        default: return false
+        }
+    }
+
     var shortDescription: String {
         switch self {
         case .none: return "None"
@@ -55,7 +73,12 @@ indirect enum PickleValue {
 final class PickleList {
     var items: [PickleValue] = []
     var depth = 1
+    /// Set once the list is placed inside another container: from then on it may not change,
+    /// so every recorded depth stays exact (pickle fills containers before nesting them; only
+    /// recursive structures, which checkpoints never hold, would need otherwise).
+    var sealed = false
     func append(_ v: PickleValue) {
+        v.seal()
         items.append(v)
         depth = max(depth, v.depth + 1)
     }
@@ -66,8 +89,12 @@ final class PickleDict {
     var entries: [(key: PickleValue, value: PickleValue)] = []
     private var positions: [String: Int] = [:]
     var depth = 1
+    /// See `PickleList.sealed`.
+    var sealed = false
 
     func set(_ key: PickleValue, _ value: PickleValue) {
+        key.seal()
+        value.seal()
         let k = Self.keyString(key)
         if let i = positions[k] {
             entries[i].value = value

@@ -205,6 +205,7 @@ struct Unpickler {
     }
 
     private func tuple(_ items: [PickleValue]) throws -> PickleValue {
+        for item in items { item.seal() }
         let t = PickleValue.tuple(items)
         guard t.depth <= Self.maxDepth else { throw fail("containers nested deeper than \(Self.maxDepth)") }
         return t
@@ -230,6 +231,7 @@ struct Unpickler {
     /// Runs `body` on the dict or list now on top of the stack.
     private func target(for op: String, dict: Bool, _ body: (PickleDict, PickleList) throws -> Void) throws {
         guard let top = stack.last else { throw fail("\(op) on an empty stack") }
+        guard !top.isSealed else { throw fail("\(op) changes a container after nesting it (a recursive structure), which a checkpoint never needs") }
         switch (top, dict) {
         case (.dict(let d), true): try body(d, PickleList())
         case (.list(let l), false): try body(PickleDict(), l)

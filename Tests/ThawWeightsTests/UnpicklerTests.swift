@@ -26,12 +26,18 @@ final class UnpicklerTests: XCTestCase {
         XCTAssertEqual(v, -256)
     }
 
-    func testMemoSharesMutableObjects() throws {
-        // l = []; memo[0] = l; d = {'x': l}; l.append(7) via BINGET → d['x'] sees it.
-        let v = try load([0x80, 0x02, 0x7D, 0x8C, 1, 0x78, 0x5D, 0x71, 0, 0x73,
-                          0x68, 0, 0x4B, 7, 0x61, 0x30, 0x2E])
-        guard case .dict(let d) = v, case .list(let l) = d.entries[0].value else { return XCTFail("\(v)") }
-        XCTAssertEqual(l.items.map(\.shortDescription), ["int 7"])
+    func testMemoGetReturnsTheStoredValue() throws {
+        // ('cpu', 'cpu') with the second taken from the memo.
+        let v = try load([0x80, 0x02, 0x8C, 3, 0x63, 0x70, 0x75, 0x71, 0, 0x68, 0, 0x86, 0x2E])
+        guard case .tuple(let t) = v else { return XCTFail("\(v)") }
+        XCTAssertEqual(t.map(\.shortDescription), ["str 'cpu'", "str 'cpu'"])
+    }
+
+    func testMutationAfterNestingIsRefused() {
+        // l = []; memo[0] = l; d = {'x': l}; then l.append(7) through the memo.
+        assertWeightsError(["APPEND", "after nesting it"]) {
+            _ = try self.load([0x80, 0x02, 0x7D, 0x8C, 1, 0x78, 0x5D, 0x71, 0, 0x73, 0x68, 0, 0x4B, 7, 0x61, 0x30, 0x2E])
+        }
     }
 
     func testErrorsInsteadOfTraps() {
@@ -74,5 +80,28 @@ final class UnpicklerTests: XCTestCase {
         bytes += [UInt8](repeating: 0x4E, count: 1_100_000)
         bytes.append(0x2E)
         assertWeightsError(["stack deeper"]) { _ = try self.load(bytes) }
+    }
+}
+
+extension UnpicklerTests {
+    /// Lists nested through the memo *after* creation (l[i].append(l[i+1]) for 100k lists) would
+    /// build a chain whose release recurses 100k deep; mutating a nested list is refused instead.
+    func testDeepChainThroughMemoIsRefused() {
+        let n = 100_000
+        var bytes: [UInt8] = [0x80, 0x02]
+        func put(_ i: Int) { bytes.append(0x72); withUnsafeBytes(of: UInt32(i).littleEndian) { bytes += $0 } }
+        func get(_ i: Int) { bytes.append(0x6A); withUnsafeBytes(of: UInt32(i).littleEndian) { bytes += $0 } }
+        for i in 0..<n { bytes.append(0x5D); put(i); bytes.append(0x30) }
+        for i in 0..<(n - 1) { get(i); get(i + 1); bytes.append(0x61); bytes.append(0x30) }
+        get(0)
+        bytes.append(0x2E)
+        assertWeightsError(["after nesting it"]) { _ = try self.load(bytes) }
+        // Filled bottom-up instead (legal order), the chain hits the nesting bound.
+        bytes = [0x80, 0x02]
+        for i in 0..<n { bytes.append(0x5D); put(i); bytes.append(0x30) }
+        for i in stride(from: n - 2, through: 0, by: -1) { get(i); get(i + 1); bytes.append(0x61); bytes.append(0x30) }
+        get(0)
+        bytes.append(0x2E)
+        assertWeightsError(["nested deeper than 200"]) { _ = try self.load(bytes) }
     }
 }
