@@ -12,6 +12,10 @@ enum TorchZipReader {
                                fix: "Save the weights with torch.save(model.state_dict(), path).")
         }
         let prefix = String(pickleMember.name.dropLast("data.pkl".count))
+        if let order = zip.member(named: prefix + "byteorder"),
+           String(decoding: try zip.contents(of: order), as: UTF8.self).hasPrefix("big") {
+            throw WeightsError(file: path, problem: "was saved on a big-endian machine", fix: "Re-save it on a little-endian machine or as safetensors.")
+        }
         let pickleBytes = Data(try zip.contents(of: pickleMember))  // small; re-indexed from 0
         var unpickler = Unpickler(pickleBytes, file: "\(path):\(pickleMember.name)")
         let root = try unpickler.load()

@@ -241,6 +241,10 @@ struct Unpickler {
 
     private func allow(_ module: String, _ name: String) throws -> TorchGlobal {
         guard let g = TorchGlobal.lookup(module: module, name: name) else {
+            if module == "torch", name.hasSuffix("Storage") || name.hasPrefix("complex") || name.hasPrefix("float8") || name.hasPrefix("int16") || name.hasPrefix("uint") {
+                throw WeightsError(file: file, problem: "tensor element type 'torch.\(name)' is not supported (Thaw reads \(WeightDType.allCases.map(\.torchName).joined(separator: ", ")))",
+                                   fix: "Convert those tensors in Python (e.g. t.float()) and save again.")
+            }
             throw WeightsError(file: file, problem: "pickle refers to the global '\(module).\(name)', which Thaw refuses (only tensors, storages, dicts and lists are rebuilt; nothing is executed)",
                                fix: "Do not load this file if you do not trust it. To load real weights, re-save them with torch.save(model.state_dict(), path) or as safetensors.")
         }

@@ -11,7 +11,10 @@ public enum WeightFormat: String, Sendable, Codable {
 public struct WeightFile: @unchecked Sendable {
     public var path: String
     public var format: WeightFormat
-    /// Tensors in the order the file lists them. Names are unique.
+    /// Tensors in the order the file lists them (safetensors: by data offset). Names are unique.
+    /// PyTorch checkpoints holding nested dicts/lists are flattened with dots, every level kept:
+    /// `{"state_dict": {"fc.weight": t}}` gives `state_dict.fc.weight` (strip it with
+    /// `KeyRule.stripPrefix("state_dict.")` when loading).
     public var tensors: [WeightTensor]
     /// safetensors `__metadata__`; for PyTorch files, the dotted names of non-tensor entries
     /// that were skipped (e.g. `epoch`) mapped to a short description.

@@ -105,3 +105,21 @@ extension UnpicklerTests {
         assertWeightsError(["nested deeper than 200"]) { _ = try self.load(bytes) }
     }
 }
+
+extension UnpicklerTests {
+    func testUnsupportedElementTypeNamed() {
+        // ('storage', torch.ShortStorage, '0', 'cpu', 4) as a persistent id.
+        let bytes: [UInt8] = [0x80, 0x02, 0x28, 0x8C, 7] + Array("storage".utf8) + [0x63] + Array("torch\nShortStorage\n".utf8)
+            + [0x8C, 1, 0x30, 0x8C, 3] + Array("cpu".utf8) + [0x4B, 4, 0x74, 0x51, 0x2E]
+        assertWeightsError(["'torch.ShortStorage' is not supported", "t.float()"]) { _ = try self.load(bytes) }
+    }
+
+    func testTorchStoragePersistentIdLoads() throws {
+        let bytes: [UInt8] = [0x80, 0x02, 0x28, 0x8C, 7] + Array("storage".utf8) + [0x63] + Array("torch\nHalfStorage\n".utf8)
+            + [0x8C, 1, 0x30, 0x8C, 3] + Array("cpu".utf8) + [0x4B, 4, 0x74, 0x51, 0x2E]
+        guard case .storage(let s) = try load(bytes) else { return XCTFail() }
+        XCTAssertEqual(s.key, "0")
+        XCTAssertEqual(s.dtype, .f16)
+        XCTAssertEqual(s.elementCount, 4)
+    }
+}
