@@ -129,7 +129,8 @@ struct ZipArchive {
             guard try e.uint(UInt32.self, "the ZIP64 end record") == 0x0606_4B50 else {
                 throw WeightsError(file: file, problem: "ZIP64 end-of-central-directory record has a bad signature", fix: WeightsError.redownload)
             }
-            _ = try e.bytes(20, "the ZIP64 end record")
+            // record size (8), versions (2+2), disk numbers (4+4), entries on this disk (8), then the totals
+            _ = try e.bytes(28, "the ZIP64 end record")
             count = try e.uint(UInt64.self, "the ZIP64 end record")
             size = try e.uint(UInt64.self, "the ZIP64 end record")
             offset = try e.uint(UInt64.self, "the ZIP64 end record")
