@@ -11,7 +11,9 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes(Data)
-    case tuple([PickleValue])
+    /// Items and nesting depth, computed once at construction (tuples may share children, so a
+    /// recursive depth would cost exponential time on a hostile pickle).
+    case tuple([PickleValue], depth: Int)
     case list(PickleList)
     case dict(PickleDict)
     /// An allowed global (a rebuild function, a storage type, a dtype, OrderedDict).
@@ -25,7 +27,7 @@ indirect enum PickleValue {
     /// Nesting depth (1 for scalars); bounded by the unpickler.
     var depth: Int {
         switch self {
-        case .tuple(let items): return 1 + (items.map(\.depth).max() ?? 0)
+        case .tuple(_, let depth): return depth
         case .list(let l): return l.depth
         case .dict(let d): return d.depth
         default: return 1
@@ -59,7 +61,7 @@ indirect enum PickleValue {
         case .float(let f): return "float \(f)"
         case .string(let s): return "str '\(s.prefix(40))'"
         case .bytes(let d): return "bytes[\(d.count)]"
-        case .tuple(let t): return "tuple[\(t.count)]"
+        case .tuple(let t, _): return "tuple[\(t.count)]"
         case .list(let l): return "list[\(l.items.count)]"
         case .dict(let d): return "dict[\(d.entries.count)]"
         case .global(let g): return "global \(g.qualifiedName)"

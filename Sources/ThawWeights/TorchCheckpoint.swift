@@ -8,11 +8,20 @@ import Foundation
 /// (strip the `state_dict.`/`model.` prefix with a `KeyRule` when loading). Non-tensor leaves
 /// (`epoch`, strings…) are skipped and listed in `WeightFile.metadata`.
 enum TorchCheckpoint {
+    /// Entries a checkpoint may expand to when flattened (a state dict has thousands).
+    static let maxVisitedNodes = 1_000_000
+
     static func flatten(_ root: PickleValue, file: String) throws -> (tensors: [(name: String, ref: TorchTensorRef)], skipped: [String: String]) {
         var tensors: [(name: String, ref: TorchTensorRef)] = []
         var skipped: [String: String] = [:]
         var seen = Set<String>()
+        // Containers may be shared (memo), so a small pickle can describe a huge tree: bound the walk.
+        var budget = maxVisitedNodes
         func visit(_ v: PickleValue, _ name: String, _ depth: Int) throws {
+            budget -= 1
+            guard budget >= 0 else {
+                throw WeightsError(file: file, problem: "checkpoint expands to more than \(maxVisitedNodes) entries (shared containers)", fix: WeightsError.redownload)
+            }
             guard depth <= Unpickler.maxDepth else {
                 throw WeightsError(file: file, problem: "checkpoint nests containers deeper than \(Unpickler.maxDepth) levels", fix: WeightsError.redownload)
             }
@@ -29,7 +38,7 @@ enum TorchCheckpoint {
                 for (k, value) in d.entries { try visit(value, child(PickleDict.keyString(k)), depth + 1) }
             case .list(let l):
                 for (i, value) in l.items.enumerated() { try visit(value, child(String(i)), depth + 1) }
-            case .tuple(let items):
+            case .tuple(let items, _):
                 for (i, value) in items.enumerated() { try visit(value, child(String(i)), depth + 1) }
             default:
                 skipped[name.isEmpty ? "(root)" : name] = v.shortDescription

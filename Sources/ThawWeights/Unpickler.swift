@@ -47,7 +47,7 @@ struct Unpickler {
                 return top
             case UInt8(ascii: "}"): try push(.dict(PickleDict()))
             case UInt8(ascii: "]"): try push(.list(PickleList()))
-            case UInt8(ascii: ")"): try push(.tuple([]))
+            case UInt8(ascii: ")"): try push(.tuple([], depth: 1))
             case UInt8(ascii: "("): // MARK
                 try push(.mark)
                 marks.append(stack.count - 1)
@@ -206,7 +206,7 @@ struct Unpickler {
 
     private func tuple(_ items: [PickleValue]) throws -> PickleValue {
         for item in items { item.seal() }
-        let t = PickleValue.tuple(items)
+        let t = PickleValue.tuple(items, depth: 1 + (items.map(\.depth).max() ?? 0))
         guard t.depth <= Self.maxDepth else { throw fail("containers nested deeper than \(Self.maxDepth)") }
         return t
     }
@@ -256,14 +256,14 @@ struct Unpickler {
     /// REDUCE / NEWOBJ with an allowed callable.
     private func call(_ callable: PickleValue, _ argsValue: PickleValue) throws -> PickleValue {
         guard case .global(let g) = callable else { throw fail("call of \(callable.shortDescription)") }
-        guard case .tuple(let args) = argsValue else { throw fail("arguments of \(g.qualifiedName) are not a tuple") }
+        guard case .tuple(let args, _) = argsValue else { throw fail("arguments of \(g.qualifiedName) are not a tuple") }
         switch g {
         case .orderedDict:
             let d = PickleDict()
             if let first = args.first {   // OrderedDict([(k, v), …])
                 guard case .list(let pairs) = first else { throw fail("OrderedDict argument is not a list of pairs") }
                 for p in pairs.items {
-                    guard case .tuple(let kv) = p, kv.count == 2 else { throw fail("OrderedDict argument is not a list of pairs") }
+                    guard case .tuple(let kv, _) = p, kv.count == 2 else { throw fail("OrderedDict argument is not a list of pairs") }
                     try setItem(d, kv[0], kv[1])
                 }
             }
@@ -286,7 +286,7 @@ struct Unpickler {
     }
 
     private func ints(_ v: PickleValue) -> [Int]? {
-        guard case .tuple(let items) = v else { return nil }
+        guard case .tuple(let items, _) = v else { return nil }
         var out: [Int] = []
         for item in items {
             guard case .int(let i) = item else { return nil }
@@ -297,7 +297,7 @@ struct Unpickler {
 
     /// `('storage', storage_type, key, location, numel[, view_metadata])`.
     private func persistentLoad(_ pid: PickleValue) throws -> TorchStorageRef {
-        guard case .tuple(let t) = pid, t.count >= 5, case .string("storage") = t[0],
+        guard case .tuple(let t, _) = pid, t.count >= 5, case .string("storage") = t[0],
               case .global(let type) = t[1], case .int(let numel) = t[4], numel >= 0 else {
             throw fail("persistent id \(pid.shortDescription) is not a torch storage reference")
         }
