@@ -1,1 +1,0 @@
-// ThawWeights: see Package.swift for its place in the module graph.
