@@ -74,6 +74,16 @@ int thaw_png_decode(const uint8_t *data, size_t length, uint64_t max_pixels,
     uint8_t *volatile out = NULL;
     png_bytep *volatile rows = NULL;
     *pixels = NULL;
+    // IHDR is always the first chunk: refuse huge images before libpng reads any further.
+    if (length >= 24 && memcmp(data + 12, "IHDR", 4) == 0) {
+        uint32_t dw = (uint32_t)data[16] << 24 | (uint32_t)data[17] << 16 | (uint32_t)data[18] << 8 | data[19];
+        uint32_t dh = (uint32_t)data[20] << 24 | (uint32_t)data[21] << 16 | (uint32_t)data[22] << 8 | data[23];
+        if ((uint64_t)dw * (uint64_t)dh > max_pixels) {
+            snprintf(err, err_capacity, "declared size %ux%u exceeds the limit of %llu pixels",
+                     dw, dh, (unsigned long long)max_pixels);
+            return -1;
+        }
+    }
     if (begin(&png, &info, &s) != 0) return -1;
     if (setjmp(png_jmpbuf(png))) {
         free(rows);
