@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "ThawWeights"),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"], swiftSettings: release),
+        .executableTarget(name: "ThawInputsFuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),  // not in CI
+        .executableTarget(name: "ThawInputsBench", dependencies: ["ThawInputs"], path: "benchmarks/inputs", swiftSettings: release),
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
