@@ -13,14 +13,44 @@ public struct ImageBatch: Sendable {
 /// bounded by depth × batch size × crop² × 3 floats. Batches arrive in order; under `OnError.stop`
 /// the first error is thrown by `next()` at the batch it belongs to and the workers stop.
 public final class DecodePipeline: @unchecked Sendable {
+    private let engine: PipelineEngine
+
+    /// Every file skipped under `OnError.skip`.
+    public var skipped: SkipLog { engine.skipped }
+
+    /// Starts `workers` threads at once; `samples` defaults to all of the source's, in order.
+    public init(source: any ImageSource, samples: [Sample]? = nil, preprocessing: Preprocessing,
+                decoder: ImageDecoder = ImageDecoder(), batchSize: Int = 16, depth: Int = 4,
+                workers: Int = 2, onError: OnError = .stop) {
+        precondition(batchSize > 0 && depth > 0 && workers > 0, "batchSize, depth and workers must be positive")
+        engine = PipelineEngine(source: source, samples: samples ?? source.samples, preprocessor: Preprocessor(preprocessing),
+                                decoder: decoder, batchSize: batchSize, depth: depth, onError: onError)
+        for w in 0..<workers {
+            let thread = Thread { [engine] in engine.work() }
+            thread.name = "thaw.decode.\(w)"
+            thread.start()
+        }
+    }
+
+    // Workers hold only the engine, so dropping the pipeline early stops them.
+    deinit { engine.cancel() }
+
+    /// Stops the workers after their current batch.
+    public func cancel() { engine.cancel() }
+
+    /// The next batch in order, or nil after the last (or after `cancel()`).
+    public func next() throws -> ImageBatch? { try engine.next() }
+}
+
+/// The shared state of a `DecodePipeline`'s workers and consumer.
+private final class PipelineEngine: @unchecked Sendable {
     private let source: any ImageSource
     private let samples: [Sample]
     private let preprocessor: Preprocessor
     private let decoder: ImageDecoder
     private let batchSize: Int, depth: Int
     private let onError: OnError
-    /// Every file skipped under `OnError.skip`.
-    public let skipped = SkipLog()
+    let skipped = SkipLog()
 
     private let condition = NSCondition()
     private var nextToClaim = 0          // guarded by condition
@@ -29,38 +59,27 @@ public final class DecodePipeline: @unchecked Sendable {
     private var cancelled = false
     private let batchCount: Int
 
-    public init(source: any ImageSource, samples: [Sample]? = nil, preprocessing: Preprocessing,
-                decoder: ImageDecoder = ImageDecoder(), batchSize: Int = 16, depth: Int = 4,
-                workers: Int = 2, onError: OnError = .stop) {
-        precondition(batchSize > 0 && depth > 0 && workers > 0, "batchSize, depth and workers must be positive")
-        self.source = source
-        self.samples = samples ?? source.samples
-        self.preprocessor = Preprocessor(preprocessing)
-        self.decoder = decoder
-        self.batchSize = batchSize
-        self.depth = depth
-        self.onError = onError
-        batchCount = (self.samples.count + batchSize - 1) / batchSize
-        for w in 0..<workers {
-            let thread = Thread { [self] in self.work() }
-            thread.name = "thaw.decode.\(w)"
-            thread.start()
-        }
+    init(source: any ImageSource, samples: [Sample], preprocessor: Preprocessor, decoder: ImageDecoder,
+         batchSize: Int, depth: Int, onError: OnError) {
+        self.source = source; self.samples = samples; self.preprocessor = preprocessor; self.decoder = decoder
+        self.batchSize = batchSize; self.depth = depth; self.onError = onError
+        batchCount = (samples.count + batchSize - 1) / batchSize
     }
 
-    // Workers hold the pipeline until they finish: a consumer that stops early must call `cancel()`.
-
     /// Stops the workers after their current batch.
-    public func cancel() {
+    func cancel() {
         condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
     }
 
     /// The next batch in order, or nil after the last.
-    public func next() throws -> ImageBatch? {
+    func next() throws -> ImageBatch? {
         condition.lock()
         defer { condition.unlock() }
         guard nextToDeliver < batchCount else { return nil }
-        while done[nextToDeliver] == nil { condition.wait() }
+        while done[nextToDeliver] == nil {
+            if cancelled && nextToDeliver >= nextToClaim { return nil }   // cancelled before it was started
+            condition.wait()
+        }
         let result = done.removeValue(forKey: nextToDeliver)!
         nextToDeliver += 1
         condition.broadcast()
@@ -73,7 +92,7 @@ public final class DecodePipeline: @unchecked Sendable {
         }
     }
 
-    private func work() {
+    func work() {
         while true {
             condition.lock()
             // Bounded: claim batch b only while fewer than `depth` batches are ahead of the consumer.

@@ -49,4 +49,22 @@ final class DecodePipelineTests: XCTestCase {
         XCTAssertThrowsError(try stopping.next()) { XCTAssert(($0 as? InputError)?.file.hasSuffix("a/2.jpg") == true) }
         XCTAssertNil(try stopping.next())
     }
+
+    func testCancelAndEarlyDropStopTheWorkers() throws {
+        let source = try fashion()
+        let pipeline = DecodePipeline(source: source, preprocessing: .imagenet(resize: 28, crop: 28), batchSize: 64, depth: 2)
+        XCTAssertEqual(try pipeline.next()?.samples.count, 64)
+        pipeline.cancel()
+        var after = 0
+        while let batch = try pipeline.next() { after += batch.samples.count }
+        XCTAssertLessThanOrEqual(after, 2 * 64)   // at most `depth` batches were ahead
+
+        weak var dropped: DecodePipeline?
+        do {
+            let p = DecodePipeline(source: source, preprocessing: .imagenet(resize: 28, crop: 28), batchSize: 64, depth: 2)
+            _ = try p.next()
+            dropped = p
+        }
+        XCTAssertNil(dropped)
+    }
 }
