@@ -5,9 +5,12 @@ public struct TextFolderSource: TextSource {
     public let root: String
     public let samples: [Sample]
     public let labelNames: [String]
+    /// Read a file that is not valid UTF-8 as Latin-1 instead of throwing (BBC News has one: sports/199.txt).
+    public var latin1Fallback: Bool
 
-    public init(root: String) throws {
+    public init(root: String, latin1Fallback: Bool = false) throws {
         self.root = root
+        self.latin1Fallback = latin1Fallback
         let classes = try FolderListing.classes(root: root, extensions: ["txt"], kind: "texts")
         labelNames = classes.map(\.label)
         var samples: [Sample] = []
@@ -22,8 +25,8 @@ public struct TextFolderSource: TextSource {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(file: path, problem: "cannot be read", fix: "check that the file exists and is readable")
         }
-        guard let text = String(validatingUTF8Data: data) else {
-            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+        guard let text = String(validatingUTF8Data: data) ?? (latin1Fallback ? String(data: data, encoding: .isoLatin1) : nil) else {
+            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass latin1Fallback: true")
         }
         return text
     }

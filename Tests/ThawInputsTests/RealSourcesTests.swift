@@ -39,6 +39,13 @@ final class RealSourcesTests: XCTestCase {
         XCTAssertEqual(source.samples[0].id, "business/001.txt")
         XCTAssertEqual(source.samples[510].id, "entertainment/001.txt")
         for sample in source.samples.prefix(40) { XCTAssertFalse(try source.loadText(sample).isEmpty) }
+        // One real article is Latin-1 (a £ as byte 0xA3): an error naming it, unless the fallback is on.
+        let latin = try XCTUnwrap(source.samples.first { $0.id == "sports/199.txt" })
+        XCTAssertThrowsError(try source.loadText(latin)) {
+            XCTAssertEqual(($0 as? InputError)?.problem, "is not valid UTF-8")
+            XCTAssert(($0 as? InputError)?.file.hasSuffix("sports/199.txt") == true)
+        }
+        XCTAssert(try TextFolderSource(root: root, latin1Fallback: true).loadText(latin).contains("£"))
     }
 
     func testImageFolderAndManifestOverPhotos() throws {

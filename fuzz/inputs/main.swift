@@ -48,6 +48,9 @@ for n in first..<(first + count) {
         default: for k in at..<min(at + 4, b.count) { b[k] = [0x00, 0xFF, 0x7F, 0x80][Int(rng.next() % 4)] }  // interesting values
         }
     }
+    // Half the PNGs get their chunk CRCs recomputed, so mutations reach libpng's decoder
+    // instead of stopping at the checksum.
+    if pick.name.hasSuffix(".png") && rng.next() % 2 == 0 { fixPNGChecksums(&b) }
     do {
         if pick.idx {
             try Data(b).write(to: URL(fileURLWithPath: idxPath))
@@ -65,3 +68,21 @@ for n in first..<(first + count) {
 }
 try? FileManager.default.removeItem(atPath: idxPath)
 print("inputs \(first)..<\(first + count): decoded \(decoded), rejected with an error \(errors)")
+
+/// Recomputes the CRC of every complete chunk after the signature.
+func fixPNGChecksums(_ b: inout [UInt8]) {
+    var p = 8
+    while p + 12 <= b.count {
+        let length = Int(b[p]) << 24 | Int(b[p + 1]) << 16 | Int(b[p + 2]) << 8 | Int(b[p + 3])
+        guard length >= 0, p + 12 + length <= b.count else { return }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in b[(p + 4)..<(p + 8 + length)] {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+        }
+        crc ^= 0xFFFF_FFFF
+        let at = p + 8 + length
+        b[at] = UInt8(crc >> 24); b[at + 1] = UInt8((crc >> 16) & 0xFF); b[at + 2] = UInt8((crc >> 8) & 0xFF); b[at + 3] = UInt8(crc & 0xFF)
+        p += 12 + length
+    }
+}
