@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
         .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"], swiftSettings: release),
         .executableTarget(name: "ThawInputsFuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),  // not in CI
-        .executableTarget(name: "ThawInputsBench", dependencies: ["ThawInputs"], path: "benchmarks/inputs", swiftSettings: release),
+        .executableTarget(name: "ThawInputsBench", dependencies: ["ThawInputs"], path: "benchmarks/inputs", exclude: ["peer_torchvision.py"], swiftSettings: release),
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),

@@ -32,7 +32,7 @@ public struct PixelCSVSource: ImageSource {
                 let at = "\(path):\(lineNumber)"
                 // Parse the row's comma-separated unsigned integers without building strings.
                 values.removeAll(keepingCapacity: true)
-                var v = 0, digits = 0, bad = false, labelText = ""
+                var v = 0, digits = 0, bad = false
                 for i in start...end {
                     let c: UInt8 = i < end ? bytes[i] : 44
                     if c >= 48 && c <= 57 { v = min(v * 10 + Int(c - 48), 1 << 20); digits += 1 }
@@ -44,10 +44,8 @@ public struct PixelCSVSource: ImageSource {
                 if end == start || (end == start + 1 && bytes[start] == 13) { continue }   // blank line
                 if bad {
                     if lineNumber == 1 { continue }   // header row
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-                    labelText = labelColumn == .first ? String(text.split(separator: ",").first ?? "") : String(text.split(separator: ",", omittingEmptySubsequences: false).last ?? "")
-                    throw InputError(file: at, problem: "row holds a field that is not a whole number (label \"\(labelText)\")",
-                                     fix: "write pixels as integers 0–255 and the label as a number")
+                    throw InputError(file: at, problem: "row holds an empty field or one that is not a whole number",
+                                     fix: "write pixels as integers 0–255 and the label as a class number")
                 }
                 let label = labelColumn == .first ? values.removeFirst() : values.removeLast()
                 let n = values.count

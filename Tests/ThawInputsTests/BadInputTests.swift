@@ -124,6 +124,15 @@ final class BadInputTests: XCTestCase {
         let cut = try write("cut.gz", Array(fashion.prefix(fashion.count / 2)))
         expectError("cut.gz", "gzip stream is truncated") { _ = try IDXFile(path: cut) }
     }
+
+    func testBadPixelCSVRows() throws {
+        let csv = try write("p.csv", Array("0,0,0,0,1\n0,x,0,0,2\n".utf8))
+        expectError("p.csv:2", "not a whole number") { _ = try PixelCSVSource(path: csv) }
+        let odd = try write("q.csv", Array("0,0,0,1\n".utf8))
+        expectError("q.csv:1", "row has 3 pixel values, not a square image") { _ = try PixelCSVSource(path: odd) }
+        let high = try write("r.csv", Array("0,0,0,300,1\n".utf8))
+        expectError("r.csv:1", "pixel value 300 is over 255") { _ = try PixelCSVSource(path: high) }
+    }
 }
 
 private func crc32Bytes(_ b: UnsafeBufferPointer<UInt8>) -> UInt {
