@@ -55,30 +55,37 @@ public struct Preprocessor: Sendable {
                 }
             }
         }
+        let rowLength = c * 3
+        var acc = [Int32](repeating: 0, count: rowLength)   // [c, 3] one output row's sums
         table.withUnsafeBufferPointer { lut in
             mid.withUnsafeBufferPointer { m in
-                let lut = lut.baseAddress!, m = m.baseAddress!
-                let bits = ResampleCoefficients.precisionBits
-                let half = 1 << (bits - 1), maxValue = 255 << bits
-                for oy in 0..<c {
-                    let row = out + oy * c * 3
-                    guard let v else {
-                        let s = m + (oy + y0 - rowStart) * c * 3
-                        for i in 0..<(c * 3) { row[i] = lut[(i % 3) * 256 + Int(s[i])] }
-                        continue
-                    }
-                    let first = Int(v.first[oy]) - rowStart, taps = Int(v.taps[oy])
-                    v.weights.withUnsafeBufferPointer { wts in
-                        let w = wts.baseAddress! + oy * v.stride
-                        for i in 0..<(c * 3) {
-                            var acc = half
-                            var p = m + first * c * 3 + i
+                acc.withUnsafeMutableBufferPointer { acc in
+                    let lut = lut.baseAddress!, m = m.baseAddress!, acc = acc.baseAddress!
+                    for oy in 0..<c {
+                        let row = out + oy * rowLength
+                        if let v {
+                            // Vertical pass, tap by tap over a whole row (vectorises; Int32 cannot
+                            // overflow: 255 · 2²² plus rounding stays below 2³¹).
+                            let first = Int(v.first[oy]) - rowStart, taps = Int(v.taps[oy])
+                            let half = Int32(1 << (ResampleCoefficients.precisionBits - 1))
+                            for i in 0..<rowLength { acc[i] = half }
                             for t in 0..<taps {
-                                acc += Int(p.pointee) * Int(w[t])
-                                p += c * 3
+                                let w = v.weights[oy * v.stride + t]
+                                let src = m + (first + t) * rowLength
+                                for i in 0..<rowLength { acc[i] &+= Int32(src[i]) &* w }
                             }
-                            let u8 = acc <= 0 ? 0 : (acc >= maxValue ? 255 : acc >> bits)
-                            row[i] = lut[(i % 3) * 256 + u8]
+                            for x in 0..<c {
+                                row[3 * x] = lut[Int(Self.clip8(Int(acc[3 * x])))]
+                                row[3 * x + 1] = lut[256 + Int(Self.clip8(Int(acc[3 * x + 1])))]
+                                row[3 * x + 2] = lut[512 + Int(Self.clip8(Int(acc[3 * x + 2])))]
+                            }
+                        } else {
+                            let src = m + (oy + y0 - rowStart) * rowLength
+                            for x in 0..<c {
+                                row[3 * x] = lut[Int(src[3 * x])]
+                                row[3 * x + 1] = lut[256 + Int(src[3 * x + 1])]
+                                row[3 * x + 2] = lut[512 + Int(src[3 * x + 2])]
+                            }
                         }
                     }
                 }
@@ -89,8 +96,7 @@ public struct Preprocessor: Sendable {
     /// PIL's horizontal pass over rows `rowStart..<rowStart+rows`, output columns given by `h`.
     private static func horizontal(_ src: UnsafePointer<UInt8>, width: Int, rowStart: Int, rows: Int,
                                    _ h: ResampleCoefficients, count c: Int, into dst: UnsafeMutablePointer<UInt8>) {
-        let bits = ResampleCoefficients.precisionBits
-        let half = 1 << (bits - 1), maxValue = 255 << bits
+        let half = 1 << (ResampleCoefficients.precisionBits - 1)
         h.weights.withUnsafeBufferPointer { wts in
             h.first.withUnsafeBufferPointer { first in
                 h.taps.withUnsafeBufferPointer { taps in
@@ -106,9 +112,9 @@ public struct Preprocessor: Sendable {
                                 a0 += Int(p[0]) * k; a1 += Int(p[1]) * k; a2 += Int(p[2]) * k
                                 p += 3
                             }
-                            outLine[ox * 3] = clip8(a0, bits, maxValue)
-                            outLine[ox * 3 + 1] = clip8(a1, bits, maxValue)
-                            outLine[ox * 3 + 2] = clip8(a2, bits, maxValue)
+                            outLine[ox * 3] = clip8(a0)
+                            outLine[ox * 3 + 1] = clip8(a1)
+                            outLine[ox * 3 + 2] = clip8(a2)
                         }
                     }
                 }
@@ -116,8 +122,10 @@ public struct Preprocessor: Sendable {
         }
     }
 
+    /// PIL's `clip8`: a fixed-point sum back to u8.
     @inline(__always)
-    private static func clip8(_ acc: Int, _ bits: Int, _ maxValue: Int) -> UInt8 {
-        acc <= 0 ? 0 : (acc >= maxValue ? 255 : UInt8(truncatingIfNeeded: acc >> bits))
+    private static func clip8(_ acc: Int) -> UInt8 {
+        let bits = ResampleCoefficients.precisionBits
+        return acc <= 0 ? 0 : (acc >= 255 << bits ? 255 : UInt8(truncatingIfNeeded: acc >> bits))
     }
 }
