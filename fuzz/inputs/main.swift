@@ -56,7 +56,10 @@ for n in first..<(first + count) {
             try Data(b).write(to: URL(fileURLWithPath: idxPath))
             _ = try IDXFile(path: idxPath)
         } else {
-            _ = try decoder.decode(Data(b), file: pick.name)
+            let image = try decoder.decode(Data(b), file: pick.name)
+            // Whatever decodes also goes through a random small preset (odd sizes, 1-pixel sides).
+            let resize = 1 + Int(rng.next() % 64), crop = 1 + Int(rng.next() % UInt64(resize))
+            _ = Preprocessor(.imagenet(resize: resize, crop: crop)).apply(image)
         }
         decoded += 1
     } catch is InputError {
