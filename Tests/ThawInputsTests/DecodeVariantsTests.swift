@@ -41,4 +41,17 @@ final class DecodeVariantsTests: XCTestCase {
         let markers = bytes.withUnsafeBytes { JPEGMarkers.scan($0) }
         XCTAssertEqual(markers.orientation, 6)
     }
+
+    func testExifOrientationAppliedToARealJPEG() throws {
+        let dog = [UInt8](try Data(contentsOf: URL(fileURLWithPath: try Fixtures.photo("dog.jpg"))))
+        var tiff: [UInt8] = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0]  // little-endian
+        tiff = Array("Exif".utf8) + [0, 0] + tiff
+        let rotated = Data([0xFF, 0xD8, 0xFF, 0xE1, 0, UInt8(tiff.count + 2)] + tiff + dog.dropFirst(2))
+        let upright = try ImageDecoder().decode(Data(dog), file: "dog.jpg")
+        let turned = try ImageDecoder().decode(rotated, file: "dog-exif6.jpg")
+        XCTAssertEqual([turned.width, turned.height], [upright.height, upright.width])
+        XCTAssertEqual(turned, ExifOrientation.apply(6, to: upright))
+        let ignored = try ImageDecoder(applyExifOrientation: false).decode(rotated, file: "dog-exif6.jpg")
+        XCTAssertEqual(ignored, upright)
+    }
 }
