@@ -38,7 +38,10 @@ let package = Package(
         .target(name: "ThawBLAS", dependencies: ["COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS"], swiftSettings: release),
         .target(name: "ThawWeights"),
-        .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CZlib"], swiftSettings: release),
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"], swiftSettings: release),
+        .executableTarget(name: "ThawInputsFuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),  // not in CI
+        .executableTarget(name: "ThawInputsBench", dependencies: ["ThawInputs"], path: "benchmarks/inputs", exclude: ["peer_torchvision.py"], swiftSettings: release),
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),

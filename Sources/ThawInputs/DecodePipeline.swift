@@ -1,0 +1,132 @@
+import Foundation
+
+/// One preprocessed batch, in data-set order.
+public struct ImageBatch: Sendable {
+    /// The samples in this batch (under `OnError.skip`, failed ones are left out).
+    public var samples: [Sample]
+    /// [samples.count, crop, crop, 3] NHWC float32
+    public var pixels: [Float]
+}
+
+/// A bounded producer/consumer queue: `workers` threads decode and preprocess batches ahead while
+/// the consumer computes. At most `depth` batches exist at once (in work or waiting), so memory is
+/// bounded by depth × batch size × crop² × 3 floats. Batches arrive in order; under `OnError.stop`
+/// the first error is thrown by `next()` at the batch it belongs to and the workers stop.
+public final class DecodePipeline: @unchecked Sendable {
+    private let engine: PipelineEngine
+
+    /// Every file skipped under `OnError.skip`.
+    public var skipped: SkipLog { engine.skipped }
+
+    /// Starts `workers` threads at once; `samples` defaults to all of the source's, in order.
+    public init(source: any ImageSource, samples: [Sample]? = nil, preprocessing: Preprocessing,
+                decoder: ImageDecoder = ImageDecoder(), batchSize: Int = 16, depth: Int = 4,
+                workers: Int = 2, onError: OnError = .stop) {
+        precondition(batchSize > 0 && depth > 0 && workers > 0, "batchSize, depth and workers must be positive")
+        engine = PipelineEngine(source: source, samples: samples ?? source.samples, preprocessor: Preprocessor(preprocessing),
+                                decoder: decoder, batchSize: batchSize, depth: depth, onError: onError)
+        for w in 0..<workers {
+            let thread = Thread { [engine] in engine.work() }
+            thread.name = "thaw.decode.\(w)"
+            thread.start()
+        }
+    }
+
+    // Workers hold only the engine, so dropping the pipeline early stops them.
+    deinit { engine.cancel() }
+
+    /// Stops the workers after their current batch.
+    public func cancel() { engine.cancel() }
+
+    /// The next batch in order, or nil after the last (or after `cancel()`).
+    public func next() throws -> ImageBatch? { try engine.next() }
+}
+
+/// The shared state of a `DecodePipeline`'s workers and consumer.
+private final class PipelineEngine: @unchecked Sendable {
+    private let source: any ImageSource
+    private let samples: [Sample]
+    private let preprocessor: Preprocessor
+    private let decoder: ImageDecoder
+    private let batchSize: Int, depth: Int
+    private let onError: OnError
+    let skipped = SkipLog()
+
+    private let condition = NSCondition()
+    private var nextToClaim = 0          // guarded by condition
+    private var nextToDeliver = 0        // guarded by condition
+    private var done: [Int: Result<ImageBatch, Error>] = [:]
+    private var cancelled = false
+    private let batchCount: Int
+
+    init(source: any ImageSource, samples: [Sample], preprocessor: Preprocessor, decoder: ImageDecoder,
+         batchSize: Int, depth: Int, onError: OnError) {
+        self.source = source; self.samples = samples; self.preprocessor = preprocessor; self.decoder = decoder
+        self.batchSize = batchSize; self.depth = depth; self.onError = onError
+        batchCount = (samples.count + batchSize - 1) / batchSize
+    }
+
+    /// Stops the workers after their current batch.
+    func cancel() {
+        condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// The next batch in order, or nil after the last.
+    func next() throws -> ImageBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard nextToDeliver < batchCount else { return nil }
+        while done[nextToDeliver] == nil {
+            if cancelled && nextToDeliver >= nextToClaim { return nil }   // cancelled before it was started
+            condition.wait()
+        }
+        let result = done.removeValue(forKey: nextToDeliver)!
+        nextToDeliver += 1
+        condition.broadcast()
+        switch result {
+        case .success(let batch): return batch
+        case .failure(let error):
+            cancelled = true
+            nextToDeliver = batchCount
+            throw error
+        }
+    }
+
+    func work() {
+        while true {
+            condition.lock()
+            // Bounded: claim batch b only while fewer than `depth` batches are ahead of the consumer.
+            while !cancelled && nextToClaim < batchCount && nextToClaim >= nextToDeliver + depth { condition.wait() }
+            if cancelled || nextToClaim >= batchCount { condition.unlock(); return }
+            let b = nextToClaim
+            nextToClaim += 1
+            condition.unlock()
+            let result = Result { try makeBatch(b) }
+            condition.lock()
+            done[b] = result
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private func makeBatch(_ b: Int) throws -> ImageBatch {
+        let range = (b * batchSize)..<min((b + 1) * batchSize, samples.count)
+        let per = preprocessor.preset.outputCount
+        var kept: [Sample] = []
+        var pixels = [Float](repeating: 0, count: range.count * per)  // [n, crop, crop, 3]
+        try pixels.withUnsafeMutableBufferPointer { out in
+            for i in range {
+                let sample = samples[i]
+                do {
+                    let image = try source.loadImage(sample, decoder: decoder)
+                    preprocessor.apply(image, into: out.baseAddress! + kept.count * per)
+                    kept.append(sample)
+                } catch let error as InputError where onError == .skip {
+                    skipped.record(index: sample.index, error)
+                }
+            }
+        }
+        pixels.removeLast((range.count - kept.count) * per)
+        return ImageBatch(samples: kept, pixels: pixels)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// A fingerprint of a source's files for the cache manifest: FNV-1a 64 over each file's relative
+/// path, size and modification time, plus the bytes of small files (manifests, CSVs) so an edit
+/// that keeps size and mtime still changes it.
+public enum SourceFingerprint {
+    /// Files up to this size are hashed by content too.
+    public static let contentLimit = 4 << 20
+
+    public static func of(files: [String], root: String) throws -> String {
+        var h = FNV1a()
+        let fm = FileManager.default
+        for relative in files {
+            let path = relative.hasPrefix("/") ? relative : (root as NSString).appendingPathComponent(relative)
+            let attributes: [FileAttributeKey: Any]
+            do { attributes = try fm.attributesOfItem(atPath: path) } catch {
+                throw InputError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
+                                 fix: "check that the file exists and is readable")
+            }
+            let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
+            let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            h.add(relative); h.add("\u{0}\(size)\u{0}\(Int64(mtime * 1000))\u{0}")
+            if size >= 0 && size <= contentLimit, let data = fm.contents(atPath: path) {
+                data.withUnsafeBytes { h.add($0) }
+            }
+        }
+        return String(format: "fnv1a64:%016llx", h.value)
+    }
+}
+
+/// 64-bit FNV-1a: small, deterministic across runs and machines.
+struct FNV1a {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        for b in bytes { value = (value ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    }
+    mutating func add(_ s: String) {
+        var s = s
+        s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+}

@@ -1,1 +1,0 @@
-// ThawInputs: see Package.swift for its place in the module graph.

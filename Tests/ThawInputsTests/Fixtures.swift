@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+
+/// Shared helpers: fixture paths, installed assets, and tolerance comparisons that name the worst element.
+enum Fixtures {
+    static func url(_ relative: String) -> URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Fixtures").appendingPathComponent(relative)
+    }
+
+    static func json(_ relative: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url(relative)))
+    }
+
+    /// Little-endian float16 → Float.
+    static func float16(_ relative: String) throws -> [Float] {
+        let bytes = [UInt8](try Data(contentsOf: url(relative)))
+        return (0..<(bytes.count / 2)).map { i in halfToFloat(UInt16(bytes[2 * i]) | UInt16(bytes[2 * i + 1]) << 8) }
+    }
+
+    static func halfToFloat(_ h: UInt16) -> Float {
+        let sign: UInt32 = UInt32(h & 0x8000) << 16
+        let exp = Int((h >> 10) & 0x1F), man = UInt32(h & 0x3FF)
+        if exp == 0 { return (sign != 0 ? -1 : 1) * Float(man) * powf(2, -24) }
+        if exp == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (man << 13)) }
+        return Float(bitPattern: sign | UInt32(exp - 15 + 127) << 23 | (man << 13))
+    }
+
+    static let photos = "/usr/local/share/thaw/photos"
+    static let fashion = "/usr/share/datasets/fashion-mnist"
+    static let sitePackages = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"
+
+    /// Skips the test when an installed asset is missing, naming the install command.
+    static func require(_ path: String, install: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("\(path) is missing; install it with: \(install)")
+        }
+        return path
+    }
+
+    static func photo(_ name: String) throws -> String {
+        try require("\(photos)/\(name)", install: "scripts/deps.sh (apt-get download python3-skimage darknet; dpkg -x)")
+    }
+
+    /// A fresh temporary folder, removed at the end of the test.
+    static func temporaryFolder(_ test: XCTestCase) throws -> String {
+        let path = NSTemporaryDirectory() + "thaw-inputs-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
+
+/// Mean-abs and max-abs differences; fails naming the worst element.
+func assertClose(_ actual: [Float], _ expected: [Float], meanAbs: Float, maxAbs: Float, _ what: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(actual.count, expected.count, "\(what): element count", file: file, line: line)
+    guard actual.count == expected.count, !actual.isEmpty else { return }
+    var sum: Double = 0, worst: Float = 0, worstIndex = 0
+    for i in 0..<actual.count {
+        let d = abs(actual[i] - expected[i])
+        sum += Double(d)
+        if d > worst { worst = d; worstIndex = i }
+    }
+    let mean = Float(sum / Double(actual.count))
+    XCTAssert(mean <= meanAbs && worst <= maxAbs,
+              "\(what): mean-abs \(mean) (limit \(meanAbs)), max-abs \(worst) (limit \(maxAbs)) at element \(worstIndex): got \(actual[worstIndex]), expected \(expected[worstIndex])",
+              file: file, line: line)
+}
