@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawTextTests", dependencies: ["ThawText"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
     ],
