@@ -7,6 +7,7 @@ import PackageDescription
 //   ThawHeads ──► ThawBLAS
 //   ThawStore ──► CLMDB
 //   ThawInputs ──► CTurboJPEG, CPNG, CZlib
+//   ThawBackbones ──► ThawKernels, ThawText
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
 //   ThawWeights, ThawText, ThawAssets: Foundation only
 
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

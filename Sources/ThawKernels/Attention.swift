@@ -46,7 +46,7 @@ public struct SelfAttentionWorkspace {
 
 /// Multi-head self-attention with a key padding mask, as BERT computes it:
 /// Q,K,V = x·Wᵀ + b; per (batch, head) S = Q_h·K_hᵀ/√D + mask, P = softmax(S), ctx_h = P·V_h;
-/// y = ctx·W_oᵀ + b_o (residual and LayerNorm are the caller's).
+/// y = ctx·W_oᵀ + b_o (LayerNorm is the caller's; the residual too, or `accumulate`).
 ///
 /// Heads are read in place from [B, T, C] through the sgemm leading dimension (no transposes).
 /// Padding keys get −3.4e38 added, like Hugging Face's `finfo.min`, not −∞: a row of only
@@ -55,10 +55,12 @@ public struct SelfAttentionWorkspace {
 public enum SelfAttention {
     /// - Parameters:
     ///   - x: [batch, length, C]; mask: [batch, length], nonzero = token, 0 = padding.
-    ///   - y: [batch, length, C]; must not overlap x.
+    ///   - y: [batch, length, C]. With `accumulate`, y += attention(x) (the residual), and y may
+    ///     be x itself: x is consumed by the Q/K/V projections before y is written.
     public static func forward(_ p: SelfAttentionParameters, x: UnsafePointer<Float>,
                                mask: UnsafePointer<Int32>, batch: Int, length t: Int,
-                               workspace ws: inout SelfAttentionWorkspace, y: UnsafeMutablePointer<Float>) {
+                               workspace ws: inout SelfAttentionWorkspace, y: UnsafeMutablePointer<Float>,
+                               accumulate: Bool = false) {
         let c = p.channels, h = p.heads, d = c / h, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * h * t * t <= ws.maxScores,
                      "SelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -101,7 +103,7 @@ public enum SelfAttention {
                                b: v + base, ldb: c, c: ctx + base, ldc: c)
                 }
             }
-            Linear.forward(p.output, x: ctx, rows: rows, y: y)
+            Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)
         }}}}}
     }
 }

@@ -19,17 +19,23 @@ public struct LinearParameters: Sendable {
 }
 
 /// y = x · Wᵀ + b, one sgemm (the bias is broadcast into y first, then accumulated with β = 1).
+/// With `accumulate`, y += x · Wᵀ + b instead: a residual connection for free.
 /// Backward needs only x (dW = dyᵀ·x, dx = dy·W, db = Σ dy).
 public enum Linear {
     /// - Parameters:
     ///   - x: [rows, in], row-major.
     ///   - y: [rows, out]; must not overlap x.
     public static func forward(_ p: LinearParameters, x: UnsafePointer<Float>, rows: Int,
-                               y: UnsafeMutablePointer<Float>) {
+                               y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         let n = p.outFeatures
         p.bias.withUnsafeBufferPointer { b in
             for r in 0..<rows {
-                (y + r * n).update(from: b.baseAddress!, count: n)
+                let yr = y + r * n
+                if accumulate {
+                    for i in 0..<n { yr[i] += b[i] }
+                } else {
+                    yr.update(from: b.baseAddress!, count: n)
+                }
             }
         }
         p.weight.withUnsafeBufferPointer { w in
