@@ -24,8 +24,12 @@ struct SafetensorsF32 {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSDebugDescriptionErrorKey: "\(name): \(e.dtype) \(e.shape), want F32 \(shape)"])
         }
         let lo = base + e.data_offsets[0], count = (e.data_offsets[1] - e.data_offsets[0]) / 4
-        return data.withUnsafeBytes { raw in
-            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: lo + 4 * $0, as: UInt32.self))) }
+        // Host is little-endian (x86-64, arm64): copy the bytes as they are.
+        return [Float](unsafeUninitializedCapacity: count) { out, n in
+            data.withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[lo..<lo + 4 * count]))
+            }
+            n = count
         }
     }
 }
