@@ -4,10 +4,10 @@ import PackageDescription
 // MARK: - Module graph (arrows point at dependencies; no cycles)
 //
 //   ThawCLI (thaw) ──► every library below
-//   ThawBackbones ──► ThawKernels
 //   ThawHeads ──► ThawBLAS
 //   ThawStore ──► CLMDB
 //   ThawInputs ──► CTurboJPEG, CPNG, CZlib
+//   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
 //   ThawWeights, ThawText, ThawAssets, ThawRuns: Foundation only
 
@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
         .target(name: "ThawRuns"),
-        .target(name: "ThawBackbones", dependencies: ["ThawKernels"], swiftSettings: release),
+        .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
@@ -65,10 +65,11 @@ let package = Package(
         .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawTextTests", dependencies: ["ThawText"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

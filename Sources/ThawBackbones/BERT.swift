@@ -1,0 +1,174 @@
+import ThawKernels
+import ThawText
+
+/// Sizes of a BERT encoder (Hugging Face `config.json` names in comments).
+public struct BertConfiguration: Sendable {
+    public var vocabularySize: Int      // vocab_size
+    public var hiddenSize: Int          // hidden_size (C)
+    public var layers: Int              // num_hidden_layers
+    public var heads: Int               // num_attention_heads
+    public var intermediateSize: Int    // intermediate_size (I)
+    public var maxPositions: Int        // max_position_embeddings
+    public var typeVocabularySize: Int  // type_vocab_size
+    public var layerNormEps: Float      // layer_norm_eps
+
+    public init(vocabularySize: Int, hiddenSize: Int, layers: Int, heads: Int, intermediateSize: Int,
+                maxPositions: Int, typeVocabularySize: Int, layerNormEps: Float) {
+        self.vocabularySize = vocabularySize; self.hiddenSize = hiddenSize; self.layers = layers
+        self.heads = heads; self.intermediateSize = intermediateSize; self.maxPositions = maxPositions
+        self.typeVocabularySize = typeVocabularySize; self.layerNormEps = layerNormEps
+    }
+
+    /// sentence-transformers/all-MiniLM-L6-v2.
+    public static let miniLML6 = BertConfiguration(vocabularySize: 30522, hiddenSize: 384, layers: 6, heads: 12,
+                                                   intermediateSize: 1536, maxPositions: 512,
+                                                   typeVocabularySize: 2, layerNormEps: 1e-12)
+}
+
+/// A parameter that is missing or has the wrong size.
+public struct BertError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The BERT encoder (post-LayerNorm, GELU-erf feed-forward) for inference, with
+/// sentence-transformers pooling on top.
+///
+/// Per layer, in place on the hidden states h [B·T, C]:
+///   h = LN(h + SelfAttention(h));  h = LN(h + W₂·GELU(W₁·h + b₁) + b₂)
+/// Parameter names are Hugging Face's `BertModel` keys without the `bert.` prefix.
+public struct BertEncoder: Sendable {
+    /// Returns the values of a named parameter, row-major; `shape` is what the encoder expects.
+    public typealias ParameterSource = (_ name: String, _ shape: [Int]) throws -> [Float]
+
+    struct Norm: Sendable { var gamma: [Float]; var beta: [Float] }   // [C], [C]
+
+    struct Layer: Sendable {
+        var attention: SelfAttentionParameters
+        var attentionNorm: Norm             // attention.output.LayerNorm
+        var intermediate: LinearParameters  // [I, C]
+        var output: LinearParameters        // [C, I]
+        var outputNorm: Norm                // output.LayerNorm
+    }
+
+    public let configuration: BertConfiguration
+    let wordEmbeddings: [Float]       // [V, C]
+    let positionEmbeddings: [Float]   // [P, C]
+    let typeEmbeddings: [Float]       // [types, C]
+    let embeddingNorm: Norm
+    let layers: [Layer]
+
+    /// Reads every parameter through `parameters`; throws naming the first one of the wrong size.
+    public init(configuration cfg: BertConfiguration, parameters: ParameterSource) throws {
+        let c = cfg.hiddenSize, i = cfg.intermediateSize
+        func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
+            let values = try parameters(name, shape)
+            let want = shape.reduce(1, *)
+            guard values.count == want else {
+                throw BertError(description: "BERT parameter \(name): expected shape \(shape) (\(want) values), "
+                                + "got \(values.count) values; check the checkpoint matches the configuration")
+            }
+            return values
+        }
+        func linear(_ prefix: String, out: Int, in inFeatures: Int) throws -> LinearParameters {
+            LinearParameters(weight: try tensor(prefix + ".weight", [out, inFeatures]),
+                             bias: try tensor(prefix + ".bias", [out]), inFeatures: inFeatures, outFeatures: out)
+        }
+        func norm(_ prefix: String) throws -> Norm {
+            Norm(gamma: try tensor(prefix + ".weight", [c]), beta: try tensor(prefix + ".bias", [c]))
+        }
+        configuration = cfg
+        wordEmbeddings = try tensor("embeddings.word_embeddings.weight", [cfg.vocabularySize, c])
+        positionEmbeddings = try tensor("embeddings.position_embeddings.weight", [cfg.maxPositions, c])
+        typeEmbeddings = try tensor("embeddings.token_type_embeddings.weight", [cfg.typeVocabularySize, c])
+        embeddingNorm = try norm("embeddings.LayerNorm")
+        layers = try (0..<cfg.layers).map { n in
+            let p = "encoder.layer.\(n)."
+            return Layer(
+                attention: SelfAttentionParameters(
+                    query: try linear(p + "attention.self.query", out: c, in: c),
+                    key: try linear(p + "attention.self.key", out: c, in: c),
+                    value: try linear(p + "attention.self.value", out: c, in: c),
+                    output: try linear(p + "attention.output.dense", out: c, in: c), heads: cfg.heads),
+                attentionNorm: try norm(p + "attention.output.LayerNorm"),
+                intermediate: try linear(p + "intermediate.dense", out: i, in: c),
+                output: try linear(p + "output.dense", out: c, in: i),
+                outputNorm: try norm(p + "output.LayerNorm"))
+        }
+    }
+
+    /// Buffers of one forward, sized once for the largest batch × length; reuse across calls.
+    public struct Workspace {
+        public let maxTokens: Int
+        public var hidden: [Float]          // [B, T, C] hidden states after the last layer run
+        var intermediate: [Float]           // [B, T, I]
+        var attention: SelfAttentionWorkspace
+
+        public init(_ cfg: BertConfiguration, batch: Int, length: Int) {
+            maxTokens = batch * length
+            hidden = [Float](repeating: 0, count: maxTokens * cfg.hiddenSize)
+            intermediate = [Float](repeating: 0, count: maxTokens * cfg.intermediateSize)
+            attention = SelfAttentionWorkspace(batch: batch, length: length, channels: cfg.hiddenSize, heads: cfg.heads)
+        }
+    }
+
+    /// Runs the encoder; the last hidden states [B, T, C] are left in `workspace.hidden`.
+    /// `boundary(k, h)` (optional) sees the hidden states after the embeddings (k = 0) and after
+    /// each layer k = 1…L.
+    /// - Parameters: ids, typeIds, mask: [batch, length] (typeIds nil = all 0; mask 1 = token).
+    public func forward(ids: [Int32], typeIds: [Int32]?, mask: [Int32], batch: Int, length: Int,
+                        workspace ws: inout Workspace,
+                        boundary: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        let cfg = configuration, c = cfg.hiddenSize, rows = batch * length
+        precondition(ids.count == rows && mask.count == rows && (typeIds?.count ?? rows) == rows,
+                     "BertEncoder: ids, typeIds and mask must all be [batch \(batch), length \(length)]")
+        precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
+        let eps = cfg.layerNormEps
+        ws.hidden.withUnsafeMutableBufferPointer { hb in
+            let h = hb.baseAddress!
+            let used = UnsafeBufferPointer(start: h, count: rows * c)
+            Embedding.forward(ids: ids, typeIds: typeIds, batch: batch, length: length, channels: c,
+                              word: wordEmbeddings, vocabulary: cfg.vocabularySize,
+                              position: positionEmbeddings, maxPositions: cfg.maxPositions,
+                              tokenType: typeEmbeddings, types: cfg.typeVocabularySize, out: h)
+            LayerNorm.forward(x: h, rows: rows, channels: c, gamma: embeddingNorm.gamma,
+                              beta: embeddingNorm.beta, eps: eps, y: h)
+            boundary?(0, used)
+            for (n, layer) in layers.enumerated() {
+                // h = LN(h + attention(h)): the attention reads h fully before adding into it.
+                SelfAttention.forward(layer.attention, x: h, mask: mask, batch: batch, length: length,
+                                      workspace: &ws.attention, y: h, accumulate: true)
+                LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
+                                  beta: layer.attentionNorm.beta, eps: eps, y: h)
+                // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).
+                ws.intermediate.withUnsafeMutableBufferPointer { ib in
+                    let f = ib.baseAddress!
+                    Linear.forward(layer.intermediate, x: h, rows: rows, y: f)
+                    GELU.forward(x: f, count: rows * cfg.intermediateSize, y: f)
+                    Linear.forward(layer.output, x: f, rows: rows, y: h, accumulate: true)
+                }
+                LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
+                                  beta: layer.outputNorm.beta, eps: eps, y: h)
+                boundary?(n + 1, used)
+            }
+        }
+    }
+
+    /// Sentence embeddings [B, C] of a tokenized batch: mean over its tokens, L2-normalised
+    /// (what sentence-transformers returns for all-MiniLM-L6-v2).
+    public func sentenceEmbeddings(_ batch: TokenBatch, normalize: Bool = true,
+                                   workspace: inout Workspace) -> [Float] {
+        forward(ids: batch.ids, typeIds: batch.tokenTypeIds, mask: batch.attentionMask,
+                batch: batch.batchSize, length: batch.length, workspace: &workspace)
+        var out = [Float](repeating: 0, count: batch.batchSize * configuration.hiddenSize)
+        EmbeddingMeanPool.forward(hidden: workspace.hidden, mask: batch.attentionMask, batch: batch.batchSize,
+                                  length: batch.length, channels: configuration.hiddenSize,
+                                  normalize: normalize, out: &out)
+        return out
+    }
+
+    /// Same, with a workspace made for this batch.
+    public func sentenceEmbeddings(_ batch: TokenBatch, normalize: Bool = true) -> [Float] {
+        var ws = Workspace(configuration, batch: batch.batchSize, length: batch.length)
+        return sentenceEmbeddings(batch, normalize: normalize, workspace: &ws)
+    }
+}

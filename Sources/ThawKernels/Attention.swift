@@ -1,0 +1,109 @@
+import ThawBLAS
+
+/// Weights of BERT self-attention, under Hugging Face's key names:
+/// `attention.self.{query,key,value}` and `attention.output.dense` (each [C, C] + [C]).
+public struct SelfAttentionParameters: Sendable {
+    public var query: LinearParameters
+    public var key: LinearParameters
+    public var value: LinearParameters
+    public var output: LinearParameters
+    public let heads: Int
+
+    public init(query: LinearParameters, key: LinearParameters, value: LinearParameters,
+                output: LinearParameters, heads: Int) {
+        let c = query.inFeatures
+        for p in [query, key, value, output] {
+            precondition(p.inFeatures == c && p.outFeatures == c,
+                         "SelfAttention: every projection must be [\(c), \(c)]")
+        }
+        precondition(heads > 0 && c % heads == 0, "SelfAttention: \(heads) heads must divide \(c) channels")
+        self.query = query; self.key = key; self.value = value; self.output = output
+        self.heads = heads
+    }
+
+    public var channels: Int { query.inFeatures }
+}
+
+/// Caller-owned buffers of `SelfAttention.forward`, sized once for the largest batch.
+/// After a forward they hold what backward needs: q, k, v, the probabilities and the context.
+public struct SelfAttentionWorkspace {
+    public let maxTokens: Int       // batch × length capacity
+    public let maxScores: Int       // batch × heads × length² capacity
+    public var q: [Float]           // [B, T, C]  (head h = channels h·D ..< (h+1)·D)
+    public var k: [Float]           // [B, T, C]
+    public var v: [Float]           // [B, T, C]
+    public var probs: [Float]       // [B, H, T, T] softmax over keys
+    public var context: [Float]     // [B, T, C]  heads concatenated, before the output projection
+
+    public init(batch: Int, length: Int, channels: Int, heads: Int) {
+        maxTokens = batch * length
+        maxScores = batch * heads * length * length
+        q = [Float](repeating: 0, count: maxTokens * channels)
+        k = q; v = q; context = q
+        probs = [Float](repeating: 0, count: maxScores)
+    }
+}
+
+/// Multi-head self-attention with a key padding mask, as BERT computes it:
+/// Q,K,V = x·Wᵀ + b; per (batch, head) S = Q_h·K_hᵀ/√D + mask, P = softmax(S), ctx_h = P·V_h;
+/// y = ctx·W_oᵀ + b_o (LayerNorm is the caller's; the residual too, or `accumulate`).
+///
+/// Heads are read in place from [B, T, C] through the sgemm leading dimension (no transposes).
+/// Padding keys get −3.4e38 added, like Hugging Face's `finfo.min`, not −∞: a row of only
+/// padding then stays finite. Padded query rows are computed too (their outputs are ignored by
+/// mean pooling).
+public enum SelfAttention {
+    /// - Parameters:
+    ///   - x: [batch, length, C]; mask: [batch, length], nonzero = token, 0 = padding.
+    ///   - y: [batch, length, C]. With `accumulate`, y += attention(x) (the residual), and y may
+    ///     be x itself: x is consumed by the Q/K/V projections before y is written.
+    public static func forward(_ p: SelfAttentionParameters, x: UnsafePointer<Float>,
+                               mask: UnsafePointer<Int32>, batch: Int, length t: Int,
+                               workspace ws: inout SelfAttentionWorkspace, y: UnsafeMutablePointer<Float>,
+                               accumulate: Bool = false) {
+        let c = p.channels, h = p.heads, d = c / h, rows = batch * t
+        precondition(rows <= ws.maxTokens && batch * h * t * t <= ws.maxScores,
+                     "SelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
+        let scale = 1 / Float(d).squareRoot()
+        let maskValue = -Float.greatestFiniteMagnitude
+
+        ws.q.withUnsafeMutableBufferPointer { qb in
+        ws.k.withUnsafeMutableBufferPointer { kb in
+        ws.v.withUnsafeMutableBufferPointer { vb in
+        ws.probs.withUnsafeMutableBufferPointer { pb in
+        ws.context.withUnsafeMutableBufferPointer { cb in
+            let q = qb.baseAddress!, k = kb.baseAddress!, v = vb.baseAddress!
+            let probs = pb.baseAddress!, ctx = cb.baseAddress!
+            Linear.forward(p.query, x: x, rows: rows, y: q)
+            Linear.forward(p.key, x: x, rows: rows, y: k)
+            Linear.forward(p.value, x: x, rows: rows, y: v)
+
+            // S[b,h] = scale · Q_h [T,D] · K_hᵀ, Q_h and K_h strided by C inside [T, C].
+            for b in 0..<batch {
+                for head in 0..<h {
+                    let base = b * t * c + head * d
+                    BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
+                               a: q + base, lda: c, b: k + base, ldb: c,
+                               c: probs + (b * h + head) * t * t, ldc: t)
+                }
+            }
+            // Mask padding keys, softmax every (b, h, query) row.
+            TransformerRows.forEach(rows: batch * h * t, costPerRow: 5 * t) { range in
+                for r in range {
+                    let row = probs + r * t, m = mask + (r / (h * t)) * t
+                    for j in 0..<t where m[j] == 0 { row[j] += maskValue }
+                    Softmax.row(row, count: t)
+                }
+            }
+            // ctx_h [T,D] (strided by C) = P [T,T] · V_h [T,D].
+            for b in 0..<batch {
+                for head in 0..<h {
+                    let base = b * t * c + head * d
+                    BLAS.sgemm(m: t, n: d, k: t, a: probs + (b * h + head) * t * t, lda: t,
+                               b: v + base, ldb: c, c: ctx + base, ldc: c)
+                }
+            }
+            Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)
+        }}}}}
+    }
+}

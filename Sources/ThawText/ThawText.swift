@@ -1,1 +1,0 @@
-// ThawText: see Package.swift for its place in the module graph.

@@ -1,0 +1,70 @@
+import Foundation
+import ThawAssets
+import ThawBackbones
+import ThawText
+import XCTest
+
+/// all-MiniLM-L6-v2 with its real weights against BERT written out in torch (float64):
+/// scripts/golden/bert_minilm.py. Hidden states at every layer boundary and the
+/// sentence-transformers embeddings.
+final class BERTTests: XCTestCase {
+    struct Manifest: Decodable { var sentences: [String]; var shapes: [String: [Int]] }
+
+    static func fixture(_ name: String) throws -> [Float] {
+        guard let url = Bundle.module.url(forResource: "bert_\(name)", withExtension: name == "manifest" ? "json" : "bin",
+                                          subdirectory: "Fixtures") else {
+            throw XCTSkip("fixture bert_\(name) missing: run python3 scripts/golden/bert_minilm.py")
+        }
+        let data = try Data(contentsOf: url)
+        return data.withUnsafeBytes { raw in
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+    }
+
+    /// Relative error against max(|want|, floor); fails naming the worst element.
+    func assertClose(_ got: [Float], _ want: [Float], rtol: Float, floor: Float, _ label: String) {
+        XCTAssertEqual(got.count, want.count, label)
+        var worst: Float = 0, at = 0
+        for i in 0..<min(got.count, want.count) {
+            let e = abs(got[i] - want[i]) / max(abs(want[i]), floor)
+            if !(e <= worst) { worst = e; at = i }
+        }
+        if !(worst <= rtol) { XCTFail("\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])") }
+    }
+
+    func testMiniLMMatchesTorchAtEveryLayerAndPooled() throws {
+        let asset = KnownAsset.named("all-minilm-l6-v2")!
+        guard let path = asset.find() else { throw XCTSkip("all-MiniLM-L6-v2 is not installed: \(asset.installCommand)") }
+        let st = try SafetensorsF32(path: path)
+        let encoder = try BertEncoder(configuration: .miniLML6) { name, shape in try st.tensor(name, shape: shape) }
+        let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
+
+        guard let murl = Bundle.module.url(forResource: "bert_manifest", withExtension: "json", subdirectory: "Fixtures") else {
+            throw XCTSkip("run python3 scripts/golden/bert_minilm.py")
+        }
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: murl))
+        let batch = tokenizer.encodeBatch(manifest.sentences)
+        XCTAssertEqual(batch.ids, try Self.fixture("ids").map { Int32($0) }, "token ids")
+        XCTAssertEqual(batch.attentionMask, try Self.fixture("mask").map { Int32($0) }, "attention mask")
+
+        var ws = BertEncoder.Workspace(.miniLML6, batch: batch.batchSize, length: batch.length)
+        var states: [[Float]] = []
+        encoder.forward(ids: batch.ids, typeIds: batch.tokenTypeIds, mask: batch.attentionMask,
+                        batch: batch.batchSize, length: batch.length, workspace: &ws) { _, h in states.append(Array(h)) }
+        XCTAssertEqual(states.count, 7)
+        for (k, got) in states.enumerated() {
+            // Hidden states are LayerNorm outputs, O(1) (a few reach ~10): judge against 0.1.
+            assertClose(got, try Self.fixture("hidden_\(k)"), rtol: 1e-4, floor: 0.1, "hidden state \(k)")
+        }
+        let sentences = encoder.sentenceEmbeddings(batch, workspace: &ws)
+        assertClose(sentences, try Self.fixture("sentence"), rtol: 1e-4, floor: 0.01, "sentence embeddings")
+    }
+
+    func testWrongParameterSizeThrowsNamingIt() {
+        XCTAssertThrowsError(try BertEncoder(configuration: .miniLML6) { name, shape in
+            [Float](repeating: 0, count: name.hasSuffix("word_embeddings.weight") ? 7 : shape.reduce(1, *))
+        }) { error in
+            XCTAssertTrue("\(error)".contains("embeddings.word_embeddings.weight"), "\(error)")
+        }
+    }
+}
