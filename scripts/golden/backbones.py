@@ -135,6 +135,22 @@ def main():
                      input_source=f"seeded: tensor name 'input', base seed {depth}, (2u-1), NCHW order ({batch},3,64,64)")
         cases.append(entry)
 
+    # Single blocks (seeded, base seed 7): keys are the full-network keys of that block.
+    lite0_seeded = sw.load_seeded(EfficientNetLite(0), 7)
+    r50_seeded = sw.load_seeded(torchvision.models.resnet50(weights=None), 7)
+    r18_seeded = sw.load_seeded(torchvision.models.resnet18(weights=None), 7)
+    for case, model, prefix, key_model, shape in (
+        ("lite0_block3_seeded", lite0_seeded._blocks[3], "_blocks.3.", "efficientnet_lite0", (2, 24, 10, 10)),
+        ("lite0_block4_seeded", lite0_seeded._blocks[4], "_blocks.4.", "efficientnet_lite0", (1, 40, 7, 7)),
+        ("resnet50_layer2.0_seeded", r50_seeded.layer2[0], "layer2.0.", "resnet50", (1, 256, 8, 8)),
+        ("resnet18_layer3.0_seeded", r18_seeded.layer3[0], "layer3.0.", "resnet18", (1, 128, 7, 7)),
+    ):
+        entry, _ = run_case(case, lambda m, x: {"output": m(x)}, model, seeded_input(7, shape))
+        entry.update(name=case, model=key_model, block=prefix.rstrip("."),
+                     weights={"kind": "seeded", "base_seed": 7, "keys": f"{key_model} state-dict keys under {prefix}"},
+                     input_source=f"seeded: tensor name 'input', base seed 7, (2u-1), NCHW order {list(shape)}")
+        cases.append(entry)
+
     r18 = torchvision.models.resnet18(weights=None)
     check = {
         "splitmix64_seed0_first3": [f"0x{v:016x}" for v in first],
