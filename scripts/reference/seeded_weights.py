@@ -17,8 +17,7 @@ form below computes every element independently with numpy uint64 arrays (which 
 """
 import math
 
-import numpy as np
-import torch
+import numpy as np  # torch is imported lazily: the recipe itself needs numpy only
 
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
@@ -97,6 +96,8 @@ def seeded_array(name, shape, base_seed):
 
 def seeded_state_dict(model, base_seed):
     """A state dict for every key of `model.state_dict()`, filled by the recipe."""
+    import torch
+
     out = {}
     for name, t in model.state_dict().items():
         a = seeded_array(name, tuple(t.shape), base_seed)
