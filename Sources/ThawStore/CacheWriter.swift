@@ -110,13 +110,17 @@ public final class CacheWriter {
         guard !pending.isEmpty else { return }
         let completes = committed.count + pending.count == manifest.expectedRecordCount
             && committedInRangeCount == committed.count
-        let batch = pending
+        // Sorted keys past the current end go in with MDB_APPEND, which fills pages instead of
+        // splitting them in half (a 1 KiB record took 2,060 bytes on disk without it).
         let withViews = self.withViews
+        let batch = pending.map { (key: $0.key.bytes(withViews: withViews), value: $0.value) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
         try environment.write { txn in
-            for (key, value) in batch { try txn.put(.records, key.bytes(withViews: withViews), value) }
+            let append = try txn.lastKey(.records).map { $0.lexicographicallyPrecedes(batch[0].key) } ?? true
+            for (key, value) in batch { try txn.put(.records, key, value, append: append) }
             if completes { try txn.put(.meta, MetaKey.complete, MetaKey.yes) }
         }
-        for (key, _) in batch { committed.insert(key) }
+        for (key, _) in pending { committed.insert(key) }
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
         if completes { isComplete = true }

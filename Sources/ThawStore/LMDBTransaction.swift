@@ -59,6 +59,18 @@ public class ReadTransaction {
         if rc != MDB_NOTFOUND { try check(rc, "mdb_cursor_get \(db) \(environment.path)") }
     }
 
+    /// The greatest key in `db`, or nil if it is empty.
+    public func lastKey(_ db: CacheDatabase) throws -> [UInt8]? {
+        var cursor: OpaquePointer?
+        try check(mdb_cursor_open(txn, dbi(db), &cursor), "mdb_cursor_open \(db) \(environment.path)")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val(), v = MDB_val()
+        let rc = mdb_cursor_get(cursor, &k, &v, MDB_LAST)
+        if rc == MDB_NOTFOUND { return nil }
+        try check(rc, "mdb_cursor_get last \(db) \(environment.path)")
+        return Array(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size))
+    }
+
     /// Entry count and page usage of one database.
     public func stat(_ db: CacheDatabase) throws -> MDB_stat {
         try environment.stat(txn, dbi(db))
@@ -69,8 +81,9 @@ public class ReadTransaction {
 public final class WriteTransaction: ReadTransaction {
     var finished = false
 
-    /// Stores `value` under `key`, replacing any earlier value.
-    public func put(_ db: CacheDatabase, _ key: [UInt8], _ value: [UInt8]) throws {
+    /// Stores `value` under `key`, replacing any earlier value. With `append`, `key` must sort
+    /// after every key in `db` (MDB_APPEND: pages are filled instead of split in half).
+    public func put(_ db: CacheDatabase, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {
         var k = MDB_val(), v = MDB_val()
         try key.withUnsafeBytes { kb in
             try value.withUnsafeBytes { vb in
@@ -78,7 +91,7 @@ public final class WriteTransaction: ReadTransaction {
                 k.mv_data = UnsafeMutableRawPointer(mutating: kb.baseAddress)
                 v.mv_size = vb.count
                 v.mv_data = UnsafeMutableRawPointer(mutating: vb.baseAddress)
-                try check(mdb_put(txn, dbi(db), &k, &v, 0), "mdb_put \(db) \(environment.path)")
+                try check(mdb_put(txn, dbi(db), &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put \(db) \(environment.path)")
             }
         }
     }
