@@ -2,12 +2,15 @@ import Foundation
 import XCTest
 @testable import ThawStore
 
-/// A fresh temporary directory for one cache; removed by the test's teardown.
-func temporaryCachePath(_ name: String = "cache") -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("thaw-store-tests-\(UUID().uuidString)").path
-    try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir + "/" + name
+extension XCTestCase {
+    /// A cache path inside a fresh temporary directory, removed when the test ends.
+    func temporaryCachePath(_ name: String = "cache") -> String {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("thaw-store-tests-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir + "/" + name
+    }
 }
 
 /// Three taps covering every dtype and rank.
