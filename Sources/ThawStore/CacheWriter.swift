@@ -53,6 +53,8 @@ public final class CacheWriter {
             }
             isComplete = try txn.get(.meta, MetaKey.complete) == MetaKey.yes
         }
+        let range = manifest.indexRange, views = manifest.views
+        strayCount = committed.reduce(0) { $0 + (range.contains($1.index) && $1.view < views ? 0 : 1) }
         if bad != nil {
             throw StoreError.io(path: path, problem: "a record key has the wrong length for views=\(manifest.views)",
                                 fix: "run `thaw cache verify` on it; re-extract into a new directory")
@@ -67,10 +69,10 @@ public final class CacheWriter {
     /// Records committed so far.
     public var committedCount: Int { committed.count }
 
-    private var committedInRangeCount: Int {
-        let r = manifest.indexRange
-        return committed.reduce(0) { $0 + (r.contains($1.index) && $1.view < manifest.views ? 1 : 0) }
-    }
+    /// Committed keys outside the shard range (only a damaged cache has any; `verify` lists them).
+    private var strayCount = 0
+
+    private var committedInRangeCount: Int { committed.count - strayCount }
 
     /// Keys of the shard range not yet committed, in key order.
     public var missingKeys: [CacheKey] {
@@ -90,6 +92,15 @@ public final class CacheWriter {
         let key = sample.key
         precondition(manifest.indexRange.contains(key.index), "index \(key.index) is outside this shard's range \(manifest.indexRange)")
         precondition(key.view >= 0 && key.view < manifest.views, "view \(key.view) is outside 0..<\(manifest.views)")
+        // Ids and labels come from the data: refuse them with a message rather than trap.
+        guard sample.id.utf8.count <= Int(UInt16.max) else {
+            throw StoreError.io(path: path, problem: "sample \(key) has an id of \(sample.id.utf8.count) bytes (at most 65535)",
+                                fix: "use shorter sample ids, e.g. paths relative to the data root")
+        }
+        guard sample.label >= -1, manifest.labelNames.isEmpty || sample.label < manifest.labelNames.count else {
+            throw StoreError.io(path: path, problem: "sample \(key) (\(sample.id)) has label \(sample.label), outside -1..<\(manifest.labelNames.count)",
+                                fix: "check the data source's labels against the manifest's labelNames")
+        }
         if committed.contains(key) || pendingKeys.contains(key) { return false }
         pending.append((key, Record.encode(sample, manifest: manifest)))
         pendingKeys.insert(key)
@@ -108,8 +119,7 @@ public final class CacheWriter {
     /// Commits the queued samples in one transaction (redone after map growth if the map fills).
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        let completes = committed.count + pending.count == manifest.expectedRecordCount
-            && committedInRangeCount == committed.count
+        let completes = committedInRangeCount + pending.count == manifest.expectedRecordCount
         // Sorted keys past the current end go in with MDB_APPEND, which fills pages instead of
         // splitting them in half (a 1 KiB record took 2,060 bytes on disk without it).
         let withViews = self.withViews

@@ -58,7 +58,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
         self.path = path
         self.readOnly = readOnly
         self.env = handle
-        pthread_rwlock_init(&gate, nil)
+        // Writer-preferring, so a stream of short reads cannot starve map growth
+        // (readers never nest, so a waiting writer cannot deadlock a reader).
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        #if os(Linux)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        #endif
+        pthread_rwlock_init(&gate, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
         do {
             try check(mdb_env_set_maxdbs(handle, 4), "mdb_env_set_maxdbs \(path)")
             try check(mdb_env_set_maxreaders(handle, 254), "mdb_env_set_maxreaders \(path)")

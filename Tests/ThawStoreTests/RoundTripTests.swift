@@ -65,4 +65,13 @@ final class RoundTripTests: XCTestCase {
         XCTAssertEqual(seen.sorted(), Array(0..<50))
         XCTAssertEqual(Array(seen.prefix(blocks[0].count)), Array(blocks[0]))
     }
+
+    func testLabelOutsideTheManifestIsRefusedNotStored() throws {
+        let path = temporaryCachePath()
+        let w = try CacheWriter.open(at: path, manifest: testManifest(count: 4))
+        var s = testSample(0)
+        s.label = 3
+        XCTAssertThrowsError(try w.append(s)) { XCTAssertTrue("\($0)".contains("label 3"), "\($0)") }
+        XCTAssertFalse(w.isCommitted(s.key))
+    }
 }
