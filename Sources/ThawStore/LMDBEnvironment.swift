@@ -137,7 +137,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
         defer { pthread_rwlock_unlock(&gate) }
         try check(rc, "mdb_txn_begin (read) \(path)")
         let t = ReadTransaction(txn!, env: self)
-        defer { mdb_txn_abort(txn) }
+        defer {
+            t.live = false
+            mdb_txn_abort(txn)
+        }
         return try body(t)
     }
 
@@ -165,12 +168,14 @@ public final class LMDBEnvironment: @unchecked Sendable {
         let t = WriteTransaction(txn!, env: self)
         do {
             try body(t)
-            t.finished = true
-            try check(mdb_txn_commit(txn), "mdb_txn_commit \(path)")
         } catch {
-            if !t.finished { mdb_txn_abort(txn) }
+            t.live = false
+            mdb_txn_abort(txn)
             throw error
         }
+        t.live = false
+        // Commit frees the transaction even when it fails: no abort after it.
+        try check(mdb_txn_commit(txn), "mdb_txn_commit \(path)")
     }
 
     private func grow(adoptOnly: Bool) throws {

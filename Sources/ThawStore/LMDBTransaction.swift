@@ -9,6 +9,8 @@ public enum CacheDatabase {
 public class ReadTransaction {
     let txn: OpaquePointer
     unowned let environment: LMDBEnvironment
+    /// False once the transaction is committed or aborted; using it then is a programmer error.
+    var live = true
 
     init(_ txn: OpaquePointer, env: LMDBEnvironment) {
         self.txn = txn
@@ -16,7 +18,8 @@ public class ReadTransaction {
     }
 
     func dbi(_ db: CacheDatabase) -> MDB_dbi {
-        db == .meta ? environment.meta : environment.records
+        precondition(live, "a transaction is valid only inside the read/write closure that received it")
+        return db == .meta ? environment.meta : environment.records
     }
 
     /// The value stored under `key`, or nil.
@@ -79,7 +82,6 @@ public class ReadTransaction {
 
 /// A write transaction valid only inside `LMDBEnvironment.write`, which commits it.
 public final class WriteTransaction: ReadTransaction {
-    var finished = false
 
     /// Stores `value` under `key`, replacing any earlier value. With `append`, `key` must sort
     /// after every key in `db` (MDB_APPEND: pages are filled instead of split in half).

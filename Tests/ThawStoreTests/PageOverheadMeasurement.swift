@@ -35,4 +35,34 @@ final class PageOverheadMeasurement: XCTestCase {
                          info.diskBytesPerRecord, 100 * info.pageOverhead, Double(info.fileBytes) / 1e6))
         }
     }
+
+    /// Write, read and verify rates for pooled 1280 f16 + map 7×7×80 f16 records.
+    func testMeasureThroughput() throws {
+        guard ProcessInfo.processInfo.environment["THAW_MEASURE_PAGES"] == "1" else {
+            throw XCTSkip("set THAW_MEASURE_PAGES=1 to measure throughput")
+        }
+        let taps = [TapSpec(name: "pool", dtype: .f16, shape: [1280], layout: "C"),
+                    TapSpec(name: "map", dtype: .f16, shape: [7, 7, 80], layout: "HWC")]
+        let n = 4000
+        let samples = (0..<n).map { testSample($0, taps: taps) }
+        let path = temporaryCachePath()
+        let m = testManifest(count: n, taps: taps)
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
+        let write = try seconds {
+            let w = try CacheWriter.open(at: path, manifest: m, batchSize: 256)
+            for s in samples { try w.append(s) }
+            try w.finish()
+        }
+        let r = try CacheReader(path: path)
+        var count = 0
+        let read = try seconds { try r.forEach { _ in count += 1; return true } }
+        let verify = try seconds { XCTAssertTrue(try r.verify().ok) }
+        let mb = Double(n * 10432) / 1e6
+        print(String(format: "%d records of %d B: write %.0f rec/s (%.0f MB/s), read+decode %.0f rec/s, verify %.0f MB/s",
+                     n, 10432, Double(n) / write, mb / write, Double(count) / read, mb / verify))
+    }
 }
