@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
+        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Reads a cache: random access, in-order iteration, shuffled blocks. Each call runs in its own
+/// short read transaction, so reading goes on while a writer (thread or process) appends, and
+/// iteration sees records committed after it started.
+public final class CacheReader {
+    public let path: String
+    public let manifest: Manifest
+    let environment: LMDBEnvironment
+    private let withViews: Bool
+
+    /// Opens the cache at `path`; throws if it is missing or not a Thaw cache.
+    public init(path: String) throws {
+        self.path = path
+        environment = try LMDBEnvironment.shared(at: path, create: false)
+        guard let bytes = try environment.read({ try $0.get(.meta, MetaKey.manifest) }) else {
+            throw StoreError.io(path: path, problem: "no manifest in the `meta` database", fix: "re-extract the cache")
+        }
+        manifest = try Manifest.decode(bytes, path: path)
+        withViews = manifest.views > 1
+    }
+
+    /// Position of the tap named `name` in `manifest.taps` (and in `Sample.taps`).
+    public func tapIndex(_ name: String) throws -> Int {
+        guard let i = manifest.taps.firstIndex(where: { $0.name == name }) else {
+            throw StoreError.io(path: path, problem: "no tap named \"\(name)\"",
+                                fix: "choose one of \(manifest.taps.map(\.name).joined(separator: ", "))")
+        }
+        return i
+    }
+
+    /// Records stored now.
+    public func recordCount() throws -> Int {
+        try environment.read { try $0.stat(.records).ms_entries }
+    }
+
+    /// The `complete` flag in `meta`.
+    public func isComplete() throws -> Bool {
+        try environment.read { try $0.get(.meta, MetaKey.complete) } == MetaKey.yes
+    }
+
+    /// The sample at `index` (and `view`), checksum verified; nil if not (yet) written.
+    public func sample(at index: Int, view: Int = 0) throws -> Sample? {
+        let key = CacheKey(index: index, view: view)
+        return try environment.read { txn -> Sample? in
+            guard let bytes = try txn.get(.records, key.bytes(withViews: withViews)) else { return nil }
+            return try bytes.withUnsafeBytes { try Record.decode($0, key: key, manifest: manifest, path: path) }
+        }
+    }
+
+    /// Calls `body` with every sample in key order (index, then view), starting at `from`, until
+    /// it returns false. Reads `chunk` records per transaction; records committed meanwhile by a
+    /// writer are included if their keys come later.
+    public func forEach(from start: CacheKey = CacheKey(index: 0), chunk: Int = 256,
+                        _ body: (Sample) throws -> Bool) throws {
+        precondition(chunk >= 1, "chunk must be ≥ 1")
+        var next = start.bytes(withViews: withViews)
+        while true {
+            var batch: [Sample] = []
+            var last: CacheKey?
+            try environment.read { txn in
+                try txn.scan(.records, from: next) { k, v in
+                    guard let key = CacheKey(k, withViews: withViews) else {
+                        throw StoreError.badRecord(path: path, key: "\(Array(k))", problem: "key has the wrong length")
+                    }
+                    batch.append(try Record.decode(v, key: key, manifest: manifest, path: path))
+                    last = key
+                    return batch.count < chunk
+                }
+            }
+            for s in batch where try !body(s) { return }
+            guard let last, batch.count == chunk else { return }
+            next = CacheKey(index: last.index, view: last.view).bytes(withViews: withViews) + [0]  // just after `last`
+        }
+    }
+
+    /// The samples (all views) with indices in `range`, in key order; missing ones are left out.
+    public func samples(in range: Range<Int>) throws -> [Sample] {
+        var out: [Sample] = []
+        try forEach(from: CacheKey(index: range.lowerBound), chunk: max(1, min(range.count * manifest.views, 4096))) { s in
+            guard s.key.index < range.upperBound else { return false }
+            out.append(s)
+            return true
+        }
+        return out
+    }
+
+    /// Contiguous index blocks of `blockSize` covering this cache's range, in an order shuffled
+    /// by `seed` (SplitMix64 + Fisher–Yates; the same seed gives the same order everywhere).
+    public func shuffledBlocks(blockSize: Int, seed: UInt64) -> [Range<Int>] {
+        precondition(blockSize >= 1, "blockSize must be ≥ 1")
+        let r = manifest.indexRange
+        var blocks = stride(from: r.lowerBound, to: r.upperBound, by: blockSize).map { $0..<min($0 + blockSize, r.upperBound) }
+        var rng = SplitMix64(seed: seed)
+        if blocks.count > 1 {
+            for i in stride(from: blocks.count - 1, to: 0, by: -1) {
+                blocks.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+            }
+        }
+        return blocks
+    }
+
+    /// Streams blocks of samples in shuffled block order (for training from the cache).
+    public func forEachBlock(blockSize: Int, seed: UInt64, _ body: ([Sample]) throws -> Void) throws {
+        for block in shuffledBlocks(blockSize: blockSize, seed: seed) {
+            try body(try samples(in: block))
+        }
+    }
+}
+
+/// SplitMix64: a tiny, well-mixed deterministic generator for shuffling.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,194 @@
+import CLMDB
+import Foundation
+
+/// One open LMDB environment (a directory holding `data.mdb` and `lock.mdb`) with Thaw's two
+/// named databases, `meta` and `records`.
+///
+/// Threading: the environment is opened with `MDB_NOTLS`, so a read transaction is not tied to
+/// the thread that began it; every read in Thaw is a short transaction begun and ended inside
+/// one call, so any number of threads may read while one thread writes.
+/// LMDB forbids opening the same file twice in one process (closing either copy drops the other's
+/// locks), so environments are shared through `LMDBEnvironment.shared(at:)`.
+///
+/// Map growth: `mdb_env_set_mapsize` needs no transaction of this process to be active, so reads
+/// and writes hold `gate` shared and growth holds it exclusively.
+public final class LMDBEnvironment: @unchecked Sendable {
+    /// The cache directory.
+    public let path: String
+    /// True when opened with `MDB_RDONLY` (the directory was not writable).
+    public let readOnly: Bool
+    let env: OpaquePointer
+    private(set) var meta: MDB_dbi = 0
+    private(set) var records: MDB_dbi = 0
+    private var gate = pthread_rwlock_t()
+    private let writerLock = NSLock()
+
+    private static let registryLock = NSLock()
+    nonisolated(unsafe) private static var registry: [String: Weak] = [:]
+    private struct Weak { weak var env: LMDBEnvironment? }
+
+    /// The process-wide environment for `path`, opened (and with `create`, created) on first use.
+    public static func shared(at path: String, create: Bool, initialMapSize: Int = 1 << 30) throws -> LMDBEnvironment {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.path
+        registryLock.lock()
+        defer { registryLock.unlock() }
+        if let env = registry[key]?.env {
+            if create && env.readOnly {
+                throw StoreError.io(path: path, problem: "the cache is open read-only in this process", fix: "make the directory writable")
+            }
+            return env
+        }
+        let env = try LMDBEnvironment(path: key, create: create, initialMapSize: initialMapSize)
+        registry[key] = Weak(env: env)
+        return env
+    }
+
+    private init(path: String, create: Bool, initialMapSize: Int) throws {
+        let fm = FileManager.default
+        let dataFile = path + "/data.mdb"
+        if create {
+            try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } else if !fm.fileExists(atPath: dataFile) {
+            throw StoreError.io(path: path, problem: "no LMDB cache here (data.mdb missing)", fix: "pass the directory written by `thaw extract`")
+        }
+        let readOnly = !create && !fm.isWritableFile(atPath: path)
+        var handle: OpaquePointer?
+        try check(mdb_env_create(&handle), "mdb_env_create")
+        guard let handle else { throw LMDBError(-1, "mdb_env_create") }
+        self.path = path
+        self.readOnly = readOnly
+        self.env = handle
+        // Writer-preferring, so a stream of short reads cannot starve map growth
+        // (readers never nest, so a waiting writer cannot deadlock a reader).
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        #if os(Linux)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        #endif
+        pthread_rwlock_init(&gate, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
+        do {
+            try check(mdb_env_set_maxdbs(handle, 4), "mdb_env_set_maxdbs \(path)")
+            try check(mdb_env_set_maxreaders(handle, 254), "mdb_env_set_maxreaders \(path)")
+            // An existing file's own map size wins if larger (LMDB keeps the larger one).
+            try check(mdb_env_set_mapsize(handle, initialMapSize), "mdb_env_set_mapsize \(path)")
+            let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
+            try check(mdb_env_open(handle, path, flags, 0o644), "mdb_env_open \(path)")
+            try openDatabases(create: create)
+        } catch {
+            mdb_env_close(handle)
+            pthread_rwlock_destroy(&gate)
+            throw error
+        }
+    }
+
+    deinit {
+        mdb_env_close(env)
+        pthread_rwlock_destroy(&gate)
+    }
+
+    private func openDatabases(create: Bool) throws {
+        // DBI handles are opened once, here, before any other transaction of this environment.
+        let flags: UInt32 = create ? UInt32(MDB_CREATE) : 0
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin \(path)")
+        do {
+            var m: MDB_dbi = 0, r: MDB_dbi = 0
+            var rc = mdb_dbi_open(txn, "meta", flags, &m)
+            if rc == MDB_NOTFOUND {
+                throw StoreError.io(path: path, problem: "LMDB file has no `meta` database: not a Thaw cache", fix: "pass a directory written by Thaw")
+            }
+            try check(rc, "mdb_dbi_open meta \(path)")
+            rc = mdb_dbi_open(txn, "records", flags, &r)
+            if rc == MDB_NOTFOUND {
+                throw StoreError.io(path: path, problem: "LMDB file has no `records` database: not a Thaw cache", fix: "pass a directory written by Thaw")
+            }
+            try check(rc, "mdb_dbi_open records \(path)")
+            try check(mdb_txn_commit(txn), "mdb_txn_commit (open databases) \(path)")
+            meta = m
+            records = r
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+    }
+
+    /// The current map size in bytes.
+    public var mapSize: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        return info.me_mapsize
+    }
+
+    /// Runs `body` in a read transaction, adopting a map grown by another process if needed.
+    public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        pthread_rwlock_rdlock(&gate)
+        var txn: OpaquePointer?
+        var rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+        if rc == MDB_MAP_RESIZED {
+            // Another process grew the file: adopt its size (needs the gate exclusively).
+            pthread_rwlock_unlock(&gate)
+            pthread_rwlock_wrlock(&gate)
+            mdb_env_set_mapsize(env, 0)
+            pthread_rwlock_unlock(&gate)
+            pthread_rwlock_rdlock(&gate)
+            rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+        }
+        defer { pthread_rwlock_unlock(&gate) }
+        try check(rc, "mdb_txn_begin (read) \(path)")
+        let t = ReadTransaction(txn!, env: self)
+        defer {
+            t.live = false
+            mdb_txn_abort(txn)
+        }
+        return try body(t)
+    }
+
+    /// Runs `body` in a write transaction and commits it. On `MDB_MAP_FULL` the transaction is
+    /// aborted, the map doubled, and `body` run again from the start, so `body` must only write.
+    public func write(_ body: (WriteTransaction) throws -> Void) throws {
+        precondition(!readOnly, "write transactions need an environment opened for writing")
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        while true {
+            do {
+                try writeOnce(body)
+                return
+            } catch let e as LMDBError where e.isMapFull || e.isMapResized {
+                try grow(adoptOnly: e.isMapResized)
+            }
+        }
+    }
+
+    private func writeOnce(_ body: (WriteTransaction) throws -> Void) throws {
+        pthread_rwlock_rdlock(&gate)
+        defer { pthread_rwlock_unlock(&gate) }
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin (write) \(path)")
+        let t = WriteTransaction(txn!, env: self)
+        do {
+            try body(t)
+        } catch {
+            t.live = false
+            mdb_txn_abort(txn)
+            throw error
+        }
+        t.live = false
+        // Commit frees the transaction even when it fails: no abort after it.
+        try check(mdb_txn_commit(txn), "mdb_txn_commit \(path)")
+    }
+
+    private func grow(adoptOnly: Bool) throws {
+        pthread_rwlock_wrlock(&gate)
+        defer { pthread_rwlock_unlock(&gate) }
+        let size = adoptOnly ? 0 : mapSize * 2
+        try check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize \(size) \(path)")
+    }
+
+    /// Page size, depth and page counts of one database.
+    func stat(_ txn: OpaquePointer, _ dbi: MDB_dbi) throws -> MDB_stat {
+        var s = MDB_stat()
+        try check(mdb_stat(txn, dbi, &s), "mdb_stat \(path)")
+        return s
+    }
+}

@@ -1,0 +1,32 @@
+import CLMDB
+
+/// A failed LMDB call: the return code, LMDB's own message, and what Thaw was doing.
+public struct LMDBError: Error, CustomStringConvertible, Equatable {
+    /// The LMDB (or errno) return code.
+    public let code: Int32
+    /// What was being done, e.g. "mdb_put records at /data/cache".
+    public let context: String
+
+    public init(_ code: Int32, _ context: String) {
+        self.code = code
+        self.context = context
+    }
+
+    public var isMapFull: Bool { code == MDB_MAP_FULL }
+    public var isMapResized: Bool { code == MDB_MAP_RESIZED }
+    public var isNotFound: Bool { code == MDB_NOTFOUND }
+
+    public var description: String {
+        let message = String(cString: mdb_strerror(code))
+        var hint = ""
+        if code == MDB_READERS_FULL { hint = " (too many concurrent readers: close other readers)" }
+        if code == 13 /* EACCES */ { hint = " (check the directory's permissions)" }
+        return "LMDB: \(context): \(message) [\(code)]\(hint)"
+    }
+}
+
+/// Throws an `LMDBError` unless `rc` is 0.
+@inline(__always)
+func check(_ rc: Int32, _ context: @autoclosure () -> String) throws {
+    guard rc == 0 else { throw LMDBError(rc, context()) }
+}

@@ -1,0 +1,20 @@
+/// One sample as the extractor hands it over, and as a reader decodes it.
+public struct Sample: Equatable, Sendable {
+    public var key: CacheKey
+    /// Class index into the manifest's labelNames, or -1 for unlabeled.
+    public var label: Int32
+    /// Index into the manifest's splitNames.
+    public var split: Int
+    /// The original sample id or path.
+    public var id: String
+    /// One f32 array per tap, in manifest order; `taps[t].count == manifest.taps[t].elementCount`.
+    public var taps: [[Float]]
+
+    public init(index: Int, view: Int = 0, label: Int32, split: Int, id: String, taps: [[Float]]) {
+        self.key = CacheKey(index: index, view: view)
+        self.label = label
+        self.split = split
+        self.id = id
+        self.taps = taps
+    }
+}

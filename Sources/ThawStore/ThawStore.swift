@@ -1,1 +1,0 @@
-// ThawStore: see Package.swift for its place in the module graph.
