@@ -50,3 +50,29 @@ public enum Pooling: Codable, Hashable, Sendable {
         }
     }
 }
+
+extension Pooling {
+    /// dx [N, S, C] (overwrites) from dy [N, width] for a fixed pooling; max routes each gradient
+    /// to the first position holding the maximum (torch's choice too). Traps for GeM (see `GeM.backward`).
+    public func backward(dy: UnsafePointer<Float>, maps x: UnsafePointer<Float>, count n: Int, spatial s: Int,
+                         channels c: Int, dx: UnsafeMutablePointer<Float>) {
+        precondition(!isLearnable, "GeM pooling: use GeM.backward")
+        let w = outputWidth(channels: c)
+        for i in 0..<n {
+            let m = x + i * s * c, d = dx + i * s * c, g = dy + i * w
+            for q in 0..<(s * c) { d[q] = 0 }
+            if self == .avg || self == .avgMax {
+                let inv = 1 / Float(s)
+                for p in 0..<s { for j in 0..<c { d[p * c + j] += g[j] * inv } }
+            }
+            if self == .max || self == .avgMax {
+                let gm = self == .max ? g : g + c
+                for j in 0..<c {
+                    var arg = 0
+                    for p in 1..<s where m[p * c + j] > m[arg * c + j] { arg = p }
+                    d[arg * c + j] += gm[j]
+                }
+            }
+        }
+    }
+}
