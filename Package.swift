@@ -58,6 +58,10 @@ let package = Package(
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
+
+        // MARK: - Benchmarks (run on demand, never in CI)
+        .executableTarget(name: "heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
+                          exclude: ["bench.py", "README.md"], swiftSettings: release),
     ],
     swiftLanguageModes: [.v5]
 )
