@@ -36,6 +36,7 @@ public enum HeadTrainer {
         var yb = [Int32](repeating: 0, count: bmax)             // [B]
         let dlogits = FloatBuffer(count: bmax * k * classes)    // [B, K·classes]
         var losses = [Double](repeating: 0, count: k)
+        var rates = [(Float, Float)?](repeating: nil, count: k)   // per head (lr, wd) of this step; nil = stopped
         let n = trainX.count
         let stepsPerEpoch = (n + options.batchSize - 1) / options.batchSize
         let totalSteps = stepsPerEpoch * options.epochs
@@ -45,7 +46,7 @@ public enum HeadTrainer {
         var sinceBest = [Int](repeating: 0, count: k)
         var bestState = [[String: [Float]]?](repeating: nil, count: k)
         var step = 0
-        var weights = options.classWeights ?? []
+        let weights = options.classWeights ?? []     // [classes] or empty
         for epoch in 0..<options.epochs {
             let order = SplitMix64.epochOrder(count: n, seed: options.dataSeed, epoch: epoch)
             var epochLoss = [Double](repeating: 0, count: k)
@@ -61,10 +62,10 @@ public enum HeadTrainer {
                 }
                 model.forward(x: xb.pointer, batch: b, train: true, ws: ws)
                 yb.withUnsafeBufferPointer { y in
-                    weights.withUnsafeMutableBufferPointer { w in
+                    weights.withUnsafeBufferPointer { w in
                         SoftmaxCrossEntropy.forward(logits: ws.logits.pointer, labels: y.baseAddress!, batch: b, heads: k,
                                                     classes: classes, smoothing: options.labelSmoothing,
-                                                    classWeights: w.isEmpty ? nil : UnsafePointer(w.baseAddress!),
+                                                    classWeights: w.isEmpty ? nil : w.baseAddress!,
                                                     losses: &losses, dlogits: dlogits.pointer)
                     }
                 }
@@ -73,13 +74,12 @@ public enum HeadTrainer {
                 step += 1
                 for h in 0..<k {
                     epochLoss[h] += losses[h] * Double(b)
-                    if stopped[h] { continue }
+                    if stopped[h] { rates[h] = nil; continue }
                     let lr = options.schedule.rate(base: heads[h].learningRate, step: step - 1, totalSteps: totalSteps)
                     lastRate[h] = lr
-                    for p in model.parameters {
-                        p.update(head: h, optimizer: options.optimizer, lr: lr, weightDecay: heads[h].weightDecay, step: step)
-                    }
+                    rates[h] = (lr, heads[h].weightDecay)
                 }
+                for p in model.parameters { p.updateHeads(rates: rates, optimizer: options.optimizer, step: step) }
                 start += b
             }
             var val: [ClassificationMetrics]? = nil
