@@ -24,6 +24,9 @@ public enum HeadTrainer {
         if let w = options.classWeights, w.count != classes {
             throw HeadsError("class weights: \(w.count) given for \(classes) classes; pass one weight per class")
         }
+        if options.earlyStopping != nil && validation == nil {
+            throw HeadsError("early stopping watches the validation split, but none was given; pass one or drop earlyStopping")
+        }
         let (trainX, gem) = try prepare(train, pooling: pooling)
         let valX = try validation.map { try prepare($0, pooling: pooling).0 }
         let k = heads.count
