@@ -61,7 +61,7 @@ let package = Package(
 
         // MARK: - Benchmarks (run on demand, never in CI)
         .executableTarget(name: "heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
-                          exclude: ["bench.py", "README.md"], swiftSettings: release),
+                          exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
     ],
     swiftLanguageModes: [.v5]
 )
