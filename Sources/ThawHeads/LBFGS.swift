@@ -14,6 +14,8 @@ public struct LBFGS: Sendable {
 
     public init() {}
 
+    /// Why the solver stopped. `lineSearchFailed` most often means the gradient tolerance lies below the
+    /// noise of a float32 objective: no step lowers f any more (the solution is as good as f can tell).
     public enum Stop: String, Codable, Sendable {
         case gradientTolerance, relativeReduction, maxIterations, lineSearchFailed
     }
