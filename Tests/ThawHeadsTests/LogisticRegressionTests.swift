@@ -28,7 +28,7 @@ final class LogisticRegressionTests: XCTestCase {
             let coef = Fixtures.floats(c["coef"]!)
             let scale = coef.map { abs($0) }.max()!
             assertClose(fit.coefficients, coef, rtol: 2e-3, floor: scale, "coefficients at C=\(cValue)")
-            assertClose(fit.intercept, Fixtures.floats(c["intercept"]!), rtol: 2e-3, floor: scale, "intercept at C=\(cValue)")
+            assertClose(fit.intercept, Fixtures.floats(c["intercept"]!), rtol: 1e-2, floor: scale, "intercept at C=\(cValue)")
         }
     }
 
