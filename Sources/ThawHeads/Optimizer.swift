@@ -1,3 +1,5 @@
+import Foundation
+
 /// The update rule applied to every parameter tensor (STYLE #8: one tensor from its state).
 public enum Optimizer: Codable, Hashable, Sendable {
     /// torch.optim.SGD semantics: g += wd·p; buf = μ·buf + g (buf = g on step 1); p -= lr·(nesterov ? g + μ·buf : buf).
@@ -54,5 +56,3 @@ public enum Optimizer: Codable, Hashable, Sendable {
         }
     }
 }
-
-import Foundation

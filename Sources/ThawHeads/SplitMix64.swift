@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable PRNG (splitmix64). Same seed → same stream on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
@@ -27,7 +29,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func nextNormal() -> Float {
         let u1 = max(Double(next() >> 11) * 0x1.0p-53, 1e-300)
         let u2 = Double(next() >> 11) * 0x1.0p-53
-        return Float((-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2))
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
     /// Fisher–Yates shuffle of `order` in place, driven only by this generator.
@@ -47,7 +49,3 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return order
     }
 }
-
-import Foundation
-@inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }
