@@ -1,0 +1,178 @@
+import Foundation
+
+/// A stack of heads after training, with what each head went through.
+public struct TrainedStack {
+    public var model: StackedHeads
+    public var pooling: Pooling?
+    public var histories: [HeadHistory]
+}
+
+/// Trains K heads of one shape on the same input in one pass per batch (one GEMM for all first layers).
+///
+/// A stacked run of K heads gives the weights of K separate runs with the same seeds: every head sees
+/// the same batches (shuffled by `options.dataSeed`), owns its initial weights, dropout masks and
+/// optimizer state, and never reads another head's numbers.
+public enum HeadTrainer {
+    /// Trains `heads.count` heads. `pooling` must be given for map features and nil for vectors;
+    /// fixed poolings are computed once, GeM is trained (p per head).
+    public static func train(shape: HeadShape, pooling: Pooling?, heads: [HeadHyperparameters], classes: Int,
+                             train: FeatureSet, validation: FeatureSet?, options: TrainingOptions) throws -> TrainedStack {
+        precondition(!heads.isEmpty, "HeadTrainer.train: need at least one head")
+        try train.validate(classes: classes)
+        try validation?.validate(classes: classes)
+        guard train.count > 0 else { throw HeadsError("\(train.name): no training rows; check the split definition") }
+        if let w = options.classWeights, w.count != classes {
+            throw HeadsError("class weights: \(w.count) given for \(classes) classes; pass one weight per class")
+        }
+        if options.earlyStopping != nil && validation == nil {
+            throw HeadsError("early stopping watches the validation split, but none was given; pass one or drop earlyStopping")
+        }
+        let (trainX, gem) = try prepare(train, pooling: pooling)
+        let valX = try validation.map { try prepare($0, pooling: pooling).0 }
+        let k = heads.count
+        let model = StackedHeads(shape: shape, seeds: heads.map(\.seed), inputWidth: gem?.channels ?? trainX.rowWidth,
+                                 classes: classes, gem: gem)
+        let bmax = min(options.batchSize, trainX.count)
+        let ws = model.makeWorkspace(capacity: bmax, dropoutSeeds: heads.map { $0.seed ^ 0xD5A6_1266_F0C9_392C })
+        let width = trainX.rowWidth
+        let xb = FloatBuffer(count: bmax * width)               // [B, rowWidth] gathered batch
+        var yb = [Int32](repeating: 0, count: bmax)             // [B]
+        let dlogits = FloatBuffer(count: bmax * k * classes)    // [B, K·classes]
+        var losses = [Double](repeating: 0, count: k)
+        var rates = [(Float, Float)?](repeating: nil, count: k)   // per head (lr, wd) of this step; nil = stopped
+        let n = trainX.count
+        let stepsPerEpoch = (n + options.batchSize - 1) / options.batchSize
+        let totalSteps = stepsPerEpoch * options.epochs
+        var histories = heads.map { HeadHistory(hyperparameters: $0, epochs: [], bestEpoch: 0, stoppedEarly: false) }
+        var stopped = [Bool](repeating: false, count: k)
+        var bestScore = [Double](repeating: .infinity, count: k)    // lower is better (−accuracy for accuracy)
+        var sinceBest = [Int](repeating: 0, count: k)
+        var bestState = [[String: [Float]]?](repeating: nil, count: k)
+        var step = 0
+        let weights = options.classWeights ?? []     // [classes] or empty
+        for epoch in 0..<options.epochs {
+            let order = SplitMix64.epochOrder(count: n, seed: options.dataSeed, epoch: epoch)
+            var epochLoss = [Double](repeating: 0, count: k)
+            var lastRate = [Float](repeating: 0, count: k)
+            var start = 0
+            while start < n {
+                let b = min(options.batchSize, n - start)
+                trainX.features.withUnsafeBufferPointer { src in
+                    for r in 0..<b {
+                        (xb.pointer + r * width).update(from: src.baseAddress! + order[start + r] * width, count: width)
+                        yb[r] = trainX.labels[order[start + r]]
+                    }
+                }
+                model.forward(x: xb.pointer, batch: b, train: true, ws: ws)
+                yb.withUnsafeBufferPointer { y in
+                    weights.withUnsafeBufferPointer { w in
+                        SoftmaxCrossEntropy.forward(logits: ws.logits.pointer, labels: y.baseAddress!, batch: b, heads: k,
+                                                    classes: classes, smoothing: options.labelSmoothing,
+                                                    classWeights: w.isEmpty ? nil : w.baseAddress!,
+                                                    losses: &losses, dlogits: dlogits.pointer)
+                    }
+                }
+                model.zeroGrad()
+                model.backward(dlogits: dlogits.pointer, x: xb.pointer, batch: b, train: true, ws: ws)
+                step += 1
+                for h in 0..<k {
+                    epochLoss[h] += losses[h] * Double(b)
+                    if stopped[h] { rates[h] = nil; continue }
+                    let lr = options.schedule.rate(base: heads[h].learningRate, step: step - 1, totalSteps: totalSteps)
+                    lastRate[h] = lr
+                    rates[h] = (lr, heads[h].weightDecay)
+                }
+                for p in model.parameters { p.updateHeads(rates: rates, optimizer: options.optimizer, step: step) }
+                start += b
+            }
+            var val: [ClassificationMetrics]? = nil
+            if let valX { val = evaluate(model: model, data: valX, batchSize: options.evaluationBatchSize) }
+            for h in 0..<k where !stopped[h] {
+                histories[h].epochs.append(EpochRecord(epoch: epoch, learningRate: lastRate[h],
+                                                       trainLoss: epochLoss[h] / Double(n),
+                                                       validationLoss: val?[h].loss, validationAccuracy: val?[h].top1))
+                histories[h].bestEpoch = epoch
+                guard let es = options.earlyStopping, let v = val?[h] else { continue }
+                let score = es.metric == .loss ? v.loss : -v.top1
+                if score < bestScore[h] {
+                    bestScore[h] = score
+                    sinceBest[h] = 0
+                    bestState[h] = model.state(head: h)
+                } else {
+                    sinceBest[h] += 1
+                    if sinceBest[h] >= es.patience { stopped[h] = true; histories[h].stoppedEarly = true }
+                }
+            }
+            if stopped.allSatisfy({ $0 }) { break }
+        }
+        if options.earlyStopping != nil && valX != nil {
+            for h in 0..<k {
+                if let s = bestState[h] { model.load(head: h, s) }
+                let scores = histories[h].epochs.map {
+                    options.earlyStopping!.metric == .loss ? $0.validationLoss! : -$0.validationAccuracy!
+                }
+                histories[h].bestEpoch = scores.indices.min { scores[$0] < scores[$1] } ?? 0
+            }
+        }
+        return TrainedStack(model: model, pooling: pooling, histories: histories)
+    }
+
+    /// Pools fixed poolings up front; returns the data the model reads and GeM's input geometry.
+    static func prepare(_ data: FeatureSet, pooling: Pooling?) throws
+        -> (FeatureSet, (spatial: Int, channels: Int, p: Float)?) {
+        switch (data.isMap, pooling) {
+        case (false, nil):
+            return (data, nil)
+        case (false, .some(let p)):
+            throw HeadsError("\(data.name): pooling \(p) asked for vector features \(data.rowShape); "
+                             + "pool only map features [H, W, C] (use no pooling for vectors)")
+        case (true, nil):
+            throw HeadsError("\(data.name): map features \(data.rowShape) need a pooling (avg, max, avgMax or gem)")
+        case (true, .some(.gem(let p0))):
+            return (data, (data.spatial, data.channels, p0))
+        case (true, .some(let p)):
+            return (data.pooled(p), nil)
+        }
+    }
+
+    /// Logits [N, K·classes] of every head over `data` (already in the model's input form), eval mode.
+    public static func logits(model: StackedHeads, data: FeatureSet, batchSize: Int = 1024) -> [Float] {
+        let n = data.count, kc = model.heads * model.classes, width = data.rowWidth
+        var out = [Float](repeating: 0, count: n * kc)
+        let cap = max(1, min(batchSize, n))
+        let ws = model.makeWorkspace(capacity: cap)
+        data.features.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { o in
+                var start = 0
+                while start < n {
+                    let b = min(cap, n - start)
+                    model.forward(x: x.baseAddress! + start * width, batch: b, train: false, ws: ws)
+                    (o.baseAddress! + start * kc).update(from: ws.logits.pointer, count: b * kc)
+                    start += b
+                }
+            }
+        }
+        return out
+    }
+
+    /// Metrics of every head on `data` (in the model's input form).
+    public static func evaluate(model: StackedHeads, data: FeatureSet, batchSize: Int = 1024) -> [ClassificationMetrics] {
+        let z = logits(model: model, data: data, batchSize: batchSize)
+        let kc = model.heads * model.classes
+        return z.withUnsafeBufferPointer { zp in
+            data.labels.withUnsafeBufferPointer { y in
+                (0..<model.heads).map { h in
+                    ClassificationMetrics.compute(logits: zp.baseAddress!, rowStride: kc, offset: h * model.classes,
+                                                  classes: model.classes, labels: y.baseAddress!, count: data.count)
+                }
+            }
+        }
+    }
+
+    /// Metrics of every head of a trained stack on raw split data (pooled as in training).
+    public static func evaluate(_ stack: TrainedStack, on data: FeatureSet, batchSize: Int = 1024) throws
+        -> [ClassificationMetrics] {
+        try data.validate(classes: stack.model.classes)
+        return evaluate(model: stack.model, data: try prepare(data, pooling: stack.pooling).0, batchSize: batchSize)
+    }
+}

@@ -1,1 +1,0 @@
-// ThawHeads: see Package.swift for its place in the module graph.

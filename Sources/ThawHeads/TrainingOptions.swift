@@ -1,0 +1,76 @@
+/// Learning rate, weight decay and seed of one head (the per-head part of a stacked run).
+public struct HeadHyperparameters: Codable, Hashable, Sendable {
+    public var learningRate: Float
+    public var weightDecay: Float
+    /// Seeds the head's initial weights and its dropout masks.
+    public var seed: UInt64
+
+    public init(learningRate: Float, weightDecay: Float = 0, seed: UInt64 = 0) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.seed = seed
+    }
+}
+
+/// Stop a head when its validation metric has not improved for `patience` epochs; keep its best weights.
+public struct EarlyStopping: Codable, Hashable, Sendable {
+    public enum Metric: String, Codable, Hashable, Sendable { case loss, accuracy }
+    public var metric: Metric
+    public var patience: Int
+
+    public init(metric: Metric = .loss, patience: Int = 3) {
+        precondition(patience >= 1, "EarlyStopping: patience must be at least 1")
+        self.metric = metric
+        self.patience = patience
+    }
+}
+
+/// Everything shared by the heads of one stacked run.
+public struct TrainingOptions: Codable, Hashable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: Optimizer
+    public var schedule: LearningRateSchedule
+    public var labelSmoothing: Float
+    /// One weight per class (torch `CrossEntropyLoss(weight:)`), or nil for equal weights.
+    public var classWeights: [Float]?
+    public var earlyStopping: EarlyStopping?
+    /// Seeds the shuffling; every head of a stack sees the same batches.
+    public var dataSeed: UInt64
+    public var evaluationBatchSize: Int
+
+    public init(epochs: Int = 10, batchSize: Int = 256, optimizer: Optimizer = .sgdDefault,
+                schedule: LearningRateSchedule = .constant, labelSmoothing: Float = 0, classWeights: [Float]? = nil,
+                earlyStopping: EarlyStopping? = nil, dataSeed: UInt64 = 0, evaluationBatchSize: Int = 1024) {
+        precondition(epochs >= 1 && batchSize >= 1 && evaluationBatchSize >= 1, "TrainingOptions: sizes must be positive")
+        precondition(labelSmoothing >= 0 && labelSmoothing < 1, "TrainingOptions: label smoothing must be in [0, 1)")
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.labelSmoothing = labelSmoothing
+        self.classWeights = classWeights
+        self.earlyStopping = earlyStopping
+        self.dataSeed = dataSeed
+        self.evaluationBatchSize = evaluationBatchSize
+    }
+}
+
+/// One epoch of one head.
+public struct EpochRecord: Codable, Hashable, Sendable {
+    public var epoch: Int
+    /// Rate at the epoch's last step.
+    public var learningRate: Float
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+}
+
+/// What happened to one head of a stacked run.
+public struct HeadHistory: Codable, Hashable, Sendable {
+    public var hyperparameters: HeadHyperparameters
+    public var epochs: [EpochRecord]
+    /// 0-based epoch whose weights the head ends with.
+    public var bestEpoch: Int
+    public var stoppedEarly: Bool
+}

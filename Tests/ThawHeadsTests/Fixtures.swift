@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+/// Reads the goldens written by scripts/golden/heads.py (raw little-endian float32 + heads.json).
+enum Fixtures {
+    static let directory: URL = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/heads")
+
+    static let meta: [String: Any] = {
+        let data = try! Data(contentsOf: directory.appendingPathComponent("heads.json"))
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }()
+
+    /// The float array described by an entry {"file":..., "shape":[...]}.
+    static func floats(_ entry: Any) -> [Float] {
+        let e = entry as! [String: Any]
+        let data = try! Data(contentsOf: directory.appendingPathComponent(e["file"] as! String))
+        var out = [Float](repeating: 0, count: data.count / 4)
+        _ = out.withUnsafeMutableBytes { data.copyBytes(to: $0) }
+        return out.map { Float(bitPattern: $0.bitPattern.littleEndian) }
+    }
+
+    static func shape(_ entry: Any) -> [Int] { (entry as! [String: Any])["shape"] as! [Int] }
+}
+
+/// Fails with the worst element when |a−b| > rtol·max(|b|, floor) anywhere.
+func assertClose(_ a: [Float], _ b: [Float], rtol: Float, floor: Float = 1e-3, _ what: String,
+                 file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "\(what): sizes differ", file: file, line: line)
+    var worst = -1, worstErr: Float = 0
+    for i in 0..<min(a.count, b.count) {
+        let err = abs(a[i] - b[i]) / max(abs(b[i]), floor)
+        if !(err <= worstErr) { worstErr = err; worst = i }
+    }
+    if worst >= 0 && !(worstErr <= rtol) {
+        XCTFail("\(what): worst element \(worst): got \(a[worst]), expected \(b[worst]) (relative error \(worstErr) > \(rtol))",
+                file: file, line: line)
+    }
+}

@@ -1,0 +1,27 @@
+import XCTest
+@testable import ThawHeads
+
+/// Metrics against scikit-learn (goldens from scripts/golden/heads.py).
+final class MetricsTests: XCTestCase {
+    func testMatchesScikitLearn() {
+        let m = Fixtures.meta["metrics"] as! [String: Any]
+        let z = Fixtures.floats(m["logits"]!)
+        let y = Fixtures.floats(m["labels"]!).map { Int32($0) }
+        let c = m["classes"] as! Int
+        let got = ClassificationMetrics.compute(logits: z, rowStride: c, classes: c, labels: y, count: y.count)
+        XCTAssertEqual(got.top1, m["top1"] as! Double, accuracy: 1e-12)
+        XCTAssertEqual(got.top5, m["top5"] as! Double, accuracy: 1e-12)
+        XCTAssertEqual(got.meanPerClassAccuracy, m["mean_per_class_accuracy"] as! Double, accuracy: 1e-12)
+        XCTAssertEqual(got.macroF1, m["macro_f1"] as! Double, accuracy: 1e-12)
+        XCTAssertEqual(got.expectedCalibrationError, m["ece15"] as! Double, accuracy: 1e-5)
+        XCTAssertEqual(got.loss, m["loss"] as! Double, accuracy: 1e-5)
+        XCTAssertEqual(got.confusion, m["confusion"] as! [[Int]])
+    }
+
+    func testRoundTripsThroughJSON() throws {
+        let got = ClassificationMetrics.compute(logits: [2, 1, 0, 3], rowStride: 2, classes: 2, labels: [0, 1], count: 2)
+        let back = try JSONDecoder().decode(ClassificationMetrics.self, from: JSONEncoder().encode(got))
+        XCTAssertEqual(back, got)
+        XCTAssertEqual(got.top1, 1)
+    }
+}
