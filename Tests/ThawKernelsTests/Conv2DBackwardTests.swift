@@ -1,0 +1,89 @@
+import XCTest
+@testable import ThawKernels
+
+final class Conv2DBackwardTests: XCTestCase {
+    struct Grads { var dx: [Float]; var dwOIHW: [Float]; var db: [Float] }
+
+    private func forward(_ conv: Conv2D, _ x: [Float], _ xs: [Int]) -> [Float] {
+        conv.forward(Tensor(shape: xs, data: x), workspace: Workspace()).data
+    }
+
+    private func backward(_ conv: Conv2D, _ x: [Float], _ xs: [Int], _ dy: [Float], budget: Int = 1 << 19) -> Grads {
+        let ws = Workspace(im2colBudget: budget)
+        let y = forward(conv, x, xs)
+        precondition(y.count == dy.count, "dy must match y")
+        var dx = [Float](repeating: .nan, count: x.count)   // overwritten, so NaN must vanish
+        var dw = [Float](repeating: 0, count: conv.weight.count), db = [Float](repeating: 0, count: conv.shape.outChannels)
+        conv.backward(x: x, y: y, dy: dy, batch: xs[0], height: xs[1], width: xs[2], dx: &dx, dWeight: &dw, dBias: &db, workspace: ws)
+        return Grads(dx: dx, dwOIHW: Conv2D.oihw(fromGEMM: dw, shape: conv.shape), db: db)
+    }
+
+    private func golden(_ name: String, _ shape: Conv2DShape, _ act: Activation) throws {
+        let x = try BackwardGolden.load("\(name).x"), xs = BackwardGolden.shape("\(name).x")
+        let conv = Conv2D(shape: shape, oihw: try BackwardGolden.load("\(name).w"), bias: try BackwardGolden.load("\(name).b"), activation: act)
+        BackwardGolden.assertClose(forward(conv, x, xs), try BackwardGolden.load("\(name).y"), "\(name) forward y")
+        let g = backward(conv, x, xs, try BackwardGolden.load("\(name).dy"))
+        BackwardGolden.assertClose(g.dx, try BackwardGolden.load("\(name).dx"), "\(name) dx")
+        BackwardGolden.assertClose(g.dwOIHW, try BackwardGolden.load("\(name).dw"), "\(name) dW")
+        BackwardGolden.assertClose(g.db, try BackwardGolden.load("\(name).db"), "\(name) db")
+    }
+
+    func testConv3x3Stride2SameMatchesPyTorch() throws {
+        try golden("conv3x3_s2_same", Conv2DShape(inChannels: 4, outChannels: 6, kernel: 3, stride: 2, padding: .same), .relu)
+    }
+
+    func testPointwiseMatchesPyTorch() throws {
+        let s = Conv2DShape(inChannels: 8, outChannels: 6, kernel: 1)
+        XCTAssertTrue(s.isPointwise)
+        try golden("conv1x1", s, .relu6)
+    }
+
+    func testGroupedDilatedMatchesPyTorch() throws {
+        try golden("conv3x3_g2_d2", Conv2DShape(inChannels: 4, outChannels: 6, kernel: 3, dilation: 2, groups: 2, padding: .symmetric(2)), .identity)
+    }
+
+    /// A tiny im2col budget forces row chunks (of at least 128 rows) that split an image
+    /// (81 rows each here): the gradients must not change.
+    func testChunkingDoesNotChangeGradients() {
+        let xs = [3, 18, 18, 4]
+        let shape = Conv2DShape(inChannels: 4, outChannels: 6, kernel: 3, stride: 2, groups: 2, padding: .same)
+        let conv = Conv2D(shape: shape, oihw: FiniteDifference.random(6 * shape.patchSize, seed: 141), activation: .relu)
+        let x = FiniteDifference.random(xs.reduce(1, *), seed: 142)
+        let dy = FiniteDifference.random(3 * 9 * 9 * 6, seed: 143)
+        let whole = backward(conv, x, xs, dy), chunked = backward(conv, x, xs, dy, budget: 1)
+        BackwardGolden.assertClose(chunked.dx, whole.dx, rtol: 1e-5, "chunked dx")
+        BackwardGolden.assertClose(chunked.dwOIHW, whole.dwOIHW, rtol: 1e-5, "chunked dW")
+    }
+
+    private func finiteDifferences(_ shape: Conv2DShape, _ xs: [Int], act: Activation, seed: UInt64) {
+        var x = FiniteDifference.random(xs.reduce(1, *), seed: seed)
+        var w = FiniteDifference.random(shape.outChannels * shape.patchSize, seed: seed + 1, scale: 0.4)
+        var b = FiniteDifference.random(shape.outChannels, seed: seed + 2, scale: 0.2)
+        let conv = Conv2D(shape: shape, oihw: w, bias: b, activation: act)
+        let r = FiniteDifference.random(forward(conv, x, xs).count, seed: seed + 3)
+        let g = backward(conv, x, xs, r)
+        let x0 = x, w0 = w, b0 = b
+        let label = "conv k\(shape.kernelH) s\(shape.strideH) g\(shape.groups)"
+        FiniteDifference.check("\(label) dx", &x, analytic: g.dx) { FiniteDifference.dot(self.forward(conv, $0, xs), r) }
+        FiniteDifference.check("\(label) dW", &w, analytic: g.dwOIHW) {
+            FiniteDifference.dot(self.forward(Conv2D(shape: shape, oihw: $0, bias: b0, activation: act), x0, xs), r)
+        }
+        FiniteDifference.check("\(label) db", &b, analytic: g.db) {
+            FiniteDifference.dot(self.forward(Conv2D(shape: shape, oihw: w0, bias: $0, activation: act), x0, xs), r)
+        }
+    }
+
+    func testFiniteDifferences3x3SameStride2() {
+        finiteDifferences(Conv2DShape(inChannels: 3, outChannels: 4, kernel: 3, stride: 2, padding: .same), [2, 6, 7, 3], act: .identity, seed: 31)
+    }
+
+    func testFiniteDifferencesPointwiseGrouped() {
+        finiteDifferences(Conv2DShape(inChannels: 4, outChannels: 6, kernel: 1, groups: 2), [2, 3, 3, 4], act: .identity, seed: 41)
+    }
+
+    func testFiniteDifferencesAsymmetricKernelGrouped() {
+        let s = Conv2DShape(inChannels: 4, outChannels: 4, kernel: (2, 3), stride: (1, 2), dilation: (2, 1), groups: 2,
+                            padding: .explicit(top: 1, bottom: 0, left: 2, right: 1))
+        finiteDifferences(s, [1, 6, 7, 4], act: .identity, seed: 51)
+    }
+}

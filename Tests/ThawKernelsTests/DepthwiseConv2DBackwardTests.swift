@@ -1,0 +1,58 @@
+import XCTest
+@testable import ThawKernels
+
+final class DepthwiseConv2DBackwardTests: XCTestCase {
+    /// [kh][kw][C] → PyTorch's [C, 1, kh, kw].
+    private func chw(_ taps: [Float], channels c: Int) -> [Float] {
+        let t = taps.count / c
+        var out = [Float](repeating: 0, count: taps.count)
+        for ch in 0..<c { for k in 0..<t { out[ch * t + k] = taps[k * c + ch] } }
+        return out
+    }
+
+    private func backward(_ dw: DepthwiseConv2D, _ x: [Float], _ xs: [Int], _ dy: [Float]) -> (dx: [Float], dw: [Float], db: [Float]) {
+        let y = dw.forward(Tensor(shape: xs, data: x)).data
+        var dx = [Float](repeating: .nan, count: x.count)
+        var dwt = [Float](repeating: 0, count: dw.weight.count), db = [Float](repeating: 0, count: dw.channels)
+        dw.backward(x: x, y: y, dy: dy, batch: xs[0], height: xs[1], width: xs[2], dx: &dx, dWeight: &dwt, dBias: &db)
+        return (dx, chw(dwt, channels: dw.channels), db)
+    }
+
+    func testDepthwise5x5Stride2SameMatchesPyTorch() throws {
+        let x = try BackwardGolden.load("dw5.x"), xs = BackwardGolden.shape("dw5.x")
+        let c = xs[3]
+        let conv = DepthwiseConv2D(channels: c, kernel: 5, stride: 2, padding: .same, weightCHW: try BackwardGolden.load("dw5.w"),
+                                   bias: try BackwardGolden.load("dw5.b"), activation: .relu6)
+        let g = backward(conv, x, xs, try BackwardGolden.load("dw5.dy"))
+        BackwardGolden.assertClose(g.dx, try BackwardGolden.load("dw5.dx"), "depthwise dx")
+        BackwardGolden.assertClose(g.dw, try BackwardGolden.load("dw5.dw"), "depthwise dW")
+        BackwardGolden.assertClose(g.db, try BackwardGolden.load("dw5.db"), "depthwise db")
+    }
+
+    func testFiniteDifferences() {
+        // 21 channels: the 16-lane, 4-lane and scalar paths; dilation 2 and TF SAME with stride 2.
+        for (stride, dilation) in [(2, 1), (1, 2)] {
+            let xs = [2, 7, 6, 21], c = 21
+            var x = FiniteDifference.random(xs.reduce(1, *), seed: 61)
+            var w = FiniteDifference.random(c * 9, seed: 62, scale: 0.5)
+            var b = FiniteDifference.random(c, seed: 63, scale: 0.2)
+            func make(_ w: [Float], _ b: [Float]) -> DepthwiseConv2D {
+                DepthwiseConv2D(channels: c, kernel: (3, 3), stride: (stride, stride), dilation: (dilation, dilation),
+                                padding: .same, weightCHW: w, bias: b)
+            }
+            let conv = make(w, b)
+            let r = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 64)
+            let g = backward(conv, x, xs, r)
+            let x0 = x, w0 = w, b0 = b
+            FiniteDifference.check("depthwise s\(stride) d\(dilation) dx", &x, analytic: g.dx, samples: 96) {
+                FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
+            }
+            FiniteDifference.check("depthwise s\(stride) d\(dilation) dW", &w, analytic: g.dw, samples: 96) {
+                FiniteDifference.dot(make($0, b0).forward(Tensor(shape: xs, data: x0)).data, r)
+            }
+            FiniteDifference.check("depthwise s\(stride) d\(dilation) db", &b, analytic: g.db) {
+                FiniteDifference.dot(make(w0, $0).forward(Tensor(shape: xs, data: x0)).data, r)
+            }
+        }
+    }
+}
