@@ -86,4 +86,27 @@ final class Conv2DBackwardTests: XCTestCase {
                             padding: .explicit(top: 1, bottom: 0, left: 2, right: 1))
         finiteDifferences(s, [1, 6, 7, 4], act: .identity, seed: 51)
     }
+
+    /// Backward vs forward of two ResNet/EfficientNet-sized convolutions at batch 16.
+    func testTimingConvolutions() throws {
+        try requireTiming()
+        for (shape, hw) in [(Conv2DShape(inChannels: 64, outChannels: 64, kernel: 3, padding: .symmetric(1)), 56),
+                            (Conv2DShape(inChannels: 96, outChannels: 24, kernel: 1), 56)] {
+            let n = 16, xs = [n, hw, hw, shape.inChannels]
+            let conv = Conv2D(shape: shape, oihw: FiniteDifference.random(shape.outChannels * shape.patchSize, seed: 1, scale: 0.1),
+                              bias: [Float](repeating: 0, count: shape.outChannels), activation: .relu)
+            let x = FiniteDifference.random(xs.reduce(1, *), seed: 2)
+            let ws = Workspace()
+            var y = [Float](repeating: 0, count: n * hw * hw * shape.outChannels)
+            let dy = FiniteDifference.random(y.count, seed: 3)
+            var dx = x, dw = conv.weight, db = [Float](repeating: 0, count: shape.outChannels)
+            let label = "conv \(shape.kernelH)×\(shape.kernelW) \(shape.inChannels)→\(shape.outChannels) \(hw)×\(hw) b\(n)"
+            let f = bestTime("\(label) forward") { ws.reset(); conv.forward(x, batch: n, height: hw, width: hw, into: &y, workspace: ws) }
+            let b = bestTime("\(label) backward (dx, dW, db)") {
+                ws.reset()
+                conv.backward(x: x, y: y, dy: dy, batch: n, height: hw, width: hw, dx: &dx, dWeight: &dw, dBias: &db, workspace: ws)
+            }
+            print(String(format: "  backward/forward = %.2f", b / f))
+        }
+    }
 }

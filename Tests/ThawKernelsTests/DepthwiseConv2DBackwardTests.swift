@@ -55,4 +55,26 @@ final class DepthwiseConv2DBackwardTests: XCTestCase {
             }
         }
     }
+
+    /// Backward vs forward of EfficientNet-Lite's depthwise layers at batch 16.
+    func testTimingDepthwise() throws {
+        try requireTiming()
+        for (c, k, stride, hw) in [(32, 3, 1, 112), (144, 5, 2, 56)] {
+            let n = 16, xs = [n, hw, hw, c]
+            let conv = DepthwiseConv2D(channels: c, kernel: k, stride: stride, padding: .same,
+                                       weightCHW: FiniteDifference.random(c * k * k, seed: 1, scale: 0.2),
+                                       bias: [Float](repeating: 0.5, count: c), activation: .relu6)
+            let x = FiniteDifference.random(xs.reduce(1, *), seed: 2)
+            let g = conv.geometry(height: hw, width: hw)
+            var y = [Float](repeating: 0, count: n * g.outPixels * c)
+            let dy = FiniteDifference.random(y.count, seed: 3)
+            var dx = x, dw = conv.weight, db = [Float](repeating: 0, count: c)
+            let label = "depthwise \(k)×\(k) s\(stride) \(hw)×\(hw)×\(c) b\(n)"
+            let f = bestTime("\(label) forward") { conv.forward(x, batch: n, height: hw, width: hw, into: &y) }
+            let b = bestTime("\(label) backward (dx, dW, db)") {
+                conv.backward(x: x, y: y, dy: dy, batch: n, height: hw, width: hw, dx: &dx, dWeight: &dw, dBias: &db)
+            }
+            print(String(format: "  backward/forward = %.2f", b / f))
+        }
+    }
 }

@@ -56,6 +56,28 @@ enum FiniteDifference {
     }
 }
 
+// MARK: - Timing (on demand)
+
+/// Best of 5 wall times of `body` after one warm-up, printed in ms (timing tests only).
+func bestTime(_ label: String, _ body: () -> Void) -> Double {
+    body()
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    print(String(format: "%@: %.2f ms", label, best * 1e3))
+    return best
+}
+
+/// Timing tests run only with THAW_TIMING=1, in a release build:
+///   swift build -c release --build-tests -Xswiftc -enable-testing
+///   THAW_TIMING=1 swift test -c release --skip-build --filter BackwardTests/testTiming
+func requireTiming() throws {
+    guard ProcessInfo.processInfo.environment["THAW_TIMING"] == "1" else { throw XCTSkip("set THAW_TIMING=1 to time") }
+}
+
 // MARK: - PyTorch fixtures
 
 /// `Fixtures/backward_<case>.<array>.bin` (float32 LE) with shapes in `backward_manifest.json`.
