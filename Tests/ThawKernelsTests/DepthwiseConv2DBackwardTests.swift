@@ -30,9 +30,10 @@ final class DepthwiseConv2DBackwardTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        // 21 channels: the 16-lane, 4-lane and scalar paths; dilation 2 and TF SAME with stride 2.
-        for (stride, dilation) in [(2, 1), (1, 2)] {
-            let xs = [2, 7, 6, 21], c = 21
+        // 21 and 37 channels: the 16-lane, 4-lane and scalar paths; dilation 2 and TF SAME with
+        // stride 2; batch 2 splits images over cores, batch 1 with ≥ 32 channels splits channels.
+        for (stride, dilation, batch, c) in [(2, 1, 2, 21), (1, 2, 2, 21), (2, 1, 1, 37)] {
+            let xs = [batch, 7, 6, c]
             var x = FiniteDifference.random(xs.reduce(1, *), seed: 61)
             var w = FiniteDifference.random(c * 9, seed: 62, scale: 0.5)
             var b = FiniteDifference.random(c, seed: 63, scale: 0.2)
@@ -44,13 +45,13 @@ final class DepthwiseConv2DBackwardTests: XCTestCase {
             let r = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 64)
             let g = backward(conv, x, xs, r)
             let x0 = x, w0 = w, b0 = b
-            FiniteDifference.check("depthwise s\(stride) d\(dilation) dx", &x, analytic: g.dx, samples: 96) {
+            FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) dx", &x, analytic: g.dx, samples: 96) {
                 FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
             }
-            FiniteDifference.check("depthwise s\(stride) d\(dilation) dW", &w, analytic: g.dw, samples: 96) {
+            FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) dW", &w, analytic: g.dw, samples: 96) {
                 FiniteDifference.dot(make($0, b0).forward(Tensor(shape: xs, data: x0)).data, r)
             }
-            FiniteDifference.check("depthwise s\(stride) d\(dilation) db", &b, analytic: g.db) {
+            FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) db", &b, analytic: g.db) {
                 FiniteDifference.dot(make(w0, $0).forward(Tensor(shape: xs, data: x0)).data, r)
             }
         }
