@@ -55,6 +55,29 @@ final class Conv2DBackwardTests: XCTestCase {
         BackwardGolden.assertClose(chunked.dwOIHW, whole.dwOIHW, rtol: 1e-5, "chunked dW")
     }
 
+    /// ⟨im2col(x), cols⟩ = ⟨x, col2im(cols)⟩ for every padding, stride, dilation and group
+    /// slice — including the channel-split parallel path (≥ 16 channels per core, large chunks).
+    func testCol2imIsTheAdjointOfIm2col() {
+        let cases: [(xs: [Int], k: (Int, Int), s: (Int, Int), d: (Int, Int), p: Padding2D, c0: Int, cg: Int)] = [
+            ([2, 9, 8, 6], (3, 3), (2, 2), (1, 1), .same, 2, 3),
+            ([1, 7, 9, 4], (2, 3), (1, 2), (2, 1), .explicit(top: 1, bottom: 0, left: 2, right: 1), 0, 4),
+            ([2, 20, 20, 80], (3, 3), (1, 1), (1, 1), .symmetric(1), 8, 64),
+        ]
+        for (i, t) in cases.enumerated() {
+            let g = WindowGeometry(inHeight: t.xs[1], inWidth: t.xs[2], kernel: t.k, stride: t.s, dilation: t.d, padding: t.p)
+            let rows = t.xs[0] * g.outPixels, k = t.k.0 * t.k.1 * t.cg
+            let x = FiniteDifference.random(t.xs.reduce(1, *), seed: 150 + UInt64(i))
+            let cols = FiniteDifference.random(rows * k, seed: 160 + UInt64(i))
+            var lowered = [Float](repeating: 0, count: rows * k), back = [Float](repeating: 0, count: x.count)
+            Im2col.lower(x, channels: t.xs[3], c0: t.c0, cg: t.cg, geometry: g, rows: 0..<rows, into: &lowered)
+            Col2im.accumulate(cols, channels: t.xs[3], c0: t.c0, cg: t.cg, geometry: g, rows: 0..<rows, into: &back)
+            let lhs = FiniteDifference.dot(lowered, cols), rhs = FiniteDifference.dot(x, back)
+            XCTAssertEqual(lhs, rhs, accuracy: 1e-4 * max(1, abs(lhs)), "case \(i): col2im is not the adjoint of im2col")
+            let outside = back.indices.filter { !(t.c0..<t.c0 + t.cg).contains($0 % t.xs[3]) }.map { abs(back[$0]) }.max() ?? 0
+            XCTAssertEqual(outside, 0, "case \(i): col2im wrote outside its channel slice")
+        }
+    }
+
     private func finiteDifferences(_ shape: Conv2DShape, _ xs: [Int], act: Activation, seed: UInt64) {
         var x = FiniteDifference.random(xs.reduce(1, *), seed: seed)
         var w = FiniteDifference.random(shape.outChannels * shape.patchSize, seed: seed + 1, scale: 0.4)
