@@ -15,7 +15,8 @@ extension Conv2D {
     ///   - dy: [N, OH, OW, Cout], gradient with respect to y.
     ///   - dx: [N, H, W, Cin], overwritten; nil when the input needs no gradient (a first layer).
     ///   - dWeight: [G][kh][kw][Cin/G][Cout/G], accumulated. dBias: [Cout] or nil, accumulated.
-    ///   - workspace: scratch for the masked dy and two lowered chunks.
+    ///   - workspace: scratch for the masked dy and two lowered chunks (taken, not reset: the
+    ///     caller resets it between steps).
     public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>?, dy: UnsafePointer<Float>,
                          batch n: Int, height h: Int, width w: Int,
                          dx: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
