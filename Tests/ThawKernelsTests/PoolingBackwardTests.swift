@@ -73,4 +73,18 @@ final class PoolingBackwardTests: XCTestCase {
             }
         }
     }
+
+    func testGlobalAvgPoolFiniteDifferences() {
+        let (n, h, w, c) = (2, 3, 5, 4)
+        var x = FiniteDifference.random(n * h * w * c, seed: 94)
+        let r = FiniteDifference.random(n * c, seed: 95)
+        func f(_ v: [Float]) -> [Float] {
+            var y = [Float](repeating: 0, count: n * c)
+            Pooling.globalAvgPool(v, batch: n, height: h, width: w, channels: c, into: &y)
+            return y
+        }
+        var dx = [Float](repeating: .nan, count: x.count)
+        Pooling.globalAvgPoolBackward(dy: r, batch: n, height: h, width: w, channels: c, dx: &dx)
+        FiniteDifference.check("global avg pool dx", &x, analytic: dx, samples: x.count) { FiniteDifference.dot(f($0), r) }
+    }
 }
