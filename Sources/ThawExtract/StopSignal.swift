@@ -29,12 +29,12 @@ public final class StopSignal: @unchecked Sendable {
     }
 
     /// The signal received, or nil.
-    public var signal: Int32? {
+    public var received: Int32? {
         lock.lock(); defer { lock.unlock() }
         return raised == 0 ? nil : raised
     }
 
-    public var isRaised: Bool { signal != nil }
+    public var isRaised: Bool { received != nil }
 
     /// Stops listening and restores the default handlers.
     public func cancel() {
