@@ -7,7 +7,8 @@ public struct ExtractOptions: Sendable {
     /// Cut-point names to store, in record order.
     public var taps: [String]
     public var dtype: DType
-    /// Samples per backbone forward.
+    /// Samples decoded per pipeline batch, rounded up to whole forward blocks
+    /// (`Extractor.forwardBlock`); it changes memory and overlap, never bytes.
     public var batchSize: Int
     public var shard: ShardSpec
     /// Augmented views per training image (0 = centre crop only). The manifest's `views` is
@@ -45,4 +46,6 @@ public struct ExtractSummary: Sendable {
     public var complete = false
     /// The run stopped early on request (its work so far is committed).
     public var stopped = false
+
+    public init() {}
 }

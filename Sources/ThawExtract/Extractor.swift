@@ -58,29 +58,42 @@ public final class Extractor {
                             shard: options.shard)
     }
 
+    /// Samples per backbone forward. Fixed, and aligned to the cache index (block b holds indices
+    /// 16b…16b+15): OpenBLAS's result for one row can depend on the GEMM's row count, so a sample is
+    /// always computed in the same company and its bytes never depend on `--batch`, resumes or shards.
+    public static let forwardBlock = 16
+
     /// Extracts every record of the shard range that `writer` lacks. `shouldStop` is polled after
-    /// each forward batch; when it returns true the work so far is committed and the run returns
+    /// each forward block; when it returns true the work so far is committed and the run returns
     /// with `stopped` set. `progress(done, total)` counts samples of the shard range.
+    /// Blocks cut by a shard boundary or an earlier commit are recomputed whole; only missing
+    /// records of this shard are written.
     public func run(into writer: CacheWriter, shouldStop: () -> Bool = { false },
                     progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> ExtractSummary {
         precondition(writer.manifest == manifest, "open the CacheWriter with this extractor's manifest")
-        let views = manifest.views
+        let views = manifest.views, block = Self.forwardBlock
         let range = manifest.indexRange
-        let pending = range.filter { i in (0..<views).contains { !writer.isCommitted(CacheKey(index: i, view: $0)) } }
+        let needed = range.filter { i in (0..<views).contains { !writer.isCommitted(CacheKey(index: i, view: $0)) } }
+        var blocks: [Int] = []
+        for i in needed where blocks.last != i / block { blocks.append(i / block) }
+        let work = blocks.flatMap { b in (b * block)..<min((b + 1) * block, manifest.sampleCount) }
+        let neededSet = Set(needed)
         summary = ExtractSummary()
         self.writer = writer
         defer { self.writer = nil }
-        var done = range.count - pending.count
+        var done = range.count - needed.count
         progress(done, range.count)
+        let advanced: (ArraySlice<Int>) -> Void = { chunk in
+            let n = chunk.reduce(0) { $0 + (neededSet.contains($1) ? 1 : 0) }
+            self.summary.samplesProcessed += n
+            done += n
+            progress(done, range.count)
+        }
         switch input {
         case .images(let source, let preset):
-            try runImages(source, preset: preset, pending: pending, shouldStop: shouldStop) { n in
-                done += n; progress(done, range.count)
-            }
+            try runImages(source, preset: preset, work: work, shouldStop: shouldStop, advanced: advanced)
         case .text(let source, let tokenizer):
-            try runText(source, tokenizer: tokenizer, pending: pending, shouldStop: shouldStop) { n in
-                done += n; progress(done, range.count)
-            }
+            try runText(source, tokenizer: tokenizer, work: work, shouldStop: shouldStop, advanced: advanced)
         }
         summary.complete = try writer.finish()
         summary.recordsCommitted = writer.committedCount
@@ -89,69 +102,74 @@ public final class Extractor {
 
     // MARK: - Images
 
-    private func runImages(_ source: any ImageSource, preset: Preprocessing, pending: [Int],
-                           shouldStop: () -> Bool, advanced: (Int) -> Void) throws {
-        let batch = options.batchSize
-        let wanted = pending.map { selection.samples[$0] }
-        let pipeline = DecodePipeline(source: source, samples: wanted, preprocessing: preset, batchSize: batch,
-                                      depth: 3, workers: options.decodeWorkers, onError: options.onError)
+    /// `work`: cache indices of whole forward blocks, in order.
+    private func runImages(_ source: any ImageSource, preset: Preprocessing, work: [Int],
+                           shouldStop: () -> Bool, advanced: (ArraySlice<Int>) -> Void) throws {
+        let block = Self.forwardBlock
+        // Decode batches are whole blocks, so each splits into aligned forward blocks.
+        let decodeBatch = (options.batchSize + block - 1) / block * block
+        let pipeline = DecodePipeline(source: source, samples: work.map { selection.samples[$0] }, preprocessing: preset,
+                                      batchSize: decodeBatch, depth: 3, workers: options.decodeWorkers, onError: options.onError)
         defer { pipeline.cancel() }
         let augment = options.augmentedViews > 0 ? AugmentedView(preset: preset) : nil
         let per = preset.outputCount
         let decoder = ImageDecoder()
         var start = 0
         while let decoded = try pipeline.next() {
-            let chunk = Array(pending[start..<min(start + batch, pending.count)])
-            start += chunk.count
-            // Forward rows: each kept sample's centre crop, then its augmented views (train only).
-            var rows: [(position: Int, view: Int)] = []
-            var pixels = decoded.pixels   // [rows, crop, crop, 3]
-            var keptPosition: [Int: Int] = [:]   // source index → position in chunk
-            for (p, i) in chunk.enumerated() { keptPosition[selection.samples[i].index] = p }
-            for (k, s) in decoded.samples.enumerated() { rows.append((keptPosition[s.index]!, 0)); _ = k }
-            if let augment {
-                for s in decoded.samples where s.split == .train {
-                    let p = keptPosition[s.index]!
-                    let image = try source.loadImage(s, decoder: decoder)
-                    for v in 1...options.augmentedViews {
-                        pixels.append(contentsOf: repeatElement(0, count: per))
-                        pixels.withUnsafeMutableBufferPointer { augment.render(image, index: chunk[p], view: v, into: $0.baseAddress! + (rows.count) * per) }
-                        rows.append((p, v))
+            let chunk = work[start..<min(start + decodeBatch, work.count)]
+            start = chunk.endIndex
+            var kept = 0   // next row of `decoded`
+            for blockStart in stride(from: chunk.startIndex, to: chunk.endIndex, by: block) {
+                let indices = chunk[blockStart..<min(blockStart + block, chunk.endIndex)]
+                // Forward rows: each decoded sample's centre crop, then its augmented views (train only).
+                var rows: [(position: Int, view: Int)] = []
+                var pixels: [Float] = []   // [rows, crop, crop, 3]
+                for (p, i) in indices.enumerated() where kept < decoded.samples.count && decoded.samples[kept].index == selection.samples[i].index {
+                    pixels.append(contentsOf: decoded.pixels[(kept * per)..<((kept + 1) * per)])
+                    rows.append((p, 0))
+                    kept += 1
+                }
+                if let augment {
+                    for (p, _) in rows where selection.samples[indices[indices.startIndex + p]].split == .train {
+                        let i = indices[indices.startIndex + p]
+                        let image = try source.loadImage(selection.samples[i], decoder: decoder)
+                        for v in 1...options.augmentedViews {
+                            let offset = pixels.count
+                            pixels.append(contentsOf: repeatElement(0, count: per))
+                            pixels.withUnsafeMutableBufferPointer { augment.render(image, index: i, view: v, into: $0.baseAddress! + offset) }
+                            rows.append((p, v))
+                        }
                     }
                 }
-            }
-            let outputs = rows.isEmpty ? [] : try forward(Activations(tensor: Tensor(shape: [rows.count] + preset.outputShape, data: pixels)), rows: rows.count)
-            // Per sample, in index order: its views, or a placeholder if it was skipped.
-            var rowsOf = [[Int]](repeating: [], count: chunk.count)   // position → forward rows by view
-            for (r, row) in rows.enumerated() { rowsOf[row.position].append(r) }
-            let reasons = Dictionary(pipeline.skipped.entries.map { ($0.index, $0.error.description) }, uniquingKeysWith: { a, _ in a })
-            for (p, i) in chunk.enumerated() {
-                let sample = selection.samples[i]
-                if rowsOf[p].isEmpty {
-                    try emit(index: i, sample, nil, reasons[sample.index] ?? "could not be read")
-                } else {
-                    try emit(index: i, sample, outputs.map { $0.slices(rows: rowsOf[p]) }, nil)
+                let outputs = rows.isEmpty ? [] : try forward(Activations(tensor: Tensor(shape: [rows.count] + preset.outputShape, data: pixels)), rows: rows.count)
+                var rowsOf = [[Int]](repeating: [], count: indices.count)   // position → forward rows, by view
+                for (r, row) in rows.enumerated() { rowsOf[row.position].append(r) }
+                for (p, i) in indices.enumerated() {
+                    let sample = selection.samples[i]
+                    if rowsOf[p].isEmpty {
+                        let reason = pipeline.skipped.entries.first { $0.index == sample.index }?.error.description ?? "could not be read"
+                        try emit(index: i, sample, nil, reason)
+                    } else {
+                        try emit(index: i, sample, outputs.map { $0.slices(rows: rowsOf[p]) }, nil)
+                    }
                 }
+                advanced(indices)
+                if shouldStop() { summary.stopped = true; return }
             }
-            summary.samplesProcessed += chunk.count
-            advanced(chunk.count)
-            if shouldStop() { summary.stopped = true; return }
         }
     }
 
     // MARK: - Text
 
-    private func runText(_ source: any TextSource, tokenizer: BertTokenizer, pending: [Int],
-                         shouldStop: () -> Bool, advanced: (Int) -> Void) throws {
+    private func runText(_ source: any TextSource, tokenizer: BertTokenizer, work: [Int],
+                         shouldStop: () -> Bool, advanced: (ArraySlice<Int>) -> Void) throws {
         let length = tokenizer.maxLength
-        var start = 0
-        while start < pending.count {
-            let chunk = Array(pending[start..<min(start + options.batchSize, pending.count)])
-            start += chunk.count
-            var texts: [String] = [], kept: [Int] = [], reasons: [Int: String] = [:]
-            for (p, i) in chunk.enumerated() {
-                do { texts.append(try source.loadText(selection.samples[i])); kept.append(p) } catch let e as InputError where options.onError == .skip {
-                    reasons[p] = e.description
+        for blockStart in stride(from: 0, to: work.count, by: Self.forwardBlock) {
+            let indices = work[blockStart..<min(blockStart + Self.forwardBlock, work.count)]
+            var texts: [String] = [], reasons: [Int: String] = [:]
+            for i in indices {
+                do { texts.append(try source.loadText(selection.samples[i])) } catch let e as InputError where options.onError == .skip {
+                    reasons[i] = e.description
                 }
             }
             var outputs: [TapOutput] = []
@@ -161,16 +179,15 @@ public final class Extractor {
                 outputs = try forward(Activations(tensor: ids, mask: tokens.attentionMask.map { Float($0) }), rows: texts.count)
             }
             var row = 0
-            for (p, i) in chunk.enumerated() {
-                if let reason = reasons[p] {
+            for i in indices {
+                if let reason = reasons[i] {
                     try emit(index: i, selection.samples[i], nil, reason)
                 } else {
                     try emit(index: i, selection.samples[i], outputs.map { $0.slices(rows: [row]) }, nil)
                     row += 1
                 }
             }
-            summary.samplesProcessed += chunk.count
-            advanced(chunk.count)
+            advanced(indices)
             if shouldStop() { summary.stopped = true; return }
         }
     }
@@ -201,6 +218,7 @@ public final class Extractor {
     /// view 0, repeated); nil taps write the skipped placeholder, and `reason` lists it.
     private func emit(index: Int, _ sample: ThawInputs.Sample, _ taps: [[[Float]]]?, _ reason: String?) throws {
         let writer = self.writer!
+        guard manifest.indexRange.contains(index) else { return }   // a block's neighbour in another shard
         if let reason { summary.skipped.append((index, sample.id, reason)) }
         let split = Split.allCases.firstIndex(of: sample.split ?? .train)!
         for v in 0..<manifest.views {

@@ -31,10 +31,10 @@ public struct SHA256 {
             let take = min(64 - blockFill, n)
             for i in 0..<take { block[blockFill + i] = p.load(fromByteOffset: i, as: UInt8.self) }
             blockFill += take; p += take; n -= take
-            if blockFill == 64 {
-                block.withUnsafeBytes { compress(UnsafeRawPointer($0.baseAddress!)) }
-                blockFill = 0
-            }
+            guard blockFill == 64 else { return }   // still short of a block: nothing more to do
+            let full = block   // shares storage; keeps `compress` from overlapping an access to `block`
+            full.withUnsafeBytes { compress(UnsafeRawPointer($0.baseAddress!)) }
+            blockFill = 0
         }
         while n >= 64 {
             compress(UnsafeRawPointer(p))
