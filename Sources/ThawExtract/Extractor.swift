@@ -219,6 +219,8 @@ public final class Extractor {
     private func emit(index: Int, _ sample: ThawInputs.Sample, _ taps: [[[Float]]]?, _ reason: String?) throws {
         let writer = self.writer!
         guard manifest.indexRange.contains(index) else { return }   // a block's neighbour in another shard
+        // A recomputed block also holds samples committed earlier: neither rewritten nor re-listed.
+        guard (0..<manifest.views).contains(where: { !writer.isCommitted(CacheKey(index: index, view: $0)) }) else { return }
         if let reason { summary.skipped.append((index, sample.id, reason)) }
         let split = Split.allCases.firstIndex(of: sample.split ?? .train)!
         for v in 0..<manifest.views {
