@@ -11,11 +11,13 @@ struct Thaw: ParsableCommand {
             A typical session:
               thaw doctor                          check BLAS kernel, threads, installed weights and data
               thaw weights inspect FILE            list the tensors in a .pth or .safetensors file
+              thaw extract --model M --data D --cache cache/NAME   run the backbone once into a feature cache
             """,
         version: version,
         subcommands: [
             DoctorCommand.self,
             WeightsCommand.self,
             CacheCommand.self,
+            ExtractCommand.self,
         ])
 }

@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import ThawAssets
+import ThawBackbones
+import ThawExtract
+import ThawInputs
+import ThawRuns
+import ThawStore
+import ThawText
+
+/// `thaw extract`: runs a frozen backbone once over a data set into an LMDB feature cache.
+struct ExtractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Run a frozen backbone over a data set once into an LMDB feature cache (resumable, shardable).",
+        discussion: """
+            Re-running the same command resumes: committed records are skipped, and the finished cache \
+            equals an uninterrupted run's byte for byte. Ctrl-C stops at the next commit. A different \
+            model, weights, preprocessing, taps or data is refused with the differing fields.
+            Default taps: \(DefaultTaps.help).
+            SOURCE: a class-per-folder directory (images, or .txt files → text), a .csv/.jsonl manifest, \
+            an IDX images file, or fashion-mnist | mnist-5k | bbc-news.
+            """)
+
+    @Option(help: "Model name (see `thaw models`).") var model: String
+    @Option(help: "Weight file (.pth/.pt/.safetensors); default: the installed weights of the model.") var weights: String?
+    @Option(help: "Data source (see below).") var data: String
+    @Option(help: "Cache directory, e.g. cache/NAME.") var cache: String
+    @Option(name: .customLong("tap"), help: "Cut point to store (repeatable).") var taps: [String] = []
+    @Option(help: "Storage type: f16, bf16 or f32.") var dtype: String = "f16"
+    @Option(help: "Square input size (crop); the resize keeps the model's resize/crop ratio.") var imageSize: Int?
+    @Option(help: "Samples per forward batch (does not change the bytes).") var batch: Int = 16
+    @Option(help: "Extract shard i of N (i/N), e.g. 0/4; merge with `thaw cache merge`.") var shard: String = "0/1"
+    @Option(help: "Augmented views per training image (random-resized-crop + flip), stored as views 1…K.") var views: Int = 0
+    @Option(help: "At most N samples per split (stratified, deterministic; for demos and tests).") var limit: Int?
+    @Option(help: "On an unreadable sample: stop, or skip (stored as a placeholder, listed in the run record).") var onError: String = "stop"
+    @Option(help: "Samples per LMDB commit.") var commitEvery: Int = 256
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func validate() throws {
+        guard DType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be f16, bf16 or f32") }
+        guard ShardSpec(parsing: shard) != nil else { throw ValidationError("--shard must be i/N with 0 ≤ i < N, e.g. 0/4") }
+        guard OnError(rawValue: onError) != nil else { throw ValidationError("--on-error must be stop or skip") }
+        guard batch >= 1, commitEvery >= 1 else { throw ValidationError("--batch and --commit-every must be ≥ 1") }
+        guard views >= 0 && views < 65535 else { throw ValidationError("--views must be in 0..<65535") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let imageSize, imageSize < 8 { throw ValidationError("--image-size must be ≥ 8") }
+    }
+
+    func run() throws {
+        let started = Date()
+        let entry = try ModelCatalog.named(model)
+        let weightsPath = try resolveWeights(entry)
+        let sha = try SHA256.hex(ofFile: weightsPath)
+        let backbone = try entry.load(weightsPath)
+        let input = try makeInput(entry, weightsPath: weightsPath, data: DataSpec.resolve(data))
+        let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
+                                     batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,
+                                     onError: OnError(rawValue: onError)!, limit: limit)
+        let extractor = try Extractor(backbone: backbone, weightsSHA256: sha, input: input, options: options, toolVersion: Thaw.version)
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        let writer = try CacheWriter.open(at: cache, manifest: extractor.manifest, batchSize: commitEvery)
+
+        let stop = StopSignal { sig in
+            FileHandle.standardError.write(Data("\nthaw: signal \(sig): stopping after the current batch (press again to quit now)\n".utf8))
+        }
+        defer { stop.cancel() }
+        let range = extractor.manifest.indexRange
+        var bar: ProgressBar?
+        let summary = try extractor.run(into: writer, shouldStop: { stop.isRaised }) { done, total in
+            guard let bar else { bar = ProgressBar("extract", total: total, alreadyDone: done); return }
+            bar.extra = "committed \(writer.committedCount)"
+            bar.advance(by: done - bar.done)
+        }
+        bar?.finish()
+        _ = range
+        let wall = Date().timeIntervalSince(started)
+        let rate = wall > 0 ? Double(summary.samplesProcessed) / wall : 0
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: cache + "/data.mdb")[.size] as? NSNumber)?.intValue ?? 0
+        let peak = PeakMemory.residentBytes()
+
+        var record = RunRecord(id: RunRecord.newID(kind: .extract, date: started), kind: .extract,
+                               commandLine: CommandLine.arguments, startedAt: started, wallSeconds: wall, cache: cache,
+                               cacheFingerprint: SHA256.hex(of: extractor.manifest.encoded()),
+                               samplesPerSecond: rate, peakRSSBytes: peak, thawVersion: Thaw.version)
+        record.config = ["model": .string(model), "weights": .string(weightsPath), "data": .string(data),
+                         "taps": .array(options.taps.map { .string($0) }), "dtype": .string(dtype), "batch": .number(Double(batch)),
+                         "shard": .string(shard), "views": .number(Double(views)), "onError": .string(onError)]
+        if let limit { record.config["limit"] = .number(Double(limit)) }
+        record.metrics = ["samples": .number(Double(summary.samplesProcessed)), "records": .number(Double(summary.recordsWritten)),
+                          "committed": .number(Double(summary.recordsCommitted)), "complete": .bool(summary.complete),
+                          "stopped": .bool(summary.stopped), "cacheBytes": .number(Double(bytes)),
+                          "skipped": .array(summary.skipped.map { .object(["index": .number(Double($0.index)), "id": .string($0.id), "reason": .string($0.reason)]) })]
+        let saved = try RunRegistry.beside(cache: cache).save(record)
+
+        if json {
+            struct Out: Encodable {
+                var cache: String, samples: Int, records: Int, committed: Int, complete: Bool, stopped: Bool
+                var wallSeconds: Double, samplesPerSecond: Double, cacheBytes: Int, peakRSSBytes: Int?, skipped: [String], runRecord: String
+            }
+            try printJSON(Out(cache: cache, samples: summary.samplesProcessed, records: summary.recordsWritten,
+                              committed: summary.recordsCommitted, complete: summary.complete, stopped: summary.stopped,
+                              wallSeconds: wall, samplesPerSecond: rate, cacheBytes: bytes, peakRSSBytes: peak,
+                              skipped: summary.skipped.map { "#\($0.index) \($0.id): \($0.reason)" }, runRecord: saved.path))
+        } else {
+            print(String(format: "extracted %d samples in %.1f s (%.1f samples/s); cache %@ %.1f MB, %d/%d records%@; peak RSS %.0f MB",
+                         summary.samplesProcessed, wall, rate, cache, Double(bytes) / 1e6, summary.recordsCommitted,
+                         extractor.manifest.expectedRecordCount, summary.complete ? ", complete" : "", Double(peak ?? 0) / 1e6))
+            for s in summary.skipped { print("skipped #\(s.index) \(s.id): \(s.reason)") }
+            print("run record: \(saved.path)")
+        }
+        if summary.stopped {
+            FileHandle.standardError.write(Data("thaw: stopped; \(summary.recordsCommitted) records committed. Resume with the same command:\n  \(CommandLine.arguments.joined(separator: " "))\n".utf8))
+            throw ExitCode(130)
+        }
+    }
+
+    private func resolveWeights(_ entry: ModelEntry) throws -> String {
+        if let weights { return weights }
+        guard let assetName = entry.defaultWeightsAsset, let asset = KnownAsset.named(assetName) else {
+            throw ValidationError("\(entry.name) has no installed weights; pass --weights FILE (\(entry.weightsNote))")
+        }
+        guard let path = asset.find() else {
+            throw ValidationError("the weights of \(entry.name) are not installed: \(asset.installCommand), or pass --weights FILE")
+        }
+        return path
+    }
+
+    private func makeInput(_ entry: ModelEntry, weightsPath: String, data: DataSpec) throws -> ExtractInput {
+        switch (entry.input, data) {
+        case (.image(let presetName, let resize, let size), .images(let source)):
+            let crop = imageSize ?? size
+            let scaledResize = max(crop, Int((Double(resize) * Double(crop) / Double(size)).rounded()))
+            let preset: Preprocessing = presetName == "efficientnet-lite"
+                ? .efficientNetLite(resize: scaledResize, crop: crop) : .imagenet(resize: scaledResize, crop: crop)
+            return .images(source, preset: preset)
+        case (.text(let maxLength), .text(let source)):
+            let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
+            return .text(source, tokenizer: try BertTokenizer(modelDirectory: folder, maxLength: maxLength))
+        case (.image, .text):
+            throw ValidationError("\(entry.name) takes images but \(self.data) holds text; pick a text model (e.g. all-minilm-l6-v2)")
+        case (.text, .images):
+            throw ValidationError("\(entry.name) takes text but \(self.data) holds images; pick an image model")
+        }
+    }
+}
