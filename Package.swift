@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
-        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -41,7 +41,7 @@ extension EfficientNetLite {
         lock.lock()
         defer { lock.unlock() }
         let ws = workspace
-        ws.reset()
+        defer { ws.reset() }                         // after the first call the arena holds the high-water mark
         var current = ws.take(maxActivation)         // [N, H, W, C] (or [N, C]) entering stage i
         var next = ws.take(maxActivation)            // its output
         let scratch = ws.take(maxScratch)            // block: [N, H, W, mid] + [N, OH, OW, mid]
