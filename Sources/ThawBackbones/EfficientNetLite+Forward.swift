@@ -26,15 +26,18 @@ extension EfficientNetLite {
 
         // Plan: the largest activation and block scratch between start and end.
         var maxActivation = x.count, maxScratch = 0
+        var chunks: [Int] = []                        // images per call of stage start + j
         do {
-            var ph = h, pw = w
+            var ph = h, pw = w, pc = wantChannels
             for i in start...end {
-                if (1...blocks.count).contains(i) {
-                    maxScratch = max(maxScratch, blocks[i - 1].scratchCount(batch: n, height: ph, width: pw))
-                }
                 let shape = i == 0 ? stageOutputShape(0, height: ph, width: pw) : stageShape(i, height: ph, width: pw)
-                if shape.count == 3 { ph = shape[0]; pw = shape[1] }
-                maxActivation = max(maxActivation, n * shape.reduce(1, *))
+                let outPer = shape.reduce(1, *)
+                let scratchPer = (1...blocks.count).contains(i) ? blocks[i - 1].scratchCount(batch: 1, height: ph, width: pw) : 0
+                let chunk = i > blocks.count + 1 ? n : min(n, max(1, chunkFloats / (ph * pw * pc + scratchPer + outPer)))
+                chunks.append(chunk)
+                maxScratch = max(maxScratch, chunk * scratchPer)
+                if shape.count == 3 { (ph, pw, pc) = (shape[0], shape[1], shape[2]) } else { pc = shape[0] }
+                maxActivation = max(maxActivation, n * outPer)
             }
         }
 
@@ -44,24 +47,44 @@ extension EfficientNetLite {
         defer { ws.reset() }                         // after the first call the arena holds the high-water mark
         var current = ws.take(maxActivation)         // [N, H, W, C] (or [N, C]) entering stage i
         var next = ws.take(maxActivation)            // its output
-        let scratch = ws.take(maxScratch)            // block: [N, H, W, mid] + [N, OH, OW, mid]
+        let scratch = ws.take(maxScratch)            // block: [chunk, H, W, mid] + [chunk, OH, OW, mid]
         x.data.withUnsafeBufferPointer { current.update(from: $0.baseAddress!, count: x.count) }
 
         var c = wantChannels
         var outputs: [String: Activations] = [:]
         let tapSet = Set(tapIndices)
         for i in start...end {
+            // Convolution stages run a few images at a time so a block's expanded maps stay in
+            // cache; per-sample layouts are contiguous, so a chunk is a pointer offset.
+            let chunk = chunks[i - start]
+            let (ih, iw, inPer) = (h, w, h * w * c)
+            func chunked(_ body: (_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ k: Int) -> (Int, Int, Int)) {
+                var i0 = 0, outPer = 0
+                while i0 < n {
+                    let k = min(chunk, n - i0)
+                    let (oh, ow, oc) = body(current + i0 * inPer, next + i0 * outPer, k)
+                    outPer = oh * ow * oc
+                    i0 += k
+                    if i0 >= n { (h, w, c) = (oh, ow, oc) }
+                }
+            }
             switch i {
             case 0:
-                let g = stem.forward(current, batch: n, height: h, width: w, into: next, workspace: ws)
-                (h, w, c) = (g.outHeight, g.outWidth, EfficientNetLiteSpec.stemChannels)
+                chunked { x, y, k in
+                    let g = stem.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
+                    return (g.outHeight, g.outWidth, EfficientNetLiteSpec.stemChannels)
+                }
             case 1...blocks.count:
                 let block = blocks[i - 1]
-                (h, w) = block.forward(current, batch: n, height: h, width: w, into: next, scratch: scratch, workspace: ws)
-                c = block.spec.outChannels
+                chunked { x, y, k in
+                    let (oh, ow) = block.forward(x, batch: k, height: ih, width: iw, into: y, scratch: scratch, workspace: ws)
+                    return (oh, ow, block.spec.outChannels)
+                }
             case blocks.count + 1:
-                head.forward(current, batch: n, height: h, width: w, into: next, workspace: ws)
-                c = EfficientNetLiteSpec.headChannels
+                chunked { x, y, k in
+                    head.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
+                    return (ih, iw, EfficientNetLiteSpec.headChannels)
+                }
             case blocks.count + 2:
                 Pooling.globalAvgPool(current, batch: n, height: h, width: w, channels: c, into: next)
                 (h, w) = (1, 1)

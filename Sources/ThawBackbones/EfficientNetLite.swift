@@ -22,6 +22,9 @@ public final class EfficientNetLite: Backbone {
     let fc: LinearParameters          // [classes, 1280]
     let workspace = Workspace()       // activations of the current forward
     let lock = NSLock()
+    /// Floats one convolution stage may touch per call (input + expanded maps + output of a
+    /// chunk of images); a batch runs through each stage in chunks of that size (at least one image).
+    public var chunkFloats = 1 << 20
 
     /// Builds lite`variant` from `parameters` (every key requested with its PyTorch shape).
     public init(variant: Int, classCount: Int = 1000, parameters: EfficientNetParameterSource) throws {

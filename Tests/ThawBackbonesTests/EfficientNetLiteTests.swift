@@ -171,3 +171,19 @@ final class EfficientNetLiteTests: XCTestCase {
                   maxAbs: first["pool"]!.tensor.data.map(abs).max()!, rtol: 1e-5, "batch 1 vs batch 2")
     }
 }
+
+extension EfficientNetLiteTests {
+    /// A batch run image by image through every stage (tiny chunk budget) equals the whole-batch run.
+    func testChunkedBatchEqualsWholeBatch() throws {
+        let model = try Self.seeded(variant: 0, baseSeed: 5)
+        let x = Activations(tensor: Tensor(shape: [3, 40, 40, 3], data: seededTensor(name: "input", shape: [3 * 40 * 40 * 3], baseSeed: 5, kind: .input)))
+        let whole = try model.forward(x, from: nil, taps: ["blocks.2", "head", "fc"])
+        model.chunkFloats = 1
+        let chunked = try model.forward(x, from: nil, taps: ["blocks.2", "head", "fc"])
+        for tap in ["blocks.2", "head", "fc"] {
+            XCTAssertEqual(chunked[tap]!.tensor.shape, whole[tap]!.tensor.shape, tap)
+            assertTap(chunked[tap]!.tensor.data, whole[tap]!.tensor.data, maxAbs: whole[tap]!.tensor.data.map(abs).max()!,
+                      rtol: 1e-5, "chunked \(tap)")
+        }
+    }
+}
