@@ -183,7 +183,7 @@ extension EfficientNetLiteTests {
         for tap in ["blocks.2", "head", "fc"] {
             XCTAssertEqual(chunked[tap]!.tensor.shape, whole[tap]!.tensor.shape, tap)
             assertTap(chunked[tap]!.tensor.data, whole[tap]!.tensor.data, maxAbs: whole[tap]!.tensor.data.map(abs).max()!,
-                      rtol: 1e-5, "chunked \(tap)")
+                      rtol: 1e-4, "chunked \(tap)")   // GEMM row blocking differs: float noise only
         }
     }
 }
