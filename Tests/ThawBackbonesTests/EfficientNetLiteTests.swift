@@ -187,3 +187,25 @@ extension EfficientNetLiteTests {
         }
     }
 }
+
+extension EfficientNetLiteTests {
+    /// Learnable parameters requested per variant (running statistics excluded) match the README's counts,
+    /// and Lite4 asks for the 548 − 91 (num_batches_tracked) keys of its state dict.
+    func testParameterCountsOfAllVariants() throws {
+        var counts: [Int] = []
+        var lite4Keys = 0
+        for v in 0...4 {
+            var total = 0, keys = 0
+            _ = try EfficientNetLite(variant: v) { key, shape in
+                keys += 1
+                if !key.hasSuffix("running_mean") && !key.hasSuffix("running_var") { total += shape.reduce(1, *) }
+                return [Float](repeating: 0, count: shape.reduce(1, *))
+            }
+            counts.append((total + 500) / 1000)
+            if v == 4 { lite4Keys = keys }
+        }
+        XCTAssertEqual(counts, [4652, 5417, 6092, 8197, 13007])
+        let bnLayers = 1 + EfficientNetLiteSpec.blocks(variant: 4).reduce(0) { $0 + ($1.expandRatio == 1 ? 2 : 3) } + 1
+        XCTAssertEqual(lite4Keys + bnLayers, 548)
+    }
+}
