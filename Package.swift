@@ -62,6 +62,8 @@ let package = Package(
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
+        .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
+                          path: "benchmarks/backbones", exclude: ["torch_side.py", "run.py"], swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
@@ -73,7 +75,7 @@ let package = Package(
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,5 +19,6 @@ struct Thaw: ParsableCommand {
             WeightsCommand.self,
             CacheCommand.self,
             ExtractCommand.self,
+            ClassifyCommand.self,
         ])
 }

@@ -1,0 +1,75 @@
+import ThawKernels
+
+/// Reads one parameter by its full checkpoint key with the shape the model expects (row-major,
+/// PyTorch order). Strict stores throw naming the key and both shapes.
+public typealias EfficientNetParameterSource = (_ key: String, _ shape: [Int]) throws -> [Float]
+
+/// An inverted-residual block with every BatchNorm folded into the convolution before it
+/// (frozen inference only): [expand 1×1 + ReLU6] → depthwise k×k + ReLU6 → project 1×1 (+ skip).
+public struct EfficientNetBlock: Sendable {
+    public let spec: EfficientNetBlockSpec
+    let expand: Conv2D?            // C → mid, ReLU6 fused; nil when the expand ratio is 1
+    let depthwise: DepthwiseConv2D // mid → mid, stride s, TF SAME, ReLU6 fused
+    let project: Conv2D            // mid → out, no activation
+
+    /// Loads `<prefix>._expand_conv`, `_bn0`, `_depthwise_conv`, `_bn1`, `_project_conv`, `_bn2`.
+    public init(spec: EfficientNetBlockSpec, prefix: String, parameters: EfficientNetParameterSource) throws {
+        self.spec = spec
+        let mid = spec.midChannels
+        if spec.expandRatio != 1 {
+            let shape = Conv2DShape(inChannels: spec.inChannels, outChannels: mid, kernel: 1)
+            expand = Conv2D(shape: shape, oihw: try parameters("\(prefix)._expand_conv.weight", [mid, spec.inChannels, 1, 1]),
+                            activation: .relu6)
+                .foldingBatchNorm(try Self.batchNorm("\(prefix)._bn0", channels: mid, parameters))
+        } else {
+            expand = nil
+        }
+        depthwise = DepthwiseConv2D(channels: mid, kernel: spec.kernel, stride: spec.stride, padding: .same,
+                                    weightCHW: try parameters("\(prefix)._depthwise_conv.weight", [mid, 1, spec.kernel, spec.kernel]),
+                                    activation: .relu6)
+            .foldingBatchNorm(try Self.batchNorm("\(prefix)._bn1", channels: mid, parameters))
+        project = Conv2D(shape: Conv2DShape(inChannels: mid, outChannels: spec.outChannels, kernel: 1),
+                         oihw: try parameters("\(prefix)._project_conv.weight", [spec.outChannels, mid, 1, 1]))
+            .foldingBatchNorm(try Self.batchNorm("\(prefix)._bn2", channels: spec.outChannels, parameters))
+    }
+
+    /// A frozen BatchNorm (eps 1e-3) from `<prefix>.weight/bias/running_mean/running_var`.
+    static func batchNorm(_ prefix: String, channels c: Int, _ parameters: EfficientNetParameterSource) throws -> BatchNorm {
+        BatchNorm(gamma: try parameters(prefix + ".weight", [c]), beta: try parameters(prefix + ".bias", [c]),
+                  runningMean: try parameters(prefix + ".running_mean", [c]),
+                  runningVar: try parameters(prefix + ".running_var", [c]), eps: EfficientNetLiteSpec.batchNormEps)
+    }
+
+    /// Output size of one axis under TF SAME: ceil(in / stride).
+    public func outputSize(_ size: Int) -> Int { (size + spec.stride - 1) / spec.stride }
+
+    /// Floats of scratch `forward` needs for `batch` images of `h`×`w` (the expanded and the
+    /// depthwise maps).
+    public func scratchCount(batch n: Int, height h: Int, width w: Int) -> Int {
+        let mid = spec.midChannels
+        let expanded = expand == nil ? 0 : n * h * w * mid           // [N, H, W, mid]
+        let oh = outputSize(h), ow = outputSize(w)
+        return expanded + n * oh * ow * mid                           // + [N, OH, OW, mid]
+    }
+
+    /// y [N, OH, OW, out] = block(x [N, H, W, in]). `scratch` holds `scratchCount` floats;
+    /// `y` must overlap neither `x` nor `scratch`. Returns (OH, OW).
+    @discardableResult
+    public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                        into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                        workspace: Workspace) -> (height: Int, width: Int) {
+        var dwInput = x
+        var dwOutput = scratch
+        if let expand {
+            expand.forward(x, batch: n, height: h, width: w, into: scratch, workspace: workspace)
+            dwInput = UnsafePointer(scratch)
+            dwOutput = scratch + n * h * w * spec.midChannels
+        }
+        let geo = depthwise.forward(dwInput, batch: n, height: h, width: w, into: dwOutput)
+        project.forward(dwOutput, batch: n, height: geo.outHeight, width: geo.outWidth, into: y, workspace: workspace)
+        if spec.hasSkip {
+            residualAdd(x, into: y, count: n * h * w * spec.outChannels)
+        }
+        return (geo.outHeight, geo.outWidth)
+    }
+}

@@ -1,0 +1,118 @@
+import ThawKernels
+
+extension EfficientNetLite {
+    /// Runs the stages after `from` (or from the raw NHWC image batch) up to the last tap.
+    ///
+    /// Stage i is cut point i: 0 stem, 1…N blocks, N+1 head, N+2 pool, N+3 fc. Activations
+    /// ping-pong between two workspace buffers sized for the largest map of this call; the
+    /// block scratch (expanded + depthwise maps) is a third. Only the taps are copied out.
+    public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
+        let start = try from.map { try cutIndex($0) + 1 } ?? 0
+        let tapIndices = try taps.map { try cutIndex($0) }
+        guard let end = tapIndices.max() else { return [:] }
+        if let early = tapIndices.first(where: { $0 < start }) {
+            throw BackboneError("\(name): tap '\(cutPoints[early].name)' is not after the starting cut '\(from ?? "input")'; "
+                                + "ask for taps later in the network, or start earlier")
+        }
+        let x = input.tensor
+        let pooledInput = start > blocks.count + 2             // starting after `pool`: [N, 1280]
+        let wantChannels = start == 0 ? 3 : stageOutputShape(start - 1, height: 1, width: 1).last!
+        guard x.rank == (pooledInput ? 2 : 4), x.shape.allSatisfy({ $0 > 0 }), x.shape.last == wantChannels else {
+            let expected = pooledInput ? "[N, \(wantChannels)]" : "[N, H, W, \(wantChannels)]"
+            throw BackboneError("\(name): input at '\(from ?? "input")' must be \(expected), got \(x.shape)")
+        }
+        let n = x.shape[0]
+        var h = pooledInput ? 1 : x.shape[1], w = pooledInput ? 1 : x.shape[2]
+
+        // Plan: the largest activation and block scratch between start and end.
+        var maxActivation = x.count, maxScratch = 0
+        var chunks: [Int] = []                        // images per call of stage start + j
+        do {
+            var ph = h, pw = w, pc = wantChannels
+            for i in start...end {
+                let shape = i == 0 ? stageOutputShape(0, height: ph, width: pw) : stageShape(i, height: ph, width: pw)
+                let outPer = shape.reduce(1, *)
+                let scratchPer = (1...blocks.count).contains(i) ? blocks[i - 1].scratchCount(batch: 1, height: ph, width: pw) : 0
+                let chunk = i > blocks.count + 1 ? n : min(n, max(1, chunkFloats / (ph * pw * pc + scratchPer + outPer)))
+                chunks.append(chunk)
+                maxScratch = max(maxScratch, chunk * scratchPer)
+                if shape.count == 3 { (ph, pw, pc) = (shape[0], shape[1], shape[2]) } else { pc = shape[0] }
+                maxActivation = max(maxActivation, n * outPer)
+            }
+        }
+
+        lock.lock()
+        defer { lock.unlock() }
+        let ws = workspace
+        defer { ws.reset() }                         // after the first call the arena holds the high-water mark
+        var current = ws.take(maxActivation)         // [N, H, W, C] (or [N, C]) entering stage i
+        var next = ws.take(maxActivation)            // its output
+        let scratch = ws.take(maxScratch)            // block: [chunk, H, W, mid] + [chunk, OH, OW, mid]
+        x.data.withUnsafeBufferPointer { current.update(from: $0.baseAddress!, count: x.count) }
+
+        var c = wantChannels
+        var outputs: [String: Activations] = [:]
+        let tapSet = Set(tapIndices)
+        for i in start...end {
+            // Convolution stages run a few images at a time so a block's expanded maps stay in
+            // cache; per-sample layouts are contiguous, so a chunk is a pointer offset.
+            let chunk = chunks[i - start]
+            let (ih, iw, inPer) = (h, w, h * w * c)
+            func chunked(_ body: (_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ k: Int) -> (Int, Int, Int)) {
+                var i0 = 0, outPer = 0
+                while i0 < n {
+                    let k = min(chunk, n - i0)
+                    let (oh, ow, oc) = body(current + i0 * inPer, next + i0 * outPer, k)
+                    outPer = oh * ow * oc
+                    i0 += k
+                    if i0 >= n { (h, w, c) = (oh, ow, oc) }
+                }
+            }
+            switch i {
+            case 0:
+                chunked { x, y, k in
+                    let g = stem.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
+                    return (g.outHeight, g.outWidth, EfficientNetLiteSpec.stemChannels)
+                }
+            case 1...blocks.count:
+                let block = blocks[i - 1]
+                chunked { x, y, k in
+                    let (oh, ow) = block.forward(x, batch: k, height: ih, width: iw, into: y, scratch: scratch, workspace: ws)
+                    return (oh, ow, block.spec.outChannels)
+                }
+            case blocks.count + 1:
+                chunked { x, y, k in
+                    head.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
+                    return (ih, iw, EfficientNetLiteSpec.headChannels)
+                }
+            case blocks.count + 2:
+                Pooling.globalAvgPool(current, batch: n, height: h, width: w, channels: c, into: next)
+                (h, w) = (1, 1)
+            default:
+                Linear.forward(fc, x: current, rows: n, y: next)
+                c = classCount
+            }
+            swap(&current, &next)
+            if tapSet.contains(i) {
+                let flat = i >= blocks.count + 2
+                let shape = flat ? [n, c] : [n, h, w, c]
+                let count = shape.reduce(1, *)
+                outputs[cutPoints[i].name] = Activations(tensor: Tensor(shape: shape,
+                    data: Array(UnsafeBufferPointer(start: current, count: count))))
+            }
+        }
+        return outputs
+    }
+
+    /// Per-sample output of stage `i` given its *input* size (stage 0 takes the image size).
+    private func stageShape(_ i: Int, height h: Int, width w: Int) -> [Int] {
+        switch i {
+        case 1...blocks.count:
+            let b = blocks[i - 1]
+            return [b.outputSize(h), b.outputSize(w), b.spec.outChannels]
+        case blocks.count + 1: return [h, w, EfficientNetLiteSpec.headChannels]
+        case blocks.count + 2: return [EfficientNetLiteSpec.headChannels]
+        default: return [classCount]
+        }
+    }
+}

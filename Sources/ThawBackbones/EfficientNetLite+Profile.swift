@@ -1,0 +1,69 @@
+import Dispatch
+import ThawKernels
+
+/// Time of one layer in a profiled forward (benchmarks only).
+public struct EfficientNetLayerTiming: Sendable {
+    public var name: String        // e.g. "blocks.3.expand", "blocks.3.depthwise", "head"
+    public var seconds: Double     // median over the repeats
+    public var flops: Double       // 2 · multiply-adds
+}
+
+extension EfficientNetLite {
+    /// Runs each layer of a `batch`×`size`×`size` forward on its own, `repeats` times after a
+    /// warm-up, and returns the median time per layer. For finding what dominates; allocates.
+    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [EfficientNetLayerTiming] {
+        precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
+        var out: [EfficientNetLayerTiming] = []
+        let ws = Workspace()
+        func timed(_ name: String, flops: Double, _ body: () -> Void) {
+            body()
+            var runs: [Double] = []
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                ws.reset()
+            }
+            out.append(EfficientNetLayerTiming(name: name, seconds: runs.sorted()[runs.count / 2], flops: flops))
+        }
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            p.initialize(repeating: 0.25, count: count)
+            return p
+        }
+        var h = size, w = size, c = 3
+        var x = buffer(n * h * w * c)
+        func pointwise(_ name: String, _ conv: Conv2D) {
+            let y = buffer(n * h * w * conv.shape.outChannels)
+            timed(name, flops: 2.0 * Double(n * h * w * conv.shape.inChannels * conv.shape.outChannels)) {
+                conv.forward(x, batch: n, height: h, width: w, into: y, workspace: ws)
+            }
+            x.deallocate(); x = y; c = conv.shape.outChannels
+        }
+        // Stem (im2col + GEMM).
+        let oh = (h + 1) / 2, ow = (w + 1) / 2
+        let stemOut = buffer(n * oh * ow * EfficientNetLiteSpec.stemChannels)
+        timed("stem", flops: 2.0 * Double(n * oh * ow * EfficientNetLiteSpec.stemChannels * 27)) {
+            stem.forward(x, batch: n, height: h, width: w, into: stemOut, workspace: ws)
+        }
+        x.deallocate(); x = stemOut; (h, w, c) = (oh, ow, EfficientNetLiteSpec.stemChannels)
+        for (i, block) in blocks.enumerated() {
+            if let e = block.expand { pointwise("blocks.\(i).expand", e) }
+            let d = block.depthwise
+            let dh = block.outputSize(h), dw = block.outputSize(w)
+            let y = buffer(n * dh * dw * c)
+            timed("blocks.\(i).depthwise\(d.kernelH)s\(d.strideH)", flops: 2.0 * Double(n * dh * dw * c * d.kernelH * d.kernelW)) {
+                d.forward(x, batch: n, height: h, width: w, into: y)
+            }
+            x.deallocate(); x = y; (h, w) = (dh, dw)
+            pointwise("blocks.\(i).project", block.project)
+        }
+        pointwise("head", head)
+        let pooled = buffer(n * c)
+        timed("pool", flops: Double(n * h * w * c)) { Pooling.globalAvgPool(x, batch: n, height: h, width: w, channels: c, into: pooled) }
+        let logits = buffer(n * classCount)
+        timed("fc", flops: 2.0 * Double(n * c * classCount)) { Linear.forward(fc, x: pooled, rows: n, y: logits) }
+        x.deallocate(); pooled.deallocate(); logits.deallocate()
+        return out
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import ThawKernels
+import ThawWeights
+
+/// EfficientNet-Lite0…4 (frozen, inference) with lukemelas `efficientnet_pytorch` key names.
+///
+/// BatchNorm (eps 1e-3) is folded into each convolution at load and ReLU6 runs in the
+/// convolution epilogues; every conv pads TF "SAME" (strided convs on even sizes pad only
+/// after). Cut points: `stem`, `blocks.0`…`blocks.N-1`, `head` (HWC), `pool`, `fc` (C).
+///
+/// One forward runs at a time per instance (a lock serialises callers): activations live in
+/// one reused `Workspace`, so steady-state forwards of a fixed batch shape allocate only the
+/// returned taps.
+public final class EfficientNetLite: Backbone {
+    public let variant: Int
+    public let name: String
+    public let cutPoints: [CutPoint]
+    public let blocks: [EfficientNetBlock]
+    public let classCount: Int
+    let stem: Conv2D                  // 3 → 32, 3×3 stride 2, ReLU6
+    let head: Conv2D                  // last block's width → 1280, 1×1, ReLU6
+    let fc: LinearParameters          // [classes, 1280]
+    let workspace = Workspace()       // activations of the current forward
+    let lock = NSLock()
+    /// Floats one convolution stage may touch per call (input + expanded maps + output of a
+    /// chunk of images); a batch runs through each stage in chunks of that size (at least one image).
+    public var chunkFloats = 1 << 20
+
+    /// Builds lite`variant` from `parameters` (every key requested with its PyTorch shape).
+    public init(variant: Int, classCount: Int = 1000, parameters: EfficientNetParameterSource) throws {
+        let specs = EfficientNetLiteSpec.blocks(variant: variant)
+        let stemC = EfficientNetLiteSpec.stemChannels, headC = EfficientNetLiteSpec.headChannels
+        self.variant = variant
+        self.classCount = classCount
+        name = "efficientnet-lite\(variant)"
+        stem = Conv2D(shape: Conv2DShape(inChannels: 3, outChannels: stemC, kernel: 3, stride: 2, padding: .same),
+                      oihw: try parameters("_conv_stem.weight", [stemC, 3, 3, 3]), activation: .relu6)
+            .foldingBatchNorm(try EfficientNetBlock.batchNorm("_bn0", channels: stemC, parameters))
+        blocks = try specs.enumerated().map { i, spec in
+            try EfficientNetBlock(spec: spec, prefix: "_blocks.\(i)", parameters: parameters)
+        }
+        let last = specs[specs.count - 1].outChannels
+        head = Conv2D(shape: Conv2DShape(inChannels: last, outChannels: headC, kernel: 1),
+                      oihw: try parameters("_conv_head.weight", [headC, last, 1, 1]), activation: .relu6)
+            .foldingBatchNorm(try EfficientNetBlock.batchNorm("_bn1", channels: headC, parameters))
+        fc = LinearParameters(weight: try parameters("_fc.weight", [classCount, headC]),
+                              bias: try parameters("_fc.bias", [classCount]), inFeatures: headC, outFeatures: classCount)
+        cutPoints = [CutPoint(name: "stem", layout: "HWC")]
+            + specs.indices.map { CutPoint(name: "blocks.\($0)", layout: "HWC") }
+            + [CutPoint(name: "head", layout: "HWC"), CutPoint(name: "pool", layout: "C"), CutPoint(name: "fc", layout: "C")]
+    }
+
+    /// Loads a lukemelas-named checkpoint (`.pth`, `.pt` or `.safetensors`) strictly: every key
+    /// must be used (BN `num_batches_tracked` and a DataParallel `module.` prefix are tolerated),
+    /// and a wrong shape names the key and both shapes.
+    public convenience init(variant: Int, weightsPath: String, classCount: Int = 1000) throws {
+        let store = try ParameterStore(path: weightsPath, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
+        try self.init(variant: variant, classCount: classCount) { key, shape in try store.take(key, shape: shape) }
+        try store.finish()
+    }
+
+    // MARK: - Shapes
+
+    /// Per-sample shape after stage `index` (0 = stem, 1…N = blocks, N+1 head, N+2 pool, N+3 fc)
+    /// for an input of `h`×`w`.
+    func stageOutputShape(_ index: Int, height h: Int, width w: Int) -> [Int] {
+        let n = blocks.count
+        if index == n + 3 { return [classCount] }
+        if index == n + 2 { return [EfficientNetLiteSpec.headChannels] }
+        var oh = (h + 1) / 2, ow = (w + 1) / 2                 // stem, stride 2, SAME
+        for b in blocks.prefix(min(index, n)) { oh = b.outputSize(oh); ow = b.outputSize(ow) }
+        let c = index == 0 ? EfficientNetLiteSpec.stemChannels
+            : index <= n ? blocks[index - 1].spec.outChannels : EfficientNetLiteSpec.headChannels
+        return [oh, ow, c]
+    }
+
+    public func outputShape(at cut: String, inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 3, inputShape[2] == 3, inputShape[0] > 0, inputShape[1] > 0 else {
+            throw BackboneError("\(name) takes [H, W, 3] images, got per-sample shape \(inputShape)")
+        }
+        return stageOutputShape(try cutIndex(cut), height: inputShape[0], width: inputShape[1])
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import ThawAssets
+import ThawBackbones
+import ThawInputs
+import ThawKernels
+
+struct ClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Top-k ImageNet classes of images with a pretrained backbone's own classifier.",
+        discussion: """
+            Images go through the model's preprocessing (e.g. resize 256, crop 224, (x − 127)/128 for
+            EfficientNet-Lite), run in batches, and the softmax of the `fc` logits is ranked.
+              thaw classify photos/cat.png photos/coffee.png
+              thaw classify --model efficientnet-lite2 --weights lite2.pth --top 3 --json img.jpg
+            """)
+
+    @Option(help: "Model name from the catalog.")
+    var model = "efficientnet-lite0"
+
+    @Option(help: "Weight file (.pth, .pt, .safetensors); defaults to the model's installed weights.")
+    var weights: String?
+
+    @Option(help: "How many classes to print per image.")
+    var top = 5
+
+    @Option(help: "Images per forward pass.")
+    var batch = 16
+
+    @Flag(help: "Print one JSON array instead of text.")
+    var json = false
+
+    @Argument(help: "Image files (JPEG or PNG).")
+    var images: [String]
+
+    struct Prediction: Encodable { var index: Int; var name: String; var probability: Float }
+    struct ImageResult: Encodable { var image: String; var top: [Prediction] }
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("Please give at least one image file.") }
+        guard top > 0 else { throw ValidationError("--top must be at least 1.") }
+        guard batch > 0 else { throw ValidationError("--batch must be at least 1.") }
+    }
+
+    func run() throws {
+        let entry = try ModelCatalog.named(model)
+        let backbone = try entry.load(try weightsPath(entry))
+        let preprocessor = Preprocessor(try preprocessing(entry))
+        // The backbone's own ImageNet classifier; a fitted head (`--head`) will score the `pool`
+        // tap with its own class names instead, through the same ranking below.
+        let classifier = Classifier(tap: "fc", names: Self.imagenetNames())
+        let decoder = ImageDecoder()
+        let per = preprocessor.preset.outputCount
+        var results: [ImageResult] = []
+        var pixels = [Float](repeating: 0, count: batch * per)      // [batch, size, size, 3]
+        for start in stride(from: 0, to: images.count, by: batch) {
+            let files = Array(images[start..<min(images.count, start + batch)])
+            for (i, file) in files.enumerated() {
+                let image = try decoder.decode(file: file)              // InputError names the file
+                pixels.withUnsafeMutableBufferPointer { preprocessor.apply(image, into: $0.baseAddress! + i * per) }
+            }
+            let size = preprocessor.preset.crop
+            let input = Activations(tensor: Tensor(shape: [files.count, size, size, 3], data: Array(pixels.prefix(files.count * per))))
+            let scores = try classifier.probabilities(backbone, input)
+            for (i, file) in files.enumerated() {
+                results.append(ImageResult(image: file, top: classifier.ranked(scores, row: i, top: top)))
+            }
+        }
+        if json { try printJSON(results); return }
+        for r in results {
+            print(r.image)
+            for p in r.top { print(String(format: "  %6.2f%%  %4d  %@", 100 * p.probability, p.index, p.name)) }
+        }
+    }
+
+    private func weightsPath(_ entry: ModelEntry) throws -> String {
+        if let weights { return weights }
+        guard let assetName = entry.defaultWeightsAsset, let asset = KnownAsset.named(assetName) else {
+            throw ValidationError("\(entry.name) has no installed weights: \(entry.weightsNote)")
+        }
+        guard let path = asset.find() else {
+            throw ValidationError("\(entry.name) weights are not installed; install them with: \(asset.installCommand) (or pass --weights FILE)")
+        }
+        return path
+    }
+
+    private func preprocessing(_ entry: ModelEntry) throws -> Preprocessing {
+        guard case .image(let preset, let resize, let size) = entry.input else {
+            throw ValidationError("\(entry.name) does not take images; `thaw classify` needs an image model")
+        }
+        switch preset {
+        case "efficientnet-lite": return .efficientNetLite(resize: resize, crop: size)
+        case "imagenet": return .imagenet(resize: resize, crop: size)
+        default: throw ValidationError("\(entry.name): unknown preprocessing preset '\(preset)'")
+        }
+    }
+
+    /// Line i of the imagenet-classes asset ("wnid<TAB>name") names class i; without the asset
+    /// classes are shown by index.
+    static func imagenetNames() -> [String]? {
+        guard let asset = KnownAsset.named("imagenet-classes"), let path = asset.find(),
+              let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            FileHandle.standardError.write(Data("note: ImageNet class names not installed (\(KnownAsset.named("imagenet-classes")?.installCommand ?? "make deps")); printing indices\n".utf8))
+            return nil
+        }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).prefix(1000).map { line in
+            line.split(separator: "\t", maxSplits: 1).last.map(String.init) ?? String(line)
+        }
+    }
+}
+
+/// Scores images at one tap of a backbone and ranks classes by softmax probability.
+struct Classifier {
+    var tap: String
+    var names: [String]?
+
+    /// [N, classes] probabilities for `input` [N, H, W, 3].
+    func probabilities(_ backbone: any Backbone, _ input: Activations) throws -> Tensor {
+        guard var logits = try backbone.forward(input, from: nil, taps: [tap])[tap]?.tensor, logits.rank == 2 else {
+            throw ValidationError("\(backbone.name) has no class scores at '\(tap)'")
+        }
+        let (rows, classes) = (logits.shape[0], logits.shape[1])
+        logits.data.withUnsafeMutableBufferPointer { Softmax.forward($0.baseAddress!, rows: rows, columns: classes) }
+        return logits
+    }
+
+    /// The `top` most probable classes of row `row`, most probable first.
+    func ranked(_ scores: Tensor, row: Int, top: Int) -> [ClassifyCommand.Prediction] {
+        let classes = scores.shape[1]
+        let p = scores.data[(row * classes)..<((row + 1) * classes)]
+        let order = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(top)
+        return order.map { i in
+            let c = i - row * classes
+            let name = names.flatMap { c < $0.count ? $0[c] : nil } ?? "class \(c)"
+            return .init(index: c, name: name, probability: p[i])
+        }
+    }
+}

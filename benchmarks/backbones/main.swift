@@ -1,0 +1,72 @@
+// Thaw's EfficientNet-Lite0 forward at 224 (release build; run.sh alternates it with PyTorch).
+//
+//   swift build -c release --product thaw-backbones-bench
+//   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F]
+//
+// Prints one JSON line: case, images/s (total images / total wall time after one warm-up
+// forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
+import Dispatch
+import Foundation
+import ThawAssets
+import ThawBackbones
+import ThawBLAS
+import ThawKernels
+
+let args = CommandLine.arguments
+func option(_ name: String) -> String? { args.firstIndex(of: name).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
+let only = option("--only") ?? "lite0-b1"
+let seconds = Double(option("--seconds") ?? "8") ?? 8
+guard let batch = Int(only.split(separator: "-b").last ?? ""), only.hasPrefix("lite0-b"), batch > 0 else {
+    FileHandle.standardError.write(Data("usage: thaw-backbones-bench --only lite0-b<batch> [--seconds S] [--profile]\n".utf8))
+    exit(2)
+}
+let info = try BLAS.load()
+let model: EfficientNetLite
+if let path = KnownAsset.named("efficientnet-lite0")?.find() {
+    model = try EfficientNetLite(variant: 0, weightsPath: path)
+} else {
+    // Timing does not depend on the values; keep the benchmark runnable without the asset.
+    model = try EfficientNetLite(variant: 0) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
+}
+if let chunk = option("--chunk-floats").flatMap(Int.init) { model.chunkFloats = chunk }
+let size = 224
+var state: UInt32 = 12345
+let pixels = (0..<batch * size * size * 3).map { _ -> Float in state = state &* 1664525 &+ 1013904223; return Float(state >> 8) / Float(1 << 23) - 1 }
+let input = Activations(tensor: Tensor(shape: [batch, size, size, 3], data: pixels))
+
+if args.contains("--profile") {
+    let layers = model.profileLayers(batch: batch, size: size)
+    let total = layers.reduce(0) { $0 + $1.seconds }
+    print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads; layers run one by one")
+    for l in layers.sorted(by: { $0.seconds > $1.seconds }) {
+        print(String(format: "%-26@ %8.3f ms %5.1f%% %7.1f GFLOP/s", l.name as NSString, l.seconds * 1e3,
+                     100 * l.seconds / total, l.flops / l.seconds / 1e9))
+    }
+    var byKind: [String: Double] = [:]
+    for l in layers {
+        let kind = l.name.contains("depthwise") ? "depthwise" : l.name.hasSuffix("expand") ? "expand" : l.name.hasSuffix("project") ? "project" : l.name
+        byKind[kind, default: 0] += l.seconds
+    }
+    for (k, t) in byKind.sorted(by: { $0.value > $1.value }) {
+        print(String(format: "# %-10@ %8.3f ms %5.1f%%", k as NSString, t * 1e3, 100 * t / total))
+    }
+    print(String(format: "# total %.3f ms = %.1f images/s", total * 1e3, Double(batch) / total))
+    exit(0)
+}
+
+_ = try model.forward(input, from: nil, taps: ["fc"])      // warm-up: sizes the workspace
+var forwards = 0
+let start = DispatchTime.now().uptimeNanoseconds
+var elapsed = 0.0
+repeat {
+    _ = try model.forward(input, from: nil, taps: ["fc"])
+    forwards += 1
+    elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+} while elapsed < seconds || forwards < 3
+func peakRSS() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "0").map { $0 * 1024 } ?? 0
+}
+print(String(format: "{\"side\": \"thaw\", \"case\": \"%@\", \"images_per_s\": %.3f, \"forwards\": %d, \"peak_rss_mb\": %.1f, \"kernel\": \"%@\"}",
+             only as NSString, Double(forwards * batch) / elapsed, forwards, Double(peakRSS()) / 1048576, info.corename as NSString))
