@@ -103,8 +103,11 @@ enum SafetensorsParse {
             XCTAssertEqual(o["dtype"] as? String, "F32")
             let offs = o["data_offsets"] as! [Int]
             let bytes = d.subdata(in: (8 + n + offs[0])..<(8 + n + offs[1]))
-            let values = stride(from: 0, to: bytes.count, by: 4).map { i in
-                Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
+            var values = [Float](repeating: 0, count: bytes.count / 4)
+            for i in values.indices {
+                var bits: UInt32 = 0
+                for b in 0..<4 { bits |= UInt32(bytes[4 * i + b]) << UInt32(8 * b) }
+                values[i] = Float(bitPattern: bits)
             }
             out[k] = (o["shape"] as! [Int], values)
         }

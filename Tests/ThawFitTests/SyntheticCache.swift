@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ThawFit
 import ThawHeads
 import ThawStore
 
