@@ -62,6 +62,8 @@ let package = Package(
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
+        .executableTarget(name: "fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
+                          swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
