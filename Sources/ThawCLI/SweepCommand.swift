@@ -14,7 +14,7 @@ struct SweepCommand: ParsableCommand {
             Lists take commas or repeated flags (heads only repeat: --head linear --head mlp:512,256).
             Defaults: 8 learning rates × 3 weight decays, linear head, the tap's natural pooling, AdamW.
             --c or --c-grid N switches to an L-BFGS logistic-regression path over C (warm-started).
-            --shard i/N runs every N-th grid point from i; `thaw sweep --combine RUN…` merges the shard records.
+            --shard i/N runs the i-th of N contiguous slices of the grid; `thaw sweep --combine RUN…` merges the shard records.
             """)
 
     @Option(help: "Cache directory.") var cache: String?
@@ -99,7 +99,7 @@ struct SweepCommand: ParsableCommand {
         var refs = combine
         if let dir = combineDir {
             let records = try RunRegistry(folder: URL(fileURLWithPath: dir)).all()
-                .filter { $0.kind == .sweep && $0.config["shard"]?.string != "combined" }
+                .filter { $0.kind == .sweep && !["combined", "0/1"].contains($0.config["shard"]?.string ?? "") }
             guard !records.isEmpty else { throw ValidationError("\(dir): no sweep run records to combine.") }
             refs += records.map { dir + "/" + $0.id + ".json" }
         }
@@ -123,13 +123,15 @@ struct SweepCommand: ParsableCommand {
             let (x1, y1) = (x["val_top1"]?.number ?? 0, y["val_top1"]?.number ?? 0)
             return x1 != y1 ? x1 > y1 : (x["val_loss"]?.number ?? 0) < (y["val_loss"]?.number ?? 0)
         }
-        print("    #  tap          pooling  head           lr         wd         C          val top-1  val loss  best ep")
+        print("  #   tap         pooling head          lr        wd        C         val top-1  val loss  best ep")
         for i in order {
             guard case .object(let o) = table[i] else { continue }
-            print(String(format: "%@ %4d  %-12@ %-8@ %-14@ %-10@ %-10@ %-10@ %8.2f%%  %8.4f  %7d",
-                         i == best ? "*" : " ", Int(o["index"]?.number ?? 0), o["tap"]?.string ?? "", o["pooling"]?.string ?? "",
-                         o["head"]?.string ?? "", num(o["lr"], "%.1e"), num(o["weight_decay"], "%.1e"), num(o["c"], "%.2e"),
-                         100 * (o["val_top1"]?.number ?? 0), o["val_loss"]?.number ?? 0, Int(o["best_epoch"]?.number ?? 0)))
+            func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
+            let text = (i == best ? "* " : "  ") + pad(String(Int(o["index"]?.number ?? 0)), 4) + pad(o["tap"]?.string ?? "", 12)
+                + pad(o["pooling"]?.string ?? "", 8) + pad(o["head"]?.string ?? "", 14) + pad(num(o["lr"], "%.1e"), 10)
+                + pad(num(o["weight_decay"], "%.1e"), 10) + pad(num(o["c"], "%.2e"), 10)
+            print(text + String(format: "%8.2f%%  %8.4f  %7d", 100 * (o["val_top1"]?.number ?? 0), o["val_loss"]?.number ?? 0,
+                                Int(o["best_epoch"]?.number ?? 0)))
         }
         let m = r.metrics
         if let t1 = m["test_top1"]?.number {

@@ -43,7 +43,8 @@ public enum SweepRun {
         let started = Date()
         let manifest = try CacheReader(path: q.cache).manifest
         let all = try q.axes.points(manifest: manifest, path: q.cache)
-        let mine = all.filter { $0.index % q.shard.count == q.shard.index }
+        let slice = q.shard.range(sampleCount: all.count)   // contiguous, so neighbours still train stacked
+        let mine = all.filter { slice.contains($0.index) }
         guard !mine.isEmpty else { throw FitError("shard \(q.shard) of a \(all.count)-point grid is empty; use fewer shards") }
         let optimizer: Optimizer = q.solver == .sgd ? .sgdDefault : .adamwDefault
         let options = TrainingOptions(epochs: q.epochs, batchSize: q.batch, optimizer: optimizer, dataSeed: q.seed)
