@@ -53,14 +53,13 @@ struct FitCommand: ParsableCommand {
         q.earlyStop = earlyStop; q.seed = seed; q.flip = flip; q.export = export
         q.commandLine = CommandLine.arguments
         let quiet = json
-        let out = try FitRun.run(q) { e in
+        let out = try FitRun.run(q, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { e in
             guard !quiet else { return }
             print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
                          e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
         }
         let url = try RunRegistry.beside(cache: cache).save(out.record)
         if json { return try printJSON(out.record) }
-        for n in out.notes { print("note: \(n)") }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * out.validation.top1, out.validation.loss))
         if let t = out.test {
             print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",

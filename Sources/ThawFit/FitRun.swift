@@ -45,11 +45,14 @@ public struct FitOutcome {
 
 /// `thaw fit`: one head on one tap, a run record, optionally the head as safetensors.
 public enum FitRun {
-    public static func run(_ q: FitRequest, onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitOutcome {
+    /// `onLoaded` receives the data notes (carved split, streaming) before training starts.
+    public static func run(_ q: FitRequest, onLoaded: ([String]) -> Void = { _ in },
+                           onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitOutcome {
         let started = Date()
         var load = q.load
         load.seed = q.seed
         let data = try TapData.load(path: q.cache, tap: q.tap, options: load)
+        onLoaded(data.notes)
         let pooling: Pooling? = q.pooling ?? (data.isMap ? .avg : nil)
         let classes = data.classes
         var weights: [Float]? = nil
