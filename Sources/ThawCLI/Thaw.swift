@@ -20,5 +20,6 @@ struct Thaw: ParsableCommand {
             CacheCommand.self,
             ExtractCommand.self,
             ClassifyCommand.self,
+            FitCommand.self, SweepCommand.self,
         ])
 }

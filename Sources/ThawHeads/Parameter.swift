@@ -44,7 +44,7 @@ public final class Parameter {
 
     /// Applies `optimizer` to the slices of every head with a rate (nil = frozen head), heads spread
     /// over the cores; `rates[k]` is (learning rate, weight decay).
-    func updateHeads(rates: [(Float, Float)?], optimizer: Optimizer, step: Int) {
+    public func updateHeads(rates: [(Float, Float)?], optimizer: Optimizer, step: Int) {
         precondition(rates.count == heads, "Parameter \(name): one rate per head")
         if optimizer.stateCount >= 1 && state1.isEmpty { state1 = [Float](repeating: 0, count: value.count) }
         if optimizer.stateCount >= 2 && state2.isEmpty { state2 = [Float](repeating: 0, count: value.count) }

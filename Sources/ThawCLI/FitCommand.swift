@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import ThawFit
+import ThawHeads
+import ThawRuns
+
+/// `thaw fit`: train one head on one tap of a cache, report test metrics, record the run.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Train one classifier head on a cached tap; print per-epoch lines and test metrics; record the run.")
+
+    @Option(help: "Cache directory.") var cache: String
+    @Option(help: "Tap name (see `thaw cache info`).") var tap: String
+    @Option(help: "linear, mlp:512 or mlp:512,256.") var head = "linear"
+    @Option(help: "avg, max, gem or avgmax for map taps (default avg; vectors need none).") var pooling: String?
+    @Option(help: "adamw, sgd or lbfgs (logistic regression, linear head).") var optimizer = "adamw"
+    @Option(help: "Learning rate.") var lr: Float = 1e-3
+    @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
+    @Option(name: .customLong("c"), help: "L-BFGS inverse regularisation strength (scikit-learn's C).") var c: Double = 1
+    @Option(help: "Epochs.") var epochs = 10
+    @Option(help: "Batch size.") var batch = 256
+    @Option(help: "Label smoothing in [0, 1).") var labelSmoothing: Float = 0
+    @Option(help: "`balanced` weighs classes by n / (classes · count).") var classWeights: String?
+    @Option(help: "Stop after N epochs without a lower validation loss; keep the best weights.") var earlyStop: Int?
+    @Option(help: "Seed for weights, shuffling and a carved validation split.") var seed: UInt64 = 0
+    @Flag(help: "Flip map taps horizontally at random (feature-space augmentation).") var flip = false
+    @Option(help: "Memory for features before streaming from LMDB: bytes, 512M, 2G or 25% (default 25% of RAM).")
+    var memoryBudget = "25%"
+    @Flag(help: "Train on a cache whose extraction has not finished.") var allowIncomplete = false
+    @Option(help: "Write the trained head as safetensors.") var export: String?
+    @Flag(help: "Print the run record as JSON instead of text.") var json = false
+
+    func validate() throws {
+        guard epochs >= 1, batch >= 1 else { throw ValidationError("--epochs and --batch must be ≥ 1.") }
+        guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1).") }
+        guard c > 0 else { throw ValidationError("--c must be positive.") }
+        if let w = classWeights, w != "balanced" { throw ValidationError("--class-weights takes only `balanced`.") }
+        if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
+        guard FitRequest.Solver(rawValue: optimizer) != nil else { throw ValidationError("--optimizer: adamw, sgd or lbfgs.") }
+    }
+
+    func run() throws {
+        var q = FitRequest(cache: cache, tap: tap)
+        do {
+            q.head = try HeadName.parse(head)
+            q.pooling = try pooling.flatMap { try PoolingName.parse($0) }
+            q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
+        } catch let e as FitError { throw ValidationError(e.description) }
+        q.solver = FitRequest.Solver(rawValue: optimizer)!
+        q.lr = lr; q.weightDecay = weightDecay; q.c = c; q.epochs = epochs; q.batch = batch
+        q.labelSmoothing = labelSmoothing; q.balancedClassWeights = classWeights == "balanced"
+        q.earlyStop = earlyStop; q.seed = seed; q.flip = flip; q.export = export
+        q.commandLine = CommandLine.arguments
+        let quiet = json
+        let out = try FitRun.run(q, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { e in
+            guard !quiet else { return }
+            print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
+                         e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+        }
+        let url = try RunRegistry.beside(cache: cache).save(out.record)
+        if json { return try printJSON(out.record) }
+        print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * out.validation.top1, out.validation.loss))
+        if let t = out.test {
+            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
+                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
+        }
+        if let e = export { print("head        → \(e)") }
+        print("run         \(out.record.id) → \(url.path)")
+    }
+}

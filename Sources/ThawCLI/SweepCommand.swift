@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import ThawFit
+import ThawHeads
+import ThawRuns
+import ThawStore
+
+/// `thaw sweep`: a grid of heads on cached taps, best chosen on validation and tested once.
+struct SweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Train a grid of heads (stacked, one pass per input and shape); pick the best on validation; record the run.",
+        discussion: """
+            Lists take commas or repeated flags (heads only repeat: --head linear --head mlp:512,256).
+            Defaults: 8 learning rates × 3 weight decays, linear head, the tap's natural pooling, AdamW.
+            --c or --c-grid N switches to an L-BFGS logistic-regression path over C (warm-started).
+            --shard i/N runs the i-th of N contiguous slices of the grid; `thaw sweep --combine RUN…` merges the shard records.
+            """)
+
+    @Option(help: "Cache directory.") var cache: String?
+    @Option(help: "Tap names (default: the cache's first tap).") var tap: [String] = []
+    @Option(help: "Learning rates.") var lr: [String] = []
+    @Option(help: "Weight decays.") var weightDecay: [String] = []
+    @Option(help: "Head shapes: linear, mlp:512, mlp:512,256 (repeat the flag).") var head: [String] = []
+    @Option(help: "Poolings for map taps: avg, max, gem, avgmax.") var pooling: [String] = []
+    @Option(name: .customLong("c"), help: "L-BFGS C values.") var c: [String] = []
+    @Option(help: "N values of C log-spaced over 1e-6…1e6 for L-BFGS.") var cGrid: Int?
+    @Option(help: "adamw or sgd for the gradient-descent grid.") var optimizer = "adamw"
+    @Option(help: "JSON file with any of: tap, lr, weight_decay, head, pooling, c, epochs, batch (flags override).")
+    var config: String?
+    @Option(help: "Run shard i of N of the grid, e.g. 0/4.") var shard: String?
+    @Option(help: "Epochs per head.") var epochs: Int?
+    @Option(help: "Batch size.") var batch: Int?
+    @Option(help: "Seed (head k of the grid uses seed + k).") var seed: UInt64 = 0
+    @Option(help: "Memory for features: bytes, 512M, 2G or 25%.") var memoryBudget = "25%"
+    @Flag(help: "Sweep a cache whose extraction has not finished.") var allowIncomplete = false
+    @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths).")
+    var combine: [String] = []
+    @Option(help: "Merge every shard sweep record in this folder.") var combineDir: String?
+    @Flag(help: "Print the run record as JSON instead of text.") var json = false
+
+    struct FileConfig: Decodable {
+        var tap: [String]?, lr: [Float]?, weight_decay: [Float]?, head: [String]?, pooling: [String]?, c: [Double]?
+        var epochs: Int?, batch: Int?
+    }
+
+    func validate() throws {
+        if combine.isEmpty && combineDir == nil && cache == nil { throw ValidationError("Pass --cache (or --combine RUN…).") }
+        if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1.") }
+        if let b = batch, b < 1 { throw ValidationError("--batch must be ≥ 1.") }
+        if let n = cGrid, n < 1 { throw ValidationError("--c-grid must be ≥ 1.") }
+        if let s = shard, ShardSpec(parsing: s) == nil { throw ValidationError("--shard takes i/N with 0 ≤ i < N, e.g. 0/4.") }
+        guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd (use --c for L-BFGS).") }
+    }
+
+    func run() throws {
+        if !combine.isEmpty || combineDir != nil { return try runCombine() }
+        let file: FileConfig? = try config.map { path in
+            do { return try JSONDecoder().decode(FileConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                throw ValidationError("\(path): not a sweep config (\(error)). Keys: tap, lr, weight_decay, head, pooling, c, epochs, batch.")
+            }
+        }
+        func list(_ flag: [String]) -> [String] { flag.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
+        func numbers<T: LosslessStringConvertible>(_ flag: [String], _ name: String) throws -> [T] {
+            try list(flag).map { s in guard let v = T(s) else { throw ValidationError("--\(name): \"\(s)\" is not a number.") }; return v }
+        }
+        var q = SweepRequest(cache: cache!)
+        do {
+            let taps = tap.isEmpty ? (file?.tap ?? []) : list(tap)
+            q.axes.taps = taps
+            let lrs: [Float] = lr.isEmpty ? (file?.lr ?? []) : try numbers(lr, "lr")
+            if !lrs.isEmpty { q.axes.lrs = lrs }
+            let wds: [Float] = weightDecay.isEmpty ? (file?.weight_decay ?? []) : try numbers(weightDecay, "weight-decay")
+            if !wds.isEmpty { q.axes.weightDecays = wds }
+            let heads = head.isEmpty ? (file?.head ?? []) : head
+            if !heads.isEmpty { q.axes.heads = try heads.map(HeadName.parse) }
+            let pools = pooling.isEmpty ? (file?.pooling ?? []) : list(pooling)
+            q.axes.poolings = try pools.map(PoolingName.parse)
+            let cs: [Double] = c.isEmpty ? (file?.c ?? []) : try numbers(c, "c")
+            if let n = cGrid { q.axes.cs = SweepAxes.cGrid(n) } else if !cs.isEmpty { q.axes.cs = cs }
+            q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
+        } catch let e as FitError { throw ValidationError(e.description) }
+        q.solver = optimizer == "sgd" ? .sgd : .adamw
+        q.epochs = epochs ?? file?.epochs ?? 10
+        q.batch = batch ?? file?.batch ?? 256
+        q.seed = seed
+        q.shard = shard.flatMap { ShardSpec(parsing: $0) } ?? .whole
+        q.commandLine = CommandLine.arguments
+        let quiet = json
+        let out = try SweepRun.run(q) { if !quiet { print("training \($0)") } }
+        let url = try RunRegistry.beside(cache: q.cache).save(out.record)
+        if json { return try printJSON(out.record) }
+        for n in out.notes { print("note: \(n)") }
+        printTable(out.record)
+        print("run   \(out.record.id) → \(url.path)")
+    }
+
+    private func runCombine() throws {
+        var refs = combine
+        if let dir = combineDir {
+            let records = try RunRegistry(folder: URL(fileURLWithPath: dir)).all()
+                .filter { $0.kind == .sweep && !["combined", "0/1"].contains($0.config["shard"]?.string ?? "") }
+            guard !records.isEmpty else { throw ValidationError("\(dir): no sweep run records to combine.") }
+            refs += records.map { dir + "/" + $0.id + ".json" }
+        }
+        let records = try SweepCombine.records(refs, registry: cache.map { RunRegistry.beside(cache: $0) })
+        let merged = try SweepCombine.combine(records, commandLine: CommandLine.arguments)
+        let registry = cache.map { RunRegistry.beside(cache: $0) }
+            ?? merged.cache.map { RunRegistry.beside(cache: $0) } ?? RunRegistry(folder: URL(fileURLWithPath: "."))
+        let url = try registry.save(merged)
+        if json { return try printJSON(merged) }
+        printTable(merged)
+        print("run   \(merged.id) (combined from \(records.count) shards) → \(url.path)")
+    }
+
+    /// The table sorted by validation top-1 (best first), the chosen row marked, then the test metrics.
+    private func printTable(_ r: RunRecord) {
+        guard case .array(let table)? = r.metrics["table"], let best = r.metrics["best"]?.number.map(Int.init) else { return }
+        func num(_ v: JSONValue?, _ f: String) -> String { v?.number.map { String(format: f, $0) } ?? "-" }
+        let order = table.indices.sorted {
+            let a = table[$0], b = table[$1]
+            guard case .object(let x) = a, case .object(let y) = b else { return false }
+            let (x1, y1) = (x["val_top1"]?.number ?? 0, y["val_top1"]?.number ?? 0)
+            return x1 != y1 ? x1 > y1 : (x["val_loss"]?.number ?? 0) < (y["val_loss"]?.number ?? 0)
+        }
+        print("  #   tap         pooling head          lr        wd        C         val top-1  val loss  best ep")
+        for i in order {
+            guard case .object(let o) = table[i] else { continue }
+            func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
+            let text = (i == best ? "* " : "  ") + pad(String(Int(o["index"]?.number ?? 0)), 4) + pad(o["tap"]?.string ?? "", 12)
+                + pad(o["pooling"]?.string ?? "", 8) + pad(o["head"]?.string ?? "", 14) + pad(num(o["lr"], "%.1e"), 10)
+                + pad(num(o["weight_decay"], "%.1e"), 10) + pad(num(o["c"], "%.2e"), 10)
+            print(text + String(format: "%8.2f%%  %8.4f  %7d", 100 * (o["val_top1"]?.number ?? 0), o["val_loss"]?.number ?? 0,
+                                Int(o["best_epoch"]?.number ?? 0)))
+        }
+        let m = r.metrics
+        if let t1 = m["test_top1"]?.number {
+            print(String(format: "best (*) on test: top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f",
+                         100 * t1, 100 * (m["test_top5"]?.number ?? 0), 100 * (m["test_mean_per_class"]?.number ?? 0),
+                         m["test_macro_f1"]?.number ?? 0, m["test_ece"]?.number ?? 0))
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import ThawHeads
+import ThawRuns
+
+/// Everything `thaw fit` asks for.
+public struct FitRequest: Sendable {
+    public enum Solver: String, Sendable { case adamw, sgd, lbfgs }
+    public var cache: String
+    public var tap: String
+    public var head: HeadShape = .linear
+    /// nil: the tap's natural pooling (none for vectors, avg for maps).
+    public var pooling: Pooling?
+    public var solver: Solver = .adamw
+    public var lr: Float = 1e-3
+    public var weightDecay: Float = 1e-4
+    /// L-BFGS inverse regularisation strength (scikit-learn's C).
+    public var c: Double = 1
+    public var epochs = 10
+    public var batch = 256
+    public var labelSmoothing: Float = 0
+    public var balancedClassWeights = false
+    /// Patience in epochs (validation loss), nil = no early stopping.
+    public var earlyStop: Int?
+    public var seed: UInt64 = 0
+    public var flip = false
+    public var load = TapLoadOptions()
+    public var blockSize = 1024
+    public var export: String?
+    public var commandLine: [String] = []
+
+    public init(cache: String, tap: String) { self.cache = cache; self.tap = tap }
+}
+
+/// What `thaw fit` produced.
+public struct FitOutcome {
+    public var record: RunRecord
+    public var validation: ClassificationMetrics
+    public var test: ClassificationMetrics?
+    public var history: FitHistory?
+    public var notes: [String]
+    /// Tensors written with `--export` (also returned when not exported).
+    public var tensors: [SafetensorsWriter.Tensor]
+    public var exportMetadata: [String: String]
+}
+
+/// `thaw fit`: one head on one tap, a run record, optionally the head as safetensors.
+public enum FitRun {
+    /// `onLoaded` receives the data notes (carved split, streaming) before training starts.
+    public static func run(_ q: FitRequest, onLoaded: ([String]) -> Void = { _ in },
+                           onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitOutcome {
+        let started = Date()
+        var load = q.load
+        load.seed = q.seed
+        let data = try TapData.load(path: q.cache, tap: q.tap, options: load)
+        onLoaded(data.notes)
+        let pooling: Pooling? = q.pooling ?? (data.isMap ? .avg : nil)
+        let classes = data.classes
+        var weights: [Float]? = nil
+        if q.balancedClassWeights {
+            var counts = [Int](repeating: 0, count: classes)
+            for y in data.trainLabels { counts[Int(y)] += 1 }
+            let n = Float(data.trainLabels.count)
+            weights = counts.map { $0 > 0 ? n / (Float(classes) * Float($0)) : 0 }
+        }
+        var config: [String: JSONValue] = [
+            "tap": .string(q.tap), "pooling": .string(PoolingName.of(pooling)), "head": .string(HeadName.of(q.head)),
+            "optimizer": .string(q.solver.rawValue), "seed": .number(Double(q.seed)), "views": .number(Double(data.views)),
+            "flip": .bool(q.flip), "streamed": .bool(data.isStreamed), "memory_budget": .number(Double(q.load.memoryBudget)),
+            "carved_validation": .bool(data.carvedValidation), "train_rows": .number(Double(data.trainIndices.count)),
+            "val_rows": .number(Double(data.validation.count)), "test_rows": .number(Double(data.test?.count ?? 0)),
+            "class_weights": .string(q.balancedClassWeights ? "balanced" : "none"),
+        ]
+        if data.carvedValidation { config["validation_fraction"] = .number(q.load.validationFraction) }
+        var validation: ClassificationMetrics, test: ClassificationMetrics?
+        var history: FitHistory? = nil
+        var tensors: [SafetensorsWriter.Tensor]
+        var trainSeconds: Double, rowsSeen: Int
+        if q.solver == .lbfgs {
+            guard q.head.hidden.isEmpty else {
+                throw FitError("--optimizer lbfgs fits a linear head (logistic regression); use --head linear or adamw/sgd for MLPs")
+            }
+            if case .gem? = pooling { throw FitError("--optimizer lbfgs needs a fixed pooling (avg, max, avgmax), not gem") }
+            let trainSet = try FitTrainer.modelInput(try data.trainingSet(), pooling: pooling)
+            let t0 = Date()
+            let model = try LogisticRegression.fit(data: trainSet, classes: classes, c: q.c,
+                                                   sampleWeights: weights.map { w in trainSet.labels.map { w[Int($0)] } })
+            trainSeconds = Date().timeIntervalSince(t0)
+            rowsSeen = trainSet.count
+            validation = model.evaluate(try FitTrainer.modelInput(data.validation, pooling: pooling))
+            test = try data.test.map { model.evaluate(try FitTrainer.modelInput($0, pooling: pooling)) }
+            tensors = HeadExport.tensors(model)
+            config["c"] = .number(q.c)
+            config["iterations"] = .number(Double(model.iterations))
+        } else {
+            let optimizer: Optimizer = q.solver == .sgd ? .sgdDefault : .adamwDefault
+            let options = TrainingOptions(epochs: q.epochs, batchSize: q.batch, optimizer: optimizer, labelSmoothing: q.labelSmoothing,
+                                          classWeights: weights, earlyStopping: q.earlyStop.map { EarlyStopping(metric: .loss, patience: $0) },
+                                          dataSeed: q.seed)
+            let result = try FitTrainer.train(data: data, shape: q.head, pooling: pooling,
+                                              heads: [HeadHyperparameters(learningRate: q.lr, weightDecay: q.weightDecay, seed: q.seed)],
+                                              options: options, flip: q.flip, blockSize: q.blockSize, onEpoch: onEpoch)
+            validation = try result.evaluate(data.validation)[0]
+            test = try data.test.map { try result.evaluate($0)[0] }
+            history = result.histories[0]
+            tensors = HeadExport.tensors(result.model, head: 0)
+            trainSeconds = result.trainSeconds
+            rowsSeen = result.rowsSeen
+            config["lr"] = .number(Double(q.lr)); config["weight_decay"] = .number(Double(q.weightDecay))
+            config["epochs"] = .number(Double(q.epochs)); config["batch"] = .number(Double(q.batch))
+            config["label_smoothing"] = .number(Double(q.labelSmoothing))
+            config["early_stop"] = q.earlyStop.map { .number(Double($0)) } ?? .null
+            config["block_size"] = .number(Double(q.blockSize))
+            config["best_epoch"] = .number(Double(result.histories[0].bestEpoch))
+        }
+        let metadata = exportMetadata(data: data, pooling: pooling, head: q.head)
+        if let path = q.export {
+            try SafetensorsWriter.write(tensors, metadata: metadata, to: path)
+            config["export"] = .string(path)
+        }
+        var record = RunRecord(id: RunRecord.newID(kind: .fit, date: started), kind: .fit, commandLine: q.commandLine,
+                               startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,
+                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
+                                                          trainSeconds: trainSeconds),
+                               epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: RunContext.thawVersion)
+        RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
+        return FitOutcome(record: record, validation: validation, test: test, history: history, notes: data.notes,
+                          tensors: tensors, exportMetadata: metadata)
+    }
+
+    /// Metadata stored beside exported weights: tap, pooling, head, class names (JSON array text).
+    static func exportMetadata(data: TapData, pooling: Pooling?, head: HeadShape) -> [String: String] {
+        let names = (try? JSONEncoder().encode(data.classNames)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        return ["tap": data.tap.name, "pooling": PoolingName.of(pooling), "head": HeadName.of(head),
+                "activation": head.activation.rawValue, "class_names": names,
+                "cache_fingerprint": data.manifest.fingerprint, "format": "thaw-head-1"]
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import ThawHeads
+import ThawRuns
+import ThawStore
+
+/// Everything `thaw sweep` asks for.
+public struct SweepRequest: Sendable {
+    public var cache: String
+    public var axes = SweepAxes()
+    public var solver: FitRequest.Solver = .adamw
+    public var epochs = 10
+    public var batch = 256
+    public var seed: UInt64 = 0
+    public var shard = ShardSpec.whole
+    public var load = TapLoadOptions()
+    public var commandLine: [String] = []
+    public init(cache: String) { self.cache = cache }
+}
+
+/// One row of the sweep table.
+public struct SweepTableRow: Sendable {
+    public var point: SweepPoint
+    public var validation: ClassificationMetrics
+    public var bestEpoch: Int
+}
+
+/// What `thaw sweep` produced.
+public struct SweepOutcome {
+    public var record: RunRecord
+    /// Rows of this run (this shard), in grid order; `best` indexes it.
+    public var rows: [SweepTableRow]
+    public var best: Int
+    public var test: ClassificationMetrics?
+    public var notes: [String]
+}
+
+/// `thaw sweep`: every point of the grid (or of one shard of it). Points that read the same tap and
+/// pooling with the same head shape train stacked in one pass (`HeadTrainer.train`, one GEMM for
+/// all first layers); L-BFGS points run as one warm-started path over C. Head k of the grid is seeded
+/// with `seed + k`, so a shard trains exactly the heads the whole sweep would.
+public enum SweepRun {
+    public static func run(_ q: SweepRequest, onGroup: (String) -> Void = { _ in }) throws -> SweepOutcome {
+        let started = Date()
+        let manifest = try CacheReader(path: q.cache).manifest
+        let all = try q.axes.points(manifest: manifest, path: q.cache)
+        let slice = q.shard.range(sampleCount: all.count)   // contiguous, so neighbours still train stacked
+        let mine = all.filter { slice.contains($0.index) }
+        guard !mine.isEmpty else { throw FitError("shard \(q.shard) of a \(all.count)-point grid is empty; use fewer shards") }
+        let optimizer: Optimizer = q.solver == .sgd ? .sgdDefault : .adamwDefault
+        let options = TrainingOptions(epochs: q.epochs, batchSize: q.batch, optimizer: optimizer, dataSeed: q.seed)
+        var rows: [SweepTableRow] = []
+        var histories: [Int: [[String: JSONValue]]] = [:]   // grid index → epochs
+        var bestRow = -1
+        var bestModel: (evaluate: (FeatureSet) throws -> ClassificationMetrics, test: FeatureSet?)? = nil
+        var notes: [String] = []
+        var trainSeconds = 0.0, rowsSeen = 0
+        var classNames: [String] = []
+        func better(_ a: SweepTableRow, _ b: SweepTableRow) -> Bool { SweepRun.better(a.validation, a.point.index, b.validation, b.point.index) }
+        for tapName in mine.map(\.tap).uniqued() {
+            var load = q.load
+            load.seed = q.seed
+            let data = try TapData.load(path: q.cache, tap: tapName, options: load)
+            notes += data.notes.map { "\(tapName): \($0)" }
+            classNames = data.classNames
+            let train = try data.trainingSet()
+            for pooling in mine.filter({ $0.tap == tapName }).map(\.pooling).uniqued() {
+                let fixed = pooling.map { !$0.isLearnable } ?? false
+                let tr = fixed ? train.pooled(pooling!) : train
+                let va = fixed ? data.validation.pooled(pooling!) : data.validation
+                let te = fixed ? data.test?.pooled(pooling!) : data.test
+                let trainPooling = fixed ? nil : pooling
+                let here = mine.filter { $0.tap == tapName && $0.pooling == pooling }
+                if q.axes.cs != nil {
+                    let members = here.sorted { $0.c! < $1.c! }
+                    onGroup("\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values")
+                    guard !tr.isMap else { throw FitError("L-BFGS needs a fixed pooling (avg, max, avgmax), not gem") }
+                    let t0 = Date()
+                    let path = try LogisticRegression.path(data: tr, classes: data.classes, cs: members.map { $0.c! })
+                    trainSeconds += Date().timeIntervalSince(t0)
+                    rowsSeen += tr.count * members.count
+                    for (m, model) in zip(members, path) {
+                        let row = SweepTableRow(point: m, validation: model.evaluate(va), bestEpoch: 0)
+                        rows.append(row)
+                        histories[m.index] = []
+                        if bestRow < 0 || better(row, rows[bestRow]) {
+                            bestRow = rows.count - 1
+                            bestModel = ({ model.evaluate($0) }, te)
+                        }
+                    }
+                    continue
+                }
+                for head in here.map(\.head).uniqued() {
+                    let members = here.filter { $0.head == head }
+                    onGroup("\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(head)): \(members.count) heads stacked")
+                    let t0 = Date()
+                    let stack = try HeadTrainer.train(
+                        shape: head, pooling: trainPooling,
+                        heads: members.map { HeadHyperparameters(learningRate: $0.lr!, weightDecay: $0.weightDecay!, seed: q.seed &+ UInt64($0.index)) },
+                        classes: data.classes, train: tr, validation: va, options: options)
+                    let seconds = Date().timeIntervalSince(t0)
+                    trainSeconds += seconds
+                    rowsSeen += tr.count * q.epochs
+                    let val = try HeadTrainer.evaluate(stack, on: va)
+                    for (k, m) in members.enumerated() {
+                        let h = stack.histories[k]
+                        let row = SweepTableRow(point: m, validation: val[k], bestEpoch: h.bestEpoch)
+                        rows.append(row)
+                        histories[m.index] = h.epochs.map {
+                            ["epoch": .number(Double($0.epoch)), "train_loss": .number($0.trainLoss),
+                             "val_loss": .number($0.validationLoss ?? .nan), "val_top1": .number($0.validationAccuracy ?? 0),
+                             "lr": .number(Double($0.learningRate)), "seconds": .number(seconds / Double(max(h.epochs.count, 1)))]
+                        }
+                        if bestRow < 0 || better(row, rows[bestRow]) {
+                            bestRow = rows.count - 1
+                            bestModel = ({ try HeadTrainer.evaluate(stack, on: $0)[k] }, te)
+                        }
+                    }
+                }
+            }
+        }
+        // Rows in grid order; the winner is evaluated once on test.
+        let bestIndex = rows[bestRow].point.index
+        rows.sort { $0.point.index < $1.point.index }
+        let best = rows.firstIndex { $0.point.index == bestIndex }!
+        let test = try bestModel?.test.map { try bestModel!.evaluate($0) }
+        var metrics = MetricsJSON.final(test: test, validation: rows[best].validation, classNames: classNames,
+                                        trainSeconds: trainSeconds)
+        metrics["table"] = .array(rows.map(tableJSON))
+        metrics["best"] = .number(Double(best))
+        metrics["best_index"] = .number(Double(bestIndex))
+        let a = q.axes
+        var config: [String: JSONValue] = [
+            "taps": .array(all.map(\.tap).uniqued().map { .string($0) }),
+            "tap": .string(rows[best].point.tap), "pooling": .string(PoolingName.of(rows[best].point.pooling)),
+            "head": .string(HeadName.of(rows[best].point.head)),
+            "poolings": .array(all.map { PoolingName.of($0.pooling) }.uniqued().map { .string($0) }),
+            "heads": .array(a.heads.map { .string(HeadName.of($0)) }),
+            "optimizer": .string(a.cs != nil ? "lbfgs" : q.solver.rawValue),
+            "epochs": .number(Double(q.epochs)), "batch": .number(Double(q.batch)), "seed": .number(Double(q.seed)),
+            "shard": .string(q.shard.description), "grid_size": .number(Double(all.count)),
+            "memory_budget": .number(Double(q.load.memoryBudget)), "selection": .string("val_top1"),
+        ]
+        if let cs = a.cs { config["cs"] = .array(cs.map { .number($0) }) } else {
+            config["lrs"] = .array(a.lrs.map { .number(Double($0)) })
+            config["weight_decays"] = .array(a.weightDecays.map { .number(Double($0)) })
+        }
+        var record = RunRecord(id: RunRecord.newID(kind: .sweep, date: started), kind: .sweep, commandLine: q.commandLine,
+                               startedAt: started, cache: q.cache, cacheFingerprint: manifest.fingerprint, config: config,
+                               metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: RunContext.thawVersion)
+        RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
+        return SweepOutcome(record: record, rows: rows, best: best, test: test, notes: notes)
+    }
+
+    /// The selection rule: higher validation top-1, then lower validation loss, then the earlier grid point.
+    public static func better(_ a: ClassificationMetrics, _ ai: Int, _ b: ClassificationMetrics, _ bi: Int) -> Bool {
+        if a.top1 != b.top1 { return a.top1 > b.top1 }
+        if a.loss != b.loss { return a.loss < b.loss }
+        return ai < bi
+    }
+
+    /// A table row in the run-record conventions.
+    static func tableJSON(_ r: SweepTableRow) -> JSONValue {
+        let p = r.point
+        var o: [String: JSONValue] = [
+            "index": .number(Double(p.index)), "tap": .string(p.tap), "pooling": .string(PoolingName.of(p.pooling)),
+            "head": .string(HeadName.of(p.head)), "val_top1": .number(r.validation.top1),
+            "val_loss": .number(r.validation.loss), "best_epoch": .number(Double(r.bestEpoch)),
+            "lr": p.lr.map { .number(Double($0)) } ?? .null,
+            "weight_decay": p.weightDecay.map { .number(Double($0)) } ?? .null,
+        ]
+        if let c = p.c { o["c"] = .number(c) }
+        return .object(o)
+    }
+}
+
+extension Sequence where Element: Equatable {
+    /// Distinct elements in first-seen order.
+    func uniqued() -> [Element] {
+        var out: [Element] = []
+        for e in self where !out.contains(e) { out.append(e) }
+        return out
+    }
+}

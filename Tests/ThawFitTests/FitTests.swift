@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+import ThawFit
+import ThawHeads
+import ThawRuns
+
+final class FitTests: XCTestCase {
+    func testLinearMLPAndLBFGSReachSaneAccuracy() throws {
+        let cache = try makeCache()
+        for (head, solver) in [("linear", FitRequest.Solver.adamw), ("mlp:32", .adamw), ("linear", .sgd), ("linear", .lbfgs)] {
+            var q = FitRequest(cache: cache, tap: "pool")
+            q.head = try HeadName.parse(head)
+            q.solver = solver
+            q.lr = solver == .sgd ? 0.05 : 1e-2
+            q.epochs = 15
+            q.batch = 32
+            let out = try FitRun.run(q)
+            let t = try XCTUnwrap(out.test)
+            XCTAssertGreaterThan(t.top1, 0.85, "\(head) \(solver): test top-1 \(t.top1)")
+            XCTAssertEqual(t.count, 80)
+            if solver != .lbfgs { XCTAssertEqual(out.record.epochs.count, 15) }
+        }
+    }
+
+    func testMapTapWithPoolingsTrains() throws {
+        let cache = try makeCache()
+        for p in ["avg", "max", "avgmax", "gem"] {
+            var q = FitRequest(cache: cache, tap: "map")
+            q.pooling = try PoolingName.parse(p)
+            q.epochs = 10; q.batch = 32; q.lr = 1e-2
+            let out = try FitRun.run(q)
+            XCTAssertGreaterThan(out.test!.top1, 0.85, "pooling \(p)")
+        }
+    }
+
+    /// The training split streamed block by block from LMDB gives bit-identical heads to the in-memory path.
+    func testStreamingEqualsInMemory() throws {
+        let cache = try makeCache(SyntheticCache(count: 300, views: 2))
+        func fit(budget: Int) throws -> FitOutcome {
+            var q = FitRequest(cache: cache, tap: "map")
+            q.head = HeadShape(hidden: [16])
+            q.pooling = .avg
+            q.epochs = 4; q.batch = 24; q.lr = 1e-2; q.flip = true; q.blockSize = 37; q.seed = 7
+            q.load = TapLoadOptions(memoryBudget: budget)
+            return try FitRun.run(q)
+        }
+        let memory = try fit(budget: 1 << 30)
+        let streamed = try fit(budget: 1000)
+        XCTAssertEqual(memory.record.config["streamed"], .bool(false))
+        XCTAssertEqual(streamed.record.config["streamed"], .bool(true))
+        XCTAssertEqual(memory.record.config["views"], .number(2))
+        for (a, b) in zip(memory.tensors, streamed.tensors) {
+            XCTAssertEqual(a.name, b.name)
+            let worst = zip(a.values, b.values).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertEqual(worst, 0, "\(a.name): worst difference \(worst)")
+        }
+        XCTAssertEqual(memory.history!.epochs.map(\.trainLoss), streamed.history!.epochs.map(\.trainLoss))
+        XCTAssertEqual(memory.test, streamed.test)
+    }
+
+    func testCarvesStratifiedValidationWhenCacheHasNone() throws {
+        let cache = try makeCache(SyntheticCache(count: 200, splits: ["train", "test"]))
+        let data = try TapData.load(path: cache, tap: "pool", options: TapLoadOptions(validationFraction: 0.2, seed: 3))
+        XCTAssertTrue(data.carvedValidation)
+        XCTAssertEqual(data.validation.count + data.trainIndices.count, 160)
+        var perClass = [Int](repeating: 0, count: 4)
+        for y in data.validation.labels { perClass[Int(y)] += 1 }
+        XCTAssertEqual(perClass, [8, 8, 8, 8])
+        XCTAssertTrue(data.notes.contains { $0.contains("carved") })
+        let again = try TapData.load(path: cache, tap: "pool", options: TapLoadOptions(memoryBudget: 0, validationFraction: 0.2, seed: 3))
+        XCTAssertEqual(again.trainIndices, data.trainIndices)
+        XCTAssertEqual(again.validation.features, data.validation.features)
+    }
+
+    func testExportedSafetensorsReadBackEqualTrainedWeights() throws {
+        let cache = try makeCache()
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("head-\(UUID().uuidString).safetensors").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: file) }
+        var q = FitRequest(cache: cache, tap: "map")
+        q.head = HeadShape(hidden: [12]); q.pooling = .avgMax; q.epochs = 2; q.export = file
+        let out = try FitRun.run(q)
+        let (tensors, metadata) = try SafetensorsParse.read(file)
+        XCTAssertEqual(Set(tensors.keys), ["fc1.weight", "fc1.bias", "out.weight", "out.bias"])
+        XCTAssertEqual(tensors["fc1.weight"]!.shape, [12, 16])
+        XCTAssertEqual(tensors["out.weight"]!.shape, [4, 12])
+        for t in out.tensors { XCTAssertEqual(tensors[t.name]!.values, t.values, t.name) }
+        XCTAssertEqual(metadata["tap"], "map")
+        XCTAssertEqual(metadata["pooling"], "avgmax")
+        XCTAssertEqual(metadata["head"], "mlp-12")
+        XCTAssertEqual(metadata["class_names"], #"["class0","class1","class2","class3"]"#)
+    }
+}
+
+/// A minimal safetensors reader for the test (header JSON + F32 data), independent of the writer.
+enum SafetensorsParse {
+    static func read(_ path: String) throws -> ([String: (shape: [Int], values: [Float])], [String: String]) {
+        let d = try Data(contentsOf: URL(fileURLWithPath: path))
+        let n = Int(d.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try JSONSerialization.jsonObject(with: d.subdata(in: 8..<(8 + n))) as! [String: Any]
+        var out: [String: (shape: [Int], values: [Float])] = [:]
+        for (k, v) in header where k != "__metadata__" {
+            let o = v as! [String: Any]
+            XCTAssertEqual(o["dtype"] as? String, "F32")
+            let offs = o["data_offsets"] as! [Int]
+            let bytes = d.subdata(in: (8 + n + offs[0])..<(8 + n + offs[1]))
+            var values = [Float](repeating: 0, count: bytes.count / 4)
+            for i in values.indices {
+                var bits: UInt32 = 0
+                for b in 0..<4 { bits |= UInt32(bytes[4 * i + b]) << UInt32(8 * b) }
+                values[i] = Float(bitPattern: bits)
+            }
+            out[k] = (o["shape"] as! [Int], values)
+        }
+        return (out, header["__metadata__"] as? [String: String] ?? [:])
+    }
+}

@@ -1,0 +1,50 @@
+// Times `thaw sweep` and `thaw fit` (memory vs streamed) on a synthetic 10k × 1280 f16 cache.
+// Run: swift build -c release --product fit-bench && .build/release/fit-bench [/tmp/fit-bench-cache]
+import Foundation
+import ThawFit
+import ThawHeads
+import ThawStore
+
+let path = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "/tmp/fit-bench-cache"
+let n = 10_000, d = 1280, classes = 10
+if !FileManager.default.fileExists(atPath: path) {
+    let m = Manifest(toolVersion: "0.1.0", backbone: "synthetic", weightsSHA256: String(repeating: "0", count: 64),
+                     preprocessing: "{}", taps: [TapSpec(name: "pool", dtype: .f16, shape: [d], layout: "C")],
+                     dataFingerprint: "bench", labelNames: (0..<classes).map { "c\($0)" },
+                     splitNames: ["train", "val", "test"], sampleCount: n)
+    var g = SplitMix64(seed: 1)
+    let means = (0..<classes).map { _ in (0..<d).map { _ in 0.08 * g.nextNormal() } }
+    let w = try CacheWriter.open(at: path, manifest: m, batchSize: 256)
+    for i in 0..<n {
+        let y = i % classes
+        try w.append(Sample(index: i, label: Int32(y), split: (i / 10) % 10 < 8 ? 0 : ((i / 10) % 10 == 8 ? 1 : 2), id: "\(i)",
+                            taps: [means[y].map { $0 + g.nextNormal() }]))
+    }
+    try w.finish()
+}
+func time(_ label: String, _ body: () throws -> String) rethrows {
+    let t0 = Date()
+    let what = try body()
+    print(String(format: "%-44@ %7.2f s  %@", label, Date().timeIntervalSince(t0), what))
+}
+var q = SweepRequest(cache: path)
+q.epochs = 10
+try time("sweep 8 lr × 3 wd linear, 10 epochs") {
+    let o = try SweepRun.run(q)
+    return String(format: "best val %.3f test %.3f", o.rows[o.best].validation.top1, o.test?.top1 ?? 0)
+}
+var c = SweepRequest(cache: path)
+c.axes.cs = SweepAxes.cGrid(8)
+try time("sweep L-BFGS path over 8 C values") {
+    let o = try SweepRun.run(c)
+    return String(format: "best val %.3f", o.rows[o.best].validation.top1)
+}
+for budget in [1 << 32, 0] {
+    var f = FitRequest(cache: path, tap: "pool")
+    f.epochs = 10
+    f.load = TapLoadOptions(memoryBudget: budget)
+    try time("fit linear 10 epochs, \(budget == 0 ? "streamed" : "in memory")") {
+        let o = try FitRun.run(f)
+        return String(format: "test %.3f, %.0f rows/s", o.test?.top1 ?? 0, o.record.samplesPerSecond ?? 0)
+    }
+}
