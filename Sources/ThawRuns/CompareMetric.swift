@@ -58,7 +58,7 @@ public struct CompareMetric: Sendable {
         case .plain: return String(format: "%+.4f", d)
         case .seconds, .perSecond, .bytes:
             guard let base, base != 0 else { return "" }
-            return String(format: "×%.2f", (base + d) / base)
+            return String(format: "×%.3g", (base + d) / base)
         }
     }
 

@@ -6,7 +6,7 @@ public enum SVGConfusion {
     public static func render(title: String, names: [String], counts: [[Double]]) -> String? {
         let k = counts.count
         guard k > 0, counts.allSatisfy({ $0.count == k }), counts.joined().contains(where: { $0 > 0 }) else { return nil }
-        let cell = max(14.0, min(44.0, 440.0 / Double(k)))
+        let cell = max(12.0, min(36.0, 360.0 / Double(k)))
         let labelChars = min(16, names.map(\.count).max() ?? 0)
         let margin = 24 + 6.5 * Double(labelChars)
         let (left, top) = (margin + 22, 36 + margin)

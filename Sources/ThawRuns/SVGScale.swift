@@ -25,9 +25,11 @@ public struct SVGScale: Sendable {
         let raw = (hi - lo) / Double(max(1, count))
         let mag = pow(10, floor(log10(raw)))
         let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
-        var out: [Double] = []
-        var t = (lo / step).rounded(.up) * step
-        while t <= hi + step * 1e-9 { out.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        // Multiples of the step by integer index, so 0.6 is 3 × 0.2 rounded once, not 0.2 + 0.2 + 0.2.
+        let first = Int((lo / step).rounded(.up)), last = Int((hi / step + 1e-9).rounded(.down))
+        let decimals = max(0, Int(-floor(log10(step))) + 1)
+        let scale = pow(10, Double(decimals))
+        let out = first > last ? [] : (first...last).map { (Double($0) * step * scale).rounded() / scale }
         return out
     }
 

@@ -32,7 +32,7 @@ final class CompareRunsTests: XCTestCase {
         let c = RunComparison(runs: [SampleRuns.fit, SampleRuns.finetune])
         let coloured = c.text(colour: true)
         XCTAssertTrue(coloured.contains("\u{1B}[32m+5.20 pt\u{1B}[0m"), coloured)        // accuracy up: green
-        XCTAssertTrue(coloured.contains("\u{1B}[31m×19.16\u{1B}[0m"), coloured)          // wall 21.5 s → 412 s: red
+        XCTAssertTrue(coloured.contains("\u{1B}[31m×19.2\u{1B}[0m"), coloured)          // wall 21.5 s → 412 s: red
         XCTAssertFalse(c.text(colour: false).contains("\u{1B}"))
     }
 
