@@ -17,5 +17,6 @@ struct Thaw: ParsableCommand {
             DoctorCommand.self,
             WeightsCommand.self,
             CacheCommand.self,
+            RunsCommand.self, CompareCommand.self, ReportCommand.self,
         ])
 }
