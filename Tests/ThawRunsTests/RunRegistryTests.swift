@@ -52,8 +52,9 @@ final class RunRegistryTests: XCTestCase {
     }
 
     func testPeakMemoryIsReadable() throws {
-        let peak = try XCTUnwrap(PeakMemory.residentBytes())
+        // Current first: reading /proc allocates, so a later current reading may exceed an earlier peak.
         let current = try XCTUnwrap(PeakMemory.currentResidentBytes())
+        let peak = try XCTUnwrap(PeakMemory.residentBytes())
         XCTAssertGreaterThanOrEqual(peak, current)
         XCTAssertGreaterThan(current, 1 << 20)
     }
