@@ -8,10 +8,11 @@ public enum SVGConfusion {
         guard k > 0, counts.allSatisfy({ $0.count == k }), counts.joined().contains(where: { $0 > 0 }) else { return nil }
         let cell = max(12.0, min(36.0, 360.0 / Double(k)))
         let labelChars = min(16, names.map(\.count).max() ?? 0)
-        let margin = 24 + 6.5 * Double(labelChars)
-        let (left, top) = (margin + 22, 36 + margin)
+        let labelWidth = 6.5 * Double(labelChars)       // at 11 px
+        // Column labels are rotated −60°: they rise 0.87 and reach right 0.5 of their width.
+        let (left, top) = (labelWidth + 30, 40 + 0.87 * labelWidth)
         let side = cell * Double(k)
-        var svg = SVGWriter(width: left + side + 16, height: top + side + 40)
+        var svg = SVGWriter(width: left + side + 0.5 * labelWidth + 12, height: top + side + 40)
         svg.text(title, x: 8, y: 20, size: 14, bold: true)
         let showValues = k <= 15
         for r in 0..<k {
