@@ -124,20 +124,39 @@ public enum ReportHTML {
     static func confusions(_ runs: [RunRecord]) -> String {
         let maps = runs.compactMap { run -> String? in
             guard let m = run.matrix("confusion") else { return nil }
+            if m.count > 2 * maxDrawnClasses {
+                return missing("\(run.id): \(m.count) classes are too many to draw a confusion matrix; the numbers are in its record.")
+            }
             return figure(SVGConfusion.render(title: run.id, names: run.classNames(count: m.count), counts: m),
                           else: "\(run.id): the confusion matrix is empty or not square.")
         }
         return maps.isEmpty ? missing("No confusion matrix (`confusion`) in these runs.") : "<div class=\"row\">" + maps.joined() + "</div>"
     }
 
+    /// Most classes a bar chart or confusion matrix draws; beyond it the report picks or skips.
+    static let maxDrawnClasses = 40
+
     static func bars(_ runs: [RunRecord], _ comparison: RunComparison) -> String {
-        let names = comparison.perClass.map(\.label)
+        var rows = Array(comparison.perClass.indices)
+        var note = ""
+        if rows.count > maxDrawnClasses {
+            // Many classes: the largest differences against the first run, or the weakest classes of a single run.
+            func score(_ r: Int) -> Double {
+                let row = comparison.perClass[r]
+                if runs.count > 1 { return row.deltas.compactMap { $0.map(abs) }.max() ?? 0 }
+                return 1 - (row.values[0] ?? 1)
+            }
+            rows = Array(rows.sorted { score($0) > score($1) }.prefix(maxDrawnClasses)).sorted()
+            note = "<p class=\"missing\">Showing \(maxDrawnClasses) of \(comparison.perClass.count) classes: "
+                + (runs.count > 1 ? "the largest differences against the first run." : "the lowest accuracies.") + "</p>"
+        }
+        let names = rows.map { comparison.perClass[$0].label }
         let series = runs.enumerated().map { i, run in
-            SVGBars.Run(name: run.id, colour: SVGColor.run(i), values: comparison.perClass.map { $0.values[i] })
+            SVGBars.Run(name: run.id, colour: SVGColor.run(i), values: rows.map { comparison.perClass[$0].values[i] })
         }
         let title = runs.count > 1 ? "Per-class accuracy: \(runs[0].id) vs others" : "Per-class accuracy"
-        return figure(SVGBars.render(title: title, classes: names, runs: series),
-                      else: "No per-class accuracy (`per_class_accuracy`) in these runs.")
+        return note + figure(SVGBars.render(title: title, classes: names, runs: series),
+                             else: "No per-class accuracy (`per_class_accuracy`) in these runs.")
     }
 
     static func costTable(_ runs: [RunRecord]) -> TextTable {

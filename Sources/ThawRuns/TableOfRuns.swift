@@ -57,10 +57,9 @@ public struct RunListing: Sendable, Encodable {
                           align: [.left, .left, .left, .right, .right, .left])
         for e in entries {
             var shown = "—"
-            if let key = e.keyMetric, let v = e.keyValue {
-                let metric = key == "samplesPerSecond" ? CompareMetric.summary.first { $0.key == key }!
-                                                       : CompareMetric.metric(key, key, .fraction)
-                shown = (key == "samplesPerSecond" ? "" : key.replacingOccurrences(of: "_", with: " ") + " ") + metric.format(v)
+            if let key = e.keyMetric, let v = e.keyValue,
+               let metric = CompareMetric.summary.first(where: { $0.key == key }) {
+                shown = (metric.unit == .perSecond ? "" : metric.label + " ") + metric.format(v)
             }
             t.append([TextTable.Cell(e.id), TextTable.Cell(e.kind), TextTable.Cell(f.string(from: e.startedAt)),
                       TextTable.Cell(shown), TextTable.Cell(CompareMetric.duration(e.wallSeconds)),

@@ -98,3 +98,19 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertEqual(SVGScale(lo: 0, hi: 1, from: 0, to: 100).ticks(5), [0, 0.2, 0.4, 0.6, 0.8, 1])
     }
 }
+
+final class ReportManyClassesTests: XCTestCase {
+    func testManyClassesDrawTheLargestDifferencesOnly() {
+        var a = SampleRuns.fit, b = SampleRuns.finetune
+        let k = 1000
+        a.metrics["class_names"] = .array((0..<k).map { .string("n\($0)") })
+        b.metrics["class_names"] = a.metrics["class_names"]
+        a.metrics["per_class_accuracy"] = .array((0..<k).map { _ in 0.5 })
+        b.metrics["per_class_accuracy"] = .array((0..<k).map { .number($0 == 777 ? 0.9 : 0.5) })
+        a.metrics["confusion"] = .array((0..<k).map { r in .array((0..<k).map { .number($0 == r ? 1 : 0) }) })
+        let html = ReportHTML.render(runs: [a, b])
+        XCTAssertTrue(html.contains("Showing 40 of 1000 classes"))
+        XCTAssertTrue(html.contains("finetune-20261118-120000-e5f6 · n777: 90.00%"), "the class that changed is drawn")
+        XCTAssertTrue(html.contains("1000 classes are too many to draw a confusion matrix"))
+    }
+}

@@ -30,7 +30,7 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(key, "val_top1")
         XCTAssertEqual(value!, 0.865374, accuracy: 1e-5)   // mlp-512, lr 0.03, wd 0
         let text = RunListing(runs: runs).table().text()
-        XCTAssertTrue(text.contains("test top1 85.10%"), text)
+        XCTAssertTrue(text.contains("test top-1 85.10%"), text)
         XCTAssertTrue(text.contains("18.2/s"), text)
     }
 
