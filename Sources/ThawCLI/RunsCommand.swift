@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import ThawRuns
 
+/// Bad run files or output paths: the message names the file and the fix (no usage text).
+struct RunsCommandError: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// Where run records are read from: `--runs DIR`, else the folder beside `--cache C`, else `THAW_RUNS`.
 struct RunSource: ParsableArguments {
     @Option(help: "Cache whose runs to read (its runs sit in CACHE.runs/).") var cache: String?
@@ -24,7 +29,7 @@ struct RunSource: ParsableArguments {
         return try names.map { name in
             if name.hasSuffix(".json"), FileManager.default.fileExists(atPath: name) {
                 do { return try decoder.decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: name))) }
-                catch { throw ValidationError("\(name): not a Thaw run record (\(error)).") }
+                catch { throw RunsCommandError(description: "\(name): not a Thaw run record (\(error)); give a file written by thaw fit/sweep/finetune/extract.") }
             }
             if registry == nil { registry = try self.registry() }
             return try registry!.find(name)

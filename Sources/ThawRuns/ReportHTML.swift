@@ -93,9 +93,9 @@ public enum ReportHTML {
                                 series: series("train_loss", dashed: false, suffix: "train") + series("val_loss", dashed: true, suffix: "val"))
         let top1 = SVGLineChart(title: "Validation top-1 per epoch", xLabel: "epoch", yLabel: "val top-1", percent: true,
                                 series: series("val_top1", dashed: false, suffix: "val top-1"))
-        let none = "No per-epoch metrics in these runs (extract runs and L-BFGS fits have none)."
-        guard let l = loss.render(kind: "loss") else { return missing(none) + (top1.render(kind: "top1").map { "<figure>\($0)</figure>" } ?? "") }
-        return "<div class=\"row\"><figure>\(l)</figure>" + figure(top1.render(kind: "top1"), else: "No val top-1 per epoch.") + "</div>"
+        let (l, t) = (loss.render(kind: "loss"), top1.render(kind: "top1"))
+        if l == nil && t == nil { return missing("No per-epoch metrics in these runs (extract runs and L-BFGS fits have none).") }
+        return "<div class=\"row\">" + figure(l, else: "No loss per epoch.") + figure(t, else: "No val top-1 per epoch.") + "</div>"
     }
 
     static func sweepMaps(_ sweeps: [RunRecord]) -> String {
