@@ -21,5 +21,6 @@ struct Thaw: ParsableCommand {
             ExtractCommand.self,
             ClassifyCommand.self,
             FitCommand.self, SweepCommand.self,
+            RunsCommand.self, CompareCommand.self, ReportCommand.self,
         ])
 }
