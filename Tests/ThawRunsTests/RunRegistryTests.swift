@@ -53,7 +53,6 @@ final class RunRegistryTests: XCTestCase {
 
     func testPeakMemoryIsReadable() throws {
         // Current first: the peak read afterwards can only be as large or larger.
-        // Current first: reading /proc allocates, so a later current reading may exceed an earlier peak.
         let current = try XCTUnwrap(PeakMemory.currentResidentBytes())
         let peak = try XCTUnwrap(PeakMemory.residentBytes())
         XCTAssertGreaterThanOrEqual(peak, current)
