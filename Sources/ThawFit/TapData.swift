@@ -127,8 +127,8 @@ public final class TapData {
         guard !trainIdx.isEmpty else {
             throw FitError("\(path): split \"train\" has no records. Fix: re-extract; `thaw cache info` shows records per split")
         }
-        for (name, split, count) in [("validation", valSplit, valY.count), ("test", testSplit, testY.count)]
-            where split != nil && count == 0 {
+        // An empty validation split is carved from train below; an empty test split is an error.
+        for (name, split, count) in [("test", testSplit, testY.count)] where split != nil && count == 0 {
             throw FitError("\(path): split \"\(m.splitNames[split!])\" (\(name)) has no records. "
                            + "Fix: re-extract with samples in it, or drop the split from the extraction")
         }
@@ -144,7 +144,7 @@ public final class TapData {
             }
         }
         var carved = false
-        if valSplit == nil {
+        if valSplit == nil || valY.isEmpty {
             let rows = StratifiedCarve.validationRows(labels: trainLab, classes: classes,
                                                       fraction: options.validationFraction, seed: options.seed)
             guard !rows.isEmpty else {
