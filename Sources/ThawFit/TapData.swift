@@ -100,10 +100,13 @@ public final class TapData {
         var trainIdx: [Int] = [], trainLab: [Int32] = []
         var viewRows = [[Float]](repeating: [], count: inMemory ? m.views : 0)
         var valX: [Float] = [], valY: [Int32] = [], testX: [Float] = [], testY: [Int32] = []
+        var skippedPlaceholders = 0
         try reader.forEach { s in
             let split = s.split
             guard split == trainSplit || split == valSplit || split == testSplit else { return true }
             if s.key.view > 0 && split != trainSplit { return true }
+            // Placeholders for files `thaw extract --on-error skip` could not read (docs/extract.md).
+            if s.id.hasPrefix("!skipped:") { if s.key.view == 0 { skippedPlaceholders += 1 }; return true }
             guard s.label >= 0 && Int(s.label) < classes else {
                 throw FitError("\(path): sample \(s.key.index) (\(s.id)) in split \(m.splitNames[split]) has label \(s.label), "
                                + "outside 0..<\(classes). Fix: re-extract with labels for every train/val/test sample")
@@ -131,6 +134,9 @@ public final class TapData {
         for (name, split, count) in [("test", testSplit, testY.count)] where split != nil && count == 0 {
             throw FitError("\(path): split \"\(m.splitNames[split!])\" (\(name)) has no records. "
                            + "Fix: re-extract with samples in it, or drop the split from the extraction")
+        }
+        if skippedPlaceholders > 0 {
+            notes.append("\(skippedPlaceholders) placeholder record(s) of unreadable files left out (see the extract run record)")
         }
         let present = Set(trainLab)
         guard present.count >= 2 else {
