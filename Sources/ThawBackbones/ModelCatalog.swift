@@ -30,6 +30,7 @@ public enum ModelCatalog {
     public static var all: [ModelEntry] {
         var entries: [ModelEntry] = []
         // Family files add their entries here, one line each.
+        entries += ResNet.catalogEntries + BertBackbone.catalogEntries
         return entries
     }
 
