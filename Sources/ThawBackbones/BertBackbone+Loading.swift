@@ -16,6 +16,8 @@ extension BertBackbone {
         let cfg = try configuration ?? inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
         let store = try ParameterStore(file, rules: KeyRule.bert)
         let encoder = try BertEncoder(configuration: cfg) { name, shape in try store.take(name, shape: shape) }
+        // BertModel's pooler (dense + tanh on [CLS]) is not used by mean pooling.
+        store.skip("pooler.dense.weight"); store.skip("pooler.dense.bias")
         try store.finish()
         var tokenizer: BertTokenizer? = nil
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("vocab.txt").path) {
