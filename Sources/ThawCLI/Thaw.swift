@@ -16,5 +16,6 @@ struct Thaw: ParsableCommand {
         subcommands: [
             DoctorCommand.self,
             WeightsCommand.self,
+            ModelsCommand.self, EmbedCommand.self,
         ])
 }
