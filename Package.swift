@@ -59,6 +59,8 @@ let package = Package(
         // MARK: - Benchmarks (run on demand, never in tests)
         .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawBLAS"], path: "benchmarks/kernels",
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
+        .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
+                          path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
