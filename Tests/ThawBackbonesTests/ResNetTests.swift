@@ -140,6 +140,27 @@ final class ResNetTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("layer1.2"), "\($0)")
         }
     }
+
+    /// Real torchvision `.pth` files (zip with `module.` keys, and legacy), made by
+    /// scripts/golden/resnet_torchvision_pth.py; runs only when THAW_RESNET_PTH_DIR is set.
+    func testLoadsTorchvisionPthFiles() throws {
+        guard let dir = ProcessInfo.processInfo.environment["THAW_RESNET_PTH_DIR"] else {
+            throw XCTSkip("set THAW_RESNET_PTH_DIR after python scripts/golden/resnet_torchvision_pth.py DIR")
+        }
+        func floats(_ name: String) throws -> [Float] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))
+            return data.withUnsafeBytes { raw in (0..<data.count / 4).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        }
+        let x = Activations(tensor: Tensor(shape: [1, 64, 64, 3], data: try floats("input.bin")))
+        for depth in [18, 50] {
+            let want = Tensor(shape: [1, 1000], data: try floats("resnet\(depth)_fc.bin"))
+            let scale = want.data.map(abs).max()!
+            for file in ["resnet\(depth).pth", "resnet\(depth)_legacy.pth"] {
+                let net = try ResNet.load(depth: depth, path: dir + "/" + file)
+                assertResNetClose(try net.forward(x, from: nil, taps: ["fc"])["fc"]!.tensor, want, scale: scale, file)
+            }
+        }
+    }
 }
 
 /// torchvision state-dict keys and a minimal safetensors writer for loading tests.
