@@ -65,9 +65,11 @@ let package = Package(
         .executableTarget(name: "heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
         .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
-                          path: "benchmarks/backbones", exclude: ["torch_side.py", "run.py"], swiftSettings: release),
+                          path: "benchmarks/backbones", exclude: ["torch_side.py", "run.py", "README.md", "resnet_minilm"], swiftSettings: release),
         .executableTarget(name: "fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
+        .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
+                          path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
@@ -78,7 +80,7 @@ let package = Package(
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
-        .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawAssets"]),
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
     ],

@@ -99,15 +99,22 @@ public struct BertEncoder: Sendable {
     /// Buffers of one forward, sized once for the largest batch × length; reuse across calls.
     public struct Workspace {
         public let maxTokens: Int
+        let heads: Int
         public var hidden: [Float]          // [B, T, C] hidden states after the last layer run
         var intermediate: [Float]           // [B, T, I]
         var attention: SelfAttentionWorkspace
 
         public init(_ cfg: BertConfiguration, batch: Int, length: Int) {
             maxTokens = batch * length
+            heads = cfg.heads
             hidden = [Float](repeating: 0, count: maxTokens * cfg.hiddenSize)
             intermediate = [Float](repeating: 0, count: maxTokens * cfg.intermediateSize)
             attention = SelfAttentionWorkspace(batch: batch, length: length, channels: cfg.hiddenSize, heads: cfg.heads)
+        }
+
+        /// True if a batch × length forward fits (tokens and attention scores).
+        public func fits(batch: Int, length: Int) -> Bool {
+            batch * length <= maxTokens && batch * heads * length * length <= attention.maxScores
         }
     }
 
@@ -118,22 +125,47 @@ public struct BertEncoder: Sendable {
     public func forward(ids: [Int32], typeIds: [Int32]?, mask: [Int32], batch: Int, length: Int,
                         workspace ws: inout Workspace,
                         boundary: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        embed(ids: ids, typeIds: typeIds, batch: batch, length: length, workspace: &ws)
+        if let boundary {
+            ws.hidden.withUnsafeBufferPointer { boundary(0, UnsafeBufferPointer(rebasing: $0[0..<batch * length * configuration.hiddenSize])) }
+        }
+        forwardLayers(0..<configuration.layers, mask: mask, batch: batch, length: length, workspace: &ws, boundary: boundary)
+    }
+
+    /// Embeddings + LayerNorm into `workspace.hidden` [B, T, C] (the input of layer 0).
+    public func embed(ids: [Int32], typeIds: [Int32]?, batch: Int, length: Int, workspace ws: inout Workspace) {
         let cfg = configuration, c = cfg.hiddenSize, rows = batch * length
-        precondition(ids.count == rows && mask.count == rows && (typeIds?.count ?? rows) == rows,
-                     "BertEncoder: ids, typeIds and mask must all be [batch \(batch), length \(length)]")
+        precondition(ids.count == rows && (typeIds?.count ?? rows) == rows,
+                     "BertEncoder: ids and typeIds must be [batch \(batch), length \(length)]")
         precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
-        let eps = cfg.layerNormEps
         ws.hidden.withUnsafeMutableBufferPointer { hb in
             let h = hb.baseAddress!
-            let used = UnsafeBufferPointer(start: h, count: rows * c)
             Embedding.forward(ids: ids, typeIds: typeIds, batch: batch, length: length, channels: c,
                               word: wordEmbeddings, vocabulary: cfg.vocabularySize,
                               position: positionEmbeddings, maxPositions: cfg.maxPositions,
                               tokenType: typeEmbeddings, types: cfg.typeVocabularySize, out: h)
             LayerNorm.forward(x: h, rows: rows, channels: c, gamma: embeddingNorm.gamma,
-                              beta: embeddingNorm.beta, eps: eps, y: h)
-            boundary?(0, used)
-            for (n, layer) in layers.enumerated() {
+                              beta: embeddingNorm.beta, eps: cfg.layerNormEps, y: h)
+        }
+    }
+
+    /// Runs layers `range` in place on `workspace.hidden` [B, T, C], which must hold the output of
+    /// layer `range.lowerBound − 1` (or the embeddings). `boundary(k, h)` sees the output of each
+    /// layer as k = index + 1.
+    public func forwardLayers(_ range: Range<Int>, mask: [Int32], batch: Int, length: Int,
+                              workspace ws: inout Workspace,
+                              boundary: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) {
+        let cfg = configuration, c = cfg.hiddenSize, rows = batch * length
+        precondition(range.lowerBound >= 0 && range.upperBound <= layers.count,
+                     "BertEncoder: layers \(range) outside 0..<\(layers.count)")
+        precondition(mask.count == rows, "BertEncoder: mask must be [batch \(batch), length \(length)]")
+        precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
+        let eps = cfg.layerNormEps
+        ws.hidden.withUnsafeMutableBufferPointer { hb in
+            let h = hb.baseAddress!
+            let used = UnsafeBufferPointer(start: h, count: rows * c)
+            for n in range {
+                let layer = layers[n]
                 // h = LN(h + attention(h)): the attention reads h fully before adding into it.
                 SelfAttention.forward(layer.attention, x: h, mask: mask, batch: batch, length: length,
                                       workspace: &ws.attention, y: h, accumulate: true)

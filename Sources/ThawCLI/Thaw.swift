@@ -22,5 +22,6 @@ struct Thaw: ParsableCommand {
             ClassifyCommand.self,
             FitCommand.self, SweepCommand.self,
             RunsCommand.self, CompareCommand.self, ReportCommand.self,
+            ModelsCommand.self, EmbedCommand.self,
         ])
 }

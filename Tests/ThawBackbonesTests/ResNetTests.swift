@@ -1,0 +1,204 @@
+import Foundation
+import ThawBackbones
+import ThawKernels
+import XCTest
+
+/// The ResNet cases of Fixtures/manifest.json (scripts/golden/backbones.py): seeded torchvision
+/// networks, reference computed in float64.
+struct ResNetFixture: Decodable {
+    struct File: Decodable { var file: String; var shape: [Int] }
+    struct Tap: Decodable { var name: String; var file: String; var shape: [Int]; var max_abs: Float }
+    struct Weights: Decodable { var base_seed: UInt64? }
+    var name: String
+    var model: String
+    var block: String?
+    var weights: Weights
+    var input: File
+    var taps: [Tap]
+
+    static func named(_ name: String) throws -> ResNetFixture {
+        struct Manifest: Decodable { var cases: [ResNetFixture] }
+        guard let url = Bundle.module.url(forResource: "manifest", withExtension: "json", subdirectory: "Fixtures") else {
+            throw XCTSkip("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
+        }
+        let cases = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).cases
+        guard let c = cases.first(where: { $0.name == name }) else { throw XCTSkip("fixture case \(name) missing") }
+        return c
+    }
+
+    static func floats(_ relative: String) throws -> [Float] {
+        let base = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+        let data = try Data(contentsOf: base.appendingPathComponent(relative))
+        return data.withUnsafeBytes { raw in
+            (0..<data.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        }
+    }
+
+    func inputTensor() throws -> Tensor { Tensor(shape: input.shape, data: try Self.floats(input.file)) }
+    func tapTensor(_ tap: Tap) throws -> Tensor { Tensor(shape: tap.shape, data: try Self.floats(tap.file)) }
+
+    /// Seeded parameters for this case's base seed.
+    var parameters: ResNet.ParameterSource {
+        let seed = weights.base_seed!
+        return { name, shape in seededTensor(name: name, shape: shape, baseSeed: seed) }
+    }
+}
+
+/// max |got − want| ≤ rtol · scale (the tap's max |value|); fails naming the worst element.
+func assertResNetClose(_ got: Tensor, _ want: Tensor, scale: Float, rtol: Float = 1e-4, _ label: String,
+                       file: StaticString = #filePath, line: UInt = #line) {
+    guard got.shape == want.shape else {
+        XCTFail("\(label): shape \(got.shape), want \(want.shape)", file: file, line: line); return
+    }
+    var worst: Float = 0, at = 0
+    for i in 0..<got.count {
+        let e = abs(got.data[i] - want.data[i])
+        if !(e <= worst) { worst = e; at = i }
+    }
+    if !(worst <= rtol * scale) {
+        XCTFail("\(label): max |error| \(worst) = \(worst / scale) × max_abs \(scale) at [\(at)]: got \(got.data[at]), want \(want.data[at])",
+                file: file, line: line)
+    }
+}
+
+final class ResNetTests: XCTestCase {
+    func checkEveryCut(_ caseName: String, depth: Int) throws {
+        let fx = try ResNetFixture.named(caseName)
+        let net = try ResNet(depth: depth, parameters: fx.parameters)
+        XCTAssertEqual(net.cutPoints.map(\.name), fx.taps.map(\.name))
+        let x = try fx.inputTensor()
+        let out = try net.forward(Activations(tensor: x), from: nil, taps: fx.taps.map(\.name))
+        for tap in fx.taps {
+            assertResNetClose(out[tap.name]!.tensor, try fx.tapTensor(tap), scale: tap.max_abs, "\(caseName) \(tap.name)")
+            XCTAssertEqual(try net.outputShape(at: tap.name, inputShape: Array(x.shape.dropFirst())), Array(tap.shape.dropFirst()))
+        }
+        // Starting from each cached map gives the reference of every later cut.
+        for (k, start) in fx.taps.enumerated().dropLast() {
+            let later = fx.taps[(k + 1)...]
+            let resumed = try net.forward(Activations(tensor: try fx.tapTensor(start)), from: start.name, taps: later.map(\.name))
+            for tap in later {
+                assertResNetClose(resumed[tap.name]!.tensor, try fx.tapTensor(tap), scale: tap.max_abs, "\(caseName) \(start.name)→\(tap.name)")
+            }
+        }
+    }
+
+    func testResNet18MatchesTorchAtEveryCut() throws { try checkEveryCut("resnet18_seeded64", depth: 18) }
+
+    func testResNet50MatchesTorchAtEveryCut() throws { try checkEveryCut("resnet50_seeded64", depth: 50) }
+
+    func testSeededInputIsTheRecipe() throws {
+        let fx = try ResNetFixture.named("resnet18_seeded64")
+        let (n, h, w, c) = (fx.input.shape[0], fx.input.shape[1], fx.input.shape[2], fx.input.shape[3])
+        let nchw = seededTensor(name: "input", shape: [n, c, h, w], baseSeed: 18)
+        let stored = try fx.inputTensor().data
+        for b in 0..<n { for y in 0..<h { for x in 0..<w { for ch in 0..<c {
+            let got = stored[((b * h + y) * w + x) * c + ch], want = nchw[((b * c + ch) * h + y) * w + x]
+            if got != want { XCTFail("input [\(b),\(y),\(x),\(ch)]: \(got) vs \(want)"); return }
+        } } } }
+    }
+
+    func testTapsBeforeTheStartAndWrongInputsThrow() throws {
+        let net = try ResNet(depth: 18, classes: 10) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
+        let map = Activations(tensor: Tensor(zeros: [1, 4, 4, 128]))
+        XCTAssertThrowsError(try net.forward(map, from: "layer2", taps: ["layer1"]))
+        XCTAssertThrowsError(try net.forward(map, from: "layer3", taps: ["layer4"]))       // layer3 has 256 channels
+        XCTAssertThrowsError(try net.forward(map, from: nil, taps: ["nope"])) { XCTAssertTrue("\($0)".contains("layer4"), "\($0)") }
+        XCTAssertEqual(try net.forward(map, from: "layer2", taps: ["fc"])["fc"]!.tensor.shape, [1, 10])
+    }
+
+    func testLoadsAStateDictStrictlyWithModulePrefix() throws {
+        let fx = try ResNetFixture.named("resnet18_seeded64")
+        let keys = try ResNetStateDict.keys(depth: 18)
+        var tensors: [(String, [Int], [Float]?)] = keys.map { ($0.0, $0.1, nil) }
+        for i in tensors.indices where !tensors[i].0.hasSuffix("num_batches_tracked") {
+            tensors[i].2 = seededTensor(name: tensors[i].0, shape: tensors[i].1, baseSeed: 18)
+        }
+        let byName = Dictionary(uniqueKeysWithValues: tensors.compactMap { t in t.2.map { (t.0, $0) } })
+        let reference = try ResNet(depth: 18) { name, _ in byName[name]! }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("thaw-resnet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        let good = dir.appendingPathComponent("resnet18.safetensors")
+        try ResNetStateDict.writeSafetensors(tensors.map { ("module." + $0.0, $0.1, $0.2) }, to: good)
+        let loaded = try ResNet.load(depth: 18, path: good.path)
+        let x = Activations(tensor: try fx.inputTensor())
+        XCTAssertEqual(try loaded.forward(x, from: nil, taps: ["fc"])["fc"]?.tensor, try reference.forward(x, from: nil, taps: ["fc"])["fc"]?.tensor)
+
+        let missing = dir.appendingPathComponent("missing.safetensors")
+        try ResNetStateDict.writeSafetensors(tensors.filter { $0.0 != "layer3.1.bn2.running_var" }, to: missing)
+        XCTAssertThrowsError(try ResNet.load(depth: 18, path: missing.path)) {
+            XCTAssertTrue("\($0)".contains("layer3.1.bn2.running_var"), "\($0)")
+        }
+        let extra = dir.appendingPathComponent("extra.safetensors")
+        try ResNetStateDict.writeSafetensors(tensors + [("layer5.0.conv1.weight", [2], [1, 2])], to: extra)
+        XCTAssertThrowsError(try ResNet.load(depth: 18, path: extra.path)) {
+            XCTAssertTrue("\($0)".contains("layer5.0.conv1.weight"), "\($0)")
+        }
+        let wrong = dir.appendingPathComponent("wrong.safetensors")
+        try ResNetStateDict.writeSafetensors(tensors, to: wrong)
+        XCTAssertThrowsError(try ResNet.load(depth: 34, path: wrong.path)) {
+            XCTAssertTrue("\($0)".contains("layer1.2"), "\($0)")
+        }
+    }
+
+    /// Real torchvision `.pth` files (zip with `module.` keys, and legacy), made by
+    /// scripts/golden/resnet_torchvision_pth.py; runs only when THAW_RESNET_PTH_DIR is set.
+    func testLoadsTorchvisionPthFiles() throws {
+        guard let dir = ProcessInfo.processInfo.environment["THAW_RESNET_PTH_DIR"] else {
+            throw XCTSkip("set THAW_RESNET_PTH_DIR after python scripts/golden/resnet_torchvision_pth.py DIR")
+        }
+        func floats(_ name: String) throws -> [Float] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))
+            return data.withUnsafeBytes { raw in (0..<data.count / 4).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        }
+        let x = Activations(tensor: Tensor(shape: [1, 64, 64, 3], data: try floats("input.bin")))
+        for depth in [18, 50] {
+            let want = Tensor(shape: [1, 1000], data: try floats("resnet\(depth)_fc.bin"))
+            let scale = want.data.map(abs).max()!
+            for file in ["resnet\(depth).pth", "resnet\(depth)_legacy.pth"] {
+                let net = try ResNet.load(depth: depth, path: dir + "/" + file)
+                assertResNetClose(try net.forward(x, from: nil, taps: ["fc"])["fc"]!.tensor, want, scale: scale, file)
+            }
+        }
+    }
+}
+
+/// torchvision state-dict keys and a minimal safetensors writer for loading tests.
+enum ResNetStateDict {
+    /// Every key and shape torchvision's `resnet<depth>()` saves, found by building the network
+    /// through a recording parameter source (plus the BN counters).
+    static func keys(depth: Int) throws -> [(String, [Int])] {
+        var out: [(String, [Int])] = []
+        _ = try ResNet(depth: depth) { name, shape in
+            out.append((name, shape))
+            if name.hasSuffix("running_var") {
+                out.append((String(name.dropLast("running_var".count)) + "num_batches_tracked", []))
+            }
+            return [Float](repeating: 1, count: shape.reduce(1, *))
+        }
+        return out
+    }
+
+    /// F32 tensors, and I64 scalars where values are nil (num_batches_tracked).
+    static func writeSafetensors(_ tensors: [(String, [Int], [Float]?)], to url: URL) throws {
+        var header: [String: Any] = [:]
+        var body = Data()
+        for (name, shape, values) in tensors {
+            let start = body.count
+            if let values {
+                values.withUnsafeBufferPointer { body.append(UnsafeBufferPointer(start: UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: UInt8.self), count: 4 * $0.count)) }
+            } else {
+                body.append(Data(count: 8))
+            }
+            header[name] = ["dtype": values == nil ? "I64" : "F32", "shape": shape, "data_offsets": [start, body.count]]
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while json.count % 8 != 0 { json.append(0x20) }
+        var size = UInt64(json.count).littleEndian
+        var file = Data(bytes: &size, count: 8)
+        file.append(json)
+        file.append(body)
+        try file.write(to: url)
+    }
+}

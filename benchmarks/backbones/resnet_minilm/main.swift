@@ -1,0 +1,86 @@
+// Thaw side of the ResNet-50 and all-MiniLM-L6-v2 throughput benchmarks (release build):
+//
+//   swift build -c release --product thaw-resnet-minilm-bench
+//   .build/release/thaw-resnet-minilm-bench resnet50 [--batches 1,32] [--runs 7]
+//   .build/release/thaw-resnet-minilm-bench minilm [--runs 7]
+//
+// Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
+// does not depend on values), pool output; MiniLM on the first 32 BBC News articles padded/cut to
+// 128 tokens, hidden states + mean pool. 2 warm-up runs, then the median of --runs. Prints JSON
+// like torch_side.py; run.sh alternates both sides and prints ratios.
+import Foundation
+import ThawAssets
+import ThawBackbones
+import ThawBLAS
+import ThawKernels
+
+struct Result: Encodable { var model: String; var batch: Int; var input: String; var items_per_s: Double; var median_s: Double; var runs_s: [Double] }
+
+func timeRuns(warmup: Int = 2, runs: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    for _ in 0..<warmup { try body() }
+    return try (0..<runs).map { _ in
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+    }
+}
+
+func result(_ model: String, _ batch: Int, _ input: String, _ times: [Double]) -> Result {
+    let median = times.sorted()[times.count / 2]
+    return Result(model: model, batch: batch, input: input, items_per_s: Double(batch) / median, median_s: median, runs_s: times)
+}
+
+/// Kaiming-uniform-like values from a xorshift generator (no denormals, no overflow through 50 layers).
+func randomParameters(_ name: String, _ shape: [Int]) -> [Float] {
+    var s: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: name.hashValue) | 1
+    func u() -> Float { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return Float(s >> 40) * 0x1p-24 }
+    let n = shape.reduce(1, *)
+    if name.hasSuffix("running_var") || (name.hasSuffix(".weight") && shape.count == 1) { return (0..<n).map { _ in 0.5 + u() } }
+    let scale = shape.count >= 2 ? (6 / Float(shape.dropFirst().reduce(1, *))).squareRoot() : 0.1
+    return (0..<n).map { _ in (2 * u() - 1) * scale }
+}
+
+func bbcTexts(_ n: Int) -> [String] {
+    guard let root = KnownAsset.named("bbc-news")?.find() else { return Array(repeating: String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 20), count: n) }
+    let fm = FileManager.default
+    let files = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted().flatMap { topic in
+        ((try? fm.contentsOfDirectory(atPath: root + "/" + topic)) ?? []).filter { $0.hasSuffix(".txt") }.sorted().map { root + "/" + topic + "/" + $0 }
+    }
+    return files.prefix(n).map { (try? String(contentsOfFile: $0, encoding: .utf8)) ?? "" }
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String, _ fallback: String) -> String {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return fallback }
+    return args[i + 1]
+}
+let runs = Int(option("--runs", "7"))!
+let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
+let info = try BLAS.load()
+var results: [Result] = []
+switch args.first ?? "" {
+case "resnet50":
+    let net = try ResNet(depth: 50, parameters: randomParameters)
+    for b in batches {
+        var x = Tensor(zeros: [b, 224, 224, 3])
+        for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }
+        let input = Activations(tensor: x)
+        let times = try timeRuns(runs: runs) { _ = try net.forward(input, from: nil, taps: ["pool"]) }
+        results.append(result("resnet50", b, "\(b)x224x224x3 NHWC", times))
+    }
+case "minilm":
+    let asset = KnownAsset.named("all-minilm-l6-v2")!
+    guard let path = asset.find() else { fatalError("all-MiniLM-L6-v2 missing: \(asset.installCommand)") }
+    let model = try ModelCatalog.named("all-minilm-l6-v2").load(path) as! BertBackbone
+    let batch = model.tokenizer!.encodeBatch(bbcTexts(32), padding: .fixed(128))
+    let ids = Activations(tensor: Tensor(shape: [32, 128], data: batch.ids.map(Float.init)), mask: batch.attentionMask.map(Float.init))
+    let times = try timeRuns(runs: runs) { _ = try model.forward(ids, from: nil, taps: ["pool"]) }
+    results.append(result("all_minilm_l6_v2", 32, "32x128 tokens (\(batch.attentionMask.reduce(0) { $0 + Int($1) }) real)", times))
+default:
+    FileHandle.standardError.write("usage: thaw-resnet-minilm-bench resnet50|minilm [--batches 1,32] [--runs 7]\n".data(using: .utf8)!)
+    exit(2)
+}
+struct Report: Encodable { var peer = "thaw"; var blas: String; var threads: Int; var results: [Result] }
+let encoder = JSONEncoder()
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+print(String(decoding: try encoder.encode(Report(blas: info.corename, threads: info.threads, results: results)), as: UTF8.self))
