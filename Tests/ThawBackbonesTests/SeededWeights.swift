@@ -22,6 +22,7 @@ enum SeededKind: Equatable {
         case "running_var": return .runningVar
         case "bias": return .bias
         case "weight": return shape.count >= 2 ? .kaiming : .bnWeight
+        case "input": return .input
         default: preconditionFailure("seededTensor: no rule for tensor '\(name)' of shape \(shape)")
         }
     }
