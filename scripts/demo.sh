@@ -1,7 +1,57 @@
 #!/usr/bin/env bash
-# The demo on the bundled real data. Usage: scripts/demo.sh [path/to/thaw]
+# The whole Thaw story on the bundled real data:
+#   1. check the machine; 2. classify real photos with the pretrained EfficientNet-Lite0;
+#   3. extract Fashion-MNIST features once into an LMDB cache; 4. sweep heads on the cache;
+#   5. fine-tune the top blocks from the cached boundary maps; 6. compare and write a report;
+#   7. the same for BBC News with MiniLM.
+# Usage: scripts/demo.sh [path/to/thaw]   (DEMO_LIMIT=N samples per split, default 2000)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 THAW=${1:-.build/release/thaw}
+LIMIT=${DEMO_LIMIT:-2000}
+TEXT_LIMIT=${DEMO_TEXT_LIMIT:-400}
+FM=cache/demo-fashion-mnist
+BBC=cache/demo-bbc-news
+step() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+start=$(date +%s)
 
-echo "### thaw doctor"
-"$THAW" doctor
+step "thaw doctor"
+"$THAW" doctor --seconds 1
+
+step "thaw classify: ImageNet top-3 of real photos (EfficientNet-Lite0, pretrained)"
+"$THAW" classify --model efficientnet-lite0 --top 3 /usr/local/share/thaw/photos/chelsea.png \
+  /usr/local/share/thaw/photos/coffee.png /usr/local/share/thaw/photos/dog.jpg
+
+step "thaw extract: Fashion-MNIST ($LIMIT per split) through EfficientNet-Lite0 -> $FM (pool + blocks.11, fp16)"
+"$THAW" extract --model efficientnet-lite0 --data fashion-mnist --limit "$LIMIT" --cache "$FM" --tap pool --tap blocks.11
+"$THAW" cache verify "$FM"
+
+step "thaw sweep: 24 linear heads on the pooled features, best on validation"
+"$THAW" sweep --cache "$FM" --tap pool
+step "thaw sweep: poolings of the blocks.11 map (avg, max, GeM, avg+max)"
+"$THAW" sweep --cache "$FM" --tap blocks.11 --pooling avg,max,gem,avgmax --lr 0.001,0.003,0.01 --weight-decay 0.0001
+step "thaw fit: an MLP head"
+"$THAW" fit --cache "$FM" --tap pool --head mlp:512 --epochs 20
+
+if "$THAW" finetune --help >/dev/null 2>&1; then
+  step "thaw finetune: unfreeze blocks 12–15 + head, trained from the cached blocks.11 maps"
+  "$THAW" finetune --cache "$FM" --from blocks.11 --epochs 3
+fi
+
+step "thaw compare: frozen heads vs the rest"
+"$THAW" runs --cache "$FM"
+"$THAW" compare --cache "$FM" $("$THAW" runs --cache "$FM" --json | python3 -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin)["entries"] if r["kind"] != "extract"]
+print(" ".join(r["id"] for r in runs))')
+"$THAW" report --cache "$FM" -o "$FM.report.html"
+
+step "thaw extract: BBC News ($TEXT_LIMIT per split) through all-MiniLM-L6-v2 -> $BBC"
+"$THAW" extract --model all-minilm-l6-v2 --data bbc-news --limit "$TEXT_LIMIT" --cache "$BBC" --tap pool --tap layer.4
+step "thaw sweep: logistic regression (L-BFGS, a path over C) and linear heads"
+"$THAW" sweep --cache "$BBC" --tap pool --c-grid 12
+"$THAW" sweep --cache "$BBC" --tap pool
+"$THAW" report --cache "$BBC" -o "$BBC.report.html"
+
+step "done in $(( $(date +%s) - start )) s"
+echo "reports: $FM.report.html  $BBC.report.html"
