@@ -4,13 +4,17 @@ import PackageDescription
 // MARK: - Module graph (arrows point at dependencies; no cycles)
 //
 //   ThawCLI (thaw) ──► every library below
+//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawRuns, ThawAssets
+//   ThawFit ──► ThawHeads, ThawStore, ThawRuns
 //   ThawHeads ──► ThawBLAS
 //   ThawStore ──► CLMDB
-//   ThawInputs ──► CTurboJPEG, CPNG, CZlib
+//   ThawInputs ──► CTurboJPEG, CPNG (+ CPNGShim), CZlib
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
 //   ThawWeights, ThawText, ThawAssets, ThawRuns: Foundation only
 
+// -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
+// parse files (weights, inputs, store, text) keep their bounds checks.
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -38,38 +42,41 @@ let package = Package(
         .target(name: "ThawBLAS", dependencies: ["COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS"], swiftSettings: release),
         .target(name: "ThawWeights"),
-        .target(name: "CPNGShim", dependencies: ["CPNG"]),
-        .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"], swiftSettings: release),
-        .executableTarget(name: "ThawInputsFuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),  // not in CI
-        .executableTarget(name: "ThawInputsBench", dependencies: ["ThawInputs"], path: "benchmarks/inputs", exclude: ["peer_torchvision.py"], swiftSettings: release),
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
+        // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).
+        .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"]),
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
         .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
         .target(name: "ThawRuns"),
-        .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
-        .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns", "ThawAssets", "ThawWeights", "ThawKernels"]),
+        .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns",
+                                                     "ThawAssets", "ThawWeights", "ThawKernels"]),
+        .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
             name: "ThawCLI",
             dependencies: [
-                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract",
-                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns", "ThawBackbones", "ThawFit",
+                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
+                "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        // MARK: - Benchmarks (run on demand, never in tests)
+        // MARK: - Benchmarks and fuzzers (run on demand, never in tests or CI)
         .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawBLAS"], path: "benchmarks/kernels",
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
-        .executableTarget(name: "heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
-                          exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
+        .executableTarget(name: "thaw-inputs-bench", dependencies: ["ThawInputs"], path: "benchmarks/inputs",
+                          exclude: ["peer_torchvision.py"], swiftSettings: release),
         .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
-                          path: "benchmarks/backbones", exclude: ["torch_side.py", "run.py", "README.md", "resnet_minilm"], swiftSettings: release),
-        .executableTarget(name: "fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
-                          swiftSettings: release),
+                          path: "benchmarks/backbones", exclude: ["torch_side.py", "run.py", "resnet_minilm"], swiftSettings: release),
         .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
+        .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
+                          exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
+        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
+                          swiftSettings: release),
+        .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
@@ -80,8 +87,9 @@ let package = Package(
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
-        .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawAssets"]),
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
+                                                             "ThawStore", "ThawAssets"]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
     ],
     swiftLanguageModes: [.v5]

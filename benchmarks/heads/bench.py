@@ -2,7 +2,7 @@
 """Head-training benchmark: 64 linear heads (8 LRs x 8 WDs, 10 epochs, N=50,000, D=1,280, 10 classes).
 
 Peers, all on the same seeded synthetic data (class means + Gaussian noise):
-  thaw         ThawHeads, 64 heads stacked into one [1280, 640] GEMM per batch (.build/release/heads-bench)
+  thaw         ThawHeads, 64 heads stacked into one [1280, 640] GEMM per batch (.build/release/thaw-heads-bench)
   torch-loop   PyTorch, 64 nn.Linear heads in one model, one param group each, summed losses
                (DINOv2's linear-eval recipe), torch.set_num_threads(2)
   torch-cat    PyTorch, the same 64 heads concatenated into one matmul per batch (fairest torch form)
@@ -10,7 +10,7 @@ Peers, all on the same seeded synthetic data (class means + Gaussian noise):
   thaw-lbfgs   Thaw's L-BFGS logistic regression path over the same 64 C (warm-started)
 
 Run from the repository root:
-    swift build -c release --product heads-bench
+    swift build -c release --product thaw-heads-bench
     python3 benchmarks/heads/bench.py [--epochs 10] [--sklearn-fits 64] [--rounds 1]
 --sklearn-fits k < 64 times k evenly spaced C values and scales the time to 64; --torch-epochs e times
 the torch peers over e epochs and scales to --epochs (both reported as such; per-epoch cost is constant).
@@ -53,7 +53,7 @@ def record(name, seconds, acc, note=""):
     print(f"{name:11s} {seconds:8.2f} s   best val acc {acc:.4f}  {note}", flush=True)
 
 def run_thaw(mode, amount):
-    out = subprocess.run([".build/release/heads-bench", a.data, mode, str(amount)], check=True,
+    out = subprocess.run([".build/release/thaw-heads-bench", a.data, mode, str(amount)], check=True,
                          capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
     note = f"(OpenBLAS {r['blas_core']}, {r['blas_threads']} threads)"

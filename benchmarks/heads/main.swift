@@ -1,9 +1,9 @@
 // Thaw side of the head-training benchmark; driven by benchmarks/heads/bench.py, which writes the data
 // and runs the PyTorch and scikit-learn peers on it.
 //
-//   swift build -c release --product heads-bench
-//   .build/release/heads-bench <data dir> heads <epochs>     64 stacked linear heads (8 LRs × 8 WDs)
-//   .build/release/heads-bench <data dir> lbfgs <C count>    Thaw's L-BFGS logistic regression path over C
+//   swift build -c release --product thaw-heads-bench
+//   .build/release/thaw-heads-bench <data dir> heads <epochs>     64 stacked linear heads (8 LRs × 8 WDs)
+//   .build/release/thaw-heads-bench <data dir> lbfgs <C count>    Thaw's L-BFGS logistic regression path over C
 //
 // Prints one JSON line: {"seconds":…, "best_val_accuracy":…, ...}.
 import Foundation
@@ -19,7 +19,7 @@ func load(_ url: URL, floats: Bool) -> [Float] {
 
 let args = CommandLine.arguments
 guard args.count == 4, let amount = Int(args[3]) else {
-    FileHandle.standardError.write("usage: heads-bench <data dir> heads|lbfgs <epochs|C count>\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: thaw-heads-bench <data dir> heads|lbfgs <epochs|C count>\n".data(using: .utf8)!)
     exit(2)
 }
 let dir = URL(fileURLWithPath: args[1])

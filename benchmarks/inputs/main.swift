@@ -1,5 +1,5 @@
 // Decode + preprocess throughput of ThawInputs, release build, on the real photos and Fashion-MNIST.
-//   swift build -c release --product ThawInputsBench && .build/release/ThawInputsBench [seconds]
+//   swift build -c release --product thaw-inputs-bench && .build/release/thaw-inputs-bench [seconds]
 // Prints images/s with 1 and 2 workers (alternating runs, as the machine is shared) and their ratio.
 import Foundation
 import ThawInputs

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer figure for benchmarks/inputs: CPU ms per image of torchvision's PIL path
 (open + convert("RGB") + Resize/CenterCrop/ToTensor/Normalize), one thread, same photos and
-Fashion-MNIST samples as ThawInputsBench. Command: python3 benchmarks/inputs/peer_torchvision.py
+Fashion-MNIST samples as thaw-inputs-bench. Command: python3 benchmarks/inputs/peer_torchvision.py
 """
 import gzip, time
 import numpy as np

@@ -1,7 +1,7 @@
 // Fuzz harness for ThawInputs (not in CI): mutates real JPEG/PNG/IDX bytes and feeds them to the
 // decoders. A crash ends the process; fuzz/inputs/run.sh restarts after the crashing input and counts.
-//   swift build -c release --product ThawInputsFuzz
-//   .build/release/ThawInputsFuzz <first-input> <count> [seed]
+//   swift build -c release --product thaw-inputs-fuzz
+//   .build/release/thaw-inputs-fuzz <first-input> <count> [seed]
 import Foundation
 import ThawInputs
 

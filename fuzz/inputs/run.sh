@@ -4,8 +4,8 @@
 #   sh fuzz/inputs/run.sh [TOTAL] [SEED]
 set -u
 TOTAL=${1:-100000}; SEED=${2:-1}
-BIN=.build/release/ThawInputsFuzz
-[ -x "$BIN" ] || swift build -c release --product ThawInputsFuzz
+BIN=.build/release/thaw-inputs-fuzz
+[ -x "$BIN" ] || swift build -c release --product thaw-inputs-fuzz
 start=0; crashes=0; decoded=0; rejected=0
 while [ "$start" -lt "$TOTAL" ]; do
   out=$("$BIN" "$start" $((TOTAL - start)) "$SEED" 2>/tmp/thaw-fuzz.err); rc=$?
