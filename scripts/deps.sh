@@ -48,7 +48,12 @@ if [ ! -f "$SHARE/imagenet-classes.txt" ] || [ ! -f "$SHARE/photos/horses.jpg" ]
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  echo "==> pip: test tools"
-  $PIP install $PIP_FLAGS numpy lmdb
+  echo "==> pip: test tools (numpy, lmdb; notebooks: matplotlib, nbclient, ipykernel)"
+  $PIP install $PIP_FLAGS numpy lmdb matplotlib nbclient nbformat ipykernel
+  python3 -m ipykernel install --user >/dev/null
+  # Headless Chromium renders `thaw report` in the browser check.
+  if ! command -v chromium >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+  fi
 fi
 echo "==> dependencies ready"
