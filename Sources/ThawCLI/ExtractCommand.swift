@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import ThawAssets
 import ThawBackbones
+import ThawBLAS
 import ThawExtract
+import ThawFit
 import ThawInputs
 import ThawRuns
 import ThawStore
@@ -81,8 +83,9 @@ struct ExtractCommand: ParsableCommand {
 
         var record = RunRecord(id: RunRecord.newID(kind: .extract, date: started), kind: .extract,
                                commandLine: CommandLine.arguments, startedAt: started, wallSeconds: wall, cache: cache,
-                               cacheFingerprint: SHA256.hex(of: extractor.manifest.encoded()),
-                               samplesPerSecond: rate, peakRSSBytes: peak, thawVersion: Thaw.version)
+                               cacheFingerprint: extractor.manifest.fingerprint,
+                               samplesPerSecond: rate, peakRSSBytes: peak,
+                               blasKernel: (try? BLAS.load())?.corename, thawVersion: Thaw.version)
         record.config = ["model": .string(model), "weights": .string(weightsPath), "data": .string(data),
                          "taps": .array(options.taps.map { .string($0) }), "dtype": .string(dtype), "batch": .number(Double(batch)),
                          "shard": .string(shard), "views": .number(Double(views)), "onError": .string(onError)]
