@@ -48,6 +48,7 @@ let package = Package(
         .target(name: "ThawRuns"),
         .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit", "ThawRuns", "ThawWeights", "ThawBLAS"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns", "ThawAssets", "ThawWeights", "ThawKernels"]),
 
         // MARK: - The `thaw` command
@@ -55,7 +56,7 @@ let package = Package(
             name: "ThawCLI",
             dependencies: [
                 "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract",
-                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns", "ThawBackbones", "ThawFit",
+                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore", "ThawHeads", "ThawRuns", "ThawBackbones", "ThawFit", "ThawFineTune",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -80,6 +81,7 @@ let package = Package(
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
     ],
     swiftLanguageModes: [.v5]
