@@ -58,30 +58,26 @@ struct FinetuneCommand: ParsableCommand {
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed
         let quiet = json
         var bar: ProgressBar?
-        let result: FineTuneResult
-        do {
-            result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
+        // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
+        let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
                                          onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { p in
-                guard !quiet else { return }
-                switch p {
-                case let .recalibrating(done, total):
-                    if bar == nil { bar = ProgressBar("recalibrating BN", total: total) }
-                    bar?.advance()
-                    if done == total { bar?.finish(); bar = nil }
-                case let .batch(epoch, done, total, loss):
-                    if bar == nil { bar = ProgressBar("epoch \(epoch + 1)", total: total) }
-                    bar?.extra = String(format: "loss %.4f", loss)
-                    bar?.advance()
-                    if done == total { bar?.finish(); bar = nil }
-                case .epoch(let e):
-                    print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
-                                 e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
-                case .resumed(let n):
-                    print("resumed after epoch \(n) from \(checkpoint ?? "")")
-                }
+            guard !quiet else { return }
+            switch p {
+            case let .recalibrating(done, total):
+                if bar == nil { bar = ProgressBar("recalibrating BN", total: total) }
+                bar?.advance()
+                if done == total { bar?.finish(); bar = nil }
+            case let .batch(epoch, done, total, loss):
+                if bar == nil { bar = ProgressBar("epoch \(epoch + 1)", total: total) }
+                bar?.extra = String(format: "loss %.4f", loss)
+                bar?.advance()
+                if done == total { bar?.finish(); bar = nil }
+            case .epoch(let e):
+                print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
+                             e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+            case .resumed(let n):
+                print("resumed after epoch \(n) from \(checkpoint ?? "")")
             }
-        } catch let e as FineTuneError {
-            throw ValidationError(e.description)
         }
         let url = try RunRegistry.beside(cache: cache).save(result.record)
         if json { return try printJSON(result.record) }

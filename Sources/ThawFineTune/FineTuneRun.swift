@@ -33,7 +33,7 @@ public enum FineTuneRun {
         }
         guard manifest.taps.contains(where: { $0.name == o.from }) else {
             throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
-                                + "Fix: pass --from with a cached blocks.K tap, or re-extract with --taps \(o.from)")
+                                + "Fix: pass --from with a cached blocks.K tap, or re-extract with --tap \(o.from)")
         }
         let data = try TapData.load(path: o.cache, tap: o.from,
                                     options: TapLoadOptions(memoryBudget: o.memoryBudget, seed: o.seed))
