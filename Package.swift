@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
     ],
     swiftLanguageModes: [.v5]
