@@ -67,6 +67,8 @@ let package = Package(
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
         .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
                           path: "benchmarks/backbones", exclude: ["torch_side.py", "run.py"], swiftSettings: release),
+        .executableTarget(name: "finetune-bench", dependencies: ["ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS"],
+                          path: "benchmarks/finetune", exclude: ["torch_side.py", "README.md"], swiftSettings: release),
         .executableTarget(name: "fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
 

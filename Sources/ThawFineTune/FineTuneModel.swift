@@ -61,15 +61,16 @@ public final class FineTuneModel {
         return (logits, Saved(blocks: saved, head: hs, pooled: pooled, rows: n))
     }
 
-    /// Accumulates every gradient from dlogits [N, classes]; returns d(boundary maps).
+    /// Accumulates every gradient from dlogits [N, classes]. Returns d(boundary maps) when
+    /// `inputGradient` (else [], skipping the lowest block's input gradient: the maps are frozen).
     @discardableResult
-    public func backward(_ dlogits: [Float], saved: Saved) -> [Float] {
+    public func backward(_ dlogits: [Float], saved: Saved, inputGradient: Bool = false) -> [Float] {
         workspace.reset()
         let dpooled = classifier.backward(x: saved.pooled, dlogits: dlogits, rows: saved.rows)
         var g = head.backward(dpooled, saved: saved.head, workspace: workspace)
-        for (b, s) in zip(blocks, saved.blocks).reversed() {
+        for (i, (b, s)) in zip(blocks, saved.blocks).enumerated().reversed() {
             workspace.reset()
-            g = b.backward(g, saved: s, workspace: workspace)
+            g = b.backward(g, saved: s, workspace: workspace, inputGradient: i > 0 || inputGradient)
         }
         return g
     }

@@ -120,7 +120,8 @@ public final class TrainableMBConv {
     }
 
     /// dx [N, H, W, in] from dy [N, OH, OW, out]; accumulates every parameter gradient.
-    public func backward(_ dy: [Float], saved s: Saved, workspace: Workspace) -> [Float] {
+    /// Without `inputGradient` (the lowest trained block) dx is not computed and [] is returned.
+    public func backward(_ dy: [Float], saved s: Saved, workspace: Workspace, inputGradient: Bool = true) -> [Float] {
         let cin = spec.inChannels, mid = spec.midChannels
         let n = s.n, h = s.h, w = s.w, oh = s.oh, ow = s.ow
         precondition(dy.count == n * oh * ow * spec.outChannels, "TrainableMBConv \(prefix): dy has the wrong size")
@@ -157,17 +158,19 @@ public final class TrainableMBConv {
             s.e.withUnsafeBufferPointer { eb in s.a0.withUnsafeBufferPointer { ab in dIn.withUnsafeMutableBufferPointer { gb in
                 bn0.backward(x: eb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * h * w, saved: s.s0!, dx: gb.baseAddress!)
             }}}
-            dx = [Float](repeating: 0, count: n * h * w * cin)
+            dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
             let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
             s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
                 dx.withUnsafeMutableBufferPointer { ob in expandWeight.grad.withUnsafeMutableBufferPointer { wg in
                     conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
-                                  dx: ob.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
+                                  dx: inputGradient ? ob.baseAddress! : nil, dWeight: wg.baseAddress!, dBias: nil,
+                                  workspace: workspace)
                 }}
             }}
         } else {
             dx = dIn
         }
+        if !inputGradient { return [] }
         if spec.hasSkip { for i in dx.indices { dx[i] += dy[i] } }
         return dx
     }
