@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "ThawRuns"),
         .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
-        .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit", "ThawRuns", "ThawWeights", "ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit", "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns", "ThawAssets", "ThawWeights", "ThawKernels"]),
 
         // MARK: - The `thaw` command

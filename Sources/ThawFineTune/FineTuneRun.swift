@@ -1,5 +1,6 @@
 import Foundation
 import ThawBLAS
+import ThawExtract
 import ThawFit
 import ThawHeads
 import ThawRuns
@@ -34,6 +35,12 @@ public enum FineTuneRun {
         guard manifest.taps.contains(where: { $0.name == o.from }) else {
             throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
                                 + "Fix: pass --from with a cached blocks.K tap, or re-extract with --tap \(o.from)")
+        }
+        // Maps from other weights would train silently wrong blocks on top of them.
+        let sha = try SHA256.hex(ofFile: o.weights)
+        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
+            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
+                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
         }
         let data = try TapData.load(path: o.cache, tap: o.from,
                                     options: TapLoadOptions(memoryBudget: o.memoryBudget, seed: o.seed))
