@@ -5,6 +5,7 @@ import PackageDescription
 //
 //   ThawCLI (thaw) ──► every library below
 //   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawRuns, ThawAssets
+//   ThawFineTune ──► ThawBackbones, ThawFit, ThawExtract, ThawHeads, ThawStore
 //   ThawFit ──► ThawHeads, ThawStore, ThawRuns
 //   ThawHeads ──► ThawBLAS
 //   ThawStore ──► CLMDB
@@ -53,13 +54,15 @@ let package = Package(
         .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns",
                                                      "ThawAssets", "ThawWeights", "ThawKernels"]),
         .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
+                                                      "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
             name: "ThawCLI",
             dependencies: [
                 "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
-                "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit",
+                "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -74,6 +77,8 @@ let package = Package(
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
+        .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS"],
+                          path: "benchmarks/finetune", exclude: ["torch_side.py", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
         .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
@@ -90,6 +95,7 @@ let package = Package(
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets"]),
+        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
     ],
     swiftLanguageModes: [.v5]

@@ -20,7 +20,7 @@ struct Thaw: ParsableCommand {
             CacheCommand.self,
             ExtractCommand.self,
             ClassifyCommand.self,
-            FitCommand.self, SweepCommand.self,
+            FitCommand.self, SweepCommand.self, FinetuneCommand.self,
             RunsCommand.self, CompareCommand.self, ReportCommand.self,
             ModelsCommand.self, EmbedCommand.self,
         ])

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import ThawAssets
+import ThawFineTune
+import ThawHeads
+import ThawRuns
+import ThawStore
+
+/// `thaw finetune`: train the top EfficientNet-Lite blocks + head from cached boundary maps.
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune the blocks above a cached boundary tap (blocks.K), the head stage and a classifier.",
+        discussion: """
+            The frozen layers never run again: training starts from the maps cached at --from.
+            Only EfficientNet-Lite caches are supported for now. BatchNorm: frozen (running statistics,
+            affine trained; Keras' advice), train (batch statistics; fastai's default) or recalibrate
+            (one pass re-estimates the running statistics, then frozen).
+            """)
+
+    @Option(help: "Cache directory.") var cache: String
+    @Option(help: "Cached boundary tap, blocks.K: blocks K+1… are trained.") var from: String
+    @Option(help: "Backbone weights the cache was extracted with (default: the installed weights).") var weights: String?
+    @Option(help: "linear (new), a head file from `thaw fit --export`, or the id of a fit run that exported one.") var head = "linear"
+    @Option(help: "Epochs.") var epochs = 3
+    @Option(help: "Learning rate of the head; block d below the head trains at lr · layer-decay^d.") var lr: Float = 1e-3
+    @Option(help: "Per-block learning-rate decay going down.") var layerDecay: Float = 0.8
+    @Option(help: "adamw or sgd (momentum 0.9).") var optimizer = "adamw"
+    @Option(help: "Weight decay (convolution and linear weights only).") var weightDecay: Float = 0.01
+    @Option(help: "BatchNorm policy: frozen, train or recalibrate.") var bn = "frozen"
+    @Option(help: "Batch size.") var batch = 64
+    @Option(help: "Rows per forward/backward chunk (bounds memory; gradients accumulate per batch).") var chunk = 32
+    @Option(help: "Clip the global gradient norm (0: off).") var clip: Float = 1.0
+    @Option(help: "Stop after N epochs without a lower validation loss.") var earlyStop: Int?
+    @Option(help: "Folder for per-epoch checkpoints.") var checkpoint: String?
+    @Flag(help: "Continue from the checkpoint in --checkpoint.") var resume = false
+    @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
+    @Flag(help: "Print the run record as JSON instead of text.") var json = false
+
+    func validate() throws {
+        guard epochs >= 1, batch >= 1, chunk >= 1 else { throw ValidationError("--epochs, --batch and --chunk must be ≥ 1.") }
+        guard lr > 0, layerDecay > 0, weightDecay >= 0, clip >= 0 else {
+            throw ValidationError("--lr and --layer-decay must be positive; --weight-decay and --clip ≥ 0.")
+        }
+        guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd.") }
+        guard BatchNormPolicy(rawValue: bn) != nil else { throw ValidationError("--bn: frozen, train or recalibrate.") }
+        if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
+        if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint DIR.") }
+    }
+
+    func run() throws {
+        var o = FineTuneOptions(cache: cache, from: from, weights: try resolveWeights())
+        o.head = try resolveHead()
+        o.epochs = epochs; o.lr = lr; o.layerDecay = layerDecay; o.weightDecay = weightDecay
+        o.optimizer = optimizer == "sgd" ? .sgdDefault : .adamwDefault
+        o.batchNorm = BatchNormPolicy(rawValue: bn)!
+        o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
+        o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed
+        let quiet = json
+        var bar: ProgressBar?
+        // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
+        let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
+                                         onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { p in
+            guard !quiet else { return }
+            switch p {
+            case let .recalibrating(done, total):
+                if bar == nil { bar = ProgressBar("recalibrating BN", total: total) }
+                bar?.advance()
+                if done == total { bar?.finish(); bar = nil }
+            case let .batch(epoch, done, total, loss):
+                if bar == nil { bar = ProgressBar("epoch \(epoch + 1)", total: total) }
+                bar?.extra = String(format: "loss %.4f", loss)
+                bar?.advance()
+                if done == total { bar?.finish(); bar = nil }
+            case .epoch(let e):
+                print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
+                             e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+            case .resumed(let n):
+                print("resumed after epoch \(n) from \(checkpoint ?? "")")
+            }
+        }
+        let url = try RunRegistry.beside(cache: cache).save(result.record)
+        if json { return try printJSON(result.record) }
+        print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * result.validation.top1, result.validation.loss))
+        if let t = result.test {
+            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
+                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
+        }
+        if result.outcome.stoppedEarly { print("stopped early; best epoch \(result.outcome.bestEpoch + 1)") }
+        print(String(format: "speed       %.1f maps/s (train)", result.outcome.rowsPerSecond))
+        print("run         \(result.record.id) → \(url.path)")
+    }
+
+    /// --weights, else the installed weights of the cache's backbone.
+    func resolveWeights() throws -> String {
+        if let weights { return weights }
+        let backbone = try CacheReader(path: cache).manifest.backbone
+        guard let asset = KnownAsset.named(backbone) else {
+            throw ValidationError("\(cache): no installed weights known for \(backbone). Fix: pass --weights FILE")
+        }
+        guard let path = asset.find() else {
+            throw ValidationError("\(backbone) weights are not installed. Fix: \(asset.installCommand), or pass --weights FILE")
+        }
+        return path
+    }
+
+    /// linear, a head file, or a fit run id whose record names its exported head.
+    func resolveHead() throws -> FineTuneOptions.HeadStart {
+        if head == "linear" { return .linear }
+        if FileManager.default.fileExists(atPath: head) { return .file(head) }
+        guard let run = try? RunRegistry.beside(cache: cache).find(head) else {
+            throw ValidationError("--head \(head): neither `linear`, a file, nor a run beside \(cache). "
+                                  + "Fix: pass --head linear, a file from `thaw fit --export`, or a run id from `thaw runs`")
+        }
+        guard case .string(let path)? = run.config["export"] else {
+            throw ValidationError("--head \(head): that run exported no head. Fix: re-run `thaw fit` with --export FILE")
+        }
+        return .file(path)
+    }
+}

@@ -1,0 +1,56 @@
+import ThawFit
+import ThawHeads
+
+/// Everything `FineTuner` needs to know; defaults match `thaw finetune`.
+public struct FineTuneOptions: Sendable {
+    /// Where the classifier starts.
+    public enum HeadStart: Sendable, Equatable {
+        /// A new linear layer (nn.Linear initialisation from the seed).
+        case linear
+        /// A fitted linear head exported by `thaw fit --export` (`out.weight` [classes, 1280], `out.bias`).
+        case file(String)
+    }
+
+    public var cache: String
+    /// The cached boundary tap, `blocks.K`: blocks K+1…last are trained.
+    public var from: String
+    /// The backbone checkpoint (lukemelas keys) the cache was extracted with.
+    public var weights: String
+    public var head: HeadStart = .linear
+    public var epochs = 3
+    /// Head learning rate; block d below the head trains at lr · layerDecay^d.
+    public var lr: Float = 1e-3
+    public var layerDecay: Float = 0.8
+    public var optimizer: Optimizer = .adamwDefault
+    public var weightDecay: Float = 0.01
+    public var batchNorm: BatchNormPolicy = .frozen
+    /// BN momentum in PyTorch's convention (lukemelas EfficientNet: 0.01).
+    public var batchNormMomentum: Float = 0.01
+    public var batch = 64
+    /// Rows per forward/backward chunk: gradients of a batch accumulate over chunks, so memory
+    /// stays bounded whatever the batch (with `.train` BN, statistics are per chunk).
+    public var chunk = 32
+    /// Global-norm gradient clipping (nil: off).
+    public var clip: Float? = 1.0
+    /// Stop after this many epochs without a better validation loss (nil: never).
+    public var earlyStop: Int?
+    /// Fraction of all steps spent in linear warm-up before the cosine decay.
+    public var warmupFraction = 0.1
+    public var checkpointDir: String?
+    public var resume = false
+    public var seed: UInt64 = 0
+    public var memoryBudget: Int = TapLoadOptions.defaultMemoryBudget
+
+    public init(cache: String, from: String, weights: String) {
+        self.cache = cache
+        self.from = from
+        self.weights = weights
+    }
+
+    public var optimizerName: String {
+        switch optimizer {
+        case .sgd: return "sgd"
+        case .adamw: return "adamw"
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import ThawBLAS
+import ThawExtract
+import ThawFit
+import ThawHeads
+import ThawRuns
+import ThawStore
+
+/// What `thaw finetune` produced.
+public struct FineTuneResult {
+    public var record: RunRecord
+    public var outcome: FineTuneOutcome
+    public var validation: ClassificationMetrics
+    public var test: ClassificationMetrics?
+    public var notes: [String]
+    public var model: FineTuneModel
+}
+
+/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite cache, trains the top blocks,
+/// head stage and classifier, evaluates on test and builds the run record (kind `.finetune`).
+public enum FineTuneRun {
+    public static let thawVersion = "0.1.0"
+
+    /// `onLoaded` receives data notes (carved validation, missing test split) before training.
+    public static func run(_ o: FineTuneOptions, commandLine: [String] = [], onLoaded: ([String]) -> Void = { _ in },
+                           progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
+        let started = Date()
+        let reader = try CacheReader(path: o.cache)
+        let manifest = reader.manifest
+        let variant = try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache)
+        let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
+        guard let k = FineTuneModel.boundaryIndex(o.from) else {
+            throw FineTuneError("--from \(o.from): fine-tuning starts at a block boundary named blocks.K. Cached taps: \(cached)")
+        }
+        guard manifest.taps.contains(where: { $0.name == o.from }) else {
+            throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
+                                + "Fix: pass --from with a cached blocks.K tap, or re-extract with --tap \(o.from)")
+        }
+        // Maps from other weights would train silently wrong blocks on top of them.
+        let sha = try SHA256.hex(ofFile: o.weights)
+        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
+            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
+                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
+        }
+        let data = try TapData.load(path: o.cache, tap: o.from,
+                                    options: TapLoadOptions(memoryBudget: o.memoryBudget, seed: o.seed))
+        var notes = data.notes
+        if data.views > 1 { notes.append("the cache holds \(data.views) views per sample: every epoch trains on all of them") }
+        onLoaded(notes)
+        let train = try data.trainingSet()
+        let classes = data.classes
+        let model = try FineTuneModel.load(variant: variant, boundary: k, weights: o.weights) { width in
+            switch o.head {
+            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed)
+            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes)
+            }
+        }
+        let inC = model.blocks.first?.spec.inChannels ?? model.head.weight.torchShape[1]
+        guard data.rowShape.count == 3, data.rowShape[2] == inC else {
+            throw FineTuneError("\(o.cache): tap \(o.from) has shape \(data.tap.shape) \(data.tap.layout); blocks.\(k + 1) takes "
+                                + "HWC maps with \(inC) channels. Fix: extract the tap as an HWC map with the same backbone")
+        }
+        let headName: String
+        switch o.head { case .linear: headName = "linear"; case .file(let p): headName = "warm:" + p }
+        var config: [String: JSONValue] = [
+            "tap": .string(o.from), "from": .string(o.from), "head": .string(headName), "pooling": .string("avg"),
+            "optimizer": .string(o.optimizerName), "lr": .number(Double(o.lr)), "layer_decay": .number(Double(o.layerDecay)),
+            "weight_decay": .number(Double(o.weightDecay)), "epochs": .number(Double(o.epochs)), "batch": .number(Double(o.batch)),
+            "chunk": .number(Double(o.chunk)), "bn": .string(o.batchNorm.rawValue),
+            "bn_momentum": .number(Double(o.batchNormMomentum)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
+            "early_stop": o.earlyStop.map { .number(Double($0)) } ?? .null, "warmup_fraction": .number(o.warmupFraction),
+            "schedule": .string("cosine"), "seed": .number(Double(o.seed)), "weights": .string(o.weights),
+            "backbone": .string(manifest.backbone), "trained_blocks": .array(model.blocks.map { .string($0.prefix) }),
+            "trainable_parameters": .number(Double(model.tensors.filter(\.trainable).reduce(0) { $0 + $1.count })),
+            "views": .number(Double(data.views)), "carved_validation": .bool(data.carvedValidation),
+            "train_rows": .number(Double(train.count)), "val_rows": .number(Double(data.validation.count)),
+            "test_rows": .number(Double(data.test?.count ?? 0)),
+        ]
+        if let dir = o.checkpointDir { config["checkpoint"] = .string(dir); config["resume"] = .bool(o.resume) }
+        // What must match for --resume: every setting that changes the numbers.
+        let identity = ["from", "head", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "bn",
+                        "bn_momentum", "clip", "early_stop", "warmup_fraction", "weights"]
+            .map { "\($0)=\(config[$0].map { "\($0)" } ?? "nil")" }.joined(separator: " ")
+        let settings = FineTuneSettings(epochs: o.epochs,
+                                        step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
+                                                           weightDecay: o.weightDecay, clipNorm: o.clip),
+                                        batchNorm: o.batchNorm, batchNormMomentum: o.batchNormMomentum, batch: o.batch,
+                                        chunk: o.chunk, earlyStop: o.earlyStop, warmupFraction: o.warmupFraction, seed: o.seed,
+                                        checkpointDir: o.checkpointDir, resume: o.resume, config: identity)
+        let trainer = FineTuneTrainer(model: model, train: train, validation: data.validation, settings: settings)
+        let outcome = try trainer.run(progress: progress)
+        let validation = trainer.evaluate(data.validation)
+        let test = data.test.map { trainer.evaluate($0) }
+        config["best_epoch"] = .number(Double(outcome.bestEpoch))
+        config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,
+                               startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
+                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
+                                                          trainSeconds: outcome.trainSeconds),
+                               epochs: outcome.epochs.map(\.json), thawVersion: thawVersion)
+        record.wallSeconds = Date().timeIntervalSince(started)
+        record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil
+        record.peakRSSBytes = PeakMemory.residentBytes()
+        record.blasKernel = try? BLAS.load().corename
+        return FineTuneResult(record: record, outcome: outcome, validation: validation, test: test, notes: notes, model: model)
+    }
+}

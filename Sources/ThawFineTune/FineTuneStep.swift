@@ -1,0 +1,48 @@
+import Foundation
+import ThawHeads
+
+/// How one optimizer step updates a `FineTuneModel`: the rule, the head learning rate, the
+/// per-block decay of it, weight decay (weights only) and global-norm gradient clipping.
+public struct FineTuneStep: Sendable {
+    public var optimizer: Optimizer
+    /// Learning rate of the head stage and classifier; blocks get lr · layerDecay^depth.
+    public var lr: Float
+    public var layerDecay: Float
+    public var weightDecay: Float
+    /// Maximum global L2 norm of all gradients (nil: no clipping). torch's `clip_grad_norm_` rule.
+    public var clipNorm: Float?
+
+    public init(optimizer: Optimizer, lr: Float, layerDecay: Float = 0.8, weightDecay: Float = 0, clipNorm: Float? = nil) {
+        precondition(lr > 0 && layerDecay > 0 && weightDecay >= 0, "FineTuneStep: lr and layer decay must be positive, weight decay ≥ 0")
+        self.optimizer = optimizer
+        self.lr = lr
+        self.layerDecay = layerDecay
+        self.weightDecay = weightDecay
+        self.clipNorm = clipNorm
+    }
+
+    /// Global L2 norm of every trainable gradient (summed in Double).
+    public static func gradientNorm(_ model: FineTuneModel) -> Double {
+        var s = 0.0
+        for t in model.tensors where t.trainable { for g in t.grad { s += Double(g) * Double(g) } }
+        return s.squareRoot()
+    }
+
+    /// Clips, then updates every trainable tensor with rate `lr · lrFactor · scale` (1-based `step`).
+    /// Returns the gradient norm before clipping.
+    @discardableResult
+    public func apply(to model: FineTuneModel, lrFactor: Float = 1, step: Int) -> Double {
+        let norm = Self.gradientNorm(model)
+        if let clipNorm {
+            let coef = Double(clipNorm) / (norm + 1e-6)
+            if coef < 1 {
+                let c = Float(coef)
+                for t in model.tensors where t.trainable { for i in t.grad.indices { t.grad[i] *= c } }
+            }
+        }
+        for (t, scale) in model.trainableGroups(layerDecay: layerDecay) {
+            t.update(optimizer: optimizer, lr: lr * lrFactor * scale, weightDecay: weightDecay, step: step)
+        }
+        return norm
+    }
+}

@@ -1,0 +1,68 @@
+import ThawKernels
+
+/// EfficientNet-Lite's head stage for fine-tuning: `_conv_head` (1×1, last block width → 1280)
+/// → `_bn1` → ReLU6 → global average pool. Output: pooled features [N, headChannels].
+public final class TrainableHeadStage {
+    let shape: Conv2DShape
+    public let weight: TrainableTensor   // GEMM [in][head]
+    public let bn: TrainableBatchNorm
+
+    public struct Saved {
+        let n: Int, h: Int, w: Int
+        let x: [Float]   // [N, H, W, in]
+        let c: [Float]   // [N, H, W, head] conv output
+        let a: [Float]   // [N, H, W, head] after BN + ReLU6
+        let s: TrainableBatchNorm.Saved
+    }
+
+    public init(inChannels: Int, headChannels: Int, parameters: (String, [Int]) throws -> [Float]) throws {
+        shape = Conv2DShape(inChannels: inChannels, outChannels: headChannels, kernel: 1)
+        weight = TrainableTensor(key: "_conv_head.weight", torchShape: [headChannels, inChannels, 1, 1], layout: .convGEMM(shape),
+                                 torchValue: try parameters("_conv_head.weight", [headChannels, inChannels, 1, 1]), decays: true)
+        bn = try TrainableBatchNorm(prefix: "_bn1", channels: headChannels, relu6: true, parameters: parameters)
+    }
+
+    public var headChannels: Int { shape.outChannels }
+    public var tensors: [TrainableTensor] { [weight] + bn.tensors }
+
+    /// pooled [N, head] = mean_HW(ReLU6(BN(conv(x [N, H, W, in])))).
+    public func forward(_ x: [Float], batch n: Int, height h: Int, width w: Int, mode: BatchNormMode,
+                        workspace: Workspace) -> (pooled: [Float], saved: Saved) {
+        let rows = n * h * w, hc = headChannels
+        precondition(x.count == rows * shape.inChannels, "TrainableHeadStage: input must be [\(n), \(h), \(w), \(shape.inChannels)]")
+        var c = [Float](repeating: 0, count: rows * hc), a = c
+        var pooled = [Float](repeating: 0, count: n * hc)
+        let conv = Conv2D(shape: shape, gemmWeight: weight.value)
+        x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
+            _ = conv.forward(xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!, workspace: workspace)
+        }}
+        let s = c.withUnsafeBufferPointer { cb in a.withUnsafeMutableBufferPointer { ab in
+            bn.forward(cb.baseAddress!, rows: rows, into: ab.baseAddress!, mode: mode)
+        }}
+        a.withUnsafeBufferPointer { ab in pooled.withUnsafeMutableBufferPointer { pb in
+            Pooling.globalAvgPool(ab.baseAddress!, batch: n, height: h, width: w, channels: hc, into: pb.baseAddress!)
+        }}
+        return (pooled, Saved(n: n, h: h, w: w, x: x, c: c, a: a, s: s))
+    }
+
+    /// dx [N, H, W, in] from dpooled [N, head]; accumulates the conv and BN gradients.
+    public func backward(_ dpooled: [Float], saved s: Saved, workspace: Workspace) -> [Float] {
+        let rows = s.n * s.h * s.w, hc = headChannels
+        var g = [Float](repeating: 0, count: rows * hc)     // [N, H, W, head]
+        dpooled.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { gb in
+            Pooling.globalAvgPoolBackward(dy: db.baseAddress!, batch: s.n, height: s.h, width: s.w, channels: hc, dx: gb.baseAddress!)
+        }}
+        s.c.withUnsafeBufferPointer { cb in s.a.withUnsafeBufferPointer { ab in g.withUnsafeMutableBufferPointer { gb in
+            bn.backward(x: cb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: rows, saved: s.s, dx: gb.baseAddress!)
+        }}}
+        var dx = [Float](repeating: 0, count: rows * shape.inChannels)
+        let conv = Conv2D(shape: shape, gemmWeight: weight.value)
+        s.x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
+            dx.withUnsafeMutableBufferPointer { ob in weight.grad.withUnsafeMutableBufferPointer { wg in
+                conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: s.n, height: s.h, width: s.w,
+                              dx: ob.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
+            }}
+        }}
+        return dx
+    }
+}

@@ -1,0 +1,177 @@
+import ThawBackbones
+import ThawKernels
+
+/// An EfficientNet-Lite inverted-residual block with *unfolded* BatchNorms, for fine-tuning:
+/// [expand 1×1 → BN0 → ReLU6] → depthwise k×k (TF SAME) → BN1 → ReLU6 → project 1×1 → BN2 (+ skip).
+/// Parameters carry lukemelas keys under `_blocks.N`.
+public final class TrainableMBConv {
+    public let spec: EfficientNetBlockSpec
+    public let prefix: String
+    let expandShape: Conv2DShape?, projectShape: Conv2DShape
+    public let expandWeight: TrainableTensor?   // GEMM [Cin][mid]
+    public let bn0: TrainableBatchNorm?
+    public let depthwiseWeight: TrainableTensor // [k·k][mid]
+    public let bn1: TrainableBatchNorm
+    public let projectWeight: TrainableTensor   // GEMM [mid][out]
+    public let bn2: TrainableBatchNorm
+
+    /// Everything backward needs, kept from forward. Maps are NHWC.
+    public struct Saved {
+        let n: Int, h: Int, w: Int, oh: Int, ow: Int
+        let x: [Float]         // [N, H, W, in]
+        let e: [Float]         // [N, H, W, mid] expand conv output (empty without expand)
+        let a0: [Float]        // [N, H, W, mid] after BN0 + ReLU6 (empty without expand)
+        let d: [Float]         // [N, OH, OW, mid] depthwise output
+        let a1: [Float]        // [N, OH, OW, mid] after BN1 + ReLU6
+        let p: [Float]         // [N, OH, OW, out] project conv output
+        let s0: TrainableBatchNorm.Saved?, s1: TrainableBatchNorm.Saved, s2: TrainableBatchNorm.Saved
+    }
+
+    /// Loads `<prefix>._expand_conv.weight`, `_bn0.*`, `_depthwise_conv.weight`, `_bn1.*`, `_project_conv.weight`, `_bn2.*`.
+    public init(spec: EfficientNetBlockSpec, prefix: String, parameters: (String, [Int]) throws -> [Float]) throws {
+        self.spec = spec
+        self.prefix = prefix
+        let mid = spec.midChannels, k = spec.kernel
+        if spec.expandRatio != 1 {
+            let s = Conv2DShape(inChannels: spec.inChannels, outChannels: mid, kernel: 1)
+            expandShape = s
+            expandWeight = TrainableTensor(key: prefix + "._expand_conv.weight", torchShape: [mid, spec.inChannels, 1, 1],
+                                           layout: .convGEMM(s),
+                                           torchValue: try parameters(prefix + "._expand_conv.weight", [mid, spec.inChannels, 1, 1]),
+                                           decays: true)
+            bn0 = try TrainableBatchNorm(prefix: prefix + "._bn0", channels: mid, relu6: true, parameters: parameters)
+        } else {
+            expandShape = nil; expandWeight = nil; bn0 = nil
+        }
+        depthwiseWeight = TrainableTensor(key: prefix + "._depthwise_conv.weight", torchShape: [mid, 1, k, k],
+                                          layout: .depthwise(channels: mid, taps: k * k),
+                                          torchValue: try parameters(prefix + "._depthwise_conv.weight", [mid, 1, k, k]),
+                                          decays: true)
+        bn1 = try TrainableBatchNorm(prefix: prefix + "._bn1", channels: mid, relu6: true, parameters: parameters)
+        projectShape = Conv2DShape(inChannels: mid, outChannels: spec.outChannels, kernel: 1)
+        projectWeight = TrainableTensor(key: prefix + "._project_conv.weight", torchShape: [spec.outChannels, mid, 1, 1],
+                                        layout: .convGEMM(projectShape),
+                                        torchValue: try parameters(prefix + "._project_conv.weight", [spec.outChannels, mid, 1, 1]),
+                                        decays: true)
+        bn2 = try TrainableBatchNorm(prefix: prefix + "._bn2", channels: spec.outChannels, relu6: false, parameters: parameters)
+    }
+
+    /// Every tensor in checkpoint order (weights, BN affine and running statistics).
+    public var tensors: [TrainableTensor] {
+        var t: [TrainableTensor] = []
+        if let expandWeight, let bn0 { t.append(expandWeight); t += bn0.tensors }
+        t.append(depthwiseWeight); t += bn1.tensors
+        t.append(projectWeight); t += bn2.tensors
+        return t
+    }
+
+    var batchNorms: [TrainableBatchNorm] { (bn0.map { [$0] } ?? []) + [bn1, bn2] }
+
+    func depthwise() -> DepthwiseConv2D {
+        let c = spec.midChannels, k = spec.kernel
+        return DepthwiseConv2D(channels: c, kernel: k, stride: spec.stride, padding: .same,
+                               weightCHW: TrainableTensor.toTorch(depthwiseWeight.value, .depthwise(channels: c, taps: k * k)))
+    }
+
+    /// Output size of one axis (TF SAME: ceil(in / stride)).
+    public func outputSize(_ size: Int) -> Int { (size + spec.stride - 1) / spec.stride }
+
+    /// y [N, OH, OW, out] = block(x [N, H, W, in]) with BN in `mode`, and what backward needs.
+    public func forward(_ x: [Float], batch n: Int, height h: Int, width w: Int, mode: BatchNormMode,
+                        workspace: Workspace) -> (y: [Float], saved: Saved) {
+        let cin = spec.inChannels, mid = spec.midChannels, cout = spec.outChannels
+        precondition(x.count == n * h * w * cin, "TrainableMBConv \(prefix): input must be [\(n), \(h), \(w), \(cin)], got \(x.count) floats")
+        let oh = outputSize(h), ow = outputSize(w)
+        var e: [Float] = [], a0: [Float] = []
+        var s0: TrainableBatchNorm.Saved?
+        if let expandShape, let expandWeight, let bn0 {
+            e = [Float](repeating: 0, count: n * h * w * mid)
+            a0 = e
+            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
+            x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
+                _ = conv.forward(xb.baseAddress!, batch: n, height: h, width: w, into: eb.baseAddress!, workspace: workspace)
+            }}
+            e.withUnsafeBufferPointer { eb in a0.withUnsafeMutableBufferPointer { ab in
+                s0 = bn0.forward(eb.baseAddress!, rows: n * h * w, into: ab.baseAddress!, mode: mode)
+            }}
+        }
+        var d = [Float](repeating: 0, count: n * oh * ow * mid), a1 = d
+        let dw = depthwise()
+        (expandWeight == nil ? x : a0).withUnsafeBufferPointer { ib in d.withUnsafeMutableBufferPointer { db in
+            _ = dw.forward(ib.baseAddress!, batch: n, height: h, width: w, into: db.baseAddress!)
+        }}
+        let s1 = d.withUnsafeBufferPointer { db in a1.withUnsafeMutableBufferPointer { ab in
+            bn1.forward(db.baseAddress!, rows: n * oh * ow, into: ab.baseAddress!, mode: mode)
+        }}
+        var p = [Float](repeating: 0, count: n * oh * ow * cout), y = p
+        let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
+        a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
+            _ = project.forward(ab.baseAddress!, batch: n, height: oh, width: ow, into: pb.baseAddress!, workspace: workspace)
+        }}
+        let s2 = p.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { yb in
+            bn2.forward(pb.baseAddress!, rows: n * oh * ow, into: yb.baseAddress!, mode: mode)
+        }}
+        if spec.hasSkip {
+            x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
+                residualAdd(xb.baseAddress!, into: yb.baseAddress!, count: xb.count)
+            }}
+        }
+        return (y, Saved(n: n, h: h, w: w, oh: oh, ow: ow, x: x, e: e, a0: a0, d: d, a1: a1, p: p, s0: s0, s1: s1, s2: s2))
+    }
+
+    /// dx [N, H, W, in] from dy [N, OH, OW, out]; accumulates every parameter gradient.
+    /// Without `inputGradient` (the lowest trained block) dx is not computed and [] is returned.
+    public func backward(_ dy: [Float], saved s: Saved, workspace: Workspace, inputGradient: Bool = true) -> [Float] {
+        let cin = spec.inChannels, mid = spec.midChannels
+        let n = s.n, h = s.h, w = s.w, oh = s.oh, ow = s.ow
+        precondition(dy.count == n * oh * ow * spec.outChannels, "TrainableMBConv \(prefix): dy has the wrong size")
+        var g = dy                                          // [N, OH, OW, out] → dp in place
+        // BN2 has no activation: its "y" is never read, pass p.
+        s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
+            bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
+        }}
+        var da1 = [Float](repeating: 0, count: n * oh * ow * mid)
+        let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
+        s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
+            da1.withUnsafeMutableBufferPointer { db in projectWeight.grad.withUnsafeMutableBufferPointer { wg in
+                project.backward(x: ab.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: oh, width: ow,
+                                 dx: db.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
+            }}
+        }}
+        // da1 → dd (ReLU6 mask from a1, then BN1), in place.
+        s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
+            bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
+        }}}
+        let dwInput = expandWeight == nil ? s.x : s.a0
+        var dIn = [Float](repeating: 0, count: n * h * w * mid)        // [N, H, W, mid]
+        var dwGrad = [Float](repeating: 0, count: depthwiseWeight.count)   // [k·k][mid]
+        let dw = depthwise()
+        dwInput.withUnsafeBufferPointer { ib in da1.withUnsafeBufferPointer { gb in
+            dIn.withUnsafeMutableBufferPointer { xb in dwGrad.withUnsafeMutableBufferPointer { wg in
+                dw.backward(x: ib.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
+                            dx: xb.baseAddress!, dWeight: wg.baseAddress!, dBias: nil)
+            }}
+        }}
+        for i in dwGrad.indices { depthwiseWeight.grad[i] += dwGrad[i] }
+        var dx: [Float]
+        if let expandShape, let expandWeight, let bn0 {
+            s.e.withUnsafeBufferPointer { eb in s.a0.withUnsafeBufferPointer { ab in dIn.withUnsafeMutableBufferPointer { gb in
+                bn0.backward(x: eb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * h * w, saved: s.s0!, dx: gb.baseAddress!)
+            }}}
+            dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
+            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
+            s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
+                dx.withUnsafeMutableBufferPointer { ob in expandWeight.grad.withUnsafeMutableBufferPointer { wg in
+                    conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
+                                  dx: inputGradient ? ob.baseAddress! : nil, dWeight: wg.baseAddress!, dBias: nil,
+                                  workspace: workspace)
+                }}
+            }}
+        } else {
+            dx = dIn
+        }
+        if !inputGradient { return [] }
+        if spec.hasSkip { for i in dx.indices { dx[i] += dy[i] } }
+        return dx
+    }
+}

