@@ -32,17 +32,23 @@ final class ProgressBar {
     }
 
     func finish() {
-        draw(Date())
+        if isTerminal || drawnCount != done { draw(Date()) }
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
+    private var drawnCount = -1
+
     private func draw(_ now: Date) {
+        drawnCount = done
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(done - startCount) / elapsed
         let remaining = rate > 0 ? Double(total - done) / rate : .infinity
         let fraction = total > 0 ? Double(done) / Double(total) : 1
-        var line = "\(label) \(done)/\(total) " + String(format: "%5.1f%% %.1f/s", fraction * 100, rate)
-        line += " elapsed \(Self.clock(elapsed)) eta \(remaining.isFinite ? Self.clock(remaining) : "--:--")"
+        // The first second's rate is noise (one item over a few milliseconds): show it once it means something.
+        let settled = elapsed >= 1
+        var line = "\(label) \(done)/\(total) " + String(format: "%5.1f%%", fraction * 100)
+        line += settled ? String(format: " %.1f/s", rate) : " --/s"
+        line += " elapsed \(Self.clock(elapsed)) eta \(settled && remaining.isFinite ? Self.clock(remaining) : "--:--")"
         if !extra.isEmpty { line += " " + extra }
         if isTerminal {
             let width = 24
