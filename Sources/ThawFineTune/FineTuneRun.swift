@@ -47,6 +47,11 @@ public enum FineTuneRun {
         var notes = data.notes
         if data.views > 1 { notes.append("the cache holds \(data.views) views per sample: every epoch trains on all of them") }
         onLoaded(notes)
+        guard !data.isStreamed else {
+            throw FineTuneError("\(o.cache): the \(o.from) maps need \(manifest.expectedRecordCount * data.rowWidth * 4 / 1_000_000) MB, "
+                                + "over the memory budget (\(o.memoryBudget / 1_000_000) MB); fine-tuning reads them from memory. "
+                                + "Fix: extract fewer samples (--limit) or a smaller --image-size, or run on a machine with more RAM")
+        }
         let train = try data.trainingSet()
         let classes = data.classes
         let model = try FineTuneModel.load(variant: variant, boundary: k, weights: o.weights) { width in
