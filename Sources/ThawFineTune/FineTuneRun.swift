@@ -21,6 +21,16 @@ public struct FineTuneResult {
 public enum FineTuneRun {
     public static let thawVersion = "0.1.0"
 
+    /// A setting as the user wrote it: strings bare, numbers short, null as "none".
+    static func text(_ v: JSONValue?) -> String {
+        switch v {
+        case .string(let s)?: return s
+        case .number(let d)?: return String(format: "%g", d)
+        case .bool(let b)?: return "\(b)"
+        default: return "none"
+        }
+    }
+
     /// `onLoaded` receives data notes (carved validation, missing test split) before training.
     public static func run(_ o: FineTuneOptions, commandLine: [String] = [], onLoaded: ([String]) -> Void = { _ in },
                            progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
@@ -85,7 +95,7 @@ public enum FineTuneRun {
         // What must match for --resume: every setting that changes the numbers.
         let identity = ["from", "head", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "bn",
                         "bn_momentum", "clip", "early_stop", "warmup_fraction", "weights"]
-            .map { "\($0)=\(config[$0].map { "\($0)" } ?? "nil")" }.joined(separator: " ")
+            .map { "\($0)=\(Self.text(config[$0]))" }.joined(separator: "\n")
         let settings = FineTuneSettings(epochs: o.epochs,
                                         step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
                                                            weightDecay: o.weightDecay, clipNorm: o.clip),
