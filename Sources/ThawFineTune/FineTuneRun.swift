@@ -47,7 +47,7 @@ public enum FineTuneRun {
                                 + "Fix: pass --from with a cached blocks.K tap, or re-extract with --tap \(o.from)")
         }
         // Maps from other weights would train silently wrong blocks on top of them.
-        let sha = try SHA256.hex(ofFile: o.weights)
+        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
         guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
             throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
                                 + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
