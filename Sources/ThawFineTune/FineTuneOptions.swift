@@ -40,6 +40,8 @@ public struct FineTuneOptions: Sendable {
     public var resume = false
     public var seed: UInt64 = 0
     public var memoryBudget: Int = TapLoadOptions.defaultMemoryBudget
+    /// Check the weights' SHA-256 against the cache manifest (reads the whole file once).
+    public var verifyWeights = true
 
     public init(cache: String, from: String, weights: String) {
         self.cache = cache

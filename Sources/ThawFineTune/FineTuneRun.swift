@@ -21,6 +21,16 @@ public struct FineTuneResult {
 public enum FineTuneRun {
     public static let thawVersion = "0.1.0"
 
+    /// A setting as the user wrote it: strings bare, numbers short, null as "none".
+    static func text(_ v: JSONValue?) -> String {
+        switch v {
+        case .string(let s)?: return s
+        case .number(let d)?: return String(format: "%g", d)
+        case .bool(let b)?: return "\(b)"
+        default: return "none"
+        }
+    }
+
     /// `onLoaded` receives data notes (carved validation, missing test split) before training.
     public static func run(_ o: FineTuneOptions, commandLine: [String] = [], onLoaded: ([String]) -> Void = { _ in },
                            progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
@@ -37,7 +47,7 @@ public enum FineTuneRun {
                                 + "Fix: pass --from with a cached blocks.K tap, or re-extract with --tap \(o.from)")
         }
         // Maps from other weights would train silently wrong blocks on top of them.
-        let sha = try SHA256.hex(ofFile: o.weights)
+        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
         guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
             throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
                                 + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
@@ -47,6 +57,11 @@ public enum FineTuneRun {
         var notes = data.notes
         if data.views > 1 { notes.append("the cache holds \(data.views) views per sample: every epoch trains on all of them") }
         onLoaded(notes)
+        guard !data.isStreamed else {
+            throw FineTuneError("\(o.cache): the \(o.from) maps need \(manifest.expectedRecordCount * data.rowWidth * 4 / 1_000_000) MB, "
+                                + "over the memory budget (\(o.memoryBudget / 1_000_000) MB); fine-tuning reads them from memory. "
+                                + "Fix: extract fewer samples (--limit) or a smaller --image-size, or run on a machine with more RAM")
+        }
         let train = try data.trainingSet()
         let classes = data.classes
         let model = try FineTuneModel.load(variant: variant, boundary: k, weights: o.weights) { width in
@@ -80,7 +95,7 @@ public enum FineTuneRun {
         // What must match for --resume: every setting that changes the numbers.
         let identity = ["from", "head", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "bn",
                         "bn_momentum", "clip", "early_stop", "warmup_fraction", "weights"]
-            .map { "\($0)=\(config[$0].map { "\($0)" } ?? "nil")" }.joined(separator: " ")
+            .map { "\($0)=\(Self.text(config[$0]))" }.joined(separator: "\n")
         let settings = FineTuneSettings(epochs: o.epochs,
                                         step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
                                                            weightDecay: o.weightDecay, clipNorm: o.clip),

@@ -57,4 +57,20 @@ final class FineTuneTrainerTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("other settings"), "\($0)")
         }
     }
+
+    func testEarlyStopAtFirstEpochWithoutImprovement() throws {
+        let train = try TinyModel.data(count: 48, seed: 1), val = try TinyModel.data(count: 12, seed: 2)
+        var s = settings()
+        s.epochs = 8
+        s.earlyStop = 1
+        s.step = FineTuneStep(optimizer: .sgd(momentum: 0.9, nesterov: false), lr: 0.5, clipNorm: nil)
+        let out = try FineTuneTrainer(model: try TinyModel.make(), train: train, validation: val, settings: s).run()
+        var best = Double.infinity, firstWorse: Int?
+        for e in out.epochs {
+            if e.valLoss < best { best = e.valLoss } else if firstWorse == nil { firstWorse = e.epoch }
+        }
+        XCTAssertTrue(out.stoppedEarly, "lr 0.5 should overshoot within 8 epochs: \(out.epochs.map(\.valLoss))")
+        XCTAssertEqual(out.epochs.count, (firstWorse ?? 7) + 1, "stops right after the first epoch without a lower val loss")
+        XCTAssertEqual(out.epochs[out.bestEpoch].valLoss, best)
+    }
 }
