@@ -4,12 +4,12 @@
 #   3. extract Fashion-MNIST features once into an LMDB cache; 4. sweep heads on the cache;
 #   5. fine-tune the top blocks from the cached boundary maps; 6. compare and write a report;
 #   7. the same for BBC News with MiniLM.
-# Usage: scripts/demo.sh [path/to/thaw]   (DEMO_LIMIT=N samples per split, default 2000)
+# Usage: scripts/demo.sh [path/to/thaw]   (DEMO_LIMIT images per split, default 1500; DEMO_TEXT_LIMIT texts, default 150)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THAW=${1:-.build/release/thaw}
-LIMIT=${DEMO_LIMIT:-2000}
-TEXT_LIMIT=${DEMO_TEXT_LIMIT:-400}
+LIMIT=${DEMO_LIMIT:-1500}
+TEXT_LIMIT=${DEMO_TEXT_LIMIT:-150}
 FM=cache/demo-fashion-mnist
 BBC=cache/demo-bbc-news
 step() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
