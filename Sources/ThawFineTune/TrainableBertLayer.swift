@@ -148,7 +148,11 @@ public final class TrainableBertLayer {
             SelfAttention.backward(att, x: xb.baseAddress!, dy: dab.baseAddress!, batch: s.batch, length: s.length,
                                    forward: s.attention, workspace: &bws, dx: inputGradient ? dxb.baseAddress! : nil, gradients: &grads)
         }}}
-        add(grads.query, to: query); add(grads.key, to: key); add(grads.value, to: value); add(grads.output, to: attentionOut)
+        add(grads.query, to: query); add(grads.value, to: value); add(grads.output, to: attentionOut)
+        // The key bias gets only the weight: its gradient is exactly zero (it adds q·b to every
+        // score of a row, which softmax ignores); float32 leaves ~1e-9 noise there that Adam
+        // would turn into full-size steps. So it stays as loaded, as in exact arithmetic.
+        for j in grads.key.weight.indices { key.weight.grad[j] += grads.key.weight[j] }
         guard inputGradient else { return [] }
         for j in dx.indices { dx[j] += da[j] }   // the residual x → a
         return dx
