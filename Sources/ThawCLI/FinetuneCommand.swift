@@ -142,7 +142,7 @@ extension FinetuneCommand {
         let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let quiet = json
         var bar: ProgressBar?
-        let result = try BertFineTuneRun.run(o, normalize: l2, commandLine: CommandLine.arguments, tokenCount: { id in
+        let result = try BertFineTuneRun.run(o, normalize: l2, data: data, commandLine: CommandLine.arguments, tokenCount: { id in
             guard let sample = byID[id] else {
                 throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")
             }

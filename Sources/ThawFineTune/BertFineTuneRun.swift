@@ -27,8 +27,9 @@ public enum BertFineTuneRun {
         (try? ModelCatalog.named(backbone).family) == "bert"
     }
 
-    /// `tokenCount(sampleID)` gives each cached sample's unpadded token count (the cache keeps no mask).
-    public static func run(_ o: FineTuneOptions, normalize: Bool = false, commandLine: [String] = [],
+    /// `tokenCount(sampleID)` gives each cached sample's unpadded token count (the cache keeps no mask),
+    /// read from `data` (recorded in the config).
+    public static func run(_ o: FineTuneOptions, normalize: Bool = false, data dataSpec: String? = nil, commandLine: [String] = [],
                            tokenCount: (String) throws -> Int, onLoaded: ([String]) -> Void = { _ in },
                            progress: ((FineTuneProgress) -> Void)? = nil) throws -> BertFineTuneResult {
         let started = Date()
@@ -78,7 +79,8 @@ public enum BertFineTuneRun {
             "schedule": .string("cosine"), "seed": .number(Double(o.seed)), "weights": .string(o.weights),
             "backbone": .string(manifest.backbone), "trained_blocks": .array(model.layers.map { .string(String($0.prefix.dropLast())) }),
             "trainable_parameters": .number(Double(model.tensors.reduce(0) { $0 + $1.count })),
-            "mask": .string("token counts re-tokenized from --data"), "max_tokens": .number(Double(data.train.length)),
+            "mask": .string("token counts re-tokenized from --data"), "data": dataSpec.map { .string($0) } ?? .null,
+            "l2": .bool(normalize), "max_tokens": .number(Double(data.train.length)),
             "train_rows": .number(Double(data.train.count)), "val_rows": .number(Double(data.validation.count)),
             "test_rows": .number(Double(data.test.count)),
         ]
