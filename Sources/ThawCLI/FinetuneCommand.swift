@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
 import ThawAssets
+import ThawExtract
+import ThawInputs
 import ThawFineTune
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawText
 
 /// `thaw finetune`: train the top EfficientNet-Lite blocks + head from cached boundary maps.
 struct FinetuneCommand: ParsableCommand {
@@ -13,7 +16,7 @@ struct FinetuneCommand: ParsableCommand {
         abstract: "Fine-tune the blocks above a cached boundary tap (blocks.K), the head stage and a classifier.",
         discussion: """
             The frozen layers never run again: training starts from the maps cached at --from.
-            Only EfficientNet-Lite caches are supported for now. BatchNorm: frozen (running statistics,
+            EfficientNet-Lite caches (--from blocks.K), and BERT caches (--from layer.K, with --data). BatchNorm: frozen (running statistics,
             affine trained; Keras' advice), train (batch statistics; fastai's default) or recalibrate
             (one pass re-estimates the running statistics, then frozen).
             """)
@@ -36,6 +39,8 @@ struct FinetuneCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint in --checkpoint.") var resume = false
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
+    @Option(help: "BERT caches: the data the cache was extracted from (re-tokenized for each sample's token count).") var data: String?
+    @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
 
     func validate() throws {
         guard epochs >= 1, batch >= 1, chunk >= 1 else { throw ValidationError("--epochs, --batch and --chunk must be ≥ 1.") }
@@ -56,6 +61,7 @@ struct FinetuneCommand: ParsableCommand {
         o.batchNorm = BatchNormPolicy(rawValue: bn)!
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed
+        if BertFineTuneRun.handles(backbone: try CacheReader(path: cache).manifest.backbone) { return try runBert(o) }
         let quiet = json
         var bar: ProgressBar?
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
@@ -116,5 +122,53 @@ struct FinetuneCommand: ParsableCommand {
             throw ValidationError("--head \(head): that run exported no head. Fix: re-run `thaw fit` with --export FILE")
         }
         return .file(path)
+    }
+}
+
+// MARK: - BERT caches (layer.K hidden states)
+
+extension FinetuneCommand {
+    func runBert(_ o: FineTuneOptions) throws {
+        guard let data else {
+            throw ValidationError("\(cache) holds BERT hidden states without a mask: pass --data with the source the cache was "
+                                  + "extracted from (e.g. --data bbc-news) so each sample's token count can be recomputed")
+        }
+        guard case .text(let source) = try DataSpec.resolve(data) else {
+            throw ValidationError("--data \(data): not a text source; pass the text data the cache was extracted from")
+        }
+        let manifest = try CacheReader(path: cache).manifest
+        let length = manifest.taps.first { $0.name == from }?.shape.first ?? 256
+        let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: o.weights).deletingLastPathComponent(), maxLength: length)
+        let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let quiet = json
+        var bar: ProgressBar?
+        let result = try BertFineTuneRun.run(o, normalize: l2, data: data, commandLine: CommandLine.arguments, tokenCount: { id in
+            guard let sample = byID[id] else {
+                throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")
+            }
+            return tokenizer.encode(try source.loadText(sample)).count
+        }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { p in
+            guard !quiet else { return }
+            switch p {
+            case let .batch(epoch, done, total, loss):
+                if bar == nil { bar = ProgressBar("epoch \(epoch + 1)", total: total) }
+                bar?.extra = String(format: "loss %.4f", loss)
+                bar?.advance()
+                if done == total { bar?.finish(); bar = nil }
+            case .epoch(let e):
+                print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
+                             e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+            case .recalibrating, .resumed: break
+            }
+        }
+        let url = try RunRegistry.beside(cache: cache).save(result.record)
+        if json { return try printJSON(result.record) }
+        print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * result.validation.top1, result.validation.loss))
+        if let t = result.test {
+            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
+                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
+        }
+        print(String(format: "speed       %.1f texts/s (train)", result.outcome.rowsPerSecond))
+        print("run         \(result.record.id) → \(url.path)")
     }
 }

@@ -37,6 +37,10 @@ public enum FineTuneRun {
         let started = Date()
         let reader = try CacheReader(path: o.cache)
         let manifest = reader.manifest
+        if BertFineTuneRun.handles(backbone: manifest.backbone) {
+            throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BERT layers train through BertFineTuneRun.run "
+                                + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
+        }
         let variant = try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache)
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
         guard let k = FineTuneModel.boundaryIndex(o.from) else {

@@ -1,0 +1,109 @@
+import Foundation
+import ThawBackbones
+import ThawBLAS
+import ThawExtract
+import ThawFit
+import ThawHeads
+import ThawRuns
+import ThawStore
+
+/// What `thaw finetune` produced on a BERT cache.
+public struct BertFineTuneResult {
+    public var record: RunRecord
+    public var outcome: FineTuneOutcome
+    public var validation: ClassificationMetrics
+    public var test: ClassificationMetrics?
+    public var notes: [String]
+    public var model: BertFineTuneModel
+}
+
+/// `thaw finetune` on a BERT cache (e.g. all-MiniLM-L6-v2, `--from layer.4`): trains layers
+/// K+1…L−1, masked mean pooling and a linear classifier from the cached hidden states of
+/// `layer.K`, evaluates on test and builds the run record (kind `.finetune`).
+/// BatchNorm flags do not apply; checkpoints and warm-started heads are not supported yet.
+public enum BertFineTuneRun {
+    /// True when the cache's backbone is a BERT (model catalog family "bert").
+    public static func handles(backbone: String) -> Bool {
+        (try? ModelCatalog.named(backbone).family) == "bert"
+    }
+
+    /// `tokenCount(sampleID)` gives each cached sample's unpadded token count (the cache keeps no mask),
+    /// read from `data` (recorded in the config).
+    public static func run(_ o: FineTuneOptions, normalize: Bool = false, data dataSpec: String? = nil, commandLine: [String] = [],
+                           tokenCount: (String) throws -> Int, onLoaded: ([String]) -> Void = { _ in },
+                           progress: ((FineTuneProgress) -> Void)? = nil) throws -> BertFineTuneResult {
+        let started = Date()
+        let manifest = try CacheReader(path: o.cache).manifest
+        let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
+        guard o.from.hasPrefix("layer."), let k = Int(o.from.dropFirst("layer.".count)) else {
+            throw FineTuneError("--from \(o.from): BERT fine-tuning starts at a layer output named layer.K. Cached taps: \(cached)")
+        }
+        guard manifest.taps.contains(where: { $0.name == o.from }) else {
+            throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
+                                + "Fix: pass --from with a cached layer.K tap, or re-extract with --tap \(o.from)")
+        }
+        let sha = try SHA256.hex(ofFile: o.weights)
+        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
+            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
+                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
+        }
+        if case .file = o.head {
+            throw FineTuneError("--head: BERT fine-tuning starts from a new linear classifier only. Fix: pass --head linear")
+        }
+        let configuration = manifest.backbone == "all-minilm-l6-v2"
+            ? BertConfiguration.miniLML6
+            : try BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
+        let data = try BertCacheData.load(cache: o.cache, tap: o.from, tokenCount: tokenCount)
+        var notes = data.notes
+        if o.batchNorm != .frozen || o.batchNormMomentum != 0.01 { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
+        if o.checkpointDir != nil { notes.append("--checkpoint is not supported for BERT yet: no checkpoints are written") }
+        onLoaded(notes)
+        guard data.validation.count > 0 else {
+            throw FineTuneError("\(o.cache): no validation or test samples to validate on. Fix: extract with splits (the default 80/10/10)")
+        }
+        let classes = manifest.labelNames.count
+        let model = try BertFineTuneModel.load(weights: o.weights, boundary: k, configuration: configuration, normalize: normalize) { c in
+            TrainableClassifier(inFeatures: c, classes: classes, seed: o.seed)
+        }
+        guard data.train.channels == model.channels else {
+            throw FineTuneError("\(o.cache): tap \(o.from) has \(data.train.channels) channels; layer.\(k + 1) takes \(model.channels). "
+                                + "Fix: extract with the same backbone as --weights")
+        }
+        var config: [String: JSONValue] = [
+            "tap": .string(o.from), "from": .string(o.from), "head": .string("linear"),
+            "pooling": .string(normalize ? "mean-l2" : "mean"),
+            "optimizer": .string(o.optimizerName), "lr": .number(Double(o.lr)), "layer_decay": .number(Double(o.layerDecay)),
+            "weight_decay": .number(Double(o.weightDecay)), "epochs": .number(Double(o.epochs)), "batch": .number(Double(o.batch)),
+            "chunk": .number(Double(o.chunk)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
+            "early_stop": o.earlyStop.map { .number(Double($0)) } ?? .null, "warmup_fraction": .number(o.warmupFraction),
+            "schedule": .string("cosine"), "seed": .number(Double(o.seed)), "weights": .string(o.weights),
+            "backbone": .string(manifest.backbone), "trained_blocks": .array(model.layers.map { .string(String($0.prefix.dropLast())) }),
+            "trainable_parameters": .number(Double(model.tensors.reduce(0) { $0 + $1.count })),
+            "mask": .string("token counts re-tokenized from --data"), "data": dataSpec.map { .string($0) } ?? .null,
+            "l2": .bool(normalize), "max_tokens": .number(Double(data.train.length)),
+            "train_rows": .number(Double(data.train.count)), "val_rows": .number(Double(data.validation.count)),
+            "test_rows": .number(Double(data.test.count)),
+        ]
+        let settings = FineTuneSettings(epochs: o.epochs,
+                                        step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
+                                                           weightDecay: o.weightDecay, clipNorm: o.clip),
+                                        batch: o.batch, chunk: o.chunk, earlyStop: o.earlyStop,
+                                        warmupFraction: o.warmupFraction, seed: o.seed)
+        let trainer = BertFineTuneTrainer(model: model, train: data.train, validation: data.validation, settings: settings)
+        let outcome = trainer.run(progress: progress)
+        let validation = trainer.evaluate(data.validation)
+        let test = data.test.count > 0 ? trainer.evaluate(data.test) : nil
+        config["best_epoch"] = .number(Double(outcome.bestEpoch))
+        config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,
+                               startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
+                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames,
+                                                          trainSeconds: outcome.trainSeconds),
+                               epochs: outcome.epochs.map(\.json), thawVersion: FineTuneRun.thawVersion)
+        record.wallSeconds = Date().timeIntervalSince(started)
+        record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil
+        record.peakRSSBytes = PeakMemory.residentBytes()
+        record.blasKernel = try? BLAS.load().corename
+        return BertFineTuneResult(record: record, outcome: outcome, validation: validation, test: test, notes: notes, model: model)
+    }
+}
