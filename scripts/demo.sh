@@ -51,6 +51,15 @@ step "thaw extract: BBC News ($TEXT_LIMIT per split) through all-MiniLM-L6-v2 ->
 step "thaw sweep: logistic regression (L-BFGS, a path over C) and linear heads"
 "$THAW" sweep --cache "$BBC" --tap pool --c-grid 12
 "$THAW" sweep --cache "$BBC" --tap pool
+if "$THAW" finetune --help >/dev/null 2>&1; then
+  step "thaw finetune: the top MiniLM layer (layer.5) + classifier, from the cached layer.4 hidden states"
+  "$THAW" finetune --cache "$BBC" --from layer.4 --epochs 3 --data bbc-news
+fi
+step "thaw compare: frozen probes vs fine-tuned, BBC News"
+"$THAW" compare --cache "$BBC" $("$THAW" runs --cache "$BBC" --json | python3 -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin)["entries"] if r["kind"] != "extract"]
+print(" ".join(r["id"] for r in runs))')
 "$THAW" report --cache "$BBC" -o "$BBC.report.html"
 
 step "done in $(( $(date +%s) - start )) s"
