@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(name: "thaw-fuzz-idx", dependencies: ["ThawInputs"], path: "fuzz/idx", exclude: ["seeds"]),
         .executableTarget(name: "thaw-fuzz-pixelcsv", dependencies: ["ThawInputs"], path: "fuzz/pixelcsv", exclude: ["seeds"]),
         .executableTarget(name: "thaw-fuzz-wordpiece", dependencies: ["ThawText"], path: "fuzz/wordpiece", exclude: ["seeds"]),
-        .executableTarget(name: "thaw-fuzz-store", dependencies: ["ThawStore"], path: "fuzz/store", exclude: ["seeds"]),
+        .executableTarget(name: "thaw-fuzz-store", dependencies: ["ThawStore"], path: "fuzz/store", exclude: ["seeds", "crashes"]),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
