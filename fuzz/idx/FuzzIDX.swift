@@ -1,6 +1,8 @@
 // libFuzzer harness (not in CI): arbitrary bytes written to a file in /dev/shm (or the temporary
 // folder) and opened with IDXFile, plain or gzip'd (FileBytes detects gzip by its magic).
 // Build and run: see fuzz/README.md.
+// Compiled as a harness only with -D THAW_FUZZ (fuzz/README.md); a plain `swift build` makes a stub.
+#if THAW_FUZZ
 import Foundation
 import ThawInputs
 
@@ -27,3 +29,6 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     var argc = argc, argv = argv
     return runFuzzer(&argc, &argv, fuzzIDX)
 }
+#else
+print("thaw-fuzz-idx is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+#endif

@@ -1,6 +1,8 @@
 // libFuzzer harness (not in CI): arbitrary bytes as a pixel CSV file (label first or last, by the
 // input's first byte), then every parsed image is loaded.
 // Build and run: see fuzz/README.md.
+// Compiled as a harness only with -D THAW_FUZZ (fuzz/README.md); a plain `swift build` makes a stub.
+#if THAW_FUZZ
 import Foundation
 import ThawInputs
 
@@ -28,3 +30,6 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     var argc = argc, argv = argv
     return runFuzzer(&argc, &argv, fuzzPixelCSV)
 }
+#else
+print("thaw-fuzz-pixelcsv is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+#endif

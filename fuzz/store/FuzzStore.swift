@@ -4,6 +4,8 @@
 //   first byte odd:  the input is a record value → Record.decode against a fixed two-tap manifest.
 //                    Half of those get a correct CRC-32C written in, so mutations get past the checksum.
 // Build and run: see fuzz/README.md.
+// Compiled as a harness only with -D THAW_FUZZ (fuzz/README.md); a plain `swift build` makes a stub.
+#if THAW_FUZZ
 import Foundation
 import ThawStore
 
@@ -44,3 +46,6 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     var argc = argc, argv = argv
     return runFuzzer(&argc, &argv, fuzzStore)
 }
+#else
+print("thaw-fuzz-store is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+#endif

@@ -2,6 +2,8 @@
 // safetensors reader, the PyTorch zip reader or the legacy reader (restricted unpickler) by magic.
 // Every tensor that loads is also converted to floats, so its shape and byte count must agree.
 // Build and run: see fuzz/README.md.
+// Compiled as a harness only with -D THAW_FUZZ (fuzz/README.md); a plain `swift build` makes a stub.
+#if THAW_FUZZ
 import Foundation
 import ThawWeights
 
@@ -24,3 +26,6 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     var argc = argc, argv = argv
     return runFuzzer(&argc, &argv, fuzzWeights)
 }
+#else
+print("thaw-fuzz-weights is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+#endif

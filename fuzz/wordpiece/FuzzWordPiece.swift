@@ -3,6 +3,8 @@
 // installed (else a small built-in one). The input's first byte picks maxLength and the per-word
 // character limit, so the truncation paths are reached too.
 // Build and run: see fuzz/README.md.
+// Compiled as a harness only with -D THAW_FUZZ (fuzz/README.md); a plain `swift build` makes a stub.
+#if THAW_FUZZ
 import Foundation
 import ThawText
 
@@ -36,3 +38,6 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     var argc = argc, argv = argv
     return runFuzzer(&argc, &argv, fuzzWordPiece)
 }
+#else
+print("thaw-fuzz-wordpiece is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+#endif
