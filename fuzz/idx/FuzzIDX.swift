@@ -30,5 +30,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     return runFuzzer(&argc, &argv, fuzzIDX)
 }
 #else
-print("thaw-fuzz-idx is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+@main enum Stub {
+    static func main() { print("thaw-fuzz-idx is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).") }
+}
 #endif

@@ -31,5 +31,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     return runFuzzer(&argc, &argv, fuzzPixelCSV)
 }
 #else
-print("thaw-fuzz-pixelcsv is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+@main enum Stub {
+    static func main() { print("thaw-fuzz-pixelcsv is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).") }
+}
 #endif

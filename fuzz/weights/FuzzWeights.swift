@@ -27,5 +27,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     return runFuzzer(&argc, &argv, fuzzWeights)
 }
 #else
-print("thaw-fuzz-weights is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+@main enum Stub {
+    static func main() { print("thaw-fuzz-weights is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).") }
+}
 #endif

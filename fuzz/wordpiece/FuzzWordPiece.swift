@@ -39,5 +39,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
     return runFuzzer(&argc, &argv, fuzzWordPiece)
 }
 #else
-print("thaw-fuzz-wordpiece is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).")
+@main enum Stub {
+    static func main() { print("thaw-fuzz-wordpiece is a libFuzzer harness: build it as fuzz/README.md says (-sanitize=fuzzer,address -D THAW_FUZZ).") }
+}
 #endif
