@@ -82,6 +82,12 @@ let package = Package(
         .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
         .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
+        // libFuzzer harnesses: build only with -sanitize=fuzzer (see fuzz/README.md); they have no main of their own.
+        .executableTarget(name: "thaw-fuzz-weights", dependencies: ["ThawWeights"], path: "fuzz/weights", exclude: ["seeds", "crashes"]),
+        .executableTarget(name: "thaw-fuzz-idx", dependencies: ["ThawInputs"], path: "fuzz/idx", exclude: ["seeds"]),
+        .executableTarget(name: "thaw-fuzz-pixelcsv", dependencies: ["ThawInputs"], path: "fuzz/pixelcsv", exclude: ["seeds"]),
+        .executableTarget(name: "thaw-fuzz-wordpiece", dependencies: ["ThawText"], path: "fuzz/wordpiece", exclude: ["seeds"]),
+        .executableTarget(name: "thaw-fuzz-store", dependencies: ["ThawStore"], path: "fuzz/store", exclude: ["seeds", "crashes"]),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),

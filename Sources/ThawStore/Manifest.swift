@@ -94,6 +94,9 @@ public struct Manifest: Codable, Equatable, Sendable {
                 throw StoreError.io(path: path, problem: "cache format version \(m.formatVersion), this Thaw reads \(currentFormatVersion)",
                                     fix: "use the Thaw version that wrote it, or re-extract")
             }
+            if let p = m.problem {
+                throw StoreError.io(path: path, problem: "the manifest is unusable: \(p)", fix: "re-extract the cache")
+            }
             return m
         } catch let e as StoreError {
             throw e

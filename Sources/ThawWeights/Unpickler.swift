@@ -219,13 +219,25 @@ struct Unpickler {
     }
 
     private func setItem(_ d: PickleDict, _ k: PickleValue, _ v: PickleValue) throws {
+        // The only way to a cycle: every other container is sealed once nested (found by fuzz/weights).
+        guard !Self.isContainer(k, d), !Self.isContainer(v, d) else { throw fail("SETITEM puts a dict inside itself (a recursive structure)") }
         d.set(k, v)
         guard d.depth <= Self.maxDepth else { throw fail("containers nested deeper than \(Self.maxDepth)") }
     }
 
     private func append(_ l: PickleList, _ v: PickleValue) throws {
+        guard !Self.isContainer(v, l) else { throw fail("APPEND puts a list inside itself (a recursive structure)") }
         l.append(v)
         guard l.depth <= Self.maxDepth else { throw fail("containers nested deeper than \(Self.maxDepth)") }
+    }
+
+    /// True when `v` is the list or dict `container` itself (a reference cycle if stored in it).
+    private static func isContainer(_ v: PickleValue, _ container: AnyObject) -> Bool {
+        switch v {
+        case .list(let l): return l === container
+        case .dict(let d): return d === container
+        default: return false
+        }
     }
 
     /// Runs `body` on the dict or list now on top of the stack.
