@@ -11,7 +11,7 @@ mkdir -p "$OUT"
 for round in $(seq 1 "${1:-3}"); do
   for model in resnet50 minilm; do
     $BENCH $model --runs 7 > "$OUT/thaw_$model.json"
-    python benchmarks/backbones/torch_side.py --only $model --runs 7 > "$OUT/torch_$model.json"
+    python3 benchmarks/backbones/torch_models.py --only $model --runs 7 > "$OUT/torch_$model.json"
     python - "$OUT/thaw_$model.json" "$OUT/torch_$model.json" "$round" <<'PY'
 import json, sys
 thaw, torch, rnd = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
