@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(name: "thaw-inputs-bench", dependencies: ["ThawInputs"], path: "benchmarks/inputs",
                           exclude: ["peer_torchvision.py"], swiftSettings: release),
         .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
-                          path: "benchmarks/backbones", exclude: ["torch_side.py", "torch_models.py", "run.py", "resnet_minilm"], swiftSettings: release),
+                          path: "benchmarks/backbones", exclude: ["torch_side.py", "torch_models.py", "run.py", "README.md", "resnet_minilm"], swiftSettings: release),
         .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
