@@ -123,7 +123,7 @@ extension FinetuneCommand {
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: o.weights).deletingLastPathComponent(), maxLength: length)
         let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let quiet = json
-        let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: nil)
+        let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         let result = try BertFineTuneRun.run(o, normalize: l2, data: data, commandLine: CommandLine.arguments, tokenCount: { id in
             guard let sample = byID[id] else {
                 throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")

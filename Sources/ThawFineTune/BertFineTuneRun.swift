@@ -20,7 +20,7 @@ public struct BertFineTuneResult {
 /// `thaw finetune` on a BERT cache (e.g. all-MiniLM-L6-v2, `--from layer.4`): trains layers
 /// K+1…L−1, masked mean pooling and a linear classifier from the cached hidden states of
 /// `layer.K`, evaluates on test and builds the run record (kind `.finetune`).
-/// BatchNorm flags do not apply; checkpoints and warm-started heads are not supported yet.
+/// BatchNorm flags do not apply. Checkpoints every epoch and `--resume` work as for EfficientNet-Lite.
 public enum BertFineTuneRun {
     /// True when the cache's backbone is a BERT (model catalog family "bert").
     public static func handles(backbone: String) -> Bool {
@@ -56,7 +56,6 @@ public enum BertFineTuneRun {
         let data = try BertCacheData.load(cache: o.cache, tap: o.from, tokenCount: tokenCount)
         var notes = data.notes
         if o.batchNorm != .frozen || o.batchNormMomentum != 0.01 { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
-        if o.checkpointDir != nil { notes.append("--checkpoint is not supported for BERT yet: no checkpoints are written") }
         onLoaded(notes)
         guard data.validation.count > 0 else {
             throw FineTuneError("\(o.cache): no validation or test samples to validate on. Fix: extract with splits (the default 80/10/10)")
@@ -84,13 +83,15 @@ public enum BertFineTuneRun {
             "train_rows": .number(Double(data.train.count)), "val_rows": .number(Double(data.validation.count)),
             "test_rows": .number(Double(data.test.count)),
         ]
+        if let dir = o.checkpointDir { config["checkpoint"] = .string(dir); config["resume"] = .bool(o.resume) }
         let settings = FineTuneSettings(epochs: o.epochs,
                                         step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
                                                            weightDecay: o.weightDecay, clipNorm: o.clip),
                                         batch: o.batch, chunk: o.chunk, earlyStop: o.earlyStop,
-                                        warmupFraction: o.warmupFraction, seed: o.seed)
+                                        warmupFraction: o.warmupFraction, seed: o.seed,
+                                        checkpointDir: o.checkpointDir, resume: o.resume, config: identity(config))
         let trainer = BertFineTuneTrainer(model: model, train: data.train, validation: data.validation, settings: settings)
-        let outcome = trainer.run(progress: progress)
+        let outcome = try trainer.run(progress: progress)
         let validation = trainer.evaluate(data.validation)
         let test = data.test.count > 0 ? trainer.evaluate(data.test) : nil
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
@@ -105,5 +106,12 @@ public enum BertFineTuneRun {
         record.peakRSSBytes = PeakMemory.residentBytes()
         record.blasKernel = try? BLAS.load().corename
         return BertFineTuneResult(record: record, outcome: outcome, validation: validation, test: test, notes: notes, model: model)
+    }
+
+    /// What must match for `--resume`: every setting that changes the numbers, as "key=value" lines.
+    static func identity(_ config: [String: JSONValue]) -> String {
+        ["from", "head", "pooling", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "clip",
+         "early_stop", "warmup_fraction", "weights", "max_tokens"]
+            .map { "\($0)=\(FineTuneRun.text(config[$0]))" }.joined(separator: "\n")
     }
 }

@@ -5,7 +5,8 @@ import ThawHeads
 /// SplitMix64 epoch orders, chunked forward/backward with gradients accumulated per batch,
 /// cosine schedule with warm-up, clipping, layer-wise LR decay, validation every epoch and early
 /// stopping. Each chunk is cropped to its longest sample (exact: padding keys are masked and
-/// padding rows are not pooled). BatchNorm settings and checkpoints do not apply.
+/// padding rows are not pooled), per-epoch checkpoints that `resume` continues bit for bit
+/// (`FineTuneCheckpoint`, as for EfficientNet-Lite). BatchNorm settings do not apply.
 public final class BertFineTuneTrainer {
     public let model: BertFineTuneModel
     public let train: BertSplit, validation: BertSplit
@@ -19,15 +20,25 @@ public final class BertFineTuneTrainer {
         classes = model.classifier.classes
     }
 
-    /// Runs every epoch.
-    public func run(progress: ((FineTuneProgress) -> Void)? = nil) -> FineTuneOutcome {
+    /// Runs the remaining epochs (all of them, or those after the checkpoint with `settings.resume`),
+    /// writing a checkpoint after each when `settings.checkpointDir` is set. `shouldStop` is asked
+    /// after each epoch's checkpoint (to interrupt).
+    public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
         let s = settings
         let perEpoch = (train.count + s.batch - 1) / s.batch, totalSteps = perEpoch * s.epochs
         let schedule = LearningRateSchedule.cosine(warmupSteps: Int(s.warmupFraction * Double(totalSteps)), minFactor: 0)
-        var history: [FineTuneEpoch] = [], best = Double.infinity, bestEpoch = 0, bad = 0, step = 0
-        var stoppedEarly = false, rowsDone = 0, busy = 0.0
+        var state = FineTuneCheckpoint(epochsDone: 0, step: 0, seed: s.seed, config: s.config, history: [],
+                                       bestValLoss: .infinity, bestEpoch: 0, badEpochs: 0)
+        if let resumed = try FineTuneCheckpoint.resume(s, into: model) {
+            state = resumed
+            progress?(.resumed(epochsDone: state.epochsDone))
+        }
+        var stoppedEarly = false
+        if let patience = s.earlyStop, state.badEpochs >= patience, state.epochsDone < s.epochs { stoppedEarly = true }
+        var rowsDone = 0, busy = 0.0
         var x: [Float] = []   // [chunk, t, C] gathered rows
-        for epoch in 0..<s.epochs {
+        var epoch = state.epochsDone
+        while epoch < s.epochs && !stoppedEarly {
             let t0 = Date()
             let order = SplitMix64.epochOrder(count: train.count, seed: s.seed, epoch: epoch)
             var lossSum = 0.0, lastLR: Float = 0
@@ -48,9 +59,9 @@ public final class BertFineTuneTrainer {
                     lossSum += loss * Double(chunk.count)
                     c0 = chunk.endIndex
                 }
-                step += 1
-                lastLR = s.step.lr * schedule.rate(base: 1, step: step - 1, totalSteps: totalSteps)
-                s.step.apply(to: model, lrFactor: lastLR / s.step.lr, step: step)
+                state.step += 1
+                lastLR = s.step.lr * schedule.rate(base: 1, step: state.step - 1, totalSteps: totalSteps)
+                s.step.apply(to: model, lrFactor: lastLR / s.step.lr, step: state.step)
                 rowsDone += rows.count
                 progress?(.batch(epoch: epoch, done: b + 1, total: perEpoch, loss: lossSum / Double(b * s.batch + rows.count)))
             }
@@ -58,12 +69,20 @@ public final class BertFineTuneTrainer {
             let val = evaluate(validation)
             let record = FineTuneEpoch(epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: val.loss,
                                        valTop1: val.top1, lr: lastLR, seconds: Date().timeIntervalSince(t0))
-            history.append(record)
-            if val.loss < best { best = val.loss; bestEpoch = epoch; bad = 0 } else { bad += 1 }
+            state.history.append(record)
+            if val.loss < state.bestValLoss {
+                state.bestValLoss = val.loss; state.bestEpoch = epoch; state.badEpochs = 0
+            } else {
+                state.badEpochs += 1
+            }
+            epoch += 1
+            state.epochsDone = epoch
+            if let dir = s.checkpointDir { try state.write(model, dir: dir) }
             progress?(.epoch(record))
-            if let patience = s.earlyStop, bad >= patience, epoch + 1 < s.epochs { stoppedEarly = true; break }
+            if let patience = s.earlyStop, state.badEpochs >= patience, epoch < s.epochs { stoppedEarly = true }
+            if shouldStop?() == true { break }
         }
-        return FineTuneOutcome(epochs: history, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
+        return FineTuneOutcome(epochs: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly,
                                rowsPerSecond: busy > 0 ? Double(rowsDone) / busy : 0, trainSeconds: busy)
     }
 

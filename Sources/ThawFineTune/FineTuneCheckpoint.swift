@@ -30,7 +30,7 @@ public struct FineTuneCheckpoint: Equatable {
     public static func path(in dir: String) -> String { (dir as NSString).appendingPathComponent(fileName) }
 
     /// Writes `model` and this state to `<dir>/finetune-checkpoint.safetensors`.
-    public func write(_ model: FineTuneModel, dir: String) throws {
+    public func write(_ model: some CheckpointableModel, dir: String) throws {
         var tensors: [SafetensorsWriter.Tensor] = []
         for t in model.tensors {
             tensors.append(.init(name: t.key, shape: t.torchShape, values: t.torchValue))
@@ -53,7 +53,7 @@ public struct FineTuneCheckpoint: Equatable {
     }
 
     /// Reads the checkpoint in `dir` into `model` (values and optimizer state) and returns its state.
-    public static func read(dir: String, into model: FineTuneModel) throws -> FineTuneCheckpoint {
+    public static func read(dir: String, into model: some CheckpointableModel) throws -> FineTuneCheckpoint {
         let path = Self.path(in: dir)
         let file = try WeightFile.load(path)
         func meta(_ k: String) throws -> String {
@@ -86,5 +86,36 @@ public struct FineTuneCheckpoint: Equatable {
         }
         return FineTuneCheckpoint(epochsDone: done, step: step, seed: seed, config: try meta("config"), history: history,
                                   bestValLoss: best, bestEpoch: bestEpoch, badEpochs: bad)
+    }
+
+    /// The state to continue from: with `settings.resume` and a checkpoint in `settings.checkpointDir`,
+    /// that checkpoint read into `model` (refused, naming each differing setting, when it was written
+    /// with other settings or another seed); otherwise nil (start from epoch 0).
+    public static func resume(_ settings: FineTuneSettings, into model: some CheckpointableModel) throws -> FineTuneCheckpoint? {
+        guard settings.resume, let dir = settings.checkpointDir, FileManager.default.fileExists(atPath: path(in: dir)) else {
+            return nil
+        }
+        let state = try read(dir: dir, into: model)
+        guard state.config == settings.config, state.seed == settings.seed else {
+            // Settings are "key=value" lines: name only the ones that differ.
+            let now = settingLines(settings.config), then = settingLines(state.config)
+            var diff = then.filter { now[$0.key] != $0.value }.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value) (now \(now[$0.key] ?? "unset"))" }
+            diff += now.filter { then[$0.key] == nil }.sorted { $0.key < $1.key }.map { "\($0.key) unset (now \($0.value))" }
+            if state.seed != settings.seed { diff.append("seed=\(state.seed) (now \(settings.seed))") }
+            throw FineTuneError("\(path(in: dir)): written by a run with other settings: "
+                                + diff.joined(separator: ", ") + ". Fix: resume with the same flags, or use another --checkpoint folder")
+        }
+        return state
+    }
+
+    /// "key=value" lines as a dictionary.
+    static func settingLines(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            out[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return out
     }
 }

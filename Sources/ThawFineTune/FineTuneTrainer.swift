@@ -83,17 +83,8 @@ public final class FineTuneTrainer {
         let schedule = LearningRateSchedule.cosine(warmupSteps: Int(s.warmupFraction * Double(totalSteps)), minFactor: 0)
         var state = FineTuneCheckpoint(epochsDone: 0, step: 0, seed: s.seed, config: s.config, history: [],
                                        bestValLoss: .infinity, bestEpoch: 0, badEpochs: 0)
-        if s.resume, let dir = s.checkpointDir, FileManager.default.fileExists(atPath: FineTuneCheckpoint.path(in: dir)) {
-            state = try FineTuneCheckpoint.read(dir: dir, into: model)
-            guard state.config == s.config, state.seed == s.seed else {
-                // Settings are "key=value" lines: name only the ones that differ.
-                let now = Self.settingLines(s.config)
-                var diff = Self.settingLines(state.config).filter { now[$0.key] != $0.value }.sorted { $0.key < $1.key }
-                    .map { "\($0.key)=\($0.value) (now \(now[$0.key] ?? "unset"))" }
-                if state.seed != s.seed { diff.append("seed=\(state.seed) (now \(s.seed))") }
-                throw FineTuneError("\(FineTuneCheckpoint.path(in: dir)): written by a run with other settings: "
-                                    + diff.joined(separator: ", ") + ". Fix: resume with the same flags, or use another --checkpoint folder")
-            }
+        if let resumed = try FineTuneCheckpoint.resume(s, into: model) {
+            state = resumed
             progress?(.resumed(epochsDone: state.epochsDone))
         } else if s.batchNorm == .recalibrate {
             recalibrate(progress)
@@ -160,16 +151,6 @@ public final class FineTuneTrainer {
         }
         return FineTuneOutcome(epochs: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly,
                                rowsPerSecond: busy > 0 ? Double(rowsDone) / busy : 0, trainSeconds: busy)
-    }
-
-    /// "key=value" lines as a dictionary.
-    static func settingLines(_ text: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1)
-            out[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
-        return out
     }
 
     /// Logits [N, classes] of a set, in chunks, BN on running statistics.
