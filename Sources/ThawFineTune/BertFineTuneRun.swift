@@ -6,6 +6,7 @@ import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawWeights
 
 /// What `thaw finetune` produced on a BERT cache.
 public struct BertFineTuneResult {
@@ -42,13 +43,10 @@ public enum BertFineTuneRun {
             throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
                                 + "Fix: pass --from with a cached layer.K tap, or re-extract with --tap \(o.from)")
         }
-        let sha = try SHA256.hex(ofFile: o.weights)
+        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
         guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
             throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
                                 + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
-        }
-        if case .file = o.head {
-            throw FineTuneError("--head: BERT fine-tuning starts from a new linear classifier only. Fix: pass --head linear")
         }
         let configuration = manifest.backbone == "all-minilm-l6-v2"
             ? BertConfiguration.miniLML6
@@ -56,20 +54,26 @@ public enum BertFineTuneRun {
         let data = try BertCacheData.load(cache: o.cache, tap: o.from, tokenCount: tokenCount)
         var notes = data.notes
         if o.batchNorm != .frozen || o.batchNormMomentum != 0.01 { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
-        onLoaded(notes)
         guard data.validation.count > 0 else {
             throw FineTuneError("\(o.cache): no validation or test samples to validate on. Fix: extract with splits (the default 80/10/10)")
         }
         let classes = manifest.labelNames.count
         let model = try BertFineTuneModel.load(weights: o.weights, boundary: k, configuration: configuration, normalize: normalize) { c in
-            TrainableClassifier(inFeatures: c, classes: classes, seed: o.seed)
+            switch o.head {
+            case .linear: return TrainableClassifier(inFeatures: c, classes: classes, seed: o.seed)
+            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: c, classes: classes)
+            }
         }
+        if case .file(let path) = o.head, let note = warmStartNote(head: path, normalize: normalize) { notes.append(note) }
+        onLoaded(notes)
         guard data.train.channels == model.channels else {
             throw FineTuneError("\(o.cache): tap \(o.from) has \(data.train.channels) channels; layer.\(k + 1) takes \(model.channels). "
                                 + "Fix: extract with the same backbone as --weights")
         }
+        let headName: String
+        switch o.head { case .linear: headName = "linear"; case .file(let p): headName = "warm:" + p }
         var config: [String: JSONValue] = [
-            "tap": .string(o.from), "from": .string(o.from), "head": .string("linear"),
+            "tap": .string(o.from), "from": .string(o.from), "head": .string(headName),
             "pooling": .string(normalize ? "mean-l2" : "mean"),
             "optimizer": .string(o.optimizerName), "lr": .number(Double(o.lr)), "layer_decay": .number(Double(o.layerDecay)),
             "weight_decay": .number(Double(o.weightDecay)), "epochs": .number(Double(o.epochs)), "batch": .number(Double(o.batch)),
@@ -113,5 +117,15 @@ public enum BertFineTuneRun {
         ["from", "head", "pooling", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "clip",
          "early_stop", "warmup_fraction", "weights", "max_tokens"]
             .map { "\($0)=\(FineTuneRun.text(config[$0]))" }.joined(separator: "\n")
+    }
+
+    /// A head fitted on the `pool` tap saw L2-normalised mean embeddings: without `--l2` the
+    /// fine-tuned classifier would start on inputs of another scale.
+    static func warmStartNote(head path: String, normalize: Bool) -> String? {
+        let tap = (try? WeightFile.load(path))?.metadata["tap"]
+        if let tap, tap != "pool" {
+            return "--head \(path) was fitted on tap \(tap), not pool: the classifier starts on other inputs than it was fitted on"
+        }
+        return normalize ? nil : "--head \(path) was fitted on the L2-normalised pool tap; pass --l2 so the classifier starts on the same inputs"
     }
 }

@@ -53,10 +53,17 @@ extension TrainableClassifier {
         guard let w = file["out.weight"], let b = file["out.bias"] else {
             throw FineTuneError("\(path): no out.weight/out.bias. Fix: pass a file written by `thaw fit --export`")
         }
-        guard w.shape == [classes, inFeatures], b.shape == [classes] else {
-            throw FineTuneError("\(path): out.weight is \(w.shape) and out.bias \(b.shape), expected [\(classes), \(inFeatures)] and "
-                                + "[\(classes)] (a head fitted on the \(inFeatures)-wide pool tap of this data set). Fix: fit the head "
-                                + "on the pool tap of the same cache, or pass --head linear")
+        guard w.shape.count == 2, b.shape == [w.shape[0]] else {
+            throw FineTuneError("\(path): out.weight is \(w.shape) and out.bias \(b.shape), not a linear head [classes, in] and [classes]. "
+                                + "Fix: pass a file written by `thaw fit --export` with --head linear")
+        }
+        guard w.shape[1] == inFeatures else {
+            throw FineTuneError("\(path): the head takes \(w.shape[1]) features, the fine-tuned classifier takes \(inFeatures) "
+                                + "(the width of this backbone's pool tap). Fix: fit the head on the pool tap of this cache, or pass --head linear")
+        }
+        guard w.shape[0] == classes else {
+            throw FineTuneError("\(path): the head scores \(w.shape[0]) classes, the cache has \(classes). "
+                                + "Fix: fit the head on this cache's data set, or pass --head linear")
         }
         return TrainableClassifier(inFeatures: inFeatures, classes: classes, weight: w.floats(), bias: b.floats())
     }
