@@ -14,6 +14,8 @@ public final class TrainableBertLayer {
     public let intermediateDense: (weight: TrainableTensor, bias: TrainableTensor)                 // [I, C], [I]
     public let outputDense: (weight: TrainableTensor, bias: TrainableTensor)                       // [C, I], [C]
     public let outputNorm: (gamma: TrainableTensor, beta: TrainableTensor)                         // [C], [C]
+    /// Attention buffers reused across calls (one forward, then its backward, at a time).
+    let scratch: BertLayerScratch
 
     /// What one forward keeps for its backward.
     public struct Saved {
@@ -35,6 +37,7 @@ public final class TrainableBertLayer {
         precondition(heads > 0 && c % heads == 0, "TrainableBertLayer: \(heads) heads must divide \(c) channels")
         prefix = "encoder.layer.\(n)."
         channels = c; intermediate = i; self.heads = heads; self.eps = eps
+        scratch = BertLayerScratch(channels: c, heads: heads)
         let p = prefix
         func linear(_ name: String, out: Int, in inF: Int) throws -> (weight: TrainableTensor, bias: TrainableTensor) {
             (TrainableTensor(key: p + name + ".weight", torchShape: [out, inF], torchValue: try parameter(p + name + ".weight", [out, inF]), decays: true),
@@ -75,7 +78,7 @@ public final class TrainableBertLayer {
     public func forward(_ x: [Float], mask: [Int32], batch: Int, length: Int) -> (y: [Float], saved: Saved) {
         let c = channels, i = intermediate, rows = batch * length
         precondition(x.count == rows * c && mask.count == rows, "TrainableBertLayer: x must be [\(batch)·\(length), \(c)], mask [\(batch)·\(length)]")
-        var ws = SelfAttentionWorkspace(batch: batch, length: length, channels: c, heads: heads)
+        scratch.reserveForward(batch: batch, length: length)
         var a = x                                                  // [B·T, C]
         var mean1 = [Float](repeating: 0, count: rows), rstd1 = mean1, mean2 = mean1, rstd2 = mean1
         var h = [Float](repeating: 0, count: rows * c)             // [B·T, C]
@@ -85,7 +88,7 @@ public final class TrainableBertLayer {
         let att = attentionParameters, w1 = Self.linear(intermediateDense), w2 = Self.linear(outputDense)
         x.withUnsafeBufferPointer { xb in mask.withUnsafeBufferPointer { mb in a.withUnsafeMutableBufferPointer { ab in
             SelfAttention.forward(att, x: xb.baseAddress!, mask: mb.baseAddress!, batch: batch, length: length,
-                                  workspace: &ws, y: ab.baseAddress!, accumulate: true)
+                                  workspace: &scratch.forward, y: ab.baseAddress!, accumulate: true)
         }}}
         a.withUnsafeBufferPointer { ab in h.withUnsafeMutableBufferPointer { hb in
             mean1.withUnsafeMutableBufferPointer { mb in rstd1.withUnsafeMutableBufferPointer { rb in
@@ -107,7 +110,7 @@ public final class TrainableBertLayer {
                                   beta: outputNorm.beta.value, eps: eps, y: yb.baseAddress!, mean: mb.baseAddress!, rstd: rb.baseAddress!)
             }}
         }}
-        return (y, Saved(x: x, attention: ws, a: a, mean1: mean1, rstd1: rstd1, h: h, f: f, g: g, b: b,
+        return (y, Saved(x: x, attention: scratch.forward, a: a, mean1: mean1, rstd1: rstd1, h: h, f: f, g: g, b: b,
                          mean2: mean2, rstd2: rstd2, batch: batch, length: length))
     }
 
@@ -140,14 +143,15 @@ public final class TrainableBertLayer {
         }}}
         var da = [Float](repeating: 0, count: rows * c)            // d(x + attention) [B·T, C]
         layerNormBackward(x: s.a, dy: dh, mean: s.mean1, rstd: s.rstd1, norm: attentionNorm, rows: rows, into: &da)
-        var grads = SelfAttentionGradients(channels: c)
-        var bws = SelfAttentionBackwardWorkspace(batch: s.batch, length: s.length, channels: c, heads: heads)
+        scratch.prepareBackward(batch: s.batch, length: s.length)
         var dx = inputGradient ? [Float](repeating: 0, count: rows * c) : []
         let att = attentionParameters
         s.x.withUnsafeBufferPointer { xb in da.withUnsafeBufferPointer { dab in dx.withUnsafeMutableBufferPointer { dxb in
             SelfAttention.backward(att, x: xb.baseAddress!, dy: dab.baseAddress!, batch: s.batch, length: s.length,
-                                   forward: s.attention, workspace: &bws, dx: inputGradient ? dxb.baseAddress! : nil, gradients: &grads)
+                                   forward: s.attention, workspace: &scratch.backward, dx: inputGradient ? dxb.baseAddress! : nil,
+                                   gradients: &scratch.gradients)
         }}}
+        let grads = scratch.gradients
         add(grads.query, to: query); add(grads.value, to: value); add(grads.output, to: attentionOut)
         // The key bias gets only the weight: its gradient is exactly zero (it adds q·b to every
         // score of a row, which softmax ignores); float32 leaves ~1e-9 noise there that Adam
