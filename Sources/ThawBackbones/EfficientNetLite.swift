@@ -53,9 +53,13 @@ public final class EfficientNetLite: Backbone {
     /// Loads a lukemelas-named checkpoint (`.pth`, `.pt` or `.safetensors`) strictly: every key
     /// must be used (BN `num_batches_tracked` and a DataParallel `module.` prefix are tolerated),
     /// and a wrong shape names the key and both shapes.
-    public convenience init(variant: Int, weightsPath: String, classCount: Int = 1000) throws {
-        let store = try ParameterStore(path: weightsPath, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
-        try self.init(variant: variant, classCount: classCount) { key, shape in try store.take(key, shape: shape) }
+    /// `classCount` nil: the width of the file's `_fc.weight` (1000 for ImageNet checkpoints; a
+    /// `thaw finetune --export` file carries its data set's classifier).
+    public convenience init(variant: Int, weightsPath: String, classCount: Int? = nil) throws {
+        let file = try WeightFile.load(weightsPath)
+        let store = try ParameterStore(file, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
+        let classes = classCount ?? file.tensors.first { $0.name.hasSuffix("_fc.weight") }?.shape.first ?? 1000
+        try self.init(variant: variant, classCount: classes) { key, shape in try store.take(key, shape: shape) }
         try store.finish()
     }
 

@@ -37,6 +37,8 @@ public struct FineTuneOptions: Sendable {
     /// Fraction of all steps spent in linear warm-up before the cosine decay.
     public var warmupFraction = 0.1
     public var checkpointDir: String?
+    /// Write the fine-tuned backbone + classifier here (`FineTuneExport`), recorded as config `export`.
+    public var export: String?
     public var resume = false
     public var seed: UInt64 = 0
     public var memoryBudget: Int = TapLoadOptions.defaultMemoryBudget

@@ -5,6 +5,7 @@ import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawWeights
 
 /// What `thaw finetune` produced.
 public struct FineTuneResult {
@@ -110,6 +111,12 @@ public enum FineTuneRun {
         let outcome = try trainer.run(progress: progress)
         let validation = trainer.evaluate(data.validation)
         let test = data.test.map { trainer.evaluate($0) }
+        if let path = o.export {
+            try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.dataParallel.prefixes,
+                                     metadata: FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: data.classNames),
+                                     to: path)
+            config["export"] = .string(path)
+        }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
         var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,

@@ -1,0 +1,65 @@
+import Foundation
+import ThawFit
+import ThawWeights
+
+/// `thaw finetune --export FILE`: the fine-tuned backbone and classifier as one float32
+/// safetensors file under the original checkpoint's key names, loadable wherever that checkpoint is
+/// (`thaw extract --weights FILE`, `thaw classify --weights FILE`).
+///
+/// Every tensor of the original file is copied (float32), except those the model holds, which are
+/// written as trained (EfficientNet-Lite BN running statistics included). Keys are written as the
+/// loaders name them (`stripPrefixes`, e.g. DataParallel's `module.` or `bert.`, removed).
+/// Integer tensors (BN `num_batches_tracked`, BERT `position_ids`) are left out: loaders ignore them.
+public enum FineTuneExport {
+    /// Metadata `format` of an exported fine-tuned model.
+    public static let format = "thaw-finetune-1"
+
+    /// Writes `model` over the checkpoint `original` to `path` atomically. `rename` maps a model key to the export
+    /// key (nil: the key as is); `dropped` original keys are not copied (e.g. a classifier the
+    /// model replaces under another name). Returns the number of tensors written.
+    @discardableResult
+    public static func write(_ model: some CheckpointableModel, original: String, stripPrefixes: [String],
+                             rename: [String: String] = [:], dropped: Set<String> = [],
+                             metadata: [String: String], to path: String) throws -> Int {
+        let file = try WeightFile.load(original)
+        var trained: [String: TrainableTensor] = [:]
+        for t in model.tensors { trained[rename[t.key] ?? t.key] = t }
+        var out: [SafetensorsWriter.Tensor] = [], seen = Set<String>()
+        for w in file.tensors {
+            var name = w.name
+            for p in stripPrefixes where name.hasPrefix(p) { name = String(name.dropFirst(p.count)) }
+            guard w.dtype.isFloatingPoint, !dropped.contains(name), !seen.contains(name) else { continue }
+            seen.insert(name)
+            if let t = trained[name] {
+                out.append(.init(name: name, shape: t.torchShape, values: t.torchValue))
+            } else {
+                out.append(.init(name: name, shape: w.shape, values: w.floats()))
+            }
+        }
+        // Tensors the original did not have (a new classifier) are added.
+        for (name, t) in trained where !seen.contains(name) {
+            out.append(.init(name: name, shape: t.torchShape, values: t.torchValue))
+        }
+        var meta = metadata
+        meta["format"] = format
+        meta["original_weights"] = original
+        do {
+            try SafetensorsWriter.encode(out, metadata: meta).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw FineTuneError("\(path): cannot write the fine-tuned model (\(error.localizedDescription)). "
+                                + "Fix: choose a writable --export path with free space")
+        }
+        return out.count
+    }
+
+    /// What a reader of the file needs besides tensors: backbone, boundary, class names (JSON array).
+    public static func metadata(backbone: String, from: String, classNames: [String]) -> [String: String] {
+        let names = (try? JSONEncoder().encode(classNames)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        return ["backbone": backbone, "from": from, "class_names": names]
+    }
+}
+
+extension [KeyRule] {
+    /// The prefixes these rules strip (what `FineTuneExport` removes from original keys).
+    var prefixes: [String] { compactMap { if case .stripPrefix(let p) = $0 { return p } else { return nil } } }
+}
