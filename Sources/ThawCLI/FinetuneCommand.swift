@@ -37,6 +37,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Stop after N epochs without a lower validation loss.") var earlyStop: Int?
     @Option(help: "Folder for per-epoch checkpoints.") var checkpoint: String?
     @Flag(help: "Continue from the checkpoint in --checkpoint.") var resume = false
+    @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights).") var export: String?
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
     @Option(help: "BERT caches: the data the cache was extracted from (re-tokenized for each sample's token count).") var data: String?
@@ -60,7 +61,7 @@ struct FinetuneCommand: ParsableCommand {
         o.optimizer = optimizer == "sgd" ? .sgdDefault : .adamwDefault
         o.batchNorm = BatchNormPolicy(rawValue: bn)!
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
-        o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed
+        o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
         if BertFineTuneRun.handles(backbone: try CacheReader(path: cache).manifest.backbone) { return try runBert(o) }
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
@@ -76,6 +77,7 @@ struct FinetuneCommand: ParsableCommand {
         }
         if result.outcome.stoppedEarly { print("stopped early; best epoch \(result.outcome.bestEpoch + 1)") }
         print(String(format: "speed       %.1f maps/s (train)", result.outcome.rowsPerSecond))
+        printExport(result.record)
         print("run         \(result.record.id) → \(url.path)")
     }
 
@@ -138,6 +140,7 @@ extension FinetuneCommand {
                          100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
         }
         print(String(format: "speed       %.1f texts/s (train)", result.outcome.rowsPerSecond))
+        printExport(result.record)
         print("run         \(result.record.id) → \(url.path)")
     }
 }
