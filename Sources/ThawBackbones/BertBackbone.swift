@@ -149,6 +149,8 @@ extension BertBackbone {
         let encoder = try BertEncoder(configuration: cfg) { name, shape in try store.take(name, shape: shape) }
         // BertModel's pooler (dense + tanh on [CLS]) is not used by mean pooling.
         store.skip("pooler.dense.weight"); store.skip("pooler.dense.bias")
+        // A `thaw finetune --export` file also holds its classifier (BertForSequenceClassification's keys).
+        store.skip("classifier.weight"); store.skip("classifier.bias")
         try store.finish()
         var tokenizer: BertTokenizer? = nil
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("vocab.txt").path) {

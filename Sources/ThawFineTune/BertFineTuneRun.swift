@@ -98,6 +98,15 @@ public enum BertFineTuneRun {
         let outcome = try trainer.run(progress: progress)
         let validation = trainer.evaluate(data.validation)
         let test = data.test.count > 0 ? trainer.evaluate(data.test) : nil
+        if let path = o.export {
+            // Hugging Face's sequence-classification names for the classifier; BertBackbone skips them.
+            var meta = FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: manifest.labelNames)
+            meta["pooling"] = normalize ? "mean-l2" : "mean"
+            try FineTuneExport.copyCompanions(of: o.weights, besides: path, names: FineTuneExport.bertCompanions)
+            try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.bert.prefixes,
+                                     rename: ["_fc.weight": "classifier.weight", "_fc.bias": "classifier.bias"], metadata: meta, to: path)
+            config["export"] = .string(path)
+        }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
         var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,

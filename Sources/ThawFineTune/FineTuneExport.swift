@@ -52,6 +52,32 @@ public enum FineTuneExport {
         return out.count
     }
 
+    /// Files a BERT checkpoint's loaders read beside it (sizes, heads, vocabulary).
+    public static let bertCompanions = ["config.json", "vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]
+
+    /// Copies the `names` found beside `original` next to `path`, so the export loads like the
+    /// original (BERT reads config.json and vocab.txt from its folder). An existing file with other
+    /// content is an error, never overwritten.
+    public static func copyCompanions(of original: String, besides path: String, names: [String]) throws {
+        let from = URL(fileURLWithPath: original).deletingLastPathComponent()
+        let to = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let fm = FileManager.default
+        for name in names {
+            let src = from.appendingPathComponent(name), dst = to.appendingPathComponent(name)
+            guard fm.fileExists(atPath: src.path), src.standardizedFileURL != dst.standardizedFileURL else { continue }
+            if fm.fileExists(atPath: dst.path) {
+                guard fm.contentsEqual(atPath: src.path, andPath: dst.path) else {
+                    throw FineTuneError("\(dst.path): already exists and differs from \(src.path), which the exported model needs beside it. "
+                                        + "Fix: export into another folder")
+                }
+                continue
+            }
+            do { try fm.copyItem(at: src, to: dst) } catch {
+                throw FineTuneError("\(dst.path): cannot copy \(name) beside the export (\(error.localizedDescription)). Fix: choose a writable --export folder")
+            }
+        }
+    }
+
     /// What a reader of the file needs besides tensors: backbone, boundary, class names (JSON array).
     public static func metadata(backbone: String, from: String, classNames: [String]) -> [String: String] {
         let names = (try? JSONEncoder().encode(classNames)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"

@@ -2,16 +2,19 @@ import Foundation
 import ThawAssets
 import ThawBackbones
 import ThawExtract
-import ThawFineTune
+@testable import ThawFineTune
 import ThawFit
 import ThawInputs
 import ThawStore
 import ThawText
+import ThawKernels
+import ThawWeights
 import XCTest
 
 /// End to end on real text: all-MiniLM-L6-v2 over BBC News (30 texts per split, 48 tokens) into a
 /// cache with taps layer.4 and pool; a head fitted on pool (`FitRun`, exported) warm-starts the
-/// classifier of `BertFineTuneRun`, which trains layer.5 from layer.4 with checkpoints.
+/// classifier of `BertFineTuneRun`, which trains layer.5 from layer.4 with checkpoints; `--export`
+/// writes a file that loads as the backbone whose pool equals the fine-tuned model's.
 final class RealBertCacheTests: XCTestCase {
     struct Fixture { var dir: String, cache: String, weights: String, count: (String) throws -> Int }
 
@@ -66,6 +69,29 @@ final class RealBertCacheTests: XCTestCase {
         o.resume = false; o.checkpointDir = nil
         _ = try BertFineTuneRun.run(o, normalize: false, tokenCount: f.count, onLoaded: { notes = $0 })
         XCTAssertTrue(notes.contains { $0.contains("pass --l2") }, "\(notes)")
+
+        // Export after a real step: the file (with config.json and vocab.txt copied beside it) loads
+        // as the backbone; its pool from the cached layer.4 states is the fine-tuned model's.
+        o.lr = 1e-3; o.export = f.dir + "/ft/minilm-ft.safetensors"
+        try FileManager.default.createDirectory(atPath: f.dir + "/ft", withIntermediateDirectories: true)
+        let tuned = try BertFineTuneRun.run(o, normalize: true, tokenCount: f.count)
+        XCTAssertEqual(tuned.record.config["export"], .string(o.export!))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: f.dir + "/ft/vocab.txt"))
+        let file = try WeightFile.load(o.export!)
+        XCTAssertEqual(file["classifier.weight"]?.floats(), tuned.model.classifier.weight.torchValue)
+        XCTAssertEqual(file["encoder.layer.5.output.dense.weight"]?.floats(), tuned.model.layers[0].outputDense.weight.torchValue)
+        let backbone = try BertBackbone.load(name: "all-minilm-l6-v2", path: o.export!)
+        let reader = try CacheReader(path: f.cache)
+        let tap = try reader.tapIndex("layer.4"), shape = reader.manifest.taps[tap].shape   // [T, C]
+        var x: [Float] = [], counts: [Int] = []
+        try reader.forEach { s in x += s.taps[tap]; counts.append(try f.count(s.id)); return counts.count < 4 }
+        let mask = counts.flatMap { n in (0..<shape[0]).map { Float($0 < n ? 1 : 0) } }
+        let pool = try backbone.forward(Activations(tensor: Tensor(shape: [counts.count] + shape, data: x), mask: mask),
+                                        from: "layer.4", taps: ["pool"])["pool"]!.tensor.data
+        let (logits, saved) = tuned.model.forward(x, counts: counts, length: shape[0])
+        assertClose(pool, saved.pooled, tol: 1e-4, "exported pool")
+        assertClose(tuned.model.classifier.forward(pool, rows: counts.count), logits, tol: 1e-4, "exported logits")
+        o.export = nil
 
         // Heads of another width or class count are refused with both numbers.
         for (shape, expected) in [([5, 8], "takes 8 features, the fine-tuned classifier takes 384"),
