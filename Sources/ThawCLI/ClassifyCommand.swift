@@ -47,8 +47,9 @@ struct ClassifyCommand: ParsableCommand {
         let entry = try ModelCatalog.named(model)
         let backbone = try entry.load(try weightsPath(entry))
         let preprocessor = Preprocessor(try preprocessing(entry))
-        // The backbone's own classifier (ImageNet, or a `thaw finetune --export` file's classes); a fitted head (`--head`) will score the `pool`
-        // tap with its own class names instead, through the same ranking below.
+        // The backbone's own classifier: ImageNet's, or the classes of a `thaw finetune --export` file.
+        // A fitted head (`--head`) will score the `pool` tap with its own class names instead, through
+        // the same ranking below.
         let classifier = Classifier(tap: "fc", names: FineTunedWeights.classNames(weights) ?? Self.imagenetNames())
         let decoder = ImageDecoder()
         let per = preprocessor.preset.outputCount
