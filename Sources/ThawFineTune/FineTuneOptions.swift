@@ -36,6 +36,9 @@ public struct FineTuneOptions: Sendable {
     public var earlyStop: Int?
     /// Fraction of all steps spent in linear warm-up before the cosine decay.
     public var warmupFraction = 0.1
+    /// Fine-tuning from raw inputs (`from` below the cached boundary): the image source to re-read
+    /// (nil: the one recorded by the cache's extract run).
+    public var data: String?
     public var checkpointDir: String?
     public var resume = false
     public var seed: UInt64 = 0
