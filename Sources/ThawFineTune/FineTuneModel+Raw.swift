@@ -4,15 +4,15 @@ import ThawWeights
 
 extension FineTuneModel {
     /// The trained part of lite`variant` for fine-tuning from raw images: the stem (for `.input`),
-    /// blocks `start.firstTrainedBlock`…last, the head stage and `classifier`.
+    /// blocks `start.firstTrainedBlock`…last (none after the last block: the head stage only), the
+    /// head stage and `classifier`.
     public static func load(variant: Int, start: RawStart, weights: String,
                             classifier: (Int) throws -> TrainableClassifier) throws -> FineTuneModel {
         let specs = EfficientNetLiteSpec.blocks(variant: variant)
         let first = start.firstTrainedBlock
-        guard first < specs.count else {
-            throw FineTuneError("blocks.\(first - 1) is the last block of efficientnet-lite\(variant) or past it (blocks.0…"
-                                + "blocks.\(specs.count - 1)): nothing above it to train. Fix: pass --from input, stem or blocks.K "
-                                + "with K < \(specs.count - 1)")
+        guard first <= specs.count else {
+            throw FineTuneError("blocks.\(first - 1) is past the last block of efficientnet-lite\(variant) (blocks.0…"
+                                + "blocks.\(specs.count - 1)). Fix: pass --from input, stem or blocks.K with K < \(specs.count)")
         }
         let store = try ParameterStore(path: weights, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
         let source: (String, [Int]) throws -> [Float] = { key, shape in try store.take(key, shape: shape) }

@@ -71,8 +71,12 @@ public final class RawFineTuneTrainer {
         if s.resume, let dir = s.checkpointDir, FileManager.default.fileExists(atPath: FineTuneCheckpoint.path(in: dir)) {
             state = try FineTuneCheckpoint.read(dir: dir, into: model)
             guard state.config == s.config, state.seed == s.seed else {
-                throw FineTuneError("\(FineTuneCheckpoint.path(in: dir)): written by a run with other settings. "
-                                    + "Fix: resume with the same flags, or use another --checkpoint folder")
+                let now = FineTuneTrainer.settingLines(s.config)
+                var diff = FineTuneTrainer.settingLines(state.config).filter { now[$0.key] != $0.value }.sorted { $0.key < $1.key }
+                    .map { "\($0.key)=\($0.value) (now \(now[$0.key] ?? "unset"))" }
+                if state.seed != s.seed { diff.append("seed=\(state.seed) (now \(s.seed))") }
+                throw FineTuneError("\(FineTuneCheckpoint.path(in: dir)): written by a run with other settings: "
+                                    + diff.joined(separator: ", ") + ". Fix: resume with the same flags, or use another --checkpoint folder")
             }
             progress?(.resumed(epochsDone: state.epochsDone))
         } else if s.batchNorm == .recalibrate {
