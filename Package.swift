@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
         .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS"],
-                          path: "benchmarks/finetune", exclude: ["torch_side.py", "README.md"], swiftSettings: release),
+                          path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
         .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),

@@ -22,7 +22,7 @@ struct FinetuneCommand: ParsableCommand {
             """)
 
     @Option(help: "Cache directory.") var cache: String
-    @Option(help: "Cached boundary tap, blocks.K: blocks K+1… are trained.") var from: String
+    @Option(help: "Cached boundary tap, blocks.K: blocks K+1… are trained. input, stem or an uncached blocks.K: trains from raw images.") var from: String
     @Option(help: "Backbone weights the cache was extracted with (default: the installed weights).") var weights: String?
     @Option(help: "linear (new), a head file from `thaw fit --export`, or the id of a fit run that exported one.") var head = "linear"
     @Option(help: "Epochs.") var epochs = 3
@@ -40,7 +40,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights).") var export: String?
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
-    @Option(help: "BERT caches: the data the cache was extracted from (re-tokenized for each sample's token count).") var data: String?
+    @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts); --from input/stem/uncached blocks.K (images re-read).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
 
     func validate() throws {
@@ -63,6 +63,7 @@ struct FinetuneCommand: ParsableCommand {
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
         if BertFineTuneRun.handles(backbone: try CacheReader(path: cache).manifest.backbone) { return try runBert(o) }
+        if try RawFineTuneRun.handles(o) { return try runRaw(o) }
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).

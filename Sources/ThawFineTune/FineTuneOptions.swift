@@ -36,6 +36,9 @@ public struct FineTuneOptions: Sendable {
     public var earlyStop: Int?
     /// Fraction of all steps spent in linear warm-up before the cosine decay.
     public var warmupFraction = 0.1
+    /// Fine-tuning from raw inputs (`from` below the cached boundary): the image source to re-read
+    /// (nil: the one recorded by the cache's extract run).
+    public var data: String?
     public var checkpointDir: String?
     /// Write the fine-tuned backbone + classifier here (`FineTuneExport`), recorded as config `export`.
     public var export: String?
