@@ -48,6 +48,18 @@ public enum BLAS {
         set { if (try? load()) != nil { thaw_blas_set_threads(Int32(newValue)) } }
     }
 
+    /// Runs `body` with OpenBLAS on one thread, then restores the thread count. For kernels that
+    /// split many small GEMMs over the cores themselves: OpenBLAS would split each small GEMM over
+    /// all its threads and spend more time synchronising than computing. Pitfall: the count is
+    /// process-wide; other threads calling BLAS meanwhile also run single-threaded.
+    public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+        let saved = threads
+        if saved == 1 { return try body() }
+        threads = 1
+        defer { threads = saved }
+        return try body()
+    }
+
     @inline(__always)
     private static func ensure() {
         if case .failure(let e) = loaded { fatalError("OpenBLAS unavailable: \(e)") }

@@ -1,3 +1,4 @@
+import Foundation
 import ThawBLAS
 
 /// Weights of BERT self-attention, under Hugging Face's key names:
@@ -78,29 +79,26 @@ public enum SelfAttention {
             Linear.forward(p.key, x: x, rows: rows, y: k)
             Linear.forward(p.value, x: x, rows: rows, y: v)
 
-            // S[b,h] = scale · Q_h [T,D] · K_hᵀ, Q_h and K_h strided by C inside [T, C].
-            for b in 0..<batch {
-                for head in 0..<h {
-                    let base = b * t * c + head * d
-                    BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
-                               a: q + base, lda: c, b: k + base, ldb: c,
-                               c: probs + (b * h + head) * t * t, ldc: t)
-                }
-            }
-            // Mask padding keys, softmax every (b, h, query) row.
-            TransformerRows.forEach(rows: batch * h * t, costPerRow: 5 * t) { range in
-                for r in range {
-                    let row = probs + r * t, m = mask + (r / (h * t)) * t
-                    for j in 0..<t where m[j] == 0 { row[j] += maskValue }
-                    Softmax.row(row, count: t)
-                }
-            }
-            // ctx_h [T,D] (strided by C) = P [T,T] · V_h [T,D].
-            for b in 0..<batch {
-                for head in 0..<h {
-                    let base = b * t * c + head * d
-                    BLAS.sgemm(m: t, n: d, k: t, a: probs + (b * h + head) * t * t, lda: t,
-                               b: v + base, ldb: c, c: ctx + base, ldc: c)
+            // Per (batch, head) pair, fused: S = scale · Q_h [T,D] · K_hᵀ (Q_h, K_h strided by C inside
+            // [T, C]); mask padding keys; softmax each query row; ctx_h [T,D] (strided by C) = P · V_h.
+            // The pairs are split over the cores with OpenBLAS single-threaded: these GEMMs are small
+            // (T×T×D), and OpenBLAS's own threading of each one costs more than it gains.
+            let pairs = batch * h
+            let workers = min(pairs, ProcessInfo.processInfo.activeProcessorCount)
+            BLAS.singleThreaded {
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for pair in pairs * w / workers..<pairs * (w + 1) / workers {
+                        let b = pair / h, base = b * t * c + (pair % h) * d
+                        let s = probs + pair * t * t, m = mask + b * t
+                        BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
+                                   a: q + base, lda: c, b: k + base, ldb: c, c: s, ldc: t)
+                        for i in 0..<t {
+                            let row = s + i * t
+                            for j in 0..<t where m[j] == 0 { row[j] += maskValue }
+                            Softmax.row(row, count: t)
+                        }
+                        BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + base, ldb: c, c: ctx + base, ldc: c)
+                    }
                 }
             }
             Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)

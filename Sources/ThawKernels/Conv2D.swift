@@ -71,8 +71,8 @@ public struct Conv2D: Sendable {
             let wp = wb.baseAddress!
             if s.isPointwise {
                 for g in 0..<s.groups {
-                    BLAS.sgemm(m: rows, n: og, k: ig, a: x + g * ig, lda: cin,
-                               b: wp + g * k * og, ldb: og, c: y + g * og, ldc: cout)
+                    SplitGEMM.sgemm(m: rows, n: og, k: ig, a: x + g * ig, lda: cin,
+                                    b: wp + g * k * og, ldb: og, c: y + g * og, ldc: cout)
                 }
                 epilogue(y, rows: 0..<rows)
                 return
@@ -87,8 +87,8 @@ public struct Conv2D: Sendable {
                 let r1 = min(rows, r0 + perChunk)
                 for g in 0..<s.groups {
                     Im2col.lower(x, channels: cin, c0: g * ig, cg: ig, geometry: geo, rows: r0..<r1, into: cols)
-                    BLAS.sgemm(m: r1 - r0, n: og, k: k, a: cols, lda: k,
-                               b: wp + g * k * og, ldb: og, c: y + r0 * cout + g * og, ldc: cout)
+                    SplitGEMM.sgemm(m: r1 - r0, n: og, k: k, a: cols, lda: k,
+                                    b: wp + g * k * og, ldb: og, c: y + r0 * cout + g * og, ldc: cout)
                 }
                 epilogue(y, rows: r0..<r1)
                 r0 = r1

@@ -1,16 +1,43 @@
-import Foundation
-
-/// GELU, erf form (BERT's "gelu"): 0.5 · x · (1 + erf(x / √2)).
+/// GELU, erf form (BERT's "gelu"): 0.5 · x · (1 + erf(x / √2)) = x · Φ(x).
 /// Not the tanh approximation, which differs by up to ~5e-4. Backward needs x.
+/// Eight lanes at a time through `VectorMath.normalCDF` (within 1e-6 of float64 erf; see tests).
 public enum GELU {
     /// y = gelu(x) over `count` elements; y may be x (in place).
     public static func forward(x: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) {
-        let block = 4096
-        TransformerRows.forEach(rows: (count + block - 1) / block, costPerRow: 8 * block) { range in
-            for i in range.lowerBound * block..<min(count, range.upperBound * block) {
-                let v = x[i]
-                y[i] = 0.5 * v * (1 + erff(v * 0.70710678118654752))
+        Lanes8.map(count: count, costPerElement: 8) { i, n in
+            let v = Lanes8.load(x + i, count: n)
+            Lanes8.store(v * VectorMath.normalCDF(v), to: y + i, count: n)
+        }
+    }
+}
+
+/// Splits `count` elements into 8-lane steps spread over the cores; the last step may be short.
+enum Lanes8 {
+    /// Calls `body(start, lanes)` for every 8-element step (lanes = 8 except maybe the last).
+    @inline(__always)
+    static func map(count: Int, costPerElement: Int, _ body: (Int, Int) -> Void) {
+        let block = 4096                                   // elements per scheduling unit
+        TransformerRows.forEach(rows: (count + block - 1) / block, costPerRow: costPerElement * block) { range in
+            var i = range.lowerBound * block
+            let end = min(count, range.upperBound * block)
+            while i < end {
+                body(i, min(8, end - i))
+                i += 8
             }
         }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, count n: Int) -> SIMD8<Float> {
+        if n == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
+        var v = SIMD8<Float>()
+        for j in 0..<n { v[j] = p[j] }
+        return v
+    }
+
+    @inline(__always)
+    static func store(_ v: SIMD8<Float>, to p: UnsafeMutablePointer<Float>, count n: Int) {
+        if n == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
+        for j in 0..<n { p[j] = v[j] }
     }
 }

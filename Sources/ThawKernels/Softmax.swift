@@ -1,5 +1,3 @@
-import Foundation
-
 /// Row-wise softmax, stable: exp(x − max) / Σ exp(x − max).
 /// Rows that are entirely −∞ would divide 0 by 0; mask with a large finite negative instead
 /// (as `Attention` does). Backward needs only the output y.
@@ -14,18 +12,23 @@ public enum Softmax {
         }
     }
 
-    /// One row in place; used inside kernels that already run on all cores.
+    /// One row in place; used inside kernels that already run on all cores. Eight lanes at a time.
     @inline(__always)
     static func row(_ xr: UnsafeMutablePointer<Float>, count n: Int) {
         var m = xr[0]
         for i in 1..<n where xr[i] > m { m = xr[i] }
-        var sum: Float = 0
-        for i in 0..<n {
-            let e = expf(xr[i] - m)
-            xr[i] = e
-            sum += e
+        var sum8 = SIMD8<Float>()
+        var i = 0
+        while i < n {
+            let lanes = min(8, n - i)
+            // Lanes past the row end load as 0 and are never stored: mask them out of the sum.
+            var e = VectorMath.exp(Lanes8.load(xr + i, count: lanes) - m)
+            if lanes < 8 { for j in lanes..<8 { e[j] = 0 } }
+            Lanes8.store(e, to: xr + i, count: lanes)
+            sum8 += e
+            i += 8
         }
-        let inv = 1 / sum
+        let inv = 1 / sum8.sum()
         for i in 0..<n { xr[i] *= inv }
     }
 }

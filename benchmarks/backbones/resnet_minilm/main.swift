@@ -55,6 +55,8 @@ func option(_ name: String, _ fallback: String) -> String {
     return args[i + 1]
 }
 let runs = Int(option("--runs", "7"))!
+// --no-split: every GEMM goes to OpenBLAS as one call (compare with the column split of small GEMMs).
+SplitGEMM.enabled = !args.contains("--no-split")
 let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []

@@ -1,0 +1,36 @@
+import Dispatch
+import Foundation
+import ThawBLAS
+
+/// C[M,N] = A[M,K] · B[K,N] + beta·C for GEMMs with few rows — batch-1 convolutions on 14×14 and
+/// 7×7 maps (M = 196, 49), linear layers on a few samples — with the output columns split over
+/// the cores, each part one single-threaded sgemm. OpenBLAS's own threads partition such a GEMM
+/// mostly along M, which leaves each thread a sliver of rows and the packed B re-read per thread.
+/// Larger GEMMs go straight to OpenBLAS. Results equal a single call's: each output element is
+/// still one dot product over K, in OpenBLAS's K blocking.
+public enum SplitGEMM {
+    /// GEMMs with at most this many rows are split (when N is wide enough to share).
+    public static var maxRows = 256
+    /// Turns the split off (benchmarks compare both paths).
+    public static var enabled = true
+
+    /// Row-major; A with leading dimension lda, B [K, N] with ldb, C with ldc.
+    public static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+                             c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let parts = min(cores, n / 64)                 // ≥ 64 columns per part
+        guard enabled, parts > 1, m <= maxRows, BLAS.threads > 1 else {
+            BLAS.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        BLAS.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                // Part boundaries on multiples of 16 columns (whole micro-kernel panels).
+                let lo = (n * p / parts) & ~15, hi = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
+                BLAS.sgemm(m: m, n: hi - lo, k: k, a: a, lda: lda, b: b + lo, ldb: ldb,
+                           beta: beta, c: c + lo, ldc: ldc)
+            }
+        }
+    }
+}
