@@ -2,18 +2,24 @@ import Foundation
 import ThawHeads
 import ThawKernels
 
-/// The trainable top of an EfficientNet-Lite: blocks K+1…last, the head stage and a linear
-/// classifier, fed with cached boundary maps [N, H, W, C] (NHWC) of block K.
+/// The trainable top of a CNN fed with cached boundary maps [N, H, W, C] (NHWC):
+/// - EfficientNet-Lite: MBConv blocks K+1…last, the head stage (conv_head, BN, ReLU6, pool) and a classifier;
+/// - ResNet: residual blocks of layer(K+1)…layer4, global average pooling and a classifier.
 public final class FineTuneModel {
     public let blocks: [TrainableMBConv]
-    public let head: TrainableHeadStage
+    /// The ResNet blocks (empty for EfficientNet-Lite).
+    public let resNetBlocks: [TrainableResNetBlock]
+    /// EfficientNet-Lite's head stage; nil for ResNet (its blocks' output is pooled directly).
+    public let head: TrainableHeadStage?
     public let classifier: TrainableClassifier
     let workspace = Workspace()
 
     public struct Saved {
         let blocks: [TrainableMBConv.Saved]
-        let head: TrainableHeadStage.Saved
-        let pooled: [Float]   // [N, head]
+        let resNet: [TrainableResNetBlock.Saved]
+        let head: TrainableHeadStage.Saved?
+        let pooledMap: (h: Int, w: Int, c: Int)   // map under the ResNet pool (zeros for Lite)
+        let pooled: [Float]   // [N, features]
         let rows: Int
     }
 
@@ -24,23 +30,50 @@ public final class FineTuneModel {
         }
         precondition(classifier.inFeatures == head.headChannels, "FineTuneModel: classifier takes \(classifier.inFeatures) features, head gives \(head.headChannels)")
         self.blocks = blocks
+        self.resNetBlocks = []
         self.head = head
         self.classifier = classifier
     }
 
+    /// A ResNet top: `resNetBlocks` (at least one), global average pooling, `classifier`.
+    public init(resNetBlocks: [TrainableResNetBlock], classifier: TrainableClassifier) {
+        precondition(!resNetBlocks.isEmpty, "FineTuneModel: a ResNet top needs at least one block")
+        for (a, b) in zip(resNetBlocks, resNetBlocks.dropFirst()) {
+            precondition(a.outChannels == b.inChannels, "FineTuneModel: \(a.prefix) outputs \(a.outChannels) channels, \(b.prefix) takes \(b.inChannels)")
+        }
+        precondition(classifier.inFeatures == resNetBlocks.last!.outChannels,
+                     "FineTuneModel: classifier takes \(classifier.inFeatures) features, \(resNetBlocks.last!.prefix) gives \(resNetBlocks.last!.outChannels)")
+        self.blocks = []
+        self.resNetBlocks = resNetBlocks
+        self.head = nil
+        self.classifier = classifier
+    }
+
+    /// Channels of the cached maps the model takes.
+    public var inputChannels: Int {
+        if let b = resNetBlocks.first { return b.inChannels }
+        return blocks.first?.spec.inChannels ?? head!.weight.torchShape[1]
+    }
+
+    /// Checkpoint prefixes of the trained blocks, lowest first ("_blocks.12", "layer4.0", …).
+    public var trainedBlockNames: [String] { blocks.map(\.prefix) + resNetBlocks.map(\.prefix) }
+
     /// Every tensor in checkpoint order: blocks, head stage, classifier.
-    public var tensors: [TrainableTensor] { blocks.flatMap(\.tensors) + head.tensors + classifier.tensors }
+    public var tensors: [TrainableTensor] {
+        blocks.flatMap(\.tensors) + resNetBlocks.flatMap(\.tensors) + (head?.tensors ?? []) + classifier.tensors
+    }
 
     /// The tensors the optimizer updates, each with its learning-rate multiplier: 1 for the head
     /// stage and the classifier, `layerDecay`^d for the block d places below the head (d = 1 for the last block).
     public func trainableGroups(layerDecay: Float) -> [(tensor: TrainableTensor, lrScale: Float)] {
         var out: [(TrainableTensor, Float)] = []
-        for (i, b) in blocks.enumerated() {
-            let depth = blocks.count - i
+        let blockTensors = blocks.map(\.tensors) + resNetBlocks.map(\.tensors)
+        for (i, t) in blockTensors.enumerated() {
+            let depth = blockTensors.count - i
             let scale = Float(pow(Double(layerDecay), Double(depth)))
-            out += b.tensors.filter(\.trainable).map { ($0, scale) }
+            out += t.filter(\.trainable).map { ($0, scale) }
         }
-        out += (head.tensors + classifier.tensors).filter(\.trainable).map { ($0, 1) }
+        out += ((head?.tensors ?? []) + classifier.tensors).filter(\.trainable).map { ($0, 1) }
         return out
     }
 
@@ -56,9 +89,27 @@ public final class FineTuneModel {
             saved.append(s)
             cur = y; ch = s.oh; cw = s.ow
         }
-        let (pooled, hs) = head.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
+        var resSaved: [TrainableResNetBlock.Saved] = []
+        for b in resNetBlocks {
+            workspace.reset()
+            let (y, s) = b.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
+            resSaved.append(s)
+            cur = y; ch = s.oh; cw = s.ow
+        }
+        let pooled: [Float], hs: TrainableHeadStage.Saved?, map: (h: Int, w: Int, c: Int)
+        if let head {
+            (pooled, hs) = head.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
+            map = (0, 0, 0)
+        } else {
+            let c = resNetBlocks.last!.outChannels
+            var p = [Float](repeating: 0, count: n * c)     // [N, C]
+            cur.withUnsafeBufferPointer { xb in p.withUnsafeMutableBufferPointer { pb in
+                Pooling.globalAvgPool(xb.baseAddress!, batch: n, height: ch, width: cw, channels: c, into: pb.baseAddress!)
+            }}
+            pooled = p; hs = nil; map = (ch, cw, c)
+        }
         let logits = classifier.forward(pooled, rows: n)
-        return (logits, Saved(blocks: saved, head: hs, pooled: pooled, rows: n))
+        return (logits, Saved(blocks: saved, resNet: resSaved, head: hs, pooledMap: map, pooled: pooled, rows: n))
     }
 
     /// Accumulates every gradient from dlogits [N, classes]. Returns d(boundary maps) when
@@ -67,7 +118,21 @@ public final class FineTuneModel {
     public func backward(_ dlogits: [Float], saved: Saved, inputGradient: Bool = false) -> [Float] {
         workspace.reset()
         let dpooled = classifier.backward(x: saved.pooled, dlogits: dlogits, rows: saved.rows)
-        var g = head.backward(dpooled, saved: saved.head, workspace: workspace)
+        var g: [Float]
+        if let head, let hs = saved.head {
+            g = head.backward(dpooled, saved: hs, workspace: workspace)
+        } else {
+            let m = saved.pooledMap
+            g = [Float](repeating: 0, count: saved.rows * m.h * m.w * m.c)   // [N, H, W, C]
+            dpooled.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { gb in
+                Pooling.globalAvgPoolBackward(dy: db.baseAddress!, batch: saved.rows, height: m.h, width: m.w, channels: m.c,
+                                              dx: gb.baseAddress!)
+            }}
+        }
+        for (i, (b, s)) in zip(resNetBlocks, saved.resNet).enumerated().reversed() {
+            workspace.reset()
+            g = b.backward(g, saved: s, workspace: workspace, inputGradient: i > 0 || !blocks.isEmpty || inputGradient)
+        }
         for (i, (b, s)) in zip(blocks, saved.blocks).enumerated().reversed() {
             workspace.reset()
             g = b.backward(g, saved: s, workspace: workspace, inputGradient: i > 0 || inputGradient)

@@ -61,7 +61,7 @@ public final class FineTuneTrainer {
     public init(model: FineTuneModel, train: FeatureSet, validation: FeatureSet, settings: FineTuneSettings) {
         precondition(train.rowShape.count == 3 && train.rowShape == validation.rowShape,
                      "FineTuneTrainer: rows must be maps [H, W, C], the same for train and validation")
-        precondition(train.rowShape[2] == (model.blocks.first?.spec.inChannels ?? model.head.weight.torchShape[1]),
+        precondition(train.rowShape[2] == model.inputChannels,
                      "FineTuneTrainer: maps have \(train.rowShape[2]) channels, the first trained layer takes another width")
         self.model = model
         self.train = train
