@@ -39,10 +39,12 @@ public final class FineTuneModel {
     public init(resNetBlocks: [TrainableResNetBlock], classifier: TrainableClassifier) {
         precondition(!resNetBlocks.isEmpty, "FineTuneModel: a ResNet top needs at least one block")
         for (a, b) in zip(resNetBlocks, resNetBlocks.dropFirst()) {
-            precondition(a.outChannels == b.inChannels, "FineTuneModel: \(a.prefix) outputs \(a.outChannels) channels, \(b.prefix) takes \(b.inChannels)")
+            precondition(a.outChannels == b.inChannels,
+                         "FineTuneModel: \(a.prefix) outputs \(a.outChannels) channels, \(b.prefix) takes \(b.inChannels)")
         }
-        precondition(classifier.inFeatures == resNetBlocks.last!.outChannels,
-                     "FineTuneModel: classifier takes \(classifier.inFeatures) features, \(resNetBlocks.last!.prefix) gives \(resNetBlocks.last!.outChannels)")
+        let last = resNetBlocks.last!
+        precondition(classifier.inFeatures == last.outChannels,
+                     "FineTuneModel: classifier takes \(classifier.inFeatures) features, \(last.prefix) gives \(last.outChannels)")
         self.blocks = []
         self.resNetBlocks = resNetBlocks
         self.head = nil

@@ -7,7 +7,8 @@ public struct FineTuneOptions: Sendable {
     public enum HeadStart: Sendable, Equatable {
         /// A new linear layer (nn.Linear initialisation from the seed).
         case linear
-        /// A fitted linear head exported by `thaw fit --export` on the pool tap (`out.weight` [classes, 1280 (Lite) or 512/2048 (ResNet)], `out.bias`).
+        /// A fitted linear head exported by `thaw fit --export` on the pool tap
+        /// (`out.weight` [classes, 1280 (Lite) or 512/2048 (ResNet)], `out.bias`).
         case file(String)
     }
 

@@ -87,7 +87,8 @@ public enum FineTuneRun {
             ?? FineTuneModel.load(variant: variant, boundary: k, weights: o.weights, classifier: classifier)
         let inC = model.inputChannels
         guard data.rowShape.count == 3, data.rowShape[2] == inC else {
-            throw FineTuneError("\(o.cache): tap \(o.from) has shape \(data.tap.shape) \(data.tap.layout); \(model.trainedBlockNames.first ?? "_conv_head") takes "
+            let first = model.trainedBlockNames.first ?? "_conv_head"
+            throw FineTuneError("\(o.cache): tap \(o.from) has shape \(data.tap.shape) \(data.tap.layout); \(first) takes "
                                 + "HWC maps with \(inC) channels. Fix: extract the tap as an HWC map with the same backbone")
         }
         let headName: String

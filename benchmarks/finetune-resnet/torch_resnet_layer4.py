@@ -2,7 +2,7 @@
 """PyTorch peer of `thaw finetune --from layer3` on a ResNet-18 cache at 224×224 input:
 layer4 + average pool + linear(512→10) on [N, 256, 14, 14] maps, AdamW lr 1e-3, batch 32,
 BN frozen (eval) or train, clipping at 1. Prints training maps/s (forward + backward + step).
-Run: python3 benchmarks/finetune/torch_resnet_layer4.py [rows] [frozen|train]   (seed 0)
+Run: python3 benchmarks/finetune-resnet/torch_resnet_layer4.py [rows] [frozen|train]   (seed 0)
 """
 import sys
 import time
