@@ -55,6 +55,7 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        try requireResNetWeights()
         var o = FineTuneOptions(cache: cache, from: from, weights: try resolveWeights())
         o.head = try resolveHead()
         o.epochs = epochs; o.lr = lr; o.layerDecay = layerDecay; o.weightDecay = weightDecay

@@ -5,7 +5,7 @@ import ThawWeights
 
 extension FineTuneModel {
     /// Families `thaw finetune` can train from cached maps.
-    public static let supportedFamilies = ["efficientnet-lite0…4"]
+    public static let supportedFamilies = ["efficientnet-lite0…4", "resnet18…152"]
 
     /// The Lite variant named by a cache's backbone ("efficientnet-lite0" → 0); throws for other families.
     public static func liteVariant(backbone: String, cache: String) throws -> Int {
@@ -44,7 +44,7 @@ extension FineTuneModel {
 
 extension TrainableClassifier {
     /// Warm start from a linear head exported by `thaw fit --export` (`out.weight`, `out.bias`).
-    public static func load(headFile path: String, inFeatures: Int, classes: Int) throws -> TrainableClassifier {
+    public static func load(headFile path: String, inFeatures: Int, classes: Int, keyPrefix: String = "_fc") throws -> TrainableClassifier {
         let file = try WeightFile.load(path)
         if let extra = file.tensors.first(where: { !$0.name.hasPrefix("out.") }) {
             throw FineTuneError("\(path): holds \"\(extra.name)\": only a linear head (out.weight, out.bias) can start the "
@@ -65,6 +65,6 @@ extension TrainableClassifier {
             throw FineTuneError("\(path): the head scores \(w.shape[0]) classes, the cache has \(classes). "
                                 + "Fix: fit the head on this cache's data set, or pass --head linear")
         }
-        return TrainableClassifier(inFeatures: inFeatures, classes: classes, weight: w.floats(), bias: b.floats())
+        return TrainableClassifier(inFeatures: inFeatures, classes: classes, weight: w.floats(), bias: b.floats(), keyPrefix: keyPrefix)
     }
 }

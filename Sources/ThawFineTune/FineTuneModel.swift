@@ -2,22 +2,28 @@ import Foundation
 import ThawHeads
 import ThawKernels
 
-/// The trainable top of an EfficientNet-Lite: blocks K+1…last, the head stage and a linear
-/// classifier, fed with cached boundary maps [N, H, W, C] (NHWC) of block K — or, with a `stem`,
-/// the whole network fed with images [N, H, W, 3].
+/// The trainable top of a CNN fed with cached boundary maps [N, H, W, C] (NHWC):
+/// - EfficientNet-Lite: MBConv blocks K+1…last, the head stage (conv_head, BN, ReLU6, pool) and a classifier —
+///   or, with a `stem`, the whole network fed with images [N, H, W, 3];
+/// - ResNet: residual blocks of layer(K+1)…layer4, global average pooling and a classifier.
 public final class FineTuneModel {
-    /// Trained when fine-tuning starts at the input (`--from input`); then `blocks` start at block 0.
+    /// Trained when EfficientNet-Lite fine-tuning starts at the input (`--from input`); then `blocks` start at block 0.
     public let stem: TrainableStem?
     public let blocks: [TrainableMBConv]
-    public let head: TrainableHeadStage
+    /// The ResNet blocks (empty for EfficientNet-Lite).
+    public let resNetBlocks: [TrainableResNetBlock]
+    /// EfficientNet-Lite's head stage; nil for ResNet (its blocks' output is pooled directly).
+    public let head: TrainableHeadStage?
     public let classifier: TrainableClassifier
     let workspace = Workspace()
 
     public struct Saved {
         let stem: TrainableStem.Saved?
         let blocks: [TrainableMBConv.Saved]
-        let head: TrainableHeadStage.Saved
-        let pooled: [Float]   // [N, head]
+        let resNet: [TrainableResNetBlock.Saved]
+        let head: TrainableHeadStage.Saved?
+        let pooledMap: (h: Int, w: Int, c: Int)   // map under the ResNet pool (zeros for Lite)
+        let pooled: [Float]   // [N, features]
         let rows: Int
     }
 
@@ -32,33 +38,55 @@ public final class FineTuneModel {
         precondition(classifier.inFeatures == head.headChannels, "FineTuneModel: classifier takes \(classifier.inFeatures) features, head gives \(head.headChannels)")
         self.stem = stem
         self.blocks = blocks
+        self.resNetBlocks = []
         self.head = head
         self.classifier = classifier
     }
 
-    /// Every tensor in checkpoint order: stem, blocks, head stage, classifier.
-    public var tensors: [TrainableTensor] {
-        (stem?.tensors ?? []) + blocks.flatMap(\.tensors) + head.tensors + classifier.tensors
+    /// A ResNet top: `resNetBlocks` (at least one), global average pooling, `classifier`.
+    public init(resNetBlocks: [TrainableResNetBlock], classifier: TrainableClassifier) {
+        precondition(!resNetBlocks.isEmpty, "FineTuneModel: a ResNet top needs at least one block")
+        for (a, b) in zip(resNetBlocks, resNetBlocks.dropFirst()) {
+            precondition(a.outChannels == b.inChannels,
+                         "FineTuneModel: \(a.prefix) outputs \(a.outChannels) channels, \(b.prefix) takes \(b.inChannels)")
+        }
+        let last = resNetBlocks.last!
+        precondition(classifier.inFeatures == last.outChannels,
+                     "FineTuneModel: classifier takes \(classifier.inFeatures) features, \(last.prefix) gives \(last.outChannels)")
+        self.stem = nil
+        self.blocks = []
+        self.resNetBlocks = resNetBlocks
+        self.head = nil
+        self.classifier = classifier
     }
 
-    /// Channels of the input maps: 3 (images) with a stem, else the first block's (or the head's) input width.
-    public var inputChannels: Int { stem != nil ? 3 : blocks.first?.spec.inChannels ?? head.weight.torchShape[1] }
+    /// Channels of the input: 3 (images) with a stem, else the cached maps' width.
+    public var inputChannels: Int {
+        if stem != nil { return 3 }
+        if let b = resNetBlocks.first { return b.inChannels }
+        return blocks.first?.spec.inChannels ?? head!.weight.torchShape[1]
+    }
+
+    /// Checkpoint prefixes of the trained blocks, lowest first ("_blocks.12", "layer4.0", …).
+    public var trainedBlockNames: [String] { blocks.map(\.prefix) + resNetBlocks.map(\.prefix) }
+
+    /// Every tensor in checkpoint order: stem, blocks, head stage, classifier.
+    public var tensors: [TrainableTensor] {
+        (stem?.tensors ?? []) + blocks.flatMap(\.tensors) + resNetBlocks.flatMap(\.tensors) + (head?.tensors ?? []) + classifier.tensors
+    }
 
     /// The tensors the optimizer updates, each with its learning-rate multiplier: 1 for the head
     /// stage and the classifier, `layerDecay`^d for the block d places below the head (d = 1 for the last block;
     /// the stem is one place below block 0).
     public func trainableGroups(layerDecay: Float) -> [(tensor: TrainableTensor, lrScale: Float)] {
         var out: [(TrainableTensor, Float)] = []
-        if let stem {
-            let scale = Float(pow(Double(layerDecay), Double(blocks.count + 1)))
-            out += stem.tensors.filter(\.trainable).map { ($0, scale) }
-        }
-        for (i, b) in blocks.enumerated() {
-            let depth = blocks.count - i
+        let blockTensors = (stem.map { [$0.tensors] } ?? []) + blocks.map(\.tensors) + resNetBlocks.map(\.tensors)
+        for (i, t) in blockTensors.enumerated() {
+            let depth = blockTensors.count - i
             let scale = Float(pow(Double(layerDecay), Double(depth)))
-            out += b.tensors.filter(\.trainable).map { ($0, scale) }
+            out += t.filter(\.trainable).map { ($0, scale) }
         }
-        out += (head.tensors + classifier.tensors).filter(\.trainable).map { ($0, 1) }
+        out += ((head?.tensors ?? []) + classifier.tensors).filter(\.trainable).map { ($0, 1) }
         return out
     }
 
@@ -80,9 +108,27 @@ public final class FineTuneModel {
             saved.append(s)
             cur = y; ch = s.oh; cw = s.ow
         }
-        let (pooled, hs) = head.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
+        var resSaved: [TrainableResNetBlock.Saved] = []
+        for b in resNetBlocks {
+            workspace.reset()
+            let (y, s) = b.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
+            resSaved.append(s)
+            cur = y; ch = s.oh; cw = s.ow
+        }
+        let pooled: [Float], hs: TrainableHeadStage.Saved?, map: (h: Int, w: Int, c: Int)
+        if let head {
+            (pooled, hs) = head.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
+            map = (0, 0, 0)
+        } else {
+            let c = resNetBlocks.last!.outChannels
+            var p = [Float](repeating: 0, count: n * c)     // [N, C]
+            cur.withUnsafeBufferPointer { xb in p.withUnsafeMutableBufferPointer { pb in
+                Pooling.globalAvgPool(xb.baseAddress!, batch: n, height: ch, width: cw, channels: c, into: pb.baseAddress!)
+            }}
+            pooled = p; hs = nil; map = (ch, cw, c)
+        }
         let logits = classifier.forward(pooled, rows: n)
-        return (logits, Saved(stem: stemSaved, blocks: saved, head: hs, pooled: pooled, rows: n))
+        return (logits, Saved(stem: stemSaved, blocks: saved, resNet: resSaved, head: hs, pooledMap: map, pooled: pooled, rows: n))
     }
 
     /// Accumulates every gradient from dlogits [N, classes]. Returns d(boundary maps) when
@@ -92,7 +138,21 @@ public final class FineTuneModel {
     public func backward(_ dlogits: [Float], saved: Saved, inputGradient: Bool = false) -> [Float] {
         workspace.reset()
         let dpooled = classifier.backward(x: saved.pooled, dlogits: dlogits, rows: saved.rows)
-        var g = head.backward(dpooled, saved: saved.head, workspace: workspace)
+        var g: [Float]
+        if let head, let hs = saved.head {
+            g = head.backward(dpooled, saved: hs, workspace: workspace)
+        } else {
+            let m = saved.pooledMap
+            g = [Float](repeating: 0, count: saved.rows * m.h * m.w * m.c)   // [N, H, W, C]
+            dpooled.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { gb in
+                Pooling.globalAvgPoolBackward(dy: db.baseAddress!, batch: saved.rows, height: m.h, width: m.w, channels: m.c,
+                                              dx: gb.baseAddress!)
+            }}
+        }
+        for (i, (b, s)) in zip(resNetBlocks, saved.resNet).enumerated().reversed() {
+            workspace.reset()
+            g = b.backward(g, saved: s, workspace: workspace, inputGradient: i > 0 || !blocks.isEmpty || inputGradient)
+        }
         for (i, (b, s)) in zip(blocks, saved.blocks).enumerated().reversed() {
             workspace.reset()
             g = b.backward(g, saved: s, workspace: workspace, inputGradient: i > 0 || inputGradient || stem != nil)

@@ -7,14 +7,17 @@ public struct FineTuneOptions: Sendable {
     public enum HeadStart: Sendable, Equatable {
         /// A new linear layer (nn.Linear initialisation from the seed).
         case linear
-        /// A fitted linear head exported by `thaw fit --export` (`out.weight` [classes, 1280], `out.bias`).
+        /// A fitted linear head exported by `thaw fit --export` on the pool tap
+        /// (`out.weight` [classes, 1280 (Lite) or 512/2048 (ResNet)], `out.bias`).
         case file(String)
     }
 
     public var cache: String
-    /// The cached boundary tap, `blocks.K`: blocks K+1…last are trained.
+    /// The cached boundary tap: `blocks.K` (EfficientNet-Lite: blocks K+1…last are trained) or
+    /// `layerK` / `stem` (ResNet: layer(K+1)…layer4 are trained).
     public var from: String
-    /// The backbone checkpoint (lukemelas keys) the cache was extracted with.
+    /// The backbone checkpoint the cache was extracted with (lukemelas keys for Lite, a torchvision
+    /// state dict for ResNet: none is installed, so ResNet runs always name one).
     public var weights: String
     public var head: HeadStart = .linear
     public var epochs = 3
@@ -24,7 +27,7 @@ public struct FineTuneOptions: Sendable {
     public var optimizer: Optimizer = .adamwDefault
     public var weightDecay: Float = 0.01
     public var batchNorm: BatchNormPolicy = .frozen
-    /// BN momentum in PyTorch's convention (lukemelas EfficientNet: 0.01).
+    /// BN momentum in PyTorch's convention (lukemelas EfficientNet: 0.01; torchvision ResNet trains with 0.1).
     public var batchNormMomentum: Float = 0.01
     public var batch = 64
     /// Rows per forward/backward chunk: gradients of a batch accumulate over chunks, so memory

@@ -17,8 +17,8 @@ public struct FineTuneResult {
     public var model: FineTuneModel
 }
 
-/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite cache, trains the top blocks,
-/// head stage and classifier, evaluates on test and builds the run record (kind `.finetune`).
+/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite or ResNet cache, trains the top
+/// blocks (and Lite's head stage) and the classifier, evaluates on test and builds the run record (kind `.finetune`).
 public enum FineTuneRun {
     public static let thawVersion = "0.1.0"
 
@@ -42,14 +42,21 @@ public enum FineTuneRun {
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BERT layers train through BertFineTuneRun.run "
                                 + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
         }
-        let variant = try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache)
+        let resNetDepth = FineTuneModel.resNetDepth(backbone: manifest.backbone)
+        let variant = resNetDepth == nil ? try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache) : 0
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
-        guard let k = FineTuneModel.boundaryIndex(o.from) else {
-            throw FineTuneError("--from \(o.from): fine-tuning starts at a block boundary named blocks.K. Cached taps: \(cached)")
+        let boundaryName = resNetDepth == nil ? "blocks.K" : "layerK (K = 1…3) or stem"
+        guard let k = resNetDepth == nil ? FineTuneModel.boundaryIndex(o.from) : FineTuneModel.resNetBoundary(o.from) else {
+            throw FineTuneError("--from \(o.from): fine-tuning a \(manifest.backbone) cache starts at a block boundary named "
+                                + "\(boundaryName). Cached taps: \(cached)")
         }
         guard manifest.taps.contains(where: { $0.name == o.from }) else {
             throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
-                                + "Fix: pass --from with a cached blocks.K tap, or re-extract with --tap \(o.from)")
+                                + "Fix: pass --from with a cached \(boundaryName) tap, or re-extract with --tap \(o.from)")
+        }
+        guard FileManager.default.fileExists(atPath: o.weights) else {
+            throw FineTuneError("\(o.weights): no such file. Fix: pass --weights with the \(manifest.backbone) checkpoint the cache "
+                                + "was extracted with")
         }
         // Maps from other weights would train silently wrong blocks on top of them.
         let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
@@ -69,15 +76,20 @@ public enum FineTuneRun {
         }
         let train = try data.trainingSet()
         let classes = data.classes
-        let model = try FineTuneModel.load(variant: variant, boundary: k, weights: o.weights) { width in
+        // torchvision names its classifier `fc`, lukemelas `_fc`: checkpoints keep each family's keys.
+        let fcKey = resNetDepth == nil ? "_fc" : "fc"
+        let classifier: (Int) throws -> TrainableClassifier = { width in
             switch o.head {
-            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed)
-            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes)
+            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: fcKey)
+            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: fcKey)
             }
         }
-        let inC = model.blocks.first?.spec.inChannels ?? model.head.weight.torchShape[1]
+        let model = try resNetDepth.map { try FineTuneModel.loadResNet(depth: $0, boundary: k, weights: o.weights, classifier: classifier) }
+            ?? FineTuneModel.load(variant: variant, boundary: k, weights: o.weights, classifier: classifier)
+        let inC = model.inputChannels
         guard data.rowShape.count == 3, data.rowShape[2] == inC else {
-            throw FineTuneError("\(o.cache): tap \(o.from) has shape \(data.tap.shape) \(data.tap.layout); blocks.\(k + 1) takes "
+            let first = model.trainedBlockNames.first ?? "_conv_head"
+            throw FineTuneError("\(o.cache): tap \(o.from) has shape \(data.tap.shape) \(data.tap.layout); \(first) takes "
                                 + "HWC maps with \(inC) channels. Fix: extract the tap as an HWC map with the same backbone")
         }
         let headName: String
@@ -90,7 +102,7 @@ public enum FineTuneRun {
             "bn_momentum": .number(Double(o.batchNormMomentum)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
             "early_stop": o.earlyStop.map { .number(Double($0)) } ?? .null, "warmup_fraction": .number(o.warmupFraction),
             "schedule": .string("cosine"), "seed": .number(Double(o.seed)), "weights": .string(o.weights),
-            "backbone": .string(manifest.backbone), "trained_blocks": .array(model.blocks.map { .string($0.prefix) }),
+            "backbone": .string(manifest.backbone), "trained_blocks": .array(model.trainedBlockNames.map { .string($0) }),
             "trainable_parameters": .number(Double(model.tensors.filter(\.trainable).reduce(0) { $0 + $1.count })),
             "views": .number(Double(data.views)), "carved_validation": .bool(data.carvedValidation),
             "train_rows": .number(Double(train.count)), "val_rows": .number(Double(data.validation.count)),

@@ -2,28 +2,29 @@ import ThawHeads
 import ThawKernels
 
 /// The linear classifier on pooled features: logits [N, classes] = x [N, in] · Wᵀ + b.
-/// Keys `_fc.weight` [classes, in] and `_fc.bias` [classes].
+/// Keys `<keyPrefix>.weight` [classes, in] and `<keyPrefix>.bias` [classes]: `_fc` (lukemelas
+/// EfficientNet, the default) or `fc` (torchvision ResNet).
 public final class TrainableClassifier {
     public let weight: TrainableTensor   // [classes, in]
     public let bias: TrainableTensor     // [classes]
     public let inFeatures: Int, classes: Int
 
-    public init(inFeatures: Int, classes: Int, weight w: [Float], bias b: [Float]) {
+    public init(inFeatures: Int, classes: Int, weight w: [Float], bias b: [Float], keyPrefix: String = "_fc") {
         precondition(w.count == classes * inFeatures && b.count == classes,
                      "TrainableClassifier: weight must be [\(classes), \(inFeatures)] and bias [\(classes)]")
         self.inFeatures = inFeatures
         self.classes = classes
-        weight = TrainableTensor(key: "_fc.weight", torchShape: [classes, inFeatures], torchValue: w, decays: true)
-        bias = TrainableTensor(key: "_fc.bias", torchShape: [classes], torchValue: b)
+        weight = TrainableTensor(key: keyPrefix + ".weight", torchShape: [classes, inFeatures], torchValue: w, decays: true)
+        bias = TrainableTensor(key: keyPrefix + ".bias", torchShape: [classes], torchValue: b)
     }
 
     /// A new classifier initialised like `nn.Linear` (uniform ±1/√in), from `seed`.
-    public convenience init(inFeatures: Int, classes: Int, seed: UInt64) {
+    public convenience init(inFeatures: Int, classes: Int, seed: UInt64, keyPrefix: String = "_fc") {
         var g = SplitMix64(seed: seed)
         let bound = 1 / Float(inFeatures).squareRoot()
         let w = (0..<(classes * inFeatures)).map { _ in (g.nextUnitFloat() * 2 - 1) * bound }
         let b = (0..<classes).map { _ in (g.nextUnitFloat() * 2 - 1) * bound }
-        self.init(inFeatures: inFeatures, classes: classes, weight: w, bias: b)
+        self.init(inFeatures: inFeatures, classes: classes, weight: w, bias: b, keyPrefix: keyPrefix)
     }
 
     public var tensors: [TrainableTensor] { [weight, bias] }
