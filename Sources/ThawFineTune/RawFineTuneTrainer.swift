@@ -68,16 +68,8 @@ public final class RawFineTuneTrainer {
         let schedule = LearningRateSchedule.cosine(warmupSteps: Int(s.warmupFraction * Double(totalSteps)), minFactor: 0)
         var state = FineTuneCheckpoint(epochsDone: 0, step: 0, seed: s.seed, config: s.config, history: [],
                                        bestValLoss: .infinity, bestEpoch: 0, badEpochs: 0)
-        if s.resume, let dir = s.checkpointDir, FileManager.default.fileExists(atPath: FineTuneCheckpoint.path(in: dir)) {
-            state = try FineTuneCheckpoint.read(dir: dir, into: model)
-            guard state.config == s.config, state.seed == s.seed else {
-                let now = FineTuneTrainer.settingLines(s.config)
-                var diff = FineTuneTrainer.settingLines(state.config).filter { now[$0.key] != $0.value }.sorted { $0.key < $1.key }
-                    .map { "\($0.key)=\($0.value) (now \(now[$0.key] ?? "unset"))" }
-                if state.seed != s.seed { diff.append("seed=\(state.seed) (now \(s.seed))") }
-                throw FineTuneError("\(FineTuneCheckpoint.path(in: dir)): written by a run with other settings: "
-                                    + diff.joined(separator: ", ") + ". Fix: resume with the same flags, or use another --checkpoint folder")
-            }
+        if let resumed = try FineTuneCheckpoint.resume(s, into: model) {
+            state = resumed
             progress?(.resumed(epochsDone: state.epochsDone))
         } else if s.batchNorm == .recalibrate {
             try recalibrate(progress)
