@@ -8,9 +8,11 @@ import ThawHeads
 /// for early stopping, batch workspaces) and the features — every split in memory when they fit,
 /// else one block of training rows at a time streamed from LMDB (validation and test too).
 public enum MemoryBudget {
-    /// Resident bytes of a `thaw` process before it holds any features or heads, measured with
-    /// `/usr/bin/time -v` (peak RSS of a fit on a 40-sample cache, release build, 2-core OpenBLAS).
-    public static let fixedCost = 64 << 20
+    /// Resident bytes of a `thaw` process before it holds any features or heads: the binary and Swift
+    /// runtime libraries (~24 MB mapped), OpenBLAS's code and thread buffers and the heap of a run.
+    /// Measured with `/usr/bin/time -v` as peak RSS minus features of an in-memory `thaw fit` (36.7 MB on
+    /// a 6,000-sample Fashion-MNIST `pool` cache, release build, 2-core OpenBLAS), rounded up.
+    public static let fixedCost = 40 << 20
 
     /// Default budget: a quarter of physical RAM, leaving room for the page cache that serves streamed
     /// LMDB reads and for other processes; never below the fixed cost plus 64 MB.
@@ -52,7 +54,9 @@ public enum MemoryBudget {
             fanIn = h
         }
         let stateBytes = 5 * heads * params * 4
-        let perRow = rawWidth + inputWidth + 4 * heads * activations + 2 * heads * classes   // floats
-        return stateBytes + (batch + evaluationBatch) * perRow * 4
+        let pooledRow = inputWidth == rawWidth ? 0 : inputWidth                                 // fixed pooling's output
+        let trainRow = rawWidth + pooledRow + 4 * heads * activations + 2 * heads * classes    // floats
+        let evalRow = pooledRow + 2 * heads * activations                                      // floats
+        return stateBytes + (batch * trainRow + evaluationBatch * evalRow) * 4
     }
 }

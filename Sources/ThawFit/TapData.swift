@@ -171,7 +171,8 @@ public final class TapData {
         var skippedPlaceholders = 0, scanned = 0
         try reader.forEach(chunk: scanChunk) { s in
             scanned += 1
-            if !inMemory && scanned % 4096 == 0 { reader.releaseResidentPages() }
+            // Mapped LMDB pages count as resident until released, in memory or not.
+            if scanned % scanChunk == 0 { reader.releaseResidentPages() }
             let split = s.split
             guard split == trainSplit || split == valSplit || split == testSplit else { return true }
             if s.key.view > 0 && split != trainSplit { return true }
@@ -199,7 +200,7 @@ public final class TapData {
             }
             return true
         }
-        if !inMemory { reader.releaseResidentPages() }
+        reader.releaseResidentPages()
         guard !trainIdx.isEmpty else {
             throw FitError("\(path): split \"train\" has no records. Fix: re-extract; `thaw cache info` shows records per split")
         }
@@ -307,6 +308,7 @@ public final class TapData {
             guard p < trainIndices.count, trainIndices[p] == s.key.index else { return true }   // carved into validation
             try copyRow(s, into: (p - block.positions.lowerBound) * width)
             filled += 1
+            if filled % Self.scanChunk == 0 { reader.releaseResidentPages() }   // mapped pages of a block add up
             return true
         }
         reader.releaseResidentPages()
@@ -336,6 +338,7 @@ public final class TapData {
                 throw FitError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
             }
             try copyRow(s, into: (p - positions.lowerBound) * width)
+            if (p - positions.lowerBound + 1) % Self.scanChunk == 0 { reader.releaseResidentPages() }
         }
         reader.releaseResidentPages()
         try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
