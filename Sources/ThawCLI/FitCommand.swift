@@ -25,7 +25,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Stop after N epochs without a lower validation loss; keep the best weights.") var earlyStop: Int?
     @Option(help: "Seed for weights, shuffling and a carved validation split.") var seed: UInt64 = 0
     @Flag(help: "Flip map taps horizontally at random (feature-space augmentation).") var flip = false
-    @Option(help: "Memory for features before streaming from LMDB: bytes, 512M, 2G or 25% (default 25% of RAM).")
+    @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
     var memoryBudget = "25%"
     @Flag(help: "Train on a cache whose extraction has not finished.") var allowIncomplete = false
     @Option(help: "Write the trained head as safetensors.") var export: String?
@@ -46,6 +46,7 @@ struct FitCommand: ParsableCommand {
             q.head = try HeadName.parse(head)
             q.pooling = try pooling.flatMap { try PoolingName.parse($0) }
             q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
+            try MemoryBudget.check(q.load.memoryBudget)
         } catch let e as FitError { throw ValidationError(e.description) }
         q.solver = FitRequest.Solver(rawValue: optimizer)!
         q.lr = lr; q.weightDecay = weightDecay; q.c = c; q.epochs = epochs; q.batch = batch

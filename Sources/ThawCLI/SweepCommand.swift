@@ -32,7 +32,8 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Epochs per head.") var epochs: Int?
     @Option(help: "Batch size.") var batch: Int?
     @Option(help: "Seed (head k of the grid uses seed + k).") var seed: UInt64 = 0
-    @Option(help: "Memory for features: bytes, 512M, 2G or 25%.") var memoryBudget = "25%"
+    @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
+    var memoryBudget = "25%"
     @Flag(help: "Sweep a cache whose extraction has not finished.") var allowIncomplete = false
     @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths).")
     var combine: [String] = []
@@ -79,6 +80,7 @@ struct SweepCommand: ParsableCommand {
             let cs: [Double] = c.isEmpty ? (file?.c ?? []) : try numbers(c, "c")
             if let n = cGrid { q.axes.cs = SweepAxes.cGrid(n) } else if !cs.isEmpty { q.axes.cs = cs }
             q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
+            try MemoryBudget.check(q.load.memoryBudget)
         } catch let e as FitError { throw ValidationError(e.description) }
         q.solver = optimizer == "sgd" ? .sgd : .adamw
         q.epochs = epochs ?? file?.epochs ?? 10

@@ -1,6 +1,7 @@
 import Foundation
 import ThawHeads
 import ThawRuns
+import ThawStore
 
 /// Everything `thaw fit` asks for.
 public struct FitRequest: Sendable {
@@ -51,6 +52,14 @@ public enum FitRun {
         let started = Date()
         var load = q.load
         load.seed = q.seed
+        let manifest = try CacheReader(path: q.cache).manifest
+        if let t = manifest.taps.first(where: { $0.name == q.tap }) {
+            // Pooled maps are at most 2·C wide (avgmax); the heads' state and batches come off the budget.
+            let raw = t.elementCount, channels = t.shape.last ?? raw
+            load.reservedBytes = MemoryBudget.headsBytes(shape: q.head, heads: 1, classes: manifest.labelNames.count,
+                                                         inputWidth: t.shape.count > 1 ? 2 * channels : raw,
+                                                         rawWidth: raw, batch: q.batch)
+        }
         let data = try TapData.load(path: q.cache, tap: q.tap, options: load)
         onLoaded(data.notes)
         let pooling: Pooling? = q.pooling ?? (data.isMap ? .avg : nil)
@@ -67,7 +76,7 @@ public enum FitRun {
             "optimizer": .string(q.solver.rawValue), "seed": .number(Double(q.seed)), "views": .number(Double(data.views)),
             "flip": .bool(q.flip), "streamed": .bool(data.isStreamed), "memory_budget": .number(Double(q.load.memoryBudget)),
             "carved_validation": .bool(data.carvedValidation), "train_rows": .number(Double(data.trainIndices.count)),
-            "val_rows": .number(Double(data.validation.count)), "test_rows": .number(Double(data.test?.count ?? 0)),
+            "val_rows": .number(Double(data.validationLabels.count)), "test_rows": .number(Double(data.testLabels.count)),
             "class_weights": .string(q.balancedClassWeights ? "balanced" : "none"),
         ]
         if data.carvedValidation { config["validation_fraction"] = .number(q.load.validationFraction) }
@@ -99,8 +108,8 @@ public enum FitRun {
             let result = try FitTrainer.train(data: data, shape: q.head, pooling: pooling,
                                               heads: [HeadHyperparameters(learningRate: q.lr, weightDecay: q.weightDecay, seed: q.seed)],
                                               options: options, flip: q.flip, blockSize: q.blockSize, onEpoch: onEpoch)
-            validation = try result.evaluate(data.validation)[0]
-            test = try data.test.map { try result.evaluate($0)[0] }
+            validation = try result.evaluate(data, on: .validation)[0]
+            test = data.hasTest ? try result.evaluate(data, on: .test)[0] : nil
             history = result.histories[0]
             tensors = HeadExport.tensors(result.model, head: 0)
             trainSeconds = result.trainSeconds
@@ -109,7 +118,7 @@ public enum FitRun {
             config["epochs"] = .number(Double(q.epochs)); config["batch"] = .number(Double(q.batch))
             config["label_smoothing"] = .number(Double(q.labelSmoothing))
             config["early_stop"] = q.earlyStop.map { .number(Double($0)) } ?? .null
-            config["block_size"] = .number(Double(q.blockSize))
+            config["block_size"] = .number(Double(result.blockSize))
             config["best_epoch"] = .number(Double(result.histories[0].bestEpoch))
         }
         let metadata = exportMetadata(data: data, pooling: pooling, head: q.head)

@@ -29,11 +29,18 @@ public struct FitResult {
     public var trainSeconds: Double
     /// Training rows seen (rows × epochs run).
     public var rowsSeen: Int
+    /// Sample-index block of the epoch plans actually used.
+    public var blockSize: Int
 
     /// Metrics of every head on `data` (raw tap rows, pooled here as in training).
     public func evaluate(_ data: FeatureSet) throws -> [ClassificationMetrics] {
         try data.validate(classes: model.classes)
         return HeadTrainer.evaluate(model: model, data: try FitTrainer.modelInput(data, pooling: pooling))
+    }
+
+    /// Metrics of every head on a split of `data`, in memory or streamed (see `TapData.evaluate`).
+    public func evaluate(_ data: TapData, on split: EvaluationSplit, batchSize: Int = 1024) throws -> [ClassificationMetrics] {
+        try data.evaluate(model, pooling: pooling, on: split, batchSize: batchSize)
     }
 }
 
@@ -41,7 +48,9 @@ public struct FitResult {
 /// straight from LMDB (see `TapData`), with the same batches either way.
 public enum FitTrainer {
     /// Trains `heads.count` heads of one shape. `pooling` is required for maps, nil for vectors.
-    /// `flip` enables horizontal flips of map rows; `blockSize` is the sample-index block of the epoch plan.
+    /// `flip` enables horizontal flips of map rows; `blockSize` is the sample-index block of the epoch plan
+    /// (lowered to `data.maxBlockRows` when streamed blocks must be smaller; `FitResult.blockSize` says which).
+    /// Validation is evaluated after every epoch in chunks, streamed when the data is.
     public static func train(data: TapData, shape: HeadShape, pooling: Pooling?, heads: [HeadHyperparameters],
                              options: TrainingOptions, flip: Bool = false, blockSize: Int = 1024,
                              onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitResult {
@@ -55,8 +64,6 @@ public enum FitTrainer {
         if let w = options.classWeights, w.count != classes {
             throw FitError("class weights: \(w.count) given for \(classes) classes")
         }
-        let valX = try modelInput(data.validation, pooling: pooling)
-        try valX.validate(classes: classes)
         let gem: (spatial: Int, channels: Int, p: Float)?
         if case .gem(let p0)? = pooling { gem = (data.rowShape[0] * data.rowShape[1], data.rowShape[2], p0) } else { gem = nil }
         let fixedPooling = pooling.flatMap { $0.isLearnable ? nil : $0 }
@@ -83,6 +90,7 @@ public enum FitTrainer {
         var bestScore = [Double](repeating: .infinity, count: k)
         var sinceBest = [Int](repeating: 0, count: k)
         var bestState = [[String: [Float]]?](repeating: nil, count: k)
+        let blockSize = min(blockSize, data.maxBlockRows)
         var step = 0, rowsSeen = 0
         let started = Date()
         for epoch in 0..<options.epochs {
@@ -139,7 +147,7 @@ public enum FitTrainer {
             }
             precondition(remaining == 0 && filled == 0, "FitTrainer: epoch plan lost rows")
             rowsSeen += n
-            let val = HeadTrainer.evaluate(model: model, data: valX, batchSize: options.evaluationBatchSize)
+            let val = try data.evaluate(model, pooling: pooling, on: .validation, batchSize: options.evaluationBatchSize)
             let seconds = Date().timeIntervalSince(epochStart)
             for j in 0..<k where !stopped[j] {
                 let e = FitEpoch(epoch: epoch, trainLoss: epochLoss[j] / Double(n), valLoss: val[j].loss,
@@ -166,7 +174,7 @@ public enum FitTrainer {
             }
         }
         return FitResult(model: model, pooling: pooling, histories: histories,
-                         trainSeconds: Date().timeIntervalSince(started), rowsSeen: rowsSeen)
+                         trainSeconds: Date().timeIntervalSince(started), rowsSeen: rowsSeen, blockSize: blockSize)
     }
 
     /// Raw tap rows → what the model reads: fixed poolings applied, GeM maps kept.

@@ -13,6 +13,8 @@ public struct SweepRequest: Sendable {
     public var seed: UInt64 = 0
     public var shard = ShardSpec.whole
     public var load = TapLoadOptions()
+    /// Sample-index block of the epoch plans (see `FitTrainer.train`).
+    public var blockSize = 1024
     public var commandLine: [String] = []
     public init(cache: String) { self.cache = cache }
 }
@@ -51,7 +53,7 @@ public enum SweepRun {
         var rows: [SweepTableRow] = []
         var histories: [Int: [[String: JSONValue]]] = [:]   // grid index → epochs
         var bestRow = -1
-        var bestModel: (evaluate: (FeatureSet) throws -> ClassificationMetrics, test: FeatureSet?)? = nil
+        var bestTest: (() throws -> ClassificationMetrics?)? = nil   // the winner on test, evaluated once at the end
         var notes: [String] = []
         var trainSeconds = 0.0, rowsSeen = 0
         var classNames: [String] = []
@@ -59,18 +61,28 @@ public enum SweepRun {
         for tapName in mine.map(\.tap).uniqued() {
             var load = q.load
             load.seed = q.seed
+            if let t = manifest.taps.first(where: { $0.name == tapName }) {
+                // One stack trains at a time beside the best one so far: reserve twice the largest stack.
+                let points = mine.filter { $0.tap == tapName }
+                func width(_ h: HeadShape) -> Int { h.hidden.reduce(0, +) }
+                let widest: HeadShape = points.map(\.head).max { width($0) < width($1) } ?? .linear
+                let raw = t.elementCount, channels = t.shape.last ?? raw
+                load.reservedBytes = 2 * MemoryBudget.headsBytes(shape: widest, heads: points.count, classes: manifest.labelNames.count,
+                                                                 inputWidth: t.shape.count > 1 ? 2 * channels : raw,
+                                                                 rawWidth: raw, batch: q.batch)
+            }
             let data = try TapData.load(path: q.cache, tap: tapName, options: load)
             notes += data.notes.map { "\(tapName): \($0)" }
             classNames = data.classNames
-            let train = try data.trainingSet()
             for pooling in mine.filter({ $0.tap == tapName }).map(\.pooling).uniqued() {
-                let fixed = pooling.map { !$0.isLearnable } ?? false
-                let tr = fixed ? train.pooled(pooling!) : train
-                let va = fixed ? data.validation.pooled(pooling!) : data.validation
-                let te = fixed ? data.test?.pooled(pooling!) : data.test
-                let trainPooling = fixed ? nil : pooling
                 let here = mine.filter { $0.tap == tapName && $0.pooling == pooling }
                 if q.axes.cs != nil {
+                    // L-BFGS takes full-batch gradients: it trains from memory.
+                    let train = try data.trainingSet()
+                    let fixed = pooling.map { !$0.isLearnable } ?? false
+                    let tr = fixed ? train.pooled(pooling!) : train
+                    let va = fixed ? data.validation.pooled(pooling!) : data.validation
+                    let te = fixed ? data.test?.pooled(pooling!) : data.test
                     let members = here.sorted { $0.c! < $1.c! }
                     onGroup("\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values")
                     guard !tr.isMap else { throw FitError("L-BFGS needs a fixed pooling (avg, max, avgmax), not gem") }
@@ -84,7 +96,7 @@ public enum SweepRun {
                         histories[m.index] = []
                         if bestRow < 0 || better(row, rows[bestRow]) {
                             bestRow = rows.count - 1
-                            bestModel = ({ model.evaluate($0) }, te)
+                            bestTest = { te.map { model.evaluate($0) } }
                         }
                     }
                     continue
@@ -93,26 +105,27 @@ public enum SweepRun {
                     let members = here.filter { $0.head == head }
                     onGroup("\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(head)): \(members.count) heads stacked")
                     let t0 = Date()
-                    let stack = try HeadTrainer.train(
-                        shape: head, pooling: trainPooling,
+                    // Every head of the stack reads the same block: one pass over the cache per epoch.
+                    let stack = try FitTrainer.train(
+                        data: data, shape: head, pooling: pooling,
                         heads: members.map { HeadHyperparameters(learningRate: $0.lr!, weightDecay: $0.weightDecay!, seed: q.seed &+ UInt64($0.index)) },
-                        classes: data.classes, train: tr, validation: va, options: options)
+                        options: options, blockSize: q.blockSize)
                     let seconds = Date().timeIntervalSince(t0)
                     trainSeconds += seconds
-                    rowsSeen += tr.count * q.epochs
-                    let val = try HeadTrainer.evaluate(stack, on: va)
+                    rowsSeen += stack.rowsSeen
+                    let val = try stack.evaluate(data, on: .validation)
                     for (k, m) in members.enumerated() {
                         let h = stack.histories[k]
                         let row = SweepTableRow(point: m, validation: val[k], bestEpoch: h.bestEpoch)
                         rows.append(row)
                         histories[m.index] = h.epochs.map {
                             ["epoch": .number(Double($0.epoch)), "train_loss": .number($0.trainLoss),
-                             "val_loss": .number($0.validationLoss ?? .nan), "val_top1": .number($0.validationAccuracy ?? 0),
-                             "lr": .number(Double($0.learningRate)), "seconds": .number(seconds / Double(max(h.epochs.count, 1)))]
+                             "val_loss": .number($0.valLoss), "val_top1": .number($0.valTop1),
+                             "lr": .number(Double($0.lr)), "seconds": .number($0.seconds)]
                         }
                         if bestRow < 0 || better(row, rows[bestRow]) {
                             bestRow = rows.count - 1
-                            bestModel = ({ try HeadTrainer.evaluate(stack, on: $0)[k] }, te)
+                            bestTest = { data.hasTest ? try stack.evaluate(data, on: .test)[k] : nil }
                         }
                     }
                 }
@@ -122,7 +135,7 @@ public enum SweepRun {
         let bestIndex = rows[bestRow].point.index
         rows.sort { $0.point.index < $1.point.index }
         let best = rows.firstIndex { $0.point.index == bestIndex }!
-        let test = try bestModel?.test.map { try bestModel!.evaluate($0) }
+        let test = try bestTest?()
         var metrics = MetricsJSON.final(test: test, validation: rows[best].validation, classNames: classNames,
                                         trainSeconds: trainSeconds)
         metrics["table"] = .array(rows.map(tableJSON))

@@ -4,8 +4,9 @@ import ThawStore
 
 /// How `TapData.load` reads a cache.
 public struct TapLoadOptions: Sendable {
-    /// Bytes the float32 features of the whole tap (all splits and views) may take in memory;
-    /// above it the training split is streamed from LMDB block by block each epoch.
+    /// Peak resident bytes the process may use (see `MemoryBudget`): when every split of the tap fits
+    /// beside `fixedCost` and `reservedBytes` it is loaded; otherwise train, validation and test are
+    /// streamed from LMDB, train in blocks of at most `TapData.maxBlockRows` rows.
     public var memoryBudget: Int
     /// Read a cache whose writer has not finished (`complete` flag false).
     public var allowIncomplete: Bool
@@ -13,22 +14,34 @@ public struct TapLoadOptions: Sendable {
     public var validationFraction: Double
     /// Seeds the carved validation split.
     public var seed: UInt64
+    /// Bytes the caller keeps beside the features (heads, optimizer state, batches: `MemoryBudget.headsBytes`).
+    public var reservedBytes: Int
+    /// Resident bytes of the process before any data (`MemoryBudget.fixedCost`; tests pass 0).
+    public var fixedCost: Int
 
     public init(memoryBudget: Int = TapLoadOptions.defaultMemoryBudget, allowIncomplete: Bool = false,
-                validationFraction: Double = 0.1, seed: UInt64 = 0) {
-        precondition(memoryBudget >= 0, "TapLoadOptions: memory budget must be ≥ 0")
+                validationFraction: Double = 0.1, seed: UInt64 = 0, reservedBytes: Int = 0,
+                fixedCost: Int = MemoryBudget.fixedCost) {
+        precondition(memoryBudget >= 0 && reservedBytes >= 0 && fixedCost >= 0, "TapLoadOptions: byte counts must be ≥ 0")
         self.memoryBudget = memoryBudget
         self.allowIncomplete = allowIncomplete
         self.validationFraction = validationFraction
         self.seed = seed
+        self.reservedBytes = reservedBytes
+        self.fixedCost = fixedCost
     }
 
-    /// A quarter of physical RAM.
-    public static var defaultMemoryBudget: Int { Int(ProcessInfo.processInfo.physicalMemory / 4) }
+    /// `MemoryBudget.defaultBudget`.
+    public static var defaultMemoryBudget: Int { MemoryBudget.defaultBudget }
 }
 
-/// One tap of a cache, split into train / validation / test for head training. Validation and
-/// test live in memory; train lives in memory when the tap fits the budget, else it is streamed.
+/// The splits a trained head is evaluated on.
+public enum EvaluationSplit: String, Sendable { case validation, test }
+
+/// One tap of a cache, split into train / validation / test for head training. Every split lives in
+/// memory when the tap fits the budget; otherwise every split is read from LMDB as it is needed —
+/// train one shuffled block at a time, validation and test in index order — and the mapped LMDB
+/// pages are released after each block, so the resident set stays under the budget.
 public final class TapData {
     public let path: String
     public let manifest: Manifest
@@ -40,17 +53,23 @@ public final class TapData {
     public let trainLabels: [Int32]   // [rows]
     /// Views per training sample (epoch e trains on view e mod views).
     public let views: Int
-    public let validation: FeatureSet
-    public let test: FeatureSet?
+    /// Sample indices (ascending) and labels of validation and test (test empty when the cache has none).
+    public let validationIndices: [Int], validationLabels: [Int32]
+    public let testIndices: [Int], testLabels: [Int32]
+    public let hasTest: Bool
     /// True when validation was carved out of train (the cache has no validation split).
     public let carvedValidation: Bool
+    /// Most training rows a streamed block may hold (`Int.max` in memory); epoch plans use blocks no larger.
+    public let maxBlockRows: Int
     /// Things the user should know (carved split, streaming, missing test split).
     public private(set) var notes: [String] = []
     let reader: CacheReader
     let tapPosition: Int
     let trainSplit: Int
     let inMemory: [[Float]]?          // [views][rows · rowWidth], nil when streamed
-    private var streamBuffer: [Float] = []
+    let validationRows: [Float]?      // [validation rows · rowWidth], nil when streamed
+    let testRows: [Float]?            // [test rows · rowWidth], nil when streamed
+    private var streamBuffer: [Float] = []   // [maxBlockRows · rowWidth] at most, streamed only
 
     public var classNames: [String] { manifest.labelNames }
     public var classes: Int { manifest.labelNames.count }
@@ -59,17 +78,44 @@ public final class TapData {
     /// Whether rows are maps [H, W, C] (horizontal flip applies to them).
     public var isMap: Bool { rowShape.count == 3 }
 
+    /// Validation rows as a set (in memory only: check `isStreamed`, or use `withRows`).
+    public var validation: FeatureSet {
+        precondition(validationRows != nil, "TapData.validation: the tap is streamed; read it with withRows(.validation, …)")
+        return try! FeatureSet(name: "\(path):\(tap.name):validation", features: validationRows!, labels: validationLabels,
+                               rowShape: rowShape)
+    }
+
+    /// Test rows as a set (nil without a test split; in memory only).
+    public var test: FeatureSet? {
+        guard hasTest else { return nil }
+        precondition(testRows != nil, "TapData.test: the tap is streamed; read it with withRows(.test, …)")
+        return try! FeatureSet(name: "\(path):\(tap.name):test", features: testRows!, labels: testLabels, rowShape: rowShape)
+    }
+
+    /// Sample indices and labels of an evaluation split.
+    public func split(_ s: EvaluationSplit) -> (indices: [Int], labels: [Int32]) {
+        s == .validation ? (validationIndices, validationLabels) : (testIndices, testLabels)
+    }
+
     private init(path: String, manifest: Manifest, tap: TapSpec, rowShape: [Int], trainIndices: [Int],
-                 trainLabels: [Int32], views: Int, validation: FeatureSet, test: FeatureSet?, carved: Bool,
-                 reader: CacheReader, tapPosition: Int, trainSplit: Int, inMemory: [[Float]]?, notes: [String]) {
+                 trainLabels: [Int32], views: Int, validation: ([Int], [Int32], [Float]?), test: ([Int], [Int32], [Float]?)?,
+                 carved: Bool, maxBlockRows: Int, reader: CacheReader, tapPosition: Int, trainSplit: Int,
+                 inMemory: [[Float]]?, notes: [String]) {
         self.path = path; self.manifest = manifest; self.tap = tap; self.rowShape = rowShape
         self.trainIndices = trainIndices; self.trainLabels = trainLabels; self.views = views
-        self.validation = validation; self.test = test; carvedValidation = carved; self.reader = reader
+        (validationIndices, validationLabels, validationRows) = validation
+        (testIndices, testLabels, testRows) = test ?? ([], [], nil)
+        hasTest = test != nil
+        carvedValidation = carved; self.maxBlockRows = maxBlockRows; self.reader = reader
         self.tapPosition = tapPosition; self.trainSplit = trainSplit; self.inMemory = inMemory; self.notes = notes
     }
 
+    /// Records decoded per LMDB transaction while scanning (each holds every tap of a sample).
+    static let scanChunk = 32
+
     /// Reads tap `tapName` of the cache at `path`. Throws `FitError` for a missing tap, an incomplete
-    /// cache, missing or empty splits, unlabeled samples, a single class and non-finite values.
+    /// cache, missing or empty splits, unlabeled samples, a single class, non-finite values and a
+    /// budget too small for one streamed row.
     public static func load(path: String, tap tapName: String, options: TapLoadOptions = TapLoadOptions()) throws -> TapData {
         let reader = try CacheReader(path: path)
         let m = reader.manifest
@@ -95,13 +141,38 @@ public final class TapData {
                            + "Fix: extract a data set with two or more labelled classes")
         }
         let width = tap.elementCount
-        let inMemory = m.expectedRecordCount * width * 4 <= options.memoryBudget
+        let rowBytes = width * 4
+        // What the scan itself holds: one chunk of decoded samples (every tap as float32).
+        let scanBytes = scanChunk * m.taps.reduce(0) { $0 + $1.elementCount } * 4
+        let available = options.memoryBudget - options.fixedCost - options.reservedBytes - scanBytes
+        let inMemory = m.expectedRecordCount * rowBytes <= available
+        let maxBlockRows = inMemory ? Int.max : available / rowBytes
+        guard maxBlockRows >= 1 else {
+            throw FitError(String(format: "%@: --memory-budget %.1f MB leaves no room for one row of tap %@ (%.2f MB): the process "
+                                  + "needs %.1f MB fixed + %.1f MB for the heads and batches + %.1f MB to read the cache. "
+                                  + "Fix: raise --memory-budget to at least %.0f MB, or use a smaller batch or head",
+                                  path, Double(options.memoryBudget) / 1_048_576, tap.name, Double(rowBytes) / 1_048_576,
+                                  Double(options.fixedCost) / 1_048_576, Double(options.reservedBytes) / 1_048_576,
+                                  Double(scanBytes) / 1_048_576,
+                                  Double(options.fixedCost + options.reservedBytes + scanBytes + 64 * rowBytes) / 1_048_576))
+        }
         var notes: [String] = []
         var trainIdx: [Int] = [], trainLab: [Int32] = []
+        // Reserved, not filled: untouched capacity is not resident.
         var viewRows = [[Float]](repeating: [], count: inMemory ? m.views : 0)
-        var valX: [Float] = [], valY: [Int32] = [], testX: [Float] = [], testY: [Int32] = []
-        var skippedPlaceholders = 0
-        try reader.forEach { s in
+        var valIdx: [Int] = [], valY: [Int32] = [], testIdx: [Int] = [], testY: [Int32] = []
+        var valX: [Float] = [], testX: [Float] = []
+        if inMemory {
+            let rows = m.expectedRecordCount / max(m.views, 1) * width
+            for v in viewRows.indices { viewRows[v].reserveCapacity(rows) }
+            if valSplit != nil { valX.reserveCapacity(rows) }
+            if testSplit != nil { testX.reserveCapacity(rows) }
+        }
+        var skippedPlaceholders = 0, scanned = 0
+        try reader.forEach(chunk: scanChunk) { s in
+            scanned += 1
+            // Mapped LMDB pages count as resident until released, in memory or not.
+            if scanned % scanChunk == 0 { reader.releaseResidentPages() }
             let split = s.split
             guard split == trainSplit || split == valSplit || split == testSplit else { return true }
             if s.key.view > 0 && split != trainSplit { return true }
@@ -121,18 +192,21 @@ public final class TapData {
                 if s.key.view == 0 { trainIdx.append(s.key.index); trainLab.append(s.label) }
                 if inMemory { viewRows[s.key.view] += x }
             } else if split == valSplit {
-                valX += x; valY.append(s.label)
+                valIdx.append(s.key.index); valY.append(s.label)
+                if inMemory { valX += x }
             } else {
-                testX += x; testY.append(s.label)
+                testIdx.append(s.key.index); testY.append(s.label)
+                if inMemory { testX += x }
             }
             return true
         }
+        reader.releaseResidentPages()
         guard !trainIdx.isEmpty else {
             throw FitError("\(path): split \"train\" has no records. Fix: re-extract; `thaw cache info` shows records per split")
         }
         // An empty validation split is carved from train below; an empty test split is an error.
-        for (name, split, count) in [("test", testSplit, testY.count)] where split != nil && count == 0 {
-            throw FitError("\(path): split \"\(m.splitNames[split!])\" (\(name)) has no records. "
+        if let ts = testSplit, testY.isEmpty {
+            throw FitError("\(path): split \"\(m.splitNames[ts])\" (test) has no records. "
                            + "Fix: re-extract with samples in it, or drop the split from the extraction")
         }
         if skippedPlaceholders > 0 {
@@ -156,26 +230,28 @@ public final class TapData {
             guard !rows.isEmpty else {
                 throw FitError("\(path): no validation split and too few training samples to carve one. Fix: extract a val split")
             }
+            // Validation in ascending index order (streamed and in-memory evaluation visit the same order).
+            let valPositions = rows.sorted()
+            valIdx = valPositions.map { trainIdx[$0] }
+            valY = valPositions.map { trainLab[$0] }
             let isVal = Set(rows)
-            for p in rows {
-                if inMemory {
-                    valX += viewRows[0][(p * width)..<((p + 1) * width)]
-                } else {
-                    guard let s = try reader.sample(at: trainIdx[p]) else {
-                        throw FitError("\(path): sample \(trainIdx[p]) vanished while reading. Fix: retry")
+            if inMemory {
+                valX = []
+                valX.reserveCapacity(valPositions.count * width)
+                for p in valPositions { valX += viewRows[0][(p * width)..<((p + 1) * width)] }
+                // Compact the kept rows in place (no second copy of train).
+                for v in viewRows.indices {
+                    var out = 0
+                    for p in trainIdx.indices where !isVal.contains(p) {
+                        if out != p {
+                            for j in 0..<width { viewRows[v][out * width + j] = viewRows[v][p * width + j] }
+                        }
+                        out += 1
                     }
-                    valX += s.taps[t]
+                    viewRows[v].removeLast(viewRows[v].count - out * width)
                 }
-                valY.append(trainLab[p])
             }
             let keep = trainIdx.indices.filter { !isVal.contains($0) }
-            if inMemory {
-                viewRows = viewRows.map { rows in
-                    var out = [Float](); out.reserveCapacity(keep.count * width)
-                    for p in keep { out += rows[(p * width)..<((p + 1) * width)] }
-                    return out
-                }
-            }
             trainIdx = keep.map { trainIdx[$0] }
             trainLab = keep.map { trainLab[$0] }
             carved = true
@@ -184,15 +260,16 @@ public final class TapData {
         }
         if testSplit == nil { notes.append("no test split in the cache: test metrics are left out") }
         if !inMemory {
-            notes.append(String(format: "tap needs %.1f MB > memory budget %.1f MB: streaming train from LMDB each epoch",
-                                Double(m.expectedRecordCount * width * 4) / 1e6, Double(options.memoryBudget) / 1e6))
+            notes.append(String(format: "tap needs %.1f MB > memory budget %.1f MB (%.1f MB fixed, %.1f MB heads): streaming "
+                                + "every split from LMDB, training blocks of at most %d rows",
+                                Double(m.expectedRecordCount * rowBytes) / 1_048_576, Double(options.memoryBudget) / 1_048_576,
+                                Double(options.fixedCost) / 1_048_576, Double(options.reservedBytes) / 1_048_576, maxBlockRows))
         }
-        let validation = try FeatureSet(name: "\(path):\(tap.name):validation", features: valX, labels: valY, rowShape: rowShape)
-        let test = testSplit == nil ? nil
-            : try FeatureSet(name: "\(path):\(tap.name):test", features: testX, labels: testY, rowShape: rowShape)
         return TapData(path: path, manifest: m, tap: tap, rowShape: rowShape, trainIndices: trainIdx, trainLabels: trainLab,
-                       views: m.views, validation: validation, test: test, carved: carved, reader: reader, tapPosition: t,
-                       trainSplit: trainSplit, inMemory: inMemory ? viewRows : nil, notes: notes)
+                       views: m.views, validation: (valIdx, valY, inMemory ? valX : nil),
+                       test: testSplit == nil ? nil : (testIdx, testY, inMemory ? testX : nil), carved: carved,
+                       maxBlockRows: maxBlockRows, reader: reader, tapPosition: t, trainSplit: trainSplit,
+                       inMemory: inMemory ? viewRows : nil, notes: notes)
     }
 
     /// Row shape the heads read for a tap; only vectors and channels-last maps qualify.
@@ -212,6 +289,7 @@ public final class TapData {
 
     /// Calls `body` with the rows [block.positions.count, rowWidth] of `block` (in position order) for `view`:
     /// a slice of memory, or the block freshly read from LMDB. The pointer is valid only inside `body`.
+    /// A streamed block must hold at most `maxBlockRows` rows.
     public func withTrainingRows(_ block: EpochPlan.Block, view: Int,
                                  _ body: (UnsafePointer<Float>) throws -> Void) throws {
         let width = rowWidth
@@ -219,21 +297,21 @@ public final class TapData {
             try mem[view].withUnsafeBufferPointer { try body($0.baseAddress! + block.positions.lowerBound * width) }
             return
         }
+        precondition(block.positions.count <= maxBlockRows, "TapData: block of \(block.positions.count) rows over maxBlockRows \(maxBlockRows)")
         let need = block.positions.count * width
         if streamBuffer.count < need { streamBuffer = [Float](repeating: 0, count: need) }
         var filled = 0
-        for s in try reader.samples(in: block.indices) where s.key.view == view && s.split == trainSplit {
+        try reader.forEach(from: CacheKey(index: block.indices.lowerBound), chunk: Self.scanChunk) { s in
+            guard s.key.index < block.indices.upperBound else { return false }
+            guard s.key.view == view && s.split == trainSplit else { return true }
             let p = EpochPlan.lowerBound(trainIndices, s.key.index)
-            guard p < trainIndices.count, trainIndices[p] == s.key.index else { continue }   // carved into validation
-            let x = s.taps[tapPosition]
-            if let j = x.firstIndex(where: { !$0.isFinite }) {
-                throw FitError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
-                               + "Fix: run `thaw cache verify` and re-extract it")
-            }
-            let o = (p - block.positions.lowerBound) * width
-            streamBuffer.replaceSubrange(o..<(o + width), with: x)
+            guard p < trainIndices.count, trainIndices[p] == s.key.index else { return true }   // carved into validation
+            try copyRow(s, into: (p - block.positions.lowerBound) * width)
             filled += 1
+            if filled % Self.scanChunk == 0 { reader.releaseResidentPages() }   // mapped pages of a block add up
+            return true
         }
+        reader.releaseResidentPages()
         guard filled == block.positions.count else {
             throw FitError("\(path): block \(block.indices) holds \(filled) of \(block.positions.count) training records "
                            + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
@@ -241,15 +319,54 @@ public final class TapData {
         try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
-    /// The whole training split as one in-memory set, every view appended as extra rows (for sweeps).
+    /// Calls `body` with rows [positions.count, rowWidth] of an evaluation split (positions into its
+    /// ascending sample indices): a slice of memory, or read from LMDB. Streamed reads hold at most
+    /// `maxBlockRows` rows. The pointer is valid only inside `body`.
+    public func withRows(_ split: EvaluationSplit, positions: Range<Int>,
+                         _ body: (UnsafePointer<Float>) throws -> Void) throws {
+        let width = rowWidth
+        if let mem = split == .validation ? validationRows : testRows {
+            try mem.withUnsafeBufferPointer { try body($0.baseAddress! + positions.lowerBound * width) }
+            return
+        }
+        precondition(positions.count <= maxBlockRows, "TapData: \(positions.count) rows over maxBlockRows \(maxBlockRows)")
+        let indices = split == .validation ? validationIndices : testIndices
+        let need = positions.count * width
+        if streamBuffer.count < need { streamBuffer = [Float](repeating: 0, count: need) }
+        for p in positions {
+            guard let s = try reader.sample(at: indices[p]) else {
+                throw FitError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
+            }
+            try copyRow(s, into: (p - positions.lowerBound) * width)
+            if (p - positions.lowerBound + 1) % Self.scanChunk == 0 { reader.releaseResidentPages() }
+        }
+        reader.releaseResidentPages()
+        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// Copies this tap of `s` into `streamBuffer` at `offset`, refusing non-finite values.
+    private func copyRow(_ s: Sample, into offset: Int) throws {
+        let x = s.taps[tapPosition]
+        if let j = x.firstIndex(where: { !$0.isFinite }) {
+            throw FitError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
+                           + "Fix: run `thaw cache verify` and re-extract it")
+        }
+        streamBuffer.withUnsafeMutableBufferPointer { b in
+            x.withUnsafeBufferPointer { (b.baseAddress! + offset).update(from: $0.baseAddress!, count: x.count) }
+        }
+    }
+
+    /// The whole training split as one in-memory set, every view appended as extra rows (L-BFGS and
+    /// fine-tuning). With one view the rows are shared, not copied.
     public func trainingSet() throws -> FeatureSet {
         guard let mem = inMemory else {
-            throw FitError("\(path): tap \(tap.name) is over the memory budget; sweeps train from memory. "
-                           + "Fix: raise --memory-budget (needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_000_000) MB) "
-                           + "or sweep a pooled tap")
+            throw FitError("\(path): tap \(tap.name) is over the memory budget; L-BFGS and fine-tuning train from memory. "
+                           + "Fix: raise --memory-budget (the tap needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_048_576) MB "
+                           + "plus \(MemoryBudget.fixedCost / 1_048_576) MB fixed) or use --optimizer adamw/sgd, which stream")
         }
         var labels: [Int32] = []
         for _ in 0..<views { labels += trainLabels }
-        return try FeatureSet(name: "\(path):\(tap.name):train", features: Array(mem.joined()), labels: labels, rowShape: rowShape)
+        let rows = views == 1 ? mem[0] : Array(mem.joined())
+        return try FeatureSet(name: "\(path):\(tap.name):train", features: rows, labels: labels, rowShape: rowShape)
     }
 }

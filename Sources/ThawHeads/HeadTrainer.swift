@@ -155,18 +155,28 @@ public enum HeadTrainer {
         return out
     }
 
-    /// Metrics of every head on `data` (in the model's input form).
+    /// Metrics of every head on `data` (in the model's input form), accumulated batch by batch:
+    /// no [N, K·classes] logits are kept (same numbers as metrics over `logits(model:data:)`).
     public static func evaluate(model: StackedHeads, data: FeatureSet, batchSize: Int = 1024) -> [ClassificationMetrics] {
-        let z = logits(model: model, data: data, batchSize: batchSize)
-        let kc = model.heads * model.classes
-        return z.withUnsafeBufferPointer { zp in
+        let n = data.count, classes = model.classes, kc = model.heads * classes, width = data.rowWidth
+        var acc = [MetricsAccumulator](repeating: MetricsAccumulator(classes: classes), count: model.heads)
+        let cap = max(1, min(batchSize, n))
+        let ws = model.makeWorkspace(capacity: cap)
+        data.features.withUnsafeBufferPointer { x in
             data.labels.withUnsafeBufferPointer { y in
-                (0..<model.heads).map { h in
-                    ClassificationMetrics.compute(logits: zp.baseAddress!, rowStride: kc, offset: h * model.classes,
-                                                  classes: model.classes, labels: y.baseAddress!, count: data.count)
+                var start = 0
+                while start < n {
+                    let b = min(cap, n - start)
+                    model.forward(x: x.baseAddress! + start * width, batch: b, train: false, ws: ws)
+                    for h in 0..<model.heads {
+                        acc[h].add(logits: ws.logits.pointer, rowStride: kc, offset: h * classes,
+                                   labels: y.baseAddress! + start, count: b)
+                    }
+                    start += b
                 }
             }
         }
+        return acc.map(\.metrics)
     }
 
     /// Metrics of every head of a trained stack on raw split data (pooled as in training).

@@ -36,8 +36,14 @@ public enum SoftmaxCrossEntropy {
                         let z = logits + r * kc + k * c
                         var mx = z[0]
                         for j in 1..<c { mx = max(mx, z[j]) }
+                        // One exp per logit: e_j = exp(z_j − max) is kept in dlogits and reused for p_j = e_j / Σe.
                         var s: Float = 0
-                        for j in 0..<c { s += expf(z[j] - mx) }
+                        if let d = dlogits {
+                            let e = d + r * kc + k * c
+                            for j in 0..<c { let v = expf(z[j] - mx); e[j] = v; s += v }
+                        } else {
+                            for j in 0..<c { s += expf(z[j] - mx) }
+                        }
                         let lse = mx + logf(s)
                         var li = Double(onTarget) * Double(lse - z[y])
                         if eps > 0 {
@@ -48,10 +54,9 @@ public enum SoftmaxCrossEntropy {
                         acc[k] += Double(w) * li
                         if let d = dlogits {
                             let dz = d + r * kc + k * c
-                            for j in 0..<c {
-                                let p = expf(z[j] - lse)
-                                dz[j] = scale * (p - spread - (j == y ? onTarget : 0))
-                            }
+                            let invS = 1 / s
+                            for j in 0..<c { dz[j] = scale * (dz[j] * invS - spread) }
+                            dz[y] -= scale * onTarget
                         }
                     }
                 }

@@ -41,6 +41,29 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(Set(rows.map { $0["pooling"]!.string! }), ["none", "avg", "max"])
     }
 
+    /// A sweep streamed from LMDB (every stacked head reading the same blocks) equals the in-memory sweep.
+    func testStreamedSweepEqualsInMemory() throws {
+        let cache = try makeCache(SyntheticCache(count: 300, separation: 0.35))
+        var q = request(cache)
+        q.blockSize = 40
+        q.load = TapLoadOptions(memoryBudget: 1 << 30, fixedCost: 0)
+        let memory = try SweepRun.run(q)
+        // Room for SweepRun's reservation (two stacks of the 24 map points) and a 41-row block of maps,
+        // not for the 300 · 96 floats of the tap.
+        let reserve = 2 * MemoryBudget.headsBytes(shape: HeadShape(hidden: [8]), heads: 24, classes: 4, inputWidth: 16, rawWidth: 96, batch: 32)
+        q.load = TapLoadOptions(memoryBudget: reserve + 32 * 112 * 4 + 41 * 384, fixedCost: 0)
+        let streamed = try SweepRun.run(q)
+        XCTAssertTrue(streamed.notes.contains { $0.contains("map: ") && $0.contains("streaming") }, "\(streamed.notes)")
+        XCTAssertEqual(memory.rows.count, streamed.rows.count)
+        for (a, b) in zip(memory.rows, streamed.rows) {
+            XCTAssertEqual(a.point.index, b.point.index)
+            XCTAssertEqual(a.validation.top1, b.validation.top1, "row \(a.point.index)")
+            XCTAssertEqual(a.validation.loss, b.validation.loss, accuracy: 1e-5, "row \(a.point.index)")
+        }
+        XCTAssertEqual(memory.best, streamed.best)
+        XCTAssertEqual(memory.test?.top1, streamed.test?.top1)
+    }
+
     func testShardsCombinedEqualOneSweep() throws {
         let cache = try makeCache(SyntheticCache(count: 300, separation: 0.35))
         var q = request(cache)

@@ -25,3 +25,27 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(got.top1, 1)
     }
 }
+
+final class MetricsAccumulatorTests: XCTestCase {
+    /// Rows added in chunks give exactly the metrics of one pass over all of them.
+    func testChunkedEqualsWhole() {
+        var g = SplitMix64(seed: 5)
+        let n = 257, c = 7, ld = 2 * c
+        let logits = (0..<(n * ld)).map { _ in g.nextNormal() * 2 }
+        let labels = (0..<n).map { _ in Int32(g.next() % UInt64(c)) }
+        logits.withUnsafeBufferPointer { z in
+            labels.withUnsafeBufferPointer { y in
+                let whole = ClassificationMetrics.compute(logits: z.baseAddress!, rowStride: ld, offset: c, classes: c,
+                                                          labels: y.baseAddress!, count: n)
+                var acc = MetricsAccumulator(classes: c)
+                var start = 0
+                for size in [1, 100, 50, 106] {
+                    acc.add(logits: z.baseAddress! + start * ld, rowStride: ld, offset: c, labels: y.baseAddress! + start, count: size)
+                    start += size
+                }
+                XCTAssertEqual(start, n)
+                XCTAssertEqual(acc.metrics, whole)
+            }
+        }
+    }
+}
