@@ -30,7 +30,7 @@ test: deps-test
 # FILTER narrows the run, e.g. make tsan FILTER="--filter ThawInputsTests".
 asan:
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address -Xcc -fsanitize=address
-	ASAN_OPTIONS=detect_leaks=1 $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing \
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/sanitizers/lsan.supp $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing \
 	    --skip CrashScriptTests $(FILTER)
 
 tsan:
