@@ -4,7 +4,7 @@
 SWIFT ?= swift
 THAW  := .build/release/thaw
 
-.PHONY: demo test deps deps-test build clean
+.PHONY: demo test deps deps-test build clean asan tsan
 
 deps:
 	scripts/deps.sh
@@ -23,6 +23,20 @@ test: deps-test
 	$(SWIFT) build -c release --product thaw
 	scripts/run_notebooks.sh $(THAW)
 	SWIFT=$(SWIFT) scripts/test.sh
+
+# Sanitizers over the XCTest suite (not part of `make test`; see docs/sanitizers.md). Each keeps its own
+# scratch path so `.build` stays intact; expect a long first build and a 2-20x slower run.
+# CrashScriptTests is skipped: it runs the uninstrumented `.build` binary in a child process.
+# FILTER narrows the run, e.g. make tsan FILTER="--filter ThawInputsTests".
+asan:
+	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address -Xcc -fsanitize=address
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/sanitizers/lsan.supp $(SWIFT) test --skip-build --scratch-path .build-asan --disable-swift-testing \
+	    --skip CrashScriptTests $(FILTER)
+
+tsan:
+	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread -Xcc -fsanitize=thread
+	TSAN_OPTIONS=halt_on_error=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --disable-swift-testing \
+	    --skip CrashScriptTests $(FILTER)
 
 clean:
 	rm -rf .build

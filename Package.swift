@@ -88,6 +88,7 @@ let package = Package(
         .executableTarget(name: "thaw-fuzz-pixelcsv", dependencies: ["ThawInputs"], path: "fuzz/pixelcsv", exclude: ["seeds"]),
         .executableTarget(name: "thaw-fuzz-wordpiece", dependencies: ["ThawText"], path: "fuzz/wordpiece", exclude: ["seeds"]),
         .executableTarget(name: "thaw-fuzz-store", dependencies: ["ThawStore"], path: "fuzz/store", exclude: ["seeds", "crashes"]),
+        .executableTarget(name: "thaw-fuzz-image", dependencies: ["ThawInputs"], path: "fuzz/image", exclude: ["seeds", "make_seeds.py"]),
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),

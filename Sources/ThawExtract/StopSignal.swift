@@ -12,7 +12,6 @@ import Synchronization
 /// wakes the `onFirst` callback on a dispatch queue) and `_exit(2)`.
 public final class StopSignal: @unchecked Sendable {
     private let signals: [Int32]
-    private let pipeRead: Int32
     private let reader: DispatchSourceRead
 
     /// Starts listening; `onFirst` runs (on a background queue) when the first signal arrives.
@@ -22,7 +21,6 @@ public final class StopSignal: @unchecked Sendable {
         precondition(pipe(&fds) == 0, "thaw: pipe() failed for the stop signal")
         _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
         self.signals = signals
-        self.pipeRead = fds[0]
         stopSignalRaised.store(0, ordering: .sequentiallyConsistent)
         stopSignalPipeWrite.store(fds[1], ordering: .sequentiallyConsistent)
 
@@ -33,6 +31,10 @@ public final class StopSignal: @unchecked Sendable {
             guard read(readFD, &byte, 1) == 1 else { return }
             onFirst(stopSignalRaised.load(ordering: .sequentiallyConsistent))
         }
+        // Pitfall: `cancel()` on a dispatch source is asynchronous; the event handler may still be
+        // reading. Closing the descriptor before the cancel handler runs races with that read (and
+        // with a reuse of the number by another open), so the cancel handler closes it.
+        reader.setCancelHandler { close(readFD) }
         reader.resume()
         for sig in signals { signal(sig, stopSignalHandler) }
     }
@@ -49,9 +51,8 @@ public final class StopSignal: @unchecked Sendable {
     public func cancel() {
         for sig in signals { signal(sig, SIG_DFL) }
         let writeFD = stopSignalPipeWrite.exchange(-1, ordering: .sequentiallyConsistent)
-        reader.cancel()
+        reader.cancel()   // closes the read end in its cancel handler
         if writeFD >= 0 { close(writeFD) }
-        close(pipeRead)
     }
 }
 
