@@ -9,16 +9,19 @@ import ThawRuns
 import ThawStore
 import ThawText
 
-/// `thaw finetune`: train the top EfficientNet-Lite blocks + head from cached boundary maps.
+/// `thaw finetune`: train the top blocks + a classifier from cached boundary maps (or from raw images).
 struct FinetuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finetune",
-        abstract: "Fine-tune the blocks above a cached boundary tap (blocks.K), the head stage and a classifier.",
+        abstract: "Fine-tune the blocks above a cached boundary tap, the head stage and a classifier.",
         discussion: """
-            The frozen layers never run again: training starts from the maps cached at --from.
-            EfficientNet-Lite caches (--from blocks.K), and BERT caches (--from layer.K, with --data). BatchNorm: frozen (running statistics,
-            affine trained; Keras' advice), train (batch statistics; fastai's default) or recalibrate
-            (one pass re-estimates the running statistics, then frozen).
+            From a cached tap the frozen layers never run again: training starts from the maps cached at --from.
+            EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights) and BERT
+            caches (--from layer.K, with --data). Below the cached boundary — --from input (the whole network,
+            stem included), stem, or an uncached blocks.K — Thaw trains from the raw images instead, re-read
+            from the cache's source with random-resized-crop + flip, and says so.
+            BatchNorm: frozen (running statistics, affine trained; Keras' advice), train (batch statistics;
+            fastai's default) or recalibrate (one pass re-estimates the running statistics, then frozen).
             """)
 
     @Option(help: "Cache directory.") var cache: String
