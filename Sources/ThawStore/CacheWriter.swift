@@ -32,14 +32,22 @@ public final class CacheWriter {
         self.batchSize = batchSize
         self.withViews = manifest.views > 1
         environment = try LMDBEnvironment.shared(at: path, create: true, initialMapSize: initialMapSize)
-        let stored = try environment.read { try $0.get(.meta, MetaKey.manifest) }
+        let (stored, storedChecksum) = try environment.read {
+            (try $0.get(.meta, MetaKey.manifest), try $0.get(.meta, MetaKey.manifestChecksum))
+        }
         if let stored {
+            try ManifestChecksum.check(stored, stored: storedChecksum, path: path)
             let existing = try Manifest.decode(stored, path: path)
             let diffs = existing.differences(from: manifest)
             guard diffs.isEmpty else { throw StoreError.manifestMismatch(path: path, fields: diffs) }
+            if storedChecksum == nil {
+                try environment.write { try $0.put(.meta, MetaKey.manifestChecksum, ManifestChecksum.of(stored)) }
+            }
         } else {
+            let bytes = manifest.encoded()
             try environment.write { txn in
-                try txn.put(.meta, MetaKey.manifest, manifest.encoded())
+                try txn.put(.meta, MetaKey.manifest, bytes)
+                try txn.put(.meta, MetaKey.manifestChecksum, ManifestChecksum.of(bytes))
                 try txn.put(.meta, MetaKey.complete, MetaKey.no)
             }
         }
