@@ -133,10 +133,16 @@ public final class CacheWriter {
         let withViews = self.withViews
         let batch = pending.map { (key: $0.key.bytes(withViews: withViews), value: $0.value) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        try environment.write { txn in
-            let append = try txn.lastKey(.records).map { $0.lexicographicallyPrecedes(batch[0].key) } ?? true
-            for (key, value) in batch { try txn.put(.records, key, value, append: append) }
-            if completes { try txn.put(.meta, MetaKey.complete, MetaKey.yes) }
+        do {
+            try environment.write { txn in
+                let append = try txn.lastKey(.records).map { $0.lexicographicallyPrecedes(batch[0].key) } ?? true
+                for (key, value) in batch { try txn.put(.records, key, value, append: append) }
+                if completes { try txn.put(.meta, MetaKey.complete, MetaKey.yes) }
+            }
+        } catch let e as LMDBError {
+            let keys = pending.map(\.key).sorted { ($0.index, $0.view) < ($1.index, $1.view) }
+            throw WriteFailure.error(e, path: path, batch: "\(keys.first!)…\(keys.last!)",
+                                     committed: committed.count) ?? e
         }
         for (key, _) in pending { committed.insert(key) }
         pending.removeAll(keepingCapacity: true)

@@ -7,6 +7,11 @@
   faults.py caches-equal REF CACHE              manifests and every record identical, both complete
   faults.py safetensors-equal A B               same tensor names, shapes and bytes
   faults.py finetune-compare REF.json OUT.json  fine-tune run records: same final metrics and per-epoch losses
+  faults.py read-live CACHE MIN                 as a registered LMDB reader beside a live writer: every record sound,
+                                                keys 0…n-1 without gaps, n ≥ MIN, `complete` only when all are there; prints n
+  faults.py flip-record CACHE INDEX             flips one byte of record #INDEX's payload in data.mdb (as bit rot would)
+  faults.py flip-manifest CACHE                 flips one letter of the manifest's backbone name in data.mdb (JSON stays valid)
+  faults.py put-meta CACHE OTHER KEYS…          copies meta entries (e.g. manifest, manifest-crc32c) from cache OTHER
 """
 import glob, json, os, struct, sys
 
@@ -117,9 +122,76 @@ def finetune_compare(ref, out):
     same("epochs", strip_seconds(a["epochs"]), strip_seconds(b["epochs"]))
     print(f"metrics and {len(b['epochs'])} epochs identical, test top-1 {b['metrics'].get('test_top1')}")
 
+def read_live(path, minimum):
+    import lmdb
+    if not os.path.exists(os.path.join(path, "data.mdb")):
+        print(0); return
+    # lock=True: the reader takes a slot in lock.mdb, so the writer never reuses pages it is reading.
+    env = lmdb.open(path, readonly=True, lock=True, max_dbs=4)
+    meta, recs = env.open_db(b"meta", create=False), env.open_db(b"records", create=False)
+    with env.begin() as txn:
+        m = json.loads(txn.get(b"manifest", db=meta))
+        complete = txn.get(b"complete", db=meta) == b"true"
+        n = 0
+        for key, v in txn.cursor(db=recs):
+            index = int.from_bytes(key[:8], "big")
+            if index != n:
+                sys.exit(f"record #{n} is missing but #{index} is there (records are committed in key order)")
+            if v[:4] != b"THR1" or struct.unpack_from("<I", v, 4)[0] != crc32c(v[8:]):
+                sys.exit(f"record #{index}: a reader saw a half-written or corrupt value")
+            n += 1
+    env.close()
+    expected = m["sampleCount"] * m["views"]
+    if complete != (n == expected):
+        sys.exit(f"complete={complete} with {n} of {expected} records")
+    if n < int(minimum):
+        sys.exit(f"{n} records visible, {minimum} were before: committed records disappeared")
+    print(n)
+
+def flip_at(path, needle, where, what):
+    name = os.path.join(path, "data.mdb")
+    raw = bytearray(open(name, "rb").read())
+    at = raw.find(needle)
+    if at < 0 or raw.find(needle, at + 1) >= 0:
+        sys.exit(f"{what}: not found exactly once in {name}")
+    raw[at + where] ^= 0x01
+    open(name, "wb").write(raw)
+    print(f"{what}: flipped bit 0 of byte {at + where} of {name}")
+
+def flip_record(path, index):
+    env, meta, recs = open_cache(path)
+    with env.begin() as txn:
+        v = txn.get(int(index).to_bytes(8, "big"), db=recs)
+    env.close()
+    # A payload slice long enough to be unique; flip a byte in the middle of the first tap.
+    flip_at(path, v[64:192], 32, f"record #{index}")
+
+def flip_manifest(path):
+    env, meta, recs = open_cache(path)
+    with env.begin() as txn:
+        m = txn.get(b"manifest", db=meta)
+    env.close()
+    key = b'"backbone":"'
+    flip_at(path, m, m.index(key) + len(key), "manifest backbone name")
+
+def put_meta(path, other, *keys):
+    import lmdb
+    src = lmdb.open(other, readonly=True, lock=False, max_dbs=4)
+    with src.begin() as txn:
+        values = {k: txn.get(k.encode(), db=src.open_db(b"meta", create=False)) for k in keys}
+    src.close()
+    dst = lmdb.open(path, max_dbs=4)
+    meta = dst.open_db(b"meta", create=False)
+    with dst.begin(write=True) as txn:
+        for k, v in values.items():
+            txn.put(k.encode(), v, db=meta)
+    dst.close()
+    print(f"copied meta {', '.join(keys)} from {other}")
+
 if __name__ == "__main__":
     commands = {"sweep-compare": sweep_compare, "sweep-progress": sweep_progress, "records": records,
-                "caches-equal": caches_equal, "safetensors-equal": safetensors_equal, "finetune-compare": finetune_compare}
+                "caches-equal": caches_equal, "safetensors-equal": safetensors_equal, "finetune-compare": finetune_compare, "read-live": read_live,
+                "flip-record": flip_record, "flip-manifest": flip_manifest, "put-meta": put_meta}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])
