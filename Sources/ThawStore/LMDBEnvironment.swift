@@ -77,8 +77,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try checkFileLength(dataFile)
             try openDatabases(create: create)
         } catch {
-            mdb_env_close(handle)
-            pthread_rwlock_destroy(&gate)
+            // Every stored property is set by now, so throwing runs `deinit`, which closes the
+            // environment and the lock: closing them here too would free them twice.
             throw error
         }
     }

@@ -44,7 +44,7 @@ expect() {
         refusals=$((refusals + 1))
     done < <(commands "$c")
     cases=$((cases + 1))
-    lines+=("$name: $(grep -m1 -oE ".{0,40}($pattern).{0,60}" "$WORK/verify.log")")
+    lines+=("$name: $(grep -m1 -E "$pattern" "$WORK/verify.log" | cut -c1-240)")
 }
 fresh() { rm -rf "$WORK/$1"; cp -r "$WORK/ref" "$WORK/$1"; }
 

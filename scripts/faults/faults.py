@@ -149,14 +149,20 @@ def read_live(path, minimum):
     print(n)
 
 def flip_at(path, needle, where, what):
+    # Copy-on-write leaves stale copies of rewritten pages (the meta leaf is rewritten by every commit
+    # that touches `complete`): flip the byte in every copy, so the live one is surely hit.
     name = os.path.join(path, "data.mdb")
     raw = bytearray(open(name, "rb").read())
-    at = raw.find(needle)
-    if at < 0 or raw.find(needle, at + 1) >= 0:
-        sys.exit(f"{what}: not found exactly once in {name}")
-    raw[at + where] ^= 0x01
+    hits, at = [], raw.find(needle)
+    while at >= 0:
+        hits.append(at + where)
+        at = raw.find(needle, at + 1)
+    if not hits:
+        sys.exit(f"{what}: not found in {name}")
+    for h in hits:
+        raw[h] ^= 0x01
     open(name, "wb").write(raw)
-    print(f"{what}: flipped bit 0 of byte {at + where} of {name}")
+    print(f"{what}: flipped bit 0 of byte(s) {hits} of {name}")
 
 def flip_record(path, index):
     env, meta, recs = open_cache(path)
@@ -177,8 +183,9 @@ def flip_manifest(path):
 def put_meta(path, other, *keys):
     import lmdb
     src = lmdb.open(other, readonly=True, lock=False, max_dbs=4)
+    src_meta = src.open_db(b"meta", create=False)
     with src.begin() as txn:
-        values = {k: txn.get(k.encode(), db=src.open_db(b"meta", create=False)) for k in keys}
+        values = {k: txn.get(k.encode(), db=src_meta) for k in keys}
     src.close()
     dst = lmdb.open(path, max_dbs=4)
     meta = dst.open_db(b"meta", create=False)
