@@ -38,6 +38,7 @@ while kill -0 "$writer" 2>/dev/null; do
         [ "$rc" -lt 128 ] || fail "pass $passes: sweep --allow-incomplete died of signal $((rc - 128))" "$WORK/partial.log"
         grep -q "Fix:" "$WORK/partial.log" || fail "pass $passes: sweep --allow-incomplete failed without a fix" "$WORK/partial.log"
         partial_clean_fail=$((partial_clean_fail + 1))
+        [ -n "${refusal:-}" ] || refusal=$(grep -m1 "Fix:" "$WORK/partial.log" | sed "s|$WORK/||g" | cut -c1-150)
     fi
     "$THAW" cache verify "$C" --json > "$WORK/verify.json" 2>&1 || true
     python3 - "$WORK/verify.json" <<'PY' || fail "pass $passes: verify found a bad record while the writer ran" "$WORK/verify.json"
@@ -53,4 +54,4 @@ final=$($PY read-live "$C" "$seen")
 [ "$partial_ok" -gt 0 ] || fail "no sweep --allow-incomplete succeeded on a partial cache" "$WORK/partial.log"
 echo "concurrent_read: OK, $passes reader passes during extraction ($final records at the end, all sound, never a gap);" \
      "sweep refused the incomplete cache $refused times, trained on the committed part $partial_ok times" \
-     "($partial_clean_fail clean refusals), verify clean $verifies times; total $(elapsed_s) s"
+     "($partial_clean_fail clean refusals${refusal:+, first: $refusal}), verify clean $verifies times; total $(elapsed_s) s"
