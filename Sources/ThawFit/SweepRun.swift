@@ -151,7 +151,8 @@ public enum SweepRun {
                 }
             }
         }
-        // Rows in grid order; the winner is evaluated once on test.
+        // Rows in grid order. Each group evaluated its own best on test (so a resumed sweep needs no
+        // retraining); only the overall best — chosen on validation alone — is reported.
         let bestIndex = rows[bestRow].point.index
         rows.sort { $0.point.index < $1.point.index }
         let best = rows.firstIndex { $0.point.index == bestIndex }!
