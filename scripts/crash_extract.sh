@@ -3,10 +3,12 @@
 # resume after each kill, and check that the final cache equals an uninterrupted run's record for
 # record, holds every sample, and passes `thaw cache verify`.
 #
+# After each kill the committed records must all be sound (CRC) and no fewer than before the kill.
+#
 #   scripts/crash_extract.sh THAW_BINARY MODEL [KILLS]
 #   e.g. scripts/crash_extract.sh .build/release/thaw efficientnet-lite0
 #
-# Data: Fashion-MNIST (`apt-get install dataset-fashion-mnist`), 300 samples per split, 64×64.
+# Data: Fashion-MNIST (`apt-get install dataset-fashion-mnist`), LIMIT (default 300) samples per split, 64×64.
 # Needs python3 with the `lmdb` module for the record-by-record comparison. Seeded by SEED (default 1).
 set -euo pipefail
 
@@ -17,7 +19,8 @@ RANDOM=${SEED:-1}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/thaw-crash.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 export THAW_RUNS="$WORK/runs"
-COMMON=(extract --model "$MODEL" --data fashion-mnist --limit 300 --image-size 64)
+COMMON=(extract --model "$MODEL" --data fashion-mnist --limit "${LIMIT:-300}" --image-size 64)
+RECORDS="python3 $(dirname "$0")/faults/faults.py records"
 
 echo "crash_extract: reference run"
 start=$(date +%s%N)
@@ -26,7 +29,7 @@ max_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "crash_extract: reference took ${max_ms} ms"
 
 # Kill moments spread over the reference wall time (startup included), at least 50 ms.
-kills=0 runs=0
+kills=0 runs=0 committed=0 finished=0
 while [ "$kills" -lt "$KILLS" ]; do
     batch=$(( (RANDOM % 4 + 1) * 8 ))
     "$THAW" "${COMMON[@]}" --cache "$WORK/crash" --batch "$batch" --commit-every $(( RANDOM % 50 + 7 )) \
@@ -35,14 +38,19 @@ while [ "$kills" -lt "$KILLS" ]; do
     delay_ms=$(( RANDOM % (max_ms > 50 ? max_ms : 50) + 50 ))
     sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
     runs=$((runs + 1))
-    if kill -9 "$pid" 2>/dev/null; then
-        wait "$pid" 2>/dev/null || true
+    kill -9 "$pid" 2>/dev/null || true
+    rc=0; wait "$pid" 2>/dev/null || rc=$?
+    if [ "$rc" = 137 ]; then   # killed (a run that exited just before the kill is judged by its status)
         kills=$((kills + 1))
-        echo "crash_extract: kill $kills after ${delay_ms} ms (batch $batch)"
+        now=$($RECORDS "$WORK/crash") || { echo "crash_extract: FAIL: unsound record after kill $kills"; exit 1; }
+        [ "$now" -ge "$committed" ] || { echo "crash_extract: FAIL: $committed records committed before kill $kills, $now after"; exit 1; }
+        committed=$now
+        echo "crash_extract: kill $kills after ${delay_ms} ms (batch $batch), $committed records committed"
     else
-        wait "$pid" || { echo "crash_extract: a resumed run failed:"; cat "$WORK/run.log"; exit 1; }
+        [ "$rc" = 0 ] || { echo "crash_extract: a resumed run failed (exit $rc):"; cat "$WORK/run.log"; exit 1; }
         echo "crash_extract: run $runs finished before its kill at ${delay_ms} ms; starting over"
         rm -rf "$WORK/crash"
+        committed=0 finished=$((finished + 1))
     fi
 done
 
@@ -70,4 +78,4 @@ for (ka, va), (kb, vb) in zip(rr, rc):
     assert ka == kb and va == vb, f"record {int.from_bytes(ka[:8], 'big')} differs"
 print(f"crash_extract: OK, {len(rc)} records identical to the uninterrupted run")
 PY
-echo "crash_extract: $kills kills over $runs runs"
+echo "crash_extract: $kills kills over $runs runs ($finished ran to the end before their kill and were restarted)"

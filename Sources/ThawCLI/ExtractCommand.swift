@@ -51,6 +51,9 @@ struct ExtractCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        // Past `ulimit -f`, write(2) fails with EFBIG, which LMDB reports as a clean error naming the
+        // cache; left at its default, SIGXFSZ would kill the process mid-commit without a word.
+        signal(SIGXFSZ, SIG_IGN)
         let entry = try ModelCatalog.named(model)
         let weightsPath = try resolveWeights(entry)
         let sha = try SHA256.hex(ofFile: weightsPath)

@@ -15,6 +15,8 @@ struct SweepCommand: ParsableCommand {
             Defaults: 8 learning rates × 3 weight decays, linear head, the tap's natural pooling, AdamW.
             --c or --c-grid N switches to an L-BFGS logistic-regression path over C (warm-started).
             --shard i/N runs the i-th of N contiguous slices of the grid; `thaw sweep --combine RUN…` merges the shard records.
+            A killed sweep resumes when the same command is run again: each finished group of heads is recorded in
+            CACHE.runs/sweep-progress/ and not trained again (another cache, grid or seed starts a fresh record).
             """)
 
     @Option(help: "Cache directory.") var cache: String?
@@ -88,9 +90,13 @@ struct SweepCommand: ParsableCommand {
         q.seed = seed
         q.shard = shard.flatMap { ShardSpec(parsing: $0) } ?? .whole
         q.commandLine = CommandLine.arguments
+        // Finished groups are recorded here as they complete; re-running the same command resumes.
+        q.progressFolder = RunRegistry.beside(cache: q.cache).folder.appendingPathComponent("sweep-progress")
         let quiet = json
-        let out = try SweepRun.run(q) { if !quiet { print("training \($0)") } }
+        let out = try SweepRun.run(q, onGroup: { if !quiet { print("training \($0)") } },
+                                   onNote: { if !quiet { print("sweep: \($0)") } })
         let url = try RunRegistry.beside(cache: q.cache).save(out.record)
+        out.progress?.remove()
         if json { return try printJSON(out.record) }
         for n in out.notes { print("note: \(n)") }
         printTable(out.record)

@@ -16,6 +16,8 @@ public struct SweepRequest: Sendable {
     /// Sample-index block of the epoch plans (see `FitTrainer.train`).
     public var blockSize = 1024
     public var commandLine: [String] = []
+    /// Where finished groups are recorded so a re-run resumes (`SweepProgress`); nil: no record.
+    public var progressFolder: URL?
     public init(cache: String) { self.cache = cache }
 }
 
@@ -34,6 +36,8 @@ public struct SweepOutcome {
     public var best: Int
     public var test: ClassificationMetrics?
     public var notes: [String]
+    /// The progress record this run resumed from and extended (remove it once the run record is saved).
+    public var progress: SweepProgress?
 }
 
 /// `thaw sweep`: every point of the grid (or of one shard of it). Points that read the same tap and
@@ -41,7 +45,8 @@ public struct SweepOutcome {
 /// all first layers); L-BFGS points run as one warm-started path over C. Head k of the grid is seeded
 /// with `seed + k`, so a shard trains exactly the heads the whole sweep would.
 public enum SweepRun {
-    public static func run(_ q: SweepRequest, onGroup: (String) -> Void = { _ in }) throws -> SweepOutcome {
+    public static func run(_ q: SweepRequest, onGroup: (String) -> Void = { _ in }, onNote: (String) -> Void = { _ in }) throws
+        -> SweepOutcome {
         let started = Date()
         let manifest = try CacheReader(path: q.cache).manifest
         let all = try q.axes.points(manifest: manifest, path: q.cache)
@@ -53,11 +58,30 @@ public enum SweepRun {
         var rows: [SweepTableRow] = []
         var histories: [Int: [[String: JSONValue]]] = [:]   // grid index → epochs
         var bestRow = -1
-        var bestTest: (() throws -> ClassificationMetrics?)? = nil   // the winner on test, evaluated once at the end
+        var bestTest: ClassificationMetrics? = nil
         var notes: [String] = []
         var trainSeconds = 0.0, rowsSeen = 0
         var classNames: [String] = []
         func better(_ a: SweepTableRow, _ b: SweepTableRow) -> Bool { SweepRun.better(a.validation, a.point.index, b.validation, b.point.index) }
+        let progress = try q.progressFolder.map { folder in
+            try SweepProgress(folder: folder, fingerprint: SweepProgress.fingerprint(
+                q, manifest: manifest, recordCount: try CacheReader(path: q.cache).recordCount(), points: all))
+        }
+        if let p = progress {
+            onNote(p.finished.isEmpty ? "progress → \(p.url.path) (new)"
+                   : "resuming: \(p.finished.count) finished group(s) in \(p.url.path) are not trained again")
+        }
+        // Takes in a group's rows; the overall best is the best of the groups' bests.
+        func adopt(_ g: SweepGroupResult) {
+            for r in g.rows {
+                rows.append(SweepTableRow(point: all[r.index], validation: r.validation, bestEpoch: r.bestEpoch))
+                histories[r.index] = g.histories[String(r.index)] ?? []
+            }
+            trainSeconds += g.trainSeconds
+            rowsSeen += g.rowsSeen
+            let b = rows.lastIndex { $0.point.index == g.best }!
+            if bestRow < 0 || better(rows[b], rows[bestRow]) { bestRow = b; bestTest = g.test }
+        }
         for tapName in mine.map(\.tap).uniqued() {
             var load = q.load
             load.seed = q.seed
@@ -84,25 +108,34 @@ public enum SweepRun {
                     let va = fixed ? data.validation.pooled(pooling!) : data.validation
                     let te = fixed ? data.test?.pooled(pooling!) : data.test
                     let members = here.sorted { $0.c! < $1.c! }
+                    if let done = progress?.result(members: members) {
+                        onGroup("\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values: done earlier")
+                        adopt(done)
+                        continue
+                    }
                     onGroup("\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values")
                     guard !tr.isMap else { throw FitError("L-BFGS needs a fixed pooling (avg, max, avgmax), not gem") }
                     let t0 = Date()
                     let path = try LogisticRegression.path(data: tr, classes: data.classes, cs: members.map { $0.c! })
-                    trainSeconds += Date().timeIntervalSince(t0)
-                    rowsSeen += tr.count * members.count
-                    for (m, model) in zip(members, path) {
-                        let row = SweepTableRow(point: m, validation: model.evaluate(va), bestEpoch: 0)
-                        rows.append(row)
-                        histories[m.index] = []
-                        if bestRow < 0 || better(row, rows[bestRow]) {
-                            bestRow = rows.count - 1
-                            bestTest = { te.map { model.evaluate($0) } }
-                        }
-                    }
+                    let vals = path.map { $0.evaluate(va) }
+                    let k = groupBest(vals, members)
+                    let g = SweepGroupResult(
+                        members: members.map(\.index),
+                        rows: zip(members, vals).map { .init(index: $0.index, validation: $1, bestEpoch: 0) },
+                        histories: Dictionary(uniqueKeysWithValues: members.map { (String($0.index), []) }),
+                        best: members[k].index, test: te.map { path[k].evaluate($0) },
+                        trainSeconds: Date().timeIntervalSince(t0), rowsSeen: tr.count * members.count)
+                    try progress?.record(g)
+                    adopt(g)
                     continue
                 }
                 for head in here.map(\.head).uniqued() {
                     let members = here.filter { $0.head == head }
+                    if let done = progress?.result(members: members) {
+                        onGroup("\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(head)): \(members.count) heads done earlier")
+                        adopt(done)
+                        continue
+                    }
                     onGroup("\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(head)): \(members.count) heads stacked")
                     let t0 = Date()
                     // Every head of the stack reads the same block: one pass over the cache per epoch.
@@ -111,31 +144,32 @@ public enum SweepRun {
                         heads: members.map { HeadHyperparameters(learningRate: $0.lr!, weightDecay: $0.weightDecay!, seed: q.seed &+ UInt64($0.index)) },
                         options: options, blockSize: q.blockSize)
                     let seconds = Date().timeIntervalSince(t0)
-                    trainSeconds += seconds
-                    rowsSeen += stack.rowsSeen
                     let val = try stack.evaluate(data, on: .validation)
+                    let kBest = groupBest(val, members)
+                    var g = SweepGroupResult(
+                        members: members.map(\.index), rows: [], histories: [:], best: members[kBest].index,
+                        test: data.hasTest ? try stack.evaluate(data, on: .test)[kBest] : nil,
+                        trainSeconds: seconds, rowsSeen: stack.rowsSeen)
                     for (k, m) in members.enumerated() {
                         let h = stack.histories[k]
-                        let row = SweepTableRow(point: m, validation: val[k], bestEpoch: h.bestEpoch)
-                        rows.append(row)
-                        histories[m.index] = h.epochs.map {
+                        g.rows.append(.init(index: m.index, validation: val[k], bestEpoch: h.bestEpoch))
+                        g.histories[String(m.index)] = h.epochs.map {
                             ["epoch": .number(Double($0.epoch)), "train_loss": .number($0.trainLoss),
                              "val_loss": .number($0.valLoss), "val_top1": .number($0.valTop1),
                              "lr": .number(Double($0.lr)), "seconds": .number($0.seconds)]
                         }
-                        if bestRow < 0 || better(row, rows[bestRow]) {
-                            bestRow = rows.count - 1
-                            bestTest = { data.hasTest ? try stack.evaluate(data, on: .test)[k] : nil }
-                        }
                     }
+                    try progress?.record(g)
+                    adopt(g)
                 }
             }
         }
-        // Rows in grid order; the winner is evaluated once on test.
+        // Rows in grid order. Each group evaluated its own best on test (so a resumed sweep needs no
+        // retraining); only the overall best — chosen on validation alone — is reported.
         let bestIndex = rows[bestRow].point.index
         rows.sort { $0.point.index < $1.point.index }
         let best = rows.firstIndex { $0.point.index == bestIndex }!
-        let test = try bestTest?()
+        let test = bestTest
         var metrics = MetricsJSON.final(test: test, validation: rows[best].validation, classNames: classNames,
                                         trainSeconds: trainSeconds)
         metrics["table"] = .array(rows.map(tableJSON))
@@ -161,7 +195,14 @@ public enum SweepRun {
                                startedAt: started, cache: q.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: RunContext.thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
-        return SweepOutcome(record: record, rows: rows, best: best, test: test, notes: notes)
+        return SweepOutcome(record: record, rows: rows, best: best, test: test, notes: notes, progress: progress)
+    }
+
+    /// Position in `members` of the group's best by `better`.
+    static func groupBest(_ val: [ClassificationMetrics], _ members: [SweepPoint]) -> Int {
+        var k = 0
+        for j in members.indices.dropFirst() where better(val[j], members[j].index, val[k], members[k].index) { k = j }
+        return k
     }
 
     /// The selection rule: higher validation top-1, then lower validation loss, then the earlier grid point.

@@ -13,9 +13,13 @@ public final class CacheReader {
     public init(path: String) throws {
         self.path = path
         environment = try LMDBEnvironment.shared(at: path, create: false)
-        guard let bytes = try environment.read({ try $0.get(.meta, MetaKey.manifest) }) else {
+        let (stored, checksum) = try environment.read {
+            (try $0.get(.meta, MetaKey.manifest), try $0.get(.meta, MetaKey.manifestChecksum))
+        }
+        guard let bytes = stored else {
             throw StoreError.io(path: path, problem: "no manifest in the `meta` database", fix: "re-extract the cache")
         }
+        try ManifestChecksum.check(bytes, stored: checksum, path: path)
         manifest = try Manifest.decode(bytes, path: path)
         withViews = manifest.views > 1
     }

@@ -32,14 +32,22 @@ public final class CacheWriter {
         self.batchSize = batchSize
         self.withViews = manifest.views > 1
         environment = try LMDBEnvironment.shared(at: path, create: true, initialMapSize: initialMapSize)
-        let stored = try environment.read { try $0.get(.meta, MetaKey.manifest) }
+        let (stored, storedChecksum) = try environment.read {
+            (try $0.get(.meta, MetaKey.manifest), try $0.get(.meta, MetaKey.manifestChecksum))
+        }
         if let stored {
+            try ManifestChecksum.check(stored, stored: storedChecksum, path: path)
             let existing = try Manifest.decode(stored, path: path)
             let diffs = existing.differences(from: manifest)
             guard diffs.isEmpty else { throw StoreError.manifestMismatch(path: path, fields: diffs) }
+            if storedChecksum == nil {
+                try environment.write { try $0.put(.meta, MetaKey.manifestChecksum, ManifestChecksum.of(stored)) }
+            }
         } else {
+            let bytes = manifest.encoded()
             try environment.write { txn in
-                try txn.put(.meta, MetaKey.manifest, manifest.encoded())
+                try txn.put(.meta, MetaKey.manifest, bytes)
+                try txn.put(.meta, MetaKey.manifestChecksum, ManifestChecksum.of(bytes))
                 try txn.put(.meta, MetaKey.complete, MetaKey.no)
             }
         }
@@ -125,10 +133,16 @@ public final class CacheWriter {
         let withViews = self.withViews
         let batch = pending.map { (key: $0.key.bytes(withViews: withViews), value: $0.value) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        try environment.write { txn in
-            let append = try txn.lastKey(.records).map { $0.lexicographicallyPrecedes(batch[0].key) } ?? true
-            for (key, value) in batch { try txn.put(.records, key, value, append: append) }
-            if completes { try txn.put(.meta, MetaKey.complete, MetaKey.yes) }
+        do {
+            try environment.write { txn in
+                let append = try txn.lastKey(.records).map { $0.lexicographicallyPrecedes(batch[0].key) } ?? true
+                for (key, value) in batch { try txn.put(.records, key, value, append: append) }
+                if completes { try txn.put(.meta, MetaKey.complete, MetaKey.yes) }
+            }
+        } catch let e as LMDBError {
+            let keys = pending.map(\.key).sorted { ($0.index, $0.view) < ($1.index, $1.view) }
+            throw WriteFailure.error(e, path: path, batch: "\(keys.first!)…\(keys.last!)",
+                                     committed: committed.count) ?? e
         }
         for (key, _) in pending { committed.insert(key) }
         pending.removeAll(keepingCapacity: true)

@@ -74,10 +74,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try check(mdb_env_set_mapsize(handle, initialMapSize), "mdb_env_set_mapsize \(path)")
             let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
             try check(mdb_env_open(handle, path, flags, 0o644), "mdb_env_open \(path)")
+            try checkFileLength(dataFile)
             try openDatabases(create: create)
         } catch {
-            mdb_env_close(handle)
-            pthread_rwlock_destroy(&gate)
+            // Every stored property is set by now, so throwing runs `deinit`, which closes the
+            // environment and the lock: closing them here too would free them twice.
             throw error
         }
     }
@@ -183,6 +184,22 @@ public final class LMDBEnvironment: @unchecked Sendable {
         defer { pthread_rwlock_unlock(&gate) }
         let size = adoptOnly ? 0 : mapSize * 2
         try check(mdb_env_set_mapsize(env, size), "mdb_env_set_mapsize \(size) \(path)")
+    }
+
+    /// A `data.mdb` cut short (copied in part, truncated) would crash readers with SIGBUS when they touch
+    /// a page past its end: refuse it here. Committed pages are written before the meta page that names
+    /// them, so a sound file (even one a writer is extending) always reaches its last committed page.
+    private func checkFileLength(_ dataFile: String) throws {
+        var info = MDB_envinfo(), st = MDB_stat()
+        try check(mdb_env_info(env, &info), "mdb_env_info \(path)")
+        try check(mdb_env_stat(env, &st), "mdb_env_stat \(path)")
+        let needed = (info.me_last_pgno + 1) * Int(st.ms_psize)
+        let size = (try? FileManager.default.attributesOfItem(atPath: dataFile)[.size] as? Int) ?? nil
+        if let size, size < needed {
+            throw StoreError.io(path: dataFile, problem: "the file is \(size) bytes but its last committed page ends at byte \(needed): "
+                                + "it was truncated (an interrupted copy or a damaged disk)",
+                                fix: "restore the cache from a complete copy, or re-extract it into a new directory")
+        }
     }
 
     /// Page size, depth and page counts of one database.

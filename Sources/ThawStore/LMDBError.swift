@@ -21,6 +21,11 @@ public struct LMDBError: Error, CustomStringConvertible, Equatable {
         var hint = ""
         if code == MDB_READERS_FULL { hint = " (too many concurrent readers: close other readers)" }
         if code == 13 /* EACCES */ { hint = " (check the directory's permissions)" }
+        if [5, 27, 28, 122].contains(code) /* EIO (a short write), EFBIG, ENOSPC, EDQUOT */ {
+            hint = ". The disk is full or a file-size limit was reached (or, for EIO, the disk is failing); the open "
+                + "transaction was not committed and every earlier commit is intact. Fix: free space (or raise `ulimit -f`, "
+                + "or move the cache to a larger disk), then re-run the same command to resume"
+        }
         return "LMDB: \(context): \(message) [\(code)]\(hint)"
     }
 }
