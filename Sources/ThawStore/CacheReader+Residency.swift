@@ -10,7 +10,9 @@ extension CacheReader {
         #if os(Linux)
         // LMDB reports the map address only for MDB_FIXEDMAP, so the mapping is found in /proc/self/maps;
         // it is looked up each time because a grown map moves.
-        let file = environment.path + "/data.mdb"
+        // /proc/self/maps names the file by its absolute, symlink-free path.
+        let file = URL(fileURLWithPath: environment.path).standardizedFileURL.resolvingSymlinksInPath()
+            .appendingPathComponent("data.mdb").path
         guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
         for line in maps.split(separator: "\n") where line.hasSuffix(file) {
             let range = line.prefix { $0 != " " }.split(separator: "-")
