@@ -75,15 +75,8 @@ struct FinetuneCommand: ParsableCommand {
                                          onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
         let url = try RunRegistry.beside(cache: cache).save(result.record)
         if json { return try printJSON(result.record) }
-        print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * result.validation.top1, result.validation.loss))
-        if let t = result.test {
-            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
-                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
-        }
-        if result.outcome.stoppedEarly { print("stopped early; best epoch \(result.outcome.bestEpoch + 1)") }
-        print(String(format: "speed       %.1f maps/s (train)", result.outcome.rowsPerSecond))
-        printExport(result.record)
-        print("run         \(result.record.id) → \(url.path)")
+        printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
+                     speed: "maps/s (train)", record: result.record, url: url)
     }
 
     /// --weights, else the installed weights of the cache's backbone.
@@ -139,14 +132,24 @@ extension FinetuneCommand {
         }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
         let url = try RunRegistry.beside(cache: cache).save(result.record)
         if json { return try printJSON(result.record) }
-        print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * result.validation.top1, result.validation.loss))
-        if let t = result.test {
+        printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
+                     speed: "texts/s (train)", record: result.record, url: url)
+    }
+}
+
+extension FinetuneCommand {
+    /// The closing lines of every fine-tuning path (cached maps, raw images, BERT); `speed` formats rows/s.
+    func printSummary(validation v: ClassificationMetrics, test: ClassificationMetrics?, outcome: FineTuneOutcome,
+                      speed: String, record: RunRecord, url: URL) {
+        print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
+        if let t = test {
             print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
                          100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
         }
-        print(String(format: "speed       %.1f texts/s (train)", result.outcome.rowsPerSecond))
-        printExport(result.record)
-        print("run         \(result.record.id) → \(url.path)")
+        if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
+        print(String(format: "speed       " + speed, outcome.rowsPerSecond))
+        printExport(record)
+        print("run         \(record.id) → \(url.path)")
     }
 }
 

@@ -136,17 +136,9 @@ public final class FineTuneTrainer {
             let val = evaluate(validation)
             let record = FineTuneEpoch(epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: val.loss,
                                        valTop1: val.top1, lr: lastLR, seconds: Date().timeIntervalSince(t0))
-            state.history.append(record)
-            if val.loss < state.bestValLoss {
-                state.bestValLoss = val.loss; state.bestEpoch = epoch; state.badEpochs = 0
-            } else {
-                state.badEpochs += 1
-            }
+            stoppedEarly = try state.close(record, settings: s, model: model)
             epoch += 1
-            state.epochsDone = epoch
-            if let dir = s.checkpointDir { try state.write(model, dir: dir) }
             progress?(.epoch(record))
-            if let patience = s.earlyStop, state.badEpochs >= patience, epoch < s.epochs { stoppedEarly = true }
             if shouldStop?() == true { break }
         }
         return FineTuneOutcome(epochs: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly,
