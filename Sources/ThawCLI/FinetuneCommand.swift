@@ -138,7 +138,7 @@ extension FinetuneCommand {
 }
 
 extension FinetuneCommand {
-    /// The closing lines of every fine-tuning path (cached maps, raw images, BERT); `speed` formats rows/s.
+    /// The closing lines of every fine-tuning path (cached maps, raw images, BERT); `speed` names the rows (e.g. "maps/s (train)").
     func printSummary(validation v: ClassificationMetrics, test: ClassificationMetrics?, outcome: FineTuneOutcome,
                       speed: String, record: RunRecord, url: URL) {
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
@@ -147,7 +147,7 @@ extension FinetuneCommand {
                          100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
         }
         if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
-        print(String(format: "speed       " + speed, outcome.rowsPerSecond))
+        print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)
         print("run         \(record.id) → \(url.path)")
     }
