@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"]),
         .target(name: "ThawText"),
         .target(name: "ThawStore", dependencies: ["CLMDB"]),
-        .target(name: "ThawHeads", dependencies: ["ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawHeads", dependencies: ["ThawBLAS", "ThawKernels"], swiftSettings: release),
         .target(name: "ThawRuns"),
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns",

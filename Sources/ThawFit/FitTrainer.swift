@@ -50,9 +50,11 @@ public enum FitTrainer {
     /// Trains `heads.count` heads of one shape. `pooling` is required for maps, nil for vectors.
     /// `flip` enables horizontal flips of map rows; `blockSize` is the sample-index block of the epoch plan
     /// (lowered to `data.maxBlockRows` when streamed blocks must be smaller; `FitResult.blockSize` says which).
-    /// Validation is evaluated after every epoch in chunks, streamed when the data is.
+    /// Validation is evaluated after every epoch in chunks, streamed when the data is. `headGroups`: see
+    /// `HeadTrainer.train` (one group of heads per core by default).
     public static func train(data: TapData, shape: HeadShape, pooling: Pooling?, heads: [HeadHyperparameters],
                              options: TrainingOptions, flip: Bool = false, blockSize: Int = 1024,
+                             headGroups: Int? = nil,
                              onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitResult {
         precondition(!heads.isEmpty, "FitTrainer.train: need at least one head")
         switch (data.isMap, pooling) {
@@ -70,15 +72,14 @@ public enum FitTrainer {
         let rawWidth = data.rowWidth
         let inWidth = gem?.channels ?? (fixedPooling?.outputWidth(channels: data.rowShape.last!) ?? rawWidth)
         let k = heads.count
-        let model = StackedHeads(shape: shape, seeds: heads.map(\.seed), inputWidth: inWidth, classes: classes, gem: gem)
         let n = data.trainIndices.count
         let bmax = min(options.batchSize, n)
-        let ws = model.makeWorkspace(capacity: bmax, dropoutSeeds: heads.map { $0.seed ^ 0xD5A6_1266_F0C9_392C })
+        let stack = HeadGroups(shape: shape, seeds: heads.map(\.seed), dropoutSeeds: heads.map(\.dropoutSeed),
+                               inputWidth: inWidth, classes: classes, gem: gem, capacity: bmax, groupCount: headGroups)
         let raw = FloatBuffer(count: bmax * rawWidth)               // [B, rowWidth] gathered rows
         let pooled = FloatBuffer(count: fixedPooling == nil ? 0 : bmax * inWidth)  // [B, width] after fixed pooling
         let xb = fixedPooling == nil ? raw : pooled                  // what the model reads
         var yb = [Int32](repeating: 0, count: bmax)                  // [B]
-        let dlogits = FloatBuffer(count: bmax * k * classes)         // [B, K·classes]
         var losses = [Double](repeating: 0, count: k)
         var rates = [(Float, Float)?](repeating: nil, count: k)
         let stepsPerEpoch = (n + options.batchSize - 1) / options.batchSize
@@ -106,26 +107,21 @@ public enum FitTrainer {
                 if let fp = fixedPooling {
                     fp.pool(maps: raw.pointer, count: b, spatial: h * w, channels: c, out: pooled.pointer)
                 }
-                model.forward(x: xb.pointer, batch: b, train: true, ws: ws)
-                yb.withUnsafeBufferPointer { y in
-                    weights.withUnsafeBufferPointer { wp in
-                        SoftmaxCrossEntropy.forward(logits: ws.logits.pointer, labels: y.baseAddress!, batch: b, heads: k,
-                                                    classes: classes, smoothing: options.labelSmoothing,
-                                                    classWeights: wp.isEmpty ? nil : wp.baseAddress!,
-                                                    losses: &losses, dlogits: dlogits.pointer)
-                    }
-                }
-                model.zeroGrad()
-                model.backward(dlogits: dlogits.pointer, x: xb.pointer, batch: b, train: true, ws: ws)
                 step += 1
                 for j in 0..<k {
-                    epochLoss[j] += losses[j] * Double(b)
                     if stopped[j] { rates[j] = nil; continue }
                     let lr = options.schedule.rate(base: heads[j].learningRate, step: step - 1, totalSteps: totalSteps)
                     lastRate[j] = lr
                     rates[j] = (lr, heads[j].weightDecay)
                 }
-                for p in model.parameters { p.updateHeads(rates: rates, optimizer: options.optimizer, step: step) }
+                yb.withUnsafeBufferPointer { y in
+                    weights.withUnsafeBufferPointer { wp in
+                        stack.step(x: xb.pointer, labels: y.baseAddress!, batch: b, smoothing: options.labelSmoothing,
+                                   classWeights: wp.isEmpty ? nil : wp.baseAddress!, rates: rates,
+                                   optimizer: options.optimizer, step: step, losses: &losses)
+                    }
+                }
+                for j in 0..<k { epochLoss[j] += losses[j] * Double(b) }
                 remaining -= b
                 filled = 0
             }
@@ -147,7 +143,7 @@ public enum FitTrainer {
             }
             precondition(remaining == 0 && filled == 0, "FitTrainer: epoch plan lost rows")
             rowsSeen += n
-            let val = try data.evaluate(model, pooling: pooling, on: .validation, batchSize: options.evaluationBatchSize)
+            let val = try data.evaluate(stack.synchronizedModel(), pooling: pooling, on: .validation, batchSize: options.evaluationBatchSize)
             let seconds = Date().timeIntervalSince(epochStart)
             for j in 0..<k where !stopped[j] {
                 let e = FitEpoch(epoch: epoch, trainLoss: epochLoss[j] / Double(n), valLoss: val[j].loss,
@@ -158,7 +154,7 @@ public enum FitTrainer {
                 guard let es = options.earlyStopping else { continue }
                 let score = es.metric == .loss ? val[j].loss : -val[j].top1
                 if score < bestScore[j] {
-                    bestScore[j] = score; sinceBest[j] = 0; bestState[j] = model.state(head: j)
+                    bestScore[j] = score; sinceBest[j] = 0; bestState[j] = stack.state(head: j)
                 } else {
                     sinceBest[j] += 1
                     if sinceBest[j] >= es.patience { stopped[j] = true; histories[j].stoppedEarly = true }
@@ -168,12 +164,12 @@ public enum FitTrainer {
         }
         if let es = options.earlyStopping {
             for j in 0..<k {
-                if let s = bestState[j] { model.load(head: j, s) }
+                if let s = bestState[j] { stack.load(head: j, s) }
                 let scores = histories[j].epochs.map { es.metric == .loss ? $0.valLoss : -$0.valTop1 }
                 histories[j].bestEpoch = histories[j].epochs[scores.indices.min { scores[$0] < scores[$1] } ?? 0].epoch
             }
         }
-        return FitResult(model: model, pooling: pooling, histories: histories,
+        return FitResult(model: stack.synchronizedModel(), pooling: pooling, histories: histories,
                          trainSeconds: Date().timeIntervalSince(started), rowsSeen: rowsSeen, blockSize: blockSize)
     }
 

@@ -8,7 +8,7 @@ extension TapData {
                          batchSize: Int = 1024) throws -> [ClassificationMetrics] {
         let (_, labels) = self.split(split)
         let n = labels.count
-        let classes = model.classes, kc = model.heads * classes
+        let classes = model.classes
         var acc = [MetricsAccumulator](repeating: MetricsAccumulator(classes: classes), count: model.heads)
         guard n > 0 else { return acc.map(\.metrics) }
         let cap = max(1, min(batchSize, n, maxBlockRows))
@@ -27,10 +27,7 @@ extension TapData {
                 }
                 model.forward(x: x, batch: b, train: false, ws: ws)
                 labels.withUnsafeBufferPointer { y in
-                    for k in 0..<model.heads {
-                        acc[k].add(logits: ws.logits.pointer, rowStride: kc, offset: k * classes,
-                                   labels: y.baseAddress! + start, count: b)
-                    }
+                    MetricsAccumulator.add(&acc, logits: ws.logits.pointer, labels: y.baseAddress! + start, count: b)
                 }
             }
             start += b

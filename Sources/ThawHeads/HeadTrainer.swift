@@ -14,9 +14,11 @@ public struct TrainedStack {
 /// optimizer state, and never reads another head's numbers.
 public enum HeadTrainer {
     /// Trains `heads.count` heads. `pooling` must be given for map features and nil for vectors;
-    /// fixed poolings are computed once, GeM is trained (p per head).
+    /// fixed poolings are computed once, GeM is trained (p per head). `headGroups` overrides how many
+    /// groups of heads train side by side (default: one per core; see `HeadGroups`; results do not depend on it).
     public static func train(shape: HeadShape, pooling: Pooling?, heads: [HeadHyperparameters], classes: Int,
-                             train: FeatureSet, validation: FeatureSet?, options: TrainingOptions) throws -> TrainedStack {
+                             train: FeatureSet, validation: FeatureSet?, options: TrainingOptions,
+                             headGroups: Int? = nil) throws -> TrainedStack {
         precondition(!heads.isEmpty, "HeadTrainer.train: need at least one head")
         try train.validate(classes: classes)
         try validation?.validate(classes: classes)
@@ -30,14 +32,13 @@ public enum HeadTrainer {
         let (trainX, gem) = try prepare(train, pooling: pooling)
         let valX = try validation.map { try prepare($0, pooling: pooling).0 }
         let k = heads.count
-        let model = StackedHeads(shape: shape, seeds: heads.map(\.seed), inputWidth: gem?.channels ?? trainX.rowWidth,
-                                 classes: classes, gem: gem)
         let bmax = min(options.batchSize, trainX.count)
-        let ws = model.makeWorkspace(capacity: bmax, dropoutSeeds: heads.map { $0.seed ^ 0xD5A6_1266_F0C9_392C })
+        let stack = HeadGroups(shape: shape, seeds: heads.map(\.seed), dropoutSeeds: heads.map(\.dropoutSeed),
+                               inputWidth: gem?.channels ?? trainX.rowWidth, classes: classes, gem: gem,
+                               capacity: bmax, groupCount: headGroups)
         let width = trainX.rowWidth
         let xb = FloatBuffer(count: bmax * width)               // [B, rowWidth] gathered batch
         var yb = [Int32](repeating: 0, count: bmax)             // [B]
-        let dlogits = FloatBuffer(count: bmax * k * classes)    // [B, K·classes]
         var losses = [Double](repeating: 0, count: k)
         var rates = [(Float, Float)?](repeating: nil, count: k)   // per head (lr, wd) of this step; nil = stopped
         let n = trainX.count
@@ -63,30 +64,25 @@ public enum HeadTrainer {
                         yb[r] = trainX.labels[order[start + r]]
                     }
                 }
-                model.forward(x: xb.pointer, batch: b, train: true, ws: ws)
-                yb.withUnsafeBufferPointer { y in
-                    weights.withUnsafeBufferPointer { w in
-                        SoftmaxCrossEntropy.forward(logits: ws.logits.pointer, labels: y.baseAddress!, batch: b, heads: k,
-                                                    classes: classes, smoothing: options.labelSmoothing,
-                                                    classWeights: w.isEmpty ? nil : w.baseAddress!,
-                                                    losses: &losses, dlogits: dlogits.pointer)
-                    }
-                }
-                model.zeroGrad()
-                model.backward(dlogits: dlogits.pointer, x: xb.pointer, batch: b, train: true, ws: ws)
                 step += 1
                 for h in 0..<k {
-                    epochLoss[h] += losses[h] * Double(b)
                     if stopped[h] { rates[h] = nil; continue }
                     let lr = options.schedule.rate(base: heads[h].learningRate, step: step - 1, totalSteps: totalSteps)
                     lastRate[h] = lr
                     rates[h] = (lr, heads[h].weightDecay)
                 }
-                for p in model.parameters { p.updateHeads(rates: rates, optimizer: options.optimizer, step: step) }
+                yb.withUnsafeBufferPointer { y in
+                    weights.withUnsafeBufferPointer { w in
+                        stack.step(x: xb.pointer, labels: y.baseAddress!, batch: b, smoothing: options.labelSmoothing,
+                                   classWeights: w.isEmpty ? nil : w.baseAddress!, rates: rates,
+                                   optimizer: options.optimizer, step: step, losses: &losses)
+                    }
+                }
+                for h in 0..<k { epochLoss[h] += losses[h] * Double(b) }
                 start += b
             }
             var val: [ClassificationMetrics]? = nil
-            if let valX { val = evaluate(model: model, data: valX, batchSize: options.evaluationBatchSize) }
+            if let valX { val = evaluate(model: stack.synchronizedModel(), data: valX, batchSize: options.evaluationBatchSize) }
             for h in 0..<k where !stopped[h] {
                 histories[h].epochs.append(EpochRecord(epoch: epoch, learningRate: lastRate[h],
                                                        trainLoss: epochLoss[h] / Double(n),
@@ -97,7 +93,7 @@ public enum HeadTrainer {
                 if score < bestScore[h] {
                     bestScore[h] = score
                     sinceBest[h] = 0
-                    bestState[h] = model.state(head: h)
+                    bestState[h] = stack.state(head: h)
                 } else {
                     sinceBest[h] += 1
                     if sinceBest[h] >= es.patience { stopped[h] = true; histories[h].stoppedEarly = true }
@@ -107,14 +103,14 @@ public enum HeadTrainer {
         }
         if options.earlyStopping != nil && valX != nil {
             for h in 0..<k {
-                if let s = bestState[h] { model.load(head: h, s) }
+                if let s = bestState[h] { stack.load(head: h, s) }
                 let scores = histories[h].epochs.map {
                     options.earlyStopping!.metric == .loss ? $0.validationLoss! : -$0.validationAccuracy!
                 }
                 histories[h].bestEpoch = scores.indices.min { scores[$0] < scores[$1] } ?? 0
             }
         }
-        return TrainedStack(model: model, pooling: pooling, histories: histories)
+        return TrainedStack(model: stack.synchronizedModel(), pooling: pooling, histories: histories)
     }
 
     /// Pools fixed poolings up front; returns the data the model reads and GeM's input geometry.
@@ -158,7 +154,7 @@ public enum HeadTrainer {
     /// Metrics of every head on `data` (in the model's input form), accumulated batch by batch:
     /// no [N, K·classes] logits are kept (same numbers as metrics over `logits(model:data:)`).
     public static func evaluate(model: StackedHeads, data: FeatureSet, batchSize: Int = 1024) -> [ClassificationMetrics] {
-        let n = data.count, classes = model.classes, kc = model.heads * classes, width = data.rowWidth
+        let n = data.count, classes = model.classes, width = data.rowWidth
         var acc = [MetricsAccumulator](repeating: MetricsAccumulator(classes: classes), count: model.heads)
         let cap = max(1, min(batchSize, n))
         let ws = model.makeWorkspace(capacity: cap)
@@ -168,10 +164,7 @@ public enum HeadTrainer {
                 while start < n {
                     let b = min(cap, n - start)
                     model.forward(x: x.baseAddress! + start * width, batch: b, train: false, ws: ws)
-                    for h in 0..<model.heads {
-                        acc[h].add(logits: ws.logits.pointer, rowStride: kc, offset: h * classes,
-                                   labels: y.baseAddress! + start, count: b)
-                    }
+                    MetricsAccumulator.add(&acc, logits: ws.logits.pointer, labels: y.baseAddress! + start, count: b)
                     start += b
                 }
             }

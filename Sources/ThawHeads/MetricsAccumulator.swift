@@ -53,6 +53,25 @@ public struct MetricsAccumulator: Sendable {
         count += n
     }
 
+    /// Adds `n` rows of K heads' logits [n, K·classes] (head k at columns k·classes ..<) to `accumulators[k]`,
+    /// heads spread over the cores.
+    public static func add(_ accumulators: inout [MetricsAccumulator], logits: UnsafePointer<Float>,
+                           labels: UnsafePointer<Int32>, count n: Int) {
+        let k = accumulators.count
+        guard k > 0 else { return }
+        let c = accumulators[0].classes, kc = k * c
+        let chunks = k * n * c >= 65_536 ? min(k, 2 * ProcessInfo.processInfo.activeProcessorCount) : 1
+        accumulators.withUnsafeMutableBufferPointer { buffer in
+            let accs = buffer   // disjoint heads per chunk
+            let work = { (ch: Int) in
+                for h in (k * ch / chunks)..<(k * (ch + 1) / chunks) {
+                    accs[h].add(logits: logits, rowStride: kc, offset: h * c, labels: labels, count: n)
+                }
+            }
+            if chunks == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: chunks, execute: work) }
+        }
+    }
+
     /// The metrics of every row added so far.
     public var metrics: ClassificationMetrics {
         let c = classes, n = count

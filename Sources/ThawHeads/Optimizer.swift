@@ -31,12 +31,17 @@ public enum Optimizer: Codable, Hashable, Sendable {
                 return
             }
             guard let buf = s1 else { preconditionFailure("SGD with momentum needs a state buffer") }
-            let first = step == 1
-            for i in 0..<n {
-                let gi = g[i] + wd * p[i]
-                let b = first ? gi : mu * buf[i] + gi
-                buf[i] = b
-                p[i] -= lr * (nesterov ? gi + mu * b : b)
+            // One branch-free loop per case: a per-element branch keeps the compiler from vectorising
+            // this pass, which runs over every weight of every head each step.
+            switch (step == 1, nesterov) {
+            case (true, false):
+                for i in 0..<n { let gi = g[i] + wd * p[i]; buf[i] = gi; p[i] -= lr * gi }
+            case (true, true):
+                for i in 0..<n { let gi = g[i] + wd * p[i]; buf[i] = gi; p[i] -= lr * (gi + mu * gi) }
+            case (false, false):
+                for i in 0..<n { let gi = g[i] + wd * p[i]; let b = mu * buf[i] + gi; buf[i] = b; p[i] -= lr * b }
+            case (false, true):
+                for i in 0..<n { let gi = g[i] + wd * p[i]; let b = mu * buf[i] + gi; buf[i] = b; p[i] -= lr * (gi + mu * b) }
             }
         case let .adamw(b1, b2, eps):
             guard let m = s1, let v = s2 else { preconditionFailure("AdamW needs two state buffers") }

@@ -43,8 +43,8 @@ public final class Parameter {
     }
 
     /// Applies `optimizer` to the slices of every head with a rate (nil = frozen head), heads spread
-    /// over the cores; `rates[k]` is (learning rate, weight decay).
-    public func updateHeads(rates: [(Float, Float)?], optimizer: Optimizer, step: Int) {
+    /// over the cores unless `parallel` is false; `rates[k]` is (learning rate, weight decay).
+    public func updateHeads(rates: [(Float, Float)?], optimizer: Optimizer, step: Int, parallel: Bool = true) {
         precondition(rates.count == heads, "Parameter \(name): one rate per head")
         if optimizer.stateCount >= 1 && state1.isEmpty { state1 = [Float](repeating: 0, count: value.count) }
         if optimizer.stateCount >= 2 && state2.isEmpty { state2 = [Float](repeating: 0, count: value.count) }
@@ -62,7 +62,7 @@ public final class Parameter {
                                              state1: hasState1 ? s1p! + k * n : nil, state2: hasState2 ? s2p! + k * n : nil,
                                              lr: lr, weightDecay: decays ? wd : 0, step: step)
                         }
-                        if heads * n >= 65_536 && heads > 1 {
+                        if parallel && heads * n >= 65_536 && heads > 1 {
                             DispatchQueue.concurrentPerform(iterations: heads, execute: work)
                         } else {
                             for k in 0..<heads { work(k) }

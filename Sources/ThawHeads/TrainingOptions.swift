@@ -10,6 +10,9 @@ public struct HeadHyperparameters: Codable, Hashable, Sendable {
         self.weightDecay = weightDecay
         self.seed = seed
     }
+
+    /// Seeds the head's dropout masks (derived from `seed`, distinct from the weight-init stream).
+    public var dropoutSeed: UInt64 { seed ^ 0xD5A6_1266_F0C9_392C }
 }
 
 /// Stop a head when its validation metric has not improved for `patience` epochs; keep its best weights.

@@ -12,7 +12,7 @@ public enum GELU {
 }
 
 /// Splits `count` elements into 8-lane steps spread over the cores; the last step may be short.
-enum Lanes8 {
+public enum Lanes8 {
     /// Calls `body(start, lanes)` for every 8-element step (lanes = 8 except maybe the last).
     @inline(__always)
     static func map(count: Int, costPerElement: Int, _ body: (Int, Int) -> Void) {
@@ -27,16 +27,16 @@ enum Lanes8 {
         }
     }
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, count n: Int) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func load(_ p: UnsafePointer<Float>, count n: Int) -> SIMD8<Float> {
         if n == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
         var v = SIMD8<Float>()
         for j in 0..<n { v[j] = p[j] }
         return v
     }
 
-    @inline(__always)
-    static func store(_ v: SIMD8<Float>, to p: UnsafeMutablePointer<Float>, count n: Int) {
+    @inlinable @inline(__always)
+    public static func store(_ v: SIMD8<Float>, to p: UnsafeMutablePointer<Float>, count n: Int) {
         if n == 8 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self); return }
         for j in 0..<n { p[j] = v[j] }
     }

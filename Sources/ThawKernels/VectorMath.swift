@@ -3,16 +3,18 @@
 ///
 /// Accuracy (checked against float64 in `VectorMathTests`): exp within 2 ulp on [−87, 88];
 /// erfc within 1.2e-7 relative plus float rounding of its argument (≈ 3e-7 relative for z ≤ 4).
-enum VectorMath {
-    typealias F8 = SIMD8<Float>
+public enum VectorMath {
+    public typealias F8 = SIMD8<Float>
 
     /// e^x, lane-wise. Below −87.3 the result is 0 (e^x is subnormal or smaller there);
     /// above 88.3 it saturates at the largest finite power (use only on bounded inputs).
-    @inline(__always)
-    static func exp(_ x: F8) -> F8 {
+    @inlinable @inline(__always)
+    public static func exp(_ x: F8) -> F8 {
         // x = n·ln2 + r with |r| ≤ ln2/2; n = round(x·log2 e), found with the 1.5·2²³ trick: after
         // adding the magic constant the low mantissa bits hold n, so no float→int conversion.
-        let clamped = x.clamped(lowerBound: F8(repeating: -87.3), upperBound: F8(repeating: 88.3))
+        // Clamped with masks: `SIMD.clamped` calls generic pointwise min/max that do not inline across modules.
+        let low = F8(repeating: -87.3), high = F8(repeating: 88.3)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let magic = F8(repeating: 12_582_912)                        // 1.5 · 2²³
         let shifted = clamped * 1.442_695_040_888_963_4 + magic
         let n = shifted - magic

@@ -44,6 +44,38 @@ final class StackedTrainingTests: XCTestCase {
                                         options: TrainingOptions(epochs: 2, batchSize: 30, optimizer: .adamwDefault, dataSeed: 7))
     }
 
+    /// Heads split into groups trained on separate cores (`HeadGroups`) give the weights and histories
+    /// of one group for any group count (to float rounding: OpenBLAS picks edge kernels by GEMM width),
+    /// with early stopping moving state between groups.
+    func testHeadGroupsDoNotChangeResults() throws {
+        let train = syntheticSet("train", count: 140, rowShape: [20], classes: 5, seed: 8)
+        let val = syntheticSet("val", count: 50, rowShape: [20], classes: 5, seed: 9)
+        let heads = (0..<5).map { HeadHyperparameters(learningRate: [0.3, 0.1, 0.03, 1, 0.01][$0],
+                                                      weightDecay: Float($0) * 1e-3, seed: UInt64(10 + $0)) }
+        let shape = HeadShape(hidden: [12], activation: .relu, dropout: 0.1, layerNorm: false)
+        let options = TrainingOptions(epochs: 4, batchSize: 32, optimizer: .sgd(momentum: 0.9, nesterov: false),
+                                      schedule: .cosine(warmupSteps: 2, minFactor: 0),
+                                      earlyStopping: EarlyStopping(metric: .accuracy, patience: 1), dataSeed: 3)
+        let one = try HeadTrainer.train(shape: shape, pooling: nil, heads: heads, classes: 5, train: train,
+                                        validation: val, options: options, headGroups: 1)
+        XCTAssertTrue(one.histories.contains { $0.stoppedEarly }, "the case should stop some heads early")
+        for groups in [2, 3, 5] {
+            let split = try HeadTrainer.train(shape: shape, pooling: nil, heads: heads, classes: 5, train: train,
+                                              validation: val, options: options, headGroups: groups)
+            for k in heads.indices {
+                let a = one.histories[k], b = split.histories[k]
+                XCTAssertEqual(b.epochs.map(\.validationAccuracy), a.epochs.map(\.validationAccuracy), "\(groups) groups, head \(k)")
+                XCTAssertEqual(b.bestEpoch, a.bestEpoch, "\(groups) groups, head \(k)")
+                assertClose(b.epochs.map { Float($0.trainLoss) }, a.epochs.map { Float($0.trainLoss) }, rtol: 1e-5, floor: 0.1,
+                            "\(groups) groups, head \(k) train loss")
+                let sa = one.model.state(head: k), sb = split.model.state(head: k)
+                for key in sa.keys.sorted() {
+                    assertClose(sb[key]!, sa[key]!, rtol: 1e-5, floor: 0.1, "\(groups) groups, head \(k) \(key)")
+                }
+            }
+        }
+    }
+
     func testEarlyStoppingPerHeadRestoresBestWeights() throws {
         let train = syntheticSet("train", count: 200, rowShape: [10], classes: 3, seed: 3, noise: 3)
         let val = syntheticSet("val", count: 100, rowShape: [10], classes: 3, seed: 4, noise: 3)

@@ -36,6 +36,9 @@ let lrs = (meta["lrs"] as! [Double]).map { Float($0) }
 let wds = (meta["wds"] as! [Double]).map { Float($0) }
 let batch = meta["batch"] as! Int
 
+// THAW_HEAD_GROUPS=1 trains all heads as one group (OpenBLAS threads the GEMMs) for comparison.
+let groups = ProcessInfo.processInfo.environment["THAW_HEAD_GROUPS"].flatMap { Int($0) }
+
 let start = Date()
 var result: [String: Any] = ["blas_core": info.corename, "blas_threads": info.threads]
 if args[2] == "heads" {
@@ -44,7 +47,8 @@ if args[2] == "heads" {
                                   schedule: .cosine(warmupSteps: 0, minFactor: 0), dataSeed: 7,
                                   evaluationBatchSize: 2048)
     let stack = try! HeadTrainer.train(shape: .linear, pooling: nil, heads: grid.configurations.map(\.hyperparameters),
-                                       classes: classes, train: train, validation: val, options: options)
+                                       classes: classes, train: train, validation: val, options: options,
+                                       headGroups: groups)
     let seconds = Date().timeIntervalSince(start)
     let accs = stack.histories.map { $0.epochs.last!.validationAccuracy! }
     let best = accs.indices.max { accs[$0] < accs[$1] }!
@@ -53,6 +57,7 @@ if args[2] == "heads" {
     result["best_lr"] = Double(lrs[best / wds.count])
     result["best_wd"] = Double(wds[best % wds.count])
     result["heads"] = accs.count
+    result["head_groups"] = groups ?? ProcessInfo.processInfo.activeProcessorCount
 } else {
     let cs = (meta["cs"] as! [Double]).prefix(amount)
     let path = try! LogisticRegression.path(data: train, classes: classes, cs: Array(cs))
