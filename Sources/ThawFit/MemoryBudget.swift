@@ -11,8 +11,9 @@ public enum MemoryBudget {
     /// Resident bytes of a `thaw` process before it holds any features or heads: the binary and Swift
     /// runtime libraries (~24 MB mapped), OpenBLAS's code and thread buffers and the heap of a run.
     /// Measured with `/usr/bin/time -v` as peak RSS minus features of an in-memory `thaw fit` (36.7 MB on
-    /// a 6,000-sample Fashion-MNIST `pool` cache, release build, 2-core OpenBLAS), rounded up.
-    public static let fixedCost = 40 << 20
+    /// a 6,000-sample Fashion-MNIST `pool` cache, release build, 2-core OpenBLAS), and as peak RSS minus
+    /// heap peak (heaptrack) of a streamed fit on a `blocks.11` map tap (40.3 MiB), rounded up.
+    public static let fixedCost = 42 << 20
 
     /// Default budget: a quarter of physical RAM, leaving room for the page cache that serves streamed
     /// LMDB reads and for other processes; never below the fixed cost plus 64 MB.
@@ -43,7 +44,8 @@ public enum MemoryBudget {
     }
 
     /// Bytes `heads` stacked heads of `shape` keep while training on rows of `rawWidth` floats pooled to
-    /// `inputWidth`: weights, gradients, two optimizer moments and an early-stopping copy, the gathered
+    /// `inputWidth`: weights, gradients, two optimizer moments and an early-stopping copy, the values and
+    /// gradients of the all-heads model that `HeadGroups` evaluates with, the gathered
     /// and pooled batch, activations and logits of a training batch and of an evaluation batch.
     public static func headsBytes(shape: HeadShape, heads: Int, classes: Int, inputWidth: Int, rawWidth: Int,
                                   batch: Int, evaluationBatch: Int = 1024) -> Int {
@@ -53,7 +55,7 @@ public enum MemoryBudget {
             activations += h
             fanIn = h
         }
-        let stateBytes = 5 * heads * params * 4
+        let stateBytes = 7 * heads * params * 4
         let pooledRow = inputWidth == rawWidth ? 0 : inputWidth                                 // fixed pooling's output
         let trainRow = rawWidth + pooledRow + 4 * heads * activations + 2 * heads * classes    // floats
         let evalRow = pooledRow + 2 * heads * activations                                      // floats

@@ -113,6 +113,13 @@ public final class TapData {
     /// Records decoded per LMDB transaction while scanning (each holds every tap of a sample).
     static let scanChunk = 32
 
+    /// What reading the cache holds besides the rows: one chunk of decoded samples (every tap as
+    /// float32) and the mapped LMDB pages of the records visited since the last release (stored taps
+    /// plus a page of slack each).
+    public static func scanBytes(taps: [TapSpec]) -> Int {
+        scanChunk * (taps.reduce(0) { $0 + $1.elementCount * 4 + $1.byteCount } + 4096)
+    }
+
     /// Reads tap `tapName` of the cache at `path`. Throws `FitError` for a missing tap, an incomplete
     /// cache, missing or empty splits, unlabeled samples, a single class, non-finite values and a
     /// budget too small for one streamed row.
@@ -142,8 +149,7 @@ public final class TapData {
         }
         let width = tap.elementCount
         let rowBytes = width * 4
-        // What the scan itself holds: one chunk of decoded samples (every tap as float32).
-        let scanBytes = scanChunk * m.taps.reduce(0) { $0 + $1.elementCount } * 4
+        let scanBytes = Self.scanBytes(taps: m.taps)
         let available = options.memoryBudget - options.fixedCost - options.reservedBytes - scanBytes
         let inMemory = m.expectedRecordCount * rowBytes <= available
         let maxBlockRows = inMemory ? Int.max : available / rowBytes
@@ -287,6 +293,14 @@ public final class TapData {
     /// The view training epoch `epoch` reads.
     public func view(forEpoch epoch: Int) -> Int { epoch % views }
 
+    /// Grows the streaming buffer to `floats`. The old buffer is freed first: replacing it in one
+    /// assignment keeps both alive for a moment, and that sum (not the budget) set the peak RSS.
+    private func reserveStreamBuffer(_ floats: Int) {
+        guard streamBuffer.count < floats else { return }
+        streamBuffer = []
+        streamBuffer = [Float](repeating: 0, count: floats)
+    }
+
     /// Calls `body` with the rows [block.positions.count, rowWidth] of `block` (in position order) for `view`:
     /// a slice of memory, or the block freshly read from LMDB. The pointer is valid only inside `body`.
     /// A streamed block must hold at most `maxBlockRows` rows.
@@ -298,17 +312,18 @@ public final class TapData {
             return
         }
         precondition(block.positions.count <= maxBlockRows, "TapData: block of \(block.positions.count) rows over maxBlockRows \(maxBlockRows)")
-        let need = block.positions.count * width
-        if streamBuffer.count < need { streamBuffer = [Float](repeating: 0, count: need) }
-        var filled = 0
+        reserveStreamBuffer(block.positions.count * width)
+        var filled = 0, visited = 0
         try reader.forEach(from: CacheKey(index: block.indices.lowerBound), chunk: Self.scanChunk) { s in
             guard s.key.index < block.indices.upperBound else { return false }
+            // Mapped pages of every visited record add up, used or skipped (other views, splits).
+            visited += 1
+            if visited % Self.scanChunk == 0 { reader.releaseResidentPages() }
             guard s.key.view == view && s.split == trainSplit else { return true }
             let p = EpochPlan.lowerBound(trainIndices, s.key.index)
             guard p < trainIndices.count, trainIndices[p] == s.key.index else { return true }   // carved into validation
             try copyRow(s, into: (p - block.positions.lowerBound) * width)
             filled += 1
-            if filled % Self.scanChunk == 0 { reader.releaseResidentPages() }   // mapped pages of a block add up
             return true
         }
         reader.releaseResidentPages()
@@ -331,8 +346,7 @@ public final class TapData {
         }
         precondition(positions.count <= maxBlockRows, "TapData: \(positions.count) rows over maxBlockRows \(maxBlockRows)")
         let indices = split == .validation ? validationIndices : testIndices
-        let need = positions.count * width
-        if streamBuffer.count < need { streamBuffer = [Float](repeating: 0, count: need) }
+        reserveStreamBuffer(positions.count * width)
         for p in positions {
             guard let s = try reader.sample(at: indices[p]) else {
                 throw FitError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")

@@ -38,7 +38,7 @@ final class FitTests: XCTestCase {
         let cache = try makeCache(SyntheticCache(count: 300, views: 2))
         // A budget under the tap's 230 KB that still holds a 37-sample block beside the heads' reservation.
         let heads = MemoryBudget.headsBytes(shape: HeadShape(hidden: [16]), heads: 1, classes: 4, inputWidth: 16, rawWidth: 96, batch: 24)
-        let scan = 32 * (16 + 96) * 4
+        let scan = TapData.scanBytes(taps: SyntheticCache.taps)
         func fit(budget: Int) throws -> FitOutcome {
             var q = FitRequest(cache: cache, tap: "map")
             q.head = HeadShape(hidden: [16])
@@ -75,7 +75,7 @@ final class FitTests: XCTestCase {
     /// A budget smaller than one streamed block shrinks the block; a budget without room for a row is refused.
     func testSmallBudgetsShrinkBlocksOrAreRefused() throws {
         let cache = try makeCache(SyntheticCache(count: 300))
-        let scan = 32 * (16 + 96) * 4
+        let scan = TapData.scanBytes(taps: SyntheticCache.taps)
         let data = try TapData.load(path: cache, tap: "map", options: TapLoadOptions(memoryBudget: scan + 10 * 384, fixedCost: 0))
         XCTAssertTrue(data.isStreamed)
         XCTAssertEqual(data.maxBlockRows, 10)
@@ -97,7 +97,7 @@ final class FitTests: XCTestCase {
         XCTAssertEqual(perClass, [8, 8, 8, 8])
         XCTAssertTrue(data.notes.contains { $0.contains("carved") })
         let again = try TapData.load(path: cache, tap: "pool",
-                                     options: TapLoadOptions(memoryBudget: 32 * 112 * 4 + 2000, validationFraction: 0.2, seed: 3, fixedCost: 0))
+                                     options: TapLoadOptions(memoryBudget: TapData.scanBytes(taps: SyntheticCache.taps) + 2000, validationFraction: 0.2, seed: 3, fixedCost: 0))
         XCTAssertTrue(again.isStreamed)
         XCTAssertEqual(again.trainIndices, data.trainIndices)
         XCTAssertEqual(again.validationIndices, data.validationIndices)

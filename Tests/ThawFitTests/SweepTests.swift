@@ -51,7 +51,7 @@ final class SweepTests: XCTestCase {
         // Room for SweepRun's reservation (two stacks of the 24 map points) and a 41-row block of maps,
         // not for the 300 · 96 floats of the tap.
         let reserve = 2 * MemoryBudget.headsBytes(shape: HeadShape(hidden: [8]), heads: 24, classes: 4, inputWidth: 16, rawWidth: 96, batch: 32)
-        q.load = TapLoadOptions(memoryBudget: reserve + 32 * 112 * 4 + 41 * 384, fixedCost: 0)
+        q.load = TapLoadOptions(memoryBudget: reserve + TapData.scanBytes(taps: SyntheticCache.taps) + 41 * 384, fixedCost: 0)
         let streamed = try SweepRun.run(q)
         XCTAssertTrue(streamed.notes.contains { $0.contains("map: ") && $0.contains("streaming") }, "\(streamed.notes)")
         XCTAssertEqual(memory.rows.count, streamed.rows.count)
