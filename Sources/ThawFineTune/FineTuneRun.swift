@@ -43,6 +43,7 @@ public enum FineTuneRun {
                                 + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
         }
         let resNetDepth = FineTuneModel.resNetDepth(backbone: manifest.backbone)
+        let bnMomentum = o.batchNormMomentum ?? FineTuneOptions.defaultBatchNormMomentum(resNet: resNetDepth != nil)
         let variant = resNetDepth == nil ? try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache) : 0
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
         let boundaryName = resNetDepth == nil ? "blocks.K" : "layerK (K = 1…3) or stem"
@@ -99,7 +100,7 @@ public enum FineTuneRun {
             "optimizer": .string(o.optimizerName), "lr": .number(Double(o.lr)), "layer_decay": .number(Double(o.layerDecay)),
             "weight_decay": .number(Double(o.weightDecay)), "epochs": .number(Double(o.epochs)), "batch": .number(Double(o.batch)),
             "chunk": .number(Double(o.chunk)), "bn": .string(o.batchNorm.rawValue),
-            "bn_momentum": .number(Double(o.batchNormMomentum)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
+            "bn_momentum": .number(Double(bnMomentum)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
             "early_stop": o.earlyStop.map { .number(Double($0)) } ?? .null, "warmup_fraction": .number(o.warmupFraction),
             "schedule": .string("cosine"), "seed": .number(Double(o.seed)), "weights": .string(o.weights),
             "backbone": .string(manifest.backbone), "trained_blocks": .array(model.trainedBlockNames.map { .string($0) }),
@@ -116,7 +117,7 @@ public enum FineTuneRun {
         let settings = FineTuneSettings(epochs: o.epochs,
                                         step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
                                                            weightDecay: o.weightDecay, clipNorm: o.clip),
-                                        batchNorm: o.batchNorm, batchNormMomentum: o.batchNormMomentum, batch: o.batch,
+                                        batchNorm: o.batchNorm, batchNormMomentum: bnMomentum, batch: o.batch,
                                         chunk: o.chunk, earlyStop: o.earlyStop, warmupFraction: o.warmupFraction, seed: o.seed,
                                         checkpointDir: o.checkpointDir, resume: o.resume, config: identity)
         let trainer = FineTuneTrainer(model: model, train: train, validation: data.validation, settings: settings)

@@ -33,6 +33,7 @@ public enum RawFineTuneRun {
         let started = Date()
         let manifest = try CacheReader(path: o.cache).manifest
         let variant = try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache)
+        let bnMomentum = o.batchNormMomentum ?? FineTuneOptions.defaultBatchNormMomentum(resNet: false)
         guard let start = RawStart(o.from) else {
             throw FineTuneError("--from \(o.from): fine-tuning from raw images starts at input, stem or blocks.K")
         }
@@ -60,7 +61,7 @@ public enum RawFineTuneRun {
             "optimizer": .string(o.optimizerName), "lr": .number(Double(o.lr)), "layer_decay": .number(Double(o.layerDecay)),
             "weight_decay": .number(Double(o.weightDecay)), "epochs": .number(Double(o.epochs)), "batch": .number(Double(o.batch)),
             "chunk": .number(Double(o.chunk)), "bn": .string(o.batchNorm.rawValue),
-            "bn_momentum": .number(Double(o.batchNormMomentum)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
+            "bn_momentum": .number(Double(bnMomentum)), "clip": o.clip.map { .number(Double($0)) } ?? .null,
             "early_stop": o.earlyStop.map { .number(Double($0)) } ?? .null, "warmup_fraction": .number(o.warmupFraction),
             "schedule": .string("cosine"), "seed": .number(Double(o.seed)), "weights": .string(o.weights),
             "backbone": .string(manifest.backbone),
@@ -76,7 +77,7 @@ public enum RawFineTuneRun {
         let settings = FineTuneSettings(epochs: o.epochs,
                                         step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
                                                            weightDecay: o.weightDecay, clipNorm: o.clip),
-                                        batchNorm: o.batchNorm, batchNormMomentum: o.batchNormMomentum, batch: o.batch,
+                                        batchNorm: o.batchNorm, batchNormMomentum: bnMomentum, batch: o.batch,
                                         chunk: o.chunk, earlyStop: o.earlyStop, warmupFraction: o.warmupFraction, seed: o.seed,
                                         checkpointDir: o.checkpointDir, resume: o.resume, config: identity)
         let trainer = RawFineTuneTrainer(model: model, frozen: frozen, start: start, data: data, settings: settings)
