@@ -43,7 +43,7 @@ public struct BertEncoder: Sendable {
     struct Norm: Sendable { var gamma: [Float]; var beta: [Float] }   // [C], [C]
 
     struct Layer: Sendable {
-        var attention: SelfAttentionParameters
+        var attention: StackedSelfAttention // Q, K, V stacked [3C, C] at load; output [C, C]
         var attentionNorm: Norm             // attention.output.LayerNorm
         var intermediate: LinearParameters  // [I, C]
         var output: LinearParameters        // [C, I]
@@ -51,6 +51,9 @@ public struct BertEncoder: Sendable {
     }
 
     public let configuration: BertConfiguration
+    /// GEMMs split their rows over the cores with OpenBLAS single-threaded (`Linear.forward`'s
+    /// `splitRows`); off = OpenBLAS threads each GEMM itself. For benchmarks comparing both.
+    nonisolated(unsafe) public static var splitGEMMRows = true
     let wordEmbeddings: [Float]       // [V, C]
     let positionEmbeddings: [Float]   // [P, C]
     let typeEmbeddings: [Float]       // [types, C]
@@ -84,11 +87,11 @@ public struct BertEncoder: Sendable {
         layers = try (0..<cfg.layers).map { n in
             let p = "encoder.layer.\(n)."
             return Layer(
-                attention: SelfAttentionParameters(
+                attention: StackedSelfAttention(SelfAttentionParameters(
                     query: try linear(p + "attention.self.query", out: c, in: c),
                     key: try linear(p + "attention.self.key", out: c, in: c),
                     value: try linear(p + "attention.self.value", out: c, in: c),
-                    output: try linear(p + "attention.output.dense", out: c, in: c), heads: cfg.heads),
+                    output: try linear(p + "attention.output.dense", out: c, in: c), heads: cfg.heads)),
                 attentionNorm: try norm(p + "attention.output.LayerNorm"),
                 intermediate: try linear(p + "intermediate.dense", out: i, in: c),
                 output: try linear(p + "output.dense", out: c, in: i),
@@ -102,14 +105,14 @@ public struct BertEncoder: Sendable {
         let heads: Int
         public var hidden: [Float]          // [B, T, C] hidden states after the last layer run
         var intermediate: [Float]           // [B, T, I]
-        var attention: SelfAttentionWorkspace
+        var attention: StackedSelfAttention.Workspace
 
         public init(_ cfg: BertConfiguration, batch: Int, length: Int) {
             maxTokens = batch * length
             heads = cfg.heads
             hidden = [Float](repeating: 0, count: maxTokens * cfg.hiddenSize)
             intermediate = [Float](repeating: 0, count: maxTokens * cfg.intermediateSize)
-            attention = SelfAttentionWorkspace(batch: batch, length: length, channels: cfg.hiddenSize, heads: cfg.heads)
+            attention = StackedSelfAttention.Workspace(batch: batch, length: length, channels: cfg.hiddenSize, heads: cfg.heads)
         }
 
         /// True if a batch × length forward fits (tokens and attention scores).
@@ -160,23 +163,23 @@ public struct BertEncoder: Sendable {
                      "BertEncoder: layers \(range) outside 0..<\(layers.count)")
         precondition(mask.count == rows, "BertEncoder: mask must be [batch \(batch), length \(length)]")
         precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
-        let eps = cfg.layerNormEps
+        let eps = cfg.layerNormEps, split = Self.splitGEMMRows
         ws.hidden.withUnsafeMutableBufferPointer { hb in
             let h = hb.baseAddress!
             let used = UnsafeBufferPointer(start: h, count: rows * c)
             for n in range {
                 let layer = layers[n]
                 // h = LN(h + attention(h)): the attention reads h fully before adding into it.
-                SelfAttention.forward(layer.attention, x: h, mask: mask, batch: batch, length: length,
-                                      workspace: &ws.attention, y: h, accumulate: true)
+                layer.attention.forward(x: h, mask: mask, batch: batch, length: length,
+                                        workspace: &ws.attention, y: h, accumulate: true, splitRows: split)
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
                                   beta: layer.attentionNorm.beta, eps: eps, y: h)
                 // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).
                 ws.intermediate.withUnsafeMutableBufferPointer { ib in
                     let f = ib.baseAddress!
-                    Linear.forward(layer.intermediate, x: h, rows: rows, y: f)
+                    Linear.forward(layer.intermediate, x: h, rows: rows, y: f, splitRows: split)
                     GELU.forward(x: f, count: rows * cfg.intermediateSize, y: f)
-                    Linear.forward(layer.output, x: f, rows: rows, y: h, accumulate: true)
+                    Linear.forward(layer.output, x: f, rows: rows, y: h, accumulate: true, splitRows: split)
                 }
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
                                   beta: layer.outputNorm.beta, eps: eps, y: h)
