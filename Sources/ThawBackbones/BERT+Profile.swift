@@ -12,13 +12,14 @@ extension BertEncoder {
     /// Runs the stages of layer `layerIndex` one at a time on the embeddings of `ids`, `repeats`
     /// times each after a warm-up, and returns the median time per stage, then the whole layer
     /// as `forwardLayers` runs it (last entry, "layer (as run)"). The stages call the kernels
-    /// `forwardLayers` calls, on the same buffers. For finding what dominates; allocates.
+    /// `forwardLayers` calls, on the same buffers; "(qkv as 3 GEMMs)" is a reference that is not
+    /// part of the layer (the three projections unstacked). For finding what dominates; allocates.
     /// - Parameters: ids, mask: [batch, length] (mask 1 = token).
     public func profileLayer(_ layerIndex: Int = 0, ids: [Int32], mask: [Int32], batch: Int, length: Int,
                              repeats: Int = 5) -> [BertStageTiming] {
         precondition(layers.indices.contains(layerIndex) && repeats > 0, "profileLayer: layer \(layerIndex) of \(layers.count), repeats > 0")
         let cfg = configuration, c = cfg.hiddenSize, inter = cfg.intermediateSize, h = cfg.heads
-        let rows = batch * length, d = c / h, eps = cfg.layerNormEps, split = Self.splitGEMMRows
+        let rows = batch * length, d = c / h, eps = cfg.layerNormEps
         var ws = Workspace(cfg, batch: batch, length: length)
         embed(ids: ids, typeIds: nil, batch: batch, length: length, workspace: &ws)
         let input = ws.hidden                                           // [B, T, C] layer input
@@ -38,7 +39,21 @@ extension BertEncoder {
         let core = 2.0 * Double(batch * h * length * length * d)        // QKᵀ or P·V over all pairs
         let a = layer.attention
         timed("qkv projection", flops: 3 * projection) {
-            ws.hidden.withUnsafeBufferPointer { a.projectQKV(x: $0.baseAddress!, rows: rows, workspace: &ws.attention, splitRows: split) }
+            ws.hidden.withUnsafeBufferPointer { a.projectQKV(x: $0.baseAddress!, rows: rows, workspace: &ws.attention) }
+        }
+        // Reference: the same projections as three GEMMs (what the stacked one replaces).
+        let w = a.qkv.weight, bias = a.qkv.bias
+        let three = (0..<3).map { LinearParameters(weight: Array(w[$0 * c * c..<($0 + 1) * c * c]),
+                                                   bias: Array(bias[$0 * c..<($0 + 1) * c]), inFeatures: c, outFeatures: c) }
+        var separate = [Float](repeating: 0, count: 3 * rows * c)     // [3, rows, C]
+        timed("(qkv as 3 GEMMs)", flops: 3 * projection) {
+            ws.hidden.withUnsafeBufferPointer { hb in
+                separate.withUnsafeMutableBufferPointer { sb in
+                    for (j, p) in three.enumerated() {
+                        Linear.forward(p, x: hb.baseAddress!, rows: rows, y: sb.baseAddress! + j * rows * c)
+                    }
+                }
+            }
         }
         for (name, stage) in [("attention QKᵀ", AttentionStages.scores), ("attention mask+softmax", .softmax),
                               ("attention P·V", .values)] {
@@ -50,28 +65,28 @@ extension BertEncoder {
         ws.intermediate.withUnsafeMutableBufferPointer { ib in
             let x = hb.baseAddress!, f = ib.baseAddress!
             timed("output projection +res", flops: projection) {
-                a.projectOutput(rows: rows, workspace: &ws.attention, y: x, accumulate: true, splitRows: split)
+                a.projectOutput(rows: rows, workspace: &ws.attention, y: x, accumulate: true)
             }
             timed("layernorm 1") {
                 LayerNorm.forward(x: x, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
                                   beta: layer.attentionNorm.beta, eps: eps, y: x)
             }
             timed("ffn up", flops: 2.0 * Double(rows * c * inter)) {
-                Linear.forward(layer.intermediate, x: x, rows: rows, y: f, splitRows: split)
+                Linear.forward(layer.intermediate, x: x, rows: rows, y: f)
             }
             let gelu = [Float](UnsafeBufferPointer(start: f, count: rows * inter))   // GELU in place would drift
             timed("gelu") {
                 gelu.withUnsafeBufferPointer { GELU.forward(x: $0.baseAddress!, count: rows * inter, y: f) }
             }
             timed("ffn down +res", flops: 2.0 * Double(rows * c * inter)) {
-                Linear.forward(layer.output, x: f, rows: rows, y: x, accumulate: true, splitRows: split)
+                Linear.forward(layer.output, x: f, rows: rows, y: x, accumulate: true)
             }
             timed("layernorm 2") {
                 LayerNorm.forward(x: x, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
                                   beta: layer.outputNorm.beta, eps: eps, y: x)
             }
         }}
-        let total = out.reduce(0) { $0 + $1.flops }
+        let total = out.filter { !$0.name.hasPrefix("(") }.reduce(0) { $0 + $1.flops }
         timed("layer (as run)", flops: total) {
             ws.hidden = input
             forwardLayers(layerIndex..<layerIndex + 1, mask: mask, batch: batch, length: length, workspace: &ws)

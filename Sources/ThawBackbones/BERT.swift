@@ -51,9 +51,6 @@ public struct BertEncoder: Sendable {
     }
 
     public let configuration: BertConfiguration
-    /// GEMMs split their rows over the cores with OpenBLAS single-threaded (`Linear.forward`'s
-    /// `splitRows`); off = OpenBLAS threads each GEMM itself. For benchmarks comparing both.
-    nonisolated(unsafe) public static var splitGEMMRows = true
     let wordEmbeddings: [Float]       // [V, C]
     let positionEmbeddings: [Float]   // [P, C]
     let typeEmbeddings: [Float]       // [types, C]
@@ -163,7 +160,7 @@ public struct BertEncoder: Sendable {
                      "BertEncoder: layers \(range) outside 0..<\(layers.count)")
         precondition(mask.count == rows, "BertEncoder: mask must be [batch \(batch), length \(length)]")
         precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
-        let eps = cfg.layerNormEps, split = Self.splitGEMMRows
+        let eps = cfg.layerNormEps
         ws.hidden.withUnsafeMutableBufferPointer { hb in
             let h = hb.baseAddress!
             let used = UnsafeBufferPointer(start: h, count: rows * c)
@@ -171,15 +168,15 @@ public struct BertEncoder: Sendable {
                 let layer = layers[n]
                 // h = LN(h + attention(h)): the attention reads h fully before adding into it.
                 layer.attention.forward(x: h, mask: mask, batch: batch, length: length,
-                                        workspace: &ws.attention, y: h, accumulate: true, splitRows: split)
+                                        workspace: &ws.attention, y: h, accumulate: true)
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
                                   beta: layer.attentionNorm.beta, eps: eps, y: h)
                 // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).
                 ws.intermediate.withUnsafeMutableBufferPointer { ib in
                     let f = ib.baseAddress!
-                    Linear.forward(layer.intermediate, x: h, rows: rows, y: f, splitRows: split)
+                    Linear.forward(layer.intermediate, x: h, rows: rows, y: f)
                     GELU.forward(x: f, count: rows * cfg.intermediateSize, y: f)
-                    Linear.forward(layer.output, x: f, rows: rows, y: h, accumulate: true, splitRows: split)
+                    Linear.forward(layer.output, x: f, rows: rows, y: h, accumulate: true)
                 }
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
                                   beta: layer.outputNorm.beta, eps: eps, y: h)

@@ -58,11 +58,10 @@ public enum SelfAttention {
     ///   - x: [batch, length, C]; mask: [batch, length], nonzero = token, 0 = padding.
     ///   - y: [batch, length, C]. With `accumulate`, y += attention(x) (the residual), and y may
     ///     be x itself: x is consumed by the Q/K/V projections before y is written.
-    ///   - splitRows: the projections split their rows over the cores (`Linear.forward`).
     public static func forward(_ p: SelfAttentionParameters, x: UnsafePointer<Float>,
                                mask: UnsafePointer<Int32>, batch: Int, length t: Int,
                                workspace ws: inout SelfAttentionWorkspace, y: UnsafeMutablePointer<Float>,
-                               accumulate: Bool = false, splitRows: Bool = false) {
+                               accumulate: Bool = false) {
         let c = p.channels, h = p.heads, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * h * t * t <= ws.maxScores,
                      "SelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -73,13 +72,13 @@ public enum SelfAttention {
         ws.context.withUnsafeMutableBufferPointer { cb in
             let q = qb.baseAddress!, k = kb.baseAddress!, v = vb.baseAddress!
             let probs = pb.baseAddress!, ctx = cb.baseAddress!
-            Linear.forward(p.query, x: x, rows: rows, y: q, splitRows: splitRows)
-            Linear.forward(p.key, x: x, rows: rows, y: k, splitRows: splitRows)
-            Linear.forward(p.value, x: x, rows: rows, y: v, splitRows: splitRows)
+            Linear.forward(p.query, x: x, rows: rows, y: q)
+            Linear.forward(p.key, x: x, rows: rows, y: k)
+            Linear.forward(p.value, x: x, rows: rows, y: v)
 
             core(q: q, k: k, v: v, ld: c, mask: mask, batch: batch, length: t, heads: h,
                  probs: probs, context: ctx, channels: c)
-            Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate, splitRows: splitRows)
+            Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)
         }}}}}
     }
 }

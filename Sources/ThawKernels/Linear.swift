@@ -25,26 +25,23 @@ public enum Linear {
     /// - Parameters:
     ///   - x: [rows, in], row-major.
     ///   - y: [rows, out]; must not overlap x.
-    ///   - splitRows: split the rows over the cores, each part one single-threaded sgemm (see
-    ///     `RowSplit`); for the large GEMMs of kernels whose other steps run on the cores too.
     public static func forward(_ p: LinearParameters, x: UnsafePointer<Float>, rows: Int,
-                               y: UnsafeMutablePointer<Float>, accumulate: Bool = false, splitRows: Bool = false) {
-        let n = p.outFeatures, k = p.inFeatures
+                               y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let n = p.outFeatures
         p.bias.withUnsafeBufferPointer { b in
-        p.weight.withUnsafeBufferPointer { w in
-            RowSplit.run(rows: rows, enabled: splitRows) { lo, hi in
-                for r in lo..<hi {
-                    let yr = y + r * n
-                    if accumulate {
-                        for i in 0..<n { yr[i] += b[i] }
-                    } else {
-                        yr.update(from: b.baseAddress!, count: n)
-                    }
+            for r in 0..<rows {
+                let yr = y + r * n
+                if accumulate {
+                    for i in 0..<n { yr[i] += b[i] }
+                } else {
+                    yr.update(from: b.baseAddress!, count: n)
                 }
-                BLAS.sgemm(transB: true, m: hi - lo, n: n, k: k,
-                           a: x + lo * k, lda: k, b: w.baseAddress!, ldb: k,
-                           beta: 1, c: y + lo * n, ldc: n)
             }
-        }}
+        }
+        p.weight.withUnsafeBufferPointer { w in
+            BLAS.sgemm(transB: true, m: rows, n: n, k: p.inFeatures,
+                       a: x, lda: p.inFeatures, b: w.baseAddress!, ldb: p.inFeatures,
+                       beta: 1, c: y, ldc: n)
+        }
     }
 }

@@ -40,19 +40,18 @@ public struct StackedSelfAttention: Sendable {
     /// Same contract as `SelfAttention.forward`: x, y [batch, length, C]; mask [batch, length]
     /// (0 = padding); with `accumulate`, y += attention(x) and y may be x itself.
     public func forward(x: UnsafePointer<Float>, mask: UnsafePointer<Int32>, batch: Int, length t: Int,
-                        workspace ws: inout Workspace, y: UnsafeMutablePointer<Float>,
-                        accumulate: Bool = false, splitRows: Bool = false) {
-        projectQKV(x: x, rows: batch * t, workspace: &ws, splitRows: splitRows)
+                        workspace ws: inout Workspace, y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        projectQKV(x: x, rows: batch * t, workspace: &ws)
         attend(mask: mask, batch: batch, length: t, workspace: &ws)
-        projectOutput(rows: batch * t, workspace: &ws, y: y, accumulate: accumulate, splitRows: splitRows)
+        projectOutput(rows: batch * t, workspace: &ws, y: y, accumulate: accumulate)
     }
 
     // MARK: - The three steps of `forward` (public for profiling them one at a time)
 
     /// workspace.qkv [rows, 3C] = x [rows, C] · W_qkvᵀ + b_qkv.
-    public func projectQKV(x: UnsafePointer<Float>, rows: Int, workspace ws: inout Workspace, splitRows: Bool = false) {
+    public func projectQKV(x: UnsafePointer<Float>, rows: Int, workspace ws: inout Workspace) {
         precondition(rows <= ws.maxTokens, "StackedSelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(rows)")
-        ws.qkv.withUnsafeMutableBufferPointer { Linear.forward(qkv, x: x, rows: rows, y: $0.baseAddress!, splitRows: splitRows) }
+        ws.qkv.withUnsafeMutableBufferPointer { Linear.forward(qkv, x: x, rows: rows, y: $0.baseAddress!) }
     }
 
     /// workspace.context [B·T, C] from workspace.qkv (`SelfAttention.core`; `stages` to time them apart).
@@ -72,10 +71,10 @@ public struct StackedSelfAttention: Sendable {
 
     /// y [rows, C] (+)= workspace.context · W_oᵀ + b_o.
     public func projectOutput(rows: Int, workspace ws: inout Workspace, y: UnsafeMutablePointer<Float>,
-                              accumulate: Bool = false, splitRows: Bool = false) {
+                              accumulate: Bool = false) {
         precondition(rows <= ws.maxTokens, "StackedSelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(rows)")
         ws.context.withUnsafeBufferPointer {
-            Linear.forward(output, x: $0.baseAddress!, rows: rows, y: y, accumulate: accumulate, splitRows: splitRows)
+            Linear.forward(output, x: $0.baseAddress!, rows: rows, y: y, accumulate: accumulate)
         }
     }
 }

@@ -58,8 +58,6 @@ func option(_ name: String, _ fallback: String) -> String {
 let runs = Int(option("--runs", "7"))!
 // --no-split: every GEMM goes to OpenBLAS as one call (compare with the column split of small GEMMs).
 SplitGEMM.enabled = !args.contains("--no-split")
-// --no-row-split: MiniLM's GEMMs are threaded by OpenBLAS instead of split over the cores by rows.
-BertEncoder.splitGEMMRows = !args.contains("--no-row-split")
 let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []
@@ -81,11 +79,12 @@ case "minilm":
     if args.contains("--profile") {
         let stages = model.encoder.profileLayer(0, ids: batch.ids.map { Int32($0) }, mask: batch.attentionMask.map { Int32($0) },
                                                 batch: 32, length: 128)
-        let sum = stages.dropLast().reduce(0) { $0 + $1.seconds }
+        let sum = stages.dropLast().filter { !$0.name.hasPrefix("(") }.reduce(0) { $0 + $1.seconds }
         print("# thaw profile all-MiniLM-L6-v2 layer 0 at 32×128, OpenBLAS \(info.corename) \(info.threads) threads; stages run one by one")
         for s in stages {
             let rate = s.flops > 0 ? String(format: "%7.1f GFLOP/s", s.flops / s.seconds / 1e9) : ""
-            print(String(format: "%-24@ %8.2f ms %5.1f%% %@", s.name as NSString, s.seconds * 1e3, 100 * s.seconds / sum, rate as NSString))
+            let name = s.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+            print(String(format: "%@ %8.2f ms %5.1f%% %@", name as NSString, s.seconds * 1e3, 100 * s.seconds / sum, rate as NSString))
         }
         print(String(format: "# sum of stages %.2f ms; × %d layers ≈ %.3f s per batch", sum * 1e3, model.encoder.configuration.layers,
                      sum * Double(model.encoder.configuration.layers)))
