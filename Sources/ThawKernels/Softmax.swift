@@ -1,3 +1,5 @@
+import ThawKernelsAVX2
+
 /// Row-wise softmax, stable: exp(x − max) / Σ exp(x − max).
 /// Rows that are entirely −∞ would divide 0 by 0; mask with a large finite negative instead
 /// (as `Attention` does). Backward needs only the output y.
@@ -14,8 +16,13 @@ public enum Softmax {
 
     /// One row in place; used inside kernels that already run on all cores. Eight lanes at a time.
     /// With `bias` [count], the row becomes softmax(x + bias) (an additive attention mask).
+    /// Runs the AVX2+FMA build of the same code when the CPU has it (`VectorISA`).
     @inline(__always)
     static func row(_ xr: UnsafeMutablePointer<Float>, count n: Int, adding bias: UnsafePointer<Float>? = nil) {
+        if VectorISA.avx2FMA {
+            AVX2Kernels.softmaxRow(xr, count: n, adding: bias)
+            return
+        }
         typealias F8 = SIMD8<Float>
         // Pass 1: add the bias, find the maximum.
         var m8 = F8(repeating: -.greatestFiniteMagnitude)
