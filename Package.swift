@@ -12,6 +12,7 @@ import PackageDescription
 //   ThawInputs ──► CTurboJPEG, CPNG (+ CPNGShim), CZlib
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
+//   ThawKernels ──► ThawKernelsAVX2 (no dependencies; called only on AVX2+FMA CPUs)
 //   ThawWeights, ThawText, ThawAssets, ThawRuns: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
@@ -41,7 +42,10 @@ let package = Package(
         // MARK: - Libraries, one concept each
         .target(name: "ThawAssets"),
         .target(name: "ThawBLAS", dependencies: ["COpenBLAS"]),
-        .target(name: "ThawKernels", dependencies: ["ThawBLAS"], swiftSettings: release),
+        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2"], swiftSettings: release),
+        // Element-wise transformer kernels compiled for AVX2 + FMA; ThawKernels calls them only when
+        // the CPU has both (the rest of Thaw stays baseline x86-64).
+        .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + release),
         .target(name: "ThawWeights"),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).

@@ -43,7 +43,7 @@ public struct BertEncoder: Sendable {
     struct Norm: Sendable { var gamma: [Float]; var beta: [Float] }   // [C], [C]
 
     struct Layer: Sendable {
-        var attention: SelfAttentionParameters
+        var attention: StackedSelfAttention // Q, K, V stacked [3C, C] at load; output [C, C]
         var attentionNorm: Norm             // attention.output.LayerNorm
         var intermediate: LinearParameters  // [I, C]
         var output: LinearParameters        // [C, I]
@@ -84,11 +84,11 @@ public struct BertEncoder: Sendable {
         layers = try (0..<cfg.layers).map { n in
             let p = "encoder.layer.\(n)."
             return Layer(
-                attention: SelfAttentionParameters(
+                attention: StackedSelfAttention(SelfAttentionParameters(
                     query: try linear(p + "attention.self.query", out: c, in: c),
                     key: try linear(p + "attention.self.key", out: c, in: c),
                     value: try linear(p + "attention.self.value", out: c, in: c),
-                    output: try linear(p + "attention.output.dense", out: c, in: c), heads: cfg.heads),
+                    output: try linear(p + "attention.output.dense", out: c, in: c), heads: cfg.heads)),
                 attentionNorm: try norm(p + "attention.output.LayerNorm"),
                 intermediate: try linear(p + "intermediate.dense", out: i, in: c),
                 output: try linear(p + "output.dense", out: c, in: i),
@@ -102,14 +102,14 @@ public struct BertEncoder: Sendable {
         let heads: Int
         public var hidden: [Float]          // [B, T, C] hidden states after the last layer run
         var intermediate: [Float]           // [B, T, I]
-        var attention: SelfAttentionWorkspace
+        var attention: StackedSelfAttention.Workspace
 
         public init(_ cfg: BertConfiguration, batch: Int, length: Int) {
             maxTokens = batch * length
             heads = cfg.heads
             hidden = [Float](repeating: 0, count: maxTokens * cfg.hiddenSize)
             intermediate = [Float](repeating: 0, count: maxTokens * cfg.intermediateSize)
-            attention = SelfAttentionWorkspace(batch: batch, length: length, channels: cfg.hiddenSize, heads: cfg.heads)
+            attention = StackedSelfAttention.Workspace(batch: batch, length: length, channels: cfg.hiddenSize, heads: cfg.heads)
         }
 
         /// True if a batch × length forward fits (tokens and attention scores).
@@ -167,8 +167,8 @@ public struct BertEncoder: Sendable {
             for n in range {
                 let layer = layers[n]
                 // h = LN(h + attention(h)): the attention reads h fully before adding into it.
-                SelfAttention.forward(layer.attention, x: h, mask: mask, batch: batch, length: length,
-                                      workspace: &ws.attention, y: h, accumulate: true)
+                layer.attention.forward(x: h, mask: mask, batch: batch, length: length,
+                                        workspace: &ws.attention, y: h, accumulate: true)
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
                                   beta: layer.attentionNorm.beta, eps: eps, y: h)
                 // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).

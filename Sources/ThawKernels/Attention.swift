@@ -62,12 +62,9 @@ public enum SelfAttention {
                                mask: UnsafePointer<Int32>, batch: Int, length t: Int,
                                workspace ws: inout SelfAttentionWorkspace, y: UnsafeMutablePointer<Float>,
                                accumulate: Bool = false) {
-        let c = p.channels, h = p.heads, d = c / h, rows = batch * t
+        let c = p.channels, h = p.heads, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * h * t * t <= ws.maxScores,
                      "SelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
-        let scale = 1 / Float(d).squareRoot()
-        let maskValue = -Float.greatestFiniteMagnitude
-
         ws.q.withUnsafeMutableBufferPointer { qb in
         ws.k.withUnsafeMutableBufferPointer { kb in
         ws.v.withUnsafeMutableBufferPointer { vb in
@@ -79,29 +76,74 @@ public enum SelfAttention {
             Linear.forward(p.key, x: x, rows: rows, y: k)
             Linear.forward(p.value, x: x, rows: rows, y: v)
 
-            // Per (batch, head) pair, fused: S = scale · Q_h [T,D] · K_hᵀ (Q_h, K_h strided by C inside
-            // [T, C]); mask padding keys; softmax each query row; ctx_h [T,D] (strided by C) = P · V_h.
-            // The pairs are split over the cores with OpenBLAS single-threaded: these GEMMs are small
-            // (T×T×D), and OpenBLAS's own threading of each one costs more than it gains.
-            let pairs = batch * h
-            let workers = min(pairs, ProcessInfo.processInfo.activeProcessorCount)
-            BLAS.singleThreaded {
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    for pair in pairs * w / workers..<pairs * (w + 1) / workers {
-                        let b = pair / h, base = b * t * c + (pair % h) * d
-                        let s = probs + pair * t * t, m = mask + b * t
+            core(q: q, k: k, v: v, ld: c, mask: mask, batch: batch, length: t, heads: h,
+                 probs: probs, context: ctx, channels: c)
+            Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)
+        }}}}}
+    }
+}
+
+/// The stages of the attention core, for timing them one at a time (`SelfAttention.core`).
+public struct AttentionStages: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// S = Q_h·K_hᵀ/√D into `probs`.
+    public static let scores = AttentionStages(rawValue: 1)
+    /// Padding keys masked, softmax of each row of `probs`.
+    public static let softmax = AttentionStages(rawValue: 2)
+    /// ctx_h = P·V_h into `context`.
+    public static let values = AttentionStages(rawValue: 4)
+    public static let all: AttentionStages = [.scores, .softmax, .values]
+}
+
+extension SelfAttention {
+    /// The core between the projections, per (batch, head) pair: S = Q_h·K_hᵀ/√D, padding keys
+    /// masked, P = softmax(S), ctx_h = P·V_h.
+    ///
+    /// Heads are read in place: Q_h of batch b starts at q + b·T·ld + h·D and its rows are `ld`
+    /// apart (ld = C for separate q/k/v buffers, 3C for one fused [B·T, 3C] projection).
+    /// The pairs are split over the cores with OpenBLAS single-threaded: these GEMMs are small
+    /// (T×T×D), and OpenBLAS's own threading of each one costs more than it gains.
+    /// - Parameters:
+    ///   - q, k, v: heads of [B, T, ·] with row stride `ld`; mask: [B, T], 0 = padding; c = heads·D.
+    ///   - probs: [B, H, T, T]; context: [B, T, C] (row stride C).
+    ///   - stages: all of them (the default) for a forward; one at a time to time them.
+    public static func core(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
+                            mask: UnsafePointer<Int32>, batch: Int, length t: Int, heads h: Int,
+                            probs: UnsafeMutablePointer<Float>, context ctx: UnsafeMutablePointer<Float>,
+                            channels c: Int, stages: AttentionStages = .all) {
+        precondition(c % h == 0 && ld >= c, "SelfAttention.core: \(h) heads must divide \(c) channels, row stride \(ld) ≥ \(c)")
+        let d = c / h
+        let scale = 1 / Float(d).squareRoot()
+        let maskValue = -Float.greatestFiniteMagnitude
+        let pairs = batch * h
+        let workers = min(pairs, ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.singleThreaded {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                // The mask of the current batch item as an additive row: 0 for tokens, −3.4e38 for padding.
+                let maskRow = UnsafeMutablePointer<Float>.allocate(capacity: t)   // [T]
+                defer { maskRow.deallocate() }
+                var maskOf = -1
+                for pair in pairs * w / workers..<pairs * (w + 1) / workers {
+                    let b = pair / h, head = pair % h
+                    let inBase = b * t * ld + head * d, outBase = b * t * c + head * d
+                    let s = probs + pair * t * t, m = mask + b * t
+                    if stages.contains(.scores) {
                         BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
-                                   a: q + base, lda: c, b: k + base, ldb: c, c: s, ldc: t)
-                        for i in 0..<t {
-                            let row = s + i * t
-                            for j in 0..<t where m[j] == 0 { row[j] += maskValue }
-                            Softmax.row(row, count: t)
+                                   a: q + inBase, lda: ld, b: k + inBase, ldb: ld, c: s, ldc: t)
+                    }
+                    if stages.contains(.softmax) {
+                        if maskOf != b {
+                            for j in 0..<t { maskRow[j] = m[j] == 0 ? maskValue : 0 }
+                            maskOf = b
                         }
-                        BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + base, ldb: c, c: ctx + base, ldc: c)
+                        for i in 0..<t { Softmax.row(s + i * t, count: t, adding: maskRow) }
+                    }
+                    if stages.contains(.values) {
+                        BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, c: ctx + outBase, ldc: c)
                     }
                 }
             }
-            Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)
-        }}}}}
+        }
     }
 }

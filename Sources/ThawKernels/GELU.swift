@@ -1,25 +1,51 @@
+import ThawKernelsAVX2
+
 /// GELU, erf form (BERT's "gelu"): 0.5 · x · (1 + erf(x / √2)) = x · Φ(x).
 /// Not the tanh approximation, which differs by up to ~5e-4. Backward needs x.
-/// Eight lanes at a time through `VectorMath.normalCDF` (within 1e-6 of float64 erf; see tests).
+/// Eight lanes at a time through `VectorMath.normalCDF` (within 1e-6 of float64 erf; see tests),
+/// or the AVX2+FMA build of the same code (`VectorISA`).
 public enum GELU {
     /// y = gelu(x) over `count` elements; y may be x (in place).
     public static func forward(x: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) {
-        Lanes8.map(count: count, costPerElement: 8) { i, n in
-            let v = Lanes8.load(x + i, count: n)
-            Lanes8.store(v * VectorMath.normalCDF(v), to: y + i, count: n)
+        Lanes8.blocks(count: count, costPerElement: 8) { lo, hi in
+            if VectorISA.avx2FMA {
+                AVX2Kernels.gelu(x: x + lo, count: hi - lo, y: y + lo)
+                return
+            }
+            // The loop is written out here: a per-8-lanes closure call is not inlined and costs
+            // as much as the arithmetic.
+            var i = lo
+            while i + 8 <= hi {
+                let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: v * VectorMath.normalCDF(v), as: SIMD8<Float>.self)
+                i += 8
+            }
+            if i < hi {
+                let v = Lanes8.load(x + i, count: hi - i)
+                Lanes8.store(v * VectorMath.normalCDF(v), to: y + i, count: hi - i)
+            }
         }
     }
 }
 
 /// Splits `count` elements into 8-lane steps spread over the cores; the last step may be short.
 public enum Lanes8 {
+    static let block = 4096                                   // elements per scheduling unit
+
+    /// Calls `body(lo, hi)` on disjoint element ranges covering 0..<count, spread over the cores;
+    /// each range starts on a multiple of 8 (the body loops over it itself).
+    @inline(__always)
+    static func blocks(count: Int, costPerElement: Int, _ body: (Int, Int) -> Void) {
+        TransformerRows.forEach(rows: (count + block - 1) / block, costPerRow: costPerElement * block) { range in
+            body(range.lowerBound * block, min(count, range.upperBound * block))
+        }
+    }
+
     /// Calls `body(start, lanes)` for every 8-element step (lanes = 8 except maybe the last).
     @inline(__always)
     static func map(count: Int, costPerElement: Int, _ body: (Int, Int) -> Void) {
-        let block = 4096                                   // elements per scheduling unit
-        TransformerRows.forEach(rows: (count + block - 1) / block, costPerRow: costPerElement * block) { range in
-            var i = range.lowerBound * block
-            let end = min(count, range.upperBound * block)
+        blocks(count: count, costPerElement: costPerElement) { lo, end in
+            var i = lo
             while i < end {
                 body(i, min(8, end - i))
                 i += 8

@@ -12,9 +12,11 @@ public enum VectorMath {
     public static func exp(_ x: F8) -> F8 {
         // x = n·ln2 + r with |r| ≤ ln2/2; n = round(x·log2 e), found with the 1.5·2²³ trick: after
         // adding the magic constant the low mantissa bits hold n, so no float→int conversion.
-        // Clamped with masks: `SIMD.clamped` calls generic pointwise min/max that do not inline across modules.
-        let low = F8(repeating: -87.3), high = F8(repeating: 88.3)
-        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+        // Pitfall: SIMD `clamped`/`pointwiseMin` are not inlined here (a call per vector, lanes one
+        // by one); `replacing(with:where:)` compiles to a compare and a blend.
+        let lo = F8(repeating: -87.3), hi = F8(repeating: 88.3)
+        let low = x .< lo
+        let clamped = x.replacing(with: lo, where: low).replacing(with: hi, where: x .> hi)
         let magic = F8(repeating: 12_582_912)                        // 1.5 · 2²³
         let shifted = clamped * 1.442_695_040_888_963_4 + magic
         let n = shifted - magic
@@ -31,7 +33,7 @@ public enum VectorMath {
         // 2ⁿ: n sits in the low bits of `shifted` (offset by the magic's own pattern).
         let nBits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- Int32(bitPattern: 0x4B40_0000)
         let scale = unsafeBitCast((nBits &+ 127) &<< 23, to: F8.self)
-        return (er * scale).replacing(with: 0, where: x .< -87.3)
+        return (er * scale).replacing(with: 0, where: low)
     }
 
     /// erfc(z) for z ≥ 0, lane-wise: the Chebyshev-fitted form t·exp(−z² + P(t)), t = 1/(1 + z/2),

@@ -13,4 +13,27 @@ final class GELUTests: XCTestCase {
         for i in 0..<y.count { worst = max(worst, abs(y[i] - want.data[i]) / max(1, abs(want.data[i]))) }
         XCTAssertLessThanOrEqual(worst, 1e-6, "worst error relative to max(1,|y|)")
     }
+
+    /// The AVX2+FMA build and the baseline build of GELU and softmax agree (both run here when the
+    /// CPU has AVX2; the golden tests above check whichever runs by default).
+    func testAVX2AndBaselineBuildsAgree() throws {
+        guard VectorISA.avx2FMA else { throw XCTSkip("this CPU has no AVX2+FMA: only the baseline build runs") }
+        defer { VectorISA.avx2FMA = true }
+        let n = 10_007                                           // not a multiple of 8
+        let x = (0..<n).map { Float($0) / 500 - 10 }             // −10 … 10
+        func run() -> (gelu: [Float], softmax: [Float]) {
+            var g = [Float](repeating: .nan, count: n)
+            GELU.forward(x: x, count: n, y: &g)
+            var s = x                                             // softmax over [91, 109] of it
+            s.withUnsafeMutableBufferPointer { Softmax.forward($0.baseAddress!, rows: 91, columns: 109) }
+            return (g, s)
+        }
+        let fast = run()
+        VectorISA.avx2FMA = false
+        let base = run()
+        var worst: Float = 0
+        for i in 0..<n { worst = max(worst, abs(fast.gelu[i] - base.gelu[i]) / max(1, abs(base.gelu[i]))) }
+        XCTAssertLessThanOrEqual(worst, 1e-6, "GELU: AVX2 vs baseline, relative to max(1, |y|)")
+        TransformerGolden.assertClose(fast.softmax, base.softmax, rtol: 1e-5, floor: 1e-6, "softmax: AVX2 vs baseline")
+    }
 }

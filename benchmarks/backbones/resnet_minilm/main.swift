@@ -2,12 +2,13 @@
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
 //   .build/release/thaw-resnet-minilm-bench resnet50 [--batches 1,32] [--runs 7]
-//   .build/release/thaw-resnet-minilm-bench minilm [--runs 7]
+//   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
 // does not depend on values), pool output; MiniLM on the first 32 BBC News articles padded/cut to
 // 128 tokens, hidden states + mean pool. 2 warm-up runs, then the median of --runs. Prints JSON
-// like torch_side.py; run.sh alternates both sides and prints ratios.
+// like torch_side.py; run.sh alternates both sides and prints ratios. `minilm --profile` instead
+// prints the time and GFLOP/s of each stage of layer 0 (stages run one at a time, median of 5).
 import Foundation
 import ThawAssets
 import ThawBackbones
@@ -75,6 +76,20 @@ case "minilm":
     guard let path = asset.find() else { fatalError("all-MiniLM-L6-v2 missing: \(asset.installCommand)") }
     let model = try ModelCatalog.named("all-minilm-l6-v2").load(path) as! BertBackbone
     let batch = model.tokenizer!.encodeBatch(bbcTexts(32), padding: .fixed(128))
+    if args.contains("--profile") {
+        let stages = model.encoder.profileLayer(0, ids: batch.ids.map { Int32($0) }, mask: batch.attentionMask.map { Int32($0) },
+                                                batch: 32, length: 128)
+        let sum = stages.dropLast().filter { !$0.name.hasPrefix("(") }.reduce(0) { $0 + $1.seconds }
+        print("# thaw profile all-MiniLM-L6-v2 layer 0 at 32×128, OpenBLAS \(info.corename) \(info.threads) threads; stages run one by one")
+        for s in stages {
+            let rate = s.flops > 0 ? String(format: "%7.1f GFLOP/s", s.flops / s.seconds / 1e9) : ""
+            let name = s.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+            print(String(format: "%@ %8.2f ms %5.1f%% %@", name as NSString, s.seconds * 1e3, 100 * s.seconds / sum, rate as NSString))
+        }
+        print(String(format: "# sum of stages %.2f ms; × %d layers ≈ %.3f s per batch", sum * 1e3, model.encoder.configuration.layers,
+                     sum * Double(model.encoder.configuration.layers)))
+        exit(0)
+    }
     let ids = Activations(tensor: Tensor(shape: [32, 128], data: batch.ids.map(Float.init)), mask: batch.attentionMask.map(Float.init))
     let times = try timeRuns(runs: runs) { _ = try model.forward(ids, from: nil, taps: ["pool"]) }
     results.append(result("all_minilm_l6_v2", 32, "32x128 tokens (\(batch.attentionMask.reduce(0) { $0 + Int($1) }) real)", times))
