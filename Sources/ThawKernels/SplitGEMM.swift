@@ -6,8 +6,8 @@ import ThawBLAS
 /// 7×7 maps (M = 196, 49), linear layers on a few samples — with the output columns split over
 /// the cores, each part one single-threaded sgemm. OpenBLAS's own threads partition such a GEMM
 /// mostly along M, which leaves each thread a sliver of rows and the packed B re-read per thread.
-/// Larger GEMMs go straight to OpenBLAS. Results equal a single call's: each output element is
-/// still one dot product over K, in OpenBLAS's K blocking.
+/// Larger GEMMs go straight to OpenBLAS. Results equal a single call's to float rounding: each
+/// output element is still one dot product over K, but OpenBLAS picks edge kernels by the part's shape.
 public enum SplitGEMM {
     /// GEMMs with at most this many rows are split (when N is wide enough to share).
     public static var maxRows = 256
@@ -19,17 +19,30 @@ public enum SplitGEMM {
                              b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let parts = min(cores, n / 64)                 // ≥ 64 columns per part
-        guard enabled, parts > 1, m <= maxRows, BLAS.threads > 1 else {
+        guard enabled, cores > 1, m <= maxRows, BLAS.threads > 1 else {
+            BLAS.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        // Each part packs the whole operand it shares: split the columns when A is the smaller one
+        // (few rows: late layers), the rows when B is (many rows, few channels: early layers).
+        let byColumns = m <= n
+        let parts = byColumns ? min(cores, n / 64) : min(cores, m / 64)     // ≥ 64 columns / rows per part
+        guard parts > 1 else {
             BLAS.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
         BLAS.singleThreaded {
             DispatchQueue.concurrentPerform(iterations: parts) { p in
-                // Part boundaries on multiples of 16 columns (whole micro-kernel panels).
-                let lo = (n * p / parts) & ~15, hi = p == parts - 1 ? n : (n * (p + 1) / parts) & ~15
-                BLAS.sgemm(m: m, n: hi - lo, k: k, a: a, lda: lda, b: b + lo, ldb: ldb,
-                           beta: beta, c: c + lo, ldc: ldc)
+                // Part boundaries on multiples of 16 (whole micro-kernel panels).
+                let extent = byColumns ? n : m
+                let lo = (extent * p / parts) & ~15, hi = p == parts - 1 ? extent : (extent * (p + 1) / parts) & ~15
+                if byColumns {
+                    BLAS.sgemm(m: m, n: hi - lo, k: k, a: a, lda: lda, b: b + lo, ldb: ldb,
+                               beta: beta, c: c + lo, ldc: ldc)
+                } else {
+                    BLAS.sgemm(m: hi - lo, n: n, k: k, a: a + lo * lda, lda: lda, b: b, ldb: ldb,
+                               beta: beta, c: c + lo * ldc, ldc: ldc)
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 // Thaw's EfficientNet-Lite0 forward at 224 (release build; run.sh alternates it with PyTorch).
 //
 //   swift build -c release --product thaw-backbones-bench
-//   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F]
+//   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F] [--split-rows R]
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
 // forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
@@ -29,6 +29,8 @@ if let path = KnownAsset.named("efficientnet-lite0")?.find() {
     model = try EfficientNetLite(variant: 0) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
 }
 if let chunk = option("--chunk-floats").flatMap(Int.init) { model.chunkFloats = chunk }
+// --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
+if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 let size = 224
 var state: UInt32 = 12345
 let pixels = (0..<batch * size * size * 3).map { _ -> Float in state = state &* 1664525 &+ 1013904223; return Float(state >> 8) / Float(1 << 23) - 1 }

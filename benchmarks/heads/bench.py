@@ -31,7 +31,10 @@ skip = set(filter(None, a.skip.split(",")))
 
 N, NV, D, K, B = 50_000, 10_000, 1280, 10, 256
 LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
-WDS = [0.0, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+# Weight decays up to 1: this data (class means of scale 0.06 under unit noise in 1,280 dimensions) needs strong
+# regularisation. scikit-learn's C·Σ loss + ½‖W‖² is the mean loss + (λ/2)‖W‖² with λ = 1/(C·N); a grid that stops
+# at λ = 1e-2 stays ≈0.9 points below scikit-learn's best validation accuracy.
+WDS = [0.0, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0]
 CS = list(np.logspace(-6, 2, 64))
 os.makedirs(a.data, exist_ok=True)
 rng = np.random.default_rng(2024)

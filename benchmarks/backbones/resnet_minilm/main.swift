@@ -58,6 +58,10 @@ func option(_ name: String, _ fallback: String) -> String {
 let runs = Int(option("--runs", "7"))!
 // --no-split: every GEMM goes to OpenBLAS as one call (compare with the column split of small GEMMs).
 SplitGEMM.enabled = !args.contains("--no-split")
+// --split-rows R: GEMMs with at most R rows are split over the cores by Thaw (default SplitGEMM.maxRows).
+if let r = args.firstIndex(of: "--split-rows").flatMap({ args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil }) {
+    SplitGEMM.maxRows = r
+}
 let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []
