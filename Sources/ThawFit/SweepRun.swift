@@ -41,8 +41,8 @@ public struct SweepOutcome {
 }
 
 /// `thaw sweep`: every point of the grid (or of one shard of it). Points that read the same tap and
-/// pooling with the same head shape train stacked in one pass (`HeadTrainer.train`, one GEMM for
-/// all first layers); L-BFGS points run as one warm-started path over C. Head k of the grid is seeded
+/// pooling with the same head shape train stacked in one pass (`FitTrainer.train`, one GEMM per
+/// group of heads, a group per core); L-BFGS points run as one warm-started path over C. Head k of the grid is seeded
 /// with `seed + k`, so a shard trains exactly the heads the whole sweep would.
 public enum SweepRun {
     public static func run(_ q: SweepRequest, onGroup: (String) -> Void = { _ in }, onNote: (String) -> Void = { _ in }) throws

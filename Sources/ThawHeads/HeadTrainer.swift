@@ -7,7 +7,8 @@ public struct TrainedStack {
     public var histories: [HeadHistory]
 }
 
-/// Trains K heads of one shape on the same input in one pass per batch (one GEMM for all first layers).
+/// Trains K heads of one shape on the same input in one pass per batch: one GEMM per group of heads
+/// for all their first layers, a group per core (`HeadGroups`).
 ///
 /// A stacked run of K heads gives the weights of K separate runs with the same seeds: every head sees
 /// the same batches (shuffled by `options.dataSeed`), owns its initial weights, dropout masks and
