@@ -1,7 +1,7 @@
 // Thaw side of the ResNet-50 and all-MiniLM-L6-v2 throughput benchmarks (release build):
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
-//   .build/release/thaw-resnet-minilm-bench resnet50 [--batches 1,32] [--runs 7]
+//   .build/release/thaw-resnet-minilm-bench resnet50 [--batches 1,32] [--runs 7] [--profile]
 //   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
@@ -68,6 +68,23 @@ var results: [Result] = []
 switch args.first ?? "" {
 case "resnet50":
     let net = try ResNet(depth: 50, parameters: randomParameters)
+    if args.contains("--profile") {
+        for b in batches {
+            let layers = net.profileLayers(batch: b, size: 224)
+            let sum = layers.reduce(0) { $0 + $1.seconds }
+            print("# thaw profile ResNet-50 batch \(b) at 224, OpenBLAS \(info.corename) \(info.threads) threads, split ≤\(SplitGEMM.maxRows) rows; layers run one by one")
+            for l in layers {
+                let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
+                let name = l.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                print(String(format: "%@ rows %6d %8.2f ms %5.1f%% %@", name as NSString, l.rows, l.seconds * 1e3,
+                             100 * l.seconds / sum, rate as NSString))
+            }
+            let total = layers.reduce(0) { $0 + $1.flops }
+            print(String(format: "# sum %.2f ms (%.1f img/s), %.2f GFLOP, %.1f GFLOP/s overall", sum * 1e3, Double(b) / sum,
+                         total / 1e9, total / sum / 1e9))
+        }
+        exit(0)
+    }
     for b in batches {
         var x = Tensor(zeros: [b, 224, 224, 3])
         for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }

@@ -1,0 +1,89 @@
+import Dispatch
+import ThawKernels
+
+/// Time of one convolution (or the residual add) in a profiled ResNet forward (benchmarks only).
+public struct ResNetLayerTiming: Sendable {
+    public var name: String        // e.g. "stem", "layer3.2.conv2", "layer4.0.downsample", "layer1.0.add"
+    public var seconds: Double     // median over the repeats
+    public var flops: Double       // 2 · multiply-adds (0 for the residual add)
+    public var rows: Int           // GEMM rows: N · OH · OW
+}
+
+extension ResNet {
+    /// Runs each convolution of a `batch`×`size`×`size` forward on its own, `repeats` times after a
+    /// warm-up, and returns the median time of each (plus each block's residual add). For finding
+    /// what dominates; allocates.
+    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [ResNetLayerTiming] {
+        precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
+        var out: [ResNetLayerTiming] = []
+        let ws = Workspace()
+        func timed(_ name: String, flops: Double, rows: Int, _ body: () -> Void) {
+            body()
+            var runs: [Double] = []
+            for _ in 0..<repeats {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                ws.reset()
+            }
+            out.append(ResNetLayerTiming(name: name, seconds: runs.sorted()[runs.count / 2], flops: flops, rows: rows))
+        }
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            p.initialize(repeating: 0.25, count: count)
+            return p
+        }
+        func flops(_ conv: Conv2D, _ g: WindowGeometry) -> Double {
+            2.0 * Double(n * g.outHeight * g.outWidth * conv.shape.outChannels * conv.shape.patchSize)
+        }
+        var h = size, w = size
+        var x = buffer(n * h * w * 3)
+        let sg = stem.shape.geometry(height: h, width: w)
+        let stemOut = buffer(n * sg.outHeight * sg.outWidth * 64)
+        timed("stem", flops: flops(stem, sg), rows: n * sg.outHeight * sg.outWidth) {
+            stem.forward(x, batch: n, height: h, width: w, into: stemOut, workspace: ws)
+        }
+        let pool = WindowGeometry(inHeight: sg.outHeight, inWidth: sg.outWidth, kernel: (3, 3), stride: (2, 2),
+                                  padding: .symmetric(1))
+        x.deallocate()
+        x = buffer(n * pool.outHeight * pool.outWidth * 64)
+        (h, w) = (pool.outHeight, pool.outWidth)
+        stemOut.deallocate()
+        for (s, stage) in stages.enumerated() {
+            for (b, block) in stage.enumerated() {
+                let prefix = "layer\(s + 1).\(b)"
+                var cur = UnsafePointer(x), ch = h, cw = w
+                var owned: [UnsafeMutablePointer<Float>] = []
+                for (i, conv) in block.convs.enumerated() {
+                    let g = conv.shape.geometry(height: ch, width: cw)
+                    let y = buffer(n * g.outHeight * g.outWidth * conv.shape.outChannels)
+                    let input = cur, ih = ch, iw = cw
+                    timed("\(prefix).conv\(i + 1)", flops: flops(conv, g), rows: n * g.outHeight * g.outWidth) {
+                        conv.forward(input, batch: n, height: ih, width: iw, into: y, workspace: ws)
+                    }
+                    owned.append(y)
+                    cur = UnsafePointer(y); ch = g.outHeight; cw = g.outWidth
+                }
+                let count = n * ch * cw * block.outChannels
+                let identity = buffer(count)
+                if let d = block.downsample {
+                    let g = d.shape.geometry(height: h, width: w)
+                    let input = UnsafePointer(x), ih = h, iw = w
+                    timed("\(prefix).downsample", flops: flops(d, g), rows: n * g.outHeight * g.outWidth) {
+                        d.forward(input, batch: n, height: ih, width: iw, into: identity, workspace: ws)
+                    }
+                }
+                let y = owned.last!
+                timed("\(prefix).add", flops: 0, rows: n * ch * cw) {
+                    residualAdd(identity, into: y, count: count, activation: .relu)
+                }
+                identity.deallocate()
+                for p in owned.dropLast() { p.deallocate() }
+                x.deallocate()
+                x = y; (h, w) = (ch, cw)
+            }
+        }
+        x.deallocate()
+        return out
+    }
+}
