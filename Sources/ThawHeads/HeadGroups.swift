@@ -5,8 +5,8 @@ import ThawBLAS
 /// `StackedHeads` of its own. A training step runs every group's forward pass, loss, backward pass
 /// and optimizer update on its own core with single-threaded OpenBLAS: heads never read each other's
 /// numbers, so the groups need no synchronisation inside a step, and no core waits on OpenBLAS's
-/// thread hand-offs or on a serial loss/update pass (together about a third of a 64-head step on
-/// 2 cores before, by `perf`).
+/// thread hand-offs or on the fork-join loss and update passes between GEMMs (together about a
+/// third of a 64-head step on 2 cores before, by `perf`).
 ///
 /// Head k's numbers do not depend on G beyond float rounding (≈1e-7 relative per step): OpenBLAS
 /// never splits the reduction of a GEMM, but picks its edge kernels by the GEMM's width.
