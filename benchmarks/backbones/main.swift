@@ -31,6 +31,7 @@ if let path = KnownAsset.named("efficientnet-lite0")?.find() {
 if let chunk = option("--chunk-floats").flatMap(Int.init) { model.chunkFloats = chunk }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
+if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
 let size = 224
 var state: UInt32 = 12345
 let pixels = (0..<batch * size * size * 3).map { _ -> Float in state = state &* 1664525 &+ 1013904223; return Float(state >> 8) / Float(1 << 23) - 1 }

@@ -62,6 +62,9 @@ SplitGEMM.enabled = !args.contains("--no-split")
 if let r = args.firstIndex(of: "--split-rows").flatMap({ args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil }) {
     SplitGEMM.maxRows = r
 }
+if let r = args.firstIndex(of: "--split-parts").flatMap({ args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil }) {
+    SplitGEMM.partsPerCore = r
+}
 let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []
