@@ -1,4 +1,3 @@
-import Dispatch
 import ThawKernels
 
 /// Time of one stage of a profiled BERT layer (benchmarks only).
@@ -26,14 +25,7 @@ extension BertEncoder {
         let layer = layers[layerIndex]
         var out: [BertStageTiming] = []
         func timed(_ name: String, flops: Double = 0, _ body: () -> Void) {
-            body()
-            var runs: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                body()
-                runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            }
-            out.append(BertStageTiming(name: name, seconds: runs.sorted()[runs.count / 2], flops: flops))
+            out.append(BertStageTiming(name: name, seconds: medianSeconds(repeats: repeats, body), flops: flops))
         }
         let projection = 2.0 * Double(rows * c * c)                     // one [rows, C]·[C, C]ᵀ
         let core = 2.0 * Double(batch * h * length * length * d)        // QKᵀ or P·V over all pairs

@@ -1,4 +1,3 @@
-import Dispatch
 import ThawKernels
 
 /// Time of one layer in a profiled forward (benchmarks only).
@@ -16,15 +15,8 @@ extension EfficientNetLite {
         var out: [EfficientNetLayerTiming] = []
         let ws = Workspace()
         func timed(_ name: String, flops: Double, _ body: () -> Void) {
-            body()
-            var runs: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                body()
-                runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-                ws.reset()
-            }
-            out.append(EfficientNetLayerTiming(name: name, seconds: runs.sorted()[runs.count / 2], flops: flops))
+            let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset() })
+            out.append(EfficientNetLayerTiming(name: name, seconds: seconds, flops: flops))
         }
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)

@@ -1,4 +1,3 @@
-import Dispatch
 import ThawKernels
 
 /// Time of one convolution (or the residual add) in a profiled ResNet forward (benchmarks only).
@@ -18,15 +17,8 @@ extension ResNet {
         var out: [ResNetLayerTiming] = []
         let ws = Workspace()
         func timed(_ name: String, flops: Double, rows: Int, _ body: () -> Void) {
-            body()
-            var runs: [Double] = []
-            for _ in 0..<repeats {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                body()
-                runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-                ws.reset()
-            }
-            out.append(ResNetLayerTiming(name: name, seconds: runs.sorted()[runs.count / 2], flops: flops, rows: rows))
+            let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset() })
+            out.append(ResNetLayerTiming(name: name, seconds: seconds, flops: flops, rows: rows))
         }
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)

@@ -84,7 +84,6 @@ public enum FitTrainer {
         var rates = [(Float, Float)?](repeating: nil, count: k)
         let stepsPerEpoch = (n + options.batchSize - 1) / options.batchSize
         let totalSteps = stepsPerEpoch * options.epochs
-        let weights = options.classWeights ?? []
         let (h, w, c) = data.isMap ? (data.rowShape[0], data.rowShape[1], data.rowShape[2]) : (1, 1, rawWidth)
         var histories = [FitHistory](repeating: FitHistory(epochs: [], bestEpoch: 0, stoppedEarly: false), count: k)
         var stopped = [Bool](repeating: false, count: k)
@@ -114,13 +113,7 @@ public enum FitTrainer {
                     lastRate[j] = lr
                     rates[j] = (lr, heads[j].weightDecay)
                 }
-                yb.withUnsafeBufferPointer { y in
-                    weights.withUnsafeBufferPointer { wp in
-                        stack.step(x: xb.pointer, labels: y.baseAddress!, batch: b, smoothing: options.labelSmoothing,
-                                   classWeights: wp.isEmpty ? nil : wp.baseAddress!, rates: rates,
-                                   optimizer: options.optimizer, step: step, losses: &losses)
-                    }
-                }
+                stack.step(x: xb.pointer, labels: yb, batch: b, options: options, rates: rates, step: step, losses: &losses)
                 for j in 0..<k { epochLoss[j] += losses[j] * Double(b) }
                 remaining -= b
                 filled = 0

@@ -74,6 +74,19 @@ public final class HeadGroups {
         }
     }
 
+    /// `step` with the loss settings of `options` (label smoothing, class weights, optimizer) and
+    /// labels [B] from an array, as both trainers call it.
+    public func step(x: UnsafePointer<Float>, labels: [Int32], batch: Int, options: TrainingOptions,
+                     rates: [(Float, Float)?], step: Int, losses: inout [Double]) {
+        labels.withUnsafeBufferPointer { y in
+            (options.classWeights ?? []).withUnsafeBufferPointer { w in
+                self.step(x: x, labels: y.baseAddress!, batch: batch, smoothing: options.labelSmoothing,
+                          classWeights: w.isEmpty ? nil : w.baseAddress!, rates: rates,
+                          optimizer: options.optimizer, step: step, losses: &losses)
+            }
+        }
+    }
+
     /// Which group holds head k, and its index there.
     private func locate(_ k: Int) -> (group: Int, local: Int) {
         let g = ranges.firstIndex { $0.contains(k) }!

@@ -51,7 +51,6 @@ public enum HeadTrainer {
         var sinceBest = [Int](repeating: 0, count: k)
         var bestState = [[String: [Float]]?](repeating: nil, count: k)
         var step = 0
-        let weights = options.classWeights ?? []     // [classes] or empty
         for epoch in 0..<options.epochs {
             let order = SplitMix64.epochOrder(count: n, seed: options.dataSeed, epoch: epoch)
             var epochLoss = [Double](repeating: 0, count: k)
@@ -72,13 +71,7 @@ public enum HeadTrainer {
                     lastRate[h] = lr
                     rates[h] = (lr, heads[h].weightDecay)
                 }
-                yb.withUnsafeBufferPointer { y in
-                    weights.withUnsafeBufferPointer { w in
-                        stack.step(x: xb.pointer, labels: y.baseAddress!, batch: b, smoothing: options.labelSmoothing,
-                                   classWeights: w.isEmpty ? nil : w.baseAddress!, rates: rates,
-                                   optimizer: options.optimizer, step: step, losses: &losses)
-                    }
-                }
+                stack.step(x: xb.pointer, labels: yb, batch: b, options: options, rates: rates, step: step, losses: &losses)
                 for h in 0..<k { epochLoss[h] += losses[h] * Double(b) }
                 start += b
             }

@@ -1,0 +1,16 @@
+import Dispatch
+
+/// Median wall time of `body` over `repeats` runs after one warm-up run; `after` runs after each
+/// timed run, untimed (e.g. a workspace reset). For the per-layer profiles (benchmarks only).
+func medianSeconds(repeats: Int, _ body: () -> Void, after: () -> Void = {}) -> Double {
+    body()
+    after()
+    var runs: [Double] = []
+    for _ in 0..<repeats {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        runs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        after()
+    }
+    return runs.sorted()[runs.count / 2]
+}
