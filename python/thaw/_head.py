@@ -44,8 +44,9 @@ def pool(t, tap, pooling, gem_p=None):
     n = t.shape[0]
     t = round_to(t, tap["dtype"]).astype(np.float64)
     if pooling == "none":
-        return t.reshape(n, -1)
-    maps = t.reshape(n, -1, tap["shape"][-1])                 # [N, S, C], S = H·W or T
+        return t.reshape(n, int(np.prod(tap["shape"])))
+    positions = int(np.prod(tap["shape"][:-1]))
+    maps = t.reshape(n, positions, tap["shape"][-1])          # [N, S, C], S = H·W or T
     if pooling == "avg":
         return maps.mean(axis=1)
     if pooling == "max":

@@ -4,6 +4,8 @@ Same forward as `_head` (docs/bundle-format.md): round to the tap dtype, pool, L
 eps 1e-5] → ReLU / exact GELU, Linear, softmax. Parameter names follow the bundle minus `head.`
 (LayerNorm's gamma/beta are torch's `weight`/`bias`).
 """
+import math
+
 from ._head import GEM_EPS, LAYER_NORM_EPS
 from ._torch import require_torch
 
@@ -42,9 +44,9 @@ def head_module(bundle, probabilities=True):
                 x = x.to(round_dtype).float()
             n = x.shape[0]
             if self.pooling == "none":
-                x = x.reshape(n, -1)
+                x = x.reshape(n, math.prod(self.tap_shape))
             else:
-                maps = x.reshape(n, -1, self.tap_shape[-1])     # [N, S, C]
+                maps = x.reshape(n, math.prod(self.tap_shape[:-1]), self.tap_shape[-1])     # [N, S, C]
                 if self.pooling == "avg":
                     x = maps.mean(dim=1)
                 elif self.pooling == "max":

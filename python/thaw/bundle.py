@@ -73,7 +73,7 @@ def description_problem(d):
         return None
     tap, head, pooling = d["tap"], d["head"], d["pooling"]
     if not isinstance(tap, dict) or tap.get("dtype") not in WIDTH:
-        return f"tap {tap!r} needs a dtype of f32, f16 or bf16"
+        return f"tap dtype {(tap.get('dtype') if isinstance(tap, dict) else tap)!r} is not f32, f16 or bf16"
     shape = tap.get("shape")
     if not (isinstance(shape, list) and shape and all(isinstance(x, int) and x > 0 for x in shape)):
         return f"tap shape {shape!r} must be a list of positive integers"
@@ -82,7 +82,7 @@ def description_problem(d):
     if pooling != "none" and len(shape) < 2:
         return f"pooling {pooling!r} needs a map or token tap, but tap {tap.get('name')!r} has shape {shape}"
     if not isinstance(head, dict) or head.get("type") not in HEAD_TYPES:
-        return f"head type {head.get('type') if isinstance(head, dict) else head!r} is not one of {', '.join(HEAD_TYPES)}"
+        return f"head type {(head.get('type') if isinstance(head, dict) else head)!r} is not one of {', '.join(HEAD_TYPES)}"
     hidden = head.get("hidden", [])
     if not (isinstance(hidden, list) and all(isinstance(x, int) and x > 0 for x in hidden)):
         return f"head hidden widths {hidden!r} must be positive integers"
