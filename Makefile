@@ -18,9 +18,11 @@ build:
 demo: deps build
 	scripts/demo.sh $(THAW)
 
-# Notebooks first (they need the release binary), then the XCTest suite, whose summary closes the output.
+# The Python package's tests and the notebooks first (they need the release binary), then the XCTest
+# suite, whose summary closes the output.
 test: deps-test
 	$(SWIFT) build -c release --product thaw
+	THAW_BIN=$(CURDIR)/$(THAW) python3 -m pytest python/tests -q -rs
 	scripts/run_notebooks.sh $(THAW)
 	SWIFT=$(SWIFT) scripts/test.sh
 

@@ -8,6 +8,7 @@ export THAW
 export THAW_NOTEBOOK_LIMIT=${THAW_NOTEBOOK_LIMIT:-200}
 export THAW_NOTEBOOK_WORK=$(mktemp -d "${TMPDIR:-/tmp}/thaw-notebooks.XXXXXX")
 export MPLBACKEND=Agg
+export PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}"   # notebook 04 imports this checkout's `thaw` package
 trap 'rm -rf "$THAW_NOTEBOOK_WORK"' EXIT
 passed=0 failed=0
 for nb in notebooks/*.ipynb; do
