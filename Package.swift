@@ -60,7 +60,7 @@ let package = Package(
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
         .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
-        .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
+        .target(name: "ThawFineTune", dependencies: ["ThawBundle", "ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
                                                       "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
 
         // `thaw predict`: a bundle applied to raw inputs or to a cache's taps.

@@ -6,7 +6,14 @@ public struct BundleDescription: Codable, Equatable, Sendable {
     /// `head`: a head on one tap of a frozen backbone; `finetuned`: the whole network, own classifier.
     public enum Kind: String, Codable, Sendable { case head, finetuned }
     /// What the backbone eats.
-    public enum Input: String, Codable, Sendable { case image, text }
+    public enum Input: String, Codable, Sendable {
+        case image, text
+        /// From a cache manifest's `preprocessing` text: text caches record their tokenizer.
+        public init(preprocessing: String) {
+            let object = (try? JSONSerialization.jsonObject(with: Data(preprocessing.utf8))) as? [String: Any]
+            self = object?["tokenizer"] != nil ? .text : .image
+        }
+    }
 
     public struct Backbone: Codable, Equatable, Sendable {
         public var name: String            // "efficientnet-lite0"

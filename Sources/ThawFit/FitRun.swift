@@ -155,10 +155,9 @@ public enum FitRun {
     static func bundleDescription(data: TapData, pooling: Pooling?, head: HeadShape, logistic: Bool, run: String,
                                   metrics: [String: Double]) -> BundleDescription {
         let m = data.manifest
-        let isText = (try? JSONSerialization.jsonObject(with: Data(m.preprocessing.utf8)) as? [String: Any])?["tokenizer"] != nil
         return BundleDescription(
             kind: .head, backbone: .init(name: m.backbone, weightsSHA256: m.weightsSHA256, weightsFile: ""),
-            input: isText ? .text : .image, preprocessing: m.preprocessing,
+            input: .init(preprocessing: m.preprocessing), preprocessing: m.preprocessing,
             tap: .init(name: data.tap.name, dtype: data.tap.dtype.rawValue, shape: data.tap.shape, layout: data.tap.layout),
             pooling: PoolingName.of(pooling),
             head: .init(type: logistic ? "logistic" : head.hidden.isEmpty ? "linear" : "mlp", hidden: head.hidden,
