@@ -57,9 +57,15 @@ let package = Package(
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns",
                                                      "ThawAssets", "ThawWeights", "ThawKernels"]),
-        .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
-        .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
+        // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
+        .target(name: "ThawBundle", dependencies: ["ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
+        .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawFineTune", dependencies: ["ThawBundle", "ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
                                                       "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
+
+        // `thaw predict`: a bundle applied to raw inputs or to a cache's taps.
+        .target(name: "ThawPredict", dependencies: ["ThawBundle", "ThawBackbones", "ThawInputs", "ThawText", "ThawStore",
+                                                     "ThawExtract", "ThawHeads", "ThawKernels", "ThawAssets"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
@@ -67,6 +73,7 @@ let package = Package(
             dependencies: [
                 "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
                 "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
+                "ThawBundle", "ThawPredict",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -151,6 +151,8 @@ extension BertBackbone {
         store.skip("pooler.dense.weight"); store.skip("pooler.dense.bias")
         // A `thaw finetune --export` file also holds its classifier (BertForSequenceClassification's keys).
         store.skip("classifier.weight"); store.skip("classifier.bias")
+        // As a model bundle it also holds the same classifier as the bundle's head (docs/bundle-format.md).
+        store.skip("head.out.weight"); store.skip("head.out.bias")
         try store.finish()
         var tokenizer: BertTokenizer? = nil
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("vocab.txt").path) {

@@ -1,4 +1,5 @@
 import Foundation
+import ThawBundle
 import ThawFineTune
 import ThawRuns
 import ThawWeights
@@ -12,6 +13,7 @@ extension FinetuneCommand {
         let backbone: String
         if case .string(let b)? = record.config["backbone"] { backbone = b } else { backbone = "MODEL" }
         print("export      → \(path)")
+        print("             predict: thaw predict --bundle \(path) INPUTS…")
         print("             use: thaw extract --model \(backbone) --weights \(path) …"
               + (backbone.hasPrefix("efficientnet-lite") ? ";  thaw classify --model \(backbone) --weights \(path) IMAGE…" : ""))
     }
@@ -21,8 +23,9 @@ extension FinetuneCommand {
 enum FineTunedWeights {
     /// The class names stored in a fine-tuned export (nil for other weight files, e.g. ImageNet checkpoints).
     static func classNames(_ path: String?) -> [String]? {
-        guard let path, path.hasSuffix(".safetensors"), let file = try? WeightFile.load(path),
-              file.metadata["format"] == FineTuneExport.format, let text = file.metadata["class_names"] else { return nil }
+        guard let path, path.hasSuffix(".safetensors"), let file = try? WeightFile.load(path) else { return nil }
+        if file.metadata["format"] == ModelBundle.format { return (try? ModelBundle.read(path))?.description.classes }
+        guard file.metadata["format"] == FineTuneExport.format, let text = file.metadata["class_names"] else { return nil }
         return try? JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 }

@@ -40,6 +40,8 @@ struct SweepCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths).")
     var combine: [String] = []
     @Option(help: "Merge every shard sweep record in this folder.") var combineDir: String?
+    @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict`.")
+    var exportBest: String?
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     struct FileConfig: Decodable {
@@ -53,6 +55,9 @@ struct SweepCommand: ParsableCommand {
         if let b = batch, b < 1 { throw ValidationError("--batch must be ≥ 1.") }
         if let n = cGrid, n < 1 { throw ValidationError("--c-grid must be ≥ 1.") }
         if let s = shard, ShardSpec(parsing: s) == nil { throw ValidationError("--shard takes i/N with 0 ≤ i < N, e.g. 0/4.") }
+        if exportBest != nil && (shard != nil || !combine.isEmpty || combineDir != nil) {
+            throw ValidationError("--export-best needs the whole grid in one run (a shard's winner may not be the sweep's).")
+        }
         guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd (use --c for L-BFGS).") }
     }
 
@@ -90,6 +95,7 @@ struct SweepCommand: ParsableCommand {
         q.seed = seed
         q.shard = shard.flatMap { ShardSpec(parsing: $0) } ?? .whole
         q.commandLine = CommandLine.arguments
+        q.exportBest = exportBest
         // Finished groups are recorded here as they complete; re-running the same command resumes.
         q.progressFolder = RunRegistry.beside(cache: q.cache).folder.appendingPathComponent("sweep-progress")
         let quiet = json
@@ -100,6 +106,7 @@ struct SweepCommand: ParsableCommand {
         if json { return try printJSON(out.record) }
         for n in out.notes { print("note: \(n)") }
         printTable(out.record)
+        if let e = exportBest { print("best  → \(e)  (apply it with: thaw predict --bundle \(e) INPUTS…)") }
         print("run   \(out.record.id) → \(url.path)")
     }
 

@@ -22,6 +22,7 @@ struct Thaw: ParsableCommand {
             ClassifyCommand.self,
             FitCommand.self, SweepCommand.self, FinetuneCommand.self,
             RunsCommand.self, CompareCommand.self, ReportCommand.self,
+            PredictCommand.self, BundleCommand.self,
             ModelsCommand.self, EmbedCommand.self,
         ])
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawBundle
 import ThawBackbones
 import ThawBLAS
 import ThawExtract
@@ -94,6 +95,7 @@ public enum BertFineTuneRun {
                                         batch: o.batch, chunk: o.chunk, earlyStop: o.earlyStop,
                                         warmupFraction: o.warmupFraction, seed: o.seed,
                                         checkpointDir: o.checkpointDir, resume: o.resume, config: identity(config))
+        let runID = RunRecord.newID(kind: .finetune, date: started)
         let trainer = BertFineTuneTrainer(model: model, train: data.train, validation: data.validation, settings: settings)
         let outcome = try trainer.run(progress: progress)
         let validation = trainer.evaluate(data.validation)
@@ -103,13 +105,23 @@ public enum BertFineTuneRun {
             var meta = FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: manifest.labelNames)
             meta["pooling"] = normalize ? "mean-l2" : "mean"
             try FineTuneExport.copyCompanions(of: o.weights, besides: path, names: FineTuneExport.bertCompanions)
+            // The backbone's pool tap is the L2-normalised mean: a bundle only when the classifier was trained on it (--l2).
+            let classifier = model.classifier
+            let bundle = normalize ? FineTuneExport.bundle(manifest, tap: "pool", width: classifier.inFeatures, head: "linear",
+                                                           classes: manifest.labelNames, run: runID, validationTop1: validation.top1,
+                                                           testTop1: test?.top1) : nil
+            if !normalize { notes.append("the export was trained without --l2, so it is not a model bundle for `thaw predict` (the backbone's pool tap is L2-normalised); use --l2 for one") }
             try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.bert.prefixes,
-                                     rename: ["_fc.weight": "classifier.weight", "_fc.bias": "classifier.bias"], metadata: meta, to: path)
+                                     rename: ["_fc.weight": "classifier.weight", "_fc.bias": "classifier.bias"], metadata: meta,
+                                     bundle: bundle,
+                                     head: bundle == nil ? [] : [.init(name: "out.weight", shape: [classifier.classes, classifier.inFeatures], values: classifier.weight.torchValue),
+                                                                 .init(name: "out.bias", shape: [classifier.classes], values: classifier.bias.torchValue)],
+                                     to: path)
             config["export"] = .string(path)
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
-        var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,
+        var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames,
                                                           trainSeconds: outcome.trainSeconds),
@@ -131,7 +143,7 @@ public enum BertFineTuneRun {
     /// A head fitted on the `pool` tap saw L2-normalised mean embeddings: without `--l2` the
     /// fine-tuned classifier would start on inputs of another scale.
     static func warmStartNote(head path: String, normalize: Bool) -> String? {
-        let tap = (try? WeightFile.load(path))?.metadata["tap"]
+        let tap = (try? ModelBundle.read(path))?.description.tap.name
         if let tap, tap != "pool" {
             return "--head \(path) was fitted on tap \(tap), not pool: the classifier starts on other inputs than it was fitted on"
         }

@@ -1,4 +1,6 @@
 import Foundation
+import ThawBundle
+import ThawStore
 import ThawFit
 import ThawWeights
 
@@ -20,7 +22,8 @@ public enum FineTuneExport {
     @discardableResult
     public static func write(_ model: some CheckpointableModel, original: String, stripPrefixes: [String],
                              rename: [String: String] = [:], dropped: Set<String> = [],
-                             metadata: [String: String], to path: String) throws -> Int {
+                             metadata: [String: String], bundle: BundleDescription? = nil,
+                             head: [SafetensorsWriter.Tensor] = [], to path: String) throws -> Int {
         let file = try WeightFile.load(original)
         var trained: [String: TrainableTensor] = [:]
         for t in model.tensors { trained[rename[t.key] ?? t.key] = t }
@@ -40,9 +43,13 @@ public enum FineTuneExport {
         for (name, t) in trained where !seen.contains(name) {
             out.append(.init(name: name, shape: t.torchShape, values: t.torchValue))
         }
+        // A bundle-described export also carries the classifier as a bundle head when the network's own
+        // output is not the classifier's (BERT: the classifier reads the pool tap).
+        out += head.map { SafetensorsWriter.Tensor(name: ModelBundle.headPrefix + $0.name, shape: $0.shape, values: $0.values) }
         var meta = metadata
         meta["format"] = format
         meta["original_weights"] = original
+        if let bundle { meta.merge(ModelBundle.metadata(bundle)) { _, new in new } }
         do {
             try SafetensorsWriter.encode(out, metadata: meta).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
@@ -76,6 +83,19 @@ public enum FineTuneExport {
                 throw FineTuneError("\(dst.path): cannot copy \(name) beside the export (\(error.localizedDescription)). Fix: choose a writable --export folder")
             }
         }
+    }
+
+    /// The bundle description of a fine-tuned network whose own output `tap` (shape `[width]`) is read by
+    /// `head` ("finetuned": the tap is the logits; "linear": a head of `head.out.*` tensors).
+    public static func bundle(_ manifest: Manifest, tap: String, width: Int, head: String, classes: [String], run: String,
+                              validationTop1: Double, testTop1: Double?) -> BundleDescription {
+        var metrics = ["val_top1": validationTop1]
+        if let testTop1 { metrics["test_top1"] = testTop1 }
+        return BundleDescription(kind: .finetuned, backbone: .init(name: manifest.backbone, weightsSHA256: manifest.weightsSHA256, weightsFile: ""),
+                                 input: .init(preprocessing: manifest.preprocessing), preprocessing: manifest.preprocessing,
+                                 tap: .init(name: tap, dtype: "f32", shape: [width], layout: "C"), pooling: "none",
+                                 head: .init(type: head), classes: classes, run: run, cacheFingerprint: manifest.fingerprint,
+                                 toolVersion: FineTuneRun.thawVersion, metrics: metrics)
     }
 
     /// What a reader of the file needs besides tensors: backbone, boundary, class names (JSON array).

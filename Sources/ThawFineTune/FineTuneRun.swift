@@ -120,6 +120,7 @@ public enum FineTuneRun {
                                         batchNorm: o.batchNorm, batchNormMomentum: bnMomentum, batch: o.batch,
                                         chunk: o.chunk, earlyStop: o.earlyStop, warmupFraction: o.warmupFraction, seed: o.seed,
                                         checkpointDir: o.checkpointDir, resume: o.resume, config: identity)
+        let runID = RunRecord.newID(kind: .finetune, date: started)
         let trainer = FineTuneTrainer(model: model, train: train, validation: data.validation, settings: settings)
         let outcome = try trainer.run(progress: progress)
         let validation = trainer.evaluate(data.validation)
@@ -127,12 +128,15 @@ public enum FineTuneRun {
         if let path = o.export {
             try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.dataParallel.prefixes,
                                      metadata: FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: data.classNames),
+                                     bundle: FineTuneExport.bundle(manifest, tap: "fc", width: data.classNames.count, head: "finetuned",
+                                                                   classes: data.classNames, run: runID, validationTop1: validation.top1,
+                                                                   testTop1: test?.top1),
                                      to: path)
             config["export"] = .string(path)
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
-        var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,
+        var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
                                                           trainSeconds: outcome.trainSeconds),

@@ -1,7 +1,9 @@
 import Foundation
+import ThawBundle
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawWeights
 
 /// Everything `thaw fit` asks for.
 public struct FitRequest: Sendable {
@@ -39,9 +41,12 @@ public struct FitOutcome {
     public var test: ClassificationMetrics?
     public var history: FitHistory?
     public var notes: [String]
-    /// Tensors written with `--export` (also returned when not exported).
+    /// The head's tensors, named as `StackedHeads.state(head:)` names them (written with `--export`).
     public var tensors: [SafetensorsWriter.Tensor]
-    public var exportMetadata: [String: String]
+    /// The bundle's description (written with `--export`).
+    public var bundle: BundleDescription
+    /// Predicted class per test row, in sample order (nil without a test split).
+    public var testPredictions: [Int32]?
 }
 
 /// `thaw fit`: one head on one tap, a run record, optionally the head as safetensors.
@@ -80,7 +85,8 @@ public enum FitRun {
             "class_weights": .string(q.balancedClassWeights ? "balanced" : "none"),
         ]
         if data.carvedValidation { config["validation_fraction"] = .number(q.load.validationFraction) }
-        var validation: ClassificationMetrics, test: ClassificationMetrics?
+        let runID = RunRecord.newID(kind: .fit, date: started)
+        var validation: ClassificationMetrics, test: ClassificationMetrics?, testPredictions: [Int32]?
         var history: FitHistory? = nil
         var tensors: [SafetensorsWriter.Tensor]
         var trainSeconds: Double, rowsSeen: Int
@@ -96,7 +102,10 @@ public enum FitRun {
             trainSeconds = Date().timeIntervalSince(t0)
             rowsSeen = trainSet.count
             validation = model.evaluate(try FitTrainer.modelInput(data.validation, pooling: pooling))
-            test = try data.test.map { model.evaluate(try FitTrainer.modelInput($0, pooling: pooling)) }
+            if let testSet = try data.test.map({ try FitTrainer.modelInput($0, pooling: pooling) }) {
+                test = model.evaluate(testSet)
+                testPredictions = Self.argmaxRows(model.logits(testSet), classes: classes)
+            }
             tensors = HeadExport.tensors(model)
             config["c"] = .number(q.c)
             config["iterations"] = .number(Double(model.iterations))
@@ -109,7 +118,11 @@ public enum FitRun {
                                               heads: [HeadHyperparameters(learningRate: q.lr, weightDecay: q.weightDecay, seed: q.seed)],
                                               options: options, flip: q.flip, blockSize: q.blockSize, onEpoch: onEpoch)
             validation = try result.evaluate(data, on: .validation)[0]
-            test = data.hasTest ? try result.evaluate(data, on: .test)[0] : nil
+            if data.hasTest {
+                let (metrics, predictions) = try result.evaluate(data, on: .test, predictionsOf: 0)
+                test = metrics[0]
+                testPredictions = predictions
+            }
             history = result.histories[0]
             tensors = HeadExport.tensors(result.model, head: 0)
             trainSeconds = result.trainSeconds
@@ -121,26 +134,44 @@ public enum FitRun {
             config["block_size"] = .number(Double(result.blockSize))
             config["best_epoch"] = .number(Double(result.histories[0].bestEpoch))
         }
-        let metadata = exportMetadata(data: data, pooling: pooling, head: q.head)
+        let bundle = bundleDescription(data: data, pooling: pooling, head: q.head, logistic: q.solver == .lbfgs, run: runID,
+                                       metrics: ["val_top1": validation.top1].merging(test.map { ["test_top1": $0.top1] } ?? [:]) { a, _ in a })
         if let path = q.export {
-            try SafetensorsWriter.write(tensors, metadata: metadata, to: path)
+            try ModelBundle.writeHead(bundle, head: tensors, to: path)
             config["export"] = .string(path)
         }
-        var record = RunRecord(id: RunRecord.newID(kind: .fit, date: started), kind: .fit, commandLine: q.commandLine,
+        var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: trainSeconds)
+        if let testPredictions { metrics["test_predictions"] = .array(testPredictions.map { .number(Double($0)) }) }
+        var record = RunRecord(id: runID, kind: .fit, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,
-                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
-                                                          trainSeconds: trainSeconds),
+                               metrics: metrics,
                                epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: RunContext.thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return FitOutcome(record: record, validation: validation, test: test, history: history, notes: data.notes,
-                          tensors: tensors, exportMetadata: metadata)
+                          tensors: tensors, bundle: bundle, testPredictions: testPredictions)
     }
 
-    /// Metadata stored beside exported weights: tap, pooling, head, class names (JSON array text).
-    static func exportMetadata(data: TapData, pooling: Pooling?, head: HeadShape) -> [String: String] {
-        let names = (try? JSONEncoder().encode(data.classNames)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        return ["tap": data.tap.name, "pooling": PoolingName.of(pooling), "head": HeadName.of(head),
-                "activation": head.activation.rawValue, "class_names": names,
-                "cache_fingerprint": data.manifest.fingerprint, "format": "thaw-head-1"]
+    /// The bundle of a head trained on `data` (docs/bundle-format.md).
+    static func bundleDescription(data: TapData, pooling: Pooling?, head: HeadShape, logistic: Bool, run: String,
+                                  metrics: [String: Double]) -> BundleDescription {
+        let m = data.manifest
+        return BundleDescription(
+            kind: .head, backbone: .init(name: m.backbone, weightsSHA256: m.weightsSHA256, weightsFile: ""),
+            input: .init(preprocessing: m.preprocessing), preprocessing: m.preprocessing,
+            tap: .init(name: data.tap.name, dtype: data.tap.dtype.rawValue, shape: data.tap.shape, layout: data.tap.layout),
+            pooling: PoolingName.of(pooling),
+            head: .init(type: logistic ? "logistic" : head.hidden.isEmpty ? "linear" : "mlp", hidden: head.hidden,
+                        activation: head.activation.rawValue, layerNorm: head.layerNorm),
+            classes: data.classNames, run: run, cacheFingerprint: m.fingerprint, toolVersion: RunContext.thawVersion,
+            metrics: metrics)
+    }
+
+    /// Argmax of each row of z [rows, classes] (first index on ties).
+    static func argmaxRows(_ z: [Float], classes: Int) -> [Int32] {
+        (0..<(z.count / classes)).map { r in
+            var best = 0
+            for j in 1..<classes where z[r * classes + j] > z[r * classes + best] { best = j }
+            return Int32(best)
+        }
     }
 }

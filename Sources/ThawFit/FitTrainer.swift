@@ -42,6 +42,23 @@ public struct FitResult {
     public func evaluate(_ data: TapData, on split: EvaluationSplit, batchSize: Int = 1024) throws -> [ClassificationMetrics] {
         try data.evaluate(model, pooling: pooling, on: split, batchSize: batchSize)
     }
+
+    /// Metrics of every head on a split, and head `k`'s predicted class per row (argmax of its logits,
+    /// first index on ties): what a bundle of head `k` must reproduce sample by sample.
+    public func evaluate(_ data: TapData, on split: EvaluationSplit, predictionsOf k: Int,
+                         batchSize: Int = 1024) throws -> ([ClassificationMetrics], [Int32]) {
+        let classes = model.classes, ld = model.heads * classes
+        var predictions = [Int32](repeating: -1, count: data.split(split).labels.count)
+        let metrics = try data.evaluate(model, pooling: pooling, on: split, batchSize: batchSize) { logits, start, rows in
+            for r in 0..<rows {
+                let row = logits + r * ld + k * classes
+                var best = 0
+                for j in 1..<classes where row[j] > row[best] { best = j }
+                predictions[start + r] = Int32(best)
+            }
+        }
+        return (metrics, predictions)
+    }
 }
 
 /// Trains stacked heads on a tap, visiting rows in `EpochPlan` order; the rows come from memory or

@@ -1,4 +1,5 @@
 import ThawHeads
+import ThawWeights
 
 /// One trained head as safetensors tensors, keyed as `StackedHeads.state(head:)` names them.
 public enum HeadExport {

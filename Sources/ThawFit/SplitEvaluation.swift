@@ -5,7 +5,8 @@ extension TapData {
     /// rows (fewer when streamed blocks are smaller), pooled with `pooling` as in training; only the
     /// running metrics are kept between chunks. The same chunks in memory and streamed give the same numbers.
     public func evaluate(_ model: StackedHeads, pooling: Pooling?, on split: EvaluationSplit,
-                         batchSize: Int = 1024) throws -> [ClassificationMetrics] {
+                         batchSize: Int = 1024,
+                         onLogits: ((_ logits: UnsafePointer<Float>, _ start: Int, _ rows: Int) -> Void)? = nil) throws -> [ClassificationMetrics] {
         let (_, labels) = self.split(split)
         let n = labels.count
         let classes = model.classes
@@ -26,6 +27,7 @@ extension TapData {
                     x = UnsafePointer(pooled.pointer)
                 }
                 model.forward(x: x, batch: b, train: false, ws: ws)
+                onLogits?(ws.logits.pointer, start, b)   // [b, K·classes]
                 labels.withUnsafeBufferPointer { y in
                     MetricsAccumulator.add(&acc, logits: ws.logits.pointer, labels: y.baseAddress! + start, count: b)
                 }

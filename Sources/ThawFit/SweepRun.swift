@@ -1,7 +1,9 @@
 import Foundation
+import ThawBundle
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawWeights
 
 /// Everything `thaw sweep` asks for.
 public struct SweepRequest: Sendable {
@@ -16,6 +18,8 @@ public struct SweepRequest: Sendable {
     /// Sample-index block of the epoch plans (see `FitTrainer.train`).
     public var blockSize = 1024
     public var commandLine: [String] = []
+    /// Write the validation winner, as trained in this run, as a model bundle here.
+    public var exportBest: String?
     /// Where finished groups are recorded so a re-run resumes (`SweepProgress`); nil: no record.
     public var progressFolder: URL?
     public init(cache: String) { self.cache = cache }
@@ -59,6 +63,10 @@ public enum SweepRun {
         var histories: [Int: [[String: JSONValue]]] = [:]   // grid index → epochs
         var bestRow = -1
         var bestTest: ClassificationMetrics? = nil
+        let runID = RunRecord.newID(kind: .sweep, date: started)
+        // The current best group's winner as trained in this run (groups resumed from progress keep no weights).
+        var bestTrained: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor], testPredictions: [Int32]?)?
+        var trainedNow: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor], testPredictions: [Int32]?)?
         var notes: [String] = []
         var trainSeconds = 0.0, rowsSeen = 0
         var classNames: [String] = []
@@ -80,7 +88,18 @@ public enum SweepRun {
             trainSeconds += g.trainSeconds
             rowsSeen += g.rowsSeen
             let b = rows.lastIndex { $0.point.index == g.best }!
-            if bestRow < 0 || better(rows[b], rows[bestRow]) { bestRow = b; bestTest = g.test }
+            if bestRow < 0 || better(rows[b], rows[bestRow]) {
+                bestRow = b; bestTest = g.test
+                bestTrained = trainedNow?.index == g.best ? trainedNow : nil
+            }
+            trainedNow = nil
+        }
+        func trained(_ data: TapData, _ point: SweepPoint, head: [SafetensorsWriter.Tensor], validation: ClassificationMetrics,
+                     test: ClassificationMetrics?, predictions: [Int32]?) {
+            var metrics = ["val_top1": validation.top1]
+            if let test { metrics["test_top1"] = test.top1 }
+            trainedNow = (point.index, FitRun.bundleDescription(data: data, pooling: point.pooling, head: point.head, logistic: point.c != nil,
+                                                                run: runID, metrics: metrics), head, predictions)
         }
         for tapName in mine.map(\.tap).uniqued() {
             var load = q.load
@@ -119,6 +138,9 @@ public enum SweepRun {
                     let path = try LogisticRegression.path(data: tr, classes: data.classes, cs: members.map { $0.c! })
                     let vals = path.map { $0.evaluate(va) }
                     let k = groupBest(vals, members)
+                    let testLogits = te.map { path[k].logits($0) }
+                    trained(data, members[k], head: HeadExport.tensors(path[k]), validation: vals[k], test: te.map { path[k].evaluate($0) },
+                            predictions: testLogits.map { FitRun.argmaxRows($0, classes: data.classes) })
                     let g = SweepGroupResult(
                         members: members.map(\.index),
                         rows: zip(members, vals).map { .init(index: $0.index, validation: $1, bestEpoch: 0) },
@@ -146,9 +168,12 @@ public enum SweepRun {
                     let seconds = Date().timeIntervalSince(t0)
                     let val = try stack.evaluate(data, on: .validation)
                     let kBest = groupBest(val, members)
+                    let test = data.hasTest ? try stack.evaluate(data, on: .test, predictionsOf: kBest) : nil
+                    trained(data, members[kBest], head: HeadExport.tensors(stack.model, head: kBest), validation: val[kBest],
+                            test: test?.0[kBest], predictions: test?.1)
                     var g = SweepGroupResult(
                         members: members.map(\.index), rows: [], histories: [:], best: members[kBest].index,
-                        test: data.hasTest ? try stack.evaluate(data, on: .test)[kBest] : nil,
+                        test: test?.0[kBest],
                         trainSeconds: seconds, rowsSeen: stack.rowsSeen)
                     for (k, m) in members.enumerated() {
                         let h = stack.histories[k]
@@ -175,6 +200,7 @@ public enum SweepRun {
         metrics["table"] = .array(rows.map(tableJSON))
         metrics["best"] = .number(Double(best))
         metrics["best_index"] = .number(Double(bestIndex))
+        if let p = bestTrained?.testPredictions { metrics["test_predictions"] = .array(p.map { .number(Double($0)) }) }
         let a = q.axes
         var config: [String: JSONValue] = [
             "taps": .array(all.map(\.tap).uniqued().map { .string($0) }),
@@ -191,7 +217,15 @@ public enum SweepRun {
             config["lrs"] = .array(a.lrs.map { .number(Double($0)) })
             config["weight_decays"] = .array(a.weightDecays.map { .number(Double($0)) })
         }
-        var record = RunRecord(id: RunRecord.newID(kind: .sweep, date: started), kind: .sweep, commandLine: q.commandLine,
+        if let path = q.exportBest {
+            guard let winner = bestTrained, winner.index == bestIndex else {
+                throw FitError("\(path): the validation winner (grid point \(bestIndex)) was trained by an earlier, interrupted run of this sweep, "
+                               + "which keeps no weights. Fix: delete the sweep's progress file (see the note above) and run the sweep again with --export-best")
+            }
+            try ModelBundle.writeHead(winner.bundle, head: winner.head, to: path)
+            config["export"] = .string(path)
+        }
+        var record = RunRecord(id: runID, kind: .sweep, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: RunContext.thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)

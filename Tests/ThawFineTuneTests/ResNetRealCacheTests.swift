@@ -1,3 +1,4 @@
+import ThawWeights
 import Foundation
 import ThawBackbones
 import ThawExtract

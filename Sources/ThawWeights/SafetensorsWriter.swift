@@ -40,7 +40,8 @@ public enum SafetensorsWriter {
         do {
             try encode(tensors, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw FitError("\(path): cannot write the head (\(error.localizedDescription)). Fix: choose a writable --export path")
+            throw WeightsError(file: path, problem: "cannot be written (\(error.localizedDescription))",
+                               fix: "choose a writable output path on a disk with free space")
         }
     }
 }
