@@ -103,10 +103,16 @@ def test_tensors_must_match_the_description(tmp_path):
 @pytest.mark.parametrize("edit, message", [
     (dict(pooling="mean"), r"pooling 'mean' is not one of none, avg, max, avgmax, gem"),
     (dict(pooling="avg"), r"pooling 'avg' needs a map or token tap"),
-    (dict(head={"type": "mlp", "hidden": [], "activation": "relu", "layerNorm": False}), r"an mlp head needs at least one hidden width"),
+    (dict(head={"type": "mlp", "hidden": [], "activation": "relu", "layerNorm": False}), r"an mlp head needs 1 or 2 hidden widths, not \[\]"),
+    (dict(head={"type": "mlp", "hidden": [4, 4, 4], "activation": "relu", "layerNorm": False}), r"an mlp head needs 1 or 2 hidden widths"),
+    (dict(head={"type": "logistic", "hidden": []}, pooling="gem", tap={"name": "m", "dtype": "f16", "shape": [2, 3], "layout": "TC"}),
+     r"a logistic-regression head cannot use gem pooling"),
+    (dict(tap={"name": "m", "dtype": "f16", "shape": [2, 3], "layout": "HWC"}), r"tap layout 'HWC' does not have one letter per axis"),
+    (dict(classes=["a", "b", "a"]), r"classes names a class twice"),
+    (dict(classes=["a"]), r"classes must list at least 2 names"),
     (dict(head={"type": "mlp", "hidden": [4], "activation": "tanh", "layerNorm": False}), r"activation 'tanh' is not relu or gelu"),
     (dict(head={"type": "svm", "hidden": []}), r"head type 'svm' is not one of linear, mlp, logistic"),
-    (dict(classes=[]), r"classes must be a non-empty list"),
+    (dict(classes=[]), r"classes must list at least 2 names"),
     (dict(kind="teacher"), r"kind is 'teacher'"),
     (dict(tap={"name": "pool", "dtype": "f8", "shape": [6], "layout": "C"}), r"tap dtype 'f8' is not f32, f16 or bf16"),
 ])

@@ -1,5 +1,6 @@
 """PyTorch adapters: the Dataset over a cache tap and the head as an nn.Module (skipped without torch)."""
 import importlib.util
+import sys
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ HAS_TORCH = importlib.util.find_spec("torch") is not None
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed (optional; pip install torch to run these)")
 
 
-@pytest.mark.skipif(HAS_TORCH, reason="PyTorch is installed: the message for its absence cannot be seen")
-def test_without_torch_the_error_says_how_to_install_it(image_cache, tmp_path):
+def test_without_torch_the_error_says_how_to_install_it(image_cache, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)     # `import torch` fails, as where it is not installed
     with pytest.raises(ImportError, match=r"Cache.torch_dataset needs PyTorch.*Fix: pip install torch"):
         thaw.open_cache(image_cache).torch_dataset("pool")
     d = description([1280])

@@ -67,8 +67,10 @@ def description_problem(d):
     if missing:
         return f"it lacks {', '.join(missing)}"
     classes = d["classes"]
-    if not (isinstance(classes, list) and classes and all(isinstance(c, str) for c in classes)):
-        return "classes must be a non-empty list of names"
+    if not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)) or len(classes) < 2:
+        return "classes must list at least 2 names (a classifier needs 2 classes)"
+    if len(set(classes)) != len(classes):
+        return "classes names a class twice"
     if d["kind"] == "finetuned":
         return None
     tap, head, pooling = d["tap"], d["head"], d["pooling"]
@@ -81,6 +83,8 @@ def description_problem(d):
         return f"pooling {pooling!r} is not one of none, avg, max, avgmax, gem"
     if pooling != "none" and len(shape) < 2:
         return f"pooling {pooling!r} needs a map or token tap, but tap {tap.get('name')!r} has shape {shape}"
+    if len(tap.get("layout", "")) != len(shape):
+        return f"tap layout {tap.get('layout')!r} does not have one letter per axis of shape {shape}"
     if not isinstance(head, dict) or head.get("type") not in HEAD_TYPES:
         return f"head type {(head.get('type') if isinstance(head, dict) else head)!r} is not one of {', '.join(HEAD_TYPES)}"
     hidden = head.get("hidden", [])
@@ -88,8 +92,10 @@ def description_problem(d):
         return f"head hidden widths {hidden!r} must be positive integers"
     if head["type"] != "mlp" and hidden:
         return f"a {head['type']} head has no hidden layers, but hidden is {hidden}"
-    if head["type"] == "mlp" and not hidden:
-        return "an mlp head needs at least one hidden width"
+    if head["type"] == "mlp" and len(hidden) not in (1, 2):
+        return f"an mlp head needs 1 or 2 hidden widths, not {hidden}"
+    if head["type"] == "logistic" and pooling == "gem":
+        return "a logistic-regression head cannot use gem pooling"
     if hidden and head.get("activation") not in ACTIVATIONS:
         return f"activation {head.get('activation')!r} is not relu or gelu"
     return None
@@ -123,6 +129,24 @@ class Bundle:
     def predict(self, features):
         """int64 [N] indices into `classes` of the most probable class."""
         return np.argmax(self.logits(features), axis=1).astype(np.int64)
+
+    def cache_features(self, cache, split=None):
+        """(features float32 [N, *tap shape], rows bool [records]) of an open cache, as `thaw predict
+        --cache` reads them: the bundle's tap, view 0, placeholders of unreadable samples left out;
+        refuses a cache of another backbone or weight file. `cache.labels[rows]` are the true labels."""
+        m = cache.manifest
+        backbone = self.metadata.get("backbone", {})
+        if (m["backbone"], m.get("weightsSHA256")) != (backbone.get("name"), backbone.get("weightsSHA256")):
+            raise BundleError(self.path, f"the cache {cache.path} holds features of {m['backbone']} weights "
+                                         f"{str(m.get('weightsSHA256'))[:12]}…, but this bundle was made from {backbone.get('name')} "
+                                         f"weights {str(backbone.get('weightsSHA256'))[:12]}…",
+                              "use a cache extracted with the bundle's backbone and weights")
+        if self.tap not in cache.taps or cache.tap_info(self.tap)["shape"] != self.tap_info["shape"]:
+            have = ", ".join(f"{t['name']} {t['shape']}" for t in m["taps"])
+            raise BundleError(self.path, f"the cache {cache.path} has no tap {self.tap} of shape {self.tap_info['shape']} "
+                                         f"(taps: {have})", f"extract it with `thaw extract --tap {self.tap}`")
+        rows = cache.mask(split, view=0) & ~cache.placeholders
+        return cache.tap(self.tap, split=split, view=0)[~cache.placeholders[cache.mask(split, view=0)]], rows
 
     def to_torch(self, probabilities=True):
         """The head as a torch `nn.Module` (float32); its forward returns probabilities, or

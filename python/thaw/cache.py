@@ -20,6 +20,7 @@ from ._manifest import index_range, parse_manifest
 from ._records import describe_key, header_problem, key_bytes, parse_header, parse_key, payload_layout
 
 CHUNK = 1024   # records per read transaction (short transactions let a writer go on appending)
+SKIPPED_ID_PREFIX = "!skipped:"   # id of a placeholder record (Sources/ThawExtract/Extractor.swift)
 
 
 def open_cache(path, allow_incomplete=False, check_crc=True):
@@ -104,6 +105,8 @@ class Cache:
         self.split_indices = np.array(splits, dtype=np.int32)   # [records] index into split_names
         self.splits = np.array(self.split_names, dtype=str)[self.split_indices] if keys else np.array([], dtype=str)
         self.ids = ids                                          # [records] original sample id / path
+        # [records] placeholders of samples `thaw extract --on-error skip` could not read (zeros, not features)
+        self.placeholders = np.array([i.startswith(SKIPPED_ID_PREFIX) for i in ids], dtype=bool)
 
     def _bad_record(self, key, problem):
         return CacheError(self.path, f"records: {describe_key(key, self._with_views)}: {problem}",
