@@ -133,3 +133,36 @@ def test_not_a_cache(tmp_path, image_cache):
     lmdb.open(str(tmp_path / "plain"), max_dbs=2).close()      # an LMDB environment, but not Thaw's
     with pytest.raises(thaw.CacheError, match="not a Thaw cache"):
         thaw.open_cache(tmp_path / "plain")
+
+
+GROW_MAP = """
+import sys, lmdb
+env = lmdb.open(sys.argv[1], max_dbs=4, subdir=True, map_size=64 << 20)
+scratch = env.open_db(b"scratch")
+with env.begin(write=True) as txn:                 # more data than the reader's map holds
+    for i in range(12):
+        txn.put(i.to_bytes(8, "big"), bytes(1 << 20), db=scratch)
+"""
+
+
+def test_reader_adopts_a_map_grown_by_a_writer(image_cache, damaged_copy):
+    """A writer in another process grows the map past the reader's: the next read adopts the new size."""
+    import subprocess, sys
+    cache_path = damaged_copy(image_cache)
+    cache = thaw.open_cache(cache_path)
+    before = cache.tap("pool")
+    assert cache._env.info()["map_size"] < 12 << 20
+    subprocess.run([sys.executable, "-c", GROW_MAP, str(cache_path)], check=True)
+    assert np.array_equal(cache.tap("pool"), before) and cache.verify().ok
+    assert cache._env.info()["map_size"] >= 12 << 20          # MDB_MAP_RESIZED met and the grown size adopted
+
+
+def test_caches_of_one_directory_share_one_environment(image_cache):
+    a, b = thaw.open_cache(image_cache), thaw.open_cache(str(image_cache) + "/")
+    assert a._env is b._env
+    a.close()
+    assert b.tap("pool").shape == (80, 1280)       # still open for b
+    b.close()
+    with thaw.open_cache(image_cache) as c:                # reopened after the last one closed
+        assert c.tap("pool").shape == (80, 1280)
+    assert c._env is None

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _environment
 from ._crc32c import crc32c_rows
 from ._records import describe_key, header_problem, parse_key
 
@@ -66,7 +67,7 @@ def verify(cache):
                                           f"(stored 0x{int(stored[i]):08X}, computed 0x{int(computed[i]):08X}): the record is corrupt")
         pending.clear()
 
-    with cache._env.begin() as txn:
+    with _environment.begin(cache._env) as txn:
         for key, value in txn.cursor(db=cache._records):
             report.records_checked += 1
             parsed = parse_key(key, with_views)

@@ -13,11 +13,12 @@ import warnings
 import lmdb
 import numpy as np
 
+from . import _environment
 from ._crc32c import crc32c_rows
 from ._dtypes import WIDTH, widen
 from ._errors import CacheError
 from ._manifest import index_range, parse_manifest
-from ._records import describe_key, header_problem, key_bytes, parse_header, parse_key, payload_layout
+from ._records import describe_key, header_problem, parse_header, parse_key, payload_layout
 
 CHUNK = 1024   # records per read transaction (short transactions let a writer go on appending)
 SKIPPED_ID_PREFIX = "!skipped:"   # id of a placeholder record (Sources/ThawExtract/Extractor.swift)
@@ -38,11 +39,12 @@ class Cache:
     def __init__(self, path, allow_incomplete=False, check_crc=True):
         self.path = os.fspath(path)
         self.check_crc = check_crc
-        self._env = _open_environment(self.path)
+        self._env = _environment.acquire(self.path)
         try:
             self._load(allow_incomplete)
         except BaseException:
-            self._env.close()
+            _environment.release(self.path)
+            self._env = None
             raise
 
     # MARK: opening
@@ -54,7 +56,7 @@ class Cache:
         except lmdb.NotFoundError:
             raise CacheError(self.path, "no `meta` and `records` databases: this LMDB environment is not a Thaw cache",
                              "point at a directory written by `thaw extract --cache`") from None
-        with self._env.begin() as txn:
+        with _environment.begin(self._env) as txn:
             raw = txn.get(b"manifest", db=self._meta)
             stored_crc = txn.get(b"manifest-crc32c", db=self._meta)
             flag = txn.get(b"complete", db=self._meta)
@@ -84,7 +86,7 @@ class Cache:
         """One pass over the records: keys, labels, splits, ids; every key and header checked."""
         lo, hi = self.index_range
         keys, indices, views, labels, splits, ids, offsets = [], [], [], [], [], [], []
-        with self._env.begin(buffers=True) as txn:
+        with _environment.begin(self._env, buffers=True) as txn:
             for key, value in txn.cursor(db=self._records):
                 parsed = parse_key(key, self._with_views)
                 if parsed is None or not (lo <= parsed[0] < hi and parsed[1] < self.views):
@@ -180,7 +182,7 @@ class Cache:
     def _read_values(self, keys):
         """The record values of `keys` (copied out of the transaction), headers and CRCs checked."""
         values = []
-        with self._env.begin() as txn:
+        with _environment.begin(self._env) as txn:
             for key in keys:
                 value = txn.get(key, db=self._records)
                 if value is None:
@@ -225,40 +227,20 @@ class Cache:
         return TapDataset(self.tap(tap, split=split, view=view), self.labels[self.mask(split, view)])
 
     def close(self):
-        self._env.close()
+        """Releases the LMDB environment (shared with other open Cache objects of the same directory)."""
+        if self._env is not None:
+            _environment.release(self.path)
+            self._env = None
+
+    def __del__(self):
+        if getattr(self, "_env", None) is not None:
+            self.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _open_environment(path):
-    """The LMDB environment at `path`, read-only; refuses a missing or truncated `data.mdb`."""
-    data = os.path.join(path, "data.mdb")
-    if not os.path.isdir(path):
-        raise CacheError(path, "no such cache directory", "pass the directory given to `thaw extract --cache`")
-    if not os.path.isfile(data):
-        raise CacheError(path, "no data.mdb in this directory: it is not a Thaw cache",
-                         "pass the directory given to `thaw extract --cache`")
-    # A locked reader is safe beside a writer that appends; without write access to lock.mdb
-    # (a read-only copy), read unlocked: fine for a cache nothing writes to any more.
-    env = None
-    for lock in (True, False):
-        try:
-            env = lmdb.open(path, readonly=True, lock=lock, max_dbs=4, subdir=True)
-            break
-        except lmdb.Error as e:
-            if not lock:
-                raise CacheError(path, f"LMDB cannot open the environment ({e})", "check the path and its permissions") from None
-    info, stat = env.info(), env.stat()
-    needed = (info["last_pgno"] + 1) * stat["psize"]
-    if os.path.getsize(data) < needed:
-        env.close()
-        raise CacheError(path, f"data.mdb is {os.path.getsize(data)} bytes, shorter than its last committed page "
-                               f"(needs {needed}): a truncated copy", "copy the cache again, completely")
-    return env
 
 
 def _group_by_length(values):
