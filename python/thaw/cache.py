@@ -20,7 +20,8 @@ from ._errors import CacheError
 from ._manifest import index_range, parse_manifest
 from ._records import describe_key, header_problem, parse_header, parse_key, payload_layout
 
-CHUNK = 1024   # records per read transaction (short transactions let a writer go on appending)
+CHUNK = 1024              # records per read transaction at most (short transactions let a writer go on appending)
+CHUNK_BYTES = 64 << 20    # and at most this many bytes of records (a text map is 197 KB per record)
 SKIPPED_ID_PREFIX = "!skipped:"   # id of a placeholder record (Sources/ThawExtract/Extractor.swift)
 
 
@@ -170,8 +171,9 @@ class Cache:
         rows = np.flatnonzero(self.mask(split, view))
         out = np.empty((len(rows), *info["shape"]), dtype=np.float32)
         flat = out.reshape(len(rows), size // WIDTH[info["dtype"]])   # [rows, elements]
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
+        step = max(1, min(CHUNK, CHUNK_BYTES // (self._payload_size + 64)))
+        for start in range(0, len(rows), step):
+            chunk = rows[start:start + step]
             values = self._read_values([self._keys[r] for r in chunk])
             for positions, block in _group_by_length(values):
                 payload = parse_header(values[positions[0]])[4]   # equal lengths → equal id padding
