@@ -199,4 +199,19 @@ final class PredictCLITests: XCTestCase {
         XCTAssertEqual((d["head"] as? [String: Any])?["hidden"] as? [Int], [8])
         XCTAssertEqual(json["parameters"] as? Int, 192 * 8 + 8 + 8 * 10 + 10)
     }
+
+    func testClassifyTakesABundleAndSaysItIsNotImageNet() throws {
+        let bundle = Self.dir + "/classify.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", bundle])
+        let r = try thaw.ok(["classify", "--bundle", bundle, "--top", "2", "--json", "/usr/local/share/thaw/photos/dog.jpg"])
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let names = try XCTUnwrap(rows.first?["top"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        XCTAssertEqual(names.count, 2)
+        let fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+        XCTAssertTrue(names.allSatisfy(fashion.contains), "\(names)")
+        XCTAssertTrue(r.stderr.contains("10-class") && r.stderr.contains("not ImageNet"), r.stderr)
+        // The same image and bundle through predict: the same top class.
+        let p = try thaw.ok(["predict", "--bundle", bundle, "--json", "/usr/local/share/thaw/photos/dog.jpg"]).json
+        XCTAssertEqual(((p["rows"] as? [[String: Any]])?.first?["predicted"] as? String), names[0])
+    }
 }
