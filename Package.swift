@@ -113,7 +113,8 @@ let package = Package(
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets"]),
-        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawPredictTests", dependencies: ["ThawPredict", "ThawBundle", "ThawWeights", "ThawHeads", "ThawStore"]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
     ],
     swiftLanguageModes: [.v5]

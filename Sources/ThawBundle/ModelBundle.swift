@@ -66,7 +66,7 @@ public struct ModelBundle: @unchecked Sendable {
         var width = geometry.inputWidth
         for (i, h) in d.head.hidden.enumerated() {
             out += [("fc\(i + 1).weight", [h, width]), ("fc\(i + 1).bias", [h])]
-            if d.head.layerNorm { out += [("ln\(i + 1).gamma", [h]), ("ln\(i + 1).beta", [h])] }
+            if d.head.layerNorm { out += [("ln\(i + 1).weight", [h]), ("ln\(i + 1).bias", [h])] }
             width = h
         }
         out += [("out.weight", [d.classes.count, width]), ("out.bias", [d.classes.count])]

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import ThawAssets
 import ThawBackbones
+import ThawBundle
 import ThawInputs
 import ThawKernels
+import ThawPredict
 
 struct ClassifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +23,9 @@ struct ClassifyCommand: ParsableCommand {
 
     @Option(help: "Weight file (.pth, .pt, .safetensors); defaults to the model's installed weights.")
     var weights: String?
+
+    @Option(help: "A model bundle (fit/sweep/finetune --export): its backbone, head and class names replace --model.")
+    var bundle: String?
 
     @Option(help: "How many classes to print per image.")
     var top = 5
@@ -41,16 +46,20 @@ struct ClassifyCommand: ParsableCommand {
         guard !images.isEmpty else { throw ValidationError("Please give at least one image file.") }
         guard top > 0 else { throw ValidationError("--top must be at least 1.") }
         guard batch > 0 else { throw ValidationError("--batch must be at least 1.") }
+        if bundle != nil && model != "efficientnet-lite0" { throw ValidationError("--bundle names its own backbone: drop --model.") }
     }
 
     func run() throws {
+        if let bundle { return try runBundle(bundle) }
         let entry = try ModelCatalog.named(model)
         let backbone = try entry.load(try weightsPath(entry))
         let preprocessor = Preprocessor(try preprocessing(entry))
         // The backbone's own classifier: ImageNet's, or the classes of a `thaw finetune --export` file.
         // A fitted head (`--head`) will score the `pool` tap with its own class names instead, through
         // the same ranking below.
-        let classifier = Classifier(tap: "fc", names: FineTunedWeights.classNames(weights) ?? Self.imagenetNames())
+        let tuned = FineTunedWeights.classNames(weights)
+        let classifier = Classifier(tap: "fc", names: tuned ?? Self.imagenetNames())
+        if let tuned { note("\(weights!) is a fine-tuned \(tuned.count)-class classifier, not ImageNet's 1000 classes: printing its own class names") }
         let decoder = ImageDecoder()
         let per = preprocessor.preset.outputCount
         var results: [ImageResult] = []
@@ -68,12 +77,35 @@ struct ClassifyCommand: ParsableCommand {
                 results.append(ImageResult(image: file, top: classifier.ranked(scores, row: i, top: top)))
             }
         }
-        if json { try printJSON(results); return }
+        try printResults(results)
+    }
+
+    /// A bundle through `thaw predict`'s runner, printed as classify prints.
+    private func runBundle(_ path: String) throws {
+        let runner = try BundleRunner(try ModelBundle.read(path), weights: weights)
+        let d = runner.bundle.description
+        guard d.input == .image else { throw ValidationError("\(path) classifies text; use `thaw predict --bundle \(path) TEXT…`") }
+        note("\(path): a \(d.classes.count)-class \(d.kind == .head ? "\(d.head.type) head on \(d.backbone.name) \(d.tap.name)" : "fine-tuned \(d.backbone.name)"), not ImageNet's 1000 classes")
+        var q = PredictRequest(bundle: path)
+        q.inputs = images; q.top = min(top, d.classes.count); q.batch = batch; q.weights = weights
+        var results: [ImageResult] = []
+        _ = try Predict.run(q, runner: runner) { rows in
+            results += rows.map { r in
+                ImageResult(image: r.id, top: r.top.map { Prediction(index: d.classes.firstIndex(of: $0.label)!, name: $0.label, probability: $0.probability) })
+            }
+        }
+        try printResults(results)
+    }
+
+    private func printResults(_ results: [ImageResult]) throws {
+        if json { return try printJSON(results) }
         for r in results {
             print(r.image)
             for p in r.top { print(String(format: "  %6.2f%%  %4d  %@", 100 * p.probability, p.index, p.name)) }
         }
     }
+
+    private func note(_ text: String) { FileHandle.standardError.write(Data("note: \(text)\n".utf8)) }
 
     private func weightsPath(_ entry: ModelEntry) throws -> String {
         if let weights { return weights }
@@ -133,7 +165,8 @@ struct Classifier {
         let order = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(top)
         return order.map { i in
             let c = i - row * classes
-            let name = names.flatMap { c < $0.count ? $0[c] : nil } ?? "class \(c)"
+            // Names only when they cover every class: ImageNet's 1000 names never label another classifier.
+            let name = names.flatMap { classes == $0.count ? $0[c] : nil } ?? "class \(c)"
             return .init(index: c, name: name, probability: p[i])
         }
     }

@@ -74,6 +74,10 @@ public enum Predict {
             case .text(let s): inputs = .texts(s, selection(s))
             }
         } else if wantsText {
+            if let image = q.inputs.first(where: { ImageFolderSource.extensions.contains(($0 as NSString).pathExtension.lowercased()) }) {
+                throw PredictError(file: image, problem: "is an image, but the bundle \(q.bundle) classifies text",
+                                   fix: "pass texts (strings, .txt files or a text folder), or a bundle trained on image features")
+            }
             let s = try TextListSource(arguments: q.inputs)
             inputs = .texts(s, s.samples)
         } else {

@@ -1,4 +1,5 @@
 import Foundation
+import ThawBundle
 import ThawAssets
 import ThawBackbones
 import ThawExtract
@@ -39,7 +40,11 @@ final class LiteExportTests: XCTestCase {
         XCTAssertEqual(result.record.config["export"], .string(o.export!))
 
         let file = try WeightFile.load(o.export!)
-        XCTAssertEqual(file.metadata["format"], FineTuneExport.format)
+        // A fine-tuned model bundle whose classifier output is the network's own `fc`.
+        let bundle = try ModelBundle.read(o.export!)
+        XCTAssertEqual(bundle.description.kind, .finetuned)
+        XCTAssertEqual(bundle.description.tap.name, "fc")
+        XCTAssertEqual(bundle.description.run, result.record.id)
         XCTAssertEqual(file.metadata["class_names"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }?.count, 10)
         XCTAssertEqual(file["_fc.weight"]?.shape, [10, 1280])
         let moved = result.model.blocks[0].tensors.first { $0.key.hasSuffix("_bn0.running_mean") }!

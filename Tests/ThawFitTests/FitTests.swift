@@ -116,14 +116,19 @@ final class FitTests: XCTestCase {
         q.head = HeadShape(hidden: [12]); q.pooling = .avgMax; q.epochs = 2; q.export = file
         let out = try FitRun.run(q)
         let (tensors, metadata) = try SafetensorsParse.read(file)
-        XCTAssertEqual(Set(tensors.keys), ["fc1.weight", "fc1.bias", "out.weight", "out.bias"])
-        XCTAssertEqual(tensors["fc1.weight"]!.shape, [12, 16])
-        XCTAssertEqual(tensors["out.weight"]!.shape, [4, 12])
-        for t in out.tensors { XCTAssertEqual(tensors[t.name]!.values, t.values, t.name) }
-        XCTAssertEqual(metadata["tap"], "map")
-        XCTAssertEqual(metadata["pooling"], "avgmax")
-        XCTAssertEqual(metadata["head"], "mlp-12")
-        XCTAssertEqual(metadata["class_names"], #"["class0","class1","class2","class3"]"#)
+        XCTAssertEqual(Set(tensors.keys), ["head.fc1.weight", "head.fc1.bias", "head.out.weight", "head.out.bias"])
+        XCTAssertEqual(tensors["head.fc1.weight"]!.shape, [12, 16])
+        XCTAssertEqual(tensors["head.out.weight"]!.shape, [4, 12])
+        for t in out.tensors { XCTAssertEqual(tensors["head." + t.name]!.values, t.values, t.name) }
+        // A model bundle (docs/bundle-format.md): format, then the description as JSON.
+        XCTAssertEqual(metadata["format"], "thaw-bundle-1")
+        let d = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(metadata["bundle"]!.utf8)) as? [String: Any])
+        XCTAssertEqual((d["tap"] as? [String: Any])?["name"] as? String, "map")
+        XCTAssertEqual(d["pooling"] as? String, "avgmax")
+        XCTAssertEqual((d["head"] as? [String: Any])?["type"] as? String, "mlp")
+        XCTAssertEqual((d["head"] as? [String: Any])?["hidden"] as? [Int], [12])
+        XCTAssertEqual(d["classes"] as? [String], ["class0", "class1", "class2", "class3"])
+        XCTAssertEqual(d["run"] as? String, out.record.id)
     }
 }
 

@@ -1,0 +1,217 @@
+import Foundation
+import XCTest
+
+/// `thaw fit/sweep/finetune --export`, `thaw predict` and `thaw bundle inspect` end to end through the
+/// built binary on real data: 40 + 40 Fashion-MNIST images through EfficientNet-Lite0 (ImageNet weights),
+/// 10 + 10 BBC News articles per split through all-MiniLM-L6-v2. Every bundle must reproduce, sample by
+/// sample, the test predictions its run recorded; raw inputs must give the cache's probabilities.
+final class PredictCLITests: XCTestCase {
+    static var dir = ""
+    static var images = "", texts = ""
+    var thaw: ThawBinary { try! ThawBinary.find() }
+
+    override class func setUp() {
+        super.setUp()
+        dir = NSTemporaryDirectory() + "thaw-predict-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        images = dir + "/fm"
+        texts = dir + "/bbc"
+        guard let thaw = try? ThawBinary.find() else { return }
+        _ = try? thaw.run(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "40", "--cache", images])
+        _ = try? thaw.run(["extract", "--model", "all-minilm-l6-v2", "--data", "bbc-news", "--limit", "10", "--cache", texts])
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(atPath: dir)
+        super.tearDown()
+    }
+
+    override func setUpWithError() throws {
+        _ = try ThawBinary.find()
+        for cache in [Self.images, Self.texts] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: cache + "/data.mdb"),
+                          "the fixture cache \(cache) was not extracted: are the EfficientNet-Lite0 / MiniLM weights and the data sets installed (scripts/deps.sh)?")
+        }
+    }
+
+    /// `predict --cache C --split test --json` predictions, in sample order, as class indices.
+    private func predictedIndices(_ bundle: String, cache: String) throws -> (indices: [Int], json: [String: Any]) {
+        let r = try thaw.ok(["predict", "--bundle", bundle, "--cache", cache, "--split", "test", "--json"])
+        let json = r.json
+        let classes = try XCTUnwrap(json["classes"] as? [String])
+        let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
+        return (rows.map { classes.firstIndex(of: $0["predicted"] as! String)! }, json)
+    }
+
+    private func recordedPredictions(_ runJSON: [String: Any]) throws -> [Int] {
+        let metrics = try XCTUnwrap(runJSON["metrics"] as? [String: Any])
+        return try XCTUnwrap(metrics["test_predictions"] as? [Double]).map { Int($0) }
+    }
+
+    private func assertBundleReproducesItsRun(_ args: [String], bundle: String, cache: String,
+                                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = try thaw.ok(args + ["--json"], file: file, line: line).json
+        let recorded = try recordedPredictions(run)
+        let (predicted, json) = try predictedIndices(bundle, cache: cache)
+        XCTAssertFalse(recorded.isEmpty, "the run recorded no test predictions", file: file, line: line)
+        XCTAssertEqual(predicted, recorded, "\(args.joined(separator: " ")): predict --cache disagrees with the run's recorded test predictions",
+                       file: file, line: line)
+        let top1 = try XCTUnwrap((json["metrics"] as? [String: Any])?["top1"] as? Double)
+        let runTop1 = try XCTUnwrap((run["metrics"] as? [String: Any])?["test_top1"] as? Double)
+        XCTAssertEqual(top1, runTop1, accuracy: 1e-12, file: file, line: line)
+    }
+
+    func testEveryKindOfHeadBundleReproducesItsRunSampleBySample() throws {
+        let c = Self.images
+        try assertBundleReproducesItsRun(["fit", "--cache", c, "--tap", "pool", "--export", Self.dir + "/linear.safetensors"],
+                                         bundle: Self.dir + "/linear.safetensors", cache: c)
+        try assertBundleReproducesItsRun(["fit", "--cache", c, "--tap", "pool", "--optimizer", "lbfgs", "--export", Self.dir + "/lbfgs.safetensors"],
+                                         bundle: Self.dir + "/lbfgs.safetensors", cache: c)
+        try assertBundleReproducesItsRun(["fit", "--cache", c, "--tap", "blocks.11", "--pooling", "gem", "--head", "mlp:32", "--epochs", "3",
+                                          "--export", Self.dir + "/gem.safetensors"], bundle: Self.dir + "/gem.safetensors", cache: c)
+        try assertBundleReproducesItsRun(["fit", "--cache", c, "--tap", "blocks.11", "--pooling", "avgmax", "--head", "mlp:16,8", "--epochs", "2",
+                                          "--export", Self.dir + "/avgmax.safetensors"], bundle: Self.dir + "/avgmax.safetensors", cache: c)
+        try assertBundleReproducesItsRun(["sweep", "--cache", c, "--tap", "pool", "--lr", "1e-2,3e-3", "--weight-decay", "0,1e-4", "--epochs", "3",
+                                          "--export-best", Self.dir + "/best.safetensors"], bundle: Self.dir + "/best.safetensors", cache: c)
+        try assertBundleReproducesItsRun(["sweep", "--cache", c, "--tap", "pool", "--c", "0.1,1,10",
+                                          "--export-best", Self.dir + "/best-lbfgs.safetensors"], bundle: Self.dir + "/best-lbfgs.safetensors", cache: c)
+        try assertBundleReproducesItsRun(["fit", "--cache", Self.texts, "--tap", "pool", "--export", Self.dir + "/text.safetensors"],
+                                         bundle: Self.dir + "/text.safetensors", cache: Self.texts)
+    }
+
+    /// Raw images through the backbone give the probabilities the cache's features give (the head
+    /// rounds features to the cache's f16 either way), sample by sample, ids and labels included.
+    func testRawImagesEqualTheCacheTo1e4() throws {
+        let bundle = Self.dir + "/raw.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "blocks.11", "--pooling", "avg", "--head", "mlp:32", "--epochs", "2", "--export", bundle])
+        let fromCache = try thaw.ok(["predict", "--bundle", bundle, "--cache", Self.images, "--split", "test", "--top", "10", "--json"]).json
+        let fromRaw = try thaw.ok(["predict", "--bundle", bundle, "--data", "fashion-mnist", "--limit", "40", "--split", "test",
+                                   "--top", "10", "--json"]).json
+        let a = try XCTUnwrap(fromCache["rows"] as? [[String: Any]]), b = try XCTUnwrap(fromRaw["rows"] as? [[String: Any]])
+        XCTAssertEqual(a.count, 40)
+        XCTAssertEqual(a.count, b.count)
+        var worst = 0.0
+        for (x, y) in zip(a, b) {
+            XCTAssertEqual(x["id"] as? String, y["id"] as? String)
+            XCTAssertEqual(x["label"] as? String, y["label"] as? String)
+            func probs(_ r: [String: Any]) -> [String: Double] {
+                Dictionary(uniqueKeysWithValues: (r["top"] as! [[String: Any]]).map { ($0["label"] as! String, $0["probability"] as! Double) })
+            }
+            let px = probs(x), py = probs(y)
+            XCTAssertEqual(px.count, 10)
+            for (k, v) in px {
+                let d = abs(v - (py[k] ?? .nan))
+                XCTAssertFalse(d.isNaN, "row \(x["id"]!): class \(k) missing or NaN")
+                worst = max(worst, d.isNaN ? .infinity : d)
+            }
+        }
+        XCTAssertLessThanOrEqual(worst, 1e-4, "worst probability difference raw vs cache: \(worst)")
+        // Raw prediction prints the same metrics as the cache.
+        let mc = try XCTUnwrap(fromCache["metrics"] as? [String: Any]), mr = try XCTUnwrap(fromRaw["metrics"] as? [String: Any])
+        XCTAssertEqual(mc["confusion"] as? [[Int]], mr["confusion"] as? [[Int]])
+    }
+
+    func testFineTunedBundleReproducesItsRunFromCacheAndRawImages() throws {
+        let bundle = Self.dir + "/ft.safetensors"
+        let run = try thaw.ok(["finetune", "--cache", Self.images, "--from", "blocks.11", "--epochs", "1", "--export", bundle, "--json"]).json
+        let runTop1 = try XCTUnwrap((run["metrics"] as? [String: Any])?["test_top1"] as? Double)
+        let inspect = try thaw.ok(["bundle", "inspect", bundle, "--json"]).json
+        let d = try XCTUnwrap(inspect["bundle"] as? [String: Any])
+        XCTAssertEqual(d["kind"] as? String, "finetuned")
+        XCTAssertEqual((d["tap"] as? [String: Any])?["name"] as? String, "fc")
+        let fromCache = try thaw.ok(["predict", "--bundle", bundle, "--cache", Self.images, "--split", "test", "--json"]).json
+        XCTAssertEqual(try XCTUnwrap((fromCache["metrics"] as? [String: Any])?["top1"] as? Double), runTop1, accuracy: 1e-12)
+        let fromRaw = try thaw.ok(["predict", "--bundle", bundle, "--data", "fashion-mnist", "--limit", "40", "--split", "test", "--json"]).json
+        // The network was trained on f16-rounded maps; from raw images it sees f32 ones: same decisions here.
+        XCTAssertEqual(try XCTUnwrap((fromRaw["metrics"] as? [String: Any])?["top1"] as? Double), runTop1, accuracy: 0.026)
+    }
+
+    func testTextBundlePredictsStringsAndRefusesImages() throws {
+        let bundle = Self.dir + "/topics.safetensors"
+        try thaw.ok(["fit", "--cache", Self.texts, "--tap", "pool", "--export", bundle])
+        let r = try thaw.ok(["predict", "--bundle", bundle, "--top", "1", "--json",
+                             "The striker scored twice in the second half and the home side won the cup final",
+                             "Shares fell sharply after the bank reported a quarterly loss and cut its dividend"])
+        let rows = try XCTUnwrap(r.json["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["id"] as? String }, ["text#0", "text#1"])
+        XCTAssertEqual(rows.map { $0["predicted"] as? String }, ["sports", "business"])
+        let wrong = try thaw.run(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos/dog.jpg"])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("is an image") && wrong.stderr.contains("classifies text"), wrong.stderr)
+    }
+
+    func testUnlabeledImagesAndOutputFiles() throws {
+        let bundle = Self.dir + "/photos.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", bundle])
+        let csv = Self.dir + "/preds.csv", jsonl = Self.dir + "/preds.jsonl"
+        let text = try thaw.ok(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos", "--top", "3", "--output", csv]).stdout
+        XCTAssertTrue(text.contains("predicted 7 samples"), text)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 8)
+        XCTAssertEqual(lines[0], "index,id,label,predicted,probability,top1_label,top1_probability,top2_label,top2_probability,top3_label,top3_probability")
+        XCTAssertTrue(lines[1].hasPrefix("0,/usr/local/share/thaw/photos/astronaut.png,,"), String(lines[1]))
+        try thaw.ok(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos/dog.jpg", "--output", jsonl])
+        let row = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: jsonl))) as? [String: Any]
+        let p = try XCTUnwrap(row?["probability"] as? Double)
+        XCTAssertTrue(p > 0 && p <= 1, "\(p)")
+        // A failing run leaves no file at --output.
+        let missing = Self.dir + "/never.csv"
+        let bad = try thaw.run(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos/dog.jpg", "/nonexistent.png", "--output", missing])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: Self.dir).filter { $0.contains(".partial-") }, [])
+    }
+
+    func testBadBundlesAndWeightsAreClearErrors() throws {
+        let bundle = Self.dir + "/good.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", bundle])
+        let data = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        let truncated = Self.dir + "/truncated.safetensors"
+        try data.prefix(data.count - 100).write(to: URL(fileURLWithPath: truncated))
+        let t = try thaw.run(["predict", "--bundle", truncated, "/usr/local/share/thaw/photos/dog.jpg", "--output", Self.dir + "/t.csv"])
+        XCTAssertNotEqual(t.status, 0)
+        XCTAssertTrue(t.stderr.contains(truncated) && t.stderr.contains("bundle"), t.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.dir + "/t.csv"))
+        // Other backbone weights than the cache's: refused with both hashes.
+        let other = Self.dir + "/other-weights.safetensors"
+        try thaw.ok(["finetune", "--cache", Self.images, "--from", "blocks.11", "--epochs", "1", "--export", other])
+        let w = try thaw.run(["predict", "--bundle", bundle, "--weights", other, "/usr/local/share/thaw/photos/dog.jpg"])
+        XCTAssertNotEqual(w.status, 0)
+        XCTAssertTrue(w.stderr.contains("SHA-256") && w.stderr.contains("--weights"), w.stderr)
+        // Plain weights are not a bundle.
+        let plain = try thaw.run(["bundle", "inspect", "/usr/local/share/thaw/photos/dog.jpg"])
+        XCTAssertNotEqual(plain.status, 0)
+        XCTAssertFalse(plain.stderr.isEmpty)
+        // Inputs, --data and --cache are exclusive; --output needs a known extension.
+        XCTAssertNotEqual(try thaw.run(["predict", "--bundle", bundle]).status, 0)
+        let ext = try thaw.run(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos/dog.jpg", "--output", Self.dir + "/p.txt"])
+        XCTAssertTrue(ext.stderr.contains(".csv"), ext.stderr)
+    }
+
+    func testBundleInspectDescribesTheBundle() throws {
+        let bundle = Self.dir + "/inspect.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "blocks.11", "--head", "mlp:8", "--epochs", "1", "--export", bundle])
+        let text = try thaw.ok(["bundle", "inspect", bundle]).stdout
+        XCTAssertTrue(text.contains("efficientnet-lite0") && text.contains("blocks.11") && text.contains("pooling avg") && text.contains("mlp 8 relu"), text)
+        let json = try thaw.ok(["bundle", "inspect", bundle, "--json"]).json
+        let d = try XCTUnwrap(json["bundle"] as? [String: Any])
+        XCTAssertEqual(d["classes"] as? [String], ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"])
+        XCTAssertEqual((d["head"] as? [String: Any])?["hidden"] as? [Int], [8])
+        XCTAssertEqual(json["parameters"] as? Int, 192 * 8 + 8 + 8 * 10 + 10)
+    }
+
+    func testClassifyTakesABundleAndSaysItIsNotImageNet() throws {
+        let bundle = Self.dir + "/classify.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", bundle])
+        let r = try thaw.ok(["classify", "--bundle", bundle, "--top", "2", "--json", "/usr/local/share/thaw/photos/dog.jpg"])
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let names = try XCTUnwrap(rows.first?["top"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        XCTAssertEqual(names.count, 2)
+        let fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+        XCTAssertTrue(names.allSatisfy(fashion.contains), "\(names)")
+        XCTAssertTrue(r.stderr.contains("10-class") && r.stderr.contains("not ImageNet"), r.stderr)
+        // The same image and bundle through predict: the same top class.
+        let p = try thaw.ok(["predict", "--bundle", bundle, "--json", "/usr/local/share/thaw/photos/dog.jpg"]).json
+        XCTAssertEqual(((p["rows"] as? [[String: Any]])?.first?["predicted"] as? String), names[0])
+    }
+}

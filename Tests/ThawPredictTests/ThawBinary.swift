@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+
+/// The built `thaw` binary (THAW_BIN, else .build/release/thaw, else .build/debug/thaw) run as a user
+/// would: arguments in, exit status, stdout and stderr out. A missing binary fails the test.
+struct ThawBinary {
+    let path: String
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func find() throws -> ThawBinary {
+        let env = ProcessInfo.processInfo.environment
+        let candidates = env["THAW_BIN"].map { [$0] } ?? [root + "/.build/release/thaw", root + "/.build/debug/thaw"]
+        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw MissingBinary(description: "no built thaw binary at \(candidates.joined(separator: " or ")): run `swift build -c release --product thaw` (or set THAW_BIN)")
+        }
+        return ThawBinary(path: path)
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        // stderr goes to a file, so neither stream can fill a pipe and block the child.
+        let errPath = NSTemporaryDirectory() + "thaw-stderr-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: errPath)
+        try p.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs and requires exit status 0.
+    @discardableResult
+    func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let r = try run(args)
+        XCTAssertEqual(r.status, 0, "thaw \(args.joined(separator: " ")) failed:\n\(r.stdout)\n\(r.stderr)", file: file, line: line)
+        return r
+    }
+}
+
+struct MissingBinary: Error, CustomStringConvertible { var description: String }
