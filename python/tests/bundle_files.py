@@ -41,8 +41,8 @@ def random_head(d, seed=0):
         tensors[f"head.fc{i}.weight"] = rng.normal(0, 1 / np.sqrt(width), (h, width))
         tensors[f"head.fc{i}.bias"] = rng.normal(0, 0.1, h)
         if head["layerNorm"]:
-            tensors[f"head.ln{i}.gamma"] = rng.normal(1, 0.2, h)
-            tensors[f"head.ln{i}.beta"] = rng.normal(0, 0.2, h)
+            tensors[f"head.ln{i}.weight"] = rng.normal(1, 0.2, h)
+            tensors[f"head.ln{i}.bias"] = rng.normal(0, 0.2, h)
         width = h
     tensors["head.out.weight"] = rng.normal(0, 1 / np.sqrt(width), (len(d["classes"]), width))
     tensors["head.out.bias"] = rng.normal(0, 0.1, len(d["classes"]))

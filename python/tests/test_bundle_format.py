@@ -86,7 +86,7 @@ def test_truncated_files_are_refused(mlp_file):
 def test_tensors_must_match_the_description(tmp_path):
     t = random_head(MLP)
     cases = [
-        ({k: v for k, v in t.items() if k != "head.ln1.beta"}, r"disagree with its description \(missing head.ln1.beta\)"),
+        ({k: v for k, v in t.items() if k != "head.ln1.bias"}, r"disagree with its description \(missing head.ln1.bias\)"),
         ({**t, "head.fc2.weight": np.zeros((2, 4))}, r"unexpected head.fc2.weight"),
         ({**t, "head.fc1.weight": np.zeros((4, 7))}, r"tensor head.fc1.weight has shape \[4, 7\], expected \[4, 6\]"),
         ({**t, "head.out.weight": np.zeros((2, 4))}, r"tensor head.out.weight has shape \[2, 4\], expected \[3, 4\].*3 classes"),

@@ -33,7 +33,7 @@ def reference(d, t, sample):
         if head["layerNorm"]:
             m = sum(z) / len(z)
             var = sum((e - m) ** 2 for e in z) / len(z)
-            z = np.array([(e - m) / math.sqrt(var + 1e-5) for e in z]) * t[f"head.ln{i}.gamma"] + t[f"head.ln{i}.beta"]
+            z = np.array([(e - m) / math.sqrt(var + 1e-5) for e in z]) * t[f"head.ln{i}.weight"] + t[f"head.ln{i}.bias"]
         if head["activation"] == "relu":
             v = np.array([max(e, 0.0) for e in z])
         else:

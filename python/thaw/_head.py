@@ -30,8 +30,8 @@ def expected_tensors(tap_shape, pooling, head, classes):
         expected[f"head.fc{i}.weight"] = [width, widths[i - 1]]
         expected[f"head.fc{i}.bias"] = [width]
         if head.get("layerNorm"):
-            expected[f"head.ln{i}.gamma"] = [width]
-            expected[f"head.ln{i}.beta"] = [width]
+            expected[f"head.ln{i}.weight"] = [width]
+            expected[f"head.ln{i}.bias"] = [width]
     expected["head.out.weight"] = [classes, widths[-1]]
     expected["head.out.bias"] = [classes]
     if pooling == "gem":
@@ -67,7 +67,7 @@ def logits(t, tap, pooling, head, tensors):
         if head.get("layerNorm"):
             mean = x.mean(axis=1, keepdims=True)
             var = ((x - mean) ** 2).mean(axis=1, keepdims=True)  # biased, as torch
-            x = (x - mean) / np.sqrt(var + LAYER_NORM_EPS) * tensors[f"head.ln{i}.gamma"] + tensors[f"head.ln{i}.beta"]
+            x = (x - mean) / np.sqrt(var + LAYER_NORM_EPS) * tensors[f"head.ln{i}.weight"] + tensors[f"head.ln{i}.bias"]
         if head["activation"] == "relu":
             x = np.maximum(x, 0.0)
         else:                                                    # exact GELU: x·Φ(x)

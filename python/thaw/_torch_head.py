@@ -1,8 +1,8 @@
 """`Bundle.to_torch()`: the head as a torch nn.Module with the bundle's weights (float32).
 
 Same forward as `_head` (docs/bundle-format.md): round to the tap dtype, pool, Linear → [LayerNorm
-eps 1e-5] → ReLU / exact GELU, Linear, softmax. Parameter names follow the bundle minus `head.`
-(LayerNorm's gamma/beta are torch's `weight`/`bias`).
+eps 1e-5] → ReLU / exact GELU, Linear, softmax. Modules: `hidden` (Linear, LayerNorm and
+activation layers in order), `out`, and the parameter `gem_p` with GeM pooling.
 """
 import math
 
@@ -29,7 +29,7 @@ def head_module(bundle, probabilities=True):
                 layers.append(fc)
                 if bundle.head.get("layerNorm"):
                     ln = nn.LayerNorm(width, eps=LAYER_NORM_EPS)
-                    ln.weight.data.copy_(t[f"head.ln{i}.gamma"]); ln.bias.data.copy_(t[f"head.ln{i}.beta"])
+                    ln.weight.data.copy_(t[f"head.ln{i}.weight"]); ln.bias.data.copy_(t[f"head.ln{i}.bias"])
                     layers.append(ln)
                 layers.append(nn.ReLU() if bundle.head["activation"] == "relu" else nn.GELU(approximate="none"))
             self.hidden = nn.Sequential(*layers)
