@@ -78,7 +78,7 @@ def shard_caches(work, f32_cache):
 @pytest.fixture(scope="session")
 def views_cache(work):
     """Two augmented views per training image (manifest views = 3), bf16 maps."""
-    return _extract(work, "fm-views", *LITE0, "--limit", 6, "--image-size", 64, "--views", 2, "--dtype", "bf16",
+    return _extract(work, "fm-views", *LITE0, "--limit", 20, "--image-size", 64, "--views", 2, "--dtype", "bf16",
                     "--tap", "pool", "--tap", "blocks.11")
 
 

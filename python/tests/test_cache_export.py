@@ -39,11 +39,11 @@ def test_f32_cache_equals_export(f32_cache, work):
 
 def test_views_cache_equals_export(views_cache, work):
     cache = assert_same_as_export(views_cache, work)
-    assert cache.views == 3 and len(cache) == 3 * 12
+    assert cache.views == 3 and len(cache) == 3 * 40
     assert list(cache.record_views[:6]) == [0, 1, 2, 0, 1, 2]
-    assert np.array_equal(cache.indices, np.repeat(np.arange(12), 3))
+    assert np.array_equal(cache.indices, np.repeat(np.arange(40), 3))
     centre = cache.tap("pool", view=0)
-    assert centre.shape == (12, 1280) and np.array_equal(centre, cache.tap("pool")[::3])
+    assert centre.shape == (40, 1280) and np.array_equal(centre, cache.tap("pool")[::3])
     # training images differ between views (random crops); val/test store the centre crop under every view
     train, test = cache.mask("train", view=1), cache.mask("test", view=1)
     assert not np.array_equal(cache.tap("pool")[train], cache.tap("pool", split="train", view=0))
