@@ -14,8 +14,8 @@ images of the 32 basis bits, for n = 2^k bytes.
 import numpy as np
 
 POLYNOMIAL = 0x82F63B78
-SEGMENT = 2048   # bytes per segment of a long row
-WIDE = 256       # rows from which one pass per byte position is already vectorised enough
+TARGET_ROWS = 4096    # rows per vectorised step: enough to hide numpy's per-call cost, few enough to stay in cache
+MIN_SEGMENT = 64      # bytes: shorter segments cost more in joining than they save
 
 
 def _table():
@@ -34,9 +34,15 @@ BITS = np.arange(32, dtype=np.uint32)
 
 def _raw(rows, crc):
     """Table CRC of each row of uint8 [R, L], starting from `crc` [R], no final xor."""
-    eight = np.uint32(8)
-    for column in rows.T:                        # L steps, each over all R rows
-        crc = TABLE[(crc ^ column) & 0xFF] ^ (crc >> eight)
+    columns = np.ascontiguousarray(rows.T)      # [L, R]: each step reads one contiguous column
+    crc = np.array(crc, dtype=np.uint32)
+    index, looked_up = np.empty_like(crc), np.empty_like(crc)
+    for column in columns:                       # L steps, each over all R rows, without allocating
+        np.bitwise_xor(crc, column, out=index)
+        np.bitwise_and(index, 0xFF, out=index)
+        np.take(TABLE, index, out=looked_up)
+        np.right_shift(crc, 8, out=crc)
+        np.bitwise_xor(crc, looked_up, out=crc)
     return crc
 
 
@@ -58,15 +64,15 @@ def _shift_powers():
 SHIFT = _shift_powers()
 
 
-def _shift(v, n):
-    """shift(v, n): `v` (uint32 array) run through n zero bytes."""
-    k = 0
+def _shift_operator(n):
+    """The operator of n zero bytes (composed from the powers of two)."""
+    operator, k = np.uint32(1) << BITS, 0      # identity
     while n:
         if n & 1:
-            v = _apply(SHIFT[k], v)
+            operator = _apply(SHIFT[k], operator)
         n >>= 1
         k += 1
-    return v
+    return operator
 
 
 def crc32c(data):
@@ -78,16 +84,18 @@ def crc32c_rows(rows):
     """CRC-32C of each row of a uint8 array [R, L] → uint32 [R]."""
     rows = np.asarray(rows, dtype=np.uint8)
     count, length = rows.shape
-    segments = max(1, -(-length // SEGMENT))
-    if segments == 1 or count >= WIDE:
+    segments = max(1, min(-(-TARGET_ROWS // max(count, 1)), length // MIN_SEGMENT))
+    if segments == 1:
         raw = _raw(rows, np.zeros(count, dtype=np.uint32))
     else:                                        # left-pad with zeros to whole segments, CRC them side by side
-        padded = np.zeros((count, segments * SEGMENT), dtype=np.uint8)
-        padded[:, segments * SEGMENT - length:] = rows
-        parts = _raw(padded.reshape(count * segments, SEGMENT), np.zeros(count * segments, dtype=np.uint32))
+        size = -(-length // segments)
+        padded = np.zeros((count, segments * size), dtype=np.uint8)
+        padded[:, segments * size - length:] = rows
+        parts = _raw(padded.reshape(count * segments, size), np.zeros(count * segments, dtype=np.uint32))
         parts = parts.reshape(count, segments)
+        join = _shift_operator(size)
         raw = parts[:, 0]
         for s in range(1, segments):
-            raw = _shift(raw, SEGMENT) ^ parts[:, s]
-    start = _shift(np.array([0xFFFFFFFF], dtype=np.uint32), length)[0]
+            raw = _apply(join, raw) ^ parts[:, s]
+    start = _apply(_shift_operator(length), np.array([0xFFFFFFFF], dtype=np.uint32))[0]
     return raw ^ start ^ np.uint32(0xFFFFFFFF)
