@@ -94,3 +94,19 @@ def damaged_copy(tmp_path):
 
 def manifest_of(cache):
     return json.loads(run_thaw("cache", "info", "--json", cache).stdout)["manifest"]
+
+
+PHOTOS = Path("/usr/local/share/thaw/photos")   # installed by scripts/deps.sh
+
+
+@pytest.fixture(scope="session")
+def skipped_cache(work):
+    """Class folders of real photos with one truncated JPEG, extracted with --on-error skip: the broken
+    file becomes a placeholder record (id "!skipped:…", label -1)."""
+    folder = work / "photos"
+    for name, cls in [("chelsea.png", "cat"), ("coffee.png", "other"), ("dog.jpg", "other")]:
+        (folder / cls).mkdir(parents=True, exist_ok=True)
+        shutil.copy(PHOTOS / name, folder / cls / name)
+    (folder / "cat" / "broken.jpg").write_bytes((PHOTOS / "horses.jpg").read_bytes()[:2000])
+    return _extract(work, "photos-skip", "--model", "efficientnet-lite0", "--data", folder, "--on-error", "skip",
+                    "--tap", "pool", "--image-size", 64)

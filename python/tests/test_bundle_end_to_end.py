@@ -110,3 +110,21 @@ def test_torch_module_equals_thaw_predict(name, fitted):
         p = bundle.to_torch()(torch.from_numpy(thaw.open_cache(cache).tap(bundle.tap, split="test"))).numpy()
     _, _, expected = predict_json(cache, path)
     assert np.abs(p - expected).max() < 1e-5, np.abs(p - expected).max()
+
+
+def test_placeholders_of_unreadable_samples_are_left_out_as_thaw_predict_does(skipped_cache, tmp_path):
+    from bundle_files import description, random_head, write_bundle
+    cache = thaw.open_cache(skipped_cache)
+    assert cache.ids[0] == "!skipped:cat/broken.jpg" and list(cache.placeholders) == [True, False, False, False]
+    assert cache.labels[0] == -1 and cache.label_names == ["cat", "other"]
+    d = description([1280], classes=cache.label_names)                  # a head for this cache's backbone and tap
+    d["backbone"]["weightsSHA256"], d["preprocessing"] = cache.manifest["weightsSHA256"], cache.manifest["preprocessing"]
+    path = write_bundle(tmp_path / "photos.safetensors", d, random_head(d))
+    bundle = thaw.load_bundle(path)
+    x, rows = bundle.cache_features(cache, "train")
+    assert list(rows) == [False, True, True, True] and x.shape == (3, 1280)
+    out = json.loads(run_thaw("predict", "--cache", skipped_cache, "--bundle", path, "--split", "train", "--json",
+                              "--top", 2).stdout)
+    assert [r["id"] for r in out["rows"]] == cache.ids[1:]
+    expected = np.array([[{t["label"]: t["probability"] for t in r["top"]}[c] for c in bundle.classes] for r in out["rows"]])
+    assert np.abs(bundle(x) - expected).max() < 1e-5
