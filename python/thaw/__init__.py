@@ -8,7 +8,8 @@
 """
 from ._errors import BundleError, CacheError
 from .bundle import Bundle, load_bundle
+from ._verify import VerifyReport
 from .cache import Cache, open_cache
 
 __version__ = "0.1.0"
-__all__ = ["open_cache", "Cache", "load_bundle", "Bundle", "CacheError", "BundleError", "__version__"]
+__all__ = ["open_cache", "Cache", "load_bundle", "Bundle", "VerifyReport", "CacheError", "BundleError", "__version__"]

@@ -235,8 +235,11 @@ class Cache:
             self._env = None
 
     def __del__(self):
-        if getattr(self, "_env", None) is not None:
-            self.close()
+        try:
+            if getattr(self, "_env", None) is not None:
+                self.close()
+        except Exception:   # at interpreter exit the modules it needs may be gone; LMDB closes with the process
+            pass
 
     def __enter__(self):
         return self
