@@ -2,8 +2,9 @@
 # The whole Thaw story on the bundled real data:
 #   1. check the machine; 2. classify real photos with the pretrained EfficientNet-Lite0;
 #   3. extract Fashion-MNIST features once into an LMDB cache; 4. sweep heads on the cache;
-#   5. fine-tune the top blocks from the cached boundary maps; 6. compare and write a report;
-#   7. the same for BBC News with MiniLM.
+#   5. fine-tune the top blocks from the cached boundary maps; 6. apply the best frozen head and the
+#   fine-tuned model to the held-out test images with `thaw predict`; 7. compare and write a report;
+#   8. the same for BBC News with MiniLM, ending with predictions on new sentences.
 # Usage: scripts/demo.sh [path/to/thaw]   (DEMO_LIMIT images per split, default 1500; DEMO_TEXT_LIMIT texts, default 150)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,9 @@ step "thaw extract: Fashion-MNIST ($LIMIT per split) through EfficientNet-Lite0 
 "$THAW" extract --model efficientnet-lite0 --data fashion-mnist --limit "$LIMIT" --cache "$FM" --tap pool --tap blocks.11
 "$THAW" cache verify "$FM"
 
-step "thaw sweep: 24 linear heads on the pooled features, best on validation"
-"$THAW" sweep --cache "$FM" --tap pool
+step "thaw sweep: 24 linear heads on the pooled features, best on validation, exported as a bundle"
+"$THAW" sweep --cache "$FM" --tap pool --export-best "$FM.best-head.safetensors"
+"$THAW" bundle inspect "$FM.best-head.safetensors"
 step "thaw sweep: poolings of the blocks.11 map (avg, max, GeM, avg+max)"
 "$THAW" sweep --cache "$FM" --tap blocks.11 --pooling avg,max,gem,avgmax --lr 0.001,0.003,0.01 --weight-decay 0.0001
 step "thaw fit: an MLP head"
@@ -35,8 +37,18 @@ step "thaw fit: an MLP head"
 
 if "$THAW" finetune --help >/dev/null 2>&1; then
   step "thaw finetune: unfreeze blocks 12–15 + head, trained from the cached blocks.11 maps"
-  "$THAW" finetune --cache "$FM" --from blocks.11 --epochs 3
+  "$THAW" finetune --cache "$FM" --from blocks.11 --epochs 3 --export "$FM.finetuned.safetensors"
 fi
+
+step "thaw predict: the best frozen head on the $LIMIT held-out test images, from the raw files"
+"$THAW" predict --bundle "$FM.best-head.safetensors" --data fashion-mnist --limit "$LIMIT" --split test \
+  --output "$FM.best-head.predictions.csv" --show 3
+if [ -f "$FM.finetuned.safetensors" ]; then
+  step "thaw predict: the fine-tuned model on the same test images (from the cached blocks.11 maps)"
+  "$THAW" predict --bundle "$FM.finetuned.safetensors" --cache "$FM" --split test --output "$FM.finetuned.predictions.csv" --show 3
+fi
+step "thaw predict: the best frozen head on real photos (not clothes: it still picks one of its 10 classes)"
+"$THAW" predict --bundle "$FM.best-head.safetensors" /usr/local/share/thaw/photos --top 2
 
 step "thaw compare: frozen heads vs the rest"
 "$THAW" runs --cache "$FM"
@@ -49,8 +61,13 @@ print(" ".join(r["id"] for r in runs))')
 step "thaw extract: BBC News ($TEXT_LIMIT per split) through all-MiniLM-L6-v2 -> $BBC"
 "$THAW" extract --model all-minilm-l6-v2 --data bbc-news --limit "$TEXT_LIMIT" --cache "$BBC" --tap pool --tap layer.4
 step "thaw sweep: logistic regression (L-BFGS, a path over C) and linear heads"
-"$THAW" sweep --cache "$BBC" --tap pool --c-grid 12
+"$THAW" sweep --cache "$BBC" --tap pool --c-grid 12 --export-best "$BBC.topics.safetensors"
 "$THAW" sweep --cache "$BBC" --tap pool
+step "thaw predict: the logistic-regression bundle on new sentences"
+"$THAW" predict --bundle "$BBC.topics.safetensors" --top 2 \
+  "The striker scored twice in the second half as the home side won the cup final" \
+  "Shares fell sharply after the bank reported a quarterly loss and cut its dividend" \
+  "The new smartphone ships with a faster chip and a camera that works in the dark"
 if "$THAW" finetune --help >/dev/null 2>&1; then
   step "thaw finetune: the top MiniLM layer (layer.5) + classifier, from the cached layer.4 hidden states"
   "$THAW" finetune --cache "$BBC" --from layer.4 --epochs 3 --data bbc-news

@@ -32,6 +32,8 @@ struct DoctorCommand: ParsableCommand {
         var blas: BLASReport?
         var blasError: String?
         var sgemm: GEMM?
+        /// The user's OPENBLAS_CORETYPE against Thaw's choice, when they differ.
+        var forcedKernel: ForcedKernel?
         var assets: [Asset]
     }
 
@@ -52,6 +54,10 @@ struct DoctorCommand: ParsableCommand {
                 if !json { print("measuring sgemm \(size)³ for ~\(Int(seconds)) s …") }
                 let m = try GEMMThroughput.measure(n: size, seconds: seconds)
                 report.sgemm = .init(n: m.n, repetitions: m.repetitions, medianGFLOPS: m.medianGFLOPS, bestGFLOPS: m.bestGFLOPS)
+                if info.choice.source == .user {
+                    if !json { print("measuring the kernel Thaw would choose instead of OPENBLAS_CORETYPE=\(info.choice.coretype ?? "") …") }
+                    report.forcedKernel = ForcedKernel.check(seconds: seconds, size: size, forcedGFLOPS: m.medianGFLOPS)
+                }
             }
         } catch {
             report.blasError = "\(error)"
@@ -74,6 +80,11 @@ struct DoctorCommand: ParsableCommand {
         }
         if let g = r.sgemm {
             print(String(format: "sgemm    %d³: %.1f GFLOP/s median, %.1f best (%d runs)", g.n, g.medianGFLOPS, g.bestGFLOPS, g.repetitions))
+            if let f = r.forcedKernel {
+                print(String(format: "kernel   forced %@ %.0f GFLOP/s vs %@ %.0f GFLOP/s (Thaw's choice): ratio %.2f", f.forced, f.forcedGFLOPS,
+                             f.best, f.bestGFLOPS, f.ratio))
+                if f.costsSpeed { print(f.warning) }
+            }
         }
         print("")
         print("Weights and data sets:")

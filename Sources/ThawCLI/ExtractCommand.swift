@@ -56,6 +56,10 @@ struct ExtractCommand: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
         let entry = try ModelCatalog.named(model)
         let weightsPath = try resolveWeights(entry)
+        // A kernel forced with OPENBLAS_CORETYPE can cost half the speed of an overnight job: say so (≈2 s).
+        if let forced = ForcedKernel.check(seconds: 1, size: 1024), forced.costsSpeed {
+            FileHandle.standardError.write(Data((forced.warning + "\n").utf8))
+        }
         let sha = try SHA256.hex(ofFile: weightsPath)
         let backbone = try entry.load(weightsPath)
         let input = try makeInput(entry, weightsPath: weightsPath, data: DataSpec.resolve(data))

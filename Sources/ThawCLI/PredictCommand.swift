@@ -32,7 +32,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Inputs per forward pass.") var batch = 32
     @Option(help: "Write every row to a .csv or .jsonl file (written whole or not at all).") var output: String?
     @Option(help: "stop at the first unreadable input, or skip it and list it at the end.") var onError = "stop"
-    @Option(help: "Rows printed on the terminal when there is no --output (the rest are counted).") var show = 20
+    @Option(help: "Rows printed on the terminal (default: 20, or none with --output); the rest are counted.") var show: Int?
     @Flag(help: "Print one JSON object (rows unless --output, metrics, skipped inputs) instead of text.") var json = false
     @Argument(help: "Images, folders of images, or (text bundles) strings, .txt files and folders of them.")
     var inputs: [String] = []
@@ -42,7 +42,7 @@ struct PredictCommand: ParsableCommand {
         guard given == 1 else { throw ValidationError("Give exactly one of: inputs, --data SOURCE or --cache DIR.") }
         guard (1...1000).contains(top) else { throw ValidationError("--top must be in 1...1000.") }
         guard (1...4096).contains(batch) else { throw ValidationError("--batch must be in 1...4096.") }
-        guard show >= 0 else { throw ValidationError("--show must be ≥ 0.") }
+        if let show, show < 0 { throw ValidationError("--show must be ≥ 0.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1.") }
         if limit != nil && data == nil { throw ValidationError("--limit applies to --data only.") }
         if let split, Split(rawValue: split) == nil { throw ValidationError("--split: train, val or test.") }
@@ -71,6 +71,7 @@ struct PredictCommand: ParsableCommand {
         q.top = min(top, d.classes.count); q.batch = batch; q.onError = OnError(rawValue: onError)!
         let runner = try BundleRunner(model, weights: weights)
         let writer = try output.map { try PredictionWriter(path: $0, top: q.top) }
+        let show = self.show ?? (output == nil ? 20 : 0)
         var kept: [PredictionRow] = []
         var bar: ProgressBar?
         let started = Date()

@@ -11,7 +11,7 @@ public enum DataSpec {
     public static let shortcuts = ["fashion-mnist", "mnist-5k", "bbc-news"]
 
     /// Resolves `spec`: a shortcut (`fashion-mnist`, `mnist-5k`, `bbc-news`); a folder (class
-    /// folders of images, or of `.txt` files → text); a `.csv`/`.jsonl` manifest (a `text` column
+    /// folders of images, or of `.txt` files → text; a flat folder of either → unlabeled samples); a `.csv`/`.jsonl` manifest (a `text` column
     /// → text, else `path,label[,split]` images); or an IDX images file (`…images-idx3-ubyte[.gz]`,
     /// labels beside it as `…labels-idx1-ubyte[.gz]`).
     public static func resolve(_ spec: String) throws -> DataSpec {
@@ -32,7 +32,13 @@ public enum DataSpec {
                                fix: "pass a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file, or one of \(shortcuts.joined(separator: ", "))")
         }
         if isDirectory.boolValue {
-            return try folderHoldsText(spec) ? .text(try TextFolderSource(root: spec)) : .images(try ImageFolderSource(root: spec))
+            let text = try folderHoldsText(spec)
+            do {
+                return text ? .text(try TextFolderSource(root: spec)) : .images(try ImageFolderSource(root: spec))
+            } catch let e as InputError where e.problem.contains("no class sub-folders") {
+                // A flat folder: unlabeled files, new data to cache or predict.
+                return text ? .text(try TextListSource(arguments: [spec])) : .images(try ImageListSource(paths: [spec]))
+            }
         }
         let lower = spec.lowercased()
         if lower.hasSuffix(".csv") || lower.hasSuffix(".jsonl") {

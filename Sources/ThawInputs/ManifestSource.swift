@@ -1,7 +1,8 @@
 import Foundation
 
-/// Images listed in a CSV (header `path,label[,split]`) or JSONL (`{"path":…,"label":…,"split":…}`)
+/// Images listed in a CSV (header `path[,label][,split]`) or JSONL (`{"path":…,"label":…,"split":…}`)
 /// manifest. Relative paths resolve against the manifest's folder; split values are train/val/test.
+/// Without a `label` column the images are unlabeled (new data to predict); with one, every row needs a label.
 public struct ManifestSource: ImageSource {
     public let manifest: String
     public let root: String
@@ -11,15 +12,17 @@ public struct ManifestSource: ImageSource {
     public init(manifest: String) throws {
         self.manifest = manifest
         root = (manifest as NSString).deletingLastPathComponent
-        let table = try DelimitedTable(path: manifest, required: ["path", "label"])
+        let table = try DelimitedTable(path: manifest, required: ["path"])
+        let labeled = table.rows.contains { $0.fields["label"] != nil }
         var samples: [Sample] = []
         for row in table.rows {
             let at = "\(manifest):\(row.line)"
             guard let path = row.fields["path"]?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
                 throw InputError(file: at, problem: "row has no path", fix: "give every row a path")
             }
-            guard let label = row.fields["label"]?.trimmingCharacters(in: .whitespaces), !label.isEmpty else {
-                throw InputError(file: at, problem: "row for \(path) has no label", fix: "give every row a label")
+            let label = row.fields["label"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !labeled || !label.isEmpty else {
+                throw InputError(file: at, problem: "row for \(path) has no label", fix: "give every row a label, or drop the label column for unlabeled images")
             }
             var split: Split? = nil
             if let s = row.fields["split"]?.trimmingCharacters(in: .whitespaces).lowercased(), !s.isEmpty {
@@ -34,7 +37,7 @@ public struct ManifestSource: ImageSource {
             throw InputError(file: manifest, problem: "lists no samples", fix: "add one row per image")
         }
         self.samples = samples
-        labelNames = Set(samples.map(\.label)).sorted(by: FolderListing.codePointOrder)
+        labelNames = Set(samples.map(\.label).filter { !$0.isEmpty }).sorted(by: FolderListing.codePointOrder)
     }
 
     public func resolvedPath(_ sample: Sample) -> String {

@@ -61,10 +61,7 @@ public enum Predict {
         let wantsText = runner.bundle.description.input == .text
         let inputs: Inputs
         if let data = q.data {
-            let spec: DataSpec
-            do { spec = try DataSpec.resolve(data) } catch let e as InputError where e.problem.contains("no class sub-folders") {
-                spec = wantsText ? .text(try TextListSource(arguments: [data])) : .images(try ImageListSource(paths: [data]))
-            }
+            let spec = try DataSpec.resolve(data)
             let selection: (any SampleSource) -> [ThawInputs.Sample] = { source in
                 let all = SampleSelection(source: source, limit: q.limit).samples
                 return q.split.map { s in all.filter { $0.split == s } } ?? all

@@ -214,4 +214,21 @@ final class PredictCLITests: XCTestCase {
         let p = try thaw.ok(["predict", "--bundle", bundle, "--json", "/usr/local/share/thaw/photos/dog.jpg"]).json
         XCTAssertEqual(((p["rows"] as? [[String: Any]])?.first?["predicted"] as? String), names[0])
     }
+
+    /// New, unlabeled data can be cached (a flat folder, a manifest without labels) and predicted from the cache.
+    func testUnlabeledDataIsCachedAndPredictedFromTheCache() throws {
+        let bundle = Self.dir + "/unlabeled.safetensors", cache = Self.dir + "/new-photos"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", bundle])
+        try thaw.ok(["extract", "--model", "efficientnet-lite0", "--data", "/usr/local/share/thaw/photos", "--cache", cache])
+        let fromCache = try thaw.ok(["predict", "--bundle", bundle, "--cache", cache, "--json"]).json
+        let raw = try thaw.ok(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos", "--json"]).json
+        let a = try XCTUnwrap(fromCache["rows"] as? [[String: Any]]), b = try XCTUnwrap(raw["rows"] as? [[String: Any]])
+        XCTAssertEqual(a.count, 7)
+        XCTAssertEqual(a.compactMap { $0["predicted"] as? String }, b.compactMap { $0["predicted"] as? String })
+        XCTAssertNil(fromCache["metrics"] ?? nil, "no labels, no metrics")
+        let csv = Self.dir + "/unlabeled.csv"
+        try "path\n/usr/local/share/thaw/photos/dog.jpg\n/usr/local/share/thaw/photos/eagle.jpg\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let m = try thaw.ok(["predict", "--bundle", bundle, "--data", csv, "--json"]).json
+        XCTAssertEqual((m["rows"] as? [[String: Any]])?.count, 2)
+    }
 }

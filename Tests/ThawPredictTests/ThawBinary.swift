@@ -23,10 +23,16 @@ struct ThawBinary {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
     }
 
-    func run(_ args: [String]) throws -> Result {
+    /// `environment` entries replace (or, as nil, remove) the test process's variables.
+    func run(_ args: [String], environment: [String: String?] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v }
+            p.environment = env
+        }
         // stderr goes to a file, so neither stream can fill a pipe and block the child.
         let errPath = NSTemporaryDirectory() + "thaw-stderr-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -44,8 +50,8 @@ struct ThawBinary {
 
     /// Runs and requires exit status 0.
     @discardableResult
-    func ok(_ args: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let r = try run(args)
+    func ok(_ args: [String], environment: [String: String?] = [:], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let r = try run(args, environment: environment)
         XCTAssertEqual(r.status, 0, "thaw \(args.joined(separator: " ")) failed:\n\(r.stdout)\n\(r.stderr)", file: file, line: line)
         return r
     }
