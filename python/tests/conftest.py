@@ -110,3 +110,13 @@ def skipped_cache(work):
     (folder / "cat" / "broken.jpg").write_bytes((PHOTOS / "horses.jpg").read_bytes()[:2000])
     return _extract(work, "photos-skip", "--model", "efficientnet-lite0", "--data", folder, "--on-error", "skip",
                     "--tap", "pool", "--image-size", 64)
+
+
+@pytest.fixture(scope="session")
+def unlabeled_cache(work):
+    """New data: a flat folder of real photos (no class sub-folders), so every sample is unlabeled."""
+    folder = work / "new-photos"
+    folder.mkdir(exist_ok=True)
+    for name in ("eagle.jpg", "horses.jpg", "astronaut.png"):
+        shutil.copy(PHOTOS / name, folder / name)
+    return _extract(work, "new-photos", "--model", "efficientnet-lite0", "--data", folder, "--tap", "pool", "--image-size", 96)

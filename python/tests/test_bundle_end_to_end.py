@@ -128,3 +128,15 @@ def test_placeholders_of_unreadable_samples_are_left_out_as_thaw_predict_does(sk
     assert [r["id"] for r in out["rows"]] == cache.ids[1:]
     expected = np.array([[{t["label"]: t["probability"] for t in r["top"]}[c] for c in bundle.classes] for r in out["rows"]])
     assert np.abs(bundle(x) - expected).max() < 1e-5
+
+
+def test_head_applied_to_new_unlabeled_data(fitted, unlabeled_cache):
+    """A Fashion-MNIST head on a cache of new, unlabeled photos: the same probabilities as thaw predict."""
+    _, path = fitted("pool-mlp64")
+    cache, bundle = thaw.open_cache(unlabeled_cache), thaw.load_bundle(path)
+    assert cache.label_names == [] and list(cache.labels) == [-1, -1, -1]
+    x, rows = bundle.cache_features(cache)
+    out = json.loads(run_thaw("predict", "--cache", unlabeled_cache, "--bundle", path, "--json", "--top", 10).stdout)
+    assert [r["id"] for r in out["rows"]] == cache.ids and all(r.get("label") is None for r in out["rows"])
+    expected = np.array([[{t["label"]: t["probability"] for t in r["top"]}[c] for c in bundle.classes] for r in out["rows"]])
+    assert np.abs(bundle(x) - expected).max() < 1e-5
