@@ -156,7 +156,8 @@ public enum FitRun {
                                   metrics: [String: Double]) -> BundleDescription {
         let m = data.manifest
         return BundleDescription(
-            kind: .head, backbone: .init(name: m.backbone, weightsSHA256: m.weightsSHA256, weightsFile: ""),
+            kind: .head, backbone: .init(name: m.backbone, weightsSHA256: m.weightsSHA256,
+                                          weightsFile: RunContext.weightsFile(cache: data.path)),
             input: .init(preprocessing: m.preprocessing), preprocessing: m.preprocessing,
             tap: .init(name: data.tap.name, dtype: data.tap.dtype.rawValue, shape: data.tap.shape, layout: data.tap.layout),
             pooling: PoolingName.of(pooling),

@@ -6,6 +6,14 @@ import ThawRuns
 enum RunContext {
     static let thawVersion = "0.1.0"
 
+    /// Base name of the weight file the cache was extracted with, from its latest extract record (a hint
+    /// for bundles; "" when no record names one).
+    static func weightsFile(cache: String) -> String {
+        let extracts = ((try? RunRegistry.beside(cache: cache).all()) ?? []).filter { $0.kind == .extract }
+        guard let path = extracts.last(where: { $0.config["weights"]?.string != nil })?.config["weights"]?.string else { return "" }
+        return (path as NSString).lastPathComponent
+    }
+
     static func fill(_ r: inout RunRecord, started: Date, rowsPerSecond: Double?) {
         r.wallSeconds = Date().timeIntervalSince(started)
         r.samplesPerSecond = rowsPerSecond
