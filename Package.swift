@@ -60,6 +60,8 @@ let package = Package(
         .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS"], swiftSettings: release),
         .target(name: "ThawFineTune", dependencies: ["ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
                                                       "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
+        // ONNX export: backbone + head as one graph for ONNX Runtime (hand-written protobuf writer).
+        .target(name: "ThawONNX", dependencies: ["ThawBackbones", "ThawKernels", "ThawWeights"]),
 
         // MARK: - The `thaw` command
         .executableTarget(
@@ -108,6 +110,9 @@ let package = Package(
                                                              "ThawStore", "ThawAssets"]),
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
+        .testTarget(name: "ThawONNXTests", dependencies: ["ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
+                                                          "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
+                    exclude: ["run_onnx.py"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -48,8 +48,8 @@ if [ ! -f "$SHARE/imagenet-classes.txt" ] || [ ! -f "$SHARE/photos/horses.jpg" ]
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  echo "==> pip: test tools (numpy, lmdb; notebooks: matplotlib, nbclient, ipykernel)"
-  $PIP install $PIP_FLAGS numpy lmdb matplotlib nbclient nbformat ipykernel
+  echo "==> pip: test tools (numpy, lmdb; notebooks: matplotlib, nbclient, ipykernel; ONNX export checks: onnx, onnxruntime)"
+  $PIP install $PIP_FLAGS numpy lmdb matplotlib nbclient nbformat ipykernel onnx==1.23.2 onnxruntime==1.32.0
   python3 -m ipykernel install --user >/dev/null
   # Headless Chromium renders `thaw report` in the browser check.
   if ! command -v chromium >/dev/null; then
