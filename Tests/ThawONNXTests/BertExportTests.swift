@@ -43,11 +43,14 @@ final class BertExportTests: XCTestCase {
             let model = try ONNXExport.model(backbone: "all-minilm-l6-v2", weights: weights, tap: tap, head: head,
                                              classes: (0..<k).map { "topic \($0)" })
             let out = try run(model, b)
-            let thaw = ReferenceHead.probabilities(tap: taps[tap]!.tensor, head: head, classes: k)
+            let (thawLogits, thaw) = ReferenceHead.forward(tap: taps[tap]!.tensor, head: head, classes: k)
             XCTAssertEqual(out["probabilities"]!.shape, [b.n, k])
-            assertProbabilitiesMatch(out["probabilities"]!.values, thaw, modelBytes: model.count,
+            assertLogitsMatch(out["logits"]!.values, thawLogits, relativeTolerance: head.tapDType == "f32" ? 1e-4 : 1e-3,
+                              "\(tap) logits")
+            assertProbabilitiesMatch(out["probabilities"]!.values, thaw, tolerance: tolerance(head.tapDType), modelBytes: model.count,
                                      "all-minilm-l6-v2 \(tap) \(head.tapDType) \(head.pooling) \(head.type)\(head.hidden)")
             XCTAssertGreaterThan(thaw.max()!, 1.5 / Float(k), "the seeded head should not give uniform probabilities")
+            assertNotSaturated(thaw, "\(tap)")
         }
     }
 
@@ -77,12 +80,15 @@ final class BertExportTests: XCTestCase {
             var thaw = [Float](repeating: 0, count: b.n * k)
             Linear.forward(LinearParameters(weight: classifierWeight, bias: classifierBias, inFeatures: c, outFeatures: k),
                            x: pooled, rows: b.n, y: &thaw)
+            let thawLogits = thaw
             Softmax.forward(&thaw, rows: b.n, columns: k)
             let model = try ONNXExport.finetunedModel(backbone: "all-minilm-l6-v2", weights: path.path,
                                                       classes: ["a", "b", "c", "d"], l2Normalize: l2)
             let out = try run(model, b)
+            assertLogitsMatch(out["logits"]!.values, thawLogits, "fine-tuned l2 \(l2) logits")
             assertProbabilitiesMatch(out["probabilities"]!.values, thaw, modelBytes: model.count,
                                      "all-minilm-l6-v2 fine-tuned classifier, l2 \(l2)")
+            assertNotSaturated(thaw, "fine-tuned l2 \(l2)")
         }
         XCTAssertThrowsError(try ONNXExport.finetunedModel(backbone: "all-minilm-l6-v2", weights: path.path, classes: ["a"])) {
             XCTAssertTrue("\($0)".contains("4 outputs but 1 class names"), "\($0)")
