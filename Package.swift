@@ -68,7 +68,7 @@ let package = Package(
             name: "ThawCLI",
             dependencies: [
                 "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
-                "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
+                "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune", "ThawONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

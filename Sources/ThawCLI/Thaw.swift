@@ -22,6 +22,6 @@ struct Thaw: ParsableCommand {
             ClassifyCommand.self,
             FitCommand.self, SweepCommand.self, FinetuneCommand.self,
             RunsCommand.self, CompareCommand.self, ReportCommand.self,
-            ModelsCommand.self, EmbedCommand.self,
+            ModelsCommand.self, EmbedCommand.self, ExportCommand.self,
         ])
 }
