@@ -51,6 +51,9 @@ final class ResNetExportTests: XCTestCase {
                                             hidden: [64], activation: "gelu", layerNorm: true, inputScale: scale("layer4"))),
             ("layer3", ReferenceHead.seeded(seed: 32, inputWidth: 512, classes: 6, tapDType: "bf16", pooling: "avgmax", hidden: [],
                                             inputScale: scale("layer3"))),
+            // Flattened map: the graph must flatten channels-last [H, W, C] as Thaw's cache does.
+            ("layer4", ReferenceHead.seeded(seed: 34, inputWidth: 7 * 7 * 512, classes: 4, tapDType: "f32", pooling: "none",
+                                            hidden: [], inputScale: scale("layer4"))),
             ("pool", ReferenceHead.seeded(seed: 33, inputWidth: 512, classes: 5, tapDType: "f32", pooling: "none",
                                           hidden: [32, 16], activation: "relu", gain: 1, inputScale: scale("pool"))),
         ]
