@@ -78,3 +78,44 @@ final class EfficientNetLiteExportTests: XCTestCase {
         }
     }
 }
+
+/// EfficientNet-Lite2 at its own 260×260: odd map sizes (65, 33, 17, 9) make TF SAME pad on
+/// both sides of strided convolutions, which Lite0 at 224 never does. Seeded weights (only
+/// Lite0's install offline), the network's own 10-class classifier.
+final class EfficientNetLite2ExportTests: XCTestCase {
+    func testSeededLite2ClassifierMatchesThaw() throws {
+        let entry = try ModelCatalog.named("efficientnet-lite2")
+        guard case .image(_, let resize, let size) = entry.input else { return XCTFail("lite2 takes images") }
+        let (pixels, n) = try RealInputs.photos(.efficientNetLite(resize: resize, crop: size))
+        let dir = try SafetensorsFile.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("lite2-seeded.safetensors")
+        var fc: (weight: [Float], bias: [Float]) = ([], [])
+        func checkpoint(fcScale: Float) throws {
+            try SeededCheckpoint.write(seed: 2, scales: ["_fc.weight": fcScale], to: path) { source in
+                _ = try EfficientNetLite(variant: 2, classCount: 10) { name, shape in
+                    let values = try source(name, shape)
+                    if name == "_fc.weight" { fc.weight = values } else if name == "_fc.bias" { fc.bias = values }
+                    return values
+                }
+            }
+        }
+        // Thaw's forward from the file to `pool`, then its fc (the same Linear.forward Thaw's `fc`
+        // stage runs) with the classifier rescaled to logits of rms ≈ 2, written back to the file.
+        try checkpoint(fcScale: 1)
+        let input = Activations(tensor: Tensor(shape: [n, size, size, 3], data: pixels))
+        let taps = try EfficientNetLite(variant: 2, weightsPath: path.path).forward(input, from: nil, taps: ["pool", "fc"])
+        try checkpoint(fcScale: 2 / ReferenceHead.rms(taps["fc"]!.tensor.data))
+        var thawLogits = [Float](repeating: 0, count: n * 10)
+        Linear.forward(LinearParameters(weight: fc.weight, bias: fc.bias, inFeatures: 1280, outFeatures: 10),
+                       x: taps["pool"]!.tensor.data, rows: n, y: &thawLogits)
+        var thaw = thawLogits
+        Softmax.forward(&thaw, rows: n, columns: 10)
+        let model = try ONNXExport.finetunedModel(backbone: "efficientnet-lite2", weights: path.path,
+                                                  classes: (0..<10).map { "class \($0)" })
+        let out = try ONNXRuntimeRunner.run(model: model, inputs: ["pixels": .float(pixels, shape: [n, size, size, 3])])
+        assertLogitsMatch(out["logits"]!.values, thawLogits, "efficientnet-lite2 (seeded) fc logits")
+        assertProbabilitiesMatch(out["probabilities"]!.values, thaw, modelBytes: model.count, "efficientnet-lite2 (seeded) fc, 10 classes")
+        assertNotSaturated(thaw, "efficientnet-lite2 fc")
+    }
+}

@@ -11,28 +11,12 @@ import XCTest
 /// Thaw and the exporter both load that file. Inputs are the real photos, ImageNet preset.
 final class ResNetExportTests: XCTestCase {
     /// Writes a seeded resnet`depth` state dict with a `classes`-way fc; returns its path.
-    /// `fcScale` multiplies the classifier weights (random networks give huge logits).
+    /// Writes a seeded resnet`depth` state dict with a `classes`-way fc (weights × `fcScale`); returns its path.
     func seededCheckpoint(depth: Int, classes: Int, seed: UInt64, fcScale: Float = 1, in dir: URL) throws -> String {
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        var rng = ThawHeads.SplitMix64(seed: seed)
-        _ = try ResNet(depth: depth, classes: classes) { name, shape in
-            let count = shape.reduce(1, *)
-            func uniform(_ lo: Float, _ hi: Float) -> [Float] { (0..<count).map { _ in lo + (hi - lo) * rng.nextUnitFloat() } }
-            var values: [Float]
-            switch name.split(separator: ".").last! {
-            case "running_var": values = uniform(0.5, 1.5)
-            case "running_mean", "bias": values = uniform(-0.1, 0.1)
-            case "weight" where shape.count == 1: values = uniform(0.5, 1.5)      // BN gamma
-            default:                                                              // conv / fc: ±√(6 / fan_in)
-                let bound = (6 / Float(shape.dropFirst().reduce(1, *))).squareRoot()
-                values = uniform(-bound, bound)
-            }
-            if name == "fc.weight" { values = values.map { $0 * fcScale } }
-            tensors.append((name, shape, values))
-            return values
-        }
         let path = dir.appendingPathComponent("resnet\(depth)-seeded.safetensors")
-        try SafetensorsFile.write(tensors, to: path)
+        try SeededCheckpoint.write(seed: seed, scales: ["fc.weight": fcScale], to: path) { source in
+            _ = try ResNet(depth: depth, classes: classes, parameters: source)
+        }
         return path.path
     }
 
