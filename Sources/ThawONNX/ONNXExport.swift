@@ -43,18 +43,22 @@ public enum ONNXExport {
         ])
     }
 
-    /// Writes `data` to `path` through a temporary file in the same folder, then renames it.
+    /// Writes `data` to `path` through a temporary file in the same folder, then renames it over
+    /// `path` in one step: an interrupted export leaves no partial .onnx behind.
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
         do {
             try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(at: url) }
-            try FileManager.default.moveItem(at: temporary, to: url)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw ONNXError("\(path): cannot be written (\(error.localizedDescription))",
                             fix: "check that the folder exists, is writable and has free space")
+        }
+        guard rename(temporary.path, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw ONNXError("\(path): cannot be replaced (\(reason))", fix: "check that the path is not a folder and the folder is writable")
         }
     }
 

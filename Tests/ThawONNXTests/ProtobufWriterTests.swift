@@ -35,3 +35,18 @@ final class ProtobufWriterTests: XCTestCase {
                                  0x0A, 0x02, 0x08, 0x03])
     }
 }
+
+final class ONNXWriteTests: XCTestCase {
+    func testWriteReplacesAtomicallyAndLeavesNoPartialFile() throws {
+        let dir = try SafetensorsFile.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.onnx").path
+        try ONNXExport.write(Data([1, 2, 3]), to: path)
+        try ONNXExport.write(Data([4, 5]), to: path)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), Data([4, 5]))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["m.onnx"])
+        XCTAssertThrowsError(try ONNXExport.write(Data([1]), to: dir.path + "/missing/m.onnx")) {
+            XCTAssertTrue("\($0)".contains("Fix:"), "\($0)")
+        }
+    }
+}
