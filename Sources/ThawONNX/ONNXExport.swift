@@ -8,7 +8,8 @@ import ThawWeights
 ///
 /// Inputs: images `pixels` float [N, S, S, 3], exactly what Thaw's preprocessor produces for the
 /// model's preset (NHWC, normalised, S = the model's crop size); text `input_ids` and
-/// `attention_mask` int64 [N, T] (WordPiece ids from the model's vocab.txt, mask 1 = token).
+/// `attention_mask` int64 [N, T] (WordPiece ids from the model's vocab.txt, mask 1 = token; T is
+/// free, except for heads on token taps: padded to the tokenizer's max length, as the cache).
 /// Outputs: `logits` and `probabilities` (softmax) float [N, K]. The class names are in the
 /// model's metadata (`classes`, a JSON array), with the backbone, tap and pooling.
 public enum ONNXExport {
@@ -19,6 +20,11 @@ public enum ONNXExport {
         let (entry, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: true)
         guard !classes.isEmpty else {
             throw ONNXError("no class names were given", fix: "pass the bundle's class names (logit i is class i)")
+        }
+        if case .tokens = cut.layout, case .text(let maxLength) = entry.input {
+            // Token taps are cached padded to the tokenizer's max length, and the head pools over
+            // all T positions: the graph takes exactly that T, so other paddings fail loudly.
+            g.inputs = g.inputs.map { ONNXValueInfo(name: $0.name, elementType: $0.elementType, shape: [$0.shape[0], .fixed(maxLength)]) }
         }
         let logits = try HeadGraph.build(g, tap: cut, head: head, classCount: classes.count)
         return finish(g, entry: entry, logits: logits, classes: classes, toolVersion: toolVersion, metadata: [

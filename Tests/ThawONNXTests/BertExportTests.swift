@@ -11,9 +11,10 @@ import XCTest
 final class BertExportTests: XCTestCase {
     struct Batch { var ids: [Int64]; var mask: [Int64]; var floatIDs: [Float]; var floatMask: [Float]; var n: Int; var t: Int }
 
-    func tokenized(_ backbone: BertBackbone) throws -> Batch {
+    /// Padded to the longest sentence, or (`fixed`) to the tokenizer's max length as the cache stores token taps.
+    func tokenized(_ backbone: BertBackbone, fixed: Bool = false) throws -> Batch {
         let tokenizer = try XCTUnwrap(backbone.tokenizer, "vocab.txt beside the MiniLM weights")
-        let b = tokenizer.encodeBatch(RealInputs.sentences)
+        let b = tokenizer.encodeBatch(RealInputs.sentences, padding: fixed ? .fixed(tokenizer.maxLength) : .longest)
         XCTAssertTrue(b.attentionMask.contains(0), "the batch should carry padding")
         return Batch(ids: b.ids.map(Int64.init), mask: b.attentionMask.map(Int64.init), floatIDs: b.ids.map(Float.init),
                      floatMask: b.attentionMask.map(Float.init), n: b.batchSize, t: b.length)
@@ -27,9 +28,12 @@ final class BertExportTests: XCTestCase {
     func testHeadsOnPoolAndTokenTapsMatchThaw() throws {
         let weights = try RealInputs.weights("all-minilm-l6-v2")
         let backbone = try ModelCatalog.named("all-minilm-l6-v2").load(weights) as! BertBackbone
-        let b = try tokenized(backbone)
-        let taps = try backbone.forward(Activations(tensor: Tensor(shape: [b.n, b.t], data: b.floatIDs), mask: b.floatMask),
-                                        from: nil, taps: ["layer.2", "layer.5", "pool"])
+        let longest = try tokenized(backbone), fixed = try tokenized(backbone, fixed: true)
+        var taps: [String: Activations] = [:]
+        for (batch, names) in [(longest, ["pool"]), (fixed, ["layer.2", "layer.5"])] {
+            taps.merge(try backbone.forward(Activations(tensor: Tensor(shape: [batch.n, batch.t], data: batch.floatIDs), mask: batch.floatMask),
+                                            from: nil, taps: names)) { a, _ in a }
+        }
         let cases: [(tap: String, head: ONNXHeadSpec)] = [
             ("pool", ReferenceHead.seeded(seed: 11, inputWidth: 384, classes: 5, tapDType: "f16", pooling: "none",
                                           hidden: [48], activation: "gelu", layerNorm: true, gain: 8)),
@@ -42,6 +46,7 @@ final class BertExportTests: XCTestCase {
             let k = head.tensors["head.out.bias"]!.shape[0]
             let model = try ONNXExport.model(backbone: "all-minilm-l6-v2", weights: weights, tap: tap, head: head,
                                              classes: (0..<k).map { "topic \($0)" })
+            let b = tap == "pool" ? longest : fixed
             let out = try run(model, b)
             let (thawLogits, thaw) = ReferenceHead.forward(tap: taps[tap]!.tensor, head: head, classes: k)
             XCTAssertEqual(out["probabilities"]!.shape, [b.n, k])
@@ -50,6 +55,13 @@ final class BertExportTests: XCTestCase {
             assertProbabilitiesMatch(out["probabilities"]!.values, thaw, tolerance: tolerance(head.tapDType), modelBytes: model.count,
                                      "all-minilm-l6-v2 \(tap) \(head.tapDType) \(head.pooling) \(head.type)\(head.hidden)")
             XCTAssertGreaterThan(thaw.max()!, 1.5 / Float(k), "the seeded head should not give uniform probabilities")
+            if tap != "pool" {
+                XCTAssertThrowsError(try run(model, longest), "a token-tap head takes only the cache's padded length")
+            } else {
+                // The masked pool does not depend on how far the batch is padded.
+                assertProbabilitiesMatch(try run(model, fixed)["probabilities"]!.values, thaw, modelBytes: model.count,
+                                         "all-minilm-l6-v2 \(tap) padded to \(fixed.t)")
+            }
             assertNotSaturated(thaw, "\(tap)")
         }
     }
