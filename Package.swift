@@ -62,6 +62,8 @@ let package = Package(
         .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawFineTune", dependencies: ["ThawBundle", "ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
                                                       "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
+        // ONNX export: backbone + head as one graph for ONNX Runtime (hand-written protobuf writer).
+        .target(name: "ThawONNX", dependencies: ["ThawBackbones", "ThawKernels", "ThawWeights"]),
 
         // `thaw predict`: a bundle applied to raw inputs or to a cache's taps.
         .target(name: "ThawPredict", dependencies: ["ThawBundle", "ThawBackbones", "ThawInputs", "ThawText", "ThawStore",
@@ -73,7 +75,7 @@ let package = Package(
             dependencies: [
                 "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
                 "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
-                "ThawBundle", "ThawPredict",
+                "ThawBundle", "ThawPredict", "ThawONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -116,6 +118,9 @@ let package = Package(
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawPredictTests", dependencies: ["ThawPredict", "ThawBundle", "ThawWeights", "ThawHeads", "ThawStore"]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
+        .testTarget(name: "ThawONNXTests", dependencies: ["ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
+                                                          "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
+                    exclude: ["run_onnx.py"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -48,8 +48,8 @@ if [ ! -f "$SHARE/imagenet-classes.txt" ] || [ ! -f "$SHARE/photos/horses.jpg" ]
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  echo "==> pip: test tools (numpy, lmdb, pytest; notebooks: matplotlib, nbclient, ipykernel, scikit-learn)"
-  $PIP install $PIP_FLAGS numpy lmdb matplotlib nbclient nbformat ipykernel pytest==9.0.3 scikit-learn==1.9.1
+  echo "==> pip: test tools (numpy, lmdb, pytest; notebooks: matplotlib, nbclient, ipykernel, scikit-learn; ONNX export checks: onnx, onnxruntime)"
+  $PIP install $PIP_FLAGS numpy lmdb matplotlib nbclient nbformat ipykernel pytest==9.0.3 scikit-learn==1.9.1 onnx==1.23.2 onnxruntime==1.32.0
   python3 -m ipykernel install --user >/dev/null
   # Headless Chromium renders `thaw report` in the browser check.
   if ! command -v chromium >/dev/null; then

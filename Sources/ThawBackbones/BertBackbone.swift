@@ -162,7 +162,7 @@ extension BertBackbone {
     }
 
     /// A folder → its weight file; a file → itself.
-    static func resolveWeights(_ path: String) throws -> String {
+    public static func resolveWeights(_ path: String) throws -> String {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw BackboneError("\(path): no such file or folder; pass a BERT model folder or its model.safetensors")
@@ -176,7 +176,7 @@ extension BertBackbone {
     }
 
     /// Sizes from tensor shapes (`embeddings.*`, `encoder.layer.N.*`), heads and eps from config.json.
-    static func inferConfiguration(_ file: WeightFile, configFile: URL) throws -> BertConfiguration {
+    public static func inferConfiguration(_ file: WeightFile, configFile: URL) throws -> BertConfiguration {
         func shape(_ key: String) throws -> [Int] {
             guard let t = file[key] ?? file["bert." + key], t.shape.count == 2 else {
                 throw BackboneError("\(file.path): no 2-D tensor '\(key)'; is this a BERT checkpoint (Hugging Face key names)?")

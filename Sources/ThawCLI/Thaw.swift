@@ -22,7 +22,7 @@ struct Thaw: ParsableCommand {
             ClassifyCommand.self,
             FitCommand.self, SweepCommand.self, FinetuneCommand.self,
             RunsCommand.self, CompareCommand.self, ReportCommand.self,
-            PredictCommand.self, BundleCommand.self,
+            PredictCommand.self, BundleCommand.self, ExportCommand.self,
             ModelsCommand.self, EmbedCommand.self,
         ])
 }

@@ -94,7 +94,7 @@ public final class BundleRunner {
     }
 
     /// The frozen backbone's weight file: `given`, or the installed asset; its SHA-256 must be the recorded one.
-    static func frozenWeights(_ bundle: ModelBundle, entry: ModelEntry, given: String?) throws -> String {
+    public static func frozenWeights(_ bundle: ModelBundle, entry: ModelEntry, given: String?) throws -> String {
         let expected = bundle.description.backbone.weightsSHA256
         let hint = bundle.description.backbone.weightsFile.isEmpty ? "" : " (\(bundle.description.backbone.weightsFile))"
         let path: String

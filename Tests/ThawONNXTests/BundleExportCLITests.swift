@@ -1,0 +1,62 @@
+import Foundation
+import ThawAssets
+import ThawInputs
+import XCTest
+
+/// `thaw export --bundle B --onnx F` through the built binary: ONNX Runtime's probabilities on the real
+/// photos equal `thaw predict --bundle B` on the same files, for a head bundle (GeM + MLP on the f16
+/// blocks.11 map of a real Fashion-MNIST cache) and a fine-tuned bundle.
+final class BundleExportCLITests: XCTestCase {
+    func thaw(_ args: [String]) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let env = ProcessInfo.processInfo.environment
+        let candidates = env["THAW_BIN"].map { [$0] } ?? [root + "/.build/release/thaw", root + "/.build/debug/thaw"]
+        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw RealInputs.Missing(description: "no built thaw binary at \(candidates.joined(separator: " or ")): run `swift build -c release --product thaw`")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw RealInputs.Missing(description: "thaw \(args.joined(separator: " ")) exited with \(p.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testExportedBundlesEqualThawPredictInONNXRuntime() throws {
+        let dir = NSTemporaryDirectory() + "thaw-export-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try thaw(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "20", "--cache", dir + "/fm"])
+        _ = try thaw(["fit", "--cache", dir + "/fm", "--tap", "blocks.11", "--pooling", "gem", "--head", "mlp:16", "--epochs", "3",
+                      "--export", dir + "/head.safetensors"])
+        _ = try thaw(["finetune", "--cache", dir + "/fm", "--from", "blocks.11", "--epochs", "1", "--export", dir + "/ft.safetensors"])
+        let photos = try RealInputs.photos(.efficientNetLite(resize: 256, crop: 224))
+        for bundle in ["head", "ft"] {
+            let path = dir + "/\(bundle).safetensors", onnx = dir + "/\(bundle).onnx"
+            XCTAssertTrue(try thaw(["export", "--bundle", path, "--onnx", onnx]).contains("wrote \(onnx)"))
+            let json = try JSONSerialization.jsonObject(with: Data(try thaw(["predict", "--bundle", path, AssetPaths.photosDirectory,
+                                                                              "--top", "10", "--json"]).utf8)) as! [String: Any]
+            let classes = json["classes"] as! [String]
+            let rows = json["rows"] as! [[String: Any]]
+            XCTAssertEqual(rows.count, photos.count)
+            let outputs = try ONNXRuntimeRunner.run(model: try Data(contentsOf: URL(fileURLWithPath: onnx)),
+                                                    inputs: ["pixels": .float(photos.values, shape: [photos.count, 224, 224, 3])])
+            let p = try XCTUnwrap(outputs["probabilities"])
+            XCTAssertEqual(p.shape, [photos.count, classes.count])
+            var worst = 0.0
+            for (r, row) in rows.enumerated() {
+                for t in row["top"] as! [[String: Any]] {
+                    let k = classes.firstIndex(of: t["label"] as! String)!
+                    let d = abs(Double(p.values[r * classes.count + k]) - (t["probability"] as! Double))
+                    worst = d.isNaN ? .infinity : max(worst, d)
+                }
+            }
+            XCTAssertLessThanOrEqual(worst, 1e-4, "\(bundle): worst |p_onnx − p_thaw| = \(worst)")
+        }
+    }
+}
