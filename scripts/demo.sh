@@ -47,6 +47,14 @@ if [ -f "$FM.finetuned.safetensors" ]; then
   step "thaw predict: the fine-tuned model on the same test images (from the cached blocks.11 maps)"
   "$THAW" predict --bundle "$FM.finetuned.safetensors" --cache "$FM" --split test --output "$FM.finetuned.predictions.csv" --show 3
 fi
+step "thaw export: both bundles as ONNX; ONNX Runtime gives thaw predict's probabilities on the test photos"
+"$THAW" export --bundle "$FM.best-head.safetensors" --onnx "$FM.best-head.onnx"
+if [ -f "$FM.finetuned.safetensors" ]; then
+  "$THAW" export --bundle "$FM.finetuned.safetensors" --onnx "$FM.finetuned.onnx"
+  python3 scripts/onnx_vs_predict.py "$THAW" "$FM.finetuned.safetensors" "$FM.finetuned.onnx"
+fi
+python3 scripts/onnx_vs_predict.py "$THAW" "$FM.best-head.safetensors" "$FM.best-head.onnx"
+
 step "thaw predict: the best frozen head on real photos (not clothes: it still picks one of its 10 classes)"
 "$THAW" predict --bundle "$FM.best-head.safetensors" /usr/local/share/thaw/photos --top 2
 

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import ThawBundle
+import ThawInputs
+import ThawPredict
+import ThawStore
 
 /// `thaw bundle inspect`: what a model bundle holds.
 struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle", abstract: "Inspect model bundles (written by fit --export, sweep --export-best, finetune --export).",
-        subcommands: [Inspect.self])
+        subcommands: [Inspect.self, Preprocess.self])
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a bundle's backbone, input, tap, head, classes and origin.")
@@ -33,4 +36,45 @@ struct BundleCommand: ParsableCommand {
             print("run         \(d.run)  (thaw \(d.toolVersion), cache \(d.cacheFingerprint.prefix(16)))")
         }
     }
+
+    /// The exact tensors the bundle's backbone takes: what an ONNX Runtime user feeds `thaw export`'s graph.
+    struct Preprocess: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the bundle's preprocessed inputs as .npy: images → PREFIX.pixels.npy (float32 NHWC), texts → PREFIX.input_ids.npy and PREFIX.attention_mask.npy (int64).")
+        @Argument(help: "Bundle file (.safetensors).") var bundle: String
+        @Argument(help: "Image files or folders (image bundles); strings or .txt files (text bundles).") var inputs: [String]
+        @Option(help: "Output prefix.") var output: String
+        @Option(help: "Weight file of the frozen backbone (head bundles; default: the installed weights).") var weights: String?
+
+        func validate() throws {
+            guard !inputs.isEmpty else { throw ValidationError("Give at least one input.") }
+        }
+
+        func run() throws {
+            let runner = try BundleRunner(try ModelBundle.read(bundle), weights: weights)
+            switch runner.input {
+            case .image(let preset):
+                let source = try ImageListSource(paths: inputs)
+                let pipeline = DecodePipeline(source: source, preprocessing: preset, batchSize: 16)
+                var pixels: [Float] = []
+                while let b = try pipeline.next() { pixels += b.pixels }
+                try write(output + ".pixels.npy", descr: "<f4", shape: [source.samples.count] + preset.outputShape, pixels)
+                print("wrote \(output).pixels.npy [\(source.samples.count), \(preset.crop), \(preset.crop), 3] float32 (files in code-point order)")
+            case .text(let tokenizer):
+                let source = try TextListSource(arguments: inputs)
+                let texts = try source.samples.map { try source.loadText($0) }
+                let tokens = tokenizer.encodeBatch(texts, padding: .fixed(tokenizer.maxLength))
+                try write(output + ".input_ids.npy", descr: "<i8", shape: [texts.count, tokenizer.maxLength], tokens.ids.map(Int64.init))
+                try write(output + ".attention_mask.npy", descr: "<i8", shape: [texts.count, tokenizer.maxLength], tokens.attentionMask.map(Int64.init))
+                print("wrote \(output).input_ids.npy and \(output).attention_mask.npy [\(texts.count), \(tokenizer.maxLength)] int64")
+            }
+        }
+
+        private func write<T>(_ path: String, descr: String, shape: [Int], _ values: [T]) throws {
+            let w = try NPYWriter(path: path, descr: descr, itemSize: MemoryLayout<T>.stride, shape: shape)
+            try values.withUnsafeBytes { try w.write($0) }
+            try w.close()
+        }
+    }
 }
+

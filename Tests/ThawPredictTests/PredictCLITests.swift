@@ -231,4 +231,19 @@ final class PredictCLITests: XCTestCase {
         let m = try thaw.ok(["predict", "--bundle", bundle, "--data", csv, "--json"]).json
         XCTAssertEqual((m["rows"] as? [[String: Any]])?.count, 2)
     }
+
+    /// `thaw bundle preprocess`: the exact tensors the bundle's backbone (and its ONNX graph) takes.
+    func testBundlePreprocessWritesTheBackbonesInputs() throws {
+        let image = Self.dir + "/pre-image.safetensors", text = Self.dir + "/pre-text.safetensors"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", image])
+        try thaw.ok(["fit", "--cache", Self.texts, "--tap", "pool", "--export", text])
+        try thaw.ok(["bundle", "preprocess", image, "/usr/local/share/thaw/photos", "--output", Self.dir + "/in"])
+        let pixels = try Data(contentsOf: URL(fileURLWithPath: Self.dir + "/in.pixels.npy"))
+        XCTAssertTrue(String(decoding: pixels.prefix(128), as: UTF8.self).contains("'shape': (7, 224, 224, 3)"))
+        XCTAssertEqual(pixels.count % 64, (7 * 224 * 224 * 3 * 4) % 64)
+        try thaw.ok(["bundle", "preprocess", text, "one sentence", "and another one", "--output", Self.dir + "/tokens"])
+        let ids = try Data(contentsOf: URL(fileURLWithPath: Self.dir + "/tokens.input_ids.npy"))
+        XCTAssertTrue(String(decoding: ids.prefix(128), as: UTF8.self).contains("'descr': '<i8'"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.dir + "/tokens.attention_mask.npy"))
+    }
 }
