@@ -246,4 +246,19 @@ final class PredictCLITests: XCTestCase {
         XCTAssertTrue(String(decoding: ids.prefix(128), as: UTF8.self).contains("'descr': '<i8'"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: Self.dir + "/tokens.attention_mask.npy"))
     }
+
+    /// Labels the bundle does not know: every sample is still predicted and written; the metrics say which were left out.
+    func testUnknownLabelsArePredictedAndNamed() throws {
+        let bundle = Self.dir + "/unknown.safetensors", csv = Self.dir + "/labeled.csv", out = Self.dir + "/labeled.jsonl"
+        try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--export", bundle])
+        try "path,label\n/usr/local/share/thaw/photos/dog.jpg,dog\n/usr/local/share/thaw/photos/horses.jpg,horse\n/usr/local/share/thaw/photos/eagle.jpg,Bag\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let r = try thaw.ok(["predict", "--bundle", bundle, "--data", csv, "--json"])
+        XCTAssertEqual(r.json["count"] as? Int, 3)
+        XCTAssertEqual(r.json["unknownLabels"] as? [String: Int], ["dog": 1, "horse": 1])
+        XCTAssertEqual((r.json["metrics"] as? [String: Any])?["count"] as? Int, 1, "only the known label is scored")
+        let text = try thaw.ok(["predict", "--bundle", bundle, "--data", csv, "--output", out]).stdout
+        XCTAssertTrue(text.contains("the label \"dog\", which the bundle does not know"), text)
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").count, 3)
+    }
 }
