@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -130,7 +131,7 @@ public enum FitRun {
                                startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
                                                           trainSeconds: trainSeconds),
-                               epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: RunContext.thawVersion)
+                               epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return FitOutcome(record: record, validation: validation, test: test, history: history, notes: data.notes,
                           tensors: tensors, exportMetadata: metadata)

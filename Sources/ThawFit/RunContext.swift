@@ -4,8 +4,6 @@ import ThawRuns
 
 /// The machine facts every run record carries.
 enum RunContext {
-    static let thawVersion = "0.1.0"
-
     static func fill(_ r: inout RunRecord, started: Date, rowsPerSecond: Double?) {
         r.wallSeconds = Date().timeIntervalSince(started)
         r.samplesPerSecond = rowsPerSecond

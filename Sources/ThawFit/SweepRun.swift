@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -193,7 +194,7 @@ public enum SweepRun {
         }
         var record = RunRecord(id: RunRecord.newID(kind: .sweep, date: started), kind: .sweep, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: RunContext.thawVersion)
+                               metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return SweepOutcome(record: record, rows: rows, best: best, test: test, notes: notes, progress: progress)
     }
