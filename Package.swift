@@ -1,19 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// MARK: - Module graph (arrows point at dependencies; no cycles)
+// MARK: - Module graph (arrows point at dependencies; no cycles; docs/architecture.md)
+// `make check-graph` (part of `make test`) fails on an undeclared import, an unused dependency or a cycle.
 //
 //   ThawCLI (thaw) ──► every library below
-//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawRuns, ThawAssets
-//   ThawFineTune ──► ThawBackbones, ThawFit, ThawExtract, ThawHeads, ThawStore
-//   ThawFit ──► ThawHeads, ThawStore, ThawRuns
-//   ThawHeads ──► ThawBLAS
-//   ThawStore ──► CLMDB
-//   ThawInputs ──► CTurboJPEG, CPNG (+ CPNGShim), CZlib
+//   ThawFineTune ──► ThawBackbones, ThawExtract, ThawFit, ThawHeads, ThawInputs, ThawStore, ThawRuns,
+//                    ThawKernels, ThawWeights, ThawBLAS, ThawCore
+//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawText, ThawAssets, ThawKernels, ThawCore
+//   ThawFit ──► ThawHeads, ThawStore, ThawRuns, ThawBLAS, ThawCore
+//   ThawHeads ──► ThawKernels, ThawBLAS, ThawCore
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
+//   ThawStore ──► CLMDB, ThawCore
+//   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawCore
+//   ThawWeights ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
 //   ThawKernels ──► ThawKernelsAVX2 (no dependencies; called only on AVX2+FMA CPUs)
-//   ThawWeights, ThawText, ThawAssets, ThawRuns: Foundation only
+//   ThawCore, ThawText, ThawAssets, ThawRuns: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
 // parse files (weights, inputs, store, text) keep their bounds checks.
