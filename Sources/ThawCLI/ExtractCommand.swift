@@ -138,8 +138,9 @@ struct ExtractCommand: ParsableCommand {
         case (.image(let presetName, let resize, let size), .images(let source)):
             let crop = imageSize ?? size
             let scaledResize = max(crop, Int((Double(resize) * Double(crop) / Double(size)).rounded()))
-            let preset: Preprocessing = presetName == "efficientnet-lite"
-                ? .efficientNetLite(resize: scaledResize, crop: crop) : .imagenet(resize: scaledResize, crop: crop)
+            guard let preset = Preprocessing.named(presetName, resize: scaledResize, crop: crop) else {
+                throw ValidationError("\(entry.name): unknown preprocessing preset '\(presetName)'")
+            }
             return .images(source, preset: preset)
         case (.text(let maxLength), .text(let source)):
             let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
