@@ -4,7 +4,7 @@
 SWIFT ?= swift
 THAW  := .build/release/thaw
 
-.PHONY: demo test deps deps-test build clean asan tsan
+.PHONY: demo test deps deps-test build clean asan tsan check-graph
 
 deps:
 	scripts/deps.sh
@@ -18,9 +18,9 @@ build:
 demo: deps build
 	scripts/demo.sh $(THAW)
 
-# The Python package's tests and the notebooks first (they need the release binary), then the XCTest
-# suite, whose summary closes the output.
-test: deps-test
+# The module-graph check (and its self-test) first, then the Python package's tests and the notebooks
+# (they need the release binary), then the XCTest suite, whose summary closes the output.
+test: deps-test check-graph
 	$(SWIFT) build -c release --product thaw
 	THAW_BIN=$(CURDIR)/$(THAW) python3 -m pytest python/tests -q -rs
 	scripts/run_notebooks.sh $(THAW)
@@ -39,6 +39,11 @@ tsan:
 	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread -Xcc -fsanitize=thread
 	TSAN_OPTIONS=halt_on_error=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --disable-swift-testing \
 	    --skip CrashScriptTests $(FILTER)
+
+# Every import declared in Package.swift, every declared dependency imported, no cycles.
+check-graph:
+	python3 scripts/test_check_module_graph.py
+	python3 scripts/check_module_graph.py
 
 clean:
 	rm -rf .build

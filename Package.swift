@@ -1,19 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// MARK: - Module graph (arrows point at dependencies; no cycles)
+// MARK: - Module graph (arrows point at dependencies; no cycles; docs/architecture.md)
+// `make check-graph` (part of `make test`) fails on an undeclared import, an unused dependency or a cycle.
 //
 //   ThawCLI (thaw) ──► every library below
-//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawRuns, ThawAssets
-//   ThawFineTune ──► ThawBackbones, ThawFit, ThawExtract, ThawHeads, ThawStore
-//   ThawFit ──► ThawHeads, ThawStore, ThawRuns
-//   ThawHeads ──► ThawBLAS
-//   ThawStore ──► CLMDB
-//   ThawInputs ──► CTurboJPEG, CPNG (+ CPNGShim), CZlib
+//   ThawFineTune ──► ThawBackbones, ThawExtract, ThawFit, ThawHeads, ThawInputs, ThawStore, ThawRuns,
+//                    ThawKernels, ThawWeights, ThawBLAS, ThawCore
+//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawText, ThawAssets, ThawKernels, ThawCore
+//   ThawFit ──► ThawHeads, ThawStore, ThawRuns, ThawBLAS, ThawCore
+//   ThawHeads ──► ThawKernels, ThawBLAS, ThawCore
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
+//   ThawStore ──► CLMDB, ThawCore
+//   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawCore
+//   ThawWeights ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
 //   ThawKernels ──► ThawKernelsAVX2 (no dependencies; called only on AVX2+FMA CPUs)
-//   ThawWeights, ThawText, ThawAssets, ThawRuns: Foundation only
+//   ThawCore, ThawText, ThawAssets, ThawRuns: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
 // parse files (weights, inputs, store, text) keep their bounds checks.
@@ -41,39 +44,41 @@ let package = Package(
 
         // MARK: - Libraries, one concept each
         .target(name: "ThawAssets"),
+        // Shared primitives: SplitMix64, SHA-256, CRC-32C, fp16/bf16, the version, FileError.
+        .target(name: "ThawCore"),
         .target(name: "ThawBLAS", dependencies: ["COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2"], swiftSettings: release),
         // Element-wise transformer kernels compiled for AVX2 + FMA; ThawKernels calls them only when
         // the CPU has both (the rest of Thaw stays baseline x86-64).
         .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + release),
-        .target(name: "ThawWeights"),
+        .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).
-        .target(name: "ThawInputs", dependencies: ["CTurboJPEG", "CPNG", "CPNGShim", "CZlib"]),
+        .target(name: "ThawInputs", dependencies: ["ThawCore", "CTurboJPEG", "CPNGShim", "CZlib"]),
         .target(name: "ThawText"),
-        .target(name: "ThawStore", dependencies: ["CLMDB"]),
-        .target(name: "ThawHeads", dependencies: ["ThawBLAS", "ThawKernels"], swiftSettings: release),
+        .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB"]),
+        .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels"], swiftSettings: release),
         .target(name: "ThawRuns"),
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
-        .target(name: "ThawExtract", dependencies: ["ThawBackbones", "ThawInputs", "ThawStore", "ThawText", "ThawRuns",
-                                                     "ThawAssets", "ThawWeights", "ThawKernels"]),
+        .target(name: "ThawExtract", dependencies: ["ThawCore", "ThawBackbones", "ThawInputs", "ThawStore", "ThawText",
+                                                     "ThawAssets", "ThawKernels"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
-        .target(name: "ThawBundle", dependencies: ["ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
-        .target(name: "ThawFit", dependencies: ["ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
-        .target(name: "ThawFineTune", dependencies: ["ThawBundle", "ThawKernels", "ThawBackbones", "ThawStore", "ThawHeads", "ThawFit",
+        .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
+        .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawFineTune", dependencies: ["ThawCore", "ThawBundle", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawHeads", "ThawFit",
                                                       "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
         // ONNX export: backbone + head as one graph for ONNX Runtime (hand-written protobuf writer).
         .target(name: "ThawONNX", dependencies: ["ThawBackbones", "ThawKernels", "ThawWeights"]),
 
         // `thaw predict`: a bundle applied to raw inputs or to a cache's taps.
-        .target(name: "ThawPredict", dependencies: ["ThawBundle", "ThawBackbones", "ThawInputs", "ThawText", "ThawStore",
+        .target(name: "ThawPredict", dependencies: ["ThawCore", "ThawBundle", "ThawBackbones", "ThawInputs", "ThawText", "ThawStore",
                                                      "ThawExtract", "ThawHeads", "ThawKernels", "ThawAssets"], swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(
             name: "ThawCLI",
             dependencies: [
-                "ThawAssets", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
+                "ThawAssets", "ThawCore", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
                 "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
                 "ThawBundle", "ThawPredict", "ThawONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,35 +95,36 @@ let package = Package(
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
-        .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS"],
+        .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawCore", "ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS"],
                           path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
-        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
+        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
-        .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
+        .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawCore", "ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
         // libFuzzer harnesses: build only with -sanitize=fuzzer (see fuzz/README.md); they have no main of their own.
         .executableTarget(name: "thaw-fuzz-weights", dependencies: ["ThawWeights"], path: "fuzz/weights", exclude: ["seeds", "crashes"]),
         .executableTarget(name: "thaw-fuzz-idx", dependencies: ["ThawInputs"], path: "fuzz/idx", exclude: ["seeds"]),
         .executableTarget(name: "thaw-fuzz-pixelcsv", dependencies: ["ThawInputs"], path: "fuzz/pixelcsv", exclude: ["seeds"]),
         .executableTarget(name: "thaw-fuzz-wordpiece", dependencies: ["ThawText"], path: "fuzz/wordpiece", exclude: ["seeds"]),
-        .executableTarget(name: "thaw-fuzz-store", dependencies: ["ThawStore"], path: "fuzz/store", exclude: ["seeds", "crashes"]),
+        .executableTarget(name: "thaw-fuzz-store", dependencies: ["ThawCore", "ThawStore"], path: "fuzz/store", exclude: ["seeds", "crashes"]),
         .executableTarget(name: "thaw-fuzz-image", dependencies: ["ThawInputs"], path: "fuzz/image", exclude: ["seeds", "make_seeds.py"]),
 
         // MARK: - Tests (one target per module)
+        .testTarget(name: "ThawCoreTests", dependencies: ["ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
-        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels", "ThawBLAS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore"]),
+        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads", "ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
-        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs", "ThawKernels", "ThawText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
-                                                             "ThawStore", "ThawAssets"]),
-        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawPredictTests", dependencies: ["ThawPredict", "ThawBundle", "ThawWeights", "ThawHeads", "ThawStore"]),
-        .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
-        .testTarget(name: "ThawONNXTests", dependencies: ["ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
+                                                             "ThawStore", "ThawAssets", "ThawText"]),
+        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawPredictTests", dependencies: ["ThawBundle", "ThawWeights"]),
+        .testTarget(name: "ThawFitTests", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
+        .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
                     exclude: ["run_onnx.py"]),
     ],

@@ -122,11 +122,10 @@ struct ClassifyCommand: ParsableCommand {
         guard case .image(let preset, let resize, let size) = entry.input else {
             throw ValidationError("\(entry.name) does not take images; `thaw classify` needs an image model")
         }
-        switch preset {
-        case "efficientnet-lite": return .efficientNetLite(resize: resize, crop: size)
-        case "imagenet": return .imagenet(resize: resize, crop: size)
-        default: throw ValidationError("\(entry.name): unknown preprocessing preset '\(preset)'")
+        guard let p = Preprocessing.named(preset, resize: resize, crop: size) else {
+            throw ValidationError("\(entry.name): unknown preprocessing preset '\(preset)'")
         }
+        return p
     }
 
     /// Line i of the imagenet-classes asset ("wnid<TAB>name") names class i; without the asset

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ThawAssets
 import ThawBLAS
+import ThawCore
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct DoctorCommand: ParsableCommand {
     func run() throws {
         let cpu = CPUFeatures.current
         var report = Report(
-            thawVersion: Thaw.version,
+            thawVersion: thawVersion,
             cpu: .init(vendor: cpu.vendor, model: cpu.modelName, cores: cpu.logicalCores, simd: cpu.simdSummary),
             assets: KnownAsset.all.map {
                 .init(name: $0.name, kind: $0.kind.rawValue, summary: $0.summary, path: $0.find(), install: $0.installCommand)

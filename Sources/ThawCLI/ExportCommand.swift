@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ThawBackbones
 import ThawBundle
+import ThawCore
 import ThawONNX
 import ThawPredict
 
@@ -30,7 +31,7 @@ struct ExportCommand: ParsableCommand {
         let entry = try ModelCatalog.named(d.backbone.name)
         let data: Data
         if d.head.type == "finetuned" {
-            data = try ONNXExport.finetunedModel(backbone: entry.name, weights: bundle, classes: d.classes, toolVersion: Thaw.version)
+            data = try ONNXExport.finetunedModel(backbone: entry.name, weights: bundle, classes: d.classes, toolVersion: thawVersion)
         } else {
             let backboneWeights = d.kind == .finetuned ? bundle : try BundleRunner.frozenWeights(b, entry: entry, given: weights)
             var tensors: [String: (shape: [Int], values: [Float])] = [:]
@@ -38,7 +39,7 @@ struct ExportCommand: ParsableCommand {
             let head = ONNXHeadSpec(tapDType: d.tap.dtype, pooling: d.pooling, type: d.head.type, hidden: d.head.hidden,
                                     activation: d.head.activation, layerNorm: d.head.layerNorm, tensors: tensors)
             data = try ONNXExport.model(backbone: entry.name, weights: backboneWeights, tap: d.tap.name, head: head, classes: d.classes,
-                                        toolVersion: Thaw.version)
+                                        toolVersion: thawVersion)
         }
         try ONNXExport.write(data, to: onnx)
         print(String(format: "wrote %@ (%.1f MB): %@ %@, %d classes", onnx, Double(data.count) / 1e6, entry.name,

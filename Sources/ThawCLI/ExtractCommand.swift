@@ -3,6 +3,7 @@ import Foundation
 import ThawAssets
 import ThawBackbones
 import ThawBLAS
+import ThawCore
 import ThawExtract
 import ThawFit
 import ThawInputs
@@ -66,7 +67,7 @@ struct ExtractCommand: ParsableCommand {
         let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,
                                      onError: OnError(rawValue: onError)!, limit: limit)
-        let extractor = try Extractor(backbone: backbone, weightsSHA256: sha, input: input, options: options, toolVersion: Thaw.version)
+        let extractor = try Extractor(backbone: backbone, weightsSHA256: sha, input: input, options: options, toolVersion: thawVersion)
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         let writer = try CacheWriter.open(at: cache, manifest: extractor.manifest, batchSize: commitEvery)
 
@@ -92,7 +93,7 @@ struct ExtractCommand: ParsableCommand {
                                commandLine: CommandLine.arguments, startedAt: started, wallSeconds: wall, cache: cache,
                                cacheFingerprint: extractor.manifest.fingerprint,
                                samplesPerSecond: rate, peakRSSBytes: peak,
-                               blasKernel: (try? BLAS.load())?.corename, thawVersion: Thaw.version)
+                               blasKernel: (try? BLAS.load())?.corename, thawVersion: thawVersion)
         record.config = ["model": .string(model), "weights": .string(weightsPath), "data": .string(data),
                          "taps": .array(options.taps.map { .string($0) }), "dtype": .string(dtype), "batch": .number(Double(batch)),
                          "shard": .string(shard), "views": .number(Double(views)), "onError": .string(onError)]
@@ -141,8 +142,9 @@ struct ExtractCommand: ParsableCommand {
         case (.image(let presetName, let resize, let size), .images(let source)):
             let crop = imageSize ?? size
             let scaledResize = max(crop, Int((Double(resize) * Double(crop) / Double(size)).rounded()))
-            let preset: Preprocessing = presetName == "efficientnet-lite"
-                ? .efficientNetLite(resize: scaledResize, crop: crop) : .imagenet(resize: scaledResize, crop: crop)
+            guard let preset = Preprocessing.named(presetName, resize: scaledResize, crop: crop) else {
+                throw ValidationError("\(entry.name): unknown preprocessing preset '\(presetName)'")
+            }
             return .images(source, preset: preset)
         case (.text(let maxLength), .text(let source)):
             let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()

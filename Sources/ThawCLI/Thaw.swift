@@ -1,9 +1,8 @@
 import ArgumentParser
+import ThawCore
 
 @main
 struct Thaw: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "thaw",
         abstract: "Transfer learning on a CPU: extract features once, train heads in seconds, fine-tune the top.",
@@ -13,7 +12,7 @@ struct Thaw: ParsableCommand {
               thaw weights inspect FILE            list the tensors in a .pth or .safetensors file
               thaw extract --model M --data D --cache cache/NAME   run the backbone once into a feature cache
             """,
-        version: version,
+        version: thawVersion,
         subcommands: [
             DoctorCommand.self,
             WeightsCommand.self,

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawInputs
 
 /// Seeded augmented views of a training image: a random-resized-crop box (area 8–100% of the

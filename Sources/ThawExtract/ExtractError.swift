@@ -1,12 +1,4 @@
+import ThawCore
+
 /// Bad data or failed I/O during extraction: names the file, what is wrong, and how to fix it.
-public struct ExtractError: Error, CustomStringConvertible, Sendable {
-    public var file: String
-    public var problem: String
-    public var fix: String
-
-    public init(file: String, problem: String, fix: String) {
-        self.file = file; self.problem = problem; self.fix = fix
-    }
-
-    public var description: String { "\(file): \(problem) — \(fix)" }
-}
+public typealias ExtractError = FileError

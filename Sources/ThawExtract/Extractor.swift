@@ -10,14 +10,11 @@ import ThawText
 /// Cache index i is the i-th selected sample in data-set order; records hold only what the
 /// sample and the settings determine, so batch size, shards and interruptions never change a
 /// byte. Committed records are skipped. A sample that cannot be read under `OnError.skip` gets a
-/// placeholder record (label −1, every tap zero, id prefixed by `skippedIDPrefix`) so the store
+/// placeholder record (label −1, every tap zero, id prefixed by `ThawStore.Sample.skippedIDPrefix`) so the store
 /// counts it done and `thaw cache verify` stays clean; the run summary lists why.
 /// With augmented views, val/test samples store their centre crop under every view number
 /// (the format holds every view of every index).
 public final class Extractor {
-    /// Id prefix of a placeholder record for a sample that could not be read.
-    public static let skippedIDPrefix = "!skipped:"
-
     public let backbone: any Backbone
     public let input: ExtractInput
     public let options: ExtractOptions
@@ -230,7 +227,7 @@ public final class Extractor {
                 record = ThawStore.Sample(index: index, view: v, label: label, split: split, id: sample.id,
                                           taps: taps.map { $0.count > v ? $0[v] : $0[0] })
             } else {
-                record = ThawStore.Sample(index: index, view: v, label: -1, split: split, id: Self.skippedIDPrefix + sample.id,
+                record = ThawStore.Sample(index: index, view: v, label: -1, split: split, id: ThawStore.Sample.skippedIDPrefix + sample.id,
                                           taps: manifest.taps.map { [Float](repeating: 0, count: $0.elementCount) })
             }
             if try writer.append(record) { summary.recordsWritten += 1 }

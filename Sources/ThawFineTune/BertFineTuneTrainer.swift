@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 
 /// Trains a `BertFineTuneModel` on cached hidden states in memory, like `FineTuneTrainer`:

@@ -1,5 +1,6 @@
 import Foundation
 import ThawBundle
+import ThawCore
 import ThawStore
 import ThawFit
 import ThawWeights
@@ -95,7 +96,7 @@ public enum FineTuneExport {
                                  input: .init(preprocessing: manifest.preprocessing), preprocessing: manifest.preprocessing,
                                  tap: .init(name: tap, dtype: "f32", shape: [width], layout: "C"), pooling: "none",
                                  head: .init(type: head), classes: classes, run: run, cacheFingerprint: manifest.fingerprint,
-                                 toolVersion: FineTuneRun.thawVersion, metrics: metrics)
+                                 toolVersion: thawVersion, metrics: metrics)
     }
 
     /// What a reader of the file needs besides tensors: backbone, boundary, class names (JSON array).

@@ -1,5 +1,6 @@
 import Foundation
 import ThawBLAS
+import ThawCore
 import ThawExtract
 import ThawFit
 import ThawHeads
@@ -20,8 +21,6 @@ public struct FineTuneResult {
 /// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite or ResNet cache, trains the top
 /// blocks (and Lite's head stage) and the classifier, evaluates on test and builds the run record (kind `.finetune`).
 public enum FineTuneRun {
-    public static let thawVersion = "0.1.0"
-
     /// A setting as the user wrote it: strings bare, numbers short, null as "none".
     static func text(_ v: JSONValue?) -> String {
         switch v {

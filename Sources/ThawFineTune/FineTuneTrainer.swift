@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 
 /// How `FineTuneTrainer` runs; everything that changes the numbers is here (and in `config`).

@@ -1,3 +1,4 @@
+import ThawCore
 import ThawExtract
 import ThawInputs
 

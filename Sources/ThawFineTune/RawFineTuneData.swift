@@ -51,7 +51,7 @@ public struct RawFineTuneData {
         let testSplit = m.splitNames.firstIndex(of: "test")
         var train: [Item] = [], val: [Item] = [], test: [Item] = []
         try reader.forEach { s in
-            guard s.key.view == 0, !s.id.hasPrefix("!skipped:") else { return true }
+            guard s.key.view == 0, !s.isSkippedPlaceholder else { return true }
             guard let sample = byID[s.id] else {
                 throw FineTuneError("\(spec): has no sample \(s.id) (cached in \(cache) at index \(s.key.index)). "
                                     + "Fix: pass --data with the source the cache was extracted from")

@@ -1,6 +1,7 @@
 import Foundation
 import ThawBackbones
 import ThawBLAS
+import ThawCore
 import ThawExtract
 import ThawFit
 import ThawHeads
@@ -90,7 +91,7 @@ public enum RawFineTuneRun {
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
                                                           trainSeconds: outcome.trainSeconds),
-                               epochs: outcome.epochs.map(\.json), thawVersion: FineTuneRun.thawVersion)
+                               epochs: outcome.epochs.map(\.json), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil
         record.peakRSSBytes = PeakMemory.residentBytes()

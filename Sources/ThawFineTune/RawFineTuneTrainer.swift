@@ -1,5 +1,6 @@
 import Foundation
 import ThawBackbones
+import ThawCore
 import ThawHeads
 import ThawInputs
 import ThawKernels
@@ -80,7 +81,7 @@ public final class RawFineTuneTrainer {
         var epoch = state.epochsDone
         while epoch < s.epochs && !stoppedEarly {
             let t0 = Date()
-            let order = ThawHeads.SplitMix64.epochOrder(count: train.count, seed: s.seed, epoch: epoch)
+            let order = SplitMix64.epochOrder(count: train.count, seed: s.seed, epoch: epoch)
             var lossSum = 0.0, lastLR: Float = 0
             for b in 0..<perEpoch {
                 let rows = order[(b * s.batch)..<min(order.count, (b + 1) * s.batch)]

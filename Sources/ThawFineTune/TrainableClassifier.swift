@@ -1,3 +1,4 @@
+import ThawCore
 import ThawHeads
 import ThawKernels
 

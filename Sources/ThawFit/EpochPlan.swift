@@ -1,3 +1,4 @@
+import ThawCore
 import ThawHeads
 
 /// The order in which one epoch visits the training rows, defined so that reading from memory and

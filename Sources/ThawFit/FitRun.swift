@@ -1,5 +1,6 @@
 import Foundation
 import ThawBundle
+import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -145,7 +146,7 @@ public enum FitRun {
         var record = RunRecord(id: runID, kind: .fit, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,
                                metrics: metrics,
-                               epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: RunContext.thawVersion)
+                               epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return FitOutcome(record: record, validation: validation, test: test, history: history, notes: data.notes,
                           tensors: tensors, bundle: bundle, testPredictions: testPredictions)
@@ -163,7 +164,7 @@ public enum FitRun {
             pooling: PoolingName.of(pooling),
             head: .init(type: logistic ? "logistic" : head.hidden.isEmpty ? "linear" : "mlp", hidden: head.hidden,
                         activation: head.activation.rawValue, layerNorm: head.layerNorm),
-            classes: data.classNames, run: run, cacheFingerprint: m.fingerprint, toolVersion: RunContext.thawVersion,
+            classes: data.classNames, run: run, cacheFingerprint: m.fingerprint, toolVersion: thawVersion,
             metrics: metrics)
     }
 

@@ -1,3 +1,4 @@
+import ThawCore
 import ThawHeads
 
 /// Horizontal flip of a channels-last map [H, W, C] as feature-space augmentation. Whether a row is

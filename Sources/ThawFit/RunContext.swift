@@ -4,8 +4,6 @@ import ThawRuns
 
 /// The machine facts every run record carries.
 enum RunContext {
-    static let thawVersion = "0.1.0"
-
     /// Base name of the weight file the cache was extracted with, from its latest extract record (a hint
     /// for bundles; "" when no record names one).
     static func weightsFile(cache: String) -> String {

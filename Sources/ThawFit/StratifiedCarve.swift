@@ -1,3 +1,4 @@
+import ThawCore
 import ThawHeads
 
 /// A seeded, stratified validation split carved out of the training rows (used when the cache has none).

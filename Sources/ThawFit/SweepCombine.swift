@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawRuns
 
 /// Merges the records of `thaw sweep --shard i/N` runs into one sweep record: the tables are joined
@@ -55,7 +56,7 @@ public enum SweepCombine {
         var record = RunRecord(id: RunRecord.newID(kind: .sweep), kind: .sweep, commandLine: commandLine, startedAt: started,
                                wallSeconds: shards.reduce(0) { $0 + $1.wallSeconds }, cache: first.cache,
                                cacheFingerprint: first.cacheFingerprint, config: config, metrics: metrics,
-                               epochs: winner.epochs, thawVersion: RunContext.thawVersion)
+                               epochs: winner.epochs, thawVersion: thawVersion)
         record.peakRSSBytes = shards.compactMap(\.peakRSSBytes).max()
         record.blasKernel = winner.blasKernel
         record.samplesPerSecond = winner.samplesPerSecond

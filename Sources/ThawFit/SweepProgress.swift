@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore

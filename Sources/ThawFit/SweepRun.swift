@@ -1,5 +1,6 @@
 import Foundation
 import ThawBundle
+import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -227,7 +228,7 @@ public enum SweepRun {
         }
         var record = RunRecord(id: runID, kind: .sweep, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: RunContext.thawVersion)
+                               metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return SweepOutcome(record: record, rows: rows, best: best, test: test, notes: notes, progress: progress)
     }

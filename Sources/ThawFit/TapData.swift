@@ -183,7 +183,7 @@ public final class TapData {
             guard split == trainSplit || split == valSplit || split == testSplit else { return true }
             if s.key.view > 0 && split != trainSplit { return true }
             // Placeholders for files `thaw extract --on-error skip` could not read (docs/extract.md).
-            if s.id.hasPrefix("!skipped:") { if s.key.view == 0 { skippedPlaceholders += 1 }; return true }
+            if s.isSkippedPlaceholder { if s.key.view == 0 { skippedPlaceholders += 1 }; return true }
             guard s.label >= 0 && Int(s.label) < classes else {
                 throw FitError("\(path): sample \(s.key.index) (\(s.id)) in split \(m.splitNames[split]) has label \(s.label), "
                                + "outside 0..<\(classes). Fix: re-extract with labels for every train/val/test sample")

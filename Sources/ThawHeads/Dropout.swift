@@ -1,3 +1,5 @@
+import ThawCore
+
 /// Inverted dropout on a [B, K·H] activation; head k draws its mask from its own generator,
 /// so a stacked run and a separate run of the same head drop the same units.
 public enum Dropout {

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// A stack of heads after training, with what each head went through.
 public struct TrainedStack {

@@ -1,3 +1,5 @@
+import ThawCore
+
 /// K heads of one `HeadShape` trained together. The first layer of all heads is one
 /// `StackedLinear` (one GEMM when the heads read the same input); deeper layers run per head.
 ///

@@ -1,4 +1,5 @@
 import ThawBLAS
+import ThawCore
 
 /// K independent dense layers `y_k = x_k · W_kᵀ + b_k` evaluated together.
 ///

@@ -1,3 +1,5 @@
+import ThawCore
+
 /// Seeded, stratified train/val/test assignment for samples the source gave no split.
 /// Deterministic across runs and machines: its own PRNG (splitmix64), classes in sorted order,
 /// indices shuffled per class with a seed derived from the class name.
@@ -35,18 +37,5 @@ public struct StratifiedSplit: Codable, Sendable, Equatable {
             }
         }
         return out
-    }
-}
-
-/// splitmix64 (Steele, Lea, Flood 2014): the same sequence everywhere.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import ThawAssets
 import ThawBackbones
 import ThawBundle
-import ThawExtract
+import ThawCore
 import ThawKernels
 
 /// A bundle ready to run: its backbone loaded (and checked against the recorded SHA-256), its

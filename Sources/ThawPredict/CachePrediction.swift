@@ -1,6 +1,5 @@
 import Foundation
 import ThawBundle
-import ThawExtract
 import ThawInputs
 import ThawStore
 
@@ -59,7 +58,7 @@ enum CachePrediction {
             samples.removeAll(keepingCapacity: true)
         }
         try reader.forEach(chunk: max(batch, 32)) { s in
-            guard s.key.view == 0, splitIndex == nil || s.split == splitIndex, !s.id.hasPrefix(Extractor.skippedIDPrefix) else { return true }
+            guard s.key.view == 0, splitIndex == nil || s.split == splitIndex, !s.isSkippedPlaceholder else { return true }
             features += s.taps[tapPosition]
             samples.append((s.key.index, s.id, s.label >= 0 && Int(s.label) < m.labelNames.count ? m.labelNames[Int(s.label)] : nil))
             if samples.count == batch { try flush() }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Reads a cache: random access, in-order iteration, shuffled blocks. Each call runs in its own
 /// short read transaction, so reading goes on while a writer (thread or process) appends, and
@@ -109,18 +110,5 @@ public final class CacheReader {
         for block in shuffledBlocks(blockSize: blockSize, seed: seed) {
             try body(try samples(in: block))
         }
-    }
-}
-
-/// SplitMix64: a tiny, well-mixed deterministic generator for shuffling.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

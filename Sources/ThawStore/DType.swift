@@ -1,3 +1,5 @@
+import ThawCore
+
 /// The storage type of a tap's payload (little-endian). Compute is always f32.
 public enum DType: String, Codable, Sendable, CaseIterable {
     case f32, f16, bf16

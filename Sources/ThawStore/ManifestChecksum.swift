@@ -1,3 +1,5 @@
+import ThawCore
+
 /// The `manifest-crc32c` entry of `meta`: catches a manifest damaged or replaced after writing
 /// (a flipped byte can leave valid JSON that silently means another cache).
 enum ManifestChecksum {

@@ -1,3 +1,5 @@
+import ThawCore
+
 /// The value stored per (sample, view). All integers little-endian:
 ///
 ///     0   4  magic "THR1"

@@ -10,6 +10,13 @@ public struct Sample: Equatable, Sendable {
     /// One f32 array per tap, in manifest order; `taps[t].count == manifest.taps[t].elementCount`.
     public var taps: [[Float]]
 
+    /// Id prefix of the placeholder record `thaw extract --on-error skip` writes for a sample it could
+    /// not read (label −1, every tap zero), so the cache completes; readers drop such records.
+    public static let skippedIDPrefix = "!skipped:"
+
+    /// True for a placeholder of a sample extraction could not read.
+    public var isSkippedPlaceholder: Bool { id.hasPrefix(Sample.skippedIDPrefix) }
+
     public init(index: Int, view: Int = 0, label: Int32, split: Int, id: String, taps: [[Float]]) {
         self.key = CacheKey(index: index, view: view)
         self.label = label

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// One tensor read from a weight file. `bytes` is a slice of the memory-mapped file whenever the
 /// stored tensor is contiguous (no copy); only non-contiguous PyTorch views are copied, once.
@@ -34,9 +35,9 @@ public struct WeightTensor: @unchecked Sendable {
                 case .f32:
                     if n > 0 { memcpy(out.baseAddress!, raw.baseAddress!, n * 4) }
                 case .f16:
-                    for i in 0..<n { out[i] = HalfFloat.float(fromHalf: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                    for i in 0..<n { out[i] = HalfFloat.f16Value(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
                 case .bf16:
-                    for i in 0..<n { out[i] = HalfFloat.float(fromBFloat16: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                    for i in 0..<n { out[i] = HalfFloat.bf16Value(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
                 case .f64:
                     for i in 0..<n { out[i] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
                 case .i64:

@@ -74,8 +74,8 @@ final class ExtractPolicyTests: XCTestCase {
         XCTAssertTrue(try reader.verify().ok)
         let all = try reader.samples(in: 0..<reader.manifest.sampleCount)
         XCTAssertEqual(all.count, 8)
-        let placeholders = all.filter { $0.id.hasPrefix(Extractor.skippedIDPrefix) }
-        XCTAssertEqual(placeholders.map(\.id), [Extractor.skippedIDPrefix + "object/broken.png"])
+        let placeholders = all.filter(\.isSkippedPlaceholder)
+        XCTAssertEqual(placeholders.map(\.id), ["!skipped:object/broken.png"])
         XCTAssertEqual(placeholders.first?.label, -1)
         XCTAssertTrue(placeholders.first?.taps.allSatisfy { $0.allSatisfy { $0 == 0 } } ?? false)
         // Real photos give non-zero features.

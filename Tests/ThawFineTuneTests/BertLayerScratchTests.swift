@@ -1,4 +1,5 @@
 @testable import ThawFineTune
+import ThawCore
 import ThawHeads
 import XCTest
 

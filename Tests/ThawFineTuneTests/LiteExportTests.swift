@@ -2,6 +2,7 @@ import Foundation
 import ThawBundle
 import ThawAssets
 import ThawBackbones
+import ThawCore
 import ThawExtract
 @testable import ThawFineTune
 import ThawInputs

@@ -1,6 +1,7 @@
 import Foundation
 import ThawAssets
 import ThawBackbones
+import ThawCore
 import ThawExtract
 @testable import ThawFineTune
 import ThawFit

@@ -1,6 +1,7 @@
 import Foundation
 import ThawAssets
 import ThawBackbones
+import ThawCore
 import ThawExtract
 import ThawFineTune
 import ThawInputs

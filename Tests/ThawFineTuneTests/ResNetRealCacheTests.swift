@@ -1,6 +1,7 @@
 import ThawWeights
 import Foundation
 import ThawBackbones
+import ThawCore
 import ThawExtract
 import ThawFineTune
 import ThawFit
@@ -21,7 +22,7 @@ final class ResNetRealCacheTests: XCTestCase {
         let net = try ResNet(depth: 18, classes: 10) { name, shape in
             var seed: UInt64 = 0xcbf29ce484222325               // FNV-1a of the key: each tensor its own stream
             for b in name.utf8 { seed = (seed ^ UInt64(b)) &* 0x100000001b3 }
-            var g = ThawHeads.SplitMix64(seed: seed)
+            var g = SplitMix64(seed: seed)
             // values = lo + span·u, u uniform in [0, 1)
             let lo: Float, span: Float
             if shape.count >= 2 {

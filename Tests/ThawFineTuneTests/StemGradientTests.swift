@@ -1,3 +1,4 @@
+import ThawCore
 import ThawFineTune
 import ThawHeads
 import ThawKernels

@@ -1,4 +1,5 @@
 import ThawBackbones
+import ThawCore
 import ThawFineTune
 import ThawHeads
 

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import XCTest
 import ThawFit
 import ThawHeads

@@ -1,4 +1,5 @@
 @testable import ThawHeads
+import ThawCore
 
 /// Learnable synthetic features: class means + Gaussian noise, seeded.
 func syntheticSet(_ name: String, count n: Int, rowShape: [Int], classes: Int, seed: UInt64, noise: Float = 1.5,

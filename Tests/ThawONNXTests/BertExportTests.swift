@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawBackbones
 import ThawHeads
 import ThawKernels

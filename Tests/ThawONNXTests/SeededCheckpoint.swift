@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 
 /// Seeded random checkpoints for families whose pretrained weights do not install offline:
@@ -11,7 +12,7 @@ enum SeededCheckpoint {
     static func write(seed: UInt64, scales: [String: Float] = [:], to url: URL,
                       build: (_ source: (String, [Int]) throws -> [Float]) throws -> Void) throws {
         var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        var rng = ThawHeads.SplitMix64(seed: seed)
+        var rng = SplitMix64(seed: seed)
         try build { name, shape in
             let count = shape.reduce(1, *)
             func uniform(_ lo: Float, _ hi: Float) -> [Float] { (0..<count).map { _ in lo + (hi - lo) * rng.nextUnitFloat() } }

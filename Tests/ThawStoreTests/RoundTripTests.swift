@@ -1,3 +1,4 @@
+import ThawCore
 import XCTest
 @testable import ThawStore
 

@@ -62,14 +62,6 @@ func writeSamples(_ path: String, _ manifest: Manifest, _ indices: some Sequence
     return w
 }
 
-/// Raw bytes of a test fixture.
-func fixture(_ name: String) throws -> Data {
-    guard let url = Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil) else {
-        throw XCTSkip("fixture \(name) missing: run python3 scripts/golden/half_floats.py")
-    }
-    return try Data(contentsOf: url)
-}
-
 /// The data of a little-endian float32 / int32 `.npy` file, with its shape.
 func readNPY(_ path: String) throws -> (shape: [Int], data: Data) {
     let d = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -5,6 +5,7 @@
 import Foundation
 import ThawAssets
 import ThawBLAS
+import ThawCore
 import ThawFineTune
 import ThawHeads
 

@@ -1,6 +1,7 @@
 // Times `thaw sweep` and `thaw fit` (memory vs streamed) on a synthetic 10k × 1280 f16 cache.
 // Run: swift build -c release --product thaw-fit-bench && .build/release/thaw-fit-bench [/tmp/fit-bench-cache]
 import Foundation
+import ThawCore
 import ThawFit
 import ThawHeads
 import ThawStore

@@ -3,6 +3,7 @@
 //   swift build -c release --product thaw-inputs-fuzz
 //   .build/release/thaw-inputs-fuzz <first-input> <count> [seed]
 import Foundation
+import ThawCore
 import ThawInputs
 
 let args = CommandLine.arguments

@@ -7,6 +7,7 @@
 // Compiled as a harness only with -D THAW_FUZZ (fuzz/README.md); a plain `swift build` makes a stub.
 #if THAW_FUZZ
 import Foundation
+import ThawCore
 import ThawStore
 
 let manifest = Manifest(toolVersion: "fuzz", backbone: "fuzz", weightsSHA256: "", preprocessing: "",

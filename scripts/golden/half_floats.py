@@ -4,17 +4,17 @@
 Command (from the package root):  python3 scripts/golden/half_floats.py
 Seed: 20261129. References: numpy's float32->float16 cast (round to nearest even) and
 PyTorch's float32->bfloat16 cast (round to nearest even). Writes, little-endian:
-  Tests/ThawStoreTests/Fixtures/half_inputs_f32.bin     float32[n]  edge values + random
-  Tests/ThawStoreTests/Fixtures/half_expected_f16.bin   uint16[n]   numpy float16 bits
-  Tests/ThawStoreTests/Fixtures/half_expected_bf16.bin  uint16[n]   torch bfloat16 bits
-  Tests/ThawStoreTests/Fixtures/f16_decode_all_f32.bin  float32[65536]  numpy float16->float32 of every bit pattern
-  Tests/ThawStoreTests/Fixtures/half_floats.json        counts
+  Tests/ThawCoreTests/Fixtures/half_inputs_f32.bin     float32[n]  edge values + random
+  Tests/ThawCoreTests/Fixtures/half_expected_f16.bin   uint16[n]   numpy float16 bits
+  Tests/ThawCoreTests/Fixtures/half_expected_bf16.bin  uint16[n]   torch bfloat16 bits
+  Tests/ThawCoreTests/Fixtures/f16_decode_all_f32.bin  float32[65536]  numpy float16->float32 of every bit pattern
+  Tests/ThawCoreTests/Fixtures/half_floats.json        counts
 """
 import json, os
 import numpy as np
 import torch
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawStoreTests", "Fixtures")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawCoreTests", "Fixtures")
 rng = np.random.default_rng(20261129)
 
 edges = [0.0, -0.0, 1.0, -1.0, 65504.0, 65519.99, 65520.0, -65520.0, 65536.0, 1e-8,

@@ -74,14 +74,14 @@ public struct SHA256 {
     /// Lower-case hex of the digest of a file's contents; the error names the file.
     public static func hex(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ExtractError(file: path, problem: "cannot be opened to compute its SHA-256", fix: "check the path and its permissions")
+            throw FileError(file: path, problem: "cannot be opened to compute its SHA-256", fix: "check the path and its permissions")
         }
         defer { try? handle.close() }
         var s = SHA256()
         while true {
             let chunk: Data
             do { chunk = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-                throw ExtractError(file: path, problem: "read failed (\(error.localizedDescription))", fix: "check the disk and the file")
+                throw FileError(file: path, problem: "read failed (\(error.localizedDescription))", fix: "check the disk and the file")
             }
             if chunk.isEmpty { break }
             s.update(chunk)

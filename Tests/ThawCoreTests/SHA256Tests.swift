@@ -1,5 +1,5 @@
 import Foundation
-import ThawExtract
+import ThawCore
 import XCTest
 
 /// FIPS 180-4 / NIST example vectors, streaming, and a file against coreutils' sha256sum.
@@ -25,7 +25,7 @@ final class SHA256Tests: XCTestCase {
     }
 
     func testFileMatchesSha256sum() throws {
-        let path = try ExtractTestSupport.temporaryDirectory(self) + "/blob.bin"
+        let path = try temporaryDirectory(self) + "/blob.bin"
         let bytes = (0..<(3 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 13) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum") else { throw XCTSkip("sha256sum (coreutils) is not installed") }

@@ -1,8 +1,9 @@
 /// fp16 and bf16 conversions by bit manipulation: encode rounds to nearest, ties to even;
 /// decode is exact (widens to f32). NaN stays NaN (quiet, sign kept); overflow gives ±inf.
+/// `@inlinable` so the per-element loops of the store and the weight readers inline them.
 public enum HalfFloat {
     /// IEEE binary16 bits of `x`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func f16Bits(_ x: Float) -> UInt16 {
         let b = x.bitPattern
         let sign = UInt16((b >> 16) & 0x8000)
@@ -30,7 +31,7 @@ public enum HalfFloat {
     }
 
     /// The f32 value of IEEE binary16 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func f16Value(_ h: UInt16) -> Float {
         let sign = UInt32(h & 0x8000) << 16
         let exp = UInt32((h >> 10) & 0x1F)
@@ -45,7 +46,7 @@ public enum HalfFloat {
     }
 
     /// bfloat16 bits of `x` (the top 16 bits of f32, rounded to nearest even).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func bf16Bits(_ x: Float) -> UInt16 {
         let b = x.bitPattern
         if x.isNaN { return UInt16(b >> 16) | 0x0040 }  // keep it NaN after truncation
@@ -54,7 +55,7 @@ public enum HalfFloat {
     }
 
     /// The f32 value of bfloat16 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func bf16Value(_ h: UInt16) -> Float {
         Float(bitPattern: UInt32(h) << 16)
     }

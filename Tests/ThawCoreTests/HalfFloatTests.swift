@@ -1,5 +1,5 @@
 import XCTest
-@testable import ThawStore
+import ThawCore
 
 /// fp16/bf16 against numpy / PyTorch (scripts/golden/half_floats.py).
 final class HalfFloatTests: XCTestCase {

@@ -1,5 +1,5 @@
 import XCTest
-@testable import ThawStore
+import ThawCore
 
 final class CRC32CTests: XCTestCase {
     func testStandardCheckValues() {
