@@ -58,7 +58,13 @@ struct ExtractCommand: ParsableCommand {
         let weightsPath = try resolveWeights(entry)
         let sha = try SHA256.hex(ofFile: weightsPath)
         let backbone = try entry.load(weightsPath)
-        let input = try makeInput(entry, weightsPath: weightsPath, data: DataSpec.resolve(data))
+        let spec = try DataSpec.resolve(data)
+        if !spec.skippedLinks.isEmpty {
+            let shown = spec.skippedLinks.prefix(5).joined(separator: ", ") + (spec.skippedLinks.count > 5 ? ", …" : "")
+            FileHandle.standardError.write(Data(("warning: \(data): \(spec.skippedLinks.count) folder link(s) not followed because they lead "
+                + "back to a folder already listed (a loop or a duplicate): \(shown)\n").utf8))
+        }
+        let input = try makeInput(entry, weightsPath: weightsPath, data: spec)
         let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,
                                      onError: OnError(rawValue: onError)!, limit: limit)

@@ -5,13 +5,18 @@ public struct TextFolderSource: TextSource {
     public let root: String
     public let samples: [Sample]
     public let labelNames: [String]
+    /// Folder links not followed because they lead back to an ancestor or to a folder already
+    /// listed (`path → earlier path`, relative to `root`); callers should report them.
+    public let skippedLinks: [String]
     /// Read a file that is not valid UTF-8 as Latin-1 instead of throwing (BBC News has one: sports/199.txt).
     public var latin1Fallback: Bool
 
     public init(root: String, latin1Fallback: Bool = false) throws {
         self.root = root
         self.latin1Fallback = latin1Fallback
-        let classes = try FolderListing.classes(root: root, extensions: ["txt"], kind: "texts")
+        let listing = try FolderListing.list(root: root, extensions: ["txt"], kind: "texts")
+        let classes = listing.classes
+        skippedLinks = listing.skippedLinks
         labelNames = classes.map(\.label)
         var samples: [Sample] = []
         for (label, files) in classes {
