@@ -108,6 +108,8 @@ let package = Package(
                                                              "ThawStore", "ThawAssets"]),
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
+        // Runs the built `thaw` binary (.build/debug/thaw; `swift build --build-tests` builds it) and asserts on its output.
+        .testTarget(name: "ThawCLITests"),
     ],
     swiftLanguageModes: [.v5]
 )

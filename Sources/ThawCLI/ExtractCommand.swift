@@ -30,13 +30,13 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Cache directory, e.g. cache/NAME.") var cache: String
     @Option(name: .customLong("tap"), help: "Cut point to store (repeatable).") var taps: [String] = []
     @Option(help: "Storage type: f16, bf16 or f32.") var dtype: String = "f16"
-    @Option(help: "Square input size (crop); the resize keeps the model's resize/crop ratio.") var imageSize: Int?
-    @Option(help: "Samples per forward batch (does not change the bytes).") var batch: Int = 16
+    @Option(parsing: .unconditional, help: "Square input size (crop); the resize keeps the model's resize/crop ratio.") var imageSize: Int?
+    @Option(parsing: .unconditional, help: "Samples per forward batch (does not change the bytes).") var batch: Int = 16
     @Option(help: "Extract shard i of N (i/N), e.g. 0/4; merge with `thaw cache merge`.") var shard: String = "0/1"
-    @Option(help: "Augmented views per training image (random-resized-crop + flip), stored as views 1…K.") var views: Int = 0
-    @Option(help: "At most N samples per split (stratified, deterministic; for demos and tests).") var limit: Int?
+    @Option(parsing: .unconditional, help: "Augmented views per training image (random-resized-crop + flip), stored as views 1…K.") var views: Int = 0
+    @Option(parsing: .unconditional, help: "At most N samples per split (stratified, deterministic; for demos and tests).") var limit: Int?
     @Option(help: "On an unreadable sample: stop, or skip (stored as a placeholder, listed in the run record).") var onError: String = "stop"
-    @Option(help: "Samples per LMDB commit.") var commitEvery: Int = 256
+    @Option(parsing: .unconditional, help: "Samples per LMDB commit.") var commitEvery: Int = 256
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func validate() throws {
@@ -46,7 +46,21 @@ struct ExtractCommand: ParsableCommand {
         guard batch >= 1, commitEvery >= 1 else { throw ValidationError("--batch and --commit-every must be ≥ 1") }
         guard views >= 0 && views < 65535 else { throw ValidationError("--views must be in 0..<65535") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        if let imageSize, imageSize < 8 { throw ValidationError("--image-size must be ≥ 8") }
+        if let imageSize, !(8...Self.maxImageSize).contains(imageSize) {
+            throw ValidationError("--image-size must be in 8…\(Self.maxImageSize) (models are trained at 224–512; a batch of \(batch) at \(imageSize) would need "
+                                  + "\(Self.pixelGigabytes(imageSize, batch: batch)) GB for the pixels alone)")
+        }
+        if let repeated = Dictionary(grouping: taps, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ValidationError("--tap \(repeated) is given more than once; name each tap once")
+        }
+    }
+
+    /// Largest `--image-size`: 4096² RGB float32 is 200 MB per image before any activation.
+    static let maxImageSize = 4096
+
+    /// Gigabytes of float32 RGB input for one batch at `size`, overflow-safe.
+    static func pixelGigabytes(_ size: Int, batch: Int) -> String {
+        String(format: "%.0f", Double(size) * Double(size) * 3 * 4 * Double(max(batch, 1)) / 1e9)
     }
 
     func run() throws {

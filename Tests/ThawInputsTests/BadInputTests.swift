@@ -114,6 +114,14 @@ final class BadInputTests: XCTestCase {
         expectError("sport/001.txt", "is not valid UTF-8") { _ = try source.loadText(source.samples[0]) }
     }
 
+    func testIDXImagesOfZeroByZeroAreRefused() throws {
+        // Two 0×0 images: the payload (0 bytes) matches the dims, but there is nothing to resize.
+        let empty = try write("e-images-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0])
+        expectError("e-images-idx3-ubyte", "empty dimension") { _ = try IDXFile(path: empty) }
+        let noCount = try write("n-labels-idx1-ubyte", [0, 0, 8, 1, 0, 0, 0, 0])
+        XCTAssertEqual(try IDXFile(path: noCount).count, 0)   // an empty set is still a valid file
+    }
+
     func testBadIDX() throws {
         let wrongType = try write("x.idx", [0, 0, 0x0D, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8])
         expectError("x.idx", "dtype 0x0D") { _ = try IDXFile(path: wrongType) }
