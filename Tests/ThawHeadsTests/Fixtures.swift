@@ -29,7 +29,7 @@ func assertClose(_ a: [Float], _ b: [Float], rtol: Float, floor: Float = 1e-3, _
     var worst = -1, worstErr: Float = 0
     for i in 0..<min(a.count, b.count) {
         let err = abs(a[i] - b[i]) / max(abs(b[i]), floor)
-        if !(err <= worstErr) { worstErr = err; worst = i }
+        if !worstErr.isNaN, !(err <= worstErr) { worstErr = err; worst = i }   // the first NaN stays worst
     }
     if worst >= 0 && !(worstErr <= rtol) {
         XCTFail("\(what): worst element \(worst): got \(a[worst]), expected \(b[worst]) (relative error \(worstErr) > \(rtol))",
