@@ -13,7 +13,7 @@ final class BERTTests: XCTestCase {
     static func fixture(_ name: String) throws -> [Float] {
         guard let url = Bundle.module.url(forResource: "bert_\(name)", withExtension: name == "manifest" ? "json" : "bin",
                                           subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture bert_\(name) missing: run python3 scripts/golden/bert_minilm.py")
+            throw MissingFixture("fixture bert_\(name) missing: run python3 scripts/golden/bert_minilm.py")
         }
         let data = try Data(contentsOf: url)
         return data.withUnsafeBytes { raw in
@@ -40,7 +40,7 @@ final class BERTTests: XCTestCase {
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
 
         guard let murl = Bundle.module.url(forResource: "bert_manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("run python3 scripts/golden/bert_minilm.py")
+            throw MissingFixture("fixture bert_manifest.json missing: run python3 scripts/golden/bert_minilm.py")
         }
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: murl))
         let batch = tokenizer.encodeBatch(manifest.sentences)

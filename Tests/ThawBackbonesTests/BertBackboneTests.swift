@@ -17,13 +17,13 @@ final class BertBackboneTests: XCTestCase {
     func loaded() throws -> BertBackbone {
         let asset = KnownAsset.named("all-minilm-l6-v2")!
         guard asset.find() != nil else { throw XCTSkip("all-MiniLM-L6-v2 is not installed: \(asset.installCommand)") }
-        guard let model = Self.model else { XCTFail("all-MiniLM-L6-v2 did not load"); throw XCTSkip() }
+        guard let model = Self.model else { throw MissingFixture("all-MiniLM-L6-v2 is installed but did not load") }
         return model
     }
 
     func sentences() throws -> [String] {
         guard let url = Bundle.module.url(forResource: "bert_manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("run python3 scripts/golden/bert_minilm.py")
+            throw MissingFixture("fixture bert_manifest.json missing: run python3 scripts/golden/bert_minilm.py")
         }
         return try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).sentences
     }

@@ -22,20 +22,20 @@ struct LiteManifest: Decodable {
 
     static func load() throws -> LiteManifest {
         guard let url = Bundle.module.url(forResource: "manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
+            throw MissingFixture("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
         }
         return try JSONDecoder().decode(LiteManifest.self, from: Data(contentsOf: url))
     }
 
     func named(_ name: String) throws -> Case {
-        guard let c = cases.first(where: { $0.name == name }) else { throw XCTSkip("fixture case \(name) missing") }
+        guard let c = cases.first(where: { $0.name == name }) else { throw MissingFixture("fixture case \(name) missing: run python scripts/golden/backbones.py") }
         return c
     }
 
     /// A raw little-endian float32 file under Fixtures/.
     static func floats(_ relative: String) throws -> [Float] {
         guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw XCTSkip("Fixtures folder missing from the test bundle")
+            throw MissingFixture("Fixtures folder missing from the test bundle")
         }
         let data = try Data(contentsOf: dir.appendingPathComponent(relative))
         return data.withUnsafeBytes { raw in

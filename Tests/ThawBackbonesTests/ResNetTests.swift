@@ -19,10 +19,10 @@ struct ResNetFixture: Decodable {
     static func named(_ name: String) throws -> ResNetFixture {
         struct Manifest: Decodable { var cases: [ResNetFixture] }
         guard let url = Bundle.module.url(forResource: "manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
+            throw MissingFixture("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
         }
         let cases = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).cases
-        guard let c = cases.first(where: { $0.name == name }) else { throw XCTSkip("fixture case \(name) missing") }
+        guard let c = cases.first(where: { $0.name == name }) else { throw MissingFixture("fixture case \(name) missing: run python scripts/golden/backbones.py") }
         return c
     }
 

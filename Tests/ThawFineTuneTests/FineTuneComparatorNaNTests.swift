@@ -26,3 +26,10 @@ final class FineTuneComparatorNaNTests: XCTestCase {
         XCTAssertNotNil(closeness([1], want, tol: 1e-3, "count"))
     }
 }
+
+/// A golden fixture missing from the bundle fails the test that needs it (a skip would pass).
+final class FineTuneMissingFixtureTests: XCTestCase {
+    func testMissingFixtureThrowsMissingFixture() {
+        XCTAssertThrowsError(try FineTuneGolden("no_such_fixture")) { XCTAssertTrue($0 is MissingFixture, "\($0)") }
+    }
+}

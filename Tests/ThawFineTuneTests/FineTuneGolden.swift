@@ -11,7 +11,7 @@ struct FineTuneGolden {
     init(_ name: String) throws {
         guard let json = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
               let bin = Bundle.module.url(forResource: name, withExtension: "bin", subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture \(name) missing: run python3 scripts/golden/finetune.py")
+            throw MissingFixture("fixture \(name) missing: run python3 scripts/golden/finetune.py")
         }
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
         var a: [String: (shape: [Int], offset: Int)] = [:]

@@ -47,7 +47,7 @@ struct ConvGolden {
 
     static func directory() throws -> URL {
         guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?.appendingPathComponent("conv") else {
-            throw XCTSkip("Fixtures/conv missing: run python3 scripts/golden/conv_kernels.py")
+            throw MissingFixture("Fixtures/conv missing: run python3 scripts/golden/conv_kernels.py")
         }
         return url
     }

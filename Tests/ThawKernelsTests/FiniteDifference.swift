@@ -92,7 +92,7 @@ enum BackwardGolden {
     static func load(_ key: String) throws -> [Float] {
         guard let shape = shapes[key],
               let url = Bundle.module.url(forResource: "backward_\(key)", withExtension: "bin", subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture backward_\(key) missing: run python3 scripts/golden/backward_kernels.py")
+            throw MissingFixture("fixture backward_\(key) missing: run python3 scripts/golden/backward_kernels.py")
         }
         let data = try Data(contentsOf: url)
         let values: [Float] = data.withUnsafeBytes { raw in

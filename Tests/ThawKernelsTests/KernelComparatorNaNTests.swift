@@ -31,3 +31,11 @@ final class KernelComparatorNaNTests: XCTestCase {
         }
     }
 }
+
+/// A golden fixture missing from the bundle fails the test that needs it (a skip would pass).
+final class KernelMissingFixtureTests: XCTestCase {
+    func testMissingFixturesThrowMissingFixture() {
+        XCTAssertThrowsError(try TransformerGolden.load("no_such_array")) { XCTAssertTrue($0 is MissingFixture, "\($0)") }
+        XCTAssertThrowsError(try BackwardGolden.load("no_such_array")) { XCTAssertTrue($0 is MissingFixture, "\($0)") }
+    }
+}

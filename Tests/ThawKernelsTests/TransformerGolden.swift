@@ -16,7 +16,7 @@ enum TransformerGolden {
         guard let shape = shapes[name],
               let url = Bundle.module.url(forResource: "transformer_\(name)", withExtension: "bin",
                                           subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture transformer_\(name) missing: run python3 scripts/golden/transformer_kernels.py")
+            throw MissingFixture("fixture transformer_\(name) missing: run python3 scripts/golden/transformer_kernels.py")
         }
         let data = try Data(contentsOf: url)
         let values: [Float] = data.withUnsafeBytes { raw in
