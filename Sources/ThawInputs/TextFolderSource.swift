@@ -31,7 +31,7 @@ public struct TextFolderSource: TextSource {
             throw InputError(file: path, problem: "cannot be read", fix: "check that the file exists and is readable")
         }
         guard let text = String(validatingUTF8Data: data) ?? (latin1Fallback ? String(data: data, encoding: .isoLatin1) : nil) else {
-            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass latin1Fallback: true")
+            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE > FILE.new && mv FILE.new FILE)")
         }
         return text
     }

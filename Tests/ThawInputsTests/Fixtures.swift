@@ -52,6 +52,13 @@ enum Fixtures {
     }
 }
 
+/// A Swift API name in a message meant for CLI users (`ImageDecoder.maxPixels`, `latin1Fallback: true`,
+/// `KeyRule`), or nil.
+func libraryInternal(in message: String) -> String? {
+    let pattern = #"\b[A-Z][A-Za-z]*\.[a-z]+[A-Z]\w*|\b[a-z][a-z0-9]*[A-Z]\w*: (true|false)|\bKeyRule\b"#
+    return message.range(of: pattern, options: .regularExpression).map { String(message[$0]) }
+}
+
 /// Mean-abs and max-abs differences; fails naming the worst element.
 func assertClose(_ actual: [Float], _ expected: [Float], meanAbs: Float, maxAbs: Float, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {

@@ -71,6 +71,11 @@ func assertWeightsError(_ fragments: [String], file: StaticString = #filePath, l
         for f in fragments where !error.description.contains(f) {
             XCTFail("error '\(error.description)' does not mention '\(f)'", file: file, line: line)
         }
+        // The fix is read by CLI users: no Swift API names (`KeyRule.ignore`, `latin1Fallback: true`).
+        let internals = #"\b[A-Z][A-Za-z]*\.[a-z]+[A-Z]\w*|\b[a-z][a-z0-9]*[A-Z]\w*: (true|false)|\bKeyRule\b"#
+        if let r = error.fix.range(of: internals, options: .regularExpression) {
+            XCTFail("the fix names a library internal (\(error.fix[r])): \(error.fix)", file: file, line: line)
+        }
     } catch {
         XCTFail("expected a WeightsError, got \(error)", file: file, line: line)
     }
