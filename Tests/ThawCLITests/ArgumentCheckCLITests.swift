@@ -15,7 +15,7 @@ final class ArgumentCheckCLITests: XCTestCase {
     func testFineTuneNumbers() {
         let finetune = ["finetune", "--cache", "/nonexistent/cache", "--from", "blocks.5"]
         ThawBinary.expectRefusal(finetune + ["--lr", "inf"], ["--lr inf"])
-        ThawBinary.expectRefusal(finetune + ["--lr=-0.1"], ["--lr -0.1"])
+        ThawBinary.expectRefusal(finetune + ["--lr", "-0.1"], ["--lr -0.1"])
         ThawBinary.expectRefusal(finetune + ["--layer-decay", "nan"], ["--layer-decay nan"])
         ThawBinary.expectRefusal(finetune + ["--weight-decay", "inf"], ["--weight-decay inf"])
     }
@@ -25,7 +25,9 @@ final class ArgumentCheckCLITests: XCTestCase {
         ThawBinary.expectRefusal(fit + ["--head", "mlp:-5"], ["positive hidden widths"])
         ThawBinary.expectRefusal(fit + ["--memory-budget", "99999999999999G"], ["larger than any machine"])
         ThawBinary.expectRefusal(fit + ["--lr", "nan"], ["--lr nan"])
+        ThawBinary.expectRefusal(fit + ["--epochs", "-5"], ["--epochs and --batch must be ≥ 1"])
+        ThawBinary.expectRefusal(fit + ["--lr", "-1e-3"], ["--lr -0.001"])
         ThawBinary.expectRefusal(["sweep", "--cache", "/nonexistent/cache", "--lr", "1e-3,inf"], ["--lr inf"])
-        ThawBinary.expectRefusal(["sweep", "--cache", "/nonexistent/cache", "--weight-decay=-1"], ["--weight-decay -1"])
+        ThawBinary.expectRefusal(["sweep", "--cache", "/nonexistent/cache", "--weight-decay", "-1"], ["--weight-decay -1"])
     }
 }
