@@ -23,13 +23,18 @@ final class BERTTests: XCTestCase {
 
     /// Relative error against max(|want|, floor); fails naming the worst element.
     func assertClose(_ got: [Float], _ want: [Float], rtol: Float, floor: Float, _ label: String) {
-        XCTAssertEqual(got.count, want.count, label)
+        if let failure = Self.mismatch(got, want, rtol: rtol, floor: floor, label) { XCTFail(failure) }
+    }
+
+    /// Why `got` is not within `rtol` of `want` relative to max(|want|, floor), or nil; NaN fails.
+    static func mismatch(_ got: [Float], _ want: [Float], rtol: Float, floor: Float, _ label: String) -> String? {
+        guard got.count == want.count else { return "\(label): \(got.count) values, want \(want.count)" }
         var worst: Float = 0, at = 0
-        for i in 0..<min(got.count, want.count) {
+        for i in 0..<got.count {
             let e = abs(got[i] - want[i]) / max(abs(want[i]), floor)
             if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
         }
-        if !(worst <= rtol) { XCTFail("\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])") }
+        return worst <= rtol ? nil : "\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])"
     }
 
     func testMiniLMMatchesTorchAtEveryLayerAndPooled() throws {

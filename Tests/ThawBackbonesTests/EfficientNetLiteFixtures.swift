@@ -47,16 +47,18 @@ struct LiteManifest: Decodable {
 /// The README's check: max |got − want| ≤ rtol · max_abs of the tap; fails naming the worst element.
 func assertTap(_ got: [Float], _ want: [Float], maxAbs: Float, rtol: Float = 1e-4, _ label: String,
                file: StaticString = #filePath, line: UInt = #line) {
-    guard got.count == want.count else {
-        XCTFail("\(label): \(got.count) values, fixture has \(want.count)", file: file, line: line); return
-    }
+    if let failure = tapMismatch(got, want, maxAbs: maxAbs, rtol: rtol, label) { XCTFail(failure, file: file, line: line) }
+}
+
+/// Why max |got − want| exceeds rtol · maxAbs, or nil; NaN and infinity always fail (ResNet and
+/// EfficientNet-Lite taps share this check).
+func tapMismatch(_ got: [Float], _ want: [Float], maxAbs: Float, rtol: Float, _ label: String) -> String? {
+    guard got.count == want.count else { return "\(label): \(got.count) values, fixture has \(want.count)" }
     var worst: Float = 0, at = 0
     for i in 0..<got.count {
         let e = abs(got[i] - want[i])
         if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
     }
     let rel = worst / maxAbs
-    if !(rel <= rtol) {
-        XCTFail("\(label): max |error| / max_abs = \(rel) at [\(at)]: got \(got[at]), want \(want[at])", file: file, line: line)
-    }
+    return rel <= rtol ? nil : "\(label): max |error| / max_abs = \(rel) (max |error| \(worst)) at [\(at)]: got \(got[at]), want \(want[at])"
 }

@@ -50,15 +50,7 @@ func assertResNetClose(_ got: Tensor, _ want: Tensor, scale: Float, rtol: Float 
     guard got.shape == want.shape else {
         XCTFail("\(label): shape \(got.shape), want \(want.shape)", file: file, line: line); return
     }
-    var worst: Float = 0, at = 0
-    for i in 0..<got.count {
-        let e = abs(got.data[i] - want.data[i])
-        if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
-    }
-    if !(worst <= rtol * scale) {
-        XCTFail("\(label): max |error| \(worst) = \(worst / scale) × max_abs \(scale) at [\(at)]: got \(got.data[at]), want \(want.data[at])",
-                file: file, line: line)
-    }
+    if let failure = tapMismatch(got.data, want.data, maxAbs: scale, rtol: rtol, label) { XCTFail(failure, file: file, line: line) }
 }
 
 final class ResNetTests: XCTestCase {

@@ -62,8 +62,13 @@ func libraryInternal(in message: String) -> String? {
 /// Mean-abs and max-abs differences; fails naming the worst element.
 func assertClose(_ actual: [Float], _ expected: [Float], meanAbs: Float, maxAbs: Float, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.count, expected.count, "\(what): element count", file: file, line: line)
-    guard actual.count == expected.count, !actual.isEmpty else { return }
+    if let failure = closeMismatch(actual, expected, meanAbs: meanAbs, maxAbs: maxAbs, what) { XCTFail(failure, file: file, line: line) }
+}
+
+/// Why `actual` is not close to `expected` (see `assertClose`), or nil; NaN and infinity fail.
+func closeMismatch(_ actual: [Float], _ expected: [Float], meanAbs: Float, maxAbs: Float, _ what: String) -> String? {
+    guard actual.count == expected.count else { return "\(what): \(actual.count) elements, expected \(expected.count)" }
+    guard !actual.isEmpty else { return nil }
     var sum: Double = 0, worst: Float = 0, worstIndex = 0
     for i in 0..<actual.count {
         let d = abs(actual[i] - expected[i])
@@ -71,7 +76,7 @@ func assertClose(_ actual: [Float], _ expected: [Float], meanAbs: Float, maxAbs:
         if !worst.isNaN, !(d <= worst) { worst = d; worstIndex = i }   // the first NaN stays worst
     }
     let mean = Float(sum / Double(actual.count))
-    XCTAssert(mean <= meanAbs && worst <= maxAbs,
-              "\(what): mean-abs \(mean) (limit \(meanAbs)), max-abs \(worst) (limit \(maxAbs)) at element \(worstIndex): got \(actual[worstIndex]), expected \(expected[worstIndex])",
-              file: file, line: line)
+    guard !(mean <= meanAbs && worst <= maxAbs) else { return nil }
+    return "\(what): mean-abs \(mean) (limit \(meanAbs)), max-abs \(worst) (limit \(maxAbs)) at element \(worstIndex): "
+        + "got \(actual[worstIndex]), expected \(expected[worstIndex])"
 }
