@@ -10,7 +10,7 @@ enum ThawBinary {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("thaw").path
     }
 
-    static func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+    static func run(_ arguments: [String], in folder: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             XCTFail("\(path) is missing: run `swift build --build-tests` first", file: file, line: line)
             throw CocoaError(.fileNoSuchFile)
@@ -18,6 +18,7 @@ enum ThawBinary {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
