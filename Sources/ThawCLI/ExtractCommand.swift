@@ -83,7 +83,6 @@ struct ExtractCommand: ParsableCommand {
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,
                                      onError: OnError(rawValue: onError)!, limit: limit)
         let extractor = try Extractor(backbone: backbone, weightsSHA256: sha, input: input, options: options, toolVersion: Thaw.version)
-        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         let writer = try CacheWriter.open(at: cache, manifest: extractor.manifest, batchSize: commitEvery)
 
         let stop = StopSignal { sig in

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 /// Arguments that once trapped, allocated terabytes or misled are refused by `thaw` itself, with a
@@ -10,6 +11,16 @@ final class ArgumentCheckCLITests: XCTestCase {
         ThawBinary.expectRefusal(extract + ["--image-size", "100000"], ["--image-size must be in 8…4096"])
         ThawBinary.expectRefusal(extract + ["--limit", "-5"], ["--limit must be ≥ 1"])
         ThawBinary.expectRefusal(extract + ["--batch", "-1"], ["--batch and --commit-every must be ≥ 1"])
+    }
+
+    func testCachePathThatIsAFileOrEmpty() throws {
+        let file = NSTemporaryDirectory() + "thaw-cli-\(UUID().uuidString).txt"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        ThawBinary.expectRefusal(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--cache", file, "--limit", "1"],
+                                 ["is a file, not a cache folder"])
+        ThawBinary.expectRefusal(["cache", "info", file], ["is a file, not a cache folder"])
+        ThawBinary.expectRefusal(["cache", "info", ""], ["the cache path is empty"])
     }
 
     func testFineTuneNumbers() {
