@@ -44,16 +44,18 @@ enum FolderListing {
         var visited: [FolderID: String] = [:]
         if let id = folderID(root) { visited[id] = "." }
         var skipped: [String] = []
+        // Class folders first, so a link inside one class never claims another class's folder.
+        for name in classNames {
+            let path = (root as NSString).appendingPathComponent(name)
+            guard let id = folderID(path) else { continue }
+            if let earlier = visited[id] {
+                throw InputError(file: path, problem: "is the same folder as \(earlier) (a link), so its files would be listed under two labels",
+                                 fix: "remove the link, or copy the files if they really belong to both classes")
+            }
+            visited[id] = name
+        }
         for name in classNames {
             var files: [(dir: String, name: String)] = []
-            let path = (root as NSString).appendingPathComponent(name)
-            if let id = folderID(path) {
-                if let earlier = visited[id] {
-                    throw InputError(file: path, problem: "is the same folder as \(earlier) (a link), so its files would be listed under two labels",
-                                     fix: "remove the link, or copy the files if they really belong to both classes")
-                }
-                visited[id] = name
-            }
             try walk(root: root, relative: name, extensions: extensions, visited: &visited, skipped: &skipped, into: &files)
             guard !files.isEmpty else {
                 throw InputError(file: (root as NSString).appendingPathComponent(name),

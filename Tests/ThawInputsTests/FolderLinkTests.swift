@@ -51,6 +51,12 @@ final class FolderLinkTests: XCTestCase {
         let source = try ImageFolderSource(root: folder + "/set")
         XCTAssertEqual(source.samples.map(\.id), ["cats/a.png", "dogs/b.png"])
         XCTAssertEqual(source.skippedLinks, ["dogs/alias → cats"])
+        // A link to a later class's folder does not claim it either.
+        try link("set/cats/ahead", to: "../dogs")
+        let again = try ImageFolderSource(root: folder + "/set")
+        XCTAssertEqual(again.samples.map(\.id), ["cats/a.png", "dogs/b.png"])
+        XCTAssertEqual(again.samples.map(\.label), ["cats", "dogs"])
+        XCTAssertEqual(again.skippedLinks, ["cats/ahead → dogs", "dogs/alias → cats"])
     }
 
     func testClassFolderLinkedToAnotherClassIsAnError() throws {
