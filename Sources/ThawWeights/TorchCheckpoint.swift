@@ -89,8 +89,10 @@ enum TorchCheckpoint {
         // fits its storage but has more elements repeats them (stride 0, `expand`): bounded, so a
         // 500-byte file cannot ask for a 40 GB copy.
         guard count <= max(ref.storage.elementCount, maxRepeatedViewElements) else {
-            throw bad("view of size \(ref.shape), stride \(ref.strides) repeats the \(ref.storage.elementCount) elements of its storage "
-                      + "as \(count) elements (over the \(maxRepeatedViewElements)-element limit for views larger than their storage)")
+            throw WeightsError(file: file, problem: "tensor '\(name)': view of size \(ref.shape), stride \(ref.strides) repeats the "
+                               + "\(ref.storage.elementCount) elements of its storage as \(count) elements (over the "
+                               + "\(maxRepeatedViewElements)-element limit for views larger than their storage)",
+                               fix: "If the file is genuine, save that tensor with its own storage (tensor.contiguous().clone()) and load it again.")
         }
         var out = Data(count: count * item)
         out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
