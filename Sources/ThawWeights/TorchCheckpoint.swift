@@ -112,7 +112,9 @@ enum TorchCheckpoint {
             return
         }
         let inner = ref.shape[rank - 1]
-        let innerStep = ref.strides[rank - 1] * item
+        // A stride is only followed where its size is over 1 (then (size − 1)·stride fits the storage,
+        // checked by the caller); a size-1 dimension may carry any stride, up to Int.max.
+        let innerStep = inner > 1 ? ref.strides[rank - 1] * item : 0
         let rows = ref.shape.dropLast().reduce(1, *)
         var index = [Int](repeating: 0, count: rank)
         var rowStart = ref.storageOffset
@@ -134,9 +136,8 @@ enum TorchCheckpoint {
             var d = rank - 2
             while d >= 0 {
                 index[d] += 1
-                rowStart += ref.strides[d]
-                if index[d] < ref.shape[d] { break }
-                rowStart -= ref.strides[d] * index[d]
+                if index[d] < ref.shape[d] { rowStart += ref.strides[d]; break }
+                rowStart -= ref.strides[d] * (index[d] - 1)   // back to the start of dimension d
                 index[d] = 0
                 d -= 1
             }
