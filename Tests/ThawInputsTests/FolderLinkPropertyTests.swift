@@ -11,7 +11,7 @@ final class FolderLinkPropertyTests: XCTestCase {
         func below(_ n: Int) -> Int { Int(g.next() % UInt64(n)) }
         let fm = FileManager.default
         let start = Date()
-        for tree in 0..<150 {
+        for tree in 0..<60 {
             let base = try Fixtures.temporaryFolder(self) + "/t\(tree)"
             let root = base + "/set"
             var folders = ["", "a", "b", "c"].map { root + ($0.isEmpty ? "" : "/" + $0) }
