@@ -35,6 +35,9 @@ final class ArgumentCheckCLITests: XCTestCase {
         let fit = ["fit", "--cache", "/nonexistent/cache", "--tap", "pool"]
         ThawBinary.expectRefusal(fit + ["--head", "mlp:-5"], ["positive hidden widths"])
         ThawBinary.expectRefusal(fit + ["--memory-budget", "99999999999999G"], ["larger than any machine"])
+        // Found while running: the message alone, not the root command's usage text.
+        let r = try? ThawBinary.run(fit + ["--memory-budget", "99999999999999G"])
+        XCTAssertFalse(r?.stderr.contains("Usage:") ?? true, r?.stderr ?? "")
         ThawBinary.expectRefusal(fit + ["--lr", "nan"], ["--lr nan"])
         ThawBinary.expectRefusal(fit + ["--epochs", "-5"], ["--epochs and --batch must be ≥ 1"])
         ThawBinary.expectRefusal(fit + ["--lr", "-1e-3"], ["--lr -0.001"])
