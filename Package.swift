@@ -112,8 +112,8 @@ let package = Package(
         .testTarget(name: "ThawCoreTests", dependencies: ["ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
         .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels", "ThawBLAS"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawInputsTests", dependencies: ["ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawCore", "ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawInputsTests", dependencies: ["ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads", "ThawCore"], resources: [.copy("Fixtures")]),
@@ -127,6 +127,8 @@ let package = Package(
         .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
                     exclude: ["run_onnx.py"]),
+        // Runs the built `thaw` binary (.build/debug/thaw; `swift build --build-tests` builds it) and asserts on its output.
+        .testTarget(name: "ThawCLITests"),
     ],
     swiftLanguageModes: [.v5]
 )

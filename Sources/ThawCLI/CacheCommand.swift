@@ -56,14 +56,23 @@ struct CacheCommand: ParsableCommand {
             abstract: "Write one tap as float32 .npy [records, *shape] and the labels as int32 .npy, in key order.")
         @Argument(help: "Cache directory.") var path: String
         @Option(help: "Tap name (see `thaw cache info`).") var tap: String
-        @Option(name: .shortAndLong, help: "Output .npy for the tap.") var output: String
+        @Option(name: .shortAndLong, help: "Output .npy for the tap (.npy is added when missing; never inside a cache folder).") var output: String
         @Option(help: "Output .npy for the labels (default: OUTPUT with .labels.npy).") var labels: String?
         @Option(help: "Only records of this split.") var split: String?
+        @Flag(help: "Export a cache whose extraction has not finished (the records written so far).") var allowIncomplete = false
         @Flag(help: "Print one JSON object instead of text.") var json = false
 
+        func validate() throws {
+            guard !output.isEmpty, !output.hasSuffix("/") else { throw ValidationError("--output needs a file name, e.g. exports/pool.npy") }
+        }
+
         func run() throws {
-            let labelsFile = labels ?? (output.hasSuffix(".npy") ? String(output.dropLast(4)) : output) + ".labels.npy"
-            let result = try CacheReader(path: path).export(tap: tap, to: output, labelsTo: labelsFile, split: split)
+            // NumPy's np.save adds .npy too; np.load of the name without it would not find the file.
+            func npy(_ name: String) -> String { name.lowercased().hasSuffix(".npy") ? name : name + ".npy" }
+            let tapFile = npy(output)
+            let labelsFile = labels.map(npy) ?? String(tapFile.dropLast(4)) + ".labels.npy"
+            let result = try CacheReader(path: path).export(tap: tap, to: tapFile, labelsTo: labelsFile, split: split,
+                                                            allowIncomplete: allowIncomplete)
             if json { return try printJSON(result) }
             print("\(result.rows) records, shape \(result.shape) → \(result.tapFile), labels → \(result.labelsFile)")
         }

@@ -47,7 +47,21 @@ struct ExtractCommand: ParsableCommand {
         guard batch >= 1, commitEvery >= 1 else { throw ValidationError("--batch and --commit-every must be ≥ 1") }
         guard views >= 0 && views < 65535 else { throw ValidationError("--views must be in 0..<65535") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
-        if let imageSize, imageSize < 8 { throw ValidationError("--image-size must be ≥ 8") }
+        if let imageSize, !(8...Self.maxImageSize).contains(imageSize) {
+            throw ValidationError("--image-size must be in 8…\(Self.maxImageSize) (models are trained at 224–512; a batch of \(batch) at \(imageSize) would need "
+                                  + "\(Self.pixelGigabytes(imageSize, batch: batch)) GB for the pixels alone)")
+        }
+        if let repeated = Dictionary(grouping: taps, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ValidationError("--tap \(repeated) is given more than once; name each tap once")
+        }
+    }
+
+    /// Largest `--image-size`: 4096² RGB float32 is 200 MB per image before any activation.
+    static let maxImageSize = 4096
+
+    /// Gigabytes of float32 RGB input for one batch at `size`, overflow-safe.
+    static func pixelGigabytes(_ size: Int, batch: Int) -> String {
+        String(format: "%.0f", Double(size) * Double(size) * 3 * 4 * Double(max(batch, 1)) / 1e9)
     }
 
     func run() throws {
@@ -63,12 +77,17 @@ struct ExtractCommand: ParsableCommand {
         }
         let sha = try SHA256.hex(ofFile: weightsPath)
         let backbone = try entry.load(weightsPath)
-        let input = try makeInput(entry, weightsPath: weightsPath, data: DataSpec.resolve(data))
+        let spec = try DataSpec.resolve(data)
+        if !spec.skippedLinks.isEmpty {
+            let shown = spec.skippedLinks.prefix(5).joined(separator: ", ") + (spec.skippedLinks.count > 5 ? ", …" : "")
+            FileHandle.standardError.write(Data(("warning: \(data): \(spec.skippedLinks.count) folder link(s) not followed because they lead "
+                + "back to a folder already listed (a loop or a duplicate): \(shown)\n").utf8))
+        }
+        let input = try makeInput(entry, weightsPath: weightsPath, data: spec)
         let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,
                                      onError: OnError(rawValue: onError)!, limit: limit)
         let extractor = try Extractor(backbone: backbone, weightsSHA256: sha, input: input, options: options, toolVersion: thawVersion)
-        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         let writer = try CacheWriter.open(at: cache, manifest: extractor.manifest, batchSize: commitEvery)
 
         let stop = StopSignal { sig in

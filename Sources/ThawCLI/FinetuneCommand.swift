@@ -4,6 +4,7 @@ import ThawAssets
 import ThawExtract
 import ThawInputs
 import ThawFineTune
+import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -50,9 +51,12 @@ struct FinetuneCommand: ParsableCommand {
 
     func validate() throws {
         guard epochs >= 1, batch >= 1, chunk >= 1 else { throw ValidationError("--epochs, --batch and --chunk must be ≥ 1.") }
-        guard lr > 0, layerDecay > 0, weightDecay >= 0, clip >= 0 else {
-            throw ValidationError("--lr and --layer-decay must be positive; --weight-decay and --clip ≥ 0.")
-        }
+        do {
+            try HyperparameterCheck.positive(lr, flag: "--lr")
+            try HyperparameterCheck.positive(layerDecay, flag: "--layer-decay")
+            try HyperparameterCheck.nonNegative(weightDecay, flag: "--weight-decay")
+            try HyperparameterCheck.nonNegative(clip, flag: "--clip")
+        } catch let e as FitError { throw ValidationError(e.description) }
         guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd.") }
         guard BatchNormPolicy(rawValue: bn) != nil else { throw ValidationError("--bn: frozen, train or recalibrate.") }
         if let m = bnMomentum, !(m > 0 && m <= 1) { throw ValidationError("--bn-momentum must be in (0, 1].") }

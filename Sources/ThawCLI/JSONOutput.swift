@@ -1,10 +1,11 @@
 import Foundation
 
-/// Prints an Encodable as pretty, key-sorted JSON on stdout (for `--json`).
+import ThawRuns
+
+/// Prints an Encodable as pretty, key-sorted JSON on stdout (for `--json`); NaN and infinite
+/// numbers print as null, with a warning on stderr, instead of failing with an EncodingError.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    let data = try encoder.encode(value)
+    let (data, nonFinite) = try FiniteJSON.encode(value, formatting: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    if nonFinite > 0 { FileHandle.standardError.write(Data((FiniteJSON.warning(nonFinite, in: "--json output") + "\n").utf8)) }
     print(String(decoding: data, as: UTF8.self))
 }

@@ -55,6 +55,15 @@ public enum DataSpec {
                            fix: "use a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file (…images-idx3-ubyte[.gz]) or a shortcut")
     }
 
+    /// Folder links the listing did not follow (loops, or a second way into a folder already
+    /// listed), as `link → earlier folder` relative to the data folder; empty for other sources.
+    public var skippedLinks: [String] {
+        switch self {
+        case .images(let source): return (source as? ImageFolderSource)?.skippedLinks ?? []
+        case .text(let source): return (source as? TextFolderSource)?.skippedLinks ?? []
+        }
+    }
+
     /// True when the class folders hold `.txt` files and no images.
     static func folderHoldsText(_ root: String) throws -> Bool {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return false }

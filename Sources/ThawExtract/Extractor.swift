@@ -39,6 +39,9 @@ public final class Extractor {
         selection = SampleSelection(source: source, split: options.split, limit: options.limit)
         labelIndex = source.labelIndex()
         var taps: [TapSpec] = []
+        if let repeated = Dictionary(grouping: options.taps, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ExtractError(file: "--tap", problem: "tap \(repeated) is named more than once", fix: "name each tap once")
+        }
         for name in options.taps {
             let cut = backbone.cutPoints[try backbone.cutIndex(name)]
             let shape = try backbone.outputShape(at: name, inputShape: input.inputShape)

@@ -29,6 +29,19 @@ public struct FineTuneCheckpoint: Equatable {
 
     public static func path(in dir: String) -> String { (dir as NSString).appendingPathComponent(fileName) }
 
+    /// A diverged epoch has a NaN or infinite loss; plain JSON has no spelling for it, and the
+    /// checkpoint must still be written (as `SweepProgress` does).
+    private static var historyEncoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+    private static var historyDecoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }
+
     /// Writes `model` and this state to `<dir>/finetune-checkpoint.safetensors`.
     public func write(_ model: some CheckpointableModel, dir: String) throws {
         var tensors: [SafetensorsWriter.Tensor] = []
@@ -38,7 +51,7 @@ public struct FineTuneCheckpoint: Equatable {
             if !s1.isEmpty { tensors.append(.init(name: t.key + ".__opt1", shape: t.torchShape, values: TrainableTensor.toTorch(s1, t.layout))) }
             if !s2.isEmpty { tensors.append(.init(name: t.key + ".__opt2", shape: t.torchShape, values: TrainableTensor.toTorch(s2, t.layout))) }
         }
-        let history = String(decoding: try JSONEncoder().encode(self.history), as: UTF8.self)
+        let history = String(decoding: try Self.historyEncoder.encode(self.history), as: UTF8.self)
         let meta = ["epochs_done": "\(epochsDone)", "step": "\(step)", "rng": "splitmix64 seed \(seed)", "seed": "\(seed)",
                     "config": config, "history": history, "best_val_loss": "\(bestValLoss)", "best_epoch": "\(bestEpoch)",
                     "bad_epochs": "\(badEpochs)"]
@@ -81,7 +94,7 @@ public struct FineTuneCheckpoint: Equatable {
         guard let done = Int(try meta("epochs_done")), let step = Int(try meta("step")), let seed = UInt64(try meta("seed")),
               let best = Double(try meta("best_val_loss")), let bestEpoch = Int(try meta("best_epoch")),
               let bad = Int(try meta("bad_epochs")),
-              let history = try? JSONDecoder().decode([FineTuneEpoch].self, from: Data(try meta("history").utf8)) else {
+              let history = try? Self.historyDecoder.decode([FineTuneEpoch].self, from: Data(try meta("history").utf8)) else {
             throw FineTuneError("\(path): unreadable checkpoint metadata. Fix: delete the checkpoint and start again")
         }
         return FineTuneCheckpoint(epochsDone: done, step: step, seed: seed, config: try meta("config"), history: history,

@@ -56,6 +56,9 @@ public enum FitRun {
     public static func run(_ q: FitRequest, onLoaded: ([String]) -> Void = { _ in },
                            onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitOutcome {
         let started = Date()
+        try HyperparameterCheck.positive(q.lr, flag: "--lr")
+        try HyperparameterCheck.nonNegative(q.weightDecay, flag: "--weight-decay")
+        try HyperparameterCheck.positive(q.c, flag: "--c")
         var load = q.load
         load.seed = q.seed
         let manifest = try CacheReader(path: q.cache).manifest

@@ -23,12 +23,20 @@ public enum MemoryBudget {
 
     public static func parse(_ s: String) throws -> Int {
         let t = s.trimmingCharacters(in: .whitespaces).uppercased()
+        // Sizes are computed in Double and checked before the conversion to Int, which traps past Int.max.
+        func bytes(_ v: Double) throws -> Int {
+            guard v.isFinite, v < 0x1p62 else {
+                throw FitError("--memory-budget \"\(s)\" is larger than any machine (over 4 EiB); give e.g. 2G or 25%")
+            }
+            return Int(v)
+        }
         if t.hasSuffix("%"), let p = Double(t.dropLast()), p >= 0 {
-            return Int(Double(ProcessInfo.processInfo.physicalMemory) * p / 100)
+            guard p <= 100 else { throw FitError("--memory-budget \"\(s)\": a share of RAM is at most 100%") }
+            return try bytes(Double(ProcessInfo.processInfo.physicalMemory) * p / 100)
         }
         let units: [(String, Double)] = [("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("K", 1024), ("M", 1_048_576), ("G", 1_073_741_824)]
         for (u, scale) in units where t.hasSuffix(u) {
-            if let v = Double(t.dropLast(u.count)), v >= 0 { return Int(v * scale) }
+            if let v = Double(t.dropLast(u.count)), v >= 0 { return try bytes(v * scale) }
         }
         if let v = Int(t), v >= 0 { return v }
         throw FitError("--memory-budget \"\(s)\": give bytes, a size like 512M or 2G, or a share of RAM like 25%")

@@ -32,7 +32,9 @@ public enum HeadName {
         if s == "linear" { return .linear }
         let body = s.hasPrefix("mlp:") ? s.dropFirst(4) : s.hasPrefix("mlp-") ? s.dropFirst(4) : nil
         guard let body else { throw FitError("unknown head \"\(s)\"; use linear, mlp:512 or mlp:512,256") }
-        let widths = body.split(whereSeparator: { $0 == "," || $0 == "-" }).map { Int($0) }
+        // "mlp:-5" must not read as mlp:5: only the "mlp-" spelling separates widths by "-".
+        let separator: Character = s.hasPrefix("mlp:") ? "," : "-"
+        let widths = body.split(separator: separator, omittingEmptySubsequences: false).map { Int($0) }
         guard (1...2).contains(widths.count), widths.allSatisfy({ ($0 ?? 0) > 0 }) else {
             throw FitError("head \"\(s)\": give 1 or 2 positive hidden widths, e.g. mlp:512 or mlp:512,256")
         }

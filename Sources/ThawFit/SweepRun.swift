@@ -53,6 +53,9 @@ public enum SweepRun {
     public static func run(_ q: SweepRequest, onGroup: (String) -> Void = { _ in }, onNote: (String) -> Void = { _ in }) throws
         -> SweepOutcome {
         let started = Date()
+        for lr in q.axes.lrs { try HyperparameterCheck.positive(lr, flag: "--lr") }
+        for wd in q.axes.weightDecays { try HyperparameterCheck.nonNegative(wd, flag: "--weight-decay") }
+        for c in q.axes.cs ?? [] { try HyperparameterCheck.positive(c, flag: "--c") }
         let manifest = try CacheReader(path: q.cache).manifest
         let all = try q.axes.points(manifest: manifest, path: q.cache)
         let slice = q.shard.range(sampleCount: all.count)   // contiguous, so neighbours still train stacked

@@ -132,8 +132,8 @@ public final class TapData {
         }
         let tap = m.taps[t]
         if !options.allowIncomplete, try !reader.isComplete() {
-            throw FitError("\(path): the cache is still being written (\(try reader.recordCount()) of \(m.expectedRecordCount) records). "
-                           + "Fix: wait for the extractor to finish, or pass --allow-incomplete to train on what is there")
+            throw FitError("\(path): the cache is not finished (\(try reader.recordCount()) of \(m.expectedRecordCount) records). "
+                           + "Fix: finish it — re-run the same `thaw extract` (it resumes) or, for a merged cache, the same `thaw cache merge` — or pass --allow-incomplete to train on what is there")
         }
         let rowShape = try Self.rowShape(tap, path: path)
         guard let trainSplit = m.splitNames.firstIndex(of: "train") else {

@@ -45,7 +45,9 @@ public struct MetricsAccumulator: Sendable {
             if higher < 5 { top5 += 1 }
             confusion[y][best] += 1
             let conf = exp(Double(mx) - lse)
-            let b = min(Int(conf * Double(eceBins)), eceBins - 1)
+            // Diverged logits (NaN, ±inf) give a NaN confidence: it lands in the last bin and makes
+            // the loss and ECE NaN (recorded as null), instead of trapping in Int(NaN).
+            let b = conf.isNaN ? eceBins - 1 : min(Int(conf * Double(eceBins)), eceBins - 1)
             binCount[b] += 1
             binConf[b] += conf
             binCorrect[b] += best == y ? 1 : 0

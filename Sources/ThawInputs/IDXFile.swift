@@ -30,6 +30,8 @@ public struct IDXFile: Sendable {
         for i in 0..<n {
             let o = 4 + 4 * i
             let d = Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
+            // Only the item count may be 0: a 0×0 image has no pixels to resize (0/0 → NaN → trap).
+            guard i == 0 || d > 0 else { throw bad("declares dims \(dims + [d]) with an empty dimension after the count") }
             dims.append(d)
             total = total.multipliedReportingOverflow(by: d).overflow ? Int.max : total * d
             guard total <= IDXFile.maxBytes else { throw bad("declares more than \(IDXFile.maxBytes) bytes of data") }

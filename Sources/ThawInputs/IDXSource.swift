@@ -82,6 +82,6 @@ public struct IDXSource: ImageSource {
     }
 
     public func fingerprint() throws -> String {
-        try SourceFingerprint.of(files: parts.flatMap { [$0.images, $0.labels] }, root: "/")
+        try SourceFingerprint.of(files: parts.flatMap { [$0.images, $0.labels] }, root: ".")
     }
 }

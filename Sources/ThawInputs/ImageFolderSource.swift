@@ -6,10 +6,15 @@ public struct ImageFolderSource: ImageSource {
     public let root: String
     public let samples: [Sample]
     public let labelNames: [String]
+    /// Folder links not followed because they lead back to an ancestor or to a folder already
+    /// listed (`path → earlier path`, relative to `root`); callers should report them.
+    public let skippedLinks: [String]
 
     public init(root: String) throws {
         self.root = root
-        let classes = try FolderListing.classes(root: root, extensions: Self.extensions, kind: "images")
+        let listing = try FolderListing.list(root: root, extensions: Self.extensions, kind: "images")
+        let classes = listing.classes
+        skippedLinks = listing.skippedLinks
         labelNames = classes.map(\.label)
         var samples: [Sample] = []
         for (label, files) in classes {

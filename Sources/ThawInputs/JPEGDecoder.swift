@@ -24,7 +24,7 @@ enum JPEGDecoder {
             if Int(width) * Int(height) > maxPixels {
                 throw InputError(file: file,
                                  problem: "JPEG declared size \(width)x\(height) exceeds the limit of \(maxPixels) pixels (decompression bomb?)",
-                                 fix: "raise ImageDecoder.maxPixels if the image is genuine")
+                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
             let markers = JPEGMarkers.scan(raw)
             let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)

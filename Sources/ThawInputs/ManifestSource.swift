@@ -49,6 +49,6 @@ public struct ManifestSource: ImageSource {
     }
 
     public func fingerprint() throws -> String {
-        try SourceFingerprint.of(files: [manifest] + samples.map(resolvedPath), root: root)
+        try SourceFingerprint.of(files: [manifest] + samples.map(resolvedPath), root: ".")   // already resolved
     }
 }

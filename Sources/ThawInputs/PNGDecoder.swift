@@ -16,7 +16,7 @@ enum PNGDecoder {
             let message = String(cString: err)
             if message.hasPrefix("declared size") {
                 throw InputError(file: file, problem: "PNG \(message) (decompression bomb?)",
-                                 fix: "raise ImageDecoder.maxPixels if the image is genuine")
+                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
             throw InputError(file: file, problem: "corrupt or truncated PNG (\(message))",
                              fix: "re-export the image or remove it from the data set")

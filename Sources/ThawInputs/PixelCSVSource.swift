@@ -81,5 +81,5 @@ public struct PixelCSVSource: ImageSource {
         return pixels.withUnsafeBufferPointer { RGBImage(grey: UnsafeBufferPointer(rebasing: $0[o..<(o + side * side)]), width: side, height: side) }
     }
 
-    public func fingerprint() throws -> String { try SourceFingerprint.of(files: [path], root: "/") }
+    public func fingerprint() throws -> String { try SourceFingerprint.of(files: [path], root: ".") }
 }

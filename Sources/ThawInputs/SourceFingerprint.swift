@@ -7,6 +7,8 @@ public enum SourceFingerprint {
     /// Files up to this size are hashed by content too.
     public static let contentLimit = 4 << 20
 
+    /// `files` are relative to `root`; pass `root: "."` for paths as the user gave them (absolute, or
+    /// relative to the working directory — joining them to their own folder would double it).
     public static func of(files: [String], root: String) throws -> String {
         var h = FNV1a()
         let fm = FileManager.default

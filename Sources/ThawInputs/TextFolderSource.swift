@@ -5,13 +5,18 @@ public struct TextFolderSource: TextSource {
     public let root: String
     public let samples: [Sample]
     public let labelNames: [String]
+    /// Folder links not followed because they lead back to an ancestor or to a folder already
+    /// listed (`path → earlier path`, relative to `root`); callers should report them.
+    public let skippedLinks: [String]
     /// Read a file that is not valid UTF-8 as Latin-1 instead of throwing (BBC News has one: sports/199.txt).
     public var latin1Fallback: Bool
 
     public init(root: String, latin1Fallback: Bool = false) throws {
         self.root = root
         self.latin1Fallback = latin1Fallback
-        let classes = try FolderListing.classes(root: root, extensions: ["txt"], kind: "texts")
+        let listing = try FolderListing.list(root: root, extensions: ["txt"], kind: "texts")
+        let classes = listing.classes
+        skippedLinks = listing.skippedLinks
         labelNames = classes.map(\.label)
         var samples: [Sample] = []
         for (label, files) in classes {
@@ -26,7 +31,7 @@ public struct TextFolderSource: TextSource {
             throw InputError(file: path, problem: "cannot be read", fix: "check that the file exists and is readable")
         }
         guard let text = String(validatingUTF8Data: data) ?? (latin1Fallback ? String(data: data, encoding: .isoLatin1) : nil) else {
-            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass latin1Fallback: true")
+            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE > FILE.new && mv FILE.new FILE)")
         }
         return text
     }

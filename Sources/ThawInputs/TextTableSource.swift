@@ -38,5 +38,5 @@ public struct TextTableSource: TextSource {
 
     public func loadText(_ sample: Sample) throws -> String { texts[sample.index] }
 
-    public func fingerprint() throws -> String { try SourceFingerprint.of(files: [path], root: "/") }
+    public func fingerprint() throws -> String { try SourceFingerprint.of(files: [path], root: ".") }
 }

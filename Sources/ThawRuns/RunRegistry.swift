@@ -22,14 +22,18 @@ public struct RunRegistry: Sendable {
     }
 
     /// Writes the record atomically (temp file + rename): a crash never leaves half a record.
+    /// NaN or infinite numbers (a diverged run) are written as null and `warn` says so: the record
+    /// is kept, never lost to an encoding error.
     @discardableResult
-    public func save(_ record: RunRecord) throws -> URL {
+    public func save(_ record: RunRecord,
+                     warn: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> URL {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        var record = record
+        if !record.wallSeconds.isFinite { record.wallSeconds = 0 }   // not optional: null would not decode
+        let (data, nonFinite) = try FiniteJSON.encode(record, formatting: [.prettyPrinted, .sortedKeys])
+        if nonFinite > 0 { warn(FiniteJSON.warning(nonFinite, in: "run \(record.id)")) }
         let url = folder.appendingPathComponent(record.id + ".json")
-        try encoder.encode(record).write(to: url, options: .atomic)
+        try data.write(to: url, options: .atomic)
         return url
     }
 

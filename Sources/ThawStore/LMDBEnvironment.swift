@@ -29,6 +29,9 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// The process-wide environment for `path`, opened (and with `create`, created) on first use.
     public static func shared(at path: String, create: Bool, initialMapSize: Int = 1 << 30) throws -> LMDBEnvironment {
+        guard !path.isEmpty else {
+            throw StoreError.io(path: "--cache \"\"", problem: "the cache path is empty", fix: "pass a cache folder, e.g. --cache cache/NAME")
+        }
         let key = URL(fileURLWithPath: path).standardizedFileURL.path
         registryLock.lock()
         defer { registryLock.unlock() }
@@ -46,8 +49,16 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private init(path: String, create: Bool, initialMapSize: Int) throws {
         let fm = FileManager.default
         let dataFile = path + "/data.mdb"
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw StoreError.io(path: path, problem: "is a file, not a cache folder",
+                                fix: create ? "choose a folder path for the cache (it is created if missing)" : "pass the folder written by `thaw extract`")
+        }
         if create {
-            try? fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+            do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                throw StoreError.io(path: path, problem: "cannot create the cache folder (\((error as NSError).localizedFailureReason ?? error.localizedDescription))",
+                                    fix: "check that the parent folders exist as folders and are writable")
+            }
         } else if !fm.fileExists(atPath: dataFile) {
             throw StoreError.io(path: path, problem: "no LMDB cache here (data.mdb missing)", fix: "pass the directory written by `thaw extract`")
         }

@@ -1,15 +1,22 @@
 import Foundation
 
 /// Writes NumPy `.npy` files (format version 1.0) chunk by chunk.
+/// Written under a temporary name beside `path` and renamed at `close()`: a killed export never
+/// leaves a truncated array at the final name (and an earlier file there stays whole until then).
 public final class NPYWriter {
     private let handle: FileHandle
     private let path: String
+    private let temporaryPath: String
     private var remaining: Int
+    private var closed = false
 
     /// Creates `path` with a header for a C-order array of `shape`; `descr` is the NumPy type
     /// string ("<f4", "<i4"). Exactly `shape.product × itemSize` bytes must follow via `write`.
     public init(path: String, descr: String, itemSize: Int, shape: [Int]) throws {
         self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporaryPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)").path
         remaining = shape.reduce(1, *) * itemSize
         let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dims)), }"
@@ -19,8 +26,8 @@ public final class NPYWriter {
         var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
         let n = header.utf8.count
         bytes += [UInt8(n & 0xFF), UInt8(n >> 8)] + Array(header.utf8)
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)),
-              let h = FileHandle(forWritingAtPath: path) else {
+        guard FileManager.default.createFile(atPath: temporaryPath, contents: Data(bytes)),
+              let h = FileHandle(forWritingAtPath: temporaryPath) else {
             throw StoreError.io(path: path, problem: "cannot create the file", fix: "check the directory exists and is writable")
         }
         handle = h
@@ -36,9 +43,25 @@ public final class NPYWriter {
         }
     }
 
-    /// Closes the file; traps if fewer bytes than the shape needs were written.
+    /// Closes the file and renames it to its final name; traps if fewer bytes than the shape
+    /// needs were written.
     public func close() throws {
         precondition(remaining == 0, "NPY file closed \(remaining) bytes short of its shape")
         try handle.close()
+        closed = true
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+            throw StoreError.io(path: path, problem: "cannot rename the finished file into place (\(reason))",
+                                fix: "check the directory is writable and \(path) is not a folder")
+        }
+    }
+
+    /// An export that failed midway removes its partial file.
+    deinit {
+        if !closed {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporaryPath)
+        }
     }
 }

@@ -49,7 +49,7 @@ public final class ParameterStore {
             let close = closeMatches(to: name)
             throw WeightsError(file: path, problem: "missing parameter '\(name)' (expected shape \(shape))"
                                    + (close.isEmpty ? "" : "; closest keys in the file: " + close.joined(separator: ", ")),
-                               fix: "Check that the file belongs to this model, or add a KeyRule that maps its key names.")
+                               fix: "Check that the file belongs to this model: `thaw weights inspect FILE` lists its keys and `thaw models` the weights each model takes; a file saved by another library needs its keys renamed to these names (re-save it with them).")
         }
         if transposed.contains(where: { KeyPattern.matches($0, name) }) {
             t = Self.transpose2D(t, file: path)
@@ -79,7 +79,7 @@ public final class ParameterStore {
         guard unused.isEmpty else {
             let shown = unused.prefix(50).map { "\($0) \(tensors[$0]!.shape)" }.joined(separator: ", ")
             throw WeightsError(file: path, problem: "\(unused.count) unused key(s): \(shown)\(unused.count > 50 ? ", …" : "")",
-                               fix: "The file has parameters the model did not load: check the architecture, or drop them with KeyRule.ignore.")
+                               fix: "The file has parameters this model does not use: check that --model matches the file (`thaw weights inspect FILE` lists its keys), or re-save the file without them.")
         }
     }
 

@@ -94,17 +94,31 @@ final class PickleDict {
     /// See `PickleList.sealed`.
     var sealed = false
 
-    func set(_ key: PickleValue, _ value: PickleValue) {
+    /// Sets `key` (a repeated key replaces its value, as in Python). Returns the key already held
+    /// when a *different* key reads the same as text (int `1` and string `"1"`): the caller refuses
+    /// that, since the flattened names would collide and one tensor would silently win.
+    func set(_ key: PickleValue, _ value: PickleValue) -> PickleValue? {
         key.seal()
         value.seal()
         let k = Self.keyString(key)
         if let i = positions[k] {
+            let held = entries[i].key
+            guard Self.sameKind(held, key) else { return held }
             entries[i].value = value
         } else {
             positions[k] = entries.count
             entries.append((key, value))
         }
         depth = max(depth, key.depth + 1, value.depth + 1)
+        return nil
+    }
+
+    /// Same case of `PickleValue` (keys with the same `keyString` and kind are the same key).
+    private static func sameKind(_ a: PickleValue, _ b: PickleValue) -> Bool {
+        switch (a, b) {
+        case (.string, .string), (.int, .int), (.bool, .bool), (.none, .none), (.float, .float): return true
+        default: return false
+        }
     }
 
     static func keyString(_ key: PickleValue) -> String {

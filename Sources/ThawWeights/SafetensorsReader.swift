@@ -29,6 +29,10 @@ enum SafetensorsReader {
         guard let header = json as? [String: Any] else {
             throw WeightsError(file: path, problem: "safetensors header is not a JSON object", fix: WeightsError.redownload)
         }
+        if let repeated = JSONDuplicateKeys.first(in: headerBytes) {
+            throw WeightsError(file: path, problem: "safetensors header names '\(repeated)' twice, so one entry would silently replace the other",
+                               fix: "The header is ambiguous: export the file again (safetensors' save_file writes each name once).")
+        }
 
         var metadata: [String: String] = [:]
         var entries: [(name: String, dtype: WeightDType, shape: [Int], begin: Int, end: Int)] = []
@@ -84,11 +88,12 @@ enum SafetensorsReader {
         return WeightFile(path: path, format: .safetensors, tensors: tensors, metadata: metadata)
     }
 
-    /// JSON numbers that are exact integers, or nil.
+    /// JSON integer literals, or nil: `true`/`false` (which bridge to NSNumber 1/0) and
+    /// fractional literals such as `2.0` are refused, as the reference library does.
     private static func integers(_ values: [Any]) -> [Int]? {
         var out: [Int] = []
         for v in values {
-            guard let n = v as? NSNumber else { return nil }
+            guard let n = v as? NSNumber, !["c", "B", "f", "d"].contains(String(cString: n.objCType)) else { return nil }
             let d = n.doubleValue
             guard d == d.rounded(), d.magnitude < 9.0e15 else { return nil }
             out.append(Int(d))

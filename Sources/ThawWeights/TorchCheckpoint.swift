@@ -10,6 +10,9 @@ import Foundation
 enum TorchCheckpoint {
     /// Entries a checkpoint may expand to when flattened (a state dict has thousands).
     static let maxVisitedNodes = 1_000_000
+    /// Elements a strided view may hold beyond its storage's own count (stride-0 broadcasts):
+    /// 2^24, 64 MiB of float32. Views no larger than their storage are never limited.
+    static let maxRepeatedViewElements = 1 << 24
 
     static func flatten(_ root: PickleValue, file: String) throws -> (tensors: [(name: String, ref: TorchTensorRef)], skipped: [String: String]) {
         var tensors: [(name: String, ref: TorchTensorRef)] = []
@@ -59,7 +62,9 @@ enum TorchCheckpoint {
         guard ref.storageOffset >= 0, ref.shape.allSatisfy({ $0 >= 0 }), ref.strides.allSatisfy({ $0 >= 0 }) else {
             throw bad("negative offset, size or stride (offset \(ref.storageOffset), size \(ref.shape), stride \(ref.strides))")
         }
-        guard let count = checkedElementCount(ref.shape) else { throw bad("shape \(ref.shape) overflows") }
+        guard let count = checkedElementCount(ref.shape), !count.multipliedReportingOverflow(by: item).overflow else {
+            throw bad("shape \(ref.shape) of \(ref.storage.dtype.torchName) overflows a 64-bit byte count")
+        }
         if count == 0 {
             return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape, bytes: Data())
         }
@@ -80,7 +85,15 @@ enum TorchCheckpoint {
             return WeightTensor(name: name, dtype: ref.storage.dtype, shape: ref.shape,
                                 bytes: storage[begin..<(begin + count * item)])
         }
-        // Strided (e.g. TF-ported conv weights): gather into row-major order, once.
+        // Strided (e.g. TF-ported conv weights): gather into row-major order, once. A view that
+        // fits its storage but has more elements repeats them (stride 0, `expand`): bounded, so a
+        // 500-byte file cannot ask for a 40 GB copy.
+        guard count <= max(ref.storage.elementCount, maxRepeatedViewElements) else {
+            throw WeightsError(file: file, problem: "tensor '\(name)': view of size \(ref.shape), stride \(ref.strides) repeats the "
+                               + "\(ref.storage.elementCount) elements of its storage as \(count) elements (over the "
+                               + "\(maxRepeatedViewElements)-element limit for views larger than their storage)",
+                               fix: "If the file is genuine, save that tensor with its own storage (tensor.contiguous().clone()) and load it again.")
+        }
         var out = Data(count: count * item)
         out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
             storage.withUnsafeBytes { (src: UnsafeRawBufferPointer) in
@@ -99,7 +112,9 @@ enum TorchCheckpoint {
             return
         }
         let inner = ref.shape[rank - 1]
-        let innerStep = ref.strides[rank - 1] * item
+        // A stride is only followed where its size is over 1 (then (size − 1)·stride fits the storage,
+        // checked by the caller); a size-1 dimension may carry any stride, up to Int.max.
+        let innerStep = inner > 1 ? ref.strides[rank - 1] * item : 0
         let rows = ref.shape.dropLast().reduce(1, *)
         var index = [Int](repeating: 0, count: rank)
         var rowStart = ref.storageOffset
@@ -121,9 +136,8 @@ enum TorchCheckpoint {
             var d = rank - 2
             while d >= 0 {
                 index[d] += 1
-                rowStart += ref.strides[d]
-                if index[d] < ref.shape[d] { break }
-                rowStart -= ref.strides[d] * index[d]
+                if index[d] < ref.shape[d] { rowStart += ref.strides[d]; break }
+                rowStart -= ref.strides[d] * (index[d] - 1)   // back to the start of dimension d
                 index[d] = 0
                 d -= 1
             }

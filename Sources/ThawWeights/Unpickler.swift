@@ -221,7 +221,9 @@ struct Unpickler {
     private func setItem(_ d: PickleDict, _ k: PickleValue, _ v: PickleValue) throws {
         // The only way to a cycle: every other container is sealed once nested (found by fuzz/weights).
         guard !Self.isContainer(k, d), !Self.isContainer(v, d) else { throw fail("SETITEM puts a dict inside itself (a recursive structure)") }
-        d.set(k, v)
+        if let held = d.set(k, v) {
+            throw fail("dict keys \(held.shortDescription) and \(k.shortDescription) both name '\(PickleDict.keyString(k))', so one entry would hide the other")
+        }
         guard d.depth <= Self.maxDepth else { throw fail("containers nested deeper than \(Self.maxDepth)") }
     }
 

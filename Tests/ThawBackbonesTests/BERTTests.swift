@@ -13,7 +13,7 @@ final class BERTTests: XCTestCase {
     static func fixture(_ name: String) throws -> [Float] {
         guard let url = Bundle.module.url(forResource: "bert_\(name)", withExtension: name == "manifest" ? "json" : "bin",
                                           subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture bert_\(name) missing: run python3 scripts/golden/bert_minilm.py")
+            throw MissingFixture("fixture bert_\(name) missing: run python3 scripts/golden/bert_minilm.py")
         }
         let data = try Data(contentsOf: url)
         return data.withUnsafeBytes { raw in
@@ -23,13 +23,18 @@ final class BERTTests: XCTestCase {
 
     /// Relative error against max(|want|, floor); fails naming the worst element.
     func assertClose(_ got: [Float], _ want: [Float], rtol: Float, floor: Float, _ label: String) {
-        XCTAssertEqual(got.count, want.count, label)
+        if let failure = Self.mismatch(got, want, rtol: rtol, floor: floor, label) { XCTFail(failure) }
+    }
+
+    /// Why `got` is not within `rtol` of `want` relative to max(|want|, floor), or nil; NaN fails.
+    static func mismatch(_ got: [Float], _ want: [Float], rtol: Float, floor: Float, _ label: String) -> String? {
+        guard got.count == want.count else { return "\(label): \(got.count) values, want \(want.count)" }
         var worst: Float = 0, at = 0
-        for i in 0..<min(got.count, want.count) {
+        for i in 0..<got.count {
             let e = abs(got[i] - want[i]) / max(abs(want[i]), floor)
-            if !(e <= worst) { worst = e; at = i }
+            if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
         }
-        if !(worst <= rtol) { XCTFail("\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])") }
+        return worst <= rtol ? nil : "\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])"
     }
 
     func testMiniLMMatchesTorchAtEveryLayerAndPooled() throws {
@@ -40,7 +45,7 @@ final class BERTTests: XCTestCase {
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
 
         guard let murl = Bundle.module.url(forResource: "bert_manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("run python3 scripts/golden/bert_minilm.py")
+            throw MissingFixture("fixture bert_manifest.json missing: run python3 scripts/golden/bert_minilm.py")
         }
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: murl))
         let batch = tokenizer.encodeBatch(manifest.sentences)

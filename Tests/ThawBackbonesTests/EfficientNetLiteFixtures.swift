@@ -22,20 +22,20 @@ struct LiteManifest: Decodable {
 
     static func load() throws -> LiteManifest {
         guard let url = Bundle.module.url(forResource: "manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
+            throw MissingFixture("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
         }
         return try JSONDecoder().decode(LiteManifest.self, from: Data(contentsOf: url))
     }
 
     func named(_ name: String) throws -> Case {
-        guard let c = cases.first(where: { $0.name == name }) else { throw XCTSkip("fixture case \(name) missing") }
+        guard let c = cases.first(where: { $0.name == name }) else { throw MissingFixture("fixture case \(name) missing: run python scripts/golden/backbones.py") }
         return c
     }
 
     /// A raw little-endian float32 file under Fixtures/.
     static func floats(_ relative: String) throws -> [Float] {
         guard let dir = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
-            throw XCTSkip("Fixtures folder missing from the test bundle")
+            throw MissingFixture("Fixtures folder missing from the test bundle")
         }
         let data = try Data(contentsOf: dir.appendingPathComponent(relative))
         return data.withUnsafeBytes { raw in
@@ -47,16 +47,18 @@ struct LiteManifest: Decodable {
 /// The README's check: max |got − want| ≤ rtol · max_abs of the tap; fails naming the worst element.
 func assertTap(_ got: [Float], _ want: [Float], maxAbs: Float, rtol: Float = 1e-4, _ label: String,
                file: StaticString = #filePath, line: UInt = #line) {
-    guard got.count == want.count else {
-        XCTFail("\(label): \(got.count) values, fixture has \(want.count)", file: file, line: line); return
-    }
+    if let failure = tapMismatch(got, want, maxAbs: maxAbs, rtol: rtol, label) { XCTFail(failure, file: file, line: line) }
+}
+
+/// Why max |got − want| exceeds rtol · maxAbs, or nil; NaN and infinity always fail (ResNet and
+/// EfficientNet-Lite taps share this check).
+func tapMismatch(_ got: [Float], _ want: [Float], maxAbs: Float, rtol: Float, _ label: String) -> String? {
+    guard got.count == want.count else { return "\(label): \(got.count) values, fixture has \(want.count)" }
     var worst: Float = 0, at = 0
     for i in 0..<got.count {
         let e = abs(got[i] - want[i])
-        if !(e <= worst) { worst = e; at = i }
+        if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
     }
     let rel = worst / maxAbs
-    if !(rel <= rtol) {
-        XCTFail("\(label): max |error| / max_abs = \(rel) at [\(at)]: got \(got[at]), want \(want[at])", file: file, line: line)
-    }
+    return rel <= rtol ? nil : "\(label): max |error| / max_abs = \(rel) (max |error| \(worst)) at [\(at)]: got \(got[at]), want \(want[at])"
 }

@@ -19,10 +19,10 @@ struct ResNetFixture: Decodable {
     static func named(_ name: String) throws -> ResNetFixture {
         struct Manifest: Decodable { var cases: [ResNetFixture] }
         guard let url = Bundle.module.url(forResource: "manifest", withExtension: "json", subdirectory: "Fixtures") else {
-            throw XCTSkip("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
+            throw MissingFixture("Fixtures/manifest.json missing: run python scripts/golden/backbones.py")
         }
         let cases = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).cases
-        guard let c = cases.first(where: { $0.name == name }) else { throw XCTSkip("fixture case \(name) missing") }
+        guard let c = cases.first(where: { $0.name == name }) else { throw MissingFixture("fixture case \(name) missing: run python scripts/golden/backbones.py") }
         return c
     }
 
@@ -50,15 +50,7 @@ func assertResNetClose(_ got: Tensor, _ want: Tensor, scale: Float, rtol: Float 
     guard got.shape == want.shape else {
         XCTFail("\(label): shape \(got.shape), want \(want.shape)", file: file, line: line); return
     }
-    var worst: Float = 0, at = 0
-    for i in 0..<got.count {
-        let e = abs(got.data[i] - want.data[i])
-        if !(e <= worst) { worst = e; at = i }
-    }
-    if !(worst <= rtol * scale) {
-        XCTFail("\(label): max |error| \(worst) = \(worst / scale) × max_abs \(scale) at [\(at)]: got \(got.data[at]), want \(want.data[at])",
-                file: file, line: line)
-    }
+    if let failure = tapMismatch(got.data, want.data, maxAbs: scale, rtol: rtol, label) { XCTFail(failure, file: file, line: line) }
 }
 
 final class ResNetTests: XCTestCase {

@@ -44,6 +44,13 @@ final class ExtractPolicyTests: XCTestCase {
         }
     }
 
+    func testRepeatedTapIsAnError() throws {
+        XCTAssertThrowsError(try Extractor(backbone: TinyConvNet(), weightsSHA256: "x", input: try fashion(),
+                                           options: ExtractTestSupport.options(batch: 4, taps: ["pool", "conv2", "pool"]), toolVersion: "test")) {
+            XCTAssertTrue(String(describing: $0).contains("tap pool is named more than once"), String(describing: $0))
+        }
+    }
+
     /// The real photos in class folders plus one corrupt PNG.
     private func photoFolder() throws -> String {
         let photos = AssetPaths.photosDirectory

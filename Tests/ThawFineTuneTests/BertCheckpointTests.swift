@@ -43,6 +43,18 @@ final class BertCheckpointTests: XCTestCase {
         }
     }
 
+    func testCheckpointOfADivergedEpochIsWrittenAndRead() throws {
+        let dir = tempDir()
+        let history = [FineTuneEpoch(epoch: 0, trainLoss: .nan, valLoss: .infinity, valTop1: 0.1, lr: 3e-3, seconds: 1)]
+        let state = FineTuneCheckpoint(epochsDone: 1, step: 3, seed: 7, config: "lr=0.003", history: history,
+                                       bestValLoss: .infinity, bestEpoch: -1, badEpochs: 1)
+        try state.write(try TinyBert.make(), dir: dir)
+        let back = try FineTuneCheckpoint.read(dir: dir, into: try TinyBert.make())
+        XCTAssertTrue(back.history[0].trainLoss.isNaN)
+        XCTAssertEqual(back.history[0].valLoss, .infinity)
+        XCTAssertEqual(back.history[0].valTop1, 0.1)
+    }
+
     func testResumeRefusesOtherSettingsNamingThem() throws {
         let train = TinyBert.split(count: 12, seed: 1), val = TinyBert.split(count: 6, seed: 2)
         let dir = tempDir()

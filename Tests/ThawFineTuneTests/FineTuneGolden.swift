@@ -11,7 +11,7 @@ struct FineTuneGolden {
     init(_ name: String) throws {
         guard let json = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"),
               let bin = Bundle.module.url(forResource: name, withExtension: "bin", subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture \(name) missing: run python3 scripts/golden/finetune.py")
+            throw MissingFixture("fixture \(name) missing: run python3 scripts/golden/finetune.py")
         }
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
         var a: [String: (shape: [Int], offset: Int)] = [:]
@@ -45,14 +45,20 @@ struct FineTuneGolden {
 /// Asserts |a − b| ≤ tol · max(|b|, floor · max|b|) element-wise, naming the worst element.
 func assertClose(_ a: [Float], _ b: [Float], tol: Double, floor: Double = 0.05, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "\(what): count", file: file, line: line)
-    guard a.count == b.count, !a.isEmpty else { return }
-    let scale = b.map { abs(Double($0)) }.max()!
+    if let failure = closeness(a, b, tol: tol, floor: floor, what) { XCTFail(failure, file: file, line: line) }
+}
+
+/// Why `a` is not close to `b` (see `assertClose`), or nil. A NaN or infinity in either fails:
+/// `err > worst` is false for a NaN, and `!(err <= worst)` alone lets the next element replace it,
+/// so the first NaN is kept as the worst.
+func closeness(_ a: [Float], _ b: [Float], tol: Double, floor: Double = 0.05, _ what: String) -> String? {
+    guard a.count == b.count else { return "\(what): \(a.count) values, expected \(b.count)" }
+    guard !a.isEmpty else { return nil }
+    let scale = b.reduce(0.0) { !$0.isFinite || !$1.isFinite ? .nan : max($0, abs(Double($1))) }
     var worst = 0.0, at = 0
     for i in a.indices {
         let err = abs(Double(a[i]) - Double(b[i])) / max(abs(Double(b[i])), floor * scale, 1e-12)
-        if err > worst { worst = err; at = i }
+        if !worst.isNaN, !(err <= worst) { worst = err; at = i }
     }
-    XCTAssertLessThanOrEqual(worst, tol, "\(what): worst relative error \(worst) at [\(at)]: got \(a[at]), expected \(b[at])",
-                             file: file, line: line)
+    return worst <= tol ? nil : "\(what): worst relative error \(worst) at [\(at)]: got \(a[at]), expected \(b[at])"
 }

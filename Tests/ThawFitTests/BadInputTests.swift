@@ -33,7 +33,7 @@ final class BadInputTests: XCTestCase {
     func testIncompleteCacheNeedsAllowIncomplete() throws {
         let cache = try makeCache(SyntheticCache(count: 100, stopAfter: 60))
         let msg = fitError { _ = try TapData.load(path: cache, tap: "pool") }
-        XCTAssertTrue(msg.contains("still being written") && msg.contains("60 of 100") && msg.contains("--allow-incomplete"), msg)
+        XCTAssertTrue(msg.contains("is not finished") && msg.contains("60 of 100") && msg.contains("--allow-incomplete") && msg.contains("thaw extract"), msg)
         let data = try TapData.load(path: cache, tap: "pool", options: TapLoadOptions(allowIncomplete: true))
         XCTAssertEqual(data.trainIndices.count, 36)
     }

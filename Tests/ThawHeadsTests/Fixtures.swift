@@ -25,14 +25,17 @@ enum Fixtures {
 /// Fails with the worst element when |a−b| > rtol·max(|b|, floor) anywhere.
 func assertClose(_ a: [Float], _ b: [Float], rtol: Float, floor: Float = 1e-3, _ what: String,
                  file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, "\(what): sizes differ", file: file, line: line)
+    if let failure = closeMismatch(a, b, rtol: rtol, floor: floor, what) { XCTFail(failure, file: file, line: line) }
+}
+
+/// Why `a` is not within `rtol` of `b` (see `assertClose`), or nil; NaN and infinity always fail.
+func closeMismatch(_ a: [Float], _ b: [Float], rtol: Float, floor: Float = 1e-3, _ what: String) -> String? {
+    guard a.count == b.count else { return "\(what): sizes differ (\(a.count) vs \(b.count))" }
     var worst = -1, worstErr: Float = 0
-    for i in 0..<min(a.count, b.count) {
+    for i in 0..<a.count {
         let err = abs(a[i] - b[i]) / max(abs(b[i]), floor)
-        if !(err <= worstErr) { worstErr = err; worst = i }
+        if !worstErr.isNaN, !(err <= worstErr) { worstErr = err; worst = i }   // the first NaN stays worst
     }
-    if worst >= 0 && !(worstErr <= rtol) {
-        XCTFail("\(what): worst element \(worst): got \(a[worst]), expected \(b[worst]) (relative error \(worstErr) > \(rtol))",
-                file: file, line: line)
-    }
+    guard worst >= 0 && !(worstErr <= rtol) else { return nil }
+    return "\(what): worst element \(worst): got \(a[worst]), expected \(b[worst]) (relative error \(worstErr) > \(rtol))"
 }

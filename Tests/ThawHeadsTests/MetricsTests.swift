@@ -49,4 +49,20 @@ final class MetricsAccumulatorTests: XCTestCase {
             }
         }
     }
+
+    /// A diverged head (NaN or infinite logits) gives NaN loss and ECE, never a trap: the run that
+    /// produced it must still be recorded.
+    func testDivergedLogitsGiveNaNMetricsNotATrap() {
+        let logits: [Float] = [.nan, 1, 0, .infinity, -.infinity, 2, 0.5, 0.1, 0.2]   // 3 rows × 3 classes
+        let labels: [Int32] = [1, 0, 2]
+        let m = logits.withUnsafeBufferPointer { z in
+            labels.withUnsafeBufferPointer { y in
+                ClassificationMetrics.compute(logits: z.baseAddress!, rowStride: 3, classes: 3, labels: y.baseAddress!, count: 3)
+            }
+        }
+        XCTAssertEqual(m.count, 3)
+        XCTAssertTrue(m.loss.isNaN)
+        XCTAssertTrue(m.expectedCalibrationError.isNaN)
+        XCTAssertEqual(m.confusion.flatMap { $0 }.reduce(0, +), 3)
+    }
 }

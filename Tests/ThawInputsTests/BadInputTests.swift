@@ -21,6 +21,7 @@ final class BadInputTests: XCTestCase {
             XCTAssert(e.file.hasSuffix(file), "error names \(e.file), expected \(file)", line: line)
             XCTAssert(e.problem.contains(problem), "problem \"\(e.problem)\" lacks \"\(problem)\"", line: line)
             XCTAssertFalse(e.fix.isEmpty, line: line)
+            XCTAssertNil(libraryInternal(in: e.fix), "the fix names a library internal a CLI user cannot set: \(e.fix)", line: line)
         }
     }
 
@@ -114,6 +115,14 @@ final class BadInputTests: XCTestCase {
         expectError("sport/001.txt", "is not valid UTF-8") { _ = try source.loadText(source.samples[0]) }
     }
 
+    func testIDXImagesOfZeroByZeroAreRefused() throws {
+        // Two 0×0 images: the payload (0 bytes) matches the dims, but there is nothing to resize.
+        let empty = try write("e-images-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0])
+        expectError("e-images-idx3-ubyte", "empty dimension") { _ = try IDXFile(path: empty) }
+        let noCount = try write("n-labels-idx1-ubyte", [0, 0, 8, 1, 0, 0, 0, 0])
+        XCTAssertEqual(try IDXFile(path: noCount).count, 0)   // an empty set is still a valid file
+    }
+
     func testBadIDX() throws {
         let wrongType = try write("x.idx", [0, 0, 0x0D, 1, 0, 0, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8])
         expectError("x.idx", "dtype 0x0D") { _ = try IDXFile(path: wrongType) }
@@ -142,4 +151,14 @@ private func crc32Bytes(_ b: UnsafeBufferPointer<UInt8>) -> UInt {
         for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
     }
     return UInt(crc ^ 0xFFFF_FFFF)
+}
+
+/// Messages for CLI users name what they can do, not Swift API they cannot reach.
+final class MessageWordingTests: XCTestCase {
+    func testTheInternalsDetectorCatchesTheOldWordings() {
+        XCTAssertEqual(libraryInternal(in: "raise ImageDecoder.maxPixels if the image is genuine"), "ImageDecoder.maxPixels")
+        XCTAssertEqual(libraryInternal(in: "re-save it as UTF-8, or pass latin1Fallback: true"), "latin1Fallback: true")
+        XCTAssertEqual(libraryInternal(in: "or add a KeyRule that maps its key names"), "KeyRule")
+        XCTAssertNil(libraryInternal(in: "re-save it with torch.save(model.state_dict(), path), or pass --on-error skip"))
+    }
 }

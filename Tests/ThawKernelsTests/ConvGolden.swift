@@ -47,7 +47,7 @@ struct ConvGolden {
 
     static func directory() throws -> URL {
         guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)?.appendingPathComponent("conv") else {
-            throw XCTSkip("Fixtures/conv missing: run python3 scripts/golden/conv_kernels.py")
+            throw MissingFixture("Fixtures/conv missing: run python3 scripts/golden/conv_kernels.py")
         }
         return url
     }
@@ -70,16 +70,19 @@ struct ConvGolden {
     /// Asserts max relative error ≤ `tolerance`, naming the worst element on failure.
     static func assertClose(_ got: [Float], _ ref: [Float], tolerance: Float = 1e-4, _ label: String,
                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.count, ref.count, "\(label): element count", file: file, line: line)
-        guard got.count == ref.count, !ref.isEmpty else { return }
+        if let failure = mismatch(got, ref, tolerance: tolerance, label) { XCTFail(failure, file: file, line: line) }
+    }
+
+    /// Why `got` is not within `tolerance` of `ref` (see `assertClose`), or nil.
+    static func mismatch(_ got: [Float], _ ref: [Float], tolerance: Float = 1e-4, _ label: String) -> String? {
+        guard got.count == ref.count else { return "\(label): \(got.count) elements, reference \(ref.count)" }
+        guard !ref.isEmpty else { return nil }
         let floor = max(1e-2 * ref.map { abs($0) }.max()!, 1e-30)
         var worst: Float = 0, at = 0
         for i in 0..<ref.count {
             let e = abs(got[i] - ref[i]) / max(floor, abs(ref[i]))
-            if !(e <= worst) { worst = e; at = i }        // also catches NaN
+            if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
         }
-        XCTAssert(worst <= tolerance,
-                  "\(label): max relative error \(worst) at element \(at): got \(got[at]), reference \(ref[at])",
-                  file: file, line: line)
+        return worst <= tolerance ? nil : "\(label): max relative error \(worst) at element \(at): got \(got[at]), reference \(ref[at])"
     }
 }

@@ -29,7 +29,7 @@ enum FiniteDifference {
             v[i] = keep
             let numeric = Float((up - down) / Double(2 * eps))
             let e = abs(numeric - analytic[i]) / max(abs(analytic[i]), floor)
-            if !(e <= worst) { worst = e; at = i; numericAt = numeric }
+            if !worst.isNaN, !(e <= worst) { worst = e; at = i; numericAt = numeric }   // the first NaN stays worst
         }
         if !(worst <= rtol) {
             XCTFail("\(label): finite difference disagrees, relative error \(worst) at [\(at)]: analytic \(analytic[at]), numeric \(numericAt)",
@@ -92,7 +92,7 @@ enum BackwardGolden {
     static func load(_ key: String) throws -> [Float] {
         guard let shape = shapes[key],
               let url = Bundle.module.url(forResource: "backward_\(key)", withExtension: "bin", subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture backward_\(key) missing: run python3 scripts/golden/backward_kernels.py")
+            throw MissingFixture("fixture backward_\(key) missing: run python3 scripts/golden/backward_kernels.py")
         }
         let data = try Data(contentsOf: url)
         let values: [Float] = data.withUnsafeBytes { raw in
@@ -107,15 +107,18 @@ enum BackwardGolden {
     /// Max |got − want| / max(|want|, 1e-2·max|want|) must be ≤ rtol (1e-3); fails naming the worst element.
     static func assertClose(_ got: [Float], _ want: [Float], rtol: Float = 1e-3, _ label: String,
                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.count, want.count, "\(label): element count", file: file, line: line)
+        if let failure = mismatch(got, want, rtol: rtol, label) { XCTFail(failure, file: file, line: line) }
+    }
+
+    /// Why `got` is not within `rtol` of `want` (see `assertClose`), or nil.
+    static func mismatch(_ got: [Float], _ want: [Float], rtol: Float = 1e-3, _ label: String) -> String? {
+        guard got.count == want.count else { return "\(label): \(got.count) elements, want \(want.count)" }
         let floor = max(1e-2 * (want.map { abs($0) }.max() ?? 0), 1e-6)
         var worst: Float = 0, at = 0
-        for i in 0..<min(got.count, want.count) {
+        for i in 0..<got.count {
             let e = abs(got[i] - want[i]) / max(abs(want[i]), floor)
-            if !(e <= worst) { worst = e; at = i }
+            if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
         }
-        if !(worst <= rtol) {
-            XCTFail("\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])", file: file, line: line)
-        }
+        return worst <= rtol ? nil : "\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])"
     }
 }

@@ -16,7 +16,7 @@ enum TransformerGolden {
         guard let shape = shapes[name],
               let url = Bundle.module.url(forResource: "transformer_\(name)", withExtension: "bin",
                                           subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture transformer_\(name) missing: run python3 scripts/golden/transformer_kernels.py")
+            throw MissingFixture("fixture transformer_\(name) missing: run python3 scripts/golden/transformer_kernels.py")
         }
         let data = try Data(contentsOf: url)
         let values: [Float] = data.withUnsafeBytes { raw in
@@ -31,15 +31,17 @@ enum TransformerGolden {
     /// Max relative error |got − want| / max(|want|, floor); fails naming the worst element.
     static func assertClose(_ got: [Float], _ want: [Float], rtol: Float = 1e-4, floor: Float = 1e-3,
                             _ label: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.count, want.count, "\(label): element count", file: file, line: line)
+        if let failure = mismatch(got, want, rtol: rtol, floor: floor, label) { XCTFail(failure, file: file, line: line) }
+    }
+
+    /// Why `got` is not within `rtol` of `want` (see `assertClose`), or nil.
+    static func mismatch(_ got: [Float], _ want: [Float], rtol: Float = 1e-4, floor: Float = 1e-3, _ label: String) -> String? {
+        guard got.count == want.count else { return "\(label): \(got.count) elements, want \(want.count)" }
         var worst: Float = 0, at = 0
-        for i in 0..<min(got.count, want.count) {
+        for i in 0..<got.count {
             let e = abs(got[i] - want[i]) / max(abs(want[i]), floor)
-            if !(e <= worst) { worst = e; at = i }   // NaN counts as worst
+            if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
         }
-        if !(worst <= rtol) {
-            XCTFail("\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])",
-                    file: file, line: line)
-        }
+        return worst <= rtol ? nil : "\(label): max relative error \(worst) at [\(at)]: got \(got[at]), want \(want[at])"
     }
 }

@@ -26,3 +26,65 @@ final class ExportTests: XCTestCase {
         XCTAssertGreaterThan(info.fileBytes, 0)
     }
 }
+
+/// `export` never writes inside a cache, never leaves a partial file at the final name, and
+/// refuses an unfinished cache unless asked.
+final class ExportSafetyTests: XCTestCase {
+    private func storeError(_ body: () throws -> Void) -> String {
+        do { try body() } catch let e as StoreError { return e.description } catch { XCTFail("not a StoreError: \(error)"); return "" }
+        XCTFail("nothing thrown")
+        return ""
+    }
+
+    func testOutputInsideACacheIsRefusedAndTheCacheSurvives() throws {
+        let path = temporaryCachePath()
+        _ = try writeSamples(path, testManifest(count: 20), 0..<20)
+        let r = try CacheReader(path: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        let dir = (path as NSString).deletingLastPathComponent
+        for target in [path + "/data.mdb", path + "/x.npy", path + "/../cache/sub/x.npy"] {
+            XCTAssertTrue(storeError { _ = try r.export(tap: "map", to: target, labelsTo: dir + "/l.npy") }.contains("inside the cache folder"), target)
+            XCTAssertTrue(storeError { _ = try r.export(tap: "map", to: dir + "/m.npy", labelsTo: target) }.contains("inside the cache folder"), target)
+        }
+        // Through a link to the cache folder.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/alias", withDestinationPath: path)
+        XCTAssertTrue(storeError { _ = try r.export(tap: "map", to: dir + "/alias/data.mdb", labelsTo: dir + "/l.npy") }.contains("inside the cache"))
+        // Into another cache's folder.
+        let other = temporaryCachePath("other")
+        _ = try writeSamples(other, testManifest(count: 4), 0..<4)
+        XCTAssertTrue(storeError { _ = try r.export(tap: "map", to: other + "/data.mdb", labelsTo: dir + "/l.npy") }.contains("inside the cache"))
+        XCTAssertTrue(storeError { _ = try r.export(tap: "map", to: dir + "/same.npy", labelsTo: dir + "/same.npy") }.contains("both"))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")), before)
+        XCTAssertTrue(try CacheReader(path: path).verify().ok)
+    }
+
+    func testIncompleteCacheNeedsAllowIncomplete() throws {
+        let path = temporaryCachePath()
+        _ = try writeSamples(path, testManifest(count: 20), 0..<12)
+        let r = try CacheReader(path: path)
+        let dir = (path as NSString).deletingLastPathComponent
+        XCTAssertTrue(storeError { _ = try r.export(tap: "map", to: dir + "/m.npy", labelsTo: dir + "/l.npy") }
+            .contains("has not finished (12 of 20 records)"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.npy"))
+        XCTAssertEqual(try r.export(tap: "map", to: dir + "/m.npy", labelsTo: dir + "/l.npy", allowIncomplete: true).rows, 12)
+    }
+
+    func testFilesAppearOnlyWhenComplete() throws {
+        let dir = temporaryCachePath("npy")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let file = dir + "/a.npy"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: file))
+        let writer = try NPYWriter(path: file, descr: "<f4", itemSize: 4, shape: [2])
+        var one: Float = 1
+        try withUnsafeBytes(of: &one) { try writer.write($0) }
+        // Half written: the old file is untouched and the partial one is hidden beside it.
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "old")
+        try withUnsafeBytes(of: &one) { try writer.write($0) }
+        try writer.close()
+        XCTAssertEqual(try readNPY(file).shape, [2])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["a.npy"])
+        // An abandoned writer removes its partial file.
+        do { _ = try NPYWriter(path: dir + "/b.npy", descr: "<f4", itemSize: 4, shape: [3]) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["a.npy"])
+    }
+}

@@ -15,7 +15,7 @@ func miniLMTokenizer(maxLength: Int = 256) throws -> BertTokenizer {
 
 func fixtureURL(_ name: String) throws -> URL {
     guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
-        throw XCTSkip("fixture \(name) missing: run python3 scripts/golden/wordpiece.py")
+        throw MissingFixture("fixture \(name) missing: run python3 scripts/golden/wordpiece.py")
     }
     return url
 }
