@@ -44,6 +44,7 @@ struct FinetuneCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint in --checkpoint.") var resume = false
     @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights).") var export: String?
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
+    @Option(help: RunName.help) var name: String?
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
     @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts); --from input/stem/uncached blocks.K (images re-read).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
@@ -61,6 +62,7 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RunName.check(name)
         try requireResNetWeights()
         var o = FineTuneOptions(cache: cache, from: from, weights: try resolveWeights())
         o.head = try resolveHead()
@@ -77,10 +79,10 @@ struct FinetuneCommand: ParsableCommand {
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
         let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
                                          onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
-        let url = try RunRegistry.beside(cache: cache).save(result.record)
-        if json { return try printJSON(result.record) }
+        let (record, url) = try RunName.save(result.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
-                     speed: "maps/s (train)", record: result.record, url: url)
+                     speed: "maps/s (train)", record: record, url: url)
     }
 
     /// --weights, else the installed weights of the cache's backbone.
@@ -134,10 +136,10 @@ extension FinetuneCommand {
             }
             return tokenizer.encode(try source.loadText(sample)).count
         }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
-        let url = try RunRegistry.beside(cache: cache).save(result.record)
-        if json { return try printJSON(result.record) }
+        let (record, url) = try RunName.save(result.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
-                     speed: "texts/s (train)", record: result.record, url: url)
+                     speed: "texts/s (train)", record: record, url: url)
     }
 }
 

@@ -30,6 +30,7 @@ struct FitCommand: ParsableCommand {
     var memoryBudget = "25%"
     @Flag(help: "Train on a cache whose extraction has not finished.") var allowIncomplete = false
     @Option(help: "Write the trained head as safetensors.") var export: String?
+    @Option(help: RunName.help) var name: String?
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     func validate() throws {
@@ -42,6 +43,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RunName.check(name)
         var q = FitRequest(cache: cache, tap: tap)
         do {
             q.head = try HeadName.parse(head)
@@ -60,14 +62,14 @@ struct FitCommand: ParsableCommand {
             print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
                          e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
         }
-        let url = try RunRegistry.beside(cache: cache).save(out.record)
-        if json { return try printJSON(out.record) }
+        let (record, url) = try RunName.save(out.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * out.validation.top1, out.validation.loss))
         if let t = out.test {
             print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
                          100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
         }
         if let e = export { print("head        → \(e)") }
-        print("run         \(out.record.id) → \(url.path)")
+        print("run         \(record.id) → \(url.path)")
     }
 }

@@ -42,6 +42,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Merge every shard sweep record in this folder.") var combineDir: String?
     @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict`.")
     var exportBest: String?
+    @Option(help: RunName.help) var name: String?
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     struct FileConfig: Decodable {
@@ -62,6 +63,7 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RunName.check(name)
         if !combine.isEmpty || combineDir != nil { return try runCombine() }
         let file: FileConfig? = try config.map { path in
             do { return try JSONDecoder().decode(FileConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
@@ -101,13 +103,13 @@ struct SweepCommand: ParsableCommand {
         let quiet = json
         let out = try SweepRun.run(q, onGroup: { if !quiet { print("training \($0)") } },
                                    onNote: { if !quiet { print("sweep: \($0)") } })
-        let url = try RunRegistry.beside(cache: q.cache).save(out.record)
+        let (record, url) = try RunName.save(out.record, name: name, beside: q.cache)
         out.progress?.remove()
-        if json { return try printJSON(out.record) }
+        if json { return try printJSON(record) }
         for n in out.notes { print("note: \(n)") }
-        printTable(out.record)
+        printTable(record)
         if let e = exportBest { print("best  → \(e)  (apply it with: thaw predict --bundle \(e) INPUTS…)") }
-        print("run   \(out.record.id) → \(url.path)")
+        print("run   \(record.id) → \(url.path)")
     }
 
     private func runCombine() throws {
@@ -119,7 +121,8 @@ struct SweepCommand: ParsableCommand {
             refs += records.map { dir + "/" + $0.id + ".json" }
         }
         let records = try SweepCombine.records(refs, registry: cache.map { RunRegistry.beside(cache: $0) })
-        let merged = try SweepCombine.combine(records, commandLine: CommandLine.arguments)
+        var merged = try SweepCombine.combine(records, commandLine: CommandLine.arguments)
+        if let name { merged.name = name }
         let registry = cache.map { RunRegistry.beside(cache: $0) }
             ?? merged.cache.map { RunRegistry.beside(cache: $0) } ?? RunRegistry(folder: URL(fileURLWithPath: "."))
         let url = try registry.save(merged)
