@@ -74,4 +74,66 @@ final class NewcomerCLITests: XCTestCase {
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.stderr.contains("kind name"), refused.stderr)
     }
+
+    // MARK: - 2. sweep table: top rows, tie-break, small validation split, undertrained heads
+
+    /// The run record a text-mode command saved (its last line: "run … → PATH").
+    private func savedRecord(_ result: ThawBinary.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let runLine = try XCTUnwrap(result.stdout.split(separator: "\n").last { $0.hasPrefix("run ") }, result.stdout, file: file, line: line)
+        let path = try XCTUnwrap(runLine.components(separatedBy: " → ").last, file: file, line: line)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], file: file, line: line)
+    }
+
+    /// Table rows of `thaw sweep` text: (chosen, grid #, val top-1 text, marked *last).
+    private func sweepRows(_ stdout: String) -> [(chosen: Bool, index: Int, top1: String, last: Bool)] {
+        stdout.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            guard line.hasPrefix("* ") || line.hasPrefix("  "), let first = fields.first else { return nil }
+            let chosen = first == "*"
+            guard let index = Int(chosen ? fields[1] : first) else { return nil }
+            return (chosen, index, String(fields.first { $0.hasSuffix("%") } ?? ""), fields.last == "*last")
+        }
+    }
+
+    func testSweepPrintsTheTopRowsTheTieBreakAndFlagsUndertrainedHeadsAndATinyValidationSplit() throws {
+        let c = Self.images
+        let result = try thaw.ok(["sweep", "--cache", c, "--tap", "pool", "--epochs", "4"])   // 8 LRs × 3 WDs = 24 heads
+        let out = result.stdout
+        let rows = sweepRows(out)
+        XCTAssertEqual(rows.count, 10, "the top 10 by default:\n\(out)")
+        XCTAssertTrue(rows[0].chosen, "the chosen head ranks first:\n\(out)")
+        XCTAssertEqual(rows.filter(\.chosen).count, 1)
+        XCTAssertTrue(out.contains("… 14 more of 24 rows (--show 0 prints all"), out)
+        XCTAssertTrue(out.contains("ranked by val top-1, ties by lower val loss, then lower grid #"), out)
+        XCTAssertFalse(out.contains("best ep"), "no best-epoch column:\n\(out)")
+        // 20 training images: a carved validation split of 10 is far too small to rank heads.
+        XCTAssertTrue(out.contains("warning: only 10 validation samples"), out)
+
+        let record = try savedRecord(result)
+        let metrics = try XCTUnwrap(record["metrics"] as? [String: Any])
+        let table = try XCTUnwrap(metrics["table"] as? [[String: Any]])
+        XCTAssertEqual(table.count, 24)
+        let best = try XCTUnwrap(metrics["best"] as? Double)
+        XCTAssertEqual(rows[0].index, Int(try XCTUnwrap(table[Int(best)]["index"] as? Double)))
+        // *last marks exactly the heads whose lowest validation loss came at the last epoch.
+        let marked = table.filter { ($0["best_epoch"] as? Double) == 3 }.count
+        for row in rows {
+            let entry = try XCTUnwrap(table.first { ($0["index"] as? Double) == Double(row.index) })
+            XCTAssertEqual(row.last, (entry["best_epoch"] as? Double) == 3, "row \(row.index): \(entry)")
+        }
+        if marked > 0 {
+            XCTAssertTrue(out.contains("*last: \(marked) of 24 heads had their lowest val loss at the last epoch (4): possibly undertrained"), out)
+        } else {
+            XCTAssertFalse(out.contains("*last:"), out)
+        }
+        // The chosen head's curve is in the record: its best epoch is its lowest validation loss.
+        let curve = try XCTUnwrap(record["epochs"] as? [[String: Any]]).map { try XCTUnwrap($0["val_loss"] as? Double) }
+        let lowest = try XCTUnwrap(curve.indices.min { curve[$0] < curve[$1] })
+        XCTAssertEqual(table[Int(best)]["best_epoch"] as? Double, Double(lowest))
+
+        XCTAssertEqual(sweepRows(try thaw.ok(["sweep", "--cache", c, "--tap", "pool", "--epochs", "4", "--show", "0"]).stdout).count, 24)
+        let three = try thaw.ok(["sweep", "--cache", c, "--tap", "pool", "--epochs", "4", "--show", "3"]).stdout
+        XCTAssertEqual(sweepRows(three).map(\.index), rows.prefix(3).map(\.index), three)
+    }
 }
