@@ -39,14 +39,14 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Rows per forward/backward chunk (bounds memory; gradients accumulate per batch).") var chunk = 32
     @Option(help: "Clip the global gradient norm (0: off).") var clip: Float = 1.0
-    @Option(help: "Stop after N epochs without a lower validation loss.") var earlyStop: Int?
-    @Option(help: "Folder for per-epoch checkpoints.") var checkpoint: String?
+    @Option(help: "Stop after N epochs without a lower validation loss (default: off, all epochs run).") var earlyStop: Int?
+    @Option(help: "Folder for per-epoch checkpoints (default: none kept).") var checkpoint: String?
     @Flag(help: "Continue from the checkpoint in --checkpoint.") var resume = false
-    @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights).") var export: String?
+    @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights; default: none written).") var export: String?
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Option(help: RunName.help) var name: String?
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
-    @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts); --from input/stem/uncached blocks.K (images re-read).") var data: String?
+    @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
 
     func validate() throws {

@@ -19,28 +19,29 @@ struct SweepCommand: ParsableCommand {
             CACHE.runs/sweep-progress/ and not trained again (another cache, grid or seed starts a fresh record).
             """)
 
-    @Option(help: "Cache directory.") var cache: String?
+    @Option(help: "Cache directory (no default: required unless --combine or --combine-dir is given).") var cache: String?
     @Option(help: "Tap names (default: the cache's first tap).") var tap: [String] = []
-    @Option(help: "Learning rates.") var lr: [String] = []
-    @Option(help: "Weight decays.") var weightDecay: [String] = []
-    @Option(help: "Head shapes: linear, mlp:512, mlp:512,256 (repeat the flag).") var head: [String] = []
-    @Option(help: "Poolings for map taps: avg, max, gem, avgmax.") var pooling: [String] = []
-    @Option(name: .customLong("c"), help: "L-BFGS C values.") var c: [String] = []
-    @Option(help: "N values of C log-spaced over 1e-6…1e6 for L-BFGS.") var cGrid: Int?
+    @Option(help: "Learning rates (default: \(SweepAxes().lrs.map { String(format: "%g", $0) }.joined(separator: ","))).") var lr: [String] = []
+    @Option(help: "Weight decays (default: \(SweepAxes().weightDecays.map { String(format: "%g", $0) }.joined(separator: ","))).")
+    var weightDecay: [String] = []
+    @Option(help: "Head shapes: linear, mlp:512, mlp:512,256 (repeat the flag; default: linear).") var head: [String] = []
+    @Option(help: "Poolings for map taps: avg, max, gem, avgmax (default: avg for map taps; vectors need none).") var pooling: [String] = []
+    @Option(name: .customLong("c"), help: "L-BFGS C values (default: none, the gradient-descent grid runs).") var c: [String] = []
+    @Option(help: "N values of C log-spaced over 1e-6…1e6 for L-BFGS (default: none).") var cGrid: Int?
     @Option(help: "adamw or sgd for the gradient-descent grid.") var optimizer = "adamw"
-    @Option(help: "JSON file with any of: tap, lr, weight_decay, head, pooling, c, epochs, batch (flags override).")
+    @Option(help: "JSON file with any of: tap, lr, weight_decay, head, pooling, c, epochs, batch (flags override; default: none).")
     var config: String?
-    @Option(help: "Run shard i of N of the grid, e.g. 0/4.") var shard: String?
-    @Option(help: "Epochs per head.") var epochs: Int?
-    @Option(help: "Batch size.") var batch: Int?
+    @Option(help: "Run shard i of N of the grid, e.g. 0/4 (default: the whole grid).") var shard: String?
+    @Option(help: "Epochs per head (default: 10, or the --config file's epochs).") var epochs: Int?
+    @Option(help: "Batch size (default: 256, or the --config file's batch).") var batch: Int?
     @Option(help: "Seed (head k of the grid uses seed + k).") var seed: UInt64 = 0
     @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
     var memoryBudget = "25%"
     @Flag(help: "Sweep a cache whose extraction has not finished.") var allowIncomplete = false
-    @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths).")
+    @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths; default: none).")
     var combine: [String] = []
-    @Option(help: "Merge every shard sweep record in this folder.") var combineDir: String?
-    @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict`.")
+    @Option(help: "Merge every shard sweep record in this folder (default: none).") var combineDir: String?
+    @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict` (default: none written).")
     var exportBest: String?
     @Option(help: RunName.help) var name: String?
     @Option(help: "Table rows to print: the top K by validation, and the chosen head (0: all rows).") var show = 10

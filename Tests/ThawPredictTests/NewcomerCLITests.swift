@@ -136,4 +136,56 @@ final class NewcomerCLITests: XCTestCase {
         let three = try thaw.ok(["sweep", "--cache", c, "--tap", "pool", "--epochs", "4", "--show", "3"]).stdout
         XCTAssertEqual(sweepRows(three).map(\.index), rows.prefix(3).map(\.index), three)
     }
+
+    // MARK: - 3. every option states its default; early stopping says what it kept
+
+    /// Options of `thaw COMMAND --help` that take a value, are not required, and state no default.
+    private func optionsWithoutDefault(_ command: String) throws -> [String] {
+        let help = try thaw.ok([command, "--help"]).stdout
+        let usageStart = try XCTUnwrap(help.range(of: "USAGE:"), help)
+        let usage = String(help[usageStart.upperBound...].prefix { $0 != "\n" })
+        // Required options are the ones the usage line shows outside brackets.
+        let required = Set(usage.replacingOccurrences(of: "\\[[^\\]]*\\]", with: "", options: .regularExpression)
+            .split(separator: " ").filter { $0.hasPrefix("--") }.map(String.init))
+        let options = try XCTUnwrap(help.components(separatedBy: "OPTIONS:").last)
+        // One entry per option: its line ("  --name <name>  help…") and the indented continuation lines.
+        var entries: [String] = []
+        for line in options.split(separator: "\n") {
+            if line.hasPrefix("  -") { entries.append(String(line)) } else if !entries.isEmpty { entries[entries.count - 1] += " " + line }
+        }
+        return entries.compactMap { entry in
+            let words = entry.split(separator: " ")
+            guard let flag = words.first(where: { $0.hasPrefix("--") }).map({ String($0.trimmingCharacters(in: .punctuationCharacters.subtracting(["-"]))) }),
+                  entry.contains(" <"), !required.contains(flag) else { return nil }
+            return entry.lowercased().contains("default") ? nil : flag
+        }
+    }
+
+    func testEveryOptionOfFitSweepFinetuneAndExtractStatesItsDefault() throws {
+        for command in ["fit", "sweep", "finetune", "extract"] {
+            XCTAssertEqual(try optionsWithoutDefault(command), [], "thaw \(command) --help: options that state no default")
+        }
+        let sweep = try thaw.ok(["sweep", "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: " +", with: " ", options: .regularExpression)
+        XCTAssertTrue(sweep.contains("Learning rates (default: 0.0001,0.0003,0.001,0.003,0.01,0.03,0.1,0.3)"), sweep)
+        XCTAssertTrue(sweep.contains("Epochs per head (default: 10"), sweep)
+    }
+
+    func testFitEarlyStopSaysWhichEpochsWeightsItKept() throws {
+        // A learning rate of 1 on 20 images overfits at once: the validation loss rises after the first epoch.
+        let out = try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--lr", "1", "--epochs", "30", "--early-stop", "2"]).stdout
+        let losses: [Double] = out.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.compactMap { line in
+            let f = line.split(separator: " ")
+            return f.firstIndex(of: "val").flatMap { f[$0 + 1] == "loss" ? Double(f[$0 + 2]) : nil }
+        }
+        XCTAssertGreaterThan(losses.count, 1, out)
+        XCTAssertLessThan(losses.count, 30, "early stopping should stop this run:\n\(out)")
+        let best = try XCTUnwrap(losses.indices.min { losses[$0] < losses[$1] })
+        XCTAssertTrue(out.contains("early stop  restored the weights of epoch \(best + 1), the lowest val loss; stopped after epoch \(losses.count)"), out)
+        // The restored weights are the ones evaluated: the final validation loss is that epoch's.
+        XCTAssertTrue(out.split(separator: "\n").contains { $0.hasPrefix("validation ") && $0.hasSuffix(String(format: "loss %.4f", losses[best])) },
+                      out)
+        let plain = try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--epochs", "2"]).stdout
+        XCTAssertFalse(plain.contains("early stop"), "no early-stop line without --early-stop:\n\(plain)")
+    }
 }
