@@ -77,6 +77,10 @@ struct ExtractCommand: ParsableCommand {
             bar.extra = "committed \(writer.committedCount)"
             bar.advance(by: done - bar.done)
         }
+        // The last batches are committed by `run` after its last progress call: the final line says so.
+        let expected = extractor.manifest.expectedRecordCount
+        bar?.extra = summary.complete ? "all \(summary.recordsCommitted) records committed"
+                                      : "committed \(summary.recordsCommitted) of \(expected) records"
         bar?.finish()
         _ = range
         let wall = Date().timeIntervalSince(started)
@@ -109,9 +113,11 @@ struct ExtractCommand: ParsableCommand {
                               wallSeconds: wall, samplesPerSecond: rate, cacheBytes: bytes, peakRSSBytes: peak,
                               skipped: summary.skipped.map { "#\($0.index) \($0.id): \($0.reason)" }, runRecord: saved.path))
         } else {
+            // --limit is per split: say what it gave (a limited cache is small, so counting its records is cheap).
+            let perSplit = try limit.map { "; --limit \($0) is per split: " + (try CacheReader(path: cache).info().samplesPerSplit) } ?? ""
             print(String(format: "extracted %d samples in %.1f s (%.1f samples/s); cache %@ %.1f MB, %d/%d records%@; peak RSS %.0f MB",
                          summary.samplesProcessed, wall, rate, cache, Double(bytes) / 1e6, summary.recordsCommitted,
-                         extractor.manifest.expectedRecordCount, summary.complete ? ", complete" : "", Double(peak ?? 0) / 1e6))
+                         extractor.manifest.expectedRecordCount, summary.complete ? ", complete" : "", Double(peak ?? 0) / 1e6) + perSplit)
             for s in summary.skipped { print("skipped #\(s.index) \(s.id): \(s.reason)") }
             print("run record: \(saved.path)")
         }

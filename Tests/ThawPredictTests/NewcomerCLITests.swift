@@ -188,4 +188,44 @@ final class NewcomerCLITests: XCTestCase {
         let plain = try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--epochs", "2"]).stdout
         XCTAssertFalse(plain.contains("early stop"), "no early-stop line without --early-stop:\n\(plain)")
     }
+
+    // MARK: - 4. counts: --limit is per split; samples and views apart
+
+    func testLimitIsPerSplitAndCacheInfoCountsSamplesAndViewsApart() throws {
+        let help = try thaw.ok(["extract", "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: " +", with: " ", options: .regularExpression)
+        XCTAssertTrue(help.contains("At most N samples per split: train, val and test each, so --limit 100 gives up to 300 samples"), help)
+        let extract = try XCTUnwrap(Self.imageExtract)
+        XCTAssertTrue(extract.stdout.contains("--limit 20 is per split: train 20, val 0, test 20"), extract.stdout)
+
+        let views = Self.dir + "/views"
+        let out = try thaw.ok(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "3", "--views", "2",
+                               "--tap", "pool", "--cache", views]).stdout
+        XCTAssertTrue(out.contains("18/18 records") && out.contains("--limit 3 is per split: train 3, val 0, test 3"), out)
+        let info = try thaw.ok(["cache", "info", views]).stdout
+        XCTAssertTrue(info.contains("samples     train 3, val 0, test 3\n"), info)
+        XCTAssertTrue(info.contains("views       3 per sample (the centre crop + 2 augmented views") && info.contains("→ 18 records"), info)
+        let plain = try thaw.ok(["cache", "info", Self.images]).stdout
+        XCTAssertTrue(plain.contains("samples     train 20, val 0, test 20\n"), plain)
+        XCTAssertTrue(plain.contains("views       1 per sample (no augmented views) → 40 records"), plain)
+    }
+
+    // MARK: - 5. progress lines
+
+    /// The last progress line an extract wrote to stderr (not a terminal here: plain lines).
+    private func lastProgressLine(_ result: ThawBinary.Result) throws -> String {
+        try XCTUnwrap(result.stderr.split(separator: "\n").last { $0.hasPrefix("extract ") }.map(String.init), result.stderr)
+    }
+
+    func testAFinishedExtractsLastProgressLineHasItsRateAndEveryRecordCommitted() throws {
+        let line = try lastProgressLine(try XCTUnwrap(Self.imageExtract))
+        XCTAssertTrue(line.hasPrefix("extract 40/40 100.0% ") && line.hasSuffix(" all 40 records committed"), line)
+        // A run shorter than a second still ends on its rate and an ETA of zero.
+        let short = try thaw.ok(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "1", "--tap", "pool",
+                                 "--cache", Self.dir + "/one"])
+        let last = try lastProgressLine(short)
+        XCTAssertFalse(last.contains("--/s") || last.contains("--:--"), last)
+        XCTAssertTrue(last.contains(" eta 00:00 ") && last.hasSuffix("all 2 records committed"), last)
+        XCTAssertNotNil(last.range(of: #" [0-9]+\.[0-9]/s "#, options: .regularExpression), last)
+    }
 }
