@@ -148,10 +148,7 @@ extension FinetuneCommand {
     func printSummary(validation v: ClassificationMetrics, test: ClassificationMetrics?, outcome: FineTuneOutcome,
                       speed: String, record: RunRecord, url: URL) {
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
-        if let t = test {
-            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
-                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
-        }
+        if let t = test { print("test        " + SummaryLine.test(t)) }
         if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
         print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)

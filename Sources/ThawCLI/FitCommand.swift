@@ -70,10 +70,7 @@ struct FitCommand: ParsableCommand {
                   ? "early stop  restored the weights of epoch \(h.bestEpoch + 1), the lowest val loss; \(h.stoppedEarly ? "stopped after" : "trained through") epoch \(last + 1)"
                   : "early stop  kept the weights of the last epoch (\(last + 1)), the lowest val loss")
         }
-        if let t = out.test {
-            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
-                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
-        }
+        if let t = out.test { print("test        " + SummaryLine.test(t)) }
         if let e = export { print("head        → \(e)") }
         print("run         \(record.id) → \(url.path)")
     }

@@ -228,4 +228,32 @@ final class NewcomerCLITests: XCTestCase {
         XCTAssertTrue(last.contains(" eta 00:00 ") && last.hasSuffix("all 2 records committed"), last)
         XCTAssertNotNil(last.range(of: #" [0-9]+\.[0-9]/s "#, options: .regularExpression), last)
     }
+
+    // MARK: - 6. small things
+
+    func testModelsPointsToInstallingTheWeightsWithoutAnOptionItLacks() throws {
+        let out = try thaw.ok(["models"]).stdout
+        XCTAssertFalse(out.contains("pass the weights"), "thaw models has no --weights option:\n\(out)")
+        XCTAssertFalse(try thaw.ok(["models", "--help"]).stdout.contains("--weights"))
+        for line in out.split(separator: "\n") where line.hasPrefix("  cut points:") {
+            XCTAssertTrue(line.contains("(HWC)") || line.contains("(TC)") || line.contains("once they are installed"), String(line))
+        }
+    }
+
+    /// The line of `out` that starts with `prefix`.
+    private func line(_ out: String, _ prefix: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try XCTUnwrap(out.split(separator: "\n").first { $0.hasPrefix(prefix) }.map(String.init), out, file: file, line: line)
+    }
+
+    func testTopFiveIsLeftOutForFiveClassesOrFewer() throws {
+        let t = Self.texts   // BBC News: 5 topics, top-5 is always 100%
+        for (args, prefix) in [(["fit", "--cache", t, "--tap", "pool"], "test "),
+                               (["sweep", "--cache", t, "--tap", "pool", "--lr", "1e-2", "--weight-decay", "0", "--epochs", "2"], "best (*) on test"),
+                               (["finetune", "--cache", t, "--from", "layer.4", "--data", "bbc-news", "--epochs", "1"], "test ")] {
+            let summary = try line(try thaw.ok(args).stdout, prefix)
+            XCTAssertTrue(summary.contains("top-1") && !summary.contains("top-5"), "\(args[0]): \(summary)")
+        }
+        let tenClasses = try line(try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--epochs", "2"]).stdout, "test ")
+        XCTAssertTrue(tenClasses.contains("top-5"), tenClasses)
+    }
 }
