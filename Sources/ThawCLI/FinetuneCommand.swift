@@ -45,6 +45,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights; default: none written).") var export: String?
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Option(help: RunName.help) var name: String?
+    @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
     @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
@@ -149,6 +150,7 @@ extension FinetuneCommand {
                       speed: String, record: RunRecord, url: URL) {
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
         if let t = test { print("test        " + SummaryLine.test(t)) }
+        if report { MetricsText.printReport(record) }
         if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
         print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)

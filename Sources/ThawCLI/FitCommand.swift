@@ -31,6 +31,7 @@ struct FitCommand: ParsableCommand {
     @Flag(help: "Train on a cache whose extraction has not finished.") var allowIncomplete = false
     @Option(help: "Write the trained head as a model bundle (safetensors) for `thaw predict` (default: none written).") var export: String?
     @Option(help: RunName.help) var name: String?
+    @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     func validate() throws {
@@ -71,6 +72,7 @@ struct FitCommand: ParsableCommand {
                   : "early stop  kept the weights of the last epoch (\(last + 1)), the lowest val loss")
         }
         if let t = out.test { print("test        " + SummaryLine.test(t)) }
+        if report { MetricsText.printReport(record) }
         if let e = export { print("head        → \(e)") }
         print("run         \(record.id) → \(url.path)")
     }

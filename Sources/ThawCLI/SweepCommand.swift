@@ -44,6 +44,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict` (default: none written).")
     var exportBest: String?
     @Option(help: RunName.help) var name: String?
+    @Flag(help: "Also print, for the chosen head, the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
     @Option(help: "Table rows to print: the top K by validation, and the chosen head (0: all rows).") var show = 10
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
@@ -111,6 +112,7 @@ struct SweepCommand: ParsableCommand {
         if json { return try printJSON(record) }
         for n in out.notes { print("note: \(n)") }
         printTable(record)
+        if report { MetricsText.printReport(record) }
         if let e = exportBest { print("best  → \(e)  (apply it with: thaw predict --bundle \(e) INPUTS…)") }
         print("run   \(record.id) → \(url.path)")
     }
@@ -131,6 +133,7 @@ struct SweepCommand: ParsableCommand {
         let url = try registry.save(merged)
         if json { return try printJSON(merged) }
         printTable(merged)
+        if report { MetricsText.printReport(merged) }
         print("run   \(merged.id) (combined from \(records.count) shards) → \(url.path)")
     }
 

@@ -256,4 +256,48 @@ final class NewcomerCLITests: XCTestCase {
         let tenClasses = try line(try thaw.ok(["fit", "--cache", Self.images, "--tap", "pool", "--epochs", "2"]).stdout, "test ")
         XCTAssertTrue(tenClasses.contains("top-5"), tenClasses)
     }
+
+    // MARK: - 7. --report: per-class table and confusion matrix in the terminal
+
+    /// Checks the `--report` tables of `out` against the test confusion matrix in the run record it saved.
+    private func assertReportMatchesRecord(_ result: ThawBinary.Result, samples: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let out = result.stdout
+        let metrics = try XCTUnwrap(try savedRecord(result, file: file, line: line)["metrics"] as? [String: Any], file: file, line: line)
+        let confusion = try XCTUnwrap(metrics["confusion"] as? [[Double]], file: file, line: line).map { $0.map { Int($0) } }
+        let names = try XCTUnwrap(metrics["class_names"] as? [String], file: file, line: line)
+        let k = confusion.count
+        XCTAssertTrue(out.contains("report on the test split (\(samples) samples)"), out, file: file, line: line)
+        let lines = out.split(separator: "\n").map(String.init)
+        let header = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("class ") && $0.hasSuffix("precision  recall     F1  support") }, out,
+                                   file: file, line: line)
+        for c in 0..<k {
+            let row = lines[header + 1 + c]
+            XCTAssertTrue(row.hasPrefix(names[c]), row, file: file, line: line)
+            let numbers = row.dropFirst(names[c].count).split(separator: " ").compactMap { Double($0) }
+            XCTAssertEqual(numbers.count, 4, row, file: file, line: line)
+            let support = confusion[c].reduce(0, +), predicted = confusion.reduce(0) { $0 + $1[c] }
+            let recall = support > 0 ? Double(confusion[c][c]) / Double(support) : 0
+            let precision = predicted > 0 ? Double(confusion[c][c]) / Double(predicted) : 0
+            XCTAssertEqual(numbers[0], precision, accuracy: 5e-5, "precision, \(row)", file: file, line: line)
+            XCTAssertEqual(numbers[1], recall, accuracy: 5e-5, "recall, \(row)", file: file, line: line)
+            XCTAssertEqual(Int(numbers[3]), support, "support, \(row)", file: file, line: line)
+        }
+        XCTAssertEqual(confusion.joined().reduce(0, +), samples, file: file, line: line)
+        let matrix = try XCTUnwrap(lines.firstIndex(of: "confusion (rows: true, columns: predicted)"), out, file: file, line: line)
+        for c in 0..<k {
+            let printed = lines[matrix + 2 + c].split(separator: " ").suffix(k).compactMap { Int($0) }
+            XCTAssertEqual(printed, confusion[c], "confusion row \(c): \(lines[matrix + 2 + c])", file: file, line: line)
+        }
+    }
+
+    func testReportPrintsThePerClassTableAndConfusionMatrixOfTheRecordedTestSplit() throws {
+        let c = Self.images
+        try assertReportMatchesRecord(try thaw.ok(["fit", "--cache", c, "--tap", "pool", "--report"]), samples: 20)
+        try assertReportMatchesRecord(try thaw.ok(["sweep", "--cache", c, "--tap", "pool", "--lr", "1e-2,1e-3", "--weight-decay", "0",
+                                                   "--epochs", "3", "--report"]), samples: 20)
+        try assertReportMatchesRecord(try thaw.ok(["finetune", "--cache", c, "--from", "blocks.11", "--epochs", "1", "--report"]), samples: 20)
+        try assertReportMatchesRecord(try thaw.ok(["fit", "--cache", Self.texts, "--tap", "pool", "--report"]), samples: 4)
+        let plain = try thaw.ok(["fit", "--cache", c, "--tap", "pool"]).stdout
+        XCTAssertFalse(plain.contains("precision") || plain.contains("confusion"), "tables only with --report:\n\(plain)")
+    }
 }
