@@ -16,12 +16,17 @@ enum MetricsText {
 
     /// `--report` of fit, sweep and finetune: the tables of the test confusion matrix the run recorded.
     static func printReport(_ record: RunRecord) {
-        guard let matrix = record.matrix("confusion"), !matrix.isEmpty, matrix.allSatisfy({ $0.count == matrix.count }) else {
+        guard let matrix = record.matrix("confusion"), !matrix.isEmpty else {
             Swift.print("report: no test confusion matrix in the run record (the cache has no test split?)")
             return
         }
-        Swift.print("report on the test split (\(Int(matrix.joined().reduce(0, +))) samples)")
-        print(confusion: matrix.map { $0.map { Int($0) } }, classes: record.classNames(count: matrix.count))
+        let counts = matrix.map { $0.compactMap { Int(exactly: $0).flatMap { (0...Int(Int32.max)).contains($0) ? $0 : nil } } }
+        guard counts.allSatisfy({ $0.count == matrix.count }) else {
+            Swift.print("report: the run record's confusion matrix is not a square matrix of counts; not printed")
+            return
+        }
+        Swift.print("report on the test split (\(counts.joined().reduce(0, +)) samples)")
+        print(confusion: counts, classes: record.classNames(count: counts.count))
     }
 
     /// Per-class precision / recall / F1 / support, then the matrix itself (up to 20 classes).

@@ -141,21 +141,23 @@ struct SweepCommand: ParsableCommand {
     /// lower grid #): the top `show` rows (all for 0) and the chosen one, notes on ties and undertrained
     /// heads, then the chosen head's test metrics.
     private func printTable(_ r: RunRecord) {
-        guard case .array(let table)? = r.metrics["table"], let best = r.metrics["best"]?.number.map(Int.init) else { return }
+        // Whole numbers from the record; nil for anything else (a damaged record prints less, never traps).
+        func int(_ v: JSONValue?) -> Int? { v?.number.flatMap { Int(exactly: $0.rounded()) } }
+        guard case .array(let table)? = r.metrics["table"], let best = int(r.metrics["best"]), table.indices.contains(best) else { return }
         let rows: [[String: JSONValue]] = table.map { if case .object(let o) = $0 { return o } else { return [:] } }
         func num(_ v: JSONValue?, _ f: String) -> String { v?.number.map { String(format: f, $0) } ?? "-" }
         func top1(_ i: Int) -> Double { rows[i]["val_top1"]?.number ?? 0 }
         func loss(_ i: Int) -> Double { rows[i]["val_loss"]?.number ?? .infinity }
-        func grid(_ i: Int) -> Int { Int(rows[i]["index"]?.number ?? Double(i)) }
+        func grid(_ i: Int) -> Int { int(rows[i]["index"]) ?? i }
         let order = rows.indices.sorted {
             top1($0) != top1($1) ? top1($0) > top1($1) : loss($0) != loss($1) ? loss($0) < loss($1) : grid($0) < grid($1)
         }
         var shown = show == 0 ? order : Array(order.prefix(show))
         if !shown.contains(best) { shown.append(best) }
         // Lowest validation loss at the last epoch: still improving when training stopped.
-        let epochs = Int(r.config["epochs"]?.number ?? 0)
+        let epochs = int(r.config["epochs"]) ?? 0
         let gradientDescent = r.config["optimizer"]?.string != "lbfgs" && epochs > 1
-        func lastEpoch(_ i: Int) -> Bool { gradientDescent && Int(rows[i]["best_epoch"]?.number ?? -1) == epochs - 1 }
+        func lastEpoch(_ i: Int) -> Bool { gradientDescent && int(rows[i]["best_epoch"]) == epochs - 1 }
         func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
         print("  #   tap         pooling head          lr        wd        C         val top-1  val loss")
         for i in shown {
@@ -174,7 +176,7 @@ struct SweepCommand: ParsableCommand {
             print("*last: \(undertrained) of \(rows.count) heads had their lowest val loss at the last epoch (\(epochs)): "
                   + "possibly undertrained; try more --epochs or a higher --lr")
         }
-        if let n = r.config["val_rows"]?.number.map(Int.init), n < 50 {
+        if let n = int(r.config["val_rows"]), n < 50 {
             let tied = rows.indices.filter { top1($0) == top1(best) }.count
             print("warning: only \(n) validation samples (one sample is \(String(format: "%.1f", 100 / Double(max(n, 1)))) pt of val top-1)"
                   + (tied > 1 ? ": \(tied) heads tie at the best val top-1, and val loss alone picks among them" : "")
