@@ -13,7 +13,7 @@ extension FinetuneCommand {
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         let result = try RawFineTuneRun.run(o, commandLine: CommandLine.arguments,
-                                            onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
+                                            onLoaded: { printer.loaded($0) }) { printer.handle($0) }
         let (record, url) = try RunName.save(result.record, name: name, beside: cache)
         if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,

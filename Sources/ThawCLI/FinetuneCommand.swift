@@ -79,7 +79,7 @@ struct FinetuneCommand: ParsableCommand {
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
         let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
-                                         onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
+                                         onLoaded: { printer.loaded($0) }) { printer.handle($0) }
         let (record, url) = try RunName.save(result.record, name: name, beside: cache)
         if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
@@ -136,7 +136,7 @@ extension FinetuneCommand {
                 throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")
             }
             return tokenizer.encode(try source.loadText(sample)).count
-        }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
+        }, onLoaded: { printer.loaded($0) }) { printer.handle($0) }
         let (record, url) = try RunName.save(result.record, name: name, beside: cache)
         if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
@@ -163,10 +163,18 @@ final class FineTuneProgressPrinter {
     private let quiet: Bool
     private let checkpoint: String?
     private var bar: ProgressBar?
+    /// When the work of the next bar began: a bar is made at its first finished batch.
+    private var since = Date()
 
     init(quiet: Bool, checkpoint: String?) {
         self.quiet = quiet
         self.checkpoint = checkpoint
+    }
+
+    /// The data is loaded: prints its notes; training starts now.
+    func loaded(_ notes: [String]) {
+        if !quiet { for n in notes { print("note: \(n)") } }
+        since = Date()
     }
 
     func handle(_ p: FineTuneProgress) {
@@ -177,6 +185,7 @@ final class FineTuneProgressPrinter {
         case let .batch(epoch, done, total, loss):
             step("epoch \(epoch + 1)", done: done, total: total, extra: String(format: "loss %.4f", loss))
         case .epoch(let e):
+            since = Date()   // after validation: the next epoch's batches start now
             print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
                          e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
         case .resumed(let n):
@@ -185,9 +194,9 @@ final class FineTuneProgressPrinter {
     }
 
     private func step(_ label: String, done: Int, total: Int, extra: String = "") {
-        if bar == nil { bar = ProgressBar(label, total: total) }
+        if bar == nil { bar = ProgressBar(label, total: total, startedAt: since) }
         bar?.extra = extra
         bar?.advance()
-        if done == total { bar?.finish(); bar = nil }
+        if done == total { bar?.finish(); bar = nil; since = Date() }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 final class ProgressBar {
     private let label: String
     private let total: Int
-    private let start = Date()
+    private let start: Date
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastDraw = Date.distantPast
     private let plainInterval: TimeInterval
@@ -13,7 +13,9 @@ final class ProgressBar {
     private let startCount: Int
     var extra: String = ""   // e.g. "committed 1200"
 
-    init(_ label: String, total: Int, alreadyDone: Int = 0, plainInterval: TimeInterval = 10) {
+    /// `startedAt`: when the counted work began (a bar made after its first item passes the time before it).
+    init(_ label: String, total: Int, alreadyDone: Int = 0, plainInterval: TimeInterval = 10, startedAt: Date = Date()) {
+        self.start = startedAt
         self.label = label
         self.total = total
         self.done = alreadyDone
@@ -27,7 +29,7 @@ final class ProgressBar {
         let interval = isTerminal ? 0.1 : plainInterval
         if now.timeIntervalSince(lastDraw) >= interval || done >= total {
             lastDraw = now
-            draw(now)
+            draw(now, final: done >= total)
         }
     }
 
