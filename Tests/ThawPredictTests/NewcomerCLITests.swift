@@ -229,6 +229,25 @@ final class NewcomerCLITests: XCTestCase {
         XCTAssertNotNil(last.range(of: #" [0-9]+\.[0-9]/s "#, options: .regularExpression), last)
     }
 
+    func testFineTuneProgressLinesTimeTheirEpochFromItsStart() throws {
+        // 18 training maps: one batch per epoch, so a bar made at its first finished batch would claim ~0 s.
+        let r = try thaw.ok(["finetune", "--cache", Self.images, "--from", "blocks.11", "--epochs", "2"])
+        let bars = r.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") && $0.contains("/s ") }
+        let epochs = r.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        XCTAssertEqual(bars.count, 2, r.stderr)
+        XCTAssertEqual(epochs.count, 2, r.stdout)
+        for (bar, epoch) in zip(bars, epochs) {
+            let f = bar.split(separator: " ")
+            let batches = try XCTUnwrap(Double(f[2].split(separator: "/")[0]), String(bar))
+            let rate = try XCTUnwrap(f.first { $0.hasSuffix("/s") }.flatMap { Double($0.dropLast(2)) }, String(bar))
+            let seconds = try XCTUnwrap(epoch.split(separator: " ").last.flatMap { Double($0.dropLast()) }, String(epoch))
+            // The bar's time (batches / rate) is the epoch's training: not a few microseconds, and about the epoch
+            // line's time (training + validation; the first bar also counts the set-up after loading).
+            XCTAssertGreaterThan(batches / rate, 0.002, "\(bar)")
+            XCTAssertLessThanOrEqual(batches / rate, 3 * seconds + 0.2, "\(bar) vs \(epoch)")
+        }
+    }
+
     // MARK: - 6. small things
 
     func testModelsPointsToInstallingTheWeightsWithoutAnOptionItLacks() throws {
