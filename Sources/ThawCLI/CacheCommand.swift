@@ -23,7 +23,8 @@ struct CacheCommand: ParsableCommand {
             print("backbone    \(m.backbone)  weights sha256 \(m.weightsSHA256.prefix(16))…")
             print("data        \(m.sampleCount) samples × \(m.views) view(s), shard \(m.shard) = indices \(m.indexRange)")
             print("records     \(info.records) of \(info.expectedRecords)  \(info.complete ? "complete" : "INCOMPLETE")")
-            print("splits      " + m.splitNames.map { "\($0) \(info.recordsPerSplit[$0] ?? 0)" }.joined(separator: ", "))
+            print("samples     " + info.samplesPerSplit)
+            print("views       " + info.viewsLine)
             print("labels      \(m.labelNames.count): \(m.labelNames.prefix(8).joined(separator: ", "))\(m.labelNames.count > 8 ? ", …" : "")")
             for (tap, size) in zip(m.taps, info.tapBytes) {
                 print("tap         \(tap.name)  \(tap.dtype.rawValue) \(tap.shape.map(String.init).joined(separator: "×")) \(tap.layout)  \(size.bytesPerRecord) B")

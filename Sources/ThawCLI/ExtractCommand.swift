@@ -29,13 +29,13 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Weight file (.pth/.pt/.safetensors); default: the installed weights of the model.") var weights: String?
     @Option(help: "Data source (see below).") var data: String
     @Option(help: "Cache directory, e.g. cache/NAME.") var cache: String
-    @Option(name: .customLong("tap"), help: "Cut point to store (repeatable).") var taps: [String] = []
+    @Option(name: .customLong("tap"), help: "Cut point to store (repeatable; default: the model's default taps, below).") var taps: [String] = []
     @Option(help: "Storage type: f16, bf16 or f32.") var dtype: String = "f16"
-    @Option(help: "Square input size (crop); the resize keeps the model's resize/crop ratio.") var imageSize: Int?
+    @Option(help: "Square input size (crop); the resize keeps the model's resize/crop ratio (default: the model's own, e.g. 224 for EfficientNet-Lite0).") var imageSize: Int?
     @Option(help: "Samples per forward batch (does not change the bytes).") var batch: Int = 16
     @Option(help: "Extract shard i of N (i/N), e.g. 0/4; merge with `thaw cache merge`.") var shard: String = "0/1"
     @Option(help: "Augmented views per training image (random-resized-crop + flip), stored as views 1…K.") var views: Int = 0
-    @Option(help: "At most N samples per split (stratified, deterministic; for demos and tests).") var limit: Int?
+    @Option(help: "At most N samples per split: train, val and test each, so --limit 100 gives up to 300 samples (stratified, deterministic; for demos and tests; default: every sample).") var limit: Int?
     @Option(help: "On an unreadable sample: stop, or skip (stored as a placeholder, listed in the run record).") var onError: String = "stop"
     @Option(help: "Samples per LMDB commit.") var commitEvery: Int = 256
     @Flag(help: "Print the summary as JSON.") var json = false
@@ -101,6 +101,10 @@ struct ExtractCommand: ParsableCommand {
             bar.extra = "committed \(writer.committedCount)"
             bar.advance(by: done - bar.done)
         }
+        // The last batches are committed by `run` after its last progress call: the final line says so.
+        let expected = extractor.manifest.expectedRecordCount
+        bar?.extra = summary.complete ? "all \(summary.recordsCommitted) records committed"
+                                      : "committed \(summary.recordsCommitted) of \(expected) records"
         bar?.finish()
         _ = range
         let wall = Date().timeIntervalSince(started)
@@ -133,9 +137,11 @@ struct ExtractCommand: ParsableCommand {
                               wallSeconds: wall, samplesPerSecond: rate, cacheBytes: bytes, peakRSSBytes: peak,
                               skipped: summary.skipped.map { "#\($0.index) \($0.id): \($0.reason)" }, runRecord: saved.path))
         } else {
+            // --limit is per split: say what it gave (a limited cache is small, so counting its records is cheap).
+            let perSplit = try limit.map { "; --limit \($0) is per split: " + (try CacheReader(path: cache).info().samplesPerSplit) } ?? ""
             print(String(format: "extracted %d samples in %.1f s (%.1f samples/s); cache %@ %.1f MB, %d/%d records%@; peak RSS %.0f MB",
                          summary.samplesProcessed, wall, rate, cache, Double(bytes) / 1e6, summary.recordsCommitted,
-                         extractor.manifest.expectedRecordCount, summary.complete ? ", complete" : "", Double(peak ?? 0) / 1e6))
+                         extractor.manifest.expectedRecordCount, summary.complete ? ", complete" : "", Double(peak ?? 0) / 1e6) + perSplit)
             for s in summary.skipped { print("skipped #\(s.index) \(s.id): \(s.reason)") }
             print("run record: \(saved.path)")
         }

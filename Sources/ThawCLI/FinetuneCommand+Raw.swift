@@ -13,10 +13,10 @@ extension FinetuneCommand {
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         let result = try RawFineTuneRun.run(o, commandLine: CommandLine.arguments,
-                                            onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
-        let url = try RunRegistry.beside(cache: cache).save(result.record)
-        if json { return try printJSON(result.record) }
+                                            onLoaded: { printer.loaded($0) }) { printer.handle($0) }
+        let (record, url) = try RunName.save(result.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
-                     speed: "images/s (train, decode + augmentation included)", record: result.record, url: url)
+                     speed: "images/s (train, decode + augmentation included)", record: record, url: url)
     }
 }

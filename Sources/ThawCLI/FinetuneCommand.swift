@@ -40,13 +40,15 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Rows per forward/backward chunk (bounds memory; gradients accumulate per batch).") var chunk = 32
     @Option(help: "Clip the global gradient norm (0: off).") var clip: Float = 1.0
-    @Option(help: "Stop after N epochs without a lower validation loss.") var earlyStop: Int?
-    @Option(help: "Folder for per-epoch checkpoints.") var checkpoint: String?
+    @Option(help: "Stop after N epochs without a lower validation loss (default: off, all epochs run).") var earlyStop: Int?
+    @Option(help: "Folder for per-epoch checkpoints (default: none kept).") var checkpoint: String?
     @Flag(help: "Continue from the checkpoint in --checkpoint.") var resume = false
-    @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights).") var export: String?
+    @Option(help: "Write the fine-tuned backbone + classifier as one safetensors file (usable as --weights; default: none written).") var export: String?
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
+    @Option(help: RunName.help) var name: String?
+    @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
-    @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts); --from input/stem/uncached blocks.K (images re-read).") var data: String?
+    @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
 
     func validate() throws {
@@ -65,6 +67,7 @@ struct FinetuneCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RunName.check(name)
         try requireResNetWeights()
         var o = FineTuneOptions(cache: cache, from: from, weights: try resolveWeights())
         o.head = try resolveHead()
@@ -80,11 +83,11 @@ struct FinetuneCommand: ParsableCommand {
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
         let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
-                                         onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
-        let url = try RunRegistry.beside(cache: cache).save(result.record)
-        if json { return try printJSON(result.record) }
+                                         onLoaded: { printer.loaded($0) }) { printer.handle($0) }
+        let (record, url) = try RunName.save(result.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
-                     speed: "maps/s (train)", record: result.record, url: url)
+                     speed: "maps/s (train)", record: record, url: url)
     }
 
     /// --weights, else the installed weights of the cache's backbone.
@@ -137,11 +140,11 @@ extension FinetuneCommand {
                 throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")
             }
             return tokenizer.encode(try source.loadText(sample)).count
-        }, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { printer.handle($0) }
-        let url = try RunRegistry.beside(cache: cache).save(result.record)
-        if json { return try printJSON(result.record) }
+        }, onLoaded: { printer.loaded($0) }) { printer.handle($0) }
+        let (record, url) = try RunName.save(result.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         printSummary(validation: result.validation, test: result.test, outcome: result.outcome,
-                     speed: "texts/s (train)", record: result.record, url: url)
+                     speed: "texts/s (train)", record: record, url: url)
     }
 }
 
@@ -150,10 +153,8 @@ extension FinetuneCommand {
     func printSummary(validation v: ClassificationMetrics, test: ClassificationMetrics?, outcome: FineTuneOutcome,
                       speed: String, record: RunRecord, url: URL) {
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
-        if let t = test {
-            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
-                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
-        }
+        if let t = test { print("test        " + SummaryLine.test(t)) }
+        if report { MetricsText.printReport(record) }
         if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
         print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)
@@ -166,10 +167,18 @@ final class FineTuneProgressPrinter {
     private let quiet: Bool
     private let checkpoint: String?
     private var bar: ProgressBar?
+    /// When the work of the next bar began: a bar is made at its first finished batch.
+    private var since = Date()
 
     init(quiet: Bool, checkpoint: String?) {
         self.quiet = quiet
         self.checkpoint = checkpoint
+    }
+
+    /// The data is loaded: prints its notes; training starts now.
+    func loaded(_ notes: [String]) {
+        if !quiet { for n in notes { print("note: \(n)") } }
+        since = Date()
     }
 
     func handle(_ p: FineTuneProgress) {
@@ -180,6 +189,7 @@ final class FineTuneProgressPrinter {
         case let .batch(epoch, done, total, loss):
             step("epoch \(epoch + 1)", done: done, total: total, extra: String(format: "loss %.4f", loss))
         case .epoch(let e):
+            since = Date()   // after validation: the next epoch's batches start now
             print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
                          e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
         case .resumed(let n):
@@ -188,9 +198,9 @@ final class FineTuneProgressPrinter {
     }
 
     private func step(_ label: String, done: Int, total: Int, extra: String = "") {
-        if bar == nil { bar = ProgressBar(label, total: total) }
+        if bar == nil { bar = ProgressBar(label, total: total, startedAt: since) }
         bar?.extra = extra
         bar?.advance()
-        if done == total { bar?.finish(); bar = nil }
+        if done == total { bar?.finish(); bar = nil; since = Date() }
     }
 }

@@ -22,14 +22,16 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs = 10
     @Option(help: "Batch size.") var batch = 256
     @Option(help: "Label smoothing in [0, 1).") var labelSmoothing: Float = 0
-    @Option(help: "`balanced` weighs classes by n / (classes · count).") var classWeights: String?
-    @Option(help: "Stop after N epochs without a lower validation loss; keep the best weights.") var earlyStop: Int?
+    @Option(help: "`balanced` weighs classes by n / (classes · count) (default: none, every class weighs 1).") var classWeights: String?
+    @Option(help: "Stop after N epochs without a lower validation loss and restore the weights of the epoch with the lowest (default: off, all epochs run and the last epoch's weights are kept).") var earlyStop: Int?
     @Option(help: "Seed for weights, shuffling and a carved validation split.") var seed: UInt64 = 0
     @Flag(help: "Flip map taps horizontally at random (feature-space augmentation).") var flip = false
     @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
     var memoryBudget = "25%"
     @Flag(help: "Train on a cache whose extraction has not finished.") var allowIncomplete = false
-    @Option(help: "Write the trained head as safetensors.") var export: String?
+    @Option(help: "Write the trained head as a model bundle (safetensors) for `thaw predict` (default: none written).") var export: String?
+    @Option(help: RunName.help) var name: String?
+    @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     func validate() throws {
@@ -42,6 +44,7 @@ struct FitCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RunName.check(name)
         var q = FitRequest(cache: cache, tap: tap)
         do {
             q.head = try HeadName.parse(head)
@@ -60,14 +63,17 @@ struct FitCommand: ParsableCommand {
             print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
                          e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
         }
-        let url = try RunRegistry.beside(cache: cache).save(out.record)
-        if json { return try printJSON(out.record) }
+        let (record, url) = try RunName.save(out.record, name: name, beside: cache)
+        if json { return try printJSON(record) }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * out.validation.top1, out.validation.loss))
-        if let t = out.test {
-            print(String(format: "test        top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f  (%d samples)",
-                         100 * t.top1, 100 * t.top5, 100 * t.meanPerClassAccuracy, t.macroF1, t.expectedCalibrationError, t.count))
+        if earlyStop != nil, let h = out.history, let last = h.epochs.last?.epoch {
+            print(h.bestEpoch < last
+                  ? "early stop  restored the weights of epoch \(h.bestEpoch + 1), the lowest val loss; \(h.stoppedEarly ? "stopped after" : "trained through") epoch \(last + 1)"
+                  : "early stop  kept the weights of the last epoch (\(last + 1)), the lowest val loss")
         }
+        if let t = out.test { print("test        " + SummaryLine.test(t)) }
+        if report { MetricsText.printReport(record) }
         if let e = export { print("head        → \(e)") }
-        print("run         \(out.record.id) → \(url.path)")
+        print("run         \(record.id) → \(url.path)")
     }
 }

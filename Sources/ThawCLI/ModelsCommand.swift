@@ -76,7 +76,7 @@ struct ModelsCommand: ParsableCommand {
         case "bert":
             return (nil, fallbackNote ?? "embeddings (TC), layer.0 … layer.{L−1} (TC), pool (C); L is read from the weights")
         default:
-            return (nil, fallbackNote ?? "install or pass the weights to list them")
+            return (nil, fallbackNote ?? "read from the weights: listed once they are installed (see the weights line)")
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 final class ProgressBar {
     private let label: String
     private let total: Int
-    private let start = Date()
+    private let start: Date
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastDraw = Date.distantPast
     private let plainInterval: TimeInterval
@@ -13,7 +13,9 @@ final class ProgressBar {
     private let startCount: Int
     var extra: String = ""   // e.g. "committed 1200"
 
-    init(_ label: String, total: Int, alreadyDone: Int = 0, plainInterval: TimeInterval = 10) {
+    /// `startedAt`: when the counted work began (a bar made after its first item passes the time before it).
+    init(_ label: String, total: Int, alreadyDone: Int = 0, plainInterval: TimeInterval = 10, startedAt: Date = Date()) {
+        self.start = startedAt
         self.label = label
         self.total = total
         self.done = alreadyDone
@@ -27,25 +29,31 @@ final class ProgressBar {
         let interval = isTerminal ? 0.1 : plainInterval
         if now.timeIntervalSince(lastDraw) >= interval || done >= total {
             lastDraw = now
-            draw(now)
+            draw(now, final: done >= total)
         }
     }
 
+    /// The last line: the whole run's rate, and `extra` as it stands now (redrawn when it changed).
     func finish() {
-        if isTerminal || drawnCount != done { draw(Date()) }
+        if isTerminal || drawnCount != done || drawnExtra != extra || !drawnFinal { draw(Date(), final: true) }
         if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     private var drawnCount = -1
+    private var drawnExtra = ""
+    private var drawnFinal = false
 
-    private func draw(_ now: Date) {
+    private func draw(_ now: Date, final: Bool = false) {
         drawnCount = done
+        drawnExtra = extra
+        drawnFinal = final
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(done - startCount) / elapsed
-        let remaining = rate > 0 ? Double(total - done) / rate : .infinity
+        let remaining = done >= total ? 0 : rate > 0 ? Double(total - done) / rate : .infinity
         let fraction = total > 0 ? Double(done) / Double(total) : 1
-        // The first second's rate is noise (one item over a few milliseconds): show it once it means something.
-        let settled = elapsed >= 1
+        // The first second's rate is noise (one item over a few milliseconds): show it once it means
+        // something, or when the run is over (then it is the whole run's rate, however short).
+        let settled = elapsed >= 1 || final
         var line = "\(label) \(done)/\(total) " + String(format: "%5.1f%%", fraction * 100)
         line += settled ? String(format: " %.1f/s", rate) : " --/s"
         line += " elapsed \(Self.clock(elapsed)) eta \(settled && remaining.isFinite ? Self.clock(remaining) : "--:--")"

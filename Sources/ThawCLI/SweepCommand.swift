@@ -19,29 +19,33 @@ struct SweepCommand: ParsableCommand {
             CACHE.runs/sweep-progress/ and not trained again (another cache, grid or seed starts a fresh record).
             """)
 
-    @Option(help: "Cache directory.") var cache: String?
+    @Option(help: "Cache directory (no default: required unless --combine or --combine-dir is given).") var cache: String?
     @Option(help: "Tap names (default: the cache's first tap).") var tap: [String] = []
-    @Option(help: "Learning rates.") var lr: [String] = []
-    @Option(help: "Weight decays.") var weightDecay: [String] = []
-    @Option(help: "Head shapes: linear, mlp:512, mlp:512,256 (repeat the flag).") var head: [String] = []
-    @Option(help: "Poolings for map taps: avg, max, gem, avgmax.") var pooling: [String] = []
-    @Option(name: .customLong("c"), help: "L-BFGS C values.") var c: [String] = []
-    @Option(help: "N values of C log-spaced over 1e-6…1e6 for L-BFGS.") var cGrid: Int?
+    @Option(help: "Learning rates (default: \(SweepAxes().lrs.map { String(format: "%g", $0) }.joined(separator: ","))).") var lr: [String] = []
+    @Option(help: "Weight decays (default: \(SweepAxes().weightDecays.map { String(format: "%g", $0) }.joined(separator: ","))).")
+    var weightDecay: [String] = []
+    @Option(help: "Head shapes: linear, mlp:512, mlp:512,256 (repeat the flag; default: linear).") var head: [String] = []
+    @Option(help: "Poolings for map taps: avg, max, gem, avgmax (default: avg for map taps; vectors need none).") var pooling: [String] = []
+    @Option(name: .customLong("c"), help: "L-BFGS C values (default: none, the gradient-descent grid runs).") var c: [String] = []
+    @Option(help: "N values of C log-spaced over 1e-6…1e6 for L-BFGS (default: none).") var cGrid: Int?
     @Option(help: "adamw or sgd for the gradient-descent grid.") var optimizer = "adamw"
-    @Option(help: "JSON file with any of: tap, lr, weight_decay, head, pooling, c, epochs, batch (flags override).")
+    @Option(help: "JSON file with any of: tap, lr, weight_decay, head, pooling, c, epochs, batch (flags override; default: none).")
     var config: String?
-    @Option(help: "Run shard i of N of the grid, e.g. 0/4.") var shard: String?
-    @Option(help: "Epochs per head.") var epochs: Int?
-    @Option(help: "Batch size.") var batch: Int?
+    @Option(help: "Run shard i of N of the grid, e.g. 0/4 (default: the whole grid).") var shard: String?
+    @Option(help: "Epochs per head (default: 10, or the --config file's epochs).") var epochs: Int?
+    @Option(help: "Batch size (default: 256, or the --config file's batch).") var batch: Int?
     @Option(help: "Seed (head k of the grid uses seed + k).") var seed: UInt64 = 0
     @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
     var memoryBudget = "25%"
     @Flag(help: "Sweep a cache whose extraction has not finished.") var allowIncomplete = false
-    @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths).")
+    @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths; default: none).")
     var combine: [String] = []
-    @Option(help: "Merge every shard sweep record in this folder.") var combineDir: String?
-    @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict`.")
+    @Option(help: "Merge every shard sweep record in this folder (default: none).") var combineDir: String?
+    @Option(help: "Write the validation winner, as trained in this sweep (nothing retrained), as a model bundle for `thaw predict` (default: none written).")
     var exportBest: String?
+    @Option(help: RunName.help) var name: String?
+    @Flag(help: "Also print, for the chosen head, the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
+    @Option(help: "Table rows to print: the top K by validation, and the chosen head (0: all rows).") var show = 10
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     struct FileConfig: Decodable {
@@ -62,6 +66,8 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RunName.check(name)
+        guard show >= 0 else { throw ValidationError("--show must be ≥ 0 (0 prints every row).") }
         if !combine.isEmpty || combineDir != nil { return try runCombine() }
         let file: FileConfig? = try config.map { path in
             do { return try JSONDecoder().decode(FileConfig.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
@@ -101,13 +107,14 @@ struct SweepCommand: ParsableCommand {
         let quiet = json
         let out = try SweepRun.run(q, onGroup: { if !quiet { print("training \($0)") } },
                                    onNote: { if !quiet { print("sweep: \($0)") } })
-        let url = try RunRegistry.beside(cache: q.cache).save(out.record)
+        let (record, url) = try RunName.save(out.record, name: name, beside: q.cache)
         out.progress?.remove()
-        if json { return try printJSON(out.record) }
+        if json { return try printJSON(record) }
         for n in out.notes { print("note: \(n)") }
-        printTable(out.record)
+        printTable(record)
+        if report { MetricsText.printReport(record) }
         if let e = exportBest { print("best  → \(e)  (apply it with: thaw predict --bundle \(e) INPUTS…)") }
-        print("run   \(out.record.id) → \(url.path)")
+        print("run   \(record.id) → \(url.path)")
     }
 
     private func runCombine() throws {
@@ -119,40 +126,68 @@ struct SweepCommand: ParsableCommand {
             refs += records.map { dir + "/" + $0.id + ".json" }
         }
         let records = try SweepCombine.records(refs, registry: cache.map { RunRegistry.beside(cache: $0) })
-        let merged = try SweepCombine.combine(records, commandLine: CommandLine.arguments)
+        var merged = try SweepCombine.combine(records, commandLine: CommandLine.arguments)
+        if let name { merged.name = name }
         let registry = cache.map { RunRegistry.beside(cache: $0) }
             ?? merged.cache.map { RunRegistry.beside(cache: $0) } ?? RunRegistry(folder: URL(fileURLWithPath: "."))
         let url = try registry.save(merged)
         if json { return try printJSON(merged) }
         printTable(merged)
+        if report { MetricsText.printReport(merged) }
         print("run   \(merged.id) (combined from \(records.count) shards) → \(url.path)")
     }
 
-    /// The table sorted by validation top-1 (best first), the chosen row marked, then the test metrics.
+    /// The table in the order the sweep ranks heads (`SweepRun.better`: val top-1, then lower val loss, then
+    /// lower grid #): the top `show` rows (all for 0) and the chosen one, notes on ties and undertrained
+    /// heads, then the chosen head's test metrics.
     private func printTable(_ r: RunRecord) {
-        guard case .array(let table)? = r.metrics["table"], let best = r.metrics["best"]?.number.map(Int.init) else { return }
+        // Whole numbers from the record; nil for anything else (a damaged record prints less, never traps).
+        func int(_ v: JSONValue?) -> Int? { v?.number.flatMap { Int(exactly: $0.rounded()) } }
+        guard case .array(let table)? = r.metrics["table"], let best = int(r.metrics["best"]), table.indices.contains(best) else { return }
+        let rows: [[String: JSONValue]] = table.map { if case .object(let o) = $0 { return o } else { return [:] } }
         func num(_ v: JSONValue?, _ f: String) -> String { v?.number.map { String(format: f, $0) } ?? "-" }
-        let order = table.indices.sorted {
-            let a = table[$0], b = table[$1]
-            guard case .object(let x) = a, case .object(let y) = b else { return false }
-            let (x1, y1) = (x["val_top1"]?.number ?? 0, y["val_top1"]?.number ?? 0)
-            return x1 != y1 ? x1 > y1 : (x["val_loss"]?.number ?? 0) < (y["val_loss"]?.number ?? 0)
+        func top1(_ i: Int) -> Double { rows[i]["val_top1"]?.number ?? 0 }
+        func loss(_ i: Int) -> Double { rows[i]["val_loss"]?.number ?? .infinity }
+        func grid(_ i: Int) -> Int { int(rows[i]["index"]) ?? i }
+        let order = rows.indices.sorted {
+            top1($0) != top1($1) ? top1($0) > top1($1) : loss($0) != loss($1) ? loss($0) < loss($1) : grid($0) < grid($1)
         }
-        print("  #   tap         pooling head          lr        wd        C         val top-1  val loss  best ep")
-        for i in order {
-            guard case .object(let o) = table[i] else { continue }
-            func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
-            let text = (i == best ? "* " : "  ") + pad(String(Int(o["index"]?.number ?? 0)), 4) + pad(o["tap"]?.string ?? "", 12)
+        var shown = show == 0 ? order : Array(order.prefix(show))
+        if !shown.contains(best) { shown.append(best) }
+        // Lowest validation loss at the last epoch: still improving when training stopped.
+        let epochs = int(r.config["epochs"]) ?? 0
+        let gradientDescent = r.config["optimizer"]?.string != "lbfgs" && epochs > 1
+        func lastEpoch(_ i: Int) -> Bool { gradientDescent && int(rows[i]["best_epoch"]) == epochs - 1 }
+        func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
+        print("  #   tap         pooling head          lr        wd        C         val top-1  val loss")
+        for i in shown {
+            let o = rows[i]
+            let text = (i == best ? "* " : "  ") + pad(String(grid(i)), 4) + pad(o["tap"]?.string ?? "", 12)
                 + pad(o["pooling"]?.string ?? "", 8) + pad(o["head"]?.string ?? "", 14) + pad(num(o["lr"], "%.1e"), 10)
                 + pad(num(o["weight_decay"], "%.1e"), 10) + pad(num(o["c"], "%.2e"), 10)
-            print(text + String(format: "%8.2f%%  %8.4f  %7d", 100 * (o["val_top1"]?.number ?? 0), o["val_loss"]?.number ?? 0,
-                                Int(o["best_epoch"]?.number ?? 0)))
+            print(text + String(format: "%8.2f%%  %8.4f", 100 * top1(i), o["val_loss"]?.number ?? 0) + (lastEpoch(i) ? "  *last" : ""))
+        }
+        if shown.count < rows.count {
+            print("  … \(rows.count - shown.count) more of \(rows.count) rows (--show 0 prints all, --show K the top K)")
+        }
+        print("ranked by val top-1, ties by lower val loss, then lower grid #; * = chosen")
+        let undertrained = rows.indices.filter(lastEpoch).count
+        if undertrained > 0 {
+            print("*last: \(undertrained) of \(rows.count) heads had their lowest val loss at the last epoch (\(epochs)): "
+                  + "possibly undertrained; try more --epochs or a higher --lr")
+        }
+        if let n = int(r.config["val_rows"]), n < 50 {
+            let tied = rows.indices.filter { top1($0) == top1(best) }.count
+            print("warning: only \(n) validation samples (one sample is \(String(format: "%.1f", 100 / Double(max(n, 1)))) pt of val top-1)"
+                  + (tied > 1 ? ": \(tied) heads tie at the best val top-1, and val loss alone picks among them" : "")
+                  + ". Fix: validate on more samples (extract with a larger --limit, or data with a val split)")
         }
         let m = r.metrics
         if let t1 = m["test_top1"]?.number {
-            print(String(format: "best (*) on test: top-1 %.2f%%  top-5 %.2f%%  mean per class %.2f%%  macro-F1 %.4f  ECE %.4f",
-                         100 * t1, 100 * (m["test_top5"]?.number ?? 0), 100 * (m["test_mean_per_class"]?.number ?? 0),
-                         m["test_macro_f1"]?.number ?? 0, m["test_ece"]?.number ?? 0))
+            print("best (*) on test: " + SummaryLine.test(top1: t1, top5: m["test_top5"]?.number ?? 0,
+                                                          meanPerClass: m["test_mean_per_class"]?.number ?? 0,
+                                                          macroF1: m["test_macro_f1"]?.number ?? 0, ece: m["test_ece"]?.number ?? 0,
+                                                          classes: r.matrix("confusion")?.count ?? 0))
         }
     }
 }

@@ -181,7 +181,10 @@ public enum SweepRun {
                         trainSeconds: seconds, rowsSeen: stack.rowsSeen)
                     for (k, m) in members.enumerated() {
                         let h = stack.histories[k]
-                        g.rows.append(.init(index: m.index, validation: val[k], bestEpoch: h.bestEpoch))
+                        // The epoch of lowest validation loss (the head keeps its last epoch's weights): the last
+                        // epoch means the loss was still falling.
+                        let lowest = h.epochs.min { $0.valLoss < $1.valLoss }?.epoch ?? h.bestEpoch
+                        g.rows.append(.init(index: m.index, validation: val[k], bestEpoch: lowest))
                         g.histories[String(m.index)] = h.epochs.map {
                             ["epoch": .number(Double($0.epoch)), "train_loss": .number($0.trainLoss),
                              "val_loss": .number($0.valLoss), "val_top1": .number($0.valTop1),
@@ -216,6 +219,7 @@ public enum SweepRun {
             "epochs": .number(Double(q.epochs)), "batch": .number(Double(q.batch)), "seed": .number(Double(q.seed)),
             "shard": .string(q.shard.description), "grid_size": .number(Double(all.count)),
             "memory_budget": .number(Double(q.load.memoryBudget)), "selection": .string("val_top1"),
+            "val_rows": .number(Double(rows[best].validation.count)),
         ]
         if let cs = a.cs { config["cs"] = .array(cs.map { .number($0) }) } else {
             config["lrs"] = .array(a.lrs.map { .number(Double($0)) })

@@ -9,6 +9,7 @@ public struct RunComparison: Sendable, Encodable {
     }
 
     public let runIDs: [String]
+    public let runLabels: [String]   // column headers: names, else short labels (`RunRecord.labels`)
     public let summary: [Row]
     public let perClass: [Row]        // key = class index, label = class name
     public let notes: [String]        // missing metrics, mismatched classes
@@ -16,6 +17,7 @@ public struct RunComparison: Sendable, Encodable {
     public init(runs: [RunRecord]) {
         precondition(!runs.isEmpty, "a comparison needs at least one run")
         runIDs = runs.map(\.id)
+        runLabels = RunRecord.labels(runs)
         var notes: [String] = []
         summary = CompareMetric.summary.compactMap { metric in
             let values = runs.map { metric.value(in: $0) }
@@ -67,8 +69,8 @@ public struct RunComparison: Sendable, Encodable {
 
     private func table(rowHeader: String, rows: [Row], metric: (String) -> CompareMetric) -> TextTable {
         var header = [rowHeader]
-        for (i, id) in runIDs.enumerated() {
-            header.append(id)
+        for (i, label) in runLabels.enumerated() {
+            header.append(label)
             if i > 0 { header.append("Δ") }
         }
         var t = TextTable(header: header)

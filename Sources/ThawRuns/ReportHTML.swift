@@ -70,7 +70,7 @@ public enum ReportHTML {
 
     static func runsTable(_ runs: [RunRecord]) -> String {
         let listing = RunListing(runs: runs).table()
-        var t = TextTable(header: ["id", "kind", "started (UTC)", "key metric", "config", "cache"],
+        var t = TextTable(header: ["id", "run", "started (UTC)", "key metric", "config", "cache"],
                           align: [.left, .left, .left, .right, .left, .left])
         for (run, row) in zip(runs, listing.rows) {
             t.append([row[0], row[1], row[2], row[3], row[5], TextTable.Cell(run.cache ?? "—")])

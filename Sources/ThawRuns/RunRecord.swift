@@ -19,6 +19,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var peakRSSBytes: Int?
     public var blasKernel: String?
     public var thawVersion: String
+    /// The user's name for the run (`--name`); nil in records written before names existed.
+    public var name: String? = nil
 
     public init(id: String, kind: Kind, commandLine: [String], startedAt: Date, wallSeconds: Double = 0,
                 cache: String? = nil, cacheFingerprint: String? = nil, config: [String: JSONValue] = [:],

@@ -38,29 +38,38 @@ public struct RunRegistry: Sendable {
     }
 
     /// Every record, oldest first. A file that is not a run record is an error naming it.
+    /// Start times are stored to the second; runs started in the same second are ordered by when
+    /// their record was written.
     public func all() throws -> [RunRecord] {
         guard FileManager.default.fileExists(atPath: folder.path) else { return [] }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".json") }.sorted()
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try names.map { name in
+        return try names.map { name -> (RunRecord, Date) in
             let url = folder.appendingPathComponent(name)
+            let written = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast
             do {
-                return try decoder.decode(RunRecord.self, from: Data(contentsOf: url))
+                return (try decoder.decode(RunRecord.self, from: Data(contentsOf: url)), written)
             } catch {
                 throw RunRegistryError(description: "\(url.path): not a Thaw run record (\(error)). Move it out of \(folder.path).")
             }
-        }.sorted { $0.startedAt < $1.startedAt }
+        }.sorted { $0.0.startedAt != $1.0.startedAt ? $0.0.startedAt < $1.0.startedAt : $0.1 < $1.1 }.map(\.0)
     }
 
-    /// The record whose id is `id` or starts with it (unique prefix).
-    public func find(_ id: String) throws -> RunRecord {
-        let matches = try all().filter { $0.id == id || $0.id.hasPrefix(id) }
+    /// The run `ref` names, tried in this order: an exact id; a run name (`--name`; the latest run of
+    /// that name); a kind (`fit`, `sweep`, `finetune`, `extract`: the latest run of that kind); a unique
+    /// id prefix. "Latest" is by start time.
+    public func find(_ ref: String) throws -> RunRecord {
+        let runs = try all()   // oldest first
+        if let run = runs.first(where: { $0.id == ref }) { return run }
+        if let run = runs.last(where: { $0.name == ref }) { return run }
+        if let kind = RunRecord.Kind(rawValue: ref), let run = runs.last(where: { $0.kind == kind }) { return run }
+        let matches = runs.filter { $0.id.hasPrefix(ref) }
         guard matches.count == 1 else {
             throw RunRegistryError(description: matches.isEmpty
-                ? "no run '\(id)' in \(folder.path); `thaw runs` lists them"
-                : "'\(id)' matches \(matches.count) runs (\(matches.map(\.id).joined(separator: ", "))); give more of the id")
+                ? "no run '\(ref)' in \(folder.path); `thaw runs` lists them"
+                : "'\(ref)' matches \(matches.count) runs (\(matches.map(\.id).joined(separator: ", "))); give more of the id")
         }
         return matches[0]
     }

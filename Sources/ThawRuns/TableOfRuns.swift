@@ -4,6 +4,8 @@ import Foundation
 public struct RunListing: Sendable, Encodable {
     public struct Entry: Sendable, Encodable {
         public var id: String
+        public var name: String?
+        public var label: String        // the name, else a short label such as "sweep (linear, pool)"
         public var kind: String
         public var startedAt: Date
         public var keyMetric: String?   // metrics key (or "samplesPerSecond")
@@ -20,7 +22,7 @@ public struct RunListing: Sendable, Encodable {
             (kind == nil || run.kind == kind) && (since == nil || run.startedAt >= since!)
         }.map { run in
             let (key, value) = Self.keyMetric(run)
-            return Entry(id: run.id, kind: run.kind.rawValue, startedAt: run.startedAt, keyMetric: key,
+            return Entry(id: run.id, name: run.name, label: run.label, kind: run.kind.rawValue, startedAt: run.startedAt, keyMetric: key,
                          keyValue: value, wallSeconds: run.wallSeconds, config: run.configSummary)
         }
     }
@@ -53,7 +55,7 @@ public struct RunListing: Sendable, Encodable {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyy-MM-dd HH:mm"
-        var t = TextTable(header: ["id", "kind", "started (UTC)", "key metric", "wall", "config"],
+        var t = TextTable(header: ["id", "run", "started (UTC)", "key metric", "wall", "config"],
                           align: [.left, .left, .left, .right, .right, .left])
         for e in entries {
             var shown = "—"
@@ -61,7 +63,7 @@ public struct RunListing: Sendable, Encodable {
                let metric = CompareMetric.summary.first(where: { $0.key == key }) {
                 shown = (metric.unit == .perSecond ? "" : metric.label + " ") + metric.format(v)
             }
-            t.append([TextTable.Cell(e.id), TextTable.Cell(e.kind), TextTable.Cell(f.string(from: e.startedAt)),
+            t.append([TextTable.Cell(e.id), TextTable.Cell(e.label), TextTable.Cell(f.string(from: e.startedAt)),
                       TextTable.Cell(shown), TextTable.Cell(CompareMetric.duration(e.wallSeconds)),
                       TextTable.Cell(e.config)])
         }
