@@ -5,10 +5,14 @@ import PackageDescription
 // `make check-graph` (part of `make test`) fails on an undeclared import, an unused dependency or a cycle.
 //
 //   ThawCLI (thaw) ──► every library below
-//   ThawFineTune ──► ThawBackbones, ThawExtract, ThawFit, ThawHeads, ThawInputs, ThawStore, ThawRuns,
+//   ThawONNX ──► ThawBackbones, ThawKernels, ThawWeights
+//   ThawPredict ──► ThawBundle, ThawBackbones, ThawInputs, ThawText, ThawStore, ThawExtract, ThawHeads,
+//                   ThawKernels, ThawAssets, ThawCore
+//   ThawFineTune ──► ThawBundle, ThawBackbones, ThawExtract, ThawFit, ThawHeads, ThawInputs, ThawStore, ThawRuns,
 //                    ThawKernels, ThawWeights, ThawBLAS, ThawCore
 //   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawText, ThawAssets, ThawKernels, ThawCore
-//   ThawFit ──► ThawHeads, ThawStore, ThawRuns, ThawBLAS, ThawCore
+//   ThawFit ──► ThawBundle, ThawHeads, ThawStore, ThawRuns, ThawBLAS, ThawWeights, ThawCore
+//   ThawBundle ──► ThawHeads, ThawStore, ThawWeights, ThawKernels, ThawCore
 //   ThawHeads ──► ThawKernels, ThawBLAS, ThawCore
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
 //   ThawStore ──► CLMDB, ThawCore

@@ -47,13 +47,15 @@ if [ -f "$FM.finetuned.safetensors" ]; then
   step "thaw predict: the fine-tuned model on the same test images (from the cached blocks.11 maps)"
   "$THAW" predict --bundle "$FM.finetuned.safetensors" --cache "$FM" --split test --output "$FM.finetuned.predictions.csv" --show 3
 fi
-step "thaw export: both bundles as ONNX; ONNX Runtime gives thaw predict's probabilities on the test photos"
+step "thaw export: both bundles as ONNX; ONNX Runtime gives thaw predict's probabilities on 200 held-out test images"
 "$THAW" export --bundle "$FM.best-head.safetensors" --onnx "$FM.best-head.onnx"
+python3 scripts/onnx_vs_predict.py "$THAW" "$FM.best-head.safetensors" "$FM.best-head.onnx" \
+  --data fashion-mnist --limit 200 --split test
 if [ -f "$FM.finetuned.safetensors" ]; then
   "$THAW" export --bundle "$FM.finetuned.safetensors" --onnx "$FM.finetuned.onnx"
-  python3 scripts/onnx_vs_predict.py "$THAW" "$FM.finetuned.safetensors" "$FM.finetuned.onnx"
+  python3 scripts/onnx_vs_predict.py "$THAW" "$FM.finetuned.safetensors" "$FM.finetuned.onnx" \
+    --data fashion-mnist --limit 200 --split test
 fi
-python3 scripts/onnx_vs_predict.py "$THAW" "$FM.best-head.safetensors" "$FM.best-head.onnx"
 
 step "thaw predict: the best frozen head on real photos (not clothes: it still picks one of its 10 classes)"
 "$THAW" predict --bundle "$FM.best-head.safetensors" /usr/local/share/thaw/photos --top 2

@@ -42,31 +42,39 @@ struct BundleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the bundle's preprocessed inputs as .npy: images → PREFIX.pixels.npy (float32 NHWC), texts → PREFIX.input_ids.npy and PREFIX.attention_mask.npy (int64).")
         @Argument(help: "Bundle file (.safetensors).") var bundle: String
-        @Argument(help: "Image files or folders (image bundles); strings or .txt files (text bundles).") var inputs: [String]
+        @Argument(help: "Image files or folders (image bundles); strings or .txt files (text bundles).") var inputs: [String] = []
+        @Option(help: "A data source as `thaw predict --data` takes it, instead of inputs.") var data: String?
+        @Option(help: "With --data: only this split (train, val or test).") var split: String?
+        @Option(help: "With --data: at most N samples per split, as `thaw extract --limit` chooses them.") var limit: Int?
         @Option(help: "Output prefix.") var output: String
         @Option(help: "Weight file of the frozen backbone (head bundles; default: the installed weights).") var weights: String?
 
         func validate() throws {
-            guard !inputs.isEmpty else { throw ValidationError("Give at least one input.") }
+            guard inputs.isEmpty != (data == nil) else { throw ValidationError("Give inputs or --data SOURCE (not both).") }
+            if let split, Split(rawValue: split) == nil { throw ValidationError("--split: train, val or test.") }
+            if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1.") }
         }
 
+        /// Writes the samples in `thaw predict`'s order for the same arguments, so rows line up.
         func run() throws {
             let runner = try BundleRunner(try ModelBundle.read(bundle), weights: weights)
-            switch runner.input {
-            case .image(let preset):
-                let source = try ImageListSource(paths: inputs)
-                let pipeline = DecodePipeline(source: source, preprocessing: preset, batchSize: 16)
+            var q = PredictRequest(bundle: bundle)
+            q.inputs = inputs; q.data = data; q.split = split.flatMap(Split.init(rawValue:)); q.limit = limit
+            switch (try Predict.sources(q, runner: runner), runner.input) {
+            case (.images(let source, let samples), .image(let preset)):
+                let pipeline = DecodePipeline(source: source, samples: samples, preprocessing: preset, batchSize: 16)
                 var pixels: [Float] = []
                 while let b = try pipeline.next() { pixels += b.pixels }
-                try write(output + ".pixels.npy", descr: "<f4", shape: [source.samples.count] + preset.outputShape, pixels)
-                print("wrote \(output).pixels.npy [\(source.samples.count), \(preset.crop), \(preset.crop), 3] float32 (files in code-point order)")
-            case .text(let tokenizer):
-                let source = try TextListSource(arguments: inputs)
-                let texts = try source.samples.map { try source.loadText($0) }
+                try write(output + ".pixels.npy", descr: "<f4", shape: [samples.count] + preset.outputShape, pixels)
+                print("wrote \(output).pixels.npy [\(samples.count), \(preset.crop), \(preset.crop), 3] float32 (in thaw predict's order)")
+            case (.texts(let source, let samples), .text(let tokenizer)):
+                let texts = try samples.map { try source.loadText($0) }
                 let tokens = tokenizer.encodeBatch(texts, padding: .fixed(tokenizer.maxLength))
                 try write(output + ".input_ids.npy", descr: "<i8", shape: [texts.count, tokenizer.maxLength], tokens.ids.map(Int64.init))
                 try write(output + ".attention_mask.npy", descr: "<i8", shape: [texts.count, tokenizer.maxLength], tokens.attentionMask.map(Int64.init))
                 print("wrote \(output).input_ids.npy and \(output).attention_mask.npy [\(texts.count), \(tokenizer.maxLength)] int64")
+            default:
+                throw ValidationError("the inputs do not match the bundle's input kind")
             }
         }
 

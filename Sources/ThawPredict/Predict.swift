@@ -51,13 +51,14 @@ public enum Predict {
         return summary
     }
 
-    enum Inputs {
+    /// The samples a request names, in prediction order.
+    public enum Inputs {
         case images(any ImageSource, [ThawInputs.Sample])
         case texts(any TextSource, [ThawInputs.Sample])
     }
 
     /// `--data` through `DataSpec` (an unlabeled folder as a plain list), or the positional inputs.
-    static func sources(_ q: PredictRequest, runner: BundleRunner) throws -> Inputs {
+    public static func sources(_ q: PredictRequest, runner: BundleRunner) throws -> Inputs {
         let wantsText = runner.bundle.description.input == .text
         let inputs: Inputs
         if let data = q.data {
