@@ -30,7 +30,7 @@ while kill -0 "$writer" 2>/dev/null; do
         sweeps_complete=$((sweeps_complete + 1))
     else
         [ "$rc" -lt 128 ] || fail "pass $passes: thaw sweep died of signal $((rc - 128))" "$WORK/sweep.log"
-        grep -q "still being written" "$WORK/sweep.log" || fail "pass $passes: sweep failed without saying the cache is incomplete" "$WORK/sweep.log"
+        grep -q "the cache is not finished" "$WORK/sweep.log" || fail "pass $passes: sweep failed without saying the cache is incomplete" "$WORK/sweep.log"
         refused=$((refused + 1))
     fi
     rc=0; "$THAW" "${SWEEP[@]}" --allow-incomplete > "$WORK/partial.log" 2>&1 || rc=$?
