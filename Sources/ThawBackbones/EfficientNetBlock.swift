@@ -6,10 +6,12 @@ public typealias EfficientNetParameterSource = (_ key: String, _ shape: [Int]) t
 
 /// An inverted-residual block with every BatchNorm folded into the convolution before it
 /// (frozen inference only): [expand 1×1 + ReLU6] → depthwise k×k + ReLU6 → project 1×1 (+ skip).
+/// EfficientNet-Lite loads it here (lukemelas keys, TF SAME, eps 1e-3); MobileNetV2 in
+/// `EfficientNetBlock+MobileNetV2.swift` (torchvision keys, symmetric padding, eps 1e-5).
 public struct EfficientNetBlock: Sendable {
     public let spec: EfficientNetBlockSpec
     let expand: Conv2D?            // C → mid, ReLU6 fused; nil when the expand ratio is 1
-    let depthwise: DepthwiseConv2D // mid → mid, stride s, TF SAME, ReLU6 fused
+    let depthwise: DepthwiseConv2D // mid → mid, stride s, ReLU6 fused
     let project: Conv2D            // mid → out, no activation
 
     /// Loads `<prefix>._expand_conv`, `_bn0`, `_depthwise_conv`, `_bn1`, `_project_conv`, `_bn2`.
@@ -33,15 +35,18 @@ public struct EfficientNetBlock: Sendable {
             .foldingBatchNorm(try Self.batchNorm("\(prefix)._bn2", channels: spec.outChannels, parameters))
     }
 
-    /// A frozen BatchNorm (eps 1e-3) from `<prefix>.weight/bias/running_mean/running_var`.
-    static func batchNorm(_ prefix: String, channels c: Int, _ parameters: EfficientNetParameterSource) throws -> BatchNorm {
+    /// A frozen BatchNorm from `<prefix>.weight/bias/running_mean/running_var` (eps 1e-3 for
+    /// EfficientNet-Lite; torchvision models use 1e-5).
+    static func batchNorm(_ prefix: String, channels c: Int, _ parameters: EfficientNetParameterSource,
+                          eps: Float = EfficientNetLiteSpec.batchNormEps) throws -> BatchNorm {
         BatchNorm(gamma: try parameters(prefix + ".weight", [c]), beta: try parameters(prefix + ".bias", [c]),
                   runningMean: try parameters(prefix + ".running_mean", [c]),
-                  runningVar: try parameters(prefix + ".running_var", [c]), eps: EfficientNetLiteSpec.batchNormEps)
+                  runningVar: try parameters(prefix + ".running_var", [c]), eps: eps)
     }
 
-    /// Output size of one axis under TF SAME: ceil(in / stride).
-    public func outputSize(_ size: Int) -> Int { (size + spec.stride - 1) / spec.stride }
+    /// Output size of one axis (the depthwise stride and padding decide it: ceil(in / stride) for
+    /// TF SAME and for MobileNetV2's symmetric k/2 padding alike).
+    public func outputSize(_ size: Int) -> Int { depthwise.geometry(height: size, width: 1).outHeight }
 
     /// Floats of scratch `forward` needs for `batch` images of `h`×`w` (the expanded and the
     /// depthwise maps).

@@ -11,7 +11,7 @@ import ThawWeights
 /// One forward runs at a time per instance (a lock serialises callers): activations live in
 /// one reused `Workspace`, so steady-state forwards of a fixed batch shape allocate only the
 /// returned taps.
-public final class EfficientNetLite: Backbone {
+public final class EfficientNetLite: Backbone, InvertedResidualStages {
     public let variant: Int
     public let name: String
     public let cutPoints: [CutPoint]
@@ -63,25 +63,11 @@ public final class EfficientNetLite: Backbone {
         try store.finish()
     }
 
-    // MARK: - Shapes
-
-    /// Per-sample shape after stage `index` (0 = stem, 1…N = blocks, N+1 head, N+2 pool, N+3 fc)
-    /// for an input of `h`×`w`.
-    func stageOutputShape(_ index: Int, height h: Int, width w: Int) -> [Int] {
-        let n = blocks.count
-        if index == n + 3 { return [classCount] }
-        if index == n + 2 { return [EfficientNetLiteSpec.headChannels] }
-        var oh = (h + 1) / 2, ow = (w + 1) / 2                 // stem, stride 2, SAME
-        for b in blocks.prefix(min(index, n)) { oh = b.outputSize(oh); ow = b.outputSize(ow) }
-        let c = index == 0 ? EfficientNetLiteSpec.stemChannels
-            : index <= n ? blocks[index - 1].spec.outChannels : EfficientNetLiteSpec.headChannels
-        return [oh, ow, c]
+    public func outputShape(at cut: String, inputShape: [Int]) throws -> [Int] {
+        try stagedOutputShape(at: cut, inputShape: inputShape)
     }
 
-    public func outputShape(at cut: String, inputShape: [Int]) throws -> [Int] {
-        guard inputShape.count == 3, inputShape[2] == 3, inputShape[0] > 0, inputShape[1] > 0 else {
-            throw BackboneError("\(name) takes [H, W, 3] images, got per-sample shape \(inputShape)")
-        }
-        return stageOutputShape(try cutIndex(cut), height: inputShape[0], width: inputShape[1])
+    public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
+        try stagedForward(input, from: from, taps: taps)
     }
 }

@@ -31,6 +31,7 @@ public enum ModelCatalog {
         var entries: [ModelEntry] = []
         // Family files add their entries here, one line each.
         entries += EfficientNetLite.catalogEntries
+        entries += MobileNetV2.catalogEntries
         entries += ResNet.catalogEntries + BertBackbone.catalogEntries
         return entries
     }

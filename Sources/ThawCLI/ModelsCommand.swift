@@ -73,6 +73,8 @@ struct ModelsCommand: ParsableCommand {
             let maps = ["stem", "layer1", "layer2", "layer3", "layer4"].map { CutPoint(name: $0, layout: "HWC") }
             return (maps + [CutPoint(name: "pool", layout: "C"), CutPoint(name: "fc", layout: "C")],
                     "fc only when the weights hold a classifier")
+        case "mobilenet-v2":
+            return (MobileNetV2.cutPointNames, fallbackNote)
         case "bert":
             return (nil, fallbackNote ?? "embeddings (TC), layer.0 … layer.{L−1} (TC), pool (C); L is read from the weights")
         default:

@@ -45,20 +45,28 @@ struct LiteManifest: Decodable {
 }
 
 /// The README's check: max |got − want| ≤ rtol · max_abs of the tap; fails naming the worst element.
+/// Returns max |got − want| / max_abs (NaN when the counts differ or an element is NaN).
+@discardableResult
 func assertTap(_ got: [Float], _ want: [Float], maxAbs: Float, rtol: Float = 1e-4, _ label: String,
-               file: StaticString = #filePath, line: UInt = #line) {
+               file: StaticString = #filePath, line: UInt = #line) -> Float {
     if let failure = tapMismatch(got, want, maxAbs: maxAbs, rtol: rtol, label) { XCTFail(failure, file: file, line: line) }
+    return got.count == want.count ? tapError(got, want, maxAbs: maxAbs).rel : .nan
 }
 
 /// Why max |got − want| exceeds rtol · maxAbs, or nil; NaN and infinity always fail (ResNet and
 /// EfficientNet-Lite taps share this check).
 func tapMismatch(_ got: [Float], _ want: [Float], maxAbs: Float, rtol: Float, _ label: String) -> String? {
     guard got.count == want.count else { return "\(label): \(got.count) values, fixture has \(want.count)" }
+    let (rel, worst, at) = tapError(got, want, maxAbs: maxAbs)
+    return rel <= rtol ? nil : "\(label): max |error| / max_abs = \(rel) (max |error| \(worst)) at [\(at)]: got \(got[at]), want \(want[at])"
+}
+
+/// max |got − want| (the first NaN stays worst), where, and divided by maxAbs; equal counts.
+func tapError(_ got: [Float], _ want: [Float], maxAbs: Float) -> (rel: Float, worst: Float, at: Int) {
     var worst: Float = 0, at = 0
     for i in 0..<got.count {
         let e = abs(got[i] - want[i])
-        if !worst.isNaN, !(e <= worst) { worst = e; at = i }   // the first NaN stays worst
+        if !worst.isNaN, !(e <= worst) { worst = e; at = i }
     }
-    let rel = worst / maxAbs
-    return rel <= rtol ? nil : "\(label): max |error| / max_abs = \(rel) (max |error| \(worst)) at [\(at)]: got \(got[at]), want \(want[at])"
+    return (worst / maxAbs, worst, at)
 }

@@ -1,7 +1,8 @@
-// Thaw's EfficientNet-Lite0 forward at 224 (release build; run.sh alternates it with PyTorch).
+// Thaw's EfficientNet-Lite0 or MobileNetV2 forward at 224 (release build; run.py alternates it with PyTorch).
 //
 //   swift build -c release --product thaw-backbones-bench
 //   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F] [--split-rows R]
+//   .build/release/thaw-backbones-bench --only mbv2-b32 [--seconds 8]     (--profile is Lite0's only)
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
 // forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
@@ -16,19 +17,26 @@ let args = CommandLine.arguments
 func option(_ name: String) -> String? { args.firstIndex(of: name).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
 let only = option("--only") ?? "lite0-b1"
 let seconds = Double(option("--seconds") ?? "8") ?? 8
-guard let batch = Int(only.split(separator: "-b").last ?? ""), only.hasPrefix("lite0-b"), batch > 0 else {
-    FileHandle.standardError.write(Data("usage: thaw-backbones-bench --only lite0-b<batch> [--seconds S] [--profile]\n".utf8))
+let family = only.split(separator: "-b").first.map(String.init) ?? ""
+guard let batch = Int(only.split(separator: "-b").last ?? ""), ["lite0", "mbv2"].contains(family), batch > 0 else {
+    FileHandle.standardError.write(Data("usage: thaw-backbones-bench --only (lite0|mbv2)-b<batch> [--seconds S] [--profile]\n".utf8))
     exit(2)
 }
 let info = try BLAS.load()
-let model: EfficientNetLite
-if let path = KnownAsset.named("efficientnet-lite0")?.find() {
-    model = try EfficientNetLite(variant: 0, weightsPath: path)
+// Timing does not depend on the values; without the installed asset the weights are constants.
+let constant: EfficientNetParameterSource = { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
+let lite: EfficientNetLite?
+let backbone: any Backbone
+if family == "mbv2" {
+    let mbv2 = try KnownAsset.named("mobilenet-v2")?.find().map { try MobileNetV2(weightsPath: $0) } ?? MobileNetV2(parameters: constant)
+    if let chunk = option("--chunk-floats").flatMap(Int.init) { mbv2.chunkFloats = chunk }
+    (lite, backbone) = (nil, mbv2)
 } else {
-    // Timing does not depend on the values; keep the benchmark runnable without the asset.
-    model = try EfficientNetLite(variant: 0) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
+    let lite0 = try KnownAsset.named("efficientnet-lite0")?.find().map { try EfficientNetLite(variant: 0, weightsPath: $0) }
+        ?? EfficientNetLite(variant: 0, parameters: constant)
+    if let chunk = option("--chunk-floats").flatMap(Int.init) { lite0.chunkFloats = chunk }
+    (lite, backbone) = (lite0, lite0)
 }
-if let chunk = option("--chunk-floats").flatMap(Int.init) { model.chunkFloats = chunk }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
@@ -37,7 +45,7 @@ var state: UInt32 = 12345
 let pixels = (0..<batch * size * size * 3).map { _ -> Float in state = state &* 1664525 &+ 1013904223; return Float(state >> 8) / Float(1 << 23) - 1 }
 let input = Activations(tensor: Tensor(shape: [batch, size, size, 3], data: pixels))
 
-if args.contains("--profile") {
+if args.contains("--profile"), let model = lite {
     let layers = model.profileLayers(batch: batch, size: size)
     let total = layers.reduce(0) { $0 + $1.seconds }
     print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads; layers run one by one")
@@ -57,12 +65,12 @@ if args.contains("--profile") {
     exit(0)
 }
 
-_ = try model.forward(input, from: nil, taps: ["fc"])      // warm-up: sizes the workspace
+_ = try backbone.forward(input, from: nil, taps: ["fc"])   // warm-up: sizes the workspace
 var forwards = 0
 let start = DispatchTime.now().uptimeNanoseconds
 var elapsed = 0.0
 repeat {
-    _ = try model.forward(input, from: nil, taps: ["fc"])
+    _ = try backbone.forward(input, from: nil, taps: ["fc"])
     forwards += 1
     elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 } while elapsed < seconds || forwards < 3

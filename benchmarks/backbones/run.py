@@ -1,6 +1,6 @@
-"""Thaw vs PyTorch on EfficientNet-Lite0 at 224, batch 1 and 32, alternating runs.
+"""Thaw vs PyTorch on EfficientNet-Lite0 (and MobileNetV2) at 224, batch 1 and 32, alternating runs.
 
-    python3 benchmarks/backbones/run.py [--rounds 5] [--seconds 6] [--cases lite0-b1,lite0-b32]
+    python3 benchmarks/backbones/run.py [--rounds 5] [--seconds 6] [--cases lite0-b1,lite0-b32,mbv2-b1,mbv2-b32]
 
 Builds thaw-backbones-bench (release), then for each round and case runs Thaw, then PyTorch
 (benchmarks/backbones/torch_side.py: 2 threads, channels_last), each in a fresh process. The

