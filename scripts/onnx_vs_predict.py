@@ -2,7 +2,7 @@
 """ONNX Runtime vs `thaw predict` on the real photos: one exported bundle, one line of result.
 
 usage: python3 scripts/onnx_vs_predict.py THAW BUNDLE MODEL.onnx [INPUT-ARGS...]
-INPUT-ARGS are what `thaw predict` takes (default: the real photos), e.g.
+INPUT-ARGS are what `thaw predict` takes (default: the real photos; sentences for a text bundle), e.g.
     --data fashion-mnist --split test --limit 500
 The pixels come from `thaw bundle preprocess` (Thaw's exact preprocessing) with the same arguments,
 the reference probabilities from `thaw predict --json`; exits 1 when any probability differs by more
@@ -10,6 +10,7 @@ than 1e-4.
 Needs: pip install onnxruntime==1.32.0 numpy.
 """
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -22,7 +23,10 @@ def main(thaw, bundle, model, *inputs):
     inputs = list(inputs) or ["/usr/local/share/thaw/photos"]
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([thaw, "bundle", "preprocess", bundle, *inputs, "--output", tmp + "/in"], check=True, capture_output=True)
-        pixels = np.load(tmp + "/in.pixels.npy")
+        if os.path.exists(tmp + "/in.pixels.npy"):   # images; text bundles write token ids and the mask
+            feeds = {"pixels": np.load(tmp + "/in.pixels.npy")}
+        else:
+            feeds = {"input_ids": np.load(tmp + "/in.input_ids.npy"), "attention_mask": np.load(tmp + "/in.attention_mask.npy")}
     out = subprocess.run([thaw, "predict", "--bundle", bundle, *inputs, "--top", "1000", "--json"], check=True,
                          capture_output=True, text=True).stdout
     result = json.loads(out)
@@ -34,8 +38,9 @@ def main(thaw, bundle, model, *inputs):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 2
     session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    got = np.concatenate([session.run(["probabilities"], {"pixels": pixels[i:i + 32]})[0]
-                          for i in range(0, len(pixels), 32)])
+    count = len(next(iter(feeds.values())))
+    got = np.concatenate([session.run(["probabilities"], {k: v[i:i + 32] for k, v in feeds.items()})[0]
+                          for i in range(0, count, 32)])
     worst = float(np.max(np.abs(got - expected)))
     agree = int(np.sum(got.argmax(1) == expected.argmax(1)))
     ok = np.isfinite(worst) and worst <= 1e-4

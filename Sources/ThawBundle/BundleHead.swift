@@ -4,7 +4,7 @@ import ThawHeads
 import ThawKernels
 import ThawStore
 
-/// The head of a `head` bundle as a function from tap features to class probabilities, computed by
+/// The head of a bundle (a `head` bundle's, or the linear classifier of a fine-tuned BERT) as a function from tap features to class probabilities, computed by
 /// the same `StackedHeads` and `Pooling` code that trained it (one head), so a bundle applied to the
 /// cache it was trained on reproduces the run's predictions.
 public final class BundleHead {
@@ -18,7 +18,7 @@ public final class BundleHead {
     private let dtype: DType
 
     public init(_ bundle: ModelBundle) {
-        precondition(bundle.description.kind == .head, "BundleHead: a head bundle (finetuned bundles classify inside the network)")
+        precondition(bundle.description.head.type != "finetuned", "BundleHead: a bundle with a head (\"finetuned\" heads classify inside the network)")
         let d = bundle.description, g = bundle.geometry
         description = d
         geometry = g

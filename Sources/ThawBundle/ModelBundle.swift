@@ -50,8 +50,10 @@ public struct ModelBundle: @unchecked Sendable {
         switch d.kind {
         case .head: try bundle.checkHead(bad)
         case .finetuned:
-            guard d.head.type == "finetuned" else { throw bad("is a fine-tuned bundle with head type \"\(d.head.type)\"") }
+            // The network's own output is the logits ("finetuned"), or a linear head reads it (BERT: the pool tap).
+            guard ["finetuned", "linear"].contains(d.head.type) else { throw bad("is a fine-tuned bundle with head type \"\(d.head.type)\"") }
             guard d.pooling == "none" else { throw bad("is a fine-tuned bundle with pooling \"\(d.pooling)\"; its classifier output takes none") }
+            if d.head.type == "linear" { try bundle.checkHead(bad) }
         }
         return bundle
     }

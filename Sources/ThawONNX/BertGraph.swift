@@ -74,6 +74,8 @@ enum BertGraph {
         }
         // BertModel's pooler (dense + tanh on [CLS]) is not used by mean pooling.
         store.skip("pooler.dense.weight"); store.skip("pooler.dense.bias")
+        // A fine-tuned bundle also holds its classifier as the bundle head (docs/bundle-format.md); the head graph reads it.
+        if store.contains("head.out.weight") { store.skip("head.out.weight"); store.skip("head.out.bias") }
         var classifier: (weight: [Float], bias: [Float], classes: Int)? = nil
         if hasClassifier {
             let k = file.tensors.first { $0.name.hasSuffix("classifier.weight") }?.shape.first ?? 0

@@ -12,7 +12,7 @@ public final class BundleRunner {
     public let bundle: ModelBundle
     public let backbone: any Backbone
     public let input: BundleInput
-    /// The head of a `head` bundle; nil for `finetuned` (the network ends in its classifier).
+    /// The bundle's head; nil when the network's own output is the logits (head type "finetuned").
     public let head: BundleHead?
     /// The weight file the backbone was loaded from.
     public let weightsPath: String
@@ -51,7 +51,7 @@ public final class BundleRunner {
                                fix: "write the bundle again with `thaw fit --export`")
         }
         input = try BundleInput.from(bundle, tokenizerFolder: URL(fileURLWithPath: weightsPath).deletingLastPathComponent())
-        head = d.kind == .head ? BundleHead(bundle) : nil
+        head = d.head.type == "finetuned" ? nil : BundleHead(bundle)
     }
 
     /// Per-sample input shape: [crop, crop, 3] or [maxLength].

@@ -5,34 +5,24 @@ import XCTest
 /// 20 Fashion-MNIST images per split through EfficientNet-Lite0 (10 classes), 4 BBC News articles per
 /// split through all-MiniLM-L6-v2 (5 classes).
 final class NewcomerCLITests: XCTestCase {
-    static var dir = ""
-    static var images = "", texts = ""
-    static var imageExtract: ThawBinary.Result?
+    static var caches = FixtureCaches()
+    static var dir: String { caches.dir }
+    static var images: String { caches.images }
+    static var texts: String { caches.texts }
+    static var imageExtract: ThawBinary.Result? { caches.imageExtract }
     var thaw: ThawBinary { try! ThawBinary.find() }
 
     override class func setUp() {
         super.setUp()
-        dir = NSTemporaryDirectory() + "thaw-newcomer-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        images = dir + "/fm"
-        texts = dir + "/bbc"
-        guard let thaw = try? ThawBinary.find() else { return }
-        imageExtract = try? thaw.run(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "20", "--cache", images])
-        _ = try? thaw.run(["extract", "--model", "all-minilm-l6-v2", "--data", "bbc-news", "--limit", "4", "--cache", texts])
+        caches = FixtureCaches.extract("newcomer", imagesPerSplit: 20, textsPerSplit: 4)
     }
 
     override class func tearDown() {
-        try? FileManager.default.removeItem(atPath: dir)
+        caches.remove()
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
-        _ = try ThawBinary.find()
-        for cache in [Self.images, Self.texts] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: cache + "/data.mdb"),
-                          "the fixture cache \(cache) was not extracted: are the EfficientNet-Lite0 / MiniLM weights and the data sets installed (scripts/deps.sh)?")
-        }
-    }
+    override func setUpWithError() throws { try Self.caches.require() }
 
     private func id(_ result: ThawBinary.Result, file: StaticString = #filePath, line: UInt = #line) throws -> String {
         try XCTUnwrap(result.json["id"] as? String, "no run id in:\n\(result.stdout)", file: file, line: line)

@@ -6,33 +6,23 @@ import XCTest
 /// 10 + 10 BBC News articles per split through all-MiniLM-L6-v2. Every bundle must reproduce, sample by
 /// sample, the test predictions its run recorded; raw inputs must give the cache's probabilities.
 final class PredictCLITests: XCTestCase {
-    static var dir = ""
-    static var images = "", texts = ""
+    static var caches = FixtureCaches()
+    static var dir: String { caches.dir }
+    static var images: String { caches.images }
+    static var texts: String { caches.texts }
     var thaw: ThawBinary { try! ThawBinary.find() }
 
     override class func setUp() {
         super.setUp()
-        dir = NSTemporaryDirectory() + "thaw-predict-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        images = dir + "/fm"
-        texts = dir + "/bbc"
-        guard let thaw = try? ThawBinary.find() else { return }
-        _ = try? thaw.run(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "40", "--cache", images])
-        _ = try? thaw.run(["extract", "--model", "all-minilm-l6-v2", "--data", "bbc-news", "--limit", "10", "--cache", texts])
+        caches = FixtureCaches.extract("predict", imagesPerSplit: 40, textsPerSplit: 10)
     }
 
     override class func tearDown() {
-        try? FileManager.default.removeItem(atPath: dir)
+        caches.remove()
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
-        _ = try ThawBinary.find()
-        for cache in [Self.images, Self.texts] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: cache + "/data.mdb"),
-                          "the fixture cache \(cache) was not extracted: are the EfficientNet-Lite0 / MiniLM weights and the data sets installed (scripts/deps.sh)?")
-        }
-    }
+    override func setUpWithError() throws { try Self.caches.require() }
 
     /// `predict --cache C --split test --json` predictions, in sample order, as class indices.
     private func predictedIndices(_ bundle: String, cache: String) throws -> (indices: [Int], json: [String: Any]) {
@@ -260,5 +250,42 @@ final class PredictCLITests: XCTestCase {
         let text = try thaw.ok(["predict", "--bundle", bundle, "--data", csv, "--output", out]).stdout
         XCTAssertTrue(text.contains("the label \"dog\", which the bundle does not know"), text)
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").count, 3)
+    }
+
+    /// A fine-tuned MiniLM (top layer + classifier from the cached layer.4 states, --l2) is a bundle whose
+    /// classifier reads the L2-normalised pool: it predicts new sentences and exports to ONNX.
+    func testFineTunedTextBundlePredictsSentences() throws {
+        let bundle = Self.dir + "/minilm-ft/topics.safetensors"
+        try FileManager.default.createDirectory(atPath: Self.dir + "/minilm-ft", withIntermediateDirectories: true)
+        let run = try thaw.ok(["finetune", "--cache", Self.texts, "--from", "layer.4", "--data", "bbc-news", "--l2", "--epochs", "1",
+                               "--export", bundle, "--json"]).json
+        let d = try XCTUnwrap(try thaw.ok(["bundle", "inspect", bundle, "--json"]).json["bundle"] as? [String: Any])
+        XCTAssertEqual(d["kind"] as? String, "finetuned")
+        XCTAssertEqual((d["head"] as? [String: Any])?["type"] as? String, "linear")
+        XCTAssertEqual(d["run"] as? String, run["id"] as? String)
+        let r = try thaw.ok(["predict", "--bundle", bundle, "--top", "5", "--json",
+                             "The striker scored twice in the second half and the home side won the cup final"])
+        let rows = try XCTUnwrap(r.json["rows"] as? [[String: Any]])
+        let total = (rows.first?["top"] as? [[String: Any]] ?? []).compactMap { $0["probability"] as? Double }.reduce(0, +)
+        XCTAssertEqual(total, 1, accuracy: 1e-5, "the five topics' probabilities sum to 1")
+        // Exported to ONNX, ONNX Runtime gives the same probabilities on token ids from `thaw bundle preprocess`.
+        let onnx = Self.dir + "/minilm-ft/topics.onnx"
+        try thaw.ok(["export", "--bundle", bundle, "--onnx", onnx])
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", ThawBinary.root + "/scripts/onnx_vs_predict.py", thaw.path, bundle, onnx,
+                           "Shares fell after the bank reported a loss", "The striker scored twice in the final"]
+        let out = Pipe()
+        check.standardOutput = out
+        check.standardError = out
+        try check.run()
+        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0, log)
+        XCTAssertTrue(log.contains("(OK)"), log)
+        // A text network cannot run from a cache of hidden states without their masks: a clear refusal.
+        let cached = try thaw.run(["predict", "--bundle", bundle, "--cache", Self.texts])
+        XCTAssertNotEqual(cached.status, 0)
+        XCTAssertTrue(cached.stderr.contains("raw text only"), cached.stderr)
     }
 }
