@@ -49,6 +49,8 @@ public struct ManifestSource: ImageSource {
     }
 
     public func fingerprint() throws -> String {
-        try SourceFingerprint.of(files: [manifest] + samples.map(resolvedPath), root: ".")   // already resolved
+        // A listed image may be missing: it is read (and skipped or not) later. When every file is there the
+        // fingerprint is the one earlier versions wrote, so their caches still resume.
+        try SourceFingerprint.of(files: [manifest] + samples.map(resolvedPath), root: ".", missingAllowed: true)   // already resolved
     }
 }

@@ -9,13 +9,17 @@ public enum SourceFingerprint {
 
     /// `files` are relative to `root`; pass `root: "."` for paths as the user gave them (absolute, or
     /// relative to the working directory — joining them to their own folder would double it).
-    public static func of(files: [String], root: String) throws -> String {
+    /// With `missingAllowed`, a file that cannot be examined (a manifest row naming a missing image)
+    /// adds a marker instead of throwing, so `--on-error skip` can skip it when it is read; the
+    /// fingerprint still changes when the file appears.
+    public static func of(files: [String], root: String, missingAllowed: Bool = false) throws -> String {
         var h = FNV1a()
         let fm = FileManager.default
         for relative in files {
             let path = relative.hasPrefix("/") ? relative : (root as NSString).appendingPathComponent(relative)
             let attributes: [FileAttributeKey: Any]
             do { attributes = try fm.attributesOfItem(atPath: path) } catch {
+                if missingAllowed { h.add(relative); h.add("\u{0}unreadable\u{0}"); continue }
                 throw InputError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
                                  fix: "check that the file exists and is readable")
             }

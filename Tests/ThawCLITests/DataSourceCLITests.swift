@@ -63,6 +63,21 @@ final class DataSourceCLITests: XCTestCase {
     }
 }
 
+extension DataSourceCLITests {
+    /// A manifest row naming a missing image: `--on-error skip` skips it and says so; `stop` names it.
+    func testManifestWithAMissingFileUnderOnErrorSkip() throws {
+        try Data("path,label\nset/cats/chelsea.png,cat\nset/dogs/gone.jpg,dog\nset/dogs/dog.jpg,dog\n".utf8)
+            .write(to: URL(fileURLWithPath: folder + "/m.csv"))
+        let stop = try extract("m.csv")
+        XCTAssertEqual(stop.status, 1, stop.stdout)
+        XCTAssertTrue(stop.stderr.contains("gone.jpg"), stop.stderr)
+        let skip = try ThawBinary.run(["extract", "--model", "efficientnet-lite0", "--data", "m.csv", "--cache", "s", "--image-size", "32",
+                                       "--tap", "pool", "--on-error", "skip"], in: folder)
+        XCTAssertEqual(skip.status, 0, skip.stderr)
+        XCTAssertTrue(skip.stdout.contains("skipped") && skip.stdout.contains("gone.jpg"), skip.stdout)
+    }
+}
+
 private extension URL {
     /// Creates the file's folder; returns the URL.
     func creatingFolder() throws -> URL {
