@@ -153,6 +153,10 @@ struct Classifier {
             throw ValidationError("\(backbone.name) has no class scores at '\(tap)'")
         }
         let (rows, classes) = (logits.shape[0], logits.shape[1])
+        guard logits.data.allSatisfy(\.isFinite) else {
+            throw ValidationError("\(backbone.name) gives NaN or infinite class scores: its weight file holds non-finite values "
+                                  + "(a diverged fine-tune?). List them with `thaw weights inspect FILE`, or export the model again from an earlier checkpoint.")
+        }
         logits.data.withUnsafeMutableBufferPointer { Softmax.forward($0.baseAddress!, rows: rows, columns: classes) }
         return logits
     }

@@ -27,6 +27,10 @@ public enum Predict {
         var summary = PredictSummary()
         let classes = runner.bundle.description.classes
         func emit(_ logits: [Float], _ samples: [(index: Int, id: String, label: String?)]) throws {
+            if let r = logits.indices.first(where: { !logits[$0].isFinite }).map({ $0 / classes.count }) {
+                throw PredictError(file: q.bundle, problem: "gives NaN or infinite class scores for \(samples[r].id): the network's weights hold non-finite values",
+                                   fix: "list them with `thaw weights inspect \(runner.weightsPath)`; export the model again from a run that did not diverge")
+            }
             metrics.add(logits: logits, labels: samples.map(\.label))
             var p = logits
             Softmax.forward(&p, rows: samples.count, columns: classes.count)

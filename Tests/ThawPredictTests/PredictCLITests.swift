@@ -288,4 +288,24 @@ final class PredictCLITests: XCTestCase {
         XCTAssertNotEqual(cached.status, 0)
         XCTAssertTrue(cached.stderr.contains("raw text only"), cached.stderr)
     }
+
+    /// A fine-tuned network whose weights hold a NaN: predict and classify say so instead of printing nan%.
+    func testNonFiniteWeightsAreNamedNotPrinted() throws {
+        let bundle = Self.dir + "/nan.safetensors"
+        try thaw.ok(["finetune", "--cache", Self.images, "--from", "blocks.11", "--epochs", "1", "--export", bundle])
+        // Overwrite the first classifier bias with a NaN, in place (safetensors: u64 header length, JSON header, data).
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        let n = Int(bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = try XCTUnwrap(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + n))) as? [String: Any])
+        let offsets = try XCTUnwrap((header["_fc.bias"] as? [String: Any])?["data_offsets"] as? [Int])
+        let at = 8 + n + offsets[0]
+        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange(at..<(at + 4), with: $0) }
+        try bytes.write(to: URL(fileURLWithPath: bundle))
+        let p = try thaw.run(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos/dog.jpg"])
+        XCTAssertEqual(p.status, 1, p.stdout)
+        XCTAssertTrue(p.stderr.contains("NaN or infinite") && !p.stdout.contains("nan%"), p.stderr + p.stdout)
+        let c = try thaw.run(["classify", "--weights", bundle, "/usr/local/share/thaw/photos/dog.jpg"])
+        XCTAssertNotEqual(c.status, 0, c.stdout)
+        XCTAssertTrue(c.stderr.contains("NaN or infinite") && !c.stdout.contains("nan%"), c.stderr + c.stdout)
+    }
 }
