@@ -113,16 +113,18 @@ let package = Package(
         .executableTarget(name: "thaw-fuzz-image", dependencies: ["ThawInputs"], path: "fuzz/image", exclude: ["seeds", "make_seeds.py"]),
 
         // MARK: - Tests (one target per module)
+        // Checks shared by the test targets (comparators' NaN behaviour); imports XCTest, built only with the tests.
+        .target(name: "ThawTestSupport", path: "Tests/ThawTestSupport"),
         .testTarget(name: "ThawCoreTests", dependencies: ["ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
-        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawKernels", "ThawBLAS"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawCore", "ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawInputsTests", dependencies: ["ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawTestSupport", "ThawKernels", "ThawBLAS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawWeightsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawInputsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore"]),
-        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawHeads", "ThawCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawTestSupport", "ThawHeads", "ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
-        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawBackbones", "ThawAssets", "ThawInputs", "ThawKernels", "ThawText"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawTestSupport", "ThawBackbones", "ThawAssets", "ThawInputs", "ThawKernels", "ThawText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets", "ThawText"]),
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),

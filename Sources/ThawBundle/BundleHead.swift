@@ -16,6 +16,7 @@ public final class BundleHead {
     private let model: StackedHeads
     private let pooling: ThawHeads.Pooling?
     private let dtype: DType
+    private var workspace: StackedHeads.Workspace?
 
     public init(_ bundle: ModelBundle) {
         precondition(bundle.description.head.type != "finetuned", "BundleHead: a bundle with a head (\"finetuned\" heads classify inside the network)")
@@ -59,7 +60,9 @@ public final class BundleHead {
             }
             x = pooled
         }
-        let ws = model.makeWorkspace(capacity: n)
+        // One workspace, grown to the largest batch seen: prediction calls this once per batch.
+        if workspace.map({ $0.capacity < n }) ?? true { workspace = model.makeWorkspace(capacity: n) }
+        let ws = workspace!
         x.withUnsafeBufferPointer { model.forward(x: $0.baseAddress!, batch: n, train: false, ws: ws) }
         return Array(UnsafeBufferPointer(start: ws.logits.pointer, count: n * classes))
     }
