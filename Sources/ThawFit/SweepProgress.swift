@@ -23,6 +23,9 @@ public struct SweepGroupResult: Codable, Sendable {
     public var test: ClassificationMetrics?
     public var trainSeconds: Double
     public var rowsSeen: Int
+    /// The best member's predicted class per test row (nil without a test split, or in progress lines
+    /// written before it was recorded), so a resumed sweep records the same predictions.
+    public var testPredictions: [Int32]? = nil
 }
 
 /// The durable progress of one sweep: an append-only JSONL file beside the run records

@@ -69,8 +69,9 @@ public enum SweepRun {
         var bestTest: ClassificationMetrics? = nil
         let runID = RunRecord.newID(kind: .sweep, date: started)
         // The current best group's winner as trained in this run (groups resumed from progress keep no weights).
-        var bestTrained: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor], testPredictions: [Int32]?)?
-        var trainedNow: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor], testPredictions: [Int32]?)?
+        var bestTrained: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor])?
+        var trainedNow: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor])?
+        var bestTestPredictions: [Int32]? = nil
         var notes: [String] = []
         var trainSeconds = 0.0, rowsSeen = 0
         var classNames: [String] = []
@@ -93,17 +94,17 @@ public enum SweepRun {
             rowsSeen += g.rowsSeen
             let b = rows.lastIndex { $0.point.index == g.best }!
             if bestRow < 0 || better(rows[b], rows[bestRow]) {
-                bestRow = b; bestTest = g.test
+                bestRow = b; bestTest = g.test; bestTestPredictions = g.testPredictions
                 bestTrained = trainedNow?.index == g.best ? trainedNow : nil
             }
             trainedNow = nil
         }
         func trained(_ data: TapData, _ point: SweepPoint, head: [SafetensorsWriter.Tensor], validation: ClassificationMetrics,
-                     test: ClassificationMetrics?, predictions: [Int32]?) {
+                     test: ClassificationMetrics?) {
             var metrics = ["val_top1": validation.top1]
             if let test { metrics["test_top1"] = test.top1 }
             trainedNow = (point.index, FitRun.bundleDescription(data: data, pooling: point.pooling, head: point.head, logistic: point.c != nil,
-                                                                run: runID, metrics: metrics), head, predictions)
+                                                                run: runID, metrics: metrics), head)
         }
         for tapName in mine.map(\.tap).uniqued() {
             var load = q.load
@@ -142,15 +143,15 @@ public enum SweepRun {
                     let path = try LogisticRegression.path(data: tr, classes: data.classes, cs: members.map { $0.c! })
                     let vals = path.map { $0.evaluate(va) }
                     let k = groupBest(vals, members)
-                    let testLogits = te.map { path[k].logits($0) }
-                    trained(data, members[k], head: HeadExport.tensors(path[k]), validation: vals[k], test: te.map { path[k].evaluate($0) },
-                            predictions: testLogits.map { FitRun.argmaxRows($0, classes: data.classes) })
+                    let test = te.map { path[k].evaluate($0) }
+                    trained(data, members[k], head: HeadExport.tensors(path[k]), validation: vals[k], test: test)
                     let g = SweepGroupResult(
                         members: members.map(\.index),
                         rows: zip(members, vals).map { .init(index: $0.index, validation: $1, bestEpoch: 0) },
                         histories: Dictionary(uniqueKeysWithValues: members.map { (String($0.index), []) }),
-                        best: members[k].index, test: te.map { path[k].evaluate($0) },
-                        trainSeconds: Date().timeIntervalSince(t0), rowsSeen: tr.count * members.count)
+                        best: members[k].index, test: test,
+                        trainSeconds: Date().timeIntervalSince(t0), rowsSeen: tr.count * members.count,
+                        testPredictions: te.map { FitRun.argmaxRows(path[k].logits($0), classes: data.classes) })
                     try progress?.record(g)
                     adopt(g)
                     continue
@@ -174,11 +175,11 @@ public enum SweepRun {
                     let kBest = groupBest(val, members)
                     let test = data.hasTest ? try stack.evaluate(data, on: .test, predictionsOf: kBest) : nil
                     trained(data, members[kBest], head: HeadExport.tensors(stack.model, head: kBest), validation: val[kBest],
-                            test: test?.0[kBest], predictions: test?.1)
+                            test: test?.0[kBest])
                     var g = SweepGroupResult(
                         members: members.map(\.index), rows: [], histories: [:], best: members[kBest].index,
                         test: test?.0[kBest],
-                        trainSeconds: seconds, rowsSeen: stack.rowsSeen)
+                        trainSeconds: seconds, rowsSeen: stack.rowsSeen, testPredictions: test?.1)
                     for (k, m) in members.enumerated() {
                         let h = stack.histories[k]
                         // The epoch of lowest validation loss (the head keeps its last epoch's weights): the last
@@ -207,7 +208,7 @@ public enum SweepRun {
         metrics["table"] = .array(rows.map(tableJSON))
         metrics["best"] = .number(Double(best))
         metrics["best_index"] = .number(Double(bestIndex))
-        if let p = bestTrained?.testPredictions { metrics["test_predictions"] = .array(p.map { .number(Double($0)) }) }
+        if let p = bestTestPredictions { metrics["test_predictions"] = .array(p.map { .number(Double($0)) }) }
         let a = q.axes
         var config: [String: JSONValue] = [
             "taps": .array(all.map(\.tap).uniqued().map { .string($0) }),
