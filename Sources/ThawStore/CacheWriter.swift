@@ -145,6 +145,9 @@ public final class CacheWriter {
                                      committed: committed.count) ?? e
         }
         for (key, _) in pending { committed.insert(key) }
+        // Pages LMDB read while appending stay mapped into this process: drop them, so an overnight
+        // extraction's resident memory does not grow with the cache.
+        //environment.releaseResidentPages()
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
         if completes { isComplete = true }

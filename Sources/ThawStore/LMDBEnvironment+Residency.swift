@@ -1,17 +1,17 @@
 import Foundation
 
-extension CacheReader {
-    /// Drops this process's mapping of the LMDB pages read so far (they stay in the kernel's page
-    /// cache, shared and reclaimable). Pages of a file mapping count in the process's resident set
-    /// until then, so a reader streaming a cache larger than its memory budget calls this after
-    /// each block. Safe at any time: LMDB maps the file read-only and re-faults pages on the next read.
-    /// Linux only (elsewhere a no-op).
-    public func releaseResidentPages() {
+extension LMDBEnvironment {
+    /// Drops this process's mapping of the pages of data.mdb touched so far (they stay in the kernel's
+    /// page cache, shared and reclaimable). Pages of a file mapping count in the process's resident set
+    /// until then, so a reader streaming a cache larger than its memory budget calls this after each
+    /// block, and the writer after each commit. Safe at any time: LMDB maps the file read-only (no
+    /// MDB_WRITEMAP; writes go through write(2)) and re-faults pages on the next read. Linux only.
+    func releaseResidentPages() {
         #if os(Linux)
         // LMDB reports the map address only for MDB_FIXEDMAP, so the mapping is found in /proc/self/maps;
         // it is looked up each time because a grown map moves.
         // /proc/self/maps names the file by its absolute, symlink-free path.
-        let file = URL(fileURLWithPath: environment.path).standardizedFileURL.resolvingSymlinksInPath()
+        let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
             .appendingPathComponent("data.mdb").path
         guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
         for line in maps.split(separator: "\n") where line.hasSuffix(file) {
@@ -22,4 +22,9 @@ extension CacheReader {
         }
         #endif
     }
+}
+
+extension CacheReader {
+    /// See `LMDBEnvironment.releaseResidentPages`.
+    public func releaseResidentPages() { environment.releaseResidentPages() }
 }
