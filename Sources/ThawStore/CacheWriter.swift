@@ -147,7 +147,7 @@ public final class CacheWriter {
         for (key, _) in pending { committed.insert(key) }
         // Pages LMDB read while appending stay mapped into this process: drop them, so an overnight
         // extraction's resident memory does not grow with the cache.
-        //environment.releaseResidentPages()
+        environment.releaseResidentPages()
         pending.removeAll(keepingCapacity: true)
         pendingKeys.removeAll(keepingCapacity: true)
         if completes { isComplete = true }
