@@ -3,12 +3,14 @@ facebookresearch key layouts with every cut point from the pure-torch reference 
 
 Command (from the repository root; needs torch (CPU) and numpy only):
     python3 scripts/golden/convnext.py
+    python3 scripts/golden/convnext.py --tiny /tmp/convnext-tiny-seeded.safetensors   # also a full-size seeded ConvNeXt-T (timm keys, seed 2026)
 Seeds: weights torch.Generator(seed) per case (below); inputs torch.Generator(2000 + case index), uniform in [−2, 2).
 
 Writes Tests/ThawBackbonesTests/Fixtures/convnext/ (≈ 0.4 MB): manifest.json, <case>.safetensors | .pth,
 <case>/<H>x<W>/input.bin [N, H, W, 3] and <tap>.bin (maps NHWC, vectors NC), raw little-endian float32.
 References run in float64 from the float32 weights and inputs, then are rounded to float32.
 """
+import argparse
 import json
 import os
 import sys
@@ -36,6 +38,9 @@ def f32(a):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tiny", help="also write a seeded full-size ConvNeXt-T (timm keys, ImageNet classifier) here")
+    args = parser.parse_args()
     torch.set_num_threads(2)
     os.makedirs(OUT, exist_ok=True)
     manifest = {"format": "raw little-endian float32, row-major; maps NHWC, vectors NC",
@@ -68,6 +73,11 @@ def main():
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
+    if args.tiny:
+        dims, depths = [96, 192, 384, 768], [3, 3, 9, 3]
+        write_safetensors(state_dict(dims, depths, seeded_parameters(dims, depths, 1000, 2026), "timm"), args.tiny,
+                          metadata={"note": "seeded random weights (scripts/golden/convnext.py --tiny), not a trained model"})
+        print(f"wrote {args.tiny}")
 
 
 if __name__ == "__main__":
