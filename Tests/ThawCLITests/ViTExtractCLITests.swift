@@ -44,9 +44,16 @@ final class ViTExtractCLITests: XCTestCase {
                                   "--limit", "1", "--cache", folder + "/wrong"], ["width 384", "dinov2-vits14"])
     }
 
+    /// A position table that is no square grid (250 entries) is refused with the reason, not trapped on.
+    func testMalformedPositionTableIsRefused() throws {
+        try Self.writeSeededViTS14(to: folder + "/bad.safetensors", positions: 250)
+        ThawBinary.expectRefusal(["extract", "--model", "dinov2-vits14", "--weights", folder + "/bad.safetensors", "--data", "fashion-mnist",
+                                  "--limit", "1", "--cache", folder + "/bad"], ["250 position embeddings", "patch grid"])
+    }
+
     /// timm DINOv2-with-registers keys (no class entry in pos_embed), float32 safetensors, values from an LCG.
-    static func writeSeededViTS14(to path: String) throws {
-        let c = 384, mlp = 1536, p = 14, grid = 16
+    static func writeSeededViTS14(to path: String, positions: Int = 256) throws {
+        let c = 384, mlp = 1536, p = 14
         var state: UInt64 = 2026
         func values(_ count: Int, scale: Float, offset: Float = 0) -> [Float] {
             (0..<count).map { _ in
@@ -57,7 +64,7 @@ final class ViTExtractCLITests: XCTestCase {
         var tensors: [(String, [Int], [Float])] = [
             ("cls_token", [1, 1, c], values(c, scale: 0.5)),
             ("reg_token", [1, 4, c], values(4 * c, scale: 0.5)),
-            ("pos_embed", [1, grid * grid, c], values(grid * grid * c, scale: 0.5)),
+            ("pos_embed", [1, positions, c], values(positions * c, scale: 0.5)),
             ("patch_embed.proj.weight", [c, 3, p, p], values(c * 3 * p * p, scale: 0.1)),
             ("patch_embed.proj.bias", [c], values(c, scale: 0.1)),
             ("norm.weight", [c], values(c, scale: 0.2, offset: 1)), ("norm.bias", [c], values(c, scale: 0.1)),
