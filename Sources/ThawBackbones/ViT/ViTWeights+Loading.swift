@@ -5,8 +5,9 @@ import ThawWeights
 extension ViTWeights {
     /// Reads a ViT checkpoint (`.safetensors`, `.pth`, `.bin`) in any `ViTKeyLayout`, strictly:
     /// every tensor must be used (a timm classifier `head` outside CLIP is skipped on purpose) and
-    /// have the shape the sizes imply. Sizes come from the tensors; heads, eps and the activation
-    /// from `variant`, overridden by a Hugging Face config.json beside the weights when it names them.
+    /// have the shape the sizes imply. Sizes come from the tensors; heads from `variant` (nil: a Hugging
+    /// Face config.json beside the weights, else width/64); eps and activation from `variant` unless that
+    /// config.json names them (`layer_norm_eps`, `hidden_act`; CLIP's under `vision_config`).
     static func load(_ path: String, variant: ViTVariant) throws -> (ViTConfiguration, ViTWeights, ViTKeyLayout) {
         let file = try WeightFile.load(path)
         let layout = try ViTKeyLayout.detect(file)
