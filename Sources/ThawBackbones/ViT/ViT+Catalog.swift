@@ -9,7 +9,7 @@ extension ViT {
     }
 
     /// DINOv2 ViT-S/14 and ViT-B/14 (with or without registers: read from the weights), OpenAI CLIP
-    /// ViT-B/16, DeiT-S/16. None install offline: users bring their timm / DINOv2 / Hugging Face file.
+    /// ViT-B/16 (QuickGELU, as OpenAI and Hugging Face run it) and its GELU twin, DeiT-S/16. None install offline: users bring their timm / DINOv2 / Hugging Face file.
     static let named: [Named] = [
         Named(name: "dinov2-vits14", variant: .dinov2(heads: 6), width: 384,
               input: .image(preset: "imagenet-bicubic", resize: 256, size: 224),
@@ -20,6 +20,11 @@ extension ViT {
         Named(name: "clip-vitb16", variant: .clip(heads: 12), width: 768,
               input: .image(preset: "clip", resize: 224, size: 224),
               files: "timm vit_base_patch16_clip_224.openai, Hugging Face openai/clip-vit-base-patch16 (CLIPVisionModel[WithProjection] or the whole CLIPModel)"),
+        // LAION / open_clip towers were trained with GELU; timm's `vit_base_patch16_clip_224` also runs GELU
+        // for every tag (its `_quickgelu_` names run QuickGELU), so its outputs match this entry, not clip-vitb16.
+        Named(name: "clip-vitb16-gelu", variant: { var v = ViTVariant.clip(heads: 12); v.activation = .gelu; return v }(), width: 768,
+              input: .image(preset: "clip", resize: 224, size: 224),
+              files: "GELU-trained CLIP towers: timm vit_base_patch16_clip_224.laion2b*, open_clip ViT-B-16 (LAION/DataComp) saved with timm or Hugging Face keys"),
         Named(name: "deit-s16", variant: .deit(heads: 6), width: 384,
               input: .image(preset: "imagenet-bicubic", resize: 256, size: 224),
               files: "timm deit_small_patch16_224 (its ImageNet classifier head is left out)"),
