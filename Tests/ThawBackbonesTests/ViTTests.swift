@@ -132,8 +132,8 @@ extension ViTTests {
 }
 
 extension ViTTests {
-    /// A Hugging Face config.json beside the weights names eps and activation (CLIPConfig nests them in
-    /// `vision_config`); a broken one is an error naming the file, not silently ignored.
+    /// A Hugging Face model folder loads (its model.safetensors), and its config.json names eps and activation
+    /// (CLIPConfig nests them in `vision_config`); a broken one is an error naming the file, not silently ignored.
     func testConfigJSONBesideTheWeightsIsRead() throws {
         let folder = NSTemporaryDirectory() + "thaw-vit-config-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -143,13 +143,17 @@ extension ViTTests {
         let config = folder + "/config.json"
         try Data(#"{"vision_config": {"hidden_act": "gelu", "layer_norm_eps": 1e-6, "num_attention_heads": 4}}"#.utf8)
             .write(to: URL(fileURLWithPath: config))
-        let cfg = try ViT.load(name: "c", path: weights, variant: .clip(heads: nil)).configuration
+        let cfg = try ViT.load(name: "c", path: folder, variant: .clip(heads: nil)).configuration   // the folder: its model.safetensors
         XCTAssertEqual(cfg.activation, .gelu)
         XCTAssertEqual(cfg.layerNormEps, 1e-6)
         XCTAssertEqual(cfg.heads, 4)
         try Data("{ not json".utf8).write(to: URL(fileURLWithPath: config))
         XCTAssertThrowsError(try ViT.load(name: "c", path: weights, variant: .clip(heads: 4))) {
             XCTAssertTrue("\($0)".contains("config.json: not a JSON object"), "\($0)")
+        }
+        try FileManager.default.removeItem(atPath: weights)
+        XCTAssertThrowsError(try ViT.load(name: "c", path: folder, variant: .clip(heads: 4))) {
+            XCTAssertTrue("\($0)".contains("neither model.safetensors nor pytorch_model.bin"), "\($0)")
         }
     }
 }
