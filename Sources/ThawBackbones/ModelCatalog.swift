@@ -33,6 +33,7 @@ public enum ModelCatalog {
         entries += EfficientNetLite.catalogEntries
         entries += MobileNetV2.catalogEntries
         entries += ResNet.catalogEntries + BertBackbone.catalogEntries
+        entries += ViT.catalogEntries + ConvNeXt.catalogEntries
         return entries
     }
 

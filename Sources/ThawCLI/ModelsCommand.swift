@@ -75,6 +75,10 @@ struct ModelsCommand: ParsableCommand {
                     "fc only when the weights hold a classifier")
         case "mobilenet-v2":
             return (MobileNetV2.cutPointNames, fallbackNote)
+        case "vit":
+            return (nil, fallbackNote ?? "embeddings (TC), blocks.0 … blocks.{L−1} (TC, L = 12), cls (C), pool (C; 2C = cls ⊕ patch mean for DINOv2; the projection for CLIP)")
+        case "convnext":
+            return ((["stem"] + (0..<4).map { "stages.\($0)" }).map { CutPoint(name: $0, layout: "HWC") } + [CutPoint(name: "pool", layout: "C")], "fc too when the weights hold a classifier")
         case "bert":
             return (nil, fallbackNote ?? "embeddings (TC), layer.0 … layer.{L−1} (TC), pool (C); L is read from the weights")
         default:

@@ -5,6 +5,8 @@ extension Preprocessing {
         switch name {
         case "efficientnet-lite": return .efficientNetLite(resize: resize, crop: crop)
         case "imagenet": return .imagenet(resize: resize, crop: crop)
+        case "imagenet-bicubic": return .imagenetBicubic(resize: resize, crop: crop)
+        case "clip": return .clip(resize: resize, crop: crop)
         default: return nil
         }
     }

@@ -14,13 +14,15 @@ public struct Preprocessing: Codable, Sendable, Equatable {
     public var mean: [Float]
     /// Per-channel divisor after subtracting the mean (R, G, B).
     public var std: [Float]
-    /// Always "bilinear-antialias-pil" for now; recorded so a later change cannot go unnoticed.
+    /// PIL's resize filter: "bilinear-antialias-pil" or "bicubic-antialias-pil" (timm, DINOv2 and
+    /// CLIP evaluate with bicubic); recorded so a later change cannot go unnoticed.
     public var interpolation: String
 
     public init(name: String, resize: Int, crop: Int, inputScale: Float, mean: [Float], std: [Float],
                 interpolation: String = "bilinear-antialias-pil") {
         precondition(resize > 0 && crop > 0 && crop <= resize, "Preprocessing needs 0 < crop <= resize")
         precondition(mean.count == 3 && std.count == 3 && std.allSatisfy { $0 != 0 }, "mean/std need 3 channels, std != 0")
+        precondition(Self.interpolations.contains(interpolation), "interpolation must be one of \(Self.interpolations)")
         self.name = name; self.resize = resize; self.crop = crop
         self.inputScale = inputScale; self.mean = mean; self.std = std; self.interpolation = interpolation
     }
@@ -34,6 +36,22 @@ public struct Preprocessing: Codable, Sendable, Equatable {
                       mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
     }
 
+    /// The resize filters Thaw reproduces bit for bit.
+    public static let interpolations = ["bilinear-antialias-pil", "bicubic-antialias-pil"]
+
+    /// DINOv2 and DeiT (timm's eval transform): bicubic resize, ImageNet mean/std.
+    public static func imagenetBicubic(resize: Int, crop: Int) -> Preprocessing {
+        Preprocessing(name: "imagenet-bicubic", resize: resize, crop: crop, inputScale: 1.0 / 255.0,
+                      mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], interpolation: "bicubic-antialias-pil")
+    }
+
+    /// OpenAI CLIP's `_transform`: bicubic resize, center crop, CLIP's own mean/std.
+    public static func clip(resize: Int, crop: Int) -> Preprocessing {
+        Preprocessing(name: "clip", resize: resize, crop: crop, inputScale: 1.0 / 255.0,
+                      mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711],
+                      interpolation: "bicubic-antialias-pil")
+    }
+
     /// EfficientNet-Lite: resize 256 → crop 224, (x − 127) / 128 on 0–255 values.
     public static let efficientNetLite = efficientNetLite(resize: 256, crop: 224)
 
@@ -41,6 +59,8 @@ public struct Preprocessing: Codable, Sendable, Equatable {
         Preprocessing(name: "efficientnet-lite", resize: resize, crop: crop, inputScale: 1,
                       mean: [127, 127, 127], std: [128, 128, 128])
     }
+
+    var resampleFilter: ResampleCoefficients.Filter { interpolation == "bicubic-antialias-pil" ? .bicubic : .bilinear }
 
     /// The output tensor shape per image: [crop, crop, 3] (NHWC).
     public var outputShape: [Int] { [crop, crop, 3] }

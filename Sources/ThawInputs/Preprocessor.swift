@@ -34,8 +34,9 @@ public struct Preprocessor: Sendable {
         let x0 = Preprocessing.cropOffset(size: resized.width, crop: c)
         let y0 = Preprocessing.cropOffset(size: resized.height, crop: c)
         let needH = resized.width != image.width, needV = resized.height != image.height
-        let h = needH ? ResampleCoefficients(inSize: image.width, outSize: resized.width, from: x0, count: c) : nil
-        let v = needV ? ResampleCoefficients(inSize: image.height, outSize: resized.height, from: y0, count: c) : nil
+        let filter = preset.resampleFilter
+        let h = needH ? ResampleCoefficients(inSize: image.width, outSize: resized.width, from: x0, count: c, filter: filter) : nil
+        let v = needV ? ResampleCoefficients(inSize: image.height, outSize: resized.height, from: y0, count: c, filter: filter) : nil
         // Input rows the vertical pass reads.
         let rowStart = v.map { Int($0.first[0]) } ?? y0
         let rowEnd = v.map { Int($0.first[c - 1] + $0.taps[c - 1]) } ?? (y0 + c)
@@ -65,7 +66,7 @@ public struct Preprocessor: Sendable {
                         let row = out + oy * rowLength
                         if let v {
                             // Vertical pass, tap by tap over a whole row (vectorises; Int32 cannot
-                            // overflow: 255 · 2²² plus rounding stays below 2³¹).
+                            // overflow: 255 · 2²² · Σ|w| plus rounding stays below 2³¹ — Σ|w| ≤ 1.2 for bicubic).
                             let first = Int(v.first[oy]) - rowStart, taps = Int(v.taps[oy])
                             let half = Int32(1 << (ResampleCoefficients.precisionBits - 1))
                             for i in 0..<rowLength { acc[i] = half }

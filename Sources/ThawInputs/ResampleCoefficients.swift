@@ -1,8 +1,27 @@
-/// PIL's antialiased bilinear weights for one axis (Pillow `Resample.c`, `precompute_coeffs` +
-/// `normalize_coeffs_8bpc`): a triangle filter whose support widens by the downscale factor,
-/// weights normalised to sum 1 and then stored as 22-bit fixed point. Matching these integers is
-/// what makes the output bit-equal to PIL's.
+/// PIL's antialiased resampling weights for one axis (Pillow `Resample.c`, `precompute_coeffs` +
+/// `normalize_coeffs_8bpc`): a filter whose support widens by the downscale factor, weights
+/// normalised to sum 1 and then stored as 22-bit fixed point. Matching these integers is what
+/// makes the output bit-equal to PIL's. Filters: bilinear (triangle, support 1) and bicubic
+/// (Keys cubic with a = −0.5, support 2; its negative lobes can overshoot, so sums are clipped to u8).
 struct ResampleCoefficients {
+    enum Filter: Sendable {
+        case bilinear, bicubic
+
+        var support: Double { self == .bilinear ? 1 : 2 }
+
+        func weight(_ x: Double) -> Double {
+            let x = abs(x)
+            switch self {
+            case .bilinear: return x < 1 ? 1 - x : 0
+            case .bicubic:
+                let a = -0.5
+                if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+                if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
+                return 0
+            }
+        }
+    }
+
     static let precisionBits = 22
     /// First input index per output index.
     var first: [Int32]            // [outSize]
@@ -13,10 +32,10 @@ struct ResampleCoefficients {
     var stride: Int
 
     /// Weights for output indices `from..<from+count` of an `inSize → outSize` resize.
-    init(inSize: Int, outSize: Int, from: Int, count: Int) {
+    init(inSize: Int, outSize: Int, from: Int, count: Int, filter: Filter = .bilinear) {
         let scale = Double(inSize) / Double(outSize)
         let filterScale = max(scale, 1.0)
-        let support = 1.0 * filterScale                   // bilinear support is 1
+        let support = filter.support * filterScale
         stride = Int(support.rounded(.up)) * 2 + 1
         first = [Int32](repeating: 0, count: count)
         taps = [Int32](repeating: 0, count: count)
@@ -32,9 +51,7 @@ struct ResampleCoefficients {
             let xmax = min(Int(center + support + 0.5), inSize) - xmin
             var total = 0.0
             for x in 0..<xmax {
-                var t = (Double(x + xmin) - center + 0.5) * ss
-                if t < 0 { t = -t }
-                let w = t < 1 ? 1 - t : 0
+                let w = filter.weight((Double(x + xmin) - center + 0.5) * ss)
                 k[x] = w
                 total += w
             }

@@ -43,6 +43,9 @@ public final class ParameterStore {
     /// True if the file has `name` (after the rules).
     public func contains(_ name: String) -> Bool { tensors[name] != nil }
 
+    /// The file's shape of `name` (after the rules), without marking it used; nil if absent.
+    public func shape(of name: String) -> [Int]? { tensors[name]?.shape }
+
     /// The tensor `name`, checked against `shape`, marked as used. Transposed per the rules.
     public func tensor(_ name: String, shape: [Int]) throws -> WeightTensor {
         guard var t = tensors[name] else {

@@ -17,6 +17,6 @@ final class CatalogPresetTests: XCTestCase {
         XCTAssertGreaterThan(images, 0)
         XCTAssertEqual(Preprocessing.named("imagenet", resize: 256, crop: 224), .imagenet)
         XCTAssertEqual(Preprocessing.named("efficientnet-lite", resize: 256, crop: 224), .efficientNetLite)
-        XCTAssertNil(Preprocessing.named("clip", resize: 224, crop: 224))
+        XCTAssertNil(Preprocessing.named("no-such-preset", resize: 224, crop: 224))
     }
 }

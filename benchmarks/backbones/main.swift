@@ -3,6 +3,10 @@
 //   swift build -c release --product thaw-backbones-bench
 //   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F] [--split-rows R]
 //   .build/release/thaw-backbones-bench --only mbv2-b32 [--seconds 8]     (--profile is Lite0's only)
+//   .build/release/thaw-backbones-bench --only vits14-b16 [--vit-weights F]  (DINOv2 ViT-S/14 to `pool`; F defaults to
+//       /tmp/vit-s14-seeded.safetensors, written by `python3 scripts/golden/vit.py --vits14 F`)
+//   .build/release/thaw-backbones-bench --only cnxtt-b16 [--convnext-weights F]  (ConvNeXt-T to `fc`; F defaults to
+//       /tmp/convnext-tiny-seeded.safetensors, written by `python3 scripts/golden/convnext.py --tiny F`)
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
 // forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
@@ -18,8 +22,8 @@ func option(_ name: String) -> String? { args.firstIndex(of: name).flatMap { $0 
 let only = option("--only") ?? "lite0-b1"
 let seconds = Double(option("--seconds") ?? "8") ?? 8
 let family = only.split(separator: "-b").first.map(String.init) ?? ""
-guard let batch = Int(only.split(separator: "-b").last ?? ""), ["lite0", "mbv2"].contains(family), batch > 0 else {
-    FileHandle.standardError.write(Data("usage: thaw-backbones-bench --only (lite0|mbv2)-b<batch> [--seconds S] [--profile]\n".utf8))
+guard let batch = Int(only.split(separator: "-b").last ?? ""), ["lite0", "mbv2", "vits14", "cnxtt"].contains(family), batch > 0 else {
+    FileHandle.standardError.write(Data("usage: thaw-backbones-bench --only (lite0|mbv2|vits14|cnxtt)-b<batch> [--seconds S] [--profile]\n".utf8))
     exit(2)
 }
 let info = try BLAS.load()
@@ -27,7 +31,13 @@ let info = try BLAS.load()
 let constant: EfficientNetParameterSource = { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
 let lite: EfficientNetLite?
 let backbone: any Backbone
-if family == "mbv2" {
+if family == "cnxtt" {
+    backbone = try ModelCatalog.named("convnext-tiny").load(option("--convnext-weights") ?? "/tmp/convnext-tiny-seeded.safetensors")
+    lite = nil
+} else if family == "vits14" {
+    backbone = try ModelCatalog.named("dinov2-vits14").load(option("--vit-weights") ?? "/tmp/vit-s14-seeded.safetensors")
+    lite = nil
+} else if family == "mbv2" {
     let mbv2 = try KnownAsset.named("mobilenet-v2")?.find().map { try MobileNetV2(weightsPath: $0) } ?? MobileNetV2(parameters: constant)
     if let chunk = option("--chunk-floats").flatMap(Int.init) { mbv2.chunkFloats = chunk }
     (lite, backbone) = (nil, mbv2)
@@ -65,12 +75,13 @@ if args.contains("--profile"), let model = lite {
     exit(0)
 }
 
-_ = try backbone.forward(input, from: nil, taps: ["fc"])   // warm-up: sizes the workspace
+let lastTap = family == "vits14" ? "pool" : "fc"
+_ = try backbone.forward(input, from: nil, taps: [lastTap])   // warm-up: sizes the workspace
 var forwards = 0
 let start = DispatchTime.now().uptimeNanoseconds
 var elapsed = 0.0
 repeat {
-    _ = try backbone.forward(input, from: nil, taps: ["fc"])
+    _ = try backbone.forward(input, from: nil, taps: [lastTap])
     forwards += 1
     elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 } while elapsed < seconds || forwards < 3

@@ -12,15 +12,16 @@ import torch
 from PIL import Image
 
 
-def load_photo(path, resize=256, crop=224):
-    """(1, 3, crop, crop) float32, values 0…255 (no scaling)."""
+def load_photo(path, resize=256, crop=224, resample=Image.BILINEAR):
+    """(1, 3, crop, crop) float32, values 0…255 (no scaling). `resample=Image.BICUBIC` is
+    `Resize(s, interpolation=BICUBIC)` (timm, DINOv2 and CLIP evaluation)."""
     img = Image.open(path).convert("RGB")
     w, h = img.size
     if w <= h:
         size = (resize, int(resize * h / w))
     else:
         size = (int(resize * w / h), resize)
-    img = img.resize(size, Image.BILINEAR)
+    img = img.resize(size, resample)
     w, h = img.size
     top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
     img = img.crop((left, top, left + crop, top + crop))
