@@ -5,33 +5,11 @@ import ThawStore
 import ThawWeights
 
 extension FineTuneModel {
-    /// Families `thaw finetune` can train from cached maps.
-    public static let supportedFamilies = ["efficientnet-lite0…4", "resnet18…152"]
-
-    /// The Lite variant named by a cache's backbone ("efficientnet-lite0" → 0); throws for other families.
-    public static func liteVariant(backbone: String, cache: String) throws -> Int {
-        let prefix = "efficientnet-lite"
-        guard backbone.hasPrefix(prefix), let v = Int(backbone.dropFirst(prefix.count)), (0...4).contains(v) else {
-            throw FineTuneError("\(cache): the cache was extracted with \"\(backbone)\"; fine-tuning from cached maps supports "
-                                + "\(supportedFamilies.joined(separator: ", ")) for now. Fix: extract with --backbone efficientnet-lite0 "
-                                + "(and a blocks.K tap), or train a head on this cache with `thaw fit`")
-        }
-        return v
-    }
-
-    /// The block index K of a `blocks.K` tap name, or nil.
-    public static func boundaryIndex(_ tap: String) -> Int? {
-        guard tap.hasPrefix("blocks."), let k = Int(tap.dropFirst("blocks.".count)), k >= 0 else { return nil }
-        return k
-    }
-
     /// Blocks K+1…last, the head stage of lite`variant` from `weights`, and `classifier`.
+    /// K < the block count (`ModelCatalog.fineTunePlan` checks the user's `--from`).
     public static func load(variant: Int, boundary k: Int, weights: String, classifier: (Int) throws -> TrainableClassifier) throws -> FineTuneModel {
         let specs = EfficientNetLiteSpec.blocks(variant: variant)
-        guard k < specs.count else {
-            throw FineTuneError("blocks.\(k) is past the last block of efficientnet-lite\(variant) (blocks.0…blocks.\(specs.count - 1)). "
-                                + "Fix: pass --from blocks.K with K < \(specs.count)")
-        }
+        precondition((0..<specs.count).contains(k), "FineTuneModel.load: boundary block must be 0…\(specs.count - 1), got \(k)")
         let store = try ParameterStore(path: weights, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
         let source: (String, [Int]) throws -> [Float] = { key, shape in try store.take(key, shape: shape) }
         let blocks = try ((k + 1)..<specs.count).map { i in
