@@ -93,9 +93,11 @@ let package = Package(
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-inputs-bench", dependencies: ["ThawInputs"], path: "benchmarks/inputs",
                           exclude: ["peer_torchvision.py"], swiftSettings: release),
-        .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
+        // Per-layer profiles of the backbones (`--profile` of the two backbone benchmarks); reads their layers through @_spi(Profile).
+        .target(name: "ThawBackbonesProfile", dependencies: ["ThawBackbones", "ThawKernels"], path: "benchmarks/profile", swiftSettings: release),
+        .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawBackbonesProfile", "ThawAssets", "ThawBLAS", "ThawKernels"],
                           path: "benchmarks/backbones", exclude: ["torch_side.py", "torch_models.py", "run.py", "README.md", "resnet_minilm"], swiftSettings: release),
-        .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawAssets", "ThawBLAS", "ThawKernels"],
+        .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawBackbonesProfile", "ThawAssets", "ThawBLAS", "ThawKernels"],
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),

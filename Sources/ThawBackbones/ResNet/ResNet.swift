@@ -23,7 +23,7 @@ public final class ResNet: Backbone {
     public let name: String
     public let depth: Int
     public let cutPoints: [CutPoint]
-    let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
+    @_spi(Profile) public let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
     public let stages: [[ResNetBlock]]  // layer1…layer4
     let fc: LinearParameters?         // [classes, C]
     /// Channels of the pooled vector (512 basic, 2048 bottleneck).

@@ -17,9 +17,9 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
     public let cutPoints: [CutPoint]
     public let blocks: [EfficientNetBlock]
     public let classCount: Int
-    let stem: Conv2D                  // 3 → 32, 3×3 stride 2, ReLU6
-    let head: Conv2D                  // last block's width → 1280, 1×1, ReLU6
-    let fc: LinearParameters          // [classes, 1280]
+    @_spi(Profile) public let stem: Conv2D                  // 3 → 32, 3×3 stride 2, ReLU6
+    @_spi(Profile) public let head: Conv2D                  // last block's width → 1280, 1×1, ReLU6
+    @_spi(Profile) public let fc: LinearParameters          // [classes, 1280]
     let workspace = Workspace()       // activations of the current forward
     let lock = NSLock()
     /// Floats one convolution stage may touch per call (input + expanded maps + output of a
