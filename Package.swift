@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawTestSupport", "ThawHeads", "ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
-        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawTestSupport", "ThawBackbones", "ThawAssets", "ThawInputs", "ThawKernels", "ThawText"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawTestSupport", "ThawBackbones", "ThawBackbonesProfile", "ThawAssets", "ThawInputs", "ThawKernels", "ThawText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets", "ThawText"]),
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),

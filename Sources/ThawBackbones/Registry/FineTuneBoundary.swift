@@ -32,13 +32,13 @@ extension Architecture {
         switch self {
         case .efficientNetLite(let v):
             let n = EfficientNetLiteSpec.blocks(variant: v).count, k = Self.topQuarterBoundary(blocks: n)
-            return "blocks.\(k): blocks \(k + 1)–\(n - 1) of 0–\(n - 1) + head stage train"
+            return "\(TapName.blocks(k)): blocks \(k + 1)–\(n - 1) of 0–\(n - 1) + head stage train"
         case .resNet: return "layer3: layer4 trains"
         case .mobileNetV2: return "features.14 (extract only: fine-tuning not supported)"
         case .bert(let c):
             guard let c else { return "layer.(L − ⌊L/4⌋ − 1) for L encoder layers (layer.8 for 12): the top quarter trains" }
-            let k = Self.topQuarterBoundary(blocks: c.layers)
-            return "layer.\(k): layers \(k + 1)–\(c.layers - 1) of 0–\(c.layers - 1) train"
+            let k = Self.topQuarterBoundary(blocks: c.layers), top = c.layers - 1
+            return "\(TapName.encoderLayer(k)): " + (k + 1 == top ? "layer \(top)" : "layers \(k + 1)–\(top)") + " of 0–\(top) " + (k + 1 == top ? "trains" : "train")
         }
     }
 }

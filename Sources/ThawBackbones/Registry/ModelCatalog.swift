@@ -34,8 +34,8 @@ public struct ModelEntry: Sendable {
 public enum ModelCatalog {
     public static let all: [ModelEntry] = efficientNetLite + mobileNetV2 + resNet + bert
 
-    /// `thaw classify`'s default.
-    public static let defaultImageModel = "efficientnet-lite0"
+    /// `thaw classify`'s and `thaw embed`'s defaults.
+    public static let defaultImageModel = "efficientnet-lite0", defaultTextModel = "all-minilm-l6-v2"
 
     public static func named(_ name: String) throws -> ModelEntry {
         guard let entry = all.first(where: { $0.name == name.lowercased() }) else {
