@@ -19,7 +19,7 @@ struct ClassifyCommand: ParsableCommand {
             """)
 
     @Option(help: "Model name from the catalog.")
-    var model = "efficientnet-lite0"
+    var model = ModelCatalog.defaultImageModel
 
     @Option(help: "Weight file (.pth, .pt, .safetensors); defaults to the model's installed weights.")
     var weights: String?
@@ -46,7 +46,7 @@ struct ClassifyCommand: ParsableCommand {
         guard !images.isEmpty else { throw ValidationError("Please give at least one image file.") }
         guard top > 0 else { throw ValidationError("--top must be at least 1.") }
         guard batch > 0 else { throw ValidationError("--batch must be at least 1.") }
-        if bundle != nil && model != "efficientnet-lite0" { throw ValidationError("--bundle names its own backbone: drop --model.") }
+        if bundle != nil && model != ModelCatalog.defaultImageModel { throw ValidationError("--bundle names its own backbone: drop --model.") }
     }
 
     func run() throws {

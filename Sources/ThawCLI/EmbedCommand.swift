@@ -11,7 +11,7 @@ struct EmbedCommand: ParsableCommand {
         discussion: "Example: thaw embed --model all-minilm-l6-v2 \"The quick brown fox\" \"A lazy dog\"")
 
     @Option(help: "A text model from `thaw models` (all-minilm-l6-v2, or bert with --weights).")
-    var model = "all-minilm-l6-v2"
+    var model = ModelCatalog.defaultTextModel
 
     @Option(help: "Model folder (model.safetensors + vocab.txt) or weight file; default: the installed weights.")
     var weights: String?

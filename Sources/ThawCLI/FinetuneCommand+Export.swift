@@ -1,4 +1,5 @@
 import Foundation
+import ThawBackbones
 import ThawBundle
 import ThawFineTune
 import ThawRuns
@@ -15,7 +16,7 @@ extension FinetuneCommand {
         print("export      → \(path)")
         print("             predict: thaw predict --bundle \(path) INPUTS…")
         print("             use: thaw extract --model \(backbone) --weights \(path) …"
-              + (backbone.hasPrefix("efficientnet-lite") ? ";  thaw classify --model \(backbone) --weights \(path) IMAGE…" : ""))
+              + ((try? ModelCatalog.named(backbone))?.family == .efficientNetLite ? ";  thaw classify --model \(backbone) --weights \(path) IMAGE…" : ""))
     }
 }
 

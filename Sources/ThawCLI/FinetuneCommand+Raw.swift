@@ -1,5 +1,7 @@
 import Foundation
+import ThawBackbones
 import ThawFineTune
+import ThawStore
 import ThawRuns
 
 // MARK: - Below the cached boundary (raw images)
@@ -7,12 +9,12 @@ import ThawRuns
 extension FinetuneCommand {
     /// `--from input`, `--from stem` or an uncached `--from blocks.K` on an EfficientNet-Lite cache:
     /// trains from the raw images (re-read from --data or the source of the cache's extract run).
-    func runRaw(_ options: FineTuneOptions) throws {
+    func runRaw(_ options: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan) throws {
         var o = options
         o.data = data
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
-        let result = try RawFineTuneRun.run(o, commandLine: CommandLine.arguments,
+        let result = try RawFineTuneRun.run(o, cache: reader, plan: plan, commandLine: CommandLine.arguments,
                                             onLoaded: { printer.loaded($0) }) { printer.handle($0) }
         let (record, url) = try RunName.save(result.record, name: name, beside: cache)
         if json { return try printJSON(record) }

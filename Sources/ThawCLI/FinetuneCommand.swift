@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ThawAssets
+import ThawBackbones
 import ThawExtract
 import ThawInputs
 import ThawFineTune
@@ -21,12 +22,14 @@ struct FinetuneCommand: ParsableCommand {
             caches (--from layer.K, with --data). Below the cached boundary — --from input (the whole network,
             stem included), stem, or an uncached blocks.K — Thaw trains from the raw images instead, re-read
             from the cache's source with random-resized-crop + flip, and says so.
+            Without --from: the model's fine-tuning boundary if cached (`thaw models` lists them; about the top
+            quarter of the network trains), else the deepest cached tap training can start from.
             BatchNorm: frozen (running statistics, affine trained; Keras' advice), train (batch statistics;
             fastai's default) or recalibrate (one pass re-estimates the running statistics, then frozen).
             """)
 
     @Option(help: "Cache directory.") var cache: String
-    @Option(help: "Cached boundary tap, blocks.K: blocks K+1… are trained. input, stem or an uncached blocks.K: trains from raw images.") var from: String
+    @Option(help: "Cached boundary tap, blocks.K: blocks K+1… are trained. input, stem or an uncached blocks.K: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
     @Option(help: "Backbone weights the cache was extracted with (default: the installed weights).") var weights: String?
     @Option(help: "linear (new), a head file from `thaw fit --export`, or the id of a fit run that exported one.") var head = "linear"
     @Option(help: "Epochs.") var epochs = 3
@@ -68,8 +71,11 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         try RunName.check(name)
-        try requireResNetWeights()
-        var o = FineTuneOptions(cache: cache, from: from, weights: try resolveWeights())
+        // The one read of the manifest: the registry decides the plan from it, every path reads through `reader`.
+        let reader = try CacheReader(path: cache)
+        let plan = try FineTunePlan(cache: reader, from: from)
+        if from == nil && !json { print("note: --from \(plan.from) (\(plan.source.rawValue)), chosen by the registry for \(reader.manifest.backbone)") }
+        var o = FineTuneOptions(cache: cache, from: plan.from.description, weights: try resolveWeights(backbone: reader.manifest.backbone))
         o.head = try resolveHead()
         o.epochs = epochs; o.lr = lr; o.layerDecay = layerDecay; o.weightDecay = weightDecay
         o.optimizer = optimizer == "sgd" ? .sgdDefault : .adamwDefault
@@ -77,12 +83,15 @@ struct FinetuneCommand: ParsableCommand {
         o.batchNormMomentum = bnMomentum
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
-        if BertFineTuneRun.handles(backbone: try CacheReader(path: cache).manifest.backbone) { return try runBert(o) }
-        if try RawFineTuneRun.handles(o) { return try runRaw(o) }
+        switch plan.source {
+        case .cachedHiddenStates: return try runBert(o, cache: reader, plan: plan)
+        case .rawImages: return try runRaw(o, cache: reader, plan: plan)
+        case .cachedMaps: break
+        }
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
         // FineTuneError and FitError print as "Error: <what, and how to fix it>" (no usage text).
-        let result = try FineTuneRun.run(o, commandLine: CommandLine.arguments,
+        let result = try FineTuneRun.run(o, cache: reader, plan: plan, commandLine: CommandLine.arguments,
                                          onLoaded: { printer.loaded($0) }) { printer.handle($0) }
         let (record, url) = try RunName.save(result.record, name: name, beside: cache)
         if json { return try printJSON(record) }
@@ -90,12 +99,14 @@ struct FinetuneCommand: ParsableCommand {
                      speed: "maps/s (train)", record: record, url: url)
     }
 
-    /// --weights, else the installed weights of the cache's backbone.
-    func resolveWeights() throws -> String {
+    /// --weights, else the installed weights of the cache's backbone (the registry names them).
+    func resolveWeights(backbone: String) throws -> String {
         if let weights { return weights }
-        let backbone = try CacheReader(path: cache).manifest.backbone
-        guard let asset = KnownAsset.named(backbone) else {
-            throw ValidationError("\(cache): no installed weights known for \(backbone). Fix: pass --weights FILE")
+        let entry = try? ModelCatalog.named(backbone)
+        guard let asset = entry?.defaultWeightsAsset.flatMap({ KnownAsset.named($0) }) else {
+            throw ValidationError("\(cache) was extracted with \(backbone), whose weights are not installed with Thaw. "
+                                  + "Fix: pass --weights FILE, the checkpoint the cache was extracted with"
+                                  + (entry.map { " (\($0.weightsNote))" } ?? ""))
         }
         guard let path = asset.find() else {
             throw ValidationError("\(backbone) weights are not installed. Fix: \(asset.installCommand), or pass --weights FILE")
@@ -121,7 +132,7 @@ struct FinetuneCommand: ParsableCommand {
 // MARK: - BERT caches (layer.K hidden states)
 
 extension FinetuneCommand {
-    func runBert(_ o: FineTuneOptions) throws {
+    func runBert(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan) throws {
         guard let data else {
             throw ValidationError("\(cache) holds BERT hidden states without a mask: pass --data with the source the cache was "
                                   + "extracted from (e.g. --data bbc-news) so each sample's token count can be recomputed")
@@ -129,13 +140,12 @@ extension FinetuneCommand {
         guard case .text(let source) = try DataSpec.resolve(data) else {
             throw ValidationError("--data \(data): not a text source; pass the text data the cache was extracted from")
         }
-        let manifest = try CacheReader(path: cache).manifest
-        let length = manifest.taps.first { $0.name == from }?.shape.first ?? 256
+        let length = reader.manifest.taps.first { $0.name == o.from }?.shape.first ?? 256
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: o.weights).deletingLastPathComponent(), maxLength: length)
         let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
-        let result = try BertFineTuneRun.run(o, normalize: l2, data: data, commandLine: CommandLine.arguments, tokenCount: { id in
+        let result = try BertFineTuneRun.run(o, cache: reader, plan: plan, normalize: l2, data: data, commandLine: CommandLine.arguments, tokenCount: { id in
             guard let sample = byID[id] else {
                 throw ValidationError("--data \(data) has no sample \(id) (cached in \(cache)); pass the data the cache was extracted from")
             }

@@ -20,6 +20,8 @@ struct ModelsCommand: ParsableCommand {
             var input: Input
             var cutPoints: [CutPoint]?
             var cutPointsNote: String?
+            /// The default fine-tuning boundary (`thaw extract` stores it; `thaw finetune` starts there).
+            var fineTuneBoundary: String
             var weights: Weights
         }
         var models: [Model]
@@ -37,7 +39,8 @@ struct ModelsCommand: ParsableCommand {
             }
             if cuts == nil { (cuts, note) = Self.staticCutPoints(entry, fallbackNote: note) }
             models.append(Report.Model(
-                name: entry.name, family: entry.family, input: Self.describe(entry.input), cutPoints: cuts, cutPointsNote: note,
+                name: entry.name, family: entry.family.rawValue, input: Self.describe(entry.input), cutPoints: cuts, cutPointsNote: note,
+                fineTuneBoundary: entry.architecture.fineTuneBoundaryText,
                 weights: .init(asset: entry.defaultWeightsAsset, installedPath: installed,
                                install: installed == nil ? asset?.installCommand : nil, note: entry.weightsNote)))
         }
@@ -49,6 +52,7 @@ struct ModelsCommand: ParsableCommand {
             print("\(m.name)  [\(m.family)]  \(input)")
             let listed = m.cutPoints.map { $0.map { "\($0.name) (\($0.layout))" }.joined(separator: ", ") }
             print("  cut points: " + [listed, m.cutPointsNote.map { listed == nil ? $0 : "(\($0))" }].compactMap { $0 }.joined(separator: " "))
+            print("  fine-tuning boundary: \(m.fineTuneBoundary)")
             if let path = m.weights.installedPath {
                 print("  weights: installed at \(path)")
             } else if let install = m.weights.install {
@@ -68,21 +72,22 @@ struct ModelsCommand: ParsableCommand {
 
     /// Cut points known from the architecture alone, for families whose shape needs no weights.
     static func staticCutPoints(_ entry: ModelEntry, fallbackNote: String?) -> ([CutPoint]?, String?) {
-        switch entry.family {
-        case "resnet":
-            let maps = ["stem", "layer1", "layer2", "layer3", "layer4"].map { CutPoint(name: $0, layout: "HWC") }
-            return (maps + [CutPoint(name: "pool", layout: "C"), CutPoint(name: "fc", layout: "C")],
-                    "fc only when the weights hold a classifier")
-        case "mobilenet-v2":
+        switch entry.architecture {
+        case .resNet:
+            return (ResNet.cutPoints(classifier: true), "fc only when the weights hold a classifier")
+        case .mobileNetV2:
             return (MobileNetV2.cutPointNames, fallbackNote)
-        case "vit":
+        case .vit:
             return (nil, fallbackNote ?? "embeddings (TC), blocks.0 … blocks.{L−1} (TC, L = 12), cls (C), pool (C; 2C = cls ⊕ patch mean for DINOv2; the projection for CLIP)")
-        case "convnext":
-            return ((["stem"] + (0..<4).map { "stages.\($0)" }).map { CutPoint(name: $0, layout: "HWC") } + [CutPoint(name: "pool", layout: "C")], "fc too when the weights hold a classifier")
-        case "bert":
+        case .convNeXt:
+            return ((["stem"] + (0..<4).map { "stages.\($0)" }).map { CutPoint(name: $0, layout: "HWC") } + [CutPoint(name: "pool", layout: "C")],
+                    "fc too when the weights hold a classifier")
+        case .efficientNetLite(let v):
+            return (EfficientNetLite.cutPoints(variant: v), fallbackNote)
+        case .bert(let c?):
+            return (BertBackbone.cutPoints(layers: c.layers), fallbackNote)
+        case .bert(nil):
             return (nil, fallbackNote ?? "embeddings (TC), layer.0 … layer.{L−1} (TC), pool (C); L is read from the weights")
-        default:
-            return (nil, fallbackNote ?? "read from the weights: listed once they are installed (see the weights line)")
         }
     }
 }

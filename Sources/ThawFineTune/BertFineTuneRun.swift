@@ -25,35 +25,37 @@ public struct BertFineTuneResult {
 /// `layer.K`, evaluates on test and builds the run record (kind `.finetune`).
 /// BatchNorm flags do not apply. Checkpoints every epoch and `--resume` work as for EfficientNet-Lite.
 public enum BertFineTuneRun {
-    /// True when the cache's backbone is a BERT (model catalog family "bert").
-    public static func handles(backbone: String) -> Bool {
-        (try? ModelCatalog.named(backbone).family) == "bert"
-    }
-
+    /// Opens `o.cache` and asks the registry for the plan (`FineTunePlan`); throws unless it trains cached hidden states.
     /// `tokenCount(sampleID)` gives each cached sample's unpadded token count (the cache keeps no mask),
     /// read from `data` (recorded in the config).
     public static func run(_ o: FineTuneOptions, normalize: Bool = false, data dataSpec: String? = nil, commandLine: [String] = [],
                            tokenCount: (String) throws -> Int, onLoaded: ([String]) -> Void = { _ in },
                            progress: ((FineTuneProgress) -> Void)? = nil) throws -> BertFineTuneResult {
+        let reader = try CacheReader(path: o.cache)
+        return try run(o, cache: reader, plan: try FineTunePlan(cache: reader, from: o.from), normalize: normalize, data: dataSpec,
+                       commandLine: commandLine, tokenCount: tokenCount, onLoaded: onLoaded, progress: progress)
+    }
+
+    /// Trains `plan` (BERT from cached hidden states) on the open cache `reader`.
+    public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, normalize: Bool = false,
+                           data dataSpec: String? = nil, commandLine: [String] = [],
+                           tokenCount: (String) throws -> Int, onLoaded: ([String]) -> Void = { _ in },
+                           progress: ((FineTuneProgress) -> Void)? = nil) throws -> BertFineTuneResult {
         let started = Date()
-        let manifest = try CacheReader(path: o.cache).manifest
-        let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
-        guard o.from.hasPrefix("layer."), let k = Int(o.from.dropFirst("layer.".count)) else {
-            throw FineTuneError("--from \(o.from): BERT fine-tuning starts at a layer output named layer.K. Cached taps: \(cached)")
-        }
-        guard manifest.taps.contains(where: { $0.name == o.from }) else {
-            throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
-                                + "Fix: pass --from with a cached layer.K tap, or re-extract with --tap \(o.from)")
+        let manifest = reader.manifest
+        guard case .bert(let k) = plan.trained else {
+            throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BertFineTuneRun trains BERT caches from cached layer.K hidden states")
         }
         let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
         guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
             throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
                                 + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
         }
-        let configuration = manifest.backbone == "all-minilm-l6-v2"
-            ? BertConfiguration.miniLML6
-            : try BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
-        let data = try BertCacheData.load(cache: o.cache, tap: o.from, tokenCount: tokenCount)
+        // The registry's configuration, or (a generic BERT) the one read from the weights.
+        let known: BertConfiguration?
+        if case .bert(let c)? = (try? ModelCatalog.named(manifest.backbone))?.architecture { known = c } else { known = nil }
+        let configuration = try known ?? BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
+        let data = try BertCacheData.load(reader: reader, tap: o.from, tokenCount: tokenCount)
         var notes = data.notes
         if o.batchNorm != .frozen || o.batchNormMomentum != nil { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
         guard data.validation.count > 0 else {

@@ -27,7 +27,7 @@ public struct FineTuneOptions: Sendable {
     public var optimizer: Optimizer = .adamwDefault
     public var weightDecay: Float = 0.01
     public var batchNorm: BatchNormPolicy = .frozen
-    /// BN momentum in PyTorch's convention; nil = the family's own (`defaultBatchNormMomentum`).
+    /// BN momentum in PyTorch's convention; nil = the family's own (`ModelFamily.batchNormMomentum`).
     public var batchNormMomentum: Float?
     public var batch = 64
     /// Rows per forward/backward chunk: gradients of a batch accumulate over chunks, so memory
@@ -65,7 +65,3 @@ public struct FineTuneOptions: Sendable {
     }
 }
 
-extension FineTuneOptions {
-    /// The momentum each family was trained with: lukemelas EfficientNet-Lite 0.01, torchvision ResNet 0.1.
-    public static func defaultBatchNormMomentum(resNet: Bool) -> Float { resNet ? 0.1 : 0.01 }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import ThawBackbones
 import ThawBLAS
 import ThawCore
 import ThawExtract
@@ -31,29 +32,34 @@ public enum FineTuneRun {
         }
     }
 
+    /// Opens `o.cache` and asks the registry for the plan (`FineTunePlan`); throws unless it trains from cached maps.
     /// `onLoaded` receives data notes (carved validation, missing test split) before training.
     public static func run(_ o: FineTuneOptions, commandLine: [String] = [], onLoaded: ([String]) -> Void = { _ in },
                            progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
-        let started = Date()
         let reader = try CacheReader(path: o.cache)
+        return try run(o, cache: reader, plan: try FineTunePlan(cache: reader, from: o.from), commandLine: commandLine,
+                       onLoaded: onLoaded, progress: progress)
+    }
+
+    /// Trains `plan` (cached maps of EfficientNet-Lite or ResNet) on the open cache `reader`.
+    public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, commandLine: [String] = [],
+                           onLoaded: ([String]) -> Void = { _ in }, progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
+        let started = Date()
         let manifest = reader.manifest
-        if BertFineTuneRun.handles(backbone: manifest.backbone) {
+        let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
+        let resNetDepth: Int?, variant: Int, k: Int
+        switch (plan.source, plan.trained) {
+        case (.cachedMaps, .efficientNetLite(let v, let start)): (resNetDepth, variant, k) = (nil, v, start.firstTrainedBlock - 1)
+        case (.cachedMaps, .resNet(let depth, let stage)): (resNetDepth, variant, k) = (depth, 0, stage)
+        case (_, .bert):
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BERT layers train through BertFineTuneRun.run "
                                 + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
+        default:
+            throw FineTuneError("\(o.cache): tap \(plan.from) is not cached; cached taps: \(cached). Fix: pass --from with a cached tap, "
+                                + "or re-extract with --tap \(plan.from) (`thaw finetune` trains from the raw images below the cached maps)")
         }
-        let resNetDepth = FineTuneModel.resNetDepth(backbone: manifest.backbone)
-        let bnMomentum = o.batchNormMomentum ?? FineTuneOptions.defaultBatchNormMomentum(resNet: resNetDepth != nil)
-        let variant = resNetDepth == nil ? try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache) : 0
-        let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
-        let boundaryName = resNetDepth == nil ? "blocks.K" : "layerK (K = 1…3) or stem"
-        guard let k = resNetDepth == nil ? FineTuneModel.boundaryIndex(o.from) : FineTuneModel.resNetBoundary(o.from) else {
-            throw FineTuneError("--from \(o.from): fine-tuning a \(manifest.backbone) cache starts at a block boundary named "
-                                + "\(boundaryName). Cached taps: \(cached)")
-        }
-        guard manifest.taps.contains(where: { $0.name == o.from }) else {
-            throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
-                                + "Fix: pass --from with a cached \(boundaryName) tap, or re-extract with --tap \(o.from)")
-        }
+        let family: ModelFamily = resNetDepth == nil ? .efficientNetLite : .resNet
+        let bnMomentum = o.batchNormMomentum ?? family.batchNormMomentum!
         guard FileManager.default.fileExists(atPath: o.weights) else {
             throw FineTuneError("\(o.weights): no such file. Fix: pass --weights with the \(manifest.backbone) checkpoint the cache "
                                 + "was extracted with")
@@ -64,7 +70,7 @@ public enum FineTuneRun {
             throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
                                 + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
         }
-        let data = try TapData.load(path: o.cache, tap: o.from,
+        let data = try TapData.load(reader: reader, tap: o.from,
                                     options: TapLoadOptions(memoryBudget: o.memoryBudget, seed: o.seed))
         var notes = data.notes
         if data.views > 1 { notes.append("the cache holds \(data.views) views per sample: every epoch trains on all of them") }
@@ -77,7 +83,7 @@ public enum FineTuneRun {
         let train = try data.trainingSet()
         let classes = data.classes
         // torchvision names its classifier `fc`, lukemelas `_fc`: checkpoints keep each family's keys.
-        let fcKey = resNetDepth == nil ? "_fc" : "fc"
+        let fcKey = family.classifierKey
         let classifier: (Int) throws -> TrainableClassifier = { width in
             switch o.head {
             case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: fcKey)

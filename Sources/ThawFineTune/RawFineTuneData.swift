@@ -32,7 +32,12 @@ public struct RawFineTuneData {
     /// recorded beside the cache). Throws when the source's fingerprint differs from the manifest's,
     /// a cached sample is missing from the source, or there is nothing to train on.
     public static func load(cache: String, data: String?, validationFraction: Double = 0.1, seed: UInt64) throws -> RawFineTuneData {
-        let reader = try CacheReader(path: cache)
+        try load(reader: try CacheReader(path: cache), data: data, validationFraction: validationFraction, seed: seed)
+    }
+
+    /// `load(cache:data:validationFraction:seed:)` on a cache already open (its manifest is not read again).
+    public static func load(reader: CacheReader, data: String?, validationFraction: Double = 0.1, seed: UInt64) throws -> RawFineTuneData {
+        let cache = reader.path
         let m = reader.manifest
         let spec = try data ?? recordedData(cache: cache)
         guard case .images(let source) = try DataSpec.resolve(spec) else {

@@ -14,37 +14,36 @@ import ThawWeights
 /// was extracted from (`RawFineTuneData`) with on-the-fly augmentation; the run record is kind
 /// `.finetune` with `"inputs": "raw"` in its config.
 public enum RawFineTuneRun {
-    /// True when `o.from` starts below what the EfficientNet-Lite cache holds: `input`, `stem`, or an uncached `blocks.K`.
-    public static func handles(_ o: FineTuneOptions) throws -> Bool {
-        let m = try CacheReader(path: o.cache).manifest
-        guard (try? FineTuneModel.liteVariant(backbone: m.backbone, cache: o.cache)) != nil, let start = RawStart(o.from) else {
-            return false
-        }
-        if case .after(let k) = start, k >= 0 { return !m.taps.contains { $0.name == o.from } }
-        return true
-    }
-
     /// The one-line note `thaw finetune` prints before training.
     public static func note(_ o: FineTuneOptions, data: RawFineTuneData) -> String {
         "--from \(o.from) is below the cached maps: training from raw images re-read from \(data.data) with the cache's "
             + "preset (\(data.preset.name) \(data.preset.resize)→\(data.preset.crop)) and random-resized-crop + flip for training"
     }
 
+    /// Opens `o.cache` and asks the registry for the plan (`FineTunePlan`); throws unless it trains from raw images.
     public static func run(_ o: FineTuneOptions, commandLine: [String] = [], onLoaded: ([String]) -> Void = { _ in },
                            progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
+        let reader = try CacheReader(path: o.cache)
+        return try run(o, cache: reader, plan: try FineTunePlan(cache: reader, from: o.from), commandLine: commandLine,
+                       onLoaded: onLoaded, progress: progress)
+    }
+
+    /// Trains `plan` (EfficientNet-Lite from raw images) on the open cache `reader`.
+    public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, commandLine: [String] = [],
+                           onLoaded: ([String]) -> Void = { _ in }, progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
         let started = Date()
-        let manifest = try CacheReader(path: o.cache).manifest
-        let variant = try FineTuneModel.liteVariant(backbone: manifest.backbone, cache: o.cache)
-        let bnMomentum = o.batchNormMomentum ?? FineTuneOptions.defaultBatchNormMomentum(resNet: false)
-        guard let start = RawStart(o.from) else {
-            throw FineTuneError("--from \(o.from): fine-tuning from raw images starts at input, stem or blocks.K")
+        let manifest = reader.manifest
+        guard plan.source == .rawImages, case .efficientNetLite(let variant, let start) = plan.trained else {
+            throw FineTuneError("--from \(o.from): fine-tuning from raw images is for EfficientNet-Lite caches, from input, stem or "
+                                + "an uncached blocks.K; this plan trains from \(plan.source.rawValue)")
         }
+        let bnMomentum = o.batchNormMomentum ?? ModelFamily.efficientNetLite.batchNormMomentum!
         let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
         guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
             throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
                                 + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
         }
-        let data = try RawFineTuneData.load(cache: o.cache, data: o.data, seed: o.seed)
+        let data = try RawFineTuneData.load(reader: reader, data: o.data, seed: o.seed)
         onLoaded([note(o, data: data)] + data.notes)
         let classes = data.classes
         let model = try FineTuneModel.load(variant: variant, start: start, weights: o.weights) { width in

@@ -124,7 +124,12 @@ public final class TapData {
     /// cache, missing or empty splits, unlabeled samples, a single class, non-finite values and a
     /// budget too small for one streamed row.
     public static func load(path: String, tap tapName: String, options: TapLoadOptions = TapLoadOptions()) throws -> TapData {
-        let reader = try CacheReader(path: path)
+        try load(reader: try CacheReader(path: path), tap: tapName, options: options)
+    }
+
+    /// `load(path:tap:options:)` on a cache already open (its manifest is not read again).
+    public static func load(reader: CacheReader, tap tapName: String, options: TapLoadOptions = TapLoadOptions()) throws -> TapData {
+        let path = reader.path
         let m = reader.manifest
         guard let t = m.taps.firstIndex(where: { $0.name == tapName }) else {
             throw FitError("\(path): no tap named \"\(tapName)\". Fix: pass --tap with one of: "

@@ -15,7 +15,7 @@ enum BertGraph {
         let store = try ParameterStore(file, rules: KeyRule.bert)
         let c = cfg.hiddenSize, inner = cfg.intermediateSize, heads = cfg.heads, d = c / heads
         let hasClassifier = store.contains("classifier.weight")
-        let names = ["embeddings"] + (0..<cfg.layers).map { "layer.\($0)" } + ["pool"] + (hasClassifier ? ["logits"] : [])
+        let names = BertBackbone.cutPoints(layers: cfg.layers).map(\.name) + (hasClassifier ? [TapName.logits.description] : [])
         let end = try cutIndex(cut, in: names, model: "BERT (\(file.path))")
         func take(_ key: String, _ shape: [Int]) throws -> [Float] { try store.take(key, shape: shape) }
 

@@ -14,8 +14,8 @@ enum EfficientNetLiteGraph {
                       pixels: String, cut: String) throws -> GraphTap {
         let store = try ParameterStore(file, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
         let specs = EfficientNetLiteSpec.blocks(variant: variant)
-        let names = ["stem"] + specs.indices.map { "blocks.\($0)" } + ["head", "pool", "fc"]
-        let end = try cutIndex(cut, in: names, model: "efficientnet-lite\(variant)")
+        let names = EfficientNetLite.cutPoints(variant: variant).map(\.name)
+        let end = try cutIndex(cut, in: names, model: "EfficientNet-Lite\(variant)")
         var x = g.transpose(pixels, [0, 3, 1, 2], "pixels_nchw")      // [N, 3, S, S]
         var h = imageSize, w = imageSize
 

@@ -38,14 +38,14 @@ public enum ONNXExport {
                                       toolVersion: String = "") throws -> Data {
         let g = ONNXGraphBuilder()
         let entry = try ModelCatalog.named(backbone)
-        let tap = entry.family == "bert" ? "logits" : "fc"
+        let tap = (entry.family == .bert ? TapName.logits : .fc).description
         let (_, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: l2Normalize)
         guard cut.channels == classes.count else {
             throw ONNXError("\(weights): the network's classifier has \(cut.channels) outputs but \(classes.count) class names were given",
                             fix: "pass the class names the network was fine-tuned on, in logit order")
         }
         return finish(g, entry: entry, logits: cut.value, classes: classes, toolVersion: toolVersion, metadata: [
-            "tap": tap, "head": "finetuned", "pooling": entry.family == "bert" ? (l2Normalize ? "mean-l2" : "mean") : "avg",
+            "tap": tap, "head": "finetuned", "pooling": entry.family == .bert ? (l2Normalize ? "mean-l2" : "mean") : "avg",
         ])
     }
 
@@ -78,17 +78,16 @@ public enum ONNXExport {
             throw ONNXError("\(error)", fix: "use a backbone name from `thaw models`")
         }
         let batch = ONNXDimension.symbolic("N")
-        switch (entry.family, entry.input) {
-        case ("efficientnet-lite", .image(_, _, let size)), ("resnet", .image(_, _, let size)):
+        switch (entry.architecture, entry.input) {
+        case (.efficientNetLite(let variant), .image(_, _, let size)):
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             let file = try WeightFile.load(weights)
-            if entry.family == "resnet" {
-                let depth = Int(entry.name.dropFirst("resnet".count)) ?? 0
-                return (entry, try ResNetGraph.build(g, depth: depth, file: file, imageSize: size, pixels: "pixels", cut: tap))
-            }
-            let variant = Int(entry.name.dropFirst("efficientnet-lite".count)) ?? 0
             return (entry, try EfficientNetLiteGraph.build(g, variant: variant, file: file, imageSize: size, pixels: "pixels", cut: tap))
-        case ("bert", .text):
+        case (.resNet(let depth), .image(_, _, let size)):
+            g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
+            let file = try WeightFile.load(weights)
+            return (entry, try ResNetGraph.build(g, depth: depth, file: file, imageSize: size, pixels: "pixels", cut: tap))
+        case (.bert(let known), .text):
             g.inputs = ["input_ids", "attention_mask"].map {
                 ONNXValueInfo(name: $0, elementType: .int64, shape: [batch, .symbolic("T")])
             }
@@ -96,12 +95,11 @@ public enum ONNXExport {
             let file = try WeightFile.load(path)
             // The configuration Thaw's catalog loads the model with.
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            let cfg = entry.name == "all-minilm-l6-v2" ? BertConfiguration.miniLML6
-                : try BertBackbone.inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
+            let cfg = try known ?? BertBackbone.inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
             return (entry, try BertGraph.build(g, configuration: cfg, file: file, inputIDs: "input_ids",
                                                attentionMask: "attention_mask", cut: tap, l2Normalize: l2Normalize))
         default:
-            throw ONNXError("ONNX export does not know the \(entry.family) family (\(entry.name))",
+            throw ONNXError("ONNX export does not know the \(entry.family.rawValue) family (\(entry.name))",
                             fix: "export an EfficientNet-Lite, ResNet or BERT model")
         }
     }

@@ -13,12 +13,12 @@ enum ResNetGraph {
     static func build(_ g: ONNXGraphBuilder, depth: Int, file: WeightFile, imageSize: Int,
                       pixels: String, cut: String) throws -> GraphTap {
         guard let variant = ResNet.variants[depth] else {
-            throw ONNXError("resnet\(depth) is not a torchvision depth", fix: "use one of \(ResNet.variants.keys.sorted().map { "resnet\($0)" })")
+            throw ONNXError("ResNet-\(depth) is not a torchvision depth", fix: "use one of \(ResNet.variants.keys.sorted().map { "ResNet-\($0)" })")
         }
         let store = try ParameterStore(file, rules: KeyRule.dataParallel + KeyRule.checkpointWrappers + KeyRule.batchNormCounters)
         let hasFC = store.contains("fc.weight")
-        let names = ["stem", "layer1", "layer2", "layer3", "layer4", "pool"] + (hasFC ? ["fc"] : [])
-        let end = try cutIndex(cut, in: names, model: "resnet\(depth)")
+        let names = ResNet.cutPoints(classifier: hasFC).map(\.name)
+        let end = try cutIndex(cut, in: names, model: "ResNet-\(depth)")
         var x = g.transpose(pixels, [0, 3, 1, 2], "pixels_nchw")      // [N, 3, S, S]
         var h = imageSize, w = imageSize, channels = 3
 

@@ -1,5 +1,6 @@
 import Foundation
 import ThawBackbones
+import ThawBackbonesProfile
 import ThawKernels
 import XCTest
 

@@ -39,7 +39,7 @@ final class RawFineTuneTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("--data"), "without --data or an extract record the error says what to pass: \($0)")
         }
         o.data = images
-        XCTAssertTrue(try RawFineTuneRun.handles(o))
+        XCTAssertEqual(try FineTunePlan(cache: CacheReader(path: cache), from: o.from).source, .rawImages)
         let stemBefore = try FineTuneModel.load(variant: 0, start: .input, weights: weights) {
             TrainableClassifier(inFeatures: $0, classes: 10, seed: 3)
         }.stem!.weight.value
@@ -58,13 +58,16 @@ final class RawFineTuneTests: XCTestCase {
         XCTAssertEqual(try RunRegistry.beside(cache: cache).find(whole.record.id).config["from"], .string("input"))
 
         o.from = "blocks.13"
-        XCTAssertTrue(try RawFineTuneRun.handles(o), "blocks.13 is not cached")
+        XCTAssertEqual(try FineTunePlan(cache: CacheReader(path: cache), from: o.from),
+                       FineTunePlan(source: .rawImages, trained: .efficientNetLite(variant: 0, start: .after(block: 13)), from: .blocks(13)),
+                       "blocks.13 is not cached")
         let top = try RawFineTuneRun.run(o)
         XCTAssertEqual(top.model.blocks.map(\.prefix), ["_blocks.14", "_blocks.15"])
         XCTAssertNil(top.model.stem)
         XCTAssertTrue(top.outcome.epochs[0].trainLoss.isFinite)
 
-        o.from = "pool"
-        XCTAssertFalse(try RawFineTuneRun.handles(o), "a cached or non-block tap stays on the cached path")
+        XCTAssertThrowsError(try FineTunePlan(cache: CacheReader(path: cache), from: "pool"), "no training starts from pool") {
+            XCTAssertTrue("\($0)".contains("input, stem or blocks.K"), "\($0)")
+        }
     }
 }

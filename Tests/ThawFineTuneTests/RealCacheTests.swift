@@ -70,10 +70,12 @@ final class RealCacheTests: XCTestCase {
         } catch { return "\(error)" }
     }
 
-    func testRefusesOtherFamilies() {
-        XCTAssertThrowsError(try FineTuneModel.liteVariant(backbone: "resnet50", cache: "c")) {
-            XCTAssertTrue("\($0)".contains("efficientnet-lite"), "\($0)")
+    func testRefusesOtherFamilies() throws {
+        XCTAssertThrowsError(try ModelCatalog.fineTunePlan(backbone: "mobilenet-v2", cachedTaps: [("features.14", [7, 7, 160])],
+                                                           from: "features.14", cache: "c")) {
+            XCTAssertTrue("\($0)".contains("efficientnet-lite0…4"), "\($0)")
         }
-        XCTAssertEqual(try FineTuneModel.liteVariant(backbone: "efficientnet-lite2", cache: "c"), 2)
+        let lite2 = try ModelCatalog.fineTunePlan(backbone: "efficientnet-lite2", cachedTaps: [("blocks.15", [9, 9, 208])], from: nil, cache: "c")
+        XCTAssertEqual(lite2.trained, .efficientNetLite(variant: 2, start: .after(block: 15)))
     }
 }

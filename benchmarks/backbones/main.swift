@@ -14,6 +14,7 @@ import Dispatch
 import Foundation
 import ThawAssets
 import ThawBackbones
+import ThawBackbonesProfile
 import ThawBLAS
 import ThawKernels
 

@@ -7,7 +7,7 @@ extension ConvNeXt {
     /// torchvision evaluates its own weights at resize 236 (T) / 230 (S), bilinear). No weights install offline.
     public static var catalogEntries: [ModelEntry] {
         variants.map { v in
-            ModelEntry(name: v.name, family: "convnext", input: .image(preset: "imagenet-bicubic", resize: 256, size: 224),
+            ModelEntry(name: v.name, architecture: .convNeXt, input: .image(preset: "imagenet-bicubic", resize: 256, size: 224),
                        defaultWeightsAsset: nil,
                        weightsNote: "bring your own .safetensors/.pth: timm \(v.name.replacingOccurrences(of: "-", with: "_")), torchvision \(v.name.replacingOccurrences(of: "-", with: "_")) or facebookresearch/ConvNeXt keys",
                        load: { path in try ConvNeXt.loadNamed(v.name, depths: v.depths, path: path) })

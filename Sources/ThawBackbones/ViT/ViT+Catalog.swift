@@ -32,7 +32,7 @@ extension ViT {
 
     public static var catalogEntries: [ModelEntry] {
         named.map { n in
-            ModelEntry(name: n.name, family: "vit", input: n.input, defaultWeightsAsset: nil,
+            ModelEntry(name: n.name, architecture: .vit, input: n.input, defaultWeightsAsset: nil,
                        weightsNote: "bring your own .safetensors/.pth: \(n.files); pool = \(n.variant.pooling.rawValue)",
                        load: { path in try ViT.loadNamed(n, path: path) })
         }

@@ -12,6 +12,7 @@
 import Foundation
 import ThawAssets
 import ThawBackbones
+import ThawBackbonesProfile
 import ThawBLAS
 import ThawKernels
 

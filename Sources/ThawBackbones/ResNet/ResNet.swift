@@ -23,7 +23,7 @@ public final class ResNet: Backbone {
     public let name: String
     public let depth: Int
     public let cutPoints: [CutPoint]
-    let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
+    @_spi(Profile) public let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
     public let stages: [[ResNetBlock]]  // layer1…layer4
     let fc: LinearParameters?         // [classes, C]
     /// Channels of the pooled vector (512 basic, 2048 bottleneck).
@@ -37,7 +37,7 @@ public final class ResNet: Backbone {
             preconditionFailure("ResNet: depth must be one of \(Self.variants.keys.sorted()), got \(depth)")
         }
         self.depth = depth
-        name = "resnet\(depth)"
+        name = ModelFamily.resNet.rawValue + "\(depth)"
         stem = try Self.foldedConv("conv1", "bn1", Conv2DShape(inChannels: 3, outChannels: 64, kernel: 7, stride: 2,
                                                                padding: .symmetric(3)), relu: true, parameters)
         var stages: [[ResNetBlock]] = []
@@ -61,14 +61,19 @@ public final class ResNet: Backbone {
         } else {
             fc = nil
         }
-        cutPoints = [CutPoint(name: "stem", layout: "HWC")] + (1...4).map { CutPoint(name: "layer\($0)", layout: "HWC") }
-            + [CutPoint(name: "pool", layout: "C")] + (classes == nil ? [] : [CutPoint(name: "fc", layout: "C")])
+        cutPoints = Self.cutPoints(classifier: classes != nil)
     }
 
     /// Loads a torchvision state dict (`.pth` zip or legacy, or `.safetensors`) strictly: every
     /// parameter must be present with its shape and no key may be left over (`module.` prefixes
     /// and `num_batches_tracked` are accepted). The class count comes from `fc.weight`; a file
     /// without `fc` gives a backbone without the `fc` cut.
+    /// The cut points, in execution order (they need no weights); `fc` only with a classifier.
+    public static func cutPoints(classifier: Bool) -> [CutPoint] {
+        [CutPoint(.stem, layout: "HWC")] + (1...4).map { CutPoint(.layer($0), layout: "HWC") }
+            + [CutPoint(.pool, layout: "C")] + (classifier ? [CutPoint(.fc, layout: "C")] : [])
+    }
+
     public static func load(depth: Int, path: String) throws -> ResNet {
         let file = try WeightFile.load(path)
         let store = try ParameterStore(file, rules: KeyRule.dataParallel + KeyRule.checkpointWrappers + KeyRule.batchNormCounters)

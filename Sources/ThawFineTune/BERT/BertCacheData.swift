@@ -29,7 +29,12 @@ public struct BertCacheData: Sendable {
 
     /// Reads tap `tap` ([T, C], layout TC) of every labelled sample of view 0.
     public static func load(cache path: String, tap: String, tokenCount: (String) throws -> Int) throws -> BertCacheData {
-        let reader = try CacheReader(path: path)
+        try load(reader: try CacheReader(path: path), tap: tap, tokenCount: tokenCount)
+    }
+
+    /// `load(cache:tap:tokenCount:)` on a cache already open (its manifest is not read again).
+    public static func load(reader: CacheReader, tap: String, tokenCount: (String) throws -> Int) throws -> BertCacheData {
+        let path = reader.path
         let m = reader.manifest
         let position = try reader.tapIndex(tap)
         let spec = m.taps[position]

@@ -9,7 +9,7 @@ public enum ModelInput: Sendable, Equatable {
 /// One architecture Thaw can build, and where its weights come from.
 public struct ModelEntry: Sendable {
     public var name: String                 // "efficientnet-lite0", "resnet50", "all-minilm-l6-v2"
-    public var family: String               // "efficientnet-lite", "resnet", "bert"
+    public var architecture: Architecture   // .efficientNetLite(variant: 0), .resNet(depth: 50), …
     public var input: ModelInput
     /// `ThawAssets.KnownAsset` name of the weights that install offline, if any.
     public var defaultWeightsAsset: String?
@@ -18,24 +18,24 @@ public struct ModelEntry: Sendable {
     /// Builds the backbone from a weight file (`.pth`, `.pt`, `.safetensors`), strictly by name.
     public var load: @Sendable (_ weightsPath: String) throws -> any Backbone
 
-    public init(name: String, family: String, input: ModelInput, defaultWeightsAsset: String?,
+    public var family: ModelFamily { architecture.family }
+
+    public init(name: String, architecture: Architecture, input: ModelInput, defaultWeightsAsset: String?,
                 weightsNote: String, load: @escaping @Sendable (_ weightsPath: String) throws -> any Backbone) {
-        self.name = name; self.family = family; self.input = input
+        self.name = name; self.architecture = architecture; self.input = input
         self.defaultWeightsAsset = defaultWeightsAsset; self.weightsNote = weightsNote; self.load = load
     }
 }
 
-/// Every architecture Thaw knows, by name. Each family file contributes its `catalogEntries`.
+/// The model registry: every architecture Thaw knows, by name, and the only owner of family
+/// knowledge — family, input preset, default taps (`DefaultTaps`), fine-tuning boundary
+/// (`FineTuneBoundary.swift`), the fine-tuning plan for a cache (`FineTunePlan`) and tap names
+/// (`TapName`). A new family adds its entries in `ModelCatalog+Entries.swift`.
 public enum ModelCatalog {
-    public static var all: [ModelEntry] {
-        var entries: [ModelEntry] = []
-        // Family files add their entries here, one line each.
-        entries += EfficientNetLite.catalogEntries
-        entries += MobileNetV2.catalogEntries
-        entries += ResNet.catalogEntries + BertBackbone.catalogEntries
-        entries += ViT.catalogEntries + ConvNeXt.catalogEntries
-        return entries
-    }
+    public static let all: [ModelEntry] = efficientNetLite + mobileNetV2 + resNet + bert + ViT.catalogEntries + ConvNeXt.catalogEntries
+
+    /// `thaw classify`'s and `thaw embed`'s defaults.
+    public static let defaultImageModel = "efficientnet-lite0", defaultTextModel = "all-minilm-l6-v2"
 
     public static func named(_ name: String) throws -> ModelEntry {
         guard let entry = all.first(where: { $0.name == name.lowercased() }) else {

@@ -1,3 +1,4 @@
+@_spi(Profile) import ThawBackbones
 import ThawKernels
 
 /// Time of one layer in a profiled forward (benchmarks only).

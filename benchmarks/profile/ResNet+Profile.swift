@@ -1,3 +1,4 @@
+@_spi(Profile) import ThawBackbones
 import ThawKernels
 
 /// Time of one convolution (or the residual add) in a profiled ResNet forward (benchmarks only).

@@ -1,3 +1,4 @@
+@_spi(Profile) import ThawBackbones
 import ThawKernels
 
 /// Time of one stage of a profiled BERT layer (benchmarks only).

@@ -10,9 +10,9 @@ public typealias EfficientNetParameterSource = (_ key: String, _ shape: [Int]) t
 /// `EfficientNetBlock+MobileNetV2.swift` (torchvision keys, symmetric padding, eps 1e-5).
 public struct EfficientNetBlock: Sendable {
     public let spec: EfficientNetBlockSpec
-    let expand: Conv2D?            // C → mid, ReLU6 fused; nil when the expand ratio is 1
-    let depthwise: DepthwiseConv2D // mid → mid, stride s, ReLU6 fused
-    let project: Conv2D            // mid → out, no activation
+    @_spi(Profile) public let expand: Conv2D?            // C → mid, ReLU6 fused; nil when the expand ratio is 1
+    @_spi(Profile) public let depthwise: DepthwiseConv2D // mid → mid, stride s, ReLU6 fused
+    @_spi(Profile) public let project: Conv2D            // mid → out, no activation
 
     /// Loads `<prefix>._expand_conv`, `_bn0`, `_depthwise_conv`, `_bn1`, `_project_conv`, `_bn2`.
     public init(spec: EfficientNetBlockSpec, prefix: String, parameters: EfficientNetParameterSource) throws {

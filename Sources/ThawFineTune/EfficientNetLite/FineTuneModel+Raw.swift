@@ -10,10 +10,7 @@ extension FineTuneModel {
                             classifier: (Int) throws -> TrainableClassifier) throws -> FineTuneModel {
         let specs = EfficientNetLiteSpec.blocks(variant: variant)
         let first = start.firstTrainedBlock
-        guard first <= specs.count else {
-            throw FineTuneError("blocks.\(first - 1) is past the last block of efficientnet-lite\(variant) (blocks.0…"
-                                + "blocks.\(specs.count - 1)). Fix: pass --from input, stem or blocks.K with K < \(specs.count)")
-        }
+        precondition(first <= specs.count, "FineTuneModel.load: the first trained block must be 0…\(specs.count), got \(first)")
         let store = try ParameterStore(path: weights, rules: KeyRule.dataParallel + KeyRule.batchNormCounters)
         let source: (String, [Int]) throws -> [Float] = { key, shape in try store.take(key, shape: shape) }
         let stem = start == .input ? try TrainableStem(parameters: source) : nil

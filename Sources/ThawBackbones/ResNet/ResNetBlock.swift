@@ -10,8 +10,8 @@ import ThawKernels
 /// (`downsample.0` conv, `downsample.1` BN).
 public struct ResNetBlock: Sendable {
     /// Folded convolutions in order (2 for basic, 3 for bottleneck); all but the last carry ReLU.
-    let convs: [Conv2D]
-    let downsample: Conv2D?
+    @_spi(Profile) public let convs: [Conv2D]
+    @_spi(Profile) public let downsample: Conv2D?
     public let inChannels: Int
     public let outChannels: Int
     public let stride: Int

@@ -15,7 +15,7 @@ import ThawWeights
 /// One forward runs at a time per instance (a lock serialises callers); activations live in one
 /// reused `Workspace`.
 public final class MobileNetV2: Backbone, InvertedResidualStages {
-    public let name = "mobilenet-v2"
+    public let name = ModelFamily.mobileNetV2.rawValue
     public let cutPoints: [CutPoint]
     public let blocks: [EfficientNetBlock]    // features.1 … features.17
     public let classCount: Int
@@ -28,8 +28,8 @@ public final class MobileNetV2: Backbone, InvertedResidualStages {
 
     /// The cut point names, in execution order (they need no weights).
     public static let cutPointNames: [CutPoint] =
-        (0...18).map { CutPoint(name: "features.\($0)", layout: "HWC") }
-        + [CutPoint(name: "pool", layout: "C"), CutPoint(name: "fc", layout: "C")]
+        (0...18).map { CutPoint(.features($0), layout: "HWC") }
+        + [CutPoint(.pool, layout: "C"), CutPoint(.fc, layout: "C")]
 
     /// Builds from `parameters` (every key requested with its PyTorch shape).
     public init(classCount: Int = 1000, parameters: EfficientNetParameterSource) throws {

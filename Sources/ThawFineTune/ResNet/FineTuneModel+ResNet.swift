@@ -3,20 +3,6 @@ import ThawBackbones
 import ThawWeights
 
 extension FineTuneModel {
-    /// The depth of a torchvision ResNet backbone name ("resnet50" → 50), or nil for other families.
-    public static func resNetDepth(backbone: String) -> Int? {
-        guard backbone.hasPrefix("resnet"), let d = Int(backbone.dropFirst("resnet".count)), ResNet.variants[d] != nil else { return nil }
-        return d
-    }
-
-    /// The stage K of a ResNet cut a fine-tuning run can start from: `stem` → 0, `layer1`…`layer3` → 1…3
-    /// (stages K+1…4 are trained); nil for any other name (`layer4` and `pool` leave nothing to train).
-    public static func resNetBoundary(_ tap: String) -> Int? {
-        if tap == "stem" { return 0 }
-        guard tap.hasPrefix("layer"), let k = Int(tap.dropFirst("layer".count)), (1...3).contains(k) else { return nil }
-        return k
-    }
-
     /// The blocks of layer(K+1)…layer4 of a torchvision ResNet-`depth` state dict at `weights`
     /// (`.pth` or `.safetensors`; only the keys of those stages are read) and `classifier`,
     /// which receives the pooled width (512 basic, 2048 bottleneck).

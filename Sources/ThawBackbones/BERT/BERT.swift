@@ -40,14 +40,14 @@ public struct BertEncoder: Sendable {
     /// Returns the values of a named parameter, row-major; `shape` is what the encoder expects.
     public typealias ParameterSource = (_ name: String, _ shape: [Int]) throws -> [Float]
 
-    struct Norm: Sendable { var gamma: [Float]; var beta: [Float] }   // [C], [C]
+    @_spi(Profile) public struct Norm: Sendable { @_spi(Profile) public var gamma: [Float]; @_spi(Profile) public var beta: [Float] }   // [C], [C]
 
-    struct Layer: Sendable {
-        var attention: StackedSelfAttention // Q, K, V stacked [3C, C] at load; output [C, C]
-        var attentionNorm: Norm             // attention.output.LayerNorm
-        var intermediate: LinearParameters  // [I, C]
-        var output: LinearParameters        // [C, I]
-        var outputNorm: Norm                // output.LayerNorm
+    @_spi(Profile) public struct Layer: Sendable {
+        @_spi(Profile) public var attention: StackedSelfAttention // Q, K, V stacked [3C, C] at load; output [C, C]
+        @_spi(Profile) public var attentionNorm: Norm             // attention.output.LayerNorm
+        @_spi(Profile) public var intermediate: LinearParameters  // [I, C]
+        @_spi(Profile) public var output: LinearParameters        // [C, I]
+        @_spi(Profile) public var outputNorm: Norm                // output.LayerNorm
     }
 
     public let configuration: BertConfiguration
@@ -55,7 +55,7 @@ public struct BertEncoder: Sendable {
     let positionEmbeddings: [Float]   // [P, C]
     let typeEmbeddings: [Float]       // [types, C]
     let embeddingNorm: Norm
-    let layers: [Layer]
+    @_spi(Profile) public let layers: [Layer]
 
     /// Reads every parameter through `parameters`; throws naming the first one of the wrong size.
     public init(configuration cfg: BertConfiguration, parameters: ParameterSource) throws {
@@ -101,8 +101,8 @@ public struct BertEncoder: Sendable {
         public let maxTokens: Int
         let heads: Int
         public var hidden: [Float]          // [B, T, C] hidden states after the last layer run
-        var intermediate: [Float]           // [B, T, I]
-        var attention: StackedSelfAttention.Workspace
+        @_spi(Profile) public var intermediate: [Float]           // [B, T, I]
+        @_spi(Profile) public var attention: StackedSelfAttention.Workspace
 
         public init(_ cfg: BertConfiguration, batch: Int, length: Int) {
             maxTokens = batch * length

@@ -1,0 +1,106 @@
+/// How `thaw finetune` trains a cache: which part of which architecture, from what.
+/// Decided by the registry (`ModelCatalog.fineTunePlan`) from the cache's backbone, its taps and `--from`.
+public struct FineTunePlan: Equatable, Sendable {
+    public enum Source: String, Sendable {
+        /// The frozen layers never run: training starts from the maps cached at `from`.
+        case cachedMaps = "cached maps"
+        /// `from` is below what the cache holds: the images are re-read and run through the frozen part.
+        case rawImages = "raw images"
+        /// BERT: the hidden states cached at `from` (the mask re-tokenized from the data).
+        case cachedHiddenStates = "cached hidden states"
+    }
+
+    /// What trains.
+    public enum Trained: Equatable, Sendable {
+        /// EfficientNet-Lite `variant`: blocks `start.firstTrainedBlock`…last (and the stem for `.input`), the head stage, the classifier.
+        case efficientNetLite(variant: Int, start: RawStart)
+        /// ResNet-`depth`: stages `stage`+1…4 (stage 0 = the stem's output), pooling, the classifier.
+        case resNet(depth: Int, stage: Int)
+        /// BERT: encoder layers `layer`+1…L−1, mean pooling, the classifier.
+        case bert(layer: Int)
+    }
+
+    public var source: Source
+    public var trained: Trained
+    /// The tap training starts from (`--from`, or the default the registry chose).
+    public var from: TapName
+
+    public init(source: Source, trained: Trained, from: TapName) {
+        self.source = source; self.trained = trained; self.from = from
+    }
+}
+
+extension ModelCatalog {
+    /// Families `thaw finetune` trains, for error messages.
+    public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT encoders (cached layer.K hidden states)"
+
+    /// The plan for fine-tuning a cache extracted with `backbone` holding `cachedTaps`, from `from`
+    /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
+    /// Throws, naming `cache` and the fix, for an unknown or untrainable family, a bad tap name, a tap
+    /// no training starts from, and a cached-only start that is not cached.
+    public static func fineTunePlan(backbone: String, cachedTaps: [(name: String, shape: [Int])], from: String?,
+                                    cache: String) throws -> FineTunePlan {
+        guard let entry = try? named(backbone), entry.architecture.isFineTunable else {
+            throw BackboneError("\(cache): the cache was extracted with \"\(backbone)\"; fine-tuning supports \(fineTunableFamilies). "
+                                + "Fix: extract with one of those, or train a head on this cache with `thaw fit`")
+        }
+        let listed = cachedTaps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
+        let cached = Set(cachedTaps.compactMap { try? TapName(parsing: $0.name) })
+        let tap: TapName
+        if let from {
+            tap = try TapName(parsing: from)
+        } else {
+            // A generic BERT's boundary depends on its layer count, unknown here: the deepest cached layer.K is taken.
+            if let boundary = entry.architecture.fineTuneBoundary(), cached.contains(boundary) {
+                tap = boundary
+            } else if let deepest = cachedTaps.reversed().compactMap({ try? TapName(parsing: $0.name) })
+                        .first(where: { (try? plan(entry, tap: $0, cached: cached, listed: listed, cache: cache)) != nil }) {
+                tap = deepest
+            } else {
+                throw BackboneError("\(cache): no cached tap fine-tuning of \(entry.name) can start from (cached taps: \(listed)). "
+                                    + "Fix: pass --from (input trains from the raw images where the family allows it), or re-extract with "
+                                    + "--tap \(entry.architecture.fineTuneBoundary()?.description ?? "layer.K")")
+            }
+        }
+        return try plan(entry, tap: tap, cached: cached, listed: listed, cache: cache)
+    }
+
+    static func plan(_ entry: ModelEntry, tap: TapName, cached: Set<TapName>, listed: String, cache: String) throws -> FineTunePlan {
+        func notCached(_ starts: String) -> BackboneError {
+            BackboneError("\(cache): tap \(tap) is not cached; cached taps: \(listed). "
+                          + "Fix: pass --from with a cached \(starts) tap, or re-extract with --tap \(tap)")
+        }
+        func cannotStart(_ starts: String) -> BackboneError {
+            BackboneError("--from \(tap): fine-tuning a \(entry.name) cache starts at \(starts). Cached taps: \(listed)")
+        }
+        switch entry.architecture {
+        case .efficientNetLite(let v):
+            let n = EfficientNetLiteSpec.blocks(variant: v).count
+            guard let start = RawStart(tap) else { throw cannotStart("input, stem or blocks.K (K = 0…\(n - 1))") }
+            if case .after(let k) = start, k >= n {
+                throw BackboneError("\(tap) is past the last block of \(entry.name) (\(TapName.blocks(0))…\(TapName.blocks(n - 1))). "
+                                    + "Fix: pass --from input, stem or blocks.K with K < \(n)")
+            }
+            if case .blocks = tap, cached.contains(tap) {
+                return FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: v, start: start), from: tap)
+            }
+            return FineTunePlan(source: .rawImages, trained: .efficientNetLite(variant: v, start: start), from: tap)
+        case .resNet(let depth):
+            let stage: Int
+            switch tap {
+            case .stem: stage = 0
+            case .layer(let k) where (1...3).contains(k): stage = k
+            default: throw cannotStart("a block boundary named layerK (K = 1…3) or stem")
+            }
+            guard cached.contains(tap) else { throw notCached("layerK (K = 1…3) or stem") }
+            return FineTunePlan(source: .cachedMaps, trained: .resNet(depth: depth, stage: stage), from: tap)
+        case .bert:
+            guard case .encoderLayer(let k) = tap else { throw cannotStart("a layer output named layer.K") }
+            guard cached.contains(tap) else { throw notCached("layer.K") }
+            return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap)
+        case .mobileNetV2, .vit, .convNeXt:
+            throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// The architecture families Thaw builds; `rawValue` is the name `thaw models` prints.
+public enum ModelFamily: String, CaseIterable, Sendable {
+    case efficientNetLite = "efficientnet-lite"
+    case mobileNetV2 = "mobilenet-v2"
+    case resNet = "resnet"
+    case bert = "bert"
+    case vit = "vit"
+    case convNeXt = "convnext"
+
+    /// BatchNorm momentum the family was trained with, in PyTorch's convention (lukemelas
+    /// EfficientNet-Lite 0.01, torchvision 0.1); nil for BERT (LayerNorm only).
+    public var batchNormMomentum: Float? {
+        switch self {
+        case .efficientNetLite: return 0.01
+        case .mobileNetV2, .resNet: return 0.1
+        case .bert, .vit, .convNeXt: return nil
+        }
+    }
+
+    /// Checkpoint prefix of the ImageNet classifier: lukemelas `_fc`, torchvision `fc`, BERT none
+    /// (a fine-tuned BERT's classifier is exported under Hugging Face's `classifier`).
+    public var classifierKey: String {
+        switch self {
+        case .efficientNetLite, .bert: return "_fc"
+        case .resNet, .mobileNetV2: return "fc"
+        case .vit: return "head"
+        case .convNeXt: return "head.fc"
+        }
+    }
+}
+
+/// One architecture of a family, with what sets its shape.
+public enum Architecture: Sendable {
+    case efficientNetLite(variant: Int)
+    case mobileNetV2
+    case resNet(depth: Int)
+    /// nil: the sizes are read from the weights (a generic BERT).
+    case bert(BertConfiguration?)
+    /// Vision transformers (DINOv2, CLIP, DeiT): extraction only; sizes read from the weights.
+    case vit
+    /// ConvNeXt-T/S: extraction only.
+    case convNeXt
+
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2, ViT and ConvNeXt extract only).
+    public var isFineTunable: Bool {
+        switch self {
+        case .efficientNetLite, .resNet, .bert: return true
+        case .mobileNetV2, .vit, .convNeXt: return false
+        }
+    }
+
+    public var family: ModelFamily {
+        switch self {
+        case .efficientNetLite: return .efficientNetLite
+        case .mobileNetV2: return .mobileNetV2
+        case .resNet: return .resNet
+        case .bert: return .bert
+        case .vit: return .vit
+        case .convNeXt: return .convNeXt
+        }
+    }
+}

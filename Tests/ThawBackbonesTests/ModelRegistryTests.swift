@@ -1,0 +1,107 @@
+import ThawBackbones
+import XCTest
+
+/// The registry's fine-tuning knowledge: boundaries (about the top quarter trains), default taps,
+/// and the plan it chooses for a cache's backbone, taps and `--from`.
+final class ModelRegistryTests: XCTestCase {
+    func entry(_ name: String) throws -> ModelEntry { try ModelCatalog.named(name) }
+
+    func testBoundaryTable() throws {
+        let expected = ["efficientnet-lite0": "blocks.11", "efficientnet-lite1": "blocks.15", "efficientnet-lite2": "blocks.15",
+                        "efficientnet-lite3": "blocks.17", "efficientnet-lite4": "blocks.22", "mobilenet-v2": "features.14",
+                        "resnet18": "layer3", "resnet50": "layer3", "resnet152": "layer3", "all-minilm-l6-v2": "layer.4"]
+        for (name, tap) in expected {
+            XCTAssertEqual(try entry(name).architecture.fineTuneBoundary()?.description, tap, name)
+        }
+        XCTAssertNil(try entry("bert").architecture.fineTuneBoundary(), "a generic BERT's layer count comes from its weights")
+        XCTAssertEqual(try entry("bert").architecture.fineTuneBoundary(encoderLayers: 12), .encoderLayer(8))
+        XCTAssertEqual(try entry("bert").architecture.fineTuneBoundary(encoderLayers: 24), .encoderLayer(17))
+        XCTAssertTrue(try entry("efficientnet-lite4").architecture.fineTuneBoundaryText.contains("blocks 23–29 of 0–29"))
+    }
+
+    /// Lite and BERT stacks: the trained blocks are ⌊n/4⌋ (at least one) of n, i.e. 16–25% for every size Thaw knows.
+    func testTopQuarterTrains() throws {
+        for n in [6, 12, 16, 21, 24, 30] {
+            let k = Architecture.topQuarterBoundary(blocks: n)
+            let trained = Double(n - 1 - k) / Double(n)
+            XCTAssertTrue((0.16...0.25).contains(trained), "n \(n): boundary \(k) trains \(trained)")
+        }
+        XCTAssertEqual(Architecture.topQuarterBoundary(blocks: 2), 0)
+        // Every default boundary is a cut point of its architecture.
+        for entry in ModelCatalog.all {
+            guard let b = entry.architecture.fineTuneBoundary() else { continue }
+            let cuts: [CutPoint]
+            switch entry.architecture {
+            case .efficientNetLite(let v): cuts = EfficientNetLite.cutPoints(variant: v)
+            case .resNet: cuts = ResNet.cutPoints(classifier: true)
+            case .mobileNetV2: cuts = MobileNetV2.cutPointNames
+            case .bert(let c): cuts = BertBackbone.cutPoints(layers: c!.layers)
+            }
+            XCTAssertTrue(cuts.contains { $0.name == b.description }, "\(entry.name): \(b)")
+        }
+    }
+
+    func testDefaultTapsHelpNamesEveryBoundary() {
+        let help = DefaultTaps.help
+        for part in ["efficientnet-lite0 blocks.11", "efficientnet-lite4 blocks.22", "resnet50 layer3", "mobilenet-v2 features.14",
+                     "all-minilm-l6-v2 layer.4", "bert (L layers)"] {
+            XCTAssertTrue(help.contains(part), "\(part) in \(help)")
+        }
+    }
+
+    // MARK: - The plan
+
+    func plan(_ backbone: String, cached: [String], from: String?) throws -> FineTunePlan {
+        try ModelCatalog.fineTunePlan(backbone: backbone, cachedTaps: cached.map { ($0, [1]) }, from: from, cache: "C")
+    }
+
+    func message(_ body: () throws -> Any) -> String {
+        do { _ = try body(); return "no error" } catch { return "\(error)" }
+    }
+
+    func testEfficientNetLitePlans() throws {
+        let lite0 = ["blocks.11", "pool"]
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "blocks.11"),
+                       FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: 0, start: .after(block: 11)), from: .blocks(11)))
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: nil).from, .blocks(11), "the boundary, cached")
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "blocks.13"),
+                       FineTunePlan(source: .rawImages, trained: .efficientNetLite(variant: 0, start: .after(block: 13)), from: .blocks(13)))
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "input").trained, .efficientNetLite(variant: 0, start: .input))
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "stem").source, .rawImages)
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: ["blocks.15"], from: "blocks.15").source, .cachedMaps, "head stage only")
+        XCTAssertTrue(message { try self.plan("efficientnet-lite0", cached: lite0, from: "blocks.16") }.contains("past the last block"))
+        XCTAssertTrue(message { try self.plan("efficientnet-lite0", cached: lite0, from: "pool") }.contains("input, stem or blocks.K"))
+        XCTAssertTrue(message { try self.plan("efficientnet-lite0", cached: lite0, from: "block11") }.contains(TapName.forms))
+    }
+
+    /// A cache made with an older default boundary (Lite4 once stored blocks.11) still fine-tunes, from that tap.
+    func testOldDefaultBoundaryStillPlans() throws {
+        let old = try plan("efficientnet-lite4", cached: ["blocks.11", "pool"], from: nil)
+        XCTAssertEqual(old, FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: 4, start: .after(block: 11)), from: .blocks(11)))
+        XCTAssertEqual(try plan("efficientnet-lite4", cached: ["blocks.11", "blocks.22", "pool"], from: nil).from, .blocks(22))
+        XCTAssertEqual(try plan("bert", cached: ["layer.4", "pool"], from: nil).trained, .bert(layer: 4))
+        XCTAssertTrue(message { try self.plan("efficientnet-lite0", cached: ["pool"], from: nil) }.contains("no cached tap"))
+    }
+
+    func testResNetPlans() throws {
+        XCTAssertEqual(try plan("resnet18", cached: ["stem", "layer3"], from: "stem").trained, .resNet(depth: 18, stage: 0))
+        XCTAssertEqual(try plan("resnet152", cached: ["layer1"], from: "layer1").trained, .resNet(depth: 152, stage: 1))
+        XCTAssertEqual(try plan("resnet50", cached: ["layer3", "pool"], from: nil),
+                       FineTunePlan(source: .cachedMaps, trained: .resNet(depth: 50, stage: 3), from: .layer(3)))
+        XCTAssertTrue(message { try self.plan("resnet50", cached: ["layer3"], from: "layer2") }.contains("not cached"))
+        for bad in ["layer4", "layer0", "pool", "fc", "blocks.3", "input"] {
+            XCTAssertTrue(message { try self.plan("resnet50", cached: ["layer3", bad], from: bad) }.contains("layerK (K = 1…3) or stem"), bad)
+        }
+        XCTAssertTrue(message { try self.plan("resnet19", cached: ["layer3"], from: "layer3") }.contains("fine-tuning supports"))
+    }
+
+    func testBertAndUntrainablePlans() throws {
+        XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.4", "pool"], from: "layer.4"),
+                       FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: 4), from: .encoderLayer(4)))
+        XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.2", "pool"], from: nil).from, .encoderLayer(2), "deepest cached")
+        XCTAssertTrue(message { try self.plan("all-minilm-l6-v2", cached: ["layer.4"], from: "layer.3") }.contains("not cached"))
+        XCTAssertTrue(message { try self.plan("all-minilm-l6-v2", cached: ["pool"], from: "pool") }.contains("layer.K"))
+        let mbv2 = message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.14") }
+        XCTAssertTrue(mbv2.contains("C: the cache was extracted with \"mobilenet-v2\"") && mbv2.contains("Fix:"), mbv2)
+    }
+}
