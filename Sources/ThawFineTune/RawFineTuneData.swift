@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawExtract
 import ThawFit
 import ThawInputs
@@ -70,8 +71,8 @@ public struct RawFineTuneData {
         }
         var notes: [String] = [], carved = false
         if val.isEmpty {
-            let rows = StratifiedCarve.validationRows(labels: train.map(\.label), classes: m.labelNames.count,
-                                                      fraction: validationFraction, seed: seed)
+            let rows = StratifiedSplitter(style: .carve, seed: seed)
+                .validationRows(labels: train.map(\.label), classes: m.labelNames.count, fraction: validationFraction)
             guard !rows.isEmpty else {
                 throw FineTuneError("\(cache): no validation split and too few training samples to carve one. Fix: extract a val split")
             }

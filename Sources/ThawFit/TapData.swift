@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawHeads
 import ThawStore
 
@@ -231,8 +232,8 @@ public final class TapData {
         }
         var carved = false
         if valSplit == nil || valY.isEmpty {
-            let rows = StratifiedCarve.validationRows(labels: trainLab, classes: classes,
-                                                      fraction: options.validationFraction, seed: options.seed)
+            let rows = StratifiedSplitter(style: .carve, seed: options.seed)
+                .validationRows(labels: trainLab, classes: classes, fraction: options.validationFraction)
             guard !rows.isEmpty else {
                 throw FitError("\(path): no validation split and too few training samples to carve one. Fix: extract a val split")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// A fingerprint of a source's files for the cache manifest: FNV-1a 64 over each file's relative
 /// path, size and modification time, plus the bytes of small files (manifests, CSVs) so an edit
@@ -31,17 +32,5 @@ public enum SourceFingerprint {
             }
         }
         return String(format: "fnv1a64:%016llx", h.value)
-    }
-}
-
-/// 64-bit FNV-1a: small, deterministic across runs and machines.
-struct FNV1a {
-    var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        for b in bytes { value = (value ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-    }
-    mutating func add(_ s: String) {
-        var s = s
-        s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
     }
 }
