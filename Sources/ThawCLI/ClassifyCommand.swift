@@ -3,6 +3,7 @@ import Foundation
 import ThawAssets
 import ThawBackbones
 import ThawBundle
+import ThawCore
 import ThawInputs
 import ThawKernels
 import ThawPredict
@@ -67,7 +68,7 @@ struct ClassifyCommand: ParsableCommand {
         for start in stride(from: 0, to: images.count, by: batch) {
             let files = Array(images[start..<min(images.count, start + batch)])
             for (i, file) in files.enumerated() {
-                let image = try decoder.decode(file: file)              // InputError names the file
+                let image = try decoder.decode(file: file)              // FileError names the file
                 pixels.withUnsafeMutableBufferPointer { preprocessor.apply(image, into: $0.baseAddress! + i * per) }
             }
             let size = preprocessor.preset.crop

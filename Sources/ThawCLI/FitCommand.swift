@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ThawCore
 import ThawFit
 import ThawHeads
 import ThawRuns
@@ -51,7 +52,7 @@ struct FitCommand: ParsableCommand {
             q.pooling = try pooling.flatMap { try PoolingName.parse($0) }
             q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
             try MemoryBudget.check(q.load.memoryBudget)
-        } catch let e as FitError { throw ValidationError(e.description) }
+        } catch let e as ThawError { throw ValidationError(e.description) }
         q.solver = FitRequest.Solver(rawValue: optimizer)!
         q.lr = lr ?? (q.head.hidden.isEmpty ? 1e-2 : 1e-3); q.weightDecay = weightDecay; q.c = c; q.epochs = epochs; q.batch = batch
         q.labelSmoothing = labelSmoothing; q.balancedClassWeights = classWeights == "balanced"

@@ -3,8 +3,6 @@ import ThawBundle
 import ThawBackbones
 import ThawBLAS
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore

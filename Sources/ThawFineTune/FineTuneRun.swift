@@ -1,8 +1,6 @@
 import Foundation
 import ThawBLAS
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore

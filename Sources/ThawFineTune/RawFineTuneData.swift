@@ -1,7 +1,5 @@
 import Foundation
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawInputs
 import ThawRuns
 import ThawStore
@@ -12,7 +10,7 @@ import ThawStore
 public struct RawFineTuneData {
     /// One sample to load: where it is in the source and its class.
     public struct Item: Sendable {
-        public var sample: ThawInputs.Sample
+        public var sample: Sample
         public var label: Int32
     }
 

@@ -2,8 +2,6 @@ import Foundation
 import ThawBackbones
 import ThawBLAS
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore

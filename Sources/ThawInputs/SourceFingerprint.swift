@@ -21,7 +21,7 @@ public enum SourceFingerprint {
             let attributes: [FileAttributeKey: Any]
             do { attributes = try fm.attributesOfItem(atPath: path) } catch {
                 if missingAllowed { h.add(relative); h.add("\u{0}unreadable\u{0}"); continue }
-                throw InputError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
+                throw FileError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
                                  fix: "check that the file exists and is readable")
             }
             let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
