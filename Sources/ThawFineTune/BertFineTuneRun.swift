@@ -43,11 +43,7 @@ public enum BertFineTuneRun {
             throw FineTuneError("\(o.cache): tap \(o.from) is not cached; cached taps: \(cached). "
                                 + "Fix: pass --from with a cached layer.K tap, or re-extract with --tap \(o.from)")
         }
-        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
-        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
-            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
-                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
-        }
+        try o.checkWeights(match: manifest)
         let configuration = manifest.backbone == "all-minilm-l6-v2"
             ? BertConfiguration.miniLML6
             : try BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration

@@ -36,11 +36,7 @@ public enum RawFineTuneRun {
         guard let start = RawStart(o.from) else {
             throw FineTuneError("--from \(o.from): fine-tuning from raw images starts at input, stem or blocks.K")
         }
-        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
-        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
-            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
-                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
-        }
+        try o.checkWeights(match: manifest)
         let data = try RawFineTuneData.load(cache: o.cache, data: o.data, seed: o.seed)
         onLoaded([note(o, data: data)] + data.notes)
         let classes = data.classes
