@@ -23,16 +23,16 @@ public struct ModelBundle: @unchecked Sendable {
         let file: WeightFile
         do { file = try WeightFile.load(path) } catch let e as FileError {
             throw FileError(file: path, problem: "is not a readable model bundle (\(e.problem))",
-                               fix: "write it again with `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`")
+                            fix: "write it again with `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`")
         }
         func bad(_ problem: String) -> FileError {
             FileError(file: path, problem: problem,
-                         fix: "write the bundle again with the Thaw that reads it (`thaw fit --export FILE`)")
+                      fix: "write the bundle again with the Thaw that reads it (`thaw fit --export FILE`)")
         }
         guard file.format == .safetensors else { throw bad("is a \(file.format.rawValue) file, not a model bundle (a bundle is safetensors)") }
         guard let format = file.metadata["format"] else {
             throw FileError(file: path, problem: "is a safetensors file without Thaw bundle metadata",
-                               fix: "pass a bundle written by `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`; plain weights go to `--weights`")
+                            fix: "pass a bundle written by `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`; plain weights go to `--weights`")
         }
         guard format == Self.format else { throw bad("has bundle format \"\(format)\"; this Thaw reads \"\(Self.format)\"") }
         guard let text = file.metadata["bundle"] else { throw bad("has no `bundle` description in its metadata") }
@@ -100,7 +100,7 @@ public struct ModelBundle: @unchecked Sendable {
             guard t.dtype.isFloatingPoint else { throw bad("tensor \(Self.headPrefix + name) is \(t.dtype.rawValue), not floating point") }
             if t.floats().contains(where: { !$0.isFinite }) {
                 throw FileError(file: path, problem: "tensor \(Self.headPrefix + name) holds NaN or infinite values",
-                                   fix: "the head diverged when it was trained: train it again with a lower learning rate")
+                                fix: "the head diverged when it was trained: train it again with a lower learning rate")
             }
         }
     }

@@ -128,24 +128,24 @@ public final class TapData {
         let m = reader.manifest
         guard let t = m.taps.firstIndex(where: { $0.name == tapName }) else {
             throw HeadsError("\(path): no tap named \"\(tapName)\". Fix: pass --tap with one of: "
-                           + m.taps.map { "\($0.name) (\($0.dtype.rawValue) \($0.shape) \($0.layout))" }.joined(separator: ", "))
+                             + m.taps.map { "\($0.name) (\($0.dtype.rawValue) \($0.shape) \($0.layout))" }.joined(separator: ", "))
         }
         let tap = m.taps[t]
         if !options.allowIncomplete, try !reader.isComplete() {
             throw HeadsError("\(path): the cache is not finished (\(try reader.recordCount()) of \(m.expectedRecordCount) records). "
-                           + "Fix: finish it — re-run the same `thaw extract` (it resumes) or, for a merged cache, the same `thaw cache merge` — or pass --allow-incomplete to train on what is there")
+                             + "Fix: finish it — re-run the same `thaw extract` (it resumes) or, for a merged cache, the same `thaw cache merge` — or pass --allow-incomplete to train on what is there")
         }
         let rowShape = try Self.rowShape(tap, path: path)
         guard let trainSplit = m.splitNames.firstIndex(of: "train") else {
             throw HeadsError("\(path): no split named \"train\" (splits: \(m.splitNames.joined(separator: ", "))). "
-                           + "Fix: re-extract with a train split")
+                             + "Fix: re-extract with a train split")
         }
         let valSplit = m.splitNames.firstIndex { ["val", "validation", "valid"].contains($0) }
         let testSplit = m.splitNames.firstIndex(of: "test")
         let classes = m.labelNames.count
         guard classes >= 2 else {
             throw HeadsError("\(path): the cache names \(classes) class(es) \(m.labelNames); a classifier needs at least 2. "
-                           + "Fix: extract a data set with two or more labelled classes")
+                             + "Fix: extract a data set with two or more labelled classes")
         }
         let width = tap.elementCount
         let rowBytes = width * 4
@@ -186,13 +186,13 @@ public final class TapData {
             if s.isSkippedPlaceholder { if s.key.view == 0 { skippedPlaceholders += 1 }; return true }
             guard s.label >= 0 && Int(s.label) < classes else {
                 throw HeadsError("\(path): sample \(s.key.index) (\(s.id)) in split \(m.splitNames[split]) has label \(s.label), "
-                               + "outside 0..<\(classes). Fix: re-extract with labels for every train/val/test sample")
+                                 + "outside 0..<\(classes). Fix: re-extract with labels for every train/val/test sample")
             }
             let x = s.taps[t]
             if let j = x.firstIndex(where: { !$0.isFinite }) {
                 throw HeadsError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)), view \(s.key.view), holds \(x[j]) "
-                               + "at element \(j). Fix: run `thaw cache verify`, then re-extract that sample (fp16 overflow "
-                               + "shows up as inf: extract that tap as f32)")
+                                 + "at element \(j). Fix: run `thaw cache verify`, then re-extract that sample (fp16 overflow "
+                                 + "shows up as inf: extract that tap as f32)")
             }
             if split == trainSplit {
                 if s.key.view == 0 { trainIdx.append(s.key.index); trainLab.append(s.label) }
@@ -213,7 +213,7 @@ public final class TapData {
         // An empty validation split is carved from train below; an empty test split is an error.
         if let ts = testSplit, testY.isEmpty {
             throw HeadsError("\(path): split \"\(m.splitNames[ts])\" (test) has no records. "
-                           + "Fix: re-extract with samples in it, or drop the split from the extraction")
+                             + "Fix: re-extract with samples in it, or drop the split from the extraction")
         }
         if skippedPlaceholders > 0 {
             notes.append("\(skippedPlaceholders) placeholder record(s) of unreadable files left out (see the extract run record)")
@@ -221,12 +221,12 @@ public final class TapData {
         let present = Set(trainLab)
         guard present.count >= 2 else {
             throw HeadsError("\(path): every training sample has class \"\(m.labelNames[Int(trainLab[0])])\"; "
-                           + "a classifier needs at least 2 classes in train. Fix: check the labels of the data source")
+                             + "a classifier needs at least 2 classes in train. Fix: check the labels of the data source")
         }
         if inMemory {
             for (v, rows) in viewRows.enumerated() where rows.count != trainIdx.count * width {
                 throw HeadsError("\(path): view \(v) is missing for \(trainIdx.count - rows.count / width) training samples. "
-                               + "Fix: finish the extraction, or extract with one view")
+                                 + "Fix: finish the extraction, or extract with one view")
             }
         }
         var carved = false
@@ -286,7 +286,7 @@ public final class TapData {
         case (2, "TC"): return [tap.shape[0], 1, tap.shape[1]]
         default:
             throw HeadsError("\(path): tap \(tap.name) has layout \(tap.layout) \(tap.shape); heads read vectors (C), "
-                           + "channels-last maps (HWC) or tokens (TC). Fix: pick another tap")
+                             + "channels-last maps (HWC) or tokens (TC). Fix: pick another tap")
         }
     }
 
@@ -329,7 +329,7 @@ public final class TapData {
         reader.releaseResidentPages()
         guard filled == block.positions.count else {
             throw HeadsError("\(path): block \(block.indices) holds \(filled) of \(block.positions.count) training records "
-                           + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
+                             + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
         }
         try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
@@ -363,7 +363,7 @@ public final class TapData {
         let x = s.taps[tapPosition]
         if let j = x.firstIndex(where: { !$0.isFinite }) {
             throw HeadsError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
-                           + "Fix: run `thaw cache verify` and re-extract it")
+                             + "Fix: run `thaw cache verify` and re-extract it")
         }
         streamBuffer.withUnsafeMutableBufferPointer { b in
             x.withUnsafeBufferPointer { (b.baseAddress! + offset).update(from: $0.baseAddress!, count: x.count) }
@@ -375,8 +375,8 @@ public final class TapData {
     public func trainingSet() throws -> FeatureSet {
         guard let mem = inMemory else {
             throw HeadsError("\(path): tap \(tap.name) is over the memory budget; L-BFGS and fine-tuning train from memory. "
-                           + "Fix: raise --memory-budget (the tap needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_048_576) MB "
-                           + "plus \(MemoryBudget.fixedCost / 1_048_576) MB fixed) or use --optimizer adamw/sgd, which stream")
+                             + "Fix: raise --memory-budget (the tap needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_048_576) MB "
+                             + "plus \(MemoryBudget.fixedCost / 1_048_576) MB fixed) or use --optimizer adamw/sgd, which stream")
         }
         var labels: [Int32] = []
         for _ in 0..<views { labels += trainLabels }

@@ -29,7 +29,7 @@ public enum DataSpec {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) else {
             throw FileError(file: spec, problem: "no such file or folder",
-                               fix: "pass a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file, or one of \(shortcuts.joined(separator: ", "))")
+                            fix: "pass a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file, or one of \(shortcuts.joined(separator: ", "))")
         }
         if isDirectory.boolValue {
             let text = try folderHoldsText(spec)
@@ -52,7 +52,7 @@ public enum DataSpec {
             return .images(try IDXSource(parts: [IDXSource.Part(images: spec, labels: labels, split: nil)]))
         }
         throw FileError(file: spec, problem: "not a data source Thaw recognises",
-                           fix: "use a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file (…images-idx3-ubyte[.gz]) or a shortcut")
+                        fix: "use a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file (…images-idx3-ubyte[.gz]) or a shortcut")
     }
 
     /// Folder links the listing did not follow (loops, or a second way into a folder already

@@ -22,7 +22,7 @@ struct DelimitedTable {
         }
         for name in required where !columns.contains(name) {
             throw FileError(file: path, problem: "has no column \"\(name)\" (columns: \(columns.joined(separator: ", ")))",
-                             fix: "add a header row naming the columns \(required.joined(separator: ","))")
+                            fix: "add a header row naming the columns \(required.joined(separator: ","))")
         }
     }
 

@@ -50,12 +50,12 @@ public enum FileBytes {
                     guard produced >= 0 else {
                         let message = stream.msg.map { String(cString: $0) } ?? "bad data"
                         throw FileError(file: path, problem: "corrupt gzip data (\(message))",
-                                         fix: "re-download or re-compress the file")
+                                        fix: "re-download or re-compress the file")
                     }
                     output.append(contentsOf: chunk[0..<produced])
                     guard output.count <= limit else {
                         throw FileError(file: path, problem: "inflates to more than \(limit) bytes",
-                                         fix: "check that the file is what it claims to be")
+                                        fix: "check that the file is what it claims to be")
                     }
                 } while stream.avail_out == 0 && !finished
             }

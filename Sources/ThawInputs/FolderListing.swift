@@ -51,7 +51,7 @@ enum FolderListing {
             guard let id = folderID(path) else { continue }
             if let earlier = visited[id] {
                 throw FileError(file: path, problem: "is the same folder as \(earlier) (a link), so its files would be listed under two labels",
-                                 fix: "remove the link, or copy the files if they really belong to both classes")
+                                fix: "remove the link, or copy the files if they really belong to both classes")
             }
             visited[id] = name
         }
@@ -60,8 +60,8 @@ enum FolderListing {
             try walk(root: root, relative: name, extensions: extensions, visited: &visited, skipped: &skipped, into: &files)
             guard !files.isEmpty else {
                 throw FileError(file: (root as NSString).appendingPathComponent(name),
-                                 problem: "class folder holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
-                                 fix: "add files or remove the folder")
+                                problem: "class folder holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
+                                fix: "add files or remove the folder")
             }
             files.sort { $0.dir == $1.dir ? codePointOrder($0.name, $1.name) : codePointOrder($0.dir, $1.dir) }
             result.append((name, files.map { $0.dir + "/" + $0.name }))

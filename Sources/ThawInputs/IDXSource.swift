@@ -40,7 +40,7 @@ public struct IDXSource: ImageSource {
             }
             guard images.count == labels.count else {
                 throw FileError(file: part.labels, problem: "has \(labels.count) labels for \(images.count) images in \(part.images)",
-                                 fix: "pair files from the same set")
+                                fix: "pair files from the same set")
             }
             if let size, size != (images.dims[1], images.dims[2]) {
                 throw FileError(file: part.images, problem: "has \(images.dims[1])x\(images.dims[2]) images, others \(size.0)x\(size.1)", fix: "combine sets of one image size")

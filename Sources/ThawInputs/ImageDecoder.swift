@@ -21,7 +21,7 @@ public struct ImageDecoder: Sendable {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw FileError(file: path, problem: "cannot be read (\(error.localizedDescription))",
-                             fix: "check that the file exists and is readable")
+                            fix: "check that the file exists and is readable")
         }
         return try decode(data, file: path)
     }
@@ -36,10 +36,10 @@ public struct ImageDecoder: Sendable {
             return try PNGDecoder.decode(data, file: file, maxPixels: maxPixels)
         case .empty:
             throw FileError(file: file, problem: "is empty (0 bytes)",
-                             fix: "re-copy the file or remove it from the data set")
+                            fix: "re-copy the file or remove it from the data set")
         case .other(let name):
             throw FileError(file: file, problem: "is \(name), not a JPEG or PNG",
-                             fix: "convert it to JPEG or PNG, or remove it from the data set")
+                            fix: "convert it to JPEG or PNG, or remove it from the data set")
         }
     }
 }

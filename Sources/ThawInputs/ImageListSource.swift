@@ -37,7 +37,7 @@ public struct ImageListSource: ImageSource {
             .map { (path as NSString).appendingPathComponent($0) }
         guard !files.isEmpty else {
             throw FileError(file: path, problem: "holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
-                             fix: "pass image files, a folder of them, or a class-per-folder directory with --data")
+                            fix: "pass image files, a folder of them, or a class-per-folder directory with --data")
         }
         return files
     }

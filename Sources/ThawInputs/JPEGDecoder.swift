@@ -16,7 +16,7 @@ enum JPEGDecoder {
             func failure(_ what: String) -> FileError {
                 let message = String(cString: tjGetErrorStr2(handle))
                 return FileError(file: file, problem: "\(what) JPEG (\(message))",
-                                  fix: "re-export the image or remove it from the data set")
+                                 fix: "re-export the image or remove it from the data set")
             }
             guard tjDecompressHeader3(handle, src, UInt(raw.count), &width, &height, &subsamp, &colorspace) == 0 else {
                 throw failure("corrupt")
@@ -24,8 +24,8 @@ enum JPEGDecoder {
             guard width > 0, height > 0 else { throw failure("corrupt") }
             if Int(width) * Int(height) > maxPixels {
                 throw FileError(file: file,
-                                 problem: "JPEG declared size \(width)x\(height) exceeds the limit of \(maxPixels) pixels (decompression bomb?)",
-                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
+                                problem: "JPEG declared size \(width)x\(height) exceeds the limit of \(maxPixels) pixels (decompression bomb?)",
+                                fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
             let markers = JPEGMarkers.scan(raw)
             let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)

@@ -17,10 +17,10 @@ enum PNGDecoder {
             let message = String(cString: err)
             if message.hasPrefix("declared size") {
                 throw FileError(file: file, problem: "PNG \(message) (decompression bomb?)",
-                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
+                                fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
             throw FileError(file: file, problem: "corrupt or truncated PNG (\(message))",
-                             fix: "re-export the image or remove it from the data set")
+                            fix: "re-export the image or remove it from the data set")
         }
         defer { free(raw) }
         let count = Int(width) * Int(height) * 3

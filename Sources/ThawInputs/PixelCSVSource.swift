@@ -46,14 +46,14 @@ public struct PixelCSVSource: ImageSource {
                 if bad {
                     if lineNumber == 1 { continue }   // header row
                     throw FileError(file: at, problem: "row holds an empty field or one that is not a whole number",
-                                     fix: "write pixels as integers 0–255 and the label as a class number")
+                                    fix: "write pixels as integers 0–255 and the label as a class number")
                 }
                 let label = labelColumn == .first ? values.removeFirst() : values.removeLast()
                 let n = values.count
                 let s = Int(Double(n).squareRoot().rounded())
                 guard s * s == n, n > 0 else {
                     throw FileError(file: at, problem: "row has \(n) pixel values, not a square image",
-                                     fix: "give every row side*side pixels and one label")
+                                    fix: "give every row side*side pixels and one label")
                 }
                 if side == 0 { side = s }
                 guard s == side else {

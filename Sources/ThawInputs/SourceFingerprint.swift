@@ -22,7 +22,7 @@ public enum SourceFingerprint {
             do { attributes = try fm.attributesOfItem(atPath: path) } catch {
                 if missingAllowed { h.add(relative); h.add("\u{0}unreadable\u{0}"); continue }
                 throw FileError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
-                                 fix: "check that the file exists and is readable")
+                                fix: "check that the file exists and is readable")
             }
             let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
             let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0

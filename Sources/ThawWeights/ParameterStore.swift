@@ -23,7 +23,7 @@ public final class ParameterStore {
             guard let name = key else { continue }
             if let other = origin[name] {
                 throw FileError(file: path, problem: "keys '\(other)' and '\(tensor.name)' both map to '\(name)' under the key rules",
-                                   fix: "Adjust the key rules so each file key has its own name.")
+                                fix: "Adjust the key rules so each file key has its own name.")
             }
             origin[name] = tensor.name
             var t = tensor
@@ -57,7 +57,7 @@ public final class ParameterStore {
         }
         guard t.shape == shape else {
             throw FileError(file: path, problem: "mismatched parameter '\(name)': file has \(t.shape), model expects \(shape)",
-                               fix: "Check that the file and the model configuration (sizes, class count) agree.")
+                            fix: "Check that the file and the model configuration (sizes, class count) agree.")
         }
         taken.insert(name)
         return t
@@ -80,7 +80,7 @@ public final class ParameterStore {
         guard unused.isEmpty else {
             let shown = unused.prefix(50).map { "\($0) \(tensors[$0]!.shape)" }.joined(separator: ", ")
             throw FileError(file: path, problem: "\(unused.count) unused key(s): \(shown)\(unused.count > 50 ? ", …" : "")",
-                               fix: "The file has parameters this model does not use: check that --model matches the file (`thaw weights inspect FILE` lists its keys), or re-save the file without them.")
+                            fix: "The file has parameters this model does not use: check that --model matches the file (`thaw weights inspect FILE` lists its keys), or re-save the file without them.")
         }
     }
 

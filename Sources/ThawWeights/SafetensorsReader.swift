@@ -13,11 +13,11 @@ enum SafetensorsReader {
         let headerLength = try reader.uint(UInt64.self, "the 8-byte header length")
         guard headerLength <= UInt64(maxHeaderBytes) else {
             throw FileError(file: path, problem: "safetensors header length \(headerLength) exceeds the \(maxHeaderBytes)-byte limit",
-                               fix: "This is not a valid safetensors file; export it again.")
+                            fix: "This is not a valid safetensors file; export it again.")
         }
         guard headerLength <= UInt64(reader.remaining) else {
             throw FileError(file: path, problem: "safetensors header length \(headerLength) runs past the end of the \(data.count)-byte file",
-                               fix: FileError.redownload)
+                            fix: FileError.redownload)
         }
         let headerBytes = try reader.bytes(Int(headerLength), "the JSON header")
         let bufferStart = reader.offset
@@ -32,7 +32,7 @@ enum SafetensorsReader {
         }
         if let repeated = JSONDuplicateKeys.first(in: headerBytes) {
             throw FileError(file: path, problem: "safetensors header names '\(repeated)' twice, so one entry would silently replace the other",
-                               fix: "The header is ambiguous: export the file again (safetensors' save_file writes each name once).")
+                            fix: "The header is ambiguous: export the file again (safetensors' save_file writes each name once).")
         }
 
         var metadata: [String: String] = [:]
@@ -52,7 +52,7 @@ enum SafetensorsReader {
             guard let dtypeName = info["dtype"] as? String else { throw bad("missing dtype") }
             guard let dtype = WeightDType(rawValue: dtypeName) else {
                 throw FileError(file: path, problem: "tensor '\(name)' has unsupported dtype '\(dtypeName)'",
-                                   fix: "Thaw reads \(WeightDType.allCases.map(\.rawValue).joined(separator: " ")); convert the tensor (e.g. .float()) and save again.")
+                                fix: "Thaw reads \(WeightDType.allCases.map(\.rawValue).joined(separator: " ")); convert the tensor (e.g. .float()) and save again.")
             }
             guard let shapeAny = info["shape"] as? [Any], let shape = integers(shapeAny) else { throw bad("shape is not a list of integers") }
             guard let offsetsAny = info["data_offsets"] as? [Any], let offsets = integers(offsetsAny), offsets.count == 2 else {
@@ -77,7 +77,7 @@ enum SafetensorsReader {
         for e in entries where e.end > e.begin {
             guard e.begin >= lastEnd else {
                 throw FileError(file: path, problem: "tensors '\(lastName)' and '\(e.name)' overlap in the data buffer",
-                                   fix: "The header is inconsistent: export the file again.")
+                                fix: "The header is inconsistent: export the file again.")
             }
             lastEnd = e.end
             lastName = e.name

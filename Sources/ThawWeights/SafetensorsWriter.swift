@@ -42,7 +42,7 @@ public enum SafetensorsWriter {
             try encode(tensors, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw FileError(file: path, problem: "cannot be written (\(error.localizedDescription))",
-                               fix: "choose a writable output path on a disk with free space")
+                            fix: "choose a writable output path on a disk with free space")
         }
     }
 }

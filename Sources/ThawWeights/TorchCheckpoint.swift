@@ -35,7 +35,7 @@ enum TorchCheckpoint {
                 let key = name.isEmpty ? "tensor" : name
                 guard seen.insert(key).inserted else {
                     throw FileError(file: file, problem: "two tensors are both named '\(key)' after flattening nested keys with dots",
-                                       fix: "Save a flat state_dict: torch.save(model.state_dict(), path).")
+                                    fix: "Save a flat state_dict: torch.save(model.state_dict(), path).")
                 }
                 tensors.append((key, ref))
             case .dict(let d):
@@ -91,9 +91,9 @@ enum TorchCheckpoint {
         // 500-byte file cannot ask for a 40 GB copy.
         guard count <= max(ref.storage.elementCount, maxRepeatedViewElements) else {
             throw FileError(file: file, problem: "tensor '\(name)': view of size \(ref.shape), stride \(ref.strides) repeats the "
-                               + "\(ref.storage.elementCount) elements of its storage as \(count) elements (over the "
-                               + "\(maxRepeatedViewElements)-element limit for views larger than their storage)",
-                               fix: "If the file is genuine, save that tensor with its own storage (tensor.contiguous().clone()) and load it again.")
+                            + "\(ref.storage.elementCount) elements of its storage as \(count) elements (over the "
+                            + "\(maxRepeatedViewElements)-element limit for views larger than their storage)",
+                            fix: "If the file is genuine, save that tensor with its own storage (tensor.contiguous().clone()) and load it again.")
         }
         var out = Data(count: count * item)
         out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
@@ -175,7 +175,7 @@ enum TorchCheckpoint {
         let (need, overflow) = ref.elementCount.multipliedReportingOverflow(by: ref.dtype.itemSize)
         guard !overflow, need == actualBytes else {
             throw FileError(file: file, problem: "storage \(ref.key) should hold \(ref.elementCount) \(ref.dtype.torchName) elements but has \(actualBytes) bytes",
-                               fix: FileError.redownload)
+                            fix: FileError.redownload)
         }
     }
 }

@@ -13,7 +13,7 @@ enum TorchLegacyReader {
         var unpickler = Unpickler(data, file: path)
         guard case .bigInt(let m) = try unpickler.load(), m == magic else {
             throw FileError(file: path, problem: "starts with a pickle but not with the PyTorch magic number",
-                               fix: "Thaw reads only files written by torch.save (or safetensors); a plain pickle is never loaded.")
+                            fix: "Thaw reads only files written by torch.save (or safetensors); a plain pickle is never loaded.")
         }
         var next = Unpickler(data, file: path, offset: unpickler.offset)
         guard case .int(let version) = try next.load(), version == 1001 else {

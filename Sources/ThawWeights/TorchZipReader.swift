@@ -28,7 +28,7 @@ enum TorchZipReader {
             let memberName = prefix + "data/" + key
             guard let member = zip.member(named: memberName) else {
                 throw FileError(file: path, problem: "ZIP member '\(memberName)' (storage of \(ref.elementCount) \(ref.dtype.torchName)) is missing",
-                                   fix: FileError.redownload)
+                                fix: FileError.redownload)
             }
             let contents = try zip.contents(of: member)
             try TorchCheckpoint.checkStorageSize(ref, actualBytes: contents.count, file: "\(path):\(memberName)")

@@ -26,7 +26,7 @@ struct Unpickler {
 
     private func fail(_ problem: String) -> FileError {
         FileError(file: file, problem: "pickle: \(problem)",
-                     fix: "Thaw reads only tensors saved with torch.save(model.state_dict(), path); re-save the weights that way (or as safetensors).")
+                  fix: "Thaw reads only tensors saved with torch.save(model.state_dict(), path); re-save the weights that way (or as safetensors).")
     }
 
     /// Unpickles one object, leaving the reader after its STOP opcode.
@@ -258,10 +258,10 @@ struct Unpickler {
         guard let g = TorchGlobal.lookup(module: module, name: name) else {
             if module == "torch", name.hasSuffix("Storage") || name.hasPrefix("complex") || name.hasPrefix("float8") || name.hasPrefix("int16") || name.hasPrefix("uint") {
                 throw FileError(file: file, problem: "tensor element type 'torch.\(name)' is not supported (Thaw reads \(WeightDType.allCases.map(\.torchName).joined(separator: ", ")))",
-                                   fix: "Convert those tensors in Python (e.g. t.float()) and save again.")
+                                fix: "Convert those tensors in Python (e.g. t.float()) and save again.")
             }
             throw FileError(file: file, problem: "pickle refers to the global '\(module).\(name)', which Thaw refuses (only tensors, storages, dicts and lists are rebuilt; nothing is executed)",
-                               fix: "Do not load this file if you do not trust it. To load real weights, re-save them with torch.save(model.state_dict(), path) or as safetensors.")
+                            fix: "Do not load this file if you do not trust it. To load real weights, re-save them with torch.save(model.state_dict(), path) or as safetensors.")
         }
         return g
     }

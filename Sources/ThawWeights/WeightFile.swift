@@ -35,7 +35,7 @@ public struct WeightFile: @unchecked Sendable {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw FileError(file: path, problem: "cannot be opened (\(error.localizedDescription))",
-                               fix: "Check the path and that the file is readable.")
+                            fix: "Check the path and that the file is readable.")
         }
         return try load(data, path: path)
     }
@@ -49,8 +49,8 @@ public struct WeightFile: @unchecked Sendable {
         case .safetensors?: return try SafetensorsReader.read(data, path: path)
         case nil:
             throw FileError(file: path,
-                               problem: "is not a safetensors file, a PyTorch zip archive or a legacy PyTorch pickle",
-                               fix: "Save the weights with safetensors.torch.save_file or torch.save(model.state_dict(), path).")
+                            problem: "is not a safetensors file, a PyTorch zip archive or a legacy PyTorch pickle",
+                            fix: "Save the weights with safetensors.torch.save_file or torch.save(model.state_dict(), path).")
         }
     }
 

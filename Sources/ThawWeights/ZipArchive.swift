@@ -61,7 +61,7 @@ struct ZipArchive {
             let fileSize = UInt64(data.count)
             guard compressed <= fileSize, size <= (method == 0 ? fileSize : UInt64(Int.max / 2)), localOffset < fileSize else {
                 throw FileError(file: file, problem: "ZIP member '\(String(decoding: nameBytes, as: UTF8.self))' has sizes or an offset beyond the \(data.count)-byte file",
-                                   fix: FileError.redownload)
+                                fix: FileError.redownload)
             }
             let name = String(decoding: nameBytes, as: UTF8.self)
             index[name] = members.count
@@ -77,7 +77,7 @@ struct ZipArchive {
         let where_ = "\(file):\(member.name)"
         guard member.method == 0 else {
             throw FileError(file: where_, problem: "ZIP member is compressed (method \(member.method)); Thaw reads only stored members, as torch.save writes them",
-                               fix: "Re-save with torch.save(obj, path) (do not re-zip the archive with compression).")
+                            fix: "Re-save with torch.save(obj, path) (do not re-zip the archive with compression).")
         }
         guard member.size == member.compressedSize else {
             throw FileError(file: where_, problem: "stored ZIP member has different sizes (\(member.size) vs \(member.compressedSize))", fix: FileError.redownload)
@@ -140,7 +140,7 @@ struct ZipArchive {
         guard count <= UInt64(maxMembers), size <= UInt64(data.count), offset <= UInt64(data.count),
               count * 46 <= size else {
             throw FileError(file: file, problem: "ZIP end record claims \(count) entries in \(size) bytes at offset \(offset), which the \(data.count)-byte file cannot hold",
-                               fix: FileError.redownload)
+                            fix: FileError.redownload)
         }
         return (Int(offset), Int(size), Int(count))
     }
