@@ -4,7 +4,7 @@
 SWIFT ?= swift
 THAW  := .build/release/thaw
 
-.PHONY: demo test deps deps-test build clean asan tsan check-graph same-results
+.PHONY: demo test deps deps-test build clean asan tsan check-graph same-results test-slurm
 
 deps:
 	scripts/deps.sh
@@ -49,6 +49,11 @@ check-graph:
 # a change to training code must reproduce it: identical test predictions, weights within 1e-6).
 same-results: build
 	python3 scripts/same_results.py --check --thaw $(THAW)
+
+# The README's Slurm recipe on a real one-node Slurm (installs slurm-wlm and munge; root; about 70 s):
+# an extraction array with a task cancelled and requeued, merge + verify, a sharded sweep combined.
+test-slurm: build
+	scripts/test_slurm.sh $(THAW)
 
 clean:
 	rm -rf .build

@@ -68,6 +68,9 @@ let package = Package(
         .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawCore", "ThawBackbones", "ThawInputs", "ThawStore", "ThawText",
                                                      "ThawKernels"]),
+        // `thaw cache audit`: stored f16/bf16 taps against a float32 re-extraction of a seeded sample.
+        .target(name: "ThawAudit", dependencies: ["ThawCore", "ThawAssets", "ThawBackbones", "ThawExtract", "ThawHeads", "ThawInputs",
+                                                   "ThawRuns", "ThawStore", "ThawText"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
         .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawStore", "ThawRuns", "ThawBundle", "ThawWeights"], swiftSettings: release),
@@ -86,7 +89,7 @@ let package = Package(
             dependencies: [
                 "ThawAssets", "ThawCore", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
                 "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
-                "ThawBundle", "ThawPredict", "ThawONNX",
+                "ThawBundle", "ThawPredict", "ThawONNX", "ThawAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -119,14 +119,14 @@ struct SweepCommand: ParsableCommand {
     }
 
     private func runCombine() throws {
-        var refs = combine
+        var records = try SweepCombine.records(combine, registry: cache.map { RunRegistry.beside(cache: $0) })
         if let dir = combineDir {
-            let records = try RunRegistry(folder: URL(fileURLWithPath: dir)).all()
+            // Every sweep shard record in the folder, whatever its file is called (e.g. `--json > shards/3.json`).
+            let found = try RunRegistry(folder: URL(fileURLWithPath: dir)).all()
                 .filter { $0.kind == .sweep && !["combined", "0/1"].contains($0.config["shard"]?.string ?? "") }
-            guard !records.isEmpty else { throw ValidationError("\(dir): no sweep run records to combine.") }
-            refs += records.map { dir + "/" + $0.id + ".json" }
+            guard !found.isEmpty else { throw ValidationError("\(dir): no sweep run records to combine.") }
+            records += found
         }
-        let records = try SweepCombine.records(refs, registry: cache.map { RunRegistry.beside(cache: $0) })
         var merged = try SweepCombine.combine(records, commandLine: CommandLine.arguments)
         if let name { merged.name = name }
         let registry = cache.map { RunRegistry.beside(cache: $0) }
