@@ -5,22 +5,23 @@ import PackageDescription
 // `make check-graph` (part of `make test`) fails on an undeclared import, an unused dependency or a cycle.
 //
 //   ThawCLI (thaw) ──► every library below
-//   ThawONNX ──► ThawBackbones, ThawKernels, ThawWeights
+//   ThawONNX ──► ThawBackbones, ThawKernels, ThawWeights, ThawCore
 //   ThawPredict ──► ThawBundle, ThawBackbones, ThawInputs, ThawText, ThawStore, ThawExtract, ThawHeads,
 //                   ThawKernels, ThawAssets, ThawCore
-//   ThawFineTune ──► ThawBundle, ThawBackbones, ThawExtract, ThawFit, ThawHeads, ThawInputs, ThawStore, ThawRuns,
+//   ThawFineTune ──► ThawBundle, ThawBackbones, ThawHeads, ThawInputs, ThawStore, ThawRuns,
 //                    ThawKernels, ThawWeights, ThawBLAS, ThawCore
-//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawText, ThawAssets, ThawKernels, ThawCore
-//   ThawFit ──► ThawBundle, ThawHeads, ThawStore, ThawRuns, ThawBLAS, ThawWeights, ThawCore
+//   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawText, ThawKernels, ThawCore
+//   ThawFit ──► ThawBundle, ThawHeads, ThawStore, ThawRuns, ThawWeights, ThawCore
 //   ThawBundle ──► ThawHeads, ThawStore, ThawWeights, ThawKernels, ThawCore
-//   ThawHeads ──► ThawKernels, ThawBLAS, ThawCore
-//   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
+//   ThawRuns ──► ThawHeads, ThawBLAS, ThawCore
+//   ThawHeads ──► ThawStore, ThawKernels, ThawBLAS, ThawCore
+//   ThawBackbones ──► ThawKernels, ThawText, ThawWeights, ThawCore
 //   ThawStore ──► CLMDB, ThawCore
-//   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawCore
-//   ThawWeights ──► ThawCore
-//   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
+//   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawAssets, ThawCore
+//   ThawWeights, ThawText ──► ThawCore
+//   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h), ThawCore
 //   ThawKernels ──► ThawKernelsAVX2 (no dependencies; called only on AVX2+FMA CPUs)
-//   ThawCore, ThawText, ThawAssets, ThawRuns: Foundation only
+//   ThawCore, ThawAssets: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
 // parse files (weights, inputs, store, text) keep their bounds checks.
@@ -48,9 +49,10 @@ let package = Package(
 
         // MARK: - Libraries, one concept each
         .target(name: "ThawAssets"),
-        // Shared primitives: SplitMix64, SHA-256, CRC-32C, fp16/bf16, the version, FileError.
+        // Shared primitives: SplitMix64, FNV-1a, the stratified splitter, SHA-256, CRC-32C, fp16/bf16, the version,
+        // the error shape (ThawError, FileError).
         .target(name: "ThawCore"),
-        .target(name: "ThawBLAS", dependencies: ["COpenBLAS"]),
+        .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2"], swiftSettings: release),
         // Element-wise transformer kernels compiled for AVX2 + FMA; ThawKernels calls them only when
         // the CPU has both (the rest of Thaw stays baseline x86-64).
@@ -58,24 +60,24 @@ let package = Package(
         .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).
-        .target(name: "ThawInputs", dependencies: ["ThawCore", "CTurboJPEG", "CPNGShim", "CZlib"]),
-        .target(name: "ThawText"),
+        .target(name: "ThawInputs", dependencies: ["ThawCore", "ThawAssets", "CTurboJPEG", "CPNGShim", "CZlib"]),
+        .target(name: "ThawText", dependencies: ["ThawCore"]),
         .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB"]),
-        .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels"], swiftSettings: release),
-        .target(name: "ThawRuns"),
-        .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore"], swiftSettings: release),
+        .target(name: "ThawRuns", dependencies: ["ThawCore", "ThawHeads", "ThawBLAS"]),
+        .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawCore", "ThawBackbones", "ThawInputs", "ThawStore", "ThawText",
-                                                     "ThawAssets", "ThawKernels"]),
+                                                     "ThawKernels"]),
         // `thaw cache audit`: stored f16/bf16 taps against a float32 re-extraction of a seeded sample.
         .target(name: "ThawAudit", dependencies: ["ThawCore", "ThawAssets", "ThawBackbones", "ThawExtract", "ThawHeads", "ThawInputs",
                                                    "ThawRuns", "ThawStore", "ThawText"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
-        .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
-        .target(name: "ThawFineTune", dependencies: ["ThawCore", "ThawBundle", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawHeads", "ThawFit",
-                                                      "ThawRuns", "ThawWeights", "ThawBLAS", "ThawExtract"], swiftSettings: release),
+        .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawStore", "ThawRuns", "ThawBundle", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawFineTune", dependencies: ["ThawCore", "ThawBundle", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawHeads",
+                                                      "ThawRuns", "ThawWeights", "ThawBLAS"], swiftSettings: release),
         // ONNX export: backbone + head as one graph for ONNX Runtime (hand-written protobuf writer).
-        .target(name: "ThawONNX", dependencies: ["ThawBackbones", "ThawKernels", "ThawWeights"]),
+        .target(name: "ThawONNX", dependencies: ["ThawCore", "ThawBackbones", "ThawKernels", "ThawWeights"]),
 
         // `thaw predict`: a bundle applied to raw inputs or to a cache's taps.
         .target(name: "ThawPredict", dependencies: ["ThawCore", "ThawBundle", "ThawBackbones", "ThawInputs", "ThawText", "ThawStore",

@@ -62,7 +62,7 @@ public enum CacheAudit {
             throw FileError(file: o.cache, problem: "holds no records to audit", fix: "extract the cache first (thaw extract)")
         }
         let byID = Dictionary(listed.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let originals: [ThawInputs.Sample] = try stored.map { s in
+        let originals: [Sample] = try stored.map { s in
             guard var sample = byID[s.id] else {
                 throw FileError(file: dataName, problem: "has no sample \(s.id) (cached at index \(s.key.index))",
                                 fix: "pass --data with the source the cache was extracted from")
@@ -101,7 +101,7 @@ public enum CacheAudit {
     }
 
     /// View-0 records of seeded whole blocks, in cache order (skip placeholders dropped).
-    static func chosenRecords(_ reader: CacheReader, samples: Int, seed: UInt64) throws -> [ThawStore.Sample] {
+    static func chosenRecords(_ reader: CacheReader, samples: Int, seed: UInt64) throws -> [CachedSample] {
         let block = Extractor.forwardBlock
         let range = reader.manifest.indexRange
         guard !range.isEmpty else { return [] }
@@ -109,7 +109,7 @@ public enum CacheAudit {
         var rng = SplitMix64(seed: seed)
         blocks.shuffle(using: &rng)
         let chosen = blocks.prefix(max(1, (samples + block - 1) / block)).sorted()
-        var out: [ThawStore.Sample] = []
+        var out: [CachedSample] = []
         for b in chosen {
             let lo = max(b * block, range.lowerBound), hi = min((b + 1) * block, range.upperBound)
             out += try reader.samples(in: lo..<hi).filter { $0.key.view == 0 && !$0.isSkippedPlaceholder }
@@ -119,7 +119,7 @@ public enum CacheAudit {
 
     /// Runs the extractor over the subset into a temporary float32 cache and reads it back.
     static func reextract(backbone: any Backbone, sha: String, input: ExtractInput, taps: [String],
-                          progress: (Int, Int) -> Void) throws -> [ThawStore.Sample] {
+                          progress: (Int, Int) -> Void) throws -> [CachedSample] {
         let options = ExtractOptions(taps: taps, dtype: .f32, batchSize: Extractor.forwardBlock, onError: .stop)
         let extractor = try Extractor(backbone: backbone, weightsSHA256: sha, input: input, options: options, toolVersion: thawVersion)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("thaw-audit-\(UUID().uuidString)").path

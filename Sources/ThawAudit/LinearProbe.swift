@@ -4,7 +4,7 @@ import ThawStore
 /// The probe half of the audit: logistic regression on the stored and on the float32 features.
 enum LinearProbe {
     /// Maps ([H, W, C] or tokens [T, C]) are mean-pooled over positions first.
-    static func compare(stored: [ThawStore.Sample], exact: [ThawStore.Sample], tap: Int, shape: [Int],
+    static func compare(stored: [CachedSample], exact: [CachedSample], tap: Int, shape: [Int],
                         manifest: Manifest) -> (result: AuditResult.Probe?, note: String?) {
         let train = manifest.splitNames.firstIndex(of: "train")
         let test = manifest.splitNames.firstIndex(of: "test") ?? manifest.splitNames.firstIndex { ["val", "validation", "valid"].contains($0) }
@@ -20,7 +20,7 @@ enum LinearProbe {
         }
         let rowShape = shape.count == 2 ? [1] + shape : shape
         // Labels come from the stored records for both (the rows are the same samples in the same order).
-        func features(_ records: [ThawStore.Sample], _ rows: [Int], _ name: String) throws -> FeatureSet {
+        func features(_ records: [CachedSample], _ rows: [Int], _ name: String) throws -> FeatureSet {
             let set = try FeatureSet(name: name, features: rows.flatMap { records[$0].taps[tap] },
                                      labels: rows.map { stored[$0].label }, rowShape: rowShape)
             return set.isMap ? set.pooled(.avg) : set

@@ -1,8 +1,11 @@
 import COpenBLAS
 import Foundation
+import ThawCore
 
-public struct BLASError: Error, CustomStringConvertible {
-    public var description: String
+public struct BLASError: SentenceError {
+    public var problem: String
+    public var fix: String
+    public init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }
 
 /// OpenBLAS, opened once per process on the kernel `KernelChoice` picks.
@@ -24,7 +27,7 @@ public enum BLAS {
         var err = [CChar](repeating: 0, count: 512)
         let rc = thaw_blas_open(choice.coretype, env["THAW_BLAS_LIBRARY"], &err, err.count)
         guard rc == 0 else {
-            return .failure(BLASError(description: String(cString: err)))
+            return .failure(BLASError(String(cString: err)))
         }
         // Threads follow the machine unless the user chose (OpenBLAS reads these itself).
         if env["OPENBLAS_NUM_THREADS"] == nil && env["OMP_NUM_THREADS"] == nil {

@@ -1,3 +1,4 @@
+import ThawCore
 import ThawKernels
 
 /// A batch of activations flowing between cut points.
@@ -27,9 +28,10 @@ public struct CutPoint: Sendable, Equatable, Codable {
     }
 }
 
-public struct BackboneError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+public struct BackboneError: SentenceError {
+    public var problem: String
+    public var fix: String
+    public init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }
 
 /// A frozen pretrained network that can run between any two of its cut points.

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawWeights
 
 /// A model bundle (docs/bundle-format.md): one safetensors file that takes a raw input to class
@@ -20,18 +21,18 @@ public struct ModelBundle: @unchecked Sendable {
     /// Reads and checks a bundle.
     public static func read(_ path: String) throws -> ModelBundle {
         let file: WeightFile
-        do { file = try WeightFile.load(path) } catch let e as WeightsError {
-            throw WeightsError(file: path, problem: "is not a readable model bundle (\(e.problem))",
-                               fix: "write it again with `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`")
+        do { file = try WeightFile.load(path) } catch let e as FileError {
+            throw FileError(file: path, problem: "is not a readable model bundle (\(e.problem))",
+                            fix: "write it again with `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`")
         }
-        func bad(_ problem: String) -> WeightsError {
-            WeightsError(file: path, problem: problem,
-                         fix: "write the bundle again with the Thaw that reads it (`thaw fit --export FILE`)")
+        func bad(_ problem: String) -> FileError {
+            FileError(file: path, problem: problem,
+                      fix: "write the bundle again with the Thaw that reads it (`thaw fit --export FILE`)")
         }
         guard file.format == .safetensors else { throw bad("is a \(file.format.rawValue) file, not a model bundle (a bundle is safetensors)") }
         guard let format = file.metadata["format"] else {
-            throw WeightsError(file: path, problem: "is a safetensors file without Thaw bundle metadata",
-                               fix: "pass a bundle written by `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`; plain weights go to `--weights`")
+            throw FileError(file: path, problem: "is a safetensors file without Thaw bundle metadata",
+                            fix: "pass a bundle written by `thaw fit --export`, `thaw sweep --export-best` or `thaw finetune --export`; plain weights go to `--weights`")
         }
         guard format == Self.format else { throw bad("has bundle format \"\(format)\"; this Thaw reads \"\(Self.format)\"") }
         guard let text = file.metadata["bundle"] else { throw bad("has no `bundle` description in its metadata") }
@@ -76,7 +77,7 @@ public struct ModelBundle: @unchecked Sendable {
         return out
     }
 
-    private func checkHead(_ bad: (String) -> WeightsError) throws {
+    private func checkHead(_ bad: (String) -> FileError) throws {
         let d = description
         switch d.head.type {
         case "linear", "logistic":
@@ -98,8 +99,8 @@ public struct ModelBundle: @unchecked Sendable {
             guard t.shape == shape else { throw bad("tensor \(Self.headPrefix + name) has shape \(t.shape), expected \(shape)") }
             guard t.dtype.isFloatingPoint else { throw bad("tensor \(Self.headPrefix + name) is \(t.dtype.rawValue), not floating point") }
             if t.floats().contains(where: { !$0.isFinite }) {
-                throw WeightsError(file: path, problem: "tensor \(Self.headPrefix + name) holds NaN or infinite values",
-                                   fix: "the head diverged when it was trained: train it again with a lower learning rate")
+                throw FileError(file: path, problem: "tensor \(Self.headPrefix + name) holds NaN or infinite values",
+                                fix: "the head diverged when it was trained: train it again with a lower learning rate")
             }
         }
     }

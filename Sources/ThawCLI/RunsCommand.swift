@@ -1,10 +1,13 @@
 import ArgumentParser
 import Foundation
+import ThawCore
 import ThawRuns
 
 /// Bad run files or output paths: the message names the file and the fix (no usage text).
-struct RunsCommandError: Error, CustomStringConvertible {
-    var description: String
+struct RunsCommandError: SentenceError {
+    var problem: String
+    var fix: String
+    init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }
 
 /// Where run records are read from: `--runs DIR`, else the folder beside `--cache C`, else `THAW_RUNS`.
@@ -29,7 +32,7 @@ struct RunSource: ParsableArguments {
         return try names.map { name in
             if name.hasSuffix(".json"), FileManager.default.fileExists(atPath: name) {
                 do { return try decoder.decode(RunRecord.self, from: Data(contentsOf: URL(fileURLWithPath: name))) }
-                catch { throw RunsCommandError(description: "\(name): not a Thaw run record (\(error)); give a file written by thaw fit/sweep/finetune/extract.") }
+                catch { throw RunsCommandError("\(name): not a Thaw run record (\(error)); give a file written by thaw fit/sweep/finetune/extract.") }
             }
             if registry == nil { registry = try self.registry() }
             return try registry!.find(name)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ThawCore
 import ThawFit
 import ThawHeads
 import ThawRuns
@@ -94,7 +95,7 @@ struct SweepCommand: ParsableCommand {
             if let n = cGrid { q.axes.cs = SweepAxes.cGrid(n) } else if !cs.isEmpty { q.axes.cs = cs }
             q.load = TapLoadOptions(memoryBudget: try MemoryBudget.parse(memoryBudget), allowIncomplete: allowIncomplete)
             try MemoryBudget.check(q.load.memoryBudget)
-        } catch let e as FitError { throw ValidationError(e.description) }
+        } catch let e as ThawError { throw ValidationError(e.description) }
         q.solver = optimizer == "sgd" ? .sgd : .adamw
         q.epochs = epochs ?? file?.epochs ?? 10
         q.batch = batch ?? file?.batch ?? 256

@@ -9,17 +9,15 @@ extension Thaw {
     /// - A `ValidationError` thrown while a command runs (a bad value found once data is read)
     ///   prints its message alone: the usage text of the root command ("Usage: thaw <subcommand>")
     ///   would only bury it. Errors from `validate()` still come with the command's usage.
+    /// - Every error a command throws is printed by `ErrorOutput`, the same way for every command.
     static func main() {
         let command: ParsableCommand
         do { command = try parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))) } catch {
             exit(withError: error)
         }
         var running = command
-        do { try running.run() } catch let error as ValidationError {
-            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
-            exit(withError: ExitCode.validationFailure)
-        } catch {
-            exit(withError: error)
+        do { try running.run() } catch {
+            ErrorOutput.report(error)
         }
     }
 

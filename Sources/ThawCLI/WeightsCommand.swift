@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ThawCore
 import ThawWeights
 
 struct WeightsCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct WeightsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let weights = try WeightFile.load(file)  // a WeightsError prints as "file: problem. fix"
+            let weights = try WeightFile.load(file)  // a FileError prints as "file: problem. fix"
             let tensors = weights.tensors.map {
                 Report.Tensor(name: $0.name, dtype: $0.dtype.torchName, shape: $0.shape, parameters: $0.elementCount)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import ThawBackbones
+import ThawCore
 import ThawInputs
 import ThawKernels
 import ThawStore
@@ -10,7 +11,7 @@ import ThawText
 /// Cache index i is the i-th selected sample in data-set order; records hold only what the
 /// sample and the settings determine, so batch size, shards and interruptions never change a
 /// byte. Committed records are skipped. A sample that cannot be read under `OnError.skip` gets a
-/// placeholder record (label −1, every tap zero, id prefixed by `ThawStore.Sample.skippedIDPrefix`) so the store
+/// placeholder record (label −1, every tap zero, id prefixed by `CachedSample.skippedIDPrefix`) so the store
 /// counts it done and `thaw cache verify` stays clean; the run summary lists why.
 /// With augmented views, val/test samples store their centre crop under every view number
 /// (the format holds every view of every index).
@@ -30,7 +31,7 @@ public final class Extractor {
     public init(backbone: any Backbone, weightsSHA256: String, input: ExtractInput, options: ExtractOptions,
                 toolVersion: String) throws {
         if case .text = input, options.augmentedViews > 0 {
-            throw ExtractError(file: "--views", problem: "augmented views apply to images only", fix: "drop --views for text data")
+            throw FileError(file: "--views", problem: "augmented views apply to images only", fix: "drop --views for text data")
         }
         self.backbone = backbone
         self.input = input
@@ -40,7 +41,7 @@ public final class Extractor {
         labelIndex = source.labelIndex()
         var taps: [TapSpec] = []
         if let repeated = Dictionary(grouping: options.taps, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw ExtractError(file: "--tap", problem: "tap \(repeated) is named more than once", fix: "name each tap once")
+            throw FileError(file: "--tap", problem: "tap \(repeated) is named more than once", fix: "name each tap once")
         }
         for name in options.taps {
             let cut = backbone.cutPoints[try backbone.cutIndex(name)]
@@ -168,7 +169,7 @@ public final class Extractor {
             let indices = work[blockStart..<min(blockStart + Self.forwardBlock, work.count)]
             var texts: [String] = [], reasons: [Int: String] = [:]
             for i in indices {
-                do { texts.append(try source.loadText(selection.samples[i])) } catch let e as InputError where options.onError == .skip {
+                do { texts.append(try source.loadText(selection.samples[i])) } catch let e as FileError where options.onError == .skip {
                     reasons[i] = e.description
                 }
             }
@@ -216,7 +217,7 @@ public final class Extractor {
 
     /// Appends every view of one sample. `taps[t][v]` is view v of tap t (val/test have only
     /// view 0, repeated); nil taps write the skipped placeholder, and `reason` lists it.
-    private func emit(index: Int, _ sample: ThawInputs.Sample, _ taps: [[[Float]]]?, _ reason: String?) throws {
+    private func emit(index: Int, _ sample: Sample, _ taps: [[[Float]]]?, _ reason: String?) throws {
         let writer = self.writer!
         guard manifest.indexRange.contains(index) else { return }   // a block's neighbour in another shard
         // A recomputed block also holds samples committed earlier: neither rewritten nor re-listed.
@@ -224,13 +225,13 @@ public final class Extractor {
         if let reason { summary.skipped.append((index, sample.id, reason)) }
         let split = Split.allCases.firstIndex(of: sample.split ?? .train)!
         for v in 0..<manifest.views {
-            let record: ThawStore.Sample
+            let record: CachedSample
             if let taps {
                 let label = Int32(labelIndex[sample.label] ?? -1)
-                record = ThawStore.Sample(index: index, view: v, label: label, split: split, id: sample.id,
+                record = CachedSample(index: index, view: v, label: label, split: split, id: sample.id,
                                           taps: taps.map { $0.count > v ? $0[v] : $0[0] })
             } else {
-                record = ThawStore.Sample(index: index, view: v, label: -1, split: split, id: ThawStore.Sample.skippedIDPrefix + sample.id,
+                record = CachedSample(index: index, view: v, label: -1, split: split, id: CachedSample.skippedIDPrefix + sample.id,
                                           taps: manifest.taps.map { [Float](repeating: 0, count: $0.elementCount) })
             }
             if try writer.append(record) { summary.recordsWritten += 1 }

@@ -4,7 +4,7 @@ import ThawInputs
 /// seeded `StratifiedSplit`, then optionally cut to `limit` samples per split.
 public struct SampleSelection: Sendable {
     /// Cache index i holds `samples[i]` (whose own `index` is its position in the source).
-    public let samples: [ThawInputs.Sample]
+    public let samples: [Sample]
     public let limit: Int?
 
     public init(source: any SampleSource, split: StratifiedSplit = StratifiedSplit(), limit: Int? = nil) {
@@ -17,7 +17,7 @@ public struct SampleSelection: Sendable {
 
     /// Per split, classes take turns (in label order), each giving its next sample in data-set
     /// order, until `perSplit` are taken; the result is back in data-set order.
-    static func stratifiedSubset(_ samples: [ThawInputs.Sample], perSplit: Int, labelOrder: [String]) -> [ThawInputs.Sample] {
+    static func stratifiedSubset(_ samples: [Sample], perSplit: Int, labelOrder: [String]) -> [Sample] {
         var chosen: [Int] = []   // positions in `samples`
         for split in Split.allCases {
             var byClass: [String: [Int]] = [:]

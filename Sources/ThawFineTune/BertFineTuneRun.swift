@@ -3,8 +3,6 @@ import ThawBundle
 import ThawBackbones
 import ThawBLAS
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -46,11 +44,7 @@ public enum BertFineTuneRun {
         guard case .bert(let k) = plan.trained else {
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BertFineTuneRun trains BERT caches from cached layer.K hidden states")
         }
-        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
-        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
-            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
-                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
-        }
+        try o.checkWeights(match: manifest)
         // The registry's configuration, or (a generic BERT) the one read from the weights.
         let known: BertConfiguration?
         if case .bert(let c)? = (try? ModelCatalog.named(manifest.backbone))?.architecture { known = c } else { known = nil }

@@ -1,5 +1,4 @@
 import Foundation
-import ThawFit
 import ThawWeights
 
 /// The state of an interrupted fine-tuning run: every tensor of the model (PyTorch layout and

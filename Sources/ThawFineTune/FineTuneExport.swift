@@ -2,7 +2,6 @@ import Foundation
 import ThawBundle
 import ThawCore
 import ThawStore
-import ThawFit
 import ThawWeights
 
 /// `thaw finetune --export FILE`: the fine-tuned backbone and classifier as one float32

@@ -1,4 +1,3 @@
-import ThawFit
 import ThawHeads
 
 /// Everything `FineTuner` needs to know; defaults match `thaw finetune`.

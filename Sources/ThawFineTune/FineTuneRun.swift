@@ -2,8 +2,6 @@ import Foundation
 import ThawBackbones
 import ThawBLAS
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -65,11 +63,7 @@ public enum FineTuneRun {
                                 + "was extracted with")
         }
         // Maps from other weights would train silently wrong blocks on top of them.
-        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
-        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
-            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
-                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
-        }
+        try o.checkWeights(match: manifest)
         let data = try TapData.load(reader: reader, tap: o.from,
                                     options: TapLoadOptions(memoryBudget: o.memoryBudget, seed: o.seed))
         var notes = data.notes

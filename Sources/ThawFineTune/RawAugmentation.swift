@@ -1,5 +1,4 @@
 import ThawCore
-import ThawExtract
 import ThawInputs
 
 /// On-the-fly training augmentation for fine-tuning from raw images: `AugmentedView`'s

@@ -1,6 +1,5 @@
 import Foundation
-import ThawExtract
-import ThawFit
+import ThawCore
 import ThawInputs
 import ThawRuns
 import ThawStore
@@ -11,7 +10,7 @@ import ThawStore
 public struct RawFineTuneData {
     /// One sample to load: where it is in the source and its class.
     public struct Item: Sendable {
-        public var sample: ThawInputs.Sample
+        public var sample: Sample
         public var label: Int32
     }
 
@@ -75,8 +74,8 @@ public struct RawFineTuneData {
         }
         var notes: [String] = [], carved = false
         if val.isEmpty {
-            let rows = StratifiedCarve.validationRows(labels: train.map(\.label), classes: m.labelNames.count,
-                                                      fraction: validationFraction, seed: seed)
+            let rows = StratifiedSplitter(style: .carve, seed: seed)
+                .validationRows(labels: train.map(\.label), classes: m.labelNames.count, fraction: validationFraction)
             guard !rows.isEmpty else {
                 throw FineTuneError("\(cache): no validation split and too few training samples to carve one. Fix: extract a val split")
             }

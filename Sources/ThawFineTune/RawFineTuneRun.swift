@@ -2,8 +2,6 @@ import Foundation
 import ThawBackbones
 import ThawBLAS
 import ThawCore
-import ThawExtract
-import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
@@ -38,11 +36,7 @@ public enum RawFineTuneRun {
                                 + "an uncached blocks.K; this plan trains from \(plan.source.rawValue)")
         }
         let bnMomentum = o.batchNormMomentum ?? ModelFamily.efficientNetLite.batchNormMomentum!
-        let sha = o.verifyWeights ? try SHA256.hex(ofFile: o.weights) : manifest.weightsSHA256
-        guard manifest.weightsSHA256.isEmpty || manifest.weightsSHA256 == sha else {
-            throw FineTuneError("\(o.weights): SHA-256 \(sha.prefix(16))… differs from the weights the cache was extracted with "
-                                + "(\(manifest.weightsSHA256.prefix(16))…). Fix: pass --weights with that file")
-        }
+        try o.checkWeights(match: manifest)
         let data = try RawFineTuneData.load(reader: reader, data: o.data, seed: o.seed)
         onLoaded([note(o, data: data)] + data.notes)
         let classes = data.classes

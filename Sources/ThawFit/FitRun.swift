@@ -15,7 +15,12 @@ public struct FitRequest: Sendable {
     /// nil: the tap's natural pooling (none for vectors, avg for maps).
     public var pooling: Pooling?
     public var solver: Solver = .adamw
-    public var lr: Float = 1e-3
+    /// Learning rate; unless set, `FitRequest.defaultLearningRate(for: head)` (what `thaw fit` uses too).
+    public var lr: Float {
+        get { chosenLR ?? FitRequest.defaultLearningRate(for: head) }
+        set { chosenLR = newValue }
+    }
+    private var chosenLR: Float?
     public var weightDecay: Float = 1e-4
     /// L-BFGS inverse regularisation strength (scikit-learn's C).
     public var c: Double = 1

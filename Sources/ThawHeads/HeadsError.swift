@@ -1,5 +1,8 @@
+import ThawCore
+
 /// Bad data handed to the head trainer: says which data, what is wrong and how to fix it.
-public struct HeadsError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+public struct HeadsError: SentenceError, Equatable {
+    public var problem: String
+    public var fix: String
+    public init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }

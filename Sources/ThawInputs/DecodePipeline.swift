@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// One preprocessed batch, in data-set order.
 public struct ImageBatch: Sendable {
@@ -121,7 +122,7 @@ private final class PipelineEngine: @unchecked Sendable {
                     let image = try source.loadImage(sample, decoder: decoder)
                     preprocessor.apply(image, into: out.baseAddress! + kept.count * per)
                     kept.append(sample)
-                } catch let error as InputError where onError == .skip {
+                } catch let error as FileError where onError == .skip {
                     skipped.record(index: sample.index, error)
                 }
             }

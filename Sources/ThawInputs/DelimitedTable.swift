@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Rows of a CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) or a JSONL
 /// file (one object per line), each with its 1-based line number for error messages.
@@ -11,7 +12,7 @@ struct DelimitedTable {
     init(path: String, required: [String]) throws {
         let data = try FileBytes.read(path, limit: 1 << 30)
         guard let text = String(data: data, encoding: .utf8) else {
-            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8")
+            throw FileError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8")
         }
         let ext = (path as NSString).pathExtension.lowercased()
         if ext == "jsonl" || ext == "ndjson" {
@@ -20,8 +21,8 @@ struct DelimitedTable {
             (rows, columns) = try Self.csv(text, path: path)
         }
         for name in required where !columns.contains(name) {
-            throw InputError(file: path, problem: "has no column \"\(name)\" (columns: \(columns.joined(separator: ", ")))",
-                             fix: "add a header row naming the columns \(required.joined(separator: ","))")
+            throw FileError(file: path, problem: "has no column \"\(name)\" (columns: \(columns.joined(separator: ", ")))",
+                            fix: "add a header row naming the columns \(required.joined(separator: ","))")
         }
     }
 
@@ -32,7 +33,7 @@ struct DelimitedTable {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))) as? [String: Any] else {
-                throw InputError(file: "\(path):\(i + 1)", problem: "is not a JSON object", fix: "write one {...} object per line")
+                throw FileError(file: "\(path):\(i + 1)", problem: "is not a JSON object", fix: "write one {...} object per line")
             }
             var fields: [String: String] = [:]
             for (k, v) in object {
@@ -47,7 +48,7 @@ struct DelimitedTable {
     private static func csv(_ text: String, path: String) throws -> ([Row], [String]) {
         let records = try parseCSV(text, path: path)
         guard let header = records.first else {
-            throw InputError(file: path, problem: "is empty", fix: "write a header row and one row per sample")
+            throw FileError(file: path, problem: "is empty", fix: "write a header row and one row per sample")
         }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         var rows: [Row] = []
@@ -92,7 +93,7 @@ struct DelimitedTable {
             i += 1
         }
         if inQuotes {
-            throw InputError(file: "\(path):\(recordLine)", problem: "has a quote that is never closed", fix: "close the quoted field")
+            throw FileError(file: "\(path):\(recordLine)", problem: "has a quote that is never closed", fix: "close the quoted field")
         }
         if !field.isEmpty || !fields.isEmpty { endField(); records.append((recordLine, fields)) }
         return records

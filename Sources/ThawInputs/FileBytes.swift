@@ -1,12 +1,13 @@
 import CZlib
 import Foundation
+import ThawCore
 
 /// Reads a whole file, inflating it through zlib in fixed-size chunks when it is gzip'd
 /// (recognised by its magic bytes, not its name). `limit` bounds the inflated size.
 public enum FileBytes {
     public static func read(_ path: String, limit: Int = 1 << 31) throws -> Data {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw InputError(file: path, problem: "cannot be opened", fix: "check that the file exists and is readable")
+            throw FileError(file: path, problem: "cannot be opened", fix: "check that the file exists and is readable")
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 2)) ?? Data()
@@ -14,7 +15,7 @@ public enum FileBytes {
         if head != Data([0x1F, 0x8B]) {
             let data = (try? handle.readToEnd()) ?? Data()
             guard data.count <= limit else {
-                throw InputError(file: path, problem: "is larger than \(limit) bytes", fix: "split the file")
+                throw FileError(file: path, problem: "is larger than \(limit) bytes", fix: "split the file")
             }
             return data
         }
@@ -25,7 +26,7 @@ public enum FileBytes {
         var stream = z_stream()
         // 15 + 16: gzip wrapper, largest window.
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw InputError(file: path, problem: "zlib could not start", fix: "check memory")
+            throw FileError(file: path, problem: "zlib could not start", fix: "check memory")
         }
         defer { inflateEnd(&stream) }
         var output = Data()
@@ -48,19 +49,19 @@ public enum FileBytes {
                     }
                     guard produced >= 0 else {
                         let message = stream.msg.map { String(cString: $0) } ?? "bad data"
-                        throw InputError(file: path, problem: "corrupt gzip data (\(message))",
-                                         fix: "re-download or re-compress the file")
+                        throw FileError(file: path, problem: "corrupt gzip data (\(message))",
+                                        fix: "re-download or re-compress the file")
                     }
                     output.append(contentsOf: chunk[0..<produced])
                     guard output.count <= limit else {
-                        throw InputError(file: path, problem: "inflates to more than \(limit) bytes",
-                                         fix: "check that the file is what it claims to be")
+                        throw FileError(file: path, problem: "inflates to more than \(limit) bytes",
+                                        fix: "check that the file is what it claims to be")
                     }
                 } while stream.avail_out == 0 && !finished
             }
         }
         guard finished else {
-            throw InputError(file: path, problem: "gzip stream is truncated", fix: "re-download the file")
+            throw FileError(file: path, problem: "gzip stream is truncated", fix: "re-download the file")
         }
         return output
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Lists class-per-folder data the way torchvision's `ImageFolder` does: class folders sorted,
 /// files found recursively and sorted by (folder, name) in code-point order, extensions matched
@@ -27,18 +28,18 @@ enum FolderListing {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
-            throw InputError(file: root, problem: "is not a folder", fix: "point to a folder with one sub-folder per class")
+            throw FileError(file: root, problem: "is not a folder", fix: "point to a folder with one sub-folder per class")
         }
         let entries: [String]
         do { entries = try fm.contentsOfDirectory(atPath: root) } catch {
-            throw InputError(file: root, problem: "cannot be read (\(error.localizedDescription))", fix: "check its permissions")
+            throw FileError(file: root, problem: "cannot be read (\(error.localizedDescription))", fix: "check its permissions")
         }
         let classNames = entries.filter { name in
             var d: ObjCBool = false
             return !name.hasPrefix(".") && fm.fileExists(atPath: (root as NSString).appendingPathComponent(name), isDirectory: &d) && d.boolValue
         }.sorted(by: codePointOrder)
         guard !classNames.isEmpty else {
-            throw InputError(file: root, problem: "has no class sub-folders", fix: "put each class's \(kind) in a sub-folder named after the class")
+            throw FileError(file: root, problem: "has no class sub-folders", fix: "put each class's \(kind) in a sub-folder named after the class")
         }
         var result: [(String, [String])] = []
         var visited: [FolderID: String] = [:]
@@ -49,8 +50,8 @@ enum FolderListing {
             let path = (root as NSString).appendingPathComponent(name)
             guard let id = folderID(path) else { continue }
             if let earlier = visited[id] {
-                throw InputError(file: path, problem: "is the same folder as \(earlier) (a link), so its files would be listed under two labels",
-                                 fix: "remove the link, or copy the files if they really belong to both classes")
+                throw FileError(file: path, problem: "is the same folder as \(earlier) (a link), so its files would be listed under two labels",
+                                fix: "remove the link, or copy the files if they really belong to both classes")
             }
             visited[id] = name
         }
@@ -58,9 +59,9 @@ enum FolderListing {
             var files: [(dir: String, name: String)] = []
             try walk(root: root, relative: name, extensions: extensions, visited: &visited, skipped: &skipped, into: &files)
             guard !files.isEmpty else {
-                throw InputError(file: (root as NSString).appendingPathComponent(name),
-                                 problem: "class folder holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
-                                 fix: "add files or remove the folder")
+                throw FileError(file: (root as NSString).appendingPathComponent(name),
+                                problem: "class folder holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
+                                fix: "add files or remove the folder")
             }
             files.sort { $0.dir == $1.dir ? codePointOrder($0.name, $1.name) : codePointOrder($0.dir, $1.dir) }
             result.append((name, files.map { $0.dir + "/" + $0.name }))
@@ -76,7 +77,7 @@ enum FolderListing {
         let path = (root as NSString).appendingPathComponent(relative)
         let entries: [String]
         do { entries = try fm.contentsOfDirectory(atPath: path) } catch {
-            throw InputError(file: path, problem: "cannot be read (\(error.localizedDescription))", fix: "check its permissions")
+            throw FileError(file: path, problem: "cannot be read (\(error.localizedDescription))", fix: "check its permissions")
         }
         for name in entries.sorted(by: codePointOrder) {  // sorted: which of two links to one folder wins is stable
             var d: ObjCBool = false

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// An IDX file (MNIST, Fashion-MNIST), gzip'd or not: magic `00 00 <dtype> <ndims>`, big-endian
 /// u32 dims, then the data. Only dtype 0x08 (u8) is accepted; every count is checked against the file.
@@ -15,8 +16,8 @@ public struct IDXFile: Sendable {
     public init(path: String) throws {
         self.path = path
         let bytes = try FileBytes.read(path, limit: IDXFile.maxBytes + 64)
-        func bad(_ problem: String) -> InputError {
-            InputError(file: path, problem: problem, fix: "use an IDX file as published (e.g. train-images-idx3-ubyte.gz)")
+        func bad(_ problem: String) -> FileError {
+            FileError(file: path, problem: problem, fix: "use an IDX file as published (e.g. train-images-idx3-ubyte.gz)")
         }
         guard bytes.count >= 4 else { throw bad("is too short for an IDX header (\(bytes.count) bytes)") }
         let b = [UInt8](bytes.prefix(4 + 4 * 8))

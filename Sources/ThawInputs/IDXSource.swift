@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Grey images and labels from IDX pairs (MNIST / Fashion-MNIST), each pair with its given split.
 public struct IDXSource: ImageSource {
@@ -32,24 +33,24 @@ public struct IDXSource: ImageSource {
         for part in parts {
             let images = try IDXFile(path: part.images), labels = try IDXFile(path: part.labels)
             guard images.dims.count == 3 else {
-                throw InputError(file: part.images, problem: "has dims \(images.dims), expected [count, rows, cols]", fix: "pass the images file here")
+                throw FileError(file: part.images, problem: "has dims \(images.dims), expected [count, rows, cols]", fix: "pass the images file here")
             }
             guard labels.dims.count == 1 else {
-                throw InputError(file: part.labels, problem: "has dims \(labels.dims), expected [count]", fix: "pass the labels file here")
+                throw FileError(file: part.labels, problem: "has dims \(labels.dims), expected [count]", fix: "pass the labels file here")
             }
             guard images.count == labels.count else {
-                throw InputError(file: part.labels, problem: "has \(labels.count) labels for \(images.count) images in \(part.images)",
-                                 fix: "pair files from the same set")
+                throw FileError(file: part.labels, problem: "has \(labels.count) labels for \(images.count) images in \(part.images)",
+                                fix: "pair files from the same set")
             }
             if let size, size != (images.dims[1], images.dims[2]) {
-                throw InputError(file: part.images, problem: "has \(images.dims[1])x\(images.dims[2]) images, others \(size.0)x\(size.1)", fix: "combine sets of one image size")
+                throw FileError(file: part.images, problem: "has \(images.dims[1])x\(images.dims[2]) images, others \(size.0)x\(size.1)", fix: "combine sets of one image size")
             }
             size = (images.dims[1], images.dims[2])
             let name = (part.images as NSString).lastPathComponent
             firstIndex.append(samples.count)
             for (i, byte) in labels.data.enumerated() {
                 guard Int(byte) < classNames.count else {
-                    throw InputError(file: part.labels, problem: "item \(i) has label \(byte) but only \(classNames.count) class names are given", fix: "pass all class names")
+                    throw FileError(file: part.labels, problem: "item \(i) has label \(byte) but only \(classNames.count) class names are given", fix: "pass all class names")
                 }
                 samples.append(Sample(index: samples.count, id: "\(name)#\(i)", label: classNames[Int(byte)], split: part.split))
             }

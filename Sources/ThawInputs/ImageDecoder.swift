@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Decodes JPEG and PNG files to RGB u8, recognising the format from its bytes (not its extension).
 public struct ImageDecoder: Sendable {
@@ -19,8 +20,8 @@ public struct ImageDecoder: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw InputError(file: path, problem: "cannot be read (\(error.localizedDescription))",
-                             fix: "check that the file exists and is readable")
+            throw FileError(file: path, problem: "cannot be read (\(error.localizedDescription))",
+                            fix: "check that the file exists and is readable")
         }
         return try decode(data, file: path)
     }
@@ -34,11 +35,11 @@ public struct ImageDecoder: Sendable {
         case .png:
             return try PNGDecoder.decode(data, file: file, maxPixels: maxPixels)
         case .empty:
-            throw InputError(file: file, problem: "is empty (0 bytes)",
-                             fix: "re-copy the file or remove it from the data set")
+            throw FileError(file: file, problem: "is empty (0 bytes)",
+                            fix: "re-copy the file or remove it from the data set")
         case .other(let name):
-            throw InputError(file: file, problem: "is \(name), not a JPEG or PNG",
-                             fix: "convert it to JPEG or PNG, or remove it from the data set")
+            throw FileError(file: file, problem: "is \(name), not a JPEG or PNG",
+                            fix: "convert it to JPEG or PNG, or remove it from the data set")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Unlabeled images for prediction: files named one by one, and the image files directly inside
 /// folders that have no class sub-folders (not recursive, so links cannot loop). Ids are the paths
@@ -24,19 +25,19 @@ public struct ImageListSource: ImageSource {
     static func expand(_ path: String, extensions: Set<String>, kind: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(file: path, problem: "no such file or folder", fix: "check the path")
+            throw FileError(file: path, problem: "no such file or folder", fix: "check the path")
         }
         guard isDirectory.boolValue else { return [path] }
         let entries: [String]
         do { entries = try FileManager.default.contentsOfDirectory(atPath: path) } catch {
-            throw InputError(file: path, problem: "cannot be read (\(error.localizedDescription))", fix: "check its permissions")
+            throw FileError(file: path, problem: "cannot be read (\(error.localizedDescription))", fix: "check its permissions")
         }
         let files = entries.filter { !$0.hasPrefix(".") && extensions.contains(($0 as NSString).pathExtension.lowercased()) }
             .sorted(by: FolderListing.codePointOrder)
             .map { (path as NSString).appendingPathComponent($0) }
         guard !files.isEmpty else {
-            throw InputError(file: path, problem: "holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
-                             fix: "pass image files, a folder of them, or a class-per-folder directory with --data")
+            throw FileError(file: path, problem: "holds no \(kind) (\(extensions.sorted().joined(separator: " ")))",
+                            fix: "pass image files, a folder of them, or a class-per-folder directory with --data")
         }
         return files
     }

@@ -1,30 +1,31 @@
 import CTurboJPEG
 import Foundation
+import ThawCore
 
 /// JPEG through libjpeg-turbo's TurboJPEG API (accurate DCT, fancy upsampling: libjpeg's defaults, as PIL).
 /// Warnings (e.g. a truncated file) are errors, as in PIL without LOAD_TRUNCATED_IMAGES.
 enum JPEGDecoder {
     static func decode(_ data: Data, file: String, maxPixels: Int, applyExifOrientation: Bool) throws -> RGBImage {
         guard let handle = tjInitDecompress() else {
-            throw InputError(file: file, problem: "libjpeg-turbo could not start", fix: "check memory")
+            throw FileError(file: file, problem: "libjpeg-turbo could not start", fix: "check memory")
         }
         defer { tjDestroy(handle) }
         return try data.withUnsafeBytes { raw -> RGBImage in
             let src = raw.bindMemory(to: UInt8.self).baseAddress!
             var width: Int32 = 0, height: Int32 = 0, subsamp: Int32 = 0, colorspace: Int32 = 0
-            func failure(_ what: String) -> InputError {
+            func failure(_ what: String) -> FileError {
                 let message = String(cString: tjGetErrorStr2(handle))
-                return InputError(file: file, problem: "\(what) JPEG (\(message))",
-                                  fix: "re-export the image or remove it from the data set")
+                return FileError(file: file, problem: "\(what) JPEG (\(message))",
+                                 fix: "re-export the image or remove it from the data set")
             }
             guard tjDecompressHeader3(handle, src, UInt(raw.count), &width, &height, &subsamp, &colorspace) == 0 else {
                 throw failure("corrupt")
             }
             guard width > 0, height > 0 else { throw failure("corrupt") }
             if Int(width) * Int(height) > maxPixels {
-                throw InputError(file: file,
-                                 problem: "JPEG declared size \(width)x\(height) exceeds the limit of \(maxPixels) pixels (decompression bomb?)",
-                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
+                throw FileError(file: file,
+                                problem: "JPEG declared size \(width)x\(height) exceeds the limit of \(maxPixels) pixels (decompression bomb?)",
+                                fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
             let markers = JPEGMarkers.scan(raw)
             let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Images listed in a CSV (header `path[,label][,split]`) or JSONL (`{"path":…,"label":…,"split":…}`)
 /// manifest. Relative paths resolve against the manifest's folder; split values are train/val/test.
@@ -18,23 +19,23 @@ public struct ManifestSource: ImageSource {
         for row in table.rows {
             let at = "\(manifest):\(row.line)"
             guard let path = row.fields["path"]?.trimmingCharacters(in: .whitespaces), !path.isEmpty else {
-                throw InputError(file: at, problem: "row has no path", fix: "give every row a path")
+                throw FileError(file: at, problem: "row has no path", fix: "give every row a path")
             }
             let label = row.fields["label"]?.trimmingCharacters(in: .whitespaces) ?? ""
             guard !labeled || !label.isEmpty else {
-                throw InputError(file: at, problem: "row for \(path) has no label", fix: "give every row a label, or drop the label column for unlabeled images")
+                throw FileError(file: at, problem: "row for \(path) has no label", fix: "give every row a label, or drop the label column for unlabeled images")
             }
             var split: Split? = nil
             if let s = row.fields["split"]?.trimmingCharacters(in: .whitespaces).lowercased(), !s.isEmpty {
                 guard let given = Split(rawValue: s) else {
-                    throw InputError(file: at, problem: "split \"\(s)\" is not train, val or test", fix: "use train, val or test")
+                    throw FileError(file: at, problem: "split \"\(s)\" is not train, val or test", fix: "use train, val or test")
                 }
                 split = given
             }
             samples.append(Sample(index: samples.count, id: path, label: label, split: split))
         }
         guard !samples.isEmpty else {
-            throw InputError(file: manifest, problem: "lists no samples", fix: "add one row per image")
+            throw FileError(file: manifest, problem: "lists no samples", fix: "add one row per image")
         }
         self.samples = samples
         labelNames = Set(samples.map(\.label).filter { !$0.isEmpty }).sorted(by: FolderListing.codePointOrder)

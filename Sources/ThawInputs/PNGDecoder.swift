@@ -1,5 +1,6 @@
 import CPNGShim
 import Foundation
+import ThawCore
 
 /// PNG through libpng (errors caught in the C shim `thaw_png`, so corrupt files throw, never crash).
 /// Grey → replicated, palette → RGB, 16-bit → high byte, alpha dropped (as PIL's `convert("RGB")`).
@@ -15,11 +16,11 @@ enum PNGDecoder {
         guard rc == 0, let raw else {
             let message = String(cString: err)
             if message.hasPrefix("declared size") {
-                throw InputError(file: file, problem: "PNG \(message) (decompression bomb?)",
-                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
+                throw FileError(file: file, problem: "PNG \(message) (decompression bomb?)",
+                                fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
-            throw InputError(file: file, problem: "corrupt or truncated PNG (\(message))",
-                             fix: "re-export the image or remove it from the data set")
+            throw FileError(file: file, problem: "corrupt or truncated PNG (\(message))",
+                            fix: "re-export the image or remove it from the data set")
         }
         defer { free(raw) }
         let count = Int(width) * Int(height) * 3

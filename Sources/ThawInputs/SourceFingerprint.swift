@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// A fingerprint of a source's files for the cache manifest: FNV-1a 64 over each file's relative
 /// path, size and modification time, plus the bytes of small files (manifests, CSVs) so an edit
@@ -20,8 +21,8 @@ public enum SourceFingerprint {
             let attributes: [FileAttributeKey: Any]
             do { attributes = try fm.attributesOfItem(atPath: path) } catch {
                 if missingAllowed { h.add(relative); h.add("\u{0}unreadable\u{0}"); continue }
-                throw InputError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
-                                 fix: "check that the file exists and is readable")
+                throw FileError(file: path, problem: "cannot be examined (\(error.localizedDescription))",
+                                fix: "check that the file exists and is readable")
             }
             let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
             let mtime = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
@@ -31,17 +32,5 @@ public enum SourceFingerprint {
             }
         }
         return String(format: "fnv1a64:%016llx", h.value)
-    }
-}
-
-/// 64-bit FNV-1a: small, deterministic across runs and machines.
-struct FNV1a {
-    var value: UInt64 = 0xcbf2_9ce4_8422_2325
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        for b in bytes { value = (value ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-    }
-    mutating func add(_ s: String) {
-        var s = s
-        s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
     }
 }

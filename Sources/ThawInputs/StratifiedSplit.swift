@@ -1,8 +1,8 @@
 import ThawCore
 
 /// Seeded, stratified train/val/test assignment for samples the source gave no split.
-/// Deterministic across runs and machines: its own PRNG (splitmix64), classes in sorted order,
-/// indices shuffled per class with a seed derived from the class name.
+/// The fractions and seed `thaw extract` records; the cut itself is `StratifiedSplitter`'s `.extraction` style
+/// (classes seeded by their label name).
 public struct StratifiedSplit: Codable, Sendable, Equatable {
     public var train: Double
     public var val: Double
@@ -20,21 +20,12 @@ public struct StratifiedSplit: Codable, Sendable, Equatable {
         var out = samples
         var byLabel: [String: [Int]] = [:]
         for (i, s) in samples.enumerated() where s.split == nil { byLabel[s.label, default: []].append(i) }
+        let splitter = StratifiedSplitter(style: .extraction, seed: seed)
         for label in byLabel.keys.sorted() {
-            var members = byLabel[label]!
-            var h = FNV1a(); h.add(label)
-            var rng = SplitMix64(seed: seed ^ h.value)
-            if members.count > 1 {
-                for i in stride(from: members.count - 1, to: 0, by: -1) {
-                    members.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-                }
-            }
-            let n = members.count
-            let nVal = Int((Double(n) * val).rounded()), nTest = Int((Double(n) * test).rounded())
-            let nTrain = max(n - nVal - nTest, 0)
-            for (k, i) in members.enumerated() {
-                out[i].split = k < nTrain ? .train : (k < nTrain + nVal ? .val : .test)
-            }
+            let (train, parts) = splitter.cut(byLabel[label]!, of: .label(label), heldOut: [val, test])
+            for i in train { out[i].split = .train }
+            for i in parts[0] { out[i].split = .val }
+            for i in parts[1] { out[i].split = .test }
         }
         return out
     }

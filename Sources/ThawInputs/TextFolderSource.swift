@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Texts in class-per-folder layout (BBC News): `root/<class>/**/<file>.txt`, ordered as `ImageFolderSource`.
 public struct TextFolderSource: TextSource {
@@ -28,10 +29,10 @@ public struct TextFolderSource: TextSource {
     public func loadText(_ sample: Sample) throws -> String {
         let path = (root as NSString).appendingPathComponent(sample.id)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(file: path, problem: "cannot be read", fix: "check that the file exists and is readable")
+            throw FileError(file: path, problem: "cannot be read", fix: "check that the file exists and is readable")
         }
         guard let text = String(validatingUTF8Data: data) ?? (latin1Fallback ? String(data: data, encoding: .isoLatin1) : nil) else {
-            throw InputError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE > FILE.new && mv FILE.new FILE)")
+            throw FileError(file: path, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE > FILE.new && mv FILE.new FILE)")
         }
         return text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Unlabeled texts for prediction: strings given on the command line, `.txt` files, and the `.txt`
 /// files directly inside folders. The id of a string is `text#N`; of a file, its path.
@@ -27,10 +28,10 @@ public struct TextListSource: TextSource {
     public func loadText(_ sample: Sample) throws -> String {
         if let text = texts[sample.index] { return text }
         guard let data = FileManager.default.contents(atPath: sample.id) else {
-            throw InputError(file: sample.id, problem: "cannot be read", fix: "check that the file exists and is readable")
+            throw FileError(file: sample.id, problem: "cannot be read", fix: "check that the file exists and is readable")
         }
         guard let text = String(validatingUTF8Data: data) else {
-            throw InputError(file: sample.id, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE)")
+            throw FileError(file: sample.id, problem: "is not valid UTF-8", fix: "re-save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 FILE)")
         }
         return text
     }

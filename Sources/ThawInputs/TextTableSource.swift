@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Texts listed in a CSV (header `text,label[,split]`, RFC 4180 quoting) or JSONL file.
 public struct TextTableSource: TextSource {
@@ -15,22 +16,22 @@ public struct TextTableSource: TextSource {
         for row in table.rows {
             let at = "\(path):\(row.line)"
             guard let text = row.fields["text"] else {
-                throw InputError(file: at, problem: "row has no text", fix: "give every row a text")
+                throw FileError(file: at, problem: "row has no text", fix: "give every row a text")
             }
             guard let label = row.fields["label"]?.trimmingCharacters(in: .whitespaces), !label.isEmpty else {
-                throw InputError(file: at, problem: "row has no label", fix: "give every row a label")
+                throw FileError(file: at, problem: "row has no label", fix: "give every row a label")
             }
             var split: Split? = nil
             if let s = row.fields["split"]?.trimmingCharacters(in: .whitespaces).lowercased(), !s.isEmpty {
                 guard let given = Split(rawValue: s) else {
-                    throw InputError(file: at, problem: "split \"\(s)\" is not train, val or test", fix: "use train, val or test")
+                    throw FileError(file: at, problem: "split \"\(s)\" is not train, val or test", fix: "use train, val or test")
                 }
                 split = given
             }
             samples.append(Sample(index: samples.count, id: "\(name)#\(row.line)", label: label, split: split))
             texts.append(text)
         }
-        guard !samples.isEmpty else { throw InputError(file: path, problem: "lists no texts", fix: "add one row per text") }
+        guard !samples.isEmpty else { throw FileError(file: path, problem: "lists no texts", fix: "add one row per text") }
         self.samples = samples
         self.texts = texts
         labelNames = Set(samples.map(\.label)).sorted(by: FolderListing.codePointOrder)

@@ -1,5 +1,6 @@
 import Foundation
 import ThawBackbones
+import ThawCore
 import ThawExtract
 import ThawHeads
 import ThawInputs
@@ -57,8 +58,8 @@ public enum Predict {
 
     /// The samples a request names, in prediction order.
     public enum Inputs {
-        case images(any ImageSource, [ThawInputs.Sample])
-        case texts(any TextSource, [ThawInputs.Sample])
+        case images(any ImageSource, [Sample])
+        case texts(any TextSource, [Sample])
     }
 
     /// `--data` through `DataSpec` (an unlabeled folder as a plain list), or the positional inputs.
@@ -67,7 +68,7 @@ public enum Predict {
         let inputs: Inputs
         if let data = q.data {
             let spec = try DataSpec.resolve(data)
-            let selection: (any SampleSource) -> [ThawInputs.Sample] = { source in
+            let selection: (any SampleSource) -> [Sample] = { source in
                 let all = SampleSelection(source: source, limit: q.limit).samples
                 return q.split.map { s in all.filter { $0.split == s } } ?? all
             }
@@ -98,7 +99,7 @@ public enum Predict {
     }
 
     /// Streams images through a `DecodePipeline`; returns the skipped files.
-    static func images(_ source: any ImageSource, samples: [ThawInputs.Sample], _ q: PredictRequest, runner: BundleRunner,
+    static func images(_ source: any ImageSource, samples: [Sample], _ q: PredictRequest, runner: BundleRunner,
                        emit: ([Float], [(index: Int, id: String, label: String?)]) throws -> Void) throws -> [String] {
         guard case .image(let preset) = runner.input else { return [] }
         let pipeline = DecodePipeline(source: source, samples: samples, preprocessing: preset, batchSize: q.batch,
@@ -114,14 +115,14 @@ public enum Predict {
     }
 
     /// Texts in batches, padded to the tokenizer's fixed length as the cache was.
-    static func texts(_ source: any TextSource, samples: [ThawInputs.Sample], _ q: PredictRequest, runner: BundleRunner,
+    static func texts(_ source: any TextSource, samples: [Sample], _ q: PredictRequest, runner: BundleRunner,
                       emit: ([Float], [(index: Int, id: String, label: String?)]) throws -> Void) throws -> [String] {
         guard case .text(let tokenizer) = runner.input else { return [] }
         var skipped: [String] = []
         for start in stride(from: 0, to: samples.count, by: q.batch) {
-            var texts: [String] = [], kept: [ThawInputs.Sample] = []
+            var texts: [String] = [], kept: [Sample] = []
             for s in samples[start..<min(start + q.batch, samples.count)] {
-                do { texts.append(try source.loadText(s)); kept.append(s) } catch let e as InputError where q.onError == .skip {
+                do { texts.append(try source.loadText(s)); kept.append(s) } catch let e as FileError where q.onError == .skip {
                     skipped.append("\(s.id): \(e.description)")
                 }
             }

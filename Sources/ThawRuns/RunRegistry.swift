@@ -1,7 +1,10 @@
 import Foundation
+import ThawCore
 
-public struct RunRegistryError: Error, CustomStringConvertible {
-    public var description: String
+public struct RunRegistryError: SentenceError {
+    public var problem: String
+    public var fix: String
+    public init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }
 
 /// The runs folder: one `<id>.json` per run. By default it sits beside the cache
@@ -52,7 +55,7 @@ public struct RunRegistry: Sendable {
             do {
                 return (try decoder.decode(RunRecord.self, from: Data(contentsOf: url)), written)
             } catch {
-                throw RunRegistryError(description: "\(url.path): not a Thaw run record (\(error)). Move it out of \(folder.path).")
+                throw RunRegistryError("\(url.path): not a Thaw run record (\(error)). Move it out of \(folder.path).")
             }
         }.sorted { $0.0.startedAt != $1.0.startedAt ? $0.0.startedAt < $1.0.startedAt : $0.1 < $1.1 }.map(\.0)
     }
@@ -67,7 +70,7 @@ public struct RunRegistry: Sendable {
         if let kind = RunRecord.Kind(rawValue: ref), let run = runs.last(where: { $0.kind == kind }) { return run }
         let matches = runs.filter { $0.id.hasPrefix(ref) }
         guard matches.count == 1 else {
-            throw RunRegistryError(description: matches.isEmpty
+            throw RunRegistryError(matches.isEmpty
                 ? "no run '\(ref)' in \(folder.path); `thaw runs` lists them"
                 : "'\(ref)' matches \(matches.count) runs (\(matches.map(\.id).joined(separator: ", "))); give more of the id")
         }

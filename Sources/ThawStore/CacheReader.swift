@@ -25,7 +25,7 @@ public final class CacheReader {
         withViews = manifest.views > 1
     }
 
-    /// Position of the tap named `name` in `manifest.taps` (and in `Sample.taps`).
+    /// Position of the tap named `name` in `manifest.taps` (and in `CachedSample.taps`).
     public func tapIndex(_ name: String) throws -> Int {
         guard let i = manifest.taps.firstIndex(where: { $0.name == name }) else {
             throw StoreError.io(path: path, problem: "no tap named \"\(name)\"",
@@ -45,9 +45,9 @@ public final class CacheReader {
     }
 
     /// The sample at `index` (and `view`), checksum verified; nil if not (yet) written.
-    public func sample(at index: Int, view: Int = 0) throws -> Sample? {
+    public func sample(at index: Int, view: Int = 0) throws -> CachedSample? {
         let key = CacheKey(index: index, view: view)
-        return try environment.read { txn -> Sample? in
+        return try environment.read { txn -> CachedSample? in
             guard let bytes = try txn.get(.records, key.bytes(withViews: withViews)) else { return nil }
             return try bytes.withUnsafeBytes { try Record.decode($0, key: key, manifest: manifest, path: path) }
         }
@@ -57,11 +57,11 @@ public final class CacheReader {
     /// it returns false. Reads `chunk` records per transaction; records committed meanwhile by a
     /// writer are included if their keys come later.
     public func forEach(from start: CacheKey = CacheKey(index: 0), chunk: Int = 256,
-                        _ body: (Sample) throws -> Bool) throws {
+                        _ body: (CachedSample) throws -> Bool) throws {
         precondition(chunk >= 1, "chunk must be ≥ 1")
         var next = start.bytes(withViews: withViews)
         while true {
-            var batch: [Sample] = []
+            var batch: [CachedSample] = []
             var last: CacheKey?
             try environment.read { txn in
                 try txn.scan(.records, from: next) { k, v in
@@ -80,8 +80,8 @@ public final class CacheReader {
     }
 
     /// The samples (all views) with indices in `range`, in key order; missing ones are left out.
-    public func samples(in range: Range<Int>) throws -> [Sample] {
-        var out: [Sample] = []
+    public func samples(in range: Range<Int>) throws -> [CachedSample] {
+        var out: [CachedSample] = []
         try forEach(from: CacheKey(index: range.lowerBound), chunk: max(1, min(range.count * manifest.views, 4096))) { s in
             guard s.key.index < range.upperBound else { return false }
             out.append(s)
@@ -106,7 +106,7 @@ public final class CacheReader {
     }
 
     /// Streams blocks of samples in shuffled block order (for training from the cache).
-    public func forEachBlock(blockSize: Int, seed: UInt64, _ body: ([Sample]) throws -> Void) throws {
+    public func forEachBlock(blockSize: Int, seed: UInt64, _ body: ([CachedSample]) throws -> Void) throws {
         for block in shuffledBlocks(blockSize: blockSize, seed: seed) {
             try body(try samples(in: block))
         }

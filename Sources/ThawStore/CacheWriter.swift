@@ -96,7 +96,7 @@ public final class CacheWriter {
     /// Queues `sample`, committing a batch when `batchSize` are queued. Returns false (and writes
     /// nothing) if its record is already committed or queued.
     @discardableResult
-    public func append(_ sample: Sample) throws -> Bool {
+    public func append(_ sample: CachedSample) throws -> Bool {
         let key = sample.key
         precondition(manifest.indexRange.contains(key.index), "index \(key.index) is outside this shard's range \(manifest.indexRange)")
         precondition(key.view >= 0 && key.view < manifest.views, "view \(key.view) is outside 0..<\(manifest.views)")

@@ -1,7 +1,8 @@
 import CLMDB
+import ThawCore
 
 /// A failed LMDB call: the return code, LMDB's own message, and what Thaw was doing.
-public struct LMDBError: Error, CustomStringConvertible, Equatable {
+public struct LMDBError: ThawError, Equatable {
     /// The LMDB (or errno) return code.
     public let code: Int32
     /// What was being done, e.g. "mdb_put records at /data/cache".
@@ -16,18 +17,28 @@ public struct LMDBError: Error, CustomStringConvertible, Equatable {
     public var isMapResized: Bool { code == MDB_MAP_RESIZED }
     public var isNotFound: Bool { code == MDB_NOTFOUND }
 
-    public var description: String {
-        let message = String(cString: mdb_strerror(code))
-        var hint = ""
-        if code == MDB_READERS_FULL { hint = " (too many concurrent readers: close other readers)" }
-        if code == 13 /* EACCES */ { hint = " (check the directory's permissions)" }
+    /// LMDB's message for the code, with what Thaw was doing.
+    public var problem: String {
+        var text = "LMDB: \(context): \(String(cString: mdb_strerror(code))) [\(code)]"
+        if code == MDB_READERS_FULL { text += " (too many concurrent readers)" }
         if [5, 27, 28, 122].contains(code) /* EIO (a short write), EFBIG, ENOSPC, EDQUOT */ {
-            hint = ". The disk is full or a file-size limit was reached (or, for EIO, the disk is failing); the open "
-                + "transaction was not committed and every earlier commit is intact. Fix: free space (or raise `ulimit -f`, "
-                + "or move the cache to a larger disk), then re-run the same command to resume"
+            text += ". The disk is full or a file-size limit was reached (or, for EIO, the disk is failing); the open "
+                + "transaction was not committed and every earlier commit is intact"
         }
-        return "LMDB: \(context): \(message) [\(code)]\(hint)"
+        return text
     }
+
+    public var fix: String {
+        if code == MDB_READERS_FULL { return "close other readers" }
+        if code == 13 /* EACCES */ { return "check the directory's permissions" }
+        if [5, 27, 28, 122].contains(code) {
+            return "free space (or raise `ulimit -f`, or move the cache to a larger disk), then re-run the same command to resume"
+        }
+        return ""
+    }
+
+    /// The context names the cache.
+    public var file: String { "" }
 }
 
 /// Throws an `LMDBError` unless `rc` is 0.

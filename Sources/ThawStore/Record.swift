@@ -21,7 +21,7 @@ public enum Record {
     }
 
     /// Encodes `sample` for `manifest`; traps on a shape that disagrees with it (a programmer error).
-    public static func encode(_ sample: Sample, manifest: Manifest) -> [UInt8] {
+    public static func encode(_ sample: CachedSample, manifest: Manifest) -> [UInt8] {
         precondition(sample.taps.count == manifest.taps.count, "a sample needs one array per manifest tap")
         precondition(sample.split >= 0 && sample.split < manifest.splitNames.count, "split must index splitNames")
         let id = Array(sample.id.utf8)
@@ -78,7 +78,7 @@ public enum Record {
     }
 
     /// Decodes a record (checksum verified) into a sample; throws naming the key if it is unsound.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, key: CacheKey, manifest: Manifest, path: String) throws -> Sample {
+    public static func decode(_ bytes: UnsafeRawBufferPointer, key: CacheKey, manifest: Manifest, path: String) throws -> CachedSample {
         if let p = problem(bytes, manifest: manifest) { throw StoreError.badRecord(path: path, key: key.description, problem: p) }
         let h = header(bytes)
         var offset = h.payloadOffset
@@ -92,7 +92,7 @@ public enum Record {
             taps.append(values)
             offset += tap.byteCount
         }
-        return Sample(index: key.index, view: key.view, label: h.label, split: h.split, id: h.id, taps: taps)
+        return CachedSample(index: key.index, view: key.view, label: h.label, split: h.split, id: h.id, taps: taps)
     }
 
     private static func appendLE(_ v: UInt32, _ bytes: Int, _ out: inout [UInt8]) {

@@ -1,10 +1,9 @@
 import Foundation
+import ThawCore
 
 /// Bad or missing tokenizer files. The message names the file, the fault and the fix.
-public struct TextError: Error, CustomStringConvertible {
-    public var description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
+public struct TextError: SentenceError {
+    public var problem: String
+    public var fix: String
+    public init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }

@@ -1,7 +1,8 @@
 import Foundation
+import ThawCore
 
 /// A bounds-checked little-endian cursor over bytes indexed from 0. Every read checks the
-/// remaining length first and throws a `WeightsError` naming `file` and `what` was being read.
+/// remaining length first and throws a `FileError` naming `file` and `what` was being read.
 struct ByteReader {
     let data: Data          // startIndex == 0
     let file: String
@@ -18,11 +19,11 @@ struct ByteReader {
     var atEnd: Bool { offset >= data.count }
 
     mutating func require(_ n: Int, _ what: String) throws {
-        guard n >= 0, n <= remaining else { throw WeightsError.truncated(file, what) }
+        guard n >= 0, n <= remaining else { throw FileError.truncated(file, what) }
     }
 
     mutating func seek(to position: Int, _ what: String) throws {
-        guard position >= 0, position <= data.count else { throw WeightsError.truncated(file, what) }
+        guard position >= 0, position <= data.count else { throw FileError.truncated(file, what) }
         offset = position
     }
 
@@ -53,10 +54,10 @@ struct ByteReader {
         while end < data.count, data[end] != 0x0A {
             end += 1
             guard end - offset <= limit else {
-                throw WeightsError(file: file, problem: "\(what) is longer than \(limit) bytes", fix: WeightsError.redownload)
+                throw FileError(file: file, problem: "\(what) is longer than \(limit) bytes", fix: FileError.redownload)
             }
         }
-        guard end < data.count else { throw WeightsError.truncated(file, what) }
+        guard end < data.count else { throw FileError.truncated(file, what) }
         defer { offset = end + 1 }
         return data[offset..<end]
     }

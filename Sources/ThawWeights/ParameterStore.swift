@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Strict loading by name: a backbone `take`s every parameter it needs with the shape it expects,
 /// then `finish()` fails if the file held keys nobody took. Errors name the dotted key, both shapes,
@@ -21,8 +22,8 @@ public final class ParameterStore {
             for rule in rules { key = key.flatMap(rule.rename) }
             guard let name = key else { continue }
             if let other = origin[name] {
-                throw WeightsError(file: path, problem: "keys '\(other)' and '\(tensor.name)' both map to '\(name)' under the key rules",
-                                   fix: "Adjust the key rules so each file key has its own name.")
+                throw FileError(file: path, problem: "keys '\(other)' and '\(tensor.name)' both map to '\(name)' under the key rules",
+                                fix: "Adjust the key rules so each file key has its own name.")
             }
             origin[name] = tensor.name
             var t = tensor
@@ -50,7 +51,7 @@ public final class ParameterStore {
     public func tensor(_ name: String, shape: [Int]) throws -> WeightTensor {
         guard var t = tensors[name] else {
             let close = closeMatches(to: name)
-            throw WeightsError(file: path, problem: "missing parameter '\(name)' (expected shape \(shape))"
+            throw FileError(file: path, problem: "missing parameter '\(name)' (expected shape \(shape))"
                                    + (close.isEmpty ? "" : "; closest keys in the file: " + close.joined(separator: ", ")),
                                fix: "Check that the file belongs to this model: `thaw weights inspect FILE` lists its keys and `thaw models` the weights each model takes; a file saved by another library needs its keys renamed to these names (re-save it with them).")
         }
@@ -58,8 +59,8 @@ public final class ParameterStore {
             t = Self.transpose2D(t, file: path)
         }
         guard t.shape == shape else {
-            throw WeightsError(file: path, problem: "mismatched parameter '\(name)': file has \(t.shape), model expects \(shape)",
-                               fix: "Check that the file and the model configuration (sizes, class count) agree.")
+            throw FileError(file: path, problem: "mismatched parameter '\(name)': file has \(t.shape), model expects \(shape)",
+                            fix: "Check that the file and the model configuration (sizes, class count) agree.")
         }
         taken.insert(name)
         return t
@@ -81,8 +82,8 @@ public final class ParameterStore {
         let unused = unusedNames
         guard unused.isEmpty else {
             let shown = unused.prefix(50).map { "\($0) \(tensors[$0]!.shape)" }.joined(separator: ", ")
-            throw WeightsError(file: path, problem: "\(unused.count) unused key(s): \(shown)\(unused.count > 50 ? ", …" : "")",
-                               fix: "The file has parameters this model does not use: check that --model matches the file (`thaw weights inspect FILE` lists its keys), or re-save the file without them.")
+            throw FileError(file: path, problem: "\(unused.count) unused key(s): \(shown)\(unused.count > 50 ? ", …" : "")",
+                            fix: "The file has parameters this model does not use: check that --model matches the file (`thaw weights inspect FILE` lists its keys), or re-save the file without them.")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Reads the safetensors format: u64 LE header length, a JSON header
 /// `{"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}`,
@@ -11,12 +12,12 @@ enum SafetensorsReader {
         var reader = ByteReader(data, file: path)
         let headerLength = try reader.uint(UInt64.self, "the 8-byte header length")
         guard headerLength <= UInt64(maxHeaderBytes) else {
-            throw WeightsError(file: path, problem: "safetensors header length \(headerLength) exceeds the \(maxHeaderBytes)-byte limit",
-                               fix: "This is not a valid safetensors file; export it again.")
+            throw FileError(file: path, problem: "safetensors header length \(headerLength) exceeds the \(maxHeaderBytes)-byte limit",
+                            fix: "This is not a valid safetensors file; export it again.")
         }
         guard headerLength <= UInt64(reader.remaining) else {
-            throw WeightsError(file: path, problem: "safetensors header length \(headerLength) runs past the end of the \(data.count)-byte file",
-                               fix: WeightsError.redownload)
+            throw FileError(file: path, problem: "safetensors header length \(headerLength) runs past the end of the \(data.count)-byte file",
+                            fix: FileError.redownload)
         }
         let headerBytes = try reader.bytes(Int(headerLength), "the JSON header")
         let bufferStart = reader.offset
@@ -24,14 +25,14 @@ enum SafetensorsReader {
 
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: headerBytes) } catch {
-            throw WeightsError(file: path, problem: "safetensors header is not valid JSON", fix: WeightsError.redownload)
+            throw FileError(file: path, problem: "safetensors header is not valid JSON", fix: FileError.redownload)
         }
         guard let header = json as? [String: Any] else {
-            throw WeightsError(file: path, problem: "safetensors header is not a JSON object", fix: WeightsError.redownload)
+            throw FileError(file: path, problem: "safetensors header is not a JSON object", fix: FileError.redownload)
         }
         if let repeated = JSONDuplicateKeys.first(in: headerBytes) {
-            throw WeightsError(file: path, problem: "safetensors header names '\(repeated)' twice, so one entry would silently replace the other",
-                               fix: "The header is ambiguous: export the file again (safetensors' save_file writes each name once).")
+            throw FileError(file: path, problem: "safetensors header names '\(repeated)' twice, so one entry would silently replace the other",
+                            fix: "The header is ambiguous: export the file again (safetensors' save_file writes each name once).")
         }
 
         var metadata: [String: String] = [:]
@@ -39,19 +40,19 @@ enum SafetensorsReader {
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let meta = value as? [String: Any] else {
-                    throw WeightsError(file: path, problem: "__metadata__ is not an object", fix: WeightsError.redownload)
+                    throw FileError(file: path, problem: "__metadata__ is not an object", fix: FileError.redownload)
                 }
                 for (k, v) in meta { metadata[k] = v as? String ?? "\(v)" }
                 continue
             }
-            func bad(_ problem: String) -> WeightsError {
-                WeightsError(file: path, problem: "tensor '\(name)': \(problem)", fix: "The header is inconsistent: export the file again.")
+            func bad(_ problem: String) -> FileError {
+                FileError(file: path, problem: "tensor '\(name)': \(problem)", fix: "The header is inconsistent: export the file again.")
             }
             guard let info = value as? [String: Any] else { throw bad("entry is not an object") }
             guard let dtypeName = info["dtype"] as? String else { throw bad("missing dtype") }
             guard let dtype = WeightDType(rawValue: dtypeName) else {
-                throw WeightsError(file: path, problem: "tensor '\(name)' has unsupported dtype '\(dtypeName)'",
-                                   fix: "Thaw reads \(WeightDType.allCases.map(\.rawValue).joined(separator: " ")); convert the tensor (e.g. .float()) and save again.")
+                throw FileError(file: path, problem: "tensor '\(name)' has unsupported dtype '\(dtypeName)'",
+                                fix: "Thaw reads \(WeightDType.allCases.map(\.rawValue).joined(separator: " ")); convert the tensor (e.g. .float()) and save again.")
             }
             guard let shapeAny = info["shape"] as? [Any], let shape = integers(shapeAny) else { throw bad("shape is not a list of integers") }
             guard let offsetsAny = info["data_offsets"] as? [Any], let offsets = integers(offsetsAny), offsets.count == 2 else {
@@ -75,8 +76,8 @@ enum SafetensorsReader {
         var lastName = ""
         for e in entries where e.end > e.begin {
             guard e.begin >= lastEnd else {
-                throw WeightsError(file: path, problem: "tensors '\(lastName)' and '\(e.name)' overlap in the data buffer",
-                                   fix: "The header is inconsistent: export the file again.")
+                throw FileError(file: path, problem: "tensors '\(lastName)' and '\(e.name)' overlap in the data buffer",
+                                fix: "The header is inconsistent: export the file again.")
             }
             lastEnd = e.end
             lastName = e.name

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Writes float32 tensors as a safetensors file: u64 little-endian header length, JSON header
 /// (`{name: {dtype, shape, data_offsets}}` plus `__metadata__` of strings), padded with spaces to
@@ -40,8 +41,8 @@ public enum SafetensorsWriter {
         do {
             try encode(tensors, metadata: metadata).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw WeightsError(file: path, problem: "cannot be written (\(error.localizedDescription))",
-                               fix: "choose a writable output path on a disk with free space")
+            throw FileError(file: path, problem: "cannot be written (\(error.localizedDescription))",
+                            fix: "choose a writable output path on a disk with free space")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// What the two PyTorch readers share: flattening the unpickled object into named tensor views and
 /// cutting each view out of its storage.
@@ -23,18 +24,18 @@ enum TorchCheckpoint {
         func visit(_ v: PickleValue, _ name: String, _ depth: Int) throws {
             budget -= 1
             guard budget >= 0 else {
-                throw WeightsError(file: file, problem: "checkpoint expands to more than \(maxVisitedNodes) entries (shared containers)", fix: WeightsError.redownload)
+                throw FileError(file: file, problem: "checkpoint expands to more than \(maxVisitedNodes) entries (shared containers)", fix: FileError.redownload)
             }
             guard depth <= Unpickler.maxDepth else {
-                throw WeightsError(file: file, problem: "checkpoint nests containers deeper than \(Unpickler.maxDepth) levels", fix: WeightsError.redownload)
+                throw FileError(file: file, problem: "checkpoint nests containers deeper than \(Unpickler.maxDepth) levels", fix: FileError.redownload)
             }
             func child(_ key: String) -> String { name.isEmpty ? key : name + "." + key }
             switch v {
             case .tensor(let ref):
                 let key = name.isEmpty ? "tensor" : name
                 guard seen.insert(key).inserted else {
-                    throw WeightsError(file: file, problem: "two tensors are both named '\(key)' after flattening nested keys with dots",
-                                       fix: "Save a flat state_dict: torch.save(model.state_dict(), path).")
+                    throw FileError(file: file, problem: "two tensors are both named '\(key)' after flattening nested keys with dots",
+                                    fix: "Save a flat state_dict: torch.save(model.state_dict(), path).")
                 }
                 tensors.append((key, ref))
             case .dict(let d):
@@ -56,8 +57,8 @@ enum TorchCheckpoint {
     static func materialize(_ ref: TorchTensorRef, name: String, storage: Data, file: String) throws -> WeightTensor {
         let item = ref.storage.dtype.itemSize
         precondition(storage.count == ref.storage.elementCount * item, "storage bytes must be checked by the reader")
-        func bad(_ problem: String) -> WeightsError {
-            WeightsError(file: file, problem: "tensor '\(name)': \(problem)", fix: WeightsError.redownload)
+        func bad(_ problem: String) -> FileError {
+            FileError(file: file, problem: "tensor '\(name)': \(problem)", fix: FileError.redownload)
         }
         guard ref.storageOffset >= 0, ref.shape.allSatisfy({ $0 >= 0 }), ref.strides.allSatisfy({ $0 >= 0 }) else {
             throw bad("negative offset, size or stride (offset \(ref.storageOffset), size \(ref.shape), stride \(ref.strides))")
@@ -89,10 +90,10 @@ enum TorchCheckpoint {
         // fits its storage but has more elements repeats them (stride 0, `expand`): bounded, so a
         // 500-byte file cannot ask for a 40 GB copy.
         guard count <= max(ref.storage.elementCount, maxRepeatedViewElements) else {
-            throw WeightsError(file: file, problem: "tensor '\(name)': view of size \(ref.shape), stride \(ref.strides) repeats the "
-                               + "\(ref.storage.elementCount) elements of its storage as \(count) elements (over the "
-                               + "\(maxRepeatedViewElements)-element limit for views larger than their storage)",
-                               fix: "If the file is genuine, save that tensor with its own storage (tensor.contiguous().clone()) and load it again.")
+            throw FileError(file: file, problem: "tensor '\(name)': view of size \(ref.shape), stride \(ref.strides) repeats the "
+                            + "\(ref.storage.elementCount) elements of its storage as \(count) elements (over the "
+                            + "\(maxRepeatedViewElements)-element limit for views larger than their storage)",
+                            fix: "If the file is genuine, save that tensor with its own storage (tensor.contiguous().clone()) and load it again.")
         }
         var out = Data(count: count * item)
         out.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
@@ -160,7 +161,7 @@ enum TorchCheckpoint {
         for (name, ref) in tensors {
             if let known = out[ref.storage.key] {
                 guard known.dtype == ref.storage.dtype, known.elementCount == ref.storage.elementCount else {
-                    throw WeightsError(file: file, problem: "storage \(ref.storage.key) is described twice differently (tensor '\(name)')", fix: WeightsError.redownload)
+                    throw FileError(file: file, problem: "storage \(ref.storage.key) is described twice differently (tensor '\(name)')", fix: FileError.redownload)
                 }
             } else {
                 out[ref.storage.key] = ref.storage
@@ -173,8 +174,8 @@ enum TorchCheckpoint {
     static func checkStorageSize(_ ref: TorchStorageRef, actualBytes: Int, file: String) throws {
         let (need, overflow) = ref.elementCount.multipliedReportingOverflow(by: ref.dtype.itemSize)
         guard !overflow, need == actualBytes else {
-            throw WeightsError(file: file, problem: "storage \(ref.key) should hold \(ref.elementCount) \(ref.dtype.torchName) elements but has \(actualBytes) bytes",
-                               fix: WeightsError.redownload)
+            throw FileError(file: file, problem: "storage \(ref.key) should hold \(ref.elementCount) \(ref.dtype.torchName) elements but has \(actualBytes) bytes",
+                            fix: FileError.redownload)
         }
     }
 }

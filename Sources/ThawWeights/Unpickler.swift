@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// A restricted pickle reader (protocols 2–5) for what `torch.save` writes. It builds plain values,
 /// dicts/OrderedDicts, lists, tuples, storages (via persistent ids) and tensor descriptions
@@ -23,9 +24,9 @@ struct Unpickler {
     var offset: Int { r.offset }
     private var file: String { r.file }
 
-    private func fail(_ problem: String) -> WeightsError {
-        WeightsError(file: file, problem: "pickle: \(problem)",
-                     fix: "Thaw reads only tensors saved with torch.save(model.state_dict(), path); re-save the weights that way (or as safetensors).")
+    private func fail(_ problem: String) -> FileError {
+        FileError(file: file, problem: "pickle: \(problem)",
+                  fix: "Thaw reads only tensors saved with torch.save(model.state_dict(), path); re-save the weights that way (or as safetensors).")
     }
 
     /// Unpickles one object, leaving the reader after its STOP opcode.
@@ -190,7 +191,7 @@ struct Unpickler {
 
     private mutating func length64(_ what: String) throws -> Int {
         let n = try r.uint(UInt64.self, what)
-        guard n <= UInt64(r.remaining) else { throw WeightsError.truncated(file, what) }
+        guard n <= UInt64(r.remaining) else { throw FileError.truncated(file, what) }
         return Int(n)
     }
 
@@ -256,11 +257,11 @@ struct Unpickler {
     private func allow(_ module: String, _ name: String) throws -> TorchGlobal {
         guard let g = TorchGlobal.lookup(module: module, name: name) else {
             if module == "torch", name.hasSuffix("Storage") || name.hasPrefix("complex") || name.hasPrefix("float8") || name.hasPrefix("int16") || name.hasPrefix("uint") {
-                throw WeightsError(file: file, problem: "tensor element type 'torch.\(name)' is not supported (Thaw reads \(WeightDType.allCases.map(\.torchName).joined(separator: ", ")))",
-                                   fix: "Convert those tensors in Python (e.g. t.float()) and save again.")
+                throw FileError(file: file, problem: "tensor element type 'torch.\(name)' is not supported (Thaw reads \(WeightDType.allCases.map(\.torchName).joined(separator: ", ")))",
+                                fix: "Convert those tensors in Python (e.g. t.float()) and save again.")
             }
-            throw WeightsError(file: file, problem: "pickle refers to the global '\(module).\(name)', which Thaw refuses (only tensors, storages, dicts and lists are rebuilt; nothing is executed)",
-                               fix: "Do not load this file if you do not trust it. To load real weights, re-save them with torch.save(model.state_dict(), path) or as safetensors.")
+            throw FileError(file: file, problem: "pickle refers to the global '\(module).\(name)', which Thaw refuses (only tensors, storages, dicts and lists are rebuilt; nothing is executed)",
+                            fix: "Do not load this file if you do not trust it. To load real weights, re-save them with torch.save(model.state_dict(), path) or as safetensors.")
         }
         return g
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// The container formats Thaw reads.
 public enum WeightFormat: String, Sendable, Codable {
@@ -33,8 +34,8 @@ public struct WeightFile: @unchecked Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw WeightsError(file: path, problem: "cannot be opened (\(error.localizedDescription))",
-                               fix: "Check the path and that the file is readable.")
+            throw FileError(file: path, problem: "cannot be opened (\(error.localizedDescription))",
+                            fix: "Check the path and that the file is readable.")
         }
         return try load(data, path: path)
     }
@@ -47,9 +48,9 @@ public struct WeightFile: @unchecked Sendable {
         case .torchLegacy?: return try TorchLegacyReader.read(data, path: path)
         case .safetensors?: return try SafetensorsReader.read(data, path: path)
         case nil:
-            throw WeightsError(file: path,
-                               problem: "is not a safetensors file, a PyTorch zip archive or a legacy PyTorch pickle",
-                               fix: "Save the weights with safetensors.torch.save_file or torch.save(model.state_dict(), path).")
+            throw FileError(file: path,
+                            problem: "is not a safetensors file, a PyTorch zip archive or a legacy PyTorch pickle",
+                            fix: "Save the weights with safetensors.torch.save_file or torch.save(model.state_dict(), path).")
         }
     }
 

@@ -1,5 +1,6 @@
 import XCTest
 import ThawFit
+import ThawHeads
 
 /// Numbers typed on the command line are checked before any data is read: no trap on an
 /// overflowing size, no run spent training uphill or into NaN.

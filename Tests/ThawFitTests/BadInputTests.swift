@@ -1,5 +1,6 @@
 import XCTest
 import ThawFit
+import ThawHeads
 
 final class BadInputTests: XCTestCase {
     func testMissingTapListsTheTaps() throws {

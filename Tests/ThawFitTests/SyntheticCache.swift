@@ -47,7 +47,7 @@ struct SyntheticCache {
                 if nanAt == i { pool[3] = .nan }
                 var map: [Float] = []
                 for _ in 0..<12 { map += means8[y].map { $0 + g.nextNormal() } }
-                try w.append(Sample(index: i, view: v, label: Int32(y), split: s, id: "synthetic/\(i).bin", taps: [pool, map]))
+                try w.append(CachedSample(index: i, view: v, label: Int32(y), split: s, id: "synthetic/\(i).bin", taps: [pool, map]))
             }
         }
         try w.finish()
@@ -65,12 +65,13 @@ extension XCTestCase {
         return path
     }
 
-    /// Runs `body` and returns the FitError's text (fails if nothing or something else is thrown).
+    /// Runs `body` and returns the error's text: a `FitError`, or a `HeadsError` from reading the tap
+    /// (`TapData`, `MemoryBudget`); fails if nothing or something else is thrown.
     func fitError(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> String {
-        do { try body() } catch let e as FitError { return e.description } catch {
-            XCTFail("expected a FitError, got \(error)", file: file, line: line); return ""
+        do { try body() } catch let e as FitError { return e.description } catch let e as HeadsError { return e.description } catch {
+            XCTFail("expected a FitError or HeadsError, got \(error)", file: file, line: line); return ""
         }
-        XCTFail("expected a FitError, nothing was thrown", file: file, line: line)
+        XCTFail("expected a FitError or HeadsError, nothing was thrown", file: file, line: line)
         return ""
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-import XCTest
+import ThawCore
 @testable import ThawInputs
+import XCTest
 
-/// Every kind of bad input throws an `InputError` naming the file and the problem — never a crash.
+/// Every kind of bad input throws an `FileError` naming the file and the problem — never a crash.
 final class BadInputTests: XCTestCase {
     private var folder = ""
 
@@ -17,7 +18,7 @@ final class BadInputTests: XCTestCase {
 
     private func expectError(_ file: String, _ problem: String, line: UInt = #line, _ body: () throws -> Void) {
         XCTAssertThrowsError(try body(), line: line) { error in
-            guard let e = error as? InputError else { return XCTFail("not an InputError: \(error)", line: line) }
+            guard let e = error as? FileError else { return XCTFail("not a FileError: \(error)", line: line) }
             XCTAssert(e.file.hasSuffix(file), "error names \(e.file), expected \(file)", line: line)
             XCTAssert(e.problem.contains(problem), "problem \"\(e.problem)\" lacks \"\(problem)\"", line: line)
             XCTAssertFalse(e.fix.isEmpty, line: line)

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import ThawCore
 @testable import ThawInputs
+import XCTest
 
 final class DecodePipelineTests: XCTestCase {
     private func fashion() throws -> IDXSource {
@@ -46,7 +47,7 @@ final class DecodePipelineTests: XCTestCase {
 
         let stopping = DecodePipeline(source: source, preprocessing: .imagenet, batchSize: 1, onError: .stop)
         XCTAssertEqual(try stopping.next()?.samples.map(\.id), ["a/1.jpg"])
-        XCTAssertThrowsError(try stopping.next()) { XCTAssert(($0 as? InputError)?.file.hasSuffix("a/2.jpg") == true) }
+        XCTAssertThrowsError(try stopping.next()) { XCTAssert(($0 as? FileError)?.file.hasSuffix("a/2.jpg") == true) }
         XCTAssertNil(try stopping.next())
     }
 

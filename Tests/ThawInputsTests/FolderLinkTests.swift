@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import ThawCore
 @testable import ThawInputs
+import XCTest
 
 /// Folder links in class-per-folder data: a loop (a link back to an ancestor) or a second link to
 /// one folder is skipped and reported, never walked again — one loop once turned 2 images into 82
@@ -63,7 +64,7 @@ final class FolderLinkTests: XCTestCase {
         try file("set/cats/a.png")
         try link("set/kittens", to: "cats")
         XCTAssertThrowsError(try ImageFolderSource(root: folder + "/set")) { error in
-            XCTAssert((error as? InputError)?.problem.contains("is the same folder as cats") == true, "\(error)")
+            XCTAssert((error as? FileError)?.problem.contains("is the same folder as cats") == true, "\(error)")
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import ThawCore
 @testable import ThawInputs
+import XCTest
 
 /// Sources over the installed real data: counts, first labels, order.
 final class RealSourcesTests: XCTestCase {
@@ -42,8 +43,8 @@ final class RealSourcesTests: XCTestCase {
         // One real article is Latin-1 (a £ as byte 0xA3): an error naming it, unless the fallback is on.
         let latin = try XCTUnwrap(source.samples.first { $0.id == "sports/199.txt" })
         XCTAssertThrowsError(try source.loadText(latin)) {
-            XCTAssertEqual(($0 as? InputError)?.problem, "is not valid UTF-8")
-            XCTAssert(($0 as? InputError)?.file.hasSuffix("sports/199.txt") == true)
+            XCTAssertEqual(($0 as? FileError)?.problem, "is not valid UTF-8")
+            XCTAssert(($0 as? FileError)?.file.hasSuffix("sports/199.txt") == true)
         }
         XCTAssert(try TextFolderSource(root: root, latin1Fallback: true).loadText(latin).contains("£"))
     }

@@ -20,3 +20,16 @@ final class StratifiedSplitTests: XCTestCase {
         XCTAssertNotEqual(StratifiedSplit(seed: 43).assign(samples()), once)
     }
 }
+
+/// `StratifiedSplit.assign` gives the same splits as before it was built on `StratifiedSplitter`
+/// (arrays produced by the earlier implementation; `StratifiedSplitterTests` pins the cut itself).
+final class StratifiedSplitPinnedTests: XCTestCase {
+    func testPinnedAssignments() {
+        let labels = ["cat", "dog", "cat", "eel", "cat", "dog", "cat", "cat", "dog", "cat", "dog", "cat", "dog", "cat", "cat"]
+        let samples = labels.enumerated().map { Sample(index: $0, id: "\($0)", label: $1, split: $0 == 4 ? .test : nil) }
+        XCTAssertEqual(StratifiedSplit(seed: 42).assign(samples).map { $0.split!.rawValue },
+                       ["train", "test", "test", "train", "test", "train", "train", "train", "train", "train", "val", "val", "train", "train", "train"])
+        XCTAssertEqual(StratifiedSplit(train: 0.4, val: 0.3, test: 0.3, seed: 9).assign(samples).map { $0.split!.rawValue },
+                       ["train", "train", "train", "train", "test", "test", "val", "val", "val", "train", "test", "test", "val", "test", "train"])
+    }
+}

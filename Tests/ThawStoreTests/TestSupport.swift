@@ -29,11 +29,11 @@ func testManifest(count: Int = 50, taps: [TapSpec] = testTaps, views: Int = 1, s
 }
 
 /// A deterministic sample: values depend only on index, view and tap.
-func testSample(_ index: Int, view: Int = 0, taps: [TapSpec] = testTaps) -> Sample {
+func testSample(_ index: Int, view: Int = 0, taps: [TapSpec] = testTaps) -> CachedSample {
     let values = taps.enumerated().map { t, tap in
         (0..<tap.elementCount).map { j in Float(sin(Double(index * 131 + view * 17 + t * 7 + j) * 0.37)) * Float(1 + t * 10) }
     }
-    return Sample(index: index, view: view, label: Int32(index % 3), split: index % 5 == 0 ? 1 : 0,
+    return CachedSample(index: index, view: view, label: Int32(index % 3), split: index % 5 == 0 ? 1 : 0,
                   id: "images/\(index).jpg", taps: values)
 }
 

@@ -1,7 +1,8 @@
 import Foundation
 import ThawAssets
-import XCTest
+import ThawCore
 @testable import ThawWeights
+import XCTest
 
 /// Fixture files written by scripts/golden/weights_fixtures.py.
 enum Fixture {
@@ -63,12 +64,12 @@ func assertMatchesGolden(_ weights: WeightFile, fixture: String, ordered: Bool =
     }
 }
 
-/// Expects a `WeightsError` whose text contains every fragment.
+/// Expects a `FileError` whose text contains every fragment.
 func assertWeightsError(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line, _ body: () throws -> Void) {
     do {
         try body()
         XCTFail("expected an error containing \(fragments)", file: file, line: line)
-    } catch let error as WeightsError {
+    } catch let error as FileError {
         for f in fragments where !error.description.contains(f) {
             XCTFail("error '\(error.description)' does not mention '\(f)'", file: file, line: line)
         }
@@ -78,6 +79,6 @@ func assertWeightsError(_ fragments: [String], file: StaticString = #filePath, l
             XCTFail("the fix names a library internal (\(error.fix[r])): \(error.fix)", file: file, line: line)
         }
     } catch {
-        XCTFail("expected a WeightsError, got \(error)", file: file, line: line)
+        XCTFail("expected a FileError, got \(error)", file: file, line: line)
     }
 }

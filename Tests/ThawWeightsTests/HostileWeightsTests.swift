@@ -1,9 +1,10 @@
 import Foundation
-import XCTest
+import ThawCore
 @testable import ThawWeights
+import XCTest
 
 /// Weight files that are small but ask for the impossible (a 40 GB view, a byte count past 2^63)
-/// or are ambiguous (one name, two tensors): each is a clear `WeightsError`, never a trap or a
+/// or are ambiguous (one name, two tensors): each is a clear `FileError`, never a trap or a
 /// huge allocation. Fixtures: scripts/golden/hostile_weights.py.
 final class HostileWeightsTests: XCTestCase {
     /// Builds a safetensors file from a header and a zeroed data buffer.

@@ -4,7 +4,7 @@ import XCTest
 @testable import ThawWeights
 
 /// Random tensor views (sizes, strides and offsets from 0 to Int.max, ranks 0–4) cut from small
-/// storages: each is either refused with a WeightsError or materialised with exactly
+/// storages: each is either refused with a FileError or materialised with exactly
 /// product(shape) elements, all taken from inside the storage — never a trap, never an
 /// allocation past the stated bound.
 final class ViewArithmeticPropertyTests: XCTestCase {
@@ -53,7 +53,7 @@ final class ViewArithmeticPropertyTests: XCTestCase {
                 XCTAssertEqual(t.bytes.count, count * dtype.itemSize, "\(shape) \(strides) +\(offset)")
                 XCTAssertLessThanOrEqual(count, max(storageCount, TorchCheckpoint.maxRepeatedViewElements))
                 XCTAssertEqual(t.bytes, naive(shape, strides, offset, storage, item: dtype.itemSize), "\(shape) \(strides) +\(offset)")
-            } catch is WeightsError {
+            } catch is FileError {
                 refused += 1
             }
         }

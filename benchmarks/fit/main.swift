@@ -18,7 +18,7 @@ if !FileManager.default.fileExists(atPath: path) {
     let w = try CacheWriter.open(at: path, manifest: m, batchSize: 256)
     for i in 0..<n {
         let y = i % classes
-        try w.append(Sample(index: i, label: Int32(y), split: (i / 10) % 10 < 8 ? 0 : ((i / 10) % 10 == 8 ? 1 : 2), id: "\(i)",
+        try w.append(CachedSample(index: i, label: Int32(y), split: (i / 10) % 10 < 8 ? 0 : ((i / 10) % 10 == 8 ? 1 : 2), id: "\(i)",
                             taps: [means[y].map { $0 + g.nextNormal() }]))
     }
     try w.finish()

@@ -63,7 +63,7 @@ for n in first..<(first + count) {
             _ = Preprocessor(.imagenet(resize: resize, crop: crop)).apply(image)
         }
         decoded += 1
-    } catch is InputError {
+    } catch is FileError {
         errors += 1
     } catch {
         errors += 1

@@ -1,3 +1,4 @@
+import ThawCore
 import ThawKernels
 import ThawText
 
@@ -26,8 +27,10 @@ public struct BertConfiguration: Sendable {
 }
 
 /// A parameter that is missing or has the wrong size.
-public struct BertError: Error, CustomStringConvertible {
-    public var description: String
+public struct BertError: SentenceError {
+    public var problem: String
+    public var fix: String
+    public init(problem: String, fix: String) { self.problem = problem; self.fix = fix }
 }
 
 /// The BERT encoder (post-LayerNorm, GELU-erf feed-forward) for inference, with
@@ -64,7 +67,7 @@ public struct BertEncoder: Sendable {
             let values = try parameters(name, shape)
             let want = shape.reduce(1, *)
             guard values.count == want else {
-                throw BertError(description: "BERT parameter \(name): expected shape \(shape) (\(want) values), "
+                throw BertError("BERT parameter \(name): expected shape \(shape) (\(want) values), "
                                 + "got \(values.count) values; check the checkpoint matches the configuration")
             }
             return values

@@ -1,6 +1,6 @@
 import Foundation
+import ThawCore
 import ThawAssets
-import ThawInputs
 
 /// A data source named on the command line, resolved to images or texts.
 public enum DataSpec {
@@ -18,7 +18,7 @@ public enum DataSpec {
         if shortcuts.contains(spec) {
             let asset = KnownAsset.named(spec)!
             guard let path = asset.find() else {
-                throw ExtractError(file: spec, problem: "data set is not installed", fix: "install it: \(asset.installCommand)")
+                throw FileError(file: spec, problem: "data set is not installed", fix: "install it: \(asset.installCommand)")
             }
             switch spec {
             case "fashion-mnist": return .images(try IDXSource.fashionMNIST(folder: (path as NSString).deletingLastPathComponent))
@@ -28,14 +28,14 @@ public enum DataSpec {
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) else {
-            throw ExtractError(file: spec, problem: "no such file or folder",
-                               fix: "pass a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file, or one of \(shortcuts.joined(separator: ", "))")
+            throw FileError(file: spec, problem: "no such file or folder",
+                            fix: "pass a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file, or one of \(shortcuts.joined(separator: ", "))")
         }
         if isDirectory.boolValue {
             let text = try folderHoldsText(spec)
             do {
                 return text ? .text(try TextFolderSource(root: spec)) : .images(try ImageFolderSource(root: spec))
-            } catch let e as InputError where e.problem.contains("no class sub-folders") {
+            } catch let e as FileError where e.problem.contains("no class sub-folders") {
                 // A flat folder: unlabeled files, new data to cache or predict.
                 return text ? .text(try TextListSource(arguments: [spec])) : .images(try ImageListSource(paths: [spec]))
             }
@@ -47,12 +47,12 @@ public enum DataSpec {
         if lower.contains("images-idx3-ubyte") {
             let labels = spec.replacingOccurrences(of: "images-idx3-ubyte", with: "labels-idx1-ubyte")
             guard FileManager.default.fileExists(atPath: labels) else {
-                throw ExtractError(file: spec, problem: "IDX images without a labels file (\(labels) is missing)", fix: "put the labels file beside the images file")
+                throw FileError(file: spec, problem: "IDX images without a labels file (\(labels) is missing)", fix: "put the labels file beside the images file")
             }
             return .images(try IDXSource(parts: [IDXSource.Part(images: spec, labels: labels, split: nil)]))
         }
-        throw ExtractError(file: spec, problem: "not a data source Thaw recognises",
-                           fix: "use a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file (…images-idx3-ubyte[.gz]) or a shortcut")
+        throw FileError(file: spec, problem: "not a data source Thaw recognises",
+                        fix: "use a class-per-folder directory, a .csv/.jsonl manifest, an IDX images file (…images-idx3-ubyte[.gz]) or a shortcut")
     }
 
     /// Folder links the listing did not follow (loops, or a second way into a folder already
@@ -79,7 +79,7 @@ public enum DataSpec {
     /// True when the table's header (CSV) or first object (JSONL) has a `text` field.
     static func tableHoldsText(_ path: String) throws -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ExtractError(file: path, problem: "cannot be opened", fix: "check the path and its permissions")
+            throw FileError(file: path, problem: "cannot be opened", fix: "check the path and its permissions")
         }
         defer { try? handle.close() }
         let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)

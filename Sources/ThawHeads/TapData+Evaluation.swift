@@ -1,5 +1,3 @@
-import ThawHeads
-
 extension TapData {
     /// Metrics of every head of `model` on an evaluation split, read in chunks of at most `batchSize`
     /// rows (fewer when streamed blocks are smaller), pooled with `pooling` as in training; only the

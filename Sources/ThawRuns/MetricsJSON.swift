@@ -1,5 +1,4 @@
 import ThawHeads
-import ThawRuns
 
 /// Final metrics in the run-record conventions (`docs/run-records.md`): test metrics unprefixed
 /// by split name, accuracies as fractions.
@@ -27,11 +26,5 @@ public enum MetricsJSON {
             m["confusion"] = .array(t.confusion.map { .array($0.map { .number(Double($0)) }) })
         }
         return m
-    }
-
-    /// `{epoch, train_loss, val_loss, val_top1, lr, seconds}`.
-    public static func epoch(_ e: FitEpoch) -> [String: JSONValue] {
-        ["epoch": .number(Double(e.epoch)), "train_loss": .number(e.trainLoss), "val_loss": .number(e.valLoss),
-         "val_top1": .number(e.valTop1), "lr": .number(Double(e.lr)), "seconds": .number(e.seconds)]
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import ThawHeads
+import ThawCore
 import ThawStore
 
 /// How `TapData.load` reads a cache.
@@ -120,7 +120,7 @@ public final class TapData {
         scanChunk * (taps.reduce(0) { $0 + $1.elementCount * 4 + $1.byteCount } + 4096)
     }
 
-    /// Reads tap `tapName` of the cache at `path`. Throws `FitError` for a missing tap, an incomplete
+    /// Reads tap `tapName` of the cache at `path`. Throws `HeadsError` for a missing tap, an incomplete
     /// cache, missing or empty splits, unlabeled samples, a single class, non-finite values and a
     /// budget too small for one streamed row.
     public static func load(path: String, tap tapName: String, options: TapLoadOptions = TapLoadOptions()) throws -> TapData {
@@ -132,25 +132,25 @@ public final class TapData {
         let path = reader.path
         let m = reader.manifest
         guard let t = m.taps.firstIndex(where: { $0.name == tapName }) else {
-            throw FitError("\(path): no tap named \"\(tapName)\". Fix: pass --tap with one of: "
-                           + m.taps.map { "\($0.name) (\($0.dtype.rawValue) \($0.shape) \($0.layout))" }.joined(separator: ", "))
+            throw HeadsError("\(path): no tap named \"\(tapName)\". Fix: pass --tap with one of: "
+                             + m.taps.map { "\($0.name) (\($0.dtype.rawValue) \($0.shape) \($0.layout))" }.joined(separator: ", "))
         }
         let tap = m.taps[t]
         if !options.allowIncomplete, try !reader.isComplete() {
-            throw FitError("\(path): the cache is not finished (\(try reader.recordCount()) of \(m.expectedRecordCount) records). "
-                           + "Fix: finish it — re-run the same `thaw extract` (it resumes) or, for a merged cache, the same `thaw cache merge` — or pass --allow-incomplete to train on what is there")
+            throw HeadsError("\(path): the cache is not finished (\(try reader.recordCount()) of \(m.expectedRecordCount) records). "
+                             + "Fix: finish it — re-run the same `thaw extract` (it resumes) or, for a merged cache, the same `thaw cache merge` — or pass --allow-incomplete to train on what is there")
         }
         let rowShape = try Self.rowShape(tap, path: path)
         guard let trainSplit = m.splitNames.firstIndex(of: "train") else {
-            throw FitError("\(path): no split named \"train\" (splits: \(m.splitNames.joined(separator: ", "))). "
-                           + "Fix: re-extract with a train split")
+            throw HeadsError("\(path): no split named \"train\" (splits: \(m.splitNames.joined(separator: ", "))). "
+                             + "Fix: re-extract with a train split")
         }
         let valSplit = m.splitNames.firstIndex { ["val", "validation", "valid"].contains($0) }
         let testSplit = m.splitNames.firstIndex(of: "test")
         let classes = m.labelNames.count
         guard classes >= 2 else {
-            throw FitError("\(path): the cache names \(classes) class(es) \(m.labelNames); a classifier needs at least 2. "
-                           + "Fix: extract a data set with two or more labelled classes")
+            throw HeadsError("\(path): the cache names \(classes) class(es) \(m.labelNames); a classifier needs at least 2. "
+                             + "Fix: extract a data set with two or more labelled classes")
         }
         let width = tap.elementCount
         let rowBytes = width * 4
@@ -159,7 +159,7 @@ public final class TapData {
         let inMemory = m.expectedRecordCount * rowBytes <= available
         let maxBlockRows = inMemory ? Int.max : available / rowBytes
         guard maxBlockRows >= 1 else {
-            throw FitError(String(format: "%@: --memory-budget %.1f MB leaves no room for one row of tap %@ (%.2f MB): the process "
+            throw HeadsError(String(format: "%@: --memory-budget %.1f MB leaves no room for one row of tap %@ (%.2f MB): the process "
                                   + "needs %.1f MB fixed + %.1f MB for the heads and batches + %.1f MB to read the cache. "
                                   + "Fix: raise --memory-budget to at least %.0f MB, or use a smaller batch or head",
                                   path, Double(options.memoryBudget) / 1_048_576, tap.name, Double(rowBytes) / 1_048_576,
@@ -190,14 +190,14 @@ public final class TapData {
             // Placeholders for files `thaw extract --on-error skip` could not read (docs/extract.md).
             if s.isSkippedPlaceholder { if s.key.view == 0 { skippedPlaceholders += 1 }; return true }
             guard s.label >= 0 && Int(s.label) < classes else {
-                throw FitError("\(path): sample \(s.key.index) (\(s.id)) in split \(m.splitNames[split]) has label \(s.label), "
-                               + "outside 0..<\(classes). Fix: re-extract with labels for every train/val/test sample")
+                throw HeadsError("\(path): sample \(s.key.index) (\(s.id)) in split \(m.splitNames[split]) has label \(s.label), "
+                                 + "outside 0..<\(classes). Fix: re-extract with labels for every train/val/test sample")
             }
             let x = s.taps[t]
             if let j = x.firstIndex(where: { !$0.isFinite }) {
-                throw FitError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)), view \(s.key.view), holds \(x[j]) "
-                               + "at element \(j). Fix: run `thaw cache verify`, then re-extract that sample (fp16 overflow "
-                               + "shows up as inf: extract that tap as f32)")
+                throw HeadsError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)), view \(s.key.view), holds \(x[j]) "
+                                 + "at element \(j). Fix: run `thaw cache verify`, then re-extract that sample (fp16 overflow "
+                                 + "shows up as inf: extract that tap as f32)")
             }
             if split == trainSplit {
                 if s.key.view == 0 { trainIdx.append(s.key.index); trainLab.append(s.label) }
@@ -213,33 +213,33 @@ public final class TapData {
         }
         reader.releaseResidentPages()
         guard !trainIdx.isEmpty else {
-            throw FitError("\(path): split \"train\" has no records. Fix: re-extract; `thaw cache info` shows records per split")
+            throw HeadsError("\(path): split \"train\" has no records. Fix: re-extract; `thaw cache info` shows records per split")
         }
         // An empty validation split is carved from train below; an empty test split is an error.
         if let ts = testSplit, testY.isEmpty {
-            throw FitError("\(path): split \"\(m.splitNames[ts])\" (test) has no records. "
-                           + "Fix: re-extract with samples in it, or drop the split from the extraction")
+            throw HeadsError("\(path): split \"\(m.splitNames[ts])\" (test) has no records. "
+                             + "Fix: re-extract with samples in it, or drop the split from the extraction")
         }
         if skippedPlaceholders > 0 {
             notes.append("\(skippedPlaceholders) placeholder record(s) of unreadable files left out (see the extract run record)")
         }
         let present = Set(trainLab)
         guard present.count >= 2 else {
-            throw FitError("\(path): every training sample has class \"\(m.labelNames[Int(trainLab[0])])\"; "
-                           + "a classifier needs at least 2 classes in train. Fix: check the labels of the data source")
+            throw HeadsError("\(path): every training sample has class \"\(m.labelNames[Int(trainLab[0])])\"; "
+                             + "a classifier needs at least 2 classes in train. Fix: check the labels of the data source")
         }
         if inMemory {
             for (v, rows) in viewRows.enumerated() where rows.count != trainIdx.count * width {
-                throw FitError("\(path): view \(v) is missing for \(trainIdx.count - rows.count / width) training samples. "
-                               + "Fix: finish the extraction, or extract with one view")
+                throw HeadsError("\(path): view \(v) is missing for \(trainIdx.count - rows.count / width) training samples. "
+                                 + "Fix: finish the extraction, or extract with one view")
             }
         }
         var carved = false
         if valSplit == nil || valY.isEmpty {
-            let rows = StratifiedCarve.validationRows(labels: trainLab, classes: classes,
-                                                      fraction: options.validationFraction, seed: options.seed)
+            let rows = StratifiedSplitter(style: .carve, seed: options.seed)
+                .validationRows(labels: trainLab, classes: classes, fraction: options.validationFraction)
             guard !rows.isEmpty else {
-                throw FitError("\(path): no validation split and too few training samples to carve one. Fix: extract a val split")
+                throw HeadsError("\(path): no validation split and too few training samples to carve one. Fix: extract a val split")
             }
             // Validation in ascending index order (streamed and in-memory evaluation visit the same order).
             let valPositions = rows.sorted()
@@ -290,8 +290,8 @@ public final class TapData {
         case (3, "HWC"): return tap.shape
         case (2, "TC"): return [tap.shape[0], 1, tap.shape[1]]
         default:
-            throw FitError("\(path): tap \(tap.name) has layout \(tap.layout) \(tap.shape); heads read vectors (C), "
-                           + "channels-last maps (HWC) or tokens (TC). Fix: pick another tap")
+            throw HeadsError("\(path): tap \(tap.name) has layout \(tap.layout) \(tap.shape); heads read vectors (C), "
+                             + "channels-last maps (HWC) or tokens (TC). Fix: pick another tap")
         }
     }
 
@@ -333,8 +333,8 @@ public final class TapData {
         }
         reader.releaseResidentPages()
         guard filled == block.positions.count else {
-            throw FitError("\(path): block \(block.indices) holds \(filled) of \(block.positions.count) training records "
-                           + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
+            throw HeadsError("\(path): block \(block.indices) holds \(filled) of \(block.positions.count) training records "
+                             + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
         }
         try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
@@ -354,7 +354,7 @@ public final class TapData {
         reserveStreamBuffer(positions.count * width)
         for p in positions {
             guard let s = try reader.sample(at: indices[p]) else {
-                throw FitError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
+                throw HeadsError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
             }
             try copyRow(s, into: (p - positions.lowerBound) * width)
             if (p - positions.lowerBound + 1) % Self.scanChunk == 0 { reader.releaseResidentPages() }
@@ -364,11 +364,11 @@ public final class TapData {
     }
 
     /// Copies this tap of `s` into `streamBuffer` at `offset`, refusing non-finite values.
-    private func copyRow(_ s: Sample, into offset: Int) throws {
+    private func copyRow(_ s: CachedSample, into offset: Int) throws {
         let x = s.taps[tapPosition]
         if let j = x.firstIndex(where: { !$0.isFinite }) {
-            throw FitError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
-                           + "Fix: run `thaw cache verify` and re-extract it")
+            throw HeadsError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
+                             + "Fix: run `thaw cache verify` and re-extract it")
         }
         streamBuffer.withUnsafeMutableBufferPointer { b in
             x.withUnsafeBufferPointer { (b.baseAddress! + offset).update(from: $0.baseAddress!, count: x.count) }
@@ -379,9 +379,9 @@ public final class TapData {
     /// fine-tuning). With one view the rows are shared, not copied.
     public func trainingSet() throws -> FeatureSet {
         guard let mem = inMemory else {
-            throw FitError("\(path): tap \(tap.name) is over the memory budget; L-BFGS and fine-tuning train from memory. "
-                           + "Fix: raise --memory-budget (the tap needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_048_576) MB "
-                           + "plus \(MemoryBudget.fixedCost / 1_048_576) MB fixed) or use --optimizer adamw/sgd, which stream")
+            throw HeadsError("\(path): tap \(tap.name) is over the memory budget; L-BFGS and fine-tuning train from memory. "
+                             + "Fix: raise --memory-budget (the tap needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_048_576) MB "
+                             + "plus \(MemoryBudget.fixedCost / 1_048_576) MB fixed) or use --optimizer adamw/sgd, which stream")
         }
         var labels: [Int32] = []
         for _ in 0..<views { labels += trainLabels }

@@ -1,5 +1,4 @@
 import ThawCore
-import ThawHeads
 
 /// The order in which one epoch visits the training rows, defined so that reading from memory and
 /// streaming from LMDB see the same batches: the cache's index range is cut into blocks of

@@ -1,5 +1,6 @@
-/// One sample as the extractor hands it over, and as a reader decodes it.
-public struct Sample: Equatable, Sendable {
+/// One sample as stored in a cache: what the extractor writes per view and a reader decodes (class index,
+/// split index, every tap). The sample a source lists before extraction is `ThawInputs.Sample`.
+public struct CachedSample: Equatable, Sendable {
     public var key: CacheKey
     /// Class index into the manifest's labelNames, or -1 for unlabeled.
     public var label: Int32
@@ -15,7 +16,7 @@ public struct Sample: Equatable, Sendable {
     public static let skippedIDPrefix = "!skipped:"
 
     /// True for a placeholder of a sample extraction could not read.
-    public var isSkippedPlaceholder: Bool { id.hasPrefix(Sample.skippedIDPrefix) }
+    public var isSkippedPlaceholder: Bool { id.hasPrefix(CachedSample.skippedIDPrefix) }
 
     public init(index: Int, view: Int = 0, label: Int32, split: Int, id: String, taps: [[Float]]) {
         self.key = CacheKey(index: index, view: view)

@@ -1,5 +1,4 @@
 import ThawCore
-import ThawStore
 
 extension Manifest {
     /// CRC-32C (8 hex digits) of the canonical manifest bytes: equal manifests, equal fingerprints.

@@ -1,6 +1,5 @@
 import Foundation
 import ThawCore
-import ThawInputs
 
 /// Seeded augmented views of a training image: a random-resized-crop box (area 8–100% of the
 /// image, aspect ratio 3/4–4/3, torchvision's sampling with 10 attempts then a centre fallback)

@@ -1,5 +1,4 @@
 import Foundation
-import ThawHeads
 
 /// Parses `--memory-budget` and accounts for what a fit or sweep keeps resident.
 ///
@@ -26,12 +25,12 @@ public enum MemoryBudget {
         // Sizes are computed in Double and checked before the conversion to Int, which traps past Int.max.
         func bytes(_ v: Double) throws -> Int {
             guard v.isFinite, v < 0x1p62 else {
-                throw FitError("--memory-budget \"\(s)\" is larger than any machine (over 4 EiB); give e.g. 2G or 25%")
+                throw HeadsError("--memory-budget \"\(s)\" is larger than any machine (over 4 EiB); give e.g. 2G or 25%")
             }
             return Int(v)
         }
         if t.hasSuffix("%"), let p = Double(t.dropLast()), p >= 0 {
-            guard p <= 100 else { throw FitError("--memory-budget \"\(s)\": a share of RAM is at most 100%") }
+            guard p <= 100 else { throw HeadsError("--memory-budget \"\(s)\": a share of RAM is at most 100%") }
             return try bytes(Double(ProcessInfo.processInfo.physicalMemory) * p / 100)
         }
         let units: [(String, Double)] = [("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("K", 1024), ("M", 1_048_576), ("G", 1_073_741_824)]
@@ -39,13 +38,13 @@ public enum MemoryBudget {
             if let v = Double(t.dropLast(u.count)), v >= 0 { return try bytes(v * scale) }
         }
         if let v = Int(t), v >= 0 { return v }
-        throw FitError("--memory-budget \"\(s)\": give bytes, a size like 512M or 2G, or a share of RAM like 25%")
+        throw HeadsError("--memory-budget \"\(s)\": give bytes, a size like 512M or 2G, or a share of RAM like 25%")
     }
 
     /// Throws unless `budget` covers the fixed cost of the process.
     public static func check(_ budget: Int) throws {
         guard budget >= fixedCost else {
-            throw FitError(String(format: "--memory-budget %.0f MB is below the fixed cost of a thaw process (%.0f MB: binary, "
+            throw HeadsError(String(format: "--memory-budget %.0f MB is below the fixed cost of a thaw process (%.0f MB: binary, "
                                   + "runtime and OpenBLAS buffers). Fix: give at least %.0f MB; features and heads need more on top",
                                   Double(budget) / 1_048_576, Double(fixedCost) / 1_048_576, Double(fixedCost) / 1_048_576 + 16))
         }

@@ -1,18 +1,17 @@
 import Foundation
 import ThawBLAS
-import ThawRuns
 
 /// The machine facts every run record carries.
-enum RunContext {
+public enum RunContext {
     /// Base name of the weight file the cache was extracted with, from its latest extract record (a hint
     /// for bundles; "" when no record names one).
-    static func weightsFile(cache: String) -> String {
+    public static func weightsFile(cache: String) -> String {
         let extracts = ((try? RunRegistry.beside(cache: cache).all()) ?? []).filter { $0.kind == .extract }
         guard let path = extracts.last(where: { $0.config["weights"]?.string != nil })?.config["weights"]?.string else { return "" }
         return (path as NSString).lastPathComponent
     }
 
-    static func fill(_ r: inout RunRecord, started: Date, rowsPerSecond: Double?) {
+    public static func fill(_ r: inout RunRecord, started: Date, rowsPerSecond: Double?) {
         r.wallSeconds = Date().timeIntervalSince(started)
         r.samplesPerSecond = rowsPerSecond
         r.peakRSSBytes = PeakMemory.residentBytes()
