@@ -1,5 +1,6 @@
 import ThawFit
 import ThawHeads
+import ThawTraining
 
 /// Everything `FineTuner` needs to know; defaults match `thaw finetune`.
 public struct FineTuneOptions: Sendable {

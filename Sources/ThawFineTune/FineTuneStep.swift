@@ -1,5 +1,6 @@
 import Foundation
 import ThawHeads
+import ThawTraining
 
 /// How one optimizer step updates a `FineTuneModel`: the rule, the head learning rate, the
 /// per-block decay of it, weight decay (weights only) and global-norm gradient clipping.

@@ -1,3 +1,5 @@
+import ThawTraining
+
 /// LayerNorm over each head's H features of a [B, K·H] activation (torch semantics, biased variance).
 public final class StackedLayerNorm {
     public let heads: Int
