@@ -4,7 +4,7 @@
 SWIFT ?= swift
 THAW  := .build/release/thaw
 
-.PHONY: demo test deps deps-test build clean asan tsan check-graph
+.PHONY: demo test deps deps-test build clean asan tsan check-graph same-results
 
 deps:
 	scripts/deps.sh
@@ -44,6 +44,11 @@ tsan:
 check-graph:
 	python3 scripts/test_check_module_graph.py
 	python3 scripts/check_module_graph.py
+
+# Seeded fit / sweep / fine-tune runs on small real caches against scripts/same_results.json (about 2 min;
+# a change to training code must reproduce it: identical test predictions, weights within 1e-6).
+same-results: build
+	python3 scripts/same_results.py --check --thaw $(THAW)
 
 clean:
 	rm -rf .build

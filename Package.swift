@@ -69,6 +69,9 @@ let package = Package(
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawCore", "ThawBackbones", "ThawInputs", "ThawStore", "ThawText",
                                                      "ThawAssets", "ThawKernels"]),
+        // `thaw cache audit`: stored f16/bf16 taps against a float32 re-extraction of a seeded sample.
+        .target(name: "ThawAudit", dependencies: ["ThawCore", "ThawAssets", "ThawBackbones", "ThawExtract", "ThawHeads", "ThawInputs",
+                                                   "ThawRuns", "ThawStore", "ThawText"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
         .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawTraining", "ThawStore", "ThawRuns", "ThawBLAS", "ThawBundle", "ThawWeights"], swiftSettings: release),
@@ -87,7 +90,7 @@ let package = Package(
             dependencies: [
                 "ThawAssets", "ThawCore", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
                 "ThawHeads", "ThawTraining", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
-                "ThawBundle", "ThawPredict", "ThawONNX",
+                "ThawBundle", "ThawPredict", "ThawONNX", "ThawAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

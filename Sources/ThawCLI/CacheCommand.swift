@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import ThawStore
 
-/// `thaw cache info|verify|export|merge`: inspect, check, export and merge feature caches.
+/// `thaw cache info|verify|audit|export|merge`: inspect, check, export and merge feature caches.
 struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
-        abstract: "Inspect, verify, export and merge LMDB feature caches (format: docs/cache-format.md).",
-        subcommands: [Info.self, Verify.self, Export.self, Merge.self])
+        abstract: "Inspect, verify, audit, export and merge LMDB feature caches (format: docs/cache-format.md).",
+        subcommands: [Info.self, Verify.self, Audit.self, Export.self, Merge.self])
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(

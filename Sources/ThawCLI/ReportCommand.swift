@@ -20,10 +20,14 @@ struct ReportCommand: ParsableCommand {
         if ids.isEmpty {
             let registry = try source.registry()
             runs = try registry.all().filter { $0.kind != .extract }
-            if runs.isEmpty { throw RunsCommandError(description: "No fit, sweep or finetune runs in \(registry.folder.path).") }
+        }
+        let audits = runs.filter { $0.kind == .audit }
+        runs = runs.filter { $0.kind != .audit }
+        if runs.isEmpty {
+            throw RunsCommandError(description: "No fit, sweep or finetune runs to report on. Fix: train one first (thaw fit), or name run ids.")
         }
         let url = URL(fileURLWithPath: output)
-        do { try Data(ReportHTML.render(runs: runs, title: title).utf8).write(to: url, options: .atomic) }
+        do { try Data(ReportHTML.render(runs: runs, audits: audits, title: title).utf8).write(to: url, options: .atomic) }
         catch { throw RunsCommandError(description: "\(output): cannot write the report (\(error.localizedDescription)); check the folder exists and is writable.") }
         print("report of \(runs.count) run\(runs.count == 1 ? "" : "s") → \(url.path)")
     }

@@ -4,7 +4,8 @@ import Foundation
 /// with learning curves, sweep heat maps, confusion matrices, per-class bars and a cost table.
 public enum ReportHTML {
     /// The page for `runs` (the first is the baseline for per-class differences).
-    public static func render(runs: [RunRecord], title: String = "Thaw report") -> String {
+    /// `audits` (records of `thaw cache audit`) get a precision section of their own.
+    public static func render(runs: [RunRecord], audits: [RunRecord] = [], title: String = "Thaw report") -> String {
         precondition(!runs.isEmpty, "a report needs at least one run")
         var sections: [String] = []
         sections.append(section("Runs", id: "runs", runsTable(runs)))
@@ -17,6 +18,7 @@ public enum ReportHTML {
         sections.append(section("Confusion matrices", id: "confusion", confusions(runs)))
         sections.append(section("Per-class accuracy", id: "per-class", bars(runs, comparison)))
         sections.append(section("Cost", id: "cost", table(costTable(runs))))
+        if !audits.isEmpty { sections.append(section("Storage precision audit", id: "audit", audits.map(audit).joined(separator: "\n"))) }
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -33,6 +35,14 @@ public enum ReportHTML {
             </html>
 
             """
+    }
+
+    /// One audit: which cache and samples, the per-tap table, its notes.
+    static func audit(_ run: RunRecord) -> String {
+        let samples = run.config["samples"]?.number.map { String(Int($0)) } ?? "?"
+        return "<p>\(escapeXML(run.cache ?? "cache")): \(samples) samples re-extracted at float32 (\(escapeXML(run.id))); "
+            + "Δ top-1 is the probe trained on stored values minus the probe trained on float32 values.</p>"
+            + table(AuditTable.table(run)) + notes(AuditTable.notes(run))
     }
 
     static func section(_ heading: String, id: String, _ body: String) -> String {

@@ -60,8 +60,8 @@ public struct SweepTable: Sendable {
             for i in members {
                 guard let xv = x(rows[i]), let col = xs.firstIndex(of: xv),
                       let row = ys.firstIndex(where: { $0 == rows[i].weightDecay }) else { continue }
-                // Several rows in one cell (e.g. epochs): keep the best.
-                if let v = rows[i].valTop1, cells[row][col] == nil || v > cells[row][col]! {
+                // Several rows in one cell (e.g. epochs): keep the best; on a tie keep the chosen row.
+                if let v = rows[i].valTop1, cells[row][col] == nil || v > cells[row][col]! || (v == cells[row][col]! && i == best) {
                     cells[row][col] = v
                     index[row][col] = i
                 }

@@ -29,6 +29,8 @@ extension RunRecord {
             parts = [heads.joined(separator: "/"), input(taps: texts("taps"), poolings: texts("poolings"))]
         case .finetune:
             parts = [text("from").map { "from " + $0 }].compactMap { $0 }
+        case .audit:
+            parts = [config["samples"]?.number.map { "\(Int($0)) samples" }].compactMap { $0 }
         }
         parts = parts.filter { !$0.isEmpty }
         return kind.rawValue + (parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")")

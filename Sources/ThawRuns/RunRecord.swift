@@ -3,7 +3,7 @@ import Foundation
 /// One extract, fit, sweep or finetune: what was asked, on what, and what came out.
 /// Stored as one JSON file per run (see `RunRegistry`).
 public struct RunRecord: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable, CaseIterable { case extract, fit, sweep, finetune }
+    public enum Kind: String, Codable, Sendable, CaseIterable { case extract, fit, sweep, finetune, audit }
 
     public var id: String                  // "<kind>-<UTC yyyyMMdd-HHmmss>-<4 hex>", sorts by time
     public var kind: Kind

@@ -13,7 +13,7 @@ public enum SVGHeatMap {
         var svg = SVGWriter(width: max(360, left + gridW + 20), height: legendTop + 44)
         svg.text(panel.title, x: 8, y: 20, size: 14, bold: true)
         let span = max(hi - lo, 1e-9)
-        var panelBest: (Int, Int)?
+        var panelBest: (Int, Int)?, chosenCell: (Int, Int)?
         for (r, row) in panel.cells.enumerated() {
             for (c, v) in row.enumerated() {
                 let x = left + Double(c) * cell, y = top + Double(r) * cell
@@ -22,6 +22,7 @@ public enum SVGHeatMap {
                     continue
                 }
                 if panelBest == nil || v > panel.cells[panelBest!.0][panelBest!.1]! { panelBest = (r, c) }
+                if let chosen, panel.rowIndex[r][c] == chosen { chosenCell = (r, c) }
                 let t = (v - lo) / span
                 svg.rect(x: x, y: y, width: cell, height: cell, fill: SVGColor.sequential(t), stroke: "#fff",
                          title: "\(panel.xName) \(number(panel.xs[c])), wd \(panel.ys[r].map(number) ?? "—"): \(String(format: "%.2f%%", 100 * v))")
@@ -29,12 +30,15 @@ public enum SVGHeatMap {
                          anchor: .middle, fill: SVGColor.ink(on: t))
             }
         }
-        if let (r, c) = panelBest {
-            let isChosen = chosen != nil && panel.rowIndex[r][c] == chosen
+        // A tie with the chosen cell is not a different best: the dashed box marks only a strictly better cell.
+        if let (r, c) = chosenCell, let (br, bc) = panelBest, panel.cells[r][c] == panel.cells[br][bc] { panelBest = chosenCell }
+        func outline(_ r: Int, _ c: Int, chosen: Bool) {
             svg.rect(x: left + Double(c) * cell + 1.5, y: top + Double(r) * cell + 1.5, width: cell - 3, height: cell - 3,
-                     fill: "none", stroke: "#d62728", strokeWidth: isChosen ? 3 : 2, dash: isChosen ? nil : "4 3",
-                     title: isChosen ? "chosen configuration" : "best in this panel")
+                     fill: "none", stroke: "#d62728", strokeWidth: chosen ? 3 : 2, dash: chosen ? nil : "4 3",
+                     title: chosen ? "chosen configuration" : "best in this panel")
         }
+        if let (r, c) = chosenCell { outline(r, c, chosen: true) }
+        if let (r, c) = panelBest, chosenCell.map({ $0 != (r, c) }) ?? true { outline(r, c, chosen: false) }
         for (c, x) in panel.xs.enumerated() {
             svg.text(number(x), x: left + (Double(c) + 0.5) * cell, y: top + gridH + 16, size: 11, anchor: .middle, fill: "#444")
         }

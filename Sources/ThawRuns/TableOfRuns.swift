@@ -37,6 +37,14 @@ public struct RunListing: Sendable, Encodable {
             let sweep = SweepTable(run)
             return ("val_top1", sweep.best.flatMap { sweep.rows[$0].valTop1 })
         case .fit, .finetune: return ("test_top1", run.metrics["test_top1"]?.number)
+        case .audit:
+            // The largest probe accuracy change over the taps (points of top-1, stored − float32).
+            guard case .array(let taps)? = run.metrics["taps"] else { return ("probe_top1_difference", nil) }
+            let deltas = taps.compactMap { tap -> Double? in
+                guard case .object(let o) = tap, let s = o["probe_stored_top1"]?.number, let f = o["probe_float32_top1"]?.number else { return nil }
+                return s - f
+            }
+            return ("probe_top1_difference", deltas.max { abs($0) < abs($1) })
         }
     }
 

@@ -67,6 +67,30 @@ final class ReportHTMLTests: XCTestCase {
         XCTAssertTrue(linear.contains("val top-1"), "colour scale legend")
     }
 
+    /// Tied validation accuracies: the chosen head (the record's `best`, a later row than the first
+    /// maximum) gets the solid outline and no dashed "best" box marks another cell of equal value.
+    func testTiedCellsOutlineTheChosenOneOnly() throws {
+        var run = SampleRuns.sweepRun
+        var table: [JSONValue] = []
+        for (i, lr) in [1e-3, 1e-2, 1e-1].enumerated() {
+            table.append(.object(["lr": .number(lr), "weight_decay": .number(0), "head": "linear", "pooling": "avg", "tap": "pool",
+                                  "val_top1": .number(i == 0 ? 0.5 : 0.9), "val_loss": .number(0.3)]))
+        }
+        run.metrics["table"] = .array(table)
+        run.metrics["best"] = .number(2)                  // ties with row 1; the trainer's tie-break chose row 2
+        let sweep = SweepTable(run)
+        let svg = try XCTUnwrap(SVGHeatMap.render(sweep.panels()[0], lo: 0.5, hi: 0.9, chosen: sweep.best))
+        XCTAssertEqual(svg.components(separatedBy: "<title>chosen configuration</title>").count - 1, 1)
+        XCTAssertFalse(svg.contains("best in this panel"), "a tie is not a better cell")
+        // The outline sits on the third column (lr 0.1), not on the first maximum (lr 0.01).
+        let chosenRect = try XCTUnwrap(svg.components(separatedBy: "<rect").first { $0.contains("chosen configuration") })
+        XCTAssertTrue(chosenRect.contains("x=\"227.5\""), "column 3 starts at 86 + 2 · 70 px: \(chosenRect)")
+
+        run.metrics["best"] = .number(0)                  // a chosen head below the panel's best: both boxes
+        let both = try XCTUnwrap(SVGHeatMap.render(SweepTable(run).panels()[0], lo: 0.5, hi: 0.9, chosen: 0))
+        XCTAssertTrue(both.contains("chosen configuration") && both.contains("best in this panel"))
+    }
+
     func testMissingDataGivesNotesNotEmptyCharts() {
         let html = ReportHTML.render(runs: [SampleRuns.extractRun])
         XCTAssertTrue(chartKinds(html).isEmpty)
