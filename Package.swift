@@ -8,13 +8,14 @@ import PackageDescription
 //   ThawONNX ──► ThawBackbones, ThawKernels, ThawWeights, ThawCore
 //   ThawPredict ──► ThawBundle, ThawBackbones, ThawInputs, ThawText, ThawStore, ThawExtract, ThawHeads,
 //                   ThawKernels, ThawAssets, ThawCore
-//   ThawFineTune ──► ThawBundle, ThawBackbones, ThawHeads, ThawInputs, ThawStore, ThawRuns,
+//   ThawFineTune ──► ThawBundle, ThawBackbones, ThawHeads, ThawTraining, ThawInputs, ThawStore, ThawRuns,
 //                    ThawKernels, ThawWeights, ThawBLAS, ThawCore
 //   ThawExtract ──► ThawBackbones, ThawInputs, ThawStore, ThawText, ThawKernels, ThawCore
-//   ThawFit ──► ThawBundle, ThawHeads, ThawStore, ThawRuns, ThawWeights, ThawCore
+//   ThawFit ──► ThawBundle, ThawHeads, ThawTraining, ThawStore, ThawRuns, ThawWeights, ThawCore
 //   ThawBundle ──► ThawHeads, ThawStore, ThawWeights, ThawKernels, ThawCore
 //   ThawRuns ──► ThawHeads, ThawBLAS, ThawCore
-//   ThawHeads ──► ThawStore, ThawKernels, ThawBLAS, ThawCore
+//   ThawHeads ──► ThawTraining, ThawStore, ThawKernels, ThawBLAS, ThawCore
+//   ThawTraining ──► ThawCore
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights, ThawCore
 //   ThawStore ──► CLMDB, ThawCore
 //   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawAssets, ThawCore
@@ -63,7 +64,9 @@ let package = Package(
         .target(name: "ThawInputs", dependencies: ["ThawCore", "ThawAssets", "CTurboJPEG", "CPNGShim", "CZlib"]),
         .target(name: "ThawText", dependencies: ["ThawCore"]),
         .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB"]),
-        .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore"], swiftSettings: release),
+        // Optimizers, LR schedules, parameters and the one epoch loop shared by heads and fine-tuning.
+        .target(name: "ThawTraining", dependencies: ["ThawCore"], swiftSettings: release),
+        .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore", "ThawTraining"], swiftSettings: release),
         .target(name: "ThawRuns", dependencies: ["ThawCore", "ThawHeads", "ThawBLAS"]),
         .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawCore", "ThawBackbones", "ThawInputs", "ThawStore", "ThawText",
@@ -73,9 +76,9 @@ let package = Package(
                                                    "ThawRuns", "ThawStore", "ThawText"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
-        .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawStore", "ThawRuns", "ThawBundle", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawTraining", "ThawStore", "ThawRuns", "ThawBundle", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawFineTune", dependencies: ["ThawCore", "ThawBundle", "ThawKernels", "ThawBackbones", "ThawInputs", "ThawStore", "ThawHeads",
-                                                      "ThawRuns", "ThawWeights", "ThawBLAS"], swiftSettings: release),
+                                                      "ThawTraining", "ThawRuns", "ThawWeights", "ThawBLAS"], swiftSettings: release),
         // ONNX export: backbone + head as one graph for ONNX Runtime (hand-written protobuf writer).
         .target(name: "ThawONNX", dependencies: ["ThawCore", "ThawBackbones", "ThawKernels", "ThawWeights"]),
 
@@ -88,7 +91,7 @@ let package = Package(
             name: "ThawCLI",
             dependencies: [
                 "ThawAssets", "ThawCore", "ThawBLAS", "ThawKernels", "ThawWeights", "ThawInputs", "ThawText", "ThawStore",
-                "ThawHeads", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
+                "ThawHeads", "ThawTraining", "ThawRuns", "ThawBackbones", "ThawExtract", "ThawFit", "ThawFineTune",
                 "ThawBundle", "ThawPredict", "ThawONNX", "ThawAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -129,14 +132,15 @@ let package = Package(
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore"]),
-        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawTestSupport", "ThawHeads", "ThawCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawTrainingTests", dependencies: ["ThawTraining", "ThawCore"]),
+        .testTarget(name: "ThawHeadsTests", dependencies: ["ThawTestSupport", "ThawHeads", "ThawTraining", "ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
         .testTarget(name: "ThawBackbonesTests", dependencies: ["ThawTestSupport", "ThawBackbones", "ThawBackbonesProfile", "ThawAssets", "ThawInputs", "ThawKernels", "ThawText"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets", "ThawText"]),
-        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawTraining", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawPredictTests", dependencies: ["ThawBundle", "ThawWeights"]),
-        .testTarget(name: "ThawFitTests", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawRuns"]),
+        .testTarget(name: "ThawFitTests", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawTraining", "ThawRuns"]),
         .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
                     exclude: ["run_onnx.py"]),

@@ -200,8 +200,7 @@ final class FineTuneProgressPrinter {
             step("epoch \(epoch + 1)", done: done, total: total, extra: String(format: "loss %.4f", loss))
         case .epoch(let e):
             since = Date()   // after validation: the next epoch's batches start now
-            print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
-                         e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+            print(SummaryLine.epoch(e))
         case .resumed(let n):
             print("resumed after epoch \(n) from \(checkpoint ?? "")")
         }

@@ -62,15 +62,14 @@ struct FitCommand: ParsableCommand {
         let quiet = json
         let out = try FitRun.run(q, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { e in
             guard !quiet else { return }
-            print(String(format: "epoch %3d  train loss %.4f  val loss %.4f  val top-1 %6.2f%%  lr %.2e  %.2fs",
-                         e.epoch + 1, e.trainLoss, e.valLoss, 100 * e.valTop1, Double(e.lr), e.seconds))
+            print(SummaryLine.epoch(e))
         }
         let (record, url) = try RunName.save(out.record, name: name, beside: cache)
         if json { return try printJSON(record) }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * out.validation.top1, out.validation.loss))
         if earlyStop != nil, let h = out.history, let last = h.epochs.last?.epoch {
-            print(h.bestEpoch < last
-                  ? "early stop  restored the weights of epoch \(h.bestEpoch + 1), the lowest val loss; \(h.stoppedEarly ? "stopped after" : "trained through") epoch \(last + 1)"
+            print(h.weightsEpoch < last
+                  ? "early stop  restored the weights of epoch \(h.weightsEpoch + 1), the lowest val loss; \(h.stoppedEarly ? "stopped after" : "trained through") epoch \(last + 1)"
                   : "early stop  kept the weights of the last epoch (\(last + 1)), the lowest val loss")
         }
         if let t = out.test { print("test        " + SummaryLine.test(t)) }

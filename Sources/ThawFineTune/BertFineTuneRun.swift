@@ -122,7 +122,7 @@ public enum BertFineTuneRun {
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames,
                                                           trainSeconds: outcome.trainSeconds),
-                               epochs: outcome.epochs.map(\.json), thawVersion: thawVersion)
+                               epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil
         record.peakRSSBytes = PeakMemory.residentBytes()

@@ -1,6 +1,7 @@
 import Foundation
 import ThawCore
 import ThawHeads
+import ThawTraining
 
 /// Trains a `BertFineTuneModel` on cached hidden states in memory, like `FineTuneTrainer`:
 /// SplitMix64 epoch orders, chunked forward/backward with gradients accumulated per batch,
@@ -25,58 +26,16 @@ public final class BertFineTuneTrainer {
     /// writing a checkpoint after each when `settings.checkpointDir` is set. `shouldStop` is asked
     /// after each epoch's checkpoint (to interrupt).
     public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
-        let s = settings
-        let perEpoch = (train.count + s.batch - 1) / s.batch, totalSteps = perEpoch * s.epochs
-        let schedule = LearningRateSchedule.cosine(warmupSteps: Int(s.warmupFraction * Double(totalSteps)), minFactor: 0)
-        var state = FineTuneCheckpoint(epochsDone: 0, step: 0, seed: s.seed, config: s.config, history: [],
-                                       bestValLoss: .infinity, bestEpoch: 0, badEpochs: 0)
-        if let resumed = try FineTuneCheckpoint.resume(s, into: model) {
-            state = resumed
-            progress?(.resumed(epochsDone: state.epochsDone))
+        let train = train
+        let batches = ShuffledBatches<HiddenStateChunk>(rowCount: train.count, batchSize: settings.batch,
+                                                        chunkSize: settings.chunk, seed: settings.seed) { rows, _ in
+            let counts = rows.map { train.counts[$0] }, t = counts.max()!
+            var x: [Float] = []   // [m, t, C] gathered rows
+            train.gather(rows, length: t, into: &x)
+            return HiddenStateChunk(x: x, counts: counts, length: t, labels: rows.map { train.labels[$0] })
         }
-        var stoppedEarly = false
-        if let patience = s.earlyStop, state.badEpochs >= patience, state.epochsDone < s.epochs { stoppedEarly = true }
-        var rowsDone = 0, busy = 0.0
-        var x: [Float] = []   // [chunk, t, C] gathered rows
-        var epoch = state.epochsDone
-        while epoch < s.epochs && !stoppedEarly {
-            let t0 = Date()
-            let order = SplitMix64.epochOrder(count: train.count, seed: s.seed, epoch: epoch)
-            var lossSum = 0.0, lastLR: Float = 0
-            for b in 0..<perEpoch {
-                let rows = order[(b * s.batch)..<min(order.count, (b + 1) * s.batch)]
-                model.zeroGrad()
-                var c0 = rows.startIndex
-                while c0 < rows.endIndex {
-                    let chunk = rows[c0..<min(rows.endIndex, c0 + s.chunk)]
-                    let counts = chunk.map { train.counts[$0] }, t = counts.max()!
-                    train.gather(chunk, length: t, into: &x)
-                    let (logits, saved) = model.forward(x, counts: counts, length: t)
-                    var (loss, dlogits) = FineTuneModel.crossEntropy(logits: logits, labels: chunk.map { train.labels[$0] }, classes: classes)
-                    // The batch loss is the mean over all its rows: weight each chunk by its share.
-                    let share = Float(chunk.count) / Float(rows.count)
-                    for i in dlogits.indices { dlogits[i] *= share }
-                    model.backward(dlogits, saved: saved)
-                    lossSum += loss * Double(chunk.count)
-                    c0 = chunk.endIndex
-                }
-                state.step += 1
-                lastLR = s.step.lr * schedule.rate(base: 1, step: state.step - 1, totalSteps: totalSteps)
-                s.step.apply(to: model, lrFactor: lastLR / s.step.lr, step: state.step)
-                rowsDone += rows.count
-                progress?(.batch(epoch: epoch, done: b + 1, total: perEpoch, loss: lossSum / Double(b * s.batch + rows.count)))
-            }
-            busy += Date().timeIntervalSince(t0)
-            let val = evaluate(validation)
-            let record = FineTuneEpoch(epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: val.loss,
-                                       valTop1: val.top1, lr: lastLR, seconds: Date().timeIntervalSince(t0))
-            stoppedEarly = try state.close(record, settings: s, model: model)
-            epoch += 1
-            progress?(.epoch(record))
-            if shouldStop?() == true { break }
-        }
-        return FineTuneOutcome(epochs: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly,
-                               rowsPerSecond: busy > 0 ? Double(rowsDone) / busy : 0, trainSeconds: busy)
+        return try settings.run(BertFineTuneTraining(model: model, step: settings.step), tensors: model, data: batches,
+                                validate: { evaluate(validation) }, progress: progress, shouldStop: shouldStop)
     }
 
     /// Logits [N, classes] of a split, in chunks.

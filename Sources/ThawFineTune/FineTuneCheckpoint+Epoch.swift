@@ -1,18 +1,19 @@
+import ThawTraining
+
 extension FineTuneCheckpoint {
-    /// Ends an epoch the same way for every family: records it, updates the early-stopping state
-    /// (best validation loss, epochs without improvement), writes the checkpoint when asked, and
-    /// returns true when early stopping ends the run before its last epoch.
-    mutating func close(_ record: FineTuneEpoch, settings s: FineTuneSettings,
-                        model: some CheckpointableModel) throws -> Bool {
-        history.append(record)
-        if record.valLoss < bestValLoss {
-            bestValLoss = record.valLoss; bestEpoch = record.epoch; badEpochs = 0
-        } else {
-            badEpochs += 1
-        }
-        epochsDone = record.epoch + 1
-        if let dir = s.checkpointDir { try write(model, dir: dir) }
-        guard let patience = s.earlyStop else { return false }
-        return badEpochs >= patience && epochsDone < s.epochs
+    /// The checkpoint of a single-network loop's state.
+    init(_ state: LoopState, seed: UInt64, config: String) {
+        precondition(state.histories.count == 1, "FineTuneCheckpoint: one network")
+        let best = state.best[0]
+        self.init(epochsDone: state.epochsDone, step: state.step, seed: seed, config: config, history: state.histories[0].epochs,
+                  bestValLoss: best.score, bestEpoch: best.epoch, badEpochs: best.epochsSince)
+    }
+
+    /// The loop state to continue from (`epochs` and `patience` of the run say whether it had stopped early).
+    func loopState(epochs: Int, patience: Int?) -> LoopState {
+        let best = BestScore(score: bestValLoss, epoch: bestEpoch, epochsSince: badEpochs)
+        let history = TrainingHistory(epochs: history, bestEpoch: bestEpoch, weightsEpoch: max(0, epochsDone - 1),
+                                      stoppedEarly: best.exhausted(patience: patience) && epochsDone < epochs)
+        return LoopState(epochsDone: epochsDone, step: step, histories: [history], best: [best])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ThawTraining
 import ThawWeights
 
 /// The state of an interrupted fine-tuning run: every tensor of the model (PyTorch layout and
@@ -15,12 +16,12 @@ public struct FineTuneCheckpoint: Equatable {
     public var seed: UInt64
     /// The settings the run was started with; `--resume` refuses a different configuration.
     public var config: String
-    public var history: [FineTuneEpoch]
+    public var history: [EpochRecord]
     public var bestValLoss: Double
     public var bestEpoch: Int
     public var badEpochs: Int
 
-    public init(epochsDone: Int, step: Int, seed: UInt64, config: String, history: [FineTuneEpoch],
+    public init(epochsDone: Int, step: Int, seed: UInt64, config: String, history: [EpochRecord],
                 bestValLoss: Double, bestEpoch: Int, badEpochs: Int) {
         self.epochsDone = epochsDone; self.step = step; self.seed = seed; self.config = config
         self.history = history; self.bestValLoss = bestValLoss; self.bestEpoch = bestEpoch; self.badEpochs = badEpochs
@@ -93,7 +94,7 @@ public struct FineTuneCheckpoint: Equatable {
         guard let done = Int(try meta("epochs_done")), let step = Int(try meta("step")), let seed = UInt64(try meta("seed")),
               let best = Double(try meta("best_val_loss")), let bestEpoch = Int(try meta("best_epoch")),
               let bad = Int(try meta("bad_epochs")),
-              let history = try? Self.historyDecoder.decode([FineTuneEpoch].self, from: Data(try meta("history").utf8)) else {
+              let history = try? Self.historyDecoder.decode([EpochRecord].self, from: Data(try meta("history").utf8)) else {
             throw FineTuneError("\(path): unreadable checkpoint metadata. Fix: delete the checkpoint and start again")
         }
         return FineTuneCheckpoint(epochsDone: done, step: step, seed: seed, config: try meta("config"), history: history,

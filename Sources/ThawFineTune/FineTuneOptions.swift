@@ -1,4 +1,5 @@
 import ThawHeads
+import ThawTraining
 
 /// Everything `FineTuner` needs to know; defaults match `thaw finetune`.
 public struct FineTuneOptions: Sendable {

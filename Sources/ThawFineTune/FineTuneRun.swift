@@ -139,7 +139,7 @@ public enum FineTuneRun {
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
                                                           trainSeconds: outcome.trainSeconds),
-                               epochs: outcome.epochs.map(\.json), thawVersion: thawVersion)
+                               epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil
         record.peakRSSBytes = PeakMemory.residentBytes()

@@ -1,5 +1,6 @@
 import Foundation
 import ThawHeads
+import ThawTraining
 
 /// How one optimizer step updates a `FineTuneModel`: the rule, the head learning rate, the
 /// per-block decay of it, weight decay (weights only) and global-norm gradient clipping.
@@ -22,7 +23,7 @@ public struct FineTuneStep: Sendable {
     }
 
     /// Global L2 norm of every trainable gradient (summed in Double).
-    public static func gradientNorm(_ model: FineTuneModel) -> Double {
+    public static func gradientNorm(_ model: some CheckpointableModel) -> Double {
         var s = 0.0
         for t in model.tensors where t.trainable { for g in t.grad { s += Double(g) * Double(g) } }
         return s.squareRoot()
@@ -31,7 +32,7 @@ public struct FineTuneStep: Sendable {
     /// Clips, then updates every trainable tensor with rate `lr · lrFactor · scale` (1-based `step`).
     /// Returns the gradient norm before clipping.
     @discardableResult
-    public func apply(to model: FineTuneModel, lrFactor: Float = 1, step: Int) -> Double {
+    public func apply(to model: some CheckpointableModel, lrFactor: Float = 1, step: Int) -> Double {
         let norm = Self.gradientNorm(model)
         if let clipNorm {
             let coef = Double(clipNorm) / (norm + 1e-6)

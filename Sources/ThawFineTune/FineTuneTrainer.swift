@@ -1,6 +1,7 @@
 import Foundation
 import ThawCore
 import ThawHeads
+import ThawTraining
 
 /// How `FineTuneTrainer` runs; everything that changes the numbers is here (and in `config`).
 public struct FineTuneSettings: Sendable {
@@ -34,13 +35,13 @@ public struct FineTuneSettings: Sendable {
 public enum FineTuneProgress {
     case recalibrating(done: Int, total: Int)
     case batch(epoch: Int, done: Int, total: Int, loss: Double)
-    case epoch(FineTuneEpoch)
+    case epoch(EpochRecord)
     case resumed(epochsDone: Int)
 }
 
 /// What a fine-tuning run went through.
 public struct FineTuneOutcome {
-    public var epochs: [FineTuneEpoch]
+    public var epochs: [EpochRecord]
     public var bestEpoch: Int
     public var stoppedEarly: Bool
     /// Training rows processed per second (forward + backward + update), this process only.
@@ -78,72 +79,23 @@ public final class FineTuneTrainer {
 
     /// Runs the remaining epochs. `shouldStop` is asked after each epoch's checkpoint (to interrupt).
     public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
-        let s = settings
-        let perEpoch = (train.count + s.batch - 1) / s.batch
-        let totalSteps = perEpoch * s.epochs
-        let schedule = LearningRateSchedule.cosine(warmupSteps: Int(s.warmupFraction * Double(totalSteps)), minFactor: 0)
-        var state = FineTuneCheckpoint(epochsDone: 0, step: 0, seed: s.seed, config: s.config, history: [],
-                                       bestValLoss: .infinity, bestEpoch: 0, badEpochs: 0)
-        if let resumed = try FineTuneCheckpoint.resume(s, into: model) {
-            state = resumed
-            progress?(.resumed(epochsDone: state.epochsDone))
-        } else if s.batchNorm == .recalibrate {
-            recalibrate(progress)
-        }
-        var stoppedEarly = false
-        if let patience = s.earlyStop, state.badEpochs >= patience { stoppedEarly = true }
-        var rowsDone = 0, busy = 0.0
-        let width = train.rowWidth
-        var x = [Float](repeating: 0, count: s.chunk * width)   // [chunk, H, W, C] gathered rows
-        var y = [Int32](repeating: 0, count: s.chunk)
-        var epoch = state.epochsDone
-        while epoch < s.epochs && !stoppedEarly {
-            let t0 = Date()
-            let order = SplitMix64.epochOrder(count: train.count, seed: s.seed, epoch: epoch)
-            var lossSum = 0.0, lastLR: Float = 0
-            for b in 0..<perEpoch {
-                let rows = order[(b * s.batch)..<min(order.count, (b + 1) * s.batch)]
-                model.zeroGrad()
-                var batchLoss = 0.0
-                var c0 = rows.startIndex
-                while c0 < rows.endIndex {
-                    let c1 = min(rows.endIndex, c0 + s.chunk), m = c1 - c0
-                    for (j, r) in rows[c0..<c1].enumerated() {
-                        x.withUnsafeMutableBufferPointer { xb in
-                            train.features.withUnsafeBufferPointer { fb in
-                                (xb.baseAddress! + j * width).update(from: fb.baseAddress! + r * width, count: width)
-                            }
-                        }
-                        y[j] = train.labels[r]
+        let rowWidth = train.rowWidth, train = train, (h, w) = (height, width)
+        let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
+                                                seed: settings.seed) { rows, _ in
+            var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, H, W, C] gathered rows
+            x.withUnsafeMutableBufferPointer { xb in
+                train.features.withUnsafeBufferPointer { fb in
+                    for (j, r) in rows.enumerated() {
+                        (xb.baseAddress! + j * rowWidth).update(from: fb.baseAddress! + r * rowWidth, count: rowWidth)
                     }
-                    let input = m == s.chunk ? x : Array(x[0..<(m * width)])
-                    let (logits, saved) = model.forward(input, batch: m, height: height, width: self.width, mode: trainingMode)
-                    var (loss, dlogits) = FineTuneModel.crossEntropy(logits: logits, labels: Array(y[0..<m]), classes: classes)
-                    // The batch loss is the mean over all its rows: weight each chunk by its share.
-                    let share = Float(m) / Float(rows.count)
-                    for i in dlogits.indices { dlogits[i] *= share }
-                    model.backward(dlogits, saved: saved)
-                    batchLoss += loss * Double(share)
-                    c0 = c1
                 }
-                state.step += 1
-                lastLR = s.step.lr * schedule.rate(base: 1, step: state.step - 1, totalSteps: totalSteps)
-                s.step.apply(to: model, lrFactor: lastLR / s.step.lr, step: state.step)
-                lossSum += batchLoss * Double(rows.count)
-                rowsDone += rows.count
-                progress?(.batch(epoch: epoch, done: b + 1, total: perEpoch, loss: lossSum / Double((b * s.batch) + rows.count)))
             }
-            busy += Date().timeIntervalSince(t0)
-            let val = evaluate(validation)
-            let record = FineTuneEpoch(epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: val.loss,
-                                       valTop1: val.top1, lr: lastLR, seconds: Date().timeIntervalSince(t0))
-            stoppedEarly = try state.close(record, settings: s, model: model)
-            epoch += 1
-            progress?(.epoch(record))
-            if shouldStop?() == true { break }
+            return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train.labels[$0] })
         }
-        return FineTuneOutcome(epochs: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly,
-                               rowsPerSecond: busy > 0 ? Double(rowsDone) / busy : 0, trainSeconds: busy)
+        return try settings.run(FineTuneTraining(model: model, step: settings.step, mode: trainingMode), tensors: model,
+                                data: batches, validate: { evaluate(validation) }, freshStart: {
+                                    if settings.batchNorm == .recalibrate { recalibrate(progress) }
+                                }, progress: progress, shouldStop: shouldStop)
     }
 
     /// Logits [N, classes] of a set, in chunks, BN on running statistics.

@@ -4,6 +4,7 @@ import ThawCore
 import ThawHeads
 import ThawInputs
 import ThawKernels
+import ThawTraining
 
 /// Trains a `FineTuneModel` from raw images: every chunk of a batch is decoded from the source,
 /// augmented (training) or preprocessed by the cache's preset (evaluation), run through the
@@ -62,63 +63,17 @@ public final class RawFineTuneTrainer {
 
     /// Runs the remaining epochs (see `FineTuneTrainer.run`).
     public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
-        let s = settings
         let train = data.train
-        let perEpoch = (train.count + s.batch - 1) / s.batch
-        let totalSteps = perEpoch * s.epochs
-        let schedule = LearningRateSchedule.cosine(warmupSteps: Int(s.warmupFraction * Double(totalSteps)), minFactor: 0)
-        var state = FineTuneCheckpoint(epochsDone: 0, step: 0, seed: s.seed, config: s.config, history: [],
-                                       bestValLoss: .infinity, bestEpoch: 0, badEpochs: 0)
-        if let resumed = try FineTuneCheckpoint.resume(s, into: model) {
-            state = resumed
-            progress?(.resumed(epochsDone: state.epochsDone))
-        } else if s.batchNorm == .recalibrate {
-            try recalibrate(progress)
+        let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
+                                                seed: settings.seed) { [self] rows, epoch in
+            let items = ArraySlice(rows.map { train[$0] })
+            let (x, h, w) = try inputs(items, epoch: epoch)
+            return MapChunk(x: x, rows: items.count, height: h, width: w, labels: items.map(\.label))
         }
-        var stoppedEarly = false
-        if let patience = s.earlyStop, state.badEpochs >= patience { stoppedEarly = true }
-        var rowsDone = 0, busy = 0.0
-        var epoch = state.epochsDone
-        while epoch < s.epochs && !stoppedEarly {
-            let t0 = Date()
-            let order = SplitMix64.epochOrder(count: train.count, seed: s.seed, epoch: epoch)
-            var lossSum = 0.0, lastLR: Float = 0
-            for b in 0..<perEpoch {
-                let rows = order[(b * s.batch)..<min(order.count, (b + 1) * s.batch)]
-                model.zeroGrad()
-                var batchLoss = 0.0
-                var c0 = rows.startIndex
-                while c0 < rows.endIndex {
-                    let c1 = min(rows.endIndex, c0 + s.chunk), m = c1 - c0
-                    let items = ArraySlice(rows[c0..<c1].map { train[$0] })
-                    let (x, h, w) = try inputs(items, epoch: epoch)
-                    let (logits, saved) = model.forward(x, batch: m, height: h, width: w, mode: trainingMode)
-                    var (loss, dlogits) = FineTuneModel.crossEntropy(logits: logits, labels: items.map(\.label), classes: classes)
-                    // The batch loss is the mean over all its rows: weight each chunk by its share.
-                    let share = Float(m) / Float(rows.count)
-                    for i in dlogits.indices { dlogits[i] *= share }
-                    model.backward(dlogits, saved: saved)
-                    batchLoss += loss * Double(share)
-                    c0 = c1
-                }
-                state.step += 1
-                lastLR = s.step.lr * schedule.rate(base: 1, step: state.step - 1, totalSteps: totalSteps)
-                s.step.apply(to: model, lrFactor: lastLR / s.step.lr, step: state.step)
-                lossSum += batchLoss * Double(rows.count)
-                rowsDone += rows.count
-                progress?(.batch(epoch: epoch, done: b + 1, total: perEpoch, loss: lossSum / Double((b * s.batch) + rows.count)))
-            }
-            busy += Date().timeIntervalSince(t0)
-            let val = try evaluate(data.validation)
-            let record = FineTuneEpoch(epoch: epoch, trainLoss: lossSum / Double(train.count), valLoss: val.loss,
-                                       valTop1: val.top1, lr: lastLR, seconds: Date().timeIntervalSince(t0))
-            stoppedEarly = try state.close(record, settings: s, model: model)
-            epoch += 1
-            progress?(.epoch(record))
-            if shouldStop?() == true { break }
-        }
-        return FineTuneOutcome(epochs: state.history, bestEpoch: state.bestEpoch, stoppedEarly: stoppedEarly,
-                               rowsPerSecond: busy > 0 ? Double(rowsDone) / busy : 0, trainSeconds: busy)
+        return try settings.run(FineTuneTraining(model: model, step: settings.step, mode: trainingMode), tensors: model,
+                                data: batches, validate: { try evaluate(data.validation) }, freshStart: {
+                                    if settings.batchNorm == .recalibrate { try recalibrate(progress) }
+                                }, progress: progress, shouldStop: shouldStop)
     }
 
     /// Metrics on `items` with the deterministic preset and running BN statistics, in chunks.

@@ -1,5 +1,6 @@
 import ThawHeads
 import ThawKernels
+import ThawTraining
 
 /// One named tensor of a fine-tuned model: its value in the layout the kernels read, its
 /// accumulated gradient and its optimizer state. The name is the checkpoint key (lukemelas

@@ -4,6 +4,7 @@ import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawTraining
 import ThawWeights
 
 /// Everything `thaw fit` asks for.
@@ -45,7 +46,7 @@ public struct FitOutcome {
     public var record: RunRecord
     public var validation: ClassificationMetrics
     public var test: ClassificationMetrics?
-    public var history: FitHistory?
+    public var history: TrainingHistory?
     public var notes: [String]
     /// The head's tensors, named as `StackedHeads.state(head:)` names them (written with `--export`).
     public var tensors: [SafetensorsWriter.Tensor]
@@ -59,7 +60,7 @@ public struct FitOutcome {
 public enum FitRun {
     /// `onLoaded` receives the data notes (carved split, streaming) before training starts.
     public static func run(_ q: FitRequest, onLoaded: ([String]) -> Void = { _ in },
-                           onEpoch: (FitEpoch) -> Void = { _ in }) throws -> FitOutcome {
+                           onEpoch: (EpochRecord) -> Void = { _ in }) throws -> FitOutcome {
         let started = Date()
         try HyperparameterCheck.positive(q.lr, flag: "--lr")
         try HyperparameterCheck.nonNegative(q.weightDecay, flag: "--weight-decay")
@@ -96,7 +97,7 @@ public enum FitRun {
         if data.carvedValidation { config["validation_fraction"] = .number(q.load.validationFraction) }
         let runID = RunRecord.newID(kind: .fit, date: started)
         var validation: ClassificationMetrics, test: ClassificationMetrics?, testPredictions: [Int32]?
-        var history: FitHistory? = nil
+        var history: TrainingHistory? = nil
         var tensors: [SafetensorsWriter.Tensor]
         var trainSeconds: Double, rowsSeen: Int
         if q.solver == .lbfgs {
@@ -141,7 +142,7 @@ public enum FitRun {
             config["label_smoothing"] = .number(Double(q.labelSmoothing))
             config["early_stop"] = q.earlyStop.map { .number(Double($0)) } ?? .null
             config["block_size"] = .number(Double(result.blockSize))
-            config["best_epoch"] = .number(Double(result.histories[0].bestEpoch))
+            config["best_epoch"] = .number(Double(result.histories[0].weightsEpoch))
         }
         let bundle = bundleDescription(data: data, pooling: pooling, head: q.head, logistic: q.solver == .lbfgs, run: runID,
                                        metrics: ["val_top1": validation.top1].merging(test.map { ["test_top1": $0.top1] } ?? [:]) { a, _ in a })
@@ -154,7 +155,7 @@ public enum FitRun {
         var record = RunRecord(id: runID, kind: .fit, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,
                                metrics: metrics,
-                               epochs: history?.epochs.map(MetricsJSON.epoch) ?? [], thawVersion: thawVersion)
+                               epochs: try JSONValue.objects(encoding: history?.epochs ?? []), thawVersion: thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return FitOutcome(record: record, validation: validation, test: test, history: history, notes: data.notes,
                           tensors: tensors, bundle: bundle, testPredictions: testPredictions)

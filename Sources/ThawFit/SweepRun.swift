@@ -4,6 +4,7 @@ import ThawCore
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawTraining
 import ThawWeights
 
 /// Everything `thaw sweep` asks for.
@@ -184,13 +185,8 @@ public enum SweepRun {
                         let h = stack.histories[k]
                         // The epoch of lowest validation loss (the head keeps its last epoch's weights): the last
                         // epoch means the loss was still falling.
-                        let lowest = h.epochs.min { $0.valLoss < $1.valLoss }?.epoch ?? h.bestEpoch
-                        g.rows.append(.init(index: m.index, validation: val[k], bestEpoch: lowest))
-                        g.histories[String(m.index)] = h.epochs.map {
-                            ["epoch": .number(Double($0.epoch)), "train_loss": .number($0.trainLoss),
-                             "val_loss": .number($0.valLoss), "val_top1": .number($0.valTop1),
-                             "lr": .number(Double($0.lr)), "seconds": .number($0.seconds)]
-                        }
+                        g.rows.append(.init(index: m.index, validation: val[k], bestEpoch: h.bestEpoch))
+                        g.histories[String(m.index)] = try JSONValue.objects(encoding: h.epochs)
                     }
                     try progress?.record(g)
                     adopt(g)

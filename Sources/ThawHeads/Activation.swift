@@ -1,6 +1,7 @@
-import Foundation
+import ThawKernels
 
-/// Pointwise nonlinearity of the MLP heads.
+/// Pointwise nonlinearity of the MLP heads, by the name bundles and run records use; the values come
+/// from ThawKernels (`Activation.relu`, `GELU`).
 public enum Activation: String, Codable, Hashable, Sendable {
     case relu
     /// Exact GELU, x·Φ(x) (torch's default, not the tanh approximation).
@@ -10,12 +11,10 @@ public enum Activation: String, Codable, Hashable, Sendable {
     public func forward(z: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count n: Int) {
         switch self {
         case .relu:
-            for i in 0..<n { y[i] = max(z[i], 0) }
+            y.update(from: z, count: n)
+            ThawKernels.Activation.relu.applySerial(y, count: n)
         case .gelu:
-            for i in 0..<n {
-                let x = z[i]
-                y[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752))
-            }
+            GELU.forward(x: z, count: n, y: y)
         }
     }
 
@@ -24,14 +23,10 @@ public enum Activation: String, Codable, Hashable, Sendable {
                          count n: Int) {
         switch self {
         case .relu:
-            for i in 0..<n { dz[i] = z[i] > 0 ? dy[i] : 0 }
+            // ReLU's mask reads the output (y > 0), which holds exactly where z > 0.
+            ThawKernels.Activation.relu.backwardSerial(y: z, dy: dy, count: n, dx: dz)
         case .gelu:
-            for i in 0..<n {
-                let x = z[i]
-                let cdf = 0.5 * (1 + erff(x * 0.70710678118654752))
-                let pdf = 0.39894228040143268 * expf(-0.5 * x * x)
-                dz[i] = dy[i] * (cdf + x * pdf)
-            }
+            GELU.backward(x: z, dy: dy, count: n, dx: dz)
         }
     }
 }

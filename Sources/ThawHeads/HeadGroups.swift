@@ -1,5 +1,6 @@
 import Foundation
 import ThawBLAS
+import ThawTraining
 
 /// K stacked heads split into G groups of consecutive heads, one group per core, each group a
 /// `StackedHeads` of its own. A training step runs every group's forward pass, loss, backward pass

@@ -1,11 +1,12 @@
 import Foundation
 import ThawCore
+import ThawTraining
 
 /// A stack of heads after training, with what each head went through.
 public struct TrainedStack {
     public var model: StackedHeads
     public var pooling: Pooling?
-    public var histories: [HeadHistory]
+    public var histories: [TrainingHistory]
 }
 
 /// Trains K heads of one shape on the same input in one pass per batch: one GEMM per group of heads
@@ -33,7 +34,6 @@ public enum HeadTrainer {
         }
         let (trainX, gem) = try prepare(train, pooling: pooling)
         let valX = try validation.map { try prepare($0, pooling: pooling).0 }
-        let k = heads.count
         let bmax = min(options.batchSize, trainX.count)
         let stack = HeadGroups(shape: shape, seeds: heads.map(\.seed), dropoutSeeds: heads.map(\.dropoutSeed),
                                inputWidth: gem?.channels ?? trainX.rowWidth, classes: classes, gem: gem,
@@ -41,71 +41,22 @@ public enum HeadTrainer {
         let width = trainX.rowWidth
         let xb = FloatBuffer(count: bmax * width)               // [B, rowWidth] gathered batch
         var yb = [Int32](repeating: 0, count: bmax)             // [B]
-        var losses = [Double](repeating: 0, count: k)
-        var rates = [(Float, Float)?](repeating: nil, count: k)   // per head (lr, wd) of this step; nil = stopped
-        let n = trainX.count
-        let stepsPerEpoch = (n + options.batchSize - 1) / options.batchSize
-        let totalSteps = stepsPerEpoch * options.epochs
-        var histories = heads.map { HeadHistory(hyperparameters: $0, epochs: [], bestEpoch: 0, stoppedEarly: false) }
-        var stopped = [Bool](repeating: false, count: k)
-        var bestScore = [Double](repeating: .infinity, count: k)    // lower is better (−accuracy for accuracy)
-        var sinceBest = [Int](repeating: 0, count: k)
-        var bestState = [[String: [Float]]?](repeating: nil, count: k)
-        var step = 0
-        for epoch in 0..<options.epochs {
-            let order = SplitMix64.epochOrder(count: n, seed: options.dataSeed, epoch: epoch)
-            var epochLoss = [Double](repeating: 0, count: k)
-            var lastRate = [Float](repeating: 0, count: k)
-            var start = 0
-            while start < n {
-                let b = min(options.batchSize, n - start)
-                trainX.features.withUnsafeBufferPointer { src in
-                    for r in 0..<b {
-                        (xb.pointer + r * width).update(from: src.baseAddress! + order[start + r] * width, count: width)
-                        yb[r] = trainX.labels[order[start + r]]
-                    }
-                }
-                step += 1
-                for h in 0..<k {
-                    if stopped[h] { rates[h] = nil; continue }
-                    let lr = options.schedule.rate(base: heads[h].learningRate, step: step - 1, totalSteps: totalSteps)
-                    lastRate[h] = lr
-                    rates[h] = (lr, heads[h].weightDecay)
-                }
-                stack.step(x: xb.pointer, labels: yb, batch: b, options: options, rates: rates, step: step, losses: &losses)
-                for h in 0..<k { epochLoss[h] += losses[h] * Double(b) }
-                start += b
-            }
-            var val: [ClassificationMetrics]? = nil
-            if let valX { val = evaluate(model: stack.synchronizedModel(), data: valX, batchSize: options.evaluationBatchSize) }
-            for h in 0..<k where !stopped[h] {
-                histories[h].epochs.append(EpochRecord(epoch: epoch, learningRate: lastRate[h],
-                                                       trainLoss: epochLoss[h] / Double(n),
-                                                       validationLoss: val?[h].loss, validationAccuracy: val?[h].top1))
-                histories[h].bestEpoch = epoch
-                guard let es = options.earlyStopping, let v = val?[h] else { continue }
-                let score = es.metric == .loss ? v.loss : -v.top1
-                if score < bestScore[h] {
-                    bestScore[h] = score
-                    sinceBest[h] = 0
-                    bestState[h] = stack.state(head: h)
-                } else {
-                    sinceBest[h] += 1
-                    if sinceBest[h] >= es.patience { stopped[h] = true; histories[h].stoppedEarly = true }
+        let batches = ShuffledBatches<HeadRows>(rowCount: trainX.count, batchSize: options.batchSize,
+                                                chunkSize: options.batchSize, seed: options.dataSeed) { rows, _ in
+            trainX.features.withUnsafeBufferPointer { src in
+                for (r, i) in rows.enumerated() {
+                    (xb.pointer + r * width).update(from: src.baseAddress! + i * width, count: width)
+                    yb[r] = trainX.labels[i]
                 }
             }
-            if stopped.allSatisfy({ $0 }) { break }
+            return HeadRows(x: xb.pointer, labels: yb)
         }
-        if options.earlyStopping != nil && valX != nil {
-            for h in 0..<k {
-                if let s = bestState[h] { stack.load(head: h, s) }
-                let scores = histories[h].epochs.map {
-                    options.earlyStopping!.metric == .loss ? $0.validationLoss! : -$0.validationAccuracy!
-                }
-                histories[h].bestEpoch = scores.indices.min { scores[$0] < scores[$1] } ?? 0
-            }
-        }
-        return TrainedStack(model: stack.synchronizedModel(), pooling: pooling, histories: histories)
+        let outcome = try StackedHeadsTraining.loop(heads: heads, options: options).run(
+            StackedHeadsTraining(stack: stack, heads: heads, options: options), data: batches,
+            validate: {
+                valX.map { evaluate(model: stack.synchronizedModel(), data: $0, batchSize: options.evaluationBatchSize).map(\.score) }
+            })
+        return TrainedStack(model: stack.synchronizedModel(), pooling: pooling, histories: outcome.histories)
     }
 
     /// Pools fixed poolings up front; returns the data the model reads and GeM's input geometry.

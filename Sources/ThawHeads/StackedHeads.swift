@@ -1,4 +1,5 @@
 import ThawCore
+import ThawTraining
 
 /// K heads of one `HeadShape` trained together. The first layer of all heads is one
 /// `StackedLinear` (one GEMM when the heads read the same input); deeper layers run per head.

@@ -1,5 +1,6 @@
 import ThawBLAS
 import ThawCore
+import ThawTraining
 
 /// K independent dense layers `y_k = x_k · W_kᵀ + b_k` evaluated together.
 ///

@@ -1,3 +1,5 @@
+import ThawTraining
+
 /// Learning rate, weight decay and seed of one head (the per-head part of a stacked run).
 public struct HeadHyperparameters: Codable, Hashable, Sendable {
     public var learningRate: Float
@@ -13,19 +15,6 @@ public struct HeadHyperparameters: Codable, Hashable, Sendable {
 
     /// Seeds the head's dropout masks (derived from `seed`, distinct from the weight-init stream).
     public var dropoutSeed: UInt64 { seed ^ 0xD5A6_1266_F0C9_392C }
-}
-
-/// Stop a head when its validation metric has not improved for `patience` epochs; keep its best weights.
-public struct EarlyStopping: Codable, Hashable, Sendable {
-    public enum Metric: String, Codable, Hashable, Sendable { case loss, accuracy }
-    public var metric: Metric
-    public var patience: Int
-
-    public init(metric: Metric = .loss, patience: Int = 3) {
-        precondition(patience >= 1, "EarlyStopping: patience must be at least 1")
-        self.metric = metric
-        self.patience = patience
-    }
 }
 
 /// Everything shared by the heads of one stacked run.
@@ -57,23 +46,4 @@ public struct TrainingOptions: Codable, Hashable, Sendable {
         self.dataSeed = dataSeed
         self.evaluationBatchSize = evaluationBatchSize
     }
-}
-
-/// One epoch of one head.
-public struct EpochRecord: Codable, Hashable, Sendable {
-    public var epoch: Int
-    /// Rate at the epoch's last step.
-    public var learningRate: Float
-    public var trainLoss: Double
-    public var validationLoss: Double?
-    public var validationAccuracy: Double?
-}
-
-/// What happened to one head of a stacked run.
-public struct HeadHistory: Codable, Hashable, Sendable {
-    public var hyperparameters: HeadHyperparameters
-    public var epochs: [EpochRecord]
-    /// 0-based epoch whose weights the head ends with.
-    public var bestEpoch: Int
-    public var stoppedEarly: Bool
 }

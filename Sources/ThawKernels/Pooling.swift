@@ -48,14 +48,16 @@ public enum Pooling {
         return g
     }
 
-    /// y [N, C] = mean over H·W of x [N, H, W, C] (the pooled feature vector of a backbone).
+    /// y [N, C] = mean over H·W of x [N, H, W, C] (the pooled feature vector of a backbone). Row i
+    /// of y starts at `y + i·ldy` (ldy ≥ C, default C): avg and max can fill one [N, 2C] row.
     public static func globalAvgPool(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
-                                     channels c: Int, into y: UnsafeMutablePointer<Float>) {
-        let hw = h * w
+                                     channels c: Int, into y: UnsafeMutablePointer<Float>, ldy: Int? = nil) {
+        let hw = h * w, ldy = ldy ?? c
+        precondition(hw > 0 && ldy >= c, "Pooling.globalAvgPool: needs a pixel, and ldy ≥ channels")
         let inv = 1 / Float(hw)
         ParallelRows.run(n, grain: max(1, 32768 / max(hw * c, 1))) { part in
             for i in part {
-                let o = y + i * c
+                let o = y + i * ldy
                 o.update(repeating: 0, count: c)
                 let img = x + i * hw * c
                 for p in 0..<hw {
@@ -63,6 +65,23 @@ public enum Pooling {
                     for j in 0..<c { o[j] += v[j] }
                 }
                 for j in 0..<c { o[j] *= inv }
+            }
+        }
+    }
+
+    /// y [N, C] = max over H·W of x [N, H, W, C], rows of y `ldy` apart (default C) as `globalAvgPool`.
+    public static func globalMaxPool(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                                     channels c: Int, into y: UnsafeMutablePointer<Float>, ldy: Int? = nil) {
+        let hw = h * w, ldy = ldy ?? c
+        precondition(hw > 0 && ldy >= c, "Pooling.globalMaxPool: needs a pixel, and ldy ≥ channels")
+        ParallelRows.run(n, grain: max(1, 32768 / max(hw * c, 1))) { part in
+            for i in part {
+                let o = y + i * ldy, img = x + i * hw * c
+                o.update(from: img, count: c)
+                for p in 1..<hw {
+                    let v = img + p * c
+                    for j in 0..<c { o[j] = max(o[j], v[j]) }
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import ThawFineTune
 import ThawHeads
+import ThawTraining
 import XCTest
 
 /// BERT fine-tuning checkpoints: an interrupted run resumed from its checkpoint ends with the same
@@ -45,7 +46,7 @@ final class BertCheckpointTests: XCTestCase {
 
     func testCheckpointOfADivergedEpochIsWrittenAndRead() throws {
         let dir = tempDir()
-        let history = [FineTuneEpoch(epoch: 0, trainLoss: .nan, valLoss: .infinity, valTop1: 0.1, lr: 3e-3, seconds: 1)]
+        let history = [EpochRecord(epoch: 0, trainLoss: .nan, valLoss: .infinity, valTop1: 0.1, lr: 3e-3, seconds: 1)]
         let state = FineTuneCheckpoint(epochsDone: 1, step: 3, seed: 7, config: "lr=0.003", history: history,
                                        bestValLoss: .infinity, bestEpoch: -1, badEpochs: 1)
         try state.write(try TinyBert.make(), dir: dir)

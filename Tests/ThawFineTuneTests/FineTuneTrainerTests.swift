@@ -22,7 +22,7 @@ final class FineTuneTrainerTests: XCTestCase {
             let before = t.evaluate(val)
             let out = try t.run()
             XCTAssertEqual(out.epochs.count, 3)
-            XCTAssertLessThan(out.epochs.last!.valLoss, before.loss, "\(bn): validation loss must fall")
+            XCTAssertLessThan(out.epochs.last!.valLoss!, before.loss, "\(bn): validation loss must fall")
             XCTAssertLessThan(out.epochs.last!.trainLoss, out.epochs.first!.trainLoss + 1e-9, "\(bn): training loss must fall")
         }
     }
@@ -67,7 +67,7 @@ final class FineTuneTrainerTests: XCTestCase {
         let out = try FineTuneTrainer(model: try TinyModel.make(), train: train, validation: val, settings: s).run()
         var best = Double.infinity, firstWorse: Int?
         for e in out.epochs {
-            if e.valLoss < best { best = e.valLoss } else if firstWorse == nil { firstWorse = e.epoch }
+            if e.valLoss! < best { best = e.valLoss! } else if firstWorse == nil { firstWorse = e.epoch }
         }
         XCTAssertTrue(out.stoppedEarly, "lr 0.5 should overshoot within 8 epochs: \(out.epochs.map(\.valLoss))")
         XCTAssertEqual(out.epochs.count, (firstWorse ?? 7) + 1, "stops right after the first epoch without a lower val loss")

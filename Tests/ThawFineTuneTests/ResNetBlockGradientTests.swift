@@ -1,6 +1,7 @@
 import ThawCore
 import ThawFineTune
 import ThawHeads
+import ThawTraining
 import ThawKernels
 import XCTest
 

@@ -78,7 +78,7 @@ final class ResNetRealCacheTests: XCTestCase {
         }
         let e0 = whole.outcome.epochs[0], e1 = whole.outcome.epochs[1]
         XCTAssertLessThan(e1.trainLoss, e0.trainLoss, "training loss falls")
-        XCTAssertTrue(whole.outcome.epochs.allSatisfy { $0.trainLoss.isFinite && $0.valLoss.isFinite })
+        XCTAssertTrue(whole.outcome.epochs.allSatisfy { $0.trainLoss.isFinite && $0.valLoss!.isFinite })
 
         // Resuming the finished run restores its weights, optimizer state and history.
         XCTAssertTrue(FileManager.default.fileExists(atPath: FineTuneCheckpoint.path(in: dir + "/ck")))

@@ -1,6 +1,7 @@
 import ThawBackbones
 import ThawFineTune
 import ThawHeads
+import ThawTraining
 import XCTest
 
 /// Two optimizer steps of blocks + head stage + classifier against torch float64 (same batch

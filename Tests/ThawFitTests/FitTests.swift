@@ -61,7 +61,7 @@ final class FitTests: XCTestCase {
         XCTAssertEqual(memory.history!.epochs.map(\.trainLoss), streamed.history!.epochs.map(\.trainLoss))
         // Evaluation chunks follow the streamed block size, so GEMM row blocking (and the last bits) may differ.
         for (a, b) in zip(memory.history!.epochs, streamed.history!.epochs) {
-            XCTAssertEqual(a.valLoss, b.valLoss, accuracy: 1e-5 * a.valLoss, "epoch \(a.epoch)")
+            XCTAssertEqual(a.valLoss!, b.valLoss!, accuracy: 1e-5 * a.valLoss!, "epoch \(a.epoch)")
             XCTAssertEqual(a.valTop1, b.valTop1)
         }
         for (a, b) in [(memory.validation, streamed.validation), (memory.test!, streamed.test!)] {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import ThawHeads
+import ThawTraining
 
 /// A stacked run of K heads equals K separate runs; same seed → same weights; early stopping.
 final class StackedTrainingTests: XCTestCase {
@@ -64,7 +65,7 @@ final class StackedTrainingTests: XCTestCase {
                                               validation: val, options: options, headGroups: groups)
             for k in heads.indices {
                 let a = one.histories[k], b = split.histories[k]
-                XCTAssertEqual(b.epochs.map(\.validationAccuracy), a.epochs.map(\.validationAccuracy), "\(groups) groups, head \(k)")
+                XCTAssertEqual(b.epochs.map { $0.valTop1 }, a.epochs.map { $0.valTop1 }, "\(groups) groups, head \(k)")
                 XCTAssertEqual(b.bestEpoch, a.bestEpoch, "\(groups) groups, head \(k)")
                 assertClose(b.epochs.map { Float($0.trainLoss) }, a.epochs.map { Float($0.trainLoss) }, rtol: 1e-5, floor: 0.1,
                             "\(groups) groups, head \(k) train loss")
@@ -86,8 +87,8 @@ final class StackedTrainingTests: XCTestCase {
         let metrics = try HeadTrainer.evaluate(stack, on: val)
         for k in 0..<2 {
             let hist = stack.histories[k]
-            let best = hist.epochs.map { $0.validationLoss! }.min()!
-            XCTAssertEqual(hist.epochs[hist.bestEpoch].validationLoss!, best)
+            let best = hist.epochs.map { $0.valLoss! }.min()!
+            XCTAssertEqual(hist.epochs[hist.bestEpoch].valLoss!, best)
             XCTAssertEqual(metrics[k].loss, best, accuracy: 1e-6 * best, "head \(k) keeps its best weights")
         }
         XCTAssertTrue(stack.histories[0].stoppedEarly, "a far too large learning rate stops early")

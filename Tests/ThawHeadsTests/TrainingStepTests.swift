@@ -1,5 +1,6 @@
 import XCTest
 @testable import ThawHeads
+@testable import ThawTraining
 
 /// Training steps of linear and MLP heads against torch (SGD+Nesterov+weight decay, AdamW;
 /// label smoothing and class weights), goldens from scripts/golden/heads.py.

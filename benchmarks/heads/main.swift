@@ -42,15 +42,18 @@ let groups = ProcessInfo.processInfo.environment["THAW_HEAD_GROUPS"].flatMap { I
 let start = Date()
 var result: [String: Any] = ["blas_core": info.corename, "blas_threads": info.threads]
 if args[2] == "heads" {
-    let grid = SweepGrid(learningRates: lrs, weightDecays: wds, seed: 1)
+    // The lr × wd grid in sweep order (weight decay fastest), head k seeded 1 + k as `thaw sweep` does.
+    let hyperparameters = lrs.flatMap { lr in wds.map { (lr, $0) } }.enumerated().map {
+        HeadHyperparameters(learningRate: $1.0, weightDecay: $1.1, seed: 1 &+ UInt64($0))
+    }
     let options = TrainingOptions(epochs: amount, batchSize: batch, optimizer: .sgd(momentum: 0.9, nesterov: false),
                                   schedule: .cosine(warmupSteps: 0, minFactor: 0), dataSeed: 7,
                                   evaluationBatchSize: 2048)
-    let stack = try! HeadTrainer.train(shape: .linear, pooling: nil, heads: grid.configurations.map(\.hyperparameters),
+    let stack = try! HeadTrainer.train(shape: .linear, pooling: nil, heads: hyperparameters,
                                        classes: classes, train: train, validation: val, options: options,
                                        headGroups: groups)
     let seconds = Date().timeIntervalSince(start)
-    let accs = stack.histories.map { $0.epochs.last!.validationAccuracy! }
+    let accs = stack.histories.map { $0.epochs.last!.valTop1! }
     let best = accs.indices.max { accs[$0] < accs[$1] }!
     result["seconds"] = seconds
     result["best_val_accuracy"] = accs[best]
