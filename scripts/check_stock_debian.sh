@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Does Thaw install and pass on a stock Debian 12? Builds a clean bookworm root with debootstrap,
+# installs Swift there the way swift.org says (its Debian 12 prerequisites from apt, the toolchain
+# copied in from this machine), clones this checkout's current branch into it, and runs
+# `make demo` then `make test` inside a chroot. Nothing from this machine's Python or weights goes in.
+#
+#   sudo scripts/check_stock_debian.sh [ROOT]      ROOT default /var/tmp/thaw-stock-debian (wiped first)
+#
+# Environment: SWIFT_ROOT (toolchain to copy; default: the folder above `swift` on PATH, else /opt/swift),
+# DEBIAN_MIRROR (default http://deb.debian.org/debian), KEEP_ROOT=1 keeps ROOT afterwards (it is kept
+# anyway when a step fails: chroot ROOT to look),
+# CHECK_STEPS (default "demo test"). Log: ROOT.log. Needs root (debootstrap, mount, chroot) and network
+# access to Debian's archive and PyPI. Takes 20-60 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+ROOT=${1:-/var/tmp/thaw-stock-debian}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+STEPS=${CHECK_STEPS:-demo test}
+LOG=$ROOT.log
+if [ "$(id -u)" != 0 ]; then
+  echo "error: debootstrap, mount and chroot need root. Fix: sudo $0 $*" >&2; exit 1
+fi
+if [ -z "${SWIFT_ROOT:-}" ]; then
+  if command -v swift >/dev/null; then SWIFT_ROOT=$(dirname "$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")")
+  else SWIFT_ROOT=/opt/swift; fi
+fi
+if [ ! -x "$SWIFT_ROOT/usr/bin/swift" ]; then
+  echo "error: no Swift toolchain at $SWIFT_ROOT (expected $SWIFT_ROOT/usr/bin/swift). Fix: set SWIFT_ROOT to the folder holding usr/bin/swift." >&2
+  exit 1
+fi
+BRANCH=$(git rev-parse --abbrev-ref HEAD)
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  echo "note: uncommitted changes are not checked: the chroot gets a clone of $BRANCH at $(git rev-parse --short HEAD)" >&2
+fi
+
+mounted=()
+status=1
+cleanup() {
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
+  if [ "$status" = 0 ] && [ "${KEEP_ROOT:-0}" != 1 ] && [ -d "$ROOT" ]; then rm -rf --one-file-system "$ROOT"; fi
+}
+trap cleanup EXIT
+mount_in() { mount "$@" && mounted+=("${@: -1}"); }
+elapsed() { local s=$(( $(date +%s) - $1 )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+
+exec > >(tee "$LOG") 2>&1
+t0=$(date +%s)
+echo "==> stock Debian check of $BRANCH ($(git rev-parse --short HEAD)) in $ROOT, Swift from $SWIFT_ROOT"
+if ! command -v debootstrap >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
+fi
+rm -rf --one-file-system "$ROOT"
+t=$(date +%s)
+debootstrap --arch=amd64 bookworm "$ROOT" "$MIRROR" >/dev/null
+echo "==> debootstrap bookworm: $(elapsed "$t")"
+cat > "$ROOT/etc/apt/sources.list" <<EOF
+deb $MIRROR bookworm main
+deb $MIRROR bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+EOF
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+mount_in -t proc proc "$ROOT/proc"
+mount_in -t sysfs sys "$ROOT/sys"
+mount_in --bind /dev "$ROOT/dev"
+mount_in --bind /dev/pts "$ROOT/dev/pts"
+mount_in -t tmpfs tmpfs "$ROOT/dev/shm"
+
+# Swift as swift.org installs it on Debian 12: its apt prerequisites, then the toolchain's folder.
+# make and git are what a user needs to type `make demo` in a clone; nothing else is preinstalled.
+t=$(date +%s)
+chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive bash -c '
+  apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends \
+    binutils-gold libicu-dev libcurl4-openssl-dev libedit-dev libsqlite3-dev libncurses-dev libpython3-dev \
+    libxml2-dev pkg-config uuid-dev tzdata git gcc libc6-dev libstdc++-12-dev ca-certificates make >/dev/null'
+mkdir -p "$ROOT/opt"
+cp -a "$SWIFT_ROOT" "$ROOT/opt/swift"
+git clone -q --branch "$BRANCH" "$REPO" "$ROOT/root/thaw"
+echo "==> Swift prerequisites, toolchain and a clone of $BRANCH: $(elapsed "$t")"
+
+status=0
+for step in $STEPS; do
+  t=$(date +%s)
+  echo "==> chroot: make $step"
+  if chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+       PATH=/opt/swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+       bash -c "cd /root/thaw && make $step"; then
+    echo "==> make $step passed in $(elapsed "$t")"
+  else
+    status=$?; echo "==> make $step FAILED (exit $status) after $(elapsed "$t")"; break
+  fi
+done
+echo "==> stock Debian check: $([ $status = 0 ] && echo passed || echo FAILED) in $(elapsed "$t0") (log $LOG)"
+exit $status
