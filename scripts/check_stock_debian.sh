@@ -73,6 +73,19 @@ chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEN
   apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends \
     binutils-gold libicu-dev libcurl4-openssl-dev libedit-dev libsqlite3-dev libncurses-dev libpython3-dev \
     libxml2-dev pkg-config uuid-dev tzdata git gcc libc6-dev libstdc++-12-dev ca-certificates make >/dev/null'
+# A network that reaches the internet through a TLS-intercepting proxy (HOST_CA_CERTS, default: this
+# machine's /usr/local/share/ca-certificates/*.crt) needs its CA inside the root too; nothing else of
+# this machine's setup goes in. pip (certifi) is pointed at the system bundle only when such CAs exist.
+CA_ENV=()
+shopt -s nullglob
+cas=(${HOST_CA_CERTS:-/usr/local/share/ca-certificates/*.crt})
+shopt -u nullglob
+if [ ${#cas[@]} -gt 0 ]; then
+  cp "${cas[@]}" "$ROOT/usr/local/share/ca-certificates/"
+  chroot "$ROOT" update-ca-certificates >/dev/null
+  CA_ENV=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt)
+  echo "==> network: the host's CA certificates copied in for its TLS-intercepting proxy: ${cas[*]}"
+fi
 mkdir -p "$ROOT/opt"
 cp -a "$SWIFT_ROOT" "$ROOT/opt/swift"
 git clone -q --branch "$BRANCH" "$REPO" "$ROOT/root/thaw"
@@ -82,7 +95,7 @@ status=0
 for step in $STEPS; do
   t=$(date +%s)
   echo "==> chroot: make $step"
-  if chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
+  if chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb "${CA_ENV[@]}" \
        PATH=/opt/swift/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
        bash -c "cd /root/thaw && make $step"; then
     echo "==> make $step passed in $(elapsed "$t")"
