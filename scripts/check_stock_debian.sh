@@ -86,6 +86,17 @@ if [ ${#cas[@]} -gt 0 ]; then
   CA_ENV=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt)
   echo "==> network: the host's CA certificates copied in for its TLS-intercepting proxy: ${cas[*]}"
 fi
+# Swift packages: where github.com is not reachable and the host fetches them from a local mirror
+# (SWIFT_PACKAGE_MIRROR, default: /opt/swift-packages when it exists, used through git's url.insteadOf),
+# the root gets the same mirror, read-only, and the same git rewrite; nothing else of the host's git setup.
+MIRROR_DIR=${SWIFT_PACKAGE_MIRROR:-/opt/swift-packages}
+if [ -d "$MIRROR_DIR" ] && ! GIT_CONFIG_NOSYSTEM=1 timeout 20 git ls-remote https://github.com/apple/swift-argument-parser >/dev/null 2>&1; then
+  mkdir -p "$ROOT$MIRROR_DIR"
+  mount_in --bind -o ro "$MIRROR_DIR" "$ROOT$MIRROR_DIR"
+  mount -o remount,bind,ro "$ROOT$MIRROR_DIR"
+  chroot "$ROOT" git config --system url."$MIRROR_DIR/".insteadOf https://github.com/
+  echo "==> network: github.com is unreachable here; Swift packages come from the host's mirror $MIRROR_DIR (read-only)"
+fi
 mkdir -p "$ROOT/opt"
 cp -a "$SWIFT_ROOT" "$ROOT/opt/swift"
 git clone -q --branch "$BRANCH" "$REPO" "$ROOT/root/thaw"
