@@ -20,6 +20,11 @@ deps-test:
 deps-goldens:
 	scripts/deps.sh --goldens
 
+# Regenerates every golden fixture (scripts/golden/*.py, PyTorch in the venv) into a temporary copy and
+# diffs it against the committed ones; the checkout is left as it is.
+goldens: deps-goldens
+	scripts/goldens.sh
+
 build:
 	$(SWIFT) build -c release --product thaw
 
