@@ -22,6 +22,7 @@ import numpy as np
 
 
 ATOL = 1e-12
+VERSION_KEYS = {"torch", "torchvision", "numpy", "pillow", "PIL", "sklearn", "scikit-learn", "tokenizers", "python"}
 
 
 def close(a, b, rtol):
@@ -113,14 +114,19 @@ def compare(new, old, rtol):
             ja, jb = {"n": [], "s": []}, {"n": [], "s": []}
             json_numbers(json.loads(a), ja)
             json_numbers(json.loads(b), jb)
+            note = ""
             if ja["s"] != jb["s"]:
-                bad = next(((p, x, y) for (p, x), (_, y) in zip(ja["s"], jb["s"]) if x != y), None)
-                return "DIFFERENT", f"non-numeric content differs {bad or ''}"
+                diffs = [(p, x, y) for (p, x), (q, y) in zip(ja["s"], jb["s"]) if (p, x) != (q, y)]
+                # The generator's library versions are recorded, not compared (e.g. "torch": "2.13.0+cpu").
+                if len(ja["s"]) != len(jb["s"]) or any(p.rsplit(".", 1)[-1] not in VERSION_KEYS for p, _, _ in diffs):
+                    bad = next(((p, x, y) for p, x, y in diffs if p.rsplit(".", 1)[-1] not in VERSION_KEYS), diffs[:1])
+                    return "DIFFERENT", f"non-numeric content differs {bad}"
+                note = "; made with " + ", ".join(f"{p.lstrip('.')} {x} (committed: {y})" for p, x, y in diffs)
             if [p for p, _ in ja["n"]] != [p for p, _ in jb["n"]]:
                 return "DIFFERENT", "different numbers present"
             ok, worst, i = close([v for _, v in ja["n"]], [v for _, v in jb["n"]], rtol)
             where = ja["n"][i][0] if isinstance(i, int) else i
-            return ("close" if ok else "DIFFERENT"), f"worst rel err {worst:.2e} at {where}"
+            return ("close" if ok else "DIFFERENT"), f"worst rel err {worst:.2e} at {where}{note}"
         if ext == ".npy":
             xa, xb = np.load(new, allow_pickle=False), np.load(old, allow_pickle=False)
             if xa.dtype.kind not in "fc" or xb.dtype.kind not in "fc":
