@@ -7,6 +7,7 @@ import ThawFit
 import ThawHeads
 import ThawRuns
 import ThawStore
+import ThawWeights
 
 /// `thaw finetune` below the cached boundary: `--from input` (the whole network, stem included),
 /// `--from stem`, or a `blocks.K` the cache does not hold. Trains from the raw images the cache
@@ -85,9 +86,19 @@ public enum RawFineTuneRun {
         let outcome = try trainer.run(progress: progress)
         let validation = try trainer.evaluate(data.validation)
         let test = try data.test.map { try trainer.evaluate($0) }
+        let runID = RunRecord.newID(kind: .finetune, date: started)
+        if let path = o.export {   // the whole network, stem to classifier, over the original weight file
+            try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.dataParallel.prefixes,
+                                     metadata: FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: data.classNames),
+                                     bundle: FineTuneExport.bundle(manifest, tap: "fc", width: data.classNames.count, head: "finetuned",
+                                                                   classes: data.classNames, run: runID, validationTop1: validation.top1,
+                                                                   testTop1: test?.top1),
+                                     to: path)
+            config["export"] = .string(path)
+        }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
-        var record = RunRecord(id: RunRecord.newID(kind: .finetune, date: started), kind: .finetune, commandLine: commandLine,
+        var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
                                                           trainSeconds: outcome.trainSeconds),
