@@ -195,5 +195,9 @@ final class MachineCommandsCLITests: XCTestCase {
         }
         XCTAssertEqual(one[1].first?["name"] as? String, "espresso")
         XCTAssertEqual(one[1].first?["index"] as? Int, 967)
+        // The installed weights named explicitly with --weights: the same answer.
+        let explicit = try thaw.ok(["classify", "--weights", try installedPath("efficientnet-lite0"), "--top", "1", "--json", images[1]])
+        let row = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(explicit.stdout.utf8)) as? [[String: Any]])?.first)
+        XCTAssertEqual((row["top"] as? [[String: Any]])?.first?["name"] as? String, "espresso")
     }
 }

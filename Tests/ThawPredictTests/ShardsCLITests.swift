@@ -85,9 +85,11 @@ final class ShardsCLITests: XCTestCase {
         // The shard records go into their own folder, as if copied back from two machines.
         let folder = Self.dir + "/sweep-shards"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var shardIDs: [String] = []
         for i in 0..<2 {
             let r = try thaw.ok(["sweep", "--cache", Self.whole, "--shard", "\(i)/2", "--json"] + grid).json
             let id = try XCTUnwrap(r["id"] as? String)
+            shardIDs.append(id)
             XCTAssertEqual((r["metrics"] as? [String: Any]).flatMap { ($0["table"] as? [Any])?.count }, 2, "shard \(i) trains half the grid")
             try FileManager.default.copyItem(atPath: Self.whole + ".runs/\(id).json", toPath: folder + "/\(id).json")
         }
@@ -116,6 +118,10 @@ final class ShardsCLITests: XCTestCase {
         XCTAssertEqual(try bestGridPoint(combined), try bestGridPoint(whole), "the same winner")
         let top1 = { (r: [String: Any]) in (r["metrics"] as? [String: Any])?["test_top1"] as? Double }
         XCTAssertEqual(try XCTUnwrap(top1(combined)), try XCTUnwrap(top1(whole)), accuracy: 1e-12)
+        // --combine with the shard runs' ids (records beside the cache): the same table and winner.
+        let byID = try thaw.ok(["sweep", "--combine"] + shardIDs + ["--cache", Self.whole, "--json"]).json
+        XCTAssertEqual(Set(try rows(byID).keys), Set(0..<4))
+        XCTAssertEqual(try bestGridPoint(byID), try bestGridPoint(whole))
 
         // Text output of the combination names how many shards it merged; an empty folder is a clear error.
         let text = try thaw.ok(["sweep", "--combine-dir", folder, "--cache", Self.whole]).stdout
