@@ -9,7 +9,8 @@
 # Environment: SWIFT_ROOT (toolchain to copy; default: the folder above `swift` on PATH, else /opt/swift),
 # DEBIAN_MIRROR (default http://deb.debian.org/debian), KEEP_ROOT=1 keeps ROOT afterwards (it is kept
 # anyway when a step fails: chroot ROOT to look),
-# CHECK_STEPS (default "demo test"). Log: ROOT.log. Needs root (debootstrap, mount, chroot) and network
+# CHECK_STEPS (default "demo test"), REUSE_ROOT=1 (a ROOT kept from an earlier run: skip debootstrap and
+# the Swift install, pull this branch into its clone, run the steps again). Log: ROOT.log. Needs root (debootstrap, mount, chroot) and network
 # access to Debian's archive and PyPI. Takes 20-60 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,10 +51,15 @@ echo "==> stock Debian check of $BRANCH ($(git rev-parse --short HEAD)) in $ROOT
 if ! command -v debootstrap >/dev/null; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
 fi
-rm -rf --one-file-system "$ROOT"
-t=$(date +%s)
-debootstrap --arch=amd64 bookworm "$ROOT" "$MIRROR" >/dev/null
-echo "==> debootstrap bookworm: $(elapsed "$t")"
+REUSE=0
+if [ "${REUSE_ROOT:-0}" = 1 ] && [ -x "$ROOT/opt/swift/usr/bin/swift" ] && [ -d "$ROOT/root/thaw/.git" ]; then
+  REUSE=1; echo "==> reusing $ROOT (debootstrap, Swift and the first make's installs already done there)"
+else
+  rm -rf --one-file-system "$ROOT"
+  t=$(date +%s)
+  debootstrap --arch=amd64 bookworm "$ROOT" "$MIRROR" >/dev/null
+  echo "==> debootstrap bookworm: $(elapsed "$t")"
+fi
 cat > "$ROOT/etc/apt/sources.list" <<EOF
 deb $MIRROR bookworm main
 deb $MIRROR bookworm-updates main
@@ -69,7 +75,7 @@ mount_in -t tmpfs tmpfs "$ROOT/dev/shm"
 # Swift as swift.org installs it on Debian 12: its apt prerequisites, then the toolchain's folder.
 # make and git are what a user needs to type `make demo` in a clone; nothing else is preinstalled.
 t=$(date +%s)
-chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive bash -c '
+[ $REUSE = 1 ] || chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive bash -c '
   apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends \
     binutils-gold libicu-dev libcurl4-openssl-dev libedit-dev libsqlite3-dev libncurses-dev libpython3-dev \
     libxml2-dev pkg-config uuid-dev tzdata git gcc libc6-dev libstdc++-12-dev ca-certificates make >/dev/null'
@@ -80,9 +86,11 @@ CA_ENV=()
 shopt -s nullglob
 cas=(${HOST_CA_CERTS:-/usr/local/share/ca-certificates/*.crt})
 shopt -u nullglob
-if [ ${#cas[@]} -gt 0 ]; then
+if [ ${#cas[@]} -gt 0 ] && [ $REUSE = 0 ]; then
   cp "${cas[@]}" "$ROOT/usr/local/share/ca-certificates/"
   chroot "$ROOT" update-ca-certificates >/dev/null
+fi
+if [ ${#cas[@]} -gt 0 ]; then
   CA_ENV=(PIP_CERT=/etc/ssl/certs/ca-certificates.crt REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt)
   echo "==> network: the host's CA certificates copied in for its TLS-intercepting proxy: ${cas[*]}"
 fi
@@ -94,13 +102,17 @@ if [ -d "$MIRROR_DIR" ] && ! GIT_CONFIG_NOSYSTEM=1 timeout 20 git ls-remote http
   mkdir -p "$ROOT$MIRROR_DIR"
   mount_in --bind -o ro "$MIRROR_DIR" "$ROOT$MIRROR_DIR"
   mount -o remount,bind,ro "$ROOT$MIRROR_DIR"
-  chroot "$ROOT" git config --system url."$MIRROR_DIR/".insteadOf https://github.com/
+  [ $REUSE = 1 ] || chroot "$ROOT" git config --system url."$MIRROR_DIR/".insteadOf https://github.com/
   echo "==> network: github.com is unreachable here; Swift packages come from the host's mirror $MIRROR_DIR (read-only)"
 fi
-mkdir -p "$ROOT/opt"
-cp -a "$SWIFT_ROOT" "$ROOT/opt/swift"
-git clone -q --branch "$BRANCH" "$REPO" "$ROOT/root/thaw"
-echo "==> Swift prerequisites, toolchain and a clone of $BRANCH: $(elapsed "$t")"
+if [ $REUSE = 1 ]; then
+  git -C "$ROOT/root/thaw" pull -q --ff-only "$REPO" "$BRANCH"
+else
+  mkdir -p "$ROOT/opt"
+  cp -a "$SWIFT_ROOT" "$ROOT/opt/swift"
+  git clone -q --branch "$BRANCH" "$REPO" "$ROOT/root/thaw"
+fi
+echo "==> Swift prerequisites, toolchain and a clone of $BRANCH at $(git -C "$ROOT/root/thaw" rev-parse --short HEAD): $(elapsed "$t")"
 
 status=0
 for step in $STEPS; do
