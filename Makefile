@@ -3,14 +3,27 @@
 #   make test   install what the tests need, run the test suite and the notebooks
 SWIFT ?= swift
 THAW  := .build/release/thaw
+# pip-installed weights, data sets and Python test tools live in a project virtual environment
+# (scripts/deps.sh makes it); every recipe's python3 is its interpreter.
+THAW_VENV ?= $(CURDIR)/.venv
+export THAW_VENV
+export PATH := $(THAW_VENV)/bin:$(PATH)
 
-.PHONY: demo test deps deps-test build clean asan tsan check-graph same-results test-slurm
+.PHONY: demo test deps deps-test deps-goldens goldens build clean asan tsan check-graph same-results test-slurm
 
 deps:
 	scripts/deps.sh
 
 deps-test:
 	scripts/deps.sh --test
+
+deps-goldens:
+	scripts/deps.sh --goldens
+
+# Regenerates every golden fixture (scripts/golden/*.py, PyTorch in the venv) into a temporary copy and
+# diffs it against the committed ones; the checkout is left as it is.
+goldens: deps-goldens
+	scripts/goldens.sh
 
 build:
 	$(SWIFT) build -c release --product thaw

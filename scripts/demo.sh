@@ -8,6 +8,7 @@
 # Usage: scripts/demo.sh [path/to/thaw]   (DEMO_LIMIT images per split, default 1500; DEMO_TEXT_LIMIT texts, default 150)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/venv.sh   # python3 = the project virtual environment
 THAW=${1:-.build/release/thaw}
 LIMIT=${DEMO_LIMIT:-1500}
 TEXT_LIMIT=${DEMO_TEXT_LIMIT:-150}

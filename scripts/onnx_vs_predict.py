@@ -6,7 +6,10 @@ INPUT-ARGS are what `thaw predict` takes (default: the real photos; sentences fo
     --data fashion-mnist --split test --limit 500
 The pixels come from `thaw bundle preprocess` (Thaw's exact preprocessing) with the same arguments,
 the reference probabilities from `thaw predict --json`; exits 1 when any probability differs by more
-than 1e-4.
+than 5e-4 (both run float32, summing in different orders: on the demo's sweep winner, whose large weights
+make sharp probabilities, 200 Fashion-MNIST test images differed by up to 8e-5 with OpenBLAS' Haswell
+kernel and 1.4e-4 with the SkylakeX kernel Thaw picks on AVX-512 CPUs; a wrong layer or preprocessing
+differs by 1e-2 and more).
 Needs: pip install onnxruntime==1.32.0 numpy.
 """
 import json
@@ -43,7 +46,7 @@ def main(thaw, bundle, model, *inputs):
                           for i in range(0, count, 32)])
     worst = float(np.max(np.abs(got - expected)))
     agree = int(np.sum(got.argmax(1) == expected.argmax(1)))
-    ok = np.isfinite(worst) and worst <= 1e-4
+    ok = np.isfinite(worst) and worst <= 5e-4
     print(f"onnx vs thaw predict: {model}: {len(got)} inputs, top-1 agrees on {agree}/{len(got)}, "
           f"max |Δp| {worst:.2e} ({'OK' if ok else 'FAIL'})")
     return 0 if ok else 1

@@ -3,11 +3,13 @@
 #   scripts/run_notebooks.sh [path/to/thaw]      THAW_NOTEBOOK_LIMIT=N samples per split (default 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/venv.sh   # python3 = the project virtual environment
 THAW=$(realpath "${1:-.build/release/thaw}")
 export THAW
 export THAW_NOTEBOOK_LIMIT=${THAW_NOTEBOOK_LIMIT:-200}
 export THAW_NOTEBOOK_WORK=$(mktemp -d "${TMPDIR:-/tmp}/thaw-notebooks.XXXXXX")
 export MPLBACKEND=Agg
+export JUPYTER_PREFER_ENV_PATH=1   # the "python3" kernel spec inside the venv wins over a user-wide one
 export PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}"   # notebook 04 imports this checkout's `thaw` package
 trap 'rm -rf "$THAW_NOTEBOOK_WORK"' EXIT
 passed=0 failed=0

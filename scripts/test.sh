@@ -2,6 +2,7 @@
 # Builds and runs the whole test suite (XCTest), then prints one closing summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/venv.sh   # python3 = the project virtual environment
 SWIFT=${SWIFT:-swift}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -2,10 +2,15 @@ import Foundation
 
 /// Python site-packages folders where pip puts the packaged weights and data sets.
 ///
-/// Order: THAW_SITE_PACKAGES (colon-separated), the active virtualenv, then what
-/// `python3` reports (asked once per process), then the usual system folders.
+/// Order: THAW_SITE_PACKAGES (colon-separated), the folders `scripts/deps.sh` recorded in
+/// `<share>/site-packages` (the project virtual environment it installed into), the active
+/// virtualenv, then what `python3` reports (asked once per process), then the usual system folders.
+/// The record comes before any interpreter so that another active virtualenv cannot hide the weights.
 public enum SitePackages {
     public static func roots() -> [String] { cached }
+
+    /// The file `scripts/deps.sh` writes: one site-packages folder per line.
+    public static var recordPath: String { AssetPaths.shareDirectory + "/site-packages" }
 
     private static let cached: [String] = {
         var roots: [String] = []
@@ -13,6 +18,7 @@ public enum SitePackages {
         if let extra = env["THAW_SITE_PACKAGES"] {
             roots += extra.split(separator: ":").map(String.init)
         }
+        roots += recorded(at: recordPath)
         if let venv = env["VIRTUAL_ENV"] {
             roots += globSitePackages("\(venv)/lib")
         }
@@ -21,6 +27,14 @@ public enum SitePackages {
         var seen = Set<String>()
         return roots.filter { seen.insert($0).inserted }
     }()
+
+    /// Folders listed in the deps.sh record that still exist (a deleted checkout's venv is passed over).
+    static func recorded(at path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
+    }
 
     private static func globSitePackages(_ lib: String) -> [String] {
         let fm = FileManager.default

