@@ -82,7 +82,8 @@ final class ShardsCLITests: XCTestCase {
     func testShardedSweepCombinedFromAFolderEqualsTheWholeSweep() throws {
         let grid = ["--tap", "pool", "--lr", "0.003,0.03", "--weight-decay", "0,0.0001", "--epochs", "3"]
         let whole = try thaw.ok(["sweep", "--cache", Self.whole, "--json"] + grid).json
-        // The shard records go into their own folder, as if copied back from two machines.
+        // The shard records go into their own folder, as if copied back from two machines, under names of
+        // the job's choosing (a job array's `--json > shards/$SLURM_ARRAY_TASK_ID.json`), not their ids.
         let folder = Self.dir + "/sweep-shards"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var shardIDs: [String] = []
@@ -91,7 +92,7 @@ final class ShardsCLITests: XCTestCase {
             let id = try XCTUnwrap(r["id"] as? String)
             shardIDs.append(id)
             XCTAssertEqual((r["metrics"] as? [String: Any]).flatMap { ($0["table"] as? [Any])?.count }, 2, "shard \(i) trains half the grid")
-            try FileManager.default.copyItem(atPath: Self.whole + ".runs/\(id).json", toPath: folder + "/\(id).json")
+            try FileManager.default.copyItem(atPath: Self.whole + ".runs/\(id).json", toPath: folder + "/task-\(i).json")
         }
         let combined = try thaw.ok(["sweep", "--combine-dir", folder, "--cache", Self.whole, "--json"]).json
         XCTAssertEqual((combined["config"] as? [String: Any])?["shard"] as? String, "combined")
