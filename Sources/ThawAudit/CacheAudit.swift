@@ -148,10 +148,7 @@ public enum CacheAudit {
 
     /// The image preset of a manifest's preprocessing text (plain, or under "preset" with augmented views).
     static func imagePreset(_ text: String, cache: String) throws -> Preprocessing {
-        let bytes = Data(text.utf8)
-        if let p = try? JSONDecoder().decode(Preprocessing.self, from: bytes) { return p }
-        struct Wrapped: Decodable { var preset: Preprocessing }
-        if let w = try? JSONDecoder().decode(Wrapped.self, from: bytes) { return w.preset }
+        if let p = Preprocessing(manifestText: text) { return p }
         throw FileError(file: cache, problem: "its manifest's preprocessing is not an image preset (\(text.prefix(80)))",
                         fix: "re-extract the cache with this version of thaw")
     }

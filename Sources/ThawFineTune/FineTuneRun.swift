@@ -125,12 +125,8 @@ public enum FineTuneRun {
         let validation = trainer.evaluate(data.validation)
         let test = data.test.map { trainer.evaluate($0) }
         if let path = o.export {
-            try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.dataParallel.prefixes,
-                                     metadata: FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: data.classNames),
-                                     bundle: FineTuneExport.bundle(manifest, tap: "fc", width: data.classNames.count, head: "finetuned",
-                                                                   classes: data.classNames, run: runID, validationTop1: validation.top1,
-                                                                   testTop1: test?.top1),
-                                     to: path)
+            try FineTuneExport.writeImageNetwork(model, options: o, manifest: manifest, classNames: data.classNames, run: runID,
+                                                 validationTop1: validation.top1, testTop1: test?.top1, to: path)
             config["export"] = .string(path)
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))

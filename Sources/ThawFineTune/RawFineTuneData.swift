@@ -106,10 +106,7 @@ public struct RawFineTuneData {
 
     /// The image preset of a manifest's preprocessing text (plain, or under "preset" with augmented views).
     static func preset(_ text: String, cache: String) throws -> Preprocessing {
-        let bytes = Data(text.utf8)
-        if let p = try? JSONDecoder().decode(Preprocessing.self, from: bytes) { return p }
-        struct Wrapped: Decodable { var preset: Preprocessing }
-        if let w = try? JSONDecoder().decode(Wrapped.self, from: bytes) { return w.preset }
+        if let p = Preprocessing(manifestText: text) { return p }
         throw FineTuneError("\(cache): the manifest's preprocessing is not an image preset (\(text.prefix(80))). "
                             + "Fix: fine-tune from raw inputs only on image caches")
     }

@@ -80,13 +80,9 @@ public enum RawFineTuneRun {
         let validation = try trainer.evaluate(data.validation)
         let test = try data.test.map { try trainer.evaluate($0) }
         let runID = RunRecord.newID(kind: .finetune, date: started)
-        if let path = o.export {   // the whole network, stem to classifier, over the original weight file
-            try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.dataParallel.prefixes,
-                                     metadata: FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: data.classNames),
-                                     bundle: FineTuneExport.bundle(manifest, tap: "fc", width: data.classNames.count, head: "finetuned",
-                                                                   classes: data.classNames, run: runID, validationTop1: validation.top1,
-                                                                   testTop1: test?.top1),
-                                     to: path)
+        if let path = o.export {
+            try FineTuneExport.writeImageNetwork(model, options: o, manifest: manifest, classNames: data.classNames, run: runID,
+                                                 validationTop1: validation.top1, testTop1: test?.top1, to: path)
             config["export"] = .string(path)
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))

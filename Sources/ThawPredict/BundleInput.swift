@@ -18,12 +18,7 @@ public enum BundleInput {
         let object = (try? JSONSerialization.jsonObject(with: Data(d.preprocessing.utf8))) as? [String: Any]
         switch d.input {
         case .image:
-            // Caches with augmented views wrap the preset: {"augmentation": …, "preset": {…}}.
-            let presetObject = (object?["preset"] as? [String: Any]) ?? object
-            guard let presetObject, let data = try? JSONSerialization.data(withJSONObject: presetObject),
-                  let p = try? JSONDecoder().decode(Preprocessing.self, from: data) else {
-                throw bad("its image preprocessing does not parse")
-            }
+            guard let p = Preprocessing(manifestText: d.preprocessing) else { throw bad("its image preprocessing does not parse") }
             guard (1...4096).contains(p.crop), (1...4096).contains(p.resize), p.crop <= p.resize,
                   p.mean.count == 3, p.std.count == 3, (p.mean + p.std + [p.inputScale]).allSatisfy(\.isFinite),
                   p.std.allSatisfy({ $0 != 0 }) else {
