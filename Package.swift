@@ -15,7 +15,7 @@ import PackageDescription
 //   ThawBundle ──► ThawHeads, ThawStore, ThawWeights, ThawKernels, ThawCore
 //   ThawHeads ──► ThawKernels, ThawBLAS, ThawCore
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights
-//   ThawStore ──► CLMDB, ThawCore
+//   ThawStore ──► CLMDB, CCrashGuard, ThawCore
 //   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawCore
 //   ThawWeights ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h)
@@ -60,7 +60,9 @@ let package = Package(
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).
         .target(name: "ThawInputs", dependencies: ["ThawCore", "CTurboJPEG", "CPNGShim", "CZlib"]),
         .target(name: "ThawText"),
-        .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB"]),
+        // Turns a fatal signal inside LMDB (a damaged cache) into a message and exit status 74, in C (async-signal-safe).
+        .target(name: "CCrashGuard"),
+        .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB", "CCrashGuard"]),
         .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels"], swiftSettings: release),
         .target(name: "ThawRuns"),
         .target(name: "ThawBackbones", dependencies: ["ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
