@@ -105,6 +105,9 @@ let package = Package(
                           path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
+        // Mutation fuzzing of every reader class in worker processes (fuzz/README.md; `make fuzz`).
+        .executableTarget(name: "thaw-fuzz", dependencies: ["ThawCore", "ThawStore", "ThawWeights", "ThawInputs", "ThawBundle"],
+                          path: "fuzz/thaw-fuzz"),
         .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawCore", "ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
         // libFuzzer harnesses: build only with -sanitize=fuzzer (see fuzz/README.md); they have no main of their own.
         .executableTarget(name: "thaw-fuzz-weights", dependencies: ["ThawWeights"], path: "fuzz/weights", exclude: ["seeds", "crashes"]),
