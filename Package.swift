@@ -138,8 +138,9 @@ let package = Package(
         .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
                     exclude: ["run_onnx.py"]),
-        // Runs the built `thaw` binary (.build/debug/thaw; `swift build --build-tests` builds it) and asserts on its output.
-        .testTarget(name: "ThawCLITests"),
+        // Runs the built `thaw` binary (.build/debug/thaw; `swift build --build-tests` builds it) and asserts on its output;
+        // ThawStore writes the caches it damages, thaw-fuzz is run for a short fuzz pass.
+        .testTarget(name: "ThawCLITests", dependencies: ["ThawCore", "ThawStore"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -3,7 +3,8 @@ import XCTest
 
 /// Runs the `thaw` binary that `swift build` left beside the test bundle (same configuration).
 enum ThawBinary {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    /// `signalled`: the process died of a signal (`status` is then the signal's number).
+    struct Result { var status: Int32; var stdout: String; var stderr: String; var signalled = false }
 
     /// `.build/<triple>/<configuration>/thaw`, beside the test runner executable.
     static var path: String {
@@ -28,7 +29,7 @@ enum ThawBinary {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+                      stderr: String(decoding: stderr, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 
     /// Runs `arguments`, expecting a clean refusal (exit status 64 for a usage error, or 1) whose
