@@ -29,7 +29,7 @@ extension LMDBEnvironment {
             var txn: OpaquePointer?
             try check(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin (structure check) \(path)")
             defer { mdb_txn_abort(txn) }
-            let id = UInt64(mdb_txn_id(txn))
+            let id = UInt64(truncatingIfNeeded: mdb_txn_id(txn))   // any 64 bits: a damaged meta may hold them (found by thaw-fuzz)
             do {
                 try Self.withMappedFile(dataFile) { file in
                     _ = try LMDBPageWalk.check(file, txnid: id, pageSize: Int(st.ms_psize))

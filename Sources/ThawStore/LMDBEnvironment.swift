@@ -222,8 +222,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
         var info = MDB_envinfo(), st = MDB_stat()
         try check(mdb_env_info(env, &info), "mdb_env_info \(path)")
         try check(mdb_env_stat(env, &st), "mdb_env_stat \(path)")
-        let needed = (info.me_last_pgno + 1) * Int(st.ms_psize)
+        // A damaged meta page may name any last page: the product must not overflow (found by thaw-fuzz).
+        let (needed, overflow) = (info.me_last_pgno &+ 1).multipliedReportingOverflow(by: Int(st.ms_psize))
         let size = (try? FileManager.default.attributesOfItem(atPath: dataFile)[.size] as? Int) ?? nil
+        if overflow || info.me_last_pgno < 0 {
+            throw CacheDamage(path: path, page: nil, problem: "its meta page names last page \(info.me_last_pgno), beyond any file")
+        }
         if let size, size < needed {
             throw StoreError.io(path: dataFile, problem: "the file is \(size) bytes but its last committed page ends at byte \(needed): "
                                 + "it was truncated (an interrupted copy or a damaged disk)",

@@ -3,6 +3,8 @@ import Foundation
 /// Runs `count` inputs per class in worker processes of `batch` inputs; a worker that dies of a
 /// signal, traps or breaks an invariant is a crash: it is reported and the batch resumes after it.
 struct FuzzDriver {
+    /// Inputs `first..<first + count` of each class (split a long run over processes with --first).
+    var first = 0
     var count: Int
     var seed: UInt64
     var batch: Int
@@ -11,14 +13,15 @@ struct FuzzDriver {
     func run(_ classes: [String]) -> Bool {
         let scratch = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/" : NSTemporaryDirectory()) + "thaw-fuzz-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        setvbuf(stdout, nil, _IOLBF, 0)   // one line per class as it ends, also into a file
         var clean = true
-        print("class      inputs   accepted    refused  crashes  seconds  (seed \(seed))")
+        print("class       inputs   accepted    refused  crashes  seconds  (seed \(seed), inputs \(first)..<\(first + count))")
         for name in classes {
             let start = Date()
-            var next = 0, accepted = 0, refused = 0
+            var next = first, accepted = 0, refused = 0
             var crashes: [String] = []
-            while next < count {
-                let n = min(batch, count - next)
+            while next < first + count {
+                let n = min(batch, first + count - next)
                 let dir = scratch + "/\(name)-\(next)"
                 let (status, signalled, out, err) = worker(name, first: next, count: n, scratch: dir)
                 try? FileManager.default.removeItem(atPath: dir)

@@ -2,7 +2,7 @@
 // input a seeded mutation of a real file (fuzz/README.md). A driver runs workers (this same binary)
 // in batches; a worker that dies of a signal or reports a broken invariant is a crash: the driver
 // names the input (class, number, seed: reproducible) and goes on after it.
-//   thaw-fuzz run [--count N] [--seed S] [--batch B] [CLASS ...]     classes: see FuzzClasses.all
+//   thaw-fuzz run [--count N] [--first F] [--seed S] [--batch B] [CLASS ...]   classes: see FuzzClasses.all
 //   thaw-fuzz one CLASS NUMBER [--seed S]                            rerun one input in this process
 import Foundation
 
@@ -23,7 +23,7 @@ switch arguments.first {
 case "run":
     let names = positional(after: 1)
     let classes = names.isEmpty ? FuzzClasses.all : names
-    let driver = FuzzDriver(count: option("--count", 10_000), seed: UInt64(option("--seed", 1)), batch: option("--batch", 25_000))
+    let driver = FuzzDriver(first: option("--first", 0), count: option("--count", 10_000), seed: UInt64(option("--seed", 1)), batch: option("--batch", 25_000))
     exit(driver.run(classes) ? 0 : 1)
 case "worker":
     // worker CLASS FIRST COUNT SEED SCRATCH PROGRESS-FILE
@@ -40,7 +40,7 @@ case "one":
     exit(FuzzWorker.run(a[0], first: n, count: 1, seed: UInt64(option("--seed", 1)), scratch: scratch, progress: scratch + "/progress", verbose: true))
 default:
     print("""
-        usage: thaw-fuzz run [--count N] [--seed S] [--batch B] [CLASS ...]
+        usage: thaw-fuzz run [--count N] [--first F] [--seed S] [--batch B] [CLASS ...]
                thaw-fuzz one CLASS NUMBER [--seed S]
         classes: \(FuzzClasses.all.joined(separator: " "))
         """)
