@@ -18,7 +18,7 @@
 /// Checked: every page number within the file and the meta's last page, reached once (no cycles,
 /// no shared pages), its header naming itself, the page kind matching its level, `lower`/`upper`
 /// and every node inside the page, keys in order, overflow runs inside the file, the free-page
-/// lists well formed and disjoint from live pages, and each tree's counts and depth equal to its record.
+/// lists well formed (keyed by past transaction ids, in order) and disjoint from live pages, and each tree's counts and depth equal to its record.
 struct LMDBPageWalk {
     /// A page LMDB must not follow, and why.
     struct Problem: Error {
@@ -68,6 +68,7 @@ struct LMDBPageWalk {
     let file: UnsafeRawBufferPointer
     private(set) var pageSize = 0
     private(set) var lastPage = 0
+    private var txnid: UInt64 = 0
     private var live: [UInt64] = []      // bitmap: pages reached from a tree
     private var freed: [UInt64] = []     // bitmap: pages on the free lists
     private var named: [(String, TreeRecord)] = []
@@ -117,7 +118,8 @@ struct LMDBPageWalk {
         lastPage = Int(last)
         live = [UInt64](repeating: 0, count: lastPage / 64 + 1)
         freed = live
-        var summary = Summary(pageSize: size, lastPage: lastPage, txnid: u64(meta + 144))
+        txnid = u64(meta + 144)
+        var summary = Summary(pageSize: size, lastPage: lastPage, txnid: txnid)
 
         let free = record(at: meta + 40), main = record(at: meta + 88)
         guard main.flags == 0 else {
@@ -172,6 +174,7 @@ struct LMDBPageWalk {
             }
             if isLeaf { seen.leafPages += 1 } else { seen.branchPages += 1 }
             var previousKey: (Int, Int)?
+            var previousTxnid: UInt64 = 0
             for i in 0..<count {
                 let at = u16(o + Self.headerSize + 2 * i)
                 guard at >= upper, at % 2 == 0, at + Self.nodeHeader <= pageSize else {
@@ -190,6 +193,16 @@ struct LMDBPageWalk {
                         throw Problem(page: p, problem: "\(tree.label): page \(p) keys \(i - 1) and \(i) are out of order")
                     }
                     previousKey = key
+                }
+                if case .free = tree, isLeaf || i > 0 {
+                    // Free-list keys: the id of the transaction that freed the pages, 1...this snapshot's,
+                    // ascending. LMDB takes key 0 for "nothing consumed" and would hand its pages out twice
+                    // (an assertion in mdb_page_dirty; found by thaw-fuzz).
+                    let k = keySize == 8 ? u64(key.0) : 0
+                    guard keySize == 8, k >= 1, k <= txnid, k > previousTxnid else {
+                        throw Problem(page: p, problem: "the free-page list: page \(p) node \(i) has key \(keySize == 8 ? String(k) : "of \(keySize) bytes"), not a transaction id after \(previousTxnid) up to \(txnid)")
+                    }
+                    previousTxnid = k
                 }
                 if !isLeaf {
                     stack.append((UInt64(lo) | UInt64(hi) << 16 | UInt64(nodeFlags) << 32, level + 1))

@@ -25,18 +25,19 @@ enum ThawBinary {
         process.standardError = err
         try process.run()
         // Read both pipes before waiting, stderr on another thread: a full pipe would block the child.
-        var stderr = Data()
+        final class Box: @unchecked Sendable { var data = Data() }   // written by one thread, read after wait()
+        let stderr = Box()
         let stderrRead = DispatchGroup()
         stderrRead.enter()
         DispatchQueue.global().async {
-            stderr = err.fileHandleForReading.readDataToEndOfFile()
+            stderr.data = err.fileHandleForReading.readDataToEndOfFile()
             stderrRead.leave()
         }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         stderrRead.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
+                      stderr: String(decoding: stderr.data, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 
     /// Runs `arguments`, expecting a clean refusal (exit status 64 for a usage error, or 1) whose

@@ -131,3 +131,39 @@ final class PageWalkTests: XCTestCase {
         try expectDamage(path, b, page: nil, "expected a branch page")
     }
 }
+
+/// Damaged meta pages that once trapped (found by thaw-fuzz): a last page whose byte offset
+/// overflows, and a transaction id with the top bit set.
+final class DamagedMetaTests: XCTestCase {
+    private func put64(_ b: inout [UInt8], _ o: Int, _ v: UInt64) { for k in 0..<8 { b[o + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) } }
+
+    private func damagedCache(_ damage: (inout [UInt8]) -> Void) throws -> String {
+        let path = temporaryCachePath()
+        let w = try writeSamples(path, testManifest(count: 40), 0..<40)
+        XCTAssertTrue(try w.finish())
+        let file = URL(fileURLWithPath: path + "/data.mdb")
+        var b = [UInt8](try Data(contentsOf: file))
+        damage(&b)
+        try Data(b).write(to: file)
+        return path
+    }
+
+    func testHugeLastPageIsRefused() throws {
+        // last_pg @136 of both meta pages (pages 0 and 1).
+        let path = try damagedCache { b in for meta in [0, 4096] { put64(&b, meta + 136, 1 << 62) } }
+        XCTAssertThrowsError(try CacheReader(path: path)) { e in
+            XCTAssertTrue("\(e)".contains(path) && "\(e)".contains("Fix:"), "\(e)")
+        }
+    }
+
+    func testTransactionIdWithTheTopBitSetDoesNotTrap() throws {
+        // txnid @144: meta 0 now looks newest to LMDB; its (older, sound) tree is what opens.
+        let path = try damagedCache { b in put64(&b, 144, 0x8000_0000_0000_0005) }
+        do {
+            let reader = try CacheReader(path: path)
+            XCTAssertLessThanOrEqual(try reader.recordCount(), 40)
+        } catch {
+            XCTAssertTrue("\(error)".contains(path), "\(error)")
+        }
+    }
+}

@@ -41,15 +41,19 @@ struct FolderLinkFuzz: FuzzClass {
         }
         let files = created.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".txt") }
         for _ in 0..<(1 + rng.below(5)) {   // links
-            let at = folders[rng.below(folders.count)] + "/l\(created.count)" + (rng.chance(3) ? ".jpg" : "")
+            let folder = folders[rng.below(folders.count)]
+            let at = folder + "/l\(created.count)" + (rng.chance(3) ? ".jpg" : "")
+            // Relative links climb at most to the root: the tree stays self-contained (a link above it
+            // would list whatever else sits in the scratch folder, or the whole file system).
+            let depth = folder.dropFirst(root.count).filter { $0 == "/" }.count
             let target: String
             switch rng.below(7) {
-            case 0: target = "."                                                      // itself's folder
-            case 1: target = ".."                                                     // the parent
+            case 0: target = "."                                                      // its own folder
+            case 1: target = depth > 0 ? ".." : "."                                   // the parent
             case 2: target = folders[rng.below(folders.count)]                         // any folder: ancestors, siblings, root
             case 3: target = files.isEmpty ? "missing" : files[rng.below(files.count)] // a file
             case 4: target = created.isEmpty ? root : created[rng.below(created.count)] // anything, links too
-            case 5: target = "../../.."
+            case 5: target = depth > 0 ? Array(repeating: "..", count: depth).joined(separator: "/") : "."   // the root
             default: target = "nowhere/\(rng.below(9))"                                // dangling
             }
             if symlink(target, at) == 0 {
