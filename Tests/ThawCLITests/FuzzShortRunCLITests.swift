@@ -35,12 +35,22 @@ final class FuzzShortRunCLITests: XCTestCase {
         }
     }
 
-    func testParsersAndFolderWalks() throws {
-        try fuzz(10_000, ["weights", "folders", "idx", "manifest", "image", "bundle"])
+    func testParsers() throws {
+        try fuzz(10_000, ["weights", "idx", "manifest", "image"])
     }
 
-    /// Each LMDB input writes, opens, walks and reads a whole cache: fewer inputs keep the pass short.
+    /// Each input writes a bundle file and reads it back (this debug build: ~10 ms).
+    func testBundles() throws {
+        try fuzz(2_000, ["bundle"])
+    }
+
+    /// Each input makes and removes a small tree of folders, files and links.
+    func testFolderWalks() throws {
+        try fuzz(5_000, ["folders"])
+    }
+
+    /// Each input writes, opens, walks, verifies and searches a whole cache (this debug build: ~5 ms).
     func testLMDBPageDamage() throws {
-        try fuzz(2_000, ["lmdb"])
+        try fuzz(1_000, ["lmdb"])
     }
 }
