@@ -124,6 +124,23 @@ final class PageWalkTests: XCTestCase {
         try expectDamage(path, b, page: nil, "outside the node area")
     }
 
+    /// A free-list record keyed 0 made a resumed writer hand pages out twice (LMDB's assertion in
+    /// mdb_page_dirty; found by thaw-fuzz): free-list keys must be past transaction ids, in order.
+    func testFreeListKeyZeroIsRefused() throws {
+        let path = try cache(count: 300)
+        var b = try bytes(path)
+        let u64 = { (o: Int) -> UInt64 in (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
+        let meta = u64(144) > u64(Self.pageSize + 144) ? 0 : Self.pageSize   // the newer meta page
+        let root = Int(u64(meta + 80)), depth = u16(b, meta + 46)
+        XCTAssertEqual(depth, 1, "300 records in 8-record transactions should leave a one-page free list")
+        let o = root * Self.pageSize
+        XCTAssertGreaterThan(u16(b, o + 12), 16, "the free list should hold a record")
+        let node = o + u16(b, o + 16)
+        XCTAssertEqual(u16(b, node + 6), 8, "free-list keys are 8-byte transaction ids")
+        put64(&b, node + 8, 0)
+        try expectDamage(path, b, page: root, "key 0")
+    }
+
     func testWrongPageKindIsRefused() throws {
         let path = try cache()
         var b = try bytes(path)
