@@ -39,9 +39,9 @@ final class FuzzShortRunCLITests: XCTestCase {
         try fuzz(10_000, ["weights", "idx", "manifest", "image"])
     }
 
-    /// Each input writes a bundle file and reads it back (this debug build: ~10 ms).
+    /// Each input writes a bundle file and reads it back.
     func testBundles() throws {
-        try fuzz(2_000, ["bundle"])
+        try fuzz(10_000, ["bundle"])
     }
 
     /// Each input makes and removes a small tree of folders, files and links.
