@@ -88,6 +88,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try check(mdb_env_set_mapsize(handle, initialMapSize), "mdb_env_set_mapsize \(path)")
             let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
             try guarded {
+                // LMDB trusts the meta pages' page size from the first read on: check them before it opens.
+                if fm.fileExists(atPath: dataFile), (try? fm.attributesOfItem(atPath: dataFile)[.size] as? Int) ?? 0 > 0 {
+                    do { try Self.withMappedFile(dataFile) { try LMDBPageWalk.checkMetaPages($0) } } catch let p as LMDBPageWalk.Problem {
+                        throw CacheDamage(path: path, page: p.page, problem: p.problem)
+                    }
+                }
                 try check(mdb_env_open(handle, path, flags, 0o644), "mdb_env_open \(path)")
                 try checkFileLength(dataFile)
                 // Every page LMDB could follow is checked before it follows any (damaged pages crash it).

@@ -96,13 +96,7 @@ struct LMDBPageWalk {
         guard file.count >= 2 * size else { throw Problem(page: nil, problem: "the file is \(file.count) bytes, shorter than its two meta pages") }
         pageSize = size
         // The meta pages: valid ones, then the one wanted.
-        var metas: [(offset: Int, txnid: UInt64)] = []
-        for p in 0..<2 {
-            let o = p * size
-            guard u16(o + 10) & Self.metaFlag != 0, u32(o + 16) == Self.magic, u32(o + 20) == Self.version else { continue }
-            metas.append((o, u64(o + 144)))
-        }
-        guard !metas.isEmpty else { throw Problem(page: 0, problem: "neither meta page (0, 1) has LMDB's magic number and version 1") }
+        let metas = try metaPages(pageSize: size)
         let meta: Int
         if let wanted {
             guard let m = metas.first(where: { $0.txnid == wanted }) else { throw MetaMoved() }
@@ -140,6 +134,35 @@ struct LMDBPageWalk {
             throw Problem(page: page, problem: "page \(page) is both in use and listed as free")
         }
         return summary
+    }
+
+    /// The valid meta pages (offset, transaction id). Each must state the page size: LMDB takes the
+    /// newest meta's and maps its other meta page there (a damaged size made it read past the file:
+    /// SIGBUS inside `mdb_env_open`, found by thaw-fuzz).
+    private func metaPages(pageSize size: Int) throws -> [(offset: Int, txnid: UInt64)] {
+        var metas: [(offset: Int, txnid: UInt64)] = []
+        for p in 0..<2 {
+            let o = p * size
+            guard u16(o + 10) & Self.metaFlag != 0, u32(o + 16) == Self.magic, u32(o + 20) == Self.version else { continue }
+            guard Int(u32(o + 40)) == size else {
+                throw Problem(page: p, problem: "meta page \(p) states page size \(u32(o + 40)), the file's is \(size)")
+            }
+            metas.append((o, u64(o + 144)))
+        }
+        guard !metas.isEmpty else { throw Problem(page: 0, problem: "neither meta page (0, 1) has LMDB's magic number and version 1") }
+        return metas
+    }
+
+    /// Checks only the two meta pages, before LMDB opens the file (it trusts their page size).
+    static func checkMetaPages(_ file: UnsafeRawBufferPointer) throws {
+        let walk = LMDBPageWalk(file: file)
+        guard file.count >= 2 * 512 else { throw Problem(page: nil, problem: "the file is \(file.count) bytes, shorter than its two meta pages") }
+        let size = Int(walk.u32(40))
+        guard size >= 512, size <= 65_536, size & (size - 1) == 0 else {
+            throw Problem(page: 0, problem: "the page size \(size) in meta page 0 is not a power of two between 512 and 65536")
+        }
+        guard file.count >= 2 * size else { throw Problem(page: nil, problem: "the file is \(file.count) bytes, shorter than its two meta pages") }
+        _ = try walk.metaPages(pageSize: size)
     }
 
     // MARK: - One tree

@@ -173,6 +173,16 @@ final class DamagedMetaTests: XCTestCase {
         }
     }
 
+    /// LMDB maps the other meta page at the newest meta's page size: a damaged size made it read past
+    /// the file (SIGBUS inside mdb_env_open; found by thaw-fuzz). Meta page 1 is the newer one here.
+    func testMetaPageSizeDisagreementIsRefused() throws {
+        let path = try damagedCache { b in b[4096 + 43] ^= 0x02 }   // meta page 1: page size 4096 → 0x02001000
+        XCTAssertThrowsError(try CacheReader(path: path)) { e in
+            XCTAssertTrue(e is CacheDamage, "\(e)")
+            XCTAssertTrue("\(e)".contains("page size"), "\(e)")
+        }
+    }
+
     func testTransactionIdWithTheTopBitSetDoesNotTrap() throws {
         // txnid @144: meta 0 now looks newest to LMDB; its (older, sound) tree is what opens.
         let path = try damagedCache { b in put64(&b, 144, 0x8000_0000_0000_0005) }
