@@ -9,7 +9,7 @@ THAW_VENV ?= $(CURDIR)/.venv
 export THAW_VENV
 export PATH := $(THAW_VENV)/bin:$(PATH)
 
-.PHONY: demo test deps deps-test deps-goldens goldens build clean asan tsan check-graph same-results test-slurm
+.PHONY: demo test deps deps-test deps-goldens goldens build clean asan tsan check-graph same-results test-slurm fuzz
 
 deps:
 	scripts/deps.sh
@@ -52,6 +52,14 @@ tsan:
 	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread -Xcc -fsanitize=thread
 	TSAN_OPTIONS=halt_on_error=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --disable-swift-testing \
 	    --skip CrashScriptTests $(FILTER)
+
+# ≥1,000,000 seeded mutations of real files per class of hostile input (LMDB page damage, view/stride
+# arithmetic, folder links, IDX, manifests, images, bundles), 0 crashes expected; not part of `make test`
+# or CI (about an hour on 2 cores; fuzz/README.md). FUZZ_CLASSES narrows it, e.g. FUZZ_CLASSES=lmdb.
+FUZZ_COUNT ?= 1000000
+fuzz:
+	$(SWIFT) build -c release --product thaw-fuzz
+	.build/release/thaw-fuzz run --count $(FUZZ_COUNT) $(FUZZ_CLASSES)
 
 # Every import declared in Package.swift, every declared dependency imported, no cycles.
 check-graph:

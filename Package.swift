@@ -17,7 +17,7 @@ import PackageDescription
 //   ThawHeads ──► ThawTraining, ThawStore, ThawKernels, ThawBLAS, ThawCore
 //   ThawTraining ──► ThawCore
 //   ThawBackbones ──► ThawKernels, ThawText, ThawWeights, ThawCore
-//   ThawStore ──► CLMDB, ThawCore
+//   ThawStore ──► CLMDB, CCrashGuard, ThawCore
 //   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawAssets, ThawCore
 //   ThawWeights, ThawText ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h), ThawCore
@@ -63,7 +63,9 @@ let package = Package(
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).
         .target(name: "ThawInputs", dependencies: ["ThawCore", "ThawAssets", "CTurboJPEG", "CPNGShim", "CZlib"]),
         .target(name: "ThawText", dependencies: ["ThawCore"]),
-        .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB"]),
+        // Turns a fatal signal inside LMDB (a damaged cache) into a message and exit status 74, in C (async-signal-safe).
+        .target(name: "CCrashGuard"),
+        .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB", "CCrashGuard"]),
         // Optimizers, LR schedules, parameters and the one epoch loop shared by heads and fine-tuning.
         .target(name: "ThawTraining", dependencies: ["ThawCore"], swiftSettings: release),
         .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore", "ThawTraining"], swiftSettings: release),
@@ -113,6 +115,9 @@ let package = Package(
                           path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),
+        // Mutation fuzzing of every reader class in worker processes (fuzz/README.md; `make fuzz`).
+        .executableTarget(name: "thaw-fuzz", dependencies: ["ThawCore", "ThawStore", "ThawWeights", "ThawInputs", "ThawBundle"],
+                          path: "fuzz/thaw-fuzz"),
         .executableTarget(name: "thaw-inputs-fuzz", dependencies: ["ThawCore", "ThawInputs"], path: "fuzz/inputs", exclude: ["run.sh"]),
         // libFuzzer harnesses: build only with -sanitize=fuzzer (see fuzz/README.md); they have no main of their own.
         .executableTarget(name: "thaw-fuzz-weights", dependencies: ["ThawWeights"], path: "fuzz/weights", exclude: ["seeds", "crashes"]),
@@ -144,8 +149,9 @@ let package = Package(
         .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],
                     exclude: ["run_onnx.py"]),
-        // Runs the built `thaw` binary (.build/debug/thaw; `swift build --build-tests` builds it) and asserts on its output.
-        .testTarget(name: "ThawCLITests"),
+        // Runs the built `thaw` binary (.build/debug/thaw; `swift build --build-tests` builds it) and asserts on its output;
+        // ThawStore writes the caches it damages, thaw-fuzz is run for a short fuzz pass.
+        .testTarget(name: "ThawCLITests", dependencies: ["ThawCore", "ThawStore"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -41,7 +41,13 @@ struct CacheCommand: ParsableCommand {
         @Flag(help: "Print one JSON object instead of text.") var json = false
 
         func run() throws {
-            let report = try CacheReader(path: path).verify()
+            let report: VerifyReport
+            do { report = try CacheReader(path: path).verify() } catch let damage as CacheDamage where json {
+                // Damaged B-tree pages: nothing was read, so there is no record report, only the damage.
+                struct Out: Encodable { var ok = false; var path: String; var damagedPage: Int?; var problem: String; var message: String }
+                try printJSON(Out(path: path, damagedPage: damage.page, problem: damage.problem, message: damage.description))
+                throw ExitCode(1)
+            }
             if json {
                 struct Out: Encodable { var ok: Bool; var report: VerifyReport }
                 try printJSON(Out(ok: report.ok, report: report))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ThawStore
 
 extension Thaw {
     /// ArgumentParser's `main`, with two changes:
@@ -10,7 +11,9 @@ extension Thaw {
     ///   prints its message alone: the usage text of the root command ("Usage: thaw <subcommand>")
     ///   would only bury it. Errors from `validate()` still come with the command's usage.
     /// - Every error a command throws is printed by `ErrorOutput`, the same way for every command.
+    /// - A fatal signal inside LMDB (a damaged cache) ends with a message and status 74 (`CacheCrashGuard`).
     static func main() {
+        CacheCrashGuard.install()
         let command: ParsableCommand
         do { command = try parseAsRoot(joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))) } catch {
             exit(withError: error)

@@ -18,6 +18,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// True when opened with `MDB_RDONLY` (the directory was not writable).
     public let readOnly: Bool
     let env: OpaquePointer
+    /// What the crash guard prints if LMDB dies of a signal inside this environment (freed in deinit).
+    let crashMessage: UnsafeMutablePointer<CChar>
     private(set) var meta: MDB_dbi = 0
     private(set) var records: MDB_dbi = 0
     private var gate = pthread_rwlock_t()
@@ -69,6 +71,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         self.path = path
         self.readOnly = readOnly
         self.env = handle
+        self.crashMessage = Self.crashMessage(for: path)
         // Writer-preferring, so a stream of short reads cannot starve map growth
         // (readers never nest, so a waiting writer cannot deadlock a reader).
         var attributes = pthread_rwlockattr_t()
@@ -84,9 +87,21 @@ public final class LMDBEnvironment: @unchecked Sendable {
             // An existing file's own map size wins if larger (LMDB keeps the larger one).
             try check(mdb_env_set_mapsize(handle, initialMapSize), "mdb_env_set_mapsize \(path)")
             let flags = UInt32(MDB_NOTLS) | (readOnly ? UInt32(MDB_RDONLY) : 0)
-            try check(mdb_env_open(handle, path, flags, 0o644), "mdb_env_open \(path)")
-            try checkFileLength(dataFile)
-            try openDatabases(create: create)
+            try guarded {
+                // LMDB trusts the meta pages' page size from the first read on: check them before it opens.
+                if fm.fileExists(atPath: dataFile), (try? fm.attributesOfItem(atPath: dataFile)[.size] as? Int) ?? 0 > 0 {
+                    do { try Self.withMappedFile(dataFile) { try LMDBPageWalk.checkMetaPages($0) } } catch let p as LMDBPageWalk.Problem {
+                        throw CacheDamage(path: path, page: p.page, problem: p.problem)
+                    }
+                }
+                try check(mdb_env_open(handle, path, flags, 0o644), "mdb_env_open \(path)")
+                try checkFileLength(dataFile)
+                // Every page LMDB could follow is checked before it follows any (damaged pages crash it).
+                if fm.fileExists(atPath: dataFile), (try? fm.attributesOfItem(atPath: dataFile)[.size] as? Int) ?? 0 > 0 {
+                    try checkStructure(dataFile: dataFile)
+                }
+                try openDatabases(create: create)
+            }
         } catch {
             // Every stored property is set by now, so throwing runs `deinit`, which closes the
             // environment and the lock: closing them here too would free them twice.
@@ -97,6 +112,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     deinit {
         mdb_env_close(env)
         pthread_rwlock_destroy(&gate)
+        free(crashMessage)
     }
 
     private func openDatabases(create: Bool) throws {
@@ -134,6 +150,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Runs `body` in a read transaction, adopting a map grown by another process if needed.
     public func read<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
+        try guarded { try readUnguarded(body) }
+    }
+
+    private func readUnguarded<T>(_ body: (ReadTransaction) throws -> T) throws -> T {
         pthread_rwlock_rdlock(&gate)
         var txn: OpaquePointer?
         var rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
@@ -159,6 +179,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// Runs `body` in a write transaction and commits it. On `MDB_MAP_FULL` the transaction is
     /// aborted, the map doubled, and `body` run again from the start, so `body` must only write.
     public func write(_ body: (WriteTransaction) throws -> Void) throws {
+        try guarded { try writeUnguarded(body) }
+    }
+
+    private func writeUnguarded(_ body: (WriteTransaction) throws -> Void) throws {
         precondition(!readOnly, "write transactions need an environment opened for writing")
         writerLock.lock()
         defer { writerLock.unlock() }
@@ -204,8 +228,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
         var info = MDB_envinfo(), st = MDB_stat()
         try check(mdb_env_info(env, &info), "mdb_env_info \(path)")
         try check(mdb_env_stat(env, &st), "mdb_env_stat \(path)")
-        let needed = (info.me_last_pgno + 1) * Int(st.ms_psize)
+        // A damaged meta page may name any last page: the product must not overflow (found by thaw-fuzz).
+        let (needed, overflow) = (info.me_last_pgno &+ 1).multipliedReportingOverflow(by: Int(st.ms_psize))
         let size = (try? FileManager.default.attributesOfItem(atPath: dataFile)[.size] as? Int) ?? nil
+        if overflow || info.me_last_pgno < 0 {
+            throw CacheDamage(path: path, page: nil, problem: "its meta page names last page \(info.me_last_pgno), beyond any file")
+        }
         if let size, size < needed {
             throw StoreError.io(path: dataFile, problem: "the file is \(size) bytes but its last committed page ends at byte \(needed): "
                                 + "it was truncated (an interrupted copy or a damaged disk)",

@@ -3,7 +3,8 @@ import XCTest
 
 /// Runs the `thaw` binary that `swift build` left beside the test bundle (same configuration).
 enum ThawBinary {
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
+    /// `signalled`: the process died of a signal (`status` is then the signal's number).
+    struct Result { var status: Int32; var stdout: String; var stderr: String; var signalled = false }
 
     /// `.build/<triple>/<configuration>/thaw`, beside the test runner executable.
     static var path: String {
@@ -23,12 +24,20 @@ enum ThawBinary {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read before waiting: a full pipe would block the child.
+        // Read both pipes before waiting, stderr on another thread: a full pipe would block the child.
+        final class Box: @unchecked Sendable { var data = Data() }   // written by one thread, read after wait()
+        let stderr = Box()
+        let stderrRead = DispatchGroup()
+        stderrRead.enter()
+        DispatchQueue.global().async {
+            stderr.data = err.fileHandleForReading.readDataToEndOfFile()
+            stderrRead.leave()
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        stderrRead.wait()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+                      stderr: String(decoding: stderr.data, as: UTF8.self), signalled: process.terminationReason == .uncaughtSignal)
     }
 
     /// Runs `arguments`, expecting a clean refusal (exit status 64 for a usage error, or 1) whose
