@@ -29,7 +29,7 @@ final class CachePageDamageCLITests: XCTestCase {
         for i in 0..<count {
             let y = i % 3
             let values = (0..<tap.elementCount).map { j in Float(j % 3 == y ? 2 : 0) + Float(rng.nextNormal()) }
-            try w.append(Sample(index: i, view: 0, label: Int32(y), split: [0, 0, 0, 1, 2][i % 5], id: "images/\(i).jpg", taps: [values]))
+            try w.append(CachedSample(index: i, view: 0, label: Int32(y), split: [0, 0, 0, 1, 2][i % 5], id: "images/\(i).jpg", taps: [values]))
         }
         XCTAssertTrue(try w.finish())
         return path

@@ -36,9 +36,9 @@ struct LMDBPageFuzz: FuzzClass {
                  labelNames: ["cat", "dog", "eagle"], splitNames: ["train", "val"], sampleCount: count)
     }
 
-    static func sample(_ i: Int, _ m: Manifest) -> Sample {
+    static func sample(_ i: Int, _ m: Manifest) -> CachedSample {
         let values = m.taps.enumerated().map { t, tap in (0..<tap.elementCount).map { j in Float(sin(Double(i * 131 + t * 7 + j) * 0.37)) } }
-        return Sample(index: i, view: 0, label: Int32(i % 3), split: i % 5 == 0 ? 1 : 0, id: "images/\(i).jpg", taps: values)
+        return CachedSample(index: i, view: 0, label: Int32(i % 3), split: i % 5 == 0 ? 1 : 0, id: "images/\(i).jpg", taps: values)
     }
 
     static func seed(_ name: String, _ m: Manifest, _ indices: Range<Int>, at path: String, finish: Bool = true) throws -> Seed {
