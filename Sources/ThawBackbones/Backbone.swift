@@ -59,4 +59,16 @@ extension Backbone {
         }
         return i
     }
+
+    /// Cut indices of a `forward(_:from:taps:)` call: where it starts (−1: the raw input), each tap's
+    /// index, and the deepest (nil when `taps` is empty: nothing to run). Throws for an unknown cut or
+    /// a tap that is not after `from`.
+    public func forwardRange(from: String?, taps: [String]) throws -> (start: Int, taps: [Int], last: Int?) {
+        let start = try from.map { try cutIndex($0) } ?? -1
+        let indices = try taps.map { try cutIndex($0) }
+        if let bad = indices.firstIndex(where: { $0 <= start }) {
+            throw BackboneError("\(name): tap '\(taps[bad])' is not after the starting cut '\(from ?? "input")'")
+        }
+        return (start, indices, indices.max())
+    }
 }

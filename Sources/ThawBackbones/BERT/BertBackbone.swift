@@ -42,12 +42,8 @@ public final class BertBackbone: Backbone {
 
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
         let cfg = encoder.configuration, c = cfg.hiddenSize, pool = cutPoints.count - 1
-        let start = try from.map { try cutIndex($0) } ?? -1
-        let tapIndex = try taps.map { try cutIndex($0) }
-        if let bad = tapIndex.firstIndex(where: { $0 <= start }) {
-            throw BackboneError("\(name): tap '\(taps[bad])' is not after the starting cut '\(from ?? "input")'")
-        }
-        guard let last = tapIndex.max() else { return [:] }
+        let (start, tapIndex, deepest) = try forwardRange(from: from, taps: taps)
+        guard let last = deepest else { return [:] }
         let x = input.tensor
         guard start < pool else { return [:] }   // unreachable: every tap would be before `from`
         let wantRank = start == -1 ? 2 : 3

@@ -45,12 +45,8 @@ extension ResNet {
     }
 
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
-        let start = try from.map { try cutIndex($0) } ?? -1
-        let tapIndex = try taps.map { try cutIndex($0) }
-        if let bad = tapIndex.firstIndex(where: { $0 <= start }) {
-            throw BackboneError("\(name): tap '\(taps[bad])' is not after the starting cut '\(from ?? "input")'")
-        }
-        guard let last = tapIndex.max() else { return [:] }
+        let (start, tapIndex, deepest) = try forwardRange(from: from, taps: taps)
+        guard let last = deepest else { return [:] }
         let x = input.tensor
         let spatial = start < 5
         guard x.rank == (spatial ? 4 : 2), x.shape.last == channels(atCut: start), x.shape.allSatisfy({ $0 > 0 }) else {

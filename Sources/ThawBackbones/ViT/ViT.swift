@@ -84,12 +84,8 @@ public final class ViT: Backbone {
 
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
         let cfg = configuration, c = cfg.width
-        let start = try from.map { try cutIndex($0) } ?? -1
-        let tapIndex = try taps.map { try cutIndex($0) }
-        if let bad = tapIndex.firstIndex(where: { $0 <= start }) {
-            throw BackboneError("\(name): tap '\(taps[bad])' is not after the starting cut '\(from ?? "input")'")
-        }
-        guard let last = tapIndex.max() else { return [:] }
+        let (start, tapIndex, deepest) = try forwardRange(from: from, taps: taps)
+        guard let last = deepest else { return [:] }
         guard start < clsIndex else {
             throw BackboneError("\(name): cannot start from '\(from!)'; start from the input, `embeddings` or a `blocks.K` cut")
         }
