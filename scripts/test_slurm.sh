@@ -6,15 +6,20 @@
 #      `thaw cache verify`: the merged cache must hold exactly the records of a single-process run;
 #   2. an `sbatch --array=0-3` sweep, `--shard i/4` per task, then `thaw sweep --combine-dir`: the combined
 #      table and choice must equal an unsharded sweep.
-# Usage: scripts/test_slurm.sh [THAW]   (default .build/release/thaw; `make test-slurm`). About 3 min.
+# Usage: scripts/test_slurm.sh [THAW]   (default .build/release/thaw; `make test-slurm`). 1–4 min (Slurm may hold
+# the requeued task up to two minutes).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 THAW=$(realpath "${1:-$ROOT/.build/release/thaw}")
 LIMIT=${LIMIT:-400}   # per split: 800 Fashion-MNIST samples, 200 per task
 [ -x "$THAW" ] || { echo "test_slurm: no thaw binary at $THAW (make build)"; exit 1; }
+# slurmctld, slurmd and munged run as root here (SlurmUser=root): without root, rerun under sudo.
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo > /dev/null || { echo "test_slurm: needs root (or sudo) to install and start Slurm"; exit 1; }
+    exec sudo -E PATH="$PATH" "$0" "$THAW"
+fi
 
 if ! command -v slurmctld > /dev/null || ! command -v munged > /dev/null; then
-    [ "$(id -u)" = 0 ] || { echo "test_slurm: installing slurm-wlm and munge needs root"; exit 1; }
     apt-get update -q > /dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge > /dev/null
 fi
