@@ -162,6 +162,7 @@ extension FinetuneCommand {
     /// The closing lines of every fine-tuning path (cached maps, raw images, BERT); `speed` names the rows (e.g. "maps/s (train)").
     func printSummary(validation v: ClassificationMetrics, test: ClassificationMetrics?, outcome: FineTuneOutcome,
                       speed: String, record: RunRecord, url: URL) {
+        if let trained = Self.trainedLine(record) { print("trained     " + trained) }
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
         if let t = test { print("test        " + SummaryLine.test(t)) }
         if report { MetricsText.printReport(record) }
@@ -169,6 +170,27 @@ extension FinetuneCommand {
         print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)
         print("run         \(record.id) → \(url.path)")
+    }
+}
+
+extension FinetuneCommand {
+    /// "4 blocks (_blocks.12 … _blocks.15) + head: 2,458,890 parameters" (the head: what trains above the blocks,
+    /// e.g. EfficientNet-Lite's head conv and the classifier), from the run record's config.
+    static func trainedLine(_ record: RunRecord) -> String? {
+        guard case .array(let items)? = record.config["trained_blocks"],
+              let parameters = record.config["trainable_parameters"]?.number else { return nil }
+        let names = items.compactMap(\.string)
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.locale = Locale(identifier: "en_US")
+        let count = formatter.string(from: NSNumber(value: Int(parameters))) ?? String(Int(parameters))
+        let blocks: String
+        switch names.count {
+        case 0: blocks = "the head only"
+        case 1: blocks = "1 block (\(names[0])) + head"
+        default: blocks = "\(names.count) blocks (\(names.first!) … \(names.last!)) + head"
+        }
+        return "\(blocks): \(count) parameters"
     }
 }
 

@@ -222,6 +222,9 @@ final class NewcomerCLITests: XCTestCase {
     func testFineTuneProgressLinesTimeTheirEpochFromItsStart() throws {
         // 18 training maps: one batch per epoch, so a bar made at its first finished batch would claim ~0 s.
         let r = try thaw.ok(["finetune", "--cache", Self.images, "--from", "blocks.11", "--epochs", "2"])
+        // What trains, said in the summary: Lite0's blocks 12–15, its head conv and the classifier.
+        let trained = try XCTUnwrap(r.stdout.split(separator: "\n").first { $0.hasPrefix("trained ") }, r.stdout)
+        XCTAssertTrue(trained.contains("4 blocks (_blocks.12 … _blocks.15) + head: ") && trained.hasSuffix(" parameters"), String(trained))
         let bars = r.stderr.split(separator: "\n").filter { $0.hasPrefix("epoch ") && $0.contains("/s ") }
         let epochs = r.stdout.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
         XCTAssertEqual(bars.count, 2, r.stderr)
