@@ -12,7 +12,7 @@ struct AuditImageSubset: ImageSource {
     init(base: any ImageSource, originals: [Sample]) {
         self.base = base
         self.originals = originals
-        samples = originals.enumerated().map { Sample(index: $0, id: $1.id, label: $1.label, split: $1.split) }
+        samples = Sample.reindexed(originals)
     }
 
     func fingerprint() throws -> String { "audit-subset" }
@@ -31,9 +31,16 @@ struct AuditTextSubset: TextSource {
     init(base: any TextSource, originals: [Sample]) {
         self.base = base
         self.originals = originals
-        samples = originals.enumerated().map { Sample(index: $0, id: $1.id, label: $1.label, split: $1.split) }
+        samples = Sample.reindexed(originals)
     }
 
     func fingerprint() throws -> String { "audit-subset" }
     func loadText(_ sample: Sample) throws -> String { try base.loadText(originals[sample.index]) }
+}
+
+extension Sample {
+    /// `originals` numbered 0, 1, … in order (ids, labels and splits kept): the subset's own indices.
+    static func reindexed(_ originals: [Sample]) -> [Sample] {
+        originals.enumerated().map { Sample(index: $0, id: $1.id, label: $1.label, split: $1.split) }
+    }
 }
