@@ -19,14 +19,24 @@ t0=$(now_ms)
 THAW_RUNS="$WORK/ref-runs" "$THAW" "${SWEEP[@]}" > "$WORK/ref.json" 2> "$WORK/ref.err" || fail "reference sweep failed" "$WORK/ref.err"
 max_ms=$(( $(now_ms) - t0 ))
 
+# saved_records: how many run records the sweeps have saved so far.
+saved_records() { find "$THAW_RUNS" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l; }
+
 kills=0 runs=0 completed=0 resumed_groups=0 groups=0
 progress="$THAW_RUNS/sweep-progress"
 while [ "$kills" -lt "$KILLS" ]; do
     delay=$(( RANDOM % (max_ms + 100) + 30 ))
     before=$groups
+    saved_before=$(saved_records)
     run_killed "$delay" "$WORK/run.json" "$THAW" "${SWEEP[@]}"
     runs=$((runs + 1))
-    if [ "$KILLED" = 1 ]; then
+    if [ "$KILLED" = 1 ] && [ "$(saved_records)" -gt "$saved_before" ]; then
+        # Killed after its run record was saved (and its progress removed), before it printed: it finished.
+        kills=$((kills + 1))
+        newest=$(ls -t "$THAW_RUNS"/*.json | head -1)
+        $PY sweep-compare "$WORK/ref.json" "$newest" > /dev/null || fail "run $runs (saved, then killed) differs from the reference"
+        completed=$((completed + 1)) groups=0
+    elif [ "$KILLED" = 1 ]; then
         kills=$((kills + 1))
         groups=$($PY sweep-progress "$progress" "$before") || fail "after kill $kills: progress lost or duplicated"
         [ "$groups" -gt "$before" ] && resumed_groups=$((resumed_groups + groups - before))
