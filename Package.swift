@@ -75,7 +75,7 @@ let package = Package(
                                                      "ThawKernels"]),
         // `thaw cache audit`: stored f16/bf16 taps against a float32 re-extraction of a seeded sample.
         .target(name: "ThawAudit", dependencies: ["ThawCore", "ThawAssets", "ThawBackbones", "ThawExtract", "ThawHeads", "ThawInputs",
-                                                   "ThawRuns", "ThawStore", "ThawText"]),
+                                                   "ThawRuns", "ThawStore", "ThawText", "ThawWeights"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
         .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawTraining", "ThawStore", "ThawRuns", "ThawBundle", "ThawWeights"], swiftSettings: release),

@@ -10,6 +10,7 @@ import ThawHeads
 import ThawRuns
 import ThawStore
 import ThawText
+import ThawWeights
 
 /// `thaw finetune`: train the top blocks + a classifier from cached boundary maps (or from raw images).
 struct FinetuneCommand: ParsableCommand {
@@ -101,7 +102,7 @@ struct FinetuneCommand: ParsableCommand {
 
     /// --weights, else the installed weights of the cache's backbone (the registry names them).
     func resolveWeights(backbone: String) throws -> String {
-        if let weights { return weights }
+        if let weights { return try WeightFolder.weightFile(weights) }
         let entry = try? ModelCatalog.named(backbone)
         guard let asset = entry?.defaultWeightsAsset.flatMap({ KnownAsset.named($0) }) else {
             throw ValidationError("\(cache) was extracted with \(backbone), whose weights are not installed with Thaw. "

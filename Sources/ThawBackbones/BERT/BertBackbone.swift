@@ -140,7 +140,7 @@ extension BertBackbone {
     /// `config.json` beside them (else head size 64, eps 1e-12).
     public static func load(name: String, path: String, configuration: BertConfiguration? = nil,
                             maxLength: Int = 256) throws -> BertBackbone {
-        let weightsPath = try resolveWeights(path)
+        let weightsPath = try WeightFolder.weightFile(path)
         let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
         let file = try WeightFile.load(weightsPath)
         let cfg = try configuration ?? inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
@@ -158,20 +158,6 @@ extension BertBackbone {
             tokenizer = try BertTokenizer(modelDirectory: folder, maxLength: min(maxLength, cfg.maxPositions))
         }
         return BertBackbone(name: name, encoder: encoder, tokenizer: tokenizer)
-    }
-
-    /// A folder → its weight file; a file → itself.
-    public static func resolveWeights(_ path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw BackboneError("\(path): no such file or folder; pass a BERT model folder or its model.safetensors")
-        }
-        guard isDirectory.boolValue else { return path }
-        for candidate in ["model.safetensors", "pytorch_model.bin"] {
-            let p = (path as NSString).appendingPathComponent(candidate)
-            if FileManager.default.fileExists(atPath: p) { return p }
-        }
-        throw BackboneError("\(path): the folder holds neither model.safetensors nor pytorch_model.bin; pass the weight file itself")
     }
 
     /// Sizes from tensor shapes (`embeddings.*`, `encoder.layer.N.*`), heads and eps from config.json.
