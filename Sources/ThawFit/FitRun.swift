@@ -113,14 +113,8 @@ public enum FitRun {
                 test = model.evaluate(testSet)
                 let z = model.logits(testSet)   // [rows, classes]
                 testPredictions = Self.argmaxRows(z, classes: classes)
-                var m = ConfidentMistakes(limit: q.misclassified)
-                z.withUnsafeBufferPointer { zp in
-                    testSet.labels.withUnsafeBufferPointer { y in
-                        m.add(logits: zp.baseAddress!, rowStride: classes, classes: classes, labels: y.baseAddress!,
-                              indices: data.testIndices[...], count: testSet.count)
-                    }
-                }
-                mistakes = m.mistakes
+                mistakes = ConfidentMistakes.of(logits: z, classes: classes, labels: testSet.labels, indices: data.testIndices,
+                                                limit: q.misclassified)
             }
             tensors = HeadExport.tensors(model)
             config["c"] = .number(q.c)
@@ -160,7 +154,8 @@ public enum FitRun {
         var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: trainSeconds)
         if let testPredictions { metrics["test_predictions"] = .array(testPredictions.map { .number(Double($0)) }) }
         if q.misclassified > 0 && data.hasTest {
-            metrics["misclassified"] = try MisclassifiedJSON.json(mistakes, cache: q.cache, classNames: data.classNames)
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: try CacheReader(path: q.cache).sampleIDs(mistakes.map(\.index)),
+                                                              classNames: data.classNames)
         }
         var record = RunRecord(id: runID, kind: .fit, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,

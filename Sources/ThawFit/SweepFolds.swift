@@ -125,7 +125,7 @@ enum SweepFolds {
         metrics["best_index"] = .number(Double(best))
         if let p = tested?.1 { metrics["test_predictions"] = .array(p.map { .number(Double($0)) }) }
         if q.misclassified > 0, let m = tested?.2 {
-            metrics["misclassified"] = try MisclassifiedJSON.json(m, cache: q.cache, classNames: data.classNames)
+            metrics["misclassified"] = MisclassifiedJSON.json(m, ids: try reader.sampleIDs(m.map(\.index)), classNames: data.classNames)
         }
         var config = SweepRun.baseConfig(q, all: all, best: winner)
         config["folds"] = .number(Double(k))

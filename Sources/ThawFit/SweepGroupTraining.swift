@@ -53,14 +53,8 @@ struct SweepGroupTraining {
                 test: { k, limit in
                     guard let te else { return nil }
                     let z = path[k].logits(te)   // [rows, classes]
-                    var mistakes = ConfidentMistakes(limit: limit)
-                    z.withUnsafeBufferPointer { zp in
-                        te.labels.withUnsafeBufferPointer { y in
-                            mistakes.add(logits: zp.baseAddress!, rowStride: data.classes, classes: data.classes, labels: y.baseAddress!,
-                                         indices: data.testIndices[...], count: te.count)
-                        }
-                    }
-                    return (path[k].evaluate(te), FitRun.argmaxRows(z, classes: data.classes), mistakes.mistakes)
+                    return (path[k].evaluate(te), FitRun.argmaxRows(z, classes: data.classes),
+                            ConfidentMistakes.of(logits: z, classes: data.classes, labels: te.labels, indices: data.testIndices, limit: limit))
                 },
                 tensors: { HeadExport.tensors(path[$0]) })
         }

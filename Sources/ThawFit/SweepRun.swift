@@ -178,7 +178,9 @@ public enum SweepRun {
         metrics["best_index"] = .number(Double(bestIndex))
         if let p = bestTestPredictions { metrics["test_predictions"] = .array(p.map { .number(Double($0)) }) }
         if q.misclassified > 0, let m = bestTestMistakes {
-            metrics["misclassified"] = try MisclassifiedJSON.json(Array(m.prefix(q.misclassified)), cache: q.cache, classNames: classNames)
+            let shown = Array(m.prefix(q.misclassified))
+            metrics["misclassified"] = MisclassifiedJSON.json(shown, ids: try CacheReader(path: q.cache).sampleIDs(shown.map(\.index)),
+                                                              classNames: classNames)
         }
         var config = baseConfig(q, all: all, best: rows[best].point)
         config["val_rows"] = .number(Double(rows[best].validation.count))

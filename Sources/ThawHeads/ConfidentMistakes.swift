@@ -52,4 +52,18 @@ public struct ConfidentMistakes: Sendable {
             if mistakes.count > limit { mistakes.removeLast() }
         }
     }
+
+    /// The `limit` most confident mistakes among logits [rows, classes] with labels [rows] and sample indices [rows].
+    public static func of(logits z: [Float], classes: Int, labels: [Int32], indices: [Int], limit: Int) -> [Mistake] {
+        precondition(z.count == labels.count * classes && indices.count == labels.count, "ConfidentMistakes.of: shapes disagree")
+        var m = ConfidentMistakes(limit: limit)
+        guard !labels.isEmpty else { return [] }
+        z.withUnsafeBufferPointer { zp in
+            labels.withUnsafeBufferPointer { y in
+                m.add(logits: zp.baseAddress!, rowStride: classes, classes: classes, labels: y.baseAddress!,
+                      indices: indices[...], count: labels.count)
+            }
+        }
+        return m.mistakes
+    }
 }
