@@ -18,12 +18,12 @@ struct SweepCommand: ParsableCommand {
             --shard i/N runs the i-th of N contiguous slices of the grid; `thaw sweep --combine RUN…` merges the shard records.
             A killed sweep resumes when the same command is run again: each finished group of heads is recorded in
             CACHE.runs/sweep-progress/ and not trained again (another cache, grid, seed or training option starts a fresh record).
-            --label-smoothing, --class-weights, --early-stop and --flip apply to every head of the grid as in `thaw fit`; with
-            --early-stop each head of a stack stops on its own and keeps the weights of its lowest-validation-loss epoch, and
+            --label-smoothing, --class-weights, --early-stop and --flip apply to every head as in `thaw fit`.
+            With --early-stop each head stops on its own and keeps the weights of its lowest-val-loss epoch;
             the stack stops when every head has.
-            --folds K: stratified K-fold cross-validation on the whole training split instead of a validation split; the
-            table shows each point's mean ± standard deviation over the folds, and the best point is refitted on all
-            training data and tested once (not with --shard or --combine; a --folds sweep is not resumed).
+            --folds K: stratified K-fold cross-validation on the whole training split (nothing is carved).
+            The table shows each point's mean ± sd of val top-1 over the folds; the best point is refitted
+            on all training data and tested once. Not with --shard or --combine; not resumed.
             """)
 
     @Option(help: "Cache directory (no default: required unless --combine or --combine-dir is given).") var cache: String?
