@@ -104,11 +104,14 @@ final class SweepOptionsCLITests: XCTestCase {
                 XCTAssertTrue((0.1...1).contains(try XCTUnwrap(m["confidence"] as? Double)), "\(m)")
             }
         }
-        let finetune = try ThawBinary.run(["finetune", "--cache", "c", "--from", "blocks.11", "--epochs", "1", "--misclassified", "2"],
-                                          in: folder)
-        XCTAssertEqual(finetune.status, 0, finetune.stderr)
-        XCTAssertTrue(finetune.stdout.contains("most confident test mistakes (2):") && finetune.stdout.contains("t10k-images-idx3-ubyte.gz#"),
-                      finetune.stdout)
+        // Fine-tuning from the cached maps, and from raw images (blocks.13 lies above the cached blocks.11).
+        for from in ["blocks.11", "blocks.13"] {
+            let finetune = try ThawBinary.run(["finetune", "--cache", "c", "--from", from, "--epochs", "1", "--batch", "16",
+                                               "--misclassified", "2"], in: folder)
+            XCTAssertEqual(finetune.status, 0, finetune.stderr)
+            XCTAssertTrue(finetune.stdout.contains("most confident test mistakes (2):")
+                          && finetune.stdout.contains("t10k-images-idx3-ubyte.gz#"), "--from \(from):\n\(finetune.stdout)")
+        }
     }
 
     func testFoldsCrossValidateAndRefitTheBest() throws {
