@@ -46,6 +46,10 @@ enum SweepFolds {
         for tapName in all.map(\.tap).uniqued() {
             let data = try load(tapName)
             notes += data.notes.map { "\(tapName): \($0)" }
+            if !data.validationLabels.isEmpty {
+                notes.append("\(tapName): the cache's validation split (\(data.validationLabels.count) samples) plays no part: "
+                             + "--folds validates on held-out folds of the training split")
+            }
             var counts = [Int](repeating: 0, count: data.classes)
             for y in data.trainLabels { counts[Int(y)] += 1 }
             let short = counts.indices.filter { counts[$0] > 0 && counts[$0] < k }

@@ -82,6 +82,27 @@ final class SweepOptionsTests: XCTestCase {
         q.flip = true; XCTAssertTrue(seen.insert(print(q)).inserted)
     }
 
+    /// A sweep whose progress file holds finished groups resumes them only under the same options.
+    func testResumeWithOtherOptionsTrainsAfresh() throws {
+        let cache = try makeCache(SyntheticCache(count: 120))
+        let folder = URL(fileURLWithPath: cache + ".progress")
+        var q = SweepRequest(cache: cache)
+        q.axes.taps = ["pool"]; q.axes.lrs = [1e-2, 1e-1]; q.axes.weightDecays = [0]
+        q.epochs = 2; q.batch = 32; q.progressFolder = folder
+        func notes(_ q: SweepRequest) throws -> [String] {
+            var notes: [String] = []
+            _ = try SweepRun.run(q, onNote: { notes.append($0) })   // the progress file is kept (the CLI removes it)
+            return notes
+        }
+        XCTAssertTrue(try notes(q).contains { $0.hasSuffix("(new)") })
+        XCTAssertTrue(try notes(q).contains { $0.hasPrefix("resuming: 1 finished group") })
+        var other = q
+        other.earlyStop = 1
+        XCTAssertTrue(try notes(other).contains { $0.hasSuffix("(new)") }, "--early-stop must not reuse groups trained without it")
+        other.earlyStop = nil; other.flip = true
+        XCTAssertTrue(try notes(other).contains { $0.hasSuffix("(new)") }, "--flip must not reuse groups trained without it")
+    }
+
     func testFoldsRankByMeanAndRefitTheBest() throws {
         let cache = try makeCache(SyntheticCache(count: 200, separation: 0.35))
         var q = SweepRequest(cache: cache)
