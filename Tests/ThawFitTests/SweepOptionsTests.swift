@@ -132,6 +132,28 @@ final class SweepOptionsTests: XCTestCase {
         XCTAssertLessThanOrEqual(wrong.count, 4)
     }
 
+    /// Folds of a tap streamed from LMDB (train in blocks, the held-out fold read by index) give the
+    /// in-memory folds' numbers.
+    func testStreamedFoldsEqualInMemory() throws {
+        let cache = try makeCache(SyntheticCache(count: 300, separation: 0.35))
+        var q = SweepRequest(cache: cache)
+        q.axes.taps = ["map"]; q.axes.lrs = [1e-3, 3e-2]; q.axes.weightDecays = [0]; q.axes.poolings = [.avg]
+        q.epochs = 2; q.batch = 32; q.blockSize = 40; q.folds = 3; q.earlyStop = 1
+        q.load = TapLoadOptions(memoryBudget: 1 << 30, fixedCost: 0)
+        let memory = try SweepRun.run(q)
+        // Room for the heads, the fold copy SweepFolds reserves (the whole tap) and a 41-row block, not for the tap itself.
+        let heads = 2 * MemoryBudget.headsBytes(shape: .linear, heads: 2, classes: 4, inputWidth: 16, rawWidth: 96, batch: 32)
+        q.load = TapLoadOptions(memoryBudget: heads + 300 * 96 * 4 + TapData.scanBytes(taps: SyntheticCache.taps) + 41 * 384, fixedCost: 0)
+        let streamed = try SweepRun.run(q)
+        XCTAssertTrue(streamed.notes.contains { $0.contains("streaming") }, "\(streamed.notes)")
+        XCTAssertEqual(table(memory.record).map { $0["fold_val_top1"] }, table(streamed.record).map { $0["fold_val_top1"] })
+        for (a, b) in zip(memory.rows, streamed.rows) {
+            XCTAssertEqual(a.validation.loss, b.validation.loss, accuracy: 1e-5, "row \(a.point.index)")
+        }
+        XCTAssertEqual(memory.best, streamed.best)
+        XCTAssertEqual(memory.test?.top1, streamed.test?.top1)
+    }
+
     func testFoldsRefuseAClassWithFewerSamplesThanFolds() throws {
         // 20 samples, 4 classes: 12 train, 3 per class.
         let cache = try makeCache(SyntheticCache(count: 20))
