@@ -1,7 +1,7 @@
 // Thaw side of the ResNet-50 and all-MiniLM-L6-v2 throughput benchmarks (release build):
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
-//   .build/release/thaw-resnet-minilm-bench resnet50 [--batches 1,32] [--runs 7] [--profile]
+//   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile]
 //   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
@@ -70,13 +70,14 @@ let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []
 switch args.first ?? "" {
-case "resnet50":
-    let net = try ResNet(depth: 50, parameters: randomParameters)
+case "resnet50", "resnet18":
+    let depth = args.first == "resnet18" ? 18 : 50
+    let net = try ResNet(depth: depth, parameters: randomParameters)
     if args.contains("--profile") {
         for b in batches {
             let layers = net.profileLayers(batch: b, size: 224)
             let sum = layers.reduce(0) { $0 + $1.seconds }
-            print("# thaw profile ResNet-50 batch \(b) at 224, OpenBLAS \(info.corename) \(info.threads) threads, split ≤\(SplitGEMM.maxRows) rows; layers run one by one")
+            print("# thaw profile ResNet-\(depth) batch \(b) at 224, OpenBLAS \(info.corename) \(info.threads) threads, split ≤\(SplitGEMM.maxRows) rows; layers run one by one")
             for l in layers {
                 let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
                 let name = l.name.padding(toLength: 22, withPad: " ", startingAt: 0)
@@ -94,7 +95,7 @@ case "resnet50":
         for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }
         let input = Activations(tensor: x)
         let times = try timeRuns(runs: runs) { _ = try net.forward(input, from: nil, taps: ["pool"]) }
-        results.append(result("resnet50", b, "\(b)x224x224x3 NHWC", times))
+        results.append(result("resnet\(depth)", b, "\(b)x224x224x3 NHWC", times))
     }
 case "minilm":
     let asset = KnownAsset.named("all-minilm-l6-v2")!
@@ -119,7 +120,7 @@ case "minilm":
     let times = try timeRuns(runs: runs) { _ = try model.forward(ids, from: nil, taps: ["pool"]) }
     results.append(result("all_minilm_l6_v2", 32, "32x128 tokens (\(batch.attentionMask.reduce(0) { $0 + Int($1) }) real)", times))
 default:
-    FileHandle.standardError.write("usage: thaw-resnet-minilm-bench resnet50|minilm [--batches 1,32] [--runs 7]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: thaw-resnet-minilm-bench resnet50|resnet18|minilm [--batches 1,32] [--runs 7]\n".data(using: .utf8)!)
     exit(2)
 }
 struct Report: Encodable { var peer = "thaw"; var blas: String; var threads: Int; var results: [Result] }
