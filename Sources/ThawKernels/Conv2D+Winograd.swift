@@ -1,5 +1,6 @@
 import Dispatch
 import ThawBLAS
+import ThawKernelsAVX2
 
 extension Conv2DShape {
     /// A shape Winograd F(4×4, 3×3) can run: 3×3, stride 1, undilated, ungrouped, channel counts
@@ -43,18 +44,18 @@ extension Conv2D {
         let positions = WinogradF43.positions
         let v = workspace.take(positions * chunk * cin)     // [36][chunk][Cin]
         let m = workspace.take(positions * chunk * cout)    // [36][chunk][Cout]
-        let act = activation
+        let (low, high) = WinogradF43.clamps(activation)
         let run = { (bias: UnsafePointer<Float>?) in
             var t0 = 0
             while t0 < total {
                 let count = min(chunk, total - t0)
                 ParallelRows.run(count, grain: max(1, 2048 / cin)) { part in
-                    withUnsafeTemporaryAllocation(of: WinogradF43.F8.self, capacity: positions) { scratch in
+                    withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: positions) { scratch in
                         for i in part {
                             let t = t0 + i, image = t / perImage, r = t % perImage
-                            WinogradF43.inputTile(x + image * h * w * cin, height: h, width: w, channels: cin,
-                                                  y0: (r / tilesW) * 4 - geo.pad.top, x0: (r % tilesW) * 4 - geo.pad.left,
-                                                  into: v + i * cin, positionStride: chunk * cin, scratch: scratch.baseAddress!)
+                            WinogradTiles.inputTile(x + image * h * w * cin, height: h, width: w, channels: cin,
+                                                    y0: (r / tilesW) * 4 - geo.pad.top, x0: (r % tilesW) * 4 - geo.pad.left,
+                                                    into: v + i * cin, positionStride: chunk * cin, scratch: scratch.baseAddress!)
                         }
                     }
                 }
@@ -65,13 +66,13 @@ extension Conv2D {
                     }
                 }
                 ParallelRows.run(count, grain: max(1, 2048 / cout)) { part in
-                    withUnsafeTemporaryAllocation(of: WinogradF43.F8.self, capacity: 24) { scratch in
+                    withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: 24) { scratch in
                         for i in part {
                             let t = t0 + i, image = t / perImage, r = t % perImage
-                            WinogradF43.outputTile(m + i * cout, positionStride: chunk * cout, channels: cout,
-                                                   bias: bias, activation: act, into: y + image * oh * ow * cout,
-                                                   height: oh, width: ow, y0: (r / tilesW) * 4, x0: (r % tilesW) * 4,
-                                                   scratch: scratch.baseAddress!)
+                            WinogradTiles.outputTile(m + i * cout, positionStride: chunk * cout, channels: cout,
+                                                     bias: bias, clampLow: low, clampHigh: high, into: y + image * oh * ow * cout,
+                                                     height: oh, width: ow, y0: (r / tilesW) * 4, x0: (r % tilesW) * 4,
+                                                     scratch: scratch.baseAddress!)
                         }
                     }
                 }
