@@ -1,7 +1,7 @@
 // Thaw side of the ResNet-50 and all-MiniLM-L6-v2 throughput benchmarks (release build):
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
-//   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile]
+//   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile] [--compare-winograd]
 //   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
@@ -87,6 +87,32 @@ case "resnet50", "resnet18":
             let total = layers.reduce(0) { $0 + $1.flops }
             print(String(format: "# sum %.2f ms (%.1f img/s), %.2f GFLOP, %.1f GFLOP/s overall", sum * 1e3, Double(b) / sum,
                          total / 1e9, total / sum / 1e9))
+        }
+        exit(0)
+    }
+    if args.contains("--compare-winograd") {
+        // Forward by forward, im2col only then the automatic choice (Winograd where it pays), in one process:
+        // the pairs share the machine's minute, so the median of per-pair ratios survives a shared machine.
+        for b in batches {
+            var x = Tensor(zeros: [b, 224, 224, 3])
+            for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }
+            let input = Activations(tensor: x)
+            var pairs: [(im2col: Double, auto: Double)] = []
+            for _ in 0..<(runs + 1) {
+                var t: [Double] = []
+                for policy in [WinogradChoice.Policy.never, .automatic] {
+                    WinogradChoice.policy = policy
+                    t.append(try timeRuns(warmup: 0, runs: 1) { _ = try net.forward(input, from: nil, taps: ["pool"]) }[0])
+                }
+                pairs.append((t[0], t[1]))
+            }
+            pairs.removeFirst()                                  // warm-up pair
+            func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+            print(String(format: "resnet%d b%d: im2col %.2f img/s, winograd-auto %.2f img/s (medians of %d), per-pair speed-up median %.2f [%@], load %@",
+                         depth, b, Double(b) / median(pairs.map(\.im2col)), Double(b) / median(pairs.map(\.auto)), pairs.count,
+                         median(pairs.map { $0.im2col / $0.auto }),
+                         pairs.map { String(format: "%.2f", $0.im2col / $0.auto) }.joined(separator: " ") as NSString, String(load) as NSString))
         }
         exit(0)
     }
