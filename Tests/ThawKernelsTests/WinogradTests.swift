@@ -143,6 +143,25 @@ final class WinogradTests: XCTestCase {
         assertWithin(chunked, whole, 1e-5, "3 chunks against 1")     // measured 2.6e-6: GEMM rounding, amplified by Aᵀ·A
     }
 
+    /// The measured crossover on ResNet's 3×3 stride-1 layers at 224: all of them from batch 1, except
+    /// layer4 (7×7×512, 4 tiles per image) below batch 16, where reading U costs more than it saves.
+    func testAutomaticChoiceFollowsTheMeasuredCrossover() {
+        func pays(_ n: Int, _ size: Int, _ c: Int) -> Bool {
+            WinogradChoice.pays(batch: n, outHeight: size, outWidth: size, inChannels: c, outChannels: c)
+        }
+        for (size, c) in [(56, 64), (28, 128), (14, 256)] { XCTAssertTrue(pays(1, size, c), "\(size)×\(size)×\(c) b1") }
+        XCTAssertFalse(pays(1, 7, 512)); XCTAssertFalse(pays(8, 7, 512))
+        XCTAssertTrue(pays(16, 7, 512)); XCTAssertTrue(pays(32, 7, 512))
+        XCTAssertFalse(pays(1, 8, 64), "4 tiles are too few at any width")
+        // The policy overrides the rule; without a prepared filter nothing changes.
+        let geo = WindowGeometry(inHeight: 7, inWidth: 7, kernel: (3, 3), padding: .symmetric(1))
+        let shape = Conv2DShape(inChannels: 512, outChannels: 512, kernel: 3, padding: .symmetric(1))
+        WinogradChoice.policy = .always
+        XCTAssertTrue(WinogradChoice.use(batch: 1, geometry: geo, shape: shape))
+        WinogradChoice.policy = .never
+        XCTAssertFalse(WinogradChoice.use(batch: 64, geometry: geo, shape: shape))
+    }
+
     func testFilterIsTransformedOnlyForShapesThatAllowIt() {
         let ok = Conv2D(shape: Conv2DShape(inChannels: 16, outChannels: 8, kernel: 3, padding: .symmetric(1)),
                         oihw: values(16 * 8 * 9, seed: 1)).preparingWinograd()
