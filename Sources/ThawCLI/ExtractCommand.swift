@@ -66,6 +66,16 @@ struct ExtractCommand: ParsableCommand {
         String(format: "%.0f", Double(size) * Double(size) * 3 * 4 * Double(max(batch, 1)) / 1e9)
     }
 
+    /// A cache started with im2col convolutions (`--no-winograd`, or by a Thaw before Winograd)
+    /// is resumed with im2col, so its records stay byte-identical whatever the resuming run's flags.
+    private func followCacheConvolution(_ backbone: any Backbone) {
+        guard backbone.convolutionAlgorithm != nil, FileManager.default.fileExists(atPath: cache + "/data.mdb"),
+              let existing = try? CacheReader(path: cache).manifest, existing.convolution == nil,
+              existing.backbone == backbone.name else { return }
+        WinogradChoice.policy = .never
+        FileHandle.standardError.write(Data("note: \(cache) was started with im2col convolutions: continuing with them (as --no-winograd)\n".utf8))
+    }
+
     func run() throws {
         let started = Date()
         // Past `ulimit -f`, write(2) fails with EFBIG, which LMDB reports as a clean error naming the
@@ -86,6 +96,7 @@ struct ExtractCommand: ParsableCommand {
             FileHandle.standardError.write(Data(("warning: \(data): \(spec.skippedLinks.count) folder link(s) not followed because they lead "
                 + "back to a folder already listed (a loop or a duplicate): \(shown)\n").utf8))
         }
+        followCacheConvolution(backbone)
         let input = try makeInput(entry, weightsPath: weightsPath, data: spec)
         let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,

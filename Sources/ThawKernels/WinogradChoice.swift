@@ -13,6 +13,10 @@ public enum WinogradChoice {
     /// Process-wide, like `SplitGEMM.enabled`: set it before forwards start, not during them.
     nonisolated(unsafe) public static var policy: Policy = .automatic
 
+    /// Whether convolutions holding a Winograd filter may take that path in this process (the CPU has
+    /// AVX2 + FMA and the policy allows it): what a cache manifest records.
+    public static var mayRun: Bool { VectorISA.avx2FMA && policy != .never }
+
     /// Floats the transformed chunk (V and M together) may take at once.
     nonisolated(unsafe) public static var chunkFloats = 1 << 21
 

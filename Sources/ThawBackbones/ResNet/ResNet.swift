@@ -21,6 +21,8 @@ public final class ResNet: Backbone {
     static let bnEps: Float = 1e-5
 
     public let name: String
+    /// Its 3×3 stride-1 convolutions take Winograd F(4×4, 3×3) where it pays (`WinogradChoice`).
+    public var convolutionAlgorithm: String? { WinogradChoice.mayRun ? "winograd-f43" : nil }
     public let depth: Int
     public let cutPoints: [CutPoint]
     @_spi(Profile) public let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
