@@ -17,26 +17,32 @@ struct FinetuneCommand: ParsableCommand {
         commandName: "finetune",
         abstract: "Fine-tune the blocks above a cached boundary tap, the head stage and a classifier.",
         discussion: """
-            From a cached tap the frozen layers never run again: training starts from the maps cached at --from.
-            EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights) and BERT
-            caches (--from layer.K, with --data). --unfreeze N trains the top N blocks instead (N MBConv blocks,
+            From a cached tap the frozen layers never run again: training starts from the maps cached at --from. \
+            EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights) and BERT \
+            caches (--from layer.K, with --data). --unfreeze N trains the top N blocks instead (N MBConv blocks, \
             ResNet stages or BERT layers; it picks --from for you).
-            Above a cached tap (blocks.11 cached, --from blocks.13): training starts from the cache, and the
-            blocks between (12–13) run frozen — forward only, no gradient — once per sample before training
-            (on each chunk as it is read when the maps stream).
-            With no cached map at or below --from — --from input (the whole network, stem included), stem, or
-            blocks.K under every cached map — or with --raw, Thaw trains from the raw images, re-read from the
+
+            Above a cached tap (blocks.11 cached, --from blocks.13): training starts from the cache, and the blocks \
+            between (12–13) run frozen — forward only, no gradient — once per sample before training (on each chunk \
+            as it is read when the maps stream).
+
+            With no cached map at or below --from — --from input (the whole network, stem included), stem, or \
+            blocks.K under every cached map — or with --raw, Thaw trains from the raw images, re-read from the \
             cache's source with random-resized-crop + flip, and says so.
-            Without --from: the model's fine-tuning boundary if cached (`thaw models` lists them; about the top
+
+            Without --from: the model's fine-tuning boundary if cached (`thaw models` lists them; about the top \
             quarter of the network trains), else the deepest cached tap training can start from.
-            Learning rate: linear warm-up over the first 10% of optimizer steps (from lr/warm-up steps up to
-            --lr), then cosine decay to 0 at the last step; block d places below the head trains at
-            lr · layer-decay^d (AdamW by default, global-norm clipping at --clip).
-            Memory: by default the maps are loaded into memory when they fit a quarter of RAM (one shuffle of all
-            rows per epoch). With --memory-budget, or when they do not fit, they are read in shuffled blocks of
+
+            Learning rate: linear warm-up over the first 10% of optimizer steps (from lr/warm-up steps up to --lr), \
+            then cosine decay to 0 at the last step; block d places below the head trains at lr · layer-decay^d \
+            (AdamW by default, global-norm clipping at --clip).
+
+            Memory: by default the maps are loaded into memory when they fit a quarter of RAM (one shuffle of all \
+            rows per epoch). With --memory-budget, or when they do not fit, they are read in shuffled blocks of \
             --block-size samples (streamed from LMDB when over the budget; the same numbers in memory or streamed).
-            BatchNorm: frozen (running statistics, affine trained; Keras' advice), train (batch statistics;
-            fastai's default) or recalibrate (one pass re-estimates the running statistics, then frozen).
+
+            BatchNorm: frozen (running statistics, affine trained; Keras' advice), train (batch statistics; fastai's \
+            default) or recalibrate (one pass re-estimates the running statistics, then frozen).
             """)
 
     @Option(help: "Cache directory.") var cache: String

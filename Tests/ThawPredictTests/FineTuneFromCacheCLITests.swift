@@ -99,7 +99,8 @@ final class FineTuneFromCacheCLITests: XCTestCase {
         try? FileManager.default.removeItem(atPath: bare)
         try FileManager.default.copyItem(atPath: Self.c11, toPath: bare)
         try refuses(["finetune", "--cache", bare, "--unfreeze", "6", "--epochs", "1"], ["no extract run recorded", "--data"])
-        let help = try thaw.ok(["finetune", "--help"]).stdout
+        // Help text wraps at the terminal's width: compare with whitespace runs collapsed.
+        let help = try thaw.ok(["finetune", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for part in ["--unfreeze", "warm-up over the first 10%", "cosine decay to 0", "--memory-budget"] {
             XCTAssertTrue(help.contains(part), "finetune --help lacks \(part)")
         }
