@@ -61,7 +61,8 @@ RUNS = {
               "--head", "linear", "--head", "mlp:32", "--weight-decay", "1e-4", "--epochs", "3", "--seed", "6"],
     "sweep-lbfgs": ["sweep", "--cache", "{dir}/fm", "--tap", "pool", "--c", "0.1", "--c", "1"],
     "finetune-lite": ["finetune", "--cache", "{dir}/fm", "--from", "blocks.11", "--epochs", "1", "--seed", "7"],
-    "finetune-lite-raw": ["finetune", "--cache", "{dir}/fm-small", "--from", "blocks.13", "--epochs", "1",
+    # --raw: blocks.13 lies above the cached blocks.11, which would otherwise start from the cache.
+    "finetune-lite-raw": ["finetune", "--cache", "{dir}/fm-small", "--from", "blocks.13", "--raw", "--epochs", "1",
                           "--batch", "16", "--seed", "8"],
     "finetune-resnet": ["finetune", "--cache", "{dir}/rn", "--from", "layer3", "--weights", "{w}",
                         "--epochs", "1", "--seed", "9"],

@@ -49,8 +49,15 @@ public enum BertFineTuneRun {
         let known: BertConfiguration?
         if case .bert(let c)? = (try? ModelCatalog.named(manifest.backbone))?.architecture { known = c } else { known = nil }
         let configuration = try known ?? BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
-        let data = try BertCacheData.load(reader: reader, tap: o.from, tokenCount: tokenCount)
+        var data = try BertCacheData.load(reader: reader, tap: (plan.cachedTap ?? plan.from).description, tokenCount: tokenCount)
         var notes = data.notes
+        // Layers between the cached tap and --from run frozen once over every sample (FrozenBlocks).
+        if let frozen = try FrozenBlocks.load(plan: plan, backbone: manifest.backbone, weights: o.weights) {
+            data.train = try data.train.through(frozen)
+            data.validation = try data.validation.through(frozen)
+            data.test = try data.test.through(frozen)
+            notes.append((plan.frozenBlocksNote ?? "") + ", once per sample before training")
+        }
         if o.batchNorm != .frozen || o.batchNormMomentum != nil { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
         guard data.validation.count > 0 else {
             throw FineTuneError("\(o.cache): no validation or test samples to validate on. Fix: extract with splits (the default 80/10/10)")

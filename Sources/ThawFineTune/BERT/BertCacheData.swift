@@ -74,3 +74,18 @@ public struct BertCacheData: Sendable {
         return data
     }
 }
+
+extension BertSplit {
+    /// The split's hidden states run through `frozen` (layers between the cached tap and `--from`), with each
+    /// sample's mask from its token count; same length and width (encoder layers keep [T, C]).
+    func through(_ frozen: FrozenBlocks) throws -> BertSplit {
+        guard count > 0 else { return self }
+        let y = try frozen.runAll(states, count: count, rowShape: [length, channels]) { r0, r1 in
+            (r0..<r1).flatMap { r in (0..<length).map { $0 < counts[r] ? Float(1) : 0 } }
+        }
+        var out = self
+        out.states = y.x
+        return out
+    }
+}
+
