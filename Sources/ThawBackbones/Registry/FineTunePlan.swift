@@ -99,7 +99,7 @@ extension ModelCatalog {
             guard case .encoderLayer(let k) = tap else { throw cannotStart("a layer output named layer.K") }
             guard cached.contains(tap) else { throw notCached("layer.K") }
             return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap)
-        case .mobileNetV2, .vit, .convNeXt:
+        case .mobileNetV2, .mpnet, .vit, .convNeXt:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }
