@@ -10,6 +10,7 @@ import ThawHeads
 import ThawRuns
 import ThawStore
 import ThawText
+import ThawWeights
 
 /// `thaw finetune`: train the top blocks + a classifier from cached boundary maps (or from raw images).
 struct FinetuneCommand: ParsableCommand {
@@ -50,6 +51,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Option(help: RunName.help) var name: String?
     @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
+    @Option(help: "List the N most confident test mistakes: sample id, true and predicted class, confidence (default: 0, none).")
+    var misclassified = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
     @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
@@ -67,6 +70,7 @@ struct FinetuneCommand: ParsableCommand {
         if let m = bnMomentum, !(m > 0 && m <= 1) { throw ValidationError("--bn-momentum must be in (0, 1].") }
         if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint DIR.") }
+        guard misclassified >= 0 else { throw ValidationError("--misclassified must be ≥ 0 (0 lists none).") }
     }
 
     func run() throws {
@@ -83,6 +87,7 @@ struct FinetuneCommand: ParsableCommand {
         o.batchNormMomentum = bnMomentum
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
+        o.misclassified = misclassified
         switch plan.source {
         case .cachedHiddenStates: return try runBert(o, cache: reader, plan: plan)
         case .rawImages: return try runRaw(o, cache: reader, plan: plan)
@@ -101,7 +106,7 @@ struct FinetuneCommand: ParsableCommand {
 
     /// --weights, else the installed weights of the cache's backbone (the registry names them).
     func resolveWeights(backbone: String) throws -> String {
-        if let weights { return weights }
+        if let weights { return try WeightFolder.weightFile(weights) }
         let entry = try? ModelCatalog.named(backbone)
         guard let asset = entry?.defaultWeightsAsset.flatMap({ KnownAsset.named($0) }) else {
             throw ValidationError("\(cache) was extracted with \(backbone), whose weights are not installed with Thaw. "
@@ -166,6 +171,7 @@ extension FinetuneCommand {
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
         if let t = test { print("test        " + SummaryLine.test(t)) }
         if report { MetricsText.printReport(record) }
+        if misclassified > 0 { MetricsText.printMisclassified(record) }
         if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
         print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)

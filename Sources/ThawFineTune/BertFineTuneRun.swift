@@ -118,10 +118,17 @@ public enum BertFineTuneRun {
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var metrics = MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames, trainSeconds: outcome.trainSeconds)
+        if o.misclassified > 0 && data.test.count > 0 {
+            let t = data.test
+            let mistakes = ConfidentMistakes.of(logits: trainer.logits(t), classes: manifest.labelNames.count, labels: t.labels,
+                                                indices: t.indices, limit: o.misclassified)
+            let ids = Dictionary(zip(t.indices, t.ids), uniquingKeysWith: { a, _ in a })
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: mistakes.map { ids[$0.index] ?? "?" }, classNames: manifest.labelNames)
+        }
         var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames,
-                                                          trainSeconds: outcome.trainSeconds),
+                               metrics: metrics,
                                epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil

@@ -47,6 +47,8 @@ public struct FineTuneOptions: Sendable {
     public var export: String?
     public var resume = false
     public var seed: UInt64 = 0
+    /// Record the N most confident test mistakes (`--misclassified N`; 0: none).
+    public var misclassified = 0
     public var memoryBudget: Int = TapLoadOptions.defaultMemoryBudget
     /// Check the weights' SHA-256 against the cache manifest (reads the whole file once).
     public var verifyWeights = true

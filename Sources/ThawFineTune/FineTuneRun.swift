@@ -131,10 +131,16 @@ public enum FineTuneRun {
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: outcome.trainSeconds)
+        if o.misclassified > 0, let t = data.test {
+            let mistakes = ConfidentMistakes.of(logits: trainer.logits(t), classes: classes, labels: t.labels, indices: data.testIndices,
+                                                limit: o.misclassified)
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: try reader.sampleIDs(mistakes.map(\.index)),
+                                                              classNames: data.classNames)
+        }
         var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
-                                                          trainSeconds: outcome.trainSeconds),
+                               metrics: metrics,
                                epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil

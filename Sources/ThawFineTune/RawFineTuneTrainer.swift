@@ -78,6 +78,16 @@ public final class RawFineTuneTrainer {
 
     /// Metrics on `items` with the deterministic preset and running BN statistics, in chunks.
     public func evaluate(_ items: [RawFineTuneData.Item]) throws -> ClassificationMetrics {
+        let z = try logits(items)
+        let labels = items.map(\.label)
+        return z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
+            ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes,
+                                          labels: lb.baseAddress!, count: items.count)
+        }}
+    }
+
+    /// Logits [items, classes] in inference mode (running BatchNorm statistics, no augmentation).
+    public func logits(_ items: [RawFineTuneData.Item]) throws -> [Float] {
         var z = [Float](); z.reserveCapacity(items.count * classes)
         var r0 = 0
         while r0 < items.count {
@@ -86,11 +96,7 @@ public final class RawFineTuneTrainer {
             z += model.forward(x, batch: r1 - r0, height: h, width: w, mode: .running).logits
             r0 = r1
         }
-        let labels = items.map(\.label)
-        return z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
-            ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes,
-                                          labels: lb.baseAddress!, count: items.count)
-        }}
+        return z
     }
 
     /// `.recalibrate`: one pass over the training images (preset, data-set order) with batch

@@ -91,7 +91,7 @@ public enum ONNXExport {
             g.inputs = ["input_ids", "attention_mask"].map {
                 ONNXValueInfo(name: $0, elementType: .int64, shape: [batch, .symbolic("T")])
             }
-            let path = try BertBackbone.resolveWeights(weights)
+            let path = try WeightFolder.weightFile(weights)
             let file = try WeightFile.load(path)
             // The configuration Thaw's catalog loads the model with.
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()

@@ -142,7 +142,7 @@ extension BertBackbone {
     /// MPNet 1e-5 and padding id 1).
     public static func load(name: String, path: String, configuration: BertConfiguration? = nil,
                             maxLength: Int = 256, flavor: EncoderFlavor? = nil) throws -> BertBackbone {
-        let weightsPath = try resolveWeights(path)
+        let weightsPath = try WeightFolder.weightFile(path)
         let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
         let file = try WeightFile.load(weightsPath)
         let cfg = try configuration ?? inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
@@ -164,20 +164,6 @@ extension BertBackbone {
             tokenizer = try BertTokenizer(modelDirectory: folder, maxLength: min(maxLength, cfg.maxLength))
         }
         return BertBackbone(name: name, encoder: encoder, tokenizer: tokenizer)
-    }
-
-    /// A folder → its weight file; a file → itself.
-    public static func resolveWeights(_ path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw BackboneError("\(path): no such file or folder; pass a BERT model folder or its model.safetensors")
-        }
-        guard isDirectory.boolValue else { return path }
-        for candidate in ["model.safetensors", "pytorch_model.bin"] {
-            let p = (path as NSString).appendingPathComponent(candidate)
-            if FileManager.default.fileExists(atPath: p) { return p }
-        }
-        throw BackboneError("\(path): the folder holds neither model.safetensors nor pytorch_model.bin; pass the weight file itself")
     }
 
     /// Sizes from tensor shapes (`embeddings.*`, `encoder.layer.N.*`), heads and eps from config.json.

@@ -90,7 +90,8 @@ public final class ResNet: Backbone {
         return net
     }
 
-    /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused.
+    /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused; 3×3
+    /// stride-1 ones also hold their Winograd filter (frozen weights).
     static func foldedConv(_ conv: String, _ bn: String, _ shape: Conv2DShape, relu: Bool,
                            _ parameters: ParameterSource) throws -> Conv2D {
         let s = shape, c = s.outChannels
@@ -98,7 +99,7 @@ public final class ResNet: Backbone {
         let norm = BatchNorm(gamma: try parameters(bn + ".weight", [c]), beta: try parameters(bn + ".bias", [c]),
                              runningMean: try parameters(bn + ".running_mean", [c]),
                              runningVar: try parameters(bn + ".running_var", [c]), eps: bnEps)
-        return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm)
+        return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm).preparingWinograd()
     }
 }
 

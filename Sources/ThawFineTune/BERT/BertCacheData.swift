@@ -9,6 +9,8 @@ public struct BertSplit: Sendable {
     public var states: [Float]     // [N, T, C]
     public var counts: [Int]       // [N] tokens (≥ 1) per sample; positions ≥ count are padding
     public var labels: [Int32]     // [N]
+    /// Sample index and stored id of each row [N].
+    public var indices: [Int] = [], ids: [String] = []
     public let length: Int, channels: Int
     public var count: Int { labels.count }
 
@@ -56,6 +58,8 @@ public struct BertCacheData: Sendable {
             splits[s.split].states += s.taps[position]
             splits[s.split].counts.append(n)
             splits[s.split].labels.append(s.label)
+            splits[s.split].indices.append(s.key.index)
+            splits[s.split].ids.append(s.id)
             return true
         }
         guard splits[0].count > 0 else {
