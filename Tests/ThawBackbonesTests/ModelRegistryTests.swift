@@ -9,7 +9,8 @@ final class ModelRegistryTests: XCTestCase {
     func testBoundaryTable() throws {
         let expected = ["efficientnet-lite0": "blocks.11", "efficientnet-lite1": "blocks.15", "efficientnet-lite2": "blocks.15",
                         "efficientnet-lite3": "blocks.17", "efficientnet-lite4": "blocks.22", "mobilenet-v2": "features.14",
-                        "resnet18": "layer3", "resnet50": "layer3", "resnet152": "layer3", "all-minilm-l6-v2": "layer.4"]
+                        "resnet18": "layer3", "resnet50": "layer3", "resnet152": "layer3", "all-minilm-l6-v2": "layer.4",
+                        "all-mpnet-base-v2": "layer.8"]
         for (name, tap) in expected {
             XCTAssertEqual(try entry(name).architecture.fineTuneBoundary()?.description, tap, name)
         }
@@ -35,7 +36,7 @@ final class ModelRegistryTests: XCTestCase {
             case .efficientNetLite(let v): cuts = EfficientNetLite.cutPoints(variant: v)
             case .resNet: cuts = ResNet.cutPoints(classifier: true)
             case .mobileNetV2: cuts = MobileNetV2.cutPointNames
-            case .bert(let c): cuts = BertBackbone.cutPoints(layers: c!.layers)
+            case .bert(let c), .mpnet(let c): cuts = BertBackbone.cutPoints(layers: c!.layers)
             case .vit, .convNeXt: XCTFail("\(entry.name): extract-only architectures have no boundary"); continue
             }
             XCTAssertTrue(cuts.contains { $0.name == b.description }, "\(entry.name): \(b)")

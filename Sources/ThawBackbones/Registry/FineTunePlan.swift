@@ -143,7 +143,7 @@ extension ModelCatalog {
             if raw { throw rawRefused() }
             guard let start0 = deepestCached((0...k).map { .encoderLayer($0) }) else { throw notCached("layer.K") }
             return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap, cachedTap: start0)
-        case .mobileNetV2, .vit, .convNeXt:
+        case .mobileNetV2, .mpnet, .vit, .convNeXt:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -28,7 +28,7 @@ extension ModelCatalog {
                               + "so layer 0 stays frozen)")
             }
             return .encoderLayer(layers - n - 1)
-        case .mobileNetV2, .vit, .convNeXt:
+        case .mobileNetV2, .mpnet, .vit, .convNeXt:
             throw BackboneError("--unfreeze: \(entry.name) cannot be fine-tuned; fine-tuning supports \(fineTunableFamilies)")
         }
     }
