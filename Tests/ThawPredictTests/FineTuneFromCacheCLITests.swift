@@ -135,8 +135,10 @@ final class FineTuneFromCacheCLITests: XCTestCase {
         XCTAssertTrue(text.contains("starting from cached layer2, running layer3 frozen"), text)
         XCTAssertTrue(text.contains("trained     2 blocks (layer4.0 … layer4.1) + head"), text)
         try thaw.ok(["finetune", "--cache", Self.dir + "/rn3"] + common + ["--export", Self.dir + "/rn-b.safetensors"])
-        // Seeded random weights amplify the frozen stage's rounding a little more than ImageNet's.
-        try assertSameWeights(Self.dir + "/rn-a.safetensors", Self.dir + "/rn-b.safetensors", tolerance: 5e-4)
+        // Seeded random weights amplify the frozen stage's rounding more than ImageNet's; layer3 runs in
+        // other batch groupings in the two paths (and Winograd's choice depends on the batch): features
+        // differ by ~1e-6 relative, the trained weights by < 1.5e-3.
+        try assertSameWeights(Self.dir + "/rn-a.safetensors", Self.dir + "/rn-b.safetensors", tolerance: 1.5e-3)
         let unfreeze = try thaw.ok(["finetune", "--cache", Self.dir + "/rn2", "--weights", weights, "--unfreeze", "2", "--epochs", "1"]).stdout
         XCTAssertTrue(unfreeze.contains("--unfreeze 2: --from layer2") && unfreeze.contains("layer3.0 … layer4.1"), unfreeze)
         try refuses(["finetune", "--cache", Self.dir + "/rn2", "--weights", weights, "--unfreeze", "5"], ["4 stages (layer1…layer4)"])
