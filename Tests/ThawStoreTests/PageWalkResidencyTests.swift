@@ -42,6 +42,15 @@ final class PageWalkResidencyTests: XCTestCase {
         // The walk holds at most `releaseEvery` pages (16 MiB) plus its page bitmaps; unreleased it held the file.
         XCTAssertLessThan(rise, 28 << 20, String(format: "opening a %.0f MB cache raised the peak RSS by %.1f MB",
                                                    Double(file) / 1_048_576, Double(rise) / 1_048_576))
+        // `thaw cache verify` and `thaw cache info` read every value: they release pages as they go too.
+        for (name, scan) in [("verify", { _ = try reader.verify() }), ("info", { _ = try reader.info() })] as [(String, () throws -> Void)] {
+            try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+            let start = try status("VmHWM:")
+            try scan()
+            let up = try status("VmHWM:") - start
+            XCTAssertLessThan(up, 28 << 20, String(format: "%@ on a %.0f MB cache raised the peak RSS by %.1f MB",
+                                                   name, Double(file) / 1_048_576, Double(up) / 1_048_576))
+        }
     }
 
     func testWalkCallsReleaseEveryFixedNumberOfPagesRead() throws {
