@@ -65,4 +65,21 @@ final class PageWalkResidencyTests: XCTestCase {
         // Without a release closure the walk is unchanged (the fuzzer and in-memory checks pass none).
         XCTAssertEqual(try bytes.withUnsafeBytes { try LMDBPageWalk.check($0) }, summary)
     }
+
+    /// `releaseResidentPages` finds the cache's mapping by reading /proc/self/maps as bytes.
+    func testMappingsFindsAMappedFileByItsPath() throws {
+        let dir = (temporaryCachePath() as NSString).deletingLastPathComponent
+        let file = URL(fileURLWithPath: dir).resolvingSymlinksInPath().appendingPathComponent("with space.bin").path
+        try Data(count: 3 * 4096).write(to: URL(fileURLWithPath: file))
+        let fd = open(file, O_RDONLY)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        let map = try XCTUnwrap(mmap(nil, 3 * 4096, PROT_READ, MAP_SHARED, fd, 0))
+        XCTAssertNotEqual(map, MAP_FAILED)
+        defer { munmap(map, 3 * 4096) }
+        let start = UInt(bitPattern: map)
+        XCTAssertEqual(LMDBEnvironment.mappings(of: Array(file.utf8)), [start..<(start + 3 * 4096)])
+        XCTAssertEqual(LMDBEnvironment.mappings(of: Array((file + ".other").utf8)), [])
+        XCTAssertEqual(LMDBEnvironment.mappings(of: Array(String(file.dropFirst()).utf8)), [], "a suffix of another path is not a match")
+    }
 }
