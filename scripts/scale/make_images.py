@@ -8,10 +8,11 @@ coffee, astronaut, motorcycle_left; darknet's dog, eagle, horses) are cropped, s
 lightly grained and re-encoded as JPEG into class folders OUT/cNNN/NNNNNNN.jpg. Class c draws from
 photo c mod 7 around a class-specific anchor, so the classes are learnable but not trivial.
 
-Sizes follow ImageNet-1k train's shape (median ≈ 400×350, 500×375 and 500×333 the most common, a long
+Sizes follow ImageNet-1k train's shape (mean ≈ 470×390, 500×375 and 500×333 the most common, a long
 tail past 1,000 px): the longer side is 500 for 55% of images, 250–499 for 30%, 500–1,200 for 12% and
 1,200–2,500 for 3%; landscape 78%, portrait 22%; aspect 4:3, 3:2, 5:4 or 1:1. JPEG quality 90–96 and a
-mild grain bring the mean file to ≈110 KB, like ImageNet's (≈140 GB / 1.28 M files).
+mild grain bring the mean file near ImageNet's ≈110 KB (≈140 GB / 1.28 M files). Measured: 106.9 kB mean
+over the first 50,000 files; median 500×375, mean 501×420 over a 1,000-file sample; ~7 ms of CPU per image.
 
 Deterministic: image i depends only on (seed, i), whatever the process count; existing files are kept,
 so an interrupted run resumes. Files are written to a temporary name, then renamed.
