@@ -5,7 +5,7 @@ import XCTest
 /// Opening a cache walks its pages (`LMDBPageWalk`) through a temporary file mapping. The walk reads
 /// every branch and leaf page and the first page of every overflow run; on a cache of pooled f16
 /// vectors (one 4 KiB page per record) that is the whole file, and before the walk released what it
-/// had read, opening 100,000 such records raised `thaw sweep --memory-budget 256M`'s peak RSS to 435 MB.
+/// had read, opening 100,000 such records raised `thaw sweep --memory-budget 256M`'s peak RSS to 425 MiB.
 final class PageWalkResidencyTests: XCTestCase {
     /// 12,000 records of 1,280 f16 values (2,560 B: one overflow page each): a ≈ 50 MB data.mdb.
     private func pooledVectorCache() throws -> (path: String, records: Int) {
