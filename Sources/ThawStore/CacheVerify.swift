@@ -35,12 +35,12 @@ public struct VerifyReport: Codable, Equatable, Sendable {
 }
 
 extension CacheReader {
-    /// Re-checks every record's checksum and size, that each key of the shard range is present
-    /// exactly once and no other key is, and that the `complete` flag agrees with the records.
     /// Records read between two `releaseResidentPages` calls in whole-cache scans (`verify`, `info`):
     /// 16 MiB of 4 KiB pages when each record takes one page.
     static let recordsPerRelease = 4096
 
+    /// Re-checks every record's checksum and size, that each key of the shard range is present
+    /// exactly once and no other key is, and that the `complete` flag agrees with the records.
     public func verify() throws -> VerifyReport {
         var report = VerifyReport(path: path)
         report.expectedRecords = manifest.expectedRecordCount
