@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import ThawCore
 
 extension LMDBEnvironment {
     /// Drops this process's mapping of the pages of data.mdb touched so far (they stay in the kernel's
@@ -10,8 +8,8 @@ extension LMDBEnvironment {
     /// block, and the writer after each commit. Safe at any time: LMDB maps the file read-only (no
     /// MDB_WRITEMAP; writes go through write(2)) and re-faults pages on the next read. Linux only.
     ///
-    /// Streamed sweeps call this every 32 records, so it reads /proc/self/maps as bytes: parsing it as
-    /// Swift strings (and resolving the path each time) took 6% of a streamed 64-head sweep's CPU.
+    /// Streamed training calls this every few MiB of records, so it scans /proc/self/maps as bytes:
+    /// parsing it as Swift strings (and resolving the path each time) took 6% of a streamed sweep's CPU.
     func releaseResidentPages() {
         #if os(Linux)
         // LMDB reports the map address only for MDB_FIXEDMAP, so the mapping is found in /proc/self/maps;
@@ -26,16 +24,7 @@ extension LMDBEnvironment {
     /// Address ranges of /proc/self/maps lines that end with `file` (" start-end perms offset dev inode   path").
     static func mappings(of file: [UInt8]) -> [Range<UInt>] {
         #if os(Linux)
-        let fd = open("/proc/self/maps", O_RDONLY)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var text: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            text += chunk[0..<n]
-        }
+        guard let text = ProcFile.bytes("/proc/self/maps") else { return [] }
         var out: [Range<UInt>] = []
         var lineStart = 0
         for i in text.indices where text[i] == UInt8(ascii: "\n") {
