@@ -10,6 +10,11 @@ import Glibc
 public enum ProcFile {
     /// The file's text, or nil if it cannot be opened (not Linux, no procfs).
     public static func read(_ path: String) -> String? {
+        bytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The file's bytes, or nil if it cannot be opened.
+    public static func bytes(_ path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -21,6 +26,6 @@ public enum ProcFile {
             if n <= 0 { break }
             bytes += chunk[0..<n]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 }

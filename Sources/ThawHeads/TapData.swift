@@ -116,11 +116,23 @@ public final class TapData {
     /// Records decoded per LMDB transaction while scanning (each holds every tap of a sample).
     static let scanChunk = 32
 
+    /// Mapped bytes of visited records between two page releases. Releasing costs a read of
+    /// /proc/self/maps and an madvise whose TLB flush reaches every core: done every 32 records it put
+    /// 9.8 s of system time into a streamed 64-head sweep over 100,000 pooled records (1.4 s in memory).
+    static let releaseWindow = 8 << 20
+
+    /// Records visited between two `releaseResidentPages` calls: `releaseWindow` of stored taps plus a
+    /// page of slack each, at least one chunk.
+    static func recordsPerRelease(taps: [TapSpec]) -> Int {
+        max(scanChunk, releaseWindow / (taps.reduce(0) { $0 + $1.byteCount } + 4096))
+    }
+
     /// What reading the cache holds besides the rows: one chunk of decoded samples (every tap as
     /// float32) and the mapped LMDB pages of the records visited since the last release (stored taps
     /// plus a page of slack each).
     public static func scanBytes(taps: [TapSpec]) -> Int {
-        scanChunk * (taps.reduce(0) { $0 + $1.elementCount * 4 + $1.byteCount } + 4096)
+        scanChunk * taps.reduce(0) { $0 + $1.elementCount * 4 }
+            + recordsPerRelease(taps: taps) * (taps.reduce(0) { $0 + $1.byteCount } + 4096)
     }
 
     /// Reads tap `tapName` of the cache at `path`. Throws `HeadsError` for a missing tap, an incomplete
@@ -183,10 +195,11 @@ public final class TapData {
             if testSplit != nil { testX.reserveCapacity(rows) }
         }
         var skippedPlaceholders = 0, scanned = 0
+        let releaseEvery = recordsPerRelease(taps: m.taps)
         try reader.forEach(chunk: scanChunk) { s in
             scanned += 1
             // Mapped LMDB pages count as resident until released, in memory or not.
-            if scanned % scanChunk == 0 { reader.releaseResidentPages() }
+            if scanned % releaseEvery == 0 { reader.releaseResidentPages() }
             let split = s.split
             guard split == trainSplit || split == valSplit || split == testSplit else { return true }
             if s.key.view > 0 && split != trainSplit { return true }
@@ -301,6 +314,9 @@ public final class TapData {
     /// The view training epoch `epoch` reads.
     public func view(forEpoch epoch: Int) -> Int { epoch % views }
 
+    /// Records visited between two page releases while streaming (see `recordsPerRelease(taps:)`).
+    private var releaseEvery: Int { Self.recordsPerRelease(taps: manifest.taps) }
+
     /// Grows the streaming buffer to `floats`. The old buffer is freed first: replacing it in one
     /// assignment keeps both alive for a moment, and that sum (not the budget) set the peak RSS.
     private func reserveStreamBuffer(_ floats: Int) {
@@ -326,7 +342,7 @@ public final class TapData {
             guard s.key.index < block.indices.upperBound else { return false }
             // Mapped pages of every visited record add up, used or skipped (other views, splits).
             visited += 1
-            if visited % Self.scanChunk == 0 { reader.releaseResidentPages() }
+            if visited % releaseEvery == 0 { reader.releaseResidentPages() }
             guard s.key.view == view && s.split == trainSplit else { return true }
             let p = EpochPlan.lowerBound(trainIndices, s.key.index)
             guard p < trainIndices.count, trainIndices[p] == s.key.index else { return true }   // carved into validation
@@ -360,7 +376,7 @@ public final class TapData {
                 throw HeadsError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
             }
             try copyRow(s, into: (p - positions.lowerBound) * width)
-            if (p - positions.lowerBound + 1) % Self.scanChunk == 0 { reader.releaseResidentPages() }
+            if (p - positions.lowerBound + 1) % releaseEvery == 0 { reader.releaseResidentPages() }
         }
         reader.releaseResidentPages()
         try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }

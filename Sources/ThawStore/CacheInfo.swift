@@ -38,6 +38,7 @@ extension CacheReader {
         try environment.read { txn in
             try txn.scan(.records) { _, v in
                 records += 1
+                if records % Self.recordsPerRelease == 0 { environment.releaseResidentPages() }   // as `verify` does
                 valueBytes += v.count
                 if v.count >= Record.headerSize {
                     let split = Int(UInt16(littleEndian: v.loadUnaligned(fromByteOffset: 12, as: UInt16.self)))

@@ -35,6 +35,10 @@ public struct VerifyReport: Codable, Equatable, Sendable {
 }
 
 extension CacheReader {
+    /// Records read between two `releaseResidentPages` calls in whole-cache scans (`verify`, `info`):
+    /// 16 MiB of 4 KiB pages when each record takes one page.
+    static let recordsPerRelease = 4096
+
     /// Re-checks every record's checksum and size, that each key of the shard range is present
     /// exactly once and no other key is, and that the `complete` flag agrees with the records.
     public func verify() throws -> VerifyReport {
@@ -54,6 +58,8 @@ extension CacheReader {
         try environment.read { txn in
             try txn.scan(.records) { k, v in
                 report.recordsChecked += 1
+                // Every value is read: drop the mapped pages as we go, or a big cache ends up resident whole.
+                if report.recordsChecked % Self.recordsPerRelease == 0 { environment.releaseResidentPages() }
                 guard let key = CacheKey(k, withViews: withViews) else {
                     report.unexpectedKeys.append("\(Array(k)) (length \(k.count), expected \(withViews ? 10 : 8))")
                     return true

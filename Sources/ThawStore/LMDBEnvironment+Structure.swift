@@ -32,7 +32,10 @@ extension LMDBEnvironment {
             let id = UInt64(truncatingIfNeeded: mdb_txn_id(txn))   // any 64 bits: a damaged meta may hold them (found by thaw-fuzz)
             do {
                 try Self.withMappedFile(dataFile) { file in
-                    _ = try LMDBPageWalk.check(file, txnid: id, pageSize: Int(st.ms_psize))
+                    // The mapping is read-only and shared: dropped pages re-fault from the page cache.
+                    _ = try LMDBPageWalk.check(file, txnid: id, pageSize: Int(st.ms_psize)) {
+                        _ = madvise(UnsafeMutableRawPointer(mutating: file.baseAddress), file.count, MADV_DONTNEED)
+                    }
                 }
                 return
             } catch is LMDBPageWalk.MetaMoved {

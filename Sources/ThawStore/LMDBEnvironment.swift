@@ -20,6 +20,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     let env: OpaquePointer
     /// What the crash guard prints if LMDB dies of a signal inside this environment (freed in deinit).
     let crashMessage: UnsafeMutablePointer<CChar>
+    /// data.mdb's absolute, symlink-free path, as /proc/self/maps names its mapping (`releaseResidentPages`).
+    let mappedFileName: [UInt8]
     private(set) var meta: MDB_dbi = 0
     private(set) var records: MDB_dbi = 0
     private var gate = pthread_rwlock_t()
@@ -72,6 +74,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
         self.readOnly = readOnly
         self.env = handle
         self.crashMessage = Self.crashMessage(for: path)
+        self.mappedFileName = Array(URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+            .appendingPathComponent("data.mdb").path.utf8)
         // Writer-preferring, so a stream of short reads cannot starve map growth
         // (readers never nest, so a waiting writer cannot deadlock a reader).
         var attributes = pthread_rwlockattr_t()

@@ -3,6 +3,7 @@ import XCTest
 import ThawFit
 import ThawHeads
 import ThawRuns
+import ThawStore
 
 final class FitTests: XCTestCase {
     func testLinearMLPAndLBFGSReachSaneAccuracy() throws {
@@ -85,6 +86,18 @@ final class FitTests: XCTestCase {
         let below = fitError { try MemoryBudget.check(MemoryBudget.fixedCost - 1) }
         XCTAssertTrue(below.contains("fixed cost"), below)
         XCTAssertNoThrow(try MemoryBudget.check(MemoryBudget.defaultBudget))
+    }
+
+    /// Streaming releases mapped pages per ≈ 8 MiB of records, not per 32 (each release flushes TLBs on
+    /// every core): the budget counts that window, whatever the record size.
+    func testScanBytesCountThePageReleaseWindow() throws {
+        for taps in [[TapSpec(name: "pool", dtype: .f16, shape: [1280], layout: "C")],
+                     [TapSpec(name: "map", dtype: .f32, shape: [14, 14, 1024], layout: "HWC")]] {
+            let stored = taps.reduce(0) { $0 + $1.byteCount } + 4096, decoded = 32 * taps.reduce(0) { $0 + $1.elementCount * 4 }
+            let window = TapData.scanBytes(taps: taps) - decoded
+            XCTAssertGreaterThan(window, (8 << 20) - stored, "\(taps[0].name): window \(window) B (releasing per 32 records: \(32 * stored) B)")
+            XCTAssertLessThanOrEqual(window, max(32 * stored, 8 << 20), "\(taps[0].name): window \(window) B")
+        }
     }
 
     func testCarvesStratifiedValidationWhenCacheHasNone() throws {

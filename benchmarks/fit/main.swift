@@ -1,13 +1,18 @@
 // Times `thaw sweep` and `thaw fit` (memory vs streamed) on a synthetic 10k × 1280 f16 cache.
 // Run: swift build -c release --product thaw-fit-bench && .build/release/thaw-fit-bench [/tmp/fit-bench-cache]
+// `thaw-fit-bench --make PATH N CLASSES` only writes such a cache (N × 1280 f16, Gaussian classes),
+// e.g. the 100,000-record cache of docs/scale.md's streamed-sweep figures.
 import Foundation
 import ThawCore
 import ThawFit
 import ThawHeads
 import ThawStore
 
-let path = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "/tmp/fit-bench-cache"
-let n = 10_000, d = 1280, classes = 10
+let arguments = Array(CommandLine.arguments.dropFirst())
+let makeOnly = arguments.first == "--make"
+let path = makeOnly ? arguments[1] : arguments.first ?? "/tmp/fit-bench-cache"
+let n = makeOnly ? Int(arguments[2])! : 10_000, d = 1280, classes = makeOnly ? Int(arguments[3])! : 10
+if makeOnly && FileManager.default.fileExists(atPath: path) { fatalError("\(path) exists: remove it first") }
 if !FileManager.default.fileExists(atPath: path) {
     let m = Manifest(toolVersion: "0.1.0", backbone: "synthetic", weightsSHA256: String(repeating: "0", count: 64),
                      preprocessing: "{}", taps: [TapSpec(name: "pool", dtype: .f16, shape: [d], layout: "C")],
@@ -23,6 +28,7 @@ if !FileManager.default.fileExists(atPath: path) {
     }
     try w.finish()
 }
+if makeOnly { print("wrote \(path): \(n) × \(d) f16, \(classes) classes"); exit(0) }
 func time(_ label: String, _ body: () throws -> String) rethrows {
     let t0 = Date()
     let what = try body()

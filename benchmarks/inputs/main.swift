@@ -1,10 +1,15 @@
 // Decode + preprocess throughput of ThawInputs, release build, on the real photos and Fashion-MNIST.
 //   swift build -c release --product thaw-inputs-bench && .build/release/thaw-inputs-bench [seconds]
 // Prints images/s with 1 and 2 workers (alternating runs, as the machine is shared) and their ratio.
+//   .build/release/thaw-inputs-bench --folder DIR [COUNT]
+// measures only the CPU cost of decode + preprocess (EfficientNet-Lite 256/224) on the first COUNT
+// (default 1,000; they are held decoded) images of a class-per-folder DIR, spread over its classes — the decode share of an
+// extraction (scripts/scale/run_100k.sh).
 import Foundation
 import ThawInputs
 
-let seconds = Double(CommandLine.arguments.dropFirst().first ?? "") ?? 4
+let arguments = Array(CommandLine.arguments.dropFirst())
+let seconds = Double(arguments.first ?? "") ?? 4
 let photos = "/usr/local/share/thaw/photos"
 
 /// Repeats a small source's samples so a run lasts long enough to time.
@@ -66,6 +71,31 @@ func measure(_ name: String, _ source: any ImageSource, _ preset: Preprocessing)
 
 func loadAverage() -> String {
     (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+}
+
+/// Decode + preprocess CPU cost on a user folder; samples are taken evenly over the whole listing.
+struct Spread: ImageSource {
+    let base: any ImageSource
+    let samples: [Sample]
+    var labelNames: [String] { base.labelNames }
+    init(_ base: any ImageSource, count: Int) {
+        self.base = base
+        let n = min(count, base.samples.count), step = base.samples.count / max(n, 1)
+        samples = (0..<n).map { base.samples[$0 * step] }
+    }
+    func loadImage(_ sample: Sample, decoder: ImageDecoder) throws -> RGBImage { try base.loadImage(sample, decoder: decoder) }
+    func fingerprint() throws -> String { try base.fingerprint() }
+}
+
+if arguments.first == "--folder" {
+    guard arguments.count >= 2 else { fatalError("usage: thaw-inputs-bench --folder DIR [COUNT]") }
+    let source = try ImageFolderSource(root: arguments[1])
+    let count = arguments.count > 2 ? Int(arguments[2]) ?? 1000 : 1000
+    let cost = try stages(Spread(source, count: count), .efficientNetLite, count: count)
+    print(String(format: "%@ (%d of %d images) → efficientnet-lite 256/224: CPU per image decode %.2f ms + preprocess %.2f ms = %.2f ms (load %@)",
+                 arguments[1], min(count, source.samples.count), source.samples.count, cost.decode, cost.preprocess,
+                 cost.decode + cost.preprocess, loadAverage()))
+    exit(0)
 }
 
 let folder = NSTemporaryDirectory() + "thaw-bench-\(getpid())"
