@@ -73,6 +73,10 @@ def main():
     prepare = [sys.executable, os.path.join(HERE, "peer_assets.py"), "--cases", a.cases]
     assets = run_json(prepare + (["--dir", a.assets] if a.assets else []))
     assets["cases"] = {c["case"]: c for c in assets["cases"]}
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        print(f"note: OPENBLAS_CORETYPE={forced} is set: Thaw runs that kernel, not its own choice (OpenBLAS reads it at "
+              "load; `thaw doctor` measures what it costs). Unset it to measure the kernel Thaw picks.", flush=True)
     print(f"assets in {assets['dir']} (torch {assets['torch']}, ONNX opset {assets['opset']}); "
           f"load average at start {load_average()} ({os.cpu_count()} cores)", flush=True)
 
@@ -99,7 +103,8 @@ def main():
             rates = "  ".join(f"{e} {row[e]['images_per_s']:.2f}" for e in engines)
             print(f"round {r + 1} {case:13s} {rates} /s  (order {','.join(order)}; load {load_average()})", flush=True)
 
-    print(f"\nload average at end {load_average()}; versions: {json.dumps(versions)}")
+    kernels = sorted({x.get("kernel", "?") for c in cases for x in results[c]["thaw"]})
+    print(f"\nload average at end {load_average()}; Thaw's OpenBLAS kernel {', '.join(kernels)}; versions: {json.dumps(versions)}")
     print("\n| case | " + " | ".join(engines) + " | " + " | ".join(f"Thaw/{e}" for e in engines[1:])
           + " | Thaw/best ONNX peer | peak RSS MB (" + ", ".join(engines) + ") | max abs diff vs Thaw (max abs) |")
     print("|" + "---|" * (len(engines) * 2 + 2))
