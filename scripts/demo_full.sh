@@ -9,11 +9,14 @@
 # Usage: scripts/demo_full.sh [path/to/thaw]      (make demo-full)
 #   DEMO_FULL_CACHE=dir   cache folder (default cache/demo-full-fashion-mnist; removed first unless DEMO_FULL_KEEP=1,
 #                         so the extraction is timed from scratch — with DEMO_FULL_KEEP=1 it resumes instead)
+#   DEMO_FULL_LIMIT=N     at most N images per split (a quick check of the script; the headline figure is without it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh   # python3 = the project virtual environment
 THAW=${1:-.build/release/thaw}
 FM=${DEMO_FULL_CACHE:-cache/demo-full-fashion-mnist}
+LIMIT=()
+if [ -n "${DEMO_FULL_LIMIT:-}" ]; then LIMIT=(--limit "$DEMO_FULL_LIMIT"); fi
 WEIGHT_DECAYS=0,1e-5,3e-5,1e-4,3e-4,1e-3,3e-3,1e-2   # × the 8 default learning rates = 64 heads
 
 [ -x "$THAW" ] || { echo "error: no thaw binary at $THAW. Fix: make build (or pass the binary's path)" >&2; exit 1; }
@@ -47,8 +50,9 @@ start=$(date +%s.%N)
 step "thaw doctor (CPU, OpenBLAS kernel, sgemm speed)"
 "$THAW" doctor --seconds 1
 
-step "1. thaw extract: all 70,000 Fashion-MNIST images through EfficientNet-Lite0 -> $FM (pool + blocks.11, fp16)"
-timed extract "$THAW" extract --model efficientnet-lite0 --data fashion-mnist --cache "$FM" --tap pool --tap blocks.11 --dtype f16
+step "1. thaw extract: ${DEMO_FULL_LIMIT:+at most $DEMO_FULL_LIMIT per split of }all 70,000 Fashion-MNIST images through EfficientNet-Lite0 -> $FM (pool + blocks.11, fp16)"
+timed extract "$THAW" extract --model efficientnet-lite0 --data fashion-mnist --cache "$FM" --tap pool --tap blocks.11 --dtype f16 \
+  ${LIMIT[@]+"${LIMIT[@]}"}
 timed verify "$THAW" cache verify "$FM"
 
 step "2. thaw sweep: 64 linear heads (8 learning rates × 8 weight decays) on the pooled vectors"
@@ -57,7 +61,7 @@ timed sweep "$THAW" sweep --cache "$FM" --tap pool --weight-decay "$WEIGHT_DECAY
 step "3. thaw finetune: blocks 12–15 + head, one epoch from the cached blocks.11 maps"
 timed finetune "$THAW" finetune --cache "$FM" --from blocks.11 --epochs 1 --export "$FM.finetuned.safetensors"
 
-step "4. thaw predict: both bundles on the 10,000 test images"
+step "4. thaw predict: both bundles on the test images (10,000 without DEMO_FULL_LIMIT)"
 timed predict-frozen "$THAW" predict --bundle "$FM.best-head.safetensors" --cache "$FM" --split test \
   --output "$FM.best-head.predictions.csv" --show 3
 timed predict-finetuned "$THAW" predict --bundle "$FM.finetuned.safetensors" --cache "$FM" --split test \
