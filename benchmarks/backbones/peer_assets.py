@@ -20,6 +20,7 @@ import time
 import numpy as np
 import torch
 
+sys.dont_write_bytecode = True   # no __pycache__ beside the Swift target's sources
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_side  # noqa: E402  (also puts scripts/reference on sys.path)
 import vit as vit_reference  # noqa: E402
