@@ -47,14 +47,19 @@ func inputFile<T>(_ type: T.Type, count: Int) -> [T]? {
     return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
 }
 let info = try BLAS.load()
-// Timing does not depend on the values; without the installed asset the weights are constants.
-let constant: EfficientNetParameterSource = { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
+/// The installed weights of `name`; a missing asset stops the benchmark with the install command (the peers
+/// run the real weights: a stand-in would not be the same work).
+func installed(_ name: String) -> String {
+    guard let asset = KnownAsset.named(name), let path = asset.find() else {
+        fail("\(name) is not installed: \(KnownAsset.named(name)?.installCommand ?? "scripts/deps.sh")")
+    }
+    return path
+}
 let lite: EfficientNetLite?
 let backbone: any Backbone
 let tokens = 128
 if family == "minilm" {
-    guard let path = KnownAsset.named("all-minilm-l6-v2")?.find() else { fail("all-MiniLM-L6-v2 is not installed: \(KnownAsset.named("all-minilm-l6-v2")!.installCommand)") }
-    backbone = try ModelCatalog.named("all-minilm-l6-v2").load(path)
+    backbone = try ModelCatalog.named("all-minilm-l6-v2").load(installed("all-minilm-l6-v2"))
     lite = nil
 } else if family == "resnet50" {
     guard let path = option("--resnet-weights") else {
@@ -69,12 +74,11 @@ if family == "minilm" {
     backbone = try ModelCatalog.named("dinov2-vits14").load(option("--vit-weights") ?? "/tmp/vit-s14-seeded.safetensors")
     lite = nil
 } else if family == "mbv2" {
-    let mbv2 = try KnownAsset.named("mobilenet-v2")?.find().map { try MobileNetV2(weightsPath: $0) } ?? MobileNetV2(parameters: constant)
+    let mbv2 = try MobileNetV2(weightsPath: installed("mobilenet-v2"))
     if let chunk = option("--chunk-floats").flatMap(Int.init) { mbv2.chunkFloats = chunk }
     (lite, backbone) = (nil, mbv2)
 } else {
-    let lite0 = try KnownAsset.named("efficientnet-lite0")?.find().map { try EfficientNetLite(variant: 0, weightsPath: $0) }
-        ?? EfficientNetLite(variant: 0, parameters: constant)
+    let lite0 = try EfficientNetLite(variant: 0, weightsPath: installed("efficientnet-lite0"))
     if let chunk = option("--chunk-floats").flatMap(Int.init) { lite0.chunkFloats = chunk }
     (lite, backbone) = (lite0, lite0)
 }

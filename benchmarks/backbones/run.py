@@ -107,7 +107,7 @@ def main():
     print(f"\nload average at end {load_average()}; Thaw's OpenBLAS kernel {', '.join(kernels)}; versions: {json.dumps(versions)}")
     print("\n| case | " + " | ".join(engines) + " | " + " | ".join(f"Thaw/{e}" for e in engines[1:])
           + " | Thaw/best ONNX peer | peak RSS MB (" + ", ".join(engines) + ") | max abs diff vs Thaw (max abs) |")
-    print("|" + "---|" * (len(engines) * 2 + 2))
+    print("|" + "---|" * (len(engines) * 2 + 3))
     for case in cases:
         res = results[case]
         med = {e: statistics.median(x["images_per_s"] for x in res[e]) for e in engines}
