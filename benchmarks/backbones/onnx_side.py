@@ -4,9 +4,9 @@
 
 ONNX Runtime: CPU execution provider, ORT_ENABLE_ALL graph optimisations, intra-op threads = --threads,
 one inter-op thread, sequential execution. OpenVINO: the same ONNX file compiled for CPU with
-INFERENCE_NUM_THREADS = --threads, INFERENCE_PRECISION_HINT f32 and PERFORMANCE_HINT LATENCY (one stream: every
-engine here runs one synchronous request of the whole batch at a time; THROUGHPUT makes one stream per core,
-which pays only with several requests in flight). The input is peer_assets.py's, the one Thaw reads. One warm-up
+INFERENCE_NUM_THREADS = --threads, INFERENCE_PRECISION_HINT f32 and PERFORMANCE_HINT --hint (run.py: LATENCY at
+batch 1, one stream of 2 threads; THROUGHPUT above, two streams of 1 thread, which measured 1.2–1.7× faster at
+batch 32 although every engine here runs one synchronous request of the whole batch at a time). The input is peer_assets.py's, the one Thaw reads. One warm-up
 run, then runs for at least --seconds (and 3 runs). --compare F prints the max abs difference to Thaw's output dump.
 Prints one JSON line like thaw-backbones-bench. Imports neither torch nor the references (peak RSS is the engine's).
 """
@@ -40,11 +40,11 @@ def ort_runner(path, feeds, threads):
     return (lambda: session.run(None, feeds)[0]), ort.__version__, settings
 
 
-def openvino_runner(path, feeds, threads):
+def openvino_runner(path, feeds, threads, hint="LATENCY"):
     import openvino as ov
     core = ov.Core()
     compiled = core.compile_model(core.read_model(path), "CPU", {
-        "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"})
+        "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": hint})
     request = compiled.create_infer_request()
     output = compiled.output(0)
     # What the plugin actually settled on (a hint it ignored would show here).
@@ -63,14 +63,17 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--dir", required=True, help="peer_assets.py's folder")
     ap.add_argument("--compare", help="Thaw's output dump (thaw-backbones-bench --dump-output) to compare with")
+    ap.add_argument("--hint", default="LATENCY", choices=["LATENCY", "THROUGHPUT"], help="OpenVINO's PERFORMANCE_HINT")
     a = ap.parse_args()
     onnx_path = os.path.join(a.dir, f"{a.only}.onnx")
     if not os.path.exists(onnx_path):
         sys.exit(f"{onnx_path} is missing. Fix: python3 benchmarks/backbones/peer_assets.py --cases {a.only} --dir {a.dir}")
     feeds = load_input(a.dir, a.only)
     batch = next(iter(feeds.values())).shape[0]
-    make = ort_runner if a.engine == "ort" else openvino_runner
-    run, version, settings = make(onnx_path, feeds, a.threads)
+    if a.engine == "ort":
+        run, version, settings = ort_runner(onnx_path, feeds, a.threads)
+    else:
+        run, version, settings = openvino_runner(onnx_path, feeds, a.threads, a.hint)
     out = np.array(run())
     n, t0 = 0, time.perf_counter()
     while True:

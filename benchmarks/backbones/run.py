@@ -38,7 +38,14 @@ def run_json(cmd):
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def command(engine, case, assets, seconds, dump):
+def openvino_hint(case, choice):
+    """auto: LATENCY at batch 1, THROUGHPUT above (measured faster at batch 32 even for one request at a time)."""
+    if choice != "auto":
+        return choice
+    return "LATENCY" if case.endswith("-b1") else "THROUGHPUT"
+
+
+def command(engine, case, assets, seconds, dump, hint="auto"):
     """The fresh-process command line of one engine on one case; `dump` is Thaw's output file."""
     directory = assets["dir"]
     if engine == "thaw":
@@ -52,8 +59,9 @@ def command(engine, case, assets, seconds, dump):
     if engine == "torch":
         return [sys.executable, os.path.join(HERE, "torch_side.py"), "--only", case, "--seconds", str(seconds),
                 "--dir", directory] + compare
+    extra = ["--hint", openvino_hint(case, hint)] if engine == "openvino" else []
     return [sys.executable, os.path.join(HERE, "onnx_side.py"), "--engine", engine, "--only", case,
-            "--seconds", str(seconds), "--dir", directory] + compare
+            "--seconds", str(seconds), "--dir", directory] + compare + extra
 
 
 def main():
@@ -63,6 +71,8 @@ def main():
     ap.add_argument("--cases", default=DEFAULT_CASES)
     ap.add_argument("--engines", default=",".join(ENGINES))
     ap.add_argument("--assets", help="peer_assets.py's folder (default: its own default)")
+    ap.add_argument("--openvino-hint", default="auto", choices=["auto", "LATENCY", "THROUGHPUT"],
+                    help="OpenVINO's PERFORMANCE_HINT; auto: LATENCY at batch 1, THROUGHPUT above")
     a = ap.parse_args()
     engines = a.engines.split(",")
     if engines[0] != "thaw" or any(e not in ENGINES for e in engines):
@@ -91,7 +101,7 @@ def main():
                 os.remove(dump)
             row = {}
             for engine in order:
-                out = run_json(command(engine, case, assets, a.seconds, dump))
+                out = run_json(command(engine, case, assets, a.seconds, dump, a.openvino_hint))
                 row[engine] = out
                 results[case][engine].append(out)
                 if "max_abs_diff" in out:
@@ -99,7 +109,7 @@ def main():
                 if "version" in out:
                     versions[engine] = out["version"]
                 if "settings" in out:
-                    versions[engine + " settings"] = out["settings"]
+                    versions[f"{engine} settings, {case}"] = out["settings"]
             rates = "  ".join(f"{e} {row[e]['images_per_s']:.2f}" for e in engines)
             print(f"round {r + 1} {case:13s} {rates} /s  (order {','.join(order)}; load {load_average()})", flush=True)
 
