@@ -3,10 +3,10 @@
 //   swift build -c release --product thaw-backbones-bench
 //   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F] [--split-rows R]
 //   .build/release/thaw-backbones-bench --only mbv2-b32 [--seconds 8]     (--profile is Lite0's only)
-//   .build/release/thaw-backbones-bench --only vits14-b16 [--vit-weights F]  (DINOv2 ViT-S/14 to `pool`; F defaults to
-//       /tmp/vit-s14-seeded.safetensors, written by `python3 scripts/golden/vit.py --vits14 F`)
-//   .build/release/thaw-backbones-bench --only cnxtt-b16 [--convnext-weights F]  (ConvNeXt-T to `fc`; F defaults to
-//       /tmp/convnext-tiny-seeded.safetensors, written by `python3 scripts/golden/convnext.py --tiny F`)
+//   .build/release/thaw-backbones-bench --only vits14-b16 --vit-weights F  (DINOv2 ViT-S/14 to `pool`; F written by
+//       benchmarks/backbones/peer_assets.py or `python3 scripts/golden/vit.py --vits14 F`)
+//   .build/release/thaw-backbones-bench --only cnxtt-b16 --convnext-weights F  (ConvNeXt-T to `fc`; F written by
+//       `python3 scripts/golden/convnext.py --tiny F`)
 //   .build/release/thaw-backbones-bench --only resnet50-b32 --resnet-weights F   (ResNet-50 to `fc`; F: torchvision keys)
 //   .build/release/thaw-backbones-bench --only minilm-b32 --input F   (all-MiniLM-L6-v2 to `pool`, 128 tokens per sentence)
 //   --input F: the input as raw little-endian values: images float32 NHWC [B, 224, 224, 3]; MiniLM int32 token ids
@@ -68,10 +68,16 @@ if family == "minilm" {
     backbone = try ModelCatalog.named("resnet50").load(path)
     lite = nil
 } else if family == "cnxtt" {
-    backbone = try ModelCatalog.named("convnext-tiny").load(option("--convnext-weights") ?? "/tmp/convnext-tiny-seeded.safetensors")
+    guard let path = option("--convnext-weights") else {
+        fail("cnxtt needs --convnext-weights F (written by `python3 scripts/golden/convnext.py --tiny F`)")
+    }
+    backbone = try ModelCatalog.named("convnext-tiny").load(path)
     lite = nil
 } else if family == "vits14" {
-    backbone = try ModelCatalog.named("dinov2-vits14").load(option("--vit-weights") ?? "/tmp/vit-s14-seeded.safetensors")
+    guard let path = option("--vit-weights") else {
+        fail("vits14 needs --vit-weights F (benchmarks/backbones/peer_assets.py or `python3 scripts/golden/vit.py --vits14 F` writes it)")
+    }
+    backbone = try ModelCatalog.named("dinov2-vits14").load(path)
     lite = nil
 } else if family == "mbv2" {
     let mbv2 = try MobileNetV2(weightsPath: installed("mobilenet-v2"))
