@@ -75,7 +75,7 @@ let package = Package(
                                                      "ThawKernels"]),
         // `thaw cache audit`: stored f16/bf16 taps against a float32 re-extraction of a seeded sample.
         .target(name: "ThawAudit", dependencies: ["ThawCore", "ThawAssets", "ThawBackbones", "ThawExtract", "ThawHeads", "ThawInputs",
-                                                   "ThawRuns", "ThawStore", "ThawText"]),
+                                                   "ThawRuns", "ThawStore", "ThawText", "ThawWeights"]),
         // One-file model bundles (docs/bundle-format.md): description, validation, the head as a function.
         .target(name: "ThawBundle", dependencies: ["ThawCore", "ThawWeights", "ThawHeads", "ThawStore", "ThawKernels"]),
         .target(name: "ThawFit", dependencies: ["ThawCore", "ThawHeads", "ThawTraining", "ThawStore", "ThawRuns", "ThawBundle", "ThawWeights"], swiftSettings: release),
@@ -136,7 +136,7 @@ let package = Package(
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore"]),
+        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore", "CCrashGuard"]),
         .testTarget(name: "ThawTrainingTests", dependencies: ["ThawTraining", "ThawCore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawTestSupport", "ThawHeads", "ThawTraining", "ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets", "ThawText"]),
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawTraining", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawPredictTests", dependencies: ["ThawBundle", "ThawWeights"]),
+        .testTarget(name: "ThawPredictTests", dependencies: ["ThawBundle", "ThawWeights", "ThawBLAS"]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawTraining", "ThawRuns"]),
         .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],

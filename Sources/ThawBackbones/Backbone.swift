@@ -49,9 +49,14 @@ public protocol Backbone: AnyObject {
     /// Runs from the raw input (`from == nil`) or from the output of cut `from`, returning the
     /// output of every cut in `taps` (all after `from`); stops after the last tap.
     func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations]
+    /// How this backbone computes features when it is not im2col + GEMM everywhere (recorded in the
+    /// cache manifest, e.g. "winograd-f43"); nil by default.
+    var convolutionAlgorithm: String? { get }
 }
 
 extension Backbone {
+    public var convolutionAlgorithm: String? { nil }
+
     /// Position of a cut point, or an error listing the valid names.
     public func cutIndex(_ name: String) throws -> Int {
         guard let i = cutPoints.firstIndex(where: { $0.name == name }) else {

@@ -7,10 +7,10 @@ import ThawBLAS
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Print sentence embeddings (mean-pooled, L2-normalised) of texts with a BERT model.",
+        abstract: "Print sentence embeddings (mean-pooled, L2-normalised) of texts with a BERT or MPNet model.",
         discussion: "Example: thaw embed --model all-minilm-l6-v2 \"The quick brown fox\" \"A lazy dog\"")
 
-    @Option(help: "A text model from `thaw models` (all-minilm-l6-v2, or bert with --weights).")
+    @Option(help: "A text model from `thaw models` (all-minilm-l6-v2, all-mpnet-base-v2, or bert/mpnet with --weights).")
     var model = ModelCatalog.defaultTextModel
 
     @Option(help: "Model folder (model.safetensors + vocab.txt) or weight file; default: the installed weights.")
@@ -52,7 +52,7 @@ struct EmbedCommand: ParsableCommand {
         }
         try BLAS.load()
         guard let bert = try entry.load(path) as? BertBackbone else {
-            throw ValidationError("\(entry.name) is not a BERT model")
+            throw ValidationError("\(entry.name) is not a BERT or MPNet model")
         }
         guard let tokenizer = bert.tokenizer else {
             throw ValidationError("\(path): no vocab.txt beside the weights; put the model's vocab.txt in the same folder")

@@ -7,6 +7,7 @@ import ThawCore
 import ThawExtract
 import ThawFit
 import ThawInputs
+import ThawKernels
 import ThawRuns
 import ThawStore
 import ThawText
@@ -38,6 +39,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "At most N samples per split: train, val and test each, so --limit 100 gives up to 300 samples (stratified, deterministic; for demos and tests; default: every sample).") var limit: Int?
     @Option(help: "On an unreadable sample: stop, or skip (stored as a placeholder, listed in the run record).") var onError: String = "stop"
     @Option(help: "Samples per LMDB commit.") var commitEvery: Int = 256
+    @Flag(help: "Run every 3×3 convolution through im2col, never Winograd F(4×4, 3×3): the bytes of caches extracted before Winograd (features differ by ~1e-6 relative); slower. Resume a cache with the setting it was started with.") var noWinograd = false
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func validate() throws {
@@ -64,11 +66,22 @@ struct ExtractCommand: ParsableCommand {
         String(format: "%.0f", Double(size) * Double(size) * 3 * 4 * Double(max(batch, 1)) / 1e9)
     }
 
+    /// A cache started with im2col convolutions (`--no-winograd`, or by a Thaw before Winograd)
+    /// is resumed with im2col, so its records stay byte-identical whatever the resuming run's flags.
+    private func followCacheConvolution(_ backbone: any Backbone) {
+        guard backbone.convolutionAlgorithm != nil, FileManager.default.fileExists(atPath: cache + "/data.mdb"),
+              let existing = try? CacheReader(path: cache).manifest, existing.convolution == nil,
+              existing.backbone == backbone.name else { return }
+        WinogradChoice.policy = .never
+        FileHandle.standardError.write(Data("note: \(cache) was started with im2col convolutions: continuing with them (as --no-winograd)\n".utf8))
+    }
+
     func run() throws {
         let started = Date()
         // Past `ulimit -f`, write(2) fails with EFBIG, which LMDB reports as a clean error naming the
         // cache; left at its default, SIGXFSZ would kill the process mid-commit without a word.
         signal(SIGXFSZ, SIG_IGN)
+        if noWinograd { WinogradChoice.policy = .never }
         let entry = try ModelCatalog.named(model)
         let weightsPath = try entry.weightsPath(given: weights)
         // A kernel forced with OPENBLAS_CORETYPE can cost half the speed of an overnight job: say so, from the
@@ -84,6 +97,7 @@ struct ExtractCommand: ParsableCommand {
             FileHandle.standardError.write(Data(("warning: \(data): \(spec.skippedLinks.count) folder link(s) not followed because they lead "
                 + "back to a folder already listed (a loop or a duplicate): \(shown)\n").utf8))
         }
+        followCacheConvolution(backbone)
         let input = try makeInput(entry, weightsPath: weightsPath, data: spec)
         let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,

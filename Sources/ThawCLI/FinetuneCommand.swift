@@ -10,6 +10,7 @@ import ThawHeads
 import ThawRuns
 import ThawStore
 import ThawText
+import ThawWeights
 
 /// `thaw finetune`: train the top blocks + a classifier from cached boundary maps (or from raw images).
 struct FinetuneCommand: ParsableCommand {
@@ -17,23 +18,44 @@ struct FinetuneCommand: ParsableCommand {
         commandName: "finetune",
         abstract: "Fine-tune the blocks above a cached boundary tap, the head stage and a classifier.",
         discussion: """
-            From a cached tap the frozen layers never run again: training starts from the maps cached at --from.
-            EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights) and BERT
-            caches (--from layer.K, with --data). Below the cached boundary — --from input (the whole network,
-            stem included), stem, or an uncached blocks.K — Thaw trains from the raw images instead, re-read
-            from the cache's source with random-resized-crop + flip, and says so.
-            Without --from: the model's fine-tuning boundary if cached (`thaw models` lists them; about the top
+            From a cached tap the frozen layers never run again: training starts from the maps cached at --from. \
+            EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights) and BERT \
+            caches (--from layer.K, with --data). --unfreeze N trains the top N blocks instead (N MBConv blocks, \
+            ResNet stages or BERT layers; it picks --from for you).
+
+            Above a cached tap (blocks.11 cached, --from blocks.13): training starts from the cache, and the blocks \
+            between (12–13) run frozen — forward only, no gradient — once per sample before training (on each chunk \
+            as it is read when the maps stream).
+
+            With no cached map at or below --from — --from input (the whole network, stem included), stem, or \
+            blocks.K under every cached map — or with --raw, Thaw trains from the raw images, re-read from the \
+            cache's source with random-resized-crop + flip, and says so.
+
+            Without --from: the model's fine-tuning boundary if cached (`thaw models` lists them; about the top \
             quarter of the network trains), else the deepest cached tap training can start from.
-            BatchNorm: frozen (running statistics, affine trained; Keras' advice), train (batch statistics;
-            fastai's default) or recalibrate (one pass re-estimates the running statistics, then frozen).
+
+            Learning rate: linear warm-up over the first 10% of optimizer steps (from lr/warm-up steps up to --lr), \
+            then cosine decay to 0 at the last step; block d places below the head trains at lr · layer-decay^d \
+            (AdamW by default, global-norm clipping at --clip).
+
+            Memory: by default the maps are loaded into memory when they fit a quarter of RAM (one shuffle of all \
+            rows per epoch). With --memory-budget, or when they do not fit, they are read in shuffled blocks of \
+            --block-size samples (streamed from LMDB when over the budget; the same numbers in memory or streamed).
+
+            BatchNorm: frozen (running statistics, affine trained; Keras' advice), train (batch statistics; fastai's \
+            default) or recalibrate (one pass re-estimates the running statistics, then frozen).
             """)
 
     @Option(help: "Cache directory.") var cache: String
-    @Option(help: "Cached boundary tap, blocks.K: blocks K+1… are trained. input, stem or an uncached blocks.K: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
+    @Option(help: "Boundary tap, blocks.K: blocks K+1… are trained, from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
+    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, ResNet stages, BERT layers); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
+    @Flag(help: "EfficientNet-Lite: train from the re-read raw images (random-resized-crop + flip) even when a cached map lies at or below --from.") var raw = false
+    @Option(help: "Peak memory for the maps: bytes, 512M, 2G or 25% of RAM; reads the maps in shuffled blocks, streamed from LMDB when they do not fit. (default: none; all maps in memory when they fit a quarter of RAM)") var memoryBudget: String?
+    @Option(help: "Sample indices per shuffled block when maps are read in blocks (--memory-budget), lowered to what the budget holds.") var blockSize = 1024
     @Option(help: "Backbone weights the cache was extracted with (default: the installed weights).") var weights: String?
     @Option(help: "linear (new), a head file from `thaw fit --export`, or the id of a fit run that exported one.") var head = "linear"
     @Option(help: "Epochs.") var epochs = 3
-    @Option(help: "Learning rate of the head; block d below the head trains at lr · layer-decay^d.") var lr: Float = 1e-3
+    @Option(help: "Peak learning rate of the head (linear warm-up over the first 10% of steps, then cosine decay to 0); block d below the head trains at lr · layer-decay^d.") var lr: Float = 1e-3
     @Option(help: "Per-block learning-rate decay going down.") var layerDecay: Float = 0.8
     @Option(help: "adamw or sgd (momentum 0.9).") var optimizer = "adamw"
     @Option(help: "Weight decay (convolution and linear weights only).") var weightDecay: Float = 0.01
@@ -50,6 +72,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "Seed for shuffling and a new classifier.") var seed: UInt64 = 0
     @Option(help: RunName.help) var name: String?
     @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
+    @Option(help: "List the N most confident test mistakes: sample id, true and predicted class, confidence (default: 0, none).")
+    var misclassified = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
     @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
     @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
@@ -67,15 +91,32 @@ struct FinetuneCommand: ParsableCommand {
         if let m = bnMomentum, !(m > 0 && m <= 1) { throw ValidationError("--bn-momentum must be in (0, 1].") }
         if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint DIR.") }
+        guard misclassified >= 0 else { throw ValidationError("--misclassified must be ≥ 0 (0 lists none).") }
+        if unfreeze != nil && from != nil { throw ValidationError("--unfreeze and --from both choose where training starts: pass one of them.") }
+        if let n = unfreeze, n < 1 { throw ValidationError("--unfreeze must be ≥ 1 (the number of top blocks to train).") }
+        guard blockSize >= 1 else { throw ValidationError("--block-size must be ≥ 1.") }
     }
 
     func run() throws {
         try RunName.check(name)
         // The one read of the manifest: the registry decides the plan from it, every path reads through `reader`.
         let reader = try CacheReader(path: cache)
-        let plan = try FineTunePlan(cache: reader, from: from)
-        if from == nil && !json { print("note: --from \(plan.from) (\(plan.source.rawValue)), chosen by the registry for \(reader.manifest.backbone)") }
-        var o = FineTuneOptions(cache: cache, from: plan.from.description, weights: try resolveWeights(backbone: reader.manifest.backbone))
+        let weights = try resolveWeights(backbone: reader.manifest.backbone)
+        let start = try unfreeze.map { try unfrozenFrom($0, backbone: reader.manifest.backbone, weights: weights) } ?? from
+        let plan: FineTunePlan
+        do { plan = try FineTunePlan(cache: reader, from: start, raw: raw) } catch let e as FineTuneError where unfreeze != nil {
+            throw FineTuneError("--unfreeze \(unfreeze!) starts at \(start ?? "?"): \(e.description)")
+        }
+        if !json {
+            if let n = unfreeze { print("note: --unfreeze \(n): --from \(plan.from) (\(plan.source.rawValue))") }
+            else if from == nil { print("note: --from \(plan.from) (\(plan.source.rawValue)), chosen by the registry for \(reader.manifest.backbone)") }
+        }
+        var o = FineTuneOptions(cache: cache, from: plan.from.description, weights: weights)
+        if let memoryBudget {
+            o.memoryBudget = try MemoryBudget.parse(memoryBudget)
+            try MemoryBudget.check(o.memoryBudget!)
+        }
+        o.blockSize = blockSize
         o.head = try resolveHead()
         o.epochs = epochs; o.lr = lr; o.layerDecay = layerDecay; o.weightDecay = weightDecay
         o.optimizer = optimizer == "sgd" ? .sgdDefault : .adamwDefault
@@ -83,6 +124,7 @@ struct FinetuneCommand: ParsableCommand {
         o.batchNormMomentum = bnMomentum
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
+        o.misclassified = misclassified
         switch plan.source {
         case .cachedHiddenStates: return try runBert(o, cache: reader, plan: plan)
         case .rawImages: return try runRaw(o, cache: reader, plan: plan)
@@ -99,9 +141,20 @@ struct FinetuneCommand: ParsableCommand {
                      speed: "maps/s (train)", record: record, url: url)
     }
 
+    /// The --from tap of `--unfreeze n` (a generic BERT's layer count is read from `weights`).
+    func unfrozenFrom(_ n: Int, backbone: String, weights: String) throws -> String {
+        var layers: Int? = nil
+        if case .bert(nil)? = (try? ModelCatalog.named(backbone))?.architecture {
+            layers = try BertBackbone.load(name: backbone, path: weights).encoder.configuration.layers
+        }
+        do { return try ModelCatalog.fromTap(unfreezing: n, backbone: backbone, encoderLayers: layers).description } catch let e as BackboneError {
+            throw ValidationError(e.description)
+        }
+    }
+
     /// --weights, else the installed weights of the cache's backbone (the registry names them).
     func resolveWeights(backbone: String) throws -> String {
-        if let weights { return weights }
+        if let weights { return try WeightFolder.weightFile(weights) }
         let entry = try? ModelCatalog.named(backbone)
         guard let asset = entry?.defaultWeightsAsset.flatMap({ KnownAsset.named($0) }) else {
             throw ValidationError("\(cache) was extracted with \(backbone), whose weights are not installed with Thaw. "
@@ -166,6 +219,7 @@ extension FinetuneCommand {
         print(String(format: "validation  top-1 %.2f%%  loss %.4f", 100 * v.top1, v.loss))
         if let t = test { print("test        " + SummaryLine.test(t)) }
         if report { MetricsText.printReport(record) }
+        if misclassified > 0 { MetricsText.printMisclassified(record) }
         if outcome.stoppedEarly { print("stopped early; best epoch \(outcome.bestEpoch + 1)") }
         print(String(format: "speed       %.1f ", outcome.rowsPerSecond) + speed)
         printExport(record)

@@ -34,6 +34,8 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Write the trained head as a model bundle (safetensors) for `thaw predict` (default: none written).") var export: String?
     @Option(help: RunName.help) var name: String?
     @Flag(help: "Also print the test split's per-class precision / recall / F1 / support and its confusion matrix.") var report = false
+    @Option(help: "List the N most confident test mistakes: sample id, true and predicted class, confidence (default: 0, none).")
+    var misclassified = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
 
     func validate() throws {
@@ -42,6 +44,7 @@ struct FitCommand: ParsableCommand {
         guard c > 0 else { throw ValidationError("--c must be positive.") }
         if let w = classWeights, w != "balanced" { throw ValidationError("--class-weights takes only `balanced`.") }
         if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
+        guard misclassified >= 0 else { throw ValidationError("--misclassified must be ≥ 0 (0 lists none).") }
         guard FitRequest.Solver(rawValue: optimizer) != nil else { throw ValidationError("--optimizer: adamw, sgd or lbfgs.") }
     }
 
@@ -57,7 +60,7 @@ struct FitCommand: ParsableCommand {
         q.solver = FitRequest.Solver(rawValue: optimizer)!
         if let lr { q.lr = lr }; q.weightDecay = weightDecay; q.c = c; q.epochs = epochs; q.batch = batch
         q.labelSmoothing = labelSmoothing; q.balancedClassWeights = classWeights == "balanced"
-        q.earlyStop = earlyStop; q.seed = seed; q.flip = flip; q.export = export
+        q.earlyStop = earlyStop; q.seed = seed; q.flip = flip; q.export = export; q.misclassified = misclassified
         q.commandLine = CommandLine.arguments
         let quiet = json
         let out = try FitRun.run(q, onLoaded: { notes in if !quiet { for n in notes { print("note: \(n)") } } }) { e in
@@ -74,6 +77,7 @@ struct FitCommand: ParsableCommand {
         }
         if let t = out.test { print("test        " + SummaryLine.test(t)) }
         if report { MetricsText.printReport(record) }
+        if misclassified > 0 { MetricsText.printMisclassified(record) }
         if let e = export { print("head        → \(e)") }
         print("run         \(record.id) → \(url.path)")
     }

@@ -29,6 +29,24 @@ enum MetricsText {
         print(confusion: counts, classes: record.classNames(count: counts.count))
     }
 
+    /// `--misclassified N` of fit, sweep and finetune: the run record's most confident test mistakes.
+    static func printMisclassified(_ record: RunRecord) {
+        guard case .array(let list)? = record.metrics["misclassified"] else {
+            Swift.print("misclassified: no test mistakes recorded (the cache has no test split?)")
+            return
+        }
+        let rows: [[String: JSONValue]] = list.compactMap { if case .object(let o) = $0 { return o } else { return nil } }
+        guard !rows.isEmpty else { Swift.print("misclassified: none, every test sample was classified correctly"); return }
+        let width = max(10, rows.flatMap { [$0["label_name"]?.string ?? "", $0["predicted_name"]?.string ?? ""] }.map(\.count).max() ?? 0)
+        func pad(_ s: String) -> String { s.count >= width ? s : s + String(repeating: " ", count: width - s.count) }
+        Swift.print("most confident test mistakes (\(rows.count)):")
+        Swift.print("  confidence  " + pad("true") + "  " + pad("predicted") + "  id")
+        for o in rows {
+            Swift.print(String(format: "  %10.4f  ", o["confidence"]?.number ?? .nan) + pad(o["label_name"]?.string ?? "?") + "  "
+                        + pad(o["predicted_name"]?.string ?? "?") + "  " + (o["id"]?.string ?? "?"))
+        }
+    }
+
     /// Per-class precision / recall / F1 / support, then the matrix itself (up to 20 classes).
     /// `confusion`: [K][K], rows = true class, columns = predicted.
     static func print(confusion: [[Int]], classes: [String]) {

@@ -2,12 +2,13 @@ import ArgumentParser
 import ThawAssets
 import ThawBackbones
 import ThawInputs
+import ThawWeights
 
 /// What `thaw extract` and `thaw classify` resolve from a catalog entry on this machine.
 extension ModelEntry {
     /// `given` (--weights), else the path of the model's installed weights.
     func weightsPath(given: String?) throws -> String {
-        if let given { return given }
+        if let given { return try WeightFolder.weightFile(given) }   // a model folder → its weight file
         guard let assetName = defaultWeightsAsset, let asset = KnownAsset.named(assetName) else {
             throw ValidationError("\(name) has no installed weights (\(weightsNote)). Fix: pass --weights FILE")
         }

@@ -86,8 +86,10 @@ struct ModelsCommand: ParsableCommand {
             return (EfficientNetLite.cutPoints(variant: v), fallbackNote)
         case .bert(let c?):
             return (BertBackbone.cutPoints(layers: c.layers), fallbackNote)
-        case .bert(nil):
+        case .bert(nil), .mpnet(nil):
             return (nil, fallbackNote ?? "embeddings (TC), layer.0 … layer.{L−1} (TC), pool (C); L is read from the weights")
+        case .mpnet(let c?):
+            return (BertBackbone.cutPoints(layers: c.layers), fallbackNote)
         }
     }
 }

@@ -17,7 +17,13 @@ struct SweepCommand: ParsableCommand {
             --c or --c-grid N switches to an L-BFGS logistic-regression path over C (warm-started).
             --shard i/N runs the i-th of N contiguous slices of the grid; `thaw sweep --combine RUN…` merges the shard records.
             A killed sweep resumes when the same command is run again: each finished group of heads is recorded in
-            CACHE.runs/sweep-progress/ and not trained again (another cache, grid or seed starts a fresh record).
+            CACHE.runs/sweep-progress/ and not trained again (another cache, grid, seed or training option starts a fresh record).
+            --label-smoothing, --class-weights, --early-stop and --flip apply to every head as in `thaw fit`.
+            With --early-stop each head stops on its own and keeps the weights of its lowest-val-loss epoch;
+            the stack stops when every head has.
+            --folds K: stratified K-fold cross-validation on the whole training split (nothing is carved).
+            The table shows each point's mean ± sd of val top-1 over the folds; the best point is refitted
+            on all training data and tested once. Not with --shard or --combine; not resumed.
             """)
 
     @Option(help: "Cache directory (no default: required unless --combine or --combine-dir is given).") var cache: String?
@@ -36,6 +42,15 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Epochs per head (default: 10, or the --config file's epochs).") var epochs: Int?
     @Option(help: "Batch size (default: 256, or the --config file's batch).") var batch: Int?
     @Option(help: "Seed (head k of the grid uses seed + k).") var seed: UInt64 = 0
+    @Option(help: "Label smoothing in [0, 1) for every head.") var labelSmoothing: Float = 0
+    @Option(help: "`balanced` weighs classes by n / (classes · count) (default: none, every class weighs 1).") var classWeights: String?
+    @Option(help: "Stop each head after N epochs without a lower validation loss and restore its weights of the epoch with the lowest (default: off, every head trains all epochs and keeps its last).")
+    var earlyStop: Int?
+    @Flag(help: "Flip map taps horizontally at random (feature-space augmentation; default: off).") var flip = false
+    @Option(help: "K-fold cross-validation on the training split: rank points by mean val top-1 over K stratified folds, refit the best on all training data (default: none, validate on the validation split).")
+    var folds: Int?
+    @Option(help: "List the chosen head's N most confident test mistakes: sample id, true and predicted class, confidence (default: 0, none).")
+    var misclassified = 0
     @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
     var memoryBudget = "25%"
     @Flag(help: "Sweep a cache whose extraction has not finished.") var allowIncomplete = false
@@ -64,6 +79,19 @@ struct SweepCommand: ParsableCommand {
             throw ValidationError("--export-best needs the whole grid in one run (a shard's winner may not be the sweep's).")
         }
         guard ["adamw", "sgd"].contains(optimizer) else { throw ValidationError("--optimizer: adamw or sgd (use --c for L-BFGS).") }
+        guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw ValidationError("--label-smoothing must be in [0, 1).") }
+        if let w = classWeights, w != "balanced" { throw ValidationError("--class-weights takes only `balanced`.") }
+        if let e = earlyStop, e < 1 { throw ValidationError("--early-stop must be ≥ 1.") }
+        guard misclassified >= 0 else { throw ValidationError("--misclassified must be ≥ 0 (0 lists none).") }
+        if let k = folds {
+            guard k >= 2 else { throw ValidationError("--folds must be ≥ 2 (leave it out to validate on the validation split).") }
+            if shard != nil {
+                throw ValidationError("--folds ranks every grid point by its fold scores and refits the winner; a --shard sees part of the grid. Fix: drop --shard or --folds.")
+            }
+            if !combine.isEmpty || combineDir != nil {
+                throw ValidationError("--folds trains a sweep; --combine/--combine-dir merge finished shard records (shards do not take --folds). Fix: drop --folds.")
+            }
+        }
     }
 
     func run() throws {
@@ -103,6 +131,8 @@ struct SweepCommand: ParsableCommand {
         q.shard = shard.flatMap { ShardSpec(parsing: $0) } ?? .whole
         q.commandLine = CommandLine.arguments
         q.exportBest = exportBest
+        q.labelSmoothing = labelSmoothing; q.balancedClassWeights = classWeights == "balanced"
+        q.earlyStop = earlyStop; q.flip = flip; q.misclassified = misclassified; q.folds = folds
         // Finished groups are recorded here as they complete; re-running the same command resumes.
         q.progressFolder = RunRegistry.beside(cache: q.cache).folder.appendingPathComponent("sweep-progress")
         let quiet = json
@@ -114,6 +144,7 @@ struct SweepCommand: ParsableCommand {
         for n in out.notes { print("note: \(n)") }
         printTable(record)
         if report { MetricsText.printReport(record) }
+        if misclassified > 0 { MetricsText.printMisclassified(record) }
         if let e = exportBest { print("best  → \(e)  (apply it with: thaw predict --bundle \(e) INPUTS…)") }
         print("run   \(record.id) → \(url.path)")
     }
@@ -135,6 +166,7 @@ struct SweepCommand: ParsableCommand {
         if json { return try printJSON(merged) }
         printTable(merged)
         if report { MetricsText.printReport(merged) }
+        if misclassified > 0 { MetricsText.printMisclassified(merged) }
         print("run   \(merged.id) (combined from \(records.count) shards) → \(url.path)")
     }
 
@@ -160,18 +192,34 @@ struct SweepCommand: ParsableCommand {
         let gradientDescent = r.config["optimizer"]?.string != "lbfgs" && epochs > 1
         func lastEpoch(_ i: Int) -> Bool { gradientDescent && int(rows[i]["best_epoch"]) == epochs - 1 }
         func pad(_ t: String, _ w: Int) -> String { t.count >= w ? t + " " : t + String(repeating: " ", count: w - t.count) }
-        print("  #   tap         pooling head          lr        wd        C         val top-1  val loss")
+        let folds = int(r.config["folds"])
+        func sd(_ i: Int) -> Double? { rows[i]["val_top1_sd"]?.number }
+        print("  #   tap         pooling head          lr        wd        C         "
+              + (folds != nil ? "cv top-1 (mean ± sd)  cv loss" : "val top-1  val loss"))
         for i in shown {
             let o = rows[i]
             let text = (i == best ? "* " : "  ") + pad(String(grid(i)), 4) + pad(o["tap"]?.string ?? "", 12)
                 + pad(o["pooling"]?.string ?? "", 8) + pad(o["head"]?.string ?? "", 14) + pad(num(o["lr"], "%.1e"), 10)
                 + pad(num(o["weight_decay"], "%.1e"), 10) + pad(num(o["c"], "%.2e"), 10)
-            print(text + String(format: "%8.2f%%  %8.4f", 100 * top1(i), o["val_loss"]?.number ?? 0) + (lastEpoch(i) ? "  *last" : ""))
+            let score = folds != nil ? String(format: "%8.2f%% ± %5.2f      %8.4f", 100 * top1(i), 100 * (sd(i) ?? .nan), o["val_loss"]?.number ?? 0)
+                : String(format: "%8.2f%%  %8.4f", 100 * top1(i), o["val_loss"]?.number ?? 0)
+            let stopped = o["stopped_early"]?.bool == true ? "  stopped, kept ep \((int(o["weights_epoch"]) ?? 0) + 1)" : ""
+            print(text + score + (lastEpoch(i) ? "  *last" : "") + stopped)
         }
         if shown.count < rows.count {
             print("  … \(rows.count - shown.count) more of \(rows.count) rows (--show 0 prints all, --show K the top K)")
         }
-        print("ranked by val top-1, ties by lower val loss, then lower grid #; * = chosen")
+        if let k = folds {
+            print("ranked by mean val top-1 over \(k) stratified folds of the training split, ties by lower mean val loss, then lower grid #; * = chosen, "
+                  + "refitted on all \(int(r.config["train_rows"]) ?? 0) training samples for \(int(r.config["refit_epochs"]) ?? 0) epochs")
+        } else {
+            print("ranked by val top-1, ties by lower val loss, then lower grid #; * = chosen")
+        }
+        if let patience = int(r.config["early_stop"]), folds == nil {
+            let stoppedCount = rows.filter { $0["stopped_early"]?.bool == true }.count
+            print("early stop (patience \(patience)): \(stoppedCount) of \(rows.count) heads stopped before epoch \(epochs); "
+                  + "every head keeps the weights of its lowest-val-loss epoch (\"stopped, kept ep N\": a head early stopping ended)")
+        }
         let undertrained = rows.indices.filter(lastEpoch).count
         if undertrained > 0 {
             print("*last: \(undertrained) of \(rows.count) heads had their lowest val loss at the last epoch (\(epochs)): "
@@ -185,7 +233,7 @@ struct SweepCommand: ParsableCommand {
         }
         let m = r.metrics
         if let t1 = m["test_top1"]?.number {
-            print("best (*) on test: " + SummaryLine.test(top1: t1, top5: m["test_top5"]?.number ?? 0,
+            print((folds != nil ? "best (*), refitted, on test: " : "best (*) on test: ") + SummaryLine.test(top1: t1, top5: m["test_top5"]?.number ?? 0,
                                                           meanPerClass: m["test_mean_per_class"]?.number ?? 0,
                                                           macroF1: m["test_macro_f1"]?.number ?? 0, ece: m["test_ece"]?.number ?? 0,
                                                           classes: r.matrix("confusion")?.count ?? 0))

@@ -78,6 +78,30 @@ public struct StratifiedSplitter: Sendable {
         return out.sorted()
     }
 
+    /// Stratified K-fold cross-validation (`thaw sweep --folds K`): positions into `labels` (class
+    /// indices 0..<classes) dealt into `k` disjoint folds that together hold every position once, each
+    /// sorted. Each class is shuffled (`SplitMix64.shuffle`, seeded as `.classIndex`) and dealt round
+    /// robin, starting where the previous class stopped, so every class is split as evenly as it can be
+    /// (fold counts of a class differ by at most 1) and so are the fold sizes. The style plays no part.
+    /// A class with fewer than `k` members leaves some folds without it: callers refuse that case.
+    public func folds(labels: [Int32], classes: Int, k: Int) -> [[Int]] {
+        precondition(k >= 2, "StratifiedSplitter: k-fold needs k ≥ 2")
+        var byClass = [[Int]](repeating: [], count: classes)
+        for (i, y) in labels.enumerated() { byClass[Int(y)].append(i) }
+        var out = [[Int]](repeating: [], count: k)
+        var next = 0
+        for (c, rows) in byClass.enumerated() {
+            var order = rows
+            var rng = SplitMix64(seed: classSeed(.classIndex(c)))
+            rng.shuffle(&order)
+            for p in order {
+                out[next].append(p)
+                next = (next + 1) % k
+            }
+        }
+        return out.map { $0.sorted() }
+    }
+
     private func classSeed(_ stratum: Stratum) -> UInt64 {
         switch stratum {
         case .label(let name):

@@ -36,11 +36,14 @@ public enum ExtractInput {
             let aug = String(decoding: try! e.encode(AugmentedView.description), as: UTF8.self)
             return "{\"augmentation\":\(aug),\"preset\":\(preset)}"
         case .text(_, let t):
-            let settings: [String: String] = [
+            var settings: [String: String] = [
                 "tokenizer": "bert-wordpiece-uncased", "maxLength": String(t.maxLength),
                 "padding": "fixed", "vocabularySize": String(t.vocabulary.count),
                 "maxCharactersPerWord": String(t.maxCharactersPerWord),
             ]
+            // Other special tokens than BERT's (MPNet: <s> … </s>, <pad>): named, so such caches never match BERT's.
+            let specials = [t.clsID, t.sepID, t.padID, t.unkID].map { t.vocabulary.tokens[Int($0)] }
+            if specials != ["[CLS]", "[SEP]", "[PAD]", "[UNK]"] { settings["specialTokens"] = specials.joined(separator: " ") }
             return String(decoding: try! e.encode(settings), as: UTF8.self)
         }
     }

@@ -56,7 +56,7 @@ public final class Extractor {
                             dataFingerprint: try source.fingerprint() + selection.fingerprintSuffix,
                             labelNames: source.labelNames, splitNames: Split.allCases.map(\.rawValue),
                             sampleCount: selection.samples.count, views: options.augmentedViews + 1,
-                            shard: options.shard)
+                            shard: options.shard, convolution: backbone.convolutionAlgorithm)
     }
 
     /// Samples per backbone forward. Fixed, and aligned to the cache index (block b holds indices

@@ -49,8 +49,15 @@ public enum BertFineTuneRun {
         let known: BertConfiguration?
         if case .bert(let c)? = (try? ModelCatalog.named(manifest.backbone))?.architecture { known = c } else { known = nil }
         let configuration = try known ?? BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
-        let data = try BertCacheData.load(reader: reader, tap: o.from, tokenCount: tokenCount)
+        var data = try BertCacheData.load(reader: reader, tap: (plan.cachedTap ?? plan.from).description, tokenCount: tokenCount)
         var notes = data.notes
+        // Layers between the cached tap and --from run frozen once over every sample (FrozenBlocks).
+        if let frozen = try FrozenBlocks.load(plan: plan, backbone: manifest.backbone, weights: o.weights) {
+            data.train = try data.train.through(frozen)
+            data.validation = try data.validation.through(frozen)
+            data.test = try data.test.through(frozen)
+            notes.append((plan.frozenBlocksNote ?? "") + ", once per sample before training")
+        }
         if o.batchNorm != .frozen || o.batchNormMomentum != nil { notes.append("--bn does not apply to BERT (LayerNorm only): ignored") }
         guard data.validation.count > 0 else {
             throw FineTuneError("\(o.cache): no validation or test samples to validate on. Fix: extract with splits (the default 80/10/10)")
@@ -118,10 +125,17 @@ public enum BertFineTuneRun {
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var metrics = MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames, trainSeconds: outcome.trainSeconds)
+        if o.misclassified > 0 && data.test.count > 0 {
+            let t = data.test
+            let mistakes = ConfidentMistakes.of(logits: trainer.logits(t), classes: manifest.labelNames.count, labels: t.labels,
+                                                indices: t.indices, limit: o.misclassified)
+            let ids = Dictionary(zip(t.indices, t.ids), uniquingKeysWith: { a, _ in a })
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: mistakes.map { ids[$0.index] ?? "?" }, classNames: manifest.labelNames)
+        }
         var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: manifest.labelNames,
-                                                          trainSeconds: outcome.trainSeconds),
+                               metrics: metrics,
                                epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil

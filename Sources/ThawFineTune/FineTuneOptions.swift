@@ -47,7 +47,14 @@ public struct FineTuneOptions: Sendable {
     public var export: String?
     public var resume = false
     public var seed: UInt64 = 0
-    public var memoryBudget: Int = TapLoadOptions.defaultMemoryBudget
+    /// Record the N most confident test mistakes (`--misclassified N`; 0: none).
+    public var misclassified = 0
+    /// `--memory-budget` in bytes: the maps are read through `TapMaps` (shuffled blocks of `blockSize` sample
+    /// indices, the same batches in memory or streamed from LMDB). nil: the default budget, all maps in
+    /// memory in one permutation per epoch when they fit, else streamed as with a budget.
+    public var memoryBudget: Int?
+    /// Sample indices per shuffled block when reading through `TapMaps` (lowered to what the budget holds).
+    public var blockSize = 1024
     /// Check the weights' SHA-256 against the cache manifest (reads the whole file once).
     public var verifyWeights = true
 

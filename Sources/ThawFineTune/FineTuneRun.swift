@@ -64,18 +64,7 @@ public enum FineTuneRun {
         }
         // Maps from other weights would train silently wrong blocks on top of them.
         try o.checkWeights(match: manifest)
-        let data = try TapData.load(reader: reader, tap: o.from,
-                                    options: TapLoadOptions(memoryBudget: o.memoryBudget, seed: o.seed))
-        var notes = data.notes
-        if data.views > 1 { notes.append("the cache holds \(data.views) views per sample: every epoch trains on all of them") }
-        onLoaded(notes)
-        guard !data.isStreamed else {
-            throw FineTuneError("\(o.cache): the \(o.from) maps need \(manifest.expectedRecordCount * data.rowWidth * 4 / 1_000_000) MB, "
-                                + "over the memory budget (\(o.memoryBudget / 1_000_000) MB); fine-tuning reads them from memory. "
-                                + "Fix: extract fewer samples (--limit) or a smaller --image-size, or run on a machine with more RAM")
-        }
-        let train = try data.trainingSet()
-        let classes = data.classes
+        let classes = manifest.labelNames.count
         // torchvision names its classifier `fc`, lukemelas `_fc`: checkpoints keep each family's keys.
         let fcKey = family.classifierKey
         let classifier: (Int) throws -> TrainableClassifier = { width in
@@ -86,12 +75,65 @@ public enum FineTuneRun {
         }
         let model = try resNetDepth.map { try FineTuneModel.loadResNet(depth: $0, boundary: k, weights: o.weights, classifier: classifier) }
             ?? FineTuneModel.load(variant: variant, boundary: k, weights: o.weights, classifier: classifier)
+        // Blocks between the cached tap and --from run frozen on the cached maps (FrozenBlocks).
+        let frozen = try FrozenBlocks.load(plan: plan, backbone: manifest.backbone, weights: o.weights)
+        let readTap = (plan.cachedTap ?? plan.from).description
         let inC = model.inputChannels
-        guard data.rowShape.count == 3, data.rowShape[2] == inC else {
+        guard let cachedSpec = manifest.taps.first(where: { $0.name == readTap }), cachedSpec.shape.count == 3, cachedSpec.layout == "HWC",
+              let mapShape = try? frozen?.outputShape(rowShape: cachedSpec.shape) ?? cachedSpec.shape, mapShape[2] == inC else {
             let first = model.trainedBlockNames.first ?? "_conv_head"
-            throw FineTuneError("\(o.cache): tap \(o.from) has shape \(data.tap.shape) \(data.tap.layout); \(first) takes "
-                                + "HWC maps with \(inC) channels. Fix: extract the tap as an HWC map with the same backbone")
+            let spec = manifest.taps.first { $0.name == readTap }
+            throw FineTuneError("\(o.cache): tap \(readTap) has shape \(spec?.shape ?? []) \(spec?.layout ?? "?"); \(first) takes "
+                                + "HWC maps with \(inC) channels\(frozen == nil ? "" : " after \(plan.frozenBlocksText ?? "")"). "
+                                + "Fix: extract the tap as an HWC map with the same backbone")
         }
+        // Kept beside the maps: the trained part's state, one gathered batch, a chunk's activations, the frozen weights.
+        let rowBytes = cachedSpec.shape.reduce(1, *) * 4
+        let reserved = model.trainingStateBytes + o.batch * rowBytes
+            + o.chunk * model.activationBytesPerRow(height: mapShape[0], width: mapShape[1])
+            + (frozen == nil ? 0 : model.trainingStateBytes / 4 + o.chunk * rowBytes * 8)
+        let budget = o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget
+        // A streamed block must hold at least one batch of maps.
+        let oneBlock = min(o.batch, o.blockSize) * rowBytes
+        let needed = MemoryBudget.fixedCost + reserved + TapData.scanBytes(taps: manifest.taps) + oneBlock
+        guard budget >= needed else {
+            let mb = { (b: Int) in String(format: "%.1f MB", Double(b) / 1_048_576) }
+            throw FineTuneError("--memory-budget \(mb(budget)) cannot hold one block of \(min(o.batch, o.blockSize)) \(readTap) maps "
+                                + "(\(mb(oneBlock))) beside the process (\(mb(MemoryBudget.fixedCost)) fixed), the trained blocks "
+                                + "(\(mb(reserved)): weights, gradients, optimizer state, a batch and a chunk's activations) and the "
+                                + "cache reads (\(mb(TapData.scanBytes(taps: manifest.taps)))). Fix: give --memory-budget \(Int((Double(needed) / 1_048_576).rounded(.up)))M "
+                                + "or more, or lower --batch / --chunk")
+        }
+        let data = try TapData.load(reader: reader, tap: readTap,
+                                    options: TapLoadOptions(memoryBudget: budget, seed: o.seed, reservedBytes: reserved))
+        // Blocks of maps (in memory or streamed) with a budget or when they do not fit; else one permutation of all rows.
+        let byBlocks = o.memoryBudget != nil || data.isStreamed
+        var notes = data.notes
+        if let note = plan.frozenBlocksNote {
+            notes.append(note + (byBlocks ? ", on each chunk as it is read" : ", once per sample before training"))
+        }
+        if data.views > 1 {
+            notes.append("the cache holds \(data.views) views per sample: "
+                         + (byBlocks ? "epoch e trains on view e mod \(data.views)" : "every epoch trains on all of them"))
+        }
+        let blockSize = min(o.blockSize, data.maxBlockRows)
+        if byBlocks {
+            notes.append(String(format: "maps read in shuffled blocks of %d samples (%@, budget %.0f MB)", blockSize,
+                                data.isStreamed ? "streamed from LMDB" : "in memory", Double(o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget) / 1_048_576))
+        }
+        onLoaded(notes)
+        /// The in-memory sets (default order): the frozen blocks run once over every row.
+        func sets() throws -> (train: FeatureSet, validation: FeatureSet, test: FeatureSet?) {
+            func through(_ set: FeatureSet) throws -> FeatureSet {
+                guard let frozen else { return set }
+                let y = try frozen.runAll(set.features, count: set.count, rowShape: set.rowShape)
+                return try FeatureSet(name: set.name, features: y.x, labels: set.labels, rowShape: y.shape)
+            }
+            return (try through(try data.trainingSet()), try through(data.validation), try data.test.map(through))
+        }
+        let memory = byBlocks ? nil : try sets()
+        let maps = byBlocks ? try TapMaps(data: data, blockSize: blockSize, frozen: frozen) : nil
+        let trainRows = memory?.train.count ?? data.trainIndices.count
         let headName: String
         switch o.head { case .linear: headName = "linear"; case .file(let p): headName = "warm:" + p }
         var config: [String: JSONValue] = [
@@ -105,13 +147,19 @@ public enum FineTuneRun {
             "backbone": .string(manifest.backbone), "trained_blocks": .array(model.trainedBlockNames.map { .string($0) }),
             "trainable_parameters": .number(Double(model.tensors.filter(\.trainable).reduce(0) { $0 + $1.count })),
             "views": .number(Double(data.views)), "carved_validation": .bool(data.carvedValidation),
-            "train_rows": .number(Double(train.count)), "val_rows": .number(Double(data.validation.count)),
-            "test_rows": .number(Double(data.test?.count ?? 0)),
+            "train_rows": .number(Double(trainRows)), "val_rows": .number(Double(data.validationIndices.count)),
+            "test_rows": .number(Double(data.testIndices.count)),
         ]
+        if frozen != nil { config["cached_tap"] = .string(readTap); config["frozen_blocks"] = .string(plan.frozenBlocksText ?? "") }
+        if byBlocks {
+            config["order"] = .string("blocks"); config["block_size"] = .number(Double(blockSize))
+            config["memory_budget"] = .number(Double(o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget))
+            config["streamed"] = .bool(data.isStreamed)
+        }
         if let dir = o.checkpointDir { config["checkpoint"] = .string(dir); config["resume"] = .bool(o.resume) }
         // What must match for --resume: every setting that changes the numbers.
-        let identity = ["from", "head", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "bn",
-                        "bn_momentum", "clip", "early_stop", "warmup_fraction", "weights"]
+        let identity = (["from", "head", "optimizer", "lr", "layer_decay", "weight_decay", "epochs", "batch", "chunk", "bn",
+                         "bn_momentum", "clip", "early_stop", "warmup_fraction", "weights"] + (byBlocks ? ["order", "block_size"] : []))
             .map { "\($0)=\(Self.text(config[$0]))" }.joined(separator: "\n")
         let settings = FineTuneSettings(epochs: o.epochs,
                                         step: FineTuneStep(optimizer: o.optimizer, lr: o.lr, layerDecay: o.layerDecay,
@@ -120,10 +168,11 @@ public enum FineTuneRun {
                                         chunk: o.chunk, earlyStop: o.earlyStop, warmupFraction: o.warmupFraction, seed: o.seed,
                                         checkpointDir: o.checkpointDir, resume: o.resume, config: identity)
         let runID = RunRecord.newID(kind: .finetune, date: started)
-        let trainer = FineTuneTrainer(model: model, train: train, validation: data.validation, settings: settings)
+        let trainer = maps.map { FineTuneTrainer(model: model, maps: $0, settings: settings) }
+            ?? FineTuneTrainer(model: model, train: memory!.train, validation: memory!.validation, settings: settings)
         let outcome = try trainer.run(progress: progress)
-        let validation = trainer.evaluate(data.validation)
-        let test = data.test.map { trainer.evaluate($0) }
+        let validation = try trainer.evaluateValidation()
+        let test = try memory.map { m in m.test.map { trainer.evaluate($0) } } ?? (data.hasTest ? trainer.evaluate(.test) : nil)
         if let path = o.export {
             try FineTuneExport.writeImageNetwork(model, options: o, manifest: manifest, classNames: data.classNames, run: runID,
                                                  validationTop1: validation.top1, testTop1: test?.top1, to: path)
@@ -131,10 +180,16 @@ public enum FineTuneRun {
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: outcome.trainSeconds)
+        if o.misclassified > 0, let t = data.test {
+            let mistakes = ConfidentMistakes.of(logits: trainer.logits(t), classes: classes, labels: t.labels, indices: data.testIndices,
+                                                limit: o.misclassified)
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: try reader.sampleIDs(mistakes.map(\.index)),
+                                                              classNames: data.classNames)
+        }
         var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
-                                                          trainSeconds: outcome.trainSeconds),
+                               metrics: metrics,
                                epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil

@@ -49,15 +49,18 @@ public struct FineTuneOutcome {
     public var trainSeconds: Double
 }
 
-/// Trains a `FineTuneModel` on boundary maps in memory: shuffled batches (SplitMix64 epoch
-/// orders, so deterministic given the seed), chunked forward/backward, cosine schedule with
-/// warm-up, clipping, layer-wise LR decay, validation every epoch, early stopping and
-/// per-epoch checkpoints that `resume` continues bit for bit.
+/// Trains a `FineTuneModel` on boundary maps: shuffled batches (deterministic given the seed), chunked
+/// forward/backward, cosine schedule with warm-up, clipping, layer-wise LR decay, validation every epoch,
+/// early stopping and per-epoch checkpoints that `resume` continues bit for bit.
+///
+/// Two sources of maps: sets in memory (`init(model:train:validation:settings:)`, one SplitMix64
+/// permutation of all rows per epoch: `thaw finetune`'s default) or a `TapMaps` (`init(model:maps:settings:)`:
+/// `EpochPlan` blocks, in memory or streamed from LMDB under `--memory-budget`, the same numbers either way).
 public final class FineTuneTrainer {
     public let model: FineTuneModel
-    public let train: FeatureSet
-    public let validation: FeatureSet
     public let settings: FineTuneSettings
+    enum Source { case sets(train: FeatureSet, validation: FeatureSet), maps(TapMaps) }
+    let source: Source
     let height: Int, width: Int, classes: Int
 
     public init(model: FineTuneModel, train: FeatureSet, validation: FeatureSet, settings: FineTuneSettings) {
@@ -66,10 +69,19 @@ public final class FineTuneTrainer {
         precondition(train.rowShape[2] == model.inputChannels,
                      "FineTuneTrainer: maps have \(train.rowShape[2]) channels, the first trained layer takes another width")
         self.model = model
-        self.train = train
-        self.validation = validation
         self.settings = settings
+        source = .sets(train: train, validation: validation)
         height = train.rowShape[0]; width = train.rowShape[1]
+        classes = model.classifier.classes
+    }
+
+    public init(model: FineTuneModel, maps: TapMaps, settings: FineTuneSettings) {
+        precondition(maps.mapShape.count == 3 && maps.mapShape[2] == model.inputChannels,
+                     "FineTuneTrainer: maps \(maps.mapShape) do not match the first trained layer (\(model.inputChannels) channels)")
+        self.model = model
+        self.settings = settings
+        source = .maps(maps)
+        height = maps.mapShape[0]; width = maps.mapShape[1]
         classes = model.classifier.classes
     }
 
@@ -79,23 +91,29 @@ public final class FineTuneTrainer {
 
     /// Runs the remaining epochs. `shouldStop` is asked after each epoch's checkpoint (to interrupt).
     public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
-        let rowWidth = train.rowWidth, train = train, (h, w) = (height, width)
-        let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
-                                                seed: settings.seed) { rows, _ in
-            var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, H, W, C] gathered rows
-            x.withUnsafeMutableBufferPointer { xb in
-                train.features.withUnsafeBufferPointer { fb in
-                    for (j, r) in rows.enumerated() {
-                        (xb.baseAddress! + j * rowWidth).update(from: fb.baseAddress! + r * rowWidth, count: rowWidth)
+        let training = FineTuneTraining(model: model, step: settings.step, mode: trainingMode)
+        let fresh = { if self.settings.batchNorm == .recalibrate { try self.recalibrate(progress) } }
+        switch source {
+        case .maps(let maps):
+            return try settings.run(training, tensors: model, data: maps.batches(batch: settings.batch, chunk: settings.chunk, seed: settings.seed),
+                                    validate: { try evaluateValidation() }, freshStart: fresh, progress: progress, shouldStop: shouldStop)
+        case .sets(let train, let validation):
+            let rowWidth = train.rowWidth, (h, w) = (height, width)
+            let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
+                                                    seed: settings.seed) { rows, _ in
+                var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, H, W, C] gathered rows
+                x.withUnsafeMutableBufferPointer { xb in
+                    train.features.withUnsafeBufferPointer { fb in
+                        for (j, r) in rows.enumerated() {
+                            (xb.baseAddress! + j * rowWidth).update(from: fb.baseAddress! + r * rowWidth, count: rowWidth)
+                        }
                     }
                 }
+                return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train.labels[$0] })
             }
-            return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train.labels[$0] })
+            return try settings.run(training, tensors: model, data: batches, validate: { evaluate(validation) }, freshStart: fresh,
+                                    progress: progress, shouldStop: shouldStop)
         }
-        return try settings.run(FineTuneTraining(model: model, step: settings.step, mode: trainingMode), tensors: model,
-                                data: batches, validate: { evaluate(validation) }, freshStart: {
-                                    if settings.batchNorm == .recalibrate { recalibrate(progress) }
-                                }, progress: progress, shouldStop: shouldStop)
     }
 
     /// Logits [N, classes] of a set, in chunks, BN on running statistics.
@@ -114,26 +132,60 @@ public final class FineTuneTrainer {
 
     /// Metrics of the model on `set` (running BN statistics).
     public func evaluate(_ set: FeatureSet) -> ClassificationMetrics {
-        let z = logits(set)
-        return z.withUnsafeBufferPointer { zb in set.labels.withUnsafeBufferPointer { lb in
+        metrics(logits(set), labels: set.labels)
+    }
+
+    /// Metrics on the validation split of the trainer's source.
+    public func evaluateValidation() throws -> ClassificationMetrics {
+        switch source {
+        case .sets(_, let validation): return evaluate(validation)
+        case .maps: return try evaluate(.validation)
+        }
+    }
+
+    /// Metrics on a split of the `TapMaps` source (streamed in chunks; running BN statistics).
+    public func evaluate(_ split: EvaluationSplit) throws -> ClassificationMetrics {
+        guard case .maps(let maps) = source else { preconditionFailure("FineTuneTrainer.evaluate(split): the trainer reads sets; pass one") }
+        var z = [Float](), labels = [Int32]()
+        try maps.forEachChunk(split, chunk: settings.chunk) { c in
+            z += model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
+            labels += c.labels
+        }
+        return metrics(z, labels: labels)
+    }
+
+    func metrics(_ z: [Float], labels: [Int32]) -> ClassificationMetrics {
+        z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
             ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes,
-                                          labels: lb.baseAddress!, count: set.count)
+                                          labels: lb.baseAddress!, count: labels.count)
         }}
     }
 
     /// `.recalibrate`: one pass over the training maps in data-set order with batch statistics,
     /// the running statistics set to the cumulative mean of the chunks' (PyTorch momentum=None).
-    func recalibrate(_ progress: ((FineTuneProgress) -> Void)?) {
-        let w = train.rowWidth, step = max(settings.chunk, 2)
-        var r0 = 0, k = 0
-        let total = (train.count + step - 1) / step
-        while r0 < train.count {
-            let r1 = min(train.count, r0 + step)
-            let x = Array(train.features[(r0 * w)..<(r1 * w)])
-            _ = model.forward(x, batch: r1 - r0, height: height, width: width, mode: .batch(momentum: 1 / Float(k + 1)))
-            k += 1
-            progress?(.recalibrating(done: k, total: total))
-            r0 = r1
+    /// From a `TapMaps`, chunks do not cross its blocks.
+    func recalibrate(_ progress: ((FineTuneProgress) -> Void)?) throws {
+        let step = max(settings.chunk, 2)
+        var k = 0
+        switch source {
+        case .maps(let maps):
+            try maps.forEachTrainingChunk(chunk: step) { c, total in
+                _ = model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .batch(momentum: 1 / Float(k + 1)))
+                k += 1
+                progress?(.recalibrating(done: k, total: total))
+            }
+        case .sets(let train, _):
+            let w = train.rowWidth
+            var r0 = 0
+            let total = (train.count + step - 1) / step
+            while r0 < train.count {
+                let r1 = min(train.count, r0 + step)
+                let x = Array(train.features[(r0 * w)..<(r1 * w)])
+                _ = model.forward(x, batch: r1 - r0, height: height, width: width, mode: .batch(momentum: 1 / Float(k + 1)))
+                k += 1
+                progress?(.recalibrating(done: k, total: total))
+                r0 = r1
+            }
         }
     }
 }

@@ -87,10 +87,16 @@ public enum RawFineTuneRun {
         }
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
+        var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: outcome.trainSeconds)
+        if o.misclassified > 0, let t = data.test {
+            let mistakes = ConfidentMistakes.of(logits: try trainer.logits(t), classes: data.classNames.count, labels: t.map(\.label),
+                                                indices: t.map(\.sample.index), limit: o.misclassified)
+            let ids = Dictionary(t.map { ($0.sample.index, $0.sample.id) }, uniquingKeysWith: { a, _ in a })
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: mistakes.map { ids[$0.index] ?? "?" }, classNames: data.classNames)
+        }
         var record = RunRecord(id: runID, kind: .finetune, commandLine: commandLine,
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
-                               metrics: MetricsJSON.final(test: test, validation: validation, classNames: data.classNames,
-                                                          trainSeconds: outcome.trainSeconds),
+                               metrics: metrics,
                                epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil

@@ -40,11 +40,11 @@ public final class RawFineTuneTrainer {
         settings.batchNorm == .train ? .batch(momentum: settings.batchNormMomentum) : .running
     }
 
-    /// The trained part's input for `items`: images [m, crop, crop, 3], augmented for `epoch`
-    /// (nil: the deterministic preset), through the frozen stages. Returns (x, height, width).
-    func inputs(_ items: ArraySlice<RawFineTuneData.Item>, epoch: Int?) throws -> (x: [Float], h: Int, w: Int) {
-        let crop = data.preset.crop, per = data.preset.outputCount, m = items.count
-        var pixels = [Float](repeating: 0, count: m * per)   // [m, crop, crop, 3]
+    /// Images [m, crop, crop, 3] of `items`, decoded with `decoder` and augmented for `epoch` (nil: the
+    /// deterministic preset). Thread-safe given a decoder per thread (training decodes on a prefetch thread).
+    func pixels(_ items: ArraySlice<RawFineTuneData.Item>, epoch: Int?, decoder: ImageDecoder) throws -> [Float] {
+        let per = data.preset.outputCount
+        var pixels = [Float](repeating: 0, count: items.count * per)   // [m, crop, crop, 3]
         try pixels.withUnsafeMutableBufferPointer { out in
             for (j, item) in items.enumerated() {
                 let image = try data.source.loadImage(item.sample, decoder: decoder)
@@ -55,20 +55,47 @@ public final class RawFineTuneTrainer {
                 }
             }
         }
+        return pixels
+    }
+
+    /// The trained part's input for `items`: `pixels` through the frozen stages. Returns (x, height, width).
+    func inputs(_ items: ArraySlice<RawFineTuneData.Item>, epoch: Int?) throws -> (x: [Float], h: Int, w: Int) {
+        try throughFrozen(try pixels(items, epoch: epoch, decoder: decoder), count: items.count)
+    }
+
+    /// Images [m, crop, crop, 3] through the frozen stages (on the calling thread: they use the BLAS threads).
+    func throughFrozen(_ pixels: [Float], count m: Int) throws -> (x: [Float], h: Int, w: Int) {
+        let crop = data.preset.crop
         guard let frozen, let tap = start.frozenTap else { return (pixels, crop, crop) }
         let out = try frozen.forward(Activations(tensor: Tensor(shape: [m, crop, crop, 3], data: pixels)), from: nil, taps: [tap])
         let t = out[tap]!.tensor                              // [m, H, W, C]
         return (t.data, t.shape[1], t.shape[2])
     }
 
-    /// Runs the remaining epochs (see `FineTuneTrainer.run`).
+    /// Chunks decoded and augmented ahead of training (`prefetch` of them at most); 0 decodes on the training thread.
+    public var prefetch = 4
+
+    /// Runs the remaining epochs (see `FineTuneTrainer.run`). Decoding and augmentation run on a prefetch
+    /// thread (`PrefetchedBatches`, a fresh decoder), the frozen stages and training on this one: same numbers.
     public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
         let train = data.train
-        let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
+        let batches: any BatchSource<MapChunk>
+        if prefetch > 0 {
+            let background = ImageDecoder(), box = UncheckedSendable(self)
+            batches = PrefetchedBatches<[Float], MapChunk>(
+                rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk, seed: settings.seed, depth: prefetch,
+                prepare: { rows, epoch in try box.value.pixels(ArraySlice(rows.map { train[$0] }), epoch: epoch, decoder: background) },
+                finish: { [self] pixels, rows, _ in
+                    let (x, h, w) = try throughFrozen(pixels, count: rows.count)
+                    return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train[$0].label })
+                })
+        } else {
+            batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
                                                 seed: settings.seed) { [self] rows, epoch in
-            let items = ArraySlice(rows.map { train[$0] })
-            let (x, h, w) = try inputs(items, epoch: epoch)
-            return MapChunk(x: x, rows: items.count, height: h, width: w, labels: items.map(\.label))
+                let items = ArraySlice(rows.map { train[$0] })
+                let (x, h, w) = try inputs(items, epoch: epoch)
+                return MapChunk(x: x, rows: items.count, height: h, width: w, labels: items.map(\.label))
+            }
         }
         return try settings.run(FineTuneTraining(model: model, step: settings.step, mode: trainingMode), tensors: model,
                                 data: batches, validate: { try evaluate(data.validation) }, freshStart: {
@@ -78,6 +105,16 @@ public final class RawFineTuneTrainer {
 
     /// Metrics on `items` with the deterministic preset and running BN statistics, in chunks.
     public func evaluate(_ items: [RawFineTuneData.Item]) throws -> ClassificationMetrics {
+        let z = try logits(items)
+        let labels = items.map(\.label)
+        return z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
+            ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes,
+                                          labels: lb.baseAddress!, count: items.count)
+        }}
+    }
+
+    /// Logits [items, classes] in inference mode (running BatchNorm statistics, no augmentation).
+    public func logits(_ items: [RawFineTuneData.Item]) throws -> [Float] {
         var z = [Float](); z.reserveCapacity(items.count * classes)
         var r0 = 0
         while r0 < items.count {
@@ -86,11 +123,7 @@ public final class RawFineTuneTrainer {
             z += model.forward(x, batch: r1 - r0, height: h, width: w, mode: .running).logits
             r0 = r1
         }
-        let labels = items.map(\.label)
-        return z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
-            ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes,
-                                          labels: lb.baseAddress!, count: items.count)
-        }}
+        return z
     }
 
     /// `.recalibrate`: one pass over the training images (preset, data-set order) with batch
@@ -109,3 +142,7 @@ public final class RawFineTuneTrainer {
         }
     }
 }
+
+/// A value handed to the prefetch thread: `RawFineTuneTrainer.pixels` reads only immutable state
+/// (source, preset, augmentation) and the decoder passed with it.
+struct UncheckedSendable<T>: @unchecked Sendable { let value: T; init(_ value: T) { self.value = value } }

@@ -36,6 +36,8 @@ public struct FitRequest: Sendable {
     public var load = TapLoadOptions()
     public var blockSize = 1024
     public var export: String?
+    /// Record the N most confident test mistakes (`--misclassified N`; 0: none).
+    public var misclassified = 0
     public var commandLine: [String] = []
 
     public init(cache: String, tap: String) { self.cache = cache; self.tap = tap }
@@ -80,12 +82,7 @@ public enum FitRun {
         let pooling: Pooling? = q.pooling ?? (data.isMap ? .avg : nil)
         let classes = data.classes
         var weights: [Float]? = nil
-        if q.balancedClassWeights {
-            var counts = [Int](repeating: 0, count: classes)
-            for y in data.trainLabels { counts[Int(y)] += 1 }
-            let n = Float(data.trainLabels.count)
-            weights = counts.map { $0 > 0 ? n / (Float(classes) * Float($0)) : 0 }
-        }
+        if q.balancedClassWeights { weights = BalancedClassWeights.weights(labels: data.trainLabels, classes: classes) }
         var config: [String: JSONValue] = [
             "tap": .string(q.tap), "pooling": .string(PoolingName.of(pooling)), "head": .string(HeadName.of(q.head)),
             "optimizer": .string(q.solver.rawValue), "seed": .number(Double(q.seed)), "views": .number(Double(data.views)),
@@ -96,7 +93,7 @@ public enum FitRun {
         ]
         if data.carvedValidation { config["validation_fraction"] = .number(q.load.validationFraction) }
         let runID = RunRecord.newID(kind: .fit, date: started)
-        var validation: ClassificationMetrics, test: ClassificationMetrics?, testPredictions: [Int32]?
+        var validation: ClassificationMetrics, test: ClassificationMetrics?, testPredictions: [Int32]?, mistakes: [Mistake] = []
         var history: TrainingHistory? = nil
         var tensors: [SafetensorsWriter.Tensor]
         var trainSeconds: Double, rowsSeen: Int
@@ -114,7 +111,10 @@ public enum FitRun {
             validation = model.evaluate(try FitTrainer.modelInput(data.validation, pooling: pooling))
             if let testSet = try data.test.map({ try FitTrainer.modelInput($0, pooling: pooling) }) {
                 test = model.evaluate(testSet)
-                testPredictions = Self.argmaxRows(model.logits(testSet), classes: classes)
+                let z = model.logits(testSet)   // [rows, classes]
+                testPredictions = Self.argmaxRows(z, classes: classes)
+                mistakes = ConfidentMistakes.of(logits: z, classes: classes, labels: testSet.labels, indices: data.testIndices,
+                                                limit: q.misclassified)
             }
             tensors = HeadExport.tensors(model)
             config["c"] = .number(q.c)
@@ -129,9 +129,10 @@ public enum FitRun {
                                               options: options, flip: q.flip, blockSize: q.blockSize, onEpoch: onEpoch)
             validation = try result.evaluate(data, on: .validation)[0]
             if data.hasTest {
-                let (metrics, predictions) = try result.evaluate(data, on: .test, predictionsOf: 0)
+                let (metrics, predictions, wrong) = try result.evaluate(data, on: .test, predictionsOf: 0, mistakes: q.misclassified)
                 test = metrics[0]
                 testPredictions = predictions
+                mistakes = wrong
             }
             history = result.histories[0]
             tensors = HeadExport.tensors(result.model, head: 0)
@@ -152,6 +153,10 @@ public enum FitRun {
         }
         var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: trainSeconds)
         if let testPredictions { metrics["test_predictions"] = .array(testPredictions.map { .number(Double($0)) }) }
+        if q.misclassified > 0 && data.hasTest {
+            metrics["misclassified"] = MisclassifiedJSON.json(mistakes, ids: try CacheReader(path: q.cache).sampleIDs(mistakes.map(\.index)),
+                                                              classNames: data.classNames)
+        }
         var record = RunRecord(id: runID, kind: .fit, commandLine: q.commandLine,
                                startedAt: started, cache: q.cache, cacheFingerprint: data.manifest.fingerprint, config: config,
                                metrics: metrics,

@@ -25,12 +25,15 @@ public struct FitResult {
         try data.evaluate(model, pooling: pooling, on: split, batchSize: batchSize)
     }
 
-    /// Metrics of every head on a split, and head `k`'s predicted class per row (argmax of its logits,
-    /// first index on ties): what a bundle of head `k` must reproduce sample by sample.
-    public func evaluate(_ data: TapData, on split: EvaluationSplit, predictionsOf k: Int,
-                         batchSize: Int = 1024) throws -> ([ClassificationMetrics], [Int32]) {
+    /// Metrics of every head on a split, head `k`'s predicted class per row (argmax of its logits,
+    /// first index on ties: what a bundle of head `k` must reproduce sample by sample) and head `k`'s
+    /// `mistakes` most confident mistakes (`ConfidentMistakes`; none for 0).
+    public func evaluate(_ data: TapData, on split: EvaluationSplit, predictionsOf k: Int, mistakes limit: Int = 0,
+                         batchSize: Int = 1024) throws -> ([ClassificationMetrics], [Int32], [Mistake]) {
         let classes = model.classes, ld = model.heads * classes
-        var predictions = [Int32](repeating: -1, count: data.split(split).labels.count)
+        let (indices, labels) = data.split(split)
+        var predictions = [Int32](repeating: -1, count: labels.count)
+        var mistakes = ConfidentMistakes(limit: limit)
         let metrics = try data.evaluate(model, pooling: pooling, on: split, batchSize: batchSize) { logits, start, rows in
             for r in 0..<rows {
                 let row = logits + r * ld + k * classes
@@ -38,8 +41,12 @@ public struct FitResult {
                 for j in 1..<classes where row[j] > row[best] { best = j }
                 predictions[start + r] = Int32(best)
             }
+            labels.withUnsafeBufferPointer { y in
+                mistakes.add(logits: logits, rowStride: ld, offset: k * classes, classes: classes, labels: y.baseAddress! + start,
+                             indices: indices[start..<(start + rows)], count: rows)
+            }
         }
-        return (metrics, predictions)
+        return (metrics, predictions, mistakes.mistakes)
     }
 }
 
@@ -80,8 +87,10 @@ public enum FitTrainer {
         let outcome = try StackedHeadsTraining.loop(heads: heads, options: options).run(
             StackedHeadsTraining(stack: stack, heads: heads, options: options), data: batches,
             validate: {
-                try data.evaluate(stack.synchronizedModel(), pooling: pooling, on: .validation,
-                                  batchSize: options.evaluationBatchSize).map(\.score)
+                // No validation rows (a --folds refit on all training data): nothing to score.
+                data.validationLabels.isEmpty ? nil
+                    : try data.evaluate(stack.synchronizedModel(), pooling: pooling, on: .validation,
+                                        batchSize: options.evaluationBatchSize).map(\.score)
             },
             onEvent: { event in
                 if case .epoch(let records) = event, heads.count == 1, let e = records[0] { onEpoch(e) }

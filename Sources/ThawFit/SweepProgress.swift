@@ -12,6 +12,10 @@ public struct SweepGroupResult: Codable, Sendable {
         public var index: Int
         public var validation: ClassificationMetrics
         public var bestEpoch: Int
+        /// The epoch whose weights the head ended with and whether early stopping cut it short (nil
+        /// in progress lines written before they were recorded).
+        public var weightsEpoch: Int? = nil
+        public var stoppedEarly: Bool? = nil
     }
     /// Grid indices of the members, in training order (the group's identity).
     public var members: [Int]
@@ -26,6 +30,9 @@ public struct SweepGroupResult: Codable, Sendable {
     /// The best member's predicted class per test row (nil without a test split, or in progress lines
     /// written before it was recorded), so a resumed sweep records the same predictions.
     public var testPredictions: [Int32]? = nil
+    /// The best member's most confident test mistakes, as many as `--misclassified` asked for when
+    /// the group trained (nil when none were asked for).
+    public var testMistakes: [Mistake]? = nil
 }
 
 /// The durable progress of one sweep: an append-only JSONL file beside the run records
@@ -50,6 +57,18 @@ public final class SweepProgress {
         }.joined(separator: ",")
         return "cache=\(manifest.fingerprint) records=\(recordCount) solver=\(q.solver.rawValue) epochs=\(q.epochs) "
             + "batch=\(q.batch) seed=\(q.seed) shard=\(q.shard) incomplete=\(q.load.allowIncomplete) grid=[\(grid)]"
+            + trainingOptions(q)
+    }
+
+    /// The training options beyond the grid, spelled only when set, so a sweep without them keeps the
+    /// fingerprint (and the progress file) it had before they existed.
+    static func trainingOptions(_ q: SweepRequest) -> String {
+        var s = ""
+        if q.labelSmoothing != 0 { s += " smoothing=\(q.labelSmoothing.bitPattern)" }
+        if q.balancedClassWeights { s += " class_weights=balanced" }
+        if let e = q.earlyStop { s += " early_stop=\(e)" }
+        if q.flip { s += " flip=true" }
+        return s
     }
 
     /// Opens (creating if needed) the progress file for `fingerprint` in `folder` and reads the groups it holds.

@@ -24,6 +24,17 @@ public struct SweepRequest: Sendable {
     public var exportBest: String?
     /// Where finished groups are recorded so a re-run resumes (`SweepProgress`); nil: no record.
     public var progressFolder: URL?
+    /// Training options every head of the grid shares (as `thaw fit`'s): label smoothing in [0, 1),
+    /// balanced class weights, early stopping on validation loss with this patience (each head stops
+    /// on its own and keeps its best epoch's weights), horizontal flips of map rows.
+    public var labelSmoothing: Float = 0
+    public var balancedClassWeights = false
+    public var earlyStop: Int?
+    public var flip = false
+    /// Record the chosen head's N most confident test mistakes (`--misclassified N`).
+    public var misclassified = 0
+    /// K-fold cross-validation on the training split (`SweepFolds`); nil: validate on the validation split.
+    public var folds: Int?
     public init(cache: String) { self.cache = cache }
 }
 
@@ -32,6 +43,10 @@ public struct SweepTableRow: Sendable {
     public var point: SweepPoint
     public var validation: ClassificationMetrics
     public var bestEpoch: Int
+    /// The epoch whose weights the head kept (its best with early stopping, else its last) and whether
+    /// early stopping ended it before the last epoch (nil: not recorded, e.g. an L-BFGS point).
+    public var weightsEpoch: Int? = nil
+    public var stoppedEarly: Bool? = nil
 }
 
 /// What `thaw sweep` produced.
@@ -57,13 +72,13 @@ public enum SweepRun {
         for lr in q.axes.lrs { try HyperparameterCheck.positive(lr, flag: "--lr") }
         for wd in q.axes.weightDecays { try HyperparameterCheck.nonNegative(wd, flag: "--weight-decay") }
         for c in q.axes.cs ?? [] { try HyperparameterCheck.positive(c, flag: "--c") }
+        try checkTrainingOptions(q)
+        if q.folds != nil { return try SweepFolds.run(q, started: started, onGroup: onGroup, onNote: onNote) }
         let manifest = try CacheReader(path: q.cache).manifest
         let all = try q.axes.points(manifest: manifest, path: q.cache)
         let slice = q.shard.range(sampleCount: all.count)   // contiguous, so neighbours still train stacked
         let mine = all.filter { slice.contains($0.index) }
         guard !mine.isEmpty else { throw FitError("shard \(q.shard) of a \(all.count)-point grid is empty; use fewer shards") }
-        let optimizer: Optimizer = q.solver == .sgd ? .sgdDefault : .adamwDefault
-        let options = TrainingOptions(epochs: q.epochs, batchSize: q.batch, optimizer: optimizer, dataSeed: q.seed)
         var rows: [SweepTableRow] = []
         var histories: [Int: [[String: JSONValue]]] = [:]   // grid index → epochs
         var bestRow = -1
@@ -73,6 +88,7 @@ public enum SweepRun {
         var bestTrained: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor])?
         var trainedNow: (index: Int, bundle: BundleDescription, head: [SafetensorsWriter.Tensor])?
         var bestTestPredictions: [Int32]? = nil
+        var bestTestMistakes: [Mistake]? = nil
         var notes: [String] = []
         var trainSeconds = 0.0, rowsSeen = 0
         var classNames: [String] = []
@@ -88,14 +104,15 @@ public enum SweepRun {
         // Takes in a group's rows; the overall best is the best of the groups' bests.
         func adopt(_ g: SweepGroupResult) {
             for r in g.rows {
-                rows.append(SweepTableRow(point: all[r.index], validation: r.validation, bestEpoch: r.bestEpoch))
+                rows.append(SweepTableRow(point: all[r.index], validation: r.validation, bestEpoch: r.bestEpoch,
+                                          weightsEpoch: r.weightsEpoch, stoppedEarly: r.stoppedEarly))
                 histories[r.index] = g.histories[String(r.index)] ?? []
             }
             trainSeconds += g.trainSeconds
             rowsSeen += g.rowsSeen
             let b = rows.lastIndex { $0.point.index == g.best }!
             if bestRow < 0 || better(rows[b], rows[bestRow]) {
-                bestRow = b; bestTest = g.test; bestTestPredictions = g.testPredictions
+                bestRow = b; bestTest = g.test; bestTestPredictions = g.testPredictions; bestTestMistakes = g.testMistakes
                 bestTrained = trainedNow?.index == g.best ? trainedNow : nil
             }
             trainedNow = nil
@@ -108,84 +125,39 @@ public enum SweepRun {
                                                                 run: runID, metrics: metrics), head)
         }
         for tapName in mine.map(\.tap).uniqued() {
-            var load = q.load
-            load.seed = q.seed
-            if let t = manifest.taps.first(where: { $0.name == tapName }) {
-                // One stack trains at a time beside the best one so far: reserve twice the largest stack.
-                let points = mine.filter { $0.tap == tapName }
-                func width(_ h: HeadShape) -> Int { h.hidden.reduce(0, +) }
-                let widest: HeadShape = points.map(\.head).max { width($0) < width($1) } ?? .linear
-                let raw = t.elementCount, channels = t.shape.last ?? raw
-                load.reservedBytes = 2 * MemoryBudget.headsBytes(shape: widest, heads: points.count, classes: manifest.labelNames.count,
-                                                                 inputWidth: t.shape.count > 1 ? 2 * channels : raw,
-                                                                 rawWidth: raw, batch: q.batch)
-            }
+            let load = loadOptions(q, manifest: manifest, tap: tapName, points: mine.filter { $0.tap == tapName })
             let data = try TapData.load(path: q.cache, tap: tapName, options: load)
             notes += data.notes.map { "\(tapName): \($0)" }
             classNames = data.classNames
             for pooling in mine.filter({ $0.tap == tapName }).map(\.pooling).uniqued() {
                 let here = mine.filter { $0.tap == tapName && $0.pooling == pooling }
-                if q.axes.cs != nil {
-                    // L-BFGS takes full-batch gradients: it trains from memory.
-                    let train = try data.trainingSet()
-                    let fixed = pooling.map { !$0.isLearnable } ?? false
-                    let tr = fixed ? train.pooled(pooling!) : train
-                    let va = fixed ? data.validation.pooled(pooling!) : data.validation
-                    let te = fixed ? data.test?.pooled(pooling!) : data.test
-                    let members = here.sorted { $0.c! < $1.c! }
+                // One group per head shape (stacked), or one L-BFGS path over every C.
+                let groups: [[SweepPoint]] = q.axes.cs != nil ? [here.sorted { $0.c! < $1.c! }]
+                    : here.map(\.head).uniqued().map { h in here.filter { $0.head == h } }
+                for members in groups {
+                    let what = q.axes.cs != nil ? "\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values"
+                        : "\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(members[0].head)): \(members.count) heads"
                     if let done = progress?.result(members: members) {
-                        onGroup("\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values: done earlier")
+                        onGroup(what + (q.axes.cs != nil ? ": done earlier" : " done earlier"))
                         adopt(done)
                         continue
                     }
-                    onGroup("\(tapName) \(PoolingName.of(pooling)) L-BFGS path over \(members.count) C values")
-                    guard !tr.isMap else { throw FitError("L-BFGS needs a fixed pooling (avg, max, avgmax), not gem") }
-                    let t0 = Date()
-                    let path = try LogisticRegression.path(data: tr, classes: data.classes, cs: members.map { $0.c! })
-                    let vals = path.map { $0.evaluate(va) }
-                    let k = groupBest(vals, members)
-                    let test = te.map { path[k].evaluate($0) }
-                    trained(data, members[k], head: HeadExport.tensors(path[k]), validation: vals[k], test: test)
-                    let g = SweepGroupResult(
-                        members: members.map(\.index),
-                        rows: zip(members, vals).map { .init(index: $0.index, validation: $1, bestEpoch: 0) },
-                        histories: Dictionary(uniqueKeysWithValues: members.map { (String($0.index), []) }),
-                        best: members[k].index, test: test,
-                        trainSeconds: Date().timeIntervalSince(t0), rowsSeen: tr.count * members.count,
-                        testPredictions: te.map { FitRun.argmaxRows(path[k].logits($0), classes: data.classes) })
-                    try progress?.record(g)
-                    adopt(g)
-                    continue
-                }
-                for head in here.map(\.head).uniqued() {
-                    let members = here.filter { $0.head == head }
-                    if let done = progress?.result(members: members) {
-                        onGroup("\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(head)): \(members.count) heads done earlier")
-                        adopt(done)
-                        continue
-                    }
-                    onGroup("\(tapName) \(PoolingName.of(pooling)) \(HeadName.of(head)): \(members.count) heads stacked")
-                    let t0 = Date()
-                    // Every head of the stack reads the same block: one pass over the cache per epoch.
-                    let stack = try FitTrainer.train(
-                        data: data, shape: head, pooling: pooling,
-                        heads: members.map { HeadHyperparameters(learningRate: $0.lr!, weightDecay: $0.weightDecay!, seed: q.seed &+ UInt64($0.index)) },
-                        options: options, blockSize: q.blockSize)
-                    let seconds = Date().timeIntervalSince(t0)
-                    let val = try stack.evaluate(data, on: .validation)
-                    let kBest = groupBest(val, members)
-                    let test = data.hasTest ? try stack.evaluate(data, on: .test, predictionsOf: kBest) : nil
-                    trained(data, members[kBest], head: HeadExport.tensors(stack.model, head: kBest), validation: val[kBest],
-                            test: test?.0[kBest])
+                    onGroup(what + (q.axes.cs != nil ? "" : " stacked"))
+                    let group = try SweepGroupTraining.train(q, data: data, members: members, pooling: pooling)
+                    let kBest = groupBest(group.validation, members)
+                    let test = try group.test(kBest, q.misclassified)
+                    trained(data, members[kBest], head: group.tensors(kBest), validation: group.validation[kBest], test: test?.0)
                     var g = SweepGroupResult(
-                        members: members.map(\.index), rows: [], histories: [:], best: members[kBest].index,
-                        test: test?.0[kBest],
-                        trainSeconds: seconds, rowsSeen: stack.rowsSeen, testPredictions: test?.1)
+                        members: members.map(\.index), rows: [], histories: [:], best: members[kBest].index, test: test?.0,
+                        trainSeconds: group.seconds, rowsSeen: group.rowsSeen, testPredictions: test?.1,
+                        testMistakes: q.misclassified > 0 ? test?.2 : nil)
+                    let lbfgs = q.axes.cs != nil
                     for (k, m) in members.enumerated() {
-                        let h = stack.histories[k]
-                        // The epoch of lowest validation loss (the head keeps its last epoch's weights): the last
-                        // epoch means the loss was still falling.
-                        g.rows.append(.init(index: m.index, validation: val[k], bestEpoch: h.bestEpoch))
+                        let h = group.histories[k]
+                        // The epoch of lowest validation loss; without early stopping the head keeps its last
+                        // epoch's weights, and a best at the last epoch means the loss was still falling.
+                        g.rows.append(.init(index: m.index, validation: group.validation[k], bestEpoch: h.bestEpoch,
+                                            weightsEpoch: lbfgs ? nil : h.weightsEpoch, stoppedEarly: lbfgs ? nil : h.stoppedEarly))
                         g.histories[String(m.index)] = try JSONValue.objects(encoding: h.epochs)
                     }
                     try progress?.record(g)
@@ -205,23 +177,13 @@ public enum SweepRun {
         metrics["best"] = .number(Double(best))
         metrics["best_index"] = .number(Double(bestIndex))
         if let p = bestTestPredictions { metrics["test_predictions"] = .array(p.map { .number(Double($0)) }) }
-        let a = q.axes
-        var config: [String: JSONValue] = [
-            "taps": .array(all.map(\.tap).uniqued().map { .string($0) }),
-            "tap": .string(rows[best].point.tap), "pooling": .string(PoolingName.of(rows[best].point.pooling)),
-            "head": .string(HeadName.of(rows[best].point.head)),
-            "poolings": .array(all.map { PoolingName.of($0.pooling) }.uniqued().map { .string($0) }),
-            "heads": .array(a.heads.map { .string(HeadName.of($0)) }),
-            "optimizer": .string(a.cs != nil ? "lbfgs" : q.solver.rawValue),
-            "epochs": .number(Double(q.epochs)), "batch": .number(Double(q.batch)), "seed": .number(Double(q.seed)),
-            "shard": .string(q.shard.description), "grid_size": .number(Double(all.count)),
-            "memory_budget": .number(Double(q.load.memoryBudget)), "selection": .string("val_top1"),
-            "val_rows": .number(Double(rows[best].validation.count)),
-        ]
-        if let cs = a.cs { config["cs"] = .array(cs.map { .number($0) }) } else {
-            config["lrs"] = .array(a.lrs.map { .number(Double($0)) })
-            config["weight_decays"] = .array(a.weightDecays.map { .number(Double($0)) })
+        if q.misclassified > 0, let m = bestTestMistakes {
+            let shown = Array(m.prefix(q.misclassified))
+            metrics["misclassified"] = MisclassifiedJSON.json(shown, ids: try CacheReader(path: q.cache).sampleIDs(shown.map(\.index)),
+                                                              classNames: classNames)
         }
+        var config = baseConfig(q, all: all, best: rows[best].point)
+        config["val_rows"] = .number(Double(rows[best].validation.count))
         if let path = q.exportBest {
             guard let winner = bestTrained, winner.index == bestIndex else {
                 throw FitError("\(path): the validation winner (grid point \(bestIndex)) was trained by an earlier, interrupted run of this sweep, "
@@ -235,6 +197,61 @@ public enum SweepRun {
                                metrics: metrics, epochs: histories[bestIndex] ?? [], thawVersion: thawVersion)
         RunContext.fill(&record, started: started, rowsPerSecond: trainSeconds > 0 ? Double(rowsSeen) / trainSeconds : nil)
         return SweepOutcome(record: record, rows: rows, best: best, test: test, notes: notes, progress: progress)
+    }
+
+    /// How a sweep loads `tap`: the request's options, seeded, with room reserved for the heads.
+    static func loadOptions(_ q: SweepRequest, manifest: Manifest, tap tapName: String, points: [SweepPoint]) -> TapLoadOptions {
+        var load = q.load
+        load.seed = q.seed
+        if let t = manifest.taps.first(where: { $0.name == tapName }) {
+            // One stack trains at a time beside the best one so far: reserve twice the largest stack.
+            func width(_ h: HeadShape) -> Int { h.hidden.reduce(0, +) }
+            let widest: HeadShape = points.map(\.head).max { width($0) < width($1) } ?? .linear
+            let raw = t.elementCount, channels = t.shape.last ?? raw
+            load.reservedBytes = 2 * MemoryBudget.headsBytes(shape: widest, heads: points.count, classes: manifest.labelNames.count,
+                                                             inputWidth: t.shape.count > 1 ? 2 * channels : raw,
+                                                             rawWidth: raw, batch: q.batch)
+        }
+        return load
+    }
+
+    /// Config keys every sweep record holds: the grid, the loop settings and the training options.
+    static func baseConfig(_ q: SweepRequest, all: [SweepPoint], best: SweepPoint) -> [String: JSONValue] {
+        let a = q.axes
+        var config: [String: JSONValue] = [
+            "taps": .array(all.map(\.tap).uniqued().map { .string($0) }),
+            "tap": .string(best.tap), "pooling": .string(PoolingName.of(best.pooling)), "head": .string(HeadName.of(best.head)),
+            "poolings": .array(all.map { PoolingName.of($0.pooling) }.uniqued().map { .string($0) }),
+            "heads": .array(a.heads.map { .string(HeadName.of($0)) }),
+            "optimizer": .string(a.cs != nil ? "lbfgs" : q.solver.rawValue),
+            "epochs": .number(Double(q.epochs)), "batch": .number(Double(q.batch)), "seed": .number(Double(q.seed)),
+            "shard": .string(q.shard.description), "grid_size": .number(Double(all.count)),
+            "memory_budget": .number(Double(q.load.memoryBudget)), "selection": .string("val_top1"),
+            "label_smoothing": .number(Double(q.labelSmoothing)),
+            "class_weights": .string(q.balancedClassWeights ? "balanced" : "none"),
+            "early_stop": q.earlyStop.map { .number(Double($0)) } ?? .null, "flip": .bool(q.flip),
+        ]
+        if let cs = a.cs { config["cs"] = .array(cs.map { .number($0) }) } else {
+            config["lrs"] = .array(a.lrs.map { .number(Double($0)) })
+            config["weight_decays"] = .array(a.weightDecays.map { .number(Double($0)) })
+        }
+        return config
+    }
+
+    /// Refuses training options the L-BFGS path has no use for, and bad values (the CLI checks them too).
+    static func checkTrainingOptions(_ q: SweepRequest) throws {
+        guard q.labelSmoothing >= 0 && q.labelSmoothing < 1 else { throw FitError("--label-smoothing must be in [0, 1)") }
+        if let e = q.earlyStop, e < 1 { throw FitError("--early-stop must be ≥ 1") }
+        guard q.misclassified >= 0 else { throw FitError("--misclassified must be ≥ 0") }
+        if q.axes.cs != nil {
+            let unused = [q.labelSmoothing != 0 ? "--label-smoothing" : nil, q.earlyStop != nil ? "--early-stop" : nil,
+                          q.flip ? "--flip" : nil].compactMap { $0 }
+            guard unused.isEmpty else {
+                throw FitError("\(unused.joined(separator: ", ")) apply to gradient-descent heads; the L-BFGS path over C "
+                               + "(--c, --c-grid) fits to convergence without them. Fix: drop \(unused.joined(separator: " and ")) "
+                               + "or sweep --lr instead of C (--class-weights balanced works with both)")
+            }
+        }
     }
 
     /// Position in `members` of the group's best by `better`.
@@ -259,6 +276,8 @@ public enum SweepRun {
             "head": .string(HeadName.of(p.head)), "val_top1": .number(r.validation.top1),
             "val_loss": .number(r.validation.loss), "best_epoch": .number(Double(r.bestEpoch)),
             "lr": p.lr.map { .number(Double($0)) } ?? .null,
+            "weights_epoch": r.weightsEpoch.map { .number(Double($0)) } ?? .null,
+            "stopped_early": r.stoppedEarly.map { .bool($0) } ?? .null,
             "weight_decay": p.weightDecay.map { .number(Double($0)) } ?? .null,
         ]
         if let c = p.c { o["c"] = .number(c) }

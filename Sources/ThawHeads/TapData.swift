@@ -14,6 +14,9 @@ public struct TapLoadOptions: Sendable {
     public var validationFraction: Double
     /// Seeds the carved validation split.
     public var seed: UInt64
+    /// Carve a validation split out of train when the cache has none (false: validation stays empty,
+    /// as `thaw sweep --folds` validates on held-out folds of all of train).
+    public var carveValidation = true
     /// Bytes the caller keeps beside the features (heads, optimizer state, batches: `MemoryBudget.headsBytes`).
     public var reservedBytes: Int
     /// Resident bytes of the process before any data (`MemoryBudget.fixedCost`; tests pass 0).
@@ -97,7 +100,7 @@ public final class TapData {
         s == .validation ? (validationIndices, validationLabels) : (testIndices, testLabels)
     }
 
-    private init(path: String, manifest: Manifest, tap: TapSpec, rowShape: [Int], trainIndices: [Int],
+    init(path: String, manifest: Manifest, tap: TapSpec, rowShape: [Int], trainIndices: [Int],
                  trainLabels: [Int32], views: Int, validation: ([Int], [Int32], [Float]?), test: ([Int], [Int32], [Float]?)?,
                  carved: Bool, maxBlockRows: Int, reader: CacheReader, tapPosition: Int, trainSplit: Int,
                  inMemory: [[Float]]?, notes: [String]) {
@@ -235,7 +238,7 @@ public final class TapData {
             }
         }
         var carved = false
-        if valSplit == nil || valY.isEmpty {
+        if (valSplit == nil || valY.isEmpty) && options.carveValidation {
             let rows = StratifiedSplitter(style: .carve, seed: options.seed)
                 .validationRows(labels: trainLab, classes: classes, fraction: options.validationFraction)
             guard !rows.isEmpty else {

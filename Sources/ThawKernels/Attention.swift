@@ -58,10 +58,11 @@ public enum SelfAttention {
     ///   - x: [batch, length, C]; mask: [batch, length], nonzero = token, 0 = padding.
     ///   - y: [batch, length, C]. With `accumulate`, y += attention(x) (the residual), and y may
     ///     be x itself: x is consumed by the Q/K/V projections before y is written.
+    ///   - bias: nil, or [H, T, T] added to the scores (`core`).
     public static func forward(_ p: SelfAttentionParameters, x: UnsafePointer<Float>,
                                mask: UnsafePointer<Int32>, batch: Int, length t: Int,
                                workspace ws: inout SelfAttentionWorkspace, y: UnsafeMutablePointer<Float>,
-                               accumulate: Bool = false) {
+                               accumulate: Bool = false, bias: UnsafePointer<Float>? = nil) {
         let c = p.channels, h = p.heads, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * h * t * t <= ws.maxScores,
                      "SelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -77,7 +78,7 @@ public enum SelfAttention {
             Linear.forward(p.value, x: x, rows: rows, y: v)
 
             core(q: q, k: k, v: v, ld: c, mask: mask, batch: batch, length: t, heads: h,
-                 probs: probs, context: ctx, channels: c)
+                 probs: probs, context: ctx, channels: c, bias: bias)
             Linear.forward(p.output, x: ctx, rows: rows, y: y, accumulate: accumulate)
         }}}}}
     }
@@ -107,11 +108,13 @@ extension SelfAttention {
     /// - Parameters:
     ///   - q, k, v: heads of [B, T, ·] with row stride `ld`; mask: [B, T], 0 = padding; c = heads·D.
     ///   - probs: [B, H, T, T]; context: [B, T, C] (row stride C).
+    ///   - bias: nil, or [H, T, T] added to the scaled scores of every batch item before the mask
+    ///     (MPNet's relative position bias, `RelativePositionBias`).
     ///   - stages: all of them (the default) for a forward; one at a time to time them.
     public static func core(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
                             mask: UnsafePointer<Int32>, batch: Int, length t: Int, heads h: Int,
                             probs: UnsafeMutablePointer<Float>, context ctx: UnsafeMutablePointer<Float>,
-                            channels c: Int, stages: AttentionStages = .all) {
+                            channels c: Int, bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all) {
         precondition(c % h == 0 && ld >= c, "SelfAttention.core: \(h) heads must divide \(c) channels, row stride \(ld) ≥ \(c)")
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
@@ -129,8 +132,10 @@ extension SelfAttention {
                     let inBase = b * t * ld + head * d, outBase = b * t * c + head * d
                     let s = probs + pair * t * t, m = mask + b * t
                     if stages.contains(.scores) {
+                        // With a bias: S = bias_h, then S += scale·Q_h·K_hᵀ (sgemm's beta = 1).
+                        if let bias { s.update(from: bias + head * t * t, count: t * t) }
                         BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
-                                   a: q + inBase, lda: ld, b: k + inBase, ldb: ld, c: s, ldc: t)
+                                   a: q + inBase, lda: ld, b: k + inBase, ldb: ld, beta: bias == nil ? 0 : 1, c: s, ldc: t)
                     }
                     if stages.contains(.softmax) {
                         if maskOf != b {

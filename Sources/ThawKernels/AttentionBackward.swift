@@ -59,16 +59,19 @@ public struct SelfAttentionBackwardWorkspace {
 ///   dS = P ⊙ (dP − rowsum(dP ⊙ P)) · 1/√D,  dQ_h = dS·K_h,  dK_h = dSᵀ·Q_h;
 ///   dx = dQ·W_q + dK·W_k + dV·W_v (dW, db of each accumulate).
 /// Padding keys have P = 0, hence dS = 0: they receive no gradient through the scores.
-/// If the forward used `accumulate` (the residual), add dy to dx yourself.
+/// If the forward used `accumulate` (the residual), add dy to dx yourself. With a score bias in the
+/// forward (MPNet's [H, T, T]), `dBias` accumulates its gradient: dS before the 1/√D, summed over the batch.
 extension SelfAttention {
     /// - Parameters:
     ///   - x: [batch, length, C], the forward input; dy: [batch, length, C].
     ///   - forward: the workspace of the forward call on this x (unchanged since).
     ///   - dx: [batch, length, C], overwritten, or nil.
+    ///   - dBias: nil, or [H, T, T] accumulated (+=) with the gradient of the forward's score bias.
     public static func backward(_ p: SelfAttentionParameters, x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                 batch: Int, length t: Int, forward fw: SelfAttentionWorkspace,
                                 workspace ws: inout SelfAttentionBackwardWorkspace,
-                                dx: UnsafeMutablePointer<Float>?, gradients gr: inout SelfAttentionGradients) {
+                                dx: UnsafeMutablePointer<Float>?, gradients gr: inout SelfAttentionGradients,
+                                dBias: UnsafeMutablePointer<Float>? = nil) {
         let c = p.channels, h = p.heads, d = c / h, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * h * t * t <= ws.maxScores,
                      "SelfAttention.backward: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -98,7 +101,20 @@ extension SelfAttention {
                 for r in range {
                     let row = ds + r * t
                     Softmax.rowBackward(y: probs + r * t, dy: row, count: t, dx: row)
-                    for j in 0..<t { row[j] *= scale }
+                    if dBias == nil { for j in 0..<t { row[j] *= scale } }
+                }
+            }
+            if let dBias {
+                // The bias is shared by the batch items: dBias[h] += Σ_b dS[b, h] (before the scale).
+                for b in 0..<batch {
+                    let from = ds + b * h * t * t
+                    for i in 0..<(h * t * t) { dBias[i] += from[i] }
+                }
+                TransformerRows.forEach(rows: batch * h * t, costPerRow: t) { range in
+                    for r in range {
+                        let row = ds + r * t
+                        for j in 0..<t { row[j] *= scale }
+                    }
                 }
             }
             for b in 0..<batch {

@@ -7,7 +7,8 @@ import ThawBLAS
 /// weight_g [kh·kw·Cin/G, Cout/G] for each group g, written at column offset g·Cout/G of the
 /// NHWC output (ldc = Cout). 1×1 stride-1 convolutions skip lowering: the input *is* the
 /// GEMM's left matrix (lda = Cin). Bias and activation run in the epilogue, chunk by chunk,
-/// while the output is still in cache.
+/// while the output is still in cache. Frozen 3×3 stride-1 layers may hold a Winograd filter
+/// (`preparingWinograd()`) and then run F(4×4, 3×3) where `WinogradChoice` says it pays.
 ///
 /// A backward pass needs the input x (for the weight gradient) and the output y (for the
 /// activation mask); nothing else is kept.
@@ -19,6 +20,9 @@ public struct Conv2D: Sendable {
     public internal(set) var bias: [Float]?
     /// Applied after the bias, in the epilogue.
     public var activation: Activation
+    /// Winograd F(4×4, 3×3) filter U [36][Cin][Cout] from `weight`, set by `preparingWinograd()`
+    /// (frozen 3×3 stride-1 layers); nil: always im2col. Any new Conv2D (e.g. a BN fold) starts without.
+    public internal(set) var winogradFilter: [Float]?
 
     /// Converts PyTorch weights `oihw` [Cout, Cin/G, kh, kw] (and `bias` [Cout]).
     public init(shape: Conv2DShape, oihw: [Float], bias: [Float]? = nil, activation: Activation = .identity) {
@@ -67,6 +71,10 @@ public struct Conv2D: Sendable {
         let rows = n * geo.outPixels                    // GEMM M over the whole batch
         let cin = s.inChannels, cout = s.outChannels
         let ig = s.inPerGroup, og = s.outPerGroup, k = s.patchSize
+        if let u = winogradFilter, WinogradChoice.use(batch: n, geometry: geo, shape: s) {
+            u.withUnsafeBufferPointer { forwardWinograd(x, batch: n, geometry: geo, filter: $0.baseAddress!, into: y, workspace: workspace) }
+            return geo
+        }
         weight.withUnsafeBufferPointer { wb in
             let wp = wb.baseAddress!
             if s.isPointwise {

@@ -38,11 +38,13 @@ public struct StackedSelfAttention: Sendable {
     }
 
     /// Same contract as `SelfAttention.forward`: x, y [batch, length, C]; mask [batch, length]
-    /// (0 = padding); with `accumulate`, y += attention(x) and y may be x itself.
+    /// (0 = padding); with `accumulate`, y += attention(x) and y may be x itself; bias nil or [H, T, T]
+    /// added to the scores (MPNet's relative position bias).
     public func forward(x: UnsafePointer<Float>, mask: UnsafePointer<Int32>, batch: Int, length t: Int,
-                        workspace ws: inout Workspace, y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+                        workspace ws: inout Workspace, y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+                        bias: UnsafePointer<Float>? = nil) {
         projectQKV(x: x, rows: batch * t, workspace: &ws)
-        attend(mask: mask, batch: batch, length: t, workspace: &ws)
+        attend(mask: mask, batch: batch, length: t, workspace: &ws, bias: bias)
         projectOutput(rows: batch * t, workspace: &ws, y: y, accumulate: accumulate)
     }
 
@@ -56,7 +58,7 @@ public struct StackedSelfAttention: Sendable {
 
     /// workspace.context [B·T, C] from workspace.qkv (`SelfAttention.core`; `stages` to time them apart).
     public func attend(mask: UnsafePointer<Int32>, batch: Int, length t: Int, workspace ws: inout Workspace,
-                       stages: AttentionStages = .all) {
+                       bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all) {
         let c = channels
         precondition(batch * t <= ws.maxTokens && batch * heads * t * t <= ws.maxScores,
                      "StackedSelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -65,7 +67,7 @@ public struct StackedSelfAttention: Sendable {
         ws.context.withUnsafeMutableBufferPointer { cb in
             let q = qb.baseAddress!
             SelfAttention.core(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mask, batch: batch, length: t,
-                               heads: heads, probs: pb.baseAddress!, context: cb.baseAddress!, channels: c, stages: stages)
+                               heads: heads, probs: pb.baseAddress!, context: cb.baseAddress!, channels: c, bias: bias, stages: stages)
         }}}
     }
 

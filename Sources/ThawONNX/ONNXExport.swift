@@ -91,11 +91,14 @@ public enum ONNXExport {
             g.inputs = ["input_ids", "attention_mask"].map {
                 ONNXValueInfo(name: $0, elementType: .int64, shape: [batch, .symbolic("T")])
             }
-            let path = try BertBackbone.resolveWeights(weights)
+            let path = try WeightFolder.weightFile(weights)
             let file = try WeightFile.load(path)
             // The configuration Thaw's catalog loads the model with.
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             let cfg = try known ?? BertBackbone.inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
+            guard cfg.flavor == .bert else {
+                throw ONNXError("\(path): an MPNet checkpoint; ONNX export covers BERT encoders only", fix: "export a BERT model, or run the MPNet model in Thaw (its relative position bias is not in the ONNX graph yet)")
+            }
             return (entry, try BertGraph.build(g, configuration: cfg, file: file, inputIDs: "input_ids",
                                                attentionMask: "attention_mask", cut: tap, l2Normalize: l2Normalize))
         default:

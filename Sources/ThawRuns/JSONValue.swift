@@ -32,6 +32,7 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
 
     public var number: Double? { if case .number(let d) = self { return d } else { return nil } }
     public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var bool: Bool? { if case .bool(let b) = self { return b } else { return nil } }
 }
 
 extension JSONValue: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral, ExpressibleByStringLiteral,

@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 /// Process memory from /proc/self/status (Linux).
 public enum PeakMemory {
@@ -8,7 +9,7 @@ public enum PeakMemory {
     public static func currentResidentBytes() -> Int? { read("VmRSS:") }
 
     private static func read(_ key: String) -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        guard let text = ProcFile.read("/proc/self/status") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if fields.count >= 2, let kb = Int(fields[1]) { return kb * 1024 }

@@ -44,6 +44,16 @@ public final class CacheReader {
         try environment.read { try $0.get(.meta, MetaKey.complete) } == MetaKey.yes
     }
 
+    /// The stored sample ids (file names, as the source named them) of sample `indices`, view 0.
+    public func sampleIDs(_ indices: [Int]) throws -> [String] {
+        try indices.map { i in
+            guard let s = try sample(at: i) else {
+                throw StoreError.io(path: path, problem: "sample \(i) is not in the cache", fix: "run `thaw cache verify`")
+            }
+            return s.id
+        }
+    }
+
     /// The sample at `index` (and `view`), checksum verified; nil if not (yet) written.
     public func sample(at index: Int, view: Int = 0) throws -> CachedSample? {
         let key = CacheKey(index: index, view: view)

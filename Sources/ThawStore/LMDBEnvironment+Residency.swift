@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 
 extension LMDBEnvironment {
     /// Drops this process's mapping of the pages of data.mdb touched so far (they stay in the kernel's
@@ -13,7 +14,7 @@ extension LMDBEnvironment {
         // /proc/self/maps names the file by its absolute, symlink-free path.
         let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
             .appendingPathComponent("data.mdb").path
-        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
+        guard let maps = ProcFile.read("/proc/self/maps") else { return }
         for line in maps.split(separator: "\n") where line.hasSuffix(file) {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16), hi > lo,

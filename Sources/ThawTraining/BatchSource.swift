@@ -22,7 +22,7 @@ public struct Batch<Chunk> {
 }
 
 /// The training rows of every epoch, in batches.
-public protocol BatchSource {
+public protocol BatchSource<Chunk> {
     associatedtype Chunk
     /// Training rows per epoch.
     var rowCount: Int { get }

@@ -9,7 +9,8 @@ final class ModelRegistryTests: XCTestCase {
     func testBoundaryTable() throws {
         let expected = ["efficientnet-lite0": "blocks.11", "efficientnet-lite1": "blocks.15", "efficientnet-lite2": "blocks.15",
                         "efficientnet-lite3": "blocks.17", "efficientnet-lite4": "blocks.22", "mobilenet-v2": "features.14",
-                        "resnet18": "layer3", "resnet50": "layer3", "resnet152": "layer3", "all-minilm-l6-v2": "layer.4"]
+                        "resnet18": "layer3", "resnet50": "layer3", "resnet152": "layer3", "all-minilm-l6-v2": "layer.4",
+                        "all-mpnet-base-v2": "layer.8"]
         for (name, tap) in expected {
             XCTAssertEqual(try entry(name).architecture.fineTuneBoundary()?.description, tap, name)
         }
@@ -35,7 +36,7 @@ final class ModelRegistryTests: XCTestCase {
             case .efficientNetLite(let v): cuts = EfficientNetLite.cutPoints(variant: v)
             case .resNet: cuts = ResNet.cutPoints(classifier: true)
             case .mobileNetV2: cuts = MobileNetV2.cutPointNames
-            case .bert(let c): cuts = BertBackbone.cutPoints(layers: c!.layers)
+            case .bert(let c), .mpnet(let c): cuts = BertBackbone.cutPoints(layers: c!.layers)
             case .vit, .convNeXt: XCTFail("\(entry.name): extract-only architectures have no boundary"); continue
             }
             XCTAssertTrue(cuts.contains { $0.name == b.description }, "\(entry.name): \(b)")
@@ -52,8 +53,8 @@ final class ModelRegistryTests: XCTestCase {
 
     // MARK: - The plan
 
-    func plan(_ backbone: String, cached: [String], from: String?) throws -> FineTunePlan {
-        try ModelCatalog.fineTunePlan(backbone: backbone, cachedTaps: cached.map { ($0, [1]) }, from: from, cache: "C")
+    func plan(_ backbone: String, cached: [String], from: String?, raw: Bool = false) throws -> FineTunePlan {
+        try ModelCatalog.fineTunePlan(backbone: backbone, cachedTaps: cached.map { ($0, [1]) }, from: from, cache: "C", raw: raw)
     }
 
     func message(_ body: () throws -> Any) -> String {
@@ -65,8 +66,20 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "blocks.11"),
                        FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: 0, start: .after(block: 11)), from: .blocks(11)))
         XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: nil).from, .blocks(11), "the boundary, cached")
-        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "blocks.13"),
+        // Above the cached map: from the cache, blocks 12–13 frozen; below it (or with --raw): raw images.
+        let above = try plan("efficientnet-lite0", cached: lite0, from: "blocks.13")
+        XCTAssertEqual(above, FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: 0, start: .after(block: 13)),
+                                           from: .blocks(13), cachedTap: .blocks(11)))
+        XCTAssertTrue(above.runsFrozenBlocks)
+        XCTAssertEqual(above.frozenBlocksNote, "starting from cached blocks.11, running 12–13 frozen (forward only, no gradient)")
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0 + ["blocks.12"], from: "blocks.13").frozenBlocksText, "13", "the deepest cached tap below")
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: ["stem"], from: "blocks.1").frozenBlocksText, "0–1")
+        XCTAssertFalse(try plan("efficientnet-lite0", cached: lite0, from: "blocks.11").runsFrozenBlocks)
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "blocks.13", raw: true),
                        FineTunePlan(source: .rawImages, trained: .efficientNetLite(variant: 0, start: .after(block: 13)), from: .blocks(13)))
+        XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "blocks.9"),
+                       FineTunePlan(source: .rawImages, trained: .efficientNetLite(variant: 0, start: .after(block: 9)), from: .blocks(9)))
+        XCTAssertNil(try plan("efficientnet-lite0", cached: lite0, from: "blocks.9").cachedTap)
         XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "input").trained, .efficientNetLite(variant: 0, start: .input))
         XCTAssertEqual(try plan("efficientnet-lite0", cached: lite0, from: "stem").source, .rawImages)
         XCTAssertEqual(try plan("efficientnet-lite0", cached: ["blocks.15"], from: "blocks.15").source, .cachedMaps, "head stage only")
@@ -89,7 +102,12 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(try plan("resnet152", cached: ["layer1"], from: "layer1").trained, .resNet(depth: 152, stage: 1))
         XCTAssertEqual(try plan("resnet50", cached: ["layer3", "pool"], from: nil),
                        FineTunePlan(source: .cachedMaps, trained: .resNet(depth: 50, stage: 3), from: .layer(3)))
-        XCTAssertTrue(message { try self.plan("resnet50", cached: ["layer3"], from: "layer2") }.contains("not cached"))
+        XCTAssertTrue(message { try self.plan("resnet50", cached: ["layer3"], from: "layer2") }.contains("neither tap layer2 nor a tap below it"))
+        let resAbove = try plan("resnet18", cached: ["layer2", "pool"], from: "layer3")
+        XCTAssertEqual(resAbove, FineTunePlan(source: .cachedMaps, trained: .resNet(depth: 18, stage: 3), from: .layer(3), cachedTap: .layer(2)))
+        XCTAssertEqual(resAbove.frozenBlocksText, "layer3")
+        XCTAssertEqual(try plan("resnet18", cached: ["stem"], from: "layer2").frozenBlocksText, "layer1–layer2")
+        XCTAssertTrue(message { try self.plan("resnet18", cached: ["layer3"], from: "layer3", raw: true) }.contains("--raw"))
         for bad in ["layer4", "layer0", "pool", "fc", "blocks.3", "input"] {
             XCTAssertTrue(message { try self.plan("resnet50", cached: ["layer3", bad], from: bad) }.contains("layerK (K = 1…3) or stem"), bad)
         }
@@ -100,9 +118,36 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.4", "pool"], from: "layer.4"),
                        FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: 4), from: .encoderLayer(4)))
         XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.2", "pool"], from: nil).from, .encoderLayer(2), "deepest cached")
-        XCTAssertTrue(message { try self.plan("all-minilm-l6-v2", cached: ["layer.4"], from: "layer.3") }.contains("not cached"))
+        XCTAssertTrue(message { try self.plan("all-minilm-l6-v2", cached: ["layer.4"], from: "layer.3") }.contains("neither tap layer.3"))
+        XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.2", "pool"], from: "layer.4"),
+                       FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: 4), from: .encoderLayer(4), cachedTap: .encoderLayer(2)))
+        XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.2"], from: "layer.4").frozenBlocksText, "3–4")
         XCTAssertTrue(message { try self.plan("all-minilm-l6-v2", cached: ["pool"], from: "pool") }.contains("layer.K"))
         let mbv2 = message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.14") }
         XCTAssertTrue(mbv2.contains("C: the cache was extracted with \"mobilenet-v2\"") && mbv2.contains("Fix:"), mbv2)
+    }
+
+    // MARK: - --unfreeze N
+
+    func testUnfreezeNamesTheTapBelowTheTopBlocks() throws {
+        func from(_ n: Int, _ backbone: String, layers: Int? = nil) throws -> String {
+            try ModelCatalog.fromTap(unfreezing: n, backbone: backbone, encoderLayers: layers).description
+        }
+        XCTAssertEqual(try from(4, "efficientnet-lite0"), "blocks.11", "Lite0's top quarter: blocks 12–15")
+        XCTAssertEqual(try from(1, "efficientnet-lite0"), "blocks.14")
+        XCTAssertEqual(try from(16, "efficientnet-lite0"), "stem", "every block trains: the stem's output, raw images")
+        XCTAssertEqual(try from(7, "efficientnet-lite4"), "blocks.22")
+        XCTAssertTrue(message { try from(17, "efficientnet-lite0") }.contains("efficientnet-lite0 has 16 MBConv blocks"))
+        XCTAssertTrue(message { try from(17, "efficientnet-lite0") }.contains("Fix: pass --unfreeze 1…16"))
+        XCTAssertEqual(try from(1, "resnet50"), "layer3")
+        XCTAssertEqual(try from(4, "resnet18"), "stem")
+        XCTAssertTrue(message { try from(5, "resnet18") }.contains("4 stages (layer1…layer4)"))
+        XCTAssertEqual(try from(2, "all-minilm-l6-v2"), "layer.3")
+        XCTAssertEqual(try from(5, "all-minilm-l6-v2"), "layer.0")
+        XCTAssertTrue(message { try from(6, "all-minilm-l6-v2") }.contains("layer 0 stays frozen"))
+        XCTAssertEqual(try from(3, "bert", layers: 12), "layer.8")
+        XCTAssertTrue(message { try from(3, "bert") }.contains("read from its weights"))
+        XCTAssertTrue(message { try from(1, "mobilenet-v2") }.contains("cannot be fine-tuned"))
+        XCTAssertTrue(message { try from(0, "resnet18") }.contains("--unfreeze 0"))
     }
 }

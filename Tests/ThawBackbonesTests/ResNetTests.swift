@@ -79,6 +79,17 @@ final class ResNetTests: XCTestCase {
 
     func testResNet50MatchesTorchAtEveryCut() throws { try checkEveryCut("resnet50_seeded64", depth: 50) }
 
+    /// The same parity with every 3×3 stride-1 convolution through Winograd F(4×4, 3×3), then none
+    /// (the automatic choice above mixes both by shape).
+    func testResNetsMatchTorchThroughWinogradAndThroughIm2col() throws {
+        defer { WinogradChoice.policy = .automatic }
+        for policy in [WinogradChoice.Policy.always, .never] {
+            WinogradChoice.policy = policy
+            try checkEveryCut("resnet18_seeded64", depth: 18)
+            try checkEveryCut("resnet50_seeded64", depth: 50)
+        }
+    }
+
     func testSeededInputIsTheRecipe() throws {
         let fx = try ResNetFixture.named("resnet18_seeded64")
         let (n, h, w, c) = (fx.input.shape[0], fx.input.shape[1], fx.input.shape[2], fx.input.shape[3])

@@ -45,6 +45,29 @@ final class ViTExtractCLITests: XCTestCase {
     }
 
     /// A position table that is no square grid (250 entries) is refused with the reason, not trapped on.
+    /// `--weights FOLDER` (a Hugging Face model folder) means its model.safetensors: the same SHA-256
+    /// in the manifest as passing the file; a folder without weights is refused by name.
+    func testWeightsFolderStandsForItsWeightFile() throws {
+        try FileManager.default.createDirectory(atPath: folder + "/hf", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/vits14.safetensors", toPath: folder + "/hf/model.safetensors")
+        var shas: [String] = []
+        for (cache, weights) in [("by-file", "vits14.safetensors"), ("by-folder", "hf")] {
+            let r = try ThawBinary.run(["extract", "--model", "dinov2-vits14", "--weights", weights, "--data", "fashion-mnist",
+                                        "--limit", "1", "--cache", cache, "--image-size", "112", "--tap", "cls"], in: folder)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let info = try ThawBinary.run(["cache", "info", cache, "--json"], in: folder)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+            let manifest = try XCTUnwrap(json["manifest"] as? [String: Any])
+            shas.append(try XCTUnwrap(manifest["weightsSHA256"] as? String ?? manifest["weights_sha256"] as? String))
+        }
+        XCTAssertEqual(shas[0].count, 64)
+        XCTAssertEqual(shas[0], shas[1])
+        try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
+        ThawBinary.expectRefusal(["extract", "--model", "dinov2-vits14", "--weights", folder + "/empty", "--data", "fashion-mnist",
+                                  "--limit", "1", "--cache", folder + "/none"],
+                                 ["empty: the folder holds neither model.safetensors nor pytorch_model.bin", "pass the weight file itself"])
+    }
+
     func testMalformedPositionTableIsRefused() throws {
         try Self.writeSeededViTS14(to: folder + "/bad.safetensors", positions: 250)
         ThawBinary.expectRefusal(["extract", "--model", "dinov2-vits14", "--weights", folder + "/bad.safetensors", "--data", "fashion-mnist",

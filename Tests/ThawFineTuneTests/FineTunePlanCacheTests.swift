@@ -42,7 +42,10 @@ final class FineTunePlanCacheTests: XCTestCase {
         XCTAssertEqual(reader.manifest.taps.map(\.name), ["blocks.11", "pool"], "default taps: the boundary and pool")
         XCTAssertEqual(try FineTunePlan(cache: reader, from: nil),
                        FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: 0, start: .after(block: 11)), from: .blocks(11)))
-        XCTAssertEqual(try FineTunePlan(cache: reader, from: "blocks.13").source, .rawImages, "above the cached map: raw images")
+        XCTAssertEqual(try FineTunePlan(cache: reader, from: "blocks.13").source, .cachedMaps, "above the cached map: from the cache")
+        XCTAssertEqual(try FineTunePlan(cache: reader, from: "blocks.13").cachedTap, .blocks(11))
+        XCTAssertEqual(try FineTunePlan(cache: reader, from: "blocks.13", raw: true).source, .rawImages, "--raw: raw images")
+        XCTAssertEqual(try FineTunePlan(cache: reader, from: "blocks.9").source, .rawImages, "below the cached map: raw images")
         XCTAssertEqual(try FineTunePlan(cache: reader, from: "input").trained, .efficientNetLite(variant: 0, start: .input))
         XCTAssertThrowsError(try FineTunePlan(cache: reader, from: "pool")) { error in
             XCTAssertTrue(error is FineTuneError, "\(type(of: error))")

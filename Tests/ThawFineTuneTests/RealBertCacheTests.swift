@@ -6,6 +6,7 @@ import ThawExtract
 @testable import ThawFineTune
 import ThawFit
 import ThawInputs
+import ThawRuns
 import ThawStore
 import ThawText
 import ThawKernels
@@ -67,9 +68,18 @@ final class RealBertCacheTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("lr=1e-09 (now 0.001)"), "\($0)")
         }
         // Without --l2 the note says the head saw normalised inputs.
-        o.resume = false; o.checkpointDir = nil
-        _ = try BertFineTuneRun.run(o, normalize: false, tokenCount: f.count, onLoaded: { notes = $0 })
+        o.resume = false; o.checkpointDir = nil; o.misclassified = 3
+        let unnormalized = try BertFineTuneRun.run(o, normalize: false, tokenCount: f.count, onLoaded: { notes = $0 })
         XCTAssertTrue(notes.contains { $0.contains("pass --l2") }, "\(notes)")
+        // --misclassified: the most confident test mistakes, named by the ids the cache stores.
+        let errors = unnormalized.test.map { t in t.confusion.indices.reduce(0) { $0 + t.confusion[$1].reduce(0, +) - t.confusion[$1][$1] } } ?? -1
+        guard case .array(let wrong)? = unnormalized.record.metrics["misclassified"] else { return XCTFail("no misclassified list") }
+        XCTAssertEqual(wrong.count, min(3, errors))
+        let reader0 = try CacheReader(path: f.cache)
+        for case .object(let m) in wrong {
+            XCTAssertNotEqual(m["label"], m["predicted"], "\(m)")
+            XCTAssertEqual(m["id"]?.string, try reader0.sample(at: Int(m["index"]?.number ?? -1))?.id, "\(m)")
+        }
 
         // Export after a real step: the file (with config.json and vocab.txt copied beside it) loads
         // as the backbone; its pool from the cached layer.4 states is the fine-tuned model's.

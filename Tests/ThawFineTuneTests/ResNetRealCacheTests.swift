@@ -90,7 +90,7 @@ final class ResNetRealCacheTests: XCTestCase {
         XCTAssertTrue(try error { _ = try FineTuneRun.run(FineTuneOptions(cache: cache, from: "layer3", weights: dir + "/none.pth")) }
             .contains("--weights"))
         XCTAssertTrue(try error { _ = try FineTuneRun.run(FineTuneOptions(cache: cache, from: "layer2", weights: weights)) }
-            .contains("not cached"))
+            .contains("neither tap layer2 nor a tap below it"))
         XCTAssertTrue(try error { _ = try FineTuneRun.run(FineTuneOptions(cache: cache, from: "blocks.3", weights: weights)) }
             .contains("layerK"))
     }

@@ -77,6 +77,53 @@ final class AttentionBackwardTests: XCTestCase {
         }
     }
 
+    /// MPNet's score bias [H, T, T]: its gradient (and dx, dW with the bias in the forward) against
+    /// finite differences, and through `RelativePositionBias` down to the shared [buckets, H] table.
+    func testScoreBiasGradientFiniteDifferences() {
+        let batch = 2, t = 20, c = 6, heads = 3, buckets = 8, maxDistance = 12
+        var x = FiniteDifference.random(batch * t * c, seed: 201)
+        let w = (0..<4).map { FiniteDifference.random(c * c, seed: 210 + UInt64($0), scale: 0.4) }
+        let b = (0..<4).map { FiniteDifference.random(c, seed: 220 + UInt64($0), scale: 0.1) }
+        var table = FiniteDifference.random(buckets * heads, seed: 230)   // [buckets, H]
+        let mask = [Int32](repeating: 1, count: t) + [Int32](repeating: 1, count: 13) + [Int32](repeating: 0, count: t - 13)
+        let p = params(w, b, c: c, heads: heads)
+        let r = FiniteDifference.random(batch * t * c, seed: 240)
+        func bias(_ table: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: heads * t * t)
+            RelativePositionBias.forward(table: table, buckets: buckets, heads: heads, maxDistance: maxDistance, length: t, bias: &out)
+            return out
+        }
+        func loss(_ x: [Float], _ table: [Float]) -> Double {
+            var ws = SelfAttentionWorkspace(batch: batch, length: t, channels: c, heads: heads)
+            var y = [Float](repeating: 0, count: x.count)
+            SelfAttention.forward(p, x: x, mask: mask, batch: batch, length: t, workspace: &ws, y: &y, bias: bias(table))
+            return FiniteDifference.dot(y, r)
+        }
+        var fw = SelfAttentionWorkspace(batch: batch, length: t, channels: c, heads: heads)
+        var y = [Float](repeating: 0, count: x.count)
+        SelfAttention.forward(p, x: x, mask: mask, batch: batch, length: t, workspace: &fw, y: &y, bias: bias(table))
+        var bw = SelfAttentionBackwardWorkspace(batch: batch, length: t, channels: c, heads: heads)
+        var grads = SelfAttentionGradients(channels: c)
+        var dx = [Float](repeating: .nan, count: x.count)
+        var dBias = [Float](repeating: 0, count: heads * t * t)
+        SelfAttention.backward(p, x: x, dy: r, batch: batch, length: t, forward: fw, workspace: &bw, dx: &dx,
+                               gradients: &grads, dBias: &dBias)
+        var dTable = [Float](repeating: 0, count: buckets * heads)
+        RelativePositionBias.backward(dBias: dBias, buckets: buckets, heads: heads, maxDistance: maxDistance, length: t, dTable: &dTable)
+        XCTAssertTrue(dTable.contains { $0 != 0 } && !dTable.contains { $0.isNaN }, "table gradient is zero or NaN")
+        let x0 = x, table0 = table
+        FiniteDifference.check("relative bias table", &table, analytic: dTable) { loss(x0, $0) }
+        FiniteDifference.check("attention dx with a score bias", &x, analytic: dx) { loss($0, table0) }
+        // The bias gradient itself, element by element: loss as a function of the [H, T, T] bias.
+        var biasValues = bias(table0)
+        FiniteDifference.check("score bias", &biasValues, analytic: dBias) { v in
+            var ws = SelfAttentionWorkspace(batch: batch, length: t, channels: c, heads: heads)
+            var y = [Float](repeating: 0, count: x0.count)
+            SelfAttention.forward(p, x: x0, mask: mask, batch: batch, length: t, workspace: &ws, y: &y, bias: v)
+            return FiniteDifference.dot(y, r)
+        }
+    }
+
     /// Backward vs forward of one MiniLM self-attention (16 × 128 tokens, 384 channels, 12 heads).
     func testTimingAttention() throws {
         try requireTiming()

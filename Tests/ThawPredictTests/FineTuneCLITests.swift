@@ -1,4 +1,5 @@
 import Foundation
+import ThawBLAS
 import ThawWeights
 import XCTest
 
@@ -129,6 +130,37 @@ final class FineTuneCLITests: XCTestCase {
         let wrong = try thaw.run(["finetune", "--cache", cache, "--from", "layer3", "--weights", other, "--epochs", "1"])
         XCTAssertNotEqual(wrong.status, 0, "finetune accepted weights the cache was not extracted with")
         XCTAssertTrue(wrong.stderr.contains("--weights") || wrong.stderr.contains("sha256") || wrong.stderr.contains("SHA-256"), wrong.stderr)
+    }
+
+    /// The manifest records Winograd convolutions; a cache started with im2col (`--no-winograd`) is
+    /// resumed with im2col whatever the flags; shards of the two kinds are not merged.
+    func testConvolutionAlgorithmIsRecordedFollowedOnResumeAndCheckedOnMerge() throws {
+        let weights = Self.dir + "/resnet18-conv.safetensors"
+        try SafetensorsWriter.write(Self.seededResNet18(classes: 10), to: weights)
+        let common = ["extract", "--model", "resnet18", "--weights", weights, "--data", "fashion-mnist", "--limit", "8",
+                      "--image-size", "64", "--tap", "pool"]
+        func convolution(_ cache: String) throws -> String? {
+            let manifest = try thaw.ok(["cache", "info", cache, "--json"]).json["manifest"] as? [String: Any]
+            return try XCTUnwrap(manifest)["convolution"] as? String
+        }
+        let fast = Self.dir + "/conv-fast", plain = Self.dir + "/conv-plain"
+        try thaw.ok(common + ["--cache", fast])
+        try thaw.ok(common + ["--cache", plain, "--no-winograd"])
+        XCTAssertEqual(try convolution(fast), CPUFeatures.current.hasAVX2FMA ? "winograd-f43" : nil)
+        XCTAssertNil(try convolution(plain))
+        let resumed = try thaw.ok(common + ["--cache", plain])
+        if CPUFeatures.current.hasAVX2FMA {
+            XCTAssertTrue(resumed.stderr.contains("started with im2col convolutions: continuing with them"), resumed.stderr)
+        }
+        XCTAssertNil(try convolution(plain))
+
+        guard CPUFeatures.current.hasAVX2FMA else { return }
+        let a = Self.dir + "/conv-s0", b = Self.dir + "/conv-s1"
+        try thaw.ok(common + ["--cache", a, "--shard", "0/2"])
+        try thaw.ok(common + ["--cache", b, "--shard", "1/2", "--no-winograd"])
+        let merge = try thaw.run(["cache", "merge", a, b, "-o", Self.dir + "/conv-merged"])
+        XCTAssertNotEqual(merge.status, 0, "shards of two convolution algorithms were merged")
+        XCTAssertTrue(merge.stderr.contains("convolution"), merge.stderr)
     }
 
     /// torchvision ResNet-18 state-dict keys and shapes (BasicBlock; `num_batches_tracked` left out) with

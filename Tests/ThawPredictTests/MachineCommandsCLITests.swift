@@ -8,7 +8,7 @@ final class MachineCommandsCLITests: XCTestCase {
     var thaw: ThawBinary { get throws { try ThawBinary.find() } }
     static let photos = "/usr/local/share/thaw/photos"
     static let assetNames = ["efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2", "mobilenet-v2", "all-minilm-l6-v2",
-                             "fashion-mnist", "mnist-5k", "bbc-news", "photos", "imagenet-classes"]
+                             "all-mpnet-base-v2", "fashion-mnist", "mnist-5k", "bbc-news", "photos", "imagenet-classes"]
 
     /// `thaw doctor --json`'s asset rows by name.
     private func doctorAssets(environment: [String: String?] = [:]) throws -> [String: [String: Any]] {

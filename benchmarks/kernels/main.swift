@@ -1,6 +1,10 @@
 // Convolution-kernel micro-benchmarks (release build; see run.sh for the PyTorch comparison).
 //
 //   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case [im2col-budget-floats]]
+//   .build/release/thaw-kernels-bench winograd [seconds-per-case] [batches, e.g. 1,2,4,8,32] [rounds] [chunk-floats]
+//
+// `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
+// per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
 //
 // Prints one line per case: median time, GFLOP/s (2·MACs) and GB/s (input + output bytes once).
 import Dispatch
@@ -8,9 +12,12 @@ import Foundation
 import ThawBLAS
 import ThawKernels
 
-let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 2 : 2
+let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode ? 2 : 1))
+let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
-let budget = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) : nil
+let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
+let rounds = winogradMode && numbers.count > 2 ? Int(numbers[2]) ?? 3 : 3
 let info = try BLAS.load()
 print("# thaw  OpenBLAS \(info.corename), \(info.threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
@@ -96,6 +103,45 @@ func benchDepthwise(_ name: String, n: Int, h: Int, w: Int, c: Int, k: Int, stri
         }
     }
     report(name, t, flops: 2.0 * Double(y.count * k * k), bytes: 4.0 * Double(x.count + y.count))
+}
+
+/// im2col against Winograd on one 3×3 stride-1 pad-1 shape (bias + ReLU, as in ResNet), `rounds` rounds
+/// alternating; the best time of each (the machine is shared: the minimum is the least disturbed run).
+func benchWinograd(n: Int, h: Int, c: Int) {
+    let shape = Conv2DShape(inChannels: c, outChannels: c, kernel: 3, padding: .symmetric(1))
+    let conv = Conv2D(shape: shape, oihw: filled(c * c * 9, 1), bias: filled(c, 2), activation: .relu).preparingWinograd()
+    let x = filled(n * h * h * c, 3)
+    var y = [Float](repeating: 0, count: n * h * h * c)
+    let ws = Workspace()
+    var best: [WinogradChoice.Policy: Double] = [:]
+    for _ in 0..<rounds {
+        for policy in [WinogradChoice.Policy.never, .always] {
+            WinogradChoice.policy = policy
+            let t = time {
+                ws.reset()
+                x.withUnsafeBufferPointer { xb in
+                    y.withUnsafeMutableBufferPointer { _ = conv.forward(xb.baseAddress!, batch: n, height: h, width: h, into: $0.baseAddress!, workspace: ws) }
+                }
+            }
+            best[policy] = min(best[policy] ?? .infinity, t)
+        }
+    }
+    WinogradChoice.policy = .automatic
+    let flops = 2.0 * Double(n * h * h * c * c * 9)
+    let (i, wg) = (best[.never]!, best[.always]!)
+    print(String(format: "thaw  3x3 %3d->%3d %3dx%-3d b%-3d im2col %8.3f ms %6.1f GFLOP/s  winograd %8.3f ms %6.1f GFLOP/s  speed-up %.2f  auto %@",
+                 c, c, h, h, n, i * 1e3, flops / i / 1e9, wg * 1e3, flops / wg / 1e9, i / wg,
+                 WinogradChoice.pays(batch: n, outHeight: h, outWidth: h, inChannels: c, outChannels: c) ? "winograd" : "im2col"))
+}
+
+if winogradMode {
+    let batches = numbers.count > 1 ? numbers[1].split(separator: ",").compactMap { Int($0) } : [1, 2, 4, 8, 32]
+    if numbers.count > 3, let c = Int(numbers[3]) { WinogradChoice.chunkFloats = c }
+    print("# Winograd chunk \(WinogradChoice.chunkFloats) floats, \(rounds) rounds alternating, best of each")
+    for n in batches {
+        for (h, c) in [(56, 64), (28, 128), (14, 256), (7, 512)] { benchWinograd(n: n, h: h, c: c) }
+    }
+    exit(0)
 }
 
 benchConv("conv3x3 64->64 56x56 b16", n: 16, h: 56, w: 56, cin: 64, cout: 64, k: 3)

@@ -2,7 +2,7 @@ import ThawCore
 import ThawKernels
 import ThawText
 
-/// Sizes of a BERT encoder (Hugging Face `config.json` names in comments).
+/// Sizes of a BERT encoder (Hugging Face `config.json` names in comments), and its flavor.
 public struct BertConfiguration: Sendable {
     public var vocabularySize: Int      // vocab_size
     public var hiddenSize: Int          // hidden_size (C)
@@ -10,20 +10,34 @@ public struct BertConfiguration: Sendable {
     public var heads: Int               // num_attention_heads
     public var intermediateSize: Int    // intermediate_size (I)
     public var maxPositions: Int        // max_position_embeddings
-    public var typeVocabularySize: Int  // type_vocab_size
+    public var typeVocabularySize: Int  // type_vocab_size (0: no token type embeddings, MPNet)
     public var layerNormEps: Float      // layer_norm_eps
+    public var flavor: EncoderFlavor
+    public var relativeAttentionBuckets: Int   // relative_attention_num_buckets (MPNet; 0 = no relative bias)
+    public var paddingIndex: Int32             // pad_token_id: MPNet positions count from paddingIndex + 1
 
     public init(vocabularySize: Int, hiddenSize: Int, layers: Int, heads: Int, intermediateSize: Int,
-                maxPositions: Int, typeVocabularySize: Int, layerNormEps: Float) {
+                maxPositions: Int, typeVocabularySize: Int, layerNormEps: Float, flavor: EncoderFlavor = .bert,
+                relativeAttentionBuckets: Int = 0, paddingIndex: Int32 = 0) {
         self.vocabularySize = vocabularySize; self.hiddenSize = hiddenSize; self.layers = layers
         self.heads = heads; self.intermediateSize = intermediateSize; self.maxPositions = maxPositions
         self.typeVocabularySize = typeVocabularySize; self.layerNormEps = layerNormEps
+        self.flavor = flavor; self.relativeAttentionBuckets = relativeAttentionBuckets; self.paddingIndex = paddingIndex
     }
 
     /// sentence-transformers/all-MiniLM-L6-v2.
     public static let miniLML6 = BertConfiguration(vocabularySize: 30522, hiddenSize: 384, layers: 6, heads: 12,
                                                    intermediateSize: 1536, maxPositions: 512,
                                                    typeVocabularySize: 2, layerNormEps: 1e-12)
+
+    /// sentence-transformers/all-mpnet-base-v2 (microsoft/mpnet-base's shape).
+    public static let mpnetBase = BertConfiguration(vocabularySize: 30527, hiddenSize: 768, layers: 12, heads: 12,
+                                                    intermediateSize: 3072, maxPositions: 514, typeVocabularySize: 0,
+                                                    layerNormEps: 1e-5, flavor: .mpnet, relativeAttentionBuckets: 32,
+                                                    paddingIndex: 1)
+
+    /// The longest sequence the position table covers (MPNet's first position is paddingIndex + 1).
+    public var maxLength: Int { flavor == .mpnet ? maxPositions - Int(paddingIndex) - 1 : maxPositions }
 }
 
 /// A parameter that is missing or has the wrong size.
@@ -34,11 +48,11 @@ public struct BertError: SentenceError {
 }
 
 /// The BERT encoder (post-LayerNorm, GELU-erf feed-forward) for inference, with
-/// sentence-transformers pooling on top.
+/// sentence-transformers pooling on top; MPNet too (`EncoderFlavor`).
 ///
 /// Per layer, in place on the hidden states h [B·T, C]:
-///   h = LN(h + SelfAttention(h));  h = LN(h + W₂·GELU(W₁·h + b₁) + b₂)
-/// Parameter names are Hugging Face's `BertModel` keys without the `bert.` prefix.
+///   h = LN(h + SelfAttention(h) [+ relative position bias in the scores]);  h = LN(h + W₂·GELU(W₁·h + b₁) + b₂)
+/// Parameter names are Hugging Face's `BertModel` (`MPNetModel`) keys without the `bert.` (`mpnet.`) prefix.
 public struct BertEncoder: Sendable {
     /// Returns the values of a named parameter, row-major; `shape` is what the encoder expects.
     public typealias ParameterSource = (_ name: String, _ shape: [Int]) throws -> [Float]
@@ -56,8 +70,10 @@ public struct BertEncoder: Sendable {
     public let configuration: BertConfiguration
     let wordEmbeddings: [Float]       // [V, C]
     let positionEmbeddings: [Float]   // [P, C]
-    let typeEmbeddings: [Float]       // [types, C]
+    let typeEmbeddings: [Float]       // [types, C] (empty for MPNet)
     let embeddingNorm: Norm
+    /// MPNet's relative position bias table [buckets, H], shared by every layer; empty for BERT.
+    public let relativeAttentionBias: [Float]
     @_spi(Profile) public let layers: [Layer]
 
     /// Reads every parameter through `parameters`; throws naming the first one of the wrong size.
@@ -82,20 +98,22 @@ public struct BertEncoder: Sendable {
         configuration = cfg
         wordEmbeddings = try tensor("embeddings.word_embeddings.weight", [cfg.vocabularySize, c])
         positionEmbeddings = try tensor("embeddings.position_embeddings.weight", [cfg.maxPositions, c])
-        typeEmbeddings = try tensor("embeddings.token_type_embeddings.weight", [cfg.typeVocabularySize, c])
+        typeEmbeddings = cfg.typeVocabularySize == 0 ? []
+            : try tensor("embeddings.token_type_embeddings.weight", [cfg.typeVocabularySize, c])
         embeddingNorm = try norm("embeddings.LayerNorm")
+        relativeAttentionBias = cfg.relativeAttentionBuckets == 0 ? []
+            : try tensor(EncoderFlavor.relativeAttentionBiasKey, [cfg.relativeAttentionBuckets, cfg.heads])
         layers = try (0..<cfg.layers).map { n in
-            let p = "encoder.layer.\(n)."
+            let k = cfg.flavor.layerKeys(n)
             return Layer(
                 attention: StackedSelfAttention(SelfAttentionParameters(
-                    query: try linear(p + "attention.self.query", out: c, in: c),
-                    key: try linear(p + "attention.self.key", out: c, in: c),
-                    value: try linear(p + "attention.self.value", out: c, in: c),
-                    output: try linear(p + "attention.output.dense", out: c, in: c), heads: cfg.heads)),
-                attentionNorm: try norm(p + "attention.output.LayerNorm"),
-                intermediate: try linear(p + "intermediate.dense", out: i, in: c),
-                output: try linear(p + "output.dense", out: c, in: i),
-                outputNorm: try norm(p + "output.LayerNorm"))
+                    query: try linear(k.query, out: c, in: c), key: try linear(k.key, out: c, in: c),
+                    value: try linear(k.value, out: c, in: c),
+                    output: try linear(k.attentionOutput, out: c, in: c), heads: cfg.heads)),
+                attentionNorm: try norm(k.attentionNorm),
+                intermediate: try linear(k.intermediate, out: i, in: c),
+                output: try linear(k.output, out: c, in: i),
+                outputNorm: try norm(k.outputNorm))
         }
     }
 
@@ -141,12 +159,14 @@ public struct BertEncoder: Sendable {
         precondition(ids.count == rows && (typeIds?.count ?? rows) == rows,
                      "BertEncoder: ids and typeIds must be [batch \(batch), length \(length)]")
         precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
+        let positionIds = cfg.flavor == .mpnet
+            ? Embedding.positionIdsAfterPadding(ids: ids, batch: batch, length: length, paddingIndex: cfg.paddingIndex) : nil
         ws.hidden.withUnsafeMutableBufferPointer { hb in
             let h = hb.baseAddress!
-            Embedding.forward(ids: ids, typeIds: typeIds, batch: batch, length: length, channels: c,
-                              word: wordEmbeddings, vocabulary: cfg.vocabularySize,
+            Embedding.forward(ids: ids, typeIds: cfg.typeVocabularySize == 0 ? nil : typeIds, batch: batch, length: length,
+                              channels: c, word: wordEmbeddings, vocabulary: cfg.vocabularySize,
                               position: positionEmbeddings, maxPositions: cfg.maxPositions,
-                              tokenType: typeEmbeddings, types: cfg.typeVocabularySize, out: h)
+                              tokenType: typeEmbeddings, types: cfg.typeVocabularySize, positionIds: positionIds, out: h)
             LayerNorm.forward(x: h, rows: rows, channels: c, gamma: embeddingNorm.gamma,
                               beta: embeddingNorm.beta, eps: cfg.layerNormEps, y: h)
         }
@@ -164,14 +184,17 @@ public struct BertEncoder: Sendable {
         precondition(mask.count == rows, "BertEncoder: mask must be [batch \(batch), length \(length)]")
         precondition(rows <= ws.maxTokens, "BertEncoder: workspace holds \(ws.maxTokens) tokens, batch has \(rows)")
         let eps = cfg.layerNormEps
+        let bias = relativePositionBias(length: length)   // [H, T, T] or empty
         ws.hidden.withUnsafeMutableBufferPointer { hb in
+        bias.withUnsafeBufferPointer { bb in
             let h = hb.baseAddress!
             let used = UnsafeBufferPointer(start: h, count: rows * c)
             for n in range {
                 let layer = layers[n]
                 // h = LN(h + attention(h)): the attention reads h fully before adding into it.
                 layer.attention.forward(x: h, mask: mask, batch: batch, length: length,
-                                        workspace: &ws.attention, y: h, accumulate: true)
+                                        workspace: &ws.attention, y: h, accumulate: true,
+                                        bias: bias.isEmpty ? nil : bb.baseAddress!)
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
                                   beta: layer.attentionNorm.beta, eps: eps, y: h)
                 // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).
@@ -185,7 +208,20 @@ public struct BertEncoder: Sendable {
                                   beta: layer.outputNorm.beta, eps: eps, y: h)
                 boundary?(n + 1, used)
             }
+        }}
+    }
+
+    /// MPNet's attention bias [H, T, T] for rows of `length` tokens (the same for every layer);
+    /// empty for BERT.
+    public func relativePositionBias(length: Int) -> [Float] {
+        let cfg = configuration
+        guard cfg.relativeAttentionBuckets > 0 else { return [] }
+        var bias = [Float](repeating: 0, count: cfg.heads * length * length)
+        relativeAttentionBias.withUnsafeBufferPointer { table in
+            RelativePositionBias.forward(table: table.baseAddress!, buckets: cfg.relativeAttentionBuckets, heads: cfg.heads,
+                                         maxDistance: EncoderFlavor.relativeMaxDistance, length: length, bias: &bias)
         }
+        return bias
     }
 
     /// Sentence embeddings [B, C] of a tokenized batch: mean over its tokens, L2-normalised

@@ -51,8 +51,8 @@ public final class BertBackbone: Backbone {
             throw BackboneError("\(name): input at '\(from ?? "input")' must be \(start == -1 ? "[N, T] token ids" : "[N, T, \(c)]"), got \(x.shape)")
         }
         let batch = x.shape[0], length = x.shape[1], rows = batch * length
-        guard length <= cfg.maxPositions else {
-            throw BackboneError("\(name): sequences of \(length) tokens exceed the \(cfg.maxPositions) positions of the model; truncate them")
+        guard length <= cfg.maxLength else {
+            throw BackboneError("\(name): sequences of \(length) tokens exceed the \(cfg.maxLength) positions of the model; truncate them")
         }
         let maskFloats = input.mask ?? [Float](repeating: 1, count: rows)
         guard maskFloats.count == rows else {
@@ -133,18 +133,24 @@ public final class BertBackbone: Backbone {
 // MARK: - Loading and catalog
 
 extension BertBackbone {
-    /// Loads a Hugging Face BERT checkpoint strictly (`KeyRule.bert`: keys with or without
-    /// `bert.`, `position_ids` ignored). `path` is a model folder (holding `model.safetensors` or
-    /// `pytorch_model.bin`) or the weight file itself; `vocab.txt` beside it gives the tokenizer.
-    /// With `configuration` nil, sizes are read from the weights, heads and LayerNorm eps from
-    /// `config.json` beside them (else head size 64, eps 1e-12).
+    /// Loads a Hugging Face BERT or MPNet checkpoint strictly (`EncoderFlavor.keyRules`: keys with or
+    /// without `bert.`/`mpnet.`, `position_ids` ignored). `path` is a model folder (holding
+    /// `model.safetensors` or `pytorch_model.bin`) or the weight file itself; `vocab.txt` beside it
+    /// gives the tokenizer (`tokenizer.json` its special tokens). With `configuration` nil, sizes are
+    /// read from the weights (MPNet when it holds `encoder.relative_attention_bias.weight`), heads,
+    /// LayerNorm eps and the padding id from `config.json` beside them (else head size 64, eps 1e-12,
+    /// MPNet 1e-5 and padding id 1).
     public static func load(name: String, path: String, configuration: BertConfiguration? = nil,
-                            maxLength: Int = 256) throws -> BertBackbone {
-        let weightsPath = try resolveWeights(path)
+                            maxLength: Int = 256, flavor: EncoderFlavor? = nil) throws -> BertBackbone {
+        let weightsPath = try WeightFolder.weightFile(path)
         let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
         let file = try WeightFile.load(weightsPath)
         let cfg = try configuration ?? inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
-        let store = try ParameterStore(file, rules: KeyRule.bert)
+        if let flavor, cfg.flavor != flavor {
+            throw BackboneError("\(weightsPath): a\(cfg.flavor == .mpnet ? "n" : "") \(cfg.flavor.rawValue) checkpoint, not \(flavor.rawValue); "
+                                + "Fix: pass --model \(cfg.flavor.rawValue) (`thaw models` lists both)")
+        }
+        let store = try ParameterStore(file, rules: cfg.flavor.keyRules)
         let encoder = try BertEncoder(configuration: cfg) { name, shape in try store.take(name, shape: shape) }
         // BertModel's pooler (dense + tanh on [CLS]) is not used by mean pooling.
         store.skip("pooler.dense.weight"); store.skip("pooler.dense.bias")
@@ -155,57 +161,48 @@ extension BertBackbone {
         try store.finish()
         var tokenizer: BertTokenizer? = nil
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("vocab.txt").path) {
-            tokenizer = try BertTokenizer(modelDirectory: folder, maxLength: min(maxLength, cfg.maxPositions))
+            tokenizer = try BertTokenizer(modelDirectory: folder, maxLength: min(maxLength, cfg.maxLength))
         }
         return BertBackbone(name: name, encoder: encoder, tokenizer: tokenizer)
     }
 
-    /// A folder → its weight file; a file → itself.
-    public static func resolveWeights(_ path: String) throws -> String {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw BackboneError("\(path): no such file or folder; pass a BERT model folder or its model.safetensors")
-        }
-        guard isDirectory.boolValue else { return path }
-        for candidate in ["model.safetensors", "pytorch_model.bin"] {
-            let p = (path as NSString).appendingPathComponent(candidate)
-            if FileManager.default.fileExists(atPath: p) { return p }
-        }
-        throw BackboneError("\(path): the folder holds neither model.safetensors nor pytorch_model.bin; pass the weight file itself")
-    }
-
     /// Sizes from tensor shapes (`embeddings.*`, `encoder.layer.N.*`), heads and eps from config.json.
     public static func inferConfiguration(_ file: WeightFile, configFile: URL) throws -> BertConfiguration {
+        let relative = file[EncoderFlavor.relativeAttentionBiasKey] ?? file["mpnet." + EncoderFlavor.relativeAttentionBiasKey]
+        let flavor: EncoderFlavor = relative == nil ? .bert : .mpnet
         func shape(_ key: String) throws -> [Int] {
-            guard let t = file[key] ?? file["bert." + key], t.shape.count == 2 else {
-                throw BackboneError("\(file.path): no 2-D tensor '\(key)'; is this a BERT checkpoint (Hugging Face key names)?")
+            guard let t = file[key] ?? file[flavor.modelPrefix + key], t.shape.count == 2 else {
+                throw BackboneError("\(file.path): no 2-D tensor '\(key)'; is this a BERT or MPNet checkpoint (Hugging Face key names)?")
             }
             return t.shape
         }
         let words = try shape("embeddings.word_embeddings.weight")
         let positions = try shape("embeddings.position_embeddings.weight")
-        let types = try shape("embeddings.token_type_embeddings.weight")
+        let types = flavor == .mpnet ? [0, 0] : try shape("embeddings.token_type_embeddings.weight")
         let intermediate = try shape("encoder.layer.0.intermediate.dense.weight")
         var layerIndices = Set<Int>()
         for t in file.tensors {
-            let key = t.name.hasPrefix("bert.") ? String(t.name.dropFirst(5)) : t.name
+            let key = t.name.hasPrefix(flavor.modelPrefix) ? String(t.name.dropFirst(flavor.modelPrefix.count)) : t.name
             let parts = key.split(separator: ".")
             if parts.count > 2, parts[0] == "encoder", parts[1] == "layer", let n = Int(parts[2]) { layerIndices.insert(n) }
         }
         let hidden = words[1]
-        var heads = max(1, hidden / 64), eps: Float = 1e-12
+        var heads = relative?.shape.count == 2 ? relative!.shape[1] : max(1, hidden / 64)
+        var eps: Float = flavor == .mpnet ? 1e-5 : 1e-12, padding: Int32 = flavor == .mpnet ? 1 : 0
         if let data = try? Data(contentsOf: configFile) {
             guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw BackboneError("\(configFile.path): not a JSON object; fix or remove it (heads then default to hidden/64)")
             }
             if let h = json["num_attention_heads"] as? Int { heads = h }
             if let e = json["layer_norm_eps"] as? Double { eps = Float(e) }
+            if flavor == .mpnet, let p = json["pad_token_id"] as? Int, p >= 0, p < positions[0] - 1 { padding = Int32(p) }
         }
         guard hidden % heads == 0, !layerIndices.isEmpty, layerIndices.count == (layerIndices.max()! + 1) else {
             throw BackboneError("\(file.path): cannot read a BERT shape (hidden \(hidden), heads \(heads), layers \(layerIndices.sorted())); check config.json beside the weights")
         }
         return BertConfiguration(vocabularySize: words[0], hiddenSize: hidden, layers: layerIndices.count, heads: heads,
                                  intermediateSize: intermediate[0], maxPositions: positions[0],
-                                 typeVocabularySize: types[0], layerNormEps: eps)
+                                 typeVocabularySize: types[0], layerNormEps: eps, flavor: flavor,
+                                 relativeAttentionBuckets: relative?.shape.first ?? 0, paddingIndex: padding)
     }
 }

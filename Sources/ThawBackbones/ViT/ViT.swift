@@ -1,5 +1,6 @@
 import Foundation
 import ThawKernels
+import ThawWeights
 
 /// A vision transformer (DINOv2 with or without registers, OpenAI CLIP's image tower, DeiT) for
 /// frozen inference over NHWC images preprocessed by its catalog preset.
@@ -38,18 +39,7 @@ public final class ViT: Backbone {
     /// Loads a checkpoint in any `ViTKeyLayout` (detected from its keys) with `variant`'s choices.
     /// `path` is the weight file or a Hugging Face model folder (its `model.safetensors` or `pytorch_model.bin`).
     public static func load(name: String, path: String, variant: ViTVariant) throws -> ViT {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw BackboneError("\(path): no such file or folder; pass the weight file (.safetensors, .pth) or a Hugging Face model folder")
-        }
-        var file = path
-        if isFolder.boolValue {
-            guard let found = ["model.safetensors", "pytorch_model.bin"].map({ (path as NSString).appendingPathComponent($0) })
-                .first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw BackboneError("\(path): the folder holds neither model.safetensors nor pytorch_model.bin; pass the weight file itself")
-            }
-            file = found
-        }
+        let file = try WeightFolder.weightFile(path)
         let (cfg, weights, layout) = try ViTWeights.load(file, variant: variant)
         return ViT(name: name, configuration: cfg, weights: weights, keyLayout: layout)
     }

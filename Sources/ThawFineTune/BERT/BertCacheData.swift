@@ -9,6 +9,8 @@ public struct BertSplit: Sendable {
     public var states: [Float]     // [N, T, C]
     public var counts: [Int]       // [N] tokens (≥ 1) per sample; positions ≥ count are padding
     public var labels: [Int32]     // [N]
+    /// Sample index and stored id of each row [N].
+    public var indices: [Int] = [], ids: [String] = []
     public let length: Int, channels: Int
     public var count: Int { labels.count }
 
@@ -56,6 +58,8 @@ public struct BertCacheData: Sendable {
             splits[s.split].states += s.taps[position]
             splits[s.split].counts.append(n)
             splits[s.split].labels.append(s.label)
+            splits[s.split].indices.append(s.key.index)
+            splits[s.split].ids.append(s.id)
             return true
         }
         guard splits[0].count > 0 else {
@@ -70,3 +74,18 @@ public struct BertCacheData: Sendable {
         return data
     }
 }
+
+extension BertSplit {
+    /// The split's hidden states run through `frozen` (layers between the cached tap and `--from`), with each
+    /// sample's mask from its token count; same length and width (encoder layers keep [T, C]).
+    func through(_ frozen: FrozenBlocks) throws -> BertSplit {
+        guard count > 0 else { return self }
+        let y = try frozen.runAll(states, count: count, rowShape: [length, channels]) { r0, r1 in
+            (r0..<r1).flatMap { r in (0..<length).map { $0 < counts[r] ? Float(1) : 0 } }
+        }
+        var out = self
+        out.states = y.x
+        return out
+    }
+}
+

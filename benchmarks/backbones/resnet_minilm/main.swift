@@ -1,7 +1,7 @@
 // Thaw side of the ResNet-50 and all-MiniLM-L6-v2 throughput benchmarks (release build):
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
-//   .build/release/thaw-resnet-minilm-bench resnet50 [--batches 1,32] [--runs 7] [--profile]
+//   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile] [--compare-winograd]
 //   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
@@ -70,13 +70,14 @@ let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []
 switch args.first ?? "" {
-case "resnet50":
-    let net = try ResNet(depth: 50, parameters: randomParameters)
+case "resnet50", "resnet18":
+    let depth = args.first == "resnet18" ? 18 : 50
+    let net = try ResNet(depth: depth, parameters: randomParameters)
     if args.contains("--profile") {
         for b in batches {
             let layers = net.profileLayers(batch: b, size: 224)
             let sum = layers.reduce(0) { $0 + $1.seconds }
-            print("# thaw profile ResNet-50 batch \(b) at 224, OpenBLAS \(info.corename) \(info.threads) threads, split ≤\(SplitGEMM.maxRows) rows; layers run one by one")
+            print("# thaw profile ResNet-\(depth) batch \(b) at 224, OpenBLAS \(info.corename) \(info.threads) threads, split ≤\(SplitGEMM.maxRows) rows; layers run one by one")
             for l in layers {
                 let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
                 let name = l.name.padding(toLength: 22, withPad: " ", startingAt: 0)
@@ -89,12 +90,38 @@ case "resnet50":
         }
         exit(0)
     }
+    if args.contains("--compare-winograd") {
+        // Forward by forward, im2col only then the automatic choice (Winograd where it pays), in one process:
+        // the pairs share the machine's minute, so the median of per-pair ratios survives a shared machine.
+        for b in batches {
+            var x = Tensor(zeros: [b, 224, 224, 3])
+            for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }
+            let input = Activations(tensor: x)
+            var pairs: [(im2col: Double, auto: Double)] = []
+            for _ in 0..<(runs + 1) {
+                var t: [Double] = []
+                for policy in [WinogradChoice.Policy.never, .automatic] {
+                    WinogradChoice.policy = policy
+                    t.append(try timeRuns(warmup: 0, runs: 1) { _ = try net.forward(input, from: nil, taps: ["pool"]) }[0])
+                }
+                pairs.append((t[0], t[1]))
+            }
+            pairs.removeFirst()                                  // warm-up pair
+            func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+            print(String(format: "resnet%d b%d: im2col %.2f img/s, winograd-auto %.2f img/s (medians of %d), per-pair speed-up median %.2f [%@], load %@",
+                         depth, b, Double(b) / median(pairs.map(\.im2col)), Double(b) / median(pairs.map(\.auto)), pairs.count,
+                         median(pairs.map { $0.im2col / $0.auto }),
+                         pairs.map { String(format: "%.2f", $0.im2col / $0.auto) }.joined(separator: " ") as NSString, String(load) as NSString))
+        }
+        exit(0)
+    }
     for b in batches {
         var x = Tensor(zeros: [b, 224, 224, 3])
         for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }
         let input = Activations(tensor: x)
         let times = try timeRuns(runs: runs) { _ = try net.forward(input, from: nil, taps: ["pool"]) }
-        results.append(result("resnet50", b, "\(b)x224x224x3 NHWC", times))
+        results.append(result("resnet\(depth)", b, "\(b)x224x224x3 NHWC", times))
     }
 case "minilm":
     let asset = KnownAsset.named("all-minilm-l6-v2")!
@@ -119,7 +146,7 @@ case "minilm":
     let times = try timeRuns(runs: runs) { _ = try model.forward(ids, from: nil, taps: ["pool"]) }
     results.append(result("all_minilm_l6_v2", 32, "32x128 tokens (\(batch.attentionMask.reduce(0) { $0 + Int($1) }) real)", times))
 default:
-    FileHandle.standardError.write("usage: thaw-resnet-minilm-bench resnet50|minilm [--batches 1,32] [--runs 7]\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: thaw-resnet-minilm-bench resnet50|resnet18|minilm [--batches 1,32] [--runs 7]\n".data(using: .utf8)!)
     exit(2)
 }
 struct Report: Encodable { var peer = "thaw"; var blas: String; var threads: Int; var results: [Result] }

@@ -1,0 +1,52 @@
+/// When a convolution that holds a Winograd filter (`Conv2D.preparingWinograd()`) takes the
+/// Winograd path instead of im2col + sgemm, and how it chunks its tiles.
+public enum WinogradChoice {
+    public enum Policy: Sendable {
+        /// By shape, where it was measured to pay (`pays`).
+        case automatic
+        /// Whenever the convolution holds a Winograd filter and the CPU has AVX2 + FMA (tests, benchmarks).
+        case always
+        /// Never (tests and benchmarks compare with im2col).
+        case never
+    }
+
+    /// Process-wide, like `SplitGEMM.enabled`: set it before forwards start, not during them.
+    nonisolated(unsafe) public static var policy: Policy = .automatic
+
+    /// Whether convolutions holding a Winograd filter may take that path in this process (the CPU has
+    /// AVX2 + FMA and the policy allows it): what a cache manifest records.
+    public static var mayRun: Bool { VectorISA.avx2FMA && policy != .never }
+
+    /// Floats the transformed chunk (V and M together) may take at once.
+    nonisolated(unsafe) public static var chunkFloats = 1 << 21
+
+    /// Whether Winograd runs this forward: never without AVX2 + FMA (its tile kernels need them),
+    /// else `policy`, then the measured rule.
+    static func use(batch n: Int, geometry g: WindowGeometry, shape: Conv2DShape) -> Bool {
+        guard VectorISA.avx2FMA else { return false }
+        switch policy {
+        case .always: return true
+        case .never: return false
+        case .automatic: return pays(batch: n, outHeight: g.outHeight, outWidth: g.outWidth,
+                                     inChannels: shape.inChannels, outChannels: shape.outChannels)
+        }
+    }
+
+    /// The measured crossover (`thaw-kernels-bench winograd`; benchmarks/kernels/README.md): at least
+    /// 16 tiles, and at least Cin·Cout/4096 of them. Each GEMM reads its U[ξ] (36·Cin·Cout floats in
+    /// all, 4× the 3×3 weights) for `tiles` rows only, so few tiles over many channels are bound by
+    /// reading U: ResNet's 7×7×512 layers (4 tiles per image) lose 2–4× at batch 1 and break even
+    /// near batch 16, while 56×56×64 … 14×14×256 win 1.5–3× from batch 1 on.
+    public static func pays(batch n: Int, outHeight oh: Int, outWidth ow: Int, inChannels cin: Int, outChannels cout: Int) -> Bool {
+        let tiles = n * ((oh + 3) / 4) * ((ow + 3) / 4)
+        return tiles >= max(16, cin * cout / 4096)
+    }
+
+    /// Tiles per chunk: as many as `chunkFloats` holds (V and M of all 36 positions), at least 64
+    /// so each GEMM keeps enough rows to reuse its U[ξ]; balanced so the last chunk is not a sliver.
+    static func tilesPerChunk(total: Int, inChannels cin: Int, outChannels cout: Int) -> Int {
+        let fit = max(64, chunkFloats / (WinogradF43.positions * (cin + cout)))
+        let chunks = (total + fit - 1) / fit
+        return (total + chunks - 1) / chunks
+    }
+}
