@@ -9,7 +9,7 @@ THAW_VENV ?= $(CURDIR)/.venv
 export THAW_VENV
 export PATH := $(THAW_VENV)/bin:$(PATH)
 
-.PHONY: demo test deps deps-test deps-goldens goldens build clean asan tsan check-graph same-results test-slurm fuzz
+.PHONY: demo demo-full bench-backbones deps-bench test deps deps-test deps-goldens goldens build clean asan tsan check-graph same-results test-slurm fuzz
 
 deps:
 	scripts/deps.sh
@@ -19,6 +19,9 @@ deps-test:
 
 deps-goldens:
 	scripts/deps.sh --goldens
+
+deps-bench:
+	scripts/deps.sh --bench
 
 # Regenerates every golden fixture (scripts/golden/*.py, PyTorch in the venv) into a temporary copy and
 # diffs it against the committed ones; the checkout is left as it is.
@@ -30,6 +33,16 @@ build:
 
 demo: deps build
 	scripts/demo.sh $(THAW)
+
+# The whole story on all 70,000 Fashion-MNIST images (extract, 64-head sweep, one fine-tuning epoch, predict,
+# compare, report), each step's wall time and the total printed; about 17 min on a 2-core machine.
+demo-full: deps build
+	scripts/demo_full.sh $(THAW)
+
+# Thaw against PyTorch, ONNX Runtime and OpenVINO on every backbone, batch 1 and 32, 2 threads each, fresh processes
+# alternating (benchmarks/backbones/README.md); BENCH_ARGS passes options, e.g. BENCH_ARGS="--rounds 5 --cases lite0-b1".
+bench-backbones: deps-bench
+	nice -n 10 python3 benchmarks/backbones/run.py $(BENCH_ARGS)
 
 # The module-graph check (and its self-test) first, then the Python package's tests and the notebooks
 # (they need the release binary), then the XCTest suite, whose summary closes the output.

@@ -3,6 +3,8 @@
 #   scripts/deps.sh          system libraries, pretrained weights, data sets, real photos
 #   scripts/deps.sh --test   the above plus the Python packages the tests use
 #   scripts/deps.sh --goldens  the above plus PyTorch & co. for scripts/golden (requirements-goldens.txt)
+#   scripts/deps.sh --bench    the above (without the test tools) plus the backbone benchmark's peers:
+#                              CPU PyTorch, ONNX, ONNX Runtime, OpenVINO (benchmarks/requirements.txt)
 #
 # pip packages go into a project virtual environment, never the system interpreter (Debian 12 refuses
 # that: "externally-managed-environment"): THAW_VENV, default .venv in this checkout. Its site-packages
@@ -107,6 +109,18 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--goldens" ]; then
   fi
   # Headless Chromium renders `thaw report` in the browser check.
   if ! command -v chromium >/dev/null; then apt_install chromium; fi
+fi
+if [ "${1:-}" = "--bench" ]; then
+  # torch==2.13.0 resolves to the CPU wheel only from a local wheel folder (find-links) or the PyTorch CPU index:
+  # refuse PyPI's multi-GB CUDA build rather than download it.
+  links=$("$VENV/bin/python" -m pip config get global.find-links 2>/dev/null || true)
+  if ! { [ -n "$links" ] && ls "$links"/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; } && [ -z "${PIP_EXTRA_INDEX_URL:-}" ]; then
+    echo "error: no CPU torch 2.13.0 wheel in pip's find-links folder (${links:-none configured})." >&2
+    echo "Fix: PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu make bench-backbones (or put torch-2.13.0+cpu-*.whl in a find-links folder)" >&2
+    exit 1
+  fi
+  echo "==> pip: benchmark peers (benchmarks/requirements.txt: CPU PyTorch, ONNX, ONNX Runtime, OpenVINO)"
+  $PIP install $PIP_FLAGS -r benchmarks/requirements.txt
 fi
 if [ "${1:-}" = "--goldens" ]; then
   echo "==> pip: golden generators (requirements-goldens.txt: CPU PyTorch, torchvision, tokenizers, scikit-learn)"

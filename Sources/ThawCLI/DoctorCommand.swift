@@ -34,7 +34,9 @@ struct DoctorCommand: ParsableCommand {
         var blasError: String?
         var sgemm: GEMM?
         /// The user's OPENBLAS_CORETYPE against Thaw's choice, when they differ.
-        var forcedKernel: ForcedKernel?
+        var forcedKernel: ForcedKernelComparison?
+        /// Where the comparison is kept for `thaw extract`'s warning.
+        var forcedKernelCache: String?
         var assets: [Asset]
     }
 
@@ -57,7 +59,9 @@ struct DoctorCommand: ParsableCommand {
                 report.sgemm = .init(n: m.n, repetitions: m.repetitions, medianGFLOPS: m.medianGFLOPS, bestGFLOPS: m.bestGFLOPS)
                 if info.choice.source == .user {
                     if !json { print("measuring the kernel Thaw would choose instead of OPENBLAS_CORETYPE=\(info.choice.coretype ?? "") …") }
-                    report.forcedKernel = ForcedKernel.check(seconds: seconds, size: size, forcedGFLOPS: m.medianGFLOPS)
+                    let outcome = ForcedKernel.check(seconds: seconds, size: size, policy: .measure(forcedGFLOPS: m.medianGFLOPS))
+                    report.forcedKernel = outcome?.comparison
+                    report.forcedKernelCache = outcome?.cachePath
                 }
             }
         } catch {
@@ -85,6 +89,7 @@ struct DoctorCommand: ParsableCommand {
                 print(String(format: "kernel   forced %@ %.0f GFLOP/s vs %@ %.0f GFLOP/s (Thaw's choice): ratio %.2f", f.forced, f.forcedGFLOPS,
                              f.best, f.bestGFLOPS, f.ratio))
                 if f.costsSpeed { print(f.warning) }
+                if let path = r.forcedKernelCache { print("kernel   figures kept in \(path) for thaw extract's warning") }
             }
         }
         print("")

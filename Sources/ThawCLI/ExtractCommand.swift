@@ -84,9 +84,10 @@ struct ExtractCommand: ParsableCommand {
         if noWinograd { WinogradChoice.policy = .never }
         let entry = try ModelCatalog.named(model)
         let weightsPath = try entry.weightsPath(given: weights)
-        // A kernel forced with OPENBLAS_CORETYPE can cost half the speed of an overnight job: say so (≈2 s).
-        if let forced = ForcedKernel.check(seconds: 1, size: 1024), forced.costsSpeed {
-            FileHandle.standardError.write(Data((forced.warning + "\n").utf8))
+        // A kernel forced with OPENBLAS_CORETYPE can cost half the speed of an overnight job: say so, from the
+        // figures `thaw doctor` stored (measured here, ≈3 s, only when this machine has none yet).
+        if let forced = ForcedKernel.check(seconds: 1, size: 1024, policy: .reuseStored), forced.comparison.costsSpeed {
+            FileHandle.standardError.write(Data((forced.comparison.warning + "\n").utf8))
         }
         let sha = try SHA256.hex(ofFile: weightsPath)
         let backbone = try entry.load(weightsPath)

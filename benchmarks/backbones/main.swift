@@ -1,12 +1,17 @@
-// Thaw's EfficientNet-Lite0 or MobileNetV2 forward at 224 (release build; run.py alternates it with PyTorch).
+// Thaw's forward of one backbone (release build; run.py alternates it with PyTorch, ONNX Runtime and OpenVINO).
 //
 //   swift build -c release --product thaw-backbones-bench
 //   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F] [--split-rows R]
 //   .build/release/thaw-backbones-bench --only mbv2-b32 [--seconds 8]     (--profile is Lite0's only)
-//   .build/release/thaw-backbones-bench --only vits14-b16 [--vit-weights F]  (DINOv2 ViT-S/14 to `pool`; F defaults to
-//       /tmp/vit-s14-seeded.safetensors, written by `python3 scripts/golden/vit.py --vits14 F`)
-//   .build/release/thaw-backbones-bench --only cnxtt-b16 [--convnext-weights F]  (ConvNeXt-T to `fc`; F defaults to
-//       /tmp/convnext-tiny-seeded.safetensors, written by `python3 scripts/golden/convnext.py --tiny F`)
+//   .build/release/thaw-backbones-bench --only vits14-b16 --vit-weights F  (DINOv2 ViT-S/14 to `pool`; F written by
+//       benchmarks/backbones/peer_assets.py or `python3 scripts/golden/vit.py --vits14 F`)
+//   .build/release/thaw-backbones-bench --only cnxtt-b16 --convnext-weights F  (ConvNeXt-T to `fc`; F written by
+//       `python3 scripts/golden/convnext.py --tiny F`)
+//   .build/release/thaw-backbones-bench --only resnet50-b32 --resnet-weights F   (ResNet-50 to `fc`; F: torchvision keys)
+//   .build/release/thaw-backbones-bench --only minilm-b32 --input F   (all-MiniLM-L6-v2 to `pool`, 128 tokens per sentence)
+//   --input F: the input as raw little-endian values: images float32 NHWC [B, 224, 224, 3]; MiniLM int32 token ids
+//       [B, 128] then the int32 attention mask [B, 128] (required for minilm; images default to seeded pixels).
+//   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
 // forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
@@ -23,28 +28,63 @@ func option(_ name: String) -> String? { args.firstIndex(of: name).flatMap { $0 
 let only = option("--only") ?? "lite0-b1"
 let seconds = Double(option("--seconds") ?? "8") ?? 8
 let family = only.split(separator: "-b").first.map(String.init) ?? ""
-guard let batch = Int(only.split(separator: "-b").last ?? ""), ["lite0", "mbv2", "vits14", "cnxtt"].contains(family), batch > 0 else {
-    FileHandle.standardError.write(Data("usage: thaw-backbones-bench --only (lite0|mbv2|vits14|cnxtt)-b<batch> [--seconds S] [--profile]\n".utf8))
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("thaw-backbones-bench: \(message)\n".utf8))
     exit(2)
 }
+guard let batch = Int(only.split(separator: "-b").last ?? ""), ["lite0", "mbv2", "vits14", "cnxtt", "resnet50", "minilm"].contains(family),
+      batch > 0 else {
+    fail("usage: thaw-backbones-bench --only (lite0|mbv2|vits14|cnxtt|resnet50|minilm)-b<batch> [--seconds S] [--profile] [--input F] [--dump-output F]")
+}
+/// The raw little-endian values of `--input` (nil without the option); a wrong size is refused, never padded.
+func inputFile<T>(_ type: T.Type, count: Int) -> [T]? {
+    guard let path = option("--input") else { return nil }
+    guard let data = FileManager.default.contents(atPath: path) else { fail("--input \(path): cannot read the file") }
+    guard data.count == count * MemoryLayout<T>.stride else {
+        fail("--input \(path): \(data.count) bytes, expected \(count * MemoryLayout<T>.stride) (\(count) \(T.self) values for \(only)). "
+             + "Fix: rewrite it with benchmarks/backbones/peer_assets.py")
+    }
+    return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+}
 let info = try BLAS.load()
-// Timing does not depend on the values; without the installed asset the weights are constants.
-let constant: EfficientNetParameterSource = { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
+/// The installed weights of `name`; a missing asset stops the benchmark with the install command (the peers
+/// run the real weights: a stand-in would not be the same work).
+func installed(_ name: String) -> String {
+    guard let asset = KnownAsset.named(name), let path = asset.find() else {
+        fail("\(name) is not installed: \(KnownAsset.named(name)?.installCommand ?? "scripts/deps.sh")")
+    }
+    return path
+}
 let lite: EfficientNetLite?
 let backbone: any Backbone
-if family == "cnxtt" {
-    backbone = try ModelCatalog.named("convnext-tiny").load(option("--convnext-weights") ?? "/tmp/convnext-tiny-seeded.safetensors")
+let tokens = 128
+if family == "minilm" {
+    backbone = try ModelCatalog.named("all-minilm-l6-v2").load(installed("all-minilm-l6-v2"))
+    lite = nil
+} else if family == "resnet50" {
+    guard let path = option("--resnet-weights") else {
+        fail("resnet50 needs --resnet-weights F (torchvision key names; benchmarks/backbones/peer_assets.py writes seeded ones)")
+    }
+    backbone = try ModelCatalog.named("resnet50").load(path)
+    lite = nil
+} else if family == "cnxtt" {
+    guard let path = option("--convnext-weights") else {
+        fail("cnxtt needs --convnext-weights F (written by `python3 scripts/golden/convnext.py --tiny F`)")
+    }
+    backbone = try ModelCatalog.named("convnext-tiny").load(path)
     lite = nil
 } else if family == "vits14" {
-    backbone = try ModelCatalog.named("dinov2-vits14").load(option("--vit-weights") ?? "/tmp/vit-s14-seeded.safetensors")
+    guard let path = option("--vit-weights") else {
+        fail("vits14 needs --vit-weights F (benchmarks/backbones/peer_assets.py or `python3 scripts/golden/vit.py --vits14 F` writes it)")
+    }
+    backbone = try ModelCatalog.named("dinov2-vits14").load(path)
     lite = nil
 } else if family == "mbv2" {
-    let mbv2 = try KnownAsset.named("mobilenet-v2")?.find().map { try MobileNetV2(weightsPath: $0) } ?? MobileNetV2(parameters: constant)
+    let mbv2 = try MobileNetV2(weightsPath: installed("mobilenet-v2"))
     if let chunk = option("--chunk-floats").flatMap(Int.init) { mbv2.chunkFloats = chunk }
     (lite, backbone) = (nil, mbv2)
 } else {
-    let lite0 = try KnownAsset.named("efficientnet-lite0")?.find().map { try EfficientNetLite(variant: 0, weightsPath: $0) }
-        ?? EfficientNetLite(variant: 0, parameters: constant)
+    let lite0 = try EfficientNetLite(variant: 0, weightsPath: installed("efficientnet-lite0"))
     if let chunk = option("--chunk-floats").flatMap(Int.init) { lite0.chunkFloats = chunk }
     (lite, backbone) = (lite0, lite0)
 }
@@ -52,9 +92,18 @@ if family == "cnxtt" {
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
 let size = 224
-var state: UInt32 = 12345
-let pixels = (0..<batch * size * size * 3).map { _ -> Float in state = state &* 1664525 &+ 1013904223; return Float(state >> 8) / Float(1 << 23) - 1 }
-let input = Activations(tensor: Tensor(shape: [batch, size, size, 3], data: pixels))
+let input: Activations
+if family == "minilm" {
+    guard let ids = inputFile(Int32.self, count: 2 * batch * tokens) else { fail("minilm needs --input F (token ids and mask, int32)") }
+    let n = batch * tokens
+    input = Activations(tensor: Tensor(shape: [batch, tokens], data: ids[..<n].map(Float.init)), mask: ids[n...].map(Float.init))
+} else {
+    var state: UInt32 = 12345
+    let pixels = inputFile(Float.self, count: batch * size * size * 3) ?? (0..<batch * size * size * 3).map { _ -> Float in
+        state = state &* 1664525 &+ 1013904223; return Float(state >> 8) / Float(1 << 23) - 1
+    }
+    input = Activations(tensor: Tensor(shape: [batch, size, size, 3], data: pixels))
+}
 
 if args.contains("--profile"), let model = lite {
     let layers = model.profileLayers(batch: batch, size: size)
@@ -76,8 +125,12 @@ if args.contains("--profile"), let model = lite {
     exit(0)
 }
 
-let lastTap = family == "vits14" ? "pool" : "fc"
-_ = try backbone.forward(input, from: nil, taps: [lastTap])   // warm-up: sizes the workspace
+let lastTap = family == "vits14" || family == "minilm" ? "pool" : "fc"
+let warmUp = try backbone.forward(input, from: nil, taps: [lastTap])   // warm-up: sizes the workspace
+if let path = option("--dump-output"), let out = warmUp[lastTap] {
+    let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
+    guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
+}
 var forwards = 0
 let start = DispatchTime.now().uptimeNanoseconds
 var elapsed = 0.0

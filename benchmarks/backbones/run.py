@@ -1,11 +1,16 @@
-"""Thaw vs PyTorch on EfficientNet-Lite0 (and MobileNetV2) at 224, batch 1 and 32, alternating runs.
+"""Thaw vs PyTorch, ONNX Runtime and OpenVINO on the backbones, 2 threads each, fresh processes alternating.
 
-    python3 benchmarks/backbones/run.py [--rounds 5] [--seconds 6] [--cases lite0-b1,lite0-b32,mbv2-b1,mbv2-b32]
+    python3 benchmarks/backbones/run.py [--rounds 3] [--seconds 4] [--cases lite0-b1,lite0-b32,resnet50-b1,...]
+        [--engines thaw,torch,ort,openvino]            (make bench-backbones installs the peers and runs this)
 
-Builds thaw-backbones-bench (release), then for each round and case runs Thaw, then PyTorch
-(benchmarks/backbones/torch_side.py: 2 threads, channels_last), each in a fresh process. The
-machine is shared and drifts, so each round's pair is compared as a ratio; prints the median
-images/s of each side, the median of the per-round ratios Thaw/PyTorch, and Thaw's peak RSS.
+1. Builds thaw-backbones-bench (release) and writes the peers' shared assets (peer_assets.py: ONNX files exported
+   from the references the PyTorch peer runs, one input per case that every engine reads, seeded weights).
+2. Each round runs every case once per engine, each in a fresh process, in an order that rotates from round to
+   round (Thaw first in round 1: its output dump is what the peers are compared with, max abs difference).
+3. Prints per round the rates and the load average; at the end per case the median rate and the largest peak RSS of
+   each engine, the median over rounds of the per-round ratios Thaw/peer (the machine drifts: compare within a
+   round) and Thaw / the faster of ONNX Runtime and OpenVINO.
+Nothing falls back: a missing weight file, input or engine stops the run with the fix.
 """
 import argparse
 import json
@@ -14,37 +19,117 @@ import statistics
 import subprocess
 import sys
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BENCH = os.path.join(ROOT, ".build", "release", "thaw-backbones-bench")
+DEFAULT_CASES = "lite0-b1,lite0-b32,resnet50-b1,resnet50-b32,minilm-b32,mbv2-b1,mbv2-b32,vits14-b1"
+ENGINES = ["thaw", "torch", "ort", "openvino"]
 
 
-def run(cmd):
-    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def run_json(cmd):
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout}\n{p.stderr}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def openvino_hint(case, choice):
+    """auto: LATENCY at batch 1, THROUGHPUT above (measured faster at batch 32 even for one request at a time)."""
+    if choice != "auto":
+        return choice
+    return "LATENCY" if case.endswith("-b1") else "THROUGHPUT"
+
+
+def command(engine, case, assets, seconds, dump, hint="auto"):
+    """The fresh-process command line of one engine on one case; `dump` is Thaw's output file."""
+    directory = assets["dir"]
+    if engine == "thaw":
+        cmd = [BENCH, "--only", case, "--seconds", str(seconds), "--input", assets["cases"][case]["input"]]
+        weights = assets["cases"][case]["weights"]
+        family = case.split("-b")[0]
+        if weights:
+            cmd += [{"resnet50": "--resnet-weights", "vits14": "--vit-weights"}[family], weights]
+        return cmd + (["--dump-output", dump] if dump else [])
+    compare = ["--compare", dump] if dump and os.path.exists(dump) else []
+    if engine == "torch":
+        return [sys.executable, os.path.join(HERE, "torch_side.py"), "--only", case, "--seconds", str(seconds),
+                "--dir", directory] + compare
+    extra = ["--hint", openvino_hint(case, hint)] if engine == "openvino" else []
+    return [sys.executable, os.path.join(HERE, "onnx_side.py"), "--engine", engine, "--only", case,
+            "--seconds", str(seconds), "--dir", directory] + compare + extra
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--seconds", type=float, default=6.0)
-    ap.add_argument("--cases", default="lite0-b1,lite0-b32")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--cases", default=DEFAULT_CASES)
+    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--assets", help="peer_assets.py's folder (default: its own default)")
+    ap.add_argument("--openvino-hint", default="auto", choices=["auto", "LATENCY", "THROUGHPUT"],
+                    help="OpenVINO's PERFORMANCE_HINT; auto: LATENCY at batch 1, THROUGHPUT above")
     a = ap.parse_args()
+    engines = a.engines.split(",")
+    if engines[0] != "thaw" or any(e not in ENGINES for e in engines):
+        sys.exit(f"--engines: thaw first, then any of {ENGINES[1:]}")
+    cases = a.cases.split(",")
     subprocess.run(["swift", "build", "-c", "release", "--product", "thaw-backbones-bench"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    results = {c: {"thaw": [], "torch": [], "ratio": [], "rss": []} for c in a.cases.split(",")}
+    prepare = [sys.executable, os.path.join(HERE, "peer_assets.py"), "--cases", a.cases]
+    assets = run_json(prepare + (["--dir", a.assets] if a.assets else []))
+    assets["cases"] = {c["case"]: c for c in assets["cases"]}
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        print(f"note: OPENBLAS_CORETYPE={forced} is set: Thaw runs that kernel, not its own choice (OpenBLAS reads it at "
+              "load; `thaw doctor` measures what it costs). Unset it to measure the kernel Thaw picks.", flush=True)
+    print(f"assets in {assets['dir']} (torch {assets['torch']}, ONNX opset {assets['opset']}); "
+          f"load average at start {load_average()} ({os.cpu_count()} cores)", flush=True)
+
+    results = {c: {e: [] for e in engines} for c in cases}
+    diffs = {c: {} for c in cases}
+    versions = {}
     for r in range(a.rounds):
-        for case in results:
-            t = run([".build/release/thaw-backbones-bench", "--only", case, "--seconds", str(a.seconds)])
-            p = run([sys.executable, "benchmarks/backbones/torch_side.py", "--only", case, "--seconds", str(a.seconds)])
-            res = results[case]
-            res["thaw"].append(t["images_per_s"]); res["torch"].append(p["images_per_s"])
-            res["ratio"].append(t["images_per_s"] / p["images_per_s"]); res["rss"].append(t["peak_rss_mb"])
-            print(f"round {r + 1} {case}: thaw {t['images_per_s']:.2f} img/s, torch {p['images_per_s']:.2f} img/s, "
-                  f"ratio {res['ratio'][-1]:.2f} (thaw peak RSS {t['peak_rss_mb']:.0f} MB, torch {p['peak_rss_mb']:.0f} MB)",
-                  flush=True)
-    print(f"\n{'case':12s} {'thaw img/s':>11s} {'torch img/s':>12s} {'thaw/torch':>11s} {'thaw peak RSS':>14s}")
-    for case, res in results.items():
-        print(f"{case:12s} {statistics.median(res['thaw']):11.2f} {statistics.median(res['torch']):12.2f} "
-              f"{statistics.median(res['ratio']):10.2f}x {max(res['rss']):11.0f} MB")
+        for case in cases:
+            order = engines[r % len(engines):] + engines[:r % len(engines)]
+            dump = os.path.join(assets["dir"], f"{case}.thaw-output.f32") if r == 0 else None
+            if dump and os.path.exists(dump):
+                os.remove(dump)
+            row = {}
+            for engine in order:
+                out = run_json(command(engine, case, assets, a.seconds, dump, a.openvino_hint))
+                row[engine] = out
+                results[case][engine].append(out)
+                if "max_abs_diff" in out:
+                    diffs[case][engine] = (out["max_abs_diff"], out["max_abs"])
+                if "version" in out:
+                    versions[engine] = out["version"]
+                if "settings" in out:
+                    versions[f"{engine} settings, {case}"] = out["settings"]
+            rates = "  ".join(f"{e} {row[e]['images_per_s']:.2f}" for e in engines)
+            print(f"round {r + 1} {case:13s} {rates} /s  (order {','.join(order)}; load {load_average()})", flush=True)
+
+    kernels = sorted({x.get("kernel", "?") for c in cases for x in results[c]["thaw"]})
+    print(f"\nload average at end {load_average()}; Thaw's OpenBLAS kernel {', '.join(kernels)}; versions: {json.dumps(versions)}")
+    print("\n| case | " + " | ".join(engines) + " | " + " | ".join(f"Thaw/{e}" for e in engines[1:])
+          + " | Thaw/best ONNX peer | peak RSS MB (" + ", ".join(engines) + ") | max abs diff vs Thaw (max abs) |")
+    print("|" + "---|" * (len(engines) * 2 + 3))
+    for case in cases:
+        res = results[case]
+        med = {e: statistics.median(x["images_per_s"] for x in res[e]) for e in engines}
+        ratios = {e: statistics.median(t["images_per_s"] / p["images_per_s"] for t, p in zip(res["thaw"], res[e]))
+                  for e in engines[1:]}
+        onnx_peers = [e for e in ("ort", "openvino") if e in engines]
+        best = (statistics.median(t["images_per_s"] / max(res[e][i]["images_per_s"] for e in onnx_peers)
+                                  for i, t in enumerate(res["thaw"])) if onnx_peers else float("nan"))
+        rss = ", ".join(f"{max(x['peak_rss_mb'] for x in res[e]):.0f}" for e in engines)
+        diff = ", ".join(f"{e} {d:.1e} ({m:.2g})" for e, (d, m) in diffs[case].items())
+        print(f"| {case} | " + " | ".join(f"{med[e]:.2f}" for e in engines) + " | "
+              + " | ".join(f"{ratios[e]:.2f}" for e in engines[1:]) + f" | {best:.2f} | {rss} | {diff} |")
 
 
 if __name__ == "__main__":

