@@ -29,10 +29,20 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/thaw-slurm.XXXXXX")
 chmod 755 "$WORK"
 export SLURM_CONF="$WORK/slurm.conf"
 cleanup() {
-    [ -f "$WORK/slurmd.pid" ] && kill "$(cat "$WORK/slurmd.pid")" 2> /dev/null || true
-    [ -f "$WORK/slurmctld.pid" ] && kill "$(cat "$WORK/slurmctld.pid")" 2> /dev/null || true
-    [ -f "$WORK/munged.pid" ] && kill "$(cat "$WORK/munged.pid")" 2> /dev/null || true
-    if [ "${KEEP:-0}" = 1 ]; then echo "test_slurm: kept $WORK"; else rm -rf "$WORK"; fi
+    local pids=() f
+    for f in slurmd slurmctld munged; do
+        [ -f "$WORK/$f.pid" ] && pids+=("$(cat "$WORK/$f.pid")")
+    done
+    [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2> /dev/null || true
+    # The daemons write their state files as they stop: wait for them (up to 10 s) before removing the folder.
+    local alive p
+    for _ in $(seq 50); do
+        alive=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2> /dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.2
+    done
+    if [ "${KEEP:-0}" = 1 ]; then echo "test_slurm: kept $WORK"; else rm -rf "$WORK" 2> /dev/null || rm -rf "$WORK" || true; fi
 }
 trap cleanup EXIT
 fail() { echo "test_slurm: FAIL: $1"; for f in "$WORK"/*.log "$WORK"/logs/*; do [ -f "$f" ] && { echo "== $f"; tail -15 "$f"; }; done; exit 1; }
