@@ -2,42 +2,6 @@ import Foundation
 import ThawCore
 import ThawStore
 
-/// How `TapData.load` reads a cache.
-public struct TapLoadOptions: Sendable {
-    /// Peak resident bytes the process may use (see `MemoryBudget`): when every split of the tap fits
-    /// beside `fixedCost` and `reservedBytes` it is loaded; otherwise train, validation and test are
-    /// streamed from LMDB, train in blocks of at most `TapData.maxBlockRows` rows.
-    public var memoryBudget: Int
-    /// Read a cache whose writer has not finished (`complete` flag false).
-    public var allowIncomplete: Bool
-    /// Fraction of each class carved out of train when the cache has no validation split.
-    public var validationFraction: Double
-    /// Seeds the carved validation split.
-    public var seed: UInt64
-    /// Carve a validation split out of train when the cache has none (false: validation stays empty,
-    /// as `thaw sweep --folds` validates on held-out folds of all of train).
-    public var carveValidation = true
-    /// Bytes the caller keeps beside the features (heads, optimizer state, batches: `MemoryBudget.headsBytes`).
-    public var reservedBytes: Int
-    /// Resident bytes of the process before any data (`MemoryBudget.fixedCost`; tests pass 0).
-    public var fixedCost: Int
-
-    public init(memoryBudget: Int = TapLoadOptions.defaultMemoryBudget, allowIncomplete: Bool = false,
-                validationFraction: Double = 0.1, seed: UInt64 = 0, reservedBytes: Int = 0,
-                fixedCost: Int = MemoryBudget.fixedCost) {
-        precondition(memoryBudget >= 0 && reservedBytes >= 0 && fixedCost >= 0, "TapLoadOptions: byte counts must be ≥ 0")
-        self.memoryBudget = memoryBudget
-        self.allowIncomplete = allowIncomplete
-        self.validationFraction = validationFraction
-        self.seed = seed
-        self.reservedBytes = reservedBytes
-        self.fixedCost = fixedCost
-    }
-
-    /// `MemoryBudget.defaultBudget`.
-    public static var defaultMemoryBudget: Int { MemoryBudget.defaultBudget }
-}
-
 /// The splits a trained head is evaluated on.
 public enum EvaluationSplit: String, Sendable { case validation, test }
 
@@ -72,7 +36,7 @@ public final class TapData {
     let inMemory: [[Float]]?          // [views][rows · rowWidth], nil when streamed
     let validationRows: [Float]?      // [validation rows · rowWidth], nil when streamed
     let testRows: [Float]?            // [test rows · rowWidth], nil when streamed
-    private var streamBuffer: [Float] = []   // [maxBlockRows · rowWidth] at most, streamed only
+    var streamBuffer: [Float] = []   // [maxBlockRows · rowWidth] at most, streamed only
 
     public var classNames: [String] { manifest.labelNames }
     public var classes: Int { manifest.labelNames.count }
@@ -309,102 +273,5 @@ public final class TapData {
             throw HeadsError("\(path): tap \(tap.name) has layout \(tap.layout) \(tap.shape); heads read vectors (C), "
                              + "channels-last maps (HWC) or tokens (TC). Fix: pick another tap")
         }
-    }
-
-    /// The view training epoch `epoch` reads.
-    public func view(forEpoch epoch: Int) -> Int { epoch % views }
-
-    /// Records visited between two page releases while streaming (see `recordsPerRelease(taps:)`).
-    private var releaseEvery: Int { Self.recordsPerRelease(taps: manifest.taps) }
-
-    /// Grows the streaming buffer to `floats`. The old buffer is freed first: replacing it in one
-    /// assignment keeps both alive for a moment, and that sum (not the budget) set the peak RSS.
-    private func reserveStreamBuffer(_ floats: Int) {
-        guard streamBuffer.count < floats else { return }
-        streamBuffer = []
-        streamBuffer = [Float](repeating: 0, count: floats)
-    }
-
-    /// Calls `body` with the rows [block.positions.count, rowWidth] of `block` (in position order) for `view`:
-    /// a slice of memory, or the block freshly read from LMDB. The pointer is valid only inside `body`.
-    /// A streamed block must hold at most `maxBlockRows` rows.
-    public func withTrainingRows(_ block: EpochPlan.Block, view: Int,
-                                 _ body: (UnsafePointer<Float>) throws -> Void) throws {
-        let width = rowWidth
-        if let mem = inMemory {
-            try mem[view].withUnsafeBufferPointer { try body($0.baseAddress! + block.positions.lowerBound * width) }
-            return
-        }
-        precondition(block.positions.count <= maxBlockRows, "TapData: block of \(block.positions.count) rows over maxBlockRows \(maxBlockRows)")
-        reserveStreamBuffer(block.positions.count * width)
-        var filled = 0, visited = 0
-        try reader.forEach(from: CacheKey(index: block.indices.lowerBound), chunk: Self.scanChunk) { s in
-            guard s.key.index < block.indices.upperBound else { return false }
-            // Mapped pages of every visited record add up, used or skipped (other views, splits).
-            visited += 1
-            if visited % releaseEvery == 0 { reader.releaseResidentPages() }
-            guard s.key.view == view && s.split == trainSplit else { return true }
-            let p = EpochPlan.lowerBound(trainIndices, s.key.index)
-            guard p < trainIndices.count, trainIndices[p] == s.key.index else { return true }   // carved into validation
-            try copyRow(s, into: (p - block.positions.lowerBound) * width)
-            filled += 1
-            return true
-        }
-        reader.releaseResidentPages()
-        guard filled == block.positions.count else {
-            throw HeadsError("\(path): block \(block.indices) holds \(filled) of \(block.positions.count) training records "
-                             + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
-        }
-        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
-    }
-
-    /// Calls `body` with rows [positions.count, rowWidth] of an evaluation split (positions into its
-    /// ascending sample indices): a slice of memory, or read from LMDB. Streamed reads hold at most
-    /// `maxBlockRows` rows. The pointer is valid only inside `body`.
-    public func withRows(_ split: EvaluationSplit, positions: Range<Int>,
-                         _ body: (UnsafePointer<Float>) throws -> Void) throws {
-        let width = rowWidth
-        if let mem = split == .validation ? validationRows : testRows {
-            try mem.withUnsafeBufferPointer { try body($0.baseAddress! + positions.lowerBound * width) }
-            return
-        }
-        precondition(positions.count <= maxBlockRows, "TapData: \(positions.count) rows over maxBlockRows \(maxBlockRows)")
-        let indices = split == .validation ? validationIndices : testIndices
-        reserveStreamBuffer(positions.count * width)
-        for p in positions {
-            guard let s = try reader.sample(at: indices[p]) else {
-                throw HeadsError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
-            }
-            try copyRow(s, into: (p - positions.lowerBound) * width)
-            if (p - positions.lowerBound + 1) % releaseEvery == 0 { reader.releaseResidentPages() }
-        }
-        reader.releaseResidentPages()
-        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
-    }
-
-    /// Copies this tap of `s` into `streamBuffer` at `offset`, refusing non-finite values.
-    private func copyRow(_ s: CachedSample, into offset: Int) throws {
-        let x = s.taps[tapPosition]
-        if let j = x.firstIndex(where: { !$0.isFinite }) {
-            throw HeadsError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
-                             + "Fix: run `thaw cache verify` and re-extract it")
-        }
-        streamBuffer.withUnsafeMutableBufferPointer { b in
-            x.withUnsafeBufferPointer { (b.baseAddress! + offset).update(from: $0.baseAddress!, count: x.count) }
-        }
-    }
-
-    /// The whole training split as one in-memory set, every view appended as extra rows (L-BFGS and
-    /// fine-tuning). With one view the rows are shared, not copied.
-    public func trainingSet() throws -> FeatureSet {
-        guard let mem = inMemory else {
-            throw HeadsError("\(path): tap \(tap.name) is over the memory budget; L-BFGS and fine-tuning train from memory. "
-                             + "Fix: raise --memory-budget (the tap needs \(manifest.expectedRecordCount * rowWidth * 4 / 1_048_576) MB "
-                             + "plus \(MemoryBudget.fixedCost / 1_048_576) MB fixed) or use --optimizer adamw/sgd, which stream")
-        }
-        var labels: [Int32] = []
-        for _ in 0..<views { labels += trainLabels }
-        let rows = views == 1 ? mem[0] : Array(mem.joined())
-        return try FeatureSet(name: "\(path):\(tap.name):train", features: rows, labels: labels, rowShape: rowShape)
     }
 }
