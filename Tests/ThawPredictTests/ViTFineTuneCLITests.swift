@@ -25,7 +25,7 @@ final class ViTFineTuneCLITests: XCTestCase {
         let weights = dir + "/vits14.safetensors", cache = dir + "/fm", bundle = dir + "/vit-ft.safetensors"
         try SafetensorsWriter.write(Self.seededViTS14(depth: 3), to: weights)
         // Default taps: the boundary of 3 blocks (blocks.1) beside pool.
-        try thaw.ok(["extract", "--model", "dinov2-vits14", "--weights", weights, "--data", "fashion-mnist", "--limit", "40",
+        try thaw.ok(["extract", "--model", "dinov2-vits14", "--weights", weights, "--data", "fashion-mnist", "--limit", "24",
                      "--image-size", "56", "--dtype", "f32", "--cache", cache])
         let info = try thaw.ok(["cache", "info", cache, "--json"]).json
         let taps = try XCTUnwrap((info["manifest"] as? [String: Any])?["taps"] as? [[String: Any]])
@@ -55,7 +55,7 @@ final class ViTFineTuneCLITests: XCTestCase {
         // From the cache (blocks.1 onwards): the numbers the run evaluated; from the raw images: the whole network.
         let fromCache = try thaw.ok(["predict", "--bundle", bundle, "--cache", cache, "--split", "test", "--json"]).json
         XCTAssertEqual(try XCTUnwrap((fromCache["metrics"] as? [String: Any])?["top1"] as? Double), top1, accuracy: 1e-12)
-        let fromImages = try thaw.ok(["predict", "--bundle", bundle, "--data", "fashion-mnist", "--limit", "40", "--split", "test", "--json"]).json
+        let fromImages = try thaw.ok(["predict", "--bundle", bundle, "--data", "fashion-mnist", "--limit", "24", "--split", "test", "--json"]).json
         XCTAssertEqual(try XCTUnwrap((fromImages["metrics"] as? [String: Any])?["top1"] as? Double), top1, accuracy: 1 / tests + 1e-9,
                        "predict on the raw test images vs the run's recorded test top-1 (a near tie may flip)")
 

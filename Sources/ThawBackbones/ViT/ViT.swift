@@ -93,7 +93,9 @@ public final class ViT: Backbone {
             batch = x.shape[0]
             tokens = cfg.tokens(height: x.shape[1], width: x.shape[2])
         } else {
-            guard x.rank == 3, x.shape[0] > 0, x.shape[1] > cfg.prefixTokens, x.shape[2] == c else {
+            // [N, T, C], or [N, T, 1, C]: token rows as ThawHeads reads a TC tap (a map one column wide).
+            let tokenRows = x.rank == 3 || (x.rank == 4 && x.shape[2] == 1)
+            guard tokenRows, x.shape[0] > 0, x.shape[1] > cfg.prefixTokens, x.shape.last == c else {
                 throw BackboneError("\(name): input at '\(from!)' must be [N, T, \(c)] tokens with T > \(cfg.prefixTokens), got \(x.shape)")
             }
             batch = x.shape[0]

@@ -3,8 +3,8 @@ import ThawCore
 import ThawHeads
 import ThawTraining
 
-/// A `ViTFineTuneModel` as an `EpochLoop` model. Chunks are `MapChunk`s of token rows: `height` = T tokens,
-/// `width` = C channels (a cached `blocks.K` tap is [T, C], layout TC), x [m, T, C].
+/// A `ViTFineTuneModel` as an `EpochLoop` model. Chunks are `MapChunk`s of token rows x [m, T, C] with
+/// `height` = T tokens (a cached `blocks.K` tap is [T, C], layout TC, which `TapData` reads as [T, 1, C] maps).
 struct ViTFineTuneTraining: ChunkedModel {
     typealias Chunk = MapChunk
     let model: ViTFineTuneModel
@@ -34,15 +34,16 @@ public final class ViTFineTuneTrainer {
     let tokens: Int, classes: Int
 
     public init(model: ViTFineTuneModel, train: FeatureSet, validation: FeatureSet, settings: FineTuneSettings) {
-        precondition(train.rowShape.count == 2 && train.rowShape == validation.rowShape && train.rowShape[1] == model.channels,
-                     "ViTFineTuneTrainer: rows must be tokens [T, \(model.channels)], the same for train and validation")
+        precondition(train.rowShape.count == 3 && train.rowShape[1] == 1 && train.rowShape == validation.rowShape
+                        && train.rowShape[2] == model.channels,
+                     "ViTFineTuneTrainer: rows must be tokens [T, 1, \(model.channels)], the same for train and validation")
         self.model = model; self.settings = settings
         source = .sets(train: train, validation: validation)
         tokens = train.rowShape[0]; classes = model.classifier.classes
     }
 
     public init(model: ViTFineTuneModel, maps: TapMaps, settings: FineTuneSettings) {
-        precondition(maps.mapShape.count == 2 && maps.mapShape[1] == model.channels,
+        precondition((maps.mapShape.count == 2 || (maps.mapShape.count == 3 && maps.mapShape[1] == 1)) && maps.mapShape.last == model.channels,
                      "ViTFineTuneTrainer: tokens \(maps.mapShape) do not match the first trained block (\(model.channels) channels)")
         self.model = model; self.settings = settings
         source = .maps(maps)

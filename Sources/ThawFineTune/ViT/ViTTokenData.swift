@@ -54,7 +54,8 @@ struct ViTTokenData {
         func through(_ set: FeatureSet) throws -> FeatureSet {
             guard let frozen else { return set }
             let y = try frozen.runAll(set.features, count: set.count, rowShape: set.rowShape)
-            return try FeatureSet(name: set.name, features: y.x, labels: set.labels, rowShape: y.shape)
+            // The blocks give tokens [T, C]; the sets keep TapData's [T, 1, C].
+            return try FeatureSet(name: set.name, features: y.x, labels: set.labels, rowShape: [y.shape[0], 1, y.shape[1]])
         }
         let memory = (try through(try data.trainingSet()), try through(data.validation), try data.test.map(through))
         return ViTTokenData(data: data, memory: memory, maps: nil, notes: notes, blockSize: blockSize)
