@@ -11,8 +11,8 @@ PY=${PYTHON:-$ROOT/.venv/bin/python3}
 W=${TMPDIR:-/tmp}/thaw-vit-bench
 mkdir -p "$W"
 cd "$ROOT"
-swift build -c release --product thaw >/dev/null
-THAW=$ROOT/.build/release/thaw
+# THAW=path/to/thaw uses that release binary instead of building one here.
+if [ -z "${THAW:-}" ]; then swift build -c release --product thaw >/dev/null; THAW=$ROOT/.build/release/thaw; fi
 [ -f "$W/vits14.safetensors" ] || "$PY" scripts/golden/vit.py --vits14 "$W/vits14.safetensors" >/dev/null
 [ -d "$W/cache$SIZE" ] || env -u OPENBLAS_CORETYPE "$THAW" extract --model dinov2-vits14 --weights "$W/vits14.safetensors" \
     --data fashion-mnist --limit "$LIMIT" --image-size "$SIZE" --dtype f32 --cache "$W/cache$SIZE" >/dev/null
