@@ -40,16 +40,17 @@ public enum Architecture: Sendable {
     /// MPNet (a BERT-shaped encoder with relative position buckets, `EncoderFlavor.mpnet`); nil: sizes
     /// read from the weights. Extraction only: fine-tuning does not train the relative position bias yet.
     case mpnet(BertConfiguration?)
-    /// Vision transformers (DINOv2, CLIP, DeiT): extraction only; sizes read from the weights.
+    /// Vision transformers (DINOv2, CLIP, DeiT); sizes read from the weights. Fine-tuning trains the top
+    /// blocks, the final norm, the pooling's projection (CLIP) and a classifier from cached `blocks.K` tokens.
     case vit
     /// ConvNeXt-T/S: extraction only.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet, ViT and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet and ConvNeXt extract only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert: return true
-        case .mobileNetV2, .mpnet, .vit, .convNeXt: return false
+        case .efficientNetLite, .resNet, .bert, .vit: return true
+        case .mobileNetV2, .mpnet, .convNeXt: return false
         }
     }
 
