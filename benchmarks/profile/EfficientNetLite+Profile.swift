@@ -27,7 +27,8 @@ extension MobileNetV2 {
 }
 
 /// Stem, then per block expand / depthwise / project (and the skip add, as `blocks.i.add`), then
-/// head, pool and fc, each layer over the whole batch, unchunked.
+/// head, pool and fc, each layer over the whole batch, unchunked; and each whole block as the
+/// forward runs it (`blocks.i.block-fused` or `-layered`).
 func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], head: Conv2D, fc: LinearParameters,
                                    classCount: Int, batch n: Int, size: Int, repeats: Int) -> [EfficientNetLayerTiming] {
     precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
@@ -62,6 +63,21 @@ func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], he
     for (i, block) in blocks.enumerated() {
         let blockInput = buffer(n * h * w * c)
         blockInput.update(from: x, count: n * h * w * c)
+        // The whole block as the forward runs it (band by band when `fusedPlan` says so), for the
+        // layer-by-layer sum below to be compared with: kind "block", not part of the total.
+        do {
+            let (bh, bw) = (block.outputSize(h), block.outputSize(w))
+            let y = buffer(n * bh * bw * block.spec.outChannels)
+            let scratch = buffer(block.scratchCount(batch: n, height: h, width: w))
+            let mid = block.spec.midChannels, k = block.depthwise.kernelH
+            let flops = 2.0 * Double(n) * (Double(block.expand == nil ? 0 : h * w * block.spec.inChannels * mid)
+                                           + Double(bh * bw * mid * (k * k + block.spec.outChannels)))
+            let how = block.fusedPlan(batch: n, height: h, width: w) == nil ? "layered" : "fused"
+            timed("blocks.\(i).block-\(how)", flops: flops) {
+                block.forward(blockInput, batch: n, height: h, width: w, into: y, scratch: scratch, workspace: ws)
+            }
+            y.deallocate(); scratch.deallocate()
+        }
         if let e = block.expand { pointwise("blocks.\(i).expand", e) }
         let d = block.depthwise
         let dh = block.outputSize(h), dw = block.outputSize(w)
