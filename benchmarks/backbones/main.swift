@@ -12,9 +12,13 @@
 //   --input F: the input as raw little-endian values: images float32 NHWC [B, 224, 224, 3]; MiniLM int32 token ids
 //       [B, 128] then the int32 attention mask [B, 128] (required for minilm; images default to seeded pixels).
 //   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
+//   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
+//   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
+//   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
-// forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
+// forward), forward count, peak RSS. `--profile` (Lite0, MobileNetV2) instead prints per-layer time and GFLOP/s,
+// and each whole block as the forward runs it.
 import Dispatch
 import Foundation
 import ThawAssets

@@ -64,8 +64,9 @@ public struct EfficientNetBlock: Sendable {
         return expanded + n * oh * ow * mid                           // + [N, OH, OW, mid]
     }
 
-    /// y [N, OH, OW, out] = block(x [N, H, W, in]). `scratch` holds `scratchCount` floats;
-    /// `y` must overlap neither `x` nor `scratch`. Returns (OH, OW).
+    /// y [N, OH, OW, out] = block(x [N, H, W, in]), band by band when `fusedPlan` gives a plan, else
+    /// layer by layer. `scratch` holds `scratchCount` floats; `y` must overlap neither `x` nor
+    /// `scratch`. Returns (OH, OW).
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
