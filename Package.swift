@@ -22,6 +22,7 @@ import PackageDescription
 //   ThawWeights, ThawText ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h), ThawCore
 //   ThawKernels ──► ThawKernelsAVX2 (no dependencies; called only on AVX2+FMA CPUs)
+//   ThawKernels ──► ThawKernelsAVX512 (no dependencies; called only on AVX-512 CPUs)
 //   ThawCore, ThawAssets: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
@@ -54,10 +55,13 @@ let package = Package(
         // the error shape (ThawError, FileError).
         .target(name: "ThawCore"),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
-        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2"], swiftSettings: release),
+        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2", "ThawKernelsAVX512"], swiftSettings: release),
         // Element-wise transformer kernels compiled for AVX2 + FMA; ThawKernels calls them only when
         // the CPU has both (the rest of Thaw stays baseline x86-64).
         .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + release),
+        // Depthwise rows, stem rows and epilogues compiled for AVX-512 (SIMD16<Float> = one zmm); called only
+        // when the CPU has AVX-512 F/BW/DQ/VL/CD.
+        .target(name: "ThawKernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + release),
         .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).

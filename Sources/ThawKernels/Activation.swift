@@ -1,3 +1,5 @@
+import ThawKernelsAVX512
+
 /// A pointwise activation that convolutions can apply in their epilogue (while the output
 /// is still in cache) or that runs standalone.
 ///
@@ -34,6 +36,11 @@ public enum Activation: Equatable, Sendable {
 @inline(__always)
 func biasActivation(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int, ldy: Int,
                     bias: UnsafePointer<Float>?, activation: Activation) {
+    if VectorISA.avx512 {                 // same additions and comparisons, 16 lanes
+        let (low, high) = activation.clampBounds
+        AVX512Kernels.biasClampRows(y, rows: rows, channels: channels, ldy: ldy, bias: bias, low: low, high: high)
+        return
+    }
     for r in 0..<rows {
         let row = y + r * ldy
         if let bias {

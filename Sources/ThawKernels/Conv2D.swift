@@ -71,6 +71,10 @@ public struct Conv2D: Sendable {
         let rows = n * geo.outPixels                    // GEMM M over the whole batch
         let cin = s.inChannels, cout = s.outChannels
         let ig = s.inPerGroup, og = s.outPerGroup, k = s.patchSize
+        if runsSmallInputKernel {
+            forwardSmallInput(x, batch: n, geometry: geo, into: y)
+            return geo
+        }
         if let u = winogradFilter, WinogradChoice.use(batch: n, geometry: geo, shape: s) {
             u.withUnsafeBufferPointer { forwardWinograd(x, batch: n, geometry: geo, filter: $0.baseAddress!, into: y, workspace: workspace) }
             return geo

@@ -1,3 +1,5 @@
+import ThawKernelsAVX512
+
 /// Depthwise 2-D convolution (groups == channels, one filter per channel) over NHWC.
 ///
 /// Channels are contiguous in NHWC, so each output pixel is computed 16 channels at a time:
@@ -77,6 +79,19 @@ public struct DepthwiseConv2D: Sendable {
         return geo
     }
 
+    /// Output rows `rows` of image 0 of `x` (geometry `g`) into `out` [rows.count, OW, C], on the
+    /// calling thread; x may be a shifted pointer whose rows outside the window's reach are never read.
+    func forwardRows(_ x: UnsafePointer<Float>, geometry g: WindowGeometry, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        weight.withUnsafeBufferPointer { wb in
+            accumulatorStart.withUnsafeBufferPointer { bb in
+                for oh in rows {
+                    outputRow(x, weight: wb.baseAddress!, bias: bb.baseAddress!, geometry: g, image: 0, oh: oh,
+                              into: out + (oh - rows.lowerBound) * g.outWidth * channels)
+                }
+            }
+        }
+    }
+
     /// One output row [OW, C].
     @inline(__always)
     private func outputRow(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -87,6 +102,14 @@ public struct DepthwiseConv2D: Sendable {
         let kyLo = iy0 >= 0 ? 0 : (-iy0 + g.dilationH - 1) / g.dilationH
         let kyHi = min(g.kernelH, (g.inHeight - iy0 + g.dilationH - 1) / g.dilationH)
         let img = x + n * g.inHeight * g.inWidth * c
+        if VectorISA.avx512 && g.dilationW == 1 && g.dilationH == 1 {
+            // One zmm per 16 channels, fused multiply-adds, the activation clamped in registers.
+            let (low, high) = activation.clampBounds
+            AVX512Kernels.depthwiseRow(image: img, inWidth: g.inWidth, channels: c, weight: weight, bias: bias,
+                                       kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0,
+                                       kyLo: kyLo, kyHi: kyHi, outWidth: g.outWidth, low: low, high: high, out: out)
+            return
+        }
         for ow in 0..<g.outWidth {
             let ix0 = ow * g.strideW - g.pad.left
             let kxLo: Int, kxHi: Int

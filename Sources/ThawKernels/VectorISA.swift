@@ -1,5 +1,6 @@
 import ThawBLAS
 import ThawKernelsAVX2
+import ThawKernelsAVX512
 
 /// Which build of the element-wise transformer kernels (GELU, softmax rows) runs: the AVX2+FMA
 /// one in ThawKernelsAVX2 when the CPU has both, else this module's baseline x86-64 (SSE) one.
@@ -11,6 +12,28 @@ public enum VectorISA {
         didSet {
             precondition(!avx2FMA || CPUFeatures.current.hasAVX2FMA,
                          "VectorISA.avx2FMA: this CPU lacks AVX2 or FMA; its kernels would stop with an illegal instruction")
+        }
+    }
+
+    /// True when the AVX-512 builds of the depthwise rows, small-input (stem) convolutions and
+    /// convolution epilogues run (ThawKernelsAVX512); detected once from the CPU. Set false to compare
+    /// with the baseline build. Setting it true on a CPU without AVX-512 traps.
+    nonisolated(unsafe) public static var avx512: Bool = CPUFeatures.current.hasAVX512 {
+        didSet {
+            precondition(!avx512 || CPUFeatures.current.hasAVX512,
+                         "VectorISA.avx512: this CPU lacks AVX-512 F/BW/DQ/VL/CD; its kernels would stop with an illegal instruction")
+        }
+    }
+}
+
+extension Activation {
+    /// The activation as clamp bounds (identity ±infinity, ReLU [0, ∞), ReLU6 [0, 6]) for kernels that
+    /// clamp in registers.
+    var clampBounds: (low: Float, high: Float) {
+        switch self {
+        case .identity: return (-.infinity, .infinity)
+        case .relu: return (0, .infinity)
+        case .relu6: return (0, 6)
         }
     }
 }

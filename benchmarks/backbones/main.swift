@@ -2,7 +2,7 @@
 //
 //   swift build -c release --product thaw-backbones-bench
 //   .build/release/thaw-backbones-bench --only lite0-b32 [--seconds 8] [--profile] [--chunk-floats F] [--split-rows R]
-//   .build/release/thaw-backbones-bench --only mbv2-b32 [--seconds 8]     (--profile is Lite0's only)
+//   .build/release/thaw-backbones-bench --only mbv2-b32 [--seconds 8] [--profile]
 //   .build/release/thaw-backbones-bench --only vits14-b16 --vit-weights F  (DINOv2 ViT-S/14 to `pool`; F written by
 //       benchmarks/backbones/peer_assets.py or `python3 scripts/golden/vit.py --vits14 F`)
 //   .build/release/thaw-backbones-bench --only cnxtt-b16 --convnext-weights F  (ConvNeXt-T to `fc`; F written by
@@ -12,9 +12,13 @@
 //   --input F: the input as raw little-endian values: images float32 NHWC [B, 224, 224, 3]; MiniLM int32 token ids
 //       [B, 128] then the int32 attention mask [B, 128] (required for minilm; images default to seeded pixels).
 //   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
+//   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
+//   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
+//   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
-// forward), forward count, peak RSS. `--profile` instead prints per-layer time and GFLOP/s.
+// forward), forward count, peak RSS. `--profile` (Lite0, MobileNetV2) instead prints per-layer time and GFLOP/s,
+// and each whole block as the forward runs it.
 import Dispatch
 import Foundation
 import ThawAssets
@@ -55,7 +59,7 @@ func installed(_ name: String) -> String {
     }
     return path
 }
-let lite: EfficientNetLite?
+let lite: ((Int, Int, Int) -> [EfficientNetLayerTiming])?   // the per-layer profile of Lite0 or MobileNetV2
 let backbone: any Backbone
 let tokens = 128
 if family == "minilm" {
@@ -82,12 +86,16 @@ if family == "minilm" {
 } else if family == "mbv2" {
     let mbv2 = try MobileNetV2(weightsPath: installed("mobilenet-v2"))
     if let chunk = option("--chunk-floats").flatMap(Int.init) { mbv2.chunkFloats = chunk }
-    (lite, backbone) = (nil, mbv2)
+    (lite, backbone) = (mbv2.profileLayers, mbv2)
 } else {
     let lite0 = try EfficientNetLite(variant: 0, weightsPath: installed("efficientnet-lite0"))
     if let chunk = option("--chunk-floats").flatMap(Int.init) { lite0.chunkFloats = chunk }
-    (lite, backbone) = (lite0, lite0)
+    (lite, backbone) = (lite0.profileLayers, lite0)
 }
+// --no-avx512: the baseline (SSE) depthwise, stem and epilogue kernels instead of the AVX-512 ones.
+if args.contains("--no-avx512") { VectorISA.avx512 = false }
+// --no-fuse: inverted-residual blocks layer by layer instead of band by band (InvertedResidual).
+if args.contains("--no-fuse") { InvertedResidual.enabled = false }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
@@ -105,23 +113,32 @@ if family == "minilm" {
     input = Activations(tensor: Tensor(shape: [batch, size, size, 3], data: pixels))
 }
 
-if args.contains("--profile"), let model = lite {
-    let layers = model.profileLayers(batch: batch, size: size)
-    let total = layers.reduce(0) { $0 + $1.seconds }
-    print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads; layers run one by one")
+if args.contains("--profile"), let profileLayers = lite {
+    // --repeats R: timed runs per layer (default 5); the fastest run is printed beside the median.
+    let layers = profileLayers(batch, size, option("--repeats").flatMap(Int.init) ?? 5)
+    // Whole blocks as run ("block-fused"/"block-layered") are timed beside their layers: not in the total.
+    let isBlock = { (l: EfficientNetLayerTiming) in l.name.contains(".block-") }
+    let total = layers.filter { !isBlock($0) }.reduce(0) { $0 + $1.seconds }
+    let fastestTotal = layers.filter { !isBlock($0) }.reduce(0) { $0 + $1.fastestSeconds }
+    print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads; layers run one by one; median / fastest run")
     for l in layers.sorted(by: { $0.seconds > $1.seconds }) {
-        print(String(format: "%-26@ %8.3f ms %5.1f%% %7.1f GFLOP/s", l.name as NSString, l.seconds * 1e3,
-                     100 * l.seconds / total, l.flops / l.seconds / 1e9))
+        print(String(format: "%-26@ %8.3f ms %5.1f%% %7.1f GFLOP/s | fastest %8.3f ms %7.1f GFLOP/s", l.name as NSString, l.seconds * 1e3,
+                     100 * l.seconds / total, l.flops / l.seconds / 1e9, l.fastestSeconds * 1e3, l.flops / l.fastestSeconds / 1e9))
     }
-    var byKind: [String: Double] = [:]
+    var byKind: [String: (Double, Double, Double)] = [:]
     for l in layers {
-        let kind = l.name.contains("depthwise") ? "depthwise" : l.name.hasSuffix("expand") ? "expand" : l.name.hasSuffix("project") ? "project" : l.name
-        byKind[kind, default: 0] += l.seconds
+        let kind = isBlock(l) ? "blocks as run (" + (l.name.hasSuffix("fused") ? "fused" : "layered") + ")"
+            : l.name.contains("depthwise") ? "depthwise" : l.name.hasSuffix("expand") ? "expand"
+            : l.name.hasSuffix("project") ? "project" : l.name.hasSuffix(".add") ? "add" : l.name
+        let k = byKind[kind] ?? (0, 0, 0)
+        byKind[kind] = (k.0 + l.seconds, k.1 + l.fastestSeconds, k.2 + l.flops)
     }
-    for (k, t) in byKind.sorted(by: { $0.value > $1.value }) {
-        print(String(format: "# %-10@ %8.3f ms %5.1f%%", k as NSString, t * 1e3, 100 * t / total))
+    for (k, t) in byKind.sorted(by: { $0.value.0 > $1.value.0 }) {
+        print(String(format: "# %-10@ %8.3f ms %5.1f%% | fastest %8.3f ms %5.1f%% %7.1f GFLOP/s  (%.1f MFLOP)", k as NSString, t.0 * 1e3,
+                     100 * t.0 / total, t.1 * 1e3, 100 * t.1 / fastestTotal, t.2 / t.1 / 1e9, t.2 / 1e6))
     }
-    print(String(format: "# total %.3f ms = %.1f images/s", total * 1e3, Double(batch) / total))
+    print(String(format: "# total (layers one by one) %.3f ms = %.1f images/s; fastest runs %.3f ms = %.1f images/s", total * 1e3,
+                 Double(batch) / total, fastestTotal * 1e3, Double(batch) / fastestTotal))
     exit(0)
 }
 

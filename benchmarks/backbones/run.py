@@ -2,6 +2,8 @@
 
     python3 benchmarks/backbones/run.py [--rounds 3] [--seconds 4] [--cases lite0-b1,lite0-b32,resnet50-b1,...]
         [--engines thaw,torch,ort,openvino]            (make bench-backbones installs the peers and runs this)
+    --engines thaw,thaw-layered,ort: adds the same Thaw binary with `--no-fuse --no-avx512` (inverted-residual
+    blocks layer by layer, baseline SSE kernels) as a peer: a before/after in the same rounds.
 
 1. Builds thaw-backbones-bench (release) and writes the peers' shared assets (peer_assets.py: ONNX files exported
    from the references the PyTorch peer runs, one input per case that every engine reads, seeded weights).
@@ -23,7 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BENCH = os.path.join(ROOT, ".build", "release", "thaw-backbones-bench")
 DEFAULT_CASES = "lite0-b1,lite0-b32,resnet50-b1,resnet50-b32,minilm-b32,mbv2-b1,mbv2-b32,vits14-b1"
-ENGINES = ["thaw", "torch", "ort", "openvino"]
+ENGINES = ["thaw", "torch", "ort", "openvino", "thaw-layered"]
+THAW_LAYERED_FLAGS = ["--no-fuse", "--no-avx512"]
 
 
 def load_average():
@@ -48,8 +51,11 @@ def openvino_hint(case, choice):
 def command(engine, case, assets, seconds, dump, hint="auto"):
     """The fresh-process command line of one engine on one case; `dump` is Thaw's output file."""
     directory = assets["dir"]
-    if engine == "thaw":
+    if engine in ("thaw", "thaw-layered"):
         cmd = [BENCH, "--only", case, "--seconds", str(seconds), "--input", assets["cases"][case]["input"]]
+        if engine == "thaw-layered":
+            cmd += THAW_LAYERED_FLAGS
+            dump = None
         weights = assets["cases"][case]["weights"]
         family = case.split("-b")[0]
         if weights:
@@ -69,7 +75,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--cases", default=DEFAULT_CASES)
-    ap.add_argument("--engines", default=",".join(ENGINES))
+    ap.add_argument("--engines", default=",".join(ENGINES[:4]))
     ap.add_argument("--assets", help="peer_assets.py's folder (default: its own default)")
     ap.add_argument("--openvino-hint", default="auto", choices=["auto", "LATENCY", "THROUGHPUT"],
                     help="OpenVINO's PERFORMANCE_HINT; auto: LATENCY at batch 1, THROUGHPUT above")

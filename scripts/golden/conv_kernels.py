@@ -176,6 +176,12 @@ r = F.relu(bn_of(a, "bn1", F.conv2d(h, a["conv1"].double(), None, 1, 1), 1e-5))
 r = bn_of(a, "bn2", F.conv2d(r, a["conv2"].double(), None, 1, 1), 1e-5)
 save("block_resnet_stem_basic", dict(kind="block_resnet", cin=3, width=16, eps=1e-5), y=F.relu(r + h), **a)
 
+# Stems with 3 input channels and 16·k outputs (the direct small-input kernel on AVX-512 CPUs): TF SAME
+# with ReLU6 (EfficientNet-Lite), symmetric padding without bias (MobileNetV2's conv before its BN);
+# widths not a multiple of 4 output pixels.
+conv_case("conv3x3_s2_same_relu6_stem32", 2, 3, 17, 15, 32, 3, 2, "same", activation="relu6")
+conv_case("conv3x3_s2_p1_stem16_nobias", 1, 3, 14, 19, 16, 3, 2, 1, bias=False)
+
 with open(os.path.join(OUT, "cases.json"), "w") as f:
     json.dump({"generator": "scripts/golden/conv_kernels.py", "seed": 20261129, "layout": "NHWC; weights as PyTorch",
                "cases": cases}, f, indent=1)

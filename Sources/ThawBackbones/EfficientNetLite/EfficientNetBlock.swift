@@ -48,21 +48,34 @@ public struct EfficientNetBlock: Sendable {
     /// TF SAME and for MobileNetV2's symmetric k/2 padding alike).
     public func outputSize(_ size: Int) -> Int { depthwise.geometry(height: size, width: 1).outHeight }
 
-    /// Floats of scratch `forward` needs for `batch` images of `h`×`w` (the expanded and the
-    /// depthwise maps).
+    /// How `forward` runs x [n, h, w, in] fused band by band (`InvertedResidual`), or nil when it
+    /// runs layer by layer (small maps at batch 1, or fusion turned off).
+    public func fusedPlan(batch n: Int, height h: Int, width w: Int) -> InvertedResidualPlan? {
+        InvertedResidual.plan(expand: expand, depthwise: depthwise, project: project, batch: n, height: h, width: w)
+    }
+
+    /// Floats of scratch `forward` needs for `batch` images of `h`×`w`: the fused path's per-core
+    /// bands, or the expanded and depthwise maps of the layer-by-layer path.
     public func scratchCount(batch n: Int, height h: Int, width w: Int) -> Int {
+        if let plan = fusedPlan(batch: n, height: h, width: w) { return plan.scratchFloats }
         let mid = spec.midChannels
         let expanded = expand == nil ? 0 : n * h * w * mid           // [N, H, W, mid]
         let oh = outputSize(h), ow = outputSize(w)
         return expanded + n * oh * ow * mid                           // + [N, OH, OW, mid]
     }
 
-    /// y [N, OH, OW, out] = block(x [N, H, W, in]). `scratch` holds `scratchCount` floats;
-    /// `y` must overlap neither `x` nor `scratch`. Returns (OH, OW).
+    /// y [N, OH, OW, out] = block(x [N, H, W, in]), band by band when `fusedPlan` gives a plan, else
+    /// layer by layer. `scratch` holds `scratchCount` floats; `y` must overlap neither `x` nor
+    /// `scratch`. Returns (OH, OW).
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                         workspace: Workspace) -> (height: Int, width: Int) {
+        if let plan = fusedPlan(batch: n, height: h, width: w) {
+            InvertedResidual.forward(plan, expand: expand, depthwise: depthwise, project: project, skip: spec.hasSkip,
+                                     x: x, batch: n, height: h, width: w, into: y, scratch: scratch)
+            return (outputSize(h), outputSize(w))
+        }
         var dwInput = x
         var dwOutput = scratch
         if let expand {

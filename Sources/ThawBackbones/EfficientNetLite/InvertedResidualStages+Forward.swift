@@ -32,10 +32,17 @@ extension InvertedResidualStages {
             for i in start...end {
                 let shape = i == 0 ? stageOutputShape(0, height: ph, width: pw) : stageShape(i, height: ph, width: pw)
                 let outPer = shape.reduce(1, *)
-                let scratchPer = (1...blocks.count).contains(i) ? blocks[i - 1].scratchCount(batch: 1, height: ph, width: pw) : 0
-                let chunk = i > blocks.count + 1 ? n : min(n, max(1, chunkFloats / (ph * pw * pc + scratchPer + outPer)))
-                chunks.append(chunk)
-                maxScratch = max(maxScratch, chunk * scratchPer)
+                let block = (1...blocks.count).contains(i) ? blocks[i - 1] : nil
+                if let plan = block?.fusedPlan(batch: n, height: ph, width: pw) {
+                    // Fused blocks keep their working set in cache band by band: the whole batch at once.
+                    chunks.append(n)
+                    maxScratch = max(maxScratch, plan.scratchFloats)
+                } else {
+                    let scratchPer = block?.scratchCount(batch: 1, height: ph, width: pw) ?? 0
+                    let chunk = i > blocks.count + 1 ? n : min(n, max(1, chunkFloats / (ph * pw * pc + scratchPer + outPer)))
+                    chunks.append(chunk)
+                    maxScratch = max(maxScratch, block?.scratchCount(batch: chunk, height: ph, width: pw) ?? 0)
+                }
                 if shape.count == 3 { (ph, pw, pc) = (shape[0], shape[1], shape[2]) } else { pc = shape[0] }
                 maxActivation = max(maxActivation, n * outPer)
             }

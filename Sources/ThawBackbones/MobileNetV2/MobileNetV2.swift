@@ -19,9 +19,9 @@ public final class MobileNetV2: Backbone, InvertedResidualStages {
     public let cutPoints: [CutPoint]
     public let blocks: [EfficientNetBlock]    // features.1 … features.17
     public let classCount: Int
-    let stem: Conv2D                  // features.0: 3 → 32, 3×3 stride 2, pad 1, ReLU6
-    let head: Conv2D                  // features.18: 320 → 1280, 1×1, ReLU6
-    let fc: LinearParameters          // classifier.1: [classes, 1280]
+    @_spi(Profile) public let stem: Conv2D     // features.0: 3 → 32, 3×3 stride 2, pad 1, ReLU6
+    @_spi(Profile) public let head: Conv2D     // features.18: 320 → 1280, 1×1, ReLU6
+    @_spi(Profile) public let fc: LinearParameters   // classifier.1: [classes, 1280]
     let workspace = Workspace()
     let lock = NSLock()
     public var chunkFloats = 1 << 20

@@ -1,0 +1,51 @@
+import Foundation
+@testable import ThawBackbones
+import ThawKernels
+import XCTest
+
+/// EfficientNet-Lite0 and MobileNetV2 (real weights) with the fused inverted-residual blocks and the
+/// AVX-512 kernels against the same networks run layer by layer in the baseline build: every cut
+/// point within 1e-5 of the tap's largest magnitude, at batch 1 (fused on the 112×112 and 56×56 maps,
+/// split into row segments) and batch 2 (every block fused, whole images per core).
+final class InvertedResidualFusionTests: XCTestCase {
+    private func everyTap(_ model: any Backbone, batch n: Int) throws -> [String: [Float]] {
+        var state: UInt32 = 2026
+        let pixels = (0..<n * 224 * 224 * 3).map { _ -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(state >> 8) / Float(1 << 23) - 1
+        }
+        let taps = try model.forward(Activations(tensor: Tensor(shape: [n, 224, 224, 3], data: pixels)), from: nil,
+                                     taps: model.cutPoints.map(\.name))
+        return taps.mapValues(\.tensor.data)
+    }
+
+    private func check(_ model: any Backbone) throws {
+        let fast = VectorISA.avx512
+        for n in [1, 2] {
+            var worstTap: Float = 0
+            let fused = try everyTap(model, batch: n)
+            InvertedResidual.enabled = false
+            VectorISA.avx512 = false
+            defer { InvertedResidual.enabled = true; VectorISA.avx512 = fast }
+            let reference = try everyTap(model, batch: n)
+            XCTAssertEqual(Set(fused.keys), Set(model.cutPoints.map(\.name)))
+            for (name, want) in reference {
+                let got = try XCTUnwrap(fused[name])
+                let scale = max(want.map(abs).max() ?? 0, 1e-30)
+                let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst / scale, 1e-5, "\(model.name) batch \(n) \(name): max |Δ| \(worst), max |ref| \(scale)")
+                XCTAssertFalse(got.contains { !$0.isFinite }, "\(model.name) batch \(n) \(name): non-finite values")
+                worstTap = max(worstTap, worst / scale)
+            }
+            print("\(model.name) batch \(n): fused + AVX-512 vs layer by layer, worst cut point max |Δ| / max |ref| = \(worstTap)")
+        }
+    }
+
+    func testLite0FusedMatchesLayerByLayerAtEveryCut() throws {
+        try check(try EfficientNetLiteTests.lite0())
+    }
+
+    func testMobileNetV2FusedMatchesLayerByLayerAtEveryCut() throws {
+        try check(try MobileNetV2Tests.mobileNetV2())
+    }
+}

@@ -1,0 +1,119 @@
+import XCTest
+@testable import ThawKernels
+
+/// The fused inverted-residual block (band by band) against the same layers run one by one, and
+/// against the PyTorch MBConv golden.
+final class InvertedResidualTests: XCTestCase {
+    private func values(_ count: Int, _ seed: Int, scale: Float = 1) -> [Float] {
+        (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
+    }
+
+    private struct Layers {
+        let expand: Conv2D?, depthwise: DepthwiseConv2D, project: Conv2D, skip: Bool
+    }
+
+    private func layers(cin: Int, mid: Int, cout: Int, k: Int, s: Int, padding: Padding2D) -> Layers {
+        let expand = cin == mid ? nil : Conv2D(shape: Conv2DShape(inChannels: cin, outChannels: mid, kernel: 1),
+                                               oihw: values(mid * cin, 1, scale: 0.5), bias: values(mid, 2), activation: .relu6)
+        let dw = DepthwiseConv2D(channels: mid, kernel: k, stride: s, padding: padding, weightCHW: values(mid * k * k, 3, scale: 0.4),
+                                 bias: values(mid, 4), activation: .relu6)
+        let project = Conv2D(shape: Conv2DShape(inChannels: mid, outChannels: cout, kernel: 1), oihw: values(cout * mid, 5, scale: 0.2),
+                             bias: values(cout, 6))
+        return Layers(expand: expand, depthwise: dw, project: project, skip: s == 1 && cin == cout)
+    }
+
+    /// Layer by layer: the reference the fused path must reproduce.
+    private func layerByLayer(_ l: Layers, _ x: Tensor) -> Tensor {
+        let ws = Workspace()
+        var h = l.expand.map { $0.forward(x, workspace: ws) } ?? x
+        h = l.depthwise.forward(h)
+        var y = l.project.forward(h, workspace: ws)
+        if l.skip {
+            x.data.withUnsafeBufferPointer { xb in
+                y.data.withUnsafeMutableBufferPointer { residualAdd(xb.baseAddress!, into: $0.baseAddress!, count: $0.count) }
+            }
+        }
+        return y
+    }
+
+    private func fused(_ l: Layers, _ x: Tensor, cores: Int) throws -> Tensor {
+        let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
+        let plan = try XCTUnwrap(InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project,
+                                                       batch: n, height: h, width: w, cores: cores))
+        let g = l.depthwise.geometry(height: h, width: w)
+        var y = [Float](repeating: .nan, count: n * g.outPixels * l.project.shape.outChannels)
+        var scratch = [Float](repeating: .nan, count: plan.scratchFloats)
+        x.data.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                scratch.withUnsafeMutableBufferPointer { sb in
+                    InvertedResidual.forward(plan, expand: l.expand, depthwise: l.depthwise, project: l.project, skip: l.skip,
+                                             x: xb.baseAddress!, batch: n, height: h, width: w, into: yb.baseAddress!,
+                                             scratch: sb.baseAddress!)
+                }
+            }
+        }
+        return Tensor(shape: [n, g.outHeight, g.outWidth, l.project.shape.outChannels], data: y)
+    }
+
+    /// Strides 1 and 2, kernels 3 and 5, TF SAME and symmetric padding, with and without expand and
+    /// skip; one band per image and many (halo rows kept from band to band); whole images per worker
+    /// (batch ≥ cores) and row segments of one image (batch 1).
+    func testFusedMatchesLayerByLayer() throws {
+        let savedBand = InvertedResidual.bandFloats
+        defer { InvertedResidual.bandFloats = savedBand }
+        let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
+            (16, 96, 24, 3, 2, .same), (24, 144, 24, 3, 1, .symmetric(1)), (40, 240, 40, 5, 1, .same),
+            (24, 144, 40, 5, 2, .same), (32, 32, 16, 3, 1, .symmetric(1)), (16, 96, 16, 3, 1, .same),
+        ]
+        for c in configs {
+            let l = layers(cin: c.cin, mid: c.mid, cout: c.cout, k: c.k, s: c.s, padding: c.pad)
+            for (n, h, w) in [(3, 17, 13), (1, 64, 11)] {
+                let x = Tensor(shape: [n, h, w, c.cin], data: values(n * h * w * c.cin, c.k + c.s))
+                let ref = layerByLayer(l, x)
+                for band in [1 << 16, 3 * w * c.mid, 1] {             // whole images, a few rows, one output row
+                    InvertedResidual.bandFloats = band
+                    let y = try fused(l, x, cores: 2)
+                    XCTAssertEqual(y.shape, ref.shape)
+                    assertCloseToScale(y.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band)")
+                }
+            }
+        }
+    }
+
+    /// The PyTorch MBConv golden (16 → 96 → 16, 3×3 SAME, BN folded, skip) through the fused path.
+    func testMBConvGolden() throws {
+        let c = try ConvGolden.cases(kind: "block_mbconv")[0]
+        let xs = c.xShape
+        func bn(_ p: String, _ ch: Int) throws -> BatchNorm {
+            BatchNorm(gamma: try c.array(p + ".gamma"), beta: try c.array(p + ".beta"), runningMean: try c.array(p + ".mean"),
+                      runningVar: try c.array(p + ".var"), eps: 1e-3)
+        }
+        let l = Layers(
+            expand: Conv2D(shape: Conv2DShape(inChannels: 16, outChannels: 96, kernel: 1), oihw: try c.array("expand"), activation: .relu6)
+                .foldingBatchNorm(try bn("bn0", 96)),
+            depthwise: DepthwiseConv2D(channels: 96, kernel: 3, padding: .same, weightCHW: try c.array("dw"), activation: .relu6)
+                .foldingBatchNorm(try bn("bn1", 96)),
+            project: Conv2D(shape: Conv2DShape(inChannels: 96, outChannels: 16, kernel: 1), oihw: try c.array("project"))
+                .foldingBatchNorm(try bn("bn2", 16)),
+            skip: true)
+        let y = try fused(l, Tensor(shape: xs, data: try c.array("x")), cores: 2)
+        ConvGolden.assertClose(y.data, try c.array("y"), c.name)
+    }
+
+    /// Small maps at batch 1 run layer by layer (sharing them over cores would recompute too many
+    /// halo rows); large maps split into row segments; `enabled = false` turns fusion off.
+    func testPlanChoices() {
+        let l = layers(cin: 112, mid: 672, cout: 112, k: 5, s: 1, padding: .same)
+        XCTAssertNil(InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project, batch: 1, height: 14, width: 14, cores: 2))
+        let p32 = InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project, batch: 32, height: 14, width: 14, cores: 2)
+        XCTAssertEqual(p32?.segmentsPerImage, 1)
+        XCTAssertEqual(p32?.workers, 2)
+        let big = layers(cin: 16, mid: 96, cout: 24, k: 3, s: 2, padding: .same)
+        let p1 = InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 1, height: 112, width: 112, cores: 2)
+        XCTAssertEqual(p1?.segmentsPerImage, 4)
+        XCTAssertLessThanOrEqual((p1?.expandedRows ?? .max) * 112 * 96, InvertedResidual.bandFloats)
+        InvertedResidual.enabled = false
+        defer { InvertedResidual.enabled = true }
+        XCTAssertNil(InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 32, height: 112, width: 112, cores: 2))
+    }
+}
