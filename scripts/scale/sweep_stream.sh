@@ -15,6 +15,7 @@ set -euo pipefail
 THAW=${1:?usage: sweep_stream.sh THAW CACHE [ROUNDS]}
 CACHE=${2:?usage: sweep_stream.sh THAW CACHE [ROUNDS]}
 ROUNDS=${3:-2}
+FIRST=${FIRST:-1}   # number of the first round (odd: in memory first); a later call continues a series
 NICE=${NICE:-5}
 BUDGET=${BUDGET:-256M}
 [ -x "$THAW" ] || { echo "sweep_stream: $THAW is not an executable. Fix: swift build -c release --product thaw" >&2; exit 2; }
@@ -22,7 +23,7 @@ BUDGET=${BUDGET:-256M}
 OUT="$CACHE.sweeps"
 mkdir -p "$OUT"
 TSV="$OUT/runs.tsv"
-printf 'round\tmode\twall_s\tcpu_s\tpeak_mib\tload_before\tload_after\tbest\n' > "$TSV"
+[ "$FIRST" -gt 1 ] && [ -f "$TSV" ] || printf 'round\tmode\twall_s\tcpu_s\tpeak_mib\tload_before\tload_after\tbest\n' > "$TSV"
 ARGS=(sweep --cache "$CACHE" --tap pool --lr 1e-4,3e-4,1e-3,3e-3,1e-2,3e-2,1e-1,3e-1
       --weight-decay 0,1e-5,1e-4,3e-4,1e-3,3e-3,1e-2,1e-1 --epochs 10 --batch 256)
 
@@ -41,13 +42,17 @@ run() {   # run ROUND MODE [extra args…]
 }
 
 echo "sweep_stream: $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
-for r in $(seq 1 "$ROUNDS"); do
+for r in $(seq "$FIRST" $((FIRST + ROUNDS - 1))); do
   # Alternate which mode goes first, so a load trend does not favour one of them.
   if [ $((r % 2)) -eq 1 ]; then run "$r" memory; run "$r" streamed --memory-budget "$BUDGET"
   else run "$r" streamed --memory-budget "$BUDGET"; run "$r" memory; fi
 done
 awk -F'\t' 'NR > 1 { w[$2] = w[$2] " " $3; c[$2] = c[$2] " " $4; p[$2] = p[$2] " " $5; if ($2 == "memory") mw[$1] = $3; else sw[$1] = $3 }
-  function median(s,   a, n) { n = split(s, a, " "); asort(a); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  function median(s,   a, n, i, j, t) {   # insertion sort: mawk has no asort
+    n = split(s, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
   END {
     for (m in w) printf "sweep_stream: %-8s median wall %.1f s, CPU %.1f s, peak RSS %d MiB\n", m, median(w[m]), median(c[m]), median(p[m])
     for (r in mw) if (r in sw) printf "sweep_stream: round %s streamed/in-memory wall %.2f\n", r, sw[r] / mw[r]
