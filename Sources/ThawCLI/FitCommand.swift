@@ -28,7 +28,7 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Stop after N epochs without a lower validation loss and restore the weights of the epoch with the lowest (default: off, all epochs run and the last epoch's weights are kept).") var earlyStop: Int?
     @Option(help: "Seed for weights, shuffling and a carved validation split.") var seed: UInt64 = 0
     @Flag(help: "Flip map taps horizontally at random (feature-space augmentation).") var flip = false
-    @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
+    @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time (up to two more read ahead on a second thread when they fit the budget).")
     var memoryBudget = "25%"
     @Flag(help: "Train on a cache whose extraction has not finished.") var allowIncomplete = false
     @Option(help: "Write the trained head as a model bundle (safetensors) for `thaw predict` (default: none written).") var export: String?

@@ -51,7 +51,7 @@ struct SweepCommand: ParsableCommand {
     var folds: Int?
     @Option(help: "List the chosen head's N most confident test mistakes: sample id, true and predicted class, confidence (default: 0, none).")
     var misclassified = 0
-    @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time.")
+    @Option(help: "Peak memory of the process: bytes, 512M, 2G or 25% of RAM (default 25%). It includes a fixed \(MemoryBudget.fixedCost >> 20) MiB (binary, runtime, OpenBLAS buffers) and the heads; a tap that does not fit beside them is streamed from LMDB, every split, one block at a time (up to two more read ahead on a second thread when they fit the budget).")
     var memoryBudget = "25%"
     @Flag(help: "Sweep a cache whose extraction has not finished.") var allowIncomplete = false
     @Option(parsing: .upToNextOption, help: "Merge these shard run records (ids beside --cache, or .json paths; default: none).")

@@ -2,7 +2,7 @@ import ThawInputs
 import ThawStore
 
 /// How an extraction runs. Only `taps`, `dtype`, `shard`, `views` and the selection reach the
-/// manifest; `batchSize` and `decodeWorkers` change speed, never bytes.
+/// manifest; `batchSize`, `decodeWorkers` and `decodeBytes` change speed and memory, never bytes.
 public struct ExtractOptions: Sendable {
     /// Cut-point names to store, in record order.
     public var taps: [String]
@@ -19,6 +19,9 @@ public struct ExtractOptions: Sendable {
     public var limit: Int?
     public var split: StratifiedSplit
     public var decodeWorkers: Int
+    /// Bytes of full-size decoded images (RGB u8) the decode workers may hold at once (`DecodeBudget`;
+    /// one image over it still decodes, alone).
+    public var decodeBytes = DecodeBudget.defaultBytes
 
     public init(taps: [String], dtype: DType = .f16, batchSize: Int = 16, shard: ShardSpec = .whole,
                 augmentedViews: Int = 0, onError: OnError = .stop, limit: Int? = nil,

@@ -110,7 +110,8 @@ public final class Extractor {
         // Decode batches are whole blocks, so each splits into aligned forward blocks.
         let decodeBatch = (options.batchSize + block - 1) / block * block
         let pipeline = DecodePipeline(source: source, samples: work.map { selection.samples[$0] }, preprocessing: preset,
-                                      batchSize: decodeBatch, depth: 3, workers: options.decodeWorkers, onError: options.onError)
+                                      batchSize: decodeBatch, depth: 3, workers: options.decodeWorkers, onError: options.onError,
+                                      decodeBytes: options.decodeBytes)
         defer { pipeline.cancel() }
         let augment = options.augmentedViews > 0 ? AugmentedView(preset: preset) : nil
         let per = preset.outputCount

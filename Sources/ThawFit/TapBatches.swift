@@ -33,27 +33,27 @@ final class TapBatches: BatchSource {
                              blockSize: blockSize, seed: seed, epoch: epoch)
         let rawWidth = data.rowWidth
         var filled = 0, remaining = rowCount
-        for block in plan.blocks {
-            try data.withTrainingRows(block, view: data.view(forEpoch: epoch)) { rows in
-                for p in block.order {
-                    let src = rows + (p - block.positions.lowerBound) * rawWidth
-                    let dst = raw.pointer + filled * rawWidth
-                    if flip && HorizontalFlip.flips(seed: seed, epoch: epoch, index: data.trainIndices[p]) {
-                        HorizontalFlip.apply(src, dst, h: h, w: w, c: c)
-                    } else {
-                        dst.update(from: src, count: rawWidth)
-                    }
-                    labels[filled] = data.trainLabels[p]
-                    filled += 1
-                    guard filled == min(batchSize, remaining) else { continue }
-                    if let fp = fixedPooling {
-                        fp.pool(maps: raw.pointer, count: filled, spatial: h * w, channels: c, out: pooled.pointer)
-                    }
-                    let x = fixedPooling == nil ? raw : pooled
-                    try body(Batch(single: HeadRows(x: x.pointer, labels: labels), rows: filled))
-                    remaining -= filled
-                    filled = 0
+        // Streamed, the next blocks are read on a second thread meanwhile (`TapData.forEachTrainingBlock`).
+        try data.forEachTrainingBlock(plan.blocks, view: data.view(forEpoch: epoch)) { k, rows in
+            let block = plan.blocks[k]
+            for p in block.order {
+                let src = rows + (p - block.positions.lowerBound) * rawWidth
+                let dst = raw.pointer + filled * rawWidth
+                if flip && HorizontalFlip.flips(seed: seed, epoch: epoch, index: data.trainIndices[p]) {
+                    HorizontalFlip.apply(src, dst, h: h, w: w, c: c)
+                } else {
+                    dst.update(from: src, count: rawWidth)
                 }
+                labels[filled] = data.trainLabels[p]
+                filled += 1
+                guard filled == min(batchSize, remaining) else { continue }
+                if let fp = fixedPooling {
+                    fp.pool(maps: raw.pointer, count: filled, spatial: h * w, channels: c, out: pooled.pointer)
+                }
+                let x = fixedPooling == nil ? raw : pooled
+                try body(Batch(single: HeadRows(x: x.pointer, labels: labels), rows: filled))
+                remaining -= filled
+                filled = 0
             }
         }
         precondition(remaining == 0 && filled == 0, "TapBatches: epoch plan lost rows")

@@ -15,22 +15,18 @@ extension TapData {
         let (h, w, c) = isMap ? (rowShape[0], rowShape[1], rowShape[2]) : (1, 1, rowWidth)
         let pooled = FloatBuffer(count: fixed.map { cap * $0.outputWidth(channels: c) } ?? 0)   // [cap, width]
         let ws = model.makeWorkspace(capacity: cap)
-        var start = 0
-        while start < n {
-            let b = min(cap, n - start)
-            try withRows(split, positions: start..<(start + b)) { rows in
-                var x = rows
-                if let fp = fixed {
-                    fp.pool(maps: rows, count: b, spatial: h * w, channels: c, out: pooled.pointer)
-                    x = UnsafePointer(pooled.pointer)
-                }
-                model.forward(x: x, batch: b, train: false, ws: ws)
-                onLogits?(ws.logits.pointer, start, b)   // [b, K·classes]
-                labels.withUnsafeBufferPointer { y in
-                    MetricsAccumulator.add(&acc, logits: ws.logits.pointer, labels: y.baseAddress! + start, count: b)
-                }
+        // Streamed, the next chunks are read on a second thread meanwhile (`forEachChunk`).
+        try forEachChunk(of: split, chunkRows: cap) { start, b, rows in
+            var x = rows
+            if let fp = fixed {
+                fp.pool(maps: rows, count: b, spatial: h * w, channels: c, out: pooled.pointer)
+                x = UnsafePointer(pooled.pointer)
             }
-            start += b
+            model.forward(x: x, batch: b, train: false, ws: ws)
+            onLogits?(ws.logits.pointer, start, b)   // [b, K·classes]
+            labels.withUnsafeBufferPointer { y in
+                MetricsAccumulator.add(&acc, logits: ws.logits.pointer, labels: y.baseAddress! + start, count: b)
+            }
         }
         return acc.map(\.metrics)
     }

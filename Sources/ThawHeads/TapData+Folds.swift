@@ -28,7 +28,8 @@ extension TapData {
         return TapData(path: path, manifest: manifest, tap: tap, rowShape: rowShape,
                        trainIndices: keep.map { trainIndices[$0] }, trainLabels: keep.map { trainLabels[$0] }, views: views,
                        validation: (heldOut.map { trainIndices[$0] }, heldOut.map { trainLabels[$0] }, validationRows),
-                       test: nil, carved: false, maxBlockRows: maxBlockRows, reader: reader, tapPosition: tapPosition,
+                       test: nil, carved: false, maxBlockRows: maxBlockRows, streamBytes: streamBytes,
+                       readAheadLimit: readAheadLimit, reader: reader, tapPosition: tapPosition,
                        trainSplit: trainSplit, inMemory: trainRows, notes: [])
     }
 }

@@ -28,8 +28,16 @@ extension TapData {
             try mem[view].withUnsafeBufferPointer { try body($0.baseAddress! + block.positions.lowerBound * width) }
             return
         }
-        precondition(block.positions.count <= maxBlockRows, "TapData: block of \(block.positions.count) rows over maxBlockRows \(maxBlockRows)")
         reserveStreamBuffer(block.positions.count * width)
+        try streamBuffer.withUnsafeMutableBufferPointer { try readTrainingRows(block, view: view, into: $0.baseAddress!) }
+        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// Reads the rows of streamed `block` for `view` from LMDB into `out` [block.positions.count, rowWidth].
+    /// Touches no state of `self` but the reader, so it may run on a read-ahead thread.
+    func readTrainingRows(_ block: EpochPlan.Block, view: Int, into out: UnsafeMutablePointer<Float>) throws {
+        precondition(block.positions.count <= maxBlockRows, "TapData: block of \(block.positions.count) rows over maxBlockRows \(maxBlockRows)")
+        let width = rowWidth, releaseEvery = releaseEvery
         var filled = 0, visited = 0
         try reader.forEach(from: CacheKey(index: block.indices.lowerBound), chunk: Self.scanChunk) { s in
             guard s.key.index < block.indices.upperBound else { return false }
@@ -39,7 +47,7 @@ extension TapData {
             guard s.key.view == view && s.split == trainSplit else { return true }
             let p = EpochPlan.lowerBound(trainIndices, s.key.index)
             guard p < trainIndices.count, trainIndices[p] == s.key.index else { return true }   // carved into validation
-            try copyRow(s, into: (p - block.positions.lowerBound) * width)
+            try copyRow(s, into: out + (p - block.positions.lowerBound) * width)
             filled += 1
             return true
         }
@@ -48,7 +56,6 @@ extension TapData {
             throw HeadsError("\(path): block \(block.indices) holds \(filled) of \(block.positions.count) training records "
                              + "for view \(view); the cache changed while training. Fix: retrain on a finished cache")
         }
-        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
     /// Calls `body` with rows [positions.count, rowWidth] of an evaluation split (positions into its
@@ -61,30 +68,35 @@ extension TapData {
             try mem.withUnsafeBufferPointer { try body($0.baseAddress! + positions.lowerBound * width) }
             return
         }
-        precondition(positions.count <= maxBlockRows, "TapData: \(positions.count) rows over maxBlockRows \(maxBlockRows)")
-        let indices = split == .validation ? validationIndices : testIndices
         reserveStreamBuffer(positions.count * width)
+        try streamBuffer.withUnsafeMutableBufferPointer { try readRows(split, positions: positions, into: $0.baseAddress!) }
+        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// Reads rows `positions` of a streamed evaluation split from LMDB into `out` [positions.count, rowWidth].
+    /// Touches no state of `self` but the reader, so it may run on a read-ahead thread.
+    func readRows(_ split: EvaluationSplit, positions: Range<Int>, into out: UnsafeMutablePointer<Float>) throws {
+        precondition(positions.count <= maxBlockRows, "TapData: \(positions.count) rows over maxBlockRows \(maxBlockRows)")
+        let width = rowWidth, releaseEvery = releaseEvery
+        let indices = split == .validation ? validationIndices : testIndices
         for p in positions {
             guard let s = try reader.sample(at: indices[p]) else {
                 throw HeadsError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
             }
-            try copyRow(s, into: (p - positions.lowerBound) * width)
+            try copyRow(s, into: out + (p - positions.lowerBound) * width)
             if (p - positions.lowerBound + 1) % releaseEvery == 0 { reader.releaseResidentPages() }
         }
         reader.releaseResidentPages()
-        try streamBuffer.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
-    /// Copies this tap of `s` into `streamBuffer` at `offset`, refusing non-finite values.
-    func copyRow(_ s: CachedSample, into offset: Int) throws {
+    /// Copies this tap of `s` to `out` [rowWidth], refusing non-finite values.
+    func copyRow(_ s: CachedSample, into out: UnsafeMutablePointer<Float>) throws {
         let x = s.taps[tapPosition]
         if let j = x.firstIndex(where: { !$0.isFinite }) {
             throw HeadsError("\(path): tap \(tap.name) of sample \(s.key.index) (\(s.id)) holds \(x[j]) at element \(j). "
                              + "Fix: run `thaw cache verify` and re-extract it")
         }
-        streamBuffer.withUnsafeMutableBufferPointer { b in
-            x.withUnsafeBufferPointer { (b.baseAddress! + offset).update(from: $0.baseAddress!, count: x.count) }
-        }
+        x.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: x.count) }
     }
 
     /// The whole training split as one in-memory set, every view appended as extra rows (L-BFGS and

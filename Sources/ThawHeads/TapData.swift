@@ -28,6 +28,10 @@ public final class TapData {
     public let carvedValidation: Bool
     /// Most training rows a streamed block may hold (`Int.max` in memory); epoch plans use blocks no larger.
     public let maxBlockRows: Int
+    /// Bytes of the budget left for streamed rows (the block being used plus the blocks read ahead; 0 in memory).
+    public let streamBytes: Int
+    /// Most blocks read ahead on a second thread while streaming (`TapLoadOptions.readAheadBlocks`).
+    public let readAheadLimit: Int
     /// Things the user should know (carved split, streaming, missing test split).
     public private(set) var notes: [String] = []
     let reader: CacheReader
@@ -66,14 +70,15 @@ public final class TapData {
 
     init(path: String, manifest: Manifest, tap: TapSpec, rowShape: [Int], trainIndices: [Int],
                  trainLabels: [Int32], views: Int, validation: ([Int], [Int32], [Float]?), test: ([Int], [Int32], [Float]?)?,
-                 carved: Bool, maxBlockRows: Int, reader: CacheReader, tapPosition: Int, trainSplit: Int,
-                 inMemory: [[Float]]?, notes: [String]) {
+                 carved: Bool, maxBlockRows: Int, streamBytes: Int, readAheadLimit: Int, reader: CacheReader,
+                 tapPosition: Int, trainSplit: Int, inMemory: [[Float]]?, notes: [String]) {
         self.path = path; self.manifest = manifest; self.tap = tap; self.rowShape = rowShape
         self.trainIndices = trainIndices; self.trainLabels = trainLabels; self.views = views
         (validationIndices, validationLabels, validationRows) = validation
         (testIndices, testLabels, testRows) = test ?? ([], [], nil)
         hasTest = test != nil
         carvedValidation = carved; self.maxBlockRows = maxBlockRows; self.reader = reader
+        self.streamBytes = streamBytes; self.readAheadLimit = readAheadLimit
         self.tapPosition = tapPosition; self.trainSplit = trainSplit; self.inMemory = inMemory; self.notes = notes
     }
 
@@ -259,7 +264,8 @@ public final class TapData {
         return TapData(path: path, manifest: m, tap: tap, rowShape: rowShape, trainIndices: trainIdx, trainLabels: trainLab,
                        views: m.views, validation: (valIdx, valY, inMemory ? valX : nil),
                        test: testSplit == nil ? nil : (testIdx, testY, inMemory ? testX : nil), carved: carved,
-                       maxBlockRows: maxBlockRows, reader: reader, tapPosition: t, trainSplit: trainSplit,
+                       maxBlockRows: maxBlockRows, streamBytes: inMemory ? 0 : available,
+                       readAheadLimit: options.readAheadBlocks, reader: reader, tapPosition: t, trainSplit: trainSplit,
                        inMemory: inMemory ? viewRows : nil, notes: notes)
     }
 

@@ -19,6 +19,10 @@ public struct TapLoadOptions: Sendable {
     public var reservedBytes: Int
     /// Resident bytes of the process before any data (`MemoryBudget.fixedCost`; tests pass 0).
     public var fixedCost: Int
+    /// Streamed only: most blocks of rows read from LMDB (and decoded to float32) on a second thread
+    /// ahead of the one being trained on or evaluated, each counted in the budget — fewer when the
+    /// budget has no room for them; 0 reads on the calling thread. Never changes a number.
+    public var readAheadBlocks = 2
 
     public init(memoryBudget: Int = TapLoadOptions.defaultMemoryBudget, allowIncomplete: Bool = false,
                 validationFraction: Double = 0.1, seed: UInt64 = 0, reservedBytes: Int = 0,

@@ -11,10 +11,13 @@ public struct ImageBatch: Sendable {
 
 /// A bounded producer/consumer queue: `workers` threads decode and preprocess batches ahead while
 /// the consumer computes. At most `depth` batches exist at once (in work or waiting), so memory is
-/// bounded by depth × batch size × crop² × 3 floats. Batches arrive in order; under `OnError.stop`
-/// the first error is thrown by `next()` at the batch it belongs to and the workers stop.
+/// bounded by depth × batch size × crop² × 3 floats, plus the full-size decoded images the workers
+/// hold: at most `decodeBytes` of them at once when given (`DecodeBudget`), one per worker without.
+/// Batches arrive in order; under `OnError.stop` the first error is thrown by `next()` at the batch it belongs to and the workers stop.
 public final class DecodePipeline: @unchecked Sendable {
     private let engine: PipelineEngine
+    /// The bound on decoded images in flight (nil: none beyond one per worker).
+    public let budget: DecodeBudget?
 
     /// Every file skipped under `OnError.skip`.
     public var skipped: SkipLog { engine.skipped }
@@ -22,12 +25,16 @@ public final class DecodePipeline: @unchecked Sendable {
     /// Starts `workers` threads at once; `samples` defaults to all of the source's, in order.
     public init(source: any ImageSource, samples: [Sample]? = nil, preprocessing: Preprocessing,
                 decoder: ImageDecoder = ImageDecoder(), batchSize: Int = 16, depth: Int = 4,
-                workers: Int = 2, onError: OnError = .stop) {
+                workers: Int = 2, onError: OnError = .stop, decodeBytes: Int? = nil) {
         precondition(batchSize > 0 && depth > 0 && workers > 0, "batchSize, depth and workers must be positive")
+        precondition(decodeBytes.map { $0 > 0 } ?? true, "decodeBytes must be positive")
+        budget = decodeBytes.map { DecodeBudget(bytes: $0) }
         engine = PipelineEngine(source: source, samples: samples ?? source.samples, preprocessor: Preprocessor(preprocessing),
-                                decoder: decoder, batchSize: batchSize, depth: depth, onError: onError)
+                                batchSize: batchSize, depth: depth, onError: onError)
         for w in 0..<workers {
-            let thread = Thread { [engine] in engine.work() }
+            var own = decoder
+            own.lease = budget.map { DecodeLease($0) }
+            let thread = Thread { [engine, own] in engine.work(decoder: own) }
             thread.name = "thaw.decode.\(w)"
             thread.start()
         }
@@ -48,7 +55,6 @@ private final class PipelineEngine: @unchecked Sendable {
     private let source: any ImageSource
     private let samples: [Sample]
     private let preprocessor: Preprocessor
-    private let decoder: ImageDecoder
     private let batchSize: Int, depth: Int
     private let onError: OnError
     let skipped = SkipLog()
@@ -60,9 +66,9 @@ private final class PipelineEngine: @unchecked Sendable {
     private var cancelled = false
     private let batchCount: Int
 
-    init(source: any ImageSource, samples: [Sample], preprocessor: Preprocessor, decoder: ImageDecoder,
+    init(source: any ImageSource, samples: [Sample], preprocessor: Preprocessor,
          batchSize: Int, depth: Int, onError: OnError) {
-        self.source = source; self.samples = samples; self.preprocessor = preprocessor; self.decoder = decoder
+        self.source = source; self.samples = samples; self.preprocessor = preprocessor
         self.batchSize = batchSize; self.depth = depth; self.onError = onError
         batchCount = (samples.count + batchSize - 1) / batchSize
     }
@@ -93,7 +99,8 @@ private final class PipelineEngine: @unchecked Sendable {
         }
     }
 
-    func work() {
+    /// `decoder`: this worker's own (its `DecodeLease`, if any, is released after each image).
+    func work(decoder: ImageDecoder) {
         while true {
             condition.lock()
             // Bounded: claim batch b only while fewer than `depth` batches are ahead of the consumer.
@@ -102,7 +109,7 @@ private final class PipelineEngine: @unchecked Sendable {
             let b = nextToClaim
             nextToClaim += 1
             condition.unlock()
-            let result = Result { try makeBatch(b) }
+            let result = Result { try makeBatch(b, decoder: decoder) }
             condition.lock()
             done[b] = result
             condition.broadcast()
@@ -110,7 +117,7 @@ private final class PipelineEngine: @unchecked Sendable {
         }
     }
 
-    private func makeBatch(_ b: Int) throws -> ImageBatch {
+    private func makeBatch(_ b: Int, decoder: ImageDecoder) throws -> ImageBatch {
         let range = (b * batchSize)..<min((b + 1) * batchSize, samples.count)
         let per = preprocessor.preset.outputCount
         var kept: [Sample] = []
@@ -118,6 +125,8 @@ private final class PipelineEngine: @unchecked Sendable {
         try pixels.withUnsafeMutableBufferPointer { out in
             for i in range {
                 let sample = samples[i]
+                // The decoded image's bytes go back to the budget once it is preprocessed (or failed).
+                defer { decoder.lease?.releaseAll() }
                 do {
                     let image = try source.loadImage(sample, decoder: decoder)
                     preprocessor.apply(image, into: out.baseAddress! + kept.count * per)

@@ -8,10 +8,14 @@ public struct ImageDecoder: Sendable {
     public var maxPixels: Int
     /// Apply the Exif orientation tag of JPEGs (PIL's `convert("RGB")` alone does not).
     public var applyExifOrientation: Bool
+    /// When set, every decoded image first takes its bytes from this worker's share of a `DecodeBudget`
+    /// (a JPEG before its pixels are allocated, a PNG once decoded); the holder releases them.
+    public var lease: DecodeLease?
 
-    public init(maxPixels: Int = 89_478_485, applyExifOrientation: Bool = true) {
+    public init(maxPixels: Int = 89_478_485, applyExifOrientation: Bool = true, lease: DecodeLease? = nil) {
         self.maxPixels = maxPixels
         self.applyExifOrientation = applyExifOrientation
+        self.lease = lease
     }
 
     /// Reads and decodes one file.
@@ -31,9 +35,11 @@ public struct ImageDecoder: Sendable {
         switch ImageFormat.sniff(data) {
         case .jpeg:
             return try JPEGDecoder.decode(data, file: file, maxPixels: maxPixels,
-                                          applyExifOrientation: applyExifOrientation)
+                                          applyExifOrientation: applyExifOrientation, lease: lease)
         case .png:
-            return try PNGDecoder.decode(data, file: file, maxPixels: maxPixels)
+            let image = try PNGDecoder.decode(data, file: file, maxPixels: maxPixels)
+            lease?.acquire(DecodeBudget.imageBytes(width: image.width, height: image.height))
+            return image
         case .empty:
             throw FileError(file: file, problem: "is empty (0 bytes)",
                             fix: "re-copy the file or remove it from the data set")

@@ -5,7 +5,9 @@ import ThawCore
 /// JPEG through libjpeg-turbo's TurboJPEG API (accurate DCT, fancy upsampling: libjpeg's defaults, as PIL).
 /// Warnings (e.g. a truncated file) are errors, as in PIL without LOAD_TRUNCATED_IMAGES.
 enum JPEGDecoder {
-    static func decode(_ data: Data, file: String, maxPixels: Int, applyExifOrientation: Bool) throws -> RGBImage {
+    /// `lease`: takes the decoded size (from the header) before the pixels are allocated; given back here on failure.
+    static func decode(_ data: Data, file: String, maxPixels: Int, applyExifOrientation: Bool,
+                       lease: DecodeLease? = nil) throws -> RGBImage {
         guard let handle = tjInitDecompress() else {
             throw FileError(file: file, problem: "libjpeg-turbo could not start", fix: "check memory")
         }
@@ -27,28 +29,37 @@ enum JPEGDecoder {
                                 problem: "JPEG declared size \(width)x\(height) exceeds the limit of \(maxPixels) pixels (decompression bomb?)",
                                 fix: "if the image is genuine, downscale it first (e.g. ImageMagick: convert IN -resize 8000x8000 OUT), or leave it out with thaw extract --on-error skip")
             }
-            let markers = JPEGMarkers.scan(raw)
-            let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
-            let channels = cmyk ? 4 : 3
-            let format = cmyk ? TJPF_CMYK : TJPF_RGB
-            let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
-            var out = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)  // [h, w, channels]
-            let rc = out.withUnsafeMutableBufferPointer { dst in
-                tjDecompress2(handle, src, UInt(raw.count), dst.baseAddress, width, 0, height,
-                              Int32(format.rawValue), Int32(flags))
-            }
-            guard rc == 0 else { throw failure("corrupt or truncated") }
-            var image: RGBImage
-            if cmyk {
-                image = CMYKConversion.toRGB(out, width: Int(width), height: Int(height), adobeInverted: markers.adobe)
-            } else {
-                image = RGBImage(width: Int(width), height: Int(height), pixels: out)
-            }
-            if applyExifOrientation, let orientation = markers.orientation, orientation != 1 {
-                image = ExifOrientation.apply(orientation, to: image)
-            }
-            return image
+            if let lease { lease.acquire(DecodeBudget.imageBytes(width: Int(width), height: Int(height))) }
+            do { return try pixels(handle, raw, width: width, height: height, colorspace: colorspace, failure: failure,
+                                   applyExifOrientation: applyExifOrientation) } catch { lease?.releaseAll(); throw error }
         }
+    }
+
+    /// Decodes the pixels of a JPEG whose header `tjDecompressHeader3` read.
+    private static func pixels(_ handle: tjhandle, _ raw: UnsafeRawBufferPointer, width: Int32, height: Int32, colorspace: Int32,
+                               failure: (String) -> FileError, applyExifOrientation: Bool) throws -> RGBImage {
+        let src = raw.bindMemory(to: UInt8.self).baseAddress!
+        let markers = JPEGMarkers.scan(raw)
+        let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+        let channels = cmyk ? 4 : 3
+        let format = cmyk ? TJPF_CMYK : TJPF_RGB
+        let flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS
+        var out = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)  // [h, w, channels]
+        let rc = out.withUnsafeMutableBufferPointer { dst in
+            tjDecompress2(handle, src, UInt(raw.count), dst.baseAddress, width, 0, height,
+                          Int32(format.rawValue), Int32(flags))
+        }
+        guard rc == 0 else { throw failure("corrupt or truncated") }
+        var image: RGBImage
+        if cmyk {
+            image = CMYKConversion.toRGB(out, width: Int(width), height: Int(height), adobeInverted: markers.adobe)
+        } else {
+            image = RGBImage(width: Int(width), height: Int(height), pixels: out)
+        }
+        if applyExifOrientation, let orientation = markers.orientation, orientation != 1 {
+            image = ExifOrientation.apply(orientation, to: image)
+        }
+        return image
     }
 }
 

@@ -11,13 +11,15 @@ public final class PrefetchQueue<Item>: @unchecked Sendable {
     private var made: [Int: Result<Item, Error>] = [:]   // guarded by condition
     private var nextToTake = 0                           // guarded by condition
     private var cancelled = false                        // guarded by condition
+    private let exited = DispatchSemaphore(value: 0)     // signalled once when the thread returns
     public let count: Int, depth: Int
 
     /// Starts the thread at once; `make(k)` runs on it, for k in order.
     public init(count: Int, depth: Int = 4, name: String = "thaw.prefetch", make: @escaping @Sendable (Int) throws -> Item) {
         precondition(count >= 0 && depth >= 1, "PrefetchQueue: count ≥ 0 and depth ≥ 1")
         self.count = count; self.depth = depth
-        let thread = Thread { [weak self] in
+        let thread = Thread { [weak self, exited] in
+            defer { exited.signal() }
             var k = 0
             while k < count {
                 guard let self, self.waitForRoom(k) else { return }
@@ -54,6 +56,14 @@ public final class PrefetchQueue<Item>: @unchecked Sendable {
     /// Stops the thread after its current item.
     public func cancel() {
         condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// `cancel()`, then waits until the thread has returned: afterwards nothing `make` uses is touched
+    /// any more (e.g. a reader the caller goes on to use itself).
+    public func cancelAndWait() {
+        cancel()
+        exited.wait()
+        exited.signal()   // later calls return at once
     }
 }
 

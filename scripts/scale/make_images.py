@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Makes an ImageNet-sized folder of real-photo JPEGs for scale runs (docs/scale.md).
 
-    python3 scripts/scale/make_images.py /work/scale-data/in100k [--count 100000] [--classes 100] [--seed 19]
+    python3 scripts/scale/make_images.py $SCALE_DATA/in100k [--count 100000] [--classes 100] [--seed 19]
 
 The seven real photos that `scripts/deps.sh` installs (/usr/local/share/thaw/photos: skimage's chelsea,
 coffee, astronaut, motorcycle_left; darknet's dog, eagle, horses) are cropped, scaled, tinted, flipped,
