@@ -7,6 +7,8 @@
 /// `blocks.11`, Lite1/2 (21) `blocks.15`, Lite3 (24) `blocks.17`, Lite4 (30) `blocks.22`; MiniLM-L6
 /// `layer.4`, a 12-layer BERT `layer.8`. ResNet fine-tunes from stage boundaries only: `layer3`
 /// (layer4 trains). MobileNetV2: `features.14` (features 15–18, a quarter of the multiply-adds).
+/// ConvNeXt fine-tunes from stage boundaries too: `stages.2` (stage 3 — its downsampling and blocks — and
+/// the head train: 3 of ConvNeXt-T's 18 blocks, a sixth of the multiply-adds but half the weights).
 extension Architecture {
     /// The boundary of this architecture; for a BERT read from the weights, pass `encoderLayers`
     /// (nil then means unknown: nil is returned).
@@ -18,7 +20,8 @@ extension Architecture {
         case .bert(let c), .mpnet(let c):
             guard let layers = c?.layers ?? encoderLayers, layers >= 2 else { return nil }
             return .encoderLayer(Self.topQuarterBoundary(blocks: layers))
-        case .vit, .convNeXt: return nil
+        case .convNeXt: return .stages(2)
+        case .vit: return nil
         }
     }
 
@@ -43,7 +46,8 @@ extension Architecture {
         case .mpnet(let c):
             let boundary = c.map { "\(TapName.encoderLayer(Self.topQuarterBoundary(blocks: $0.layers)))" } ?? "layer.(L − ⌊L/4⌋ − 1)"
             return "\(boundary) stored by default (extract only: fine-tuning not supported yet)"
-        case .vit, .convNeXt: return "none (extract only: fine-tuning not supported yet)"
+        case .convNeXt: return "stages.2: stage 3 (downsampling + blocks) and the head norm train"
+        case .vit: return "none (extract only: fine-tuning not supported yet)"
         }
     }
 }

@@ -42,14 +42,14 @@ public enum Architecture: Sendable {
     case mpnet(BertConfiguration?)
     /// Vision transformers (DINOv2, CLIP, DeiT): extraction only; sizes read from the weights.
     case vit
-    /// ConvNeXt-T/S: extraction only.
+    /// ConvNeXt (T/S by name, any sizes as `convnext`): stages train from cached `stem` / `stages.K` maps.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet, ViT and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet and ViT extract only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert: return true
-        case .mobileNetV2, .mpnet, .vit, .convNeXt: return false
+        case .efficientNetLite, .resNet, .bert, .convNeXt: return true
+        case .mobileNetV2, .mpnet, .vit: return false
         }
     }
 
