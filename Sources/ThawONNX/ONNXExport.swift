@@ -87,6 +87,9 @@ public enum ONNXExport {
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             let file = try WeightFile.load(weights)
             return (entry, try ResNetGraph.build(g, depth: depth, file: file, imageSize: size, pixels: "pixels", cut: tap))
+        case (.convNeXt, .image(_, _, let size)):
+            g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
+            return (entry, try ConvNeXtGraph.build(g, file: try WeightFile.load(weights), imageSize: size, pixels: "pixels", cut: tap))
         case (.bert(let known), .text):
             g.inputs = ["input_ids", "attention_mask"].map {
                 ONNXValueInfo(name: $0, elementType: .int64, shape: [batch, .symbolic("T")])
@@ -103,7 +106,7 @@ public enum ONNXExport {
                                                attentionMask: "attention_mask", cut: tap, l2Normalize: l2Normalize))
         default:
             throw ONNXError("ONNX export does not know the \(entry.family.rawValue) family (\(entry.name))",
-                            fix: "export an EfficientNet-Lite, ResNet or BERT model")
+                            fix: "export an EfficientNet-Lite, ResNet, ConvNeXt or BERT model")
         }
     }
 
