@@ -73,6 +73,10 @@ final class ConvNeXtFineTuneCLITests: XCTestCase {
         XCTAssertEqual(try metric(fromImages, "top1"), top1, accuracy: 0.05 + 1e-9, "predict on the raw test images vs the run's test top-1")
         let fromCache = try thaw.ok(["predict", "--bundle", bundle, "--cache", Self.cache, "--split", "test", "--json"]).json
         XCTAssertEqual(try metric(fromCache, "top1"), top1, accuracy: 0.05 + 1e-9, "predict from the cached stages.2 maps")
+        // `thaw export` writes the fine-tuned network as ONNX (ONNX Runtime's agreement: ThawONNXTests.ConvNeXtExportTests).
+        let onnx = Self.dir + "/convnext-ft.onnx"
+        try thaw.ok(["export", "--bundle", bundle, "--onnx", onnx])
+        XCTAssertGreaterThan((try FileManager.default.attributesOfItem(atPath: onnx)[.size] as? Int) ?? 0, 50_000)
 
         // A finished run resumed: nothing left to train, the same record.
         let resumed = try thaw.ok(args.filter { $0 != "--json" } + ["--resume"]).stdout
