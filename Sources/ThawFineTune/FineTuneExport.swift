@@ -86,12 +86,12 @@ public enum FineTuneExport {
         }
     }
 
-    /// An image network (EfficientNet-Lite, ResNet) fine-tuned from cached maps or raw images: the whole
+    /// An image network (EfficientNet-Lite, ResNet, ConvNeXt) fine-tuned from cached maps or raw images: the whole
     /// network, stem to classifier, over the original weight file, as a bundle whose tap is its logits (`fc`).
     public static func writeImageNetwork(_ model: some CheckpointableModel, options o: FineTuneOptions, manifest: Manifest,
                                          classNames: [String], run: String, validationTop1: Double, testTop1: Double?,
                                          to path: String) throws {
-        try write(model, original: o.weights, stripPrefixes: KeyRule.dataParallel.prefixes,
+        try write(model, original: o.weights, stripPrefixes: (KeyRule.dataParallel + KeyRule.checkpointWrappers).prefixes,
                   metadata: metadata(backbone: manifest.backbone, from: o.from, classNames: classNames),
                   bundle: bundle(manifest, tap: TapName.fc.description, width: classNames.count, head: "finetuned", classes: classNames,
                                  run: run, validationTop1: validationTop1, testTop1: testTop1),

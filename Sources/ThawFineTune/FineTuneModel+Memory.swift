@@ -4,7 +4,7 @@ extension FineTuneModel {
 
     /// Estimated bytes of saved activations per training row fed maps of `height`×`width`: each MBConv keeps
     /// about six maps of its expanded width (expand, BN, ReLU6, depthwise, BN, ReLU6) plus its input and output,
-    /// a ResNet block about eight of its width, the head stage three of its width (backward frees them as it goes).
+    /// a ResNet block about eight of its width, a ConvNeXt block about fourteen, the head stage three of its width (backward frees them as it goes).
     /// An estimate for `--memory-budget` accounting, not a bound: Lite0 blocks 12–15 at 7×7 estimate 6.6 MB a row;
     /// measured (peak RSS of an in-memory run minus maps, fixed cost and weights; release, chunk 32) 4.8 MB.
     public func activationBytesPerRow(height: Int, width: Int) -> Int {
@@ -20,6 +20,7 @@ extension FineTuneModel {
             floats += 8 * b.outChannels * h * w
         }
         if let head { floats += 3 * head.headChannels * h * w }
+        if let convNeXt { floats += convNeXt.activationFloatsPerRow(height: h, width: w) }
         return floats * 4
     }
 }

@@ -5,7 +5,8 @@ import ThawKernels
 /// The trainable top of a CNN fed with cached boundary maps [N, H, W, C] (NHWC):
 /// - EfficientNet-Lite: MBConv blocks K+1…last, the head stage (conv_head, BN, ReLU6, pool) and a classifier —
 ///   or, with a `stem`, the whole network fed with images [N, H, W, 3];
-/// - ResNet: residual blocks of layer(K+1)…layer4, global average pooling and a classifier.
+/// - ResNet: residual blocks of layer(K+1)…layer4, global average pooling and a classifier;
+/// - ConvNeXt: stages K+1…3 (`TrainableConvNeXtTop`: downsampling, blocks, global mean, LayerNorm) and a classifier.
 public final class FineTuneModel {
     /// Trained when EfficientNet-Lite fine-tuning starts at the input (`--from input`); then `blocks` start at block 0.
     public let stem: TrainableStem?
@@ -14,6 +15,8 @@ public final class FineTuneModel {
     public let resNetBlocks: [TrainableResNetBlock]
     /// EfficientNet-Lite's head stage; nil for ResNet (its blocks' output is pooled directly).
     public let head: TrainableHeadStage?
+    /// The trained ConvNeXt stages and head norm (nil for the other families).
+    public let convNeXt: TrainableConvNeXtTop?
     public let classifier: TrainableClassifier
     let workspace = Workspace()
 
@@ -22,6 +25,7 @@ public final class FineTuneModel {
         let blocks: [TrainableMBConv.Saved]
         let resNet: [TrainableResNetBlock.Saved]
         let head: TrainableHeadStage.Saved?
+        let convNeXt: TrainableConvNeXtTop.Saved?
         let pooledMap: (h: Int, w: Int, c: Int)   // map under the ResNet pool (zeros for Lite)
         let pooled: [Float]   // [N, features]
         let rows: Int
@@ -40,6 +44,7 @@ public final class FineTuneModel {
         self.blocks = blocks
         self.resNetBlocks = []
         self.head = head
+        self.convNeXt = nil
         self.classifier = classifier
     }
 
@@ -57,6 +62,19 @@ public final class FineTuneModel {
         self.blocks = []
         self.resNetBlocks = resNetBlocks
         self.head = nil
+        self.convNeXt = nil
+        self.classifier = classifier
+    }
+
+    /// A ConvNeXt top: stages, global mean, head LayerNorm (`convNeXt`), then `classifier`.
+    public init(convNeXt: TrainableConvNeXtTop, classifier: TrainableClassifier) {
+        precondition(classifier.inFeatures == convNeXt.outputChannels,
+                     "FineTuneModel: classifier takes \(classifier.inFeatures) features, the ConvNeXt stages give \(convNeXt.outputChannels)")
+        self.stem = nil
+        self.blocks = []
+        self.resNetBlocks = []
+        self.head = nil
+        self.convNeXt = convNeXt
         self.classifier = classifier
     }
 
@@ -64,15 +82,17 @@ public final class FineTuneModel {
     public var inputChannels: Int {
         if stem != nil { return 3 }
         if let b = resNetBlocks.first { return b.inChannels }
+        if let convNeXt { return convNeXt.inputChannels }
         return blocks.first?.spec.inChannels ?? head!.weight.torchShape[1]
     }
 
     /// Checkpoint prefixes of the trained blocks, lowest first ("_blocks.12", "layer4.0", …).
-    public var trainedBlockNames: [String] { blocks.map(\.prefix) + resNetBlocks.map(\.prefix) }
+    public var trainedBlockNames: [String] { blocks.map(\.prefix) + resNetBlocks.map(\.prefix) + (convNeXt?.groupNames ?? []) }
 
     /// Every tensor in checkpoint order: stem, blocks, head stage, classifier.
     public var tensors: [TrainableTensor] {
-        (stem?.tensors ?? []) + blocks.flatMap(\.tensors) + resNetBlocks.flatMap(\.tensors) + (head?.tensors ?? []) + classifier.tensors
+        (stem?.tensors ?? []) + blocks.flatMap(\.tensors) + resNetBlocks.flatMap(\.tensors) + (head?.tensors ?? [])
+            + (convNeXt?.tensors ?? []) + classifier.tensors
     }
 
     /// The tensors the optimizer updates, each with its learning-rate multiplier: 1 for the head
@@ -80,13 +100,13 @@ public final class FineTuneModel {
     /// the stem is one place below block 0).
     public func trainableGroups(layerDecay: Float) -> [(tensor: TrainableTensor, lrScale: Float)] {
         var out: [(TrainableTensor, Float)] = []
-        let blockTensors = (stem.map { [$0.tensors] } ?? []) + blocks.map(\.tensors) + resNetBlocks.map(\.tensors)
+        let blockTensors = (stem.map { [$0.tensors] } ?? []) + blocks.map(\.tensors) + resNetBlocks.map(\.tensors) + (convNeXt?.groups ?? [])
         for (i, t) in blockTensors.enumerated() {
             let depth = blockTensors.count - i
             let scale = Float(pow(Double(layerDecay), Double(depth)))
             out += t.filter(\.trainable).map { ($0, scale) }
         }
-        out += ((head?.tensors ?? []) + classifier.tensors).filter(\.trainable).map { ($0, 1) }
+        out += ((head?.tensors ?? []) + (convNeXt?.headTensors ?? []) + classifier.tensors).filter(\.trainable).map { ($0, 1) }
         return out
     }
 
@@ -116,7 +136,11 @@ public final class FineTuneModel {
             cur = y; ch = s.oh; cw = s.ow
         }
         let pooled: [Float], hs: TrainableHeadStage.Saved?, map: (h: Int, w: Int, c: Int)
-        if let head {
+        var cs: TrainableConvNeXtTop.Saved?
+        if let convNeXt {
+            (pooled, cs) = convNeXt.forward(cur, batch: n, height: ch, width: cw, workspace: workspace)
+            hs = nil; map = (0, 0, 0)
+        } else if let head {
             (pooled, hs) = head.forward(cur, batch: n, height: ch, width: cw, mode: mode, workspace: workspace)
             map = (0, 0, 0)
         } else {
@@ -128,7 +152,7 @@ public final class FineTuneModel {
             pooled = p; hs = nil; map = (ch, cw, c)
         }
         let logits = classifier.forward(pooled, rows: n)
-        return (logits, Saved(stem: stemSaved, blocks: saved, resNet: resSaved, head: hs, pooledMap: map, pooled: pooled, rows: n))
+        return (logits, Saved(stem: stemSaved, blocks: saved, resNet: resSaved, head: hs, convNeXt: cs, pooledMap: map, pooled: pooled, rows: n))
     }
 
     /// Accumulates every gradient from dlogits [N, classes]. Returns d(boundary maps) when
@@ -139,6 +163,9 @@ public final class FineTuneModel {
         workspace.reset()
         let dpooled = classifier.backward(x: saved.pooled, dlogits: dlogits, rows: saved.rows)
         var g: [Float]
+        if let convNeXt, let cs = saved.convNeXt {
+            return convNeXt.backward(dpooled, saved: cs, workspace: workspace, inputGradient: inputGradient)
+        }
         if let head, let hs = saved.head {
             g = head.backward(dpooled, saved: hs, workspace: workspace)
         } else {

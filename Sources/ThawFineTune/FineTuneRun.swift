@@ -17,7 +17,7 @@ public struct FineTuneResult {
     public var model: FineTuneModel
 }
 
-/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite or ResNet cache, trains the top
+/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite, ResNet or ConvNeXt cache, trains the top
 /// blocks (and Lite's head stage) and the classifier, evaluates on test and builds the run record (kind `.finetune`).
 public enum FineTuneRun {
     /// A setting as the user wrote it: strings bare, numbers short, null as "none".
@@ -45,10 +45,11 @@ public enum FineTuneRun {
         let started = Date()
         let manifest = reader.manifest
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
-        let resNetDepth: Int?, variant: Int, k: Int
+        let resNetDepth: Int?, convNeXtStage: Int?, variant: Int, k: Int
         switch (plan.source, plan.trained) {
-        case (.cachedMaps, .efficientNetLite(let v, let start)): (resNetDepth, variant, k) = (nil, v, start.firstTrainedBlock - 1)
-        case (.cachedMaps, .resNet(let depth, let stage)): (resNetDepth, variant, k) = (depth, 0, stage)
+        case (.cachedMaps, .efficientNetLite(let v, let start)): (resNetDepth, convNeXtStage, variant, k) = (nil, nil, v, start.firstTrainedBlock - 1)
+        case (.cachedMaps, .resNet(let depth, let stage)): (resNetDepth, convNeXtStage, variant, k) = (depth, nil, 0, stage)
+        case (.cachedMaps, .convNeXt(let first)): (resNetDepth, convNeXtStage, variant, k) = (nil, first, 0, first - 1)
         case (_, .bert):
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BERT layers train through BertFineTuneRun.run "
                                 + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
@@ -56,8 +57,8 @@ public enum FineTuneRun {
             throw FineTuneError("\(o.cache): tap \(plan.from) is not cached; cached taps: \(cached). Fix: pass --from with a cached tap, "
                                 + "or re-extract with --tap \(plan.from) (`thaw finetune` trains from the raw images below the cached maps)")
         }
-        let family: ModelFamily = resNetDepth == nil ? .efficientNetLite : .resNet
-        let bnMomentum = o.batchNormMomentum ?? family.batchNormMomentum!
+        let family: ModelFamily = convNeXtStage != nil ? .convNeXt : resNetDepth == nil ? .efficientNetLite : .resNet
+        let bnMomentum = o.batchNormMomentum ?? family.batchNormMomentum ?? 0   // ConvNeXt has no BatchNorm
         guard FileManager.default.fileExists(atPath: o.weights) else {
             throw FineTuneError("\(o.weights): no such file. Fix: pass --weights with the \(manifest.backbone) checkpoint the cache "
                                 + "was extracted with")
@@ -67,13 +68,16 @@ public enum FineTuneRun {
         let classes = manifest.labelNames.count
         // torchvision names its classifier `fc`, lukemelas `_fc`: checkpoints keep each family's keys.
         let fcKey = family.classifierKey
-        let classifier: (Int) throws -> TrainableClassifier = { width in
+        let classifierWithKey: (Int, String) throws -> TrainableClassifier = { width, key in
             switch o.head {
-            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: fcKey)
-            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: fcKey)
+            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: key)
+            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: key)
             }
         }
-        let model = try resNetDepth.map { try FineTuneModel.loadResNet(depth: $0, boundary: k, weights: o.weights, classifier: classifier) }
+        let classifier: (Int) throws -> TrainableClassifier = { try classifierWithKey($0, fcKey) }
+        // ConvNeXt names its classifier after the file's key layout (timm head.fc, torchvision classifier.2, …).
+        let model = try convNeXtStage.map { try FineTuneModel.loadConvNeXt(firstStage: $0, weights: o.weights, classifier: classifierWithKey) }
+            ?? resNetDepth.map { try FineTuneModel.loadResNet(depth: $0, boundary: k, weights: o.weights, classifier: classifier) }
             ?? FineTuneModel.load(variant: variant, boundary: k, weights: o.weights, classifier: classifier)
         // Blocks between the cached tap and --from run frozen on the cached maps (FrozenBlocks).
         let frozen = try FrozenBlocks.load(plan: plan, backbone: manifest.backbone, weights: o.weights)

@@ -88,6 +88,9 @@ public enum ONNXExport {
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             let file = try WeightFile.load(weights)
             return (entry, try ResNetGraph.build(g, depth: depth, file: file, imageSize: size, pixels: "pixels", cut: tap))
+        case (.convNeXt, .image(_, _, let size)):
+            g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
+            return (entry, try ConvNeXtGraph.build(g, file: try WeightFile.load(weights), imageSize: size, pixels: "pixels", cut: tap))
         case (.bert(let known), .text):
             g.inputs = ["input_ids", "attention_mask"].map {
                 ONNXValueInfo(name: $0, elementType: .int64, shape: [batch, .symbolic("T")])
@@ -108,7 +111,7 @@ public enum ONNXExport {
             return (entry, try ViTGraph.build(g, vit: vit, weights: weights, imageSize: size, pixels: "pixels", cut: tap))
         default:
             throw ONNXError("ONNX export does not know the \(entry.family.rawValue) family (\(entry.name))",
-                            fix: "export an EfficientNet-Lite, ResNet, BERT or ViT model")
+                            fix: "export an EfficientNet-Lite, ResNet, ConvNeXt, BERT or ViT model")
         }
     }
 

@@ -37,7 +37,8 @@ final class ModelRegistryTests: XCTestCase {
             case .resNet: cuts = ResNet.cutPoints(classifier: true)
             case .mobileNetV2: cuts = MobileNetV2.cutPointNames
             case .bert(let c), .mpnet(let c): cuts = BertBackbone.cutPoints(layers: c!.layers)
-            case .vit, .convNeXt: XCTFail("\(entry.name): extract-only architectures have no boundary"); continue
+            case .convNeXt: cuts = (["stem"] + (0..<4).map { "stages.\($0)" }).map { CutPoint(name: $0, layout: "HWC") }
+            case .vit: XCTFail("\(entry.name): extract-only architectures have no boundary"); continue
             }
             XCTAssertTrue(cuts.contains { $0.name == b.description }, "\(entry.name): \(b)")
         }

@@ -5,13 +5,19 @@ extension ConvNeXt {
 
     /// ConvNeXt-T/S: timm's evaluation preprocessing (bicubic, resize 256 → crop 224, ImageNet mean/std;
     /// torchvision evaluates its own weights at resize 236 (T) / 230 (S), bilinear). No weights install offline.
+    /// `convnext` takes any four-stage ConvNeXt (timm's atto…nano, B, L: depths and widths read from the file).
     public static var catalogEntries: [ModelEntry] {
-        variants.map { v in
+        let named = variants.map { v in
             ModelEntry(name: v.name, architecture: .convNeXt, input: .image(preset: "imagenet-bicubic", resize: 256, size: 224),
                        defaultWeightsAsset: nil,
                        weightsNote: "bring your own .safetensors/.pth: timm \(v.name.replacingOccurrences(of: "-", with: "_")), torchvision \(v.name.replacingOccurrences(of: "-", with: "_")) or facebookresearch/ConvNeXt keys",
                        load: { path in try ConvNeXt.loadNamed(v.name, depths: v.depths, path: path) })
         }
+        let generic = ModelEntry(name: ModelFamily.convNeXt.rawValue, architecture: .convNeXt,
+                                 input: .image(preset: "imagenet-bicubic", resize: 256, size: 224), defaultWeightsAsset: nil,
+                                 weightsNote: "any four-stage ConvNeXt .safetensors/.pth (timm, torchvision or facebookresearch keys); depths and widths read from the weights",
+                                 load: { path in try ConvNeXt(name: ModelFamily.convNeXt.rawValue, path: path) })
+        return named + [generic]
     }
 
     /// Loads `path`, refusing a file whose stage depths or widths are not the named model's.

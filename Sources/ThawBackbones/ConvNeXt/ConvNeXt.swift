@@ -24,7 +24,8 @@ public final class ConvNeXt: Backbone {
         var blocks: [Block]
         var channels: Int
     }
-    static let eps: Float = 1e-6
+    /// LayerNorm eps of every ConvNeXt norm (timm, torchvision and the original all use 1e-6).
+    public static let eps: Float = 1e-6
 
     public let name: String
     public let keyLayout: ConvNeXtKeyLayout

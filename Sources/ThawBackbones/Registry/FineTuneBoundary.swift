@@ -7,6 +7,8 @@
 /// `blocks.11`, Lite1/2 (21) `blocks.15`, Lite3 (24) `blocks.17`, Lite4 (30) `blocks.22`; MiniLM-L6
 /// `layer.4`, a 12-layer BERT `layer.8`. ResNet fine-tunes from stage boundaries only: `layer3`
 /// (layer4 trains). MobileNetV2: `features.14` (features 15–18, a quarter of the multiply-adds).
+/// ConvNeXt fine-tunes from stage boundaries too: `stages.2` (stage 3 — its downsampling and blocks — and
+/// the head train: 3 of ConvNeXt-T's 18 blocks, a sixth of the multiply-adds but half the weights).
 extension Architecture {
     /// The boundary of this architecture; for a BERT or a ViT read from the weights, pass `encoderLayers`
     /// (its layers or blocks; nil then means unknown: nil is returned).
@@ -21,7 +23,7 @@ extension Architecture {
         case .vit:
             guard let blocks = encoderLayers, blocks >= 2 else { return nil }
             return .blocks(Self.topQuarterBoundary(blocks: blocks))
-        case .convNeXt: return nil
+        case .convNeXt: return .stages(2)
         }
     }
 
@@ -47,7 +49,7 @@ extension Architecture {
             let boundary = c.map { "\(TapName.encoderLayer(Self.topQuarterBoundary(blocks: $0.layers)))" } ?? "layer.(L − ⌊L/4⌋ − 1)"
             return "\(boundary) stored by default (extract only: fine-tuning not supported yet)"
         case .vit: return "blocks.(L − ⌊L/4⌋ − 1) for L blocks (blocks.8 for 12): blocks above it, the final norm and pooling train"
-        case .convNeXt: return "none (extract only: fine-tuning not supported yet)"
+        case .convNeXt: return "stages.2: stage 3 (downsampling + blocks) and the head norm train"
         }
     }
 }

@@ -23,6 +23,9 @@ public struct FineTunePlan: Equatable, Sendable {
         /// Vision transformer: blocks `firstBlock`…L−1 (0 from `embeddings`), the final norm, the family's pooling
         /// (CLIP's projection trains too) and the classifier, from cached `blocks.K` / `embeddings` tokens.
         case vit(firstBlock: Int)
+        /// ConvNeXt: stages `firstStage`…3 (with the downsampling that starts each stage ≥ 1), global mean,
+        /// the head LayerNorm and the classifier.
+        case convNeXt(firstStage: Int)
     }
 
     public var source: Source
@@ -53,6 +56,8 @@ public struct FineTunePlan: Equatable, Sendable {
         case (.encoderLayer(let j), .encoderLayer(let k)): return span("\(j + 1)", "\(k)")
         case (.stem, .layer(let k)): return span("layer1", "layer\(k)")
         case (.layer(let j), .layer(let k)): return span("layer\(j + 1)", "layer\(k)")
+        case (.stem, .stages(let k)): return span("stages.0", "stages.\(k)")
+        case (.stages(let j), .stages(let k)): return span("stages.\(j + 1)", "stages.\(k)")
         default: return "\(cachedTap)→\(from)"
         }
     }
@@ -68,7 +73,8 @@ extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
         + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT encoders (cached layer.K hidden states), "
-        + "vision transformers (dinov2-*, clip-*, deit-*: cached embeddings or blocks.K tokens, with --weights)"
+        + "vision transformers (dinov2-*, clip-*, deit-*: cached embeddings or blocks.K tokens, with --weights), "
+        + "convnext-tiny/small and convnext (cached stem or stages.0…stages.2 maps, with --weights)"
 
     /// The plan for fine-tuning a cache extracted with `backbone` holding `cachedTaps`, from `from`
     /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
@@ -157,7 +163,19 @@ extension ModelCatalog {
             if raw { throw rawRefused() }
             guard let start0 = deepestCached([.embeddings] + (0..<first).map { .blocks($0) }) else { throw notCached("embeddings or blocks.K") }
             return FineTunePlan(source: .cachedMaps, trained: .vit(firstBlock: first), from: tap, cachedTap: start0)
-        case .mobileNetV2, .mpnet, .convNeXt:
+        case .convNeXt:
+            let first: Int
+            switch tap {
+            case .stem: first = 0
+            case .stages(let k) where (0...2).contains(k): first = k + 1
+            default: throw cannotStart("a stage boundary named stages.K (K = 0…2) or stem")
+            }
+            if raw { throw rawRefused() }
+            guard let start0 = deepestCached([.stem] + (0..<first).map { .stages($0) }) else {
+                throw notCached("stages.K (K = 0…2) or stem")
+            }
+            return FineTunePlan(source: .cachedMaps, trained: .convNeXt(firstStage: first), from: tap, cachedTap: start0)
+        case .mobileNetV2, .mpnet:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -43,14 +43,14 @@ public enum Architecture: Sendable {
     /// Vision transformers (DINOv2, CLIP, DeiT); sizes read from the weights. Fine-tuning trains the top
     /// blocks, the final norm, the pooling's projection (CLIP) and a classifier from cached `blocks.K` tokens.
     case vit
-    /// ConvNeXt-T/S: extraction only.
+    /// ConvNeXt (T/S by name, any sizes as `convnext`): stages train from cached `stem` / `stages.K` maps.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2 and MPNet extract only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert, .vit: return true
-        case .mobileNetV2, .mpnet, .convNeXt: return false
+        case .efficientNetLite, .resNet, .bert, .vit, .convNeXt: return true
+        case .mobileNetV2, .mpnet: return false
         }
     }
 
