@@ -18,7 +18,7 @@ public struct FineTunePlan: Equatable, Sendable {
         case efficientNetLite(variant: Int, start: RawStart)
         /// ResNet-`depth`: stages `stage`+1…4 (stage 0 = the stem's output), pooling, the classifier.
         case resNet(depth: Int, stage: Int)
-        /// BERT: encoder layers `layer`+1…L−1, mean pooling, the classifier.
+        /// BERT or MPNet: encoder layers `layer`+1…L−1, mean pooling, the classifier.
         case bert(layer: Int)
     }
 
@@ -64,7 +64,7 @@ public struct FineTunePlan: Equatable, Sendable {
 extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
-        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT encoders (cached layer.K hidden states)"
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT and MPNet encoders (cached layer.K hidden states)"
 
     /// The plan for fine-tuning a cache extracted with `backbone` holding `cachedTaps`, from `from`
     /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
@@ -138,12 +138,12 @@ extension ModelCatalog {
                 throw notCached("layerK (K = 1…3) or stem")
             }
             return FineTunePlan(source: .cachedMaps, trained: .resNet(depth: depth, stage: stage), from: tap, cachedTap: start0)
-        case .bert:
+        case .bert, .mpnet:
             guard case .encoderLayer(let k) = tap else { throw cannotStart("a layer output named layer.K") }
             if raw { throw rawRefused() }
             guard let start0 = deepestCached((0...k).map { .encoderLayer($0) }) else { throw notCached("layer.K") }
             return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap, cachedTap: start0)
-        case .mobileNetV2, .mpnet, .vit, .convNeXt:
+        case .mobileNetV2, .vit, .convNeXt:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

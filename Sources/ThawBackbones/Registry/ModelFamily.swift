@@ -38,18 +38,19 @@ public enum Architecture: Sendable {
     /// nil: the sizes are read from the weights (a generic BERT).
     case bert(BertConfiguration?)
     /// MPNet (a BERT-shaped encoder with relative position buckets, `EncoderFlavor.mpnet`); nil: sizes
-    /// read from the weights. Extraction only: fine-tuning does not train the relative position bias yet.
+    /// read from the weights. Fine-tunes as BERT does (cached `layer.K`); the shared relative position
+    /// bias table stays frozen (the frozen layers below use it too).
     case mpnet(BertConfiguration?)
     /// Vision transformers (DINOv2, CLIP, DeiT): extraction only; sizes read from the weights.
     case vit
     /// ConvNeXt-T/S: extraction only.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet, ViT and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2, ViT and ConvNeXt extract only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert: return true
-        case .mobileNetV2, .mpnet, .vit, .convNeXt: return false
+        case .efficientNetLite, .resNet, .bert, .mpnet: return true
+        case .mobileNetV2, .vit, .convNeXt: return false
         }
     }
 
