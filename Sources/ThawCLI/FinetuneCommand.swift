@@ -20,9 +20,10 @@ struct FinetuneCommand: ParsableCommand {
         discussion: """
             From a cached tap the frozen layers never run again: training starts from the maps cached at --from. \
             EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights) and BERT \
-            or MPNet caches (--from layer.K, with --data; MPNet's shared relative position bias table stays frozen, \
-            as the frozen layers below use it too). --unfreeze N trains the top N blocks instead (N MBConv blocks, \
-            ResNet stages or BERT/MPNet layers; it picks --from for you).
+            caches (--from layer.K, with --data; MPNet's shared relative position bias table stays frozen, as the frozen \
+            layers below use it too), vision transformers (--from blocks.K or embeddings: the blocks above, the final \
+            norm, the pooling — CLIP's projection too — and a new classifier train). --unfreeze N trains the top N blocks instead (N MBConv blocks, \
+            ResNet stages, BERT/MPNet layers or ViT blocks; it picks --from for you).
 
             Above a cached tap (blocks.11 cached, --from blocks.13): training starts from the cache, and the blocks \
             between (12–13) run frozen — forward only, no gradient — once per sample before training (on each chunk \
@@ -48,8 +49,8 @@ struct FinetuneCommand: ParsableCommand {
             """)
 
     @Option(help: "Cache directory.") var cache: String
-    @Option(help: "Boundary tap, blocks.K: blocks K+1… are trained, from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
-    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, ResNet stages, BERT/MPNet layers); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
+    @Option(help: "Boundary tap, blocks.K: blocks K+1… are trained (ViT: also embeddings), from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
+    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, ResNet stages, BERT/MPNet layers, ViT blocks); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
     @Flag(help: "EfficientNet-Lite: train from the re-read raw images (random-resized-crop + flip) even when a cached map lies at or below --from.") var raw = false
     @Option(help: "Peak memory for the maps: bytes, 512M, 2G or 25% of RAM; reads the maps in shuffled blocks, streamed from LMDB when they do not fit. (default: none; all maps in memory when they fit a quarter of RAM)") var memoryBudget: String?
     @Option(help: "Sample indices per shuffled block when maps are read in blocks (--memory-budget), lowered to what the budget holds.") var blockSize = 1024
@@ -104,6 +105,7 @@ struct FinetuneCommand: ParsableCommand {
         let reader = try CacheReader(path: cache)
         let weights = try resolveWeights(backbone: reader.manifest.backbone)
         let start = try unfreeze.map { try unfrozenFrom($0, backbone: reader.manifest.backbone, weights: weights) } ?? from
+            ?? vitBoundary(reader, weights: weights)
         let plan: FineTunePlan
         do { plan = try FineTunePlan(cache: reader, from: start, raw: raw) } catch let e as FineTuneError where unfreeze != nil {
             throw FineTuneError("--unfreeze \(unfreeze!) starts at \(start ?? "?"): \(e.description)")
@@ -129,7 +131,7 @@ struct FinetuneCommand: ParsableCommand {
         switch plan.source {
         case .cachedHiddenStates: return try runBert(o, cache: reader, plan: plan)
         case .rawImages: return try runRaw(o, cache: reader, plan: plan)
-        case .cachedMaps: break
+        case .cachedMaps: if case .vit = plan.trained { return try runViT(o, cache: reader, plan: plan) }
         }
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
@@ -146,8 +148,8 @@ struct FinetuneCommand: ParsableCommand {
     func unfrozenFrom(_ n: Int, backbone: String, weights: String) throws -> String {
         var layers: Int? = nil
         switch (try? ModelCatalog.named(backbone))?.architecture {
-        case .bert(nil)?, .mpnet(nil)?:
-            layers = try BertBackbone.load(name: backbone, path: weights).encoder.configuration.layers
+        case .bert(nil)?, .mpnet(nil)?: layers = try BertBackbone.load(name: backbone, path: weights).encoder.configuration.layers
+        case .vit?: layers = (try ModelCatalog.named(backbone).load(weights) as? ViT)?.configuration.depth
         default: break
         }
         do { return try ModelCatalog.fromTap(unfreezing: n, backbone: backbone, encoderLayers: layers).description } catch let e as BackboneError {

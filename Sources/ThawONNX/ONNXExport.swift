@@ -46,7 +46,8 @@ public enum ONNXExport {
                             fix: "pass the class names the network was fine-tuned on, in logit order")
         }
         return finish(g, entry: entry, logits: cut.value, classes: classes, toolVersion: toolVersion, metadata: [
-            "tap": tap, "head": "finetuned", "pooling": isText ? (l2Normalize ? "mean-l2" : "mean") : "avg",
+            "tap": tap, "head": "finetuned",
+            "pooling": isText ? (l2Normalize ? "mean-l2" : "mean") : entry.family == .vit ? "vit-pool" : "avg",
         ])
     }
 
@@ -103,9 +104,13 @@ public enum ONNXExport {
             }
             return (entry, try BertGraph.build(g, configuration: cfg, file: file, inputIDs: "input_ids",
                                                attentionMask: "attention_mask", cut: tap, l2Normalize: l2Normalize))
+        case (.vit, .image(_, _, let size)):
+            g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
+            guard let vit = try entry.load(weights) as? ViT else { throw ONNXError("\(weights): not a ViT", fix: "pass the ViT's weights") }
+            return (entry, try ViTGraph.build(g, vit: vit, weights: weights, imageSize: size, pixels: "pixels", cut: tap))
         default:
             throw ONNXError("ONNX export does not know the \(entry.family.rawValue) family (\(entry.name))",
-                            fix: "export an EfficientNet-Lite, ResNet, BERT or MPNet model")
+                            fix: "export an EfficientNet-Lite, ResNet, BERT, MPNet or ViT model")
         }
     }
 

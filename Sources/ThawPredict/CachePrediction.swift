@@ -31,7 +31,8 @@ enum CachePrediction {
             }
             let cuts = runner.backbone.cutPoints.map(\.name)
             let order = { (name: String) in cuts.firstIndex(of: name) ?? -1 }
-            guard let t = m.taps.filter({ $0.shape.count == 3 && order($0.name) >= 0 && order($0.name) < order(d.tap.name) })
+            // HWC maps (CNNs) or TC token maps (vision transformers).
+            guard let t = m.taps.filter({ ($0.shape.count == 3 || $0.layout == "TC") && order($0.name) >= 0 && order($0.name) < order(d.tap.name) })
                     .max(by: { order($0.name) < order($1.name) }) else {
                 throw PredictError(file: cache, problem: "holds no feature map the fine-tuned network can start from",
                                    fix: "predict from the raw inputs (--data) instead of --cache")

@@ -191,31 +191,43 @@ def forward(spec, P, images_nhwc, rule):
     if spec.pre_norm:
         h = F.layer_norm(h, (c,), P["pre_norm.weight"], P["pre_norm.bias"], spec.eps)
     taps = {"embeddings": h}
-    d = c // spec.heads
     for k in range(spec.depth):
-        b = f"blocks.{k}."
-        y = F.layer_norm(h, (c,), P[b + "norm1.weight"], P[b + "norm1.bias"], spec.eps)
-        q, kk, v = (F.linear(y, P[b + s + ".weight"], P[b + s + ".bias"]).reshape(n, -1, spec.heads, d).transpose(1, 2) for s in "qkv")
-        a = torch.softmax(q @ kk.transpose(-1, -2) / math.sqrt(d), dim=-1) @ v
-        a = F.linear(a.transpose(1, 2).reshape(n, -1, c), P[b + "out.weight"], P[b + "out.bias"])
-        h = h + (a * P[b + "ls1"] if spec.layer_scale else a)
-        y = F.layer_norm(h, (c,), P[b + "norm2.weight"], P[b + "norm2.bias"], spec.eps)
-        y = F.linear(y, P[b + "fc1.weight"], P[b + "fc1.bias"])
-        y = F.gelu(y) if spec.activation == "gelu" else y * torch.sigmoid(1.702 * y)
-        y = F.linear(y, P[b + "fc2.weight"], P[b + "fc2.bias"])
-        h = h + (y * P[b + "ls2"] if spec.layer_scale else y)
+        h = block(spec, P, k, h)
         taps[f"blocks.{k}"] = h
+    taps.update(pool(spec, P, h))
+    return taps
+
+
+def block(spec, P, k, h):
+    """Pre-norm block k on tokens h [N, T, C] (any dtype P and h share)."""
+    n, c = h.shape[0], spec.width
+    d = c // spec.heads
+    b = f"blocks.{k}."
+    y = F.layer_norm(h, (c,), P[b + "norm1.weight"], P[b + "norm1.bias"], spec.eps)
+    q, kk, v = (F.linear(y, P[b + s + ".weight"], P[b + s + ".bias"]).reshape(n, -1, spec.heads, d).transpose(1, 2) for s in "qkv")
+    a = torch.softmax(q @ kk.transpose(-1, -2) / math.sqrt(d), dim=-1) @ v
+    a = F.linear(a.transpose(1, 2).reshape(n, -1, c), P[b + "out.weight"], P[b + "out.bias"])
+    h = h + (a * P[b + "ls1"] if spec.layer_scale else a)
+    y = F.layer_norm(h, (c,), P[b + "norm2.weight"], P[b + "norm2.bias"], spec.eps)
+    y = F.linear(y, P[b + "fc1.weight"], P[b + "fc1.bias"])
+    y = F.gelu(y) if spec.activation == "gelu" else y * torch.sigmoid(1.702 * y)
+    y = F.linear(y, P[b + "fc2.weight"], P[b + "fc2.bias"])
+    return h + (y * P[b + "ls2"] if spec.layer_scale else y)
+
+
+def pool(spec, P, h):
+    """`cls` and `pool` of the last block's tokens h [N, T, C]: final norm, then the family's pooling."""
+    c = spec.width
     normed = F.layer_norm(h, (c,), P["norm.weight"], P["norm.bias"], spec.eps)
     cls = normed[:, 0]
     mean = normed[:, 1 + spec.registers:].mean(dim=1)
-    taps["cls"] = cls
     if spec.pooling == "class-token":
-        taps["pool"] = F.linear(cls, P["proj.weight"]) if spec.projection else cls
+        pooled = F.linear(cls, P["proj.weight"]) if spec.projection else cls
     elif spec.pooling == "patch-mean":
-        taps["pool"] = mean
+        pooled = mean
     else:
-        taps["pool"] = torch.cat([cls, mean], dim=1)
-    return taps
+        pooled = torch.cat([cls, mean], dim=1)
+    return {"cls": cls, "pool": pooled}
 
 
 def write_safetensors(tensors, path, metadata=None):

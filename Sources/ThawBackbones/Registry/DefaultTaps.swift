@@ -12,7 +12,10 @@ public enum DefaultTaps {
     public static func of(_ backbone: any Backbone) -> [String] {
         let names = backbone.cutPoints.map(\.name)
         var taps: [String] = []
-        let layers = names.filter { if case .encoderLayer? = try? TapName(parsing: $0) { return true } else { return false } }.count
+        // BERT's layers or a ViT's blocks (both read from the weights); other families' boundaries do not need the count.
+        let layers = names.filter {
+            switch try? TapName(parsing: $0) { case .encoderLayer?, .blocks?: return true; default: return false }
+        }.count
         if let b = (try? ModelCatalog.named(backbone.name))?.architecture.fineTuneBoundary(encoderLayers: layers)?.description,
            names.contains(b) {
             taps.append(b)

@@ -8,8 +8,8 @@
 /// `layer.4`, a 12-layer BERT `layer.8`. ResNet fine-tunes from stage boundaries only: `layer3`
 /// (layer4 trains). MobileNetV2: `features.14` (features 15–18, a quarter of the multiply-adds).
 extension Architecture {
-    /// The boundary of this architecture; for a BERT read from the weights, pass `encoderLayers`
-    /// (nil then means unknown: nil is returned).
+    /// The boundary of this architecture; for a BERT or a ViT read from the weights, pass `encoderLayers`
+    /// (its layers or blocks; nil then means unknown: nil is returned).
     public func fineTuneBoundary(encoderLayers: Int? = nil) -> TapName? {
         switch self {
         case .efficientNetLite(let v): return .blocks(Self.topQuarterBoundary(blocks: EfficientNetLiteSpec.blocks(variant: v).count))
@@ -18,7 +18,10 @@ extension Architecture {
         case .bert(let c), .mpnet(let c):
             guard let layers = c?.layers ?? encoderLayers, layers >= 2 else { return nil }
             return .encoderLayer(Self.topQuarterBoundary(blocks: layers))
-        case .vit, .convNeXt: return nil
+        case .vit:
+            guard let blocks = encoderLayers, blocks >= 2 else { return nil }
+            return .blocks(Self.topQuarterBoundary(blocks: blocks))
+        case .convNeXt: return nil
         }
     }
 
@@ -40,7 +43,8 @@ extension Architecture {
             guard let c else { return "layer.(L − ⌊L/4⌋ − 1) for L encoder layers (layer.8 for 12): the top quarter trains" }
             let k = Self.topQuarterBoundary(blocks: c.layers), top = c.layers - 1
             return "\(TapName.encoderLayer(k)): " + (k + 1 == top ? "layer \(top)" : "layers \(k + 1)–\(top)") + " of 0–\(top) " + (k + 1 == top ? "trains" : "train")
-        case .vit, .convNeXt: return "none (extract only: fine-tuning not supported yet)"
+        case .vit: return "blocks.(L − ⌊L/4⌋ − 1) for L blocks (blocks.8 for 12): blocks above it, the final norm and pooling train"
+        case .convNeXt: return "none (extract only: fine-tuning not supported yet)"
         }
     }
 }

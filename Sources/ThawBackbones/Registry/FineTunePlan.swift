@@ -20,6 +20,9 @@ public struct FineTunePlan: Equatable, Sendable {
         case resNet(depth: Int, stage: Int)
         /// BERT or MPNet: encoder layers `layer`+1…L−1, mean pooling, the classifier.
         case bert(layer: Int)
+        /// Vision transformer: blocks `firstBlock`…L−1 (0 from `embeddings`), the final norm, the family's pooling
+        /// (CLIP's projection trains too) and the classifier, from cached `blocks.K` / `embeddings` tokens.
+        case vit(firstBlock: Int)
     }
 
     public var source: Source
@@ -46,7 +49,7 @@ public struct FineTunePlan: Equatable, Sendable {
         func span(_ a: String, _ b: String) -> String { a == b ? a : "\(a)–\(b)" }
         switch (cachedTap, from) {
         case (.blocks(let j), .blocks(let k)): return span("\(j + 1)", "\(k)")
-        case (.stem, .blocks(let k)): return span("0", "\(k)")
+        case (.stem, .blocks(let k)), (.embeddings, .blocks(let k)): return span("0", "\(k)")
         case (.encoderLayer(let j), .encoderLayer(let k)): return span("\(j + 1)", "\(k)")
         case (.stem, .layer(let k)): return span("layer1", "layer\(k)")
         case (.layer(let j), .layer(let k)): return span("layer\(j + 1)", "layer\(k)")
@@ -64,7 +67,8 @@ public struct FineTunePlan: Equatable, Sendable {
 extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
-        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT and MPNet encoders (cached layer.K hidden states)"
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT and MPNet encoders (cached layer.K hidden states), "
+        + "vision transformers (dinov2-*, clip-*, deit-*: cached embeddings or blocks.K tokens, with --weights)"
 
     /// The plan for fine-tuning a cache extracted with `backbone` holding `cachedTaps`, from `from`
     /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
@@ -143,7 +147,17 @@ extension ModelCatalog {
             if raw { throw rawRefused() }
             guard let start0 = deepestCached((0...k).map { .encoderLayer($0) }) else { throw notCached("layer.K") }
             return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap, cachedTap: start0)
-        case .mobileNetV2, .vit, .convNeXt:
+        case .vit:
+            let first: Int
+            switch tap {
+            case .embeddings: first = 0
+            case .blocks(let k): first = k + 1
+            default: throw cannotStart("embeddings or a block output named blocks.K (tokens)")
+            }
+            if raw { throw rawRefused() }
+            guard let start0 = deepestCached([.embeddings] + (0..<first).map { .blocks($0) }) else { throw notCached("embeddings or blocks.K") }
+            return FineTunePlan(source: .cachedMaps, trained: .vit(firstBlock: first), from: tap, cachedTap: start0)
+        case .mobileNetV2, .convNeXt:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

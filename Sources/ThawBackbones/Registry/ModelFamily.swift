@@ -41,16 +41,17 @@ public enum Architecture: Sendable {
     /// read from the weights. Fine-tunes as BERT does (cached `layer.K`); the shared relative position
     /// bias table stays frozen (the frozen layers below use it too).
     case mpnet(BertConfiguration?)
-    /// Vision transformers (DINOv2, CLIP, DeiT): extraction only; sizes read from the weights.
+    /// Vision transformers (DINOv2, CLIP, DeiT); sizes read from the weights. Fine-tuning trains the top
+    /// blocks, the final norm, the pooling's projection (CLIP) and a classifier from cached `blocks.K` tokens.
     case vit
     /// ConvNeXt-T/S: extraction only.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, ViT and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2 and ConvNeXt extract only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert, .mpnet: return true
-        case .mobileNetV2, .vit, .convNeXt: return false
+        case .efficientNetLite, .resNet, .bert, .mpnet, .vit: return true
+        case .mobileNetV2, .convNeXt: return false
         }
     }
 

@@ -28,7 +28,14 @@ extension ModelCatalog {
                               + "so layer 0 stays frozen)")
             }
             return .encoderLayer(layers - n - 1)
-        case .mobileNetV2, .vit, .convNeXt:
+        case .vit:
+            guard let blocks = encoderLayers else {
+                throw BackboneError("--unfreeze \(n): the block count of \(entry.name) is read from its weights; none were given. "
+                                    + "Fix: pass --weights, or --from blocks.K")
+            }
+            guard (1...blocks).contains(n) else { throw tooMany(blocks, "blocks (blocks.0…blocks.\(blocks - 1))") }
+            return n == blocks ? .embeddings : .blocks(blocks - n - 1)
+        case .mobileNetV2, .convNeXt:
             throw BackboneError("--unfreeze: \(entry.name) cannot be fine-tuned; fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -13,7 +13,8 @@ import ThawWeights
 /// - `cls` (C): the class token after the final norm (`x_norm_clstoken`, CLIP's ln_post);
 /// - `pool` (C, 2C or P): per `ViTConfiguration.pooling` — DINOv2: class token ⊕ mean of the
 ///   normed patch tokens (2C, registers left out); CLIP: the projection of `cls` (P, `encode_image`);
-///   DeiT: `cls`.
+///   DeiT: `cls`;
+/// - `fc` (K): logits of the classifier on `pool` that `thaw finetune --export` adds (`fc.weight`), only then.
 ///
 /// Not thread-safe: one scratch, grown to the largest batch; one instance per concurrent forward.
 public final class ViT: Backbone {
@@ -34,6 +35,7 @@ public final class ViT: Backbone {
         cutPoints = [CutPoint(name: "embeddings", layout: "TC")]
             + (0..<configuration.depth).map { CutPoint(name: "blocks.\($0)", layout: "TC") }
             + [CutPoint(name: "cls", layout: "C"), CutPoint(name: "pool", layout: "C")]
+            + (configuration.classes == nil ? [] : [CutPoint(.fc, layout: "C")])
     }
 
     /// Loads a checkpoint in any `ViTKeyLayout` (detected from its keys) with `variant`'s choices.
@@ -46,6 +48,8 @@ public final class ViT: Backbone {
 
     var clsIndex: Int { configuration.depth + 1 }
     var poolIndex: Int { configuration.depth + 2 }
+    /// The classifier of a fine-tuned export (only when the file has one).
+    var fcIndex: Int { configuration.depth + 3 }
 
     public func outputShape(at cut: String, inputShape: [Int]) throws -> [Int] {
         let i = try cutIndex(cut)
@@ -56,6 +60,7 @@ public final class ViT: Backbone {
         switch i {
         case clsIndex: return [c]
         case poolIndex: return [configuration.poolWidth]
+        case fcIndex: return [configuration.classes!]
         default: return [configuration.tokens(height: inputShape[0], width: inputShape[1]), c]
         }
     }
@@ -88,7 +93,9 @@ public final class ViT: Backbone {
             batch = x.shape[0]
             tokens = cfg.tokens(height: x.shape[1], width: x.shape[2])
         } else {
-            guard x.rank == 3, x.shape[0] > 0, x.shape[1] > cfg.prefixTokens, x.shape[2] == c else {
+            // [N, T, C], or [N, T, 1, C]: token rows as ThawHeads reads a TC tap (a map one column wide).
+            let tokenRows = x.rank == 3 || (x.rank == 4 && x.shape[2] == 1)
+            guard tokenRows, x.shape[0] > 0, x.shape[1] > cfg.prefixTokens, x.shape.last == c else {
                 throw BackboneError("\(name): input at '\(from!)' must be [N, T, \(c)] tokens with T > \(cfg.prefixTokens), got \(x.shape)")
             }
             batch = x.shape[0]
@@ -123,6 +130,13 @@ public final class ViT: Backbone {
             let (cls, pool) = encoder.heads(batch: batch, tokens: tokens, scratch: scratch)
             if tapIndex.contains(clsIndex) { out["cls"] = Activations(tensor: Tensor(shape: [batch, c], data: cls)) }
             if tapIndex.contains(poolIndex) { out["pool"] = Activations(tensor: Tensor(shape: [batch, cfg.poolWidth], data: pool)) }
+            if tapIndex.contains(fcIndex), let fc = encoder.weights.classifier {
+                var logits = [Float](repeating: 0, count: batch * fc.outFeatures)   // [B, K]
+                pool.withUnsafeBufferPointer { x in logits.withUnsafeMutableBufferPointer { y in
+                    Linear.forward(fc, x: x.baseAddress!, rows: batch, y: y.baseAddress!)
+                } }
+                out["fc"] = Activations(tensor: Tensor(shape: [batch, fc.outFeatures], data: logits))
+            }
         }
         return out
     }

@@ -33,6 +33,8 @@ public struct ViTConfiguration: Sendable, Equatable {
     /// Output size of CLIP's projection applied to `pool`, nil without one.
     public var projection: Int?
     public var positionResample: PositionEmbeddingResample
+    /// Classes of the classifier a fine-tuned export adds on `pool` (the `fc` cut point), nil without one.
+    public var classes: Int? = nil
 
     /// Tokens in front of the patches: the class token and the registers.
     public var prefixTokens: Int { 1 + registers }

@@ -116,23 +116,30 @@ public enum ViTKeyLayout: String, Sendable {
         }
     }
 
-    func readBlock(_ n: Int, _ r: ViTBlockReader) throws -> ViTBlockWeights {
+    /// The key names of block n (optional LayerScale names only when `has` finds them).
+    func blockKeys(_ n: Int, has: (String) -> Bool) -> ViTBlockKeys {
         let p = blockPrefix(n)
-        func optional(_ key: String) -> String? { r.has(p + key) ? p + key : nil }
+        func optional(_ key: String) -> String? { has(p + key) ? p + key : nil }
         switch self {
         case .timm, .dinov2Repository:
-            return try r.block(norm1: p + "norm1", qkv: [p + "attn.qkv"], out: p + "attn.proj", layerScale1: optional("ls1.gamma"),
-                               norm2: p + "norm2", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2", layerScale2: optional("ls2.gamma"))
+            return ViTBlockKeys(norm1: p + "norm1", qkv: [p + "attn.qkv"], out: p + "attn.proj", layerScale1: optional("ls1.gamma"),
+                                norm2: p + "norm2", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2", layerScale2: optional("ls2.gamma"))
         case .huggingFaceDinov2:
             let a = p + "attention.attention."
-            return try r.block(norm1: p + "norm1", qkv: [a + "query", a + "key", a + "value"], out: p + "attention.output.dense",
-                               layerScale1: optional("layer_scale1.lambda1"), norm2: p + "norm2", fc1: p + "mlp.fc1",
-                               fc2: p + "mlp.fc2", layerScale2: optional("layer_scale2.lambda1"))
+            return ViTBlockKeys(norm1: p + "norm1", qkv: [a + "query", a + "key", a + "value"], out: p + "attention.output.dense",
+                                layerScale1: optional("layer_scale1.lambda1"), norm2: p + "norm2", fc1: p + "mlp.fc1",
+                                fc2: p + "mlp.fc2", layerScale2: optional("layer_scale2.lambda1"))
         case .huggingFaceCLIP:
             let a = p + "self_attn."
-            return try r.block(norm1: p + "layer_norm1", qkv: [a + "q_proj", a + "k_proj", a + "v_proj"], out: a + "out_proj",
-                               layerScale1: nil, norm2: p + "layer_norm2", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2", layerScale2: nil)
+            return ViTBlockKeys(norm1: p + "layer_norm1", qkv: [a + "q_proj", a + "k_proj", a + "v_proj"], out: a + "out_proj",
+                                layerScale1: nil, norm2: p + "layer_norm2", fc1: p + "mlp.fc1", fc2: p + "mlp.fc2", layerScale2: nil)
         }
+    }
+
+    func readBlock(_ n: Int, _ r: ViTBlockReader) throws -> ViTBlockWeights {
+        let k = blockKeys(n, has: r.has)
+        return try r.block(norm1: k.norm1, qkv: k.qkv, out: k.out, layerScale1: k.layerScale1, norm2: k.norm2,
+                           fc1: k.fc1, fc2: k.fc2, layerScale2: k.layerScale2)
     }
 
     /// CLIP's projection [P, C]: timm's `head` (with a zero bias), Hugging Face's `visual_projection`.

@@ -82,10 +82,19 @@ extension ViTWeights {
         if projectionWidth != nil && variant.pooling != .classToken {
             throw BackboneError("\(path): a projection applies to the class token, but this model pools \(variant.pooling.rawValue)")
         }
-        let cfg = ViTConfiguration(width: c, depth: depth, heads: heads, mlpWidth: fc1[0], patch: p, positionGrid: m,
+        var cfg = ViTConfiguration(width: c, depth: depth, heads: heads, mlpWidth: fc1[0], patch: p, positionGrid: m,
                                    registers: registers, layerNormEps: eps, activation: activation, pooling: variant.pooling,
                                    projection: projectionWidth, positionResample: layout.positionResample(registers: registers))
 
+        // A fine-tuned export's classifier on the pool vector (`fc`).
+        let fcKey = ViT.classifierKey
+        if store.contains(fcKey + ".weight") {
+            let s = try shape(fcKey + ".weight")
+            guard s.count == 2, s[0] >= 1, s[1] == cfg.poolWidth else {
+                throw BackboneError("\(path): \(fcKey).weight has shape \(s), expected [K, \(cfg.poolWidth)] (a classifier on the pool vector)")
+            }
+            cfg.classes = s[0]
+        }
         let reader = ViTBlockReader(take: { try store.take($0, shape: $1) }, has: { store.contains($0) }, c: c, mlp: fc1[0], heads: heads)
         let patchWeight = try store.take(layout.patchKey + ".weight", shape: patchShape)
         let patchBias = store.contains(layout.patchKey + ".bias") ? try store.take(layout.patchKey + ".bias", shape: [c]) : nil
@@ -100,7 +109,8 @@ extension ViTWeights {
             preNorm: try layout.preNormKey.flatMap { store.contains($0 + ".weight") ? try reader.norm($0) : nil },
             blocks: try (0..<depth).map { try layout.readBlock($0, reader) },
             finalNorm: try reader.norm(layout.finalNormKey),
-            projection: try projectionKey.map { try reader.linear($0, out: projectionWidth!, in: c) })
+            projection: try projectionKey.map { try reader.linear($0, out: projectionWidth!, in: c) },
+            classifier: try cfg.classes.map { try reader.linear(fcKey, out: $0, in: cfg.poolWidth) })
         try store.finish()
         return (cfg, weights, layout)
     }

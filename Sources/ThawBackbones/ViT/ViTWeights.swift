@@ -30,6 +30,7 @@ struct ViTWeights: Sendable {
     var blocks: [ViTBlockWeights]
     var finalNorm: ViTNorm                // norm / layernorm / ln_post (post_layernorm)
     var projection: LinearParameters?     // CLIP [P, C] (zero bias when the file has none)
+    var classifier: LinearParameters? = nil  // `fc` [K, poolWidth] of a fine-tuned export
 }
 
 /// Reads the tensors of one block from names given by a layout; shapes are checked by the store.
