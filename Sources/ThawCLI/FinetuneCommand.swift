@@ -20,10 +20,11 @@ struct FinetuneCommand: ParsableCommand {
         discussion: """
             From a cached tap the frozen layers never run again: training starts from the maps cached at --from. \
             EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights), ConvNeXt \
-            caches (--from stages.K: stages K+1…3 train, with --weights), BERT caches (--from layer.K, with --data) and \
+            caches (--from stages.K: stages K+1…3 train, with --weights), BERT and MPNet caches (--from layer.K, with \
+            --data; MPNet's shared relative position bias table stays frozen, as the frozen layers below use it too) and \
             vision transformers (--from blocks.K or embeddings: the blocks above, the final norm, the pooling — CLIP's \
             projection too — and a new classifier train). --unfreeze N trains the top N blocks instead (N MBConv blocks, \
-            ResNet or ConvNeXt stages, BERT layers or ViT blocks; it picks --from for you).
+            ResNet or ConvNeXt stages, BERT/MPNet layers or ViT blocks; it picks --from for you).
 
             Above a cached tap (blocks.11 cached, --from blocks.13): training starts from the cache, and the blocks \
             between (12–13) run frozen — forward only, no gradient — once per sample before training (on each chunk \
@@ -50,7 +51,7 @@ struct FinetuneCommand: ParsableCommand {
 
     @Option(help: "Cache directory.") var cache: String
     @Option(help: "Boundary tap, blocks.K: blocks K+1… are trained (ViT: also embeddings; ConvNeXt: stages.K), from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
-    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, ResNet or ConvNeXt stages, BERT layers, ViT blocks); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
+    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, ResNet or ConvNeXt stages, BERT/MPNet layers, ViT blocks); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
     @Flag(help: "EfficientNet-Lite: train from the re-read raw images (random-resized-crop + flip) even when a cached map lies at or below --from.") var raw = false
     @Option(help: "Peak memory for the maps: bytes, 512M, 2G or 25% of RAM; reads the maps in shuffled blocks, streamed from LMDB when they do not fit. (default: none; all maps in memory when they fit a quarter of RAM)") var memoryBudget: String?
     @Option(help: "Sample indices per shuffled block when maps are read in blocks (--memory-budget), lowered to what the budget holds.") var blockSize = 1024
@@ -77,8 +78,8 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "List the N most confident test mistakes: sample id, true and predicted class, confidence (default: 0, none).")
     var misclassified = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
-    @Option(help: "The data the cache was extracted from: BERT caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
-    @Flag(help: "BERT caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
+    @Option(help: "The data the cache was extracted from: BERT/MPNet caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
+    @Flag(help: "BERT/MPNet caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
 
     func validate() throws {
         guard epochs >= 1, batch >= 1, chunk >= 1 else { throw ValidationError("--epochs, --batch and --chunk must be ≥ 1.") }
@@ -148,7 +149,7 @@ struct FinetuneCommand: ParsableCommand {
     func unfrozenFrom(_ n: Int, backbone: String, weights: String) throws -> String {
         var layers: Int? = nil
         switch (try? ModelCatalog.named(backbone))?.architecture {
-        case .bert(nil)?: layers = try BertBackbone.load(name: backbone, path: weights).encoder.configuration.layers
+        case .bert(nil)?, .mpnet(nil)?: layers = try BertBackbone.load(name: backbone, path: weights).encoder.configuration.layers
         case .vit?: layers = (try ModelCatalog.named(backbone).load(weights) as? ViT)?.configuration.depth
         default: break
         }
@@ -198,7 +199,9 @@ extension FinetuneCommand {
         guard case .text(let source) = try DataSpec.resolve(data) else {
             throw ValidationError("--data \(data): not a text source; pass the text data the cache was extracted from")
         }
-        let length = reader.manifest.taps.first { $0.name == o.from }?.shape.first ?? 256
+        // The tokenizer's length is the cached tap's (a start above it reads that tap): 256 for MiniLM, 384 for all-mpnet-base-v2.
+        let cachedTap = (plan.cachedTap ?? plan.from).description
+        let length = reader.manifest.taps.first { $0.name == cachedTap }?.shape.first ?? 256
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: o.weights).deletingLastPathComponent(), maxLength: length)
         let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let quiet = json

@@ -18,9 +18,10 @@ public struct BertFineTuneResult {
     public var model: BertFineTuneModel
 }
 
-/// `thaw finetune` on a BERT cache (e.g. all-MiniLM-L6-v2, `--from layer.4`): trains layers
-/// K+1…L−1, masked mean pooling and a linear classifier from the cached hidden states of
-/// `layer.K`, evaluates on test and builds the run record (kind `.finetune`).
+/// `thaw finetune` on a BERT or MPNet cache (e.g. all-MiniLM-L6-v2, `--from layer.4`; all-mpnet-base-v2,
+/// `--from layer.8`): trains layers K+1…L−1, masked mean pooling and a linear classifier from the cached
+/// hidden states of `layer.K`, evaluates on test and builds the run record (kind `.finetune`). MPNet's
+/// relative position bias table stays frozen (`TrainableRelativeBias` says why).
 /// BatchNorm flags do not apply. Checkpoints every epoch and `--resume` work as for EfficientNet-Lite.
 public enum BertFineTuneRun {
     /// Opens `o.cache` and asks the registry for the plan (`FineTunePlan`); throws unless it trains cached hidden states.
@@ -47,7 +48,10 @@ public enum BertFineTuneRun {
         try o.checkWeights(match: manifest)
         // The registry's configuration, or (a generic BERT) the one read from the weights.
         let known: BertConfiguration?
-        if case .bert(let c)? = (try? ModelCatalog.named(manifest.backbone))?.architecture { known = c } else { known = nil }
+        switch (try? ModelCatalog.named(manifest.backbone))?.architecture {
+        case .bert(let c)?, .mpnet(let c)?: known = c
+        default: known = nil
+        }
         let configuration = try known ?? BertBackbone.load(name: manifest.backbone, path: o.weights).encoder.configuration
         var data = try BertCacheData.load(reader: reader, tap: (plan.cachedTap ?? plan.from).description, tokenCount: tokenCount)
         var notes = data.notes
@@ -89,6 +93,7 @@ public enum BertFineTuneRun {
             "trainable_parameters": .number(Double(model.tensors.reduce(0) { $0 + $1.count })),
             "mask": .string("token counts re-tokenized from --data"), "data": dataSpec.map { .string($0) } ?? .null,
             "l2": .bool(normalize), "max_tokens": .number(Double(data.train.length)),
+            "relative_position_bias": model.relativeBias.map { .string($0.trains ? "trained" : "frozen") } ?? .null,
             "train_rows": .number(Double(data.train.count)), "val_rows": .number(Double(data.validation.count)),
             "test_rows": .number(Double(data.test.count)),
         ]
@@ -115,7 +120,7 @@ public enum BertFineTuneRun {
                                                            classes: manifest.labelNames, run: runID, validationTop1: validation.top1,
                                                            testTop1: test?.top1) : nil
             if !normalize { notes.append("the export was trained without --l2, so it is not a model bundle for `thaw predict` (the backbone's pool tap is L2-normalised); use --l2 for one") }
-            try FineTuneExport.write(model, original: o.weights, stripPrefixes: KeyRule.bert.prefixes,
+            try FineTuneExport.write(model, original: o.weights, stripPrefixes: configuration.flavor.keyRules.prefixes,
                                      rename: ["_fc.weight": "classifier.weight", "_fc.bias": "classifier.bias"], metadata: meta,
                                      bundle: bundle,
                                      head: bundle == nil ? [] : [.init(name: "out.weight", shape: [classifier.classes, classifier.inFeatures], values: classifier.weight.torchValue),

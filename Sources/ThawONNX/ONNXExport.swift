@@ -38,7 +38,8 @@ public enum ONNXExport {
                                       toolVersion: String = "") throws -> Data {
         let g = ONNXGraphBuilder()
         let entry = try ModelCatalog.named(backbone)
-        let tap = (entry.family == .bert ? TapName.logits : .fc).description
+        let isText = entry.family == .bert || entry.family == .mpnet
+        let tap = (isText ? TapName.logits : .fc).description
         let (_, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: l2Normalize)
         guard cut.channels == classes.count else {
             throw ONNXError("\(weights): the network's classifier has \(cut.channels) outputs but \(classes.count) class names were given",
@@ -46,7 +47,7 @@ public enum ONNXExport {
         }
         return finish(g, entry: entry, logits: cut.value, classes: classes, toolVersion: toolVersion, metadata: [
             "tap": tap, "head": "finetuned",
-            "pooling": entry.family == .bert ? (l2Normalize ? "mean-l2" : "mean") : entry.family == .vit ? "vit-pool" : "avg",
+            "pooling": isText ? (l2Normalize ? "mean-l2" : "mean") : entry.family == .vit ? "vit-pool" : "avg",
         ])
     }
 
@@ -91,7 +92,7 @@ public enum ONNXExport {
         case (.convNeXt, .image(_, _, let size)):
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             return (entry, try ConvNeXtGraph.build(g, file: try WeightFile.load(weights), imageSize: size, pixels: "pixels", cut: tap))
-        case (.bert(let known), .text):
+        case (.bert(let known), .text), (.mpnet(let known), .text):
             g.inputs = ["input_ids", "attention_mask"].map {
                 ONNXValueInfo(name: $0, elementType: .int64, shape: [batch, .symbolic("T")])
             }
@@ -100,8 +101,9 @@ public enum ONNXExport {
             // The configuration Thaw's catalog loads the model with.
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             let cfg = try known ?? BertBackbone.inferConfiguration(file, configFile: folder.appendingPathComponent("config.json"))
-            guard cfg.flavor == .bert else {
-                throw ONNXError("\(path): an MPNet checkpoint; ONNX export covers BERT encoders only", fix: "export a BERT model, or run the MPNet model in Thaw (its relative position bias is not in the ONNX graph yet)")
+            guard cfg.flavor == (entry.family == .mpnet ? .mpnet : .bert) else {
+                throw ONNXError("\(path): a\(cfg.flavor == .mpnet ? "n" : "") \(cfg.flavor.rawValue) checkpoint, but the bundle names \(entry.name)",
+                                fix: "export with the backbone the weights belong to")
             }
             return (entry, try BertGraph.build(g, configuration: cfg, file: file, inputIDs: "input_ids",
                                                attentionMask: "attention_mask", cut: tap, l2Normalize: l2Normalize))
@@ -111,7 +113,7 @@ public enum ONNXExport {
             return (entry, try ViTGraph.build(g, vit: vit, weights: weights, imageSize: size, pixels: "pixels", cut: tap))
         default:
             throw ONNXError("ONNX export does not know the \(entry.family.rawValue) family (\(entry.name))",
-                            fix: "export an EfficientNet-Lite, ResNet, ConvNeXt, BERT or ViT model")
+                            fix: "export an EfficientNet-Lite, ResNet, ConvNeXt, BERT, MPNet or ViT model")
         }
     }
 

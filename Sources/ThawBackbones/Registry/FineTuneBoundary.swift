@@ -41,13 +41,10 @@ extension Architecture {
             return "\(TapName.blocks(k)): blocks \(k + 1)–\(n - 1) of 0–\(n - 1) + head stage train"
         case .resNet: return "layer3: layer4 trains"
         case .mobileNetV2: return "features.14 (extract only: fine-tuning not supported)"
-        case .bert(let c):
+        case .bert(let c), .mpnet(let c):
             guard let c else { return "layer.(L − ⌊L/4⌋ − 1) for L encoder layers (layer.8 for 12): the top quarter trains" }
             let k = Self.topQuarterBoundary(blocks: c.layers), top = c.layers - 1
             return "\(TapName.encoderLayer(k)): " + (k + 1 == top ? "layer \(top)" : "layers \(k + 1)–\(top)") + " of 0–\(top) " + (k + 1 == top ? "trains" : "train")
-        case .mpnet(let c):
-            let boundary = c.map { "\(TapName.encoderLayer(Self.topQuarterBoundary(blocks: $0.layers)))" } ?? "layer.(L − ⌊L/4⌋ − 1)"
-            return "\(boundary) stored by default (extract only: fine-tuning not supported yet)"
         case .vit: return "blocks.(L − ⌊L/4⌋ − 1) for L blocks (blocks.8 for 12): blocks above it, the final norm and pooling train"
         case .convNeXt: return "stages.2: stage 3 (downsampling + blocks) and the head norm train"
         }

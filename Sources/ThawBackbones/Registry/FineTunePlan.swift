@@ -18,7 +18,7 @@ public struct FineTunePlan: Equatable, Sendable {
         case efficientNetLite(variant: Int, start: RawStart)
         /// ResNet-`depth`: stages `stage`+1…4 (stage 0 = the stem's output), pooling, the classifier.
         case resNet(depth: Int, stage: Int)
-        /// BERT: encoder layers `layer`+1…L−1, mean pooling, the classifier.
+        /// BERT or MPNet: encoder layers `layer`+1…L−1, mean pooling, the classifier.
         case bert(layer: Int)
         /// Vision transformer: blocks `firstBlock`…L−1 (0 from `embeddings`), the final norm, the family's pooling
         /// (CLIP's projection trains too) and the classifier, from cached `blocks.K` / `embeddings` tokens.
@@ -72,7 +72,7 @@ public struct FineTunePlan: Equatable, Sendable {
 extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
-        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT encoders (cached layer.K hidden states), "
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT and MPNet encoders (cached layer.K hidden states), "
         + "vision transformers (dinov2-*, clip-*, deit-*: cached embeddings or blocks.K tokens, with --weights), "
         + "convnext-tiny/small and convnext (cached stem or stages.0…stages.2 maps, with --weights)"
 
@@ -148,7 +148,7 @@ extension ModelCatalog {
                 throw notCached("layerK (K = 1…3) or stem")
             }
             return FineTunePlan(source: .cachedMaps, trained: .resNet(depth: depth, stage: stage), from: tap, cachedTap: start0)
-        case .bert:
+        case .bert, .mpnet:
             guard case .encoderLayer(let k) = tap else { throw cannotStart("a layer output named layer.K") }
             if raw { throw rawRefused() }
             guard let start0 = deepestCached((0...k).map { .encoderLayer($0) }) else { throw notCached("layer.K") }
@@ -175,7 +175,7 @@ extension ModelCatalog {
                 throw notCached("stages.K (K = 0…2) or stem")
             }
             return FineTunePlan(source: .cachedMaps, trained: .convNeXt(firstStage: first), from: tap, cachedTap: start0)
-        case .mobileNetV2, .mpnet:
+        case .mobileNetV2:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -38,7 +38,8 @@ public enum Architecture: Sendable {
     /// nil: the sizes are read from the weights (a generic BERT).
     case bert(BertConfiguration?)
     /// MPNet (a BERT-shaped encoder with relative position buckets, `EncoderFlavor.mpnet`); nil: sizes
-    /// read from the weights. Extraction only: fine-tuning does not train the relative position bias yet.
+    /// read from the weights. Fine-tunes as BERT does (cached `layer.K`); the shared relative position
+    /// bias table stays frozen (the frozen layers below use it too).
     case mpnet(BertConfiguration?)
     /// Vision transformers (DINOv2, CLIP, DeiT); sizes read from the weights. Fine-tuning trains the top
     /// blocks, the final norm, the pooling's projection (CLIP) and a classifier from cached `blocks.K` tokens.
@@ -46,11 +47,11 @@ public enum Architecture: Sendable {
     /// ConvNeXt (T/S by name, any sizes as `convnext`): stages train from cached `stem` / `stages.K` maps.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2 and MPNet extract only).
+    /// Whether `thaw finetune` can train this architecture (MobileNetV2 extracts only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert, .vit, .convNeXt: return true
-        case .mobileNetV2, .mpnet: return false
+        case .efficientNetLite, .resNet, .bert, .mpnet, .vit, .convNeXt: return true
+        case .mobileNetV2: return false
         }
     }
 

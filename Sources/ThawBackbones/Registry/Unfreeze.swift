@@ -1,6 +1,6 @@
 /// `thaw finetune --unfreeze N`: the top N blocks train. The registry turns N into the `--from` tap
 /// below them, per family: EfficientNet-Lite MBConv blocks (N = all of them: from the stem, raw images),
-/// ResNet stages layer1…layer4 (N = 4: from the stem), ConvNeXt stages 0…3 (N = 4: from the stem), BERT encoder layers (at most L − 1: training
+/// ResNet stages layer1…layer4 (N = 4: from the stem), ConvNeXt stages 0…3 (N = 4: from the stem), BERT and MPNet encoder layers (at most L − 1: training
 /// starts from a cached `layer.K`).
 extension ModelCatalog {
     /// The tap whose output the top `n` blocks of `backbone` take. `encoderLayers` gives a generic BERT's
@@ -21,7 +21,7 @@ extension ModelCatalog {
         case .convNeXt:
             guard (1...4).contains(n) else { throw tooMany(4, "stages (stages.0…stages.3)") }
             return n == 4 ? .stem : .stages(3 - n)
-        case .bert(let c):
+        case .bert(let c), .mpnet(let c):
             guard let layers = c?.layers ?? encoderLayers else {
                 throw BackboneError("--unfreeze \(n): the layer count of \(entry.name) is read from its weights; none were given. "
                                     + "Fix: pass --weights, or --from layer.K")
@@ -38,7 +38,7 @@ extension ModelCatalog {
             }
             guard (1...blocks).contains(n) else { throw tooMany(blocks, "blocks (blocks.0…blocks.\(blocks - 1))") }
             return n == blocks ? .embeddings : .blocks(blocks - n - 1)
-        case .mobileNetV2, .mpnet:
+        case .mobileNetV2:
             throw BackboneError("--unfreeze: \(entry.name) cannot be fine-tuned; fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -6,8 +6,12 @@ import ThawWeights
 /// The trainable top of a BERT encoder: layers K+1…L−1, masked mean pooling (optionally L2
 /// normalised, as sentence-transformers) and a linear classifier, fed with cached hidden states
 /// [N, T, C] of `layer.K` and each sample's token count (positions ≥ count are padding).
+/// MPNet: every layer adds the relative position bias of the one shared table (`relativeBias`;
+/// frozen unless `relativeBias.trains`, see `TrainableRelativeBias` for why).
 public final class BertFineTuneModel {
     public let layers: [TrainableBertLayer]
+    /// MPNet's shared relative position bias table; nil for BERT.
+    public let relativeBias: TrainableRelativeBias?
     public let classifier: TrainableClassifier
     /// L2-normalise the pooled vector before the classifier (sentence-transformers' output).
     public let normalize: Bool
@@ -23,43 +27,59 @@ public final class BertFineTuneModel {
         let rows: Int, length: Int
     }
 
-    public init(layers: [TrainableBertLayer], classifier: TrainableClassifier, normalize: Bool) {
+    public init(layers: [TrainableBertLayer], classifier: TrainableClassifier, normalize: Bool,
+                relativeBias: TrainableRelativeBias? = nil) {
         precondition(!layers.isEmpty, "BertFineTuneModel: needs at least one layer to train")
         let c = layers[0].channels
         precondition(layers.allSatisfy { $0.channels == c } && classifier.inFeatures == c,
                      "BertFineTuneModel: every layer and the classifier must take \(c) channels")
+        precondition(relativeBias.map { rb in layers.allSatisfy { $0.heads == rb.heads } } ?? true,
+                     "BertFineTuneModel: the relative position bias table must have one column per attention head")
         self.layers = layers
+        self.relativeBias = relativeBias
         self.classifier = classifier
         self.normalize = normalize
         channels = c
     }
 
-    /// Layers `boundary+1 ..< configuration.layers` of a Hugging Face BERT checkpoint (keys with or
-    /// without `bert.`); `classifier(C)` makes the classifier.
+    /// Layers `boundary+1 ..< configuration.layers` of a Hugging Face BERT or MPNet checkpoint (keys
+    /// with or without `bert.`/`mpnet.`; MPNet's relative position bias table too, trained when
+    /// `trainRelativeBias`); `classifier(C)` makes the classifier.
     public static func load(weights path: String, boundary k: Int, configuration cfg: BertConfiguration,
-                            normalize: Bool, classifier: (Int) throws -> TrainableClassifier) throws -> BertFineTuneModel {
+                            normalize: Bool, trainRelativeBias: Bool = false,
+                            classifier: (Int) throws -> TrainableClassifier) throws -> BertFineTuneModel {
         let layerCount = cfg.layers
         guard k >= 0 && k + 1 < layerCount else {
             throw FineTuneError("--from layer.\(k): nothing to train above it; the encoder has layers 0…\(layerCount - 1). Fix: pass --from layer.K with K < \(layerCount - 1)")
         }
-        let store = try ParameterStore(try WeightFile.load(path), rules: KeyRule.bert)
+        let store = try ParameterStore(try WeightFile.load(path), rules: cfg.flavor.keyRules)
         let c = cfg.hiddenSize
         let layers = try ((k + 1)..<layerCount).map { n in
             try TrainableBertLayer(index: n, channels: c, intermediate: cfg.intermediateSize, heads: cfg.heads,
-                                   eps: cfg.layerNormEps) { name, shape in
+                                   eps: cfg.layerNormEps, flavor: cfg.flavor) { name, shape in
                 try store.take(name, shape: shape)
             }
         }
-        return BertFineTuneModel(layers: layers, classifier: try classifier(c), normalize: normalize)
+        let relative = cfg.relativeAttentionBuckets == 0 ? nil
+            : TrainableRelativeBias(table: try store.take(EncoderFlavor.relativeAttentionBiasKey, shape: [cfg.relativeAttentionBuckets, cfg.heads]),
+                                    buckets: cfg.relativeAttentionBuckets, heads: cfg.heads, trains: trainRelativeBias)
+        return BertFineTuneModel(layers: layers, classifier: try classifier(c), normalize: normalize, relativeBias: relative)
     }
 
-    /// Every tensor in checkpoint order: layers, classifier.
-    public var tensors: [TrainableTensor] { layers.flatMap(\.tensors) + classifier.tensors }
+    /// The relative position bias table when it trains (nil: BERT, or frozen).
+    var trainedRelativeBias: TrainableRelativeBias? { relativeBias.flatMap { $0.trains ? $0 : nil } }
+
+    /// Every tensor in checkpoint order: the relative position bias table (when it trains), layers, classifier.
+    public var tensors: [TrainableTensor] {
+        (trainedRelativeBias.map { [$0.table] } ?? []) + layers.flatMap(\.tensors) + classifier.tensors
+    }
 
     /// Tensors with learning-rate multipliers: 1 for the classifier, `layerDecay`^d for the
-    /// layer d places below it (d = 1 for the last layer).
+    /// layer d places below it (d = 1 for the last layer); a trained relative position bias table
+    /// takes the rate of the lowest trained layer.
     public func trainableGroups(layerDecay: Float) -> [(tensor: TrainableTensor, lrScale: Float)] {
         var out: [(TrainableTensor, Float)] = []
+        if let rb = trainedRelativeBias { out.append((rb.table, Float(pow(Double(layerDecay), Double(layers.count))))) }
         for (i, l) in layers.enumerated() {
             let scale = Float(pow(Double(layerDecay), Double(layers.count - i)))
             out += l.tensors.map { ($0, scale) }
@@ -82,9 +102,10 @@ public final class BertFineTuneModel {
         precondition(x.count == n * length * c, "BertFineTuneModel: x must be [\(n), \(length), \(c)]")
         precondition(counts.allSatisfy { (1...length).contains($0) }, "BertFineTuneModel: token counts must be in 1…\(length)")
         let m = Self.mask(counts: counts, length: length)
+        let bias = relativeBias?.bias(length: length)   // [H, T, T], shared by the layers
         var h = x, saved: [TrainableBertLayer.Saved] = []
         for l in layers {
-            let (y, s) = l.forward(h, mask: m, batch: n, length: length)
+            let (y, s) = l.forward(h, mask: m, batch: n, length: length, bias: bias)
             saved.append(s); h = y
         }
         var mean = [Float](repeating: 0, count: n * c)   // [N, C]
@@ -126,9 +147,14 @@ public final class BertFineTuneModel {
             let inv = 1 / Float(s.counts[r])
             for t in 0..<s.counts[r] { let o = (r * length + t) * c; for j in 0..<c { g[o + j] = dp[r * c + j] * inv } }
         }
-        for (i, (l, ls)) in zip(layers, s.layers).enumerated().reversed() {
-            g = l.backward(g, saved: ls, inputGradient: i > 0 || inputGradient)
+        // A trained table's gradient: each layer's score-bias gradient [H, T, T] summed, then into buckets.
+        var dBias = [Float](repeating: 0, count: trainedRelativeBias == nil ? 0 : layers[0].heads * length * length)
+        dBias.withUnsafeMutableBufferPointer { db in
+            for (i, (l, ls)) in zip(layers, s.layers).enumerated().reversed() {
+                g = l.backward(g, saved: ls, inputGradient: i > 0 || inputGradient, dBias: db.isEmpty ? nil : db.baseAddress!)
+            }
         }
+        trainedRelativeBias?.backward(dBias: dBias, length: length)
         return g
     }
 }

@@ -1,10 +1,16 @@
+import ThawBackbones
 import ThawKernels
 
 /// One post-LayerNorm BERT encoder layer that trains: forward saves what backward needs,
-/// backward accumulates every parameter gradient. Keys are Hugging Face's
-/// (`encoder.layer.N.attention.self.query.weight`, …), values [out, in] as PyTorch stores them.
+/// backward accumulates every parameter gradient. Keys are Hugging Face's for the flavor
+/// (`EncoderFlavor.layerKeys`: BERT `encoder.layer.N.attention.self.query.weight`, MPNet
+/// `encoder.layer.N.attention.attn.q.weight`, …), values [out, in] as PyTorch stores them.
 ///
-///   a = x + SelfAttention(x);   h = LN₁(a);   f = W₁·h + b₁;   b = h + W₂·GELU(f) + b₂;   y = LN₂(b)
+///   a = x + SelfAttention(x [+ score bias]);   h = LN₁(a);   f = W₁·h + b₁;   b = h + W₂·GELU(f) + b₂;   y = LN₂(b)
+///
+/// MPNet's relative position bias [H, T, T] enters the scores (`forward(bias:)`); its gradient
+/// comes back through `backward(dBias:)`. The table it is gathered from belongs to the model
+/// (`BertFineTuneModel`), since every layer shares it.
 public final class TrainableBertLayer {
     public let prefix: String          // "encoder.layer.5."
     public let channels: Int, intermediate: Int, heads: Int
@@ -31,30 +37,31 @@ public final class TrainableBertLayer {
         let batch: Int, length: Int
     }
 
-    /// `parameter(key, shape)` returns PyTorch-ordered values of the full key (prefix included).
-    public init(index n: Int, channels c: Int, intermediate i: Int, heads: Int, eps: Float,
+    /// `parameter(key, shape)` returns PyTorch-ordered values of the full key (prefix included);
+    /// `flavor` names the keys.
+    public init(index n: Int, channels c: Int, intermediate i: Int, heads: Int, eps: Float, flavor: EncoderFlavor = .bert,
                 parameter: (String, [Int]) throws -> [Float]) rethrows {
         precondition(heads > 0 && c % heads == 0, "TrainableBertLayer: \(heads) heads must divide \(c) channels")
         prefix = "encoder.layer.\(n)."
         channels = c; intermediate = i; self.heads = heads; self.eps = eps
         scratch = BertLayerScratch(channels: c, heads: heads)
-        let p = prefix
+        let k = flavor.layerKeys(n)   // full keys, "encoder.layer.N." included
         func linear(_ name: String, out: Int, in inF: Int) throws -> (weight: TrainableTensor, bias: TrainableTensor) {
-            (TrainableTensor(key: p + name + ".weight", torchShape: [out, inF], torchValue: try parameter(p + name + ".weight", [out, inF]), decays: true),
-             TrainableTensor(key: p + name + ".bias", torchShape: [out], torchValue: try parameter(p + name + ".bias", [out])))
+            (TrainableTensor(key: name + ".weight", torchShape: [out, inF], torchValue: try parameter(name + ".weight", [out, inF]), decays: true),
+             TrainableTensor(key: name + ".bias", torchShape: [out], torchValue: try parameter(name + ".bias", [out])))
         }
         func norm(_ name: String) throws -> (gamma: TrainableTensor, beta: TrainableTensor) {
-            (TrainableTensor(key: p + name + ".weight", torchShape: [c], torchValue: try parameter(p + name + ".weight", [c])),
-             TrainableTensor(key: p + name + ".bias", torchShape: [c], torchValue: try parameter(p + name + ".bias", [c])))
+            (TrainableTensor(key: name + ".weight", torchShape: [c], torchValue: try parameter(name + ".weight", [c])),
+             TrainableTensor(key: name + ".bias", torchShape: [c], torchValue: try parameter(name + ".bias", [c])))
         }
-        query = try linear("attention.self.query", out: c, in: c)
-        key = try linear("attention.self.key", out: c, in: c)
-        value = try linear("attention.self.value", out: c, in: c)
-        attentionOut = try linear("attention.output.dense", out: c, in: c)
-        attentionNorm = try norm("attention.output.LayerNorm")
-        intermediateDense = try linear("intermediate.dense", out: i, in: c)
-        outputDense = try linear("output.dense", out: c, in: i)
-        outputNorm = try norm("output.LayerNorm")
+        query = try linear(k.query, out: c, in: c)
+        key = try linear(k.key, out: c, in: c)
+        value = try linear(k.value, out: c, in: c)
+        attentionOut = try linear(k.attentionOutput, out: c, in: c)
+        attentionNorm = try norm(k.attentionNorm)
+        intermediateDense = try linear(k.intermediate, out: i, in: c)
+        outputDense = try linear(k.output, out: c, in: i)
+        outputNorm = try norm(k.outputNorm)
     }
 
     /// Every tensor in checkpoint order.
@@ -75,9 +82,11 @@ public final class TrainableBertLayer {
 
     /// y [B·T, C] of hidden states x [B·T, C]; mask [B·T], 1 = token, 0 = padding (keys only:
     /// padded query rows are computed and must be ignored downstream, e.g. by masked pooling).
-    public func forward(_ x: [Float], mask: [Int32], batch: Int, length: Int) -> (y: [Float], saved: Saved) {
+    /// `bias`: nil, or [H, T, T] added to every batch item's scaled scores (MPNet's relative positions).
+    public func forward(_ x: [Float], mask: [Int32], batch: Int, length: Int, bias: [Float]? = nil) -> (y: [Float], saved: Saved) {
         let c = channels, i = intermediate, rows = batch * length
         precondition(x.count == rows * c && mask.count == rows, "TrainableBertLayer: x must be [\(batch)·\(length), \(c)], mask [\(batch)·\(length)]")
+        precondition(bias.map { $0.count == heads * length * length } ?? true, "TrainableBertLayer: bias must be [\(heads), \(length), \(length)]")
         scratch.reserveForward(batch: batch, length: length)
         var a = x                                                  // [B·T, C]
         var mean1 = [Float](repeating: 0, count: rows), rstd1 = mean1, mean2 = mean1, rstd2 = mean1
@@ -87,9 +96,11 @@ public final class TrainableBertLayer {
         var y = h                                                  // [B·T, C]
         let att = attentionParameters, w1 = Self.linear(intermediateDense), w2 = Self.linear(outputDense)
         x.withUnsafeBufferPointer { xb in mask.withUnsafeBufferPointer { mb in a.withUnsafeMutableBufferPointer { ab in
+        (bias ?? []).withUnsafeBufferPointer { biasb in
             SelfAttention.forward(att, x: xb.baseAddress!, mask: mb.baseAddress!, batch: batch, length: length,
-                                  workspace: &scratch.forward, y: ab.baseAddress!, accumulate: true)
-        }}}
+                                  workspace: &scratch.forward, y: ab.baseAddress!, accumulate: true,
+                                  bias: bias == nil ? nil : biasb.baseAddress!)
+        }}}}
         a.withUnsafeBufferPointer { ab in h.withUnsafeMutableBufferPointer { hb in
             mean1.withUnsafeMutableBufferPointer { mb in rstd1.withUnsafeMutableBufferPointer { rb in
                 LayerNorm.forward(x: ab.baseAddress!, rows: rows, channels: c, gamma: attentionNorm.gamma.value,
@@ -116,8 +127,11 @@ public final class TrainableBertLayer {
 
     /// Accumulates every parameter gradient from dy [B·T, C]; returns dx [B·T, C]
     /// (or [] without `inputGradient`: the attention's input gradient is then skipped).
+    /// `dBias`: nil, or [H, T, T] accumulated (+=) with the gradient of the forward's score bias
+    /// (summed over the batch items).
     @discardableResult
-    public func backward(_ dy: [Float], saved s: Saved, inputGradient: Bool = true) -> [Float] {
+    public func backward(_ dy: [Float], saved s: Saved, inputGradient: Bool = true,
+                         dBias: UnsafeMutablePointer<Float>? = nil) -> [Float] {
         let c = channels, i = intermediate, rows = s.batch * s.length
         precondition(dy.count == rows * c, "TrainableBertLayer.backward: dy must be [\(rows), \(c)]")
         var db = [Float](repeating: 0, count: rows * c)            // d(LN₂ input) [B·T, C]
@@ -149,7 +163,7 @@ public final class TrainableBertLayer {
         s.x.withUnsafeBufferPointer { xb in da.withUnsafeBufferPointer { dab in dx.withUnsafeMutableBufferPointer { dxb in
             SelfAttention.backward(att, x: xb.baseAddress!, dy: dab.baseAddress!, batch: s.batch, length: s.length,
                                    forward: s.attention, workspace: &scratch.backward, dx: inputGradient ? dxb.baseAddress! : nil,
-                                   gradients: &scratch.gradients)
+                                   gradients: &scratch.gradients, dBias: dBias)
         }}}
         let grads = scratch.gradients
         add(grads.query, to: query); add(grads.value, to: value); add(grads.output, to: attentionOut)
