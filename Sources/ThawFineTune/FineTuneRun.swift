@@ -17,7 +17,7 @@ public struct FineTuneResult {
     public var model: FineTuneModel
 }
 
-/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite or ResNet cache, trains the top
+/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite, MobileNetV2 or ResNet cache, trains the top
 /// blocks (and Lite's head stage) and the classifier, evaluates on test and builds the run record (kind `.finetune`).
 public enum FineTuneRun {
     /// A setting as the user wrote it: strings bare, numbers short, null as "none".
@@ -45,10 +45,18 @@ public enum FineTuneRun {
         let started = Date()
         let manifest = reader.manifest
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
-        let resNetDepth: Int?, variant: Int, k: Int
+        // The trained top of each family, loaded once the classifier is known.
+        let family: ModelFamily, load: ((Int) throws -> TrainableClassifier) throws -> FineTuneModel
         switch (plan.source, plan.trained) {
-        case (.cachedMaps, .efficientNetLite(let v, let start)): (resNetDepth, variant, k) = (nil, v, start.firstTrainedBlock - 1)
-        case (.cachedMaps, .resNet(let depth, let stage)): (resNetDepth, variant, k) = (depth, 0, stage)
+        case (.cachedMaps, .efficientNetLite(let v, let start)):
+            family = .efficientNetLite
+            load = { try FineTuneModel.load(variant: v, boundary: start.firstTrainedBlock - 1, weights: o.weights, classifier: $0) }
+        case (.cachedMaps, .resNet(let depth, let stage)):
+            family = .resNet
+            load = { try FineTuneModel.loadResNet(depth: depth, boundary: stage, weights: o.weights, classifier: $0) }
+        case (.cachedMaps, .mobileNetV2(let k)):
+            family = .mobileNetV2
+            load = { try FineTuneModel.loadMobileNetV2(boundary: k, weights: o.weights, classifier: $0) }
         case (_, .bert):
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BERT layers train through BertFineTuneRun.run "
                                 + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
@@ -56,7 +64,6 @@ public enum FineTuneRun {
             throw FineTuneError("\(o.cache): tap \(plan.from) is not cached; cached taps: \(cached). Fix: pass --from with a cached tap, "
                                 + "or re-extract with --tap \(plan.from) (`thaw finetune` trains from the raw images below the cached maps)")
         }
-        let family: ModelFamily = resNetDepth == nil ? .efficientNetLite : .resNet
         let bnMomentum = o.batchNormMomentum ?? family.batchNormMomentum!
         guard FileManager.default.fileExists(atPath: o.weights) else {
             throw FineTuneError("\(o.weights): no such file. Fix: pass --weights with the \(manifest.backbone) checkpoint the cache "
@@ -65,7 +72,7 @@ public enum FineTuneRun {
         // Maps from other weights would train silently wrong blocks on top of them.
         try o.checkWeights(match: manifest)
         let classes = manifest.labelNames.count
-        // torchvision names its classifier `fc`, lukemelas `_fc`: checkpoints keep each family's keys.
+        // torchvision names its classifier `fc` (MobileNetV2 `classifier.1`), lukemelas `_fc`: checkpoints keep each family's keys.
         let fcKey = family.classifierKey
         let classifier: (Int) throws -> TrainableClassifier = { width in
             switch o.head {
@@ -73,8 +80,7 @@ public enum FineTuneRun {
             case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: fcKey)
             }
         }
-        let model = try resNetDepth.map { try FineTuneModel.loadResNet(depth: $0, boundary: k, weights: o.weights, classifier: classifier) }
-            ?? FineTuneModel.load(variant: variant, boundary: k, weights: o.weights, classifier: classifier)
+        let model = try load(classifier)
         // Blocks between the cached tap and --from run frozen on the cached maps (FrozenBlocks).
         let frozen = try FrozenBlocks.load(plan: plan, backbone: manifest.backbone, weights: o.weights)
         let readTap = (plan.cachedTap ?? plan.from).description

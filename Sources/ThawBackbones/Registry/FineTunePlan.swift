@@ -20,6 +20,8 @@ public struct FineTunePlan: Equatable, Sendable {
         case resNet(depth: Int, stage: Int)
         /// BERT: encoder layers `layer`+1…L−1, mean pooling, the classifier.
         case bert(layer: Int)
+        /// MobileNetV2: inverted residuals `features.(feature+1)`…`features.17`, `features.18`, pooling, the classifier.
+        case mobileNetV2(feature: Int)
     }
 
     public var source: Source
@@ -48,6 +50,7 @@ public struct FineTunePlan: Equatable, Sendable {
         case (.blocks(let j), .blocks(let k)): return span("\(j + 1)", "\(k)")
         case (.stem, .blocks(let k)): return span("0", "\(k)")
         case (.encoderLayer(let j), .encoderLayer(let k)): return span("\(j + 1)", "\(k)")
+        case (.features(let j), .features(let k)): return span("features.\(j + 1)", "features.\(k)")
         case (.stem, .layer(let k)): return span("layer1", "layer\(k)")
         case (.layer(let j), .layer(let k)): return span("layer\(j + 1)", "layer\(k)")
         default: return "\(cachedTap)→\(from)"
@@ -64,7 +67,8 @@ public struct FineTunePlan: Equatable, Sendable {
 extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
-        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT encoders (cached layer.K hidden states)"
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), mobilenet-v2 (cached features.K maps, K = 0…17), BERT encoders "
+        + "(cached layer.K hidden states)"
 
     /// The plan for fine-tuning a cache extracted with `backbone` holding `cachedTaps`, from `from`
     /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
@@ -143,7 +147,13 @@ extension ModelCatalog {
             if raw { throw rawRefused() }
             guard let start0 = deepestCached((0...k).map { .encoderLayer($0) }) else { throw notCached("layer.K") }
             return FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: k), from: tap, cachedTap: start0)
-        case .mobileNetV2, .mpnet, .vit, .convNeXt:
+        case .mobileNetV2:
+            let last = MobileNetV2Spec.blocks.count      // features.17: only features.18 trains above it
+            guard case .features(let k) = tap, (0...last).contains(k) else { throw cannotStart("a feature output named features.K (K = 0…\(last))") }
+            if raw { throw rawRefused() }
+            guard let start0 = deepestCached((0...k).map { .features($0) }) else { throw notCached("features.K") }
+            return FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: k), from: tap, cachedTap: start0)
+        case .mpnet, .vit, .convNeXt:
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

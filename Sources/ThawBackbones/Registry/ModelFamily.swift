@@ -18,12 +18,14 @@ public enum ModelFamily: String, CaseIterable, Sendable {
         }
     }
 
-    /// Checkpoint prefix of the ImageNet classifier: lukemelas `_fc`, torchvision `fc`, BERT none
+    /// Checkpoint prefix of the ImageNet classifier: lukemelas `_fc`, torchvision ResNet `fc`, MobileNetV2
+    /// `classifier.1` (after its dropout `classifier.0`), BERT none
     /// (a fine-tuned BERT's classifier is exported under Hugging Face's `classifier`).
     public var classifierKey: String {
         switch self {
         case .efficientNetLite, .bert, .mpnet: return "_fc"
-        case .resNet, .mobileNetV2: return "fc"
+        case .resNet: return "fc"
+        case .mobileNetV2: return "classifier.1"
         case .vit: return "head"
         case .convNeXt: return "head.fc"
         }
@@ -45,11 +47,11 @@ public enum Architecture: Sendable {
     /// ConvNeXt-T/S: extraction only.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2, MPNet, ViT and ConvNeXt extract only).
+    /// Whether `thaw finetune` can train this architecture (MPNet, ViT and ConvNeXt extract only).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert: return true
-        case .mobileNetV2, .mpnet, .vit, .convNeXt: return false
+        case .efficientNetLite, .resNet, .bert, .mobileNetV2: return true
+        case .mpnet, .vit, .convNeXt: return false
         }
     }
 

@@ -1,6 +1,7 @@
 /// `thaw finetune --unfreeze N`: the top N blocks train. The registry turns N into the `--from` tap
 /// below them, per family: EfficientNet-Lite MBConv blocks (N = all of them: from the stem, raw images),
-/// ResNet stages layer1…layer4 (N = 4: from the stem), BERT encoder layers (at most L − 1: training
+/// ResNet stages layer1…layer4 (N = 4: from the stem), MobileNetV2 inverted residuals features.1…17 (from
+/// `features.(17 − N)`; features.18 always trains), BERT encoder layers (at most L − 1: training
 /// starts from a cached `layer.K`).
 extension ModelCatalog {
     /// The tap whose output the top `n` blocks of `backbone` take. `encoderLayers` gives a generic BERT's
@@ -28,7 +29,11 @@ extension ModelCatalog {
                               + "so layer 0 stays frozen)")
             }
             return .encoderLayer(layers - n - 1)
-        case .mobileNetV2, .mpnet, .vit, .convNeXt:
+        case .mobileNetV2:
+            let blocks = MobileNetV2Spec.blocks.count
+            guard (1...blocks).contains(n) else { throw tooMany(blocks, "inverted-residual blocks (features.1…features.\(blocks))") }
+            return .features(blocks - n)
+        case .mpnet, .vit, .convNeXt:
             throw BackboneError("--unfreeze: \(entry.name) cannot be fine-tuned; fine-tuning supports \(fineTunableFamilies)")
         }
     }
