@@ -36,10 +36,18 @@ final class MobileNetV2TopGradientTests: XCTestCase {
         XCTAssertEqual(loss, g.meta["loss"] as! Double, accuracy: 1e-4 * abs(g.meta["loss"] as! Double), "\(name) loss")
         let dx = model.backward(dlogits, saved: saved, inputGradient: true)
         assertClose(dx, g.array("dx"), tol: 1e-3, "\(name) dx")
-        var worst = 0.0
+        var worst = 0.0, zeroGradients = 0
         for t in model.tensors {
             if t.trainable {
                 let ref = g.array("grad." + t.key)
+                if ref.allSatisfy({ abs($0) < 1e-12 }) {
+                    // Exactly zero in exact arithmetic: a BN shift followed by a 1×1 conv and a batch-statistics BN
+                    // (the next BN subtracts the per-channel mean it adds). Thaw's float32 leaves round-off only.
+                    let got = t.torchGrad.map { abs($0) }.max() ?? 0
+                    XCTAssertLessThan(got, 1e-6, "\(name) grad \(t.key): torch's is 0, Thaw's reaches \(got)")
+                    zeroGradients += 1
+                    continue
+                }
                 assertClose(t.torchGrad, ref, tol: 1e-3, "\(name) grad \(t.key)")
                 let scale = Double(ref.map(abs).max() ?? 0)
                 worst = max(worst, zip(t.torchGrad, ref).map { Double(abs($0 - $1)) / max(Double(abs($1)), 0.05 * scale, 1e-12) }.max() ?? 0)
@@ -47,7 +55,9 @@ final class MobileNetV2TopGradientTests: XCTestCase {
                 assertClose(t.torchValue, g.array("after." + t.key), tol: 1e-5, "\(name) running \(t.key)")
             }
         }
-        print(String(format: "%@: worst gradient error %.2e (relative, floor 5%% of each tensor's largest)", name, worst))
+        print(String(format: "%@: worst gradient error %.2e (relative, floor 5%% of each tensor's largest); %d tensors with an exactly zero gradient",
+                     name, worst, zeroGradients))
+        XCTAssertEqual(zeroGradients, (g.meta["training"] as! Bool) ? 3 : 0, "\(name): the BN shifts under a conv + batch-statistics BN")
         XCTAssertEqual(model.tensors.count, g.keys.filter { $0.hasPrefix("param.") }.count, "every fixture parameter is a model tensor")
     }
 
@@ -72,15 +82,21 @@ final class MobileNetV2TopGradientTests: XCTestCase {
         let dx = model.backward(FineTuneModel.crossEntropy(logits: logits, labels: labels, classes: classes).dlogits,
                                 saved: saved, inputGradient: true)
         let eps: Float = 3e-3   // the loss sums in Double; float logits add ≈2e-5 of noise to each quotient
-        func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double {
+        let base = loss()
+        /// The central difference, or nil when the two one-sided differences disagree: ±eps moved some
+        /// activation across a ReLU6 kink (a BN shift moves a whole channel), where no difference is the gradient.
+        func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double? {
             let v = get()
             set(v + eps); let up = loss()
             set(v - eps); let down = loss()
             set(v)
+            let right = (up - base) / Double(eps), left = (base - down) / Double(eps)
+            guard abs(right - left) <= 0.05 * abs(right + left) / 2 + 2e-4 else { return nil }
             return (up - down) / Double(2 * eps)
         }
-        var compared = 0
-        func compare(_ analytic: Float, _ num: Double, _ what: String) {
+        var compared = 0, kinks = 0
+        func compare(_ analytic: Float, _ num: Double?, _ what: String) {
+            guard let num else { kinks += 1; return }
             XCTAssertEqual(Double(analytic), num, accuracy: 3e-2 * abs(num) + 2e-4, what)
             compared += 1
         }
@@ -90,6 +106,8 @@ final class MobileNetV2TopGradientTests: XCTestCase {
                 compare(t.grad[i], numeric({ t.value[i] }, { t.value[i] = $0 }), "\(t.key)[\(i)]")
             }
         }
+        print("finite differences: \(compared) compared, \(kinks) skipped at a ReLU6 kink")
         XCTAssertGreaterThan(compared, 100)
+        XCTAssertLessThan(kinks, compared / 10, "most samples are away from a kink")
     }
 }
