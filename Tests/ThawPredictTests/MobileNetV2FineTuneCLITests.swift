@@ -48,9 +48,9 @@ final class MobileNetV2FineTuneCLITests: XCTestCase {
         let run = try thaw.ok(["finetune", "--cache", Self.c14, "--epochs", "2", "--batch", "8", "--seed", "3", "--export", bundle,
                                "--json"]).json
         XCTAssertEqual(config(run)["trained_blocks"] as? [String], ["features.15", "features.16", "features.17"])
-        XCTAssertEqual(config(run)["bn_momentum"] as? Double, 0.1, "torchvision's BatchNorm momentum")
+        XCTAssertEqual(try XCTUnwrap(config(run)["bn_momentum"] as? Double), 0.1, accuracy: 1e-7, "torchvision's BatchNorm momentum")
         let top1 = try XCTUnwrap(metrics(run)["test_top1"] as? Double)
-        let recorded = try XCTUnwrap(metrics(run)["test_predictions"] as? [Double]).map { Int($0) }
+        let confusion = try XCTUnwrap(metrics(run)["confusion"] as? [[Int]], "the run's test confusion matrix")
 
         // The export is torchvision's checkpoint with the trained tensors and a 10-class classifier.1.
         let exported = try WeightFile.load(bundle)
@@ -61,14 +61,13 @@ final class MobileNetV2FineTuneCLITests: XCTestCase {
 
         // predict from the cached maps and from the raw test images: the run's predictions and top-1.
         let p = try thaw.ok(["predict", "--bundle", bundle, "--cache", Self.c14, "--split", "test", "--json"]).json
-        let classes = try XCTUnwrap(p["classes"] as? [String])
-        let rows = try XCTUnwrap(p["rows"] as? [[String: Any]])
-        XCTAssertEqual(rows.map { classes.firstIndex(of: $0["predicted"] as! String)! }, recorded)
+        XCTAssertEqual(metrics(p)["confusion"] as? [[Int]], confusion, "predict --cache: the run's test predictions, class by class")
         XCTAssertEqual(try XCTUnwrap(metrics(p)["top1"] as? Double), top1, accuracy: 1e-12)
         let raw = try thaw.ok(["predict", "--bundle", bundle, "--data", "fashion-mnist", "--limit", "20", "--split", "test",
                                "--json"]).json
         XCTAssertEqual(try XCTUnwrap(metrics(raw)["top1"] as? Double), top1, accuracy: 1e-12,
                        "predict on the raw test images vs the run's recorded test top-1")
+        XCTAssertEqual(metrics(raw)["confusion"] as? [[Int]], confusion)
     }
 
     func testAboveTheCachedTapUnfreezeAndMemoryBudget() throws {
@@ -100,8 +99,9 @@ final class MobileNetV2FineTuneCLITests: XCTestCase {
         let resumed = try thaw.ok(args + ["--resume"]).stdout
         XCTAssertTrue(resumed.contains("resumed after epoch 2 from \(ck)"), resumed)
         let again = try thaw.ok(args + ["--resume", "--json"]).json
-        XCTAssertNotNil(metrics(first)["test_predictions"])
-        XCTAssertEqual(metrics(first)["test_predictions"] as? [Double], metrics(again)["test_predictions"] as? [Double])
+        XCTAssertNotNil(metrics(first)["confusion"])
+        XCTAssertEqual(metrics(first)["confusion"] as? [[Int]], metrics(again)["confusion"] as? [[Int]])
+        XCTAssertEqual(metrics(first)["val_loss"] as? Double, metrics(again)["val_loss"] as? Double, "the checkpoint restores every tensor")
 
         for (extra, fragments) in [
             (["--unfreeze", "18"], ["--unfreeze 18: mobilenet-v2 has 17 inverted-residual blocks", "Fix: pass --unfreeze 1…17"]),
