@@ -16,7 +16,7 @@ extension FinetuneCommand {
         print("export      → \(path)")
         print("             predict: thaw predict --bundle \(path) INPUTS…")
         print("             use: thaw extract --model \(backbone) --weights \(path) …"
-              + ((try? ModelCatalog.named(backbone))?.family == .efficientNetLite ? ";  thaw classify --model \(backbone) --weights \(path) IMAGE…" : ""))
+              + ([.efficientNetLite, .mobileNetV2].contains((try? ModelCatalog.named(backbone))?.family) ? ";  thaw classify --model \(backbone) --weights \(path) IMAGE…" : ""))
     }
 }
 

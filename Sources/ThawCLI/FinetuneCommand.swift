@@ -19,12 +19,13 @@ struct FinetuneCommand: ParsableCommand {
         abstract: "Fine-tune the blocks above a cached boundary tap, the head stage and a classifier.",
         discussion: """
             From a cached tap the frozen layers never run again: training starts from the maps cached at --from. \
-            EfficientNet-Lite caches (--from blocks.K), ResNet caches (--from layerK, with --weights), ConvNeXt \
-            caches (--from stages.K: stages K+1…3 train, with --weights), BERT and MPNet caches (--from layer.K, with \
-            --data; MPNet's shared relative position bias table stays frozen, as the frozen layers below use it too) and \
-            vision transformers (--from blocks.K or embeddings: the blocks above, the final norm, the pooling — CLIP's \
-            projection too — and a new classifier train). --unfreeze N trains the top N blocks instead (N MBConv blocks, \
-            ResNet or ConvNeXt stages, BERT/MPNet layers or ViT blocks; it picks --from for you).
+            EfficientNet-Lite caches (--from blocks.K), MobileNetV2 caches (--from features.K: features K+1…18), \
+            ResNet caches (--from layerK, with --weights), ConvNeXt caches (--from stages.K: stages K+1…3 train, with \
+            --weights), BERT and MPNet caches (--from layer.K, with --data; MPNet's shared relative position bias table \
+            stays frozen, as the frozen layers below use it too) and vision transformers (--from blocks.K or embeddings: \
+            the blocks above, the final norm, the pooling — CLIP's projection too — and a new classifier train). \
+            --unfreeze N trains the top N blocks instead (N MBConv or inverted-residual blocks, ResNet or ConvNeXt \
+            stages, BERT/MPNet layers or ViT blocks; it picks --from for you).
 
             Above a cached tap (blocks.11 cached, --from blocks.13): training starts from the cache, and the blocks \
             between (12–13) run frozen — forward only, no gradient — once per sample before training (on each chunk \
@@ -50,8 +51,8 @@ struct FinetuneCommand: ParsableCommand {
             """)
 
     @Option(help: "Cache directory.") var cache: String
-    @Option(help: "Boundary tap, blocks.K: blocks K+1… are trained (ViT: also embeddings; ConvNeXt: stages.K), from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
-    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, ResNet or ConvNeXt stages, BERT/MPNet layers, ViT blocks); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
+    @Option(help: "Boundary tap, blocks.K (MobileNetV2: features.K): blocks K+1… are trained (ViT: also embeddings; ConvNeXt: stages.K), from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
+    @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, MobileNetV2 inverted residuals, ResNet or ConvNeXt stages, BERT/MPNet layers, ViT blocks); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
     @Flag(help: "EfficientNet-Lite: train from the re-read raw images (random-resized-crop + flip) even when a cached map lies at or below --from.") var raw = false
     @Option(help: "Peak memory for the maps: bytes, 512M, 2G or 25% of RAM; reads the maps in shuffled blocks, streamed from LMDB when they do not fit. (default: none; all maps in memory when they fit a quarter of RAM)") var memoryBudget: String?
     @Option(help: "Sample indices per shuffled block when maps are read in blocks (--memory-budget), lowered to what the budget holds.") var blockSize = 1024
@@ -63,7 +64,7 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: "adamw or sgd (momentum 0.9).") var optimizer = "adamw"
     @Option(help: "Weight decay (convolution and linear weights only).") var weightDecay: Float = 0.01
     @Option(help: "BatchNorm policy: frozen, train or recalibrate.") var bn = "frozen"
-    @Option(help: "BatchNorm momentum with --bn train, PyTorch's convention (default: the family's own, 0.01 for EfficientNet-Lite, 0.1 for ResNet).")
+    @Option(help: "BatchNorm momentum with --bn train, PyTorch's convention (default: the family's own, 0.01 for EfficientNet-Lite, 0.1 for ResNet and MobileNetV2).")
     var bnMomentum: Float?
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Rows per forward/backward chunk (bounds memory; gradients accumulate per batch).") var chunk = 32

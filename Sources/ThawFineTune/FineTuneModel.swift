@@ -5,6 +5,7 @@ import ThawKernels
 /// The trainable top of a CNN fed with cached boundary maps [N, H, W, C] (NHWC):
 /// - EfficientNet-Lite: MBConv blocks K+1…last, the head stage (conv_head, BN, ReLU6, pool) and a classifier —
 ///   or, with a `stem`, the whole network fed with images [N, H, W, 3];
+/// - MobileNetV2: the same blocks under torchvision keys (features.K+1…17), features.18 as the head stage, `classifier.1`;
 /// - ResNet: residual blocks of layer(K+1)…layer4, global average pooling and a classifier;
 /// - ConvNeXt: stages K+1…3 (`TrainableConvNeXtTop`: downsampling, blocks, global mean, LayerNorm) and a classifier.
 public final class FineTuneModel {

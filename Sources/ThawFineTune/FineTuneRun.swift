@@ -17,7 +17,7 @@ public struct FineTuneResult {
     public var model: FineTuneModel
 }
 
-/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite, ResNet or ConvNeXt cache, trains the top
+/// `thaw finetune`: loads the boundary tap of an EfficientNet-Lite, MobileNetV2, ResNet or ConvNeXt cache, trains the top
 /// blocks (and Lite's head stage) and the classifier, evaluates on test and builds the run record (kind `.finetune`).
 public enum FineTuneRun {
     /// A setting as the user wrote it: strings bare, numbers short, null as "none".
@@ -45,11 +45,23 @@ public enum FineTuneRun {
         let started = Date()
         let manifest = reader.manifest
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
-        let resNetDepth: Int?, convNeXtStage: Int?, variant: Int, k: Int
+        // The trained top of each family, loaded once its classifier can be made: `classifier(width)` under the
+        // family's key, or `keyed(width, key)` (ConvNeXt names its classifier after the file's key layout).
+        let family: ModelFamily
+        let load: (_ classifier: (Int) throws -> TrainableClassifier, _ keyed: (Int, String) throws -> TrainableClassifier) throws -> FineTuneModel
         switch (plan.source, plan.trained) {
-        case (.cachedMaps, .efficientNetLite(let v, let start)): (resNetDepth, convNeXtStage, variant, k) = (nil, nil, v, start.firstTrainedBlock - 1)
-        case (.cachedMaps, .resNet(let depth, let stage)): (resNetDepth, convNeXtStage, variant, k) = (depth, nil, 0, stage)
-        case (.cachedMaps, .convNeXt(let first)): (resNetDepth, convNeXtStage, variant, k) = (nil, first, 0, first - 1)
+        case (.cachedMaps, .efficientNetLite(let v, let start)):
+            family = .efficientNetLite
+            load = { c, _ in try FineTuneModel.load(variant: v, boundary: start.firstTrainedBlock - 1, weights: o.weights, classifier: c) }
+        case (.cachedMaps, .resNet(let depth, let stage)):
+            family = .resNet
+            load = { c, _ in try FineTuneModel.loadResNet(depth: depth, boundary: stage, weights: o.weights, classifier: c) }
+        case (.cachedMaps, .mobileNetV2(let k)):
+            family = .mobileNetV2
+            load = { c, _ in try FineTuneModel.loadMobileNetV2(boundary: k, weights: o.weights, classifier: c) }
+        case (.cachedMaps, .convNeXt(let first)):
+            family = .convNeXt
+            load = { _, keyed in try FineTuneModel.loadConvNeXt(firstStage: first, weights: o.weights, classifier: keyed) }
         case (_, .bert):
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; BERT layers train through BertFineTuneRun.run "
                                 + "(`thaw finetune --cache \(o.cache) --from layer.K --data SOURCE`)")
@@ -57,7 +69,6 @@ public enum FineTuneRun {
             throw FineTuneError("\(o.cache): tap \(plan.from) is not cached; cached taps: \(cached). Fix: pass --from with a cached tap, "
                                 + "or re-extract with --tap \(plan.from) (`thaw finetune` trains from the raw images below the cached maps)")
         }
-        let family: ModelFamily = convNeXtStage != nil ? .convNeXt : resNetDepth == nil ? .efficientNetLite : .resNet
         let bnMomentum = o.batchNormMomentum ?? family.batchNormMomentum ?? 0   // ConvNeXt has no BatchNorm
         guard FileManager.default.fileExists(atPath: o.weights) else {
             throw FineTuneError("\(o.weights): no such file. Fix: pass --weights with the \(manifest.backbone) checkpoint the cache "
@@ -66,7 +77,7 @@ public enum FineTuneRun {
         // Maps from other weights would train silently wrong blocks on top of them.
         try o.checkWeights(match: manifest)
         let classes = manifest.labelNames.count
-        // torchvision names its classifier `fc`, lukemelas `_fc`: checkpoints keep each family's keys.
+        // torchvision names its classifier `fc` (MobileNetV2 `classifier.1`), lukemelas `_fc`: checkpoints keep each family's keys.
         let fcKey = family.classifierKey
         let classifierWithKey: (Int, String) throws -> TrainableClassifier = { width, key in
             switch o.head {
@@ -74,11 +85,7 @@ public enum FineTuneRun {
             case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: key)
             }
         }
-        let classifier: (Int) throws -> TrainableClassifier = { try classifierWithKey($0, fcKey) }
-        // ConvNeXt names its classifier after the file's key layout (timm head.fc, torchvision classifier.2, …).
-        let model = try convNeXtStage.map { try FineTuneModel.loadConvNeXt(firstStage: $0, weights: o.weights, classifier: classifierWithKey) }
-            ?? resNetDepth.map { try FineTuneModel.loadResNet(depth: $0, boundary: k, weights: o.weights, classifier: classifier) }
-            ?? FineTuneModel.load(variant: variant, boundary: k, weights: o.weights, classifier: classifier)
+        let model = try load({ try classifierWithKey($0, fcKey) }, classifierWithKey)
         // Blocks between the cached tap and --from run frozen on the cached maps (FrozenBlocks).
         let frozen = try FrozenBlocks.load(plan: plan, backbone: manifest.backbone, weights: o.weights)
         let readTap = (plan.cachedTap ?? plan.from).description

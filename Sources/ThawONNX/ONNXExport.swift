@@ -85,6 +85,9 @@ public enum ONNXExport {
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             let file = try WeightFile.load(weights)
             return (entry, try EfficientNetLiteGraph.build(g, variant: variant, file: file, imageSize: size, pixels: "pixels", cut: tap))
+        case (.mobileNetV2, .image(_, _, let size)):
+            g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
+            return (entry, try MobileNetV2Graph.build(g, file: try WeightFile.load(weights), imageSize: size, pixels: "pixels", cut: tap))
         case (.resNet(let depth), .image(_, _, let size)):
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             let file = try WeightFile.load(weights)
@@ -113,7 +116,7 @@ public enum ONNXExport {
             return (entry, try ViTGraph.build(g, vit: vit, weights: weights, imageSize: size, pixels: "pixels", cut: tap))
         default:
             throw ONNXError("ONNX export does not know the \(entry.family.rawValue) family (\(entry.name))",
-                            fix: "export an EfficientNet-Lite, ResNet, ConvNeXt, BERT, MPNet or ViT model")
+                            fix: "export an EfficientNet-Lite, MobileNetV2, ResNet, ConvNeXt, BERT, MPNet or ViT model")
         }
     }
 

@@ -124,8 +124,19 @@ final class ModelRegistryTests: XCTestCase {
                        FineTunePlan(source: .cachedHiddenStates, trained: .bert(layer: 4), from: .encoderLayer(4), cachedTap: .encoderLayer(2)))
         XCTAssertEqual(try plan("all-minilm-l6-v2", cached: ["layer.2"], from: "layer.4").frozenBlocksText, "3–4")
         XCTAssertTrue(message { try self.plan("all-minilm-l6-v2", cached: ["pool"], from: "pool") }.contains("layer.K"))
-        let mbv2 = message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.14") }
-        XCTAssertTrue(mbv2.contains("C: the cache was extracted with \"mobilenet-v2\"") && mbv2.contains("Fix:"), mbv2)
+    }
+
+    func testMobileNetV2Plans() throws {
+        XCTAssertEqual(try plan("mobilenet-v2", cached: ["features.14", "pool"], from: nil),
+                       FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: 14), from: .features(14)))
+        let above = try plan("mobilenet-v2", cached: ["features.12", "pool"], from: "features.14")
+        XCTAssertEqual(above, FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: 14), from: .features(14), cachedTap: .features(12)))
+        XCTAssertEqual(above.frozenBlocksText, "features.13–features.14")
+        XCTAssertEqual(try plan("mobilenet-v2", cached: ["features.17"], from: "features.17").trained, .mobileNetV2(feature: 17))
+        XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.18") }.contains("features.K (K = 0…17)"))
+        XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.11") }.contains("neither tap features.11"))
+        XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "pool") }.contains("features.K"))
+        XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.14", raw: true) }.contains("Fix: drop --raw"))
     }
 
     // MARK: - --unfreeze N
@@ -148,7 +159,9 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertTrue(message { try from(6, "all-minilm-l6-v2") }.contains("layer 0 stays frozen"))
         XCTAssertEqual(try from(3, "bert", layers: 12), "layer.8")
         XCTAssertTrue(message { try from(3, "bert") }.contains("read from its weights"))
-        XCTAssertTrue(message { try from(1, "mobilenet-v2") }.contains("cannot be fine-tuned"))
+        XCTAssertEqual(try from(3, "mobilenet-v2"), "features.14", "the default boundary: features 15–17 train")
+        XCTAssertEqual(try from(17, "mobilenet-v2"), "features.0")
+        XCTAssertTrue(message { try from(18, "mobilenet-v2") }.contains("17 inverted-residual blocks"))
         XCTAssertTrue(message { try from(0, "resnet18") }.contains("--unfreeze 0"))
     }
 }

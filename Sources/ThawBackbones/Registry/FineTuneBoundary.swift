@@ -40,7 +40,7 @@ extension Architecture {
             let n = EfficientNetLiteSpec.blocks(variant: v).count, k = Self.topQuarterBoundary(blocks: n)
             return "\(TapName.blocks(k)): blocks \(k + 1)–\(n - 1) of 0–\(n - 1) + head stage train"
         case .resNet: return "layer3: layer4 trains"
-        case .mobileNetV2: return "features.14 (extract only: fine-tuning not supported)"
+        case .mobileNetV2: return "features.14: features 15–17 + features.18 train"
         case .bert(let c), .mpnet(let c):
             guard let c else { return "layer.(L − ⌊L/4⌋ − 1) for L encoder layers (layer.8 for 12): the top quarter trains" }
             let k = Self.topQuarterBoundary(blocks: c.layers), top = c.layers - 1

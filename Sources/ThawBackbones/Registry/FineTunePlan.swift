@@ -26,6 +26,8 @@ public struct FineTunePlan: Equatable, Sendable {
         /// ConvNeXt: stages `firstStage`…3 (with the downsampling that starts each stage ≥ 1), global mean,
         /// the head LayerNorm and the classifier.
         case convNeXt(firstStage: Int)
+        /// MobileNetV2: inverted residuals `features.(feature+1)`…`features.17`, `features.18`, pooling, the classifier.
+        case mobileNetV2(feature: Int)
     }
 
     public var source: Source
@@ -54,6 +56,7 @@ public struct FineTunePlan: Equatable, Sendable {
         case (.blocks(let j), .blocks(let k)): return span("\(j + 1)", "\(k)")
         case (.stem, .blocks(let k)), (.embeddings, .blocks(let k)): return span("0", "\(k)")
         case (.encoderLayer(let j), .encoderLayer(let k)): return span("\(j + 1)", "\(k)")
+        case (.features(let j), .features(let k)): return span("features.\(j + 1)", "features.\(k)")
         case (.stem, .layer(let k)): return span("layer1", "layer\(k)")
         case (.layer(let j), .layer(let k)): return span("layer\(j + 1)", "layer\(k)")
         case (.stem, .stages(let k)): return span("stages.0", "stages.\(k)")
@@ -72,7 +75,7 @@ public struct FineTunePlan: Equatable, Sendable {
 extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
-        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), BERT and MPNet encoders (cached layer.K hidden states), "
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), mobilenet-v2 (cached features.K maps, K = 0…17), BERT and MPNet encoders (cached layer.K hidden states), "
         + "vision transformers (dinov2-*, clip-*, deit-*: cached embeddings or blocks.K tokens, with --weights), "
         + "convnext-tiny/small and convnext (cached stem or stages.0…stages.2 maps, with --weights)"
 
@@ -176,6 +179,11 @@ extension ModelCatalog {
             }
             return FineTunePlan(source: .cachedMaps, trained: .convNeXt(firstStage: first), from: tap, cachedTap: start0)
         case .mobileNetV2:
+            let last = MobileNetV2Spec.blocks.count      // features.17: only features.18 trains above it
+            guard case .features(let k) = tap, (0...last).contains(k) else { throw cannotStart("a feature output named features.K (K = 0…\(last))") }
+            if raw { throw rawRefused() }
+            guard let start0 = deepestCached((0...k).map { .features($0) }) else { throw notCached("features.K") }
+            return FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: k), from: tap, cachedTap: start0)
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -18,12 +18,14 @@ public enum ModelFamily: String, CaseIterable, Sendable {
         }
     }
 
-    /// Checkpoint prefix of the ImageNet classifier: lukemelas `_fc`, torchvision `fc`, BERT none
+    /// Checkpoint prefix of the ImageNet classifier: lukemelas `_fc`, torchvision ResNet `fc`, MobileNetV2
+    /// `classifier.1` (after its dropout `classifier.0`), BERT none
     /// (a fine-tuned BERT's classifier is exported under Hugging Face's `classifier`).
     public var classifierKey: String {
         switch self {
         case .efficientNetLite, .bert, .mpnet: return "_fc"
-        case .resNet, .mobileNetV2: return "fc"
+        case .resNet: return "fc"
+        case .mobileNetV2: return "classifier.1"
         case .vit: return "head"
         case .convNeXt: return "head.fc"
         }
@@ -47,11 +49,10 @@ public enum Architecture: Sendable {
     /// ConvNeXt (T/S by name, any sizes as `convnext`): stages train from cached `stem` / `stages.K` maps.
     case convNeXt
 
-    /// Whether `thaw finetune` can train this architecture (MobileNetV2 extracts only).
+    /// Whether `thaw finetune` can train this architecture (every family can).
     public var isFineTunable: Bool {
         switch self {
-        case .efficientNetLite, .resNet, .bert, .mpnet, .vit, .convNeXt: return true
-        case .mobileNetV2: return false
+        case .efficientNetLite, .resNet, .bert, .mpnet, .vit, .convNeXt, .mobileNetV2: return true
         }
     }
 

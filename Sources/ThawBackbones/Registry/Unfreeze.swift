@@ -1,6 +1,7 @@
 /// `thaw finetune --unfreeze N`: the top N blocks train. The registry turns N into the `--from` tap
 /// below them, per family: EfficientNet-Lite MBConv blocks (N = all of them: from the stem, raw images),
-/// ResNet stages layer1…layer4 (N = 4: from the stem), ConvNeXt stages 0…3 (N = 4: from the stem), BERT and MPNet encoder layers (at most L − 1: training
+/// ResNet stages layer1…layer4 (N = 4: from the stem), ConvNeXt stages 0…3 (N = 4: from the stem), MobileNetV2 inverted
+/// residuals features.1…17 (from `features.(17 − N)`; features.18 always trains), BERT and MPNet encoder layers (at most L − 1: training
 /// starts from a cached `layer.K`).
 extension ModelCatalog {
     /// The tap whose output the top `n` blocks of `backbone` take. `encoderLayers` gives a generic BERT's
@@ -39,6 +40,9 @@ extension ModelCatalog {
             guard (1...blocks).contains(n) else { throw tooMany(blocks, "blocks (blocks.0…blocks.\(blocks - 1))") }
             return n == blocks ? .embeddings : .blocks(blocks - n - 1)
         case .mobileNetV2:
+            let blocks = MobileNetV2Spec.blocks.count
+            guard (1...blocks).contains(n) else { throw tooMany(blocks, "inverted-residual blocks (features.1…features.\(blocks))") }
+            return .features(blocks - n)
             throw BackboneError("--unfreeze: \(entry.name) cannot be fine-tuned; fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -1,7 +1,8 @@
+import ThawBackbones
 import ThawKernels
 
 /// EfficientNet-Lite's head stage for fine-tuning: `_conv_head` (1×1, last block width → 1280)
-/// → `_bn1` → ReLU6 → global average pool. Output: pooled features [N, headChannels].
+/// → `_bn1` → ReLU6 → global average pool (MobileNetV2's `features.18` + pool: the same layers). Output: pooled features [N, headChannels].
 public final class TrainableHeadStage {
     let shape: Conv2DShape
     public let weight: TrainableTensor   // GEMM [in][head]
@@ -15,11 +16,14 @@ public final class TrainableHeadStage {
         let s: TrainableBatchNorm.Saved
     }
 
-    public init(inChannels: Int, headChannels: Int, parameters: (String, [Int]) throws -> [Float]) throws {
+    /// Loads `convKey` [head, in, 1, 1] and the BN under `bnPrefix`: lukemelas `_conv_head.weight` and `_bn1`
+    /// (eps 1e-3, the defaults), or MobileNetV2's last feature, `features.18.0.weight` and `features.18.1` (eps 1e-5).
+    public init(inChannels: Int, headChannels: Int, convKey: String = "_conv_head.weight", bnPrefix: String = "_bn1",
+                eps: Float = EfficientNetLiteSpec.batchNormEps, parameters: (String, [Int]) throws -> [Float]) throws {
         shape = Conv2DShape(inChannels: inChannels, outChannels: headChannels, kernel: 1)
-        weight = TrainableTensor(key: "_conv_head.weight", torchShape: [headChannels, inChannels, 1, 1], layout: .convGEMM(shape),
-                                 torchValue: try parameters("_conv_head.weight", [headChannels, inChannels, 1, 1]), decays: true)
-        bn = try TrainableBatchNorm(prefix: "_bn1", channels: headChannels, relu6: true, parameters: parameters)
+        weight = TrainableTensor(key: convKey, torchShape: [headChannels, inChannels, 1, 1], layout: .convGEMM(shape),
+                                 torchValue: try parameters(convKey, [headChannels, inChannels, 1, 1]), decays: true)
+        bn = try TrainableBatchNorm(prefix: bnPrefix, channels: headChannels, relu6: true, eps: eps, parameters: parameters)
     }
 
     public var headChannels: Int { shape.outChannels }

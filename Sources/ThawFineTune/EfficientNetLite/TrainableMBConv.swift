@@ -2,11 +2,14 @@ import ThawBackbones
 import ThawKernels
 
 /// An EfficientNet-Lite inverted-residual block with *unfolded* BatchNorms, for fine-tuning:
-/// [expand 1×1 → BN0 → ReLU6] → depthwise k×k (TF SAME) → BN1 → ReLU6 → project 1×1 → BN2 (+ skip).
-/// Parameters carry lukemelas keys under `_blocks.N`.
+/// [expand 1×1 → BN0 → ReLU6] → depthwise k×k → BN1 → ReLU6 → project 1×1 → BN2 (+ skip).
+/// Parameters carry lukemelas keys under `_blocks.N` (TF SAME padding, eps 1e-3), or torchvision
+/// MobileNetV2 keys under `features.N` (symmetric padding, eps 1e-5): `MBConvNaming`.
 public final class TrainableMBConv {
     public let spec: EfficientNetBlockSpec
     public let prefix: String
+    /// Key names, depthwise padding and BN eps of the checkpoint the block came from.
+    public let naming: MBConvNaming
     let expandShape: Conv2DShape?, projectShape: Conv2DShape
     public let expandWeight: TrainableTensor?   // GEMM [Cin][mid]
     public let bn0: TrainableBatchNorm?
@@ -27,33 +30,33 @@ public final class TrainableMBConv {
         let s0: TrainableBatchNorm.Saved?, s1: TrainableBatchNorm.Saved, s2: TrainableBatchNorm.Saved
     }
 
-    /// Loads `<prefix>._expand_conv.weight`, `_bn0.*`, `_depthwise_conv.weight`, `_bn1.*`, `_project_conv.weight`, `_bn2.*`.
-    public init(spec: EfficientNetBlockSpec, prefix: String, parameters: (String, [Int]) throws -> [Float]) throws {
+    /// Loads the block's weights under `prefix` with `naming`'s keys (lukemelas: `<prefix>._expand_conv.weight`,
+    /// `_bn0.*`, `_depthwise_conv.weight`, `_bn1.*`, `_project_conv.weight`, `_bn2.*`; torchvision: `conv.N…`).
+    public init(spec: EfficientNetBlockSpec, prefix: String, naming: MBConvNaming = .lukemelas,
+                parameters: (String, [Int]) throws -> [Float]) throws {
         self.spec = spec
         self.prefix = prefix
-        let mid = spec.midChannels, k = spec.kernel
-        if spec.expandRatio != 1 {
+        self.naming = naming
+        let mid = spec.midChannels, k = spec.kernel, eps = naming.batchNormEps
+        let keys = naming.keys(prefix: prefix, expands: spec.expandRatio != 1)
+        if let expandKey = keys.expand, let bn0Key = keys.bn0 {
             let s = Conv2DShape(inChannels: spec.inChannels, outChannels: mid, kernel: 1)
             expandShape = s
-            expandWeight = TrainableTensor(key: prefix + "._expand_conv.weight", torchShape: [mid, spec.inChannels, 1, 1],
-                                           layout: .convGEMM(s),
-                                           torchValue: try parameters(prefix + "._expand_conv.weight", [mid, spec.inChannels, 1, 1]),
-                                           decays: true)
-            bn0 = try TrainableBatchNorm(prefix: prefix + "._bn0", channels: mid, relu6: true, parameters: parameters)
+            expandWeight = TrainableTensor(key: expandKey, torchShape: [mid, spec.inChannels, 1, 1], layout: .convGEMM(s),
+                                           torchValue: try parameters(expandKey, [mid, spec.inChannels, 1, 1]), decays: true)
+            bn0 = try TrainableBatchNorm(prefix: bn0Key, channels: mid, relu6: true, eps: eps, parameters: parameters)
         } else {
             expandShape = nil; expandWeight = nil; bn0 = nil
         }
-        depthwiseWeight = TrainableTensor(key: prefix + "._depthwise_conv.weight", torchShape: [mid, 1, k, k],
+        depthwiseWeight = TrainableTensor(key: keys.depthwise, torchShape: [mid, 1, k, k],
                                           layout: .depthwise(channels: mid, taps: k * k),
-                                          torchValue: try parameters(prefix + "._depthwise_conv.weight", [mid, 1, k, k]),
-                                          decays: true)
-        bn1 = try TrainableBatchNorm(prefix: prefix + "._bn1", channels: mid, relu6: true, parameters: parameters)
+                                          torchValue: try parameters(keys.depthwise, [mid, 1, k, k]), decays: true)
+        bn1 = try TrainableBatchNorm(prefix: keys.bn1, channels: mid, relu6: true, eps: eps, parameters: parameters)
         projectShape = Conv2DShape(inChannels: mid, outChannels: spec.outChannels, kernel: 1)
-        projectWeight = TrainableTensor(key: prefix + "._project_conv.weight", torchShape: [spec.outChannels, mid, 1, 1],
+        projectWeight = TrainableTensor(key: keys.project, torchShape: [spec.outChannels, mid, 1, 1],
                                         layout: .convGEMM(projectShape),
-                                        torchValue: try parameters(prefix + "._project_conv.weight", [spec.outChannels, mid, 1, 1]),
-                                        decays: true)
-        bn2 = try TrainableBatchNorm(prefix: prefix + "._bn2", channels: spec.outChannels, relu6: false, parameters: parameters)
+                                        torchValue: try parameters(keys.project, [spec.outChannels, mid, 1, 1]), decays: true)
+        bn2 = try TrainableBatchNorm(prefix: keys.bn2, channels: spec.outChannels, relu6: false, eps: eps, parameters: parameters)
     }
 
     /// Every tensor in checkpoint order (weights, BN affine and running statistics).
@@ -69,11 +72,11 @@ public final class TrainableMBConv {
 
     func depthwise() -> DepthwiseConv2D {
         let c = spec.midChannels, k = spec.kernel
-        return DepthwiseConv2D(channels: c, kernel: k, stride: spec.stride, padding: .same,
+        return DepthwiseConv2D(channels: c, kernel: k, stride: spec.stride, padding: naming.depthwisePadding(kernel: k),
                                weightCHW: TrainableTensor.toTorch(depthwiseWeight.value, .depthwise(channels: c, taps: k * k)))
     }
 
-    /// Output size of one axis (TF SAME: ceil(in / stride)).
+    /// Output size of one axis (TF SAME, or symmetric k/2 with an odd k: ceil(in / stride)).
     public func outputSize(_ size: Int) -> Int { (size + spec.stride - 1) / spec.stride }
 
     /// y [N, OH, OW, out] = block(x [N, H, W, in]) with BN in `mode`, and what backward needs.
