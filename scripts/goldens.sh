@@ -10,7 +10,7 @@ source scripts/venv.sh   # python3 = the project virtual environment
 GENERATORS=(half_floats.py conv_kernels.py backward_kernels.py transformer_kernels.py decode.py preprocess.py
             weights_fixtures.py hostile_weights.py wordpiece.py bert_minilm.py backbones.py mobilenet_v2.py
             heads.py finetune.py finetune_bert.py stem_backward.py resnet_finetune.py mpnet.py convnext_finetune.py finetune_mpnet.py
-            mobilenet_v2_finetune.py)
+            mobilenet_v2_finetune.py vit.py vit_finetune.py convnext.py preprocess_bicubic.py)
 [ $# -gt 0 ] && GENERATORS=("$@")
 work=$(mktemp -d "${TMPDIR:-/tmp}/thaw-goldens.XXXXXX")
 if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$work"' EXIT; fi

@@ -119,14 +119,7 @@ public enum FineTuneRun {
                                     options: TapLoadOptions(memoryBudget: budget, seed: o.seed, reservedBytes: reserved))
         // Blocks of maps (in memory or streamed) with a budget or when they do not fit; else one permutation of all rows.
         let byBlocks = o.memoryBudget != nil || data.isStreamed
-        var notes = data.notes
-        if let note = plan.frozenBlocksNote {
-            notes.append(note + (byBlocks ? ", on each chunk as it is read" : ", once per sample before training"))
-        }
-        if data.views > 1 {
-            notes.append("the cache holds \(data.views) views per sample: "
-                         + (byBlocks ? "epoch e trains on view e mod \(data.views)" : "every epoch trains on all of them"))
-        }
+        var notes = data.fineTuneNotes(plan: plan, byBlocks: byBlocks)
         let blockSize = min(o.blockSize, data.maxBlockRows)
         if byBlocks {
             notes.append(String(format: "maps read in shuffled blocks of %d samples (%@, budget %.0f MB)", blockSize,

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
 from convnext import seeded_parameters, state_dict  # noqa: E402
+from fixture_file import FixtureFile  # noqa: E402
 
 OUT = os.path.join(ROOT, "Tests", "ThawFineTuneTests", "Fixtures")
 DIMS, DEPTHS, CLASSES = [8, 16, 24, 32], [1, 1, 2, 1], 5
@@ -70,24 +71,6 @@ def top(P, x_nhwc, first):
     return F.linear(pool, P["fc.weight"], P["fc.bias"])
 
 
-class Writer:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-            f.write("\n")
-        print(self.name, self.offset * 4, "bytes")
-
-
 def main():
     torch.set_num_threads(2)
     for index, (name, (layout, first, (n, h, w), seed)) in enumerate(CASES.items()):
@@ -106,7 +89,7 @@ def main():
         grads = state_dict(DIMS, DEPTHS, {k: (P[k].grad if k in trained else torch.zeros_like(P[k])) for k in P}, layout)
         # A key trains when its internal tensor does: find them by mapping a marker through the layout.
         marks = state_dict(DIMS, DEPTHS, {k: torch.full_like(P32[k], 1.0 if k in trained else 0.0) for k in P32}, layout)
-        wr = Writer(name)
+        wr = FixtureFile(OUT, name, newline=True)
         for key in full:
             if bool(marks[key].flatten()[0] == 1):
                 wr.add("param." + key, values[key])

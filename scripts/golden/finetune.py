@@ -27,6 +27,7 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261129)
 DT = torch.float64
@@ -94,27 +95,10 @@ def nhwc(t):
     return t.permute(0, 2, 3, 1).contiguous() if t.dim() == 4 else t
 
 
-class Writer:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-        print(self.name, self.offset * 4, "bytes")
-
-
 def block_case(name, spec, training, n, hw):
     p = {}
     block_params(p, "_blocks.12", *[spec[0], spec[1], spec[2], spec[4]])
-    w = Writer(name)
+    w = FixtureFile(OUT, name)
     for k, v in p.items():
         w.add("param." + k, v)
     for k in trainable(p):
@@ -154,7 +138,7 @@ def step_case(name, optimizer, training):
     bn_params(p, "_bn1", head)
     p["_fc.weight"] = f32(classes, head, scale=1 / math.sqrt(head))
     p["_fc.bias"] = f32(classes, scale=0.1)
-    w = Writer(name)
+    w = FixtureFile(OUT, name)
     for k, v in p.items():
         w.add("param." + k, v)
     x = f32(n, 16, hw, hw)

@@ -23,6 +23,7 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261130)
 DT = torch.float64
@@ -61,23 +62,6 @@ def layer(x, counts, p, n):
     return F.layer_norm(h + lin(f, "output.dense"), (C,), p[pre + "output.LayerNorm.weight"], p[pre + "output.LayerNorm.bias"], EPS)
 
 
-class Case:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-        print(self.name, self.offset * 4, "bytes")
-
-
 def bert_layer():
     p = {}
     layer_params(p, 5)
@@ -88,7 +72,7 @@ def bert_layer():
     dy = f32(2, 6, C)
     y = layer(x, counts, p, 5)
     (y * dy).sum().backward()
-    c = Case("bert_layer")
+    c = FixtureFile(OUT, "bert_layer")
     c.meta = {"counts": counts, "channels": C, "heads": H, "intermediate": I, "layer": 5}
     c.add("x", x); c.add("dy", dy); c.add("y", y); c.add("dx", x.grad)
     for k, v in p.items():
@@ -107,7 +91,7 @@ def bert_step():
     counts = [6, 2, 5]
     labels = torch.tensor([1, 4, 0])
     x = f32(3, 6, C)
-    c = Case("bert_step")
+    c = FixtureFile(OUT, "bert_step")
     c.meta = {"counts": counts, "labels": labels.tolist(), "channels": C, "heads": H, "intermediate": I,
               "boundary": 3, "lr": 1e-3, "layer_decay": 0.8, "weight_decay": 0.01, "classes": 5}
     c.add("x", x)

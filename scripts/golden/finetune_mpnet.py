@@ -31,6 +31,7 @@ import struct
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261203)
 DT = torch.float64
@@ -108,23 +109,6 @@ def fixture(name):
     return torch.from_numpy(np.fromfile(os.path.join(FIXTURE, f"seeded_{name}.bin"), dtype="<f4").reshape(shape)).to(DT)
 
 
-class Case:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-        print(self.name, self.offset * 4, "bytes")
-
-
 def mpnet_step():
     weights = read_safetensors(os.path.join(FIXTURE, "seeded", "model.safetensors"))
     weights = {k[len("mpnet."):] if k.startswith("mpnet.") else k: v for k, v in weights.items()}
@@ -153,7 +137,7 @@ def mpnet_step():
     logits = pooled @ p["_fc.weight"].T + p["_fc.bias"]
     loss = F.cross_entropy(logits, labels)
     loss.backward()
-    c = Case("mpnet_step")
+    c = FixtureFile(OUT, "mpnet_step")
     buckets = relative_position_bucket(torch.arange(x.shape[1])[None, :] - torch.arange(x.shape[1])[:, None])
     c.meta = {"counts": counts, "labels": labels.tolist(), "channels": C, "heads": H, "intermediate": I, "eps": EPS,
               "boundary": 0, "trained_layers": [1, 2], "classes": 5, "buckets": BUCKETS,

@@ -27,6 +27,7 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261203)
 DT = torch.float64
@@ -102,23 +103,6 @@ def nhwc(t):
     return t.permute(0, 2, 3, 1).contiguous() if t.dim() == 4 else t
 
 
-class Writer:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-        print(self.name, self.offset * 4, "bytes")
-
-
 def case(name, training):
     p = {}
     for spec in SPECS:
@@ -127,7 +111,7 @@ def case(name, training):
     bn_params(p, "features.4.1", HEAD)
     p["classifier.1.weight"] = f32(CLASSES, HEAD, scale=1 / math.sqrt(HEAD))
     p["classifier.1.bias"] = f32(CLASSES, scale=0.1)
-    w = Writer(name)
+    w = FixtureFile(OUT, name)
     for k, v in p.items():
         w.add("param." + k, v)
     for k in p:

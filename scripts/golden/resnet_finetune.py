@@ -29,6 +29,7 @@ import os
 import numpy as np
 import torch
 import torch.nn.functional as F
+from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261130)
 DT = torch.float64
@@ -103,28 +104,11 @@ def nhwc(t):
     return t.permute(0, 2, 3, 1).contiguous() if t.dim() == 4 else t
 
 
-class Writer:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-        print(self.name, self.offset * 4, "bytes")
-
-
 def block_case(name, cin, width, stride, bottleneck, training, n, hw):
     prefix = "layer3.1"
     p = {}
     block_params(p, prefix, cin, width, stride, bottleneck)
-    w = Writer(name)
+    w = FixtureFile(OUT, name)
     for k, v in p.items():
         w.add("param." + k, v)
     for k in trainable(p):
@@ -153,7 +137,7 @@ def step_case(name, optimizer, training):
     block_params(p, prefix, cin, width, stride, True)
     p["fc.weight"] = f32(classes, 4 * width, scale=1 / math.sqrt(4 * width))
     p["fc.bias"] = f32(classes, scale=0.1)
-    w = Writer(name)
+    w = FixtureFile(OUT, name)
     for k, v in p.items():
         w.add("param." + k, v)
     x = F.relu(f32(n, cin, hw, hw))   # cached maps are ReLU outputs

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "reference"))
 from vit import Spec, block, pool, seeded_parameters, state_dict, write_safetensors  # noqa: E402
+from fixture_file import FixtureFile  # noqa: E402
 
 OUT = os.path.join(ROOT, "Tests", "ThawFineTuneTests", "Fixtures")
 
@@ -40,24 +41,6 @@ CASES = {
                          eps=1e-5), "hf-clip", "clip", 22, 1, 3, 1 + 9, 4),
     "vit_ft_deit": (Spec(32, 2, 4, 64, 16, 2, classifier=10), "timm", "deit", 23, 0, 2, 1 + 16, 3),
 }
-
-
-class Writer:
-    def __init__(self, name):
-        self.name, self.arrays, self.chunks, self.offset, self.meta = name, {}, [], 0, {}
-
-    def add(self, key, t):
-        a = t.detach().to(torch.float32).numpy().astype("<f4").ravel()
-        self.arrays[key] = {"shape": list(t.shape), "offset": self.offset}
-        self.chunks.append(a)
-        self.offset += a.size
-
-    def save(self):
-        np.concatenate(self.chunks).tofile(os.path.join(OUT, self.name + ".bin"))
-        with open(os.path.join(OUT, self.name + ".json"), "w") as f:
-            json.dump({"arrays": self.arrays, "meta": self.meta}, f, indent=1)
-            f.write("\n")
-        print(self.name, self.offset * 4, "bytes")
 
 
 def trained_keys(spec, first, layout):
@@ -95,7 +78,7 @@ def main():
 
         # Gradients under the file's keys: the layout's renaming (and timm's qkv concatenation) applied to them.
         grads = state_dict(spec, {k: (v.grad if v.grad is not None else torch.zeros_like(v)) for k, v in P.items()}, layout)
-        w = Writer(name)
+        w = FixtureFile(OUT, name, newline=True)
         w.meta = {"layout": layout, "family": family, "first_block": first, "from": f"blocks.{first - 1}" if first else "embeddings",
                   "labels": labels.tolist(), "classes": classes, "pool_width": width, "depth": spec.depth,
                   "weights": name + ".safetensors", "trained": trained_keys(spec, first, layout),

@@ -36,14 +36,7 @@ struct ViTTokenData {
         }
         let data = try TapData.load(reader: reader, tap: tap, options: TapLoadOptions(memoryBudget: budget, seed: o.seed, reservedBytes: reserved))
         let byBlocks = o.memoryBudget != nil || data.isStreamed
-        var notes = data.notes
-        if let note = plan.frozenBlocksNote {
-            notes.append(note + (byBlocks ? ", on each chunk as it is read" : ", once per sample before training"))
-        }
-        if data.views > 1 {
-            notes.append("the cache holds \(data.views) views per sample: "
-                         + (byBlocks ? "epoch e trains on view e mod \(data.views)" : "every epoch trains on all of them"))
-        }
+        var notes = data.fineTuneNotes(plan: plan, byBlocks: byBlocks)
         let blockSize = min(o.blockSize, data.maxBlockRows)
         if byBlocks {
             notes.append(String(format: "tokens read in shuffled blocks of %d samples (%@, budget %.0f MB)", blockSize,

@@ -1,0 +1,18 @@
+import ThawBackbones
+import ThawHeads
+
+extension TapData {
+    /// What a fine-tuning run prints about reading this tap: the loader's notes, the blocks that run frozen
+    /// between the cached tap and `--from`, and how augmented views are used (`byBlocks`: read in shuffled blocks).
+    func fineTuneNotes(plan: FineTunePlan, byBlocks: Bool) -> [String] {
+        var notes = self.notes
+        if let note = plan.frozenBlocksNote {
+            notes.append(note + (byBlocks ? ", on each chunk as it is read" : ", once per sample before training"))
+        }
+        if views > 1 {
+            notes.append("the cache holds \(views) views per sample: "
+                         + (byBlocks ? "epoch e trains on view e mod \(views)" : "every epoch trains on all of them"))
+        }
+        return notes
+    }
+}
