@@ -103,6 +103,7 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         try RunName.check(name)
+        if let export { try OutputFolder.prepare(export, option: "--export") }
         // The one read of the manifest: the registry decides the plan from it, every path reads through `reader`.
         let reader = try CacheReader(path: cache)
         let weights = try resolveWeights(backbone: reader.manifest.backbone)

@@ -50,6 +50,7 @@ struct FitCommand: ParsableCommand {
 
     func run() throws {
         try RunName.check(name)
+        if let export { try OutputFolder.prepare(export, option: "--export") }
         var q = FitRequest(cache: cache, tap: tap)
         do {
             q.head = try HeadName.parse(head)

@@ -96,6 +96,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         try RunName.check(name)
+        if let exportBest { try OutputFolder.prepare(exportBest, option: "--export-best") }
         guard show >= 0 else { throw ValidationError("--show must be ≥ 0 (0 prints every row).") }
         if !combine.isEmpty || combineDir != nil { return try runCombine() }
         let file: FileConfig? = try config.map { path in
