@@ -103,18 +103,7 @@ public enum FineTuneRun {
         let reserved = model.trainingStateBytes + o.batch * rowBytes
             + o.chunk * model.activationBytesPerRow(height: mapShape[0], width: mapShape[1])
             + (frozen == nil ? 0 : model.trainingStateBytes / 4 + o.chunk * rowBytes * 8)
-        let budget = o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget
-        // A streamed block must hold at least one batch of maps.
-        let oneBlock = min(o.batch, o.blockSize) * rowBytes
-        let needed = MemoryBudget.fixedCost + reserved + TapData.scanBytes(taps: manifest.taps) + oneBlock
-        guard budget >= needed else {
-            let mb = { (b: Int) in String(format: "%.1f MB", Double(b) / 1_048_576) }
-            throw FineTuneError("--memory-budget \(mb(budget)) cannot hold one block of \(min(o.batch, o.blockSize)) \(readTap) maps "
-                                + "(\(mb(oneBlock))) beside the process (\(mb(MemoryBudget.fixedCost)) fixed), the trained blocks "
-                                + "(\(mb(reserved)): weights, gradients, optimizer state, a batch and a chunk's activations) and the "
-                                + "cache reads (\(mb(TapData.scanBytes(taps: manifest.taps)))). Fix: give --memory-budget \(Int((Double(needed) / 1_048_576).rounded(.up)))M "
-                                + "or more, or lower --batch / --chunk")
-        }
+        let budget = try FineTuneBudget.check(o, tap: readTap, rowBytes: rowBytes, reserved: reserved, manifest: manifest)
         let data = try TapData.load(reader: reader, tap: readTap,
                                     options: TapLoadOptions(memoryBudget: budget, seed: o.seed, reservedBytes: reserved))
         // Blocks of maps (in memory or streamed) with a budget or when they do not fit; else one permutation of all rows.

@@ -32,13 +32,7 @@ final class ConvNeXtFineTuneCLITests: XCTestCase {
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
-        _ = try ThawBinary.find()
-        for e in Self.extraction where e?.status != 0 {
-            XCTFail("fixture extraction failed: \(e?.stderr ?? "not run")")
-            throw MissingBinary(description: "fixture extraction failed")
-        }
-    }
+    override func setUpWithError() throws { try ThawBinary.requireFixtures(Self.extraction) }
 
     func metric(_ run: [String: Any], _ key: String) throws -> Double {
         try XCTUnwrap((run["metrics"] as? [String: Any])?[key] as? Double, "metrics.\(key)")

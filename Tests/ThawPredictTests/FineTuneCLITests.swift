@@ -26,11 +26,7 @@ final class FineTuneCLITests: XCTestCase {
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
-        _ = try ThawBinary.find()
-        XCTAssertEqual(Self.extraction?.status, 0, "fixture extraction failed: \(Self.extraction?.stderr ?? "not run")")
-        if Self.extraction?.status != 0 { throw MissingBinary(description: "fixture extraction failed") }
-    }
+    override func setUpWithError() throws { try ThawBinary.requireFixtures([Self.extraction]) }
 
     private func metric(_ run: [String: Any], _ key: String, file: StaticString = #filePath, line: UInt = #line) throws -> Double {
         try XCTUnwrap((run["metrics"] as? [String: Any])?[key] as? Double, "run record lacks metrics.\(key)", file: file, line: line)

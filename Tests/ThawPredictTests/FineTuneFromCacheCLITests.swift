@@ -30,13 +30,7 @@ final class FineTuneFromCacheCLITests: XCTestCase {
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
-        _ = try ThawBinary.find()
-        for e in Self.extraction where e?.status != 0 {
-            XCTFail("fixture extraction failed: \(e?.stderr ?? "not run")")
-            throw MissingBinary(description: "fixture extraction failed")
-        }
-    }
+    override func setUpWithError() throws { try ThawBinary.requireFixtures(Self.extraction) }
 
     /// Every tensor of bundle `a` within a relative `tolerance` of `b`'s (NaN fails); returns the worst.
     func assertSameWeights(_ a: String, _ b: String, tolerance: Float = 1e-4, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -28,13 +28,7 @@ final class MobileNetV2FineTuneCLITests: XCTestCase {
         super.tearDown()
     }
 
-    override func setUpWithError() throws {
-        _ = try ThawBinary.find()
-        for e in Self.extraction where e?.status != 0 {
-            XCTFail("fixture extraction failed: \(e?.stderr ?? "not run")")
-            throw MissingBinary(description: "fixture extraction failed")
-        }
-    }
+    override func setUpWithError() throws { try ThawBinary.requireFixtures(Self.extraction) }
 
     func metrics(_ run: [String: Any]) -> [String: Any] { run["metrics"] as? [String: Any] ?? [:] }
     func config(_ run: [String: Any]) -> [String: Any] { run["config"] as? [String: Any] ?? [:] }

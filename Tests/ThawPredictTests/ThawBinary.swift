@@ -58,3 +58,15 @@ struct ThawBinary {
 }
 
 struct MissingBinary: Error, CustomStringConvertible { var description: String }
+
+extension ThawBinary {
+    /// For a test class's `setUpWithError`: the binary exists and every fixture extraction its class `setUp`
+    /// ran succeeded; a failed one fails the test (never a skip) with its stderr.
+    static func requireFixtures(_ extractions: [Result?], file: StaticString = #filePath, line: UInt = #line) throws {
+        _ = try find()
+        for e in extractions where e?.status != 0 {
+            XCTFail("fixture extraction failed: \(e?.stderr ?? "not run")", file: file, line: line)
+            throw MissingBinary(description: "fixture extraction failed")
+        }
+    }
+}

@@ -23,17 +23,7 @@ struct ViTTokenData {
         let manifest = reader.manifest
         let rowBytes = manifest.taps.first { $0.name == tap }!.shape.reduce(1, *) * 4
         let reserved = reservedBytes + o.batch * rowBytes
-        let budget = o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget
-        let oneBlock = min(o.batch, o.blockSize) * rowBytes   // a streamed block holds at least one batch
-        let needed = MemoryBudget.fixedCost + reserved + TapData.scanBytes(taps: manifest.taps) + oneBlock
-        guard budget >= needed else {
-            let mb = { (b: Int) in String(format: "%.1f MB", Double(b) / 1_048_576) }
-            throw FineTuneError("--memory-budget \(mb(budget)) cannot hold one block of \(min(o.batch, o.blockSize)) \(tap) token maps "
-                                + "(\(mb(oneBlock))) beside the process (\(mb(MemoryBudget.fixedCost)) fixed), the trained blocks "
-                                + "(\(mb(reserved)): weights, gradients, optimizer state, a batch and a chunk's activations) and the "
-                                + "cache reads. Fix: give --memory-budget \(Int((Double(needed) / 1_048_576).rounded(.up)))M or more, "
-                                + "or lower --batch / --chunk")
-        }
+        let budget = try FineTuneBudget.check(o, tap: tap, rowBytes: rowBytes, reserved: reserved, manifest: manifest)
         let data = try TapData.load(reader: reader, tap: tap, options: TapLoadOptions(memoryBudget: budget, seed: o.seed, reservedBytes: reserved))
         let byBlocks = o.memoryBudget != nil || data.isStreamed
         var notes = data.fineTuneNotes(plan: plan, byBlocks: byBlocks)
