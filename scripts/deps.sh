@@ -42,10 +42,16 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$SYSTEM_PY" -m venv "$VENV"
 fi
 SITE=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-if [ "$(cat "$SHARE/site-packages" 2>/dev/null || true)" != "$SITE" ]; then
+# This checkout's folder first, then the earlier records whose folders still exist (other checkouts on the
+# same machine keep theirs; a deleted one's is dropped), one per line.
+if [ "$(head -n 1 "$SHARE/site-packages" 2>/dev/null || true)" != "$SITE" ]; then
   echo "==> recording $SITE in $SHARE/site-packages (where Thaw looks for pip-installed weights first)"
   $SUDO mkdir -p "$SHARE"
-  echo "$SITE" | $SUDO tee "$SHARE/site-packages.tmp" >/dev/null
+  { echo "$SITE"
+    while IFS= read -r old; do
+      if [ -n "$old" ] && [ "$old" != "$SITE" ] && [ -d "$old" ]; then echo "$old"; fi
+    done < <(cat "$SHARE/site-packages" 2>/dev/null || true)
+  } | $SUDO tee "$SHARE/site-packages.tmp" >/dev/null
   $SUDO mv "$SHARE/site-packages.tmp" "$SHARE/site-packages"
 fi
 

@@ -30,10 +30,19 @@ public enum SitePackages {
 
     /// Folders listed in the deps.sh record that still exist (a deleted checkout's venv is passed over).
     static func recorded(at path: String) -> [String] {
+        recordLines(at: path).filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Folders the deps.sh record lists that no longer exist (a moved or deleted checkout): `thaw doctor` names them.
+    public static func staleRecords() -> [String] {
+        recordLines(at: recordPath).filter { !FileManager.default.fileExists(atPath: $0) }
+    }
+
+    private static func recordLines(at path: String) -> [String] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && FileManager.default.fileExists(atPath: $0) }
+            .filter { !$0.isEmpty }
     }
 
     private static func globSitePackages(_ lib: String) -> [String] {

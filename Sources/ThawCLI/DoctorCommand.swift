@@ -38,6 +38,9 @@ struct DoctorCommand: ParsableCommand {
         /// Where the comparison is kept for `thaw extract`'s warning.
         var forcedKernelCache: String?
         var assets: [Asset]
+        /// Where the weights and data sets were looked for, in order; record lines whose folder is gone.
+        var sitePackages: [String]
+        var staleSitePackages: [String]
     }
 
     func run() throws {
@@ -47,7 +50,8 @@ struct DoctorCommand: ParsableCommand {
             cpu: .init(vendor: cpu.vendor, model: cpu.modelName, cores: cpu.logicalCores, simd: cpu.simdSummary),
             assets: KnownAsset.all.map {
                 .init(name: $0.name, kind: $0.kind.rawValue, summary: $0.summary, path: $0.find(), install: $0.installCommand)
-            })
+            },
+            sitePackages: SitePackages.roots(), staleSitePackages: SitePackages.staleRecords())
         do {
             let info = try BLAS.load()
             report.blas = .init(library: info.library, kernel: info.corename, config: info.config,
@@ -97,6 +101,11 @@ struct DoctorCommand: ParsableCommand {
         for a in r.assets {
             let status = a.path.map { "ok       \($0)" } ?? "missing  install: \(a.install)"
             print("  \(a.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(status)")
+        }
+        print("  looked in: \(r.sitePackages.isEmpty ? "no site-packages folder" : r.sitePackages.joined(separator: ", "))")
+        for gone in r.staleSitePackages {
+            print("  note: \(SitePackages.recordPath) names \(gone), which no longer exists (a moved or deleted checkout). "
+                  + "Fix: run scripts/deps.sh in your Thaw checkout (it records its own folder), or set THAW_SITE_PACKAGES.")
         }
     }
 }

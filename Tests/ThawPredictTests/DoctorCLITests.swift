@@ -71,6 +71,29 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertFalse(close.contains("OPENBLAS_CORETYPE"), "2.5% slower is no reason to warn: \(close)")
     }
 
+    /// The deps.sh record (THAW_SHARE/site-packages) is read in order; a line whose folder is gone is named with the fix,
+    /// and the folders looked in are listed, so a "missing" asset can be traced to where Thaw looked.
+    func testStaleSitePackagesRecordIsNamed() throws {
+        let thaw = try ThawBinary.find()
+        let share = try temporaryFolder(), live = try temporaryFolder()
+        let gone = share + "/removed-checkout/.venv/lib/python3.11/site-packages"
+        try "\(gone)\n\(live)\n".write(toFile: share + "/site-packages", atomically: true, encoding: .utf8)
+        let env: [String: String?] = ["THAW_SHARE": share, "XDG_CACHE_HOME": share]
+        let json = try thaw.ok(["doctor", "--json", "--seconds", "0"], environment: env).json
+        XCTAssertEqual(json["staleSitePackages"] as? [String], [gone])
+        let roots = try XCTUnwrap(json["sitePackages"] as? [String])
+        XCTAssertEqual(roots.first, live, "the record's live folder comes first: \(roots)")
+        XCTAssertFalse(roots.contains(gone), "\(roots)")
+        let text = try thaw.ok(["doctor", "--seconds", "0"], environment: env).stdout
+        XCTAssertTrue(text.contains("looked in: \(live)"), text)
+        XCTAssertTrue(text.contains("names \(gone), which no longer exists"), text)
+        XCTAssertTrue(text.contains("Fix: run scripts/deps.sh in your Thaw checkout"), text)
+
+        try "\(live)\n".write(toFile: share + "/site-packages", atomically: true, encoding: .utf8)
+        let clean = try thaw.ok(["doctor", "--seconds", "0"], environment: env).stdout
+        XCTAssertFalse(clean.contains("no longer exists"), clean)
+    }
+
     private func temporaryFolder() throws -> String {
         let path = NSTemporaryDirectory() + "thaw-doctor-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
