@@ -17,16 +17,15 @@ public enum FineTuneExport {
     /// Metadata `format` of an exported fine-tuned model.
     public static let format = "thaw-finetune-1"
 
-    /// Writes `model` over the checkpoint `original` (read from `originalFile` when the caller has it open) to `path`
-    /// atomically. `rename` maps a model key to the export
+    /// Writes `model` over the checkpoint `original` to `path` atomically. `rename` maps a model key to the export
     /// key (nil: the key as is); `dropped` original keys are not copied (e.g. a classifier the
     /// model replaces under another name). Returns the number of tensors written.
     @discardableResult
-    public static func write(_ model: some CheckpointableModel, original: String, originalFile: WeightFile? = nil,
-                             stripPrefixes: [String], rename: [String: String] = [:], dropped: Set<String> = [],
+    public static func write(_ model: some CheckpointableModel, original: String, stripPrefixes: [String],
+                             rename: [String: String] = [:], dropped: Set<String> = [],
                              metadata: [String: String], bundle: BundleDescription? = nil,
                              head: [SafetensorsWriter.Tensor] = [], to path: String) throws -> Int {
-        let file = try originalFile ?? WeightFile.load(original)
+        let file = try WeightFile.load(original)
         var trained: [String: TrainableTensor] = [:]
         for t in model.tensors { trained[rename[t.key] ?? t.key] = t }
         var out: [SafetensorsWriter.Tensor] = [], seen = Set<String>()

@@ -1,16 +1,14 @@
 import ThawBackbones
 import ThawStore
-import ThawWeights
 
 /// `thaw finetune --export FILE` of a ViT: every tensor of the original checkpoint (float32, the layout's
 /// wrapper prefixes removed), the trained blocks, final norm and projection replaced, and the new classifier
 /// as `fc.weight` / `fc.bias` — which the ViT loader reads as the `fc` cut point (logits on `pool`). The file
 /// is a model bundle whose tap is `fc` (`thaw predict --bundle FILE IMAGES…`), and loads as `--weights` too.
 enum ViTFineTuneExport {
-    /// `original`: `o.weights`, already open.
-    static func write(_ model: ViTFineTuneModel, original: WeightFile, options o: FineTuneOptions, manifest: Manifest, classNames: [String],
-                      run: String, validationTop1: Double, testTop1: Double?, to path: String) throws {
-        try FineTuneExport.write(model, original: o.weights, originalFile: original, stripPrefixes: model.strippedPrefixes,
+    static func write(_ model: ViTFineTuneModel, options o: FineTuneOptions, manifest: Manifest, classNames: [String], run: String,
+                      validationTop1: Double, testTop1: Double?, to path: String) throws {
+        try FineTuneExport.write(model, original: o.weights, stripPrefixes: model.strippedPrefixes,
                                  metadata: FineTuneExport.metadata(backbone: manifest.backbone, from: o.from, classNames: classNames),
                                  bundle: FineTuneExport.bundle(manifest, tap: TapName.fc.description, width: classNames.count,
                                                                head: "finetuned", classes: classNames, run: run,

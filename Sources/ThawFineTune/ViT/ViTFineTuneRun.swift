@@ -42,12 +42,15 @@ public enum ViTFineTuneRun {
         var notes: [String] = []
         if o.batchNorm != .frozen || o.batchNormMomentum != nil { notes.append("--bn does not apply to vision transformers (LayerNorm only): ignored") }
         let classes = manifest.labelNames.count
-        let model = try ViTFineTuneModel.load(vit, file: checkpoint.file, firstBlock: first) { width in
+        let classifier = { (width: Int) throws -> TrainableClassifier in
             switch o.head {
             case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: ViT.classifierKey)
             case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: ViT.classifierKey)
             }
         }
+        // The top from the file the frozen ViT was read from (taken once, so it is unmapped before training), else read again.
+        let model = try checkpoint.takeFile().map { try ViTFineTuneModel.load(vit, file: $0, firstBlock: first, classifier: classifier) }
+            ?? ViTFineTuneModel.load(vit, weights: o.weights, firstBlock: first, classifier: classifier)
         if first == depth { notes.append("--from \(plan.from) is the last block: only the final norm, pooling and classifier train") }
         let frozen = plan.runsFrozenBlocks ? FrozenBlocks(backbone: vit, cachedTap: plan.cachedTap!.description, from: plan.from.description) : nil
         let readTap = (plan.cachedTap ?? plan.from).description
@@ -99,7 +102,7 @@ public enum ViTFineTuneRun {
         let validation = try trainer.evaluateValidation()
         let test = try loaded.memory.map { m in m.test.map { trainer.evaluate($0) } } ?? (loaded.data.hasTest ? trainer.evaluate(.test) : nil)
         if let path = o.export {
-            try ViTFineTuneExport.write(model, original: checkpoint.file, options: o, manifest: manifest, classNames: loaded.data.classNames, run: runID,
+            try ViTFineTuneExport.write(model, options: o, manifest: manifest, classNames: loaded.data.classNames, run: runID,
                                         validationTop1: validation.top1, testTop1: test?.top1, to: path)
             config["export"] = .string(path)
         }
