@@ -52,19 +52,8 @@ final class MaxTokensCLITests: XCTestCase {
         try thaw.ok(["fit", "--cache", Self.cache, "--tap", "layer.4", "--pooling", "avg", "--epochs", "3", "--export", head])
         let wrote = try thaw.ok(["export", "--bundle", head, "--onnx", onnx]).stdout
         XCTAssertTrue(wrote.contains("input_ids [N, 64]"), wrote)
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let binary = try thaw.path
-        check.arguments = ["python3", ThawBinary.root + "/scripts/onnx_vs_predict.py", binary, head, onnx,
-                           "Shares fell after the bank reported a loss", "The striker scored twice in the final"]
-        let out = Pipe()
-        check.standardOutput = out
-        check.standardError = out
-        try check.run()
-        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, log)
-        XCTAssertTrue(log.contains("(OK)"), log)
+        try thaw.assertONNXMatchesPredict(bundle: head, onnx: onnx,
+                                          inputs: ["Shares fell after the bank reported a loss", "The striker scored twice in the final"])
     }
 
     func testOutOfRangeLengthsAndImageModelsAreRefused() throws {
