@@ -14,7 +14,7 @@ import ThawWeights
 public enum RawFineTuneRun {
     /// The one-line note `thaw finetune` prints before training.
     public static func note(_ o: FineTuneOptions, data: RawFineTuneData) -> String {
-        "--from \(o.from) is below the cached maps: training from raw images re-read from \(data.data) with the cache's "
+        "--from \(o.from) (no cached map at or below it, or --raw): training from raw images re-read from \(data.data) with the cache's "
             + "preset (\(data.preset.name) \(data.preset.resize)→\(data.preset.crop)) and random-resized-crop + flip for training"
     }
 
