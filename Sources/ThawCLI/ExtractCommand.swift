@@ -33,6 +33,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(name: .customLong("tap"), help: "Cut point to store (repeatable; default: the model's default taps, below).") var taps: [String] = []
     @Option(help: "Storage type: f16, bf16 or f32.") var dtype: String = "f16"
     @Option(help: "Square input size (crop); the resize keeps the model's resize/crop ratio (default: the model's own, e.g. 224 for EfficientNet-Lite0).") var imageSize: Int?
+    @Option(help: "Text models: tokens per text, [CLS] and [SEP] included; longer texts are truncated, shorter ones padded. Recorded in the cache, so `thaw finetune`, `thaw predict` and `thaw export` use the same length. 2 up to the model's maximum. (default: the model's maximum, e.g. 256 for all-minilm-l6-v2, 384 for all-mpnet-base-v2)") var maxTokens: Int?
     @Option(help: "Samples per forward batch (does not change the bytes).") var batch: Int = 16
     @Option(help: "Extract shard i of N (i/N), e.g. 0/4; merge with `thaw cache merge`.") var shard: String = "0/1"
     @Option(help: "Augmented views per training image (random-resized-crop + flip), stored as views 1…K.") var views: Int = 0
@@ -49,6 +50,9 @@ struct ExtractCommand: ParsableCommand {
         guard batch >= 1, commitEvery >= 1 else { throw ValidationError("--batch and --commit-every must be ≥ 1") }
         guard views >= 0 && views < 65535 else { throw ValidationError("--views must be in 0..<65535") }
         if let limit, limit < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let maxTokens, maxTokens < 2 {
+            throw ValidationError("--max-tokens \(maxTokens): a text needs at least 2 tokens ([CLS] and [SEP]); pass 2 up to the model's maximum")
+        }
         if let imageSize, !(8...Self.maxImageSize).contains(imageSize) {
             throw ValidationError("--image-size must be in 8…\(Self.maxImageSize) (models are trained at 224–512; a batch of \(batch) at \(imageSize) would need "
                                   + "\(Self.pixelGigabytes(imageSize, batch: batch)) GB for the pixels alone)")
@@ -98,7 +102,7 @@ struct ExtractCommand: ParsableCommand {
                 + "back to a folder already listed (a loop or a duplicate): \(shown)\n").utf8))
         }
         followCacheConvolution(backbone)
-        let input = try makeInput(entry, weightsPath: weightsPath, data: spec)
+        let input = try makeInput(entry, backbone: backbone, weightsPath: weightsPath, data: spec)
         let options = ExtractOptions(taps: taps.isEmpty ? DefaultTaps.of(backbone) : taps, dtype: DType(rawValue: dtype)!,
                                      batchSize: batch, shard: ShardSpec(parsing: shard)!, augmentedViews: views,
                                      onError: OnError(rawValue: onError)!, limit: limit)
@@ -136,6 +140,7 @@ struct ExtractCommand: ParsableCommand {
                          "taps": .array(options.taps.map { .string($0) }), "dtype": .string(dtype), "batch": .number(Double(batch)),
                          "shard": .string(shard), "views": .number(Double(views)), "onError": .string(onError)]
         if let limit { record.config["limit"] = .number(Double(limit)) }
+        if case .text(_, let tokenizer) = input { record.config["max_tokens"] = .number(Double(tokenizer.maxLength)) }
         record.metrics = ["samples": .number(Double(summary.samplesProcessed)), "records": .number(Double(summary.recordsWritten)),
                           "committed": .number(Double(summary.recordsCommitted)), "complete": .bool(summary.complete),
                           "stopped": .bool(summary.stopped), "cacheBytes": .number(Double(bytes)),
@@ -166,13 +171,24 @@ struct ExtractCommand: ParsableCommand {
         }
     }
 
-    private func makeInput(_ entry: ModelEntry, weightsPath: String, data: DataSpec) throws -> ExtractInput {
+    private func makeInput(_ entry: ModelEntry, backbone: any Backbone, weightsPath: String, data: DataSpec) throws -> ExtractInput {
+        switch entry.input {
+        case .image: if maxTokens != nil { throw ValidationError("--max-tokens applies to text models; \(entry.name) takes images (see --image-size)") }
+        case .text: if imageSize != nil { throw ValidationError("--image-size applies to image models; \(entry.name) takes text (see --max-tokens)") }
+        }
         switch (entry.input, data) {
         case (.image, .images(let source)):
             return .images(source, preset: try entry.imagePreprocessing(crop: imageSize))
         case (.text(let maxLength), .text(let source)):
+            // The model's maximum: the catalog's length, within the positions the loaded weights hold.
+            let positions = (backbone as? BertBackbone)?.encoder.configuration.maxLength ?? maxLength
+            let maximum = min(maxLength, positions)
+            if let maxTokens, maxTokens > maximum {
+                throw ValidationError("--max-tokens \(maxTokens) is above \(entry.name)'s maximum of \(maximum) tokens; pass 2…\(maximum) "
+                                      + "(or leave it out for \(maximum))")
+            }
             let folder = URL(fileURLWithPath: weightsPath).deletingLastPathComponent()
-            return .text(source, tokenizer: try BertTokenizer(modelDirectory: folder, maxLength: maxLength))
+            return .text(source, tokenizer: try BertTokenizer(modelDirectory: folder, maxLength: maxTokens ?? maximum))
         case (.image, .text):
             throw ValidationError("\(entry.name) takes images but \(self.data) holds text; pick a text model (e.g. all-minilm-l6-v2)")
         case (.text, .images):

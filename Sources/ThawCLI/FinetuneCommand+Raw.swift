@@ -7,7 +7,8 @@ import ThawRuns
 // MARK: - Below the cached boundary (raw images)
 
 extension FinetuneCommand {
-    /// `--from input`, `--from stem` or an uncached `--from blocks.K` on an EfficientNet-Lite cache:
+    /// `--from input`, `--from stem` or an uncached `--from blocks.K` on an EfficientNet-Lite cache, an uncached
+    /// `--from features.K` on a MobileNetV2 cache, or `--raw`:
     /// trains from the raw images (re-read from --data or the source of the cache's extract run).
     func runRaw(_ options: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan) throws {
         var o = options

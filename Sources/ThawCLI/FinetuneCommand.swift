@@ -31,9 +31,11 @@ struct FinetuneCommand: ParsableCommand {
             between (12–13) run frozen — forward only, no gradient — once per sample before training (on each chunk \
             as it is read when the maps stream).
 
-            With no cached map at or below --from — --from input (the whole network, stem included), stem, or \
-            blocks.K under every cached map — or with --raw, Thaw trains from the raw images, re-read from the \
-            cache's source with random-resized-crop + flip, and says so.
+            With no cached map at or below --from — EfficientNet-Lite: --from input (the whole network, stem \
+            included), stem, or blocks.K under every cached map; MobileNetV2: features.K under every cached map \
+            (the stem and features 1…K run frozen on the fly) — or with --raw, Thaw trains from the raw images, \
+            re-read from the cache's source with random-resized-crop + flip, and says so. Other families train \
+            from cached maps or hidden states only.
 
             Without --from: the model's fine-tuning boundary if cached (`thaw models` lists them; about the top \
             quarter of the network trains), else the deepest cached tap training can start from.
@@ -51,9 +53,9 @@ struct FinetuneCommand: ParsableCommand {
             """)
 
     @Option(help: "Cache directory.") var cache: String
-    @Option(help: "Boundary tap, blocks.K (MobileNetV2: features.K): blocks K+1… are trained (ViT: also embeddings; ConvNeXt: stages.K), from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
+    @Option(help: "Boundary tap, blocks.K (MobileNetV2: features.K): blocks K+1… are trained (ViT: also embeddings; ConvNeXt: stages.K), from the cached maps at K or below (blocks in between run frozen); input, stem or blocks.K (MobileNetV2: features.K) below every cached map: trains from raw images. (default: the model's boundary if cached, else the deepest cached one)") var from: String?
     @Option(help: "Train the top N blocks (EfficientNet-Lite MBConv blocks, MobileNetV2 inverted residuals, ResNet or ConvNeXt stages, BERT/MPNet layers, ViT blocks); exclusive with --from. (default: off, --from decides)") var unfreeze: Int?
-    @Flag(help: "EfficientNet-Lite: train from the re-read raw images (random-resized-crop + flip) even when a cached map lies at or below --from.") var raw = false
+    @Flag(help: "EfficientNet-Lite and MobileNetV2: train from the re-read raw images (random-resized-crop + flip) even when a cached map lies at or below --from; other families refuse it. (default: off)") var raw = false
     @Option(help: "Peak memory for the maps: bytes, 512M, 2G or 25% of RAM; reads the maps in shuffled blocks, streamed from LMDB when they do not fit. (default: none; all maps in memory when they fit a quarter of RAM)") var memoryBudget: String?
     @Option(help: "Sample indices per shuffled block when maps are read in blocks (--memory-budget), lowered to what the budget holds.") var blockSize = 1024
     @Option(help: "Backbone weights the cache was extracted with (default: the installed weights).") var weights: String?
@@ -107,8 +109,9 @@ struct FinetuneCommand: ParsableCommand {
         // The one read of the manifest: the registry decides the plan from it, every path reads through `reader`.
         let reader = try CacheReader(path: cache)
         let weights = try resolveWeights(backbone: reader.manifest.backbone)
-        let start = try unfreeze.map { try unfrozenFrom($0, backbone: reader.manifest.backbone, weights: weights) } ?? from
-            ?? vitBoundary(reader, weights: weights)
+        let vit = try vitCheckpoint(reader, weights: weights)     // a ViT's weights: read once, here
+        let start = try unfreeze.map { try unfrozenFrom($0, backbone: reader.manifest.backbone, weights: weights, vit: vit?.vit) } ?? from
+            ?? vitBoundary(reader, vit: vit?.vit)
         let plan: FineTunePlan
         do { plan = try FineTunePlan(cache: reader, from: start, raw: raw) } catch let e as FineTuneError where unfreeze != nil {
             throw FineTuneError("--unfreeze \(unfreeze!) starts at \(start ?? "?"): \(e.description)")
@@ -134,7 +137,7 @@ struct FinetuneCommand: ParsableCommand {
         switch plan.source {
         case .cachedHiddenStates: return try runBert(o, cache: reader, plan: plan)
         case .rawImages: return try runRaw(o, cache: reader, plan: plan)
-        case .cachedMaps: if case .vit = plan.trained { return try runViT(o, cache: reader, plan: plan) }
+        case .cachedMaps: if case .vit = plan.trained { return try runViT(o, cache: reader, plan: plan, checkpoint: vit) }
         }
         let quiet = json
         let printer = FineTuneProgressPrinter(quiet: quiet, checkpoint: checkpoint)
@@ -147,12 +150,12 @@ struct FinetuneCommand: ParsableCommand {
                      speed: "maps/s (train)", record: record, url: url)
     }
 
-    /// The --from tap of `--unfreeze n` (a generic BERT's layer count is read from `weights`).
-    func unfrozenFrom(_ n: Int, backbone: String, weights: String) throws -> String {
+    /// The --from tap of `--unfreeze n` (a generic BERT's layer count is read from `weights`, a ViT's from `vit`).
+    func unfrozenFrom(_ n: Int, backbone: String, weights: String, vit: ViT?) throws -> String {
         var layers: Int? = nil
         switch (try? ModelCatalog.named(backbone))?.architecture {
         case .bert(nil)?, .mpnet(nil)?: layers = try BertBackbone.load(name: backbone, path: weights).encoder.configuration.layers
-        case .vit?: layers = (try ModelCatalog.named(backbone).load(weights) as? ViT)?.configuration.depth
+        case .vit?: layers = vit?.configuration.depth
         default: break
         }
         do { return try ModelCatalog.fromTap(unfreezing: n, backbone: backbone, encoderLayers: layers).description } catch let e as BackboneError {
@@ -201,9 +204,15 @@ extension FinetuneCommand {
         guard case .text(let source) = try DataSpec.resolve(data) else {
             throw ValidationError("--data \(data): not a text source; pass the text data the cache was extracted from")
         }
-        // The tokenizer's length is the cached tap's (a start above it reads that tap): 256 for MiniLM, 384 for all-mpnet-base-v2.
+        // The tokenizer's length is the cache's (`thaw extract --max-tokens`, else the model's maximum: 256 for MiniLM, 384 for
+        // all-mpnet-base-v2), recorded in its preprocessing; the cached tap's T equals it (caches before the record: T).
         let cachedTap = (plan.cachedTap ?? plan.from).description
-        let length = reader.manifest.taps.first { $0.name == cachedTap }?.shape.first ?? 256
+        let tapLength = reader.manifest.taps.first { $0.name == cachedTap }?.shape.first
+        let recorded = ((try? JSONSerialization.jsonObject(with: Data(reader.manifest.preprocessing.utf8))) as? [String: Any])?["maxLength"]
+        guard let length = (recorded as? String).flatMap(Int.init) ?? tapLength, tapLength == nil || tapLength == length else {
+            throw ValidationError("\(cache): its preprocessing records \(String(describing: recorded)) tokens but tap \(cachedTap) holds "
+                                  + "\(tapLength ?? 0) positions. Fix: re-extract the cache")
+        }
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: o.weights).deletingLastPathComponent(), maxLength: length)
         let byID = Dictionary(source.samples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let quiet = json

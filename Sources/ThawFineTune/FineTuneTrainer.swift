@@ -56,12 +56,12 @@ public struct FineTuneOutcome {
 /// Two sources of maps: sets in memory (`init(model:train:validation:settings:)`, one SplitMix64
 /// permutation of all rows per epoch: `thaw finetune`'s default) or a `TapMaps` (`init(model:maps:settings:)`:
 /// `EpochPlan` blocks, in memory or streamed from LMDB under `--memory-budget`, the same numbers either way).
-public final class FineTuneTrainer {
+public final class FineTuneTrainer: StreamedEvaluation {
     public let model: FineTuneModel
     public let settings: FineTuneSettings
-    enum Source { case sets(train: FeatureSet, validation: FeatureSet), maps(TapMaps) }
-    let source: Source
-    let height: Int, width: Int, classes: Int
+    public let source: FineTuneMapSource
+    public let classes: Int
+    let height: Int, width: Int
 
     public init(model: FineTuneModel, train: FeatureSet, validation: FeatureSet, settings: FineTuneSettings) {
         precondition(train.rowShape.count == 3 && train.rowShape == validation.rowShape,
@@ -98,67 +98,17 @@ public final class FineTuneTrainer {
             return try settings.run(training, tensors: model, data: maps.batches(batch: settings.batch, chunk: settings.chunk, seed: settings.seed),
                                     validate: { try evaluateValidation() }, freshStart: fresh, progress: progress, shouldStop: shouldStop)
         case .sets(let train, let validation):
-            let rowWidth = train.rowWidth, (h, w) = (height, width)
-            let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
-                                                    seed: settings.seed) { rows, _ in
-                var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, H, W, C] gathered rows
-                x.withUnsafeMutableBufferPointer { xb in
-                    train.features.withUnsafeBufferPointer { fb in
-                        for (j, r) in rows.enumerated() {
-                            (xb.baseAddress! + j * rowWidth).update(from: fb.baseAddress! + r * rowWidth, count: rowWidth)
-                        }
-                    }
-                }
-                return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train.labels[$0] })
-            }
-            return try settings.run(training, tensors: model, data: batches, validate: { evaluate(validation) }, freshStart: fresh,
-                                    progress: progress, shouldStop: shouldStop)
+            return try settings.run(training, tensors: model, data: shuffledBatches(train), validate: { evaluate(validation) },
+                                    freshStart: fresh, progress: progress, shouldStop: shouldStop)
         }
     }
 
-    /// Logits [N, classes] of a set, in chunks, BN on running statistics.
-    public func logits(_ set: FeatureSet) -> [Float] {
-        var out = [Float](); out.reserveCapacity(set.count * classes)
-        let w = set.rowWidth
-        var r0 = 0
-        while r0 < set.count {
-            let r1 = min(set.count, r0 + settings.chunk)
-            let x = Array(set.features[(r0 * w)..<(r1 * w)])
-            out += model.forward(x, batch: r1 - r0, height: height, width: width, mode: .running).logits
-            r0 = r1
-        }
-        return out
-    }
+    // Evaluation (logits, evaluate, evaluateValidation): `StreamedEvaluation`.
+    public var rowGeometry: (height: Int, width: Int) { (height, width) }
 
-    /// Metrics of the model on `set` (running BN statistics).
-    public func evaluate(_ set: FeatureSet) -> ClassificationMetrics {
-        metrics(logits(set), labels: set.labels)
-    }
-
-    /// Metrics on the validation split of the trainer's source.
-    public func evaluateValidation() throws -> ClassificationMetrics {
-        switch source {
-        case .sets(_, let validation): return evaluate(validation)
-        case .maps: return try evaluate(.validation)
-        }
-    }
-
-    /// Metrics on a split of the `TapMaps` source (streamed in chunks; running BN statistics).
-    public func evaluate(_ split: EvaluationSplit) throws -> ClassificationMetrics {
-        guard case .maps(let maps) = source else { preconditionFailure("FineTuneTrainer.evaluate(split): the trainer reads sets; pass one") }
-        var z = [Float](), labels = [Int32]()
-        try maps.forEachChunk(split, chunk: settings.chunk) { c in
-            z += model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
-            labels += c.labels
-        }
-        return metrics(z, labels: labels)
-    }
-
-    func metrics(_ z: [Float], labels: [Int32]) -> ClassificationMetrics {
-        z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
-            ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes,
-                                          labels: lb.baseAddress!, count: labels.count)
-        }}
+    /// Logits of a chunk of maps with BatchNorm on running statistics.
+    public func inferenceLogits(_ c: MapChunk) -> [Float] {
+        model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
     }
 
     /// `.recalibrate`: one pass over the training maps in data-set order with batch statistics,

@@ -7,14 +7,14 @@ import ThawRuns
 import ThawStore
 import ThawWeights
 
-/// `thaw finetune` below the cached boundary: `--from input` (the whole network, stem included),
-/// `--from stem`, or a `blocks.K` the cache does not hold. Trains from the raw images the cache
-/// was extracted from (`RawFineTuneData`) with on-the-fly augmentation; the run record is kind
-/// `.finetune` with `"inputs": "raw"` in its config.
+/// `thaw finetune` below the cached boundary, or with `--raw`: EfficientNet-Lite from `--from input` (the whole
+/// network, stem included), `stem` or `blocks.K`; MobileNetV2 from `features.K` (the stem and features 1…K run
+/// frozen on every chunk). Trains from the raw images the cache was extracted from (`RawFineTuneData`) with
+/// on-the-fly augmentation; the run record is kind `.finetune` with `"inputs": "raw"` in its config.
 public enum RawFineTuneRun {
     /// The one-line note `thaw finetune` prints before training.
     public static func note(_ o: FineTuneOptions, data: RawFineTuneData) -> String {
-        "--from \(o.from) is below the cached maps: training from raw images re-read from \(data.data) with the cache's "
+        "--from \(o.from) (no cached map at or below it, or --raw): training from raw images re-read from \(data.data) with the cache's "
             + "preset (\(data.preset.name) \(data.preset.resize)→\(data.preset.crop)) and random-resized-crop + flip for training"
     }
 
@@ -26,27 +26,44 @@ public enum RawFineTuneRun {
                        onLoaded: onLoaded, progress: progress)
     }
 
-    /// Trains `plan` (EfficientNet-Lite from raw images) on the open cache `reader`.
+    /// The families that train from raw images, for messages.
+    public static let families = "EfficientNet-Lite (--from input, stem or blocks.K) and MobileNetV2 (--from features.K)"
+
+    /// Trains `plan` (EfficientNet-Lite or MobileNetV2 from raw images) on the open cache `reader`.
     public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, commandLine: [String] = [],
                            onLoaded: ([String]) -> Void = { _ in }, progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
         let started = Date()
         let manifest = reader.manifest
-        guard plan.source == .rawImages, case .efficientNetLite(let variant, let start) = plan.trained else {
-            throw FineTuneError("--from \(o.from): fine-tuning from raw images is for EfficientNet-Lite caches, from input, stem or "
-                                + "an uncached blocks.K; this plan trains from \(plan.source.rawValue)")
+        // The trained top and the frozen stages below it, per family (the classifier under the family's key).
+        let family: ModelFamily, frozenTap: String?
+        let load: (_ classifier: (Int) throws -> TrainableClassifier) throws -> FineTuneModel
+        let loadFrozen: () throws -> any Backbone
+        switch (plan.source, plan.trained) {
+        case (.rawImages, .efficientNetLite(let variant, let start)):
+            family = .efficientNetLite; frozenTap = start.frozenTap
+            load = { try FineTuneModel.load(variant: variant, start: start, weights: o.weights, classifier: $0) }
+            loadFrozen = { try EfficientNetLite(variant: variant, weightsPath: o.weights) }
+        case (.rawImages, .mobileNetV2(let k)):
+            family = .mobileNetV2; frozenTap = TapName.features(k).description
+            load = { try FineTuneModel.loadMobileNetV2(boundary: k, weights: o.weights, classifier: $0) }
+            loadFrozen = { try MobileNetV2(weightsPath: o.weights) }
+        default:
+            throw FineTuneError("--from \(o.from): fine-tuning from raw images is for \(families); this plan trains "
+                                + "\(plan.trained) from \(plan.source.rawValue)")
         }
-        let bnMomentum = o.batchNormMomentum ?? ModelFamily.efficientNetLite.batchNormMomentum!
+        let bnMomentum = o.batchNormMomentum ?? family.batchNormMomentum!
         try o.checkWeights(match: manifest)
         let data = try RawFineTuneData.load(reader: reader, data: o.data, seed: o.seed)
         onLoaded([note(o, data: data)] + data.notes)
         let classes = data.classes
-        let model = try FineTuneModel.load(variant: variant, start: start, weights: o.weights) { width in
+        let model = try load { width in
             switch o.head {
-            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed)
-            case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes)
+            case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: family.classifierKey)
+            case .file(let path):
+                return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: family.classifierKey)
             }
         }
-        let frozen = start == .input ? nil : try EfficientNetLite(variant: variant, weightsPath: o.weights)
+        let frozen: (any Backbone)? = frozenTap == nil ? nil : try loadFrozen()
         let headName: String
         switch o.head { case .linear: headName = "linear"; case .file(let p): headName = "warm:" + p }
         var config: [String: JSONValue] = [
@@ -75,7 +92,7 @@ public enum RawFineTuneRun {
                                         batchNorm: o.batchNorm, batchNormMomentum: bnMomentum, batch: o.batch,
                                         chunk: o.chunk, earlyStop: o.earlyStop, warmupFraction: o.warmupFraction, seed: o.seed,
                                         checkpointDir: o.checkpointDir, resume: o.resume, config: identity)
-        let trainer = RawFineTuneTrainer(model: model, frozen: frozen, start: start, data: data, settings: settings)
+        let trainer = RawFineTuneTrainer(model: model, frozen: frozen, frozenTap: frozenTap, data: data, settings: settings)
         let outcome = try trainer.run(progress: progress)
         let validation = try trainer.evaluate(data.validation)
         let test = try data.test.map { try trainer.evaluate($0) }

@@ -6,16 +6,17 @@ import ThawInputs
 import ThawKernels
 import ThawTraining
 
-/// Trains a `FineTuneModel` from raw images: every chunk of a batch is decoded from the source,
+/// Trains a `FineTuneModel` (EfficientNet-Lite, MobileNetV2) from raw images: every chunk of a batch is decoded from the source,
 /// augmented (training) or preprocessed by the cache's preset (evaluation), run through the
 /// frozen part of the backbone below the trained blocks (if any), then forward/backward. Same
 /// schedule, clipping, layer-wise decay, validation, early stopping and checkpoints as
 /// `FineTuneTrainer`; memory is bounded by `settings.chunk` images at a time.
 public final class RawFineTuneTrainer {
     public let model: FineTuneModel
-    /// Stages up to `start.frozenTap` (nil for `.input`).
-    public let frozen: EfficientNetLite?
-    public let start: RawStart
+    /// The frozen backbone whose stages up to `frozenTap` run on every chunk (nil: the model starts at the images).
+    public let frozen: (any Backbone)?
+    /// Its cut point the trained part takes: EfficientNet-Lite `stem` / `blocks.K`, MobileNetV2 `features.K`.
+    public let frozenTap: String?
     public let data: RawFineTuneData
     public let settings: FineTuneSettings
     public let augmentation: RawAugmentation
@@ -23,17 +24,24 @@ public final class RawFineTuneTrainer {
     let decoder = ImageDecoder()
     let classes: Int
 
-    public init(model: FineTuneModel, frozen: EfficientNetLite?, start: RawStart, data: RawFineTuneData, settings: FineTuneSettings) {
-        precondition((frozen == nil) == (start == .input), "RawFineTuneTrainer: a frozen backbone runs exactly when not starting at the input")
-        precondition((model.stem != nil) == (start == .input), "RawFineTuneTrainer: the model has a stem exactly when starting at the input")
+    /// `frozen` runs up to `frozenTap` exactly when both are given; a model with a stem takes the images themselves.
+    public init(model: FineTuneModel, frozen: (any Backbone)?, frozenTap: String?, data: RawFineTuneData, settings: FineTuneSettings) {
+        precondition((frozen == nil) == (frozenTap == nil), "RawFineTuneTrainer: a frozen backbone needs the tap it runs to, and only then")
+        precondition((model.stem != nil) == (frozen == nil), "RawFineTuneTrainer: the model has a stem exactly when no frozen stage runs")
         self.model = model
         self.frozen = frozen
-        self.start = start
+        self.frozenTap = frozenTap
         self.data = data
         self.settings = settings
         augmentation = RawAugmentation(preset: data.preset, seed: settings.seed)
         preprocessor = Preprocessor(data.preset)
         classes = model.classifier.classes
+    }
+
+    /// EfficientNet-Lite from `start`: `frozen` (nil exactly for `.input`) runs to `start.frozenTap`.
+    public convenience init(model: FineTuneModel, frozen: EfficientNetLite?, start: RawStart, data: RawFineTuneData, settings: FineTuneSettings) {
+        precondition((frozen == nil) == (start == .input), "RawFineTuneTrainer: a frozen backbone runs exactly when not starting at the input")
+        self.init(model: model, frozen: frozen, frozenTap: start.frozenTap, data: data, settings: settings)
     }
 
     var trainingMode: BatchNormMode {
@@ -66,7 +74,7 @@ public final class RawFineTuneTrainer {
     /// Images [m, crop, crop, 3] through the frozen stages (on the calling thread: they use the BLAS threads).
     func throughFrozen(_ pixels: [Float], count m: Int) throws -> (x: [Float], h: Int, w: Int) {
         let crop = data.preset.crop
-        guard let frozen, let tap = start.frozenTap else { return (pixels, crop, crop) }
+        guard let frozen, let tap = frozenTap else { return (pixels, crop, crop) }
         let out = try frozen.forward(Activations(tensor: Tensor(shape: [m, crop, crop, 3], data: pixels)), from: nil, taps: [tap])
         let t = out[tap]!.tensor                              // [m, H, W, C]
         return (t.data, t.shape[1], t.shape[2])

@@ -7,24 +7,28 @@ import ThawWeights
 /// with the probabilities Thaw computes (within 1e-4; checked by ThawONNXTests).
 ///
 /// Inputs: images `pixels` float [N, S, S, 3], exactly what Thaw's preprocessor produces for the
-/// model's preset (NHWC, normalised, S = the model's crop size); text `input_ids` and
-/// `attention_mask` int64 [N, T] (WordPiece ids from the model's vocab.txt, mask 1 = token; T is
-/// free, except for heads on token taps: padded to the tokenizer's max length, as the cache).
+/// bundle's preset (NHWC, normalised, S = the crop the cache was extracted at: `imageSize`, else the
+/// model's own); text `input_ids` and `attention_mask` int64 [N, T] (WordPiece ids from the model's
+/// vocab.txt, mask 1 = token; T is free, except for heads on token taps: padded to the cache's token
+/// length `textLength` — `thaw extract --max-tokens`, else the model's maximum — as the cache).
 /// Outputs: `logits` and `probabilities` (softmax) float [N, K]. The class names are in the
 /// model's metadata (`classes`, a JSON array), with the backbone, tap and pooling.
 public enum ONNXExport {
     /// Backbone `backbone` (a `ModelCatalog` name) from `weights`, cut at `tap`, then `head`.
+    /// `imageSize` / `textLength`: the crop or token length the cache was extracted with (nil: the model's own).
     public static func model(backbone: String, weights: String, tap: String, head: ONNXHeadSpec,
-                             classes: [String], toolVersion: String = "") throws -> Data {
+                             classes: [String], imageSize: Int? = nil, textLength: Int? = nil,
+                             toolVersion: String = "") throws -> Data {
         let g = ONNXGraphBuilder()
-        let (entry, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: true)
+        let (entry, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: true, imageSize: imageSize)
         guard !classes.isEmpty else {
             throw ONNXError("no class names were given", fix: "pass the bundle's class names (logit i is class i)")
         }
         if case .tokens = cut.layout, case .text(let maxLength) = entry.input {
-            // Token taps are cached padded to the tokenizer's max length, and the head pools over
+            // Token taps are cached padded to the cache's token length, and the head pools over
             // all T positions: the graph takes exactly that T, so other paddings fail loudly.
-            g.inputs = g.inputs.map { ONNXValueInfo(name: $0.name, elementType: $0.elementType, shape: [$0.shape[0], .fixed(maxLength)]) }
+            let length = textLength ?? maxLength
+            g.inputs = g.inputs.map { ONNXValueInfo(name: $0.name, elementType: $0.elementType, shape: [$0.shape[0], .fixed(length)]) }
         }
         let logits = try HeadGraph.build(g, tap: cut, head: head, classCount: classes.count)
         return finish(g, entry: entry, logits: logits, classes: classes, toolVersion: toolVersion, metadata: [
@@ -34,13 +38,14 @@ public enum ONNXExport {
 
     /// A fine-tuned network and its own classifier (`fc` for CNNs; for BERT the mean-pooled
     /// tokens, L2-normalised when `l2Normalize` (`thaw finetune --l2`), then `classifier`).
+    /// `imageSize`: the crop the cache was extracted at (nil: the model's own).
     public static func finetunedModel(backbone: String, weights: String, classes: [String], l2Normalize: Bool = false,
-                                      toolVersion: String = "") throws -> Data {
+                                      imageSize: Int? = nil, toolVersion: String = "") throws -> Data {
         let g = ONNXGraphBuilder()
         let entry = try ModelCatalog.named(backbone)
         let isText = entry.family == .bert || entry.family == .mpnet
         let tap = (isText ? TapName.logits : .fc).description
-        let (_, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: l2Normalize)
+        let (_, cut) = try backboneGraph(g, backbone: backbone, weights: weights, tap: tap, l2Normalize: l2Normalize, imageSize: imageSize)
         guard cut.channels == classes.count else {
             throw ONNXError("\(weights): the network's classifier has \(cut.channels) outputs but \(classes.count) class names were given",
                             fix: "pass the class names the network was fine-tuned on, in logit order")
@@ -72,15 +77,18 @@ public enum ONNXExport {
 
     // MARK: - Assembly
 
-    /// Declares the inputs and emits the backbone up to `tap`.
+    /// Declares the inputs and emits the backbone up to `tap`; image graphs take `imageSize`² pixels (nil: the model's crop).
     static func backboneGraph(_ g: ONNXGraphBuilder, backbone: String, weights: String, tap: String,
-                              l2Normalize: Bool) throws -> (ModelEntry, GraphTap) {
+                              l2Normalize: Bool, imageSize: Int? = nil) throws -> (ModelEntry, GraphTap) {
         let entry: ModelEntry
         do { entry = try ModelCatalog.named(backbone) } catch {
             throw ONNXError("\(error)", fix: "use a backbone name from `thaw models`")
         }
+        if let imageSize, !(8...4096).contains(imageSize) {
+            throw ONNXError("image size \(imageSize) is outside 8…4096", fix: "export a bundle from a cache extracted with --image-size 8…4096")
+        }
         let batch = ONNXDimension.symbolic("N")
-        switch (entry.architecture, entry.input) {
+        switch (entry.architecture, entry.input.withCrop(imageSize)) {
         case (.efficientNetLite(let variant), .image(_, _, let size)):
             g.inputs = [ONNXValueInfo(name: "pixels", elementType: .float, shape: [batch, .fixed(size), .fixed(size), .fixed(3)])]
             let file = try WeightFile.load(weights)
@@ -136,5 +144,13 @@ public enum ONNXExport {
         let model = ONNXModelProto(graph: g.proto(name: "thaw-\(entry.name)", docString: "Thaw \(entry.name): inputs as Thaw preprocesses them"),
                                    producerVersion: toolVersion, metadata: props)
         return model.serialized()
+    }
+}
+
+extension ModelInput {
+    /// The same input at crop `crop` (nil, or a text input: unchanged): a cache extracted with `--image-size`.
+    func withCrop(_ crop: Int?) -> ModelInput {
+        guard let crop, case .image(let preset, let resize, _) = self else { return self }
+        return .image(preset: preset, resize: resize, size: crop)
     }
 }

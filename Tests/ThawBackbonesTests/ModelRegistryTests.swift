@@ -134,9 +134,14 @@ final class ModelRegistryTests: XCTestCase {
         XCTAssertEqual(above.frozenBlocksText, "features.13–features.14")
         XCTAssertEqual(try plan("mobilenet-v2", cached: ["features.17"], from: "features.17").trained, .mobileNetV2(feature: 17))
         XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.18") }.contains("features.K (K = 0…17)"))
-        XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.11") }.contains("neither tap features.11"))
+        // Below every cached map, or with --raw: the re-read images (the stem and features 1…K run frozen on the fly).
+        XCTAssertEqual(try plan("mobilenet-v2", cached: ["features.14"], from: "features.11"),
+                       FineTunePlan(source: .rawImages, trained: .mobileNetV2(feature: 11), from: .features(11)))
+        XCTAssertEqual(try plan("mobilenet-v2", cached: ["features.14"], from: "features.14", raw: true),
+                       FineTunePlan(source: .rawImages, trained: .mobileNetV2(feature: 14), from: .features(14)))
         XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "pool") }.contains("features.K"))
-        XCTAssertTrue(message { try self.plan("mobilenet-v2", cached: ["features.14"], from: "features.14", raw: true) }.contains("Fix: drop --raw"))
+        XCTAssertTrue(message { try self.plan("resnet18", cached: ["layer3"], from: "layer3", raw: true) }
+                        .contains("for EfficientNet-Lite and MobileNetV2 caches"), "the refusal names the families that can")
     }
 
     // MARK: - --unfreeze N

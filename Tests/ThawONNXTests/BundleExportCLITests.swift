@@ -5,7 +5,8 @@ import XCTest
 
 /// `thaw export --bundle B --onnx F` through the built binary: ONNX Runtime's probabilities on the real
 /// photos equal `thaw predict --bundle B` on the same files, for a head bundle (GeM + MLP on the f16
-/// blocks.11 map of a real Fashion-MNIST cache) and a fine-tuned bundle, of EfficientNet-Lite0 and of MobileNetV2.
+/// blocks.11 map of a real Fashion-MNIST cache) and a fine-tuned bundle, of EfficientNet-Lite0 and of MobileNetV2, and
+/// of a cache extracted at `--image-size 160` (the graph takes 160×160 pixels, as `thaw predict` feeds the bundle).
 final class BundleExportCLITests: XCTestCase {
     func thaw(_ args: [String]) throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -50,20 +51,38 @@ final class BundleExportCLITests: XCTestCase {
         try assertONNXEqualsPredict(bundles: ["head", "ft"], in: dir, photos: try RealInputs.photos(.imagenet(resize: 256, crop: 224)))
     }
 
-    /// `thaw export` of each `<bundle>.safetensors` in `dir`, run in ONNX Runtime on `photos`, against `thaw predict`'s top-10
-    /// probabilities on the same files (max |Δp| ≤ 1e-4).
-    func assertONNXEqualsPredict(bundles: [String], in dir: String, photos: (values: [Float], count: Int),
+    /// A cache extracted at `--image-size 160` (not Lite0's 224): the exported graphs (a GeM + MLP head on the 10×10
+    /// blocks.11 map, and a fine-tuned network) take [N, 160, 160, 3] pixels — EfficientNet-Lite's TF SAME pads are
+    /// worked out for 160 — and give `thaw predict`'s probabilities on the photos preprocessed at 183→160.
+    func testBundlesFromANonDefaultImageSizeExportAtThatSize() throws {
+        let dir = NSTemporaryDirectory() + "thaw-export-160-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try thaw(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--limit", "20", "--image-size", "160",
+                      "--cache", dir + "/fm"])
+        _ = try thaw(["fit", "--cache", dir + "/fm", "--tap", "blocks.11", "--pooling", "gem", "--head", "mlp:16", "--epochs", "3",
+                      "--export", dir + "/head.safetensors"])
+        _ = try thaw(["finetune", "--cache", dir + "/fm", "--from", "blocks.11", "--epochs", "1", "--export", dir + "/ft.safetensors"])
+        try assertONNXEqualsPredict(bundles: ["head", "ft"], in: dir, photos: try RealInputs.photos(.efficientNetLite(resize: 183, crop: 160)),
+                                    size: 160)
+    }
+
+    /// `thaw export` of each `<bundle>.safetensors` in `dir`, run in ONNX Runtime on `photos` (`size`² pixels), against `thaw
+    /// predict`'s top-10 probabilities on the same files (max |Δp| ≤ 1e-4).
+    func assertONNXEqualsPredict(bundles: [String], in dir: String, photos: (values: [Float], count: Int), size: Int = 224,
                                  file: StaticString = #filePath, line: UInt = #line) throws {
         for bundle in bundles {
             let path = dir + "/\(bundle).safetensors", onnx = dir + "/\(bundle).onnx"
-            XCTAssertTrue(try thaw(["export", "--bundle", path, "--onnx", onnx]).contains("wrote \(onnx)"))
+            let wrote = try thaw(["export", "--bundle", path, "--onnx", onnx])
+            XCTAssertTrue(wrote.contains("wrote \(onnx)"), wrote, file: file, line: line)
+            XCTAssertTrue(wrote.contains("pixels [N, \(size), \(size), 3]"), "export names the input it wrote: \(wrote)", file: file, line: line)
             let json = try JSONSerialization.jsonObject(with: Data(try thaw(["predict", "--bundle", path, AssetPaths.photosDirectory,
                                                                               "--top", "10", "--json"]).utf8)) as! [String: Any]
             let classes = json["classes"] as! [String]
             let rows = json["rows"] as! [[String: Any]]
             XCTAssertEqual(rows.count, photos.count)
             let outputs = try ONNXRuntimeRunner.run(model: try Data(contentsOf: URL(fileURLWithPath: onnx)),
-                                                    inputs: ["pixels": .float(photos.values, shape: [photos.count, 224, 224, 3])])
+                                                    inputs: ["pixels": .float(photos.values, shape: [photos.count, size, size, 3])])
             let p = try XCTUnwrap(outputs["probabilities"])
             XCTAssertEqual(p.shape, [photos.count, classes.count])
             var worst = 0.0

@@ -117,17 +117,6 @@ final class MPNetFineTuneCLITests: XCTestCase {
                      "--batch", "4", "--chunk", "4", "--export", bundle])
         try thaw.ok(["export", "--bundle", bundle, "--onnx", onnx])
         let long = String(repeating: "Shares in the bank fell sharply after it reported a loss and the chief executive resigned. ", count: 9)
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", ThawBinary.root + "/scripts/onnx_vs_predict.py", try thaw.path, bundle, onnx,
-                           "The striker scored twice in the final", long]
-        let out = Pipe()
-        check.standardOutput = out
-        check.standardError = out
-        try check.run()
-        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, log)
-        XCTAssertTrue(log.contains("(OK)"), log)
+        try thaw.assertONNXMatchesPredict(bundle: bundle, onnx: onnx, inputs: ["The striker scored twice in the final", long])
     }
 }

@@ -100,13 +100,39 @@ final class MobileNetV2FineTuneCLITests: XCTestCase {
         for (extra, fragments) in [
             (["--unfreeze", "18"], ["--unfreeze 18: mobilenet-v2 has 17 inverted-residual blocks", "Fix: pass --unfreeze 1…17"]),
             (["--from", "features.18"], ["--from features.18", "features.K (K = 0…17)"]),
-            (["--from", "features.11"], ["neither tap features.11 nor a tap below it", "--tap features.11"]),
-            (["--raw"], ["--raw", "Fix: drop --raw"]),
+            (["--from", "input"], ["--from input", "features.K (K = 0…17)"]),
         ] {
             let r = try thaw.run(["finetune", "--cache", Self.c14, "--epochs", "1"] + extra)
             XCTAssertTrue([1, 64].contains(r.status), "\(extra): exit status \(r.status)\n\(r.stderr)")
             for f in fragments { XCTAssertTrue(r.stderr.contains(f), "\(extra): stderr lacks \"\(f)\":\n\(r.stderr)") }
         }
+    }
+
+    /// From raw images (`--raw` at the cached boundary, and `--from features.11` below every cached map): the stem and
+    /// the frozen features run on each augmented chunk; one epoch, export, then predict on the raw test images
+    /// reproduces the run's recorded test figures.
+    func testRawImagesWithRawAndBelowTheCachedMaps() throws {
+        let bundle = Self.dir + "/mnv2-raw.safetensors"
+        let common = ["--epochs", "1", "--batch", "8", "--chunk", "8", "--seed", "4"]
+        let text = try thaw.ok(["finetune", "--cache", Self.c14, "--raw"] + common + ["--export", bundle]).stdout
+        XCTAssertTrue(text.contains("training from raw images re-read from fashion-mnist"), text)
+        XCTAssertTrue(text.contains("images/s (train, decode + augmentation included)"), text)
+        let run = try thaw.ok(["finetune", "--cache", Self.c14, "--raw"] + common + ["--export", bundle, "--json"]).json
+        XCTAssertEqual(config(run)["inputs"] as? String, "raw")
+        XCTAssertEqual(config(run)["trained_blocks"] as? [String], ["features.15", "features.16", "features.17"])
+        XCTAssertEqual(try XCTUnwrap(config(run)["bn_momentum"] as? Double), 0.1, accuracy: 1e-7, "torchvision's BatchNorm momentum")
+        let top1 = try XCTUnwrap(metrics(run)["test_top1"] as? Double)
+        let exported = try WeightFile.load(bundle)
+        XCTAssertEqual(exported["classifier.1.weight"]?.shape, [10, 1280], "the classifier under torchvision's key")
+        let p = try thaw.ok(["predict", "--bundle", bundle, "--data", "fashion-mnist", "--limit", "20", "--split", "test", "--json"]).json
+        XCTAssertEqual(try XCTUnwrap(metrics(p)["top1"] as? Double), top1, accuracy: 1e-12,
+                       "predict on the raw test images vs the raw run's recorded test top-1")
+        XCTAssertEqual(metrics(p)["confusion"] as? [[Int]], metrics(run)["confusion"] as? [[Int]])
+
+        let below = try thaw.ok(["finetune", "--cache", Self.c14, "--from", "features.11"] + common + ["--json"]).json
+        XCTAssertEqual(config(below)["inputs"] as? String, "raw")
+        XCTAssertEqual(config(below)["trained_blocks"] as? [String], (12...17).map { "features.\($0)" })
+        XCTAssertTrue((below["epochs"] as? [[String: Any]])?.first?["train_loss"].map { ($0 as? Double)?.isFinite == true } == true)
     }
 
     /// Every tensor of `a` within a relative 1e-4 of `b`'s (the frozen blocks ran in other row groupings).

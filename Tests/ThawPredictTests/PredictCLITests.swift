@@ -271,18 +271,8 @@ final class PredictCLITests: XCTestCase {
         // Exported to ONNX, ONNX Runtime gives the same probabilities on token ids from `thaw bundle preprocess`.
         let onnx = Self.dir + "/minilm-ft/topics.onnx"
         try thaw.ok(["export", "--bundle", bundle, "--onnx", onnx])
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", ThawBinary.root + "/scripts/onnx_vs_predict.py", thaw.path, bundle, onnx,
-                           "Shares fell after the bank reported a loss", "The striker scored twice in the final"]
-        let out = Pipe()
-        check.standardOutput = out
-        check.standardError = out
-        try check.run()
-        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        XCTAssertEqual(check.terminationStatus, 0, log)
-        XCTAssertTrue(log.contains("(OK)"), log)
+        try thaw.assertONNXMatchesPredict(bundle: bundle, onnx: onnx,
+                                          inputs: ["Shares fell after the bank reported a loss", "The striker scored twice in the final"])
         // A text network cannot run from a cache of hidden states without their masks: a clear refusal.
         let cached = try thaw.run(["predict", "--bundle", bundle, "--cache", Self.texts])
         XCTAssertNotEqual(cached.status, 0)

@@ -70,3 +70,21 @@ extension ThawBinary {
         }
     }
 }
+
+extension ThawBinary {
+    /// `scripts/onnx_vs_predict.py`: ONNX Runtime on `onnx` against `thaw predict --bundle bundle` on the same `inputs`
+    /// (sentences, image files or `--data …` arguments); asserts exit status 0 and its "(OK)" line.
+    func assertONNXMatchesPredict(bundle: String, onnx: String, inputs: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", ThawBinary.root + "/scripts/onnx_vs_predict.py", path, bundle, onnx] + inputs
+        let out = Pipe()
+        check.standardOutput = out
+        check.standardError = out
+        try check.run()
+        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        XCTAssertEqual(check.terminationStatus, 0, log, file: file, line: line)
+        XCTAssertTrue(log.contains("(OK)"), log, file: file, line: line)
+    }
+}

@@ -26,7 +26,8 @@ public struct FineTunePlan: Equatable, Sendable {
         /// ConvNeXt: stages `firstStage`…3 (with the downsampling that starts each stage ≥ 1), global mean,
         /// the head LayerNorm and the classifier.
         case convNeXt(firstStage: Int)
-        /// MobileNetV2: inverted residuals `features.(feature+1)`…`features.17`, `features.18`, pooling, the classifier.
+        /// MobileNetV2: inverted residuals `features.(feature+1)`…`features.17`, `features.18`, pooling, the classifier
+        /// (from raw images: the stem and features 1…`feature` run frozen on every chunk).
         case mobileNetV2(feature: Int)
     }
 
@@ -75,7 +76,7 @@ public struct FineTunePlan: Equatable, Sendable {
 extension ModelCatalog {
     /// Families `thaw finetune` trains, for error messages.
     public static let fineTunableFamilies = "efficientnet-lite0…4 (cached blocks.K maps, or raw images from input, stem or an "
-        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), mobilenet-v2 (cached features.K maps, K = 0…17), BERT and MPNet encoders (cached layer.K hidden states), "
+        + "uncached blocks.K), resnet18…152 (cached stem or layer1…layer3 maps, with --weights), mobilenet-v2 (cached features.K maps, K = 0…17, or raw images below them), BERT and MPNet encoders (cached layer.K hidden states), "
         + "vision transformers (dinov2-*, clip-*, deit-*: cached embeddings or blocks.K tokens, with --weights), "
         + "convnext-tiny/small and convnext (cached stem or stages.0…stages.2 maps, with --weights)"
 
@@ -83,7 +84,7 @@ extension ModelCatalog {
     /// (nil: the architecture's boundary if cached, else the deepest cached tap training can start from).
     /// Throws, naming `cache` and the fix, for an unknown or untrainable family, a bad tap name, a tap
     /// no training starts from, and a cached-only start that is not cached.
-    /// `raw` (EfficientNet-Lite only) trains from the re-read images even when a cached map lies at or below `from`.
+    /// `raw` (EfficientNet-Lite and MobileNetV2) trains from the re-read images even when a cached map lies at or below `from`.
     public static func fineTunePlan(backbone: String, cachedTaps: [(name: String, shape: [Int])], from: String?,
                                     cache: String, raw: Bool = false) throws -> FineTunePlan {
         guard let entry = try? named(backbone), entry.architecture.isFineTunable else {
@@ -120,8 +121,8 @@ extension ModelCatalog {
                           + "Fix: pass --from with a cached \(starts) tap, or re-extract with --tap \(tap)")
         }
         func rawRefused() -> BackboneError {
-            BackboneError("--raw: fine-tuning from re-read raw inputs is for EfficientNet-Lite caches; \(entry.name) trains from cached "
-                          + "maps or hidden states. Fix: drop --raw")
+            BackboneError("--raw: fine-tuning from re-read raw images is for EfficientNet-Lite and MobileNetV2 caches; \(entry.name) trains "
+                          + "from cached maps or hidden states. Fix: drop --raw")
         }
         func cannotStart(_ starts: String) -> BackboneError {
             BackboneError("--from \(tap): fine-tuning a \(entry.name) cache starts at \(starts). Cached taps: \(listed)")
@@ -181,9 +182,11 @@ extension ModelCatalog {
         case .mobileNetV2:
             let last = MobileNetV2Spec.blocks.count      // features.17: only features.18 trains above it
             guard case .features(let k) = tap, (0...last).contains(k) else { throw cannotStart("a feature output named features.K (K = 0…\(last))") }
-            if raw { throw rawRefused() }
-            guard let start0 = deepestCached((0...k).map { .features($0) }) else { throw notCached("features.K") }
-            return FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: k), from: tap, cachedTap: start0)
+            // Cached maps at `tap` or below (features in between run frozen); else, or with --raw, the re-read images.
+            if !raw, let start0 = deepestCached((0...k).map { .features($0) }) {
+                return FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: k), from: tap, cachedTap: start0)
+            }
+            return FineTunePlan(source: .rawImages, trained: .mobileNetV2(feature: k), from: tap)
             throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }

@@ -1,3 +1,5 @@
+import ThawWeights
+
 extension ViT {
     /// A named ViT: family choices, the width its name promises, and its evaluation preprocessing.
     struct Named {
@@ -38,10 +40,24 @@ extension ViT {
         }
     }
 
+    /// The catalog's ViT `name` (e.g. "dinov2-vits14") from a weight file already open, checked as the
+    /// catalog loads it (`ModelEntry.load`): one read of the file serves the model and its `topTensors(file:first:)`.
+    public static func load(catalogName name: String, file: WeightFile) throws -> ViT {
+        guard let n = named.first(where: { $0.name == name }) else {
+            throw BackboneError("\(name) is not a vision transformer of the catalog (\(named.map(\.name).joined(separator: ", ")))")
+        }
+        return try loadNamed(n, file: file)
+    }
+
     /// Loads `path` as the named model, refusing a file of another width (a ViT-B file under a
     /// ViT-S name would otherwise run with the wrong head size).
     static func loadNamed(_ n: Named, path: String) throws -> ViT {
-        let model = try ViT.load(name: n.name, path: path, variant: n.variant)
+        try loadNamed(n, file: try WeightFile.load(try WeightFolder.weightFile(path)))
+    }
+
+    static func loadNamed(_ n: Named, file: WeightFile) throws -> ViT {
+        let path = file.path
+        let model = try ViT.load(name: n.name, file: file, variant: n.variant)
         guard model.configuration.width == n.width else {
             let other = named.filter { $0.width == model.configuration.width }.map(\.name)
             throw BackboneError("\(path): a ViT of width \(model.configuration.width), but \(n.name) has width \(n.width); "

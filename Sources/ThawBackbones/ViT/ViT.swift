@@ -41,7 +41,12 @@ public final class ViT: Backbone {
     /// Loads a checkpoint in any `ViTKeyLayout` (detected from its keys) with `variant`'s choices.
     /// `path` is the weight file or a Hugging Face model folder (its `model.safetensors` or `pytorch_model.bin`).
     public static func load(name: String, path: String, variant: ViTVariant) throws -> ViT {
-        let file = try WeightFolder.weightFile(path)
+        try load(name: name, file: try WeightFile.load(try WeightFolder.weightFile(path)), variant: variant)
+    }
+
+    /// `load(name:path:variant:)` on a weight file already open: fine-tuning reads the file once for the
+    /// frozen model and its trainable top (`topTensors(file:first:)`).
+    public static func load(name: String, file: WeightFile, variant: ViTVariant) throws -> ViT {
         let (cfg, weights, layout) = try ViTWeights.load(file, variant: variant)
         return ViT(name: name, configuration: cfg, weights: weights, keyLayout: layout)
     }

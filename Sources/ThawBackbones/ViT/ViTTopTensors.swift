@@ -49,9 +49,14 @@ extension ViT {
     /// Reads blocks `first`…depth−1 (none for `first` = depth), the final norm and the projection of this model's weight file `path` (the
     /// file it was loaded from) in its key layout, unfolded. Throws naming the key that is missing or misshapen.
     public func topTensors(path: String, first: Int) throws -> ViTTopTensors {
+        try topTensors(file: try WeightFile.load(try WeightFolder.weightFile(path)), first: first)
+    }
+
+    /// `topTensors(path:first:)` from the weight file already open that this model was loaded from.
+    public func topTensors(file: WeightFile, first: Int) throws -> ViTTopTensors {
         let cfg = configuration, c = cfg.width, i = cfg.mlpWidth
         precondition((0...cfg.depth).contains(first), "ViT.topTensors: block \(first) is not in 0...\(cfg.depth) (depth: no block)")
-        let store = try ParameterStore(try WeightFile.load(try WeightFolder.weightFile(path)), rules: keyLayout.rules)
+        let store = try ParameterStore(file, rules: keyLayout.rules)
         func take(_ key: String, _ shape: [Int]) throws -> ViTTensor {
             ViTTensor(key: key, shape: shape, values: try store.take(key, shape: shape))
         }

@@ -9,7 +9,12 @@ extension ViTWeights {
     /// Face config.json beside the weights, else width/64); eps and activation from `variant` unless that
     /// config.json names them (`layer_norm_eps`, `hidden_act`; CLIP's under `vision_config`).
     static func load(_ path: String, variant: ViTVariant) throws -> (ViTConfiguration, ViTWeights, ViTKeyLayout) {
-        let file = try WeightFile.load(path)
+        try load(try WeightFile.load(path), variant: variant)
+    }
+
+    /// `load(_:variant:)` on a file already open (`file.path` names it and its folder holds any config.json).
+    static func load(_ file: WeightFile, variant: ViTVariant) throws -> (ViTConfiguration, ViTWeights, ViTKeyLayout) {
+        let path = file.path
         let layout = try ViTKeyLayout.detect(file)
         let store = try ParameterStore(file, rules: layout.rules)
         func shape(_ key: String) throws -> [Int] {

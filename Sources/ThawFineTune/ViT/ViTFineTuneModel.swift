@@ -1,6 +1,7 @@
 import Foundation
 import ThawBackbones
 import ThawKernels
+import ThawWeights
 
 /// The trainable top of a vision transformer fed with cached tokens [N, T, C] of `blocks.K` (or
 /// `embeddings`): blocks K+1…L−1, the final norm, the family's pooling and a new classifier.
@@ -46,8 +47,14 @@ public final class ViTFineTuneModel {
     /// loaded from); `classifier(poolWidth)` makes the classifier.
     public static func load(_ vit: ViT, weights: String, firstBlock: Int,
                             classifier: (Int) throws -> TrainableClassifier) throws -> ViTFineTuneModel {
+        try load(vit, file: try WeightFile.load(try WeightFolder.weightFile(weights)), firstBlock: firstBlock, classifier: classifier)
+    }
+
+    /// `load(_:weights:firstBlock:classifier:)` from the weight file `vit` was loaded from, already open.
+    public static func load(_ vit: ViT, file: WeightFile, firstBlock: Int,
+                            classifier: (Int) throws -> TrainableClassifier) throws -> ViTFineTuneModel {
         let cfg = vit.configuration
-        let top = try vit.topTensors(path: weights, first: firstBlock)
+        let top = try vit.topTensors(file: file, first: firstBlock)
         func tensor(_ v: ViTTensor, decays: Bool = false) -> TrainableTensor {
             TrainableTensor(key: v.key, torchShape: v.shape, torchValue: v.values, decays: decays)
         }

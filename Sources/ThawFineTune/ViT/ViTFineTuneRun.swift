@@ -22,18 +22,18 @@ public struct ViTFineTuneResult {
 /// classifier, evaluates on test and builds the run record (kind `.finetune`). `--export` writes the whole
 /// network with the classifier as its `fc` cut: a model bundle `thaw predict` applies to images.
 public enum ViTFineTuneRun {
-    /// Trains `plan` (`.vit`) on the open cache `reader`.
-    public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, commandLine: [String] = [],
-                           onLoaded: ([String]) -> Void = { _ in }, progress: ((FineTuneProgress) -> Void)? = nil) throws -> ViTFineTuneResult {
+    /// Trains `plan` (`.vit`) on the open cache `reader`. `checkpoint`: `o.weights` already read (nil: read here, once).
+    public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, checkpoint: ViTCheckpoint? = nil,
+                           commandLine: [String] = [], onLoaded: ([String]) -> Void = { _ in },
+                           progress: ((FineTuneProgress) -> Void)? = nil) throws -> ViTFineTuneResult {
         let started = Date()
         let manifest = reader.manifest
         guard case .vit(let first) = plan.trained else {
             throw FineTuneError("\(o.cache): a \(manifest.backbone) cache; ViTFineTuneRun trains vision-transformer caches")
         }
         try o.checkWeights(match: manifest)
-        guard let vit = try ModelCatalog.named(manifest.backbone).load(o.weights) as? ViT else {
-            throw FineTuneError("\(o.weights): \(manifest.backbone) did not load as a vision transformer")
-        }
+        let checkpoint = try checkpoint ?? ViTCheckpoint.load(backbone: manifest.backbone, weights: o.weights)
+        let vit = checkpoint.vit
         let depth = vit.configuration.depth
         guard first <= depth else {
             throw FineTuneError("--from \(plan.from): past the last block of \(manifest.backbone) (blocks.0…blocks.\(depth - 1)). "
@@ -42,12 +42,15 @@ public enum ViTFineTuneRun {
         var notes: [String] = []
         if o.batchNorm != .frozen || o.batchNormMomentum != nil { notes.append("--bn does not apply to vision transformers (LayerNorm only): ignored") }
         let classes = manifest.labelNames.count
-        let model = try ViTFineTuneModel.load(vit, weights: o.weights, firstBlock: first) { width in
+        let classifier = { (width: Int) throws -> TrainableClassifier in
             switch o.head {
             case .linear: return TrainableClassifier(inFeatures: width, classes: classes, seed: o.seed, keyPrefix: ViT.classifierKey)
             case .file(let path): return try TrainableClassifier.load(headFile: path, inFeatures: width, classes: classes, keyPrefix: ViT.classifierKey)
             }
         }
+        // The top from the file the frozen ViT was read from (taken once, so it is unmapped before training), else read again.
+        let model = try checkpoint.takeFile().map { try ViTFineTuneModel.load(vit, file: $0, firstBlock: first, classifier: classifier) }
+            ?? ViTFineTuneModel.load(vit, weights: o.weights, firstBlock: first, classifier: classifier)
         if first == depth { notes.append("--from \(plan.from) is the last block: only the final norm, pooling and classifier train") }
         let frozen = plan.runsFrozenBlocks ? FrozenBlocks(backbone: vit, cachedTap: plan.cachedTap!.description, from: plan.from.description) : nil
         let readTap = (plan.cachedTap ?? plan.from).description

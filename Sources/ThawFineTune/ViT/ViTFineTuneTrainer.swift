@@ -27,11 +27,12 @@ extension ViTFineTuneModel: CheckpointableModel {}
 /// SplitMix64 permutation of all rows per epoch) or a `TapMaps` (shuffled blocks, in memory or streamed from LMDB
 /// under `--memory-budget`); cosine schedule with warm-up, clipping, layer-wise decay, validation every epoch,
 /// early stopping, per-epoch checkpoints that `resume` continues bit for bit. No BatchNorm (LayerNorm only).
-public final class ViTFineTuneTrainer {
+public final class ViTFineTuneTrainer: StreamedEvaluation {
     public let model: ViTFineTuneModel
     public let settings: FineTuneSettings
-    let source: FineTuneTrainer.Source
-    let tokens: Int, classes: Int
+    public let source: FineTuneMapSource
+    public let classes: Int
+    let tokens: Int
 
     public init(model: ViTFineTuneModel, train: FeatureSet, validation: FeatureSet, settings: FineTuneSettings) {
         precondition(train.rowShape.count == 3 && train.rowShape[1] == 1 && train.rowShape == validation.rowShape
@@ -58,57 +59,14 @@ public final class ViTFineTuneTrainer {
             return try settings.run(training, tensors: model, data: maps.batches(batch: settings.batch, chunk: settings.chunk, seed: settings.seed),
                                     validate: { try evaluateValidation() }, progress: progress, shouldStop: shouldStop)
         case .sets(let train, let validation):
-            let rowWidth = train.rowWidth, t = tokens, c = model.channels
-            let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
-                                                    seed: settings.seed) { rows, _ in
-                var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, T, C] gathered rows
-                x.withUnsafeMutableBufferPointer { xb in train.features.withUnsafeBufferPointer { fb in
-                    for (j, r) in rows.enumerated() { (xb.baseAddress! + j * rowWidth).update(from: fb.baseAddress! + r * rowWidth, count: rowWidth) }
-                }}
-                return MapChunk(x: x, rows: rows.count, height: t, width: c, labels: rows.map { train.labels[$0] })
-            }
-            return try settings.run(training, tensors: model, data: batches, validate: { evaluate(validation) },
+            return try settings.run(training, tensors: model, data: shuffledBatches(train), validate: { evaluate(validation) },
                                     progress: progress, shouldStop: shouldStop)
         }
     }
 
-    /// Logits [N, classes] of a set, in chunks.
-    public func logits(_ set: FeatureSet) -> [Float] {
-        var out = [Float](); out.reserveCapacity(set.count * classes)
-        let w = set.rowWidth
-        var r0 = 0
-        while r0 < set.count {
-            let r1 = min(set.count, r0 + settings.chunk)
-            out += model.forward(Array(set.features[(r0 * w)..<(r1 * w)]), batch: r1 - r0, tokens: tokens).logits
-            r0 = r1
-        }
-        return out
-    }
+    // Evaluation (logits, evaluate, evaluateValidation): `StreamedEvaluation`.
+    public var rowGeometry: (height: Int, width: Int) { (tokens, model.channels) }
 
-    public func evaluate(_ set: FeatureSet) -> ClassificationMetrics { metrics(logits(set), labels: set.labels) }
-
-    /// Metrics on the validation split of the trainer's source.
-    public func evaluateValidation() throws -> ClassificationMetrics {
-        switch source {
-        case .sets(_, let validation): return evaluate(validation)
-        case .maps: return try evaluate(.validation)
-        }
-    }
-
-    /// Metrics on a split of the `TapMaps` source (streamed in chunks).
-    public func evaluate(_ split: EvaluationSplit) throws -> ClassificationMetrics {
-        guard case .maps(let maps) = source else { preconditionFailure("ViTFineTuneTrainer.evaluate(split): the trainer reads sets; pass one") }
-        var z = [Float](), labels = [Int32]()
-        try maps.forEachChunk(split, chunk: settings.chunk) { c in
-            z += model.forward(c.x, batch: c.rows, tokens: c.height).logits
-            labels += c.labels
-        }
-        return metrics(z, labels: labels)
-    }
-
-    func metrics(_ z: [Float], labels: [Int32]) -> ClassificationMetrics {
-        z.withUnsafeBufferPointer { zb in labels.withUnsafeBufferPointer { lb in
-            ClassificationMetrics.compute(logits: zb.baseAddress!, rowStride: classes, classes: classes, labels: lb.baseAddress!, count: labels.count)
-        }}
-    }
+    /// Logits of a chunk of token rows [m, T, C] (`height` = T).
+    public func inferenceLogits(_ c: MapChunk) -> [Float] { model.forward(c.x, batch: c.rows, tokens: c.height).logits }
 }
