@@ -17,6 +17,7 @@ set -euo pipefail
 THAW=${1:?usage: finetune_stream.sh THAW CACHE [ROUNDS]}
 CACHE=${2:?usage: finetune_stream.sh THAW CACHE [ROUNDS]}
 ROUNDS=${3:-2}
+FIRST=${FIRST:-1}   # number of the first round (odd: in memory first); a later call continues a series
 NICE=${NICE:-5}
 BUDGET=${BUDGET:-256M}
 MEMORY=${MEMORY:-4G}
@@ -46,7 +47,7 @@ run() {   # run ROUND MODE BINARY BUDGET
 }
 
 echo "finetune_stream: $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
-for r in $(seq 1 "$ROUNDS"); do
+for r in $(seq "$FIRST" $((FIRST + ROUNDS - 1))); do
   # Alternate which mode goes first, so a load trend does not favour one of them.
   if [ $((r % 2)) -eq 1 ]; then
     run "$r" memory "$THAW" "$MEMORY"; run "$r" streamed "$THAW" "$BUDGET"; [ -z "$BEFORE" ] || run "$r" before "$BEFORE" "$BUDGET"
