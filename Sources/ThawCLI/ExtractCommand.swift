@@ -85,6 +85,8 @@ struct ExtractCommand: ParsableCommand {
         // Past `ulimit -f`, write(2) fails with EFBIG, which LMDB reports as a clean error naming the
         // cache; left at its default, SIGXFSZ would kill the process mid-commit without a word.
         signal(SIGXFSZ, SIG_IGN)
+        // Large buffers mapped and unmapped whole, so the resident set stays flat over a long run (docs/scale.md).
+        LargeAllocations.mapBuffers(atLeast: LargeAllocations.extractThreshold)
         if noWinograd { WinogradChoice.policy = .never }
         let entry = try ModelCatalog.named(model)
         let weightsPath = try entry.weightsPath(given: weights)

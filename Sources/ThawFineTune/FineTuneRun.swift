@@ -112,7 +112,7 @@ public enum FineTuneRun {
         let blockSize = min(o.blockSize, data.maxBlockRows)
         if byBlocks {
             notes.append(String(format: "maps read in shuffled blocks of %d samples (%@, budget %.0f MB)", blockSize,
-                                data.isStreamed ? "streamed from LMDB" : "in memory", Double(o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget) / 1_048_576))
+                                data.blockSourceText(blockSize: blockSize), Double(o.memoryBudget ?? TapLoadOptions.defaultMemoryBudget) / 1_048_576))
         }
         onLoaded(notes)
         /// The in-memory sets (default order): the frozen blocks run once over every row.

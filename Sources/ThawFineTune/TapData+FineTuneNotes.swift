@@ -15,4 +15,12 @@ extension TapData {
         }
         return notes
     }
+
+    /// Where blocks of `blockSize` samples come from, for the run's note: "in memory", or "streamed from LMDB"
+    /// and how many blocks are read ahead on a second thread (`readAheadDepth`).
+    func blockSourceText(blockSize: Int) -> String {
+        guard isStreamed else { return "in memory" }
+        let ahead = readAheadDepth(rows: blockSize)
+        return "streamed from LMDB, " + (ahead == 0 ? "no room in the budget to read a block ahead" : "\(ahead) block\(ahead == 1 ? "" : "s") read ahead")
+    }
 }

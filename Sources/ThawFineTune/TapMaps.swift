@@ -10,6 +10,11 @@ import ThawTraining
 /// The order differs from the in-memory default (`ShuffledBatches`: one permutation of all rows): streaming
 /// cannot visit rows in a global permutation without random reads of single records, so it is used only
 /// when `--memory-budget` is given or the maps do not fit the default budget.
+///
+/// Streamed blocks are read ahead (`TapData.forEachTrainingBlock` / `forEachChunk`): while the model trains
+/// on one block, a second thread reads the next ones from LMDB (CRC, f16 → f32), as many as the budget
+/// holds beside the block in use (`TapData.readAheadDepth`; none when it holds one block only). The blocks
+/// and their order are the same, so no number changes.
 public final class TapMaps {
     public let data: TapData
     /// Sample indices per shuffled block (≤ `data.maxBlockRows`).
@@ -42,20 +47,18 @@ public final class TapMaps {
 
     /// Calls `body` with chunks of at most `chunk` rows of an evaluation split, in index order.
     func forEachChunk(_ split: EvaluationSplit, chunk: Int, _ body: (MapChunk) throws -> Void) throws {
-        let (indices, labels) = data.split(split)
-        let read = min(indices.count, data.maxBlockRows)
-        var p0 = 0
-        while p0 < indices.count {
-            let p1 = min(indices.count, p0 + read)
-            try data.withRows(split, positions: p0..<p1) { rows in
-                var r0 = p0
-                while r0 < p1 {
-                    let r1 = min(p1, r0 + chunk)
-                    try body(try self.chunk(rows + (r0 - p0) * data.rowWidth, rows: r1 - r0, labels: Array(labels[r0..<r1])))
-                    r0 = r1
-                }
+        let labels = data.split(split).labels
+        // Read in blocks of whole chunks (a block's rows at most), so chunks start at multiples of `chunk`
+        // in memory and streamed alike and the blocks after the one in use can be read ahead.
+        let read = min(data.maxBlockRows, max(chunk, blockSize / chunk * chunk))
+        try data.forEachChunk(of: split, chunkRows: read) { p0, count, rows in
+            let p1 = p0 + count
+            var r0 = p0
+            while r0 < p1 {
+                let r1 = min(p1, r0 + chunk)
+                try body(try self.chunk(rows + (r0 - p0) * data.rowWidth, rows: r1 - r0, labels: Array(labels[r0..<r1])))
+                r0 = r1
             }
-            p0 = p1
         }
     }
 
@@ -65,15 +68,14 @@ public final class TapMaps {
         let plan = EpochPlan(trainIndices: data.trainIndices, indexRange: data.manifest.indexRange, blockSize: blockSize, seed: 0, epoch: 0)
         let blocks = plan.blocks.sorted(by: { $0.positions.lowerBound < $1.positions.lowerBound })
         let total = blocks.reduce(0) { $0 + ($1.positions.count + chunk - 1) / chunk }
-        for block in blocks {
-            try data.withTrainingRows(block, view: 0) { rows in
-                var r0 = block.positions.lowerBound
-                while r0 < block.positions.upperBound {
-                    let r1 = min(block.positions.upperBound, r0 + chunk)
-                    try body(try self.chunk(rows + (r0 - block.positions.lowerBound) * data.rowWidth, rows: r1 - r0,
-                                            labels: Array(data.trainLabels[r0..<r1])), total)
-                    r0 = r1
-                }
+        try data.forEachTrainingBlock(blocks, view: 0) { k, rows in
+            let block = blocks[k]
+            var r0 = block.positions.lowerBound
+            while r0 < block.positions.upperBound {
+                let r1 = min(block.positions.upperBound, r0 + chunk)
+                try body(try self.chunk(rows + (r0 - block.positions.lowerBound) * data.rowWidth, rows: r1 - r0,
+                                        labels: Array(data.trainLabels[r0..<r1])), total)
+                r0 = r1
             }
         }
     }
@@ -104,21 +106,22 @@ final class MapBlockBatches: BatchSource {
         let plan = EpochPlan(trainIndices: data.trainIndices, indexRange: data.manifest.indexRange,
                              blockSize: maps.blockSize, seed: seed, epoch: epoch)
         var filled = 0, remaining = rowCount
-        for block in plan.blocks {
-            try data.withTrainingRows(block, view: data.view(forEpoch: epoch)) { rows in
-                for p in block.order {
-                    (buffer + filled * width).update(from: rows + (p - block.positions.lowerBound) * width, count: width)
-                    labels[filled] = data.trainLabels[p]
-                    filled += 1
-                    guard filled == min(batchSize, remaining) else { continue }
-                    let n = filled, chunk = chunkSize, buffer = buffer, labels = labels, maps = maps
-                    try body(Batch(rows: n, chunkCount: (n + chunk - 1) / chunk) { i in
-                        let r0 = i * chunk, r1 = min(n, r0 + chunk)
-                        return (try maps.chunk(buffer + r0 * width, rows: r1 - r0, labels: Array(labels[r0..<r1])), r1 - r0)
-                    })
-                    remaining -= n
-                    filled = 0
-                }
+        let blocks = plan.blocks
+        // Streamed: the next blocks are read on a second thread while this one trains.
+        try data.forEachTrainingBlock(blocks, view: data.view(forEpoch: epoch)) { k, rows in
+            let block = blocks[k]
+            for p in block.order {
+                (buffer + filled * width).update(from: rows + (p - block.positions.lowerBound) * width, count: width)
+                labels[filled] = data.trainLabels[p]
+                filled += 1
+                guard filled == min(batchSize, remaining) else { continue }
+                let n = filled, chunk = chunkSize, buffer = buffer, labels = labels, maps = maps
+                try body(Batch(rows: n, chunkCount: (n + chunk - 1) / chunk) { i in
+                    let r0 = i * chunk, r1 = min(n, r0 + chunk)
+                    return (try maps.chunk(buffer + r0 * width, rows: r1 - r0, labels: Array(labels[r0..<r1])), r1 - r0)
+                })
+                remaining -= n
+                filled = 0
             }
         }
         precondition(remaining == 0 && filled == 0, "MapBlockBatches: epoch plan lost rows")

@@ -45,9 +45,12 @@ final class StreamedMapsTests: XCTestCase {
 
     /// A trainer on `blocks.11` maps read through `TapMaps` (blocks of 4 sample indices) under `budget` bytes
     /// (no fixed cost, nothing reserved: the budget is the maps and the reads), blocks 12–13 frozen.
-    func trainer(budget: Int, dir: String? = nil, resume: Bool = false, seed: UInt64 = 5) throws -> (FineTuneTrainer, TapData) {
-        let data = try TapData.load(path: cache, tap: "blocks.11",
-                                    options: TapLoadOptions(memoryBudget: budget, seed: 5, reservedBytes: 0, fixedCost: 0))
+    /// `readAhead`: most blocks read ahead on a second thread while streaming (0: read on the training thread).
+    func trainer(budget: Int, dir: String? = nil, resume: Bool = false, seed: UInt64 = 5,
+                 readAhead: Int = 2) throws -> (FineTuneTrainer, TapData) {
+        var load = TapLoadOptions(memoryBudget: budget, seed: 5, reservedBytes: 0, fixedCost: 0)
+        load.readAheadBlocks = readAhead
+        let data = try TapData.load(path: cache, tap: "blocks.11", options: load)
         let frozen = FrozenBlocks(backbone: try EfficientNetLite(variant: 0, weightsPath: weights), cachedTap: "blocks.11", from: "blocks.13")
         let maps = try TapMaps(data: data, blockSize: 4, frozen: frozen)
         XCTAssertEqual(maps.mapShape, [2, 2, 192], "blocks.13 at 64 px")
@@ -81,6 +84,33 @@ final class StreamedMapsTests: XCTestCase {
         let (other, _) = try trainer(budget: 1 << 30, seed: 6)
         _ = try other.run()
         XCTAssertNotEqual(other.model.classifier.tensors[0].value, memory.model.classifier.tensors[0].value)
+    }
+
+    /// Blocks read ahead on a second thread (training blocks, evaluation chunks, the BatchNorm recalibration pass)
+    /// give bit-identical losses, weights and test loss to reading them on the training thread, and to memory.
+    func testReadAheadIsBitIdenticalToReadingOnTheTrainingThread() throws {
+        let budget = try rowBudget(rows: 12)   // a block of 4 rows in use and two read ahead
+        let (plain, plainData) = try trainer(budget: budget, readAhead: 0)
+        let (ahead, aheadData) = try trainer(budget: budget, readAhead: 2)
+        let (memory, memoryData) = try trainer(budget: 1 << 30)
+        XCTAssertTrue(plainData.isStreamed && aheadData.isStreamed)
+        XCTAssertFalse(memoryData.isStreamed)
+        XCTAssertEqual(plainData.readAheadDepth(rows: 4), 0)
+        XCTAssertEqual(aheadData.readAheadDepth(rows: 4), 2, "room for the block in use and two ahead")
+        let a = try plain.run(), b = try ahead.run(), c = try memory.run()
+        XCTAssertEqual(a.epochs.count, 2)
+        for other in [b, c] {
+            XCTAssertEqual(a.epochs.map(\.trainLoss.bitPattern), other.epochs.map(\.trainLoss.bitPattern))
+            XCTAssertEqual(a.epochs.map { $0.valLoss?.bitPattern }, other.epochs.map { $0.valLoss?.bitPattern })
+        }
+        for trained in [ahead, memory] {
+            for (x, y) in zip(plain.model.tensors, trained.model.tensors) {
+                XCTAssertEqual(x.value.map(\.bitPattern), y.value.map(\.bitPattern), "\(x.key) differs with read-ahead")
+            }
+        }
+        let test = try plain.evaluate(.test).loss
+        XCTAssertEqual(test.bitPattern, try ahead.evaluate(.test).loss.bitPattern)
+        XCTAssertEqual(test.bitPattern, try memory.evaluate(.test).loss.bitPattern)
     }
 
     func testStreamedResumeEqualsUninterrupted() throws {

@@ -7,10 +7,12 @@
 #   scripts/scale/run_100k.sh .build/release/thaw $SCALE_DATA/in100k $SCALE_DATA/in100k-cache 60000
 #
 # While each process runs, a sampler reads every 2 s: /proc/PID/status (VmRSS, VmHWM = peak RSS so far),
-# /proc/PID/stat (user + system CPU), the sample count of thaw's progress line (printed every 10 s when
+# RssAnon and RssFile (heap vs mapped files such as data.mdb), /proc/PID/stat (user + system CPU), the sample count of thaw's progress line (printed every 10 s when
 # stderr is a file), the size of data.mdb and the load average → CACHE.scale/samples.tsv. The report
 # (CACHE.scale/report.txt) gives, at the first sample past 10k, 50k and 100k records, the peak RSS so far
 # of the process then running, the cache size and the rate; /usr/bin/time -v gives each process's peak.
+# At every 10,000 samples (and at the end of each process) /proc/PID/smaps_rollup is kept as
+# CACHE.scale/smaps-PHASE-SAMPLES.txt: what the resident set is made of.
 # Decode's share: thaw-inputs-bench --folder measures decode + preprocess CPU per image on 1,000 of the
 # images (one thread); the extraction's CPU per sample comes from /proc. Every job runs under nice -n
 # ${NICE:-10}. The flat-memory check: process 2's peak RSS at its end against its peak at 10k records
@@ -28,7 +30,7 @@ OUT="$CACHE.scale"
 [ -e "$CACHE" ] && { echo "run_100k: $CACHE exists. Fix: remove it (rm -r $CACHE $OUT) to start the run afresh" >&2; exit 2; }
 mkdir -p "$OUT"
 TSV="$OUT/samples.tsv"
-printf 'phase\tseconds\tsamples\trss_kb\thwm_kb\tcpu_s\tcache_bytes\tload1\n' > "$TSV"
+printf 'phase\tseconds\tsamples\trss_kb\thwm_kb\tcpu_s\tcache_bytes\tload1\tanon_kb\tfile_kb\n' > "$TSV"
 ARGS=(extract --model efficientnet-lite0 --data "$DATA" --cache "$CACHE" --tap pool --tap blocks.11 --dtype f16)
 TICK=$(getconf CLK_TCK)
 
@@ -36,19 +38,27 @@ TICK=$(getconf CLK_TCK)
 run_phase() {
   local phase=$1 stop_at=${2:-}
   /usr/bin/time -v -o "$OUT/time-$phase.txt" nice -n "$NICE" "$THAW" "${ARGS[@]}" > "$OUT/extract-$phase.out" 2> "$OUT/extract-$phase.log" &
-  local timer=$! pid="" t0 now count rss hwm cpu size
+  local timer=$! pid="" t0 now count rss hwm cpu size anon file mark=10000
   t0=$(date +%s.%N)
   while [ -z "$pid" ] && kill -0 "$timer" 2>/dev/null; do pid=$(pgrep -P "$timer" || true); sleep 0.1; done
   while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    file=$(awk '/^RssFile/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
     cpu=$(awk -v t="$TICK" '{print ($14 + $15) / t}' "/proc/$pid/stat" 2>/dev/null || true)
     [ -n "$rss" ] || break
     count=$(grep -ao 'extract [0-9]*/' "$OUT/extract-$phase.log" 2>/dev/null | tail -1 | tr -dc 0-9 || true)
     size=$(stat -c %s "$CACHE/data.mdb" 2>/dev/null || echo 0)
     now=$(date +%s.%N)
-    printf '%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$(awk -v a="$now" -v b="$t0" 'BEGIN {print a - b}')" "${count:-0}" "$rss" "$hwm" "$cpu" "$size" \
-      "$(cut -d' ' -f1 /proc/loadavg)" >> "$TSV"
+    printf '%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$(awk -v a="$now" -v b="$t0" 'BEGIN {print a - b}')" "${count:-0}" "$rss" "$hwm" "$cpu" "$size" \
+      "$(cut -d' ' -f1 /proc/loadavg)" "${anon:-0}" "${file:-0}" >> "$TSV"
+    if [ "${count:-0}" -ge "$mark" ]; then
+      { grep VmHWM "/proc/$pid/status"; cat "/proc/$pid/smaps_rollup"; } > "$OUT/smaps-$phase-$count.txt" 2>/dev/null || true
+      mark=$(( (count / 10000 + 1) * 10000 ))
+    fi
+    # Kept over each sample: the resident set's make-up near the process's end.
+    { grep VmHWM "/proc/$pid/status"; cat "/proc/$pid/smaps_rollup"; } > "$OUT/smaps-$phase-last.tmp" 2>/dev/null || true
     if [ -n "$stop_at" ] && [ "${count:-0}" -ge "$stop_at" ]; then
       kill -KILL "$pid"
       echo "run_100k: SIGKILL at $count samples ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$OUT/report.txt"
@@ -57,13 +67,14 @@ run_phase() {
     sleep 2
   done
   wait "$timer" || true
+  [ -s "$OUT/smaps-$phase-last.tmp" ] && mv "$OUT/smaps-$phase-last.tmp" "$OUT/smaps-$phase-end.txt"
   # The last row: the process's end (peak RSS and CPU from /usr/bin/time, the last progress count).
   count=$(grep -ao 'extract [0-9]*/' "$OUT/extract-$phase.log" 2>/dev/null | tail -1 | tr -dc 0-9 || true)
   hwm=$(awk -F': ' '/Maximum resident/ {print $2}' "$OUT/time-$phase.txt")
   cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {print u + s}' "$OUT/time-$phase.txt")
   now=$(date +%s.%N)
-  printf '%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$(awk -v a="$now" -v b="$t0" 'BEGIN {print a - b}')" "${count:-0}" "$hwm" "$hwm" "$cpu" \
-    "$(stat -c %s "$CACHE/data.mdb" 2>/dev/null || echo 0)" "$(cut -d' ' -f1 /proc/loadavg)" >> "$TSV"
+  printf '%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$phase" "$(awk -v a="$now" -v b="$t0" 'BEGIN {print a - b}')" "${count:-0}" "$hwm" "$hwm" "$cpu" \
+    "$(stat -c %s "$CACHE/data.mdb" 2>/dev/null || echo 0)" "$(cut -d' ' -f1 /proc/loadavg)" "${anon:-0}" "${file:-0}" >> "$TSV"
 }
 
 echo "run_100k: $(date -u +%FT%TZ) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/report.txt"
@@ -96,7 +107,7 @@ def wall(phase):
 p1 = [r for r in rows if r["phase"] == 1]
 p2 = [r for r in rows if r["phase"] == 2]
 total = max(r["samples"] for r in rows)
-print("records   process  seconds  samples/s(window)  RSS MB  peak RSS so far MB  cache MB  load")
+print("records   process  seconds  samples/s(window)  RSS MB  peak RSS so far MB  anon MB  file MB  cache MB  load")
 prev = None
 for mark in (10_000, 50_000, 100_000):
     hit = next((r for r in rows if r["samples"] >= mark), None)
@@ -108,7 +119,7 @@ for mark in (10_000, 50_000, 100_000):
     done = next((r for r in phase_rows if r["samples"] > first["samples"]), first)
     rate = (hit["samples"] - done["samples"]) / max(hit["seconds"] - done["seconds"], 1e-9)
     print(f"{mark:>7}   #{hit['phase']:<7} {hit['seconds']:>7.0f}  {rate:>17.1f}  {hit['rss_kb']/1024:>6.0f}  {hit['hwm_kb']/1024:>18.0f}"
-          f"  {hit['cache_bytes']/1e6:>8.0f}  {hit['load1']:.2f}")
+          f"  {hit['anon_kb']/1024:>7.0f}  {hit['file_kb']/1024:>7.0f}  {hit['cache_bytes']/1e6:>8.0f}  {hit['load1']:.2f}")
 print(f"process 1 (killed): {wall(1):.0f} s, peak RSS {peak(1):.0f} MB; process 2 (resume): {wall(2):.0f} s, peak RSS {peak(2):.0f} MB")
 if p1 and p2:
     cpu = p1[-1]["cpu_s"] + p2[-1]["cpu_s"]

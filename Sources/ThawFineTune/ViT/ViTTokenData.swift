@@ -30,7 +30,7 @@ struct ViTTokenData {
         let blockSize = min(o.blockSize, data.maxBlockRows)
         if byBlocks {
             notes.append(String(format: "tokens read in shuffled blocks of %d samples (%@, budget %.0f MB)", blockSize,
-                                data.isStreamed ? "streamed from LMDB" : "in memory", Double(budget) / 1_048_576))
+                                data.blockSourceText(blockSize: blockSize), Double(budget) / 1_048_576))
             return ViTTokenData(data: data, memory: nil, maps: try TapMaps(data: data, blockSize: blockSize, frozen: frozen),
                                 notes: notes, blockSize: blockSize)
         }
