@@ -100,7 +100,7 @@ public final class FineTuneTrainer {
         case .sets(let train, let validation):
             let rowWidth = train.rowWidth, (h, w) = (height, width)
             let batches = ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
-                                                    seed: settings.seed) { rows, _ in
+                                                    seed: settings.seed) { rows, _ in FineTuneProfile.time(.batchAssembly) {
                 var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, H, W, C] gathered rows
                 x.withUnsafeMutableBufferPointer { xb in
                     train.features.withUnsafeBufferPointer { fb in
@@ -110,7 +110,7 @@ public final class FineTuneTrainer {
                     }
                 }
                 return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train.labels[$0] })
-            }
+            }}
             return try settings.run(training, tensors: model, data: batches, validate: { evaluate(validation) }, freshStart: fresh,
                                     progress: progress, shouldStop: shouldStop)
         }

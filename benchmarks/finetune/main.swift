@@ -1,6 +1,8 @@
 // One fine-tuning epoch of EfficientNet-Lite0 blocks 12–15 + head + classifier from boundary maps
 // in RAM (blocks.11 at 224×224 input: [7, 7, 192]), AdamW, batch 64, BN frozen.
-// Run: swift build -c release --product thaw-finetune-bench && .build/release/thaw-finetune-bench [rows] [batch] [bn]
+// Run: swift build -c release --product thaw-finetune-bench && .build/release/thaw-finetune-bench [rows] [batch] [bn] [--plain] [--profile]
+//   --plain    the plain training kernels (TrainingKernels.fused = false), to compare in one binary
+//   --profile  after each epoch, seconds and GFLOP/s per phase (FineTuneProfile)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -8,8 +10,15 @@ import ThawBLAS
 import ThawCore
 import ThawFineTune
 import ThawHeads
+import ThawKernels
 
-let args = CommandLine.arguments
+let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
+let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
+if let bad = flags.subtracting(["--plain", "--profile"]).first {
+    fatalError("unknown flag \(bad): use --plain and/or --profile")
+}
+TrainingKernels.fused = !flags.contains("--plain")
+FineTuneProfile.enabled = flags.contains("--profile")
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -30,7 +39,9 @@ for chunk in [16, 32, 64] where chunk <= batch {
     let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
                                     batchNorm: bn, batch: batch, chunk: chunk, seed: 3)
     let t = FineTuneTrainer(model: model, train: train, validation: val, settings: settings)
+    FineTuneProfile.reset()
     let out = try t.run()
-    print(String(format: "thaw  rows %d batch %d chunk %d bn %@: %.1f maps/s (epoch %.2f s, train only)",
-                 rows, batch, chunk, bn.rawValue, out.rowsPerSecond, out.trainSeconds))
+    print(String(format: "thaw  rows %d batch %d chunk %d bn %@ kernels %@: %.1f maps/s (epoch %.2f s, train only)",
+                 rows, batch, chunk, bn.rawValue, TrainingKernels.fused ? "fused" : "plain", out.rowsPerSecond, out.trainSeconds))
+    if FineTuneProfile.enabled { print(FineTuneProfile.report()) }
 }
