@@ -3,6 +3,8 @@
 // Run: swift build -c release --product thaw-finetune-bench && .build/release/thaw-finetune-bench [rows] [batch] [bn] [--plain] [--profile]
 //   --plain    the plain training kernels (TrainingKernels.fused = false), to compare in one binary
 //   --profile  after each epoch, seconds and GFLOP/s per phase (FineTuneProfile)
+//   --alternate=R  instead: R rounds of one chunk-32 epoch with the fused and one with the plain kernels
+//              (order alternating by round) in this process; per-round figures, medians, median ratio
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -14,8 +16,9 @@ import ThawKernels
 
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
-if let bad = flags.subtracting(["--plain", "--profile"]).first {
-    fatalError("unknown flag \(bad): use --plain and/or --profile")
+let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
+if let bad = flags.subtracting(["--plain", "--profile"]).first(where: { !$0.hasPrefix("--alternate=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R")
 }
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
@@ -35,6 +38,28 @@ let x = (0..<(rows * 7 * 7 * 192)).map { _ in abs(g.nextNormal()) }
 let y = (0..<rows).map { Int32($0 % 10) }
 let train = try FeatureSet(name: "bench", features: x, labels: y, rowShape: [7, 7, 192])
 let val = try FeatureSet(name: "val", features: Array(x[0..<(64 * 7 * 7 * 192)]), labels: Array(y[0..<64]), rowShape: [7, 7, 192])
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
+func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+if let rounds = alternate {
+    precondition(rounds >= 1, "--alternate=R needs R ≥ 1")
+    var fusedRates = [Double](), plainRates = [Double]()
+    for r in 1...rounds {
+        for fused in r % 2 == 1 ? [true, false] : [false, true] {
+            TrainingKernels.fused = fused
+            let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
+                                            batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
+            let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
+            if fused { fusedRates.append(out.rowsPerSecond) } else { plainRates.append(out.rowsPerSecond) }
+            print(String(format: "round %d %@: %.1f maps/s (load %@)", r, fused ? "fused" : "plain", out.rowsPerSecond, loadAverage()))
+        }
+    }
+    let ratios = zip(fusedRates, plainRates).map { $0 / $1 }
+    print(String(format: "median maps/s: fused %.1f  plain %.1f  median per-round ratio fused/plain %.2f (min %.2f, max %.2f)",
+                 median(fusedRates), median(plainRates), median(ratios), ratios.min()!, ratios.max()!))
+    exit(0)
+}
 for chunk in [16, 32, 64] where chunk <= batch {
     let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
                                     batchNorm: bn, batch: batch, chunk: chunk, seed: 3)
