@@ -6,7 +6,7 @@ extension Conv2D {
     public func trainingForward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                                 into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
         let s = shape
-        guard TrainingKernels.fused, s.isPointwise, s.groups == 1, bias == nil, activation == .identity else {
+        guard TrainingKernels.fused, TrainingKernels.splitGEMMs, s.isPointwise, s.groups == 1, bias == nil, activation == .identity else {
             _ = forward(x, batch: n, height: h, width: w, into: y, workspace: workspace)
             return
         }

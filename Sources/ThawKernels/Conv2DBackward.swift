@@ -80,7 +80,7 @@ extension Conv2D {
     private func pointwiseGEMM(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
                                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if TrainingKernels.fused {
+        if TrainingKernels.fused && TrainingKernels.splitGEMMs {
             SplitGEMM.sgemmParts(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
                                  beta: beta, c: c, ldc: ldc)
         } else {

@@ -5,4 +5,9 @@
 /// rounding.
 public enum TrainingKernels {
     nonisolated(unsafe) public static var fused = true
+    /// With `fused`: the 1×1 convolutions' GEMMs as single-threaded parts on the kernels' threads
+    /// (`SplitGEMM.sgemmParts`). Off by default: one OpenBLAS call each was faster for Lite0 blocks
+    /// 12–15 at chunk 32 (`thaw-finetune-bench 256 64 --alternate=6 --compare-split`, load 9: split 48.9,
+    /// one call 54.4 maps/s, median per-round ratio 0.94).
+    nonisolated(unsafe) public static var splitGEMMs = false
 }

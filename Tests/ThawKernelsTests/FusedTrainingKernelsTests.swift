@@ -6,10 +6,12 @@ import ThawBLAS
 /// backward) against the plain kernels they replace, and against finite differences. The comparators
 /// fail on NaN (`BackwardGolden.mismatch`: the first NaN is the worst error).
 final class FusedTrainingKernelsTests: XCTestCase {
-    private var savedFused = true, savedAVX512 = false
+    private var savedFused = true, savedAVX512 = false, savedSplit = false
 
-    override func setUp() { savedFused = TrainingKernels.fused; savedAVX512 = VectorISA.avx512 }
-    override func tearDown() { TrainingKernels.fused = savedFused; VectorISA.avx512 = savedAVX512 }
+    override func setUp() { savedFused = TrainingKernels.fused; savedAVX512 = VectorISA.avx512; savedSplit = TrainingKernels.splitGEMMs }
+    override func tearDown() {
+        TrainingKernels.fused = savedFused; VectorISA.avx512 = savedAVX512; TrainingKernels.splitGEMMs = savedSplit
+    }
 
     // MARK: - Depthwise backward
 
@@ -84,6 +86,28 @@ final class FusedTrainingKernelsTests: XCTestCase {
                 BackwardGolden.assertClose(parts, one, rtol: 1e-5, "sgemmParts \(m)×\(n)×\(k) transA \(ta) transB \(tb)")
             }
         }
+    }
+
+    func testPointwiseConvSplitGEMMsMatchOneCall() {
+        // A 1×1 convolution's training forward and backward with the GEMMs split in parts vs one call each.
+        let (n, hw, cin, cout) = (5, 7, 48, 136)
+        let conv = Conv2D(shape: Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1),
+                          oihw: FiniteDifference.random(cout * cin, seed: 111, scale: 0.2))
+        let x = FiniteDifference.random(n * hw * hw * cin, seed: 112), dy = FiniteDifference.random(n * hw * hw * cout, seed: 113)
+        func run(split: Bool) -> (y: [Float], dx: [Float], dw: [Float]) {
+            TrainingKernels.fused = true
+            TrainingKernels.splitGEMMs = split
+            let ws = Workspace()
+            var y = [Float](repeating: .nan, count: dy.count), dx = [Float](repeating: .nan, count: x.count)
+            var dw = [Float](repeating: 0.5, count: conv.weight.count)
+            conv.trainingForward(x, batch: n, height: hw, width: hw, into: &y, workspace: ws)
+            conv.backward(x: x, y: nil, dy: dy, batch: n, height: hw, width: hw, dx: &dx, dWeight: &dw, dBias: nil, workspace: ws)
+            return (y, dx, dw)
+        }
+        let parts = run(split: true), one = run(split: false)
+        BackwardGolden.assertClose(parts.y, one.y, rtol: 1e-5, "1×1 training forward, split vs one call")
+        BackwardGolden.assertClose(parts.dx, one.dx, rtol: 1e-5, "1×1 dx, split vs one call")
+        BackwardGolden.assertClose(parts.dw, one.dw, rtol: 1e-5, "1×1 dW, split vs one call")
     }
 
     // MARK: - BatchNorm + activation backward

@@ -5,6 +5,7 @@
 //   --profile  after each epoch, seconds and GFLOP/s per phase (FineTuneProfile)
 //   --alternate=R  instead: R rounds of one chunk-32 epoch with the fused and one with the plain kernels
 //              (order alternating by round) in this process; per-round figures, medians, median ratio
+//   --compare-split  with --alternate: fused kernels with the 1×1 GEMMs split in parts vs one OpenBLAS call each
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -17,8 +18,8 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile"]).first(where: { !$0.hasPrefix("--alternate=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split"]).first(where: { !$0.hasPrefix("--alternate=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split")
 }
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
@@ -47,17 +48,19 @@ if let rounds = alternate {
     var fusedRates = [Double](), plainRates = [Double]()
     for r in 1...rounds {
         for fused in r % 2 == 1 ? [true, false] : [false, true] {
-            TrainingKernels.fused = fused
+            if flags.contains("--compare-split") { TrainingKernels.splitGEMMs = fused } else { TrainingKernels.fused = fused }   // split: fused stays on
             let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
                                             batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
             let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
             if fused { fusedRates.append(out.rowsPerSecond) } else { plainRates.append(out.rowsPerSecond) }
-            print(String(format: "round %d %@: %.1f maps/s (load %@)", r, fused ? "fused" : "plain", out.rowsPerSecond, loadAverage()))
+            let names = flags.contains("--compare-split") ? ("split", "one-call") : ("fused", "plain")
+            print(String(format: "round %d %@: %.1f maps/s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, loadAverage()))
         }
     }
     let ratios = zip(fusedRates, plainRates).map { $0 / $1 }
-    print(String(format: "median maps/s: fused %.1f  plain %.1f  median per-round ratio fused/plain %.2f (min %.2f, max %.2f)",
-                 median(fusedRates), median(plainRates), median(ratios), ratios.min()!, ratios.max()!))
+    let names = flags.contains("--compare-split") ? ("split", "one-call") : ("fused", "plain")
+    print(String(format: "median maps/s: %@ %.1f  %@ %.1f  median per-round ratio %@/%@ %.2f (min %.2f, max %.2f)",
+                 names.0, median(fusedRates), names.1, median(plainRates), names.0, names.1, median(ratios), ratios.min()!, ratios.max()!))
     exit(0)
 }
 for chunk in [16, 32, 64] where chunk <= batch {
