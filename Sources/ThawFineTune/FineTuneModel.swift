@@ -152,7 +152,7 @@ public final class FineTuneModel {
             }}
             pooled = p; hs = nil; map = (ch, cw, c)
         }
-        let logits = classifier.forward(pooled, rows: n)
+        let logits = FineTuneProfile.time(.headPoolClassifier) { classifier.forward(pooled, rows: n) }
         return (logits, Saved(stem: stemSaved, blocks: saved, resNet: resSaved, head: hs, convNeXt: cs, pooledMap: map, pooled: pooled, rows: n))
     }
 
@@ -162,7 +162,7 @@ public final class FineTuneModel {
     @discardableResult
     public func backward(_ dlogits: [Float], saved: Saved, inputGradient: Bool = false) -> [Float] {
         workspace.reset()
-        let dpooled = classifier.backward(x: saved.pooled, dlogits: dlogits, rows: saved.rows)
+        let dpooled = FineTuneProfile.time(.headPoolClassifier) { classifier.backward(x: saved.pooled, dlogits: dlogits, rows: saved.rows) }
         var g: [Float]
         if let convNeXt, let cs = saved.convNeXt {
             return convNeXt.backward(dpooled, saved: cs, workspace: workspace, inputGradient: inputGradient)

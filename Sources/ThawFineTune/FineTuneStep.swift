@@ -1,5 +1,6 @@
 import Foundation
 import ThawHeads
+import ThawKernels
 import ThawTraining
 
 /// How one optimizer step updates a `FineTuneModel`: the rule, the head learning rate, the
@@ -25,6 +26,10 @@ public struct FineTuneStep: Sendable {
     /// Global L2 norm of every trainable gradient (summed in Double).
     public static func gradientNorm(_ model: some CheckpointableModel) -> Double {
         var s = 0.0
+        if TrainingKernels.fused {
+            for t in model.tensors where t.trainable { s += t.gradSquaredSum() }
+            return s.squareRoot()
+        }
         for t in model.tensors where t.trainable { for g in t.grad { s += Double(g) * Double(g) } }
         return s.squareRoot()
     }
@@ -38,11 +43,22 @@ public struct FineTuneStep: Sendable {
             let coef = Double(clipNorm) / (norm + 1e-6)
             if coef < 1 {
                 let c = Float(coef)
-                for t in model.tensors where t.trainable { for i in t.grad.indices { t.grad[i] *= c } }
+                for t in model.tensors where t.trainable { t.scaleGrad(c) }
             }
         }
-        for (t, scale) in model.trainableGroups(layerDecay: layerDecay) {
-            t.update(optimizer: optimizer, lr: lr * lrFactor * scale, weightDecay: weightDecay, step: step)
+        let groups = model.trainableGroups(layerDecay: layerDecay)
+        let update = { (g: ArraySlice<(tensor: TrainableTensor, lrScale: Float)>) in
+            for (t, scale) in g { t.update(optimizer: self.optimizer, lr: self.lr * lrFactor * scale, weightDecay: self.weightDecay, step: step) }
+        }
+        if TrainingKernels.fused && groups.count > 1 {
+            // Tensors are independent: two halves of about equal size on the two cores (same numbers as in order).
+            let total = groups.reduce(0) { $0 + $1.tensor.count }
+            var half = 0, acc = 0
+            while half < groups.count && acc * 2 < total { acc += groups[half].tensor.count; half += 1 }
+            let parts = [groups[..<half], groups[half...]]
+            DispatchQueue.concurrentPerform(iterations: 2) { update(parts[$0]) }
+        } else {
+            update(groups[...])
         }
         return norm
     }

@@ -91,6 +91,7 @@ public final class FineTuneTrainer: StreamedEvaluation {
 
     /// Runs the remaining epochs. `shouldStop` is asked after each epoch's checkpoint (to interrupt).
     public func run(progress: ((FineTuneProgress) -> Void)? = nil, shouldStop: (() -> Bool)? = nil) throws -> FineTuneOutcome {
+        TrainingMemory.keepFreedPages
         let training = FineTuneTraining(model: model, step: settings.step, mode: trainingMode)
         let fresh = { if self.settings.batchNorm == .recalibrate { try self.recalibrate(progress) } }
         switch source {

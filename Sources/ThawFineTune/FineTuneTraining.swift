@@ -17,16 +17,20 @@ struct FineTuneTraining: ChunkedModel {
     let step: FineTuneStep
     let mode: BatchNormMode
 
-    func zeroGrad() { model.zeroGrad() }
+    func zeroGrad() { FineTuneProfile.time(.optimizer) { model.zeroGrad() } }
     func forward(_ c: MapChunk) -> (logits: [Float], saved: FineTuneModel.Saved) {
         model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: mode)
     }
     func loss(logits: [Float], chunk: MapChunk) -> (loss: Double, dlogits: [Float]) {
-        FineTuneModel.crossEntropy(logits: logits, labels: chunk.labels, classes: model.classifier.classes)
+        FineTuneProfile.time(.headPoolClassifier) {
+            FineTuneModel.crossEntropy(logits: logits, labels: chunk.labels, classes: model.classifier.classes)
+        }
     }
     func backward(_ dlogits: [Float], saved: FineTuneModel.Saved) { model.backward(dlogits, saved: saved) }
     /// `rate` is the head's rate; the step scales it per block.
-    func update(rate: Float, step: Int) { self.step.apply(to: model, lrFactor: rate / self.step.lr, step: step) }
+    func update(rate: Float, step: Int) {
+        FineTuneProfile.time(.optimizer) { self.step.apply(to: model, lrFactor: rate / self.step.lr, step: step) }
+    }
     func snapshot(member _: Int) -> [[Float]] { model.tensors.map(\.value) }
     func restore(member _: Int, _ s: [[Float]]) { for (t, v) in zip(model.tensors, s) { t.value = v } }
 }

@@ -28,13 +28,13 @@ extension StreamedEvaluation {
     func shuffledBatches(_ train: FeatureSet) -> ShuffledBatches<MapChunk> {
         let rowWidth = train.rowWidth, (h, w) = rowGeometry
         return ShuffledBatches<MapChunk>(rowCount: train.count, batchSize: settings.batch, chunkSize: settings.chunk,
-                                         seed: settings.seed) { rows, _ in
+                                         seed: settings.seed) { rows, _ in FineTuneProfile.time(.batchAssembly) {
             var x = [Float](repeating: 0, count: rows.count * rowWidth)   // [m, …] gathered rows
             x.withUnsafeMutableBufferPointer { xb in train.features.withUnsafeBufferPointer { fb in
                 for (j, r) in rows.enumerated() { (xb.baseAddress! + j * rowWidth).update(from: fb.baseAddress! + r * rowWidth, count: rowWidth) }
             }}
             return MapChunk(x: x, rows: rows.count, height: h, width: w, labels: rows.map { train.labels[$0] })
-        }
+        }}
     }
 
     /// Logits [N, classes] of a set, `settings.chunk` rows at a time.

@@ -34,6 +34,10 @@ public final class TapMaps {
 
     /// `rows` cached rows at `x` → the model's input chunk (through the frozen blocks, if any).
     func chunk(_ x: UnsafePointer<Float>, rows: Int, labels: [Int32]) throws -> MapChunk {
+        try FineTuneProfile.time(.batchAssembly) { try chunkUntimed(x, rows: rows, labels: labels) }
+    }
+
+    private func chunkUntimed(_ x: UnsafePointer<Float>, rows: Int, labels: [Int32]) throws -> MapChunk {
         var v = Array(UnsafeBufferPointer(start: x, count: rows * data.rowWidth))
         var shape = cachedShape
         if let frozen { (v, shape) = try frozen.run(v, rows: rows, rowShape: cachedShape) }

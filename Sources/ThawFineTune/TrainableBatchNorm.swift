@@ -59,10 +59,14 @@ public final class TrainableBatchNorm {
     }
 
     /// dx [rows, C] from dy (gradient of the activated output y); accumulates dγ, dβ.
-    /// `dy` is masked in place by ReLU6; `dx` may be `dy`.
+    /// `dy` may be overwritten (the plain kernels mask it in place); `dx` may be `dy`.
     public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>, rows: Int,
                          saved: Saved, dx: UnsafeMutablePointer<Float>) {
         let c = channels
+        if TrainingKernels.fused {
+            fusedBackward(x: x, y: y, dy: dy, rows: rows, saved: saved, dx: dx)
+            return
+        }
         if relu6 { Activation.relu6.backward(y: y, dy: dy, count: rows * c, dx: dy) }
         gamma.grad.withUnsafeMutableBufferPointer { dg in beta.grad.withUnsafeMutableBufferPointer { db in
             if let mean = saved.mean, let invstd = saved.invstd {
@@ -75,5 +79,22 @@ public final class TrainableBatchNorm {
                 frozen.backward(x: x, dy: dy, rows: rows, dx: dx, dGamma: dg.baseAddress!, dBeta: db.baseAddress!)
             }
         }}
+    }
+
+    /// The same backward as one mask + BN pass (two with batch statistics): `BatchNormActivationBackward`.
+    /// Here `dy` is not masked in place (only `dx` is written).
+    private func fusedBackward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>, rows: Int,
+                               saved: Saved, dx: UnsafeMutablePointer<Float>) {
+        let c = channels
+        let batch = saved.mean != nil && saved.invstd != nil
+        var mean = saved.mean ?? runningMean.value                       // [C]
+        var invstd = saved.invstd ?? runningVar.value.map { Float(1 / (Double($0) + Double(eps)).squareRoot()) }   // [C]
+        gamma.value.withUnsafeBufferPointer { g in mean.withUnsafeMutableBufferPointer { mp in invstd.withUnsafeMutableBufferPointer { ip in
+            gamma.grad.withUnsafeMutableBufferPointer { dg in beta.grad.withUnsafeMutableBufferPointer { db in
+                BatchNormActivationBackward.run(x: x, y: relu6 ? y : nil, high: 6, dy: dy, rows: rows, channels: c,
+                                                gamma: g.baseAddress!, mean: mp.baseAddress!, invstd: ip.baseAddress!,
+                                                batchStatistics: batch, dx: dx, dGamma: dg.baseAddress!, dBeta: db.baseAddress!)
+            }}
+        }}}
     }
 }

@@ -58,7 +58,29 @@ public final class TrainableTensor {
     public var torchGrad: [Float] { Self.toTorch(grad, layout) }
 
     public func zeroGrad() {
-        for i in grad.indices { grad[i] = 0 }
+        grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    /// grad *= factor (gradient clipping).
+    func scaleGrad(_ factor: Float) {
+        grad.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= factor } }
+    }
+
+    /// Σ grad² in Double, eight lanes at a time (the order differs from a serial sum only by rounding).
+    func gradSquaredSum() -> Double {
+        grad.withUnsafeBufferPointer { g in
+            var acc = SIMD8<Double>(repeating: 0)
+            var i = 0
+            while i + 8 <= g.count {
+                var v = SIMD8<Double>()
+                for l in 0..<8 { v[l] = Double(g[i + l]) }
+                acc += v * v
+                i += 8
+            }
+            var s = acc.sum()
+            while i < g.count { s += Double(g[i]) * Double(g[i]); i += 1 }
+            return s
+        }
     }
 
     /// Optimizer state buffers (empty until the first step), for checkpoints.

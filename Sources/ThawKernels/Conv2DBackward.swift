@@ -40,12 +40,12 @@ extension Conv2D {
             if s.isPointwise {
                 for g in 0..<s.groups {
                     // dW_g [Cin/G, Cout/G] += x_gᵀ · dy_g
-                    BLAS.sgemm(transA: true, m: ig, n: og, k: rows, a: x + g * ig, lda: cin,
-                               b: grad + g * og, ldb: cout, beta: 1, c: dWeight + g * k * og, ldc: og)
+                    pointwiseGEMM(transA: true, m: ig, n: og, k: rows, a: x + g * ig, lda: cin,
+                                  b: grad + g * og, ldb: cout, beta: 1, c: dWeight + g * k * og, ldc: og)
                     if let dx {
                         // dx_g [rows, Cin/G] = dy_g · W_gᵀ
-                        BLAS.sgemm(transB: true, m: rows, n: ig, k: og, a: grad + g * og, lda: cout,
-                                   b: wp + g * k * og, ldb: og, c: dx + g * ig, ldc: cin)
+                        pointwiseGEMM(transB: true, m: rows, n: ig, k: og, a: grad + g * og, lda: cout,
+                                      b: wp + g * k * og, ldb: og, c: dx + g * ig, ldc: cin)
                     }
                 }
                 return
@@ -72,6 +72,20 @@ extension Conv2D {
                 }
                 r0 = r1
             }
+        }
+    }
+
+    /// The backward GEMMs of a 1×1 convolution: split over the cores in single-threaded parts with the
+    /// fused training kernels (`SplitGEMM.sgemmParts`), else one OpenBLAS call.
+    private func pointwiseGEMM(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                               a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                               beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if TrainingKernels.fused && TrainingKernels.splitGEMMs {
+            SplitGEMM.sgemmParts(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                 beta: beta, c: c, ldc: ldc)
+        } else {
+            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                       beta: beta, c: c, ldc: ldc)
         }
     }
 

@@ -1,6 +1,11 @@
 // One fine-tuning epoch of EfficientNet-Lite0 blocks 12–15 + head + classifier from boundary maps
 // in RAM (blocks.11 at 224×224 input: [7, 7, 192]), AdamW, batch 64, BN frozen.
-// Run: swift build -c release --product thaw-finetune-bench && .build/release/thaw-finetune-bench [rows] [batch] [bn]
+// Run: swift build -c release --product thaw-finetune-bench && .build/release/thaw-finetune-bench [rows] [batch] [bn] [--plain] [--profile]
+//   --plain    the plain training kernels (TrainingKernels.fused = false), to compare in one binary
+//   --profile  after each epoch, seconds and GFLOP/s per phase (FineTuneProfile)
+//   --alternate=R  instead: R rounds of one chunk-32 epoch with the fused and one with the plain kernels
+//              (order alternating by round) in this process; per-round figures, medians, median ratio
+//   --compare-split  with --alternate: fused kernels with the 1×1 GEMMs split in parts vs one OpenBLAS call each
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -8,8 +13,16 @@ import ThawBLAS
 import ThawCore
 import ThawFineTune
 import ThawHeads
+import ThawKernels
 
-let args = CommandLine.arguments
+let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
+let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
+let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split"]).first(where: { !$0.hasPrefix("--alternate=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split")
+}
+TrainingKernels.fused = !flags.contains("--plain")
+FineTuneProfile.enabled = flags.contains("--profile")
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -26,11 +39,37 @@ let x = (0..<(rows * 7 * 7 * 192)).map { _ in abs(g.nextNormal()) }
 let y = (0..<rows).map { Int32($0 % 10) }
 let train = try FeatureSet(name: "bench", features: x, labels: y, rowShape: [7, 7, 192])
 let val = try FeatureSet(name: "val", features: Array(x[0..<(64 * 7 * 7 * 192)]), labels: Array(y[0..<64]), rowShape: [7, 7, 192])
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
+func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+if let rounds = alternate {
+    precondition(rounds >= 1, "--alternate=R needs R ≥ 1")
+    var fusedRates = [Double](), plainRates = [Double]()
+    for r in 1...rounds {
+        for fused in r % 2 == 1 ? [true, false] : [false, true] {
+            if flags.contains("--compare-split") { TrainingKernels.splitGEMMs = fused } else { TrainingKernels.fused = fused }   // split: fused stays on
+            let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
+                                            batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
+            let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
+            if fused { fusedRates.append(out.rowsPerSecond) } else { plainRates.append(out.rowsPerSecond) }
+            let names = flags.contains("--compare-split") ? ("split", "one-call") : ("fused", "plain")
+            print(String(format: "round %d %@: %.1f maps/s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, loadAverage()))
+        }
+    }
+    let ratios = zip(fusedRates, plainRates).map { $0 / $1 }
+    let names = flags.contains("--compare-split") ? ("split", "one-call") : ("fused", "plain")
+    print(String(format: "median maps/s: %@ %.1f  %@ %.1f  median per-round ratio %@/%@ %.2f (min %.2f, max %.2f)",
+                 names.0, median(fusedRates), names.1, median(plainRates), names.0, names.1, median(ratios), ratios.min()!, ratios.max()!))
+    exit(0)
+}
 for chunk in [16, 32, 64] where chunk <= batch {
     let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
                                     batchNorm: bn, batch: batch, chunk: chunk, seed: 3)
     let t = FineTuneTrainer(model: model, train: train, validation: val, settings: settings)
+    FineTuneProfile.reset()
     let out = try t.run()
-    print(String(format: "thaw  rows %d batch %d chunk %d bn %@: %.1f maps/s (epoch %.2f s, train only)",
-                 rows, batch, chunk, bn.rawValue, out.rowsPerSecond, out.trainSeconds))
+    print(String(format: "thaw  rows %d batch %d chunk %d bn %@ kernels %@: %.1f maps/s (epoch %.2f s, train only)",
+                 rows, batch, chunk, bn.rawValue, TrainingKernels.fused ? "fused" : "plain", out.rowsPerSecond, out.trainSeconds))
+    if FineTuneProfile.enabled { print(FineTuneProfile.report()) }
 }

@@ -37,15 +37,21 @@ public final class TrainableHeadStage {
         var c = [Float](repeating: 0, count: rows * hc), a = c
         var pooled = [Float](repeating: 0, count: n * hc)
         let conv = Conv2D(shape: shape, gemmWeight: weight.value)
-        x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
-            _ = conv.forward(xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!, workspace: workspace)
-        }}
-        let s = c.withUnsafeBufferPointer { cb in a.withUnsafeMutableBufferPointer { ab in
-            bn.forward(cb.baseAddress!, rows: rows, into: ab.baseAddress!, mode: mode)
-        }}
-        a.withUnsafeBufferPointer { ab in pooled.withUnsafeMutableBufferPointer { pb in
-            Pooling.globalAvgPool(ab.baseAddress!, batch: n, height: h, width: w, channels: hc, into: pb.baseAddress!)
-        }}
+        FineTuneProfile.time(.conv1x1Forward, flops: 2 * rows * shape.inChannels * hc) {
+            x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
+                conv.trainingForward(xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!, workspace: workspace)
+            }}
+        }
+        let s = FineTuneProfile.time(.batchNormForward) {
+            c.withUnsafeBufferPointer { cb in a.withUnsafeMutableBufferPointer { ab in
+                bn.forward(cb.baseAddress!, rows: rows, into: ab.baseAddress!, mode: mode)
+            }}
+        }
+        FineTuneProfile.time(.headPoolClassifier) {
+            a.withUnsafeBufferPointer { ab in pooled.withUnsafeMutableBufferPointer { pb in
+                Pooling.globalAvgPool(ab.baseAddress!, batch: n, height: h, width: w, channels: hc, into: pb.baseAddress!)
+            }}
+        }
         return (pooled, Saved(n: n, h: h, w: w, x: x, c: c, a: a, s: s))
     }
 
@@ -53,20 +59,26 @@ public final class TrainableHeadStage {
     public func backward(_ dpooled: [Float], saved s: Saved, workspace: Workspace) -> [Float] {
         let rows = s.n * s.h * s.w, hc = headChannels
         var g = [Float](repeating: 0, count: rows * hc)     // [N, H, W, head]
-        dpooled.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { gb in
-            Pooling.globalAvgPoolBackward(dy: db.baseAddress!, batch: s.n, height: s.h, width: s.w, channels: hc, dx: gb.baseAddress!)
-        }}
-        s.c.withUnsafeBufferPointer { cb in s.a.withUnsafeBufferPointer { ab in g.withUnsafeMutableBufferPointer { gb in
-            bn.backward(x: cb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: rows, saved: s.s, dx: gb.baseAddress!)
-        }}}
+        FineTuneProfile.time(.headPoolClassifier) {
+            dpooled.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { gb in
+                Pooling.globalAvgPoolBackward(dy: db.baseAddress!, batch: s.n, height: s.h, width: s.w, channels: hc, dx: gb.baseAddress!)
+            }}
+        }
+        FineTuneProfile.time(.batchNormBackward) {
+            s.c.withUnsafeBufferPointer { cb in s.a.withUnsafeBufferPointer { ab in g.withUnsafeMutableBufferPointer { gb in
+                bn.backward(x: cb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: rows, saved: s.s, dx: gb.baseAddress!)
+            }}}
+        }
         var dx = [Float](repeating: 0, count: rows * shape.inChannels)
         let conv = Conv2D(shape: shape, gemmWeight: weight.value)
-        s.x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
-            dx.withUnsafeMutableBufferPointer { ob in weight.grad.withUnsafeMutableBufferPointer { wg in
-                conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: s.n, height: s.h, width: s.w,
-                              dx: ob.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
+        FineTuneProfile.time(.conv1x1Backward, flops: 4 * rows * shape.inChannels * hc) {
+            s.x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
+                dx.withUnsafeMutableBufferPointer { ob in weight.grad.withUnsafeMutableBufferPointer { wg in
+                    conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: s.n, height: s.h, width: s.w,
+                                  dx: ob.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
+                }}
             }}
-        }}
+        }
         return dx
     }
 }

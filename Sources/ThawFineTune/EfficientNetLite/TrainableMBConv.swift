@@ -91,33 +91,48 @@ public final class TrainableMBConv {
             e = [Float](repeating: 0, count: n * h * w * mid)
             a0 = e
             let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
-            x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
-                _ = conv.forward(xb.baseAddress!, batch: n, height: h, width: w, into: eb.baseAddress!, workspace: workspace)
-            }}
-            e.withUnsafeBufferPointer { eb in a0.withUnsafeMutableBufferPointer { ab in
-                s0 = bn0.forward(eb.baseAddress!, rows: n * h * w, into: ab.baseAddress!, mode: mode)
-            }}
+            FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
+                x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
+                    conv.trainingForward(xb.baseAddress!, batch: n, height: h, width: w, into: eb.baseAddress!, workspace: workspace)
+                }}
+            }
+            FineTuneProfile.time(.batchNormForward) {
+                e.withUnsafeBufferPointer { eb in a0.withUnsafeMutableBufferPointer { ab in
+                    s0 = bn0.forward(eb.baseAddress!, rows: n * h * w, into: ab.baseAddress!, mode: mode)
+                }}
+            }
         }
         var d = [Float](repeating: 0, count: n * oh * ow * mid), a1 = d
         let dw = depthwise()
-        (expandWeight == nil ? x : a0).withUnsafeBufferPointer { ib in d.withUnsafeMutableBufferPointer { db in
-            _ = dw.forward(ib.baseAddress!, batch: n, height: h, width: w, into: db.baseAddress!)
-        }}
-        let s1 = d.withUnsafeBufferPointer { db in a1.withUnsafeMutableBufferPointer { ab in
-            bn1.forward(db.baseAddress!, rows: n * oh * ow, into: ab.baseAddress!, mode: mode)
-        }}
+        let taps = spec.kernel * spec.kernel
+        FineTuneProfile.time(.depthwiseForward, flops: 2 * n * oh * ow * mid * taps) {
+            (expandWeight == nil ? x : a0).withUnsafeBufferPointer { ib in d.withUnsafeMutableBufferPointer { db in
+                _ = dw.forward(ib.baseAddress!, batch: n, height: h, width: w, into: db.baseAddress!)
+            }}
+        }
+        let s1 = FineTuneProfile.time(.batchNormForward) {
+            d.withUnsafeBufferPointer { db in a1.withUnsafeMutableBufferPointer { ab in
+                bn1.forward(db.baseAddress!, rows: n * oh * ow, into: ab.baseAddress!, mode: mode)
+            }}
+        }
         var p = [Float](repeating: 0, count: n * oh * ow * cout), y = p
         let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
-        a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
-            _ = project.forward(ab.baseAddress!, batch: n, height: oh, width: ow, into: pb.baseAddress!, workspace: workspace)
-        }}
-        let s2 = p.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { yb in
-            bn2.forward(pb.baseAddress!, rows: n * oh * ow, into: yb.baseAddress!, mode: mode)
-        }}
-        if spec.hasSkip {
-            x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
-                residualAdd(xb.baseAddress!, into: yb.baseAddress!, count: xb.count)
+        FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * oh * ow * mid * cout) {
+            a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
+                project.trainingForward(ab.baseAddress!, batch: n, height: oh, width: ow, into: pb.baseAddress!, workspace: workspace)
             }}
+        }
+        let s2 = FineTuneProfile.time(.batchNormForward) {
+            p.withUnsafeBufferPointer { pb in y.withUnsafeMutableBufferPointer { yb in
+                bn2.forward(pb.baseAddress!, rows: n * oh * ow, into: yb.baseAddress!, mode: mode)
+            }}
+        }
+        if spec.hasSkip {
+            FineTuneProfile.time(.residual) {
+                x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
+                    residualAdd(xb.baseAddress!, into: yb.baseAddress!, count: xb.count)
+                }}
+            }
         }
         return (y, Saved(n: n, h: h, w: w, oh: oh, ow: ow, x: x, e: e, a0: a0, d: d, a1: a1, p: p, s0: s0, s1: s1, s2: s2))
     }
@@ -125,56 +140,76 @@ public final class TrainableMBConv {
     /// dx [N, H, W, in] from dy [N, OH, OW, out]; accumulates every parameter gradient.
     /// Without `inputGradient` (the lowest trained block) dx is not computed and [] is returned.
     public func backward(_ dy: [Float], saved s: Saved, workspace: Workspace, inputGradient: Bool = true) -> [Float] {
-        let cin = spec.inChannels, mid = spec.midChannels
+        let cin = spec.inChannels, mid = spec.midChannels, cout = spec.outChannels
         let n = s.n, h = s.h, w = s.w, oh = s.oh, ow = s.ow
         precondition(dy.count == n * oh * ow * spec.outChannels, "TrainableMBConv \(prefix): dy has the wrong size")
-        var g = dy                                          // [N, OH, OW, out] → dp in place
+        var g = [Float](repeating: 0, count: dy.count)      // [N, OH, OW, out] dp
         // BN2 has no activation: its "y" is never read, pass p.
-        s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
-            bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
-        }}
+        FineTuneProfile.time(.batchNormBackward) {
+            s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
+                dy.withUnsafeBufferPointer { yb in
+                    gb.baseAddress!.update(from: yb.baseAddress!, count: yb.count)
+                    bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
+                }
+            }}
+        }
         var da1 = [Float](repeating: 0, count: n * oh * ow * mid)
         let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
-        s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-            da1.withUnsafeMutableBufferPointer { db in projectWeight.grad.withUnsafeMutableBufferPointer { wg in
-                project.backward(x: ab.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: oh, width: ow,
-                                 dx: db.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
-            }}
-        }}
-        // da1 → dd (ReLU6 mask from a1, then BN1), in place.
-        s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
-            bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
-        }}}
-        let dwInput = expandWeight == nil ? s.x : s.a0
-        var dIn = [Float](repeating: 0, count: n * h * w * mid)        // [N, H, W, mid]
-        var dwGrad = [Float](repeating: 0, count: depthwiseWeight.count)   // [k·k][mid]
-        let dw = depthwise()
-        dwInput.withUnsafeBufferPointer { ib in da1.withUnsafeBufferPointer { gb in
-            dIn.withUnsafeMutableBufferPointer { xb in dwGrad.withUnsafeMutableBufferPointer { wg in
-                dw.backward(x: ib.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
-                            dx: xb.baseAddress!, dWeight: wg.baseAddress!, dBias: nil)
-            }}
-        }}
-        for i in dwGrad.indices { depthwiseWeight.grad[i] += dwGrad[i] }
-        var dx: [Float]
-        if let expandShape, let expandWeight, let bn0 {
-            s.e.withUnsafeBufferPointer { eb in s.a0.withUnsafeBufferPointer { ab in dIn.withUnsafeMutableBufferPointer { gb in
-                bn0.backward(x: eb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * h * w, saved: s.s0!, dx: gb.baseAddress!)
-            }}}
-            dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
-            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
-            s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
-                dx.withUnsafeMutableBufferPointer { ob in expandWeight.grad.withUnsafeMutableBufferPointer { wg in
-                    conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
-                                  dx: inputGradient ? ob.baseAddress! : nil, dWeight: wg.baseAddress!, dBias: nil,
-                                  workspace: workspace)
+        FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
+            s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
+                da1.withUnsafeMutableBufferPointer { db in projectWeight.grad.withUnsafeMutableBufferPointer { wg in
+                    project.backward(x: ab.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: oh, width: ow,
+                                     dx: db.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
                 }}
             }}
+        }
+        // da1 → dd (ReLU6 mask from a1, then BN1), in place.
+        FineTuneProfile.time(.batchNormBackward) {
+            s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
+                bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
+            }}}
+        }
+        let dwInput = expandWeight == nil ? s.x : s.a0
+        var dIn = [Float](repeating: 0, count: n * h * w * mid)        // [N, H, W, mid]
+        let dw = depthwise()
+        FineTuneProfile.time(.depthwiseBackward, flops: 4 * n * oh * ow * mid * spec.kernel * spec.kernel) {
+            dwInput.withUnsafeBufferPointer { ib in da1.withUnsafeBufferPointer { gb in
+                dIn.withUnsafeMutableBufferPointer { xb in depthwiseWeight.grad.withUnsafeMutableBufferPointer { wg in
+                    // dW [k·k][mid] accumulates straight into the gradient.
+                    dw.backward(x: ib.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
+                                dx: xb.baseAddress!, dWeight: wg.baseAddress!, dBias: nil)
+                }}
+            }}
+        }
+        var dx: [Float]
+        if let expandShape, let expandWeight, let bn0 {
+            FineTuneProfile.time(.batchNormBackward) {
+                s.e.withUnsafeBufferPointer { eb in s.a0.withUnsafeBufferPointer { ab in dIn.withUnsafeMutableBufferPointer { gb in
+                    bn0.backward(x: eb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * h * w, saved: s.s0!, dx: gb.baseAddress!)
+                }}}
+            }
+            dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
+            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
+            FineTuneProfile.time(.conv1x1Backward, flops: (inputGradient ? 4 : 2) * n * h * w * cin * mid) {
+                s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
+                    dx.withUnsafeMutableBufferPointer { ob in expandWeight.grad.withUnsafeMutableBufferPointer { wg in
+                        conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
+                                      dx: inputGradient ? ob.baseAddress! : nil, dWeight: wg.baseAddress!, dBias: nil,
+                                      workspace: workspace)
+                    }}
+                }}
+            }
         } else {
             dx = dIn
         }
         if !inputGradient { return [] }
-        if spec.hasSkip { for i in dx.indices { dx[i] += dy[i] } }
+        if spec.hasSkip {
+            FineTuneProfile.time(.residual) {
+                dy.withUnsafeBufferPointer { yb in dx.withUnsafeMutableBufferPointer { xb in
+                    residualAdd(yb.baseAddress!, into: xb.baseAddress!, count: yb.count)
+                }}
+            }
+        }
         return dx
     }
 }

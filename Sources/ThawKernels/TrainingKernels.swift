@@ -1,0 +1,13 @@
+/// Which build of the training kernels runs: the fused, vectorised ones (default: one pass for the
+/// activation mask + BatchNorm backward, AVX-512 depthwise backward when `VectorISA.avx512`, a
+/// vectorised optimizer pass) or the plain ones they replaced. Set false to compare the two in one
+/// binary (parity tests, `thaw-finetune-bench --plain`); both compute the same function to float
+/// rounding.
+public enum TrainingKernels {
+    nonisolated(unsafe) public static var fused = true
+    /// With `fused`: the 1×1 convolutions' GEMMs as single-threaded parts on the kernels' threads
+    /// (`SplitGEMM.sgemmParts`). Off by default: one OpenBLAS call each was faster for Lite0 blocks
+    /// 12–15 at chunk 32 (`thaw-finetune-bench 256 64 --alternate=6 --compare-split`, load 9: split 48.9,
+    /// one call 54.4 maps/s, median per-round ratio 0.94).
+    nonisolated(unsafe) public static var splitGEMMs = false
+}
