@@ -1,6 +1,7 @@
 import Dispatch
 import ThawBLAS
 import ThawKernelsAVX2
+import ThawKernelsAVX512
 
 extension Conv2DShape {
     /// A shape Winograd F(4×4, 3×3) can run: 3×3, stride 1, undilated, ungrouped, channel counts
@@ -30,7 +31,7 @@ extension Conv2D {
     /// `shape.allowsWinograd` and holds U.
     ///
     /// Tiles (4×4 output pixels each, row-major over images) run in chunks of `count` tiles:
-    ///   V [36][count][Cin]  ← input transform, in parallel over tiles
+    ///   V [36][count][Cin]  ← input transform, in parallel over tiles (AVX-512 or AVX2 build)
     ///   M [36][count][Cout] ← 36 GEMMs V[ξ] · U[ξ], in parallel over ξ (each single-threaded)
     ///   y                   ← output transform + bias + activation, in parallel over tiles
     func forwardWinograd(_ x: UnsafePointer<Float>, batch n: Int, geometry geo: WindowGeometry,
@@ -45,11 +46,25 @@ extension Conv2D {
         let v = workspace.take(positions * chunk * cin)     // [36][chunk][Cin]
         let m = workspace.take(positions * chunk * cout)    // [36][chunk][Cout]
         let (low, high) = WinogradF43.clamps(activation)
+        // The AVX-512 tile transforms (16 channels per register) where the CPU has them and both channel
+        // counts are multiples of 16 (every ResNet layer); else the AVX2 ones (8 channels).
+        let wide = WinogradChoice.wideTransforms && VectorISA.avx512 && cin % 16 == 0 && cout % 16 == 0
         let run = { (bias: UnsafePointer<Float>?) in
             var t0 = 0
             while t0 < total {
                 let count = min(chunk, total - t0)
                 ParallelRows.run(count, grain: max(1, 2048 / cin)) { part in
+                    if wide {
+                        withUnsafeTemporaryAllocation(of: AVX512WinogradTiles.F16.self, capacity: positions) { scratch in
+                            for i in part {
+                                let t = t0 + i, image = t / perImage, r = t % perImage
+                                AVX512WinogradTiles.inputTile(x + image * h * w * cin, height: h, width: w, channels: cin,
+                                                              y0: (r / tilesW) * 4 - geo.pad.top, x0: (r % tilesW) * 4 - geo.pad.left,
+                                                              into: v + i * cin, positionStride: chunk * cin, scratch: scratch.baseAddress!)
+                            }
+                        }
+                        return
+                    }
                     withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: positions) { scratch in
                         for i in part {
                             let t = t0 + i, image = t / perImage, r = t % perImage
@@ -66,6 +81,18 @@ extension Conv2D {
                     }
                 }
                 ParallelRows.run(count, grain: max(1, 2048 / cout)) { part in
+                    if wide {
+                        withUnsafeTemporaryAllocation(of: AVX512WinogradTiles.F16.self, capacity: 24) { scratch in
+                            for i in part {
+                                let t = t0 + i, image = t / perImage, r = t % perImage
+                                AVX512WinogradTiles.outputTile(m + i * cout, positionStride: chunk * cout, channels: cout,
+                                                               bias: bias, clampLow: low, clampHigh: high, into: y + image * oh * ow * cout,
+                                                               height: oh, width: ow, y0: (r / tilesW) * 4, x0: (r % tilesW) * 4,
+                                                               scratch: scratch.baseAddress!)
+                            }
+                        }
+                        return
+                    }
                     withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: 24) { scratch in
                         for i in part {
                             let t = t0 + i, image = t / perImage, r = t % perImage
