@@ -23,6 +23,9 @@ public struct Conv2D: Sendable {
     /// Winograd F(4×4, 3×3) filter U [36][Cin][Cout] from `weight`, set by `preparingWinograd()`
     /// (frozen 3×3 stride-1 layers); nil: always im2col. Any new Conv2D (e.g. a BN fold) starts without.
     public internal(set) var winogradFilter: [Float]?
+    /// True when `winogradFilter` is stored as 64-column panels per position, [36][Cout/64][Cin][64]
+    /// (AVX-512 CPUs, Cout a multiple of 64), for the panel kernel.
+    public internal(set) var winogradFilterInPanels = false
     /// `weight` packed into 64-column panels [Cout/64][K][64] for the AVX-512 panel kernel, set by
     /// `preparingPanels()` (frozen ResNet layers); nil: OpenBLAS. Any new Conv2D starts without.
     public internal(set) var panelWeight: [Float]?

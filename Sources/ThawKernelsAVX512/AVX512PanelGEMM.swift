@@ -15,7 +15,7 @@ extension AVX512Kernels {
     ///
     /// Blocks of 6 rows × 64 columns keep 24 accumulators in registers over the whole K, then the
     /// epilogue adds bias (and the residual) and clamps before the only store of C; leftover rows run
-    /// one at a time. Panel-major: a panel (K·64 floats) stays in L2 while the row blocks pass.
+    /// as one block of 4 and then one at a time (a single row is bound by its four loads per k). Panel-major: a panel (K·64 floats) stays in L2 while the row blocks pass.
     ///
     /// - c, bias, residual: column 0 of the whole output ([rows, ldc], [N], [rows, ldr]); bias/residual may be nil.
     public static func panelGEMM(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
@@ -29,6 +29,10 @@ extension AVX512Kernels {
                 while r + 6 <= rows {
                     block6(a + r * lda, lda, b, k, c + r * ldc + col, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
                     r += 6
+                }
+                if r + 4 <= rows {
+                    block4(a + r * lda, lda, b, k, c + r * ldc + col, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    r += 4
                 }
                 while r < rows {
                     block1(a + r * lda, b, k, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col }, low, high)
@@ -85,6 +89,34 @@ extension AVX512Kernels {
         finish(c30, c31, c32, c33, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
         finish(c40, c41, c42, c43, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
         finish(c50, c51, c52, c53, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
+    }
+
+    @inline(__always)
+    private static func block4(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
+                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
+                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
+        var c00 = F16(), c01 = F16(), c02 = F16(), c03 = F16()
+        var c10 = F16(), c11 = F16(), c12 = F16(), c13 = F16()
+        var c20 = F16(), c21 = F16(), c22 = F16(), c23 = F16()
+        var c30 = F16(), c31 = F16(), c32 = F16(), c33 = F16()
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
+        var bp = b
+        for i in 0..<k {
+            let b0 = load(bp), b1 = load(bp + 16), b2 = load(bp + 32), b3 = load(bp + 48)
+            var x = F16(repeating: a0[i])
+            c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1); c02 = c02.addingProduct(x, b2); c03 = c03.addingProduct(x, b3)
+            x = F16(repeating: a1[i])
+            c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1); c12 = c12.addingProduct(x, b2); c13 = c13.addingProduct(x, b3)
+            x = F16(repeating: a2[i])
+            c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1); c22 = c22.addingProduct(x, b2); c23 = c23.addingProduct(x, b3)
+            x = F16(repeating: a3[i])
+            c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1); c32 = c32.addingProduct(x, b2); c33 = c33.addingProduct(x, b3)
+            bp += 64
+        }
+        finish(c00, c01, c02, c03, c, bias, skip, low, high)
+        finish(c10, c11, c12, c13, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        finish(c20, c21, c22, c23, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        finish(c30, c31, c32, c33, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
     @inline(__always)

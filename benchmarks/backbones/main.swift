@@ -16,6 +16,7 @@
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
 //   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
+//   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
 // forward), forward count, peak RSS. `--profile` (Lite0, MobileNetV2, ResNet-50) instead prints per-layer time and GFLOP/s,
@@ -117,6 +118,13 @@ if family == "minilm" {
 // --no-tiles: ResNet convolutions on the plain path (OpenBLAS threads or SplitGEMM, separate epilogue passes)
 // instead of ConvTiles.
 if args.contains("--no-tiles") { ConvTiles.enabled = false }
+// --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
+switch option("--winograd") {
+case "never": WinogradChoice.policy = .never
+case "always": WinogradChoice.policy = .always
+case nil, "auto": break
+default: fail("--winograd takes never, always or auto")
+}
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
     let repeats = option("--repeats").flatMap(Int.init) ?? 5
