@@ -32,10 +32,9 @@ extension Conv2D {
             return geo
         }
         let act = residual == nil ? activation : residualActivation
-        let panels = runsPanelKernel
         let run = { (bias: UnsafePointer<Float>?) in
-            (panels ? panelWeight! : weight).withUnsafeBufferPointer { wb in
-                forwardTiles(x, batch: n, geometry: geo, weight: wb.baseAddress!, panels: panels, bias: bias, residual: residual,
+            (panelWeight ?? weight).withUnsafeBufferPointer { wb in
+                forwardTiles(x, batch: n, geometry: geo, weight: wb.baseAddress!, bias: bias, residual: residual,
                              activation: act, into: y, workspace: workspace)
             }
         }
@@ -47,17 +46,19 @@ extension Conv2D {
     /// lowered in chunks of at most `workspace.im2colBudget` floats (≥ 128 rows), each chunk's tiles
     /// reading the lowered rows [chunk, kh·kw·Cin].
     private func forwardTiles(_ x: UnsafePointer<Float>, batch n: Int, geometry geo: WindowGeometry,
-                              weight wp: UnsafePointer<Float>, panels: Bool, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                              weight wp: UnsafePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                               activation: Activation, into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
         let s = shape
         let rows = n * geo.outPixels
         let cin = s.inChannels, cout = s.outChannels, k = s.patchSize
         let (low, high) = activation.clampBounds
         let cores = ParallelRows.cores
+        // Weights in panels: the panel kernel, or (without it) one sgemm per 64-column panel of the tile.
+        let inPanels = panelWeight != nil, panels = runsPanelKernel
         // One chunk of output rows r0..<r1 whose A rows start at `a` with leading dimension lda.
         func tiles(_ r0: Int, _ r1: Int, _ a: UnsafePointer<Float>, _ lda: Int) {
             let width = AVX512Kernels.panelWidth
-            let grid = ConvTiles.grid(m: r1 - r0, n: cout, cores: cores, align: panels ? width : 16)
+            let grid = ConvTiles.grid(m: r1 - r0, n: cout, cores: cores, align: inPanels ? width : 16)
             DispatchQueue.concurrentPerform(iterations: grid.count) { t in
                 let rr = grid.rows(t), cc = grid.columns(t)
                 if rr.isEmpty || cc.isEmpty { return }
@@ -69,8 +70,15 @@ extension Conv2D {
                     return
                 }
                 let c = y + (r0 + rr.lowerBound) * cout + cc.lowerBound
-                BLAS.sgemm(m: rr.count, n: cc.count, k: k, a: a + rr.lowerBound * lda, lda: lda,
-                           b: wp + cc.lowerBound, ldb: cout, c: c, ldc: cout)
+                if inPanels {
+                    for p in (cc.lowerBound / width)..<(cc.upperBound / width) {
+                        BLAS.sgemm(m: rr.count, n: width, k: k, a: a + rr.lowerBound * lda, lda: lda, b: wp + p * k * width,
+                                   ldb: width, c: c + (p * width - cc.lowerBound), ldc: cout)
+                    }
+                } else {
+                    BLAS.sgemm(m: rr.count, n: cc.count, k: k, a: a + rr.lowerBound * lda, lda: lda,
+                               b: wp + cc.lowerBound, ldb: cout, c: c, ldc: cout)
+                }
                 tileEpilogue(c, rows: rr.count, cols: cc.count, ldy: cout, bias: bias.map { $0 + cc.lowerBound },
                              residual: residual.map { $0 + (r0 + rr.lowerBound) * cout + cc.lowerBound }, ldr: cout,
                              low: low, high: high)

@@ -22,6 +22,7 @@ extension Conv2D {
     /// its convolutions from the trained weights without it and stays on im2col).
     public func preparingWinograd() -> Conv2D {
         guard shape.allowsWinograd else { return self }
+        precondition(panelWeight == nil, "Conv2D.preparingWinograd: call it before preparingPanels(), which empties `weight`")
         var prepared = self
         let cin = shape.inChannels, cout = shape.outChannels, w = AVX512Kernels.panelWidth
         let u = WinogradF43.transformFilter(weight, inChannels: cin, outChannels: cout)

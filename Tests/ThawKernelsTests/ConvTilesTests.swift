@@ -92,6 +92,14 @@ final class ConvTilesTests: XCTestCase {
                 }
                 let panels = run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true)
                 ConvGolden.assertClose(panels, plain, tolerance: 1e-4, label + ", panels")
+                // Weights only in panels: the plain path and the OpenBLAS tiles read them panel by panel.
+                XCTAssertEqual(packed.weight.isEmpty, packed.panelWeight != nil, label)
+                ConvGolden.assertClose(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: false), plain, tolerance: 1e-4,
+                                       label + ", panels, plain path")
+                ConvTiles.panelKernel = false
+                ConvGolden.assertClose(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true), plain, tolerance: 1e-4,
+                                       label + ", panels, OpenBLAS tiles")
+                ConvTiles.panelKernel = true
             }
         }
         if VectorISA.avx512 { XCTAssertEqual(panelCases, 6, "cases that ran the panel kernel") }
