@@ -23,6 +23,13 @@ public struct Conv2D: Sendable {
     /// Winograd F(4×4, 3×3) filter U [36][Cin][Cout] from `weight`, set by `preparingWinograd()`
     /// (frozen 3×3 stride-1 layers); nil: always im2col. Any new Conv2D (e.g. a BN fold) starts without.
     public internal(set) var winogradFilter: [Float]?
+    /// True when `winogradFilter` is stored as 64-column panels per position, [36][Cout/64][Cin][64]
+    /// (AVX-512 CPUs, Cout a multiple of 64), for the panel kernel.
+    public internal(set) var winogradFilterInPanels = false
+    /// `weight` packed into 64-column panels [Cout/64][K][64] for the AVX-512 panel kernel, set by
+    /// `preparingPanels()` (frozen ResNet layers), which then empties `weight`: every forward path reads
+    /// the panels instead. nil: `weight` [K, Cout]. Any new Conv2D starts without.
+    public internal(set) var panelWeight: [Float]?
 
     /// Converts PyTorch weights `oihw` [Cout, Cin/G, kh, kw] (and `bias` [Cout]).
     public init(shape: Conv2DShape, oihw: [Float], bias: [Float]? = nil, activation: Activation = .identity) {
@@ -79,12 +86,11 @@ public struct Conv2D: Sendable {
             u.withUnsafeBufferPointer { forwardWinograd(x, batch: n, geometry: geo, filter: $0.baseAddress!, into: y, workspace: workspace) }
             return geo
         }
-        weight.withUnsafeBufferPointer { wb in
+        (panelWeight ?? weight).withUnsafeBufferPointer { wb in
             let wp = wb.baseAddress!
             if s.isPointwise {
                 for g in 0..<s.groups {
-                    SplitGEMM.sgemm(m: rows, n: og, k: ig, a: x + g * ig, lda: cin,
-                                    b: wp + g * k * og, ldb: og, c: y + g * og, ldc: cout)
+                    weightGEMM(m: rows, a: x + g * ig, lda: cin, weight: wp + g * k * og, c: y + g * og, ldc: cout)
                 }
                 epilogue(y, rows: 0..<rows)
                 return
@@ -99,8 +105,7 @@ public struct Conv2D: Sendable {
                 let r1 = min(rows, r0 + perChunk)
                 for g in 0..<s.groups {
                     Im2col.lower(x, channels: cin, c0: g * ig, cg: ig, geometry: geo, rows: r0..<r1, into: cols)
-                    SplitGEMM.sgemm(m: r1 - r0, n: og, k: k, a: cols, lda: k,
-                                    b: wp + g * k * og, ldb: og, c: y + r0 * cout + g * og, ldc: cout)
+                    weightGEMM(m: r1 - r0, a: cols, lda: k, weight: wp + g * k * og, c: y + r0 * cout + g * og, ldc: cout)
                 }
                 epilogue(y, rows: r0..<r1)
                 r0 = r1

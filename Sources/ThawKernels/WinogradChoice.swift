@@ -17,6 +17,10 @@ public enum WinogradChoice {
     /// AVX2 + FMA and the policy allows it): what a cache manifest records.
     public static var mayRun: Bool { VectorISA.avx2FMA && policy != .never }
 
+    /// Whether the tile transforms may run in the AVX-512 build (`AVX512WinogradTiles`) on CPUs with
+    /// AVX-512; false: always the AVX2 build (benchmarks compare both). Set it before forwards start.
+    nonisolated(unsafe) public static var wideTransforms = true
+
     /// Floats the transformed chunk (V and M together) may take at once.
     nonisolated(unsafe) public static var chunkFloats = 1 << 21
 

@@ -101,18 +101,19 @@ final class ResNetTests: XCTestCase {
         } } } }
     }
 
-    /// `profileLayers` times every convolution and residual add once each, with its GEMM rows and FLOPs.
+    /// `profileLayers` times every convolution once, the last of each block with its residual add, with its
+    /// GEMM rows and FLOPs.
     func testProfileListsEveryConvolution() throws {
         let net = try ResNet(depth: 18, classes: 10) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
         let layers = net.profileLayers(batch: 1, size: 64, repeats: 1)
-        // stem + 8 BasicBlocks × (conv1, conv2, add) + 3 downsamples (layer2…layer4).
-        XCTAssertEqual(layers.count, 1 + 8 * 3 + 3)
+        // stem + 8 BasicBlocks × (conv1, conv2+add) + 3 downsamples (layer2…layer4).
+        XCTAssertEqual(layers.count, 1 + 8 * 2 + 3)
         XCTAssertEqual(layers.first?.name, "stem")
         XCTAssertEqual(layers.first?.rows, 32 * 32)
         XCTAssertEqual(layers.first?.flops, 2.0 * Double(32 * 32 * 64 * 7 * 7 * 3))
         XCTAssertEqual(layers.filter { $0.name.hasSuffix("downsample") }.map(\.name),
                        ["layer2.0.downsample", "layer3.0.downsample", "layer4.0.downsample"])
-        XCTAssertEqual(layers.last?.name, "layer4.1.add")
+        XCTAssertEqual(layers.last?.name, "layer4.1.conv2+add")
         XCTAssertEqual(layers.last?.rows, 2 * 2)                                // 64 / 32
         XCTAssertTrue(layers.allSatisfy { $0.seconds > 0 }, "every entry was timed")
     }

@@ -15,9 +15,11 @@
 //   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
 //   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
+//   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
+//   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
-// forward), forward count, peak RSS. `--profile` (Lite0, MobileNetV2) instead prints per-layer time and GFLOP/s,
+// forward), forward count, peak RSS. `--profile` (Lite0, MobileNetV2, ResNet-50) instead prints per-layer time and GFLOP/s,
 // and each whole block as the forward runs it.
 import Dispatch
 import Foundation
@@ -113,6 +115,40 @@ if family == "minilm" {
     input = Activations(tensor: Tensor(shape: [batch, size, size, 3], data: pixels))
 }
 
+// --no-tiles: ResNet convolutions on the plain path (OpenBLAS threads or SplitGEMM, separate epilogue passes)
+// instead of ConvTiles.
+if args.contains("--no-tiles") { ConvTiles.enabled = false }
+// --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
+switch option("--winograd") {
+case "never": WinogradChoice.policy = .never
+case "always": WinogradChoice.policy = .always
+case nil, "auto": break
+default: fail("--winograd takes never, always or auto")
+}
+if args.contains("--profile"), let resnet = backbone as? ResNet {
+    // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
+    let repeats = option("--repeats").flatMap(Int.init) ?? 5
+    let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats)
+    let total = layers.reduce(0) { $0 + $1.seconds }
+    print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads, tiles \(ConvTiles.enabled ? "on" : "off"); layers run one by one")
+    var byKind: [String: (Double, Double)] = [:]
+    for l in layers {
+        print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %7.1f GFLOP/s", l.name as NSString, l.rows, l.seconds * 1e3,
+                     100 * l.seconds / total, l.flops / l.seconds / 1e9))
+        let kind = l.name == "stem" ? "stem 7x7" : l.name.hasSuffix("downsample") ? "downsample 1x1"
+            : l.name.contains(".conv2") ? (l.name.contains(".0.") && !l.name.hasPrefix("layer1") ? "3x3 stride 2" : "3x3 stride 1")
+            : "1x1"
+        let k = byKind[kind] ?? (0, 0)
+        byKind[kind] = (k.0 + l.seconds, k.1 + l.flops)
+    }
+    for (k, t) in byKind.sorted(by: { $0.value.0 > $1.value.0 }) {
+        print(String(format: "# %-15@ %8.3f ms %5.1f%% %7.1f GFLOP/s", k as NSString, t.0 * 1e3, 100 * t.0 / total, t.1 / t.0 / 1e9))
+    }
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print(String(format: "# total (layers one by one) %.3f ms = %.1f images/s; load %@", total * 1e3, Double(batch) / total,
+                 String(load) as NSString))
+    exit(0)
+}
 if args.contains("--profile"), let profileLayers = lite {
     // --repeats R: timed runs per layer (default 5); the fastest run is printed beside the median.
     let layers = profileLayers(batch, size, option("--repeats").flatMap(Int.init) ?? 5)

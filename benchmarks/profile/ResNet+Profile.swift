@@ -3,16 +3,16 @@ import ThawKernels
 
 /// Time of one convolution (or the residual add) in a profiled ResNet forward (benchmarks only).
 public struct ResNetLayerTiming: Sendable {
-    public var name: String        // e.g. "stem", "layer3.2.conv2", "layer4.0.downsample", "layer1.0.add"
+    public var name: String        // e.g. "stem", "layer3.2.conv2", "layer4.0.downsample", "layer1.0.conv3+add"
     public var seconds: Double     // median over the repeats
-    public var flops: Double       // 2 · multiply-adds (0 for the residual add)
+    public var flops: Double       // 2 · multiply-adds
     public var rows: Int           // GEMM rows: N · OH · OW
 }
 
 extension ResNet {
-    /// Runs each convolution of a `batch`×`size`×`size` forward on its own, `repeats` times after a
-    /// warm-up, and returns the median time of each (plus each block's residual add). For finding
-    /// what dominates; allocates.
+    /// Runs each convolution of a `batch`×`size`×`size` forward on its own, as the forward runs it
+    /// (`ConvTiles`, Winograd), `repeats` times after a warm-up, and returns the median time of each;
+    /// a block's last convolution includes its residual add + ReLU. For finding what dominates; allocates.
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [ResNetLayerTiming] {
         precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
         var out: [ResNetLayerTiming] = []
@@ -34,7 +34,7 @@ extension ResNet {
         let sg = stem.shape.geometry(height: h, width: w)
         let stemOut = buffer(n * sg.outHeight * sg.outWidth * 64)
         timed("stem", flops: flops(stem, sg), rows: n * sg.outHeight * sg.outWidth) {
-            stem.forward(x, batch: n, height: h, width: w, into: stemOut, workspace: ws)
+            stem.forward(x, batch: n, height: h, width: w, adding: nil, into: stemOut, workspace: ws)
         }
         let pool = WindowGeometry(inHeight: sg.outHeight, inWidth: sg.outWidth, kernel: (3, 3), stride: (2, 2),
                                   padding: .symmetric(1))
@@ -45,31 +45,32 @@ extension ResNet {
         for (s, stage) in stages.enumerated() {
             for (b, block) in stage.enumerated() {
                 let prefix = "layer\(s + 1).\(b)"
+                // The identity branch first: the last convolution adds it (and the ReLU) in its epilogue.
+                let (oh, ow) = block.outputSize(height: h, width: w)
+                let identity = buffer(n * oh * ow * block.outChannels)
+                if let d = block.downsample {
+                    let g = d.shape.geometry(height: h, width: w)
+                    let input = UnsafePointer(x), ih = h, iw = w
+                    timed("\(prefix).downsample", flops: flops(d, g), rows: n * g.outHeight * g.outWidth) {
+                        d.forward(input, batch: n, height: ih, width: iw, adding: nil, into: identity, workspace: ws)
+                    }
+                } else {
+                    identity.update(from: x, count: n * h * w * block.inChannels)
+                }
                 var cur = UnsafePointer(x), ch = h, cw = w
                 var owned: [UnsafeMutablePointer<Float>] = []
                 for (i, conv) in block.convs.enumerated() {
                     let g = conv.shape.geometry(height: ch, width: cw)
                     let y = buffer(n * g.outHeight * g.outWidth * conv.shape.outChannels)
                     let input = cur, ih = ch, iw = cw
-                    timed("\(prefix).conv\(i + 1)", flops: flops(conv, g), rows: n * g.outHeight * g.outWidth) {
-                        conv.forward(input, batch: n, height: ih, width: iw, into: y, workspace: ws)
+                    let skip = i == block.convs.count - 1 ? UnsafePointer(identity) : nil
+                    timed("\(prefix).conv\(i + 1)" + (skip == nil ? "" : "+add"), flops: flops(conv, g), rows: n * g.outHeight * g.outWidth) {
+                        conv.forward(input, batch: n, height: ih, width: iw, adding: skip, then: .relu, into: y, workspace: ws)
                     }
                     owned.append(y)
                     cur = UnsafePointer(y); ch = g.outHeight; cw = g.outWidth
                 }
-                let count = n * ch * cw * block.outChannels
-                let identity = buffer(count)
-                if let d = block.downsample {
-                    let g = d.shape.geometry(height: h, width: w)
-                    let input = UnsafePointer(x), ih = h, iw = w
-                    timed("\(prefix).downsample", flops: flops(d, g), rows: n * g.outHeight * g.outWidth) {
-                        d.forward(input, batch: n, height: ih, width: iw, into: identity, workspace: ws)
-                    }
-                }
                 let y = owned.last!
-                timed("\(prefix).add", flops: 0, rows: n * ch * cw) {
-                    residualAdd(identity, into: y, count: count, activation: .relu)
-                }
                 identity.deallocate()
                 for p in owned.dropLast() { p.deallocate() }
                 x.deallocate()

@@ -64,7 +64,7 @@ extension ResNet {
             case 0:
                 let g = stem.shape.geometry(height: s[1], width: s[2])
                 let t = workspace.take(n * g.outHeight * g.outWidth * 64)    // [N, H/2, W/2, 64]
-                stem.forward(cur, batch: n, height: s[1], width: s[2], into: t, workspace: workspace)
+                stem.forward(cur, batch: n, height: s[1], width: s[2], adding: nil, into: t, workspace: workspace)
                 Pooling.maxPool(t, batch: n, height: g.outHeight, width: g.outWidth, channels: 64,
                                 kernel: 3, stride: 2, padding: .symmetric(1), into: other)
                 workspace.reset()

@@ -93,7 +93,8 @@ public final class ResNet: Backbone {
     }
 
     /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused; 3×3
-    /// stride-1 ones also hold their Winograd filter (frozen weights).
+    /// stride-1 ones also hold their Winograd filter, and all their weights packed for the AVX-512
+    /// panel kernel (frozen weights).
     static func foldedConv(_ conv: String, _ bn: String, _ shape: Conv2DShape, relu: Bool,
                            _ parameters: ParameterSource) throws -> Conv2D {
         let s = shape, c = s.outChannels
@@ -102,6 +103,7 @@ public final class ResNet: Backbone {
                              runningMean: try parameters(bn + ".running_mean", [c]),
                              runningVar: try parameters(bn + ".running_var", [c]), eps: bnEps)
         return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm).preparingWinograd()
+            .preparingPanels()
     }
 }
 

@@ -60,25 +60,27 @@ public struct ResNetBlock: Sendable {
     }
 
     /// y [N, OH, OW, Cout] = block(x [N, H, W, Cin]). Temporaries come from `workspace`
-    /// (valid until its next `reset()`); `y` must not overlap `x`.
+    /// (valid until its next `reset()`); `y` must not overlap `x`. The identity branch (x, or the
+    /// downsample's output, computed first) is added by the last convolution's epilogue together with
+    /// the final ReLU (`Conv2D.forward(_:batch:height:width:adding:then:into:workspace:)`).
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        let (oh, ow) = outputSize(height: h, width: w)
+        var identity = x
+        if let downsample {
+            let d = workspace.take(n * oh * ow * outChannels)    // [N, OH, OW, Cout]
+            downsample.forward(x, batch: n, height: h, width: w, adding: nil, into: d, workspace: workspace)
+            identity = UnsafePointer(d)
+        }
         var cur = x, ch = h, cw = w
         for (i, conv) in convs.enumerated() {
             let geo = conv.shape.geometry(height: ch, width: cw)
             let last = i == convs.count - 1
             // Inner outputs: [N, OH, OW, width]; the last one lands in y.
             let dst = last ? y : workspace.take(n * geo.outHeight * geo.outWidth * conv.shape.outChannels)
-            conv.forward(cur, batch: n, height: ch, width: cw, into: dst, workspace: workspace)
+            conv.forward(cur, batch: n, height: ch, width: cw, adding: last ? identity : nil, then: .relu,
+                         into: dst, workspace: workspace)
             cur = UnsafePointer(dst); ch = geo.outHeight; cw = geo.outWidth
-        }
-        let count = n * ch * cw * outChannels
-        if let downsample {
-            let identity = workspace.take(count)             // [N, OH, OW, Cout]
-            downsample.forward(x, batch: n, height: h, width: w, into: identity, workspace: workspace)
-            residualAdd(identity, into: y, count: count, activation: .relu)
-        } else {
-            residualAdd(x, into: y, count: count, activation: .relu)
         }
     }
 

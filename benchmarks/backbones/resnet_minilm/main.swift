@@ -2,6 +2,7 @@
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
 //   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile] [--compare-winograd]
+//       [--compare-tiles] [--compare-wide-winograd] [--compare-panels] [--no-tiles]
 //   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
@@ -66,6 +67,8 @@ if let r = args.firstIndex(of: "--split-rows").flatMap({ args.indices.contains($
 if let r = args.firstIndex(of: "--split-parts").flatMap({ args.indices.contains($0 + 1) ? Int(args[$0 + 1]) : nil }) {
     SplitGEMM.partsPerCore = r
 }
+// --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (e.g. for --profile).
+if args.contains("--no-tiles") { ConvTiles.enabled = false }
 let batches = option("--batches", "1,32").split(separator: ",").map { Int($0)! }
 let info = try BLAS.load()
 var results: [Result] = []
@@ -90,18 +93,29 @@ case "resnet50", "resnet18":
         }
         exit(0)
     }
-    if args.contains("--compare-winograd") {
-        // Forward by forward, im2col only then the automatic choice (Winograd where it pays), in one process:
-        // the pairs share the machine's minute, so the median of per-pair ratios survives a shared machine.
+    // --compare-winograd: im2col only against the automatic choice (Winograd where it pays);
+    // --compare-tiles: the plain convolution path (OpenBLAS threads or SplitGEMM, separate epilogue and residual
+    // passes) against ConvTiles (tiles on all cores, epilogue and residual fused); --compare-wide-winograd: the
+    // AVX2 Winograd tile transforms against the AVX-512 ones; --compare-panels: tiles on OpenBLAS against tiles on
+    // the AVX-512 panel kernel (weights packed at load).
+    let comparisons: [(flag: String, names: (String, String), set: (Bool) -> Void)] = [
+        ("--compare-winograd", ("im2col", "winograd-auto"), { WinogradChoice.policy = $0 ? .automatic : .never }),
+        ("--compare-tiles", ("plain", "tiles"), { ConvTiles.enabled = $0 }),
+        ("--compare-wide-winograd", ("winograd-avx2", "winograd-avx512"), { WinogradChoice.wideTransforms = $0 }),
+        ("--compare-panels", ("tiles-openblas", "tiles-panels"), { ConvTiles.panelKernel = $0 }),
+    ]
+    if let comparison = comparisons.first(where: { args.contains($0.flag) }) {
+        // Forward by forward, the old setting then the new, in one process: the pairs share the machine's
+        // minute, so the median of per-pair ratios survives a shared machine.
         for b in batches {
             var x = Tensor(zeros: [b, 224, 224, 3])
             for i in 0..<x.count { x.data[i] = Float(i % 251) / 125 - 1 }
             let input = Activations(tensor: x)
-            var pairs: [(im2col: Double, auto: Double)] = []
+            var pairs: [(old: Double, new: Double)] = []
             for _ in 0..<(runs + 1) {
                 var t: [Double] = []
-                for policy in [WinogradChoice.Policy.never, .automatic] {
-                    WinogradChoice.policy = policy
+                for setting in [false, true] {
+                    comparison.set(setting)
                     t.append(try timeRuns(warmup: 0, runs: 1) { _ = try net.forward(input, from: nil, taps: ["pool"]) }[0])
                 }
                 pairs.append((t[0], t[1]))
@@ -109,10 +123,11 @@ case "resnet50", "resnet18":
             pairs.removeFirst()                                  // warm-up pair
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
             let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-            print(String(format: "resnet%d b%d: im2col %.2f img/s, winograd-auto %.2f img/s (medians of %d), per-pair speed-up median %.2f [%@], load %@",
-                         depth, b, Double(b) / median(pairs.map(\.im2col)), Double(b) / median(pairs.map(\.auto)), pairs.count,
-                         median(pairs.map { $0.im2col / $0.auto }),
-                         pairs.map { String(format: "%.2f", $0.im2col / $0.auto) }.joined(separator: " ") as NSString, String(load) as NSString))
+            print(String(format: "resnet%d b%d: %@ %.2f img/s, %@ %.2f img/s (medians of %d), per-pair speed-up median %.2f [%@], load %@",
+                         depth, b, comparison.names.0 as NSString, Double(b) / median(pairs.map(\.old)),
+                         comparison.names.1 as NSString, Double(b) / median(pairs.map(\.new)), pairs.count,
+                         median(pairs.map { $0.old / $0.new }),
+                         pairs.map { String(format: "%.2f", $0.old / $0.new) }.joined(separator: " ") as NSString, String(load) as NSString))
         }
         exit(0)
     }

@@ -1,0 +1,113 @@
+import ThawKernelsAVX512
+
+/// How a convolution's GEMM C [M, N] = A [M, K] · B [K, N] (M = output pixels, N = Cout) is cut into
+/// tiles that the cores take one by one, each tile one single-threaded sgemm followed at once by its
+/// epilogue (bias, the skip connection, the activation) while the tile's output is still in cache.
+///
+/// Why not OpenBLAS's own threads: it splits one GEMM into static halves (a core that the shared
+/// machine slows for a moment makes the other wait), its idle threads spin for a while after each call
+/// and compete with the element-wise work, and the epilogue would be one more pass over a whole map
+/// (at batch 32 the 1×1 convolutions of layer1 write 100 MB). Tiles taken dynamically keep both cores
+/// busy at batch 1 and make the epilogue free of extra memory traffic at batch 32.
+///
+/// Each tile packs its own rows of A and columns of B, so the grid trades balance (enough tiles per
+/// core) against packing (columns tiles re-pack A, row tiles re-pack B): large maps are cut into row
+/// tiles whose output fits `tileFloats`, small ones (deep layers at batch 1) into about `tilesPerCore`
+/// tiles per core, the grid that packs the least.
+public enum ConvTiles {
+    /// ResNet convolutions run through tiles (`Conv2D.forward(_:batch:height:width:adding:then:into:workspace:)`);
+    /// false: the plain path (OpenBLAS's threads or `SplitGEMM`, then separate epilogue and residual passes).
+    /// Process-wide, like `SplitGEMM.enabled`: set it before forwards start.
+    nonisolated(unsafe) public static var enabled = true
+    /// Tiles per core for small GEMMs (more let a core that runs slower take fewer of them).
+    nonisolated(unsafe) public static var tilesPerCore = 4
+    /// Convolutions holding packed panels (`Conv2D.preparingPanels()`) run their tiles on the AVX-512 panel
+    /// kernel instead of OpenBLAS (no packing per call; the epilogue in registers). Set before forwards start.
+    nonisolated(unsafe) public static var panelKernel = true
+    /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
+    nonisolated(unsafe) public static var tileFloats = 1 << 18
+
+    /// A grid of `rowTiles` × `columnTiles` tiles over C [m, n]; tile t covers `rows(t)` × `columns(t)`.
+    public struct Grid: Equatable, Sendable {
+        public let m: Int, n: Int
+        public let rowTiles: Int, columnTiles: Int
+        /// Column boundaries fall on multiples of this (16: OpenBLAS micro-kernel panels; 64: packed panels).
+        public let align: Int
+        public var count: Int { rowTiles * columnTiles }
+
+        /// Row range of tile `t` (tiles run row-major: consecutive tiles share rows of A).
+        public func rows(_ t: Int) -> Range<Int> { Self.part(t / columnTiles, of: rowTiles, extent: m) }
+        /// Column range of tile `t`, on multiples of `align` except the end of the last.
+        public func columns(_ t: Int) -> Range<Int> { Self.part(t % columnTiles, of: columnTiles, extent: n, align: align) }
+
+        static func part(_ i: Int, of parts: Int, extent: Int, align: Int = 16) -> Range<Int> {
+            if parts == 1 { return 0..<extent }
+            let lo = i == 0 ? 0 : (extent * i / parts) / align * align
+            let hi = i == parts - 1 ? extent : (extent * (i + 1) / parts) / align * align
+            return lo..<hi
+        }
+    }
+
+    /// The grid for C [m, n] on `cores` cores, column boundaries on multiples of `align`.
+    public static func grid(m: Int, n: Int, cores: Int, align: Int = 16) -> Grid {
+        precondition(m > 0 && n > 0 && cores > 0, "ConvTiles.grid: sizes must be positive, got m \(m), n \(n), cores \(cores)")
+        let want = cores * tilesPerCore
+        // Large: columns of at most 512, rows so that a tile's output fits tileFloats (≥ 128 rows, which
+        // keeps the per-tile packing of B below a few % of its multiply-adds).
+        let columnTiles = (n + 511) / 512
+        let rowsPerTile = max(128, tileFloats / ((n + columnTiles - 1) / columnTiles))
+        let rowTiles = (m + rowsPerTile - 1) / rowsPerTile
+        if rowTiles * columnTiles >= want {
+            return Grid(m: m, n: n, rowTiles: rowTiles, columnTiles: columnTiles, align: align)
+        }
+        // Small: the most tiles up to `want` (rows ≥ 16, columns ≥ 64 each), then the least packing
+        // (column tiles × m + row tiles × n floats per unit of K).
+        var best = Grid(m: m, n: n, rowTiles: 1, columnTiles: 1, align: align)
+        var bestCost = Int.max
+        for r in 1...want where r == 1 || m / r >= 16 {
+            for c in 1...(want / r) where c == 1 || n / c >= max(64, align) {
+                let count = r * c, cost = c * m + r * n
+                if count > best.count || (count == best.count && cost < bestCost) {
+                    best = Grid(m: m, n: n, rowTiles: r, columnTiles: c, align: align)
+                    bestCost = cost
+                }
+            }
+        }
+        return best
+    }
+}
+
+/// y = clamp(y + bias + residual, low, high) over a tile: rows × cols at stride ldy (bias [cols] or nil,
+/// residual at stride ldr or nil), on the calling thread; the AVX-512 build where the CPU has it.
+@inline(__always)
+func tileEpilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldy: Int, bias: UnsafePointer<Float>?,
+                  residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float) {
+    guard let residual else {
+        if VectorISA.avx512 {
+            AVX512Kernels.biasClampRows(y, rows: rows, channels: cols, ldy: ldy, bias: bias, low: low, high: high)
+            return
+        }
+        for r in 0..<rows {
+            let row = y + r * ldy
+            if let bias {
+                for i in 0..<cols { row[i] = min(max(row[i] + bias[i], low), high) }
+            } else if low != -.infinity || high != .infinity {
+                for i in 0..<cols { row[i] = min(max(row[i], low), high) }
+            }
+        }
+        return
+    }
+    if VectorISA.avx512 {
+        AVX512Kernels.biasResidualClampRows(y, rows: rows, cols: cols, ldy: ldy, bias: bias, residual: residual, ldr: ldr,
+                                            low: low, high: high)
+        return
+    }
+    for r in 0..<rows {
+        let row = y + r * ldy, skip = residual + r * ldr
+        if let bias {
+            for i in 0..<cols { row[i] = min(max((row[i] + bias[i]) + skip[i], low), high) }
+        } else {
+            for i in 0..<cols { row[i] = min(max(row[i] + skip[i], low), high) }
+        }
+    }
+}

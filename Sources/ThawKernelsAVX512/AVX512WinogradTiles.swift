@@ -1,0 +1,112 @@
+/// The tile transforms of Winograd F(4×4, 3×3) for CPUs with AVX-512: the same arithmetic as
+/// ThawKernelsAVX2's `WinogradTiles` (its doc has the matrices) on 16 channels per zmm register, so
+/// half the instructions per tile. Channel counts must be multiples of 16; single-threaded (the
+/// caller splits tiles over the cores) and called only when `VectorISA.avx512`.
+///
+///   input:  V = Bᵀ d B,  Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+///   output: Y = Aᵀ M A,  Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+public enum AVX512WinogradTiles {
+    public typealias F16 = SIMD16<Float>
+
+    @inline(__always)
+    private static func inputLine(_ d0: F16, _ d1: F16, _ d2: F16, _ d3: F16, _ d4: F16, _ d5: F16)
+        -> (F16, F16, F16, F16, F16, F16) {
+        let t0 = 4 * d0 - 5 * d2 + d4
+        let t1 = d3 + d4 - 4 * (d1 + d2)
+        let t2 = 4 * (d1 - d2) + d4 - d3
+        let t3 = 2 * (d3 - d1) + d4 - d2
+        let t4 = 2 * (d1 - d3) + d4 - d2
+        let t5 = 4 * d1 - 5 * d3 + d5
+        return (t0, t1, t2, t3, t4, t5)
+    }
+
+    @inline(__always)
+    private static func outputLine(_ m0: F16, _ m1: F16, _ m2: F16, _ m3: F16, _ m4: F16, _ m5: F16) -> (F16, F16, F16, F16) {
+        let a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4
+        return (m0 + a + c, b + 2 * d, a + 4 * c, b + 8 * d + m5)
+    }
+
+    @inline(__always)
+    private static func load(_ p: UnsafePointer<Float>) -> F16 { UnsafeRawPointer(p).loadUnaligned(as: F16.self) }
+
+    @inline(__always)
+    private static func store(_ v: F16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: F16.self) }
+
+    /// V[ξ] = (Bᵀ d B)[ξ] for the 6×6 window at (`y0`, `x0`) of one image (zeros outside it).
+    ///
+    /// - image: [H, W, C] of one image; C a multiple of 16.
+    /// - v: position 0 of this tile's row; position ξ lands at `v + ξ·positionStride`, [C] each.
+    /// - scratch: 36 vectors of the caller's.
+    public static func inputTile(_ image: UnsafePointer<Float>, height h: Int, width w: Int, channels c: Int,
+                                 y0: Int, x0: Int, into v: UnsafeMutablePointer<Float>, positionStride: Int,
+                                 scratch d: UnsafeMutablePointer<F16>) {
+        var cb = 0
+        while cb < c {
+            for i in 0..<6 {
+                let iy = y0 + i
+                if iy < 0 || iy >= h {
+                    for j in 0..<6 { d[i * 6 + j] = F16() }
+                    continue
+                }
+                let line = image + iy * w * c + cb
+                for j in 0..<6 {
+                    let ix = x0 + j
+                    d[i * 6 + j] = ix < 0 || ix >= w ? F16() : load(line + ix * c)
+                }
+            }
+            for j in 0..<6 {                       // columns: Bᵀ d
+                let t = inputLine(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j])
+                d[j] = t.0; d[6 + j] = t.1; d[12 + j] = t.2; d[18 + j] = t.3; d[24 + j] = t.4; d[30 + j] = t.5
+            }
+            for k in 0..<6 {                       // rows: (Bᵀ d) B
+                let r = k * 6
+                let t = inputLine(d[r], d[r + 1], d[r + 2], d[r + 3], d[r + 4], d[r + 5])
+                let out = v + r * positionStride + cb
+                store(t.0, out); store(t.1, out + positionStride); store(t.2, out + 2 * positionStride)
+                store(t.3, out + 3 * positionStride); store(t.4, out + 4 * positionStride); store(t.5, out + 5 * positionStride)
+            }
+            cb += 16
+        }
+    }
+
+    /// y tile = clamp(Aᵀ m A + bias, clampLow, clampHigh) for the 4×4 tile at (`y0`, `x0`) of one output
+    /// image; pixels past the bottom/right edge are dropped.
+    ///
+    /// - m: position 0 of this tile's row; position ξ at `m + ξ·positionStride`, [Cout] each.
+    /// - image: [OH, OW, Cout] of one image; Cout a multiple of 16.
+    /// - scratch: 24 vectors of the caller's.
+    public static func outputTile(_ m: UnsafePointer<Float>, positionStride: Int, channels c: Int,
+                                  bias: UnsafePointer<Float>?, clampLow: Float, clampHigh: Float,
+                                  into image: UnsafeMutablePointer<Float>, height oh: Int, width ow: Int, y0: Int, x0: Int,
+                                  scratch s: UnsafeMutablePointer<F16>) {
+        let rows = min(4, oh - y0), cols = min(4, ow - x0)
+        let clamps = clampLow != -.infinity || clampHigh != .infinity
+        var cb = 0
+        while cb < c {
+            for l in 0..<6 {                       // columns: Aᵀ m, 4 rows of 6
+                let p = m + l * positionStride + cb
+                let t = outputLine(load(p), load(p + 6 * positionStride), load(p + 12 * positionStride),
+                                   load(p + 18 * positionStride), load(p + 24 * positionStride), load(p + 30 * positionStride))
+                s[l] = t.0; s[6 + l] = t.1; s[12 + l] = t.2; s[18 + l] = t.3
+            }
+            let b = bias.map { load($0 + cb) } ?? F16()
+            for r in 0..<rows {                    // rows: (Aᵀ m) A
+                let q = r * 6
+                let t = outputLine(s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4], s[q + 5])
+                let line = image + ((y0 + r) * ow + x0) * c + cb
+                store(t.0 + b, line)
+                if cols > 1 { store(t.1 + b, line + c) }
+                if cols > 2 { store(t.2 + b, line + 2 * c) }
+                if cols > 3 { store(t.3 + b, line + 3 * c) }
+                // The activation as a plain loop (vmaxps/vminps; SIMD16's own clamps compile to slow calls).
+                if clamps {
+                    for j in 0..<cols {
+                        let p = line + j * c
+                        for i in 0..<16 { p[i] = min(max(p[i], clampLow), clampHigh) }
+                    }
+                }
+            }
+            cb += 16
+        }
+    }
+}

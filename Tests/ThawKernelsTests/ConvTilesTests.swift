@@ -1,0 +1,134 @@
+import XCTest
+import ThawBLAS
+@testable import ThawKernels
+
+/// ConvTiles: the grid covers C exactly once, and the tiled convolution (epilogue and residual fused; on
+/// OpenBLAS or on the AVX-512 panel kernel) gives the plain path's output (`forward` + `residualAdd`) to
+/// float rounding, in the AVX-512 and the baseline build, compared with ConvGolden's NaN-aware comparator.
+final class ConvTilesTests: XCTestCase {
+    override func tearDown() {
+        ConvTiles.enabled = true
+        ConvTiles.panelKernel = true
+        WinogradChoice.policy = .automatic
+        VectorISA.avx512 = CPUFeatures.current.hasAVX512
+    }
+
+    func testGridCoversEveryElementOnce() {
+        for (m, n) in [(1, 1), (49, 2048), (196, 256), (784, 512), (3136, 64), (100_352, 256), (1568, 2048), (17, 70), (513, 513)] {
+            for cores in [1, 2, 3] {
+                let g = ConvTiles.grid(m: m, n: n, cores: cores)
+                var seen = [UInt8](repeating: 0, count: m * n)
+                for t in 0..<g.count {
+                    for r in g.rows(t) { for c in g.columns(t) { seen[r * n + c] += 1 } }
+                }
+                XCTAssertTrue(seen.allSatisfy { $0 == 1 }, "grid \(g) for \(m)×\(n) on \(cores) cores covers some element ≠ once")
+                if m * n >= 64 * 64 * 8 { XCTAssertGreaterThanOrEqual(g.count, cores, "\(m)×\(n): fewer tiles than cores") }
+            }
+        }
+        // Small maps take columns when A is the smaller operand (deep layers at batch 1), rows when B is.
+        XCTAssertEqual(ConvTiles.grid(m: 49, n: 2048, cores: 2).rowTiles, 1)
+        XCTAssertEqual(ConvTiles.grid(m: 3136, n: 64, cores: 2).columnTiles, 1)
+    }
+
+    /// y = conv(x) through both paths; `residual` adds a skip connection with ReLU.
+    private func run(_ conv: Conv2D, _ x: [Float], n: Int, h: Int, w: Int, residual: [Float]?, tiles: Bool) -> [Float] {
+        ConvTiles.enabled = tiles
+        let g = conv.shape.geometry(height: h, width: w)
+        var y = [Float](repeating: .nan, count: n * g.outPixels * conv.shape.outChannels)
+        let ws = Workspace(im2colBudget: 4096)           // small: several im2col chunks per call
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                if let residual {
+                    _ = residual.withUnsafeBufferPointer { rb in
+                        conv.forward(xb.baseAddress!, batch: n, height: h, width: w, adding: rb.baseAddress!, then: .relu,
+                                     into: yb.baseAddress!, workspace: ws)
+                    }
+                } else {
+                    conv.forward(xb.baseAddress!, batch: n, height: h, width: w, adding: nil, into: yb.baseAddress!, workspace: ws)
+                }
+            }
+        }
+        return y
+    }
+
+    func testTilesMatchThePlainPath() {
+        // (n, h, w, cin, cout, kernel, stride, pad, activation, bias, residual): 1×1 stride 1 (no copy), 1×1 stride 2
+        // (downsample), 3×3 stride 2, a 7×7 stem, a deep layer with few rows and many columns, odd sizes.
+        let cases: [(Int, Int, Int, Int, Int, Int, Int, Int, Activation, Bool, Bool)] = [
+            (2, 14, 14, 64, 256, 1, 1, 0, .identity, true, true),
+            (1, 56, 56, 64, 64, 1, 1, 0, .relu, true, false),
+            (2, 13, 9, 32, 48, 1, 2, 0, .identity, true, false),
+            (1, 15, 15, 16, 32, 3, 2, 1, .relu, true, false),
+            (1, 31, 29, 3, 64, 7, 2, 3, .relu, true, false),
+            (1, 7, 7, 128, 1024, 1, 1, 0, .identity, false, true),
+            (1, 7, 7, 64, 96, 3, 1, 1, .relu6, true, false),
+            (3, 5, 6, 24, 40, 1, 1, 0, .identity, true, true),
+            (1, 9, 11, 32, 128, 3, 2, 1, .relu, true, false),
+            (2, 10, 10, 48, 64, 1, 2, 0, .identity, false, true),
+        ]
+        let builds = VectorISA.avx512 ? [true, false] : [false]
+        WinogradChoice.policy = .never                       // 3×3 stride 1 through the GEMM here (Winograd has its own tests)
+        var panelCases = 0
+        for avx512 in builds {
+            VectorISA.avx512 = avx512
+            for (i, c) in cases.enumerated() {
+                let (n, h, w, cin, cout, k, stride, pad, act, hasBias, hasResidual) = c
+                let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: k, stride: stride, padding: .symmetric(pad))
+                let conv = Conv2D(shape: shape, oihw: FiniteDifference.random(cout * cin * k * k, seed: UInt64(i + 1), scale: 0.2),
+                                  bias: hasBias ? FiniteDifference.random(cout, seed: UInt64(i + 40)) : nil,
+                                  activation: hasResidual ? .identity : act)
+                let g = shape.geometry(height: h, width: w)
+                let x = FiniteDifference.random(n * h * w * cin, seed: UInt64(i + 80))
+                let skip = hasResidual ? FiniteDifference.random(n * g.outPixels * cout, seed: UInt64(i + 120)) : nil
+                let plain = run(conv, x, n: n, h: h, w: w, residual: skip, tiles: false)
+                let tiled = run(conv, x, n: n, h: h, w: w, residual: skip, tiles: true)
+                let label = "case \(i) \(shape.kernelH)×\(shape.kernelW)/\(stride) \(cin)→\(cout), AVX-512 \(avx512)"
+                ConvGolden.assertClose(tiled, plain, tolerance: 1e-4, label)
+                // The AVX-512 panel kernel on weights packed at load (Cout a multiple of 64; AVX-512 CPUs only).
+                let packed = conv.preparingPanels()
+                if avx512 && cout % 64 == 0 {
+                    XCTAssertTrue(packed.runsPanelKernel, label)
+                    panelCases += 1
+                }
+                let panels = run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true)
+                ConvGolden.assertClose(panels, plain, tolerance: 1e-4, label + ", panels")
+                // Weights only in panels: the plain path and the OpenBLAS tiles read them panel by panel.
+                XCTAssertEqual(packed.weight.isEmpty, packed.panelWeight != nil, label)
+                ConvGolden.assertClose(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: false), plain, tolerance: 1e-4,
+                                       label + ", panels, plain path")
+                ConvTiles.panelKernel = false
+                ConvGolden.assertClose(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true), plain, tolerance: 1e-4,
+                                       label + ", panels, OpenBLAS tiles")
+                ConvTiles.panelKernel = true
+            }
+        }
+        if VectorISA.avx512 { XCTAssertEqual(panelCases, 6, "cases that ran the panel kernel") }
+    }
+
+    /// The AVX-512 residual epilogue equals the baseline loop bit for bit.
+    func testResidualEpilogueBuildsAgree() throws {
+        try XCTSkipUnless(VectorISA.avx512, "this CPU lacks AVX-512: only the baseline build runs")
+        let rows = 5, cols = 37, ld = 40
+        let y0 = FiniteDifference.random(rows * ld, seed: 1), bias = FiniteDifference.random(cols, seed: 2)
+        let skip = FiniteDifference.random(rows * ld, seed: 3)
+        for (low, high) in [(-Float.infinity, Float.infinity), (0, .infinity), (0, 6)] {
+            for withBias in [true, false] {
+                var out: [[Float]] = []
+                for avx512 in [true, false] {
+                    VectorISA.avx512 = avx512
+                    var y = y0
+                    y.withUnsafeMutableBufferPointer { yb in
+                        bias.withUnsafeBufferPointer { bb in
+                            skip.withUnsafeBufferPointer { sb in
+                                tileEpilogue(yb.baseAddress!, rows: rows, cols: cols, ldy: ld, bias: withBias ? bb.baseAddress! : nil,
+                                             residual: sb.baseAddress!, ldr: ld, low: low, high: high)
+                            }
+                        }
+                    }
+                    out.append(y)
+                }
+                XCTAssertEqual(out[0], out[1], "clamp [\(low), \(high)], bias \(withBias)")
+            }
+        }
+    }
+}
