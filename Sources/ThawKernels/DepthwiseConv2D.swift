@@ -10,8 +10,10 @@ import ThawKernelsAVX512
 /// A backward pass needs the input x and the output y (for the activation mask).
 public struct DepthwiseConv2D: Sendable {
     /// AVX-512 rows four output pixels per channel group (`depthwiseRowPixels4`, identical results);
-    /// off: one pixel at a time (`depthwiseRow`). Benchmarks compare both.
-    nonisolated(unsafe) public static var fourPixels = true
+    /// off: one pixel and four channel groups at a time (`depthwiseRow`). Off by default: on a loaded
+    /// 2-core machine (load 15) the fastest of 60 runs per layer was no faster with it (MobileNetV2 batch 1;
+    /// stride-2 layers 1.3–2× slower). Benchmarks compare both (`--dw4`).
+    nonisolated(unsafe) public static var fourPixels = false
     public let channels: Int
     public let kernelH: Int, kernelW: Int
     public let strideH: Int, strideW: Int

@@ -16,7 +16,7 @@
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
 //   --no-packed: 1×1 convolutions through OpenBLAS (default: the packed AVX-512 kernel, `PackedPointwise`,
 //       and small-map blocks at batch 1 in phases on all cores, `InvertedResidual.forwardPhased`);
-//   --no-dw4: AVX-512 depthwise rows one pixel at a time (default: four pixels per weight load);
+//   --dw4: AVX-512 depthwise rows four pixels per weight load (default: one pixel, four channel groups);
 //   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
@@ -101,8 +101,8 @@ if args.contains("--no-avx512") { VectorISA.avx512 = false }
 if args.contains("--no-fuse") { InvertedResidual.enabled = false }
 // --no-packed: 1×1 convolutions (expand, project, head) through OpenBLAS instead of the packed AVX-512 kernel.
 if args.contains("--no-packed") { PackedPointwise.enabled = false }
-// --no-dw4: AVX-512 depthwise rows one output pixel at a time instead of four (DepthwiseConv2D.fourPixels).
-if args.contains("--no-dw4") { DepthwiseConv2D.fourPixels = false }
+// --dw4: AVX-512 depthwise rows four output pixels per weight load (DepthwiseConv2D.fourPixels; default off).
+if args.contains("--dw4") { DepthwiseConv2D.fourPixels = true }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
