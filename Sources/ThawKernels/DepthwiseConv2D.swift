@@ -9,6 +9,11 @@ import ThawKernelsAVX512
 ///
 /// A backward pass needs the input x and the output y (for the activation mask).
 public struct DepthwiseConv2D: Sendable {
+    /// AVX-512 rows four output pixels per channel group (`depthwiseRowPixels4`, identical results);
+    /// off: one pixel and four channel groups at a time (`depthwiseRow`). Off by default: on a loaded
+    /// 2-core machine (load 15) the fastest of 60 runs per layer was no faster with it (MobileNetV2 batch 1;
+    /// stride-2 layers 1.3–2× slower). Benchmarks compare both (`--dw4`).
+    nonisolated(unsafe) public static var fourPixels = false
     public let channels: Int
     public let kernelH: Int, kernelW: Int
     public let strideH: Int, strideW: Int
@@ -105,9 +110,8 @@ public struct DepthwiseConv2D: Sendable {
         if VectorISA.avx512 && g.dilationW == 1 && g.dilationH == 1 {
             // One zmm per 16 channels, fused multiply-adds, the activation clamped in registers.
             let (low, high) = activation.clampBounds
-            AVX512Kernels.depthwiseRow(image: img, inWidth: g.inWidth, channels: c, weight: weight, bias: bias,
-                                       kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0,
-                                       kyLo: kyLo, kyHi: kyHi, outWidth: g.outWidth, low: low, high: high, out: out)
+            let row = Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4 : AVX512Kernels.depthwiseRow
+            row(img, g.inWidth, c, weight, bias, g.kernelW, g.strideW, g.pad.left, iy0, kyLo, kyHi, g.outWidth, low, high, out)
             return
         }
         for ow in 0..<g.outWidth {

@@ -57,7 +57,9 @@ public enum InvertedResidual {
 
     /// y [n, OH, OW, out] = block(x [n, h, w, in]) by `plan` (from `plan(...)` with the same sizes);
     /// `scratch` holds `plan.scratchFloats`; y overlaps neither. `skip`: y += x (stride 1, in == out).
+    /// `packed`: the same expand/project packed at load (`PackedPointwise`); used when `PackedPointwise.enabled`.
     public static func forward(_ plan: InvertedResidualPlan, expand: Conv2D?, depthwise: DepthwiseConv2D, project: Conv2D,
+                               packed: (expand: PackedPointwise?, project: PackedPointwise)? = nil,
                                skip: Bool, x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                                into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let g = depthwise.geometry(height: h, width: w)
@@ -65,6 +67,7 @@ public enum InvertedResidual {
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage, units = n * segments
         let counter = UnitCounter()
+        let usePacked = PackedPointwise.enabled ? packed : nil
         withOptionalPointer(expand?.weight) { ew in
             withOptionalPointer(expand?.bias) { eb in
                 withOptionalPointer(project.weight) { pw in
@@ -79,7 +82,7 @@ public enum InvertedResidual {
                                                     x: x + image * h * w * cin, y: y + image * g.outPixels * cout, e: e, d: d)
                                     band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
                                              expand: expand.map { ($0, ew!, eb) }, depthwise: depthwise,
-                                             project: (project, pw!, pb), skip: skip)
+                                             project: (project, pw!, pb), packed: usePacked, skip: skip)
                                 }
                             }
                         }
@@ -106,7 +109,8 @@ private struct Band {
     let d: UnsafeMutablePointer<Float>       // depthwise band [rows, OW, mid]
 
     func run(outRows: Range<Int>, expand: (Conv2D, UnsafePointer<Float>, UnsafePointer<Float>?)?, depthwise: DepthwiseConv2D,
-             project: (Conv2D, UnsafePointer<Float>, UnsafePointer<Float>?), skip: Bool) {
+             project: (Conv2D, UnsafePointer<Float>, UnsafePointer<Float>?),
+             packed: (expand: PackedPointwise?, project: PackedPointwise)?, skip: Bool) {
         let w = g.inWidth, rowFloats = w * mid, s = g.strideH, ow = g.outWidth
         var eLo = 0, eHi = 0                       // input rows held in e: [eLo, eHi)
         var b0 = outRows.lowerBound
@@ -124,8 +128,12 @@ private struct Band {
                 eLo = needLo
                 if needHi > eHi {
                     let out = e + (eHi - eLo) * rowFloats, m = (needHi - eHi) * w
-                    BLAS.sgemm(m: m, n: mid, k: cin, a: x + eHi * w * cin, lda: cin, b: weight, ldb: mid, c: out, ldc: mid)
-                    biasActivation(out, rows: m, channels: mid, ldy: mid, bias: bias, activation: conv.activation)
+                    if let pe = packed?.expand {
+                        pe.forward(x + eHi * w * cin, rows: m, into: out)
+                    } else {
+                        BLAS.sgemm(m: m, n: mid, k: cin, a: x + eHi * w * cin, lda: cin, b: weight, ldb: mid, c: out, ldc: mid)
+                        biasActivation(out, rows: m, channels: mid, ldy: mid, bias: bias, activation: conv.activation)
+                    }
                     eHi = needHi
                 }
                 source = UnsafePointer(e - eLo * rowFloats)
@@ -135,6 +143,11 @@ private struct Band {
             depthwise.forwardRows(source, geometry: g, rows: b0..<b1, into: d)
             let (conv, weight, bias) = project
             let out = y + b0 * ow * cout, m = (b1 - b0) * ow
+            if let pp = packed?.project {
+                pp.forward(d, rows: m, residual: skip ? x + b0 * w * cin : nil, into: out)
+                b0 = b1
+                continue
+            }
             BLAS.sgemm(m: m, n: cout, k: mid, a: d, lda: mid, b: weight, ldb: cout, c: out, ldc: cout)
             biasActivation(out, rows: m, channels: cout, ldy: cout, bias: bias, activation: conv.activation)
             if skip { residualAddSerial(x + b0 * w * cin, into: out, count: m * cout) }

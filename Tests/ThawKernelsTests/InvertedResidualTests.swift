@@ -36,7 +36,7 @@ final class InvertedResidualTests: XCTestCase {
         return y
     }
 
-    private func fused(_ l: Layers, _ x: Tensor, cores: Int) throws -> Tensor {
+    private func fused(_ l: Layers, _ x: Tensor, cores: Int, packed: Bool = false) throws -> Tensor {
         let (n, h, w) = (x.shape[0], x.shape[1], x.shape[2])
         let plan = try XCTUnwrap(InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project,
                                                        batch: n, height: h, width: w, cores: cores))
@@ -46,7 +46,8 @@ final class InvertedResidualTests: XCTestCase {
         x.data.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 scratch.withUnsafeMutableBufferPointer { sb in
-                    InvertedResidual.forward(plan, expand: l.expand, depthwise: l.depthwise, project: l.project, skip: l.skip,
+                    InvertedResidual.forward(plan, expand: l.expand, depthwise: l.depthwise, project: l.project,
+                                             packed: packed ? (l.expand.map(PackedPointwise.init), PackedPointwise(l.project)) : nil, skip: l.skip,
                                              x: xb.baseAddress!, batch: n, height: h, width: w, into: yb.baseAddress!,
                                              scratch: sb.baseAddress!)
                 }
@@ -75,7 +76,47 @@ final class InvertedResidualTests: XCTestCase {
                     let y = try fused(l, x, cores: 2)
                     XCTAssertEqual(y.shape, ref.shape)
                     assertCloseToScale(y.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band)")
+                    // The packed 1×1 kernel inside the bands: AVX-512 where the CPU has it, and the BLAS fallback.
+                    for fast in VectorISA.avx512 ? [true, false] : [false] {
+                        let saved = VectorISA.avx512
+                        VectorISA.avx512 = fast
+                        defer { VectorISA.avx512 = saved }
+                        let yp = try fused(l, x, cores: 2, packed: true)
+                        assertCloseToScale(yp.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band) packed avx512 \(fast)")
+                    }
                 }
+            }
+        }
+    }
+
+    /// Small maps at batch 1 (and 2 on 3 cores) in phases (`forwardPhased`): the same configurations as
+    /// `testFusedMatchesLayerByLayer` on 14×14, 7×7 and odd-sized maps, 2 and 3 workers; AVX-512 only
+    /// (elsewhere `usesPhased` is false and blocks run layer by layer).
+    func testPhasedMatchesLayerByLayer() {
+        XCTAssertEqual(InvertedResidual.usesPhased(batch: 1, cores: 2), VectorISA.avx512 && PackedPointwise.enabled)
+        XCTAssertFalse(InvertedResidual.usesPhased(batch: 2, cores: 2))
+        guard VectorISA.avx512 else { return }
+        let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
+            (16, 96, 24, 3, 2, .same), (24, 144, 24, 3, 1, .symmetric(1)), (40, 240, 40, 5, 1, .same),
+            (24, 144, 40, 5, 2, .same), (32, 32, 16, 3, 1, .symmetric(1)), (160, 960, 320, 3, 1, .symmetric(1)),
+        ]
+        for c in configs {
+            let l = layers(cin: c.cin, mid: c.mid, cout: c.cout, k: c.k, s: c.s, padding: c.pad)
+            let pe = l.expand.map(PackedPointwise.init), pp = PackedPointwise(l.project)
+            for (n, h, w, cores) in [(1, 14, 14, 2), (1, 7, 7, 2), (1, 9, 5, 3), (2, 7, 7, 3)] {
+                let x = Tensor(shape: [n, h, w, c.cin], data: values(n * h * w * c.cin, c.k + c.s))
+                let ref = layerByLayer(l, x)
+                var y = [Float](repeating: .nan, count: ref.count)
+                var scratch = [Float](repeating: .nan, count: InvertedResidual.phasedScratch(expand: pe, depthwise: l.depthwise, batch: n, height: h, width: w))
+                x.data.withUnsafeBufferPointer { xb in
+                    y.withUnsafeMutableBufferPointer { yb in
+                        scratch.withUnsafeMutableBufferPointer { sb in
+                            InvertedResidual.forwardPhased(expand: pe, depthwise: l.depthwise, project: pp, skip: l.skip, x: xb.baseAddress!,
+                                                           batch: n, height: h, width: w, into: yb.baseAddress!, scratch: sb.baseAddress!, cores: cores)
+                        }
+                    }
+                }
+                assertCloseToScale(y, ref.data, tolerance: 1e-5, "phased \(c) n\(n) \(h)×\(w) cores \(cores)")
             }
         }
     }

@@ -14,6 +14,9 @@
 //   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
 //   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
+//   --no-packed: 1×1 convolutions through OpenBLAS (default: the packed AVX-512 kernel, `PackedPointwise`,
+//       and small-map blocks at batch 1 in phases on all cores, `InvertedResidual.forwardPhased`);
+//   --dw4: AVX-512 depthwise rows four pixels per weight load (default: one pixel, four channel groups);
 //   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
@@ -98,6 +101,10 @@ if family == "minilm" {
 if args.contains("--no-avx512") { VectorISA.avx512 = false }
 // --no-fuse: inverted-residual blocks layer by layer instead of band by band (InvertedResidual).
 if args.contains("--no-fuse") { InvertedResidual.enabled = false }
+// --no-packed: 1×1 convolutions (expand, project, head) through OpenBLAS instead of the packed AVX-512 kernel.
+if args.contains("--no-packed") { PackedPointwise.enabled = false }
+// --dw4: AVX-512 depthwise rows four output pixels per weight load (DepthwiseConv2D.fourPixels; default off).
+if args.contains("--dw4") { DepthwiseConv2D.fourPixels = true }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
@@ -163,7 +170,7 @@ if args.contains("--profile"), let profileLayers = lite {
     }
     var byKind: [String: (Double, Double, Double)] = [:]
     for l in layers {
-        let kind = isBlock(l) ? "blocks as run (" + (l.name.hasSuffix("fused") ? "fused" : "layered") + ")"
+        let kind = isBlock(l) ? "blocks as run (" + (l.name.components(separatedBy: ".block-").last ?? "") + ")"
             : l.name.contains("depthwise") ? "depthwise" : l.name.hasSuffix("expand") ? "expand"
             : l.name.hasSuffix("project") ? "project" : l.name.hasSuffix(".add") ? "add" : l.name
         let k = byKind[kind] ?? (0, 0, 0)

@@ -13,7 +13,7 @@ extension EfficientNetLite {
     /// Runs each layer of a `batch`×`size`×`size` forward on its own, `repeats` times after a
     /// warm-up, and returns the median time per layer. For finding what dominates; allocates.
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [EfficientNetLayerTiming] {
-        profileInvertedResidualLayers(stem: stem, blocks: blocks, head: head, fc: fc, classCount: classCount,
+        profileInvertedResidualLayers(stem: stem, blocks: blocks, head: head, packedHead: packedHead, fc: fc, classCount: classCount,
                                       batch: n, size: size, repeats: repeats)
     }
 }
@@ -21,15 +21,16 @@ extension EfficientNetLite {
 extension MobileNetV2 {
     /// As `EfficientNetLite.profileLayers` (block i is `features.(i+1)`, named `blocks.i` here).
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [EfficientNetLayerTiming] {
-        profileInvertedResidualLayers(stem: stem, blocks: blocks, head: head, fc: fc, classCount: classCount,
+        profileInvertedResidualLayers(stem: stem, blocks: blocks, head: head, packedHead: packedHead, fc: fc, classCount: classCount,
                                       batch: n, size: size, repeats: repeats)
     }
 }
 
 /// Stem, then per block expand / depthwise / project (and the skip add, as `blocks.i.add`), then
 /// head, pool and fc, each layer over the whole batch, unchunked; and each whole block as the
-/// forward runs it (`blocks.i.block-fused` or `-layered`).
-func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], head: Conv2D, fc: LinearParameters,
+/// forward runs it (`blocks.i.block-fused`, `-phased` or `-layered`); the head as the forward runs it
+/// (`head.as-run-packed` when the packed kernel takes it) is timed the same way.
+func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], head: Conv2D, packedHead: PackedPointwise, fc: LinearParameters,
                                    classCount: Int, batch n: Int, size: Int, repeats: Int) -> [EfficientNetLayerTiming] {
     precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
     var out: [EfficientNetLayerTiming] = []
@@ -72,7 +73,8 @@ func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], he
             let mid = block.spec.midChannels, k = block.depthwise.kernelH
             let flops = 2.0 * Double(n) * (Double(block.expand == nil ? 0 : h * w * block.spec.inChannels * mid)
                                            + Double(bh * bw * mid * (k * k + block.spec.outChannels)))
-            let how = block.fusedPlan(batch: n, height: h, width: w) == nil ? "layered" : "fused"
+            let how = block.fusedPlan(batch: n, height: h, width: w) != nil ? "fused"
+                : InvertedResidual.usesPhased(batch: n) ? "phased" : "layered"
             timed("blocks.\(i).block-\(how)", flops: flops) {
                 block.forward(blockInput, batch: n, height: h, width: w, into: y, scratch: scratch, workspace: ws)
             }
@@ -91,6 +93,15 @@ func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], he
             timed("blocks.\(i).add", flops: Double(n * h * w * c)) { residualAdd(blockInput, into: x, count: n * h * w * c) }
         }
         blockInput.deallocate()
+    }
+    do {
+        let y = buffer(n * h * w * head.shape.outChannels)
+        var packed = false
+        timed("head.block-as-run", flops: 2.0 * Double(n * h * w * head.shape.inChannels * head.shape.outChannels)) {
+            packed = packedHead.forwardParallel(x, rows: n * h * w, into: y)
+        }
+        if !packed { out.removeLast() }
+        y.deallocate()
     }
     pointwise("head", head)
     let pooled = buffer(n * c)

@@ -13,6 +13,9 @@ public struct EfficientNetBlock: Sendable {
     @_spi(Profile) public let expand: Conv2D?            // C → mid, ReLU6 fused; nil when the expand ratio is 1
     @_spi(Profile) public let depthwise: DepthwiseConv2D // mid → mid, stride s, ReLU6 fused
     @_spi(Profile) public let project: Conv2D            // mid → out, no activation
+    /// expand and project packed once for the AVX-512 1×1 kernel (the fused and phased paths).
+    @_spi(Profile) public let packedExpand: PackedPointwise?
+    @_spi(Profile) public let packedProject: PackedPointwise
 
     /// Loads `<prefix>._expand_conv`, `_bn0`, `_depthwise_conv`, `_bn1`, `_project_conv`, `_bn2`.
     public init(spec: EfficientNetBlockSpec, prefix: String, parameters: EfficientNetParameterSource) throws {
@@ -33,6 +36,8 @@ public struct EfficientNetBlock: Sendable {
         project = Conv2D(shape: Conv2DShape(inChannels: mid, outChannels: spec.outChannels, kernel: 1),
                          oihw: try parameters("\(prefix)._project_conv.weight", [spec.outChannels, mid, 1, 1]))
             .foldingBatchNorm(try Self.batchNorm("\(prefix)._bn2", channels: spec.outChannels, parameters))
+        packedExpand = expand.map(PackedPointwise.init)
+        packedProject = PackedPointwise(project)
     }
 
     /// A frozen BatchNorm from `<prefix>.weight/bias/running_mean/running_var` (eps 1e-3 for
@@ -55,7 +60,7 @@ public struct EfficientNetBlock: Sendable {
     }
 
     /// Floats of scratch `forward` needs for `batch` images of `h`×`w`: the fused path's per-core
-    /// bands, or the expanded and depthwise maps of the layer-by-layer path.
+    /// bands, or the expanded and depthwise maps of the phased and layer-by-layer paths.
     public func scratchCount(batch n: Int, height h: Int, width w: Int) -> Int {
         if let plan = fusedPlan(batch: n, height: h, width: w) { return plan.scratchFloats }
         let mid = spec.midChannels
@@ -65,15 +70,21 @@ public struct EfficientNetBlock: Sendable {
     }
 
     /// y [N, OH, OW, out] = block(x [N, H, W, in]), band by band when `fusedPlan` gives a plan, else
-    /// layer by layer. `scratch` holds `scratchCount` floats; `y` must overlap neither `x` nor
+    /// in phases on all cores (`InvertedResidual.forwardPhased`: small maps at batch 1), else layer by layer. `scratch` holds `scratchCount` floats; `y` must overlap neither `x` nor
     /// `scratch`. Returns (OH, OW).
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                         workspace: Workspace) -> (height: Int, width: Int) {
         if let plan = fusedPlan(batch: n, height: h, width: w) {
-            InvertedResidual.forward(plan, expand: expand, depthwise: depthwise, project: project, skip: spec.hasSkip,
+            InvertedResidual.forward(plan, expand: expand, depthwise: depthwise, project: project,
+                                     packed: (packedExpand, packedProject), skip: spec.hasSkip,
                                      x: x, batch: n, height: h, width: w, into: y, scratch: scratch)
+            return (outputSize(h), outputSize(w))
+        }
+        if InvertedResidual.usesPhased(batch: n) {
+            InvertedResidual.forwardPhased(expand: packedExpand, depthwise: depthwise, project: packedProject, skip: spec.hasSkip,
+                                           x: x, batch: n, height: h, width: w, into: y, scratch: scratch)
             return (outputSize(h), outputSize(w))
         }
         var dwInput = x

@@ -19,6 +19,7 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
     public let classCount: Int
     @_spi(Profile) public let stem: Conv2D                  // 3 → 32, 3×3 stride 2, ReLU6
     @_spi(Profile) public let head: Conv2D                  // last block's width → 1280, 1×1, ReLU6
+    @_spi(Profile) public let packedHead: PackedPointwise   // `head` packed for the AVX-512 1×1 kernel
     @_spi(Profile) public let fc: LinearParameters          // [classes, 1280]
     let workspace = Workspace()       // activations of the current forward
     let lock = NSLock()
@@ -43,6 +44,7 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
         head = Conv2D(shape: Conv2DShape(inChannels: last, outChannels: headC, kernel: 1),
                       oihw: try parameters("_conv_head.weight", [headC, last, 1, 1]), activation: .relu6)
             .foldingBatchNorm(try EfficientNetBlock.batchNorm("_bn1", channels: headC, parameters))
+        packedHead = PackedPointwise(head)
         fc = LinearParameters(weight: try parameters("_fc.weight", [classCount, headC]),
                               bias: try parameters("_fc.bias", [classCount]), inFeatures: headC, outFeatures: classCount)
         cutPoints = Self.cutPoints(variant: variant)

@@ -89,7 +89,9 @@ extension InvertedResidualStages {
                 }
             case blocks.count + 1:
                 chunked { x, y, k in
-                    head.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
+                    if !packedHead.forwardParallel(x, rows: k * ih * iw, into: y) {
+                        head.forward(x, batch: k, height: ih, width: iw, into: y, workspace: ws)
+                    }
                     return (ih, iw, head.shape.outChannels)
                 }
             case blocks.count + 2:

@@ -12,6 +12,7 @@ protocol InvertedResidualStages: Backbone {
     var stem: Conv2D { get }               // 3 → stem channels, stride 2, ReLU6 fused
     var blocks: [EfficientNetBlock] { get }
     var head: Conv2D { get }               // last block's width → head channels, 1×1, ReLU6 fused
+    var packedHead: PackedPointwise { get } // `head` packed once (few rows at batch 1: all cores, no BLAS call)
     var fc: LinearParameters { get }       // [classes, head channels]
     var classCount: Int { get }
     var workspace: Workspace { get }       // activations of the current forward

@@ -28,5 +28,7 @@ extension EfficientNetBlock {
         project = Conv2D(shape: Conv2DShape(inChannels: mid, outChannels: spec.outChannels, kernel: 1),
                          oihw: try parameters("\(p).\(proj).weight", [spec.outChannels, mid, 1, 1]))
             .foldingBatchNorm(try bn(projBN, spec.outChannels))
+        packedExpand = expand.map(PackedPointwise.init)
+        packedProject = PackedPointwise(project)
     }
 }

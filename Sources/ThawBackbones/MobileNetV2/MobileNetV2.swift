@@ -21,6 +21,7 @@ public final class MobileNetV2: Backbone, InvertedResidualStages {
     public let classCount: Int
     @_spi(Profile) public let stem: Conv2D     // features.0: 3 → 32, 3×3 stride 2, pad 1, ReLU6
     @_spi(Profile) public let head: Conv2D     // features.18: 320 → 1280, 1×1, ReLU6
+    @_spi(Profile) public let packedHead: PackedPointwise   // `head` packed for the AVX-512 1×1 kernel
     @_spi(Profile) public let fc: LinearParameters   // classifier.1: [classes, 1280]
     let workspace = Workspace()
     let lock = NSLock()
@@ -47,6 +48,7 @@ public final class MobileNetV2: Backbone, InvertedResidualStages {
         head = Conv2D(shape: Conv2DShape(inChannels: last, outChannels: headC, kernel: 1),
                       oihw: try parameters(headKey + ".0.weight", [headC, last, 1, 1]), activation: .relu6)
             .foldingBatchNorm(try EfficientNetBlock.batchNorm(headKey + ".1", channels: headC, parameters, eps: eps))
+        packedHead = PackedPointwise(head)
         fc = LinearParameters(weight: try parameters("classifier.1.weight", [classCount, headC]),
                               bias: try parameters("classifier.1.bias", [classCount]), inFeatures: headC, outFeatures: classCount)
         cutPoints = Self.cutPointNames

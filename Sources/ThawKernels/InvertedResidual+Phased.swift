@@ -1,0 +1,89 @@
+/// An inverted-residual block at batches below the core count on maps too small for row segments
+/// (14×14, 7×7, and 28×28 at stride 1, at batch 1): three phases in one dispatch (`PhasedUnits`),
+///   expand   units = 32-column panels × row parts of the packed 1×1 (bias + ReLU6 fused) → e [n·h·w, mid]
+///   depthwise units = output rows (bias + ReLU6 fused)                                  → d [n·OH·OW, mid]
+///   project  units = panels × row parts (bias and the skip fused)                       → y [n·OH·OW, out]
+/// so both cores share each layer without splitting rows (no halo rows recomputed) and without a
+/// dispatch, an OpenBLAS call and a separate epilogue pass per layer. Needs AVX-512 (the packed kernel);
+/// elsewhere the block runs layer by layer. Results equal the layered path's to float rounding.
+extension InvertedResidual {
+    /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
+    /// packed kernel on, AVX-512 present, a batch below the core count.
+    public static func usesPhased(batch n: Int, cores: Int? = nil) -> Bool {
+        enabled && PackedPointwise.enabled && VectorISA.avx512 && n < (cores ?? ParallelRows.cores)
+    }
+
+    /// Floats of scratch `forwardPhased` needs: e [n, h, w, mid] (without expand: none) + d [n, OH, OW, mid].
+    public static func phasedScratch(expand: PackedPointwise?, depthwise: DepthwiseConv2D, batch n: Int, height h: Int, width w: Int) -> Int {
+        let g = depthwise.geometry(height: h, width: w)
+        return (expand == nil ? 0 : n * h * w * depthwise.channels) + n * g.outPixels * depthwise.channels
+    }
+
+    /// y [n, OH, OW, out] = block(x [n, h, w, in]); `scratch` holds `phasedScratch(...)` floats; y overlaps
+    /// neither x nor scratch. `skip`: y += x (stride 1, in == out). `cores` nil: this machine's.
+    /// Needs `VectorISA.avx512` (check `usesPhased`): without it the packed kernel's BLAS fallback would run
+    /// multi-threaded OpenBLAS inside each worker.
+    public static func forwardPhased(expand: PackedPointwise?, depthwise: DepthwiseConv2D, project: PackedPointwise, skip: Bool,
+                                     x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                                     into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, cores: Int? = nil) {
+        let g = depthwise.geometry(height: h, width: w)
+        let mid = depthwise.channels, cin = expand?.inChannels ?? mid, cout = project.outChannels
+        precondition(project.inChannels == mid && (expand?.outChannels ?? mid) == mid,
+                     "InvertedResidual.forwardPhased: expand → \(expand?.outChannels ?? mid), depthwise \(mid), project from \(project.inChannels) channels")
+        precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
+        let workers = cores ?? ParallelRows.cores
+        let inRows = n * h * w, outRows = n * g.outPixels
+        let e = scratch                                          // [n·h·w, mid]
+        let d = expand == nil ? scratch : scratch + inRows * mid // [n·OH·OW, mid]
+        let source: UnsafePointer<Float> = expand == nil ? x : UnsafePointer(e)
+        let ePanels = expand?.panelCount ?? 0, pPanels = project.panelCount
+        let eParts = rowParts(rows: inRows, panels: max(1, ePanels), workers: workers)
+        let pParts = rowParts(rows: outRows, panels: pPanels, workers: workers)
+        let units = PhasedUnits(counts: [ePanels * eParts, n * g.outHeight, pPanels * pParts])
+        // No BLAS inside (AVX-512 kernels only), so OpenBLAS's thread count is left alone.
+        units.run(workers: workers) { phase, u, _ in
+            switch phase {
+            case 0:
+                let panel = u % ePanels, r = part(u / ePanels, of: eParts, rows: inRows)
+                expand!.forward(x + r.lowerBound * cin, rows: r.count, panels: panel..<panel + 1, into: e + r.lowerBound * mid)
+            case 1:
+                let image = u / g.outHeight, oh = u % g.outHeight
+                depthwise.forwardRows(source + image * h * w * mid, geometry: g, rows: oh..<oh + 1,
+                                      into: d + (image * g.outHeight + oh) * g.outWidth * mid)
+            default:
+                let panel = u % pPanels, r = part(u / pPanels, of: pParts, rows: outRows)
+                project.forward(d + r.lowerBound * mid, rows: r.count, panels: panel..<panel + 1,
+                                residual: skip ? x + r.lowerBound * cout : nil, into: y + r.lowerBound * cout)
+            }
+        }
+    }
+
+    /// Row parts per panel so that the cores get ≥ 4 units each, each part ≥ 16 rows.
+    static func rowParts(rows: Int, panels: Int, workers: Int) -> Int {
+        max(1, min((4 * workers + panels - 1) / panels, rows / 16))
+    }
+
+    /// Rows of part `i` of `parts` over `rows`, cut on multiples of 8 (whole kernel tiles).
+    static func part(_ i: Int, of parts: Int, rows: Int) -> Range<Int> {
+        let lo = i == 0 ? 0 : (rows * i / parts) & ~7
+        let hi = i == parts - 1 ? rows : (rows * (i + 1) / parts) & ~7
+        return lo..<hi
+    }
+}
+
+extension PackedPointwise {
+    /// y [rows, N] = act(x [rows, K] · W + bias) on all cores (panels × row parts, one dispatch) when the
+    /// AVX-512 kernel runs and rows are few (a head at batch 1: 49 rows × 1280 columns); nil when the caller
+    /// should use its own path (BLAS handles many rows better: it blocks x for the cache).
+    public func forwardParallel(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
+                                maxRows: Int = 1024, cores: Int? = nil) -> Bool {
+        guard Self.enabled, VectorISA.avx512, rows > 0, rows <= maxRows else { return false }
+        let workers = cores ?? ParallelRows.cores
+        let panels = panelCount, parts = InvertedResidual.rowParts(rows: rows, panels: panels, workers: workers)
+        PhasedUnits(counts: [panels * parts]).run(workers: workers) { _, u, _ in
+            let panel = u % panels, r = InvertedResidual.part(u / panels, of: parts, rows: rows)
+            forward(x + r.lowerBound * inChannels, rows: r.count, panels: panel..<panel + 1, into: y + r.lowerBound * outChannels)
+        }
+        return true
+    }
+}
