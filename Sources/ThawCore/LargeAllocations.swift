@@ -25,6 +25,15 @@ public enum LargeAllocations {
         return mallopt(mmapThreshold, Int32(bytes)) == 1
     }
 
+    /// Lets up to `bytes` of freed memory stay at the heap's top instead of being returned to the system
+    /// (`mallopt(M_TRIM_THRESHOLD)`): for loops that free and re-allocate the same large buffers every step.
+    @discardableResult
+    public static func keepFreedHeap(upTo bytes: Int) -> Bool {
+        precondition(bytes > 0 && bytes <= Int(Int32.max), "LargeAllocations: trim threshold \(bytes) out of range")
+        guard let mallopt = cFunction("mallopt", as: Mallopt.self) else { return false }
+        return mallopt(trimThreshold, Int32(bytes)) == 1
+    }
+
     /// Returns the free memory of every malloc arena to the system (`malloc_trim(0)`); false without glibc.
     @discardableResult
     public static func trim() -> Bool {
@@ -37,6 +46,8 @@ public enum LargeAllocations {
     private typealias MallocTrim = @convention(c) (Int) -> Int32
     /// `M_MMAP_THRESHOLD` of <malloc.h>.
     private static let mmapThreshold: Int32 = -3
+    /// `M_TRIM_THRESHOLD` of <malloc.h>.
+    private static let trimThreshold: Int32 = -1
 
     private static func cFunction<F>(_ name: String, as type: F.Type) -> F? {
         #if canImport(Glibc)

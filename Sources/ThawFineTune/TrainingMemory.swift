@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import ThawCore
 
 /// Keeps a training step's freed activation buffers in the process heap. Each chunk allocates its saved
 /// maps afresh ([chunk, H, W, mid]: 7 MB each at chunk 32 on 7×7×1152 maps, about 200 MB per step for
@@ -13,13 +11,7 @@ import Glibc
 enum TrainingMemory {
     /// Applied once per process by the fine-tuning trainers.
     static let keepFreedPages: Void = {
-        #if canImport(Glibc)
-        // mallopt is in <malloc.h>, which the Glibc module does not export: look it up (RTLD_DEFAULT is nil).
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(nil, "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(-1, 1 << 30)    // M_TRIM_THRESHOLD
-        _ = mallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD (glibc's maximum on 64-bit)
-        #endif
+        LargeAllocations.keepFreedHeap(upTo: 1 << 30)
+        LargeAllocations.mapBuffers(atLeast: 32 << 20)   // glibc's maximum on 64-bit
     }()
 }
