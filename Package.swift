@@ -28,6 +28,9 @@ import PackageDescription
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
 // parse files (weights, inputs, store, text) keep their bounds checks.
 let release: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+/// The kernels are optimised in debug builds too: their SIMD loops run 50–100× slower unoptimised, which made the
+/// debug test suite spend minutes in a single ResNet or MobileNetV2 forward.
+let kernels: [SwiftSetting] = release + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "Thaw",
@@ -55,13 +58,13 @@ let package = Package(
         // the error shape (ThawError, FileError).
         .target(name: "ThawCore"),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
-        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2", "ThawKernelsAVX512"], swiftSettings: release),
+        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2", "ThawKernelsAVX512"], swiftSettings: kernels),
         // Element-wise transformer kernels compiled for AVX2 + FMA; ThawKernels calls them only when
         // the CPU has both (the rest of Thaw stays baseline x86-64).
-        .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + release),
+        .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
         // Depthwise rows, stem rows and epilogues compiled for AVX-512 (SIMD16<Float> = one zmm); called only
         // when the CPU has AVX-512 F/BW/DQ/VL/CD.
-        .target(name: "ThawKernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + release),
+        .target(name: "ThawKernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + kernels),
         .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).
