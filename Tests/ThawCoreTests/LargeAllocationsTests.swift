@@ -4,10 +4,12 @@ import XCTest
 
 /// A fixed mmap threshold gives a freed large buffer back to the system at once: the resident set drops by it.
 final class LargeAllocationsTests: XCTestCase {
-    /// RssAnon of /proc/self/status in bytes.
+    /// Resident anonymous memory in bytes, from /proc/self/smaps_rollup (walked on every read). Pitfall: RssAnon of
+    /// /proc/self/status is summed from per-thread counters the kernel folds in lazily, so in a process with many
+    /// threads (the whole test suite) it can miss a 16 MiB change entirely.
     func residentAnonymous() throws -> Int {
-        let status = try XCTUnwrap(ProcFile.read("/proc/self/status"), "no /proc/self/status")
-        let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") }, "no RssAnon in /proc/self/status")
+        let rollup = try XCTUnwrap(ProcFile.read("/proc/self/smaps_rollup"), "no /proc/self/smaps_rollup")
+        let line = try XCTUnwrap(rollup.split(separator: "\n").first { $0.hasPrefix("Anonymous:") }, "no Anonymous in smaps_rollup")
         return try XCTUnwrap(Int(line.split(separator: " ").dropFirst().first ?? "")) * 1024
     }
 
