@@ -5,12 +5,7 @@ import XCTest
 /// its record with null metrics and prints valid `--json`.
 final class DivergedRunCLITests: XCTestCase {
     func testFitThatDivergesKeepsItsRecord() throws {
-        let folder = NSTemporaryDirectory() + "thaw-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
-        let extract = try ThawBinary.run(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--cache", "c",
-                                          "--image-size", "32", "--tap", "pool", "--limit", "20"], in: folder)
-        XCTAssertEqual(extract.status, 0, extract.stderr)
+        let folder = try smallPoolCacheFolder()
         let fit = try ThawBinary.run(["fit", "--cache", "c", "--tap", "pool", "--lr", "1e30", "--epochs", "2", "--json"], in: folder)
         XCTAssertEqual(fit.status, 0, fit.stderr)
         XCTAssertTrue(fit.stderr.contains("NaN or infinite") && fit.stderr.contains("written as null"), fit.stderr)

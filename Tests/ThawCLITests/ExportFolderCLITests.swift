@@ -5,12 +5,7 @@ import XCTest
 /// starts, and a folder that cannot be made is refused before any run is spent.
 final class ExportFolderCLITests: XCTestCase {
     func testExportFoldersAreMadeOrRefusedBeforeTraining() throws {
-        let folder = NSTemporaryDirectory() + "thaw-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: folder) }
-        let extract = try ThawBinary.run(["extract", "--model", "efficientnet-lite0", "--data", "fashion-mnist", "--cache", "c",
-                                          "--image-size", "32", "--tap", "pool", "--limit", "20"], in: folder)
-        XCTAssertEqual(extract.status, 0, extract.stderr)
+        let folder = try smallPoolCacheFolder()
 
         // A folder that does not exist yet is made (with its parents), and the bundle lands in it.
         let fit = try ThawBinary.run(["fit", "--cache", "c", "--tap", "pool", "--epochs", "1", "--export", "new/deeper/head.safetensors"],
