@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(name: "ThawExtractTests", dependencies: ["ThawExtract", "ThawKernels", "ThawBackbones", "ThawInputs",
                                                              "ThawStore", "ThawAssets", "ThawText"]),
         .testTarget(name: "ThawFineTuneTests", dependencies: ["ThawCore", "ThawBundle", "ThawFineTune", "ThawKernels", "ThawHeads", "ThawTraining", "ThawBackbones", "ThawExtract", "ThawInputs", "ThawStore", "ThawAssets", "ThawRuns", "ThawFit", "ThawText", "ThawWeights"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawPredictTests", dependencies: ["ThawBundle", "ThawWeights", "ThawBLAS"]),
+        .testTarget(name: "ThawPredictTests", dependencies: ["ThawBundle", "ThawWeights", "ThawBLAS", "ThawAssets"]),
         .testTarget(name: "ThawFitTests", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawTraining", "ThawRuns"]),
         .testTarget(name: "ThawONNXTests", dependencies: ["ThawCore", "ThawONNX", "ThawBackbones", "ThawInputs", "ThawAssets", "ThawKernels",
                                                           "ThawHeads", "ThawStore", "ThawText", "ThawWeights"],

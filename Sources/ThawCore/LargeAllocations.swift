@@ -34,16 +34,8 @@ public enum LargeAllocations {
         return mallopt(trimThreshold, Int32(bytes)) == 1
     }
 
-    /// Returns the free memory of every malloc arena to the system (`malloc_trim(0)`); false without glibc.
-    @discardableResult
-    public static func trim() -> Bool {
-        guard let trim = cFunction("malloc_trim", as: MallocTrim.self) else { return false }
-        return trim(0) == 1
-    }
-
-    // Swift's Glibc module leaves out <malloc.h>: its two functions are looked up by name instead.
+    // Swift's Glibc module leaves out <malloc.h>: mallopt is looked up by name instead.
     private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-    private typealias MallocTrim = @convention(c) (Int) -> Int32
     /// `M_MMAP_THRESHOLD` of <malloc.h>.
     private static let mmapThreshold: Int32 = -3
     /// `M_TRIM_THRESHOLD` of <malloc.h>.

@@ -1,4 +1,5 @@
 import Foundation
+import ThawAssets
 import ThawWeights
 
 /// A small MPNet with seeded random weights and the real all-mpnet-base-v2 tokenizer, written to a
@@ -56,13 +57,15 @@ enum SeededMPNet {
         try SafetensorsWriter.encode(tensors, metadata: ["format": "pt"]).write(to: URL(fileURLWithPath: folder + "/model.safetensors"))
     }
 
-    /// The installed all-mpnet-base-v2 folder (through the site-packages pointer Thaw's assets use).
+    /// The installed all-mpnet-base-v2 folder, found as `thaw` finds it (every site-packages folder the deps.sh
+    /// record lists, then the interpreters'), so a record naming several checkouts still resolves.
     static func installedFolder() throws -> String {
-        let pointer = "/usr/local/share/thaw/site-packages"
-        let site = (try? String(contentsOfFile: pointer, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let folder = site + "/all-mpnet-base-v2"
+        guard let asset = KnownAsset.named("all-mpnet-base-v2"), let weights = asset.find() else {
+            throw MissingBinary(description: "all-mpnet-base-v2 is not installed (looked in \(SitePackages.roots().joined(separator: ", "))): run scripts/deps.sh")
+        }
+        let folder = (weights as NSString).deletingLastPathComponent
         guard FileManager.default.fileExists(atPath: folder + "/vocab.txt") else {
-            throw MissingBinary(description: "all-mpnet-base-v2 is not installed (no \(folder)/vocab.txt): run scripts/deps.sh")
+            throw MissingBinary(description: "\(folder) has no vocab.txt: rerun scripts/deps.sh")
         }
         return folder
     }
