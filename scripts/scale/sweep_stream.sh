@@ -12,6 +12,7 @@
 # Output: one line per run (wall s, user + system CPU s, peak RSS MiB, load before → after) in
 # CACHE.sweeps/runs.tsv, the medians per mode and the streamed/in-memory ratios of each round.
 set -euo pipefail
+. "$(dirname "$0")/timed_runs.sh"
 THAW=${1:?usage: sweep_stream.sh THAW CACHE [ROUNDS]}
 CACHE=${2:?usage: sweep_stream.sh THAW CACHE [ROUNDS]}
 ROUNDS=${3:-2}
@@ -28,32 +29,16 @@ ARGS=(sweep --cache "$CACHE" --tap pool --lr 1e-4,3e-4,1e-3,3e-3,1e-2,3e-2,1e-1,
       --weight-decay 0,1e-5,1e-4,3e-4,1e-3,3e-3,1e-2,1e-1 --epochs 10 --batch 256)
 
 run() {   # run ROUND MODE [extra args…]
-  local round=$1 mode=$2; shift 2
-  local before after wall cpu peak best
-  before=$(cut -d' ' -f1 /proc/loadavg)
-  /usr/bin/time -v -o "$OUT/time-$round-$mode.txt" nice -n "$NICE" "$THAW" "${ARGS[@]}" "$@" \
-    > "$OUT/sweep-$round-$mode.out" 2> "$OUT/sweep-$round-$mode.log"
-  after=$(cut -d' ' -f1 /proc/loadavg)
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$OUT/time-$round-$mode.txt")
-  cpu=$(awk -F': ' '/User time/ {u = $2} /System time/ {s = $2} END {print u + s}' "$OUT/time-$round-$mode.txt")
-  peak=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2 / 1024}' "$OUT/time-$round-$mode.txt")
+  local round=$1 mode=$2 best; shift 2
+  timed_run "$OUT" "sweep-$round-$mode" "$THAW" "${ARGS[@]}" "$@"
   best=$(grep -a -m1 -i 'best' "$OUT/sweep-$round-$mode.out" | tr -s ' ' | cut -c1-80 || true)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$mode" "$wall" "$cpu" "$peak" "$before" "$after" "$best" | tee -a "$TSV"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$mode" "$WALL" "$CPU" "$PEAK" "$LOAD_BEFORE" "$LOAD_AFTER" "$best" | tee -a "$TSV"
 }
 
-echo "sweep_stream: $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+machine_line sweep_stream
 for r in $(seq "$FIRST" $((FIRST + ROUNDS - 1))); do
   # Alternate which mode goes first, so a load trend does not favour one of them.
   if [ $((r % 2)) -eq 1 ]; then run "$r" memory; run "$r" streamed --memory-budget "$BUDGET"
   else run "$r" streamed --memory-budget "$BUDGET"; run "$r" memory; fi
 done
-awk -F'\t' 'NR > 1 { w[$2] = w[$2] " " $3; c[$2] = c[$2] " " $4; p[$2] = p[$2] " " $5; if ($2 == "memory") mw[$1] = $3; else sw[$1] = $3 }
-  function median(s,   a, n, i, j, t) {   # insertion sort: mawk has no asort
-    n = split(s, a, " ")
-    for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-  }
-  END {
-    for (m in w) printf "sweep_stream: %-8s median wall %.1f s, CPU %.1f s, peak RSS %d MiB\n", m, median(w[m]), median(c[m]), median(p[m])
-    for (r in mw) if (r in sw) printf "sweep_stream: round %s streamed/in-memory wall %.2f\n", r, sw[r] / mw[r]
-  }' "$TSV"
+summarize_rounds sweep_stream "$TSV"
