@@ -20,7 +20,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from torchvision import transforms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_side import Top, same_pad, sd, train_epoch  # noqa: E402
@@ -58,6 +57,17 @@ def read_images(rows):
     return np.frombuffer(data, np.uint8, offset=16).reshape(n, hh, ww)[:rows]
 
 
+def resize_crop(image, short=256, crop=224):
+    """torchvision's Resize(256) + CenterCrop(224) on a PIL image, with PIL alone (torchvision's wheel is built
+    against another torch than the CPU one the benchmarks pin): the shorter side scaled to 256 (bilinear,
+    antialiased), the longer to int(256 * long / short), then the centre 224 × 224."""
+    w, h = image.size
+    size = (short, int(short * h / w)) if w <= h else (int(short * w / h), short)
+    image = image.resize(size, Image.BILINEAR)
+    left, top = int(round((size[0] - crop) / 2.0)), int(round((size[1] - crop) / 2.0))
+    return image.crop((left, top, left + crop, top + crop))
+
+
 def main():
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 512
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 64
@@ -66,13 +76,12 @@ def main():
     torch.manual_seed(0)
     grey = read_images(rows)
     y = torch.arange(rows) % 10
-    prep = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224)])
     m = Top().to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.01)
 
     def batches():
         for b in range(0, rows, batch):
-            imgs = [np.asarray(prep(Image.fromarray(g).convert("RGB"))) for g in grey[b:b + batch]]
+            imgs = [np.asarray(resize_crop(Image.fromarray(g).convert("RGB"))) for g in grey[b:b + batch]]
             x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float().sub_(127).div_(128)
             with torch.no_grad():
                 maps = frozen_bottom(x.contiguous(memory_format=torch.channels_last))
