@@ -36,10 +36,10 @@ public final class TrainableHeadStage {
         precondition(x.count == rows * shape.inChannels, "TrainableHeadStage: input must be [\(n), \(h), \(w), \(shape.inChannels)]")
         var c = [Float](repeating: 0, count: rows * hc), a = c
         var pooled = [Float](repeating: 0, count: n * hc)
-        let conv = Conv2D(shape: shape, gemmWeight: weight.value)
         FineTuneProfile.time(.conv1x1Forward, flops: 2 * rows * shape.inChannels * hc) {
             x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
-                conv.trainingForward(xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!, workspace: workspace)
+                weight.pointwiseForward(shape: shape, xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!,
+                                        workspace: workspace)
             }}
         }
         let s = FineTuneProfile.time(.batchNormForward) {
@@ -70,13 +70,12 @@ public final class TrainableHeadStage {
             }}}
         }
         var dx = [Float](repeating: 0, count: rows * shape.inChannels)
-        let conv = Conv2D(shape: shape, gemmWeight: weight.value)
         FineTuneProfile.time(.conv1x1Backward, flops: 4 * rows * shape.inChannels * hc) {
             s.x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
-                dx.withUnsafeMutableBufferPointer { ob in weight.grad.withUnsafeMutableBufferPointer { wg in
-                    conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: s.n, height: s.h, width: s.w,
-                                  dx: ob.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
-                }}
+                dx.withUnsafeMutableBufferPointer { ob in
+                    weight.pointwiseBackward(shape: shape, x: xb.baseAddress!, dy: gb.baseAddress!, batch: s.n, height: s.h,
+                                             width: s.w, dx: ob.baseAddress!, workspace: workspace)
+                }
             }}
         }
         return dx

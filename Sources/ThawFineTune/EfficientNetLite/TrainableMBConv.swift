@@ -90,10 +90,10 @@ public final class TrainableMBConv {
         if let expandShape, let expandWeight, let bn0 {
             e = [Float](repeating: 0, count: n * h * w * mid)
             a0 = e
-            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
             FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
                 x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
-                    conv.trainingForward(xb.baseAddress!, batch: n, height: h, width: w, into: eb.baseAddress!, workspace: workspace)
+                    expandWeight.pointwiseForward(shape: expandShape, xb.baseAddress!, batch: n, height: h, width: w,
+                                                  into: eb.baseAddress!, workspace: workspace)
                 }}
             }
             FineTuneProfile.time(.batchNormForward) {
@@ -116,10 +116,10 @@ public final class TrainableMBConv {
             }}
         }
         var p = [Float](repeating: 0, count: n * oh * ow * cout), y = p
-        let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
         FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * oh * ow * mid * cout) {
             a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
-                project.trainingForward(ab.baseAddress!, batch: n, height: oh, width: ow, into: pb.baseAddress!, workspace: workspace)
+                projectWeight.pointwiseForward(shape: projectShape, ab.baseAddress!, batch: n, height: oh, width: ow,
+                                               into: pb.baseAddress!, workspace: workspace)
             }}
         }
         let s2 = FineTuneProfile.time(.batchNormForward) {
@@ -154,13 +154,12 @@ public final class TrainableMBConv {
             }}
         }
         var da1 = [Float](repeating: 0, count: n * oh * ow * mid)
-        let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
         FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
             s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-                da1.withUnsafeMutableBufferPointer { db in projectWeight.grad.withUnsafeMutableBufferPointer { wg in
-                    project.backward(x: ab.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: oh, width: ow,
-                                     dx: db.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
-                }}
+                da1.withUnsafeMutableBufferPointer { db in
+                    projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                    height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
+                }
             }}
         }
         // da1 → dd (ReLU6 mask from a1, then BN1), in place.
@@ -189,14 +188,13 @@ public final class TrainableMBConv {
                 }}}
             }
             dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
-            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
             FineTuneProfile.time(.conv1x1Backward, flops: (inputGradient ? 4 : 2) * n * h * w * cin * mid) {
                 s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
-                    dx.withUnsafeMutableBufferPointer { ob in expandWeight.grad.withUnsafeMutableBufferPointer { wg in
-                        conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
-                                      dx: inputGradient ? ob.baseAddress! : nil, dWeight: wg.baseAddress!, dBias: nil,
-                                      workspace: workspace)
-                    }}
+                    dx.withUnsafeMutableBufferPointer { ob in
+                        expandWeight.pointwiseBackward(shape: expandShape, x: xb.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                       height: h, width: w, dx: inputGradient ? ob.baseAddress! : nil,
+                                                       workspace: workspace)
+                    }
                 }}
             }
         } else {
