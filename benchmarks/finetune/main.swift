@@ -47,6 +47,11 @@ let val = try FeatureSet(name: "val", features: Array(x[0..<(64 * 7 * 7 * 192)])
 func loadAverage() -> String {
     ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
 }
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
 func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
 if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
     gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
@@ -55,6 +60,7 @@ if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
 if let rounds = alternate {
     precondition(rounds >= 1, "--alternate=R needs R ≥ 1")
     var fusedRates = [Double](), plainRates = [Double]()
+    var fusedCPU = [Double](), plainCPU = [Double]()     // training maps per CPU-second of the process (validation included)
     for r in 1...rounds {
         for fused in r % 2 == 1 ? [true, false] : [false, true] {
             if flags.contains("--compare-split") {
@@ -66,16 +72,21 @@ if let rounds = alternate {
             }
             let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
                                             batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
+            let c0 = processCPUSeconds()
             let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
-            if fused { fusedRates.append(out.rowsPerSecond) } else { plainRates.append(out.rowsPerSecond) }
+            let perCPU = Double(rows) / (processCPUSeconds() - c0)
+            if fused { fusedRates.append(out.rowsPerSecond); fusedCPU.append(perCPU) } else { plainRates.append(out.rowsPerSecond); plainCPU.append(perCPU) }
             let names = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
-            print(String(format: "round %d %@: %.1f maps/s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, loadAverage()))
+            print(String(format: "round %d %@: %.1f maps/s, %.1f maps/cpu-s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, perCPU, loadAverage()))
         }
     }
     let ratios = zip(fusedRates, plainRates).map { $0 / $1 }
     let names = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
     print(String(format: "median maps/s: %@ %.1f  %@ %.1f  median per-round ratio %@/%@ %.2f (min %.2f, max %.2f)",
                  names.0, median(fusedRates), names.1, median(plainRates), names.0, names.1, median(ratios), ratios.min()!, ratios.max()!))
+    let cpuRatios = zip(fusedCPU, plainCPU).map { $0 / $1 }
+    print(String(format: "per CPU-second: median %@ %.1f  %@ %.1f maps/cpu-s, median per-round ratio %.2f (min %.2f, max %.2f)",
+                 names.0, median(fusedCPU), names.1, median(plainCPU), median(cpuRatios), cpuRatios.min()!, cpuRatios.max()!))
     exit(0)
 }
 for chunk in [16, 32, 64] where chunk <= batch {

@@ -88,8 +88,8 @@ public final class TrainableMBConv {
         var e: [Float] = [], a0: [Float] = []
         var s0: TrainableBatchNorm.Saved?
         if let expandShape, let expandWeight, let bn0 {
-            e = [Float](repeating: 0, count: n * h * w * mid)
-            a0 = e
+            e = TrainingMemory.overwritten(n * h * w * mid)
+            a0 = TrainingMemory.overwritten(n * h * w * mid)
             FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
                 x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
                     expandWeight.pointwiseForward(shape: expandShape, xb.baseAddress!, batch: n, height: h, width: w,
@@ -102,7 +102,7 @@ public final class TrainableMBConv {
                 }}
             }
         }
-        var d = [Float](repeating: 0, count: n * oh * ow * mid), a1 = d
+        var d = TrainingMemory.overwritten(n * oh * ow * mid), a1 = TrainingMemory.overwritten(n * oh * ow * mid)
         let dw = depthwise()
         let taps = spec.kernel * spec.kernel
         FineTuneProfile.time(.depthwiseForward, flops: 2 * n * oh * ow * mid * taps) {
@@ -115,7 +115,7 @@ public final class TrainableMBConv {
                 bn1.forward(db.baseAddress!, rows: n * oh * ow, into: ab.baseAddress!, mode: mode)
             }}
         }
-        var p = [Float](repeating: 0, count: n * oh * ow * cout), y = p
+        var p = TrainingMemory.overwritten(n * oh * ow * cout), y = TrainingMemory.overwritten(n * oh * ow * cout)
         FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * oh * ow * mid * cout) {
             a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
                 projectWeight.pointwiseForward(shape: projectShape, ab.baseAddress!, batch: n, height: oh, width: ow,
@@ -143,7 +143,7 @@ public final class TrainableMBConv {
         let cin = spec.inChannels, mid = spec.midChannels, cout = spec.outChannels
         let n = s.n, h = s.h, w = s.w, oh = s.oh, ow = s.ow
         precondition(dy.count == n * oh * ow * spec.outChannels, "TrainableMBConv \(prefix): dy has the wrong size")
-        var g = [Float](repeating: 0, count: dy.count)      // [N, OH, OW, out] dp
+        var g = TrainingMemory.overwritten(dy.count)        // [N, OH, OW, out] dp
         // BN2 has no activation: its "y" is never read, pass p.
         FineTuneProfile.time(.batchNormBackward) {
             s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
@@ -153,7 +153,7 @@ public final class TrainableMBConv {
                 }
             }}
         }
-        var da1 = [Float](repeating: 0, count: n * oh * ow * mid)
+        var da1 = TrainingMemory.overwritten(n * oh * ow * mid)
         FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
             s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
                 da1.withUnsafeMutableBufferPointer { db in
@@ -169,7 +169,7 @@ public final class TrainableMBConv {
             }}}
         }
         let dwInput = expandWeight == nil ? s.x : s.a0
-        var dIn = [Float](repeating: 0, count: n * h * w * mid)        // [N, H, W, mid]
+        var dIn = TrainingMemory.overwritten(n * h * w * mid)          // [N, H, W, mid]
         let dw = depthwise()
         FineTuneProfile.time(.depthwiseBackward, flops: 4 * n * oh * ow * mid * spec.kernel * spec.kernel) {
             dwInput.withUnsafeBufferPointer { ib in da1.withUnsafeBufferPointer { gb in
@@ -187,7 +187,7 @@ public final class TrainableMBConv {
                     bn0.backward(x: eb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * h * w, saved: s.s0!, dx: gb.baseAddress!)
                 }}}
             }
-            dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
+            dx = TrainingMemory.overwritten(inputGradient ? n * h * w * cin : 0)
             FineTuneProfile.time(.conv1x1Backward, flops: (inputGradient ? 4 : 2) * n * h * w * cin * mid) {
                 s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
                     dx.withUnsafeMutableBufferPointer { ob in
