@@ -24,7 +24,12 @@ public final class TrainableTensor {
     public let trainable: Bool
     /// Weight decay applies to convolution and linear weights only (not BN affine, not biases).
     public let decays: Bool
-    public var value: [Float]      // kernel layout
+    /// Kernel layout. Every change (optimizer step, restore, load) bumps `valueVersion` (a plain `didSet`
+    /// keeps in-place updates in place), which tells packed copies of the value to refresh.
+    public var value: [Float] { didSet { valueVersion &+= 1 } }
+    private(set) var valueVersion = 0
+    /// The AVX-512 kernels of this weight as a 1×1 convolution, with its packed copies (`pointwiseKernel(_:)`).
+    var packedPointwise: TrainingPointwise?
     public var grad: [Float]       // same layout as value, accumulated
     var state1: [Float] = []       // momentum / first moment
     var state2: [Float] = []       // second moment

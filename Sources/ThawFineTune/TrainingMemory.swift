@@ -14,4 +14,12 @@ enum TrainingMemory {
         LargeAllocations.keepFreedHeap(upTo: 1 << 30)
         LargeAllocations.mapBuffers(atLeast: 32 << 20)   // glibc's maximum on 64-bit
     }()
+
+    /// A buffer of `count` floats left uninitialized, for maps a kernel overwrites whole (GEMM outputs with
+    /// beta 0, BatchNorm, depthwise forward, the depthwise backward's dx, which zeroes itself): a zero fill
+    /// would be one more pass over up to 7 MB per map (chunk 32, 7×7×1152). Pitfall: only for buffers that
+    /// are written in full before anything reads them.
+    static func overwritten(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 }

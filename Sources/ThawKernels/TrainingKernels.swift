@@ -10,4 +10,8 @@ public enum TrainingKernels {
     /// 12–15 at chunk 32 (`thaw-finetune-bench 256 64 --alternate=6 --compare-split`, load 9: split 48.9,
     /// one call 54.4 maps/s, median per-round ratio 0.94).
     nonisolated(unsafe) public static var splitGEMMs = false
+    /// With `fused`: the 1×1 convolutions of the trained blocks whose channels are multiples of 64 run their
+    /// forward, input-gradient and weight-gradient GEMMs on the AVX-512 kernels in tiles over the cores
+    /// (`TrainingPointwise`) when the CPU has AVX-512; false: OpenBLAS (or `splitGEMMs`) as before.
+    nonisolated(unsafe) public static var panelGEMMs = true
 }

@@ -6,6 +6,9 @@
 //   --alternate=R  instead: R rounds of one chunk-32 epoch with the fused and one with the plain kernels
 //              (order alternating by round) in this process; per-round figures, medians, median ratio
 //   --compare-split  with --alternate: fused kernels with the 1×1 GEMMs split in parts vs one OpenBLAS call each
+//   --compare-panels with --alternate: fused kernels with the 1×1 GEMMs on the AVX-512 training kernels
+//              (TrainingKernels.panelGEMMs, the default) vs on OpenBLAS
+//   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -18,9 +21,11 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split"]).first(where: { !$0.hasPrefix("--alternate=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--gemm"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --gemm[=R]")
 }
+let comparePanels = flags.contains("--compare-panels")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 let rows = args.count > 1 ? Int(args[1])! : 512
@@ -42,25 +47,46 @@ let val = try FeatureSet(name: "val", features: Array(x[0..<(64 * 7 * 7 * 192)])
 func loadAverage() -> String {
     ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
 }
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
 func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
+    gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
+    exit(0)
+}
 if let rounds = alternate {
     precondition(rounds >= 1, "--alternate=R needs R ≥ 1")
     var fusedRates = [Double](), plainRates = [Double]()
+    var fusedCPU = [Double](), plainCPU = [Double]()     // training maps per CPU-second of the process (validation included)
     for r in 1...rounds {
         for fused in r % 2 == 1 ? [true, false] : [false, true] {
-            if flags.contains("--compare-split") { TrainingKernels.splitGEMMs = fused } else { TrainingKernels.fused = fused }   // split: fused stays on
+            if flags.contains("--compare-split") {
+                TrainingKernels.splitGEMMs = fused           // fused stays on
+            } else if comparePanels {
+                TrainingKernels.panelGEMMs = fused           // fused stays on
+            } else {
+                TrainingKernels.fused = fused
+            }
             let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
                                             batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
+            let c0 = processCPUSeconds()
             let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
-            if fused { fusedRates.append(out.rowsPerSecond) } else { plainRates.append(out.rowsPerSecond) }
-            let names = flags.contains("--compare-split") ? ("split", "one-call") : ("fused", "plain")
-            print(String(format: "round %d %@: %.1f maps/s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, loadAverage()))
+            let perCPU = Double(rows) / (processCPUSeconds() - c0)
+            if fused { fusedRates.append(out.rowsPerSecond); fusedCPU.append(perCPU) } else { plainRates.append(out.rowsPerSecond); plainCPU.append(perCPU) }
+            let names = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
+            print(String(format: "round %d %@: %.1f maps/s, %.1f maps/cpu-s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, perCPU, loadAverage()))
         }
     }
     let ratios = zip(fusedRates, plainRates).map { $0 / $1 }
-    let names = flags.contains("--compare-split") ? ("split", "one-call") : ("fused", "plain")
+    let names = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
     print(String(format: "median maps/s: %@ %.1f  %@ %.1f  median per-round ratio %@/%@ %.2f (min %.2f, max %.2f)",
                  names.0, median(fusedRates), names.1, median(plainRates), names.0, names.1, median(ratios), ratios.min()!, ratios.max()!))
+    let cpuRatios = zip(fusedCPU, plainCPU).map { $0 / $1 }
+    print(String(format: "per CPU-second: median %@ %.1f  %@ %.1f maps/cpu-s, median per-round ratio %.2f (min %.2f, max %.2f)",
+                 names.0, median(fusedCPU), names.1, median(plainCPU), median(cpuRatios), cpuRatios.min()!, cpuRatios.max()!))
     exit(0)
 }
 for chunk in [16, 32, 64] where chunk <= batch {
@@ -70,6 +96,7 @@ for chunk in [16, 32, 64] where chunk <= batch {
     FineTuneProfile.reset()
     let out = try t.run()
     print(String(format: "thaw  rows %d batch %d chunk %d bn %@ kernels %@: %.1f maps/s (epoch %.2f s, train only)",
-                 rows, batch, chunk, bn.rawValue, TrainingKernels.fused ? "fused" : "plain", out.rowsPerSecond, out.trainSeconds))
+                 rows, batch, chunk, bn.rawValue,
+                 !TrainingKernels.fused ? "plain" : TrainingKernels.panelGEMMs && VectorISA.avx512 ? "fused+panels" : "fused", out.rowsPerSecond, out.trainSeconds))
     if FineTuneProfile.enabled { print(FineTuneProfile.report()) }
 }

@@ -34,12 +34,12 @@ public final class TrainableHeadStage {
                         workspace: Workspace) -> (pooled: [Float], saved: Saved) {
         let rows = n * h * w, hc = headChannels
         precondition(x.count == rows * shape.inChannels, "TrainableHeadStage: input must be [\(n), \(h), \(w), \(shape.inChannels)]")
-        var c = [Float](repeating: 0, count: rows * hc), a = c
+        var c = TrainingMemory.overwritten(rows * hc), a = TrainingMemory.overwritten(rows * hc)
         var pooled = [Float](repeating: 0, count: n * hc)
-        let conv = Conv2D(shape: shape, gemmWeight: weight.value)
         FineTuneProfile.time(.conv1x1Forward, flops: 2 * rows * shape.inChannels * hc) {
             x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
-                conv.trainingForward(xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!, workspace: workspace)
+                weight.pointwiseForward(shape: shape, xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!,
+                                        workspace: workspace)
             }}
         }
         let s = FineTuneProfile.time(.batchNormForward) {
@@ -58,7 +58,7 @@ public final class TrainableHeadStage {
     /// dx [N, H, W, in] from dpooled [N, head]; accumulates the conv and BN gradients.
     public func backward(_ dpooled: [Float], saved s: Saved, workspace: Workspace) -> [Float] {
         let rows = s.n * s.h * s.w, hc = headChannels
-        var g = [Float](repeating: 0, count: rows * hc)     // [N, H, W, head]
+        var g = TrainingMemory.overwritten(rows * hc)       // [N, H, W, head]
         FineTuneProfile.time(.headPoolClassifier) {
             dpooled.withUnsafeBufferPointer { db in g.withUnsafeMutableBufferPointer { gb in
                 Pooling.globalAvgPoolBackward(dy: db.baseAddress!, batch: s.n, height: s.h, width: s.w, channels: hc, dx: gb.baseAddress!)
@@ -69,14 +69,13 @@ public final class TrainableHeadStage {
                 bn.backward(x: cb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: rows, saved: s.s, dx: gb.baseAddress!)
             }}}
         }
-        var dx = [Float](repeating: 0, count: rows * shape.inChannels)
-        let conv = Conv2D(shape: shape, gemmWeight: weight.value)
+        var dx = TrainingMemory.overwritten(rows * shape.inChannels)
         FineTuneProfile.time(.conv1x1Backward, flops: 4 * rows * shape.inChannels * hc) {
             s.x.withUnsafeBufferPointer { xb in g.withUnsafeBufferPointer { gb in
-                dx.withUnsafeMutableBufferPointer { ob in weight.grad.withUnsafeMutableBufferPointer { wg in
-                    conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: s.n, height: s.h, width: s.w,
-                                  dx: ob.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
-                }}
+                dx.withUnsafeMutableBufferPointer { ob in
+                    weight.pointwiseBackward(shape: shape, x: xb.baseAddress!, dy: gb.baseAddress!, batch: s.n, height: s.h,
+                                             width: s.w, dx: ob.baseAddress!, workspace: workspace)
+                }
             }}
         }
         return dx

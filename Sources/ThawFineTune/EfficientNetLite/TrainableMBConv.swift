@@ -88,12 +88,12 @@ public final class TrainableMBConv {
         var e: [Float] = [], a0: [Float] = []
         var s0: TrainableBatchNorm.Saved?
         if let expandShape, let expandWeight, let bn0 {
-            e = [Float](repeating: 0, count: n * h * w * mid)
-            a0 = e
-            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
+            e = TrainingMemory.overwritten(n * h * w * mid)
+            a0 = TrainingMemory.overwritten(n * h * w * mid)
             FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
                 x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
-                    conv.trainingForward(xb.baseAddress!, batch: n, height: h, width: w, into: eb.baseAddress!, workspace: workspace)
+                    expandWeight.pointwiseForward(shape: expandShape, xb.baseAddress!, batch: n, height: h, width: w,
+                                                  into: eb.baseAddress!, workspace: workspace)
                 }}
             }
             FineTuneProfile.time(.batchNormForward) {
@@ -102,7 +102,7 @@ public final class TrainableMBConv {
                 }}
             }
         }
-        var d = [Float](repeating: 0, count: n * oh * ow * mid), a1 = d
+        var d = TrainingMemory.overwritten(n * oh * ow * mid), a1 = TrainingMemory.overwritten(n * oh * ow * mid)
         let dw = depthwise()
         let taps = spec.kernel * spec.kernel
         FineTuneProfile.time(.depthwiseForward, flops: 2 * n * oh * ow * mid * taps) {
@@ -115,11 +115,11 @@ public final class TrainableMBConv {
                 bn1.forward(db.baseAddress!, rows: n * oh * ow, into: ab.baseAddress!, mode: mode)
             }}
         }
-        var p = [Float](repeating: 0, count: n * oh * ow * cout), y = p
-        let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
+        var p = TrainingMemory.overwritten(n * oh * ow * cout), y = TrainingMemory.overwritten(n * oh * ow * cout)
         FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * oh * ow * mid * cout) {
             a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
-                project.trainingForward(ab.baseAddress!, batch: n, height: oh, width: ow, into: pb.baseAddress!, workspace: workspace)
+                projectWeight.pointwiseForward(shape: projectShape, ab.baseAddress!, batch: n, height: oh, width: ow,
+                                               into: pb.baseAddress!, workspace: workspace)
             }}
         }
         let s2 = FineTuneProfile.time(.batchNormForward) {
@@ -143,7 +143,7 @@ public final class TrainableMBConv {
         let cin = spec.inChannels, mid = spec.midChannels, cout = spec.outChannels
         let n = s.n, h = s.h, w = s.w, oh = s.oh, ow = s.ow
         precondition(dy.count == n * oh * ow * spec.outChannels, "TrainableMBConv \(prefix): dy has the wrong size")
-        var g = [Float](repeating: 0, count: dy.count)      // [N, OH, OW, out] dp
+        var g = TrainingMemory.overwritten(dy.count)        // [N, OH, OW, out] dp
         // BN2 has no activation: its "y" is never read, pass p.
         FineTuneProfile.time(.batchNormBackward) {
             s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
@@ -153,14 +153,13 @@ public final class TrainableMBConv {
                 }
             }}
         }
-        var da1 = [Float](repeating: 0, count: n * oh * ow * mid)
-        let project = Conv2D(shape: projectShape, gemmWeight: projectWeight.value)
+        var da1 = TrainingMemory.overwritten(n * oh * ow * mid)
         FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
             s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-                da1.withUnsafeMutableBufferPointer { db in projectWeight.grad.withUnsafeMutableBufferPointer { wg in
-                    project.backward(x: ab.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: oh, width: ow,
-                                     dx: db.baseAddress!, dWeight: wg.baseAddress!, dBias: nil, workspace: workspace)
-                }}
+                da1.withUnsafeMutableBufferPointer { db in
+                    projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                    height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
+                }
             }}
         }
         // da1 → dd (ReLU6 mask from a1, then BN1), in place.
@@ -170,7 +169,7 @@ public final class TrainableMBConv {
             }}}
         }
         let dwInput = expandWeight == nil ? s.x : s.a0
-        var dIn = [Float](repeating: 0, count: n * h * w * mid)        // [N, H, W, mid]
+        var dIn = TrainingMemory.overwritten(n * h * w * mid)          // [N, H, W, mid]
         let dw = depthwise()
         FineTuneProfile.time(.depthwiseBackward, flops: 4 * n * oh * ow * mid * spec.kernel * spec.kernel) {
             dwInput.withUnsafeBufferPointer { ib in da1.withUnsafeBufferPointer { gb in
@@ -188,15 +187,14 @@ public final class TrainableMBConv {
                     bn0.backward(x: eb.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * h * w, saved: s.s0!, dx: gb.baseAddress!)
                 }}}
             }
-            dx = [Float](repeating: 0, count: inputGradient ? n * h * w * cin : 0)
-            let conv = Conv2D(shape: expandShape, gemmWeight: expandWeight.value)
+            dx = TrainingMemory.overwritten(inputGradient ? n * h * w * cin : 0)
             FineTuneProfile.time(.conv1x1Backward, flops: (inputGradient ? 4 : 2) * n * h * w * cin * mid) {
                 s.x.withUnsafeBufferPointer { xb in dIn.withUnsafeBufferPointer { gb in
-                    dx.withUnsafeMutableBufferPointer { ob in expandWeight.grad.withUnsafeMutableBufferPointer { wg in
-                        conv.backward(x: xb.baseAddress!, y: nil, dy: gb.baseAddress!, batch: n, height: h, width: w,
-                                      dx: inputGradient ? ob.baseAddress! : nil, dWeight: wg.baseAddress!, dBias: nil,
-                                      workspace: workspace)
-                    }}
+                    dx.withUnsafeMutableBufferPointer { ob in
+                        expandWeight.pointwiseBackward(shape: expandShape, x: xb.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                       height: h, width: w, dx: inputGradient ? ob.baseAddress! : nil,
+                                                       workspace: workspace)
+                    }
                 }}
             }
         } else {

@@ -1,0 +1,112 @@
+import Dispatch
+import Foundation
+import ThawKernelsAVX512
+
+/// The three GEMMs of a trained 1×1 convolution (stride 1, groups 1, no bias, no activation — the
+/// expand/project convolutions of inverted-residual blocks and the head convolution) on the AVX-512
+/// kernels, over a whole chunk of rows (M = chunk · H · W pixels):
+///   forward         y  [M, Cout] = x [M, Cin] · W [Cin, Cout]        `AVX512Kernels.panelGEMM`, W in panels
+///   input gradient  dx [M, Cin]  = dy [M, Cout] · Wᵀ                  `AVX512Kernels.panelGEMM`, Wᵀ in panels
+///   weight gradient dW [Cin, Cout] += xᵀ · dy                         `AVX512Kernels.weightGradient`, nothing packed
+/// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels) that the cores take
+/// one by one with `concurrentPerform`, each tile on its calling thread: no OpenBLAS thread start-up,
+/// spinning or static halves that wait for the slower core, no per-call packing of the activations.
+/// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of
+/// Cin·Cout floats each) only when the caller's version of it changed, once per step.
+///
+/// Runs only where `supports` holds (AVX-512 CPU, Cin and Cout multiples of 64); callers keep the
+/// Conv2D/OpenBLAS path otherwise. Results equal the OpenBLAS path's to float rounding.
+public final class TrainingPointwise {
+    public let inChannels: Int                  // Cin (K of the forward)
+    public let outChannels: Int                 // Cout
+    private var forwardPanels: [Float] = []     // [Cout/64][Cin][64]: W's columns 64p..<64p+64
+    private var backwardPanels: [Float] = []    // [Cin/64][Cout][64]: Wᵀ's columns, i.e. W's rows 64p..<64p+64
+    private var packedVersion: Int?
+
+    /// Whether a 1×1 convolution of this shape runs here on this CPU (with the switch on).
+    public static func supports(_ s: Conv2DShape) -> Bool {
+        let w = AVX512Kernels.panelWidth
+        return TrainingKernels.fused && TrainingKernels.panelGEMMs && VectorISA.avx512 && s.isPointwise && s.groups == 1
+            && s.inChannels % w == 0 && s.outChannels % w == 0
+    }
+
+    public init(_ s: Conv2DShape) {
+        precondition(s.isPointwise && s.groups == 1 && s.inChannels % AVX512Kernels.panelWidth == 0
+                     && s.outChannels % AVX512Kernels.panelWidth == 0,
+                     "TrainingPointwise: needs a 1×1 stride-1 convolution with groups 1 and channels in multiples of 64, got \(s)")
+        inChannels = s.inChannels
+        outChannels = s.outChannels
+    }
+
+    /// Packs `weight` [Cin, Cout] (Conv2D's GEMM layout) into both panel layouts unless `version` is the
+    /// one packed last (callers bump it whenever the weight changes).
+    public func prepare(weight: [Float], version: Int) {
+        if packedVersion == version { return }
+        let k = inChannels, n = outChannels, w = AVX512Kernels.panelWidth
+        precondition(weight.count == k * n, "TrainingPointwise: the weight must be [\(k), \(n)], got \(weight.count) floats")
+        if forwardPanels.count != k * n {
+            forwardPanels = [Float](repeating: 0, count: k * n)
+            backwardPanels = forwardPanels
+        }
+        weight.withUnsafeBufferPointer { wb in
+            forwardPanels.withUnsafeMutableBufferPointer { fb in
+                for p in 0..<(n / w) {
+                    for i in 0..<k {
+                        (fb.baseAddress! + (p * k + i) * w).update(from: wb.baseAddress! + i * n + p * w, count: w)
+                    }
+                }
+            }
+            backwardPanels.withUnsafeMutableBufferPointer { bb in
+                for p in 0..<(k / w) {
+                    for j in 0..<w {
+                        let row = wb.baseAddress! + (p * w + j) * n          // W[64p + j, ·]
+                        let out = bb.baseAddress! + p * n * w + j
+                        for o in 0..<n { out[o * w] = row[o] }
+                    }
+                }
+            }
+        }
+        packedVersion = version
+    }
+
+    /// y [rows, Cout] = x [rows, Cin] · W. Call `prepare` first.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
+        forwardPanels.withUnsafeBufferPointer { pb in
+            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y)
+        }
+    }
+
+    /// dx [rows, Cin] = dy [rows, Cout] · Wᵀ. Call `prepare` first.
+    public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>) {
+        precondition(packedVersion != nil, "TrainingPointwise.inputGradient: prepare(weight:version:) first")
+        backwardPanels.withUnsafeBufferPointer { pb in
+            Self.panelTiles(rows: rows, k: outChannels, a: dy, packed: pb.baseAddress!, n: inChannels, c: dx)
+        }
+    }
+
+    /// dW [Cin, Cout] += x [rows, Cin]ᵀ · dy [rows, Cout] (gradients accumulate; nothing is zeroed here).
+    public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
+        let cin = inChannels, cout = outChannels, w = AVX512Kernels.panelWidth
+        let grid = ConvTiles.grid(m: cin, n: cout, cores: ProcessInfo.processInfo.activeProcessorCount, align: w)
+        DispatchQueue.concurrentPerform(iterations: grid.count) { t in
+            let cols = grid.columns(t)
+            AVX512Kernels.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
+                                         panels: (cols.lowerBound / w)..<(cols.upperBound / w), dw: dw, ldw: cout)
+        }
+    }
+
+    /// C [m, n] = A [m, k] · B, B packed [n/64][k][64], over the tiles of `ConvTiles.grid` on all cores.
+    private static func panelTiles(rows m: Int, k: Int, a: UnsafePointer<Float>, packed: UnsafePointer<Float>, n: Int,
+                                   c: UnsafeMutablePointer<Float>) {
+        guard m > 0 else { return }
+        let w = AVX512Kernels.panelWidth
+        let grid = ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: w)
+        DispatchQueue.concurrentPerform(iterations: grid.count) { t in
+            let r = grid.rows(t), cols = grid.columns(t)
+            AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
+                                    panels: (cols.lowerBound / w)..<(cols.upperBound / w), c: c + r.lowerBound * n, ldc: n,
+                                    bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+        }
+    }
+}

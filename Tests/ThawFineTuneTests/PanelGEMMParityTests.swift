@@ -1,0 +1,78 @@
+import ThawBackbones
+import ThawCore
+import ThawFineTune
+import ThawHeads
+import ThawKernels
+import ThawTraining
+import XCTest
+
+/// Two fine-tuning steps of a Lite-like top whose 1×1 convolutions all have channels in multiples of 64
+/// (so every one runs on the AVX-512 training GEMMs, `TrainingKernels.panelGEMMs`) against the same
+/// steps on OpenBLAS: loss, every gradient and every updated tensor agree to float rounding. The second
+/// step checks that the packed weights follow the optimizer's update. `assertClose` fails on NaN.
+final class PanelGEMMParityTests: XCTestCase {
+    override func tearDown() { TrainingKernels.panelGEMMs = true }
+
+    private struct StepResult { var losses: [Double]; var grads: [[Float]]; var values: [[Float]] }
+
+    /// Blocks 64→(×3)→64 with a skip, 64→(×2)→128 stride 2, head 128→192, 4 classes; maps [N, 6, 6, 64].
+    private func model() throws -> FineTuneModel {
+        var rng = SplitMix64(seed: 41)
+        let source: (String, [Int]) throws -> [Float] = { key, shape in
+            let n = shape.reduce(1, *)
+            if key.hasSuffix("running_var") { return (0..<n).map { _ in 0.5 + rng.nextUnitFloat() } }
+            if key.hasSuffix("running_mean") || key.hasSuffix(".bias") { return (0..<n).map { _ in 0.1 * rng.nextNormal() } }
+            if key.contains("_bn") { return (0..<n).map { _ in 1 + 0.1 * rng.nextNormal() } }
+            let fanIn = Float(shape.dropFirst().reduce(1, *))
+            return (0..<n).map { _ in rng.nextNormal() / fanIn.squareRoot() }
+        }
+        let specs = [EfficientNetBlockSpec.custom(kernel: 3, stride: 1, expandRatio: 3, inChannels: 64, outChannels: 64),
+                     EfficientNetBlockSpec.custom(kernel: 5, stride: 2, expandRatio: 2, inChannels: 64, outChannels: 128)]
+        let blocks = try specs.enumerated().map { try TrainableMBConv(spec: $1, prefix: "_blocks.\($0)", parameters: source) }
+        let head = try TrainableHeadStage(inChannels: 128, headChannels: 192, parameters: source)
+        return FineTuneModel(blocks: blocks, head: head, classifier: TrainableClassifier(inFeatures: 192, classes: 4, seed: 42))
+    }
+
+    private func steps(panels: Bool, mode: BatchNormMode, optimizer: Optimizer) throws -> StepResult {
+        TrainingKernels.panelGEMMs = panels
+        let m = try model()
+        var rng = SplitMix64(seed: 43)
+        let n = 5
+        let x = (0..<(n * 6 * 6 * 64)).map { _ in abs(rng.nextNormal()) }
+        let labels = (0..<n).map { Int32($0 % 4) }
+        var losses: [Double] = [], grads: [[Float]] = []
+        for step in 1...2 {
+            m.zeroGrad()
+            let (logits, saved) = m.forward(x, batch: n, height: 6, width: 6, mode: mode)
+            let (loss, dlogits) = FineTuneModel.crossEntropy(logits: logits, labels: labels, classes: 4)
+            m.backward(dlogits, saved: saved, inputGradient: true)
+            losses.append(loss)
+            if step == 1 { grads = m.tensors.map(\.torchGrad) }
+            FineTuneStep(optimizer: optimizer, lr: 1e-2, weightDecay: 0.01, clipNorm: 1).apply(to: m, step: step)
+        }
+        return StepResult(losses: losses, grads: grads, values: m.tensors.map(\.torchValue))
+    }
+
+    func testPanelStepsMatchOpenBLAS() throws {
+        guard VectorISA.avx512 else { return }   // the panel kernels run only on AVX-512 CPUs
+        // AdamW would turn the rounding noise of gradients that vanish in exact arithmetic (BN shifts under
+        // batch statistics) into ±lr steps: batch BN uses SGD, as FusedKernelsParityTests does.
+        let cases: [(String, BatchNormMode, Optimizer)] = [("frozen BN, AdamW", .running, .adamwDefault),
+                                                           ("batch BN, SGD", .batch(momentum: 0.1), .sgd(momentum: 0.9, nesterov: false))]
+        for (label, mode, optimizer) in cases {
+            let blas = try steps(panels: false, mode: mode, optimizer: optimizer)
+            let panels = try steps(panels: true, mode: mode, optimizer: optimizer)
+            for (i, (a, b)) in zip(panels.losses, blas.losses).enumerated() {
+                XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "\(label): loss of step \(i + 1)")
+            }
+            let keys = try model().tensors.map(\.key)
+            let largest = blas.grads.joined().reduce(Float(0)) { max($0, abs($1)) }
+            for (i, key) in keys.enumerated() {
+                let scale = blas.grads[i].reduce(Float(0)) { max($0, abs($1)) }
+                if scale < 1e-6 * largest { continue }    // BN shifts under batch BN: rounding noise on both paths
+                assertClose(panels.grads[i], blas.grads[i], tol: 1e-4, "\(label): gradient of \(key)")
+                assertClose(panels.values[i], blas.values[i], tol: 1e-4, "\(label): \(key) after two steps")
+            }
+        }
+    }
+}
