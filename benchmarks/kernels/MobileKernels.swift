@@ -56,6 +56,20 @@ func benchMobileKernels(seconds: Double) {
         }
         line("1x1 \(name) \(rows)x\(k)->\(n)", t, 2.0 * Double(rows * k * n))
     }
+    // The classifier at batch 1: OpenBLAS sgemm (its threads) against the matrix-vector kernel on one core.
+    do {
+        let fc = LinearParameters(weight: filled(1000 * 1280, 7), bias: filled(1000, 8), inFeatures: 1280, outFeatures: 1000)
+        let x = filled(1280, 9)
+        var y = [Float](repeating: 0, count: 1000)
+        let sgemm = fastest(seconds) { y.withUnsafeMutableBufferPointer { Linear.forward(fc, x: x, rows: 1, y: $0.baseAddress!) } }
+        line("fc 1280->1000 x1 OpenBLAS sgemm (its threads)", sgemm, 2.0 * 1280 * 1000)
+        let vector = fastest(seconds) {
+            fc.weight.withUnsafeBufferPointer { w in
+                y.withUnsafeMutableBufferPointer { AVX512Kernels.matVecRows(w: w.baseAddress!, x: x, k: 1280, bias: fc.bias, rows: 0..<1000, y: $0.baseAddress!) }
+            }
+        }
+        line("fc 1280->1000 x1 matVecRows (one core)", vector, 2.0 * 1280 * 1000)
+    }
     // Depthwise rows: (h = w, channels, kernel, stride, output rows per call).
     let depthwise: [(String, Int, Int, Int, Int)] = [
         ("b0 112x112x32 k3 s1", 112, 32, 3, 1), ("b1 112x112x96 k3 s2", 112, 96, 3, 2), ("b2 56x56x144 k3 s1", 56, 144, 3, 1),
