@@ -15,7 +15,7 @@ public struct DepthwiseConv2D: Sendable {
     /// stride-2 layers 1.3–2× slower). Benchmarks compare both (`--dw4`).
     nonisolated(unsafe) public static var fourPixels = false
     /// AVX-512 rows by 16-channel groups, four interior pixels per group at a time, 3×3/5×5 windows specialised
-    /// (`depthwiseRowGroups`, identical results): 2–3× `depthwiseRow` on one core at Lite0's batch-1 shapes.
+    /// (`depthwiseRowGroups`, identical results): 1.1–2.6× `depthwiseRow` on one core at Lite0's batch-1 shapes.
     /// Off: `depthwiseRow` (benchmarks compare both: `--dw-plain`).
     nonisolated(unsafe) public static var groupRows = true
     public let channels: Int

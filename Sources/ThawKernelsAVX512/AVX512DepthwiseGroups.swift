@@ -7,7 +7,7 @@ extension AVX512Kernels {
     ///     3×3: 6 column loads + 3 weight loads per 12 FMAs, where `depthwiseRow` does 24 loads);
     ///   - border pixels one at a time with their taps clipped, four channel groups (four chains) at once.
     /// `depthwiseRow` waited on loads and FMA latency: ≈ 25 GFLOP/s on one Zen 4 core (peak 118) at every
-    /// Lite0 shape; this runs 55–75 on the 14×14 to 112×112 maps (`thaw-kernels-bench mobile`).
+    /// Lite0 shape; this runs 43–72 on the 14×14 to 112×112 maps, 35–39 on 7×7 (`thaw-kernels-bench mobile`).
     ///
     /// Each output is the same sum in the same order as `depthwiseRow` (bias, then taps ky, kx ascending, one
     /// fused multiply-add each), then clamped to [low, high]. Other shapes go to `depthwiseRow`.
