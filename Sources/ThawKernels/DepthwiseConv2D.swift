@@ -14,6 +14,10 @@ public struct DepthwiseConv2D: Sendable {
     /// 2-core machine (load 15) the fastest of 60 runs per layer was no faster with it (MobileNetV2 batch 1;
     /// stride-2 layers 1.3–2× slower). Benchmarks compare both (`--dw4`).
     nonisolated(unsafe) public static var fourPixels = false
+    /// AVX-512 rows by 16-channel groups, four interior pixels per group at a time, 3×3/5×5 windows specialised
+    /// (`depthwiseRowGroups`, identical results): 1.1–2.6× `depthwiseRow` on one core at Lite0's batch-1 shapes.
+    /// Off: `depthwiseRow` (benchmarks compare both: `--dw-plain`).
+    nonisolated(unsafe) public static var groupRows = true
     public let channels: Int
     public let kernelH: Int, kernelW: Int
     public let strideH: Int, strideW: Int
@@ -110,7 +114,8 @@ public struct DepthwiseConv2D: Sendable {
         if VectorISA.avx512 && g.dilationW == 1 && g.dilationH == 1 {
             // One zmm per 16 channels, fused multiply-adds, the activation clamped in registers.
             let (low, high) = activation.clampBounds
-            let row = Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4 : AVX512Kernels.depthwiseRow
+            let row = Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4
+                : Self.groupRows ? AVX512Kernels.depthwiseRowGroups : AVX512Kernels.depthwiseRow
             row(img, g.inWidth, c, weight, bias, g.kernelW, g.strideW, g.pad.left, iy0, kyLo, kyHi, g.outWidth, low, high, out)
             return
         }

@@ -8,10 +8,11 @@ final class DepthwisePixels4Tests: XCTestCase {
     private func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1 } }
 
     private func run(_ dw: DepthwiseConv2D, _ x: Tensor, avx512: Bool, fourPixels: Bool) -> [Float] {
-        let (savedISA, savedFour) = (VectorISA.avx512, DepthwiseConv2D.fourPixels)
+        let (savedISA, savedFour, savedGroups) = (VectorISA.avx512, DepthwiseConv2D.fourPixels, DepthwiseConv2D.groupRows)
         VectorISA.avx512 = avx512
         DepthwiseConv2D.fourPixels = fourPixels
-        defer { VectorISA.avx512 = savedISA; DepthwiseConv2D.fourPixels = savedFour }
+        DepthwiseConv2D.groupRows = false                   // one pixel at a time: `depthwiseRow`
+        defer { VectorISA.avx512 = savedISA; DepthwiseConv2D.fourPixels = savedFour; DepthwiseConv2D.groupRows = savedGroups }
         return dw.forward(x).data
     }
 

@@ -2,6 +2,7 @@
 //
 //   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case [im2col-budget-floats]]
 //   .build/release/thaw-kernels-bench winograd [seconds-per-case] [batches, e.g. 1,2,4,8,32] [rounds] [chunk-floats]
+//   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -13,7 +14,8 @@ import ThawBLAS
 import ThawKernels
 
 let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode ? 2 : 1))
+let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -134,6 +136,10 @@ func benchWinograd(n: Int, h: Int, c: Int) {
                  WinogradChoice.pays(batch: n, outHeight: h, outWidth: h, inChannels: c, outChannels: c) ? "winograd" : "im2col"))
 }
 
+if mobileMode {
+    benchMobileKernels(seconds: numbers.first.flatMap(Double.init) ?? 1)
+    exit(0)
+}
 if winogradMode {
     let batches = numbers.count > 1 ? numbers[1].split(separator: ",").compactMap { Int($0) } : [1, 2, 4, 8, 32]
     if numbers.count > 3, let c = Int(numbers[3]) { WinogradChoice.chunkFloats = c }
