@@ -20,6 +20,7 @@
 //   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
 //   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
+//   --no-fc-split: ResNet's fc at batch ≤ 4 as one sgemm instead of sgemv parts over the cores.
 //   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
@@ -132,6 +133,8 @@ if args.contains("--no-tiles") { ConvTiles.enabled = false }
 // --no-windows: the stem and strided ResNet convolutions lower im2col rows for the panel kernel instead of reading
 // their windows from the map (ConvTiles.directWindows).
 if args.contains("--no-windows") { ConvTiles.directWindows = false }
+// --no-fc-split: ResNet's fc at batch ≤ 4 as one OpenBLAS sgemm instead of sgemv parts over the cores.
+if args.contains("--no-fc-split") { Linear.splitFewRows = false }
 // --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
 switch option("--winograd") {
 case "never": WinogradChoice.policy = .never

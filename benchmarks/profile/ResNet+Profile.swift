@@ -92,7 +92,7 @@ extension ResNet {
         if let fc {
             let logits = buffer(n * fc.outFeatures)
             timed("fc", flops: 2.0 * Double(n * fc.outFeatures * c), rows: n) {
-                Linear.forward(fc, x: vector, rows: n, y: logits)
+                Linear.forwardFewRows(fc, x: vector, rows: n, y: logits)
             }
             logits.deallocate()
         }
