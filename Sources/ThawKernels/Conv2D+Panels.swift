@@ -9,7 +9,7 @@ extension Conv2D {
     /// This convolution with its GEMM weight [K, Cout] repacked once into 64-column panels
     /// [Cout/64][K][64] for the AVX-512 panel kernel; `weight` is emptied (the panels hold the same
     /// floats; the OpenBLAS paths read them one panel at a time, ldb = 64). For frozen inference only
-    /// (backward passes read `weight`); call after `preparingWinograd()`. Unchanged unless the CPU has
+    /// (backward passes read `weight`); a Winograd filter, computed or deferred, reads the panels. Unchanged unless the CPU has
     /// AVX-512, the convolution is ungrouped with Cout a multiple of 64, and it is 1×1 or has a patch
     /// over 32 floats (smaller ones run the small-input kernel on `weight`) — every ResNet convolution.
     public func preparingPanels() -> Conv2D {

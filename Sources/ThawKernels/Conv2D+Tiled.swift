@@ -23,7 +23,7 @@ extension Conv2D {
         let s = shape
         let geo = s.geometry(height: h, width: w)
         let tiled = ConvTiles.enabled && s.groups == 1 && !runsSmallInputKernel
-            && !(winogradFilter != nil && WinogradChoice.use(batch: n, geometry: geo, shape: s))
+            && !(holdsWinograd && WinogradChoice.use(batch: n, geometry: geo, shape: s))
         guard tiled else {
             forward(x, batch: n, height: h, width: w, into: y, workspace: workspace)
             if let residual {
@@ -42,7 +42,8 @@ extension Conv2D {
         return geo
     }
 
-    /// The tiled GEMM (ungrouped). 1×1 stride-1: A is x itself (lda = Cin). Otherwise output rows are
+    /// The tiled GEMM (ungrouped). 1×1 stride-1: A is x itself (lda = Cin). On the panel kernel the other
+    /// shapes read their windows from the map (`forwardWindowTiles`). Otherwise output rows are
     /// lowered in chunks of at most `workspace.im2colBudget` floats (≥ 128 rows), each chunk's tiles
     /// reading the lowered rows [chunk, kh·kw·Cin].
     private func forwardTiles(_ x: UnsafePointer<Float>, batch n: Int, geometry geo: WindowGeometry,
@@ -83,6 +84,11 @@ extension Conv2D {
                              residual: residual.map { $0 + (r0 + rr.lowerBound) * cout + cc.lowerBound }, ldr: cout,
                              low: low, high: high)
             }
+        }
+        if runsWindowKernel && windowsFit(geo) {
+            forwardWindowTiles(x, batch: n, geometry: geo, weight: wp, bias: bias, residual: residual, low: low, high: high,
+                               into: y, workspace: workspace)
+            return
         }
         BLAS.singleThreaded {
             if s.isPointwise {

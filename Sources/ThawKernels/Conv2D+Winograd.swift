@@ -13,40 +13,71 @@ extension Conv2DShape {
 }
 
 extension Conv2D {
-    /// This convolution with its Winograd filter transform U [36][Cin][Cout] computed once
+    /// This convolution with its Winograd filter transform U [36][Cin][Cout] computed once, now
     /// (from the current, e.g. BatchNorm-folded, weights), so `forward` may take the Winograd path
     /// where `WinogradChoice` says it pays. Unchanged when the shape does not allow it. On AVX-512 CPUs
     /// with Cout a multiple of 64, U is stored as 64-column panels per position (`winogradFilterInPanels`).
+    /// `deferringWinograd()` computes the same U on first use instead.
     ///
     /// For frozen weights only: U is not updated when the weights change (fine-tuning builds
     /// its convolutions from the trained weights without it and stays on im2col).
     public func preparingWinograd() -> Conv2D {
         guard shape.allowsWinograd else { return self }
-        precondition(panelWeight == nil, "Conv2D.preparingWinograd: call it before preparingPanels(), which empties `weight`")
         var prepared = self
-        let cin = shape.inChannels, cout = shape.outChannels, w = AVX512Kernels.panelWidth
-        let u = WinogradF43.transformFilter(weight, inChannels: cin, outChannels: cout)
-        guard CPUFeatures.current.hasAVX512, cout % w == 0 else {
-            prepared.winogradFilter = u
-            return prepared
-        }
-        // Per position ξ, U[ξ] [Cin, Cout] as panels [Cout/64][Cin][64] (the same floats, reordered).
-        var packed = [Float](repeating: 0, count: u.count)
-        let plane = cin * cout
-        for p in 0..<WinogradF43.positions {
-            for panel in 0..<(cout / w) {
-                for ci in 0..<cin {
-                    for j in 0..<w { packed[p * plane + (panel * cin + ci) * w + j] = u[p * plane + ci * cout + panel * w + j] }
-                }
-            }
-        }
-        prepared.winogradFilter = packed
-        prepared.winogradFilterInPanels = true
+        prepared.winogradFilterInPanels = storesWinogradInPanels
+        prepared.winogradFilter = computeWinogradFilter(intoPanels: prepared.winogradFilterInPanels)
         return prepared
     }
 
+    /// This convolution with its Winograd filter U computed by the first forward that takes the Winograd
+    /// path (thread-safe, once; `DeferredWinogradFilter`) rather than now: layers that never run Winograd
+    /// never hold it. The same U and layout as `preparingWinograd()`, from `weight` or, after
+    /// `preparingPanels()`, from the panels (call in either order). Unchanged when the shape does not allow
+    /// Winograd. For frozen weights only, like `preparingWinograd()`. With `WinogradChoice.deferFilters` off it
+    /// is `preparingWinograd()`.
+    public func deferringWinograd() -> Conv2D {
+        guard shape.allowsWinograd, winogradFilter == nil else { return self }
+        guard WinogradChoice.deferFilters else { return preparingWinograd() }
+        var prepared = self
+        prepared.deferredWinograd = DeferredWinogradFilter()
+        return prepared
+    }
+
+    /// Whether this convolution holds a Winograd filter, computed or deferred.
+    var holdsWinograd: Bool { winogradFilter != nil || deferredWinograd != nil }
+
+    /// Whether a deferred Winograd filter has been computed by a forward (false without one).
+    public var deferredWinogradIsComputed: Bool { deferredWinograd?.isComputed ?? false }
+
+    /// Floats this convolution keeps for its forward paths: GEMM weights, panels and U (computed ones only).
+    public var filterFloats: Int {
+        weight.count + (panelWeight?.count ?? 0) + (winogradFilter?.count ?? 0)
+            + (deferredWinograd?.isComputed == true ? WinogradF43.positions * shape.inChannels * shape.outChannels : 0)
+    }
+
+    /// U is kept in 64-column panels per position on AVX-512 CPUs when Cout is a multiple of 64.
+    private var storesWinogradInPanels: Bool {
+        CPUFeatures.current.hasAVX512 && shape.outChannels % AVX512Kernels.panelWidth == 0
+    }
+
+    /// U from the current weights (`weight`, or the panels once `preparingPanels()` emptied it).
+    private func computeWinogradFilter(intoPanels: Bool) -> [Float] {
+        let source = panelWeight ?? weight
+        return source.withUnsafeBufferPointer {
+            WinogradF43.transformFilter($0.baseAddress!, weightInPanels: panelWeight != nil, inChannels: shape.inChannels,
+                                        outChannels: shape.outChannels, intoPanels: intoPanels)
+        }
+    }
+
+    /// U for a forward that takes the Winograd path and its layout; a deferred U is computed here the first time.
+    func winogradFilterForForward() -> (filter: [Float], inPanels: Bool) {
+        if let u = winogradFilter { return (u, winogradFilterInPanels) }
+        let inPanels = storesWinogradInPanels
+        return (deferredWinograd!.filter { computeWinogradFilter(intoPanels: inPanels) }, inPanels)
+    }
+
     /// y [N, OH, OW, Cout] = act(conv(x) + bias) through F(4×4, 3×3); the caller checked
-    /// `shape.allowsWinograd` and holds U.
+    /// `shape.allowsWinograd` and holds U (`panels`: stored in 64-column panels per position).
     ///
     /// Tiles (4×4 output pixels each, row-major over images) run in chunks of `count` tiles:
     ///   V [36][count][Cin]  ← input transform, in parallel over tiles (AVX-512 or AVX2 build)
@@ -54,7 +85,8 @@ extension Conv2D {
     ///                         panel kernel when U is stored in panels)
     ///   y                   ← output transform + bias + activation, in parallel over tiles
     func forwardWinograd(_ x: UnsafePointer<Float>, batch n: Int, geometry geo: WindowGeometry,
-                         filter u: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
+                         filter u: UnsafePointer<Float>, inPanels panels: Bool, into y: UnsafeMutablePointer<Float>,
+                         workspace: Workspace) {
         let cin = shape.inChannels, cout = shape.outChannels
         let h = geo.inHeight, w = geo.inWidth, oh = geo.outHeight, ow = geo.outWidth
         let tilesW = (ow + 3) / 4
@@ -69,7 +101,7 @@ extension Conv2D {
         // counts are multiples of 16 (every ResNet layer); else the AVX2 ones (8 channels).
         let wide = WinogradChoice.wideTransforms && VectorISA.avx512 && cin % 16 == 0 && cout % 16 == 0
         // U in panels: its 36 GEMMs on the AVX-512 panel kernel (no packing per call) where allowed.
-        let panels = winogradFilterInPanels, width = AVX512Kernels.panelWidth
+        let width = AVX512Kernels.panelWidth
         let panelKernel = panels && VectorISA.avx512 && ConvTiles.panelKernel
         let run = { (bias: UnsafePointer<Float>?) in
             var t0 = 0

@@ -8,7 +8,8 @@ import ThawBLAS
 /// NHWC output (ldc = Cout). 1×1 stride-1 convolutions skip lowering: the input *is* the
 /// GEMM's left matrix (lda = Cin). Bias and activation run in the epilogue, chunk by chunk,
 /// while the output is still in cache. Frozen 3×3 stride-1 layers may hold a Winograd filter
-/// (`preparingWinograd()`) and then run F(4×4, 3×3) where `WinogradChoice` says it pays.
+/// (`preparingWinograd()`, or `deferringWinograd()` to compute it on first use) and then run F(4×4, 3×3)
+/// where `WinogradChoice` says it pays.
 ///
 /// A backward pass needs the input x (for the weight gradient) and the output y (for the
 /// activation mask); nothing else is kept.
@@ -23,6 +24,9 @@ public struct Conv2D: Sendable {
     /// Winograd F(4×4, 3×3) filter U [36][Cin][Cout] from `weight`, set by `preparingWinograd()`
     /// (frozen 3×3 stride-1 layers); nil: always im2col. Any new Conv2D (e.g. a BN fold) starts without.
     public internal(set) var winogradFilter: [Float]?
+    /// Set by `deferringWinograd()`: U computed by the first forward that takes the Winograd path, once
+    /// (layout as `winogradFilterInPanels` would be), instead of at load. Shared by copies of this value.
+    var deferredWinograd: DeferredWinogradFilter?
     /// True when `winogradFilter` is stored as 64-column panels per position, [36][Cout/64][Cin][64]
     /// (AVX-512 CPUs, Cout a multiple of 64), for the panel kernel.
     public internal(set) var winogradFilterInPanels = false
@@ -82,8 +86,11 @@ public struct Conv2D: Sendable {
             forwardSmallInput(x, batch: n, geometry: geo, into: y)
             return geo
         }
-        if let u = winogradFilter, WinogradChoice.use(batch: n, geometry: geo, shape: s) {
-            u.withUnsafeBufferPointer { forwardWinograd(x, batch: n, geometry: geo, filter: $0.baseAddress!, into: y, workspace: workspace) }
+        if holdsWinograd, WinogradChoice.use(batch: n, geometry: geo, shape: s) {
+            let (u, inPanels) = winogradFilterForForward()
+            u.withUnsafeBufferPointer {
+                forwardWinograd(x, batch: n, geometry: geo, filter: $0.baseAddress!, inPanels: inPanels, into: y, workspace: workspace)
+            }
             return geo
         }
         (panelWeight ?? weight).withUnsafeBufferPointer { wb in

@@ -24,6 +24,10 @@ public enum ConvTiles {
     /// Convolutions holding packed panels (`Conv2D.preparingPanels()`) run their tiles on the AVX-512 panel
     /// kernel instead of OpenBLAS (no packing per call; the epilogue in registers). Set before forwards start.
     nonisolated(unsafe) public static var panelKernel = true
+    /// On the panel kernel, convolutions other than 1×1 stride 1 (the stem, stride-2 and downsample layers) read
+    /// their windows straight from the map (`AVX512Kernels.windowPanelGEMM`) instead of an im2col copy; false:
+    /// im2col. Set before forwards start.
+    nonisolated(unsafe) public static var directWindows = true
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

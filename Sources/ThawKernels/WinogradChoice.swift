@@ -21,6 +21,10 @@ public enum WinogradChoice {
     /// AVX-512; false: always the AVX2 build (benchmarks compare both). Set it before forwards start.
     nonisolated(unsafe) public static var wideTransforms = true
 
+    /// Whether `Conv2D.deferringWinograd()` defers U to the first forward that runs it (true) or computes it
+    /// at once like `preparingWinograd()` (false: benchmarks compare the memory). Set before loading models.
+    nonisolated(unsafe) public static var deferFilters = true
+
     /// Floats the transformed chunk (V and M together) may take at once.
     nonisolated(unsafe) public static var chunkFloats = 1 << 21
 

@@ -30,27 +30,46 @@ enum WinogradF43 {
         [0, 0, 1],
     ]
 
-    /// U [36][Cin][Cout] = G w Gᵀ for every (ci, co), from GEMM-layout weights `w` [3][3][Cin][Cout].
-    static func transformFilter(_ w: [Float], inChannels cin: Int, outChannels cout: Int) -> [Float] {
-        precondition(w.count == 9 * cin * cout, "WinogradF43.transformFilter: need 3·3·\(cin)·\(cout) weights, got \(w.count)")
-        var u = [Float](repeating: 0, count: positions * cin * cout)
-        let plane = cin * cout
-        for ci in 0..<cin {
-            for co in 0..<cout {
-                // gw [6][3] = G · w(ci, co), then u = gw · Gᵀ [6][6].
+    /// U = G w Gᵀ for every (ci, co) from the 3×3 weights at `w` — the GEMM layout [3][3][Cin][Cout], or its
+    /// 64-column panels [Cout/64][9·Cin][64] (`weightInPanels`, what `Conv2D.preparingPanels()` keeps) — as
+    /// U [36][Cin][Cout], or per position in 64-column panels [36][Cout/64][Cin][64] (`intoPanels`: the AVX-512
+    /// panel kernel's layout). Written straight into the final layout (no second copy); Float64 arithmetic,
+    /// parallel over Cin.
+    static func transformFilter(_ w: UnsafePointer<Float>, weightInPanels: Bool, inChannels cin: Int, outChannels cout: Int,
+                                intoPanels: Bool) -> [Float] {
+        let width = 64, plane = cin * cout, k = 9 * cin
+        precondition(!(weightInPanels || intoPanels) || cout % width == 0,
+                     "WinogradF43.transformFilter: panels need Cout a multiple of \(width), got \(cout)")
+        // Element (row = (a·3 + b)·Cin + ci, co) of the weights; element (ci, co) of one position's U plane.
+        @inline(__always) func wIndex(_ row: Int, _ co: Int) -> Int {
+            weightInPanels ? ((co / width) * k + row) * width + co % width : row * cout + co
+        }
+        @inline(__always) func uIndex(_ ci: Int, _ co: Int) -> Int {
+            intoPanels ? ((co / width) * cin + ci) * width + co % width : ci * cout + co
+        }
+        var u = [Float](repeating: 0, count: positions * plane)
+        u.withUnsafeMutableBufferPointer { ub in
+            let up = ub.baseAddress!
+            ParallelRows.run(cin, grain: max(1, 8192 / cout)) { part in
                 var gw = [Double](repeating: 0, count: 18)
-                for r in 0..<6 {
-                    for b in 0..<3 {
-                        var s = 0.0
-                        for a in 0..<3 { s += g[r][a] * Double(w[(a * 3 + b) * plane + ci * cout + co]) }
-                        gw[r * 3 + b] = s
-                    }
-                }
-                for r in 0..<6 {
-                    for q in 0..<6 {
-                        var s = 0.0
-                        for b in 0..<3 { s += gw[r * 3 + b] * g[q][b] }
-                        u[(r * 6 + q) * plane + ci * cout + co] = Float(s)
+                for ci in part {
+                    for co in 0..<cout {
+                        // gw [6][3] = G · w(ci, co), then u = gw · Gᵀ [6][6].
+                        for r in 0..<6 {
+                            for b in 0..<3 {
+                                var s = 0.0
+                                for a in 0..<3 { s += g[r][a] * Double(w[wIndex((a * 3 + b) * cin + ci, co)]) }
+                                gw[r * 3 + b] = s
+                            }
+                        }
+                        let at = uIndex(ci, co)
+                        for r in 0..<6 {
+                            for q in 0..<6 {
+                                var s = 0.0
+                                for b in 0..<3 { s += gw[r * 3 + b] * g[q][b] }
+                                up[(r * 6 + q) * plane + at] = Float(s)
+                            }
+                        }
                     }
                 }
             }

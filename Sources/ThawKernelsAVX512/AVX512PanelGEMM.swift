@@ -2,7 +2,7 @@ extension AVX512Kernels {
     /// Columns per packed weight panel: four zmm registers.
     public static let panelWidth = 64
     /// The bias of layers without one (never written).
-    nonisolated(unsafe) private static let zeros: UnsafeMutablePointer<Float> = {
+    nonisolated(unsafe) static let panelZeros: UnsafeMutablePointer<Float> = {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: 64)
         p.initialize(repeating: 0, count: 64)
         return p
@@ -24,7 +24,7 @@ extension AVX512Kernels {
         do {
             for p in panels {
                 let b = packed + p * k * panelWidth, col = p * panelWidth
-                let bp = bias.map { $0 + col } ?? UnsafePointer(zeros)
+                let bp = bias.map { $0 + col } ?? UnsafePointer(panelZeros)
                 var r = 0
                 while r + 6 <= rows {
                     block6(a + r * lda, lda, b, k, c + r * ldc + col, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
@@ -45,7 +45,7 @@ extension AVX512Kernels {
     /// out[0..<64] = clamp(acc + bias (+ skip), low, high) for one row (the clamp as a plain loop over the
     /// stored row: vmaxps/vminps while it is in L1).
     @inline(__always)
-    private static func finish(_ v0: F16, _ v1: F16, _ v2: F16, _ v3: F16, _ out: UnsafeMutablePointer<Float>,
+    static func panelFinish(_ v0: F16, _ v1: F16, _ v2: F16, _ v3: F16, _ out: UnsafeMutablePointer<Float>,
                                _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
         var w0 = v0 + load(bias), w1 = v1 + load(bias + 16), w2 = v2 + load(bias + 32), w3 = v3 + load(bias + 48)
         if let skip {
@@ -83,12 +83,12 @@ extension AVX512Kernels {
             c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1); c52 = c52.addingProduct(x, b2); c53 = c53.addingProduct(x, b3)
             bp += 64
         }
-        finish(c00, c01, c02, c03, c, bias, skip, low, high)
-        finish(c10, c11, c12, c13, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        finish(c20, c21, c22, c23, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        finish(c30, c31, c32, c33, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
-        finish(c40, c41, c42, c43, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
-        finish(c50, c51, c52, c53, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
+        panelFinish(c00, c01, c02, c03, c, bias, skip, low, high)
+        panelFinish(c10, c11, c12, c13, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        panelFinish(c20, c21, c22, c23, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        panelFinish(c30, c31, c32, c33, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        panelFinish(c40, c41, c42, c43, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
+        panelFinish(c50, c51, c52, c53, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
     }
 
     @inline(__always)
@@ -113,10 +113,10 @@ extension AVX512Kernels {
             c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1); c32 = c32.addingProduct(x, b2); c33 = c33.addingProduct(x, b3)
             bp += 64
         }
-        finish(c00, c01, c02, c03, c, bias, skip, low, high)
-        finish(c10, c11, c12, c13, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        finish(c20, c21, c22, c23, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        finish(c30, c31, c32, c33, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        panelFinish(c00, c01, c02, c03, c, bias, skip, low, high)
+        panelFinish(c10, c11, c12, c13, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        panelFinish(c20, c21, c22, c23, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        panelFinish(c30, c31, c32, c33, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
     @inline(__always)
@@ -131,6 +131,6 @@ extension AVX512Kernels {
             c2 = c2.addingProduct(x, load(bp + 32)); c3 = c3.addingProduct(x, load(bp + 48))
             bp += 64
         }
-        finish(c0, c1, c2, c3, c, bias, skip, low, high)
+        panelFinish(c0, c1, c2, c3, c, bias, skip, low, high)
     }
 }

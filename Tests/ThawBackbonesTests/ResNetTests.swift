@@ -1,5 +1,5 @@
 import Foundation
-import ThawBackbones
+@_spi(Profile) import ThawBackbones
 import ThawBackbonesProfile
 import ThawKernels
 import XCTest
@@ -101,21 +101,51 @@ final class ResNetTests: XCTestCase {
         } } } }
     }
 
-    /// `profileLayers` times every convolution once, the last of each block with its residual add, with its
-    /// GEMM rows and FLOPs.
+    /// `profileLayers` times the stem, the max-pool, every convolution once (the last of each block with its
+    /// residual add, with its GEMM rows and FLOPs), the global pool and fc.
     func testProfileListsEveryConvolution() throws {
         let net = try ResNet(depth: 18, classes: 10) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
         let layers = net.profileLayers(batch: 1, size: 64, repeats: 1)
-        // stem + 8 BasicBlocks × (conv1, conv2+add) + 3 downsamples (layer2…layer4).
-        XCTAssertEqual(layers.count, 1 + 8 * 2 + 3)
+        // stem + max-pool + 8 BasicBlocks × (conv1, conv2+add) + 3 downsamples (layer2…layer4) + pool + fc.
+        XCTAssertEqual(layers.count, 2 + 8 * 2 + 3 + 2)
         XCTAssertEqual(layers.first?.name, "stem")
         XCTAssertEqual(layers.first?.rows, 32 * 32)
         XCTAssertEqual(layers.first?.flops, 2.0 * Double(32 * 32 * 64 * 7 * 7 * 3))
+        XCTAssertEqual(layers[1].name, "maxpool")
+        XCTAssertEqual(layers[1].rows, 16 * 16)
         XCTAssertEqual(layers.filter { $0.name.hasSuffix("downsample") }.map(\.name),
                        ["layer2.0.downsample", "layer3.0.downsample", "layer4.0.downsample"])
-        XCTAssertEqual(layers.last?.name, "layer4.1.conv2+add")
-        XCTAssertEqual(layers.last?.rows, 2 * 2)                                // 64 / 32
+        XCTAssertEqual(layers[layers.count - 3].name, "layer4.1.conv2+add")
+        XCTAssertEqual(layers[layers.count - 3].rows, 2 * 2)                    // 64 / 32
+        XCTAssertEqual(layers.suffix(2).map(\.name), ["pool", "fc"])
+        XCTAssertEqual(layers.last?.flops, 2.0 * Double(10 * 512))
         XCTAssertTrue(layers.allSatisfy { $0.seconds > 0 }, "every entry was timed")
+    }
+
+    /// Winograd filters are computed by the forwards that run them: after a forward, exactly the 3×3 stride-1
+    /// convolutions where Winograd paid for that batch and map size hold U (at this size layer1 only), and the
+    /// outputs stay those of the float64 reference (`checkEveryCut`).
+    func testWinogradFiltersExistOnlyWhereAForwardRanThem() throws {
+        let fx = try ResNetFixture.named("resnet50_seeded64")
+        let net = try ResNet(depth: 50, parameters: fx.parameters)
+        let x = try fx.inputTensor()
+        let before = net.stages.joined().flatMap(\.convs).map(\.filterFloats).reduce(0, +)
+        XCTAssertFalse(net.stages.joined().flatMap(\.convs).contains { $0.deferredWinogradIsComputed }, "nothing computed at load")
+        _ = try net.forward(Activations(tensor: x), from: nil, taps: ["fc"])
+        var h = x.shape[1] / 4, w = x.shape[2] / 4, computed = 0
+        for block in net.stages.joined() {
+            let conv = block.convs[1]                                   // the 3×3
+            let (oh, ow) = block.outputSize(height: h, width: w)
+            let ran = conv.shape.allowsWinograd && VectorISA.avx2FMA
+                && WinogradChoice.pays(batch: x.shape[0], outHeight: oh, outWidth: ow, inChannels: conv.shape.inChannels,
+                                       outChannels: conv.shape.outChannels)
+            XCTAssertEqual(conv.deferredWinogradIsComputed, ran, "\(conv.shape) at \(oh)×\(ow)")
+            if ran { computed += 1 }
+            (h, w) = (oh, ow)
+        }
+        if VectorISA.avx2FMA { XCTAssertEqual(computed, 3, "layer1's three 3×3 convolutions ran Winograd at 16×16") }
+        let after = net.stages.joined().flatMap(\.convs).map(\.filterFloats).reduce(0, +)
+        XCTAssertEqual(after - before, computed * 36 * 64 * 64, "U of layer1's 3×3s only")
     }
 
     func testTapsBeforeTheStartAndWrongInputsThrow() throws {

@@ -20,6 +20,9 @@
 //   --dw-plain: AVX-512 depthwise rows one pixel, four channel groups at a time (`depthwiseRow`, before the groups);
 //   --repeats R: timed runs per layer for --profile (default 5; median and fastest printed).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
+//   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
+//   --no-fc-split: ResNet's fc at batch ≤ 4 as one sgemm instead of sgemv parts over the cores.
+//   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
@@ -65,6 +68,8 @@ func installed(_ name: String) -> String {
     }
     return path
 }
+// --eager-winograd: ResNet computes every Winograd filter at load (as before deferring them to first use).
+if args.contains("--eager-winograd") { WinogradChoice.deferFilters = false }
 let lite: ((Int, Int, Int) -> [EfficientNetLayerTiming])?   // the per-layer profile of Lite0 or MobileNetV2
 let backbone: any Backbone
 let tokens = 128
@@ -128,6 +133,11 @@ if family == "minilm" {
 // --no-tiles: ResNet convolutions on the plain path (OpenBLAS threads or SplitGEMM, separate epilogue passes)
 // instead of ConvTiles.
 if args.contains("--no-tiles") { ConvTiles.enabled = false }
+// --no-windows: the stem and strided ResNet convolutions lower im2col rows for the panel kernel instead of reading
+// their windows from the map (ConvTiles.directWindows).
+if args.contains("--no-windows") { ConvTiles.directWindows = false }
+// --no-fc-split: ResNet's fc at batch ≤ 4 as one OpenBLAS sgemm instead of sgemv parts over the cores.
+if args.contains("--no-fc-split") { Linear.splitFewRows = false }
 // --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
 switch option("--winograd") {
 case "never": WinogradChoice.policy = .never
@@ -143,16 +153,19 @@ if args.contains("--profile"), let resnet = backbone as? ResNet {
     print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads, tiles \(ConvTiles.enabled ? "on" : "off"); layers run one by one")
     var byKind: [String: (Double, Double)] = [:]
     for l in layers {
-        print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %7.1f GFLOP/s", l.name as NSString, l.rows, l.seconds * 1e3,
-                     100 * l.seconds / total, l.flops / l.seconds / 1e9))
-        let kind = l.name == "stem" ? "stem 7x7" : l.name.hasSuffix("downsample") ? "downsample 1x1"
+        let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
+        print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %@", l.name as NSString, l.rows, l.seconds * 1e3,
+                     100 * l.seconds / total, rate as NSString))
+        let kind = l.name == "stem" ? "stem 7x7" : ["maxpool", "pool", "fc"].contains(l.name) ? l.name
+            : l.name.hasSuffix("downsample") ? "downsample 1x1"
             : l.name.contains(".conv2") ? (l.name.contains(".0.") && !l.name.hasPrefix("layer1") ? "3x3 stride 2" : "3x3 stride 1")
             : "1x1"
         let k = byKind[kind] ?? (0, 0)
         byKind[kind] = (k.0 + l.seconds, k.1 + l.flops)
     }
     for (k, t) in byKind.sorted(by: { $0.value.0 > $1.value.0 }) {
-        print(String(format: "# %-15@ %8.3f ms %5.1f%% %7.1f GFLOP/s", k as NSString, t.0 * 1e3, 100 * t.0 / total, t.1 / t.0 / 1e9))
+        let rate = t.1 > 0 ? String(format: "%7.1f GFLOP/s", t.1 / t.0 / 1e9) : ""
+        print(String(format: "# %-15@ %8.3f ms %5.1f%% %@", k as NSString, t.0 * 1e3, 100 * t.0 / total, rate as NSString))
     }
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
     print(String(format: "# total (layers one by one) %.3f ms = %.1f images/s; load %@", total * 1e3, Double(batch) / total,

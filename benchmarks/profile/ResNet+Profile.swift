@@ -1,18 +1,19 @@
 @_spi(Profile) import ThawBackbones
 import ThawKernels
 
-/// Time of one convolution (or the residual add) in a profiled ResNet forward (benchmarks only).
+/// Time of one layer (a convolution, the max-pool, the global pool or fc) in a profiled ResNet forward (benchmarks only).
 public struct ResNetLayerTiming: Sendable {
-    public var name: String        // e.g. "stem", "layer3.2.conv2", "layer4.0.downsample", "layer1.0.conv3+add"
+    public var name: String        // e.g. "stem", "maxpool", "layer3.2.conv2", "layer4.0.downsample", "layer1.0.conv3+add", "pool", "fc"
     public var seconds: Double     // median over the repeats
-    public var flops: Double       // 2 · multiply-adds
+    public var flops: Double       // 2 · multiply-adds (0 for the pools)
     public var rows: Int           // GEMM rows: N · OH · OW
 }
 
 extension ResNet {
-    /// Runs each convolution of a `batch`×`size`×`size` forward on its own, as the forward runs it
-    /// (`ConvTiles`, Winograd), `repeats` times after a warm-up, and returns the median time of each;
-    /// a block's last convolution includes its residual add + ReLU. For finding what dominates; allocates.
+    /// Runs each layer of a `batch`×`size`×`size` forward on its own, as the forward runs it (`ConvTiles`,
+    /// Winograd): the stem, the max-pool, every convolution (a block's last one includes its residual add +
+    /// ReLU), the global pool and `fc` — `repeats` times after a warm-up, and returns the median time of each.
+    /// For finding what dominates; allocates.
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [ResNetLayerTiming] {
         precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
         var out: [ResNetLayerTiming] = []
@@ -40,6 +41,11 @@ extension ResNet {
                                   padding: .symmetric(1))
         x.deallocate()
         x = buffer(n * pool.outHeight * pool.outWidth * 64)
+        let pooled = x
+        timed("maxpool", flops: 0, rows: n * pool.outPixels) {
+            Pooling.maxPool(stemOut, batch: n, height: sg.outHeight, width: sg.outWidth, channels: 64, kernel: 3, stride: 2,
+                            padding: .symmetric(1), into: pooled)
+        }
         (h, w) = (pool.outHeight, pool.outWidth)
         stemOut.deallocate()
         for (s, stage) in stages.enumerated() {
@@ -77,6 +83,20 @@ extension ResNet {
                 x = y; (h, w) = (ch, cw)
             }
         }
+        // The head: global average pool, then fc (when the network has one).
+        let c = features, vector = buffer(n * c)
+        let map = UnsafePointer(x), mh = h, mw = w
+        timed("pool", flops: 0, rows: n) {
+            Pooling.globalAvgPool(map, batch: n, height: mh, width: mw, channels: c, into: vector)
+        }
+        if let fc {
+            let logits = buffer(n * fc.outFeatures)
+            timed("fc", flops: 2.0 * Double(n * fc.outFeatures * c), rows: n) {
+                Linear.forwardFewRows(fc, x: vector, rows: n, y: logits)
+            }
+            logits.deallocate()
+        }
+        vector.deallocate()
         x.deallocate()
         return out
     }

@@ -81,7 +81,7 @@ extension ResNet {
                 Pooling.globalAvgPool(cur, batch: n, height: s[1], width: s[2], channels: s[3], into: other)
                 swap(&cur, &other)
             default:
-                Linear.forward(fc!, x: cur, rows: n, y: other)
+                Linear.forwardFewRows(fc!, x: cur, rows: n, y: other)     // sgemv parts over the cores at batch ≤ 4
                 swap(&cur, &other)
             }
             s = shapes[i]!

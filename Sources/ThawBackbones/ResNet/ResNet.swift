@@ -27,7 +27,7 @@ public final class ResNet: Backbone {
     public let cutPoints: [CutPoint]
     @_spi(Profile) public let stem: Conv2D                  // conv1 + bn1 + relu, 3 → 64
     public let stages: [[ResNetBlock]]  // layer1…layer4
-    let fc: LinearParameters?         // [classes, C]
+    @_spi(Profile) public let fc: LinearParameters?         // [classes, C]
     /// Channels of the pooled vector (512 basic, 2048 bottleneck).
     public let features: Int
     let workspace = Workspace()
@@ -92,9 +92,10 @@ public final class ResNet: Backbone {
         return net
     }
 
-    /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused; 3×3
-    /// stride-1 ones also hold their Winograd filter, and all their weights packed for the AVX-512
-    /// panel kernel (frozen weights).
+    /// A convolution with its BatchNorm (eps 1e-5) folded in, optionally with ReLU fused, its weights
+    /// packed for the AVX-512 panel kernel (frozen weights); 3×3 stride-1 ones compute their Winograd
+    /// filter on the first forward that runs it (`deferringWinograd()`: at batch 1 on 224×224 images
+    /// layer4 never does, which keeps 75 MB of ResNet-50's 131 MB of filters out of memory).
     static func foldedConv(_ conv: String, _ bn: String, _ shape: Conv2DShape, relu: Bool,
                            _ parameters: ParameterSource) throws -> Conv2D {
         let s = shape, c = s.outChannels
@@ -102,8 +103,8 @@ public final class ResNet: Backbone {
         let norm = BatchNorm(gamma: try parameters(bn + ".weight", [c]), beta: try parameters(bn + ".bias", [c]),
                              runningMean: try parameters(bn + ".running_mean", [c]),
                              runningVar: try parameters(bn + ".running_var", [c]), eps: bnEps)
-        return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm).preparingWinograd()
-            .preparingPanels()
+        return Conv2D(shape: s, oihw: weight, activation: relu ? .relu : .identity).foldingBatchNorm(norm).preparingPanels()
+            .deferringWinograd()
     }
 }
 

@@ -2,7 +2,7 @@
 //
 //   swift build -c release --product thaw-resnet-minilm-bench
 //   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile] [--compare-winograd]
-//       [--compare-tiles] [--compare-wide-winograd] [--compare-panels] [--no-tiles]
+//       [--compare-tiles] [--compare-wide-winograd] [--compare-panels] [--compare-windows] [--compare-fc] [--no-tiles]
 //   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
@@ -97,12 +97,16 @@ case "resnet50", "resnet18":
     // --compare-tiles: the plain convolution path (OpenBLAS threads or SplitGEMM, separate epilogue and residual
     // passes) against ConvTiles (tiles on all cores, epilogue and residual fused); --compare-wide-winograd: the
     // AVX2 Winograd tile transforms against the AVX-512 ones; --compare-panels: tiles on OpenBLAS against tiles on
-    // the AVX-512 panel kernel (weights packed at load).
+    // the AVX-512 panel kernel (weights packed at load); --compare-windows: the stem and strided convolutions on the
+    // panel kernel through im2col rows against windows read from the map; --compare-fc: fc at batch ≤ 4 as one
+    // sgemm against sgemv parts over the cores.
     let comparisons: [(flag: String, names: (String, String), set: (Bool) -> Void)] = [
         ("--compare-winograd", ("im2col", "winograd-auto"), { WinogradChoice.policy = $0 ? .automatic : .never }),
         ("--compare-tiles", ("plain", "tiles"), { ConvTiles.enabled = $0 }),
         ("--compare-wide-winograd", ("winograd-avx2", "winograd-avx512"), { WinogradChoice.wideTransforms = $0 }),
         ("--compare-panels", ("tiles-openblas", "tiles-panels"), { ConvTiles.panelKernel = $0 }),
+        ("--compare-windows", ("panels-im2col", "panels-windows"), { ConvTiles.directWindows = $0 }),
+        ("--compare-fc", ("fc-sgemm", "fc-sgemv-parts"), { Linear.splitFewRows = $0 }),
     ]
     if let comparison = comparisons.first(where: { args.contains($0.flag) }) {
         // Forward by forward, the old setting then the new, in one process: the pairs share the machine's

@@ -1,0 +1,90 @@
+import Dispatch
+import ThawKernelsAVX512
+
+extension Conv2D {
+    /// Whether a tiled forward reads its windows straight from the map (`AVX512Kernels.windowPanelGEMM`) instead
+    /// of lowering them into im2col rows first: on the panel kernel (`runsPanelKernel`), not 1×1 stride 1 (that
+    /// one reads the map as it is already), undilated, and `ConvTiles.directWindows` on. In ResNet: the 7×7
+    /// stem, the stride-2 3×3 and 1×1 (downsample) convolutions, and the 3×3 stride-1 ones Winograd leaves.
+    var runsWindowKernel: Bool {
+        let s = shape
+        return runsPanelKernel && ConvTiles.directWindows && !s.isPointwise && s.dilationH == 1 && s.dilationW == 1
+    }
+
+    /// Whether one (padded) image of this geometry has offsets within Int32, as the window kernel reads them.
+    func windowsFit(_ g: WindowGeometry) -> Bool {
+        (g.inHeight + g.pad.top + g.pad.bottom) * (g.inWidth + g.pad.left + g.pad.right) * shape.inChannels <= Int(Int32.max)
+    }
+
+    /// The tiled GEMM with A read as windows of the map. Padded convolutions first copy a chunk of images into a
+    /// zero-bordered map (at most 4 × `workspace.im2colBudget` floats, at least one image: the copy is the size of
+    /// the input, where im2col writes kh·kw/(sh·sw) times as much); unpadded ones read `x` itself. Output rows of a
+    /// chunk are cut into `ConvTiles` tiles over the cores, the epilogue (bias, residual, clamp) in the kernel.
+    func forwardWindowTiles(_ x: UnsafePointer<Float>, batch n: Int, geometry g: WindowGeometry, weight wp: UnsafePointer<Float>,
+                            bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, low: Float, high: Float,
+                            into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
+        let s = shape, cin = s.inChannels, cout = s.outChannels, width = AVX512Kernels.panelWidth
+        let pad = g.pad
+        let padded = pad.top != 0 || pad.bottom != 0 || pad.left != 0 || pad.right != 0
+        let hp = g.inHeight + pad.top + pad.bottom, wpad = g.inWidth + pad.left + pad.right
+        let imageFloats = hp * wpad * cin                  // one (padded) image [Hp, Wp, Cin]
+        let perImage = g.outPixels
+        // Images per chunk: the padded copy within its budget; offsets within Int32 either way.
+        let fit = padded ? 4 * workspace.im2colBudget / imageFloats : Int(Int32.max) / imageFloats
+        let images = max(1, min(n, fit))                    // the caller checked `windowsFit`
+        let map = padded ? workspace.take(images * imageFloats) : nil       // [images, Hp, Wp, Cin]
+        // Row r of a chunk (image, oh, ow) starts at offsets[r] in the chunk's map; the same for every chunk.
+        let offsetFloats = workspace.take(images * perImage)               // Int32 [images · OH · OW], in Float storage
+        offsetFloats.withMemoryRebound(to: Int32.self, capacity: images * perImage) { offsets in
+            for r in 0..<(images * perImage) {
+                let image = r / perImage, pixel = r % perImage
+                let oh = pixel / g.outWidth, ow = pixel % g.outWidth
+                offsets[r] = Int32(((image * hp + oh * g.strideH) * wpad + ow * g.strideW) * cin)
+            }
+            let cores = ParallelRows.cores
+            var n0 = 0
+            while n0 < n {
+                let count = min(images, n - n0)
+                let a: UnsafePointer<Float>
+                if let map {
+                    copyPadded(x + n0 * g.inHeight * g.inWidth * cin, images: count, geometry: g, into: map)
+                    a = UnsafePointer(map)
+                } else {
+                    a = x + n0 * g.inHeight * g.inWidth * cin
+                }
+                let r0 = n0 * perImage
+                let grid = ConvTiles.grid(m: count * perImage, n: cout, cores: cores, align: width)
+                DispatchQueue.concurrentPerform(iterations: grid.count) { t in
+                    let rr = grid.rows(t), cc = grid.columns(t)
+                    if rr.isEmpty || cc.isEmpty { return }
+                    AVX512Kernels.windowPanelGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
+                                                  segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
+                                                  panels: (cc.lowerBound / width)..<(cc.upperBound / width),
+                                                  c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
+                                                  residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
+                                                  low: low, high: high)
+                }
+                n0 += count
+            }
+        }
+    }
+
+    /// map [images, Hp, Wp, C] = x [images, H, W, C] with zero borders (`g.pad`), rows over the cores.
+    private func copyPadded(_ x: UnsafePointer<Float>, images: Int, geometry g: WindowGeometry, into map: UnsafeMutablePointer<Float>) {
+        let c = shape.inChannels, pad = g.pad
+        let hp = g.inHeight + pad.top + pad.bottom, wpad = g.inWidth + pad.left + pad.right
+        ParallelRows.run(images * hp, grain: max(1, 16384 / (wpad * c))) { part in
+            for row in part {
+                let image = row / hp, py = row % hp, iy = py - pad.top
+                let dst = map + row * wpad * c
+                guard iy >= 0 && iy < g.inHeight else {
+                    dst.update(repeating: 0, count: wpad * c)
+                    continue
+                }
+                dst.update(repeating: 0, count: pad.left * c)
+                (dst + pad.left * c).update(from: x + (image * g.inHeight + iy) * g.inWidth * c, count: g.inWidth * c)
+                (dst + (pad.left + g.inWidth) * c).update(repeating: 0, count: pad.right * c)
+            }
+        }
+    }
+}
