@@ -187,7 +187,6 @@ extension ModelCatalog {
                 return FineTunePlan(source: .cachedMaps, trained: .mobileNetV2(feature: k), from: tap, cachedTap: start0)
             }
             return FineTunePlan(source: .rawImages, trained: .mobileNetV2(feature: k), from: tap)
-            throw cannotStart("nothing: fine-tuning supports \(fineTunableFamilies)")
         }
     }
 }

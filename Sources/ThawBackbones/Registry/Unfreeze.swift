@@ -43,7 +43,6 @@ extension ModelCatalog {
             let blocks = MobileNetV2Spec.blocks.count
             guard (1...blocks).contains(n) else { throw tooMany(blocks, "inverted-residual blocks (features.1…features.\(blocks))") }
             return .features(blocks - n)
-            throw BackboneError("--unfreeze: \(entry.name) cannot be fine-tuned; fine-tuning supports \(fineTunableFamilies)")
         }
     }
 }
