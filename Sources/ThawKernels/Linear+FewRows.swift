@@ -1,4 +1,5 @@
 import ThawBLAS
+import ThawKernelsAVX512
 
 extension Linear {
     /// Rows up to which `forwardFewRows` runs matrix-vector products (above it: `forward`'s one sgemm).
@@ -8,9 +9,10 @@ extension Linear {
     nonisolated(unsafe) public static var splitFewRows = true
 
     /// y [rows, out] = x [rows, in] · Wᵀ + b like `forward`, for a classifier head at batch 1…`fewRows`: the
-    /// output features are split over the cores, each part one single-threaded sgemv per row (W's rows read
-    /// once, in place). Why: OpenBLAS 0.3.21 runs a 1-row sgemm as a full GEMM that packs all of W first (ResNet's
-    /// fc, 1,000 × 2,048 = 8 MB, took 1.6–3.7 ms at batch 1, ≈1–2 GFLOP/s). More rows (or the switch off): `forward`.
+    /// output features split over the cores, each part one matrix-vector product per row with W's rows read once,
+    /// in place — `AVX512Kernels.matVecRows` on AVX-512 CPUs, else a single-threaded sgemv. Why: OpenBLAS 0.3.21
+    /// runs a 1-row sgemm as a full GEMM that packs all of W first (ResNet's fc, 1,000 × 2,048 = 8 MB, took
+    /// 1.6–3.7 ms at batch 1; Lite0's 1,000 × 1,280 195–330 µs). More rows (or the switch off): `forward`.
     /// Results differ from `forward`'s by float rounding (another summation order).
     public static func forwardFewRows(_ p: LinearParameters, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>) {
         guard splitFewRows, rows <= fewRows else {
@@ -21,6 +23,13 @@ extension Linear {
         p.weight.withUnsafeBufferPointer { wb in
             p.bias.withUnsafeBufferPointer { bb in
                 let w = wb.baseAddress!, b = bb.baseAddress!
+                if VectorISA.avx512 {
+                    // ≥ 64 features per part: ≥ 64·k multiply-adds, worth a task.
+                    ParallelRows.run(n, grain: 64) { part in
+                        for r in 0..<rows { AVX512Kernels.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n) }
+                    }
+                    return
+                }
                 BLAS.singleThreaded {
                     // Parts of ≥ 64 features (≥ 512 KB of W for k = 2,048): enough work per task.
                     ParallelRows.run(n, grain: max(1, 65536 / max(k, 1))) { part in

@@ -108,7 +108,7 @@ func profileInvertedResidualLayers(stem: Conv2D, blocks: [EfficientNetBlock], he
     timed("pool", flops: Double(n * h * w * c)) { Pooling.globalAvgPool(x, batch: n, height: h, width: w, channels: c, into: pooled) }
     let logits = buffer(n * classCount)
     timed("fc", flops: 2.0 * Double(n * c * classCount)) {          // as the forward runs it (a matrix-vector product at batch 1)
-        if n > 1 || !Linear.forwardVector(fc, x: pooled, y: logits) { Linear.forward(fc, x: pooled, rows: n, y: logits) }
+        Linear.forwardFewRows(fc, x: pooled, rows: n, y: logits)
     }
     x.deallocate(); pooled.deallocate(); logits.deallocate()
     return out

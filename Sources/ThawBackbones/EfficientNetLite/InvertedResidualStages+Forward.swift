@@ -98,10 +98,8 @@ extension InvertedResidualStages {
                 Pooling.globalAvgPool(current, batch: n, height: h, width: w, channels: c, into: next)
                 (h, w) = (1, 1)
             default:
-                // One image: a matrix-vector product on all cores (sgemm would pack all of fc per call).
-                if n > 1 || !Linear.forwardVector(fc, x: current, y: next) {
-                    Linear.forward(fc, x: current, rows: n, y: next)
-                }
+                // Up to 4 images: matrix-vector products on all cores (sgemm would pack all of fc per call).
+                Linear.forwardFewRows(fc, x: current, rows: n, y: next)
                 c = classCount
             }
             swap(&current, &next)
