@@ -17,20 +17,9 @@ final class PanelGEMMParityTests: XCTestCase {
 
     /// Blocks 64→(×3)→64 with a skip, 64→(×2)→128 stride 2, head 128→192, 4 classes; maps [N, 6, 6, 64].
     private func model() throws -> FineTuneModel {
-        var rng = SplitMix64(seed: 41)
-        let source: (String, [Int]) throws -> [Float] = { key, shape in
-            let n = shape.reduce(1, *)
-            if key.hasSuffix("running_var") { return (0..<n).map { _ in 0.5 + rng.nextUnitFloat() } }
-            if key.hasSuffix("running_mean") || key.hasSuffix(".bias") { return (0..<n).map { _ in 0.1 * rng.nextNormal() } }
-            if key.contains("_bn") { return (0..<n).map { _ in 1 + 0.1 * rng.nextNormal() } }
-            let fanIn = Float(shape.dropFirst().reduce(1, *))
-            return (0..<n).map { _ in rng.nextNormal() / fanIn.squareRoot() }
-        }
         let specs = [EfficientNetBlockSpec.custom(kernel: 3, stride: 1, expandRatio: 3, inChannels: 64, outChannels: 64),
                      EfficientNetBlockSpec.custom(kernel: 5, stride: 2, expandRatio: 2, inChannels: 64, outChannels: 128)]
-        let blocks = try specs.enumerated().map { try TrainableMBConv(spec: $1, prefix: "_blocks.\($0)", parameters: source) }
-        let head = try TrainableHeadStage(inChannels: 128, headChannels: 192, parameters: source)
-        return FineTuneModel(blocks: blocks, head: head, classifier: TrainableClassifier(inFeatures: 192, classes: 4, seed: 42))
+        return try TinyModel.make(seed: 41, specs: specs, headChannels: 192, classes: 4, classifierSeed: 42)
     }
 
     private func steps(panels: Bool, mode: BatchNormMode, optimizer: Optimizer) throws -> StepResult {

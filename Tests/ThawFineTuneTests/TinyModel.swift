@@ -5,7 +5,13 @@ import ThawHeads
 
 /// A small seeded model (two blocks 8→8→16, head 16→24, 3 classes) and separable synthetic maps.
 enum TinyModel {
-    static func make(seed: UInt64 = 3) throws -> FineTuneModel {
+    static let specs = [EfficientNetBlockSpec.custom(kernel: 3, stride: 1, expandRatio: 2, inChannels: 8, outChannels: 8),
+                        EfficientNetBlockSpec.custom(kernel: 3, stride: 2, expandRatio: 2, inChannels: 8, outChannels: 16)]
+
+    /// Seeded BN statistics, biases and fan-in-scaled weights for `specs`, a head of `headChannels` and a classifier
+    /// of `classes` (seeded by `classifierSeed`, default `seed`).
+    static func make(seed: UInt64 = 3, specs: [EfficientNetBlockSpec] = specs, headChannels: Int = 24, classes: Int = 3,
+                     classifierSeed: UInt64? = nil) throws -> FineTuneModel {
         var rng = SplitMix64(seed: seed)
         let source: (String, [Int]) throws -> [Float] = { key, shape in
             let n = shape.reduce(1, *)
@@ -15,11 +21,10 @@ enum TinyModel {
             let fanIn = Float(shape.dropFirst().reduce(1, *))
             return (0..<n).map { _ in rng.nextNormal() / fanIn.squareRoot() }
         }
-        let specs = [EfficientNetBlockSpec.custom(kernel: 3, stride: 1, expandRatio: 2, inChannels: 8, outChannels: 8),
-                     EfficientNetBlockSpec.custom(kernel: 3, stride: 2, expandRatio: 2, inChannels: 8, outChannels: 16)]
         let blocks = try specs.enumerated().map { try TrainableMBConv(spec: $1, prefix: "_blocks.\($0)", parameters: source) }
-        let head = try TrainableHeadStage(inChannels: 16, headChannels: 24, parameters: source)
-        return FineTuneModel(blocks: blocks, head: head, classifier: TrainableClassifier(inFeatures: 24, classes: 3, seed: seed))
+        let head = try TrainableHeadStage(inChannels: specs.last!.outChannels, headChannels: headChannels, parameters: source)
+        return FineTuneModel(blocks: blocks, head: head,
+                             classifier: TrainableClassifier(inFeatures: headChannels, classes: classes, seed: classifierSeed ?? seed))
     }
 
     /// `count` maps [4, 4, 8]: class c adds +1 to channels 2c and 2c+1 of noise.

@@ -32,23 +32,7 @@ final class ConvTilesTests: XCTestCase {
 
     /// y = conv(x) through both paths; `residual` adds a skip connection with ReLU.
     private func run(_ conv: Conv2D, _ x: [Float], n: Int, h: Int, w: Int, residual: [Float]?, tiles: Bool) -> [Float] {
-        ConvTiles.enabled = tiles
-        let g = conv.shape.geometry(height: h, width: w)
-        var y = [Float](repeating: .nan, count: n * g.outPixels * conv.shape.outChannels)
-        let ws = Workspace(im2colBudget: 4096)           // small: several im2col chunks per call
-        x.withUnsafeBufferPointer { xb in
-            y.withUnsafeMutableBufferPointer { yb in
-                if let residual {
-                    _ = residual.withUnsafeBufferPointer { rb in
-                        conv.forward(xb.baseAddress!, batch: n, height: h, width: w, adding: rb.baseAddress!, then: .relu,
-                                     into: yb.baseAddress!, workspace: ws)
-                    }
-                } else {
-                    conv.forward(xb.baseAddress!, batch: n, height: h, width: w, adding: nil, into: yb.baseAddress!, workspace: ws)
-                }
-            }
-        }
-        return y
+        convForward(conv, x, n: n, h: h, w: w, residual: residual, tiles: tiles)
     }
 
     func testTilesMatchThePlainPath() {

@@ -16,26 +16,10 @@ final class WindowPanelGEMMTests: XCTestCase {
         WinogradChoice.policy = .automatic
     }
 
-    /// y = conv(x) (plus `residual` and ReLU) through the tiled path (`tiles`) or the plain one.
+    /// y = conv(x) (plus `residual` and ReLU) through the tiled path (`tiles`) or the plain one; -7 before the forward.
     private func run(_ conv: Conv2D, _ x: [Float], n: Int, h: Int, w: Int, residual: [Float]?, tiles: Bool = true,
                      budget: Int = 4096) -> [Float] {
-        ConvTiles.enabled = tiles
-        let g = conv.shape.geometry(height: h, width: w)
-        var y = [Float](repeating: -7, count: n * g.outPixels * conv.shape.outChannels)
-        let ws = Workspace(im2colBudget: budget)
-        x.withUnsafeBufferPointer { xb in
-            y.withUnsafeMutableBufferPointer { yb in
-                if let residual {
-                    _ = residual.withUnsafeBufferPointer { rb in
-                        conv.forward(xb.baseAddress!, batch: n, height: h, width: w, adding: rb.baseAddress!, then: .relu,
-                                     into: yb.baseAddress!, workspace: ws)
-                    }
-                } else {
-                    conv.forward(xb.baseAddress!, batch: n, height: h, width: w, adding: nil, into: yb.baseAddress!, workspace: ws)
-                }
-            }
-        }
-        return y
+        convForward(conv, x, n: n, h: h, w: w, residual: residual, tiles: tiles, budget: budget, fill: -7)
     }
 
     /// Element by element equal, NaN where the other is NaN; the first difference.
