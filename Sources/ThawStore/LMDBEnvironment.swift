@@ -128,6 +128,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
             var m: MDB_dbi = 0, r: MDB_dbi = 0
             var rc = mdb_dbi_open(txn, "meta", flags, &m)
             if rc == MDB_NOTFOUND {
+                if try mainDatabaseIsEmpty(txn) {
+                    // An extraction stopped (killed, power cut) before its first commit leaves exactly this.
+                    throw StoreError.io(path: path, problem: "the cache holds nothing committed: an extraction into it stopped before its first commit",
+                                        fix: "run the same `thaw extract` with this --cache again (it starts from the beginning)")
+                }
                 throw StoreError.io(path: path, problem: "LMDB file has no `meta` database: not a Thaw cache", fix: "pass a directory written by Thaw")
             }
             try check(rc, "mdb_dbi_open meta \(path)")
@@ -143,6 +148,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
             mdb_txn_abort(txn)
             throw error
         }
+    }
+
+    /// Whether the file's main database names nothing at all (no named database was ever committed).
+    private func mainDatabaseIsEmpty(_ txn: OpaquePointer?) throws -> Bool {
+        var main: MDB_dbi = 0
+        try check(mdb_dbi_open(txn, nil, 0, &main), "mdb_dbi_open main \(path)")
+        var stat = MDB_stat()
+        try check(mdb_stat(txn, main, &stat), "mdb_stat main \(path)")
+        return stat.ms_entries == 0
     }
 
     /// The current map size in bytes.

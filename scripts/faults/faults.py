@@ -71,7 +71,11 @@ def open_cache(path):
 def records(path):
     if not os.path.exists(os.path.join(path, "data.mdb")):
         print(0); return
-    env, meta, recs = open_cache(path)
+    import lmdb
+    env = lmdb.open(path, readonly=True, lock=False, max_dbs=4)
+    if env.stat()["entries"] == 0:
+        print(0); return   # killed before its first commit: no database was ever committed in the file
+    meta, recs = env.open_db(b"meta", create=False), env.open_db(b"records", create=False)
     with env.begin() as txn:
         n = 0
         for key, v in txn.cursor(db=recs):
