@@ -22,37 +22,12 @@ final class FiniteDifferenceTests: XCTestCase {
             return (0..<n).map { _ in 0.5 * rng.nextNormal() }
         }
         let n = 2, h = 4, w = 4
-        var x = (0..<(n * h * w * 4)).map { _ in rng.nextNormal() }
+        let x = (0..<(n * h * w * 4)).map { _ in rng.nextNormal() }
         let r = (0..<(n * h * w * 4)).map { _ in rng.nextNormal() }
         let ws = Workspace()
-        func loss() -> Double {
-            // Training mode moves running statistics; they do not enter the loss.
-            let y = block.forward(x, batch: n, height: h, width: w, mode: mode, workspace: ws).y
-            ws.reset()
-            return zip(y, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-        }
-        for t in block.tensors { t.zeroGrad() }
-        let (_, saved) = block.forward(x, batch: n, height: h, width: w, mode: mode, workspace: ws)
-        ws.reset()
-        let dx = block.backward(r, saved: saved, workspace: ws)
-        let eps: Float = 1e-3   // small enough to rarely cross a ReLU6 kink; the loss sums in Double
-        func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double {
-            let v = get()
-            set(v + eps); let up = loss()
-            set(v - eps); let down = loss()
-            set(v)
-            return (up - down) / Double(2 * eps)
-        }
-        func compare(_ analytic: Float, _ num: Double, _ what: String) {
-            XCTAssertEqual(Double(analytic), num, accuracy: 2e-2 * max(abs(num), 1), what)
-        }
-        for i in stride(from: 0, to: x.count, by: 7) {
-            compare(dx[i], numeric({ x[i] }, { x[i] = $0 }), "dx[\(i)]")
-        }
-        for t in block.tensors where t.trainable {
-            for i in stride(from: 0, to: t.count, by: max(1, t.count / 5)) {
-                compare(t.grad[i], numeric({ t.value[i] }, { t.value[i] = $0 }), "\(t.key)[\(i)]")
-            }
-        }
+        // Training mode moves running statistics; they do not enter the loss.
+        assertFiniteDifferences(input: x, projection: r, tensors: block.tensors, inputStride: 7,
+                                forward: { x in defer { ws.reset() }; return block.forward(x, batch: n, height: h, width: w, mode: mode, workspace: ws) },
+                                backward: { r, saved in defer { ws.reset() }; return block.backward(r, saved: saved, workspace: ws) })
     }
 }
