@@ -20,25 +20,19 @@ Maps are dumped NHWC, weights in PyTorch layout. Each case writes
 Tests/ThawFineTuneTests/Fixtures/<case>.bin (little-endian float32, arrays back to back) and
 <case>.json: {"arrays": {name: {"shape", "offset"}}, "meta": {...}} (offset in floats).
 """
-import json
 import math
 import os
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+from finetune_common import DT, add_block_gradients, add_params, bn_params, f32, nhwc, trainable, two_steps  # noqa: E402
+from finetune_common import bn as batch_norm  # noqa: E402
 from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261129)
-DT = torch.float64
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawFineTuneTests", "Fixtures")
 MOMENTUM = 0.01
 EPS = 1e-3
-
-
-def f32(*shape, scale=1.0, offset=0.0):
-    """float32-representable values, held as float64."""
-    return (torch.randn(*shape) * scale + offset).to(torch.float32).to(DT)
 
 
 def same_pad(x, k, s):
@@ -49,13 +43,6 @@ def same_pad(x, k, s):
     t, b = amt(x.shape[2])
     l, r = amt(x.shape[3])
     return F.pad(x, (l, r, t, b))
-
-
-def bn_params(p, prefix, c):
-    p[prefix + ".weight"] = f32(c, scale=0.1, offset=1.0)
-    p[prefix + ".bias"] = f32(c, scale=0.1)
-    p[prefix + ".running_mean"] = f32(c, scale=0.1)
-    p[prefix + ".running_var"] = (torch.rand(c) + 0.5).to(torch.float32).to(DT)
 
 
 def block_params(p, prefix, cin, cout, k, e):
@@ -70,8 +57,7 @@ def block_params(p, prefix, cin, cout, k, e):
 
 
 def bn(x, p, prefix, training):
-    return F.batch_norm(x, p[prefix + ".running_mean"], p[prefix + ".running_var"], p[prefix + ".weight"],
-                        p[prefix + ".bias"], training, MOMENTUM, EPS)
+    return batch_norm(x, p, prefix, training, MOMENTUM, EPS)
 
 
 def block(x, p, prefix, spec, training):
@@ -87,32 +73,18 @@ def block(x, p, prefix, spec, training):
     return h
 
 
-def trainable(p):
-    return [k for k in p if not k.endswith("running_mean") and not k.endswith("running_var")]
-
-
-def nhwc(t):
-    return t.permute(0, 2, 3, 1).contiguous() if t.dim() == 4 else t
-
-
 def block_case(name, spec, training, n, hw):
     p = {}
     block_params(p, "_blocks.12", *[spec[0], spec[1], spec[2], spec[4]])
     w = FixtureFile(OUT, name)
-    for k, v in p.items():
-        w.add("param." + k, v)
+    add_params(w, p)
     for k in trainable(p):
         p[k].requires_grad_(True)
     x = f32(n, spec[0], hw, hw).requires_grad_(True)
     y = block(x, p, "_blocks.12", spec, training)
     dy = f32(*y.shape)
     (y * dy).sum().backward()
-    w.add("x", nhwc(x)); w.add("dy", nhwc(dy)); w.add("y", nhwc(y)); w.add("dx", nhwc(x.grad))
-    for k in trainable(p):
-        w.add("grad." + k, p[k].grad)
-    for k in p:
-        if k.endswith("running_mean") or k.endswith("running_var"):
-            w.add("after." + k, p[k])
+    add_block_gradients(w, p, x, dy, y)
     w.meta = {"spec": list(spec), "training": training, "batch": n, "size": hw, "prefix": "_blocks.12"}
     w.save()
 
@@ -139,8 +111,7 @@ def step_case(name, optimizer, training):
     p["_fc.weight"] = f32(classes, head, scale=1 / math.sqrt(head))
     p["_fc.bias"] = f32(classes, scale=0.1)
     w = FixtureFile(OUT, name)
-    for k, v in p.items():
-        w.add("param." + k, v)
+    add_params(w, p)
     x = f32(n, 16, hw, hw)
     labels = torch.tensor([0, 3, 1, 4])
     w.add("x", nhwc(x))
@@ -154,19 +125,8 @@ def step_case(name, optimizer, training):
             depth = len(specs) - (int(k.split(".")[1]) - 12)
         decays = k.endswith("conv.weight") or k in ("_conv_head.weight", "_fc.weight")
         groups.append({"params": [p[k]], "lr": lr * decay ** depth, "weight_decay": wd if decays else 0.0})
-    opt = (torch.optim.SGD(groups, lr=lr, momentum=0.9) if optimizer == "sgd"
-           else torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8))
-    clip, losses, norms = None, [], []
-    for step in range(2):
-        opt.zero_grad()
-        loss = F.cross_entropy(model_forward(x, p, specs, training), labels)
-        loss.backward()
-        norm = math.sqrt(sum(float((p[k].grad ** 2).sum()) for k in trainable(p)))
-        if clip is None:
-            clip = float(np.float32(norm * 0.5))
-        torch.nn.utils.clip_grad_norm_([p[k] for k in trainable(p)], clip)
-        opt.step()
-        losses.append(loss.item()); norms.append(norm)
+    clip, losses, norms = two_steps(p, groups, optimizer, lr,
+                                    lambda: F.cross_entropy(model_forward(x, p, specs, training), labels))
     for k in p:
         w.add("after." + k, p[k])
     w.meta = {"specs": [list(s) for s in specs], "head": head, "classes": classes, "batch": n, "size": hw,

@@ -20,34 +20,22 @@ statistics after the step. Maps NHWC, weights in PyTorch layout. Files: Tests/Th
 <case>.bin (little-endian float32, arrays back to back) and <case>.json ({"arrays": {name: {"shape",
 "offset"}}, "meta": {...}}, offset in floats), the format of scripts/golden/finetune.py.
 """
-import json
 import math
 import os
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+from finetune_common import DT, add_params, bn_params, f32, nhwc  # noqa: E402
+from finetune_common import bn as batch_norm  # noqa: E402
+from finetune_common import is_stat as running  # noqa: E402
 from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261203)
-DT = torch.float64
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawFineTuneTests", "Fixtures")
 MOMENTUM, EPS = 0.1, 1e-5
 # (features index, expand ratio t, in, out, stride)
 SPECS = [(1, 1, 8, 12, 1), (2, 6, 12, 16, 2), (3, 6, 16, 16, 1)]
 HEAD, CLASSES, N, HW = 24, 5, 4, 8
-
-
-def f32(*shape, scale=1.0, offset=0.0):
-    """float32-representable values, held as float64."""
-    return (torch.randn(*shape) * scale + offset).to(torch.float32).to(DT)
-
-
-def bn_params(p, prefix, c):
-    p[prefix + ".weight"] = f32(c, scale=0.1, offset=1.0)
-    p[prefix + ".bias"] = f32(c, scale=0.1)
-    p[prefix + ".running_mean"] = f32(c, scale=0.1)
-    p[prefix + ".running_var"] = (torch.rand(c) + 0.5).to(torch.float32).to(DT)
 
 
 def keys(prefix, t):
@@ -72,8 +60,7 @@ def block_params(p, spec):
 
 
 def bn(x, p, prefix, training):
-    return F.batch_norm(x, p[prefix + ".running_mean"], p[prefix + ".running_var"], p[prefix + ".weight"],
-                        p[prefix + ".bias"], training, MOMENTUM, EPS)
+    return batch_norm(x, p, prefix, training, MOMENTUM, EPS)
 
 
 def block(x, p, spec, training):
@@ -95,14 +82,6 @@ def forward(x, p, training):
     return F.linear(h.mean(dim=(2, 3)), p["classifier.1.weight"], p["classifier.1.bias"])
 
 
-def running(k):
-    return k.endswith("running_mean") or k.endswith("running_var")
-
-
-def nhwc(t):
-    return t.permute(0, 2, 3, 1).contiguous() if t.dim() == 4 else t
-
-
 def case(name, training):
     p = {}
     for spec in SPECS:
@@ -112,8 +91,7 @@ def case(name, training):
     p["classifier.1.weight"] = f32(CLASSES, HEAD, scale=1 / math.sqrt(HEAD))
     p["classifier.1.bias"] = f32(CLASSES, scale=0.1)
     w = FixtureFile(OUT, name)
-    for k, v in p.items():
-        w.add("param." + k, v)
+    add_params(w, p)
     for k in p:
         if not running(k):
             p[k].requires_grad_(True)

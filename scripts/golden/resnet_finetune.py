@@ -22,32 +22,19 @@ Maps are dumped NHWC, weights in PyTorch layout. Each case writes
 Tests/ThawFineTuneTests/Fixtures/<case>.bin (little-endian float32, arrays back to back) and
 <case>.json: {"arrays": {name: {"shape", "offset"}}, "meta": {...}} (offset in floats).
 """
-import json
 import math
 import os
 
-import numpy as np
 import torch
 import torch.nn.functional as F
+from finetune_common import DT, add_block_gradients, add_params, bn_params, f32, nhwc, trainable, two_steps  # noqa: E402
+from finetune_common import bn as batch_norm  # noqa: E402
 from fixture_file import FixtureFile  # noqa: E402
 
 torch.manual_seed(20261130)
-DT = torch.float64
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ThawFineTuneTests", "Fixtures")
 MOMENTUM = 0.1
 EPS = 1e-5
-
-
-def f32(*shape, scale=1.0, offset=0.0):
-    """float32-representable values, held as float64."""
-    return (torch.randn(*shape) * scale + offset).to(torch.float32).to(DT)
-
-
-def bn_params(p, prefix, c):
-    p[prefix + ".weight"] = f32(c, scale=0.1, offset=1.0)
-    p[prefix + ".bias"] = f32(c, scale=0.1)
-    p[prefix + ".running_mean"] = f32(c, scale=0.1)
-    p[prefix + ".running_var"] = (torch.rand(c) + 0.5).to(torch.float32).to(DT)
 
 
 def conv_params(p, key, cout, cin, k):
@@ -73,8 +60,7 @@ def block_params(p, prefix, cin, width, stride, bottleneck):
 
 
 def bn(x, p, prefix, training):
-    return F.batch_norm(x, p[prefix + ".running_mean"], p[prefix + ".running_var"], p[prefix + ".weight"],
-                        p[prefix + ".bias"], training, MOMENTUM, EPS)
+    return batch_norm(x, p, prefix, training, MOMENTUM, EPS)
 
 
 def block(x, p, prefix, cin, width, stride, bottleneck, training):
@@ -92,37 +78,19 @@ def block(x, p, prefix, cin, width, stride, bottleneck, training):
     return F.relu(h + identity)
 
 
-def is_stat(k):
-    return k.endswith("running_mean") or k.endswith("running_var")
-
-
-def trainable(p):
-    return [k for k in p if not is_stat(k)]
-
-
-def nhwc(t):
-    return t.permute(0, 2, 3, 1).contiguous() if t.dim() == 4 else t
-
-
 def block_case(name, cin, width, stride, bottleneck, training, n, hw):
     prefix = "layer3.1"
     p = {}
     block_params(p, prefix, cin, width, stride, bottleneck)
     w = FixtureFile(OUT, name)
-    for k, v in p.items():
-        w.add("param." + k, v)
+    add_params(w, p)
     for k in trainable(p):
         p[k].requires_grad_(True)
     x = f32(n, cin, hw, hw).requires_grad_(True)
     y = block(x, p, prefix, cin, width, stride, bottleneck, training)
     dy = f32(*y.shape)
     (y * dy).sum().backward()
-    w.add("x", nhwc(x)); w.add("dy", nhwc(dy)); w.add("y", nhwc(y)); w.add("dx", nhwc(x.grad))
-    for k in trainable(p):
-        w.add("grad." + k, p[k].grad)
-    for k in p:
-        if is_stat(k):
-            w.add("after." + k, p[k])
+    add_block_gradients(w, p, x, dy, y)
     w.meta = {"in": cin, "width": width, "stride": stride, "bottleneck": bottleneck, "training": training,
               "batch": n, "size": hw, "prefix": prefix, "momentum": MOMENTUM}
     w.save()
@@ -138,8 +106,7 @@ def step_case(name, optimizer, training):
     p["fc.weight"] = f32(classes, 4 * width, scale=1 / math.sqrt(4 * width))
     p["fc.bias"] = f32(classes, scale=0.1)
     w = FixtureFile(OUT, name)
-    for k, v in p.items():
-        w.add("param." + k, v)
+    add_params(w, p)
     x = F.relu(f32(n, cin, hw, hw))   # cached maps are ReLU outputs
     labels = torch.tensor([0, 3, 1, 4])
     w.add("x", nhwc(x))
@@ -152,20 +119,10 @@ def step_case(name, optimizer, training):
         decays = k.endswith("conv1.weight") or k.endswith("conv2.weight") or k.endswith("conv3.weight") \
             or k.endswith("downsample.0.weight") or k == "fc.weight"
         groups.append({"params": [p[k]], "lr": lr * decay ** depth, "weight_decay": wd if decays else 0.0})
-    opt = (torch.optim.SGD(groups, lr=lr, momentum=0.9) if optimizer == "sgd"
-           else torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.999), eps=1e-8))
-    clip, losses, norms = None, [], []
-    for step in range(2):
-        opt.zero_grad()
+    def loss():
         h = block(x, p, prefix, cin, width, stride, True, training).mean(dim=(2, 3))
-        loss = F.cross_entropy(F.linear(h, p["fc.weight"], p["fc.bias"]), labels)
-        loss.backward()
-        norm = math.sqrt(sum(float((p[k].grad ** 2).sum()) for k in trainable(p)))
-        if clip is None:
-            clip = float(np.float32(norm * 0.5))
-        torch.nn.utils.clip_grad_norm_([p[k] for k in trainable(p)], clip)
-        opt.step()
-        losses.append(loss.item()); norms.append(norm)
+        return F.cross_entropy(F.linear(h, p["fc.weight"], p["fc.bias"]), labels)
+    clip, losses, norms = two_steps(p, groups, optimizer, lr, loss)
     for k in p:
         w.add("after." + k, p[k])
     w.meta = {"in": cin, "width": width, "stride": stride, "prefix": prefix, "classes": classes, "batch": n, "size": hw,
