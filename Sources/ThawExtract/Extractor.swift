@@ -125,12 +125,14 @@ public final class Extractor {
                 let indices = chunk[blockStart..<min(blockStart + block, chunk.endIndex)]
                 // Forward rows: each decoded sample's centre crop, then its augmented views (train only).
                 var rows: [(position: Int, view: Int)] = []
-                var pixels: [Float] = []   // [rows, crop, crop, 3]
+                let first = kept   // the block's decoded samples are rows first..<kept of `decoded`
                 for (p, i) in indices.enumerated() where kept < decoded.samples.count && decoded.samples[kept].index == selection.samples[i].index {
-                    pixels.append(contentsOf: decoded.pixels[(kept * per)..<((kept + 1) * per)])
                     rows.append((p, 0))
                     kept += 1
                 }
+                // [rows, crop, crop, 3]: the decoded batch itself when the block is all of it (no copy), else a copy.
+                var pixels = first == 0 && kept == decoded.samples.count ? decoded.pixels
+                                                                          : Array(decoded.pixels[(first * per)..<(kept * per)])
                 if let augment {
                     for (p, _) in rows where selection.samples[indices[indices.startIndex + p]].split == .train {
                         let i = indices[indices.startIndex + p]
@@ -158,6 +160,7 @@ public final class Extractor {
                 advanced(indices)
                 if shouldStop() { summary.stopped = true; return }
             }
+            pipeline.recycle(decoded)
         }
     }
 

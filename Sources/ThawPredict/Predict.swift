@@ -110,6 +110,7 @@ public enum Predict {
             guard n > 0 else { continue }
             let x = Activations(tensor: Tensor(shape: [n] + preset.outputShape, data: batch.pixels))
             try emit(try runner.logits(x, count: n), batch.samples.map { ($0.index, $0.id, $0.label.isEmpty ? nil : $0.label) })
+            pipeline.recycle(batch)
         }
         return pipeline.skipped.entries.map { $0.error.description }
     }

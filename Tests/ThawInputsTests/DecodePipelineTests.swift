@@ -25,6 +25,26 @@ final class DecodePipelineTests: XCTestCase {
         XCTAssertNil(try pipeline.next())
     }
 
+    /// Recycled buffers are filled again (one worker, one batch ahead) and hold exactly what fresh ones would.
+    func testRecycledBuffersAreReusedAndOverwritten() throws {
+        let source = try fashion()
+        let wanted = Array(source.samples[0..<64])
+        let preset = Preprocessing.imagenet(resize: 32, crop: 32)
+        var fresh: [Float] = []
+        let plain = DecodePipeline(source: source, samples: wanted, preprocessing: preset, batchSize: 8, depth: 1, workers: 1)
+        while let batch = try plain.next() { fresh += batch.pixels }
+        let recycling = DecodePipeline(source: source, samples: wanted, preprocessing: preset, batchSize: 8, depth: 1, workers: 1)
+        var reused: [Float] = []
+        while let batch = try recycling.next() {
+            reused += batch.pixels
+            recycling.recycle(batch)
+        }
+        XCTAssertEqual(reused, fresh)
+        // Batch b + 1 may be claimed before batch b comes back: batches 2…7 at least reuse a buffer, batch 1 may.
+        XCTAssertTrue((6...7).contains(recycling.buffersReused), "\(recycling.buffersReused) batches reused a buffer")
+        XCTAssertEqual(plain.buffersReused, 0)
+    }
+
     func testSkipRecordsBadFilesAndStopThrows() throws {
         let folder = try Fixtures.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: folder + "/set/a", withIntermediateDirectories: true)
