@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore", "CCrashGuard"]),
+        .testTarget(name: "ThawStoreTests", dependencies: ["ThawStore", "ThawCore", "CCrashGuard", "CLMDB"]),
         .testTarget(name: "ThawTrainingTests", dependencies: ["ThawTraining", "ThawCore"]),
         .testTarget(name: "ThawHeadsTests", dependencies: ["ThawTestSupport", "ThawHeads", "ThawTraining", "ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawRunsTests", dependencies: ["ThawRuns"]),
