@@ -19,7 +19,7 @@ public struct PanelSelfAttention: Sendable {
     public var channels: Int { output.outFeatures }
 
     /// As `StackedSelfAttention.forward`: x, y [batch, length, C]; mask [batch, length] (0 = padding);
-    /// with `accumulate`, y += attention(x) (y must not be x).
+    /// with `accumulate`, y += attention(x), and y may be x itself (x is read by the qkv projection before y is written).
     public func forward(x: UnsafePointer<Float>, mask: UnsafePointer<Int32>, batch: Int, length t: Int,
                         workspace ws: inout StackedSelfAttention.Workspace, y: UnsafeMutablePointer<Float>,
                         accumulate: Bool = false) {

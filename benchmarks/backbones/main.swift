@@ -19,7 +19,8 @@
 //   --dw4: AVX-512 depthwise rows four pixels per weight load (default: by channel groups, `depthwiseRowGroups`);
 //   --dw-plain: AVX-512 depthwise rows one pixel, four channel groups at a time (`depthwiseRow`, before the groups);
 //   --repeats R: timed runs per layer for --profile (default 5, vits14 20; median and fastest printed).
-//   --profile with vits14: one ViT-S/14 block's ops at 257 tokens (OpenBLAS and panel GEMMs, attention stages, GELU).
+//   --profile with vits14: one ViT-S/14 block's ops at 257 tokens (OpenBLAS and panel GEMMs, attention stages, GELU);
+//       --profile-rows R: only its linear layers and GELU, over R rows (no attention).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
 //   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
 //   --no-fc-split: ResNet's fc at batch ≤ 4 as one sgemm instead of sgemv parts over the cores.
@@ -154,9 +155,12 @@ default: fail("--winograd takes never, always or auto")
 }
 if args.contains("--profile"), family == "vits14" {
     // One ViT-S/14 block's ops at 224 (257 tokens), one at a time; the model itself is not run.
-    let ops = profileViTBlock(tokens: 257, width: 384, heads: 6, mlp: 1536, repeats: option("--repeats").flatMap(Int.init) ?? 20)
+    // --profile-rows R: the linear layers only, over R token rows (4096: MiniLM's 32 × 128).
+    let rows = option("--profile-rows").flatMap(Int.init)
+    let ops = profileViTBlock(tokens: rows ?? 257, width: 384, heads: 6, mlp: 1536, repeats: option("--repeats").flatMap(Int.init) ?? 20,
+                              attention: rows == nil)
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-    print("# thaw profile of one ViT-S/14 block (257 tokens), OpenBLAS \(info.corename) \(info.threads) threads; median; load \(load)")
+    print("# thaw profile of one ViT-S/14 block (\(rows ?? 257) token rows), OpenBLAS \(info.corename) \(info.threads) threads; median; load \(load)")
     for op in ops {
         let rate = op.flops > 0 ? String(format: "%7.1f GFLOP/s", op.flops / op.seconds / 1e9) : ""
         print(String(format: "%-44@ %8.3f ms %@", op.name as NSString, op.seconds * 1e3, rate as NSString))

@@ -5,7 +5,10 @@ import ThawKernels
 /// (`Linear.forward`) and, on AVX-512 CPUs, packed on the panel kernel (`PanelLinear`), the attention
 /// core by stage, GELU. Median of `repeats` runs after a warm-up each; flops = 2 · multiply-adds.
 /// ViT-S/14 at 224: tokens 257, width 384, heads 6, mlp 1,536. Benchmarks only; allocates.
-public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int, repeats: Int = 5) -> [BertStageTiming] {
+/// `attention: false` leaves the attention core out (for token counts whose scores would not fit: MiniLM's
+/// 32 × 128 rows through the linear layers as one block of 4,096).
+public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int, repeats: Int = 5,
+                            attention: Bool = true) -> [BertStageTiming] {
     var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
     func random(_ n: Int) -> [Float] {
         (0..<n).map { _ in
@@ -19,7 +22,7 @@ public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int,
     let qkv = layer(3 * c, c), proj = layer(c, c), fc1 = layer(mlp, c), fc2 = layer(c, mlp)
     let gamma = random(c).map { 1 + $0 }, beta = random(c)
     var x = random(t * c), n = [Float](repeating: 0, count: t * c), q = [Float](repeating: 0, count: t * 3 * c)
-    var probs = [Float](repeating: 0, count: h * t * t), ctx = [Float](repeating: 0, count: t * c)
+    var probs = [Float](repeating: 0, count: attention ? h * t * t : 1), ctx = [Float](repeating: 0, count: t * c)
     var f = [Float](repeating: 0, count: t * mlp)
     let mask = [Int32](repeating: 1, count: t)
     var out: [BertStageTiming] = []
@@ -51,14 +54,14 @@ public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int,
             timed("panels   fc1 + gelu", flops: 2.0 * Double(t * c * mlp)) { packed.forward(x: np, rows: t, y: fp, activation: .gelu) }
         }
         let core = 2.0 * Double(h * t * t * (c / h))
-        for (name, stage) in [("attention QKᵀ", AttentionStages.scores), ("attention softmax", .softmax), ("attention P·V", .values),
+        for (name, stage) in !attention ? [] : [("attention QKᵀ", AttentionStages.scores), ("attention softmax", .softmax), ("attention P·V", .values),
                               ("attention all", .all)] {
             timed(name, flops: stage == .softmax ? 0 : stage == .all ? 2 * core : core) {
                 SelfAttention.core(q: qp, k: qp + c, v: qp + 2 * c, ld: 3 * c, mask: mask, batch: 1, length: t, heads: h,
                                    probs: pb.baseAddress!, context: cb.baseAddress!, channels: c, stages: stage)
             }
         }
-        if PanelAttentionCore.runs(headWidth: c / h) {
+        if attention && PanelAttentionCore.runs(headWidth: c / h) {
             timed("attention all, panels", flops: 2 * core) {
                 PanelAttentionCore.run(q: qp, k: qp + c, v: qp + 2 * c, ld: 3 * c, mask: mask, batch: 1, length: t, heads: h,
                                        context: cb.baseAddress!, channels: c)
