@@ -1,13 +1,18 @@
 import ThawKernelsAVX2
+import ThawKernelsAVX512
 
 /// GELU, erf form (BERT's "gelu"): 0.5 · x · (1 + erf(x / √2)) = x · Φ(x).
 /// Not the tanh approximation, which differs by up to ~5e-4. Backward needs x.
 /// Eight lanes at a time through `VectorMath.normalCDF` (within 1e-6 of float64 erf; see tests),
-/// or the AVX2+FMA build of the same code (`VectorISA`).
+/// or the AVX2+FMA build of the same code, or its sixteen-lane AVX-512 build (`VectorISA`; identical results).
 public enum GELU {
     /// y = gelu(x) over `count` elements; y may be x (in place).
     public static func forward(x: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) {
         Lanes8.blocks(count: count, costPerElement: 8) { lo, hi in
+            if VectorISA.avx512 {
+                AVX512Kernels.gelu(x: x + lo, count: hi - lo, y: y + lo)
+                return
+            }
             if VectorISA.avx2FMA {
                 AVX2Kernels.gelu(x: x + lo, count: hi - lo, y: y + lo)
                 return

@@ -8,7 +8,7 @@ Command (from the repository root; needs torch (CPU) and numpy only):
     python3 scripts/golden/vit.py --vits14 /tmp/vit-s14-seeded.safetensors   # also a full-size seeded ViT-S/14 (timm keys)
 Seeds: model weights torch.Generator(seed) per case (below); inputs torch.Generator(1000 + case index), uniform in [−2, 2).
 
-Writes Tests/ThawBackbonesTests/Fixtures/vit/ (≈ 1 MB):
+Writes Tests/ThawBackbonesTests/Fixtures/vit/ (≈ 3 MB):
   manifest.json               cases: weights file, layout, architecture, inputs and taps (shape, max_abs)
   <case>.safetensors | .pth   the seeded weights in that case's layout
   <case>/<input>/input.bin    [N, H, W, 3] NHWC float32 LE
@@ -30,7 +30,7 @@ from vit import Spec, forward, seeded_parameters, state_dict, write_safetensors 
 OUT = os.path.join(ROOT, "Tests", "ThawBackbonesTests", "Fixtures", "vit")
 
 # name → (spec, layout, resample rule, family, file extension, seed, input sizes (H, W)).
-# Depth 2, width 32, 4 heads (head size 8), MLP 128; grids of 4×4 patches, so 56/64 px inputs need no
+# Depth 2, width 32, 4 heads (head size 8), MLP 128 (but the two wide cases); grids of 4×4 patches, so 56/64 px inputs need no
 # interpolation and the others are resized (up, down, and not square).
 CASES = {
     "timm_dinov2_reg": (Spec(32, 2, 4, 128, 14, 4, registers=4, layer_scale=True, pooling="class-and-patch-mean",
@@ -44,6 +44,12 @@ CASES = {
     "hf_clip": (Spec(32, 2, 4, 128, 16, 4, pre_norm=True, patch_bias=False, projection=24, activation="quick-gelu",
                      eps=1e-5), "hf-clip", "hf", "clip", "safetensors", 15, [(64, 64), (48, 80)]),
     "timm_deit": (Spec(32, 2, 4, 128, 16, 4, classifier=10), "timm", "timm", "deit", "pth", 16, [(64, 64), (96, 96)]),
+    # Width 128 in heads of 64: every linear layer and the attention core on the AVX-512 panel kernel where the
+    # CPU has it (`PanelLinear`, `PanelAttentionCore`); token rows 21, 30 and 17 leave every row-block tail.
+    "timm_dinov2_wide": (Spec(128, 2, 2, 256, 14, 4, registers=4, layer_scale=True, pooling="class-and-patch-mean",
+                              class_position=False), "timm", "timm", "dinov2", "safetensors", 17, [(56, 56), (70, 70), (42, 56)]),
+    "timm_clip_wide": (Spec(128, 2, 2, 256, 16, 4, pre_norm=True, patch_bias=False, projection=24, activation="quick-gelu",
+                            eps=1e-5), "timm", "timm", "clip", "safetensors", 18, [(64, 64), (48, 80)]),
 }
 
 

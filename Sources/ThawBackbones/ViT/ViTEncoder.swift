@@ -7,7 +7,8 @@ import ThawKernels
 ///
 /// with LayerScale already folded into the output projections (`ViTBlockWeights`). The kernels are
 /// BERT's: `StackedSelfAttention` (one [C, 3C] GEMM, heads read in place), `LayerNorm`, `Linear`
-/// with the residual added in its epilogue, `GELU` / `QuickGELU`.
+/// with the residual added in its epilogue, `GELU` / `QuickGELU` — or, on AVX-512 CPUs, the same
+/// layers packed at load for the panel kernel (`PanelSelfAttention`, `PanelLinear`, GELU in the tiles).
 struct ViTEncoder {
     let configuration: ViTConfiguration
     let weights: ViTWeights
@@ -77,15 +78,25 @@ struct ViTEncoder {
             for k in range {
                 let block = weights.blocks[k]
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm1.gamma, beta: block.norm1.beta, eps: eps, y: n)
-                block.attention.forward(x: n, mask: mb.baseAddress!, batch: batch, length: t, workspace: &s.attention,
-                                        y: h, accumulate: true)
-                LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm2.gamma, beta: block.norm2.beta, eps: eps, y: n)
-                Linear.forward(block.fc1, x: n, rows: rows, y: f)
-                switch cfg.activation {
-                case .gelu: GELU.forward(x: f, count: rows * cfg.mlpWidth, y: f)
-                case .quickGELU: QuickGELU.forward(x: f, count: rows * cfg.mlpWidth, y: f)
+                switch block.projections {
+                case let .blas(attention, fc1, fc2):
+                    attention.forward(x: n, mask: mb.baseAddress!, batch: batch, length: t, workspace: &s.attention,
+                                      y: h, accumulate: true)
+                    LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm2.gamma, beta: block.norm2.beta, eps: eps, y: n)
+                    Linear.forward(fc1, x: n, rows: rows, y: f)
+                    switch cfg.activation {
+                    case .gelu: GELU.forward(x: f, count: rows * cfg.mlpWidth, y: f)
+                    case .quickGELU: QuickGELU.forward(x: f, count: rows * cfg.mlpWidth, y: f)
+                    }
+                    Linear.forward(fc2, x: f, rows: rows, y: h, accumulate: true)
+                case let .panels(attention, fc1, fc2):
+                    // The residual adds and GELU run in the GEMMs' tiles (`PanelLinear`).
+                    attention.forward(x: n, mask: mb.baseAddress!, batch: batch, length: t, workspace: &s.attention,
+                                      y: h, accumulate: true)
+                    LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm2.gamma, beta: block.norm2.beta, eps: eps, y: n)
+                    fc1.forward(x: n, rows: rows, y: f, activation: cfg.activation == .gelu ? .gelu : .quickGELU)
+                    fc2.forward(x: f, rows: rows, y: h, accumulate: true)
                 }
-                Linear.forward(block.fc2, x: f, rows: rows, y: h, accumulate: true)
                 boundary(k, UnsafeBufferPointer(start: h, count: rows * c))
             }
         }}}}

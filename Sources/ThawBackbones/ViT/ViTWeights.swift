@@ -10,10 +10,25 @@ struct ViTNorm: Sendable {
 /// at load: γ ⊙ (W·x + b) = (diag γ · W)·x + γ ⊙ b, so the residual add stays one GEMM epilogue.
 struct ViTBlockWeights: Sendable {
     var norm1: ViTNorm
-    var attention: StackedSelfAttention   // qkv [3C, C], output [C, C] (× ls1)
     var norm2: ViTNorm
-    var fc1: LinearParameters             // [I, C]
-    var fc2: LinearParameters             // [C, I] (× ls2)
+    var projections: ViTProjections
+}
+
+/// A block's GEMM layers: attention qkv [3C, C] and output [C, C] (× ls1), fc1 [I, C], fc2 [C, I] (× ls2) —
+/// as PyTorch stores them for OpenBLAS, or repacked once at load for the AVX-512 panel kernel (`PanelLinear`;
+/// the originals are dropped then, so the weights are held once).
+enum ViTProjections: Sendable {
+    case blas(attention: StackedSelfAttention, fc1: LinearParameters, fc2: LinearParameters)
+    case panels(attention: PanelSelfAttention, fc1: PanelLinear, fc2: PanelLinear)
+
+    /// The panel form when `PanelLinear.packing` takes all four layers, else the OpenBLAS form.
+    init(attention: StackedSelfAttention, fc1: LinearParameters, fc2: LinearParameters) {
+        if let a = PanelSelfAttention(attention), let f1 = PanelLinear.packing(fc1), let f2 = PanelLinear.packing(fc2) {
+            self = .panels(attention: a, fc1: f1, fc2: f2)
+        } else {
+            self = .blas(attention: attention, fc1: fc1, fc2: fc2)
+        }
+    }
 }
 
 /// Every tensor of a ViT in one canonical form, whatever the file's key layout:
@@ -74,7 +89,9 @@ struct ViTBlockReader {
             projections = SelfAttentionParameters(query: try linear(qkv[0], out: c, in: c), key: try linear(qkv[1], out: c, in: c),
                                                   value: try linear(qkv[2], out: c, in: c), output: output, heads: heads)
         }
-        return ViTBlockWeights(norm1: try norm(norm1), attention: StackedSelfAttention(projections), norm2: try norm(norm2),
-                               fc1: try linear(fc1, out: mlp, in: c), fc2: try linear(fc2, out: c, in: mlp, scale: ls2))
+        return ViTBlockWeights(norm1: try norm(norm1), norm2: try norm(norm2),
+                               projections: ViTProjections(attention: StackedSelfAttention(projections),
+                                                           fc1: try linear(fc1, out: mlp, in: c),
+                                                           fc2: try linear(fc2, out: c, in: mlp, scale: ls2)))
     }
 }

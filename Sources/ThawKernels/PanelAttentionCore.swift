@@ -1,0 +1,65 @@
+import Dispatch
+import ThawKernelsAVX512
+
+/// `SelfAttention.core` on the AVX-512 panel kernel (`AVX512Kernels.panelGEMM`) for head width D = 64,
+/// one panel: per (batch, head) pair,
+///
+///   Kᵀ_h·scale packed into ⌈T/64⌉ panels [64][64] (zero columns past T),  S [T, T64] = Q_h · that
+///   (T64 = T rounded up to 64, so the panel kernel writes whole panels), softmax of each row's first T
+///   columns (padding keys masked), V_h copied into one panel [T][64],       ctx_h = P · V_h.
+///
+/// Both products run with no packing of the other operand (Q and P are read in place, broadcast one value
+/// at a time) and the scale rides in the packed keys: no separate pass. The pairs are split over the
+/// cores, each worker with its own buffers. Results equal `SelfAttention.core`'s up to float rounding.
+public enum PanelAttentionCore {
+    static let width = AVX512Kernels.panelWidth
+    /// Whether `PanelSelfAttention` runs this core (false: `SelfAttention.core` on OpenBLAS, for same-binary
+    /// comparisons). Set before forwards start.
+    nonisolated(unsafe) public static var enabled = true
+
+    /// Whether `run` takes heads of width `d` (one panel) on this CPU.
+    public static func runs(headWidth d: Int) -> Bool { d == width && VectorISA.avx512 }
+
+    /// Same contract as `SelfAttention.core` (no bias, all stages); needs `runs(headWidth: c / heads)`.
+    public static func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
+                    mask: UnsafePointer<Int32>, batch: Int, length t: Int, heads h: Int,
+                    context ctx: UnsafeMutablePointer<Float>, channels c: Int) {
+        let d = c / h
+        precondition(runs(headWidth: d) && c % h == 0, "PanelAttentionCore: needs AVX-512 and heads of \(width) channels, got \(c)/\(h)")
+        let panels = (t + width - 1) / width, t64 = panels * width
+        let scale = 1 / Float(d).squareRoot()
+        let maskValue = -Float.greatestFiniteMagnitude
+        let pairs = batch * h, workers = min(pairs, ParallelRows.cores)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            // Per worker: keys [panels][64 (k = channel)][64 (key)], scores [T, T64], values [T][64], mask row [T].
+            let keys = UnsafeMutablePointer<Float>.allocate(capacity: panels * d * width)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * t64)
+            let values = UnsafeMutablePointer<Float>.allocate(capacity: t * width)
+            let maskRow = UnsafeMutablePointer<Float>.allocate(capacity: t)
+            defer { keys.deallocate(); scores.deallocate(); values.deallocate(); maskRow.deallocate() }
+            keys.initialize(repeating: 0, count: panels * d * width)        // the columns past T stay 0
+            var maskOf = -1, padded = false
+            for pair in pairs * w / workers..<pairs * (w + 1) / workers {
+                let b = pair / h, head = pair % h
+                let inBase = b * t * ld + head * d
+                let kh = k + inBase, vh = v + inBase
+                for j in 0..<t {                                            // key j → column j % 64 of panel j / 64
+                    let dst = keys + (j / width) * d * width + j % width, src = kh + j * ld
+                    for i in 0..<d { dst[i * width] = src[i] * scale }
+                }
+                AVX512Kernels.panelGEMM(rows: t, k: d, a: q + inBase, lda: ld, packed: keys, panels: 0..<panels,
+                                        c: scores, ldc: t64, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+                if maskOf != b {
+                    padded = false
+                    for j in 0..<t { maskRow[j] = mask[b * t + j] == 0 ? maskValue : 0; padded = padded || mask[b * t + j] == 0 }
+                    maskOf = b
+                }
+                for i in 0..<t { Softmax.row(scores + i * t64, count: t, adding: padded ? UnsafePointer(maskRow) : nil) }
+                for j in 0..<t { (values + j * width).update(from: vh + j * ld, count: d) }
+                AVX512Kernels.panelGEMM(rows: t, k: t, a: scores, lda: t64, packed: values, panels: 0..<1,
+                                        c: ctx + b * t * c + head * d, ldc: c, bias: nil, residual: nil, ldr: 0,
+                                        low: -.infinity, high: .infinity)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Dispatch
+import ThawKernelsAVX512
+
+/// A fully connected layer for frozen inference with its weight repacked once, at load, into the
+/// 64-column panels of the AVX-512 panel kernel (`AVX512Kernels.panelGEMM`): y = x · Wᵀ + b with
+/// Wᵀ [in, out] stored as [out/64][in][64]. Why: OpenBLAS packs B on every sgemm call, and for a
+/// transformer's token rows (ViT-S/14 at 224: 257 rows, in 384 or 1,536) that packing and its
+/// static split over the threads cost a visible share of the multiply-adds; here each call only
+/// reads the panels, the bias and an optional residual are added in registers before the only
+/// store, and GELU runs on each tile while it is still in cache.
+///
+/// Tiles of the output (`ConvTiles.grid`, columns on panel boundaries) are taken by the cores one
+/// by one. Results equal `Linear.forward`'s up to float rounding (another summation order).
+public struct PanelLinear: Sendable {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    let panels: [Float]     // [out/64][in][64]
+    let bias: [Float]       // [out]
+
+    /// Whether models pack their layers at load (false: they keep `Linear.forward` on OpenBLAS, for
+    /// same-binary comparisons). Read when a model loads.
+    nonisolated(unsafe) public static var packsAtLoad = true
+
+    /// What runs on each output tile after the GEMM.
+    public enum Activation: Sendable { case identity, gelu, quickGELU }
+
+    /// `p` packed, or nil when the panel kernel cannot run it: the CPU lacks AVX-512, `packsAtLoad` is
+    /// off, or the output features are not a multiple of 64.
+    public static func packing(_ p: LinearParameters) -> PanelLinear? {
+        let w = AVX512Kernels.panelWidth
+        guard packsAtLoad, VectorISA.avx512, p.outFeatures % w == 0, p.inFeatures > 0 else { return nil }
+        return PanelLinear(p)
+    }
+
+    /// Packs `p` whatever the CPU (tests call it; `forward` needs AVX-512).
+    init(_ p: LinearParameters) {
+        let w = AVX512Kernels.panelWidth, k = p.inFeatures, n = p.outFeatures
+        precondition(n % w == 0, "PanelLinear: out features \(n) must be a multiple of \(w)")
+        var packed = [Float](repeating: 0, count: k * n)
+        p.weight.withUnsafeBufferPointer { wt in                       // [out, in]
+            packed.withUnsafeMutableBufferPointer { dst in
+                for panel in 0..<(n / w) {
+                    for j in 0..<w {
+                        let row = wt.baseAddress! + (panel * w + j) * k, col = dst.baseAddress! + panel * k * w + j
+                        for i in 0..<k { col[i * w] = row[i] }
+                    }
+                }
+            }
+        }
+        inFeatures = k
+        outFeatures = n
+        panels = packed
+        bias = p.bias
+    }
+
+    /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
+    /// must be `.identity`: a residual connection). y must not overlap x. Needs an AVX-512 CPU.
+    public func forward(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+                        activation: Activation = .identity) {
+        precondition(VectorISA.avx512, "PanelLinear.forward: runs only on AVX-512 CPUs (see `packing`)")
+        precondition(!accumulate || activation == .identity, "PanelLinear.forward: accumulate takes no activation")
+        guard rows > 0 else { return }
+        let k = inFeatures, n = outFeatures, width = AVX512Kernels.panelWidth
+        let grid = ConvTiles.grid(m: rows, n: n, cores: ParallelRows.cores, align: width)
+        panels.withUnsafeBufferPointer { pb in
+            bias.withUnsafeBufferPointer { bb in
+                let packed = pb.baseAddress!, b = bb.baseAddress!
+                let run = { (t: Int) in
+                    let rr = grid.rows(t), cc = grid.columns(t)
+                    if rr.isEmpty || cc.isEmpty { return }
+                    let out = y + rr.lowerBound * n
+                    // In place: each 64-column block loads its residual before its only store.
+                    AVX512Kernels.panelGEMM(rows: rr.count, k: k, a: x + rr.lowerBound * k, lda: k, packed: packed,
+                                            panels: (cc.lowerBound / width)..<(cc.upperBound / width), c: out, ldc: n,
+                                            bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
+                                            low: -.infinity, high: .infinity)
+                    // GELU on the tile while it is in cache, straight to the AVX-512 kernel (`GELU.forward` would
+                    // ask the core count per call, which costs more than a row segment's arithmetic).
+                    guard activation == .gelu else { return }
+                    for r in 0..<rr.count {
+                        let row = out + r * n + cc.lowerBound
+                        AVX512Kernels.gelu(x: row, count: cc.count, y: row)
+                    }
+                }
+                if grid.count == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: grid.count, execute: run) }
+            }
+        }
+        // QuickGELU (CLIP) has no tile kernel: one pass over the whole output.
+        if activation == .quickGELU { QuickGELU.forward(x: y, count: rows * n, y: y) }
+    }
+}

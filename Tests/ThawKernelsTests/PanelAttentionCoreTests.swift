@@ -1,0 +1,52 @@
+import XCTest
+@testable import ThawKernels
+
+/// `PanelAttentionCore` (scores and context on the AVX-512 panel kernel) against `SelfAttention.core` (OpenBLAS,
+/// checked against the PyTorch goldens in `AttentionTests`): ViT-S/14's 257 tokens × 6 heads read from a fused
+/// [B·T, 3C] projection, two batch items, the second with padded keys; a NaN query reaches exactly its row of its
+/// head. On CPUs without AVX-512 `runs` declines (the baseline `SelfAttention.core` runs instead): asserted.
+final class PanelAttentionCoreTests: XCTestCase {
+    private func both(_ qkv: [Float], mask: [Int32], batch: Int, length t: Int, heads h: Int, channels c: Int)
+        -> (panels: [Float], reference: [Float]) {
+        var panels = [Float](repeating: -7, count: batch * t * c), reference = panels
+        var probs = [Float](repeating: 0, count: batch * h * t * t)
+        qkv.withUnsafeBufferPointer { qb in mask.withUnsafeBufferPointer { mb in
+            let q = qb.baseAddress!, m = mb.baseAddress!
+            panels.withUnsafeMutableBufferPointer {
+                PanelAttentionCore.run(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: m, batch: batch, length: t, heads: h,
+                                       context: $0.baseAddress!, channels: c)
+            }
+            probs.withUnsafeMutableBufferPointer { pb in reference.withUnsafeMutableBufferPointer {
+                SelfAttention.core(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: m, batch: batch, length: t, heads: h,
+                                   probs: pb.baseAddress!, context: $0.baseAddress!, channels: c)
+            } }
+        } }
+        return (panels, reference)
+    }
+
+    func testRunsOnlyOnAVX512WithHeadsOf64() {
+        XCTAssertEqual(PanelAttentionCore.runs(headWidth: 64), VectorISA.avx512)
+        XCTAssertFalse(PanelAttentionCore.runs(headWidth: 32), "heads of 32 channels are not one panel")
+    }
+
+    func testMatchesSelfAttentionCore() throws {
+        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testRunsOnly… covers the baseline)")
+        for (t, h, batch) in [(257, 6, 2), (5, 2, 1), (64, 1, 1), (130, 3, 1)] {
+            let c = 64 * h
+            let qkv = FiniteDifference.random(batch * t * 3 * c, seed: UInt64(t + h), scale: 2)
+            var mask = [Int32](repeating: 1, count: batch * t)
+            if batch > 1 { for j in (t - t / 3)..<t { mask[t + j] = 0 } }         // item 1: its last third is padding
+            let (got, want) = both(qkv, mask: mask, batch: batch, length: t, heads: h, channels: c)
+            ConvGolden.assertClose(got, want, tolerance: 1e-4, "\(batch)×\(t) tokens, \(h) heads")
+        }
+    }
+
+    func testNaNQueryReachesExactlyItsRowAndHead() throws {
+        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testRunsOnly… covers the baseline)")
+        let (t, h) = (70, 3), c = 64 * h
+        var qkv = FiniteDifference.random(t * 3 * c, seed: 3)
+        qkv[9 * 3 * c + 64 + 5] = .nan                                            // token 9, head 1, a query channel
+        let (got, _) = both(qkv, mask: [Int32](repeating: 1, count: t), batch: 1, length: t, heads: h, channels: c)
+        XCTAssertEqual(got.indices.filter { got[$0].isNaN }, Array((9 * c + 64)..<(9 * c + 128)), "NaN in token 9, head 1 only")
+    }
+}

@@ -1,0 +1,71 @@
+import XCTest
+@testable import ThawKernels
+
+/// `PanelLinear` (weights packed at load for the AVX-512 panel kernel) against `Linear.forward` (OpenBLAS,
+/// itself checked against the PyTorch goldens in `LinearTests`): plain, with the residual accumulated in place,
+/// with GELU in the tiles; a NaN input reaches exactly its row. On CPUs without AVX-512 `packing` declines and
+/// the models keep `Linear.forward` (the baseline path): asserted instead.
+final class PanelLinearTests: XCTestCase {
+    override func tearDown() { PanelLinear.packsAtLoad = true }
+
+    private func layer(_ inF: Int, _ outF: Int, seed: UInt64) -> LinearParameters {
+        LinearParameters(weight: FiniteDifference.random(outF * inF, seed: seed, scale: 0.1),
+                         bias: FiniteDifference.random(outF, seed: seed + 1), inFeatures: inF, outFeatures: outF)
+    }
+
+    /// The reference: `Linear.forward` (+ GELU pass), on `y0` (the residual when accumulating).
+    private func reference(_ p: LinearParameters, _ x: [Float], rows: Int, y0: [Float], accumulate: Bool, gelu: Bool) -> [Float] {
+        var y = y0
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
+            Linear.forward(p, x: xb.baseAddress!, rows: rows, y: yb.baseAddress!, accumulate: accumulate)
+            if gelu { GELU.forward(x: yb.baseAddress!, count: yb.count, y: yb.baseAddress!) }
+        } }
+        return y
+    }
+
+    private func panels(_ p: PanelLinear, _ x: [Float], rows: Int, y0: [Float], accumulate: Bool, gelu: Bool) -> [Float] {
+        var y = y0
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
+            p.forward(x: xb.baseAddress!, rows: rows, y: yb.baseAddress!, accumulate: accumulate, activation: gelu ? .gelu : .identity)
+        } }
+        return y
+    }
+
+    func testPackingDeclinesWithoutAVX512OrOddWidths() {
+        let p = layer(16, 64, seed: 1)
+        XCTAssertEqual(PanelLinear.packing(p) != nil, VectorISA.avx512, "packs exactly on AVX-512 CPUs")
+        XCTAssertNil(PanelLinear.packing(layer(16, 65, seed: 2)), "65 outputs are not whole panels")
+        PanelLinear.packsAtLoad = false
+        XCTAssertNil(PanelLinear.packing(p), "the switch keeps OpenBLAS")
+    }
+
+    /// ViT-S/14's four layers at 257 tokens and small odd row counts (blocks of 6, 4 and 1 rows).
+    func testMatchesLinearForward() throws {
+        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testPackingDeclines… covers the baseline)")
+        for (i, (inF, outF)) in [(384, 1152), (384, 384), (384, 1536), (1536, 384), (7, 128)].enumerated() {
+            let p = layer(inF, outF, seed: UInt64(10 * i + 3)), packed = try XCTUnwrap(PanelLinear.packing(p))
+            for rows in [257, 11, 1] {
+                let x = FiniteDifference.random(rows * inF, seed: UInt64(rows + i))
+                let y0 = FiniteDifference.random(rows * outF, seed: UInt64(rows + 50 + i))
+                for (accumulate, gelu) in [(false, false), (true, false), (false, true)] {
+                    let label = "\(inF)→\(outF), \(rows) rows, accumulate \(accumulate), gelu \(gelu)"
+                    ConvGolden.assertClose(panels(packed, x, rows: rows, y0: y0, accumulate: accumulate, gelu: gelu),
+                                           reference(p, x, rows: rows, y0: y0, accumulate: accumulate, gelu: gelu),
+                                           tolerance: 1e-4, label)
+                }
+            }
+        }
+    }
+
+    func testNaNReachesExactlyItsRow() throws {
+        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testPackingDeclines… covers the baseline)")
+        let (inF, outF, rows) = (384, 384, 13)
+        let packed = try XCTUnwrap(PanelLinear.packing(layer(inF, outF, seed: 7)))
+        var x = FiniteDifference.random(rows * inF, seed: 8)
+        x[6 * inF + 5] = .nan                                                     // row 6 only
+        for gelu in [false, true] {
+            let y = panels(packed, x, rows: rows, y0: [Float](repeating: 0, count: rows * outF), accumulate: false, gelu: gelu)
+            XCTAssertEqual(y.indices.filter { y[$0].isNaN }, Array(6 * outF..<7 * outF), "gelu \(gelu): NaN in row 6 only")
+        }
+    }
+}
