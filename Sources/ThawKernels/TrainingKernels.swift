@@ -14,4 +14,9 @@ public enum TrainingKernels {
     /// forward, input-gradient and weight-gradient GEMMs on the AVX-512 kernels in tiles over the cores
     /// (`TrainingPointwise`) when the CPU has AVX-512; false: OpenBLAS (or `splitGEMMs`) as before.
     nonisolated(unsafe) public static var panelGEMMs = true
+    /// With `panelGEMMs`, frozen BatchNorm (running statistics): BN + activation (+ the block's residual) run as the
+    /// epilogue of the 1×1 convolution before them (forward: expand → BN0, project → BN2, conv_head → BN), and the
+    /// ReLU6 mask + BN1 backward as the epilogue of the project convolution's input gradient, each piece of the GEMM
+    /// output while it is in L2 (`BatchNormTiles`); false: separate passes over the whole maps afterwards.
+    nonisolated(unsafe) public static var fusedEpilogues = true
 }
