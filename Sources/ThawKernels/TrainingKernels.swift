@@ -18,5 +18,8 @@ public enum TrainingKernels {
     /// epilogue of the 1×1 convolution before them (forward: expand → BN0, project → BN2, conv_head → BN), and the
     /// ReLU6 mask + BN1 backward as the epilogue of the project convolution's input gradient, each piece of the GEMM
     /// output while it is in L2 (`BatchNormTiles`); false: separate passes over the whole maps afterwards.
-    nonisolated(unsafe) public static var fusedEpilogues = true
+    /// Off by default: no gain measured (`thaw-finetune-bench 256 64 --alternate=6 --compare-epilogues`, load 3.3–3.6:
+    /// median per-round ratio 1.02 by the wall clock, 0.96 per CPU-second) — the passes they replace are
+    /// ≈ 3% of a step's CPU time once vectorised, and the epilogue pieces cost as much.
+    nonisolated(unsafe) public static var fusedEpilogues = false
 }

@@ -107,12 +107,16 @@ public final class TrainingPointwise {
         }
     }
 
+    /// Rows of one epilogue piece (a multiple of the kernel's 6-row blocks): 96 × 64 floats = 24 kB, in L1/L2
+    /// when the epilogue reads it back; the weight panel stays in L2 across the pieces.
+    nonisolated(unsafe) public static var epilogueRows = 96
+
     private static func grid(rows m: Int, columns n: Int) -> ConvTiles.Grid {
         ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: AVX512Kernels.panelWidth)
     }
 
     /// C [m, n] = A [m, k] · B, B packed [n/64][k][64], over the tiles of `ConvTiles.grid` on all cores; with an
-    /// epilogue, each tile one panel at a time, the epilogue after each (a piece of rows × 64 floats, ≤ 256 kB).
+    /// epilogue, each tile one panel and `epilogueRows` rows at a time, the epilogue after each piece.
     private static func panelTiles(rows m: Int, k: Int, a: UnsafePointer<Float>, packed: UnsafePointer<Float>, n: Int,
                                    c: UnsafeMutablePointer<Float>, epilogue: Epilogue?) {
         guard m > 0 else { return }
@@ -128,10 +132,15 @@ public final class TrainingPointwise {
                 return
             }
             for p in panels {
-                AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
-                                        panels: p..<(p + 1), c: c + r.lowerBound * n, ldc: n,
-                                        bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
-                epilogue(t, r, (p * w)..<((p + 1) * w))
+                var r0 = r.lowerBound
+                while r0 < r.upperBound {
+                    let r1 = min(r.upperBound, r0 + epilogueRows)
+                    AVX512Kernels.panelGEMM(rows: r1 - r0, k: k, a: a + r0 * k, lda: k, packed: packed,
+                                            panels: p..<(p + 1), c: c + r0 * n, ldc: n,
+                                            bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+                    epilogue(t, r0..<r1, (p * w)..<((p + 1) * w))
+                    r0 = r1
+                }
             }
         }
     }

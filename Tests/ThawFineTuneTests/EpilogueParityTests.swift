@@ -11,7 +11,7 @@ import XCTest
 /// same steps with BN as separate passes: loss, every gradient and every updated tensor agree to float
 /// rounding (only the order of the dγ/dβ sums differs). `assertClose` fails on NaN.
 final class EpilogueParityTests: XCTestCase {
-    override func tearDown() { TrainingKernels.fusedEpilogues = true }
+    override func tearDown() { TrainingKernels.fusedEpilogues = false }
 
     private struct StepResult { var losses: [Double]; var grads: [[Float]]; var values: [[Float]] }
 

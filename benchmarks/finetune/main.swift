@@ -9,8 +9,8 @@
 //   --compare-panels with --alternate: fused kernels with the 1×1 GEMMs on the AVX-512 training kernels
 //              (TrainingKernels.panelGEMMs, the default) vs on OpenBLAS
 //   --compare-epilogues with --alternate: frozen BN (+ ReLU6, + skip) as epilogues of the AVX-512 1×1 GEMMs
-//              (TrainingKernels.fusedEpilogues, the default) vs separate passes
-//   --no-epilogues  TrainingKernels.fusedEpilogues = false (the separate BN passes)
+//              (TrainingKernels.fusedEpilogues) vs separate passes (the default)
+//   --epilogues  TrainingKernels.fusedEpilogues = true
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
@@ -25,13 +25,14 @@ let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
 if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-epilogues",
-                                 "--no-epilogues", "--gemm"])
+                                 "--epilogues", "--gemm"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-epilogues, --no-epilogues, --gemm[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-epilogues, --epilogues, --gemm[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareEpilogues = flags.contains("--compare-epilogues")
-TrainingKernels.fusedEpilogues = !flags.contains("--no-epilogues")
+TrainingKernels.fusedEpilogues = flags.contains("--epilogues")
+if let v = ProcessInfo.processInfo.environment["THAW_EPILOGUE_ROWS"], let r = Int(v) { TrainingPointwise.epilogueRows = r }
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareEpilogues ? ("epilogues", "passes") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
