@@ -2,32 +2,31 @@ extension AVX512Kernels {
     /// The AVX-512 build of `BatchNormTiles.frozenForward` (the same arithmetic per element, so the same
     /// results): y = clamp(x·scale + shift (+ residual), low, high) over `rows` rows × `cols` columns at stride
     /// `ld` (x, y and residual share it; scale and shift start at the tile's first column). One zmm per 16
-    /// columns, scale/shift held in registers down the rows; a scalar tail for cols % 16.
+    /// columns, rows outer; a scalar tail for cols % 16.
     public static func batchNormForwardTile(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
                                             ld: Int, rows: Int, cols: Int, scale: UnsafePointer<Float>,
                                             shift: UnsafePointer<Float>, low: Float, high: Float) {
         let lo = F16(repeating: low), hi = F16(repeating: high)
-        var j = 0
-        while j + 16 <= cols {
-            let s = load(scale + j), h = load(shift + j)
-            if let residual {
-                for r in 0..<rows {
-                    let o = r * ld + j
-                    // Separate multiply and add (no FMA): the rounding of `BatchNorm.forward` + residual add.
-                    store(clampKeepingNaN((load(x + o) * s + h) + load(residual + o), lo, hi), y + o)
-                }
-            } else {
-                for r in 0..<rows {
-                    let o = r * ld + j
-                    store(clampKeepingNaN(load(x + o) * s + h, lo, hi), y + o)
-                }
-            }
-            j += 16
-        }
+        let vectorCols = cols & ~15
+        // Rows outer (a map row is contiguous; columns outer strode through whole maps ld floats at a time).
         for r in 0..<rows {
-            for c in j..<cols {
-                let o = r * ld + c
-                y[o] = min(max(x[o] * scale[c] + shift[c] + (residual?[o] ?? 0), low), high)
+            let xr = x + r * ld, yr = y + r * ld
+            if let residual {
+                let sr = residual + r * ld
+                var j = 0
+                while j < vectorCols {
+                    // Separate multiply and add (no FMA): the rounding of `BatchNorm.forward` + residual add.
+                    store(clampKeepingNaN((load(xr + j) * load(scale + j) + load(shift + j)) + load(sr + j), lo, hi), yr + j)
+                    j += 16
+                }
+                for c in vectorCols..<cols { yr[c] = min(max(xr[c] * scale[c] + shift[c] + sr[c], low), high) }
+            } else {
+                var j = 0
+                while j < vectorCols {
+                    store(clampKeepingNaN(load(xr + j) * load(scale + j) + load(shift + j), lo, hi), yr + j)
+                    j += 16
+                }
+                for c in vectorCols..<cols { yr[c] = min(max(xr[c] * scale[c] + shift[c], low), high) }
             }
         }
     }
