@@ -7,25 +7,9 @@ extension AVX512Kernels {
                                              mean: UnsafePointer<Float>, invstd: UnsafePointer<Float>,
                                              outScale: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                              sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Float>) {
-        for r in 0..<rows {
-            let xr = x + r * c, dr = dy + r * c, o = out + r * c
-            if let y {
-                let yr = y + r * c
-                for j in 0..<c {
-                    let g: Float = yr[j] > 0 && yr[j] < high ? dr[j] : 0
-                    sumG[j] += g
-                    sumGX[j] += g * ((xr[j] - mean[j]) * invstd[j])
-                    o[j] = g * outScale[j]
-                }
-            } else {
-                for j in 0..<c {
-                    let g = dr[j]
-                    sumG[j] += g
-                    sumGX[j] += g * ((xr[j] - mean[j]) * invstd[j])
-                    o[j] = g * outScale[j]
-                }
-            }
-        }
+        // The tile kernel over whole rows: zmm per 16 channels, the sums in registers.
+        batchNormBackwardTile(x: x, y: y, high: high, dy: dy, out: out, ld: c, rows: rows, cols: c, mean: mean, invstd: invstd,
+                              outScale: outScale, sumG: sumG, sumGX: sumGX)
     }
 
     /// The AVX-512 build of pass 2, in place: g = k·g − a − b·(x − mean)·invstd over `rows` rows [C].

@@ -8,6 +8,9 @@
 //   --compare-split  with --alternate: fused kernels with the 1×1 GEMMs split in parts vs one OpenBLAS call each
 //   --compare-panels with --alternate: fused kernels with the 1×1 GEMMs on the AVX-512 training kernels
 //              (TrainingKernels.panelGEMMs, the default) vs on OpenBLAS
+//   --compare-epilogues with --alternate: frozen BN (+ ReLU6, + skip) as epilogues of the AVX-512 1×1 GEMMs
+//              (TrainingKernels.fusedEpilogues) vs separate passes (the default)
+//   --epilogues  TrainingKernels.fusedEpilogues = true
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
@@ -21,11 +24,17 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--gemm"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-epilogues",
+                                 "--epilogues", "--gemm"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --gemm[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-epilogues, --epilogues, --gemm[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
+let compareEpilogues = flags.contains("--compare-epilogues")
+TrainingKernels.fusedEpilogues = flags.contains("--epilogues")
+if let v = ProcessInfo.processInfo.environment["THAW_EPILOGUE_ROWS"], let r = Int(v) { TrainingPointwise.epilogueRows = r }
+let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
+    : compareEpilogues ? ("epilogues", "passes") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 let rows = args.count > 1 ? Int(args[1])! : 512
@@ -67,6 +76,8 @@ if let rounds = alternate {
                 TrainingKernels.splitGEMMs = fused           // fused stays on
             } else if comparePanels {
                 TrainingKernels.panelGEMMs = fused           // fused stays on
+            } else if compareEpilogues {
+                TrainingKernels.fusedEpilogues = fused       // fused and panels stay on
             } else {
                 TrainingKernels.fused = fused
             }
@@ -76,12 +87,12 @@ if let rounds = alternate {
             let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
             let perCPU = Double(rows) / (processCPUSeconds() - c0)
             if fused { fusedRates.append(out.rowsPerSecond); fusedCPU.append(perCPU) } else { plainRates.append(out.rowsPerSecond); plainCPU.append(perCPU) }
-            let names = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
+            let names = comparison
             print(String(format: "round %d %@: %.1f maps/s, %.1f maps/cpu-s (load %@)", r, fused ? names.0 : names.1, out.rowsPerSecond, perCPU, loadAverage()))
         }
     }
     let ratios = zip(fusedRates, plainRates).map { $0 / $1 }
-    let names = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
+    let names = comparison
     print(String(format: "median maps/s: %@ %.1f  %@ %.1f  median per-round ratio %@/%@ %.2f (min %.2f, max %.2f)",
                  names.0, median(fusedRates), names.1, median(plainRates), names.0, names.1, median(ratios), ratios.min()!, ratios.max()!))
     let cpuRatios = zip(fusedCPU, plainCPU).map { $0 / $1 }
@@ -97,6 +108,7 @@ for chunk in [16, 32, 64] where chunk <= batch {
     let out = try t.run()
     print(String(format: "thaw  rows %d batch %d chunk %d bn %@ kernels %@: %.1f maps/s (epoch %.2f s, train only)",
                  rows, batch, chunk, bn.rawValue,
-                 !TrainingKernels.fused ? "plain" : TrainingKernels.panelGEMMs && VectorISA.avx512 ? "fused+panels" : "fused", out.rowsPerSecond, out.trainSeconds))
+                 !TrainingKernels.fused ? "plain" : !(TrainingKernels.panelGEMMs && VectorISA.avx512) ? "fused"
+                    : TrainingKernels.fusedEpilogues ? "fused+panels+epilogues" : "fused+panels", out.rowsPerSecond, out.trainSeconds))
     if FineTuneProfile.enabled { print(FineTuneProfile.report()) }
 }
