@@ -24,6 +24,13 @@ public enum VectorISA {
                          "VectorISA.avx512: this CPU lacks AVX-512 F/BW/DQ/VL/CD; its kernels would stop with an illegal instruction")
         }
     }
+
+    /// The AVX-512 1×1 and depthwise epilogues clamp in registers before their one store (default); false:
+    /// store, then clamp the stored floats (`AVX512Kernels.registerClamp`). Same floats; benchmarks compare.
+    public static var registerClamp: Bool {
+        get { AVX512Kernels.registerClamp }
+        set { AVX512Kernels.registerClamp = newValue }
+    }
 }
 
 extension Activation {

@@ -168,9 +168,13 @@ private struct GroupRow {
         }
     }
 
-    /// Stores 16 finished outputs and clamps them while they are in L1 (the activation).
+    /// Stores 16 finished outputs clamped (the activation): in registers, or (`registerClamp` off) in L1 after the store.
     @inline(__always)
     func finish(_ v: F16, _ p: UnsafeMutablePointer<Float>) {
+        if AVX512Kernels.registerClamp {
+            AVX512Kernels.storeClamped(v, p, clamps: !(low == -.infinity && high == .infinity), low, high)
+            return
+        }
         AVX512Kernels.store(v, p)
         AVX512Kernels.clamp(p, count: 16, low, high)
     }

@@ -113,6 +113,8 @@ if args.contains("--no-packed") { PackedPointwise.enabled = false }
 if args.contains("--dw4") { DepthwiseConv2D.fourPixels = true }
 // --dw-plain: AVX-512 depthwise rows one pixel, all channels at a time (before `depthwiseRowGroups`).
 if args.contains("--dw-plain") { DepthwiseConv2D.groupRows = false }
+// --memory-clamp: the 1×1 and depthwise epilogues clamp after the store (a second pass in L1) instead of in registers.
+if args.contains("--memory-clamp") { VectorISA.registerClamp = false }
 // --no-slabs: small-map blocks at batch 1 in three row/panel phases instead of channel slabs (expand + depthwise per slab).
 if args.contains("--no-slabs") { InvertedResidual.channelSlabs = false }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
@@ -209,12 +211,15 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
     let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
 }
-// --alternate-slabs N: N forwards each with and without channel slabs, interleaved in this process (a loaded
-// machine slows both alike); prints the median and fastest forward of each and the ratio of the medians.
-if let rounds = option("--alternate-slabs").flatMap(Int.init) {
+// --alternate-slabs N / --alternate-clamp N: N forwards each with and without channel slabs (or with the
+// epilogue clamp in registers and after the store), interleaved in this process (a loaded machine slows both
+// alike); prints the median and fastest forward of each and the ratios.
+for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.channelSlabs = $0 }),
+                          ("--alternate-clamp", "register clamp", { (on: Bool) in VectorISA.registerClamp = on })] {
+    guard let rounds = option(flag).flatMap(Int.init) else { continue }
     var times: [Bool: [Double]] = [true: [], false: []]
     for i in 0..<2 * max(1, rounds) {
-        InvertedResidual.channelSlabs = i % 2 == 0
+        set(i % 2 == 0)
         let t0 = DispatchTime.now().uptimeNanoseconds
         _ = try backbone.forward(input, from: nil, taps: [lastTap])
         times[i % 2 == 0, default: []].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
@@ -222,9 +227,9 @@ if let rounds = option("--alternate-slabs").flatMap(Int.init) {
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     let on = times[true]!, off = times[false]!
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-    print(String(format: "%@ slabs median %.3f ms fastest %.3f | no slabs median %.3f fastest %.3f | no-slabs/slabs median %.3f fastest %.3f; load %@",
-                 only as NSString, median(on), on.min()!, median(off), off.min()!, median(off) / median(on), off.min()! / on.min()!,
-                 String(load) as NSString))
+    print(String(format: "%@ %@ median %.3f ms fastest %.3f | without median %.3f fastest %.3f | without/with median %.3f fastest %.3f; load %@",
+                 only as NSString, name as NSString, median(on), on.min()!, median(off), off.min()!, median(off) / median(on),
+                 off.min()! / on.min()!, String(load) as NSString))
     exit(0)
 }
 var forwards = 0

@@ -1,0 +1,23 @@
+extension AVX512Kernels {
+    /// Epilogues clamp finished vectors in registers (`clamped`) before their one store; off: store, then
+    /// `clamp` the stored floats (a second load and store of every output). Same floats either way.
+    /// Benchmarks compare both (`--memory-clamp`).
+    nonisolated(unsafe) public static var registerClamp = true
+
+    /// min(max(v[i], low), high) per lane — the expression `clamp` applies in memory, so the same floats
+    /// (NaN stays NaN). Pitfall: written as a lane loop on purpose; it compiles to one compare, one masked
+    /// move and one vminps, while SIMD16's `pointwiseMin`/`clamped`/`replacing(with:where:)` compile to
+    /// out-of-line lane-by-lane code through the stack.
+    @inline(__always)
+    static func clamped(_ v: F16, _ low: Float, _ high: Float) -> F16 {
+        var r = v
+        for i in 0..<16 { r[i] = min(max(v[i], low), high) }
+        return r
+    }
+
+    /// Stores v to p clamped to [low, high] (`clamps` false: unclamped, for ±infinity bounds).
+    @inline(__always)
+    static func storeClamped(_ v: F16, _ p: UnsafeMutablePointer<Float>, clamps: Bool, _ low: Float, _ high: Float) {
+        store(clamps ? clamped(v, low, high) : v, p)
+    }
+}
