@@ -1,6 +1,6 @@
 extension AVX512Kernels {
-    /// Epilogues clamp finished vectors in registers (`clamped`) before their one store; off: store, then
-    /// `clamp` the stored floats (a second load and store of every output). Same floats either way.
+    /// The 1×1 kernel's epilogue clamps finished vectors in registers (`clamped`) before their one store; off:
+    /// store, then `clamp` the stored floats (a second load and store of every output). Same floats either way.
     /// Benchmarks compare both (`--memory-clamp`).
     nonisolated(unsafe) public static var registerClamp = true
 

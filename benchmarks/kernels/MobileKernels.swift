@@ -87,9 +87,9 @@ func benchMobileKernels(seconds: Double) {
         let x = aligned(filled(h * h * c, 6)), y = aligned([Float](repeating: 0, count: outSize * c))
         defer { x.deallocate(); y.deallocate() }
         let rows = min(outSize, 4), first = outSize / 2 - rows / 2
-        for (label, kernel, registers) in [("", AVX512Kernels.depthwiseRow, false), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false),
-                                           (" groups", AVX512Kernels.depthwiseRowGroups, false), (" groups reg clamp", AVX512Kernels.depthwiseRowGroups, true)] {
-            AVX512Kernels.registerClamp = registers
+        for (label, kernel, narrow) in [("", AVX512Kernels.depthwiseRow, false), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false),
+                                           (" groups", AVX512Kernels.depthwiseRowGroups, false), (" groups narrow", AVX512Kernels.depthwiseRowGroups, true)] {
+            AVX512Kernels.narrowMaps = narrow    // 7- and 14-wide maps as clipped runs of four (else: border pixels)
             let t = fastest(seconds) {
                 for oh in first..<first + rows {
                     let iy0 = oh * s - pad
