@@ -38,6 +38,13 @@ public enum VectorISA {
         get { AVX512Kernels.narrowMaps }
         set { AVX512Kernels.narrowMaps = newValue }
     }
+
+    /// The AVX-512 1×1 kernel's last panels with 17–24 or ≤ 8 valid columns as 16 + 8 / 8-column tiles (default);
+    /// false: 32-/16-column tiles over the panel's zero columns (`AVX512Kernels.narrowTiles`). Same floats.
+    public static var narrowPointwiseTiles: Bool {
+        get { AVX512Kernels.narrowTiles }
+        set { AVX512Kernels.narrowTiles = newValue }
+    }
 }
 
 extension Activation {

@@ -23,7 +23,10 @@ extension AVX512Kernels {
             while r < rows {
                 let count = min(8, rows - r)
                 let (ar, br, rr, yr) = (a + r * lda, bias + col, residual.map { $0 + r * ldr + col }, y + r * ldy + col)
-                if valid <= 16 {
+                if narrowTiles && (valid <= 8 || (valid > 16 && valid <= 24)) {   // AVX512PointwiseNarrowTiles.swift
+                    tile8x24(wide: valid > 16, a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr,
+                             valid: valid, low: low, high: high, y: yr, ldy: ldy)
+                } else if valid <= 16 {
                     tile8x16(a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr, valid: valid,
                              low: low, high: high, y: yr, ldy: ldy)
                 } else {

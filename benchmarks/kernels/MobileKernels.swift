@@ -47,8 +47,10 @@ func benchMobileKernels(seconds: Double) {
         let packed = PackedPointwise(conv)
         let x = filled(rows * k, 3), r = filled(rows * n, 4)
         var y = [Float](repeating: 0, count: rows * n)
-        for registers in [false, true] {             // the epilogue's clamp after the store, or in registers
+        for (registers, narrow) in [(false, false), (true, false), (true, true)] {   // clamp after the store / in registers; 8-column tiles
             AVX512Kernels.registerClamp = registers
+            AVX512Kernels.narrowTiles = narrow
+            if narrow && n % 32 != 24 && n % 32 != 8 { continue }
             let t = fastest(seconds) {
                 x.withUnsafeBufferPointer { xb in
                     r.withUnsafeBufferPointer { rb in
@@ -56,7 +58,7 @@ func benchMobileKernels(seconds: Double) {
                     }
                 }
             }
-            line("1x1 \(name) \(rows)x\(k)->\(n)\(registers ? " reg clamp" : "")", t, 2.0 * Double(rows * k * n))
+            line("1x1 \(name) \(rows)x\(k)->\(n)\(registers ? " reg clamp" : "")\(narrow ? " narrow tiles" : "")", t, 2.0 * Double(rows * k * n))
         }
     }
     // The classifier at batch 1: OpenBLAS sgemm (its threads) against the matrix-vector kernel on one core.
