@@ -25,7 +25,7 @@ public enum VectorISA {
         }
     }
 
-    /// The AVX-512 1×1 kernel's epilogue clamps in registers before its one store (default); false:
+    /// The AVX-512 1×1 kernel's epilogue clamps in registers before its one store; false (default, faster):
     /// store, then clamp the stored floats (`AVX512Kernels.registerClamp`). Same floats; benchmarks compare.
     public static var registerClamp: Bool {
         get { AVX512Kernels.registerClamp }

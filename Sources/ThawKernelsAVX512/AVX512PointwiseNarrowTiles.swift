@@ -49,32 +49,48 @@ extension AVX512Kernels {
             }
         }
         let bias0 = load(bias), bias1 = load8(bias + upper)
-        let clamps = !(low == -.infinity && high == .infinity)
-        func finish(_ row: Int, _ v0: F16, _ v1: F8) {
-            guard row < count else { return }
-            let out = y + row * ldy, res = residual.map { $0 + row * ldr }
-            if wide {
-                var lo = v0 + bias0
-                if let res { lo += load(res) }
-                storeClamped(lo, out, clamps: clamps, low, high)
-            }
-            var hi = v1 + bias1
-            let n8 = valid - upper                   // 1…8 columns
-            if n8 == 8 {
-                if let res { hi += load8(res + upper) }
-                if clamps { for j in 0..<8 { hi[j] = min(max(hi[j], low), high) } }
-                store8(hi, out + upper)
-            } else {
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { tmp in
-                    let t = tmp.baseAddress!
-                    store8(hi, t)
-                    if let res { for j in 0..<n8 { t[j] += res[upper + j] } }
-                    for j in 0..<n8 { out[upper + j] = t[j] }
-                }
-                clamp(out + upper, count: n8, low, high)
-            }
+        let rest = NarrowRowRest(count: count, wide: wide, residual: residual, ldr: ldr, n8: valid - upper, upper: upper,
+                                 low: low, high: high, y: y, ldy: ldy)
+        // A static inlined helper, not a local function (compiled as a call per row with the tile spilled).
+        finishNarrowRow(0, c00 + bias0, c01 + bias1, rest); finishNarrowRow(1, c10 + bias0, c11 + bias1, rest)
+        finishNarrowRow(2, c20 + bias0, c21 + bias1, rest); finishNarrowRow(3, c30 + bias0, c31 + bias1, rest)
+        finishNarrowRow(4, c40 + bias0, c41 + bias1, rest); finishNarrowRow(5, c50 + bias0, c51 + bias1, rest)
+        finishNarrowRow(6, c60 + bias0, c61 + bias1, rest); finishNarrowRow(7, c70 + bias0, c71 + bias1, rest)
+    }
+
+    /// What a narrow tile's rows share.
+    struct NarrowRowRest {
+        let count: Int, wide: Bool
+        let residual: UnsafePointer<Float>?, ldr: Int
+        let n8: Int, upper: Int                      // 1…8 columns of the 8-column part, at column `upper`
+        let low: Float, high: Float
+        let y: UnsafeMutablePointer<Float>, ldy: Int
+    }
+
+    /// Row r (bias added) of a narrow tile when r < count: + residual, clamped, stored.
+    @_transparent                                    // mandatory: @inline(__always) still left a call per row
+    static func finishNarrowRow(_ r: Int, _ lo: F16, _ hi: F8, _ t: NarrowRowRest) {
+        guard r < t.count else { return }
+        let out = t.y + r * t.ldy, res = t.residual.map { $0 + r * t.ldr }
+        if t.wide {                                  // stored, then clamped in L1 (as `finishRow`)
+            var v = lo
+            if let res { v += load(res) }
+            store(v, out)
+            clamp(out, count: 16, t.low, t.high)
         }
-        finish(0, c00, c01); finish(1, c10, c11); finish(2, c20, c21); finish(3, c30, c31)
-        finish(4, c40, c41); finish(5, c50, c51); finish(6, c60, c61); finish(7, c70, c71)
+        var h = hi
+        if t.n8 == 8 {
+            if let res { h += load8(res + t.upper) }
+            store8(h, out + t.upper)
+            clamp(out + t.upper, count: 8, t.low, t.high)
+        } else {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { tmp in
+                let p = tmp.baseAddress!
+                store8(h, p)
+                if let res { for j in 0..<t.n8 { p[j] += res[t.upper + j] } }
+                for j in 0..<t.n8 { out[t.upper + j] = p[j] }
+            }
+            clamp(out + t.upper, count: t.n8, t.low, t.high)
+        }
     }
 }

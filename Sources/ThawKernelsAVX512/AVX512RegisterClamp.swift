@@ -1,8 +1,10 @@
 extension AVX512Kernels {
-    /// The 1×1 kernel's epilogue clamps finished vectors in registers (`clamped`) before their one store; off:
-    /// store, then `clamp` the stored floats (a second load and store of every output). Same floats either way.
-    /// Benchmarks compare both (`--memory-clamp`).
-    nonisolated(unsafe) public static var registerClamp = true
+    /// The 1×1 kernel's epilogue clamps finished vectors in registers (`clamped`) before their one store; off
+    /// (default): store, then `clamp` the stored floats in L1. Same floats either way. Off is faster since the
+    /// tile's row epilogue is inlined (`finishRow` is `@_transparent`): `storeClamped` stays an out-of-line call
+    /// (its SIMD16 argument passed as four xmm registers), and made `@_transparent` its lane loop no longer
+    /// vectorises (7 GFLOP/s). Benchmarks compare both (`--register-clamp`).
+    nonisolated(unsafe) public static var registerClamp = false
 
     /// min(max(v[i], low), high) per lane — the expression `clamp` applies in memory, so the same floats
     /// (NaN stays NaN). Pitfall: written as a lane loop on purpose; it compiles to one compare, one masked

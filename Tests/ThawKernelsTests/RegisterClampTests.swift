@@ -1,8 +1,8 @@
 import XCTest
 @testable import ThawKernels
 
-/// The AVX-512 1×1 kernel's epilogue clamps in registers (`VectorISA.registerClamp`, default) or after
-/// the store: the same floats either way (bit for bit, NaN in the same places), and both match the baseline
+/// The AVX-512 1×1 kernel's epilogue clamps in registers (`VectorISA.registerClamp`) or after the store
+/// (default): the same floats either way (bit for bit, NaN in the same places), and both match the baseline
 /// build. Inputs reach past the ReLU6 bounds on both sides, so the clamp is exercised.
 final class RegisterClampTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int, scale: Float) -> [Float] {

@@ -113,8 +113,8 @@ if args.contains("--no-packed") { PackedPointwise.enabled = false }
 if args.contains("--dw4") { DepthwiseConv2D.fourPixels = true }
 // --dw-plain: AVX-512 depthwise rows one pixel, all channels at a time (before `depthwiseRowGroups`).
 if args.contains("--dw-plain") { DepthwiseConv2D.groupRows = false }
-// --memory-clamp: the 1×1 epilogue clamps after the store (a second pass in L1) instead of in registers.
-if args.contains("--memory-clamp") { VectorISA.registerClamp = false }
+// --register-clamp: the 1×1 epilogue clamps in registers before its store instead of after it in L1.
+if args.contains("--register-clamp") { VectorISA.registerClamp = true }
 // --no-narrow: 7- and 14-wide depthwise rows by interior runs and border pixels instead of clipped runs of four.
 if args.contains("--no-narrow") { VectorISA.narrowDepthwise = false }
 // --wide-tiles: the 1×1 kernel's last panels of N = 24, 40, … as 32-/16-column tiles instead of 16 + 8 / 8 columns.
