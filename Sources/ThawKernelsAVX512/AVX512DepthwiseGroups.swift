@@ -100,7 +100,7 @@ struct GroupRow {
     }
 
     /// Pixels ow..<ow+4 (interior) of the 16 channels at cg; `top` already offset by cg.
-    @inline(__always)
+    @_transparent                                    // as `finish`: a call per run of four otherwise (b in four xmm)
     func quad<W: DepthwiseWindow>(_: W.Type, top: UnsafePointer<Float>, b: F16, ow: Int, cg: Int) {
         let k = W.k, s = W.s
         let ix0 = ow * s - padLeft

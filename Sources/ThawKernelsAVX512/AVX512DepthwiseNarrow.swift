@@ -46,7 +46,7 @@ extension GroupRow {
 
     /// Pixels ow..<min(ow + 4, n) of the 16 channels at cg (`top` already offset by cg); a tap of pixel ow + j
     /// is summed when its input column ow + j + kx − pad lies in 0..<n (constants after inlining).
-    @inline(__always)
+    @_transparent                                    // as `finish`: a call per run of four otherwise (b in four xmm)
     func clippedQuad<W: DepthwiseWindow, N: NarrowMapWidth>(_: W.Type, _: N.Type, top: UnsafePointer<Float>, b: F16, ow: Int, cg: Int) {
         let k = W.k, n = N.n, pad = (k - 1) / 2
         func inside(_ j: Int, _ kx: Int) -> Bool { ow + j < n && ow + j + kx - pad >= 0 && ow + j + kx - pad < n }
