@@ -30,7 +30,7 @@ public struct DepthwiseConv2D: Sendable {
         didSet { accumulatorStart = bias ?? [Float](repeating: 0, count: channels) }
     }
     /// [C]: the bias, or zeros; every accumulator starts from it (no allocation per forward).
-    private var accumulatorStart: [Float]
+    var accumulatorStart: [Float]
     public var activation: Activation
 
     /// Converts PyTorch weights `weightCHW` [C, 1, kh, kw] (and `bias` [C]).

@@ -32,6 +32,11 @@ extension InvertedResidual {
                      "InvertedResidual.forwardPhased: expand → \(expand?.outChannels ?? mid), depthwise \(mid), project from \(project.inChannels) channels")
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let workers = cores ?? ParallelRows.cores
+        if channelSlabs && depthwise.runsSlabs(g) {
+            forwardChannelSlabs(expand: expand, depthwise: depthwise, project: project, skip: skip, x: x, batch: n, height: h, width: w,
+                                geometry: g, into: y, scratch: scratch, workers: workers)
+            return
+        }
         let inRows = n * h * w, outRows = n * g.outPixels
         let e = scratch                                          // [n·h·w, mid]
         let d = expand == nil ? scratch : scratch + inRows * mid // [n·OH·OW, mid]

@@ -24,6 +24,27 @@ public enum VectorISA {
                          "VectorISA.avx512: this CPU lacks AVX-512 F/BW/DQ/VL/CD; its kernels would stop with an illegal instruction")
         }
     }
+
+    /// The AVX-512 1×1 kernel's epilogue clamps in registers before its one store; false (default, faster):
+    /// store, then clamp the stored floats (`AVX512Kernels.registerClamp`). Same floats; benchmarks compare.
+    public static var registerClamp: Bool {
+        get { AVX512Kernels.registerClamp }
+        set { AVX512Kernels.registerClamp = newValue }
+    }
+
+    /// AVX-512 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels (default);
+    /// false: interior runs and border pixels (`AVX512Kernels.narrowMaps`). Same floats; benchmarks compare.
+    public static var narrowDepthwise: Bool {
+        get { AVX512Kernels.narrowMaps }
+        set { AVX512Kernels.narrowMaps = newValue }
+    }
+
+    /// The AVX-512 1×1 kernel's last panels with 17–24 or ≤ 8 valid columns as 16 + 8 / 8-column tiles (default);
+    /// false: 32-/16-column tiles over the panel's zero columns (`AVX512Kernels.narrowTiles`). Same floats.
+    public static var narrowPointwiseTiles: Bool {
+        get { AVX512Kernels.narrowTiles }
+        set { AVX512Kernels.narrowTiles = newValue }
+    }
 }
 
 extension Activation {

@@ -15,7 +15,7 @@ extension AVX512Kernels {
                                           weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                           kernelW: Int, strideW: Int, padLeft: Int, iy0: Int, kyLo: Int, kyHi: Int,
                                           outWidth: Int, low: Float, high: Float, out: UnsafeMutablePointer<Float>) {
-        let row = GroupRow(image: image, inWidth: inWidth, c: c, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
+        let row = GroupRow(image: image, inWidth: inWidth, c: c, count: c, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
                            kyLo: kyLo, kyHi: kyHi, outWidth: outWidth, low: low, high: high, out: out)
         switch (c % 16 == 0 ? kernelW : 0, strideW) {
         case (3, 1): row.run(Window3x3Stride1.self)
@@ -26,6 +26,30 @@ extension AVX512Kernels {
             depthwiseRow(image: image, inWidth: inWidth, channels: c, weight: weight, bias: bias, kernelW: kernelW,
                          strideW: strideW, padLeft: padLeft, iy0: iy0, kyLo: kyLo, kyHi: kyHi, outWidth: outWidth,
                          low: low, high: high, out: out)
+        }
+    }
+
+    /// True when `depthwiseRowGroupSlab` runs this window: 3×3 or 5×5, stride 1 or 2.
+    public static func depthwiseSlabWindow(kernelW: Int, strideW: Int) -> Bool {
+        (kernelW == 3 || kernelW == 5) && (strideW == 1 || strideW == 2)
+    }
+
+    /// `depthwiseRowGroups` on a slab of `count` channels (a multiple of 16) of rows laid out `c` channels apart
+    /// (`c` a multiple of 16): `image`, `weight`, `bias` and `out` already point at the slab's first channel.
+    /// Same sums in the same order, so the same floats as the whole row. Needs `depthwiseSlabWindow`.
+    public static func depthwiseRowGroupSlab(image: UnsafePointer<Float>, inWidth: Int, channels c: Int, count: Int,
+                                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                             kernelW: Int, strideW: Int, padLeft: Int, iy0: Int, kyLo: Int, kyHi: Int,
+                                             outWidth: Int, low: Float, high: Float, out: UnsafeMutablePointer<Float>) {
+        precondition(c % 16 == 0 && count % 16 == 0 && count <= c && depthwiseSlabWindow(kernelW: kernelW, strideW: strideW),
+                     "depthwiseRowGroupSlab: \(count) of \(c) channels, \(kernelW)-wide window, stride \(strideW)")
+        let row = GroupRow(image: image, inWidth: inWidth, c: c, count: count, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
+                           kyLo: kyLo, kyHi: kyHi, outWidth: outWidth, low: low, high: high, out: out)
+        switch (kernelW, strideW) {
+        case (3, 1): row.run(Window3x3Stride1.self)
+        case (3, 2): row.run(Window3x3Stride2.self)
+        case (5, 1): row.run(Window5x5Stride1.self)
+        default: row.run(Window5x5Stride2.self)
         }
     }
 }
@@ -43,10 +67,11 @@ enum Window5x5Stride2: DepthwiseWindow { static var k: Int { 5 }; static var s: 
 
 /// One output row [outWidth, C] of `depthwiseRowGroups`. Input row iy0 + ky holds window row ky; only
 /// ky in kyLo..<kyHi (inside the image) are summed.
-private struct GroupRow {
+struct GroupRow {
     typealias F16 = AVX512Kernels.F16
     let image: UnsafePointer<Float>                  // [·, inWidth, C]
-    let inWidth: Int, c: Int
+    let inWidth: Int, c: Int                         // c: channels per pixel (the layout)
+    let count: Int                                   // channels computed, 0..<count from the pointers (≤ c)
     let weight: UnsafePointer<Float>                 // [k][k][C]
     let bias: UnsafePointer<Float>                   // [C]
     let padLeft: Int, iy0: Int, kyLo: Int, kyHi: Int, outWidth: Int
@@ -55,14 +80,15 @@ private struct GroupRow {
 
     @inline(__always)
     func run<W: DepthwiseWindow>(_ window: W.Type) {
+        if runNarrow(window) { return }              // 7- and 14-wide maps at stride 1 (AVX512DepthwiseNarrow.swift)
         let k = W.k, s = W.s
         let top = image + iy0 * inWidth * c          // window row 0 (may lie above the image; never read there)
         // Interior pixels first..<end: every tap column inside the image.
         let first = min(outWidth, (padLeft + s - 1) / s)
         let end = max(first, min(outWidth, (inWidth - k + padLeft) / s + 1))
         let quads = (end - first) / 4
-        for ch in stride(from: 0, to: c, by: 64) {
-            let groups = min(4, (c - ch) / 16)
+        for ch in stride(from: 0, to: count, by: 64) {
+            let groups = min(4, (count - ch) / 16)
             for ow in 0..<first { border(window, top: top, ow: ow, ch: ch, groups: groups) }
             for g in 0..<groups {
                 let cg = ch + 16 * g
@@ -74,7 +100,7 @@ private struct GroupRow {
     }
 
     /// Pixels ow..<ow+4 (interior) of the 16 channels at cg; `top` already offset by cg.
-    @inline(__always)
+    @_transparent                                    // as `finish`: a call per run of four otherwise (b in four xmm)
     func quad<W: DepthwiseWindow>(_: W.Type, top: UnsafePointer<Float>, b: F16, ow: Int, cg: Int) {
         let k = W.k, s = W.s
         let ix0 = ow * s - padLeft
@@ -118,6 +144,20 @@ private struct GroupRow {
             finish(a0, o); finish(a1, o + 16); finish(a2, o + 32); finish(a3, o + 48)
             return
         }
+        if groups == 2 {                             // a 32-channel slab (or tail): two chains
+            var a0 = AVX512Kernels.load(bias + ch), a1 = AVX512Kernels.load(bias + ch + 16)
+            for ky in kyLo..<kyHi {
+                let line = top + (ky * inWidth + ix0) * c + ch
+                let wl = weight + ky * k * c + ch
+                for kx in kxLo..<kxHi {
+                    let v = line + kx * c, w = wl + kx * c
+                    a0 = a0.addingProduct(AVX512Kernels.load(v), AVX512Kernels.load(w))
+                    a1 = a1.addingProduct(AVX512Kernels.load(v + 16), AVX512Kernels.load(w + 16))
+                }
+            }
+            finish(a0, o); finish(a1, o + 16)
+            return
+        }
         for g in 0..<groups {
             var a = AVX512Kernels.load(bias + ch + 16 * g)
             for ky in kyLo..<kyHi {
@@ -129,8 +169,9 @@ private struct GroupRow {
         }
     }
 
-    /// Stores 16 finished outputs and clamps them while they are in L1 (the activation).
-    @inline(__always)
+    /// Stores 16 finished outputs and clamps them while they are in L1 (the activation). Clamping in registers
+    /// first (`AVX512Kernels.clamped`, as the 1×1 epilogue does) measured 2–4% slower here on 3 of 8 shapes.
+    @_transparent                                    // @inline(__always) left a call per pixel (SIMD16 in four xmm)
     func finish(_ v: F16, _ p: UnsafeMutablePointer<Float>) {
         AVX512Kernels.store(v, p)
         AVX512Kernels.clamp(p, count: 16, low, high)

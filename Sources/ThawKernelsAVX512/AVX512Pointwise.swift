@@ -23,7 +23,10 @@ extension AVX512Kernels {
             while r < rows {
                 let count = min(8, rows - r)
                 let (ar, br, rr, yr) = (a + r * lda, bias + col, residual.map { $0 + r * ldr + col }, y + r * ldy + col)
-                if valid <= 16 {
+                if narrowTiles && (valid <= 8 || (valid > 16 && valid <= 24)) {   // AVX512PointwiseNarrowTiles.swift
+                    tile8x24(wide: valid > 16, a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr,
+                             valid: valid, low: low, high: high, y: yr, ldy: ldy)
+                } else if valid <= 16 {
                     tile8x16(a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr, valid: valid,
                              low: low, high: high, y: yr, ldy: ldy)
                 } else {
@@ -60,21 +63,52 @@ extension AVX512Kernels {
             wp += 32
         }
         let bias0 = load(bias), bias1 = load(bias + 16)
-        func finish(_ row: Int, _ v0: F16, _ v1: F16) {
-            if row < count {
-                finishRow(v0 + bias0, v1 + bias1, residual: residual.map { $0 + row * ldr }, valid: valid, low: low, high: high, out: y + row * ldy)
-            }
-        }
-        finish(0, c00, c01); finish(1, c10, c11); finish(2, c20, c21); finish(3, c30, c31)
-        finish(4, c40, c41); finish(5, c50, c51); finish(6, c60, c61); finish(7, c70, c71)
+        // Rows through a static inlined helper: a local `finish` function was compiled as a call per row (SIMD16
+        // arguments passed as four xmm registers each, the other accumulators spilled around it).
+        finishTileRow(0, count, c00 + bias0, c01 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(1, count, c10 + bias0, c11 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(2, count, c20 + bias0, c21 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(3, count, c30 + bias0, c31 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(4, count, c40 + bias0, c41 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(5, count, c50 + bias0, c51 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(6, count, c60 + bias0, c61 + bias1, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(7, count, c70 + bias0, c71 + bias1, residual, ldr, valid, low, high, y, ldy)
+    }
+
+    /// Row r of a tile (bias added) when r < count: `finishRow` at y + r·ldy with the residual's row r.
+    @_transparent                                    // mandatory: @inline(__always) still left a call per row
+    static func finishTileRow(_ r: Int, _ count: Int, _ v0: F16, _ v1: F16, _ residual: UnsafePointer<Float>?, _ ldr: Int,
+                              _ valid: Int, _ low: Float, _ high: Float, _ y: UnsafeMutablePointer<Float>, _ ldy: Int) {
+        guard r < count else { return }
+        finishRow(v0, v1, residual: residual.map { $0 + r * ldr }, valid: valid, low: low, high: high, out: y + r * ldy)
     }
 
     /// Stores one finished row of a tile: v0, v1 (bias added) + residual, clamped, `valid` ≤ 32 columns.
     /// Whole vectors go straight out; only a partial one passes through a stack row (nothing past `valid`
     /// is read or written).
-    @inline(__always)
+    @_transparent                                    // as finishTileRow: a call per row otherwise
     static func finishRow(_ v0: F16, _ v1: F16, residual: UnsafePointer<Float>?, valid: Int, low: Float, high: Float,
                           out: UnsafeMutablePointer<Float>) {
+        if registerClamp {                       // whole vectors clamped in registers, one store each
+            let clamps = !(low == -.infinity && high == .infinity)
+            if valid >= 16 {
+                var a = v0
+                if let residual { a += load(residual) }
+                storeClamped(a, out, clamps: clamps, low, high)
+                if valid == 32 {
+                    var b = v1
+                    if let residual { b += load(residual + 16) }
+                    storeClamped(b, out + 16, clamps: clamps, low, high)
+                } else if valid > 16 {
+                    partialRow(v1, residual: residual.map { $0 + 16 }, count: valid - 16, out: out + 16)
+                    clamp(out + 16, count: valid - 16, low, high)
+                }
+            } else {
+                partialRow(v0, residual: residual, count: valid, out: out)
+                clamp(out, count: valid, low, high)
+            }
+            return
+        }
         if valid >= 16 {
             var a = v0
             if let residual { a += load(residual) }
@@ -123,11 +157,13 @@ extension AVX512Kernels {
             wp += 32
         }
         let bias0 = load(bias), zero = F16()
-        func finish(_ row: Int, _ v: F16) {
-            if row < count {
-                finishRow(v + bias0, zero, residual: residual.map { $0 + row * ldr }, valid: valid, low: low, high: high, out: y + row * ldy)
-            }
-        }
-        finish(0, c0); finish(1, c1); finish(2, c2); finish(3, c3); finish(4, c4); finish(5, c5); finish(6, c6); finish(7, c7)
+        finishTileRow(0, count, c0 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(1, count, c1 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(2, count, c2 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(3, count, c3 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(4, count, c4 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(5, count, c5 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(6, count, c6 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
+        finishTileRow(7, count, c7 + bias0, zero, residual, ldr, valid, low, high, y, ldy)
     }
 }

@@ -106,17 +106,26 @@ final class InvertedResidualTests: XCTestCase {
             for (n, h, w, cores) in [(1, 14, 14, 2), (1, 7, 7, 2), (1, 9, 5, 3), (2, 7, 7, 3)] {
                 let x = Tensor(shape: [n, h, w, c.cin], data: values(n * h * w * c.cin, c.k + c.s))
                 let ref = layerByLayer(l, x)
-                var y = [Float](repeating: .nan, count: ref.count)
-                var scratch = [Float](repeating: .nan, count: InvertedResidual.phasedScratch(expand: pe, depthwise: l.depthwise, batch: n, height: h, width: w))
-                x.data.withUnsafeBufferPointer { xb in
-                    y.withUnsafeMutableBufferPointer { yb in
-                        scratch.withUnsafeMutableBufferPointer { sb in
-                            InvertedResidual.forwardPhased(expand: pe, depthwise: l.depthwise, project: pp, skip: l.skip, x: xb.baseAddress!,
-                                                           batch: n, height: h, width: w, into: yb.baseAddress!, scratch: sb.baseAddress!, cores: cores)
+                var bySlabs: [Bool: [Float]] = [:]
+                for slabs in [true, false] {                 // channel slabs (expand + depthwise per slab), or three phases
+                    let saved = InvertedResidual.channelSlabs
+                    InvertedResidual.channelSlabs = slabs
+                    defer { InvertedResidual.channelSlabs = saved }
+                    var y = [Float](repeating: .nan, count: ref.count)
+                    var scratch = [Float](repeating: .nan, count: InvertedResidual.phasedScratch(expand: pe, depthwise: l.depthwise, batch: n, height: h, width: w))
+                    x.data.withUnsafeBufferPointer { xb in
+                        y.withUnsafeMutableBufferPointer { yb in
+                            scratch.withUnsafeMutableBufferPointer { sb in
+                                InvertedResidual.forwardPhased(expand: pe, depthwise: l.depthwise, project: pp, skip: l.skip, x: xb.baseAddress!,
+                                                               batch: n, height: h, width: w, into: yb.baseAddress!, scratch: sb.baseAddress!, cores: cores)
+                            }
                         }
                     }
+                    assertCloseToScale(y, ref.data, tolerance: 1e-5, "phased \(c) n\(n) \(h)×\(w) cores \(cores) slabs \(slabs)")
+                    bySlabs[slabs] = y
                 }
-                assertCloseToScale(y, ref.data, tolerance: 1e-5, "phased \(c) n\(n) \(h)×\(w) cores \(cores)")
+                XCTAssertEqual(bySlabs[true]!.map(\.bitPattern), bySlabs[false]!.map(\.bitPattern),
+                               "phased \(c) n\(n) \(h)×\(w) cores \(cores): channel slabs vs three phases, bit for bit")
             }
         }
     }

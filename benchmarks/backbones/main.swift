@@ -121,6 +121,14 @@ if args.contains("--no-packed") { PackedPointwise.enabled = false }
 if args.contains("--dw4") { DepthwiseConv2D.fourPixels = true }
 // --dw-plain: AVX-512 depthwise rows one pixel, all channels at a time (before `depthwiseRowGroups`).
 if args.contains("--dw-plain") { DepthwiseConv2D.groupRows = false }
+// --register-clamp: the 1×1 epilogue clamps in registers before its store instead of after it in L1.
+if args.contains("--register-clamp") { VectorISA.registerClamp = true }
+// --no-narrow: 7- and 14-wide depthwise rows by interior runs and border pixels instead of clipped runs of four.
+if args.contains("--no-narrow") { VectorISA.narrowDepthwise = false }
+// --wide-tiles: the 1×1 kernel's last panels of N = 24, 40, … as 32-/16-column tiles instead of 16 + 8 / 8 columns.
+if args.contains("--wide-tiles") { VectorISA.narrowPointwiseTiles = false }
+// --no-slabs: small-map blocks at batch 1 in three row/panel phases instead of channel slabs (expand + depthwise per slab).
+if args.contains("--no-slabs") { InvertedResidual.channelSlabs = false }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
@@ -228,6 +236,30 @@ let warmUp = try backbone.forward(input, from: nil, taps: [lastTap])   // warm-u
 if let path = option("--dump-output"), let out = warmUp[lastTap] {
     let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
+}
+// --alternate-slabs N / --alternate-clamp N / --alternate-narrow N / --alternate-tiles N: N forwards each with and
+// without channel slabs (or the 1×1 epilogue's clamp in registers, the 7-/14-wide depthwise rows as clipped runs,
+// the 1×1 kernel's 8-column tiles), interleaved in this process (a loaded machine slows both
+// alike); prints the median and fastest forward of each and the ratios.
+for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.channelSlabs = $0 }),
+                          ("--alternate-clamp", "register clamp", { (on: Bool) in VectorISA.registerClamp = on }),
+                          ("--alternate-narrow", "narrow depthwise", { (on: Bool) in VectorISA.narrowDepthwise = on }),
+                          ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on })] {
+    guard let rounds = option(flag).flatMap(Int.init) else { continue }
+    var times: [Bool: [Double]] = [true: [], false: []]
+    for i in 0..<2 * max(1, rounds) {
+        set(i % 2 == 0)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try backbone.forward(input, from: nil, taps: [lastTap])
+        times[i % 2 == 0, default: []].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    let on = times[true]!, off = times[false]!
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print(String(format: "%@ %@ median %.3f ms fastest %.3f | without median %.3f fastest %.3f | without/with median %.3f fastest %.3f; load %@",
+                 only as NSString, name as NSString, median(on), on.min()!, median(off), off.min()!, median(off) / median(on),
+                 off.min()! / on.min()!, String(load) as NSString))
+    exit(0)
 }
 var forwards = 0
 let start = DispatchTime.now().uptimeNanoseconds

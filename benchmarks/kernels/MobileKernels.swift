@@ -47,14 +47,19 @@ func benchMobileKernels(seconds: Double) {
         let packed = PackedPointwise(conv)
         let x = filled(rows * k, 3), r = filled(rows * n, 4)
         var y = [Float](repeating: 0, count: rows * n)
-        let t = fastest(seconds) {
-            x.withUnsafeBufferPointer { xb in
-                r.withUnsafeBufferPointer { rb in
-                    y.withUnsafeMutableBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: residual ? rb.baseAddress! : nil, into: $0.baseAddress!) }
+        for (registers, narrow) in [(false, false), (true, false), (false, true)] {   // clamp after the store / in registers; 8-column tiles
+            AVX512Kernels.registerClamp = registers
+            AVX512Kernels.narrowTiles = narrow
+            if narrow && n % 32 != 24 && n % 32 != 8 { continue }
+            let t = fastest(seconds) {
+                x.withUnsafeBufferPointer { xb in
+                    r.withUnsafeBufferPointer { rb in
+                        y.withUnsafeMutableBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: residual ? rb.baseAddress! : nil, into: $0.baseAddress!) }
+                    }
                 }
             }
+            line("1x1 \(name) \(rows)x\(k)->\(n)\(registers ? " reg clamp" : "")\(narrow ? " narrow tiles" : "")", t, 2.0 * Double(rows * k * n))
         }
-        line("1x1 \(name) \(rows)x\(k)->\(n)", t, 2.0 * Double(rows * k * n))
     }
     // The classifier at batch 1: OpenBLAS sgemm (its threads) against the matrix-vector kernel on one core.
     do {
@@ -84,7 +89,9 @@ func benchMobileKernels(seconds: Double) {
         let x = aligned(filled(h * h * c, 6)), y = aligned([Float](repeating: 0, count: outSize * c))
         defer { x.deallocate(); y.deallocate() }
         let rows = min(outSize, 4), first = outSize / 2 - rows / 2
-        for (label, kernel) in [("", AVX512Kernels.depthwiseRow), (" pixels4", AVX512Kernels.depthwiseRowPixels4), (" groups", AVX512Kernels.depthwiseRowGroups)] {
+        for (label, kernel, narrow) in [("", AVX512Kernels.depthwiseRow, false), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false),
+                                           (" groups", AVX512Kernels.depthwiseRowGroups, false), (" groups narrow", AVX512Kernels.depthwiseRowGroups, true)] {
+            AVX512Kernels.narrowMaps = narrow    // 7- and 14-wide maps as clipped runs of four (else: border pixels)
             let t = fastest(seconds) {
                 for oh in first..<first + rows {
                     let iy0 = oh * s - pad

@@ -1,0 +1,50 @@
+import XCTest
+@testable import ThawKernels
+
+/// AVX-512 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels
+/// (`VectorISA.narrowDepthwise`): bit for bit the interior/border path (the same sums in the same order), NaN
+/// in the same places, and within float rounding of the baseline build; other widths and strides unchanged.
+final class DepthwiseNarrowTests: XCTestCase {
+    private func values(_ count: Int, _ seed: Int, scale: Float) -> [Float] {
+        (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
+    }
+
+    private func run(_ dw: DepthwiseConv2D, _ x: Tensor, avx512: Bool, narrow: Bool) -> [Float] {
+        let saved = (VectorISA.avx512, VectorISA.narrowDepthwise)
+        VectorISA.avx512 = avx512
+        VectorISA.narrowDepthwise = narrow
+        defer { (VectorISA.avx512, VectorISA.narrowDepthwise) = saved }
+        return dw.forward(x).data
+    }
+
+    /// 3×3 and 5×5, TF SAME and symmetric padding, 1–5 channel groups (a last block of 16/48), 7×7 and 14×14 maps
+    /// (the narrow path), a 7×7 at stride 2 and 9- and 5-wide maps (not it), batch 2, ReLU6 past both bounds.
+    func testNarrowMatchesBorderPathAndBaseline() {
+        let configs: [(c: Int, k: Int, s: Int, pad: Padding2D, act: Activation)] = [
+            (1152, 5, 1, .same, .relu6), (64, 3, 1, .symmetric(1), .relu6), (80, 5, 1, .symmetric(2), .identity),
+            (48, 3, 1, .same, .relu), (16, 5, 1, .same, .relu6), (32, 5, 2, .same, .relu6),
+        ]
+        for cfg in configs {
+            for (n, h, w) in [(1, 7, 7), (1, 14, 14), (2, 7, 7), (1, 3, 14), (1, 9, 9), (1, 7, 5)] {
+                var data = values(n * h * w * cfg.c, cfg.c + w, scale: 3)
+                data[(h / 2 * w + w / 2) * cfg.c + 3] = .nan              // the middle pixel of image 0, channel 3
+                data[(w - 1) * cfg.c + 20 % cfg.c] = .nan                 // the last pixel of row 0
+                let x = Tensor(shape: [n, h, w, cfg.c], data: data)
+                let dw = DepthwiseConv2D(channels: cfg.c, kernel: cfg.k, stride: cfg.s, padding: cfg.pad,
+                                         weightCHW: values(cfg.c * cfg.k * cfg.k, cfg.k, scale: 1.5), bias: values(cfg.c, 3, scale: 2),
+                                         activation: cfg.act)
+                let label = "c\(cfg.c) k\(cfg.k) s\(cfg.s) \(n)×\(h)×\(w)"
+                let base = run(dw, x, avx512: false, narrow: true)
+                XCTAssertTrue(base.contains { $0.isNaN }, "\(label): the NaN should reach the output")
+                guard VectorISA.avx512 else { continue }
+                let narrow = run(dw, x, avx512: true, narrow: true), border = run(dw, x, avx512: true, narrow: false)
+                XCTAssertEqual(narrow.map(\.isNaN), border.map(\.isNaN), "\(label): NaNs in the same places")
+                XCTAssertEqual(narrow.map { $0.isNaN ? 0 : $0.bitPattern }, border.map { $0.isNaN ? 0 : $0.bitPattern },
+                               "\(label): narrow vs border path, bit for bit")
+                XCTAssertEqual(narrow.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label): NaNs vs baseline")
+                let finite = zip(narrow, base).filter { $0.1.isFinite }
+                assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): AVX-512 vs baseline")
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import XCTest
+@testable import ThawKernels
+
+/// The packed 1×1 kernel's last panels with 17–24 or ≤ 8 valid columns as 16 + 8 / 8-column tiles
+/// (`VectorISA.narrowPointwiseTiles`): bit for bit the 32-/16-column tiles, NaN rows in the same places, within float
+/// rounding of the baseline build; ReLU6 past both bounds, identity with a residual, row counts off the 8-row tiles.
+final class PointwiseNarrowTilesTests: XCTestCase {
+    private func values(_ count: Int, _ seed: Int, scale: Float) -> [Float] {
+        (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
+    }
+
+    func testNarrowTilesMatchWideTilesAndBaseline() {
+        for (k, n) in [(96, 24), (240, 40), (16, 8), (33, 56), (24, 72), (5, 7), (40, 20), (144, 21)] {
+            for act in [Activation.relu6, .identity] {
+                let conv = Conv2D(shape: Conv2DShape(inChannels: k, outChannels: n, kernel: 1), oihw: values(n * k, k + n, scale: 1.5),
+                                  bias: values(n, 3, scale: 2), activation: act)
+                let packed = PackedPointwise(conv)
+                for rows in [13, 8, 3] {
+                    var x = values(rows * k, rows, scale: 3)
+                    x[(rows / 2) * k + k / 2] = .nan
+                    let residual = act == .identity ? values(rows * n, 9, scale: 4) : nil
+                    func run(_ avx512: Bool, _ narrow: Bool) -> [Float] {
+                        let saved = (VectorISA.avx512, VectorISA.narrowPointwiseTiles)
+                        VectorISA.avx512 = avx512
+                        VectorISA.narrowPointwiseTiles = narrow
+                        defer { (VectorISA.avx512, VectorISA.narrowPointwiseTiles) = saved }
+                        var y = [Float](repeating: -7, count: rows * n)
+                        x.withUnsafeBufferPointer { xb in
+                            y.withUnsafeMutableBufferPointer { yb in
+                                if let residual {
+                                    residual.withUnsafeBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: $0.baseAddress!, into: yb.baseAddress!) }
+                                } else {
+                                    packed.forward(xb.baseAddress!, rows: rows, into: yb.baseAddress!)
+                                }
+                            }
+                        }
+                        return y
+                    }
+                    let label = "K\(k) N\(n) \(act) rows \(rows)"
+                    let base = run(false, true)
+                    XCTAssertTrue((0..<n).allSatisfy { base[(rows / 2) * n + $0].isNaN }, "\(label): the NaN row")
+                    guard VectorISA.avx512 else { continue }
+                    let narrow = run(true, true), wide = run(true, false)
+                    XCTAssertEqual(narrow.map(\.isNaN), wide.map(\.isNaN), "\(label): NaNs in the same places")
+                    XCTAssertEqual(narrow.map { $0.isNaN ? 0 : $0.bitPattern }, wide.map { $0.isNaN ? 0 : $0.bitPattern },
+                                   "\(label): narrow vs wide tiles, bit for bit")
+                    XCTAssertEqual(narrow.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label): NaNs vs baseline")
+                    let finite = zip(narrow, base).filter { $0.1.isFinite }
+                    assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): AVX-512 vs baseline")
+                }
+            }
+        }
+    }
+}
