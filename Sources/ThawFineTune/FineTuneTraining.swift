@@ -29,7 +29,7 @@ struct FineTuneTraining: ChunkedModel {
     func backward(_ dlogits: [Float], saved: FineTuneModel.Saved) { model.backward(dlogits, saved: saved) }
     /// `rate` is the head's rate; the step scales it per block.
     func update(rate: Float, step: Int) {
-        FineTuneProfile.time(.optimizer) { self.step.apply(to: model, lrFactor: rate / self.step.lr, step: step) }
+        _ = FineTuneProfile.time(.optimizer) { self.step.apply(to: model, lrFactor: rate / self.step.lr, step: step) }
     }
     func snapshot(member _: Int) -> [[Float]] { model.tensors.map(\.value) }
     func restore(member _: Int, _ s: [[Float]]) { for (t, v) in zip(model.tensors, s) { t.value = v } }

@@ -104,7 +104,7 @@ public final class TrainableResNetBlock {
             let rows = n * geo.outHeight * geo.outWidth
             var c = [Float](repeating: 0, count: rows * s.outChannels), b = c   // [N, OHi, OWi, Ci] each
             let conv = Conv2D(shape: s, gemmWeight: convWeights[i].value)
-            (i == 0 ? x : acts[i - 1]).withUnsafeBufferPointer { ib in c.withUnsafeMutableBufferPointer { cb in
+            _ = (i == 0 ? x : acts[i - 1]).withUnsafeBufferPointer { ib in c.withUnsafeMutableBufferPointer { cb in
                 conv.forward(ib.baseAddress!, batch: n, height: ch, width: cw, into: cb.baseAddress!, workspace: workspace)
             }}
             bns.append(c.withUnsafeBufferPointer { cb in b.withUnsafeMutableBufferPointer { bb in
@@ -124,7 +124,7 @@ public final class TrainableResNetBlock {
             ds = [Float](repeating: 0, count: y.count)
             var identity = ds                                  // [N, OH, OW, out]
             let conv = Conv2D(shape: downsampleShape, gemmWeight: downsampleWeight.value)
-            x.withUnsafeBufferPointer { xb in ds.withUnsafeMutableBufferPointer { db in
+            _ = x.withUnsafeBufferPointer { xb in ds.withUnsafeMutableBufferPointer { db in
                 conv.forward(xb.baseAddress!, batch: n, height: h, width: w, into: db.baseAddress!, workspace: workspace)
             }}
             dsSaved = ds.withUnsafeBufferPointer { db in identity.withUnsafeMutableBufferPointer { ib in
