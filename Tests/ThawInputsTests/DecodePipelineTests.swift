@@ -40,8 +40,9 @@ final class DecodePipelineTests: XCTestCase {
             recycling.recycle(batch)
         }
         XCTAssertEqual(reused, fresh)
-        // Batch b + 1 may be claimed before batch b comes back: batches 2…7 at least reuse a buffer, batch 1 may.
-        XCTAssertTrue((6...7).contains(recycling.buffersReused), "\(recycling.buffersReused) batches reused a buffer")
+        // How many of batches 1…7 find a buffer back depends on whether the worker claims batch b + 1 before or
+        // after the consumer hands batch b back; some always do (never more than 7).
+        XCTAssertTrue((1...7).contains(recycling.buffersReused), "\(recycling.buffersReused) batches reused a buffer")
         XCTAssertEqual(plain.buffersReused, 0)
     }
 
