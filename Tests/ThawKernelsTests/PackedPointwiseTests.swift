@@ -38,18 +38,8 @@ final class PackedPointwiseTests: XCTestCase {
                         let residual = act == .identity ? values(rows * n, 9) : nil
                         let want = plain(conv, x, rows: rows, residual: residual)
                         for fast in builds {
-                            var y = [Float](repeating: .nan, count: rows * n)
-                            withISA(fast) {
-                                x.withUnsafeBufferPointer { xb in
-                                    y.withUnsafeMutableBufferPointer { yb in
-                                        if let residual {
-                                            residual.withUnsafeBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: $0.baseAddress!, into: yb.baseAddress!) }
-                                        } else {
-                                            packed.forward(xb.baseAddress!, rows: rows, into: yb.baseAddress!)
-                                        }
-                                    }
-                                }
-                            }
+                            var y: [Float] = []
+                            withISA(fast) { y = packed.forward(x, rows: rows, residual: residual, fill: .nan) }
                             assertCloseToScale(y, want, tolerance: 1e-5, "K\(k) N\(n) \(act) bias \(withBias) rows \(rows) avx512 \(fast)")
                         }
                     }

@@ -24,17 +24,7 @@ final class PointwiseNarrowTilesTests: XCTestCase {
                         VectorISA.avx512 = avx512
                         VectorISA.narrowPointwiseTiles = narrow
                         defer { (VectorISA.avx512, VectorISA.narrowPointwiseTiles) = saved }
-                        var y = [Float](repeating: -7, count: rows * n)
-                        x.withUnsafeBufferPointer { xb in
-                            y.withUnsafeMutableBufferPointer { yb in
-                                if let residual {
-                                    residual.withUnsafeBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: $0.baseAddress!, into: yb.baseAddress!) }
-                                } else {
-                                    packed.forward(xb.baseAddress!, rows: rows, into: yb.baseAddress!)
-                                }
-                            }
-                        }
-                        return y
+                        return packed.forward(x, rows: rows, residual: residual, fill: -7)
                     }
                     let label = "K\(k) N\(n) \(act) rows \(rows)"
                     let base = run(false, true)

@@ -35,18 +35,8 @@ final class RegisterClampTests: XCTestCase {
                 x[5 * k + k / 2] = .nan
                 let residual = act == .identity ? values(rows * n, 9, scale: 4) : nil
                 func run(_ avx512: Bool, _ registers: Bool) -> [Float] {
-                    var y = [Float](repeating: -7, count: rows * n)
-                    with(avx512: avx512, registers: registers) {
-                        x.withUnsafeBufferPointer { xb in
-                            y.withUnsafeMutableBufferPointer { yb in
-                                if let residual {
-                                    residual.withUnsafeBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: $0.baseAddress!, into: yb.baseAddress!) }
-                                } else {
-                                    packed.forward(xb.baseAddress!, rows: rows, into: yb.baseAddress!)
-                                }
-                            }
-                        }
-                    }
+                    var y: [Float] = []
+                    with(avx512: avx512, registers: registers) { y = packed.forward(x, rows: rows, residual: residual, fill: -7) }
                     return y
                 }
                 let label = "1×1 K\(k) N\(n) \(act)"
