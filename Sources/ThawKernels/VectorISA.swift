@@ -25,13 +25,6 @@ public enum VectorISA {
         }
     }
 
-    /// The AVX-512 1×1 kernel's epilogue clamps in registers before its one store; false (default, faster):
-    /// store, then clamp the stored floats (`AVX512Kernels.registerClamp`). Same floats; benchmarks compare.
-    public static var registerClamp: Bool {
-        get { AVX512Kernels.registerClamp }
-        set { AVX512Kernels.registerClamp = newValue }
-    }
-
     /// AVX-512 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels (default);
     /// false: interior runs and border pixels (`AVX512Kernels.narrowMaps`). Same floats; benchmarks compare.
     public static var narrowDepthwise: Bool {

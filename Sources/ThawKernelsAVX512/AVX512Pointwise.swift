@@ -89,26 +89,6 @@ extension AVX512Kernels {
     @_transparent                                    // as finishTileRow: a call per row otherwise
     static func finishRow(_ v0: F16, _ v1: F16, residual: UnsafePointer<Float>?, valid: Int, low: Float, high: Float,
                           out: UnsafeMutablePointer<Float>) {
-        if registerClamp {                       // whole vectors clamped in registers, one store each
-            let clamps = !(low == -.infinity && high == .infinity)
-            if valid >= 16 {
-                var a = v0
-                if let residual { a += load(residual) }
-                storeClamped(a, out, clamps: clamps, low, high)
-                if valid == 32 {
-                    var b = v1
-                    if let residual { b += load(residual + 16) }
-                    storeClamped(b, out + 16, clamps: clamps, low, high)
-                } else if valid > 16 {
-                    partialRow(v1, residual: residual.map { $0 + 16 }, count: valid - 16, out: out + 16)
-                    clamp(out + 16, count: valid - 16, low, high)
-                }
-            } else {
-                partialRow(v0, residual: residual, count: valid, out: out)
-                clamp(out, count: valid, low, high)
-            }
-            return
-        }
         if valid >= 16 {
             var a = v0
             if let residual { a += load(residual) }

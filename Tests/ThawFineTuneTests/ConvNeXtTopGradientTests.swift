@@ -92,14 +92,7 @@ final class ConvNeXtTopGradientTests: XCTestCase {
         let (logits, saved) = model.forward(x, batch: c.n, height: c.h, width: c.w, mode: .running)
         let dx = model.backward(FineTuneModel.crossEntropy(logits: logits, labels: c.labels, classes: c.classes).dlogits,
                                 saved: saved, inputGradient: true)
-        let eps: Float = 1e-2
-        func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double {
-            let v = get()
-            set(v + eps); let up = loss()
-            set(v - eps); let down = loss()
-            set(v)
-            return (up - down) / Double(2 * eps)
-        }
+        func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double { centralDifference(eps: 1e-2, get, set, loss) }
         var compared = 0
         func compare(_ analytic: Float, _ num: Double, _ what: String) {
             XCTAssertEqual(Double(analytic), num, accuracy: 2e-3 + 2e-2 * abs(num), what)

@@ -56,14 +56,7 @@ func assertFiniteDifferences<Saved>(input: [Float], projection r: [Float], tenso
     func loss() -> Double { zip(forward(x).y, r).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
     for t in tensors { t.zeroGrad() }
     let dx = backward(r, forward(x).saved)
-    let eps: Float = 1e-3
-    func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double {
-        let v = get()
-        set(v + eps); let up = loss()
-        set(v - eps); let down = loss()
-        set(v)
-        return (up - down) / Double(2 * eps)
-    }
+    func numeric(_ get: () -> Float, _ set: (Float) -> Void) -> Double { centralDifference(eps: 1e-3, get, set, loss) }
     func compare(_ analytic: Float, _ num: Double, _ what: String) {
         XCTAssertEqual(Double(analytic), num, accuracy: 2e-2 * max(abs(num), 1), what, file: file, line: line)
     }
@@ -75,4 +68,13 @@ func assertFiniteDifferences<Saved>(input: [Float], projection r: [Float], tenso
             compare(t.grad[i], numeric({ t.value[i] }, { t.value[i] = $0 }), "\(t.key)[\(i)]")
         }
     }
+}
+
+/// (loss(v + eps) − loss(v − eps)) / 2eps for the value `get` reads and `set` writes; the value is restored.
+func centralDifference(eps: Float, _ get: () -> Float, _ set: (Float) -> Void, _ loss: () -> Double) -> Double {
+    let v = get()
+    set(v + eps); let up = loss()
+    set(v - eps); let down = loss()
+    set(v)
+    return (up - down) / Double(2 * eps)
 }

@@ -121,8 +121,6 @@ if args.contains("--no-packed") { PackedPointwise.enabled = false }
 if args.contains("--dw4") { DepthwiseConv2D.fourPixels = true }
 // --dw-plain: AVX-512 depthwise rows one pixel, all channels at a time (before `depthwiseRowGroups`).
 if args.contains("--dw-plain") { DepthwiseConv2D.groupRows = false }
-// --register-clamp: the 1×1 epilogue clamps in registers before its store instead of after it in L1.
-if args.contains("--register-clamp") { VectorISA.registerClamp = true }
 // --no-narrow: 7- and 14-wide depthwise rows by interior runs and border pixels instead of clipped runs of four.
 if args.contains("--no-narrow") { VectorISA.narrowDepthwise = false }
 // --wide-tiles: the 1×1 kernel's last panels of N = 24, 40, … as 32-/16-column tiles instead of 16 + 8 / 8 columns.
@@ -237,12 +235,11 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
     let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
 }
-// --alternate-slabs N / --alternate-clamp N / --alternate-narrow N / --alternate-tiles N: N forwards each with and
-// without channel slabs (or the 1×1 epilogue's clamp in registers, the 7-/14-wide depthwise rows as clipped runs,
+// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N: N forwards each with and
+// without channel slabs (or the 7-/14-wide depthwise rows as clipped runs,
 // the 1×1 kernel's 8-column tiles), interleaved in this process (a loaded machine slows both
 // alike); prints the median and fastest forward of each and the ratios.
 for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.channelSlabs = $0 }),
-                          ("--alternate-clamp", "register clamp", { (on: Bool) in VectorISA.registerClamp = on }),
                           ("--alternate-narrow", "narrow depthwise", { (on: Bool) in VectorISA.narrowDepthwise = on }),
                           ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on })] {
     guard let rounds = option(flag).flatMap(Int.init) else { continue }

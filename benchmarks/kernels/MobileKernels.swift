@@ -47,8 +47,7 @@ func benchMobileKernels(seconds: Double) {
         let packed = PackedPointwise(conv)
         let x = filled(rows * k, 3), r = filled(rows * n, 4)
         var y = [Float](repeating: 0, count: rows * n)
-        for (registers, narrow) in [(false, false), (true, false), (false, true)] {   // clamp after the store / in registers; 8-column tiles
-            AVX512Kernels.registerClamp = registers
+        for narrow in [false, true] {   // 32-/16-column tiles; 16 + 8 / 8-column tiles
             AVX512Kernels.narrowTiles = narrow
             if narrow && n % 32 != 24 && n % 32 != 8 { continue }
             let t = fastest(seconds) {
@@ -58,7 +57,7 @@ func benchMobileKernels(seconds: Double) {
                     }
                 }
             }
-            line("1x1 \(name) \(rows)x\(k)->\(n)\(registers ? " reg clamp" : "")\(narrow ? " narrow tiles" : "")", t, 2.0 * Double(rows * k * n))
+            line("1x1 \(name) \(rows)x\(k)->\(n)\(narrow ? " narrow tiles" : "")", t, 2.0 * Double(rows * k * n))
         }
     }
     // The classifier at batch 1: OpenBLAS sgemm (its threads) against the matrix-vector kernel on one core.
