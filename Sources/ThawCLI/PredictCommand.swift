@@ -39,6 +39,13 @@ struct PredictCommand: ParsableCommand {
 
     func validate() throws {
         let given = [!inputs.isEmpty, data != nil, cache != nil].filter { $0 }.count
+        if given > 1, !inputs.isEmpty {
+            // An unknown option's value lands among the inputs (ArgumentParser reports the option itself only
+            // after this check), so name what was read as inputs.
+            let shown = inputs.prefix(3).map { "'\($0)'" }.joined(separator: ", ") + (inputs.count > 3 ? ", …" : "")
+            throw ValidationError("Give exactly one of: inputs, --data SOURCE or --cache DIR; \(shown) \(inputs.count == 1 ? "was" : "were") read as inputs. "
+                                  + "If one is the value of an option, check that option's name in `thaw predict --help`.")
+        }
         guard given == 1 else { throw ValidationError("Give exactly one of: inputs, --data SOURCE or --cache DIR.") }
         guard (1...1000).contains(top) else { throw ValidationError("--top must be in 1...1000.") }
         guard (1...4096).contains(batch) else { throw ValidationError("--batch must be in 1...4096.") }

@@ -174,6 +174,11 @@ final class PredictCLITests: XCTestCase {
         XCTAssertFalse(plain.stderr.isEmpty)
         // Inputs, --data and --cache are exclusive; --output needs a known extension.
         XCTAssertNotEqual(try thaw.run(["predict", "--bundle", bundle]).status, 0)
+        // A misspelt option's value is read as an input: the error names it.
+        let misspelt = try thaw.run(["predict", "--bundle", bundle, "--cache", Self.images, "--out", Self.dir + "/p.csv"])
+        XCTAssertNotEqual(misspelt.status, 0)
+        XCTAssertTrue(misspelt.stderr.contains("'\(Self.dir)/p.csv' was read as inputs")
+                      && misspelt.stderr.contains("thaw predict --help"), misspelt.stderr)
         let ext = try thaw.run(["predict", "--bundle", bundle, "/usr/local/share/thaw/photos/dog.jpg", "--output", Self.dir + "/p.txt"])
         XCTAssertTrue(ext.stderr.contains(".csv"), ext.stderr)
     }
