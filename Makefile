@@ -35,7 +35,7 @@ demo: deps build
 	scripts/demo.sh $(THAW)
 
 # The whole story on all 70,000 Fashion-MNIST images (extract, 64-head sweep, one fine-tuning epoch, predict,
-# compare, report), each step's wall time and the total printed; about 17 min on a 2-core machine.
+# compare, report), each step's wall time and the total printed; about 12.5 min on an idle 2-core machine.
 demo-full: deps build
 	scripts/demo_full.sh $(THAW)
 
