@@ -1,56 +1,71 @@
-import ThawBackbones
 import ThawKernels
 
 /// A fine-tuned EfficientNet-Lite / MobileNetV2 top (blocks, head stage, classifier) frozen at its current
-/// weights for evaluation: every BatchNorm on running statistics folded into the convolution before it and the
-/// blocks run by the inference engine (`EfficientNetBlock.forward`: fused bands, packed AVX-512 1×1 kernels),
-/// with no activation kept for a backward. Built once per evaluation (`FineTuneModel.inferenceTop()`: the
-/// weights change every optimizer step), then run chunk by chunk; logits equal the training forward in
-/// `.running` mode to float rounding.
+/// weights for evaluation: every BatchNorm on running statistics folded into the convolution before it, ReLU6,
+/// bias and the skip in the 1×1 GEMMs' register epilogues (`FoldedPointwise`), the depthwise convolutions on the
+/// inference kernel, and no activation kept for a backward. The 1×1 convolutions run over the whole chunk at once
+/// (M = chunk · H · W rows): on the 7×7 maps of the top blocks the band-by-band inference blocks
+/// (`EfficientNetBlock.forward`) re-stream each weight per image band and ran evaluation 1.5× slower than the
+/// training forward. Built once per evaluation (`FineTuneModel.inferenceTop()`: the weights change every optimizer
+/// step), then run chunk by chunk; logits equal the training forward in `.running` mode to float rounding.
 final class FineTuneInferenceTop {
-    let blocks: [EfficientNetBlock]
-    let head: Conv2D                  // last block's width → head channels, 1×1, BN folded, ReLU6
-    let packedHead: PackedPointwise   // `head` packed (few rows: all cores on the AVX-512 kernel)
+    struct Block {
+        let expand: FoldedPointwise?   // in → mid, ReLU6; nil without expansion
+        let depthwise: DepthwiseConv2D // mid → mid, stride s, BN folded, ReLU6
+        let project: FoldedPointwise   // mid → out, BN folded
+        let skip: Bool
+        var mid: Int { depthwise.channels }
+    }
+    let blocks: [Block]
+    let head: FoldedPointwise         // last block's width → head channels, BN folded, ReLU6
     let classifier: LinearParameters  // [classes, head channels]
+    let inChannels: Int
     /// `FineTuneModel.weightVersions` when this was built.
     let versions: [Int]
     private let workspace = Workspace()
 
-    init(blocks: [EfficientNetBlock], head: Conv2D, classifier: LinearParameters, versions: [Int]) {
+    init(blocks: [Block], head: FoldedPointwise, classifier: LinearParameters, inChannels: Int, versions: [Int]) {
         self.blocks = blocks
         self.head = head
-        packedHead = PackedPointwise(head)
         self.classifier = classifier
+        self.inChannels = inChannels
         self.versions = versions
     }
 
-    /// logits [n, classes] of maps x [n, h, w, C] (the first block's input width).
+    /// logits [n, classes] of maps x [n, h, w, inChannels].
     func logits(_ x: [Float], batch n: Int, height h: Int, width w: Int) -> [Float] {
-        let inChannels = blocks.first?.spec.inChannels ?? head.shape.inChannels
         precondition(x.count == n * h * w * inChannels, "FineTuneInferenceTop: maps must be [\(n), \(h), \(w), \(inChannels)], got \(x.count) floats")
         workspace.reset()
-        // Ping-pong buffers sized for the largest map, one block scratch.
-        var largest = x.count, scratch = 0, sh = h, sw = w
+        // Sizes: the largest block input/output map, expanded map and depthwise output over the blocks.
+        var largest = x.count, expanded = 0, depthwised = 0, sh = h, sw = w
         for b in blocks {
-            scratch = max(scratch, b.scratchCount(batch: n, height: sh, width: sw))
-            sh = b.outputSize(sh); sw = b.outputSize(sw)
-            largest = max(largest, n * sh * sw * max(b.spec.outChannels, 1))
+            let g = b.depthwise.geometry(height: sh, width: sw)
+            if b.expand != nil { expanded = max(expanded, n * sh * sw * b.mid) }
+            depthwised = max(depthwised, n * g.outPixels * b.mid)
+            sh = g.outHeight; sw = g.outWidth
+            largest = max(largest, n * sh * sw * b.project.outChannels)
         }
-        largest = max(largest, n * sh * sw * head.shape.outChannels)
-        var current = workspace.take(largest), next = workspace.take(largest)
-        let blockScratch = workspace.take(scratch)
+        var current = workspace.take(largest), next = workspace.take(largest)      // [n, H, W, C] ping-pong
+        let e = workspace.take(expanded), d = workspace.take(depthwised)             // [n, H, W, mid], [n, OH, OW, mid]
         x.withUnsafeBufferPointer { current.update(from: $0.baseAddress!, count: x.count) }
         var ch = h, cw = w
         for b in blocks {
-            (ch, cw) = b.forward(current, batch: n, height: ch, width: cw, into: next, scratch: blockScratch, workspace: workspace)
+            var source = UnsafePointer(current)
+            if let expand = b.expand {
+                expand.forward(current, batch: n, height: ch, width: cw, residual: nil, into: e, workspace: workspace)
+                source = UnsafePointer(e)
+            }
+            let g = b.depthwise.forward(source, batch: n, height: ch, width: cw, into: d)
+            b.project.forward(d, batch: n, height: g.outHeight, width: g.outWidth, residual: b.skip ? UnsafePointer(current) : nil,
+                              into: next, workspace: workspace)
             swap(&current, &next)
+            ch = g.outHeight; cw = g.outWidth
         }
-        let rows = n * ch * cw, features = head.shape.outChannels
-        if !packedHead.forwardParallel(current, rows: rows, into: next) {
-            head.forward(current, batch: n, height: ch, width: cw, into: next, workspace: workspace)
-        }
-        let pooled = workspace.take(n * features)                      // [n, head channels]
-        Pooling.globalAvgPool(next, batch: n, height: ch, width: cw, channels: features, into: pooled)
+        let features = head.outChannels
+        let headOut = workspace.take(n * ch * cw * features)                       // [n, H, W, head channels]
+        head.forward(current, batch: n, height: ch, width: cw, residual: nil, into: headOut, workspace: workspace)
+        let pooled = workspace.take(n * features)                                   // [n, head channels]
+        Pooling.globalAvgPool(headOut, batch: n, height: ch, width: cw, channels: features, into: pooled)
         var logits = [Float](repeating: 0, count: n * classifier.outFeatures)
         logits.withUnsafeMutableBufferPointer { Linear.forward(classifier, x: pooled, rows: n, y: $0.baseAddress!) }
         return logits
@@ -67,8 +82,12 @@ extension FineTuneModel {
         guard stem == nil, resNetBlocks.isEmpty, convNeXt == nil, let head else { return nil }
         let versions = weightVersions
         if let cached = cachedInferenceTop, cached.versions == versions { return cached }
-        let top = FineTuneInferenceTop(blocks: blocks.map { $0.inferenceBlock() }, head: head.inferenceConv(),
-                                       classifier: classifier.parameters, versions: versions)
+        let parts = blocks.map { b in
+            let p = b.inferenceParts()
+            return FineTuneInferenceTop.Block(expand: p.expand, depthwise: p.depthwise, project: p.project, skip: b.spec.hasSkip)
+        }
+        let top = FineTuneInferenceTop(blocks: parts, head: head.inferenceConv(), classifier: classifier.parameters,
+                                       inChannels: inputChannels, versions: versions)
         cachedInferenceTop = top
         return top
     }

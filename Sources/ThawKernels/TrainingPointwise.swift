@@ -87,6 +87,18 @@ public final class TrainingPointwise {
         }
     }
 
+    /// y [rows, Cout] = clamp(x [rows, Cin] · W + bias (+ residual [rows, Cout]), low, high), the bias, residual and
+    /// clamp in the kernel's register epilogue (before the only store): a frozen BatchNorm folded into W and bias,
+    /// ReLU6 as (0, 6), the block's skip as the residual. `y` overlaps neither x nor residual. Call `prepare` first.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
+                        low: Float, high: Float, into y: UnsafeMutablePointer<Float>) {
+        precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
+        forwardPanels.withUnsafeBufferPointer { pb in
+            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, epilogue: nil,
+                            bias: bias, residual: residual, low: low, high: high)
+        }
+    }
+
     /// dx [rows, Cin] = dy [rows, Cout] · Wᵀ, then `epilogue` on each piece of dx. Call `prepare` first.
     public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>,
                               epilogue: Epilogue? = nil) {
@@ -117,8 +129,10 @@ public final class TrainingPointwise {
 
     /// C [m, n] = A [m, k] · B, B packed [n/64][k][64], over the tiles of `ConvTiles.grid` on all cores; with an
     /// epilogue, each tile one panel and `epilogueRows` rows at a time, the epilogue after each piece.
+    /// Without an epilogue, `bias`/`residual` (column 0 of [n] / [m, n]) and the clamp run in the kernel's registers.
     private static func panelTiles(rows m: Int, k: Int, a: UnsafePointer<Float>, packed: UnsafePointer<Float>, n: Int,
-                                   c: UnsafeMutablePointer<Float>, epilogue: Epilogue?) {
+                                   c: UnsafeMutablePointer<Float>, epilogue: Epilogue?, bias: UnsafePointer<Float>? = nil,
+                                   residual: UnsafePointer<Float>? = nil, low: Float = -.infinity, high: Float = .infinity) {
         guard m > 0 else { return }
         let w = AVX512Kernels.panelWidth
         let grid = grid(rows: m, columns: n)
@@ -128,7 +142,7 @@ public final class TrainingPointwise {
             guard let epilogue else {
                 AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
                                         panels: panels, c: c + r.lowerBound * n, ldc: n,
-                                        bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+                                        bias: bias, residual: residual.map { $0 + r.lowerBound * n }, ldr: n, low: low, high: high)
                 return
             }
             for p in panels {

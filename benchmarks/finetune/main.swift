@@ -12,6 +12,8 @@
 //              (TrainingKernels.fusedEpilogues) vs separate passes (the default)
 //   --epilogues  TrainingKernels.fusedEpilogues = true
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
+//   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
+//              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -26,8 +28,8 @@ let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
 if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-epilogues",
                                  "--epilogues", "--gemm"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-epilogues, --epilogues, --gemm[=R]")
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-epilogues, --epilogues, --gemm[=R], --evaluate=R")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareEpilogues = flags.contains("--compare-epilogues")
@@ -64,6 +66,11 @@ func processCPUSeconds() -> Double {
 func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
 if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
     gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
+    exit(0)
+}
+if let e = flags.first(where: { $0.hasPrefix("--evaluate=") }) {
+    try evaluationRounds(model: model, set: train, chunks: [32, 128], rounds: Int(e.dropFirst("--evaluate=".count)) ?? 5,
+                         loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
     exit(0)
 }
 if let rounds = alternate {
