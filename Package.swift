@@ -6,7 +6,7 @@ import PackageDescription
 //
 //   ThawCLI (thaw) ──► every library below
 //   ThawONNX ──► ThawBackbones, ThawKernels, ThawWeights, ThawCore
-//   ThawPredict ──► ThawBundle, ThawBackbones, ThawInputs, ThawText, ThawStore, ThawExtract, ThawHeads,
+//   ThawPredict ──► ThawBundle, ThawBackbones, ThawInputs, ThawText, ThawStore, ThawExtract, ThawHeads, ThawTraining,
 //                   ThawKernels, ThawAssets, ThawCore
 //   ThawFineTune ──► ThawBundle, ThawBackbones, ThawHeads, ThawTraining, ThawInputs, ThawStore, ThawRuns,
 //                    ThawKernels, ThawWeights, ThawBLAS, ThawCore
@@ -93,7 +93,8 @@ let package = Package(
 
         // `thaw predict`: a bundle applied to raw inputs or to a cache's taps.
         .target(name: "ThawPredict", dependencies: ["ThawCore", "ThawBundle", "ThawBackbones", "ThawInputs", "ThawText", "ThawStore",
-                                                     "ThawExtract", "ThawHeads", "ThawKernels", "ThawAssets"], swiftSettings: release),
+                                                     "ThawExtract", "ThawHeads", "ThawTraining", "ThawKernels", "ThawAssets"],
+                swiftSettings: release),
 
         // MARK: - The `thaw` command
         .executableTarget(

@@ -20,6 +20,8 @@ public final class FineTuneModel {
     public let convNeXt: TrainableConvNeXtTop?
     public let classifier: TrainableClassifier
     let workspace = Workspace()
+    /// The last `inferenceTop()`, reused until a weight changes.
+    var cachedInferenceTop: FineTuneInferenceTop?
 
     public struct Saved {
         let stem: TrainableStem.Saved?

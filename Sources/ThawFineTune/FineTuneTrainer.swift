@@ -107,9 +107,16 @@ public final class FineTuneTrainer: StreamedEvaluation {
     // Evaluation (logits, evaluate, evaluateValidation): `StreamedEvaluation`.
     public var rowGeometry: (height: Int, width: Int) { (height, width) }
 
-    /// Logits of a chunk of maps with BatchNorm on running statistics.
+    /// Evaluation through the folded inference top (the default); false: the training forward in `.running` mode
+    /// (`thaw-finetune-bench --evaluate=R` compares both in one process).
+    nonisolated(unsafe) public static var foldedEvaluation = true
+
+    /// Logits of a chunk of maps with BatchNorm on running statistics: through the inference engine with the
+    /// BatchNorms folded (`FineTuneModel.inferenceTop()`, rebuilt only after the weights changed) where the family
+    /// has one, else the training forward in `.running` mode.
     public func inferenceLogits(_ c: MapChunk) -> [Float] {
-        model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
+        if Self.foldedEvaluation, let top = model.inferenceTop() { return top.logits(c.x, batch: c.rows, height: c.height, width: c.width) }
+        return model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
     }
 
     /// `.recalibrate`: one pass over the training maps in data-set order with batch statistics,

@@ -40,9 +40,4 @@ extension TrainableTensor {
             }
         }
     }
-
-    /// grad += xᵀ · dy on `kernel` (this weight's `pointwiseKernel`), x [rows, Cin], dy [rows, Cout].
-    func pointwiseWeightGradient(_ kernel: TrainingPointwise, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int) {
-        grad.withUnsafeMutableBufferPointer { gb in kernel.weightGradient(x: x, dy: dy, rows: rows, into: gb.baseAddress!) }
-    }
 }

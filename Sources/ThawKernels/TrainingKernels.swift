@@ -14,12 +14,4 @@ public enum TrainingKernels {
     /// forward, input-gradient and weight-gradient GEMMs on the AVX-512 kernels in tiles over the cores
     /// (`TrainingPointwise`) when the CPU has AVX-512; false: OpenBLAS (or `splitGEMMs`) as before.
     nonisolated(unsafe) public static var panelGEMMs = true
-    /// With `panelGEMMs`, frozen BatchNorm (running statistics): BN + activation (+ the block's residual) run as the
-    /// epilogue of the 1×1 convolution before them (forward: expand → BN0, project → BN2, conv_head → BN), and the
-    /// ReLU6 mask + BN1 backward as the epilogue of the project convolution's input gradient, each piece of the GEMM
-    /// output while it is in L2 (`BatchNormTiles`); false: separate passes over the whole maps afterwards.
-    /// Off by default: no gain measured (`thaw-finetune-bench 256 64 --alternate=6 --compare-epilogues`, load 3.3–3.6:
-    /// median per-round ratio 1.02 by the wall clock, 0.96 per CPU-second) — the passes they replace are
-    /// ≈ 3% of a step's CPU time once vectorised, and the epilogue pieces cost as much.
-    nonisolated(unsafe) public static var fusedEpilogues = false
 }

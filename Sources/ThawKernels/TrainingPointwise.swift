@@ -69,30 +69,30 @@ public final class TrainingPointwise {
         packedVersion = version
     }
 
-    /// Runs on each finished piece of an output, on the thread that computed it while the piece is still in
-    /// L2: (tile index in 0..<tileCount, rows, columns — one 64-wide panel). Every output element is in
-    /// exactly one piece; pieces of one tile run in order on one thread, tiles concurrently.
-    public typealias Epilogue = (_ tile: Int, _ rows: Range<Int>, _ columns: Range<Int>) -> Void
-
-    /// How many tiles an output of `rows` × `columns` is cut into (the range of an `Epilogue`'s tile index).
-    public static func tileCount(rows: Int, columns: Int) -> Int {
-        rows > 0 ? grid(rows: rows, columns: columns).count : 0
-    }
-
-    /// y [rows, Cout] = x [rows, Cin] · W, then `epilogue` on each piece of y. Call `prepare` first.
-    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, epilogue: Epilogue? = nil) {
+    /// y [rows, Cout] = x [rows, Cin] · W. Call `prepare` first.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
         forwardPanels.withUnsafeBufferPointer { pb in
-            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, epilogue: epilogue)
+            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y)
         }
     }
 
-    /// dx [rows, Cin] = dy [rows, Cout] · Wᵀ, then `epilogue` on each piece of dx. Call `prepare` first.
-    public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>,
-                              epilogue: Epilogue? = nil) {
+    /// y [rows, Cout] = clamp(x [rows, Cin] · W + bias (+ residual [rows, Cout]), low, high), the bias, residual and
+    /// clamp in the kernel's register epilogue (before the only store): a frozen BatchNorm folded into W and bias,
+    /// ReLU6 as (0, 6), the block's skip as the residual. `y` overlaps neither x nor residual. Call `prepare` first.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
+                        low: Float, high: Float, into y: UnsafeMutablePointer<Float>) {
+        precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
+        forwardPanels.withUnsafeBufferPointer { pb in
+            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, bias: bias, residual: residual, low: low, high: high)
+        }
+    }
+
+    /// dx [rows, Cin] = dy [rows, Cout] · Wᵀ. Call `prepare` first.
+    public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.inputGradient: prepare(weight:version:) first")
         backwardPanels.withUnsafeBufferPointer { pb in
-            Self.panelTiles(rows: rows, k: outChannels, a: dy, packed: pb.baseAddress!, n: inChannels, c: dx, epilogue: epilogue)
+            Self.panelTiles(rows: rows, k: outChannels, a: dy, packed: pb.baseAddress!, n: inChannels, c: dx)
         }
     }
 
@@ -107,41 +107,24 @@ public final class TrainingPointwise {
         }
     }
 
-    /// Rows of one epilogue piece (a multiple of the kernel's 6-row blocks): 96 × 64 floats = 24 kB, in L1/L2
-    /// when the epilogue reads it back; the weight panel stays in L2 across the pieces.
-    nonisolated(unsafe) public static var epilogueRows = 96
-
     private static func grid(rows m: Int, columns n: Int) -> ConvTiles.Grid {
         ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: AVX512Kernels.panelWidth)
     }
 
-    /// C [m, n] = A [m, k] · B, B packed [n/64][k][64], over the tiles of `ConvTiles.grid` on all cores; with an
-    /// epilogue, each tile one panel and `epilogueRows` rows at a time, the epilogue after each piece.
+    /// C [m, n] = clamp(A [m, k] · B + bias + residual, low, high), B packed [n/64][k][64], over the tiles of
+    /// `ConvTiles.grid` on all cores; `bias`/`residual` (column 0 of [n] / [m, n]) and the clamp in the kernel's registers.
     private static func panelTiles(rows m: Int, k: Int, a: UnsafePointer<Float>, packed: UnsafePointer<Float>, n: Int,
-                                   c: UnsafeMutablePointer<Float>, epilogue: Epilogue?) {
+                                   c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil,
+                                   residual: UnsafePointer<Float>? = nil, low: Float = -.infinity, high: Float = .infinity) {
         guard m > 0 else { return }
         let w = AVX512Kernels.panelWidth
         let grid = grid(rows: m, columns: n)
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let r = grid.rows(t), cols = grid.columns(t)
             let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
-            guard let epilogue else {
-                AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
-                                        panels: panels, c: c + r.lowerBound * n, ldc: n,
-                                        bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
-                return
-            }
-            for p in panels {
-                var r0 = r.lowerBound
-                while r0 < r.upperBound {
-                    let r1 = min(r.upperBound, r0 + epilogueRows)
-                    AVX512Kernels.panelGEMM(rows: r1 - r0, k: k, a: a + r0 * k, lda: k, packed: packed,
-                                            panels: p..<(p + 1), c: c + r0 * n, ldc: n,
-                                            bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
-                    epilogue(t, r0..<r1, (p * w)..<((p + 1) * w))
-                    r0 = r1
-                }
-            }
+            AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
+                                    panels: panels, c: c + r.lowerBound * n, ldc: n,
+                                    bias: bias, residual: residual.map { $0 + r.lowerBound * n }, ldr: n, low: low, high: high)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ThawBundle
 import ThawInputs
 import ThawStore
+import ThawTraining
 
 /// A bundle applied to the features a cache stored: a head bundle reads its tap; a fine-tuned
 /// image network runs from the deepest cached map onwards (the frozen layers below it are the same
@@ -48,23 +49,51 @@ enum CachePrediction {
         }
         // For the progress bar only: split counts come from record headers, without decoding taps.
         total(try split.map { (try reader.info().recordsPerSplit[$0.rawValue] ?? 0) / m.views } ?? m.indexRange.count)
-        var features: [Float] = [], samples: [(index: Int, id: String, label: String?)] = []
-        func flush() throws {
-            guard !samples.isEmpty else { return }
+        // Batches are read and decoded on a `PrefetchQueue` thread while the network runs on the previous one
+        // (reading is serial: one core idled through it), and records of other splits or views are skipped
+        // before decoding (a test split behind 60,000 training records).
+        let labelNames = m.labelNames, views = m.views
+        let include: (CacheKey, Int) -> Bool = { key, s in key.view == 0 && (splitIndex == nil || s == splitIndex) }
+        let read = ReadState(reader: reader)
+        let queue = PrefetchQueue<PredictionBatch>(count: Int.max, depth: 2, name: "thaw.predict-read") { _ in
+            let r = read
+            var b = PredictionBatch()
+            guard let from = r.next else { return b }          // done: an empty batch ends the loop below
+            r.next = nil
+            try r.reader.forEach(from: from, chunk: batch, include: include) { s in
+                // Resume just after it (without views a key is the index alone).
+                r.next = views > 1 ? CacheKey(index: s.key.index, view: s.key.view + 1) : CacheKey(index: s.key.index + 1)
+                guard !s.isSkippedPlaceholder else { return true }
+                b.features += s.taps[tapPosition]
+                b.samples.append((s.key.index, s.id, s.label >= 0 && Int(s.label) < labelNames.count ? labelNames[Int(s.label)] : nil))
+                return b.samples.count < batch
+            }
+            if b.samples.count < batch { r.next = nil }        // the scan reached the end
+            return b
+        }
+        // Stop and join before returning: the reader is not used from two threads.
+        defer { queue.cancelAndWait() }
+        for k in 0... {
+            let b = try queue.take(k)
+            guard !b.samples.isEmpty else { return }
             let logits = d.kind == .head
-                ? try runner.logits(tap: features, count: samples.count)
-                : try runner.logits(from: start.name, maps: features, shape: start.shape, count: samples.count)
-            try emit(logits, samples)
-            features.removeAll(keepingCapacity: true)
-            samples.removeAll(keepingCapacity: true)
+                ? try runner.logits(tap: b.features, count: b.samples.count)
+                : try runner.logits(from: start.name, maps: b.features, shape: start.shape, count: b.samples.count)
+            try emit(logits, b.samples)
         }
-        try reader.forEach(chunk: max(batch, 32)) { s in
-            guard s.key.view == 0, splitIndex == nil || s.split == splitIndex, !s.isSkippedPlaceholder else { return true }
-            features += s.taps[tapPosition]
-            samples.append((s.key.index, s.id, s.label >= 0 && Int(s.label) < m.labelNames.count ? m.labelNames[Int(s.label)] : nil))
-            if samples.count == batch { try flush() }
-            return true
-        }
-        try flush()
     }
+}
+
+/// One batch of cached features [samples, tap elements] and the samples they belong to.
+private struct PredictionBatch {
+    var features: [Float] = []
+    var samples: [(index: Int, id: String, label: String?)] = []
+}
+
+/// The read-ahead thread's reader and position (the key to resume from; nil when done). Only that thread touches
+/// it while the queue runs, so it crosses to it unchecked.
+private final class ReadState: @unchecked Sendable {
+    let reader: CacheReader
+    var next: CacheKey? = CacheKey(index: 0)
+    init(reader: CacheReader) { self.reader = reader }
 }

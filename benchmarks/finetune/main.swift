@@ -8,10 +8,9 @@
 //   --compare-split  with --alternate: fused kernels with the 1×1 GEMMs split in parts vs one OpenBLAS call each
 //   --compare-panels with --alternate: fused kernels with the 1×1 GEMMs on the AVX-512 training kernels
 //              (TrainingKernels.panelGEMMs, the default) vs on OpenBLAS
-//   --compare-epilogues with --alternate: frozen BN (+ ReLU6, + skip) as epilogues of the AVX-512 1×1 GEMMs
-//              (TrainingKernels.fusedEpilogues) vs separate passes (the default)
-//   --epilogues  TrainingKernels.fusedEpilogues = true
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
+//   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
+//              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -24,17 +23,12 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-epilogues",
-                                 "--epilogues", "--gemm"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-epilogues, --epilogues, --gemm[=R]")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--gemm"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --gemm[=R], --evaluate=R")
 }
 let comparePanels = flags.contains("--compare-panels")
-let compareEpilogues = flags.contains("--compare-epilogues")
-TrainingKernels.fusedEpilogues = flags.contains("--epilogues")
-if let v = ProcessInfo.processInfo.environment["THAW_EPILOGUE_ROWS"], let r = Int(v) { TrainingPointwise.epilogueRows = r }
-let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
-    : compareEpilogues ? ("epilogues", "passes") : ("fused", "plain")
+let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 let rows = args.count > 1 ? Int(args[1])! : 512
@@ -66,6 +60,11 @@ if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
     gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
     exit(0)
 }
+if let e = flags.first(where: { $0.hasPrefix("--evaluate=") }) {
+    try evaluationRounds(model: model, set: train, chunks: [32, 128], rounds: Int(e.dropFirst("--evaluate=".count)) ?? 5,
+                         loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
 if let rounds = alternate {
     precondition(rounds >= 1, "--alternate=R needs R ≥ 1")
     var fusedRates = [Double](), plainRates = [Double]()
@@ -76,8 +75,6 @@ if let rounds = alternate {
                 TrainingKernels.splitGEMMs = fused           // fused stays on
             } else if comparePanels {
                 TrainingKernels.panelGEMMs = fused           // fused stays on
-            } else if compareEpilogues {
-                TrainingKernels.fusedEpilogues = fused       // fused and panels stay on
             } else {
                 TrainingKernels.fused = fused
             }
@@ -109,6 +106,6 @@ for chunk in [16, 32, 64] where chunk <= batch {
     print(String(format: "thaw  rows %d batch %d chunk %d bn %@ kernels %@: %.1f maps/s (epoch %.2f s, train only)",
                  rows, batch, chunk, bn.rawValue,
                  !TrainingKernels.fused ? "plain" : !(TrainingKernels.panelGEMMs && VectorISA.avx512) ? "fused"
-                    : TrainingKernels.fusedEpilogues ? "fused+panels+epilogues" : "fused+panels", out.rowsPerSecond, out.trainSeconds))
+                    : "fused+panels", out.rowsPerSecond, out.trainSeconds))
     if FineTuneProfile.enabled { print(FineTuneProfile.report()) }
 }

@@ -36,27 +36,16 @@ public final class TrainableHeadStage {
         precondition(x.count == rows * shape.inChannels, "TrainableHeadStage: input must be [\(n), \(h), \(w), \(shape.inChannels)]")
         var c = TrainingMemory.overwritten(rows * hc), a = TrainingMemory.overwritten(rows * hc)
         var pooled = [Float](repeating: 0, count: n * hc)
-        let kernel = weight.pointwiseKernel(shape)
-        let s: TrainableBatchNorm.Saved
-        if TrainableBatchNorm.fusesInto(kernel, mode: mode) {
-            // Frozen BN + ReLU6 as the GEMM's epilogue (timed with it).
-            s = FineTuneProfile.time(.conv1x1Forward, flops: 2 * rows * shape.inChannels * hc) {
-                x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in a.withUnsafeMutableBufferPointer { ab in
-                    bn.forwardFused(kernel!, xb.baseAddress!, rows: rows, conv: cb.baseAddress!, into: ab.baseAddress!, residual: nil)
-                }}}
-            }
-        } else {
-            FineTuneProfile.time(.conv1x1Forward, flops: 2 * rows * shape.inChannels * hc) {
-                x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
-                    weight.pointwiseForward(shape: shape, xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!,
-                                            workspace: workspace)
-                }}
-            }
-            s = FineTuneProfile.time(.batchNormForward) {
-                c.withUnsafeBufferPointer { cb in a.withUnsafeMutableBufferPointer { ab in
-                    bn.forward(cb.baseAddress!, rows: rows, into: ab.baseAddress!, mode: mode)
-                }}
-            }
+        FineTuneProfile.time(.conv1x1Forward, flops: 2 * rows * shape.inChannels * hc) {
+            x.withUnsafeBufferPointer { xb in c.withUnsafeMutableBufferPointer { cb in
+                weight.pointwiseForward(shape: shape, xb.baseAddress!, batch: n, height: h, width: w, into: cb.baseAddress!,
+                                        workspace: workspace)
+            }}
+        }
+        let s = FineTuneProfile.time(.batchNormForward) {
+            c.withUnsafeBufferPointer { cb in a.withUnsafeMutableBufferPointer { ab in
+                bn.forward(cb.baseAddress!, rows: rows, into: ab.baseAddress!, mode: mode)
+            }}
         }
         FineTuneProfile.time(.headPoolClassifier) {
             a.withUnsafeBufferPointer { ab in pooled.withUnsafeMutableBufferPointer { pb in

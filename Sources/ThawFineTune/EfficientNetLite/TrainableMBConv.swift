@@ -90,27 +90,16 @@ public final class TrainableMBConv {
         if let expandShape, let expandWeight, let bn0 {
             e = TrainingMemory.overwritten(n * h * w * mid)
             a0 = TrainingMemory.overwritten(n * h * w * mid)
-            let kernel = expandWeight.pointwiseKernel(expandShape)
-            if TrainableBatchNorm.fusesInto(kernel, mode: mode) {
-                // Frozen BN0 + ReLU6 as the GEMM's epilogue (timed with it).
-                FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
-                    x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in a0.withUnsafeMutableBufferPointer { ab in
-                        s0 = bn0.forwardFused(kernel!, xb.baseAddress!, rows: n * h * w, conv: eb.baseAddress!, into: ab.baseAddress!,
-                                              residual: nil)
-                    }}}
-                }
-            } else {
-                FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
-                    x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
-                        expandWeight.pointwiseForward(shape: expandShape, xb.baseAddress!, batch: n, height: h, width: w,
-                                                      into: eb.baseAddress!, workspace: workspace)
-                    }}
-                }
-                FineTuneProfile.time(.batchNormForward) {
-                    e.withUnsafeBufferPointer { eb in a0.withUnsafeMutableBufferPointer { ab in
-                        s0 = bn0.forward(eb.baseAddress!, rows: n * h * w, into: ab.baseAddress!, mode: mode)
-                    }}
-                }
+            FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * h * w * cin * mid) {
+                x.withUnsafeBufferPointer { xb in e.withUnsafeMutableBufferPointer { eb in
+                    expandWeight.pointwiseForward(shape: expandShape, xb.baseAddress!, batch: n, height: h, width: w,
+                                                  into: eb.baseAddress!, workspace: workspace)
+                }}
+            }
+            FineTuneProfile.time(.batchNormForward) {
+                e.withUnsafeBufferPointer { eb in a0.withUnsafeMutableBufferPointer { ab in
+                    s0 = bn0.forward(eb.baseAddress!, rows: n * h * w, into: ab.baseAddress!, mode: mode)
+                }}
             }
         }
         var d = TrainingMemory.overwritten(n * oh * ow * mid), a1 = TrainingMemory.overwritten(n * oh * ow * mid)
@@ -127,19 +116,6 @@ public final class TrainableMBConv {
             }}
         }
         var p = TrainingMemory.overwritten(n * oh * ow * cout), y = TrainingMemory.overwritten(n * oh * ow * cout)
-        let projectKernel = projectWeight.pointwiseKernel(projectShape)
-        if TrainableBatchNorm.fusesInto(projectKernel, mode: mode) {
-            // Frozen BN2 and the skip as the GEMM's epilogue (timed with it).
-            let s2 = FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * oh * ow * mid * cout) {
-                a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in y.withUnsafeMutableBufferPointer { yb in
-                    x.withUnsafeBufferPointer { xb in
-                        bn2.forwardFused(projectKernel!, ab.baseAddress!, rows: n * oh * ow, conv: pb.baseAddress!, into: yb.baseAddress!,
-                                         residual: spec.hasSkip ? xb.baseAddress! : nil)
-                    }
-                }}}
-            }
-            return (y, Saved(n: n, h: h, w: w, oh: oh, ow: ow, x: x, e: e, a0: a0, d: d, a1: a1, p: p, s0: s0, s1: s1, s2: s2))
-        }
         FineTuneProfile.time(.conv1x1Forward, flops: 2 * n * oh * ow * mid * cout) {
             a1.withUnsafeBufferPointer { ab in p.withUnsafeMutableBufferPointer { pb in
                 projectWeight.pointwiseForward(shape: projectShape, ab.baseAddress!, batch: n, height: oh, width: ow,
@@ -178,33 +154,19 @@ public final class TrainableMBConv {
             }}
         }
         var da1 = TrainingMemory.overwritten(n * oh * ow * mid)
-        let projectKernel = projectWeight.pointwiseKernel(projectShape)
-        if s.s1.mean == nil, TrainableBatchNorm.fusesInto(projectKernel, mode: .running) {
-            // The ReLU6 mask + frozen BN1 backward as the input gradient's epilogue (timed with it): da1 ends as dd.
-            FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
-                s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-                    s.d.withUnsafeBufferPointer { db in da1.withUnsafeMutableBufferPointer { ob in
-                        projectWeight.pointwiseWeightGradient(projectKernel!, x: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow)
-                        bn1.backwardFused(projectKernel!, inputGradientOf: gb.baseAddress!, rows: n * oh * ow, x: db.baseAddress!,
-                                          y: ab.baseAddress!, dx: ob.baseAddress!)
-                    }}
-                }}
-            }
-        } else {
-            FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
-                s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-                    da1.withUnsafeMutableBufferPointer { db in
-                        projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
-                                                        height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
-                    }
-                }}
-            }
-            // da1 → dd (ReLU6 mask from a1, then BN1), in place.
-            FineTuneProfile.time(.batchNormBackward) {
-                s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
-                    bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
-                }}}
-            }
+        FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
+            s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
+                da1.withUnsafeMutableBufferPointer { db in
+                    projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                    height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
+                }
+            }}
+        }
+        // da1 → dd (ReLU6 mask from a1, then BN1), in place.
+        FineTuneProfile.time(.batchNormBackward) {
+            s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
+                bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
+            }}}
         }
         let dwInput = expandWeight == nil ? s.x : s.a0
         var dIn = TrainingMemory.overwritten(n * h * w * mid)          // [N, H, W, mid]
