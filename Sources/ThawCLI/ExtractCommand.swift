@@ -140,6 +140,7 @@ struct ExtractCommand: ParsableCommand {
                                blasKernel: (try? BLAS.load())?.corename, thawVersion: thawVersion)
         record.config = ["model": .string(model), "weights": .string(weightsPath), "data": .string(data),
                          "taps": .array(options.taps.map { .string($0) }), "dtype": .string(dtype), "batch": .number(Double(batch)),
+                         "forwardSamples": .number(Double(extractor.forwardSamples)),
                          "shard": .string(shard), "views": .number(Double(views)), "onError": .string(onError)]
         if let limit { record.config["limit"] = .number(Double(limit)) }
         if case .text(_, let tokenizer) = input { record.config["max_tokens"] = .number(Double(tokenizer.maxLength)) }
