@@ -67,8 +67,9 @@ public final class Extractor {
     public static let forwardBlock = 16
 
     /// Samples per forward call for this run: the decode batch (`--batch` in whole blocks) when the
-    /// backbone computes each sample alone for these taps, else one block. Lite0 on 2 cores, 6,000
-    /// Fashion-MNIST images, loaded machine: 11.0 ms of CPU per image in forwards of 16, 9.9 in forwards of 32.
+    /// backbone computes each sample alone for these taps, else one block. Lite0 on 2 shared cores (load 5–6):
+    /// CPU per image did not separate between forwards of 16 and 32 (10.7–12.9 ms both, alternating runs),
+    /// while peak RSS rose 221 → 293 MB; `--batch` stays 16 by default.
     public var forwardSamples: Int {
         backbone.computesSamplesAlone(taps: options.taps) ? Self.decodeBatch(options.batchSize) : Self.forwardBlock
     }
@@ -122,7 +123,7 @@ public final class Extractor {
         // Decode batches are whole blocks, so each splits into aligned forward blocks (or is one forward).
         let decodeBatch = Self.decodeBatch(options.batchSize)
         // Two batches ahead from 32 samples on: about the pixels of three batches of 16 in flight (decoding
-        // is a few % of an extraction's CPU), and peak RSS 20 MB lower than three ahead.
+        // is a few % of an extraction's CPU); Lite0 at 32: peak RSS 311 → 292 MB against three ahead.
         let pipeline = DecodePipeline(source: source, samples: work.map { selection.samples[$0] }, preprocessing: preset,
                                       batchSize: decodeBatch, depth: decodeBatch >= 2 * block ? 2 : 3, workers: options.decodeWorkers,
                                       onError: options.onError, decodeBytes: options.decodeBytes)

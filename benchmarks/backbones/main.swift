@@ -237,14 +237,16 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
     let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
 }
-// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N: N forwards each with and
+// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N / --alternate-kept-rows N:
+// N forwards each with and
 // without channel slabs (or the 7-/14-wide depthwise rows as clipped runs,
-// the 1×1 kernel's 8-column tiles, its 4-row tiles), interleaved in this process (a loaded machine slows both
+// the 1×1 kernel's 8-column tiles, its 4-row tiles, the fused blocks' kept-row slack), interleaved in this process (a loaded machine slows both
 // alike); prints the median and fastest forward of each and the ratios.
 for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.channelSlabs = $0 }),
                           ("--alternate-narrow", "narrow depthwise", { (on: Bool) in VectorISA.narrowDepthwise = on }),
                           ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on }),
-                          ("--alternate-short-tiles", "4-row 1×1 tiles", { (on: Bool) in VectorISA.shortPointwiseTiles = on })] {
+                          ("--alternate-short-tiles", "4-row 1×1 tiles", { (on: Bool) in VectorISA.shortPointwiseTiles = on }),
+                          ("--alternate-kept-rows", "kept-row slack", { (on: Bool) in InvertedResidual.keptRowSlack = on })] {
     guard let rounds = option(flag).flatMap(Int.init) else { continue }
     var times: [Bool: [Double]] = [true: [], false: []]
     for i in 0..<2 * max(1, rounds) {
