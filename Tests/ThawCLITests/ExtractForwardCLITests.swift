@@ -2,8 +2,8 @@ import Foundation
 import ThawStore
 import XCTest
 
-/// `thaw extract --batch` (default 16): on AVX-512 CPUs Lite0 forwards the whole decode batch, elsewhere
-/// blocks of 16; the run record says which, and the records of `--batch 32` equal those of the default byte for byte.
+/// `thaw extract --batch` (default 32): on AVX-512 CPUs Lite0 forwards the whole decode batch, elsewhere
+/// blocks of 16; the run record says which, and the records equal those of `--batch 16` byte for byte.
 final class ExtractForwardCLITests: XCTestCase {
     /// The flags `VectorISA.avx512` needs (CPUFeatures.hasAVX512), read from /proc/cpuinfo.
     private var hasAVX512: Bool {
@@ -23,15 +23,15 @@ final class ExtractForwardCLITests: XCTestCase {
         return try XCTUnwrap(record?["config"] as? [String: Any])
     }
 
-    func testBatch32ForwardsAndSameRecordsAsDefault() throws {
+    func testDefaultBatchForwards32AndSameRecordsAsBatch16() throws {
         let folder = NSTemporaryDirectory() + "thaw-cli-forward-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
-        let wide = try extract("wide", ["--batch", "32"], in: folder)
+        let wide = try extract("wide", [], in: folder)
         XCTAssertEqual(wide["batch"] as? Int, 32)
         XCTAssertEqual(wide["forwardSamples"] as? Int, hasAVX512 ? 32 : 16)
-        let narrow = try extract("narrow", [], in: folder)
+        let narrow = try extract("narrow", ["--batch", "16"], in: folder)
         XCTAssertEqual(narrow["batch"] as? Int, 16)
         XCTAssertEqual(narrow["forwardSamples"] as? Int, 16)
 
@@ -44,6 +44,6 @@ final class ExtractForwardCLITests: XCTestCase {
 
         let help = try ThawBinary.run(["extract", "--help"])
         let flat = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")   // help wraps at 80 columns
-        XCTAssertTrue(flat.contains("never the bytes. (default: 16)"), help.stdout)
+        XCTAssertTrue(flat.contains("never the bytes. (default: 32)"), help.stdout)
     }
 }
