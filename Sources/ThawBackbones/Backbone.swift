@@ -52,10 +52,16 @@ public protocol Backbone: AnyObject {
     /// How this backbone computes features when it is not im2col + GEMM everywhere (recorded in the
     /// cache manifest, e.g. "winograd-f43"); nil by default.
     var convolutionAlgorithm: String? { get }
+    /// True when `forward` from the raw input to `taps` computes each sample alone: every kernel on the way
+    /// treats the batch's samples (and their rows) one by one, so a sample's outputs are the same floats
+    /// whichever samples share the call. False by default: OpenBLAS's sgemm may round a row differently
+    /// with another row count. The extractor forwards several of its fixed blocks at once only when true.
+    func computesSamplesAlone(taps: [String]) -> Bool
 }
 
 extension Backbone {
     public var convolutionAlgorithm: String? { nil }
+    public func computesSamplesAlone(taps: [String]) -> Bool { false }
 
     /// Position of a cut point, or an error listing the valid names.
     public func cutIndex(_ name: String) throws -> Int {

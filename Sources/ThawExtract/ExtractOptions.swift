@@ -7,8 +7,9 @@ public struct ExtractOptions: Sendable {
     /// Cut-point names to store, in record order.
     public var taps: [String]
     public var dtype: DType
-    /// Samples decoded per pipeline batch, rounded up to whole forward blocks
-    /// (`Extractor.forwardBlock`); it changes memory and overlap, never bytes.
+    /// Samples decoded per pipeline batch, rounded up to whole forward blocks (`Extractor.forwardBlock`),
+    /// and per forward when the backbone computes each sample alone (`Extractor.forwardSamples`); it
+    /// changes memory and speed, never bytes.
     public var batchSize: Int
     public var shard: ShardSpec
     /// Augmented views per training image (0 = centre crop only). The manifest's `views` is

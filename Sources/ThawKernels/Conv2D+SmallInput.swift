@@ -5,7 +5,7 @@ extension Conv2D {
     /// (3×3 stride 2, 3 → 32: a K = 27 GEMM, which ran at ≈5 GFLOP/s through im2col at 112×112) — run
     /// straight from the NHWC input on AVX-512 CPUs: patch ≤ 32 floats, groups 1, dilation 1, Cout a
     /// multiple of 16. Larger patches (ResNet's 7×7 stem, K = 147) stay on im2col + GEMM.
-    var runsSmallInputKernel: Bool {
+    public var runsSmallInputKernel: Bool {
         let s = shape
         return VectorISA.avx512 && s.groups == 1 && s.patchSize <= 32 && s.outChannels % 16 == 0
             && s.dilationH == 1 && s.dilationW == 1 && !s.isPointwise

@@ -77,11 +77,14 @@ extension InvertedResidual {
 }
 
 extension PackedPointwise {
+    /// Rows up to which `forwardParallel` runs the packed kernel by default (above: the caller's BLAS path).
+    public static let parallelMaxRows = 1024
+
     /// y [rows, N] = act(x [rows, K] · W + bias) on all cores (panels × row parts, one dispatch) when the
     /// AVX-512 kernel runs and rows are few (a head at batch 1: 49 rows × 1280 columns); nil when the caller
     /// should use its own path (BLAS handles many rows better: it blocks x for the cache).
     public func forwardParallel(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
-                                maxRows: Int = 1024, cores: Int? = nil) -> Bool {
+                                maxRows: Int = PackedPointwise.parallelMaxRows, cores: Int? = nil) -> Bool {
         guard Self.enabled, VectorISA.avx512, rows > 0, rows <= maxRows else { return false }
         let workers = cores ?? ParallelRows.cores
         let panels = panelCount, parts = InvertedResidual.rowParts(rows: rows, panels: panels, workers: workers)

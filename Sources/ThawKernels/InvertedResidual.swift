@@ -8,8 +8,9 @@ public struct InvertedResidualPlan: Equatable, Sendable {
     public var bandRows: Int          // depthwise output rows per band
     public var segmentsPerImage: Int  // > 1 only at batches below the core count
     public var workers: Int           // threads, each with its own scratch
-    public var expandedRows: Int      // input rows of expanded maps one worker holds (0 without expand)
-    public var workerFloats: Int      // expanded rows + the depthwise band [bandRows, OW, mid]
+    public var expandedRows: Int      // input rows of expanded maps one band needs (0 without expand)
+    public var expandedCapacity: Int  // rows the worker's expanded buffer holds: expandedRows + slack (`keptRowSlack`)
+    public var workerFloats: Int      // expanded capacity + the depthwise band [bandRows, OW, mid]
     public var scratchFloats: Int { workers * workerFloats }
 }
 
@@ -28,6 +29,13 @@ public enum InvertedResidual {
     /// Floats of expanded rows one band may hold: 64 Ki (256 KiB) stays in a 1 MiB L2 beside the
     /// depthwise band and OpenBLAS's packed panels.
     nonisolated(unsafe) public static var bandFloats = 1 << 16
+    /// Room for `expandedRows` more rows in each worker's expanded buffer, so the rows one band keeps for the
+    /// next (the k − s halo) move to the buffer's front only when it is full, not after every band: with bands of
+    /// 2 rows under a 5×5 window (Lite0's blocks 9–10) each band moved twice the rows it expanded, ≈2% of an
+    /// extraction's CPU in memmove. Off by default: on a loaded machine (load 5–8) the in-process alternation
+    /// (`thaw-backbones-bench --alternate-kept-rows 25`) did not separate it from the noise (medians without/with
+    /// 0.79–1.06), and the doubled buffer (e.g. 430 KB instead of 215 KB at 112×112) may leave a 512 KB L2.
+    nonisolated(unsafe) public static var keptRowSlack = false
 
     /// The plan for x [n, h, w, in], or nil when the block should run layer by layer: fusion off,
     /// a non-1×1 or grouped expand/project, dilation, or a batch too small to share over the cores
@@ -50,9 +58,10 @@ public enum InvertedResidual {
         let rowFloats = w * mid
         let bandRows = max(1, min(g.outHeight, (bandFloats / rowFloats - halo) / s))
         let expandedRows = expand == nil ? 0 : min(h, bandRows * s + halo)
+        let capacity = keptRowSlack ? min(h, 2 * expandedRows) : expandedRows
         return InvertedResidualPlan(bandRows: bandRows, segmentsPerImage: segments, workers: min(cores, n * segments),
-                                    expandedRows: expandedRows,
-                                    workerFloats: expandedRows * rowFloats + bandRows * g.outWidth * mid)
+                                    expandedRows: expandedRows, expandedCapacity: capacity,
+                                    workerFloats: capacity * rowFloats + bandRows * g.outWidth * mid)
     }
 
     /// y [n, OH, OW, out] = block(x [n, h, w, in]) by `plan` (from `plan(...)` with the same sizes);
@@ -75,10 +84,10 @@ public enum InvertedResidual {
                         BLAS.singleThreaded {
                             DispatchQueue.concurrentPerform(iterations: plan.workers) { t in
                                 let e = scratch + t * plan.workerFloats
-                                let d = e + plan.expandedRows * w * mid
+                                let d = e + plan.expandedCapacity * w * mid
                                 while let u = counter.next(below: units) {
                                     let image = u / segments, seg = u % segments
-                                    let band = Band(g: g, mid: mid, cin: cin, cout: cout, rows: plan.bandRows,
+                                    let band = Band(g: g, mid: mid, cin: cin, cout: cout, rows: plan.bandRows, capacity: plan.expandedCapacity,
                                                     x: x + image * h * w * cin, y: y + image * g.outPixels * cout, e: e, d: d)
                                     band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
                                              expand: expand.map { ($0, ew!, eb) }, depthwise: depthwise,
@@ -103,16 +112,17 @@ private func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>
 private struct Band {
     let g: WindowGeometry
     let mid: Int, cin: Int, cout: Int, rows: Int
+    let capacity: Int                        // rows e holds
     let x: UnsafePointer<Float>              // this image [h, w, in]
     let y: UnsafeMutablePointer<Float>       // this image [OH, OW, out]
-    let e: UnsafeMutablePointer<Float>       // expanded rows [expandedRows, w, mid]
+    let e: UnsafeMutablePointer<Float>       // expanded rows [capacity, w, mid]; input row iy at e + (iy − base)·w·mid
     let d: UnsafeMutablePointer<Float>       // depthwise band [rows, OW, mid]
 
     func run(outRows: Range<Int>, expand: (Conv2D, UnsafePointer<Float>, UnsafePointer<Float>?)?, depthwise: DepthwiseConv2D,
              project: (Conv2D, UnsafePointer<Float>, UnsafePointer<Float>?),
              packed: (expand: PackedPointwise?, project: PackedPointwise)?, skip: Bool) {
         let w = g.inWidth, rowFloats = w * mid, s = g.strideH, ow = g.outWidth
-        var eLo = 0, eHi = 0                       // input rows held in e: [eLo, eHi)
+        var eHi = 0, base = 0                      // input rows held in e: [needLo of the last band, eHi), from row `base` on
         var b0 = outRows.lowerBound
         while b0 < outRows.upperBound {
             let b1 = min(outRows.upperBound, b0 + rows)
@@ -121,13 +131,16 @@ private struct Band {
                 let (conv, weight, bias) = expand
                 let needLo = max(0, b0 * s - g.pad.top), needHi = min(g.inHeight, (b1 - 1) * s - g.pad.top + g.kernelH)
                 if needLo < eHi {                  // keep the rows the previous band expanded
-                    if needLo > eLo { memmove(e, e + (needLo - eLo) * rowFloats, (eHi - needLo) * rowFloats * 4) }
+                    if needHi - base > capacity {  // full: the kept rows move to the front
+                        memmove(e, e + (needLo - base) * rowFloats, (eHi - needLo) * rowFloats * 4)
+                        base = needLo
+                    }
                 } else {
                     eHi = needLo
+                    base = needLo
                 }
-                eLo = needLo
                 if needHi > eHi {
-                    let out = e + (eHi - eLo) * rowFloats, m = (needHi - eHi) * w
+                    let out = e + (eHi - base) * rowFloats, m = (needHi - eHi) * w
                     if let pe = packed?.expand {
                         pe.forward(x + eHi * w * cin, rows: m, into: out)
                     } else {
@@ -136,7 +149,7 @@ private struct Band {
                     }
                     eHi = needHi
                 }
-                source = UnsafePointer(e - eLo * rowFloats)
+                source = UnsafePointer(e - base * rowFloats)
             } else {
                 source = x
             }

@@ -38,6 +38,13 @@ public enum VectorISA {
         get { AVX512Kernels.narrowTiles }
         set { AVX512Kernels.narrowTiles = newValue }
     }
+
+    /// The AVX-512 1×1 kernel's last row tiles of ≤ 4 rows as 4-row tiles (default); false: 8-row tiles that
+    /// repeat the last row (`AVX512Kernels.shortTiles`). Same floats.
+    public static var shortPointwiseTiles: Bool {
+        get { AVX512Kernels.shortTiles }
+        set { AVX512Kernels.shortTiles = newValue }
+    }
 }
 
 extension Activation {

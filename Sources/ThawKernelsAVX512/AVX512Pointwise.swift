@@ -26,6 +26,9 @@ extension AVX512Kernels {
                 if narrowTiles && (valid <= 8 || (valid > 16 && valid <= 24)) {   // AVX512PointwiseNarrowTiles.swift
                     tile8x24(wide: valid > 16, a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr,
                              valid: valid, low: low, high: high, y: yr, ldy: ldy)
+                } else if shortTiles && count <= 4 {                              // AVX512PointwiseShortTiles.swift
+                    tile4x32(wide: valid > 16, a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr,
+                             valid: valid, low: low, high: high, y: yr, ldy: ldy)
                 } else if valid <= 16 {
                     tile8x16(a: ar, lda: lda, count: count, k: k, w: w, bias: br, residual: rr, ldr: ldr, valid: valid,
                              low: low, high: high, y: yr, ldy: ldy)

@@ -89,6 +89,35 @@ final class InvertedResidualTests: XCTestCase {
         }
     }
 
+    /// Kept-row slack (`InvertedResidual.keptRowSlack`) only changes where expanded rows sit in the scratch:
+    /// bit for bit the outputs without it, over many bands per image (halo rows kept 1–4 rows at a time),
+    /// whole images and row segments, packed kernel and BLAS path.
+    func testKeptRowSlackChangesNoBit() throws {
+        let saved = (InvertedResidual.bandFloats, InvertedResidual.keptRowSlack)
+        defer { (InvertedResidual.bandFloats, InvertedResidual.keptRowSlack) = saved }
+        let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
+            (16, 96, 24, 3, 2, .same), (40, 240, 40, 5, 1, .same), (24, 144, 40, 5, 2, .same), (112, 672, 112, 5, 1, .same),
+        ]
+        for c in configs {
+            let l = layers(cin: c.cin, mid: c.mid, cout: c.cout, k: c.k, s: c.s, padding: c.pad)
+            for (n, h, w) in [(3, 17, 13), (1, 64, 11), (2, 14, 14)] {
+                let x = Tensor(shape: [n, h, w, c.cin], data: values(n * h * w * c.cin, c.k + c.s))
+                for band in [3 * w * c.mid, 7 * w * c.mid, 1] {
+                    InvertedResidual.bandFloats = band
+                    for packed in [false, true] {
+                        InvertedResidual.keptRowSlack = true
+                        let with = try fused(l, x, cores: 2, packed: packed)
+                        InvertedResidual.keptRowSlack = false
+                        let without = try fused(l, x, cores: 2, packed: packed)
+                        XCTAssertFalse(with.data.contains { $0.isNaN }, "\(c) n\(n) \(h)×\(w) band \(band): an output left unwritten")
+                        XCTAssertEqual(with.data.map(\.bitPattern), without.data.map(\.bitPattern),
+                                       "\(c) n\(n) \(h)×\(w) band \(band) packed \(packed)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Small maps at batch 1 (and 2 on 3 cores) in phases (`forwardPhased`): the same configurations as
     /// `testFusedMatchesLayerByLayer` on 14×14, 7×7 and odd-sized maps, 2 and 3 workers; AVX-512 only
     /// (elsewhere `usesPhased` is false and blocks run layer by layer).

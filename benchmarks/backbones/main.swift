@@ -125,6 +125,8 @@ if args.contains("--dw-plain") { DepthwiseConv2D.groupRows = false }
 if args.contains("--no-narrow") { VectorISA.narrowDepthwise = false }
 // --wide-tiles: the 1×1 kernel's last panels of N = 24, 40, … as 32-/16-column tiles instead of 16 + 8 / 8 columns.
 if args.contains("--wide-tiles") { VectorISA.narrowPointwiseTiles = false }
+// --no-short-tiles: the 1×1 kernel's last row tiles of ≤ 4 rows as 8-row tiles (repeating the last row) instead of 4-row tiles.
+if args.contains("--no-short-tiles") { VectorISA.shortPointwiseTiles = false }
 // --no-slabs: small-map blocks at batch 1 in three row/panel phases instead of channel slabs (expand + depthwise per slab).
 if args.contains("--no-slabs") { InvertedResidual.channelSlabs = false }
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
@@ -235,13 +237,16 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
     let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
 }
-// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N: N forwards each with and
+// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N / --alternate-kept-rows N:
+// N forwards each with and
 // without channel slabs (or the 7-/14-wide depthwise rows as clipped runs,
-// the 1×1 kernel's 8-column tiles), interleaved in this process (a loaded machine slows both
+// the 1×1 kernel's 8-column tiles, its 4-row tiles, the fused blocks' kept-row slack), interleaved in this process (a loaded machine slows both
 // alike); prints the median and fastest forward of each and the ratios.
 for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.channelSlabs = $0 }),
                           ("--alternate-narrow", "narrow depthwise", { (on: Bool) in VectorISA.narrowDepthwise = on }),
-                          ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on })] {
+                          ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on }),
+                          ("--alternate-short-tiles", "4-row 1×1 tiles", { (on: Bool) in VectorISA.shortPointwiseTiles = on }),
+                          ("--alternate-kept-rows", "kept-row slack", { (on: Bool) in InvertedResidual.keptRowSlack = on })] {
     guard let rounds = option(flag).flatMap(Int.init) else { continue }
     var times: [Bool: [Double]] = [true: [], false: []]
     for i in 0..<2 * max(1, rounds) {

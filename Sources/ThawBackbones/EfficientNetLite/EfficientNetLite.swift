@@ -77,4 +77,6 @@ public final class EfficientNetLite: Backbone, InvertedResidualStages {
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
         try stagedForward(input, from: from, taps: taps)
     }
+
+    public func computesSamplesAlone(taps: [String]) -> Bool { stagedComputesSamplesAlone(taps: taps) }
 }
