@@ -110,9 +110,20 @@ extension BertEncoder {
         mask.withUnsafeBufferPointer { mb in
             let x = xb.baseAddress!, q = qb.baseAddress!, ctx = cb.baseAddress!, f = fb.baseAddress!
             timed("panels qkv projection", 3 * projection) { a.qkv.forward(x: x, rows: rows, y: q) }
-            timed("panels attention core", 2 * core) {
-                PanelAttentionCore.run(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mb.baseAddress!, batch: batch,
-                                       length: length, heads: a.heads, context: ctx, channels: c)
+            // The core `PanelSelfAttention` runs: the panel kernel for heads of 64, else OpenBLAS (MiniLM's 32).
+            if PanelAttentionCore.enabled && PanelAttentionCore.runs(headWidth: c / a.heads) {
+                timed("panels attention core", 2 * core) {
+                    PanelAttentionCore.run(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mb.baseAddress!, batch: batch,
+                                           length: length, heads: a.heads, context: ctx, channels: c)
+                }
+            } else {
+                var probs = [Float](repeating: 0, count: batch * a.heads * length * length)   // [B, H, T, T]
+                probs.withUnsafeMutableBufferPointer { pb in
+                    timed("attention core (BLAS)", 2 * core) {
+                        SelfAttention.core(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mb.baseAddress!, batch: batch,
+                                           length: length, heads: a.heads, probs: pb.baseAddress!, context: ctx, channels: c)
+                    }
+                }
             }
             timed("panels output projection +res", projection) { a.output.forward(x: ctx, rows: rows, y: x, accumulate: true) }
             timed("layernorm 1", 0) {
