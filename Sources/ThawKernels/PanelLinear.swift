@@ -10,7 +10,7 @@ import ThawKernelsAVX512
 /// store, and GELU runs on each tile while it is still in cache.
 ///
 /// Tiles of the output (`ConvTiles.grid`, columns on panel boundaries) are taken by the cores one
-/// by one. Results equal `Linear.forward`'s up to float rounding (another summation order).
+/// by one. Results equal `Linear.forward`'s up to float rounding (another summation order: `kBlock`).
 public struct PanelLinear: Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
@@ -20,6 +20,16 @@ public struct PanelLinear: Sendable {
     /// Whether models pack their layers at load (false: they keep `Linear.forward` on OpenBLAS, for
     /// same-binary comparisons). Read when a model loads.
     nonisolated(unsafe) public static var packsAtLoad = true
+
+    /// Inputs summed per register pass: y = ((Σ₀ + b) + residual) + Σ₁ + Σ₂ + …, Σⱼ over inputs
+    /// 256j…256j+255 in order (fixed: the same floats whatever the tiles). One pass over a long K rounds
+    /// into an ever larger partial sum; measured on all-MiniLM-L6-v2 against float64 PyTorch
+    /// (`BERTTests`, worst relative error over layers 4–5 / its RMS): one pass 1.03e-4 / 2.8e-6, over the
+    /// 1e-4 bar (the K = 1,536 ffn-down alone, emulated in float32, is the largest share: 5.0e-5 of it);
+    /// blocks of 384 5.1e-5 / 2.1e-6; of 256 4.3e-5 / 1.6e-6; OpenBLAS 6.1e-5 / 2.1e-6. Each extra block
+    /// costs one load and store of the 6 × 64 register block while it is in L1 (24 of each per 256 × 24 multiply-adds).
+    /// A variable for same-binary comparisons (`thaw-backbones-bench --k-block`); set before forwards start.
+    nonisolated(unsafe) public static var kBlock = 256
 
     /// What runs on each output tile after the GEMM.
     public enum Activation: Sendable { case identity, gelu, quickGELU }
@@ -73,7 +83,7 @@ public struct PanelLinear: Sendable {
                     AVX512Kernels.panelGEMM(rows: rr.count, k: k, a: x + rr.lowerBound * k, lda: k, packed: packed,
                                             panels: (cc.lowerBound / width)..<(cc.upperBound / width), c: out, ldc: n,
                                             bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
-                                            low: -.infinity, high: .infinity)
+                                            low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock)
                     // GELU on the tile while it is in cache, straight to the AVX-512 kernel (`GELU.forward` would
                     // ask the core count per call, which costs more than a row segment's arithmetic).
                     guard activation == .gelu else { return }

@@ -1,3 +1,5 @@
+import ThawKernelsAVX512
+
 /// When a convolution that holds a Winograd filter (`Conv2D.preparingWinograd()`) takes the
 /// Winograd path instead of im2col + sgemm, and how it chunks its tiles.
 public enum WinogradChoice {
@@ -40,14 +42,29 @@ public enum WinogradChoice {
         }
     }
 
+    /// Whether the 36 GEMMs of a convolution with `cout` outputs run on the AVX-512 panel kernel, U read in place
+    /// from its 64-column panels (`Conv2D.winogradFilterInPanels`, `ConvTiles.panelKernel`).
+    static func panelGEMMs(outChannels cout: Int) -> Bool {
+        VectorISA.avx512 && ConvTiles.panelKernel && cout % AVX512Kernels.panelWidth == 0
+    }
+
+    /// `pays` for the GEMM path this CPU takes (`panelGEMMs`).
+    public static func pays(batch n: Int, outHeight oh: Int, outWidth ow: Int, inChannels cin: Int, outChannels cout: Int) -> Bool {
+        pays(batch: n, outHeight: oh, outWidth: ow, inChannels: cin, outChannels: cout, onPanelKernel: panelGEMMs(outChannels: cout))
+    }
+
     /// The measured crossover (`thaw-kernels-bench winograd`; benchmarks/kernels/README.md): at least
     /// 16 tiles, and at least Cin·Cout/4096 of them. Each GEMM reads its U[ξ] (36·Cin·Cout floats in
     /// all, 4× the 3×3 weights) for `tiles` rows only, so few tiles over many channels are bound by
-    /// reading U: ResNet's 7×7×512 layers (4 tiles per image) lose 2–4× at batch 1 and break even
-    /// near batch 16, while 56×56×64 … 14×14×256 win 1.5–3× from batch 1 on.
-    public static func pays(batch n: Int, outHeight oh: Int, outWidth ow: Int, inChannels cin: Int, outChannels cout: Int) -> Bool {
+    /// reading U: ResNet's 7×7×512 layers (4 tiles per image) lost 2–4× at batch 1 through sgemm (which
+    /// packs U on every call) and break even near batch 16, while 56×56×64 … 14×14×256 win 1.5–3× from
+    /// batch 1 on. On the panel kernel (`onPanelKernel`: U read in place from its panels) 4 tiles suffice:
+    /// layer4's 7×7×512 at batch 1 ran in 0.72× the direct path's time (median of 8 paired layers,
+    /// `thaw-backbones-bench --profile`, benchmarks/backbones/README.md).
+    public static func pays(batch n: Int, outHeight oh: Int, outWidth ow: Int, inChannels cin: Int, outChannels cout: Int,
+                            onPanelKernel: Bool) -> Bool {
         let tiles = n * ((oh + 3) / 4) * ((ow + 3) / 4)
-        return tiles >= max(16, cin * cout / 4096)
+        return onPanelKernel ? tiles >= 4 : tiles >= max(16, cin * cout / 4096)
     }
 
     /// Tiles per chunk: as many as `chunkFloats` holds (V and M of all 36 positions), at least 64

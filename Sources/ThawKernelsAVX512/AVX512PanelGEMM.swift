@@ -18,24 +18,50 @@ extension AVX512Kernels {
     /// as one block of 4 and then one at a time (a single row is bound by its four loads per k). Panel-major: a panel (K·64 floats) stays in L2 while the row blocks pass.
     ///
     /// - c, bias, residual: column 0 of the whole output ([rows, ldc], [N], [rows, ldr]); bias/residual may be nil.
+    ///
+    /// - kBlock: with K > kBlock, each 6/4/1-row block sums K in passes of kBlock from zero, the first pass
+    ///   stored with bias and residual, each next one added to the stored rows (still in L1):
+    ///   C = ((Σ₀ + bias) + residual) + Σ₁ + Σ₂ + … — shorter running sums, a smaller rounding error
+    ///   (`PanelLinear.kBlock`). Needs no clamp (low −∞, high +∞). Default: one pass.
     public static func panelGEMM(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                  panels: Range<Int>, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
-                                 residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float) {
+                                 residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
+        precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
+                     "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
+        let first = min(k, kBlock), zeros = UnsafePointer(panelZeros)
         do {
             for p in panels {
                 let b = packed + p * k * panelWidth, col = p * panelWidth
-                let bp = bias.map { $0 + col } ?? UnsafePointer(panelZeros)
+                let bp = bias.map { $0 + col } ?? zeros
                 var r = 0
                 while r + 6 <= rows {
-                    block6(a + r * lda, lda, b, k, c + r * ldc + col, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    block6(ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    var k0 = kBlock
+                    while k0 < k {      // the next passes onto C
+                        block6(ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out), ldc, low, high)
+                        k0 += kBlock
+                    }
                     r += 6
                 }
                 if r + 4 <= rows {
-                    block4(a + r * lda, lda, b, k, c + r * ldc + col, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    block4(ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    var k0 = kBlock
+                    while k0 < k {
+                        block4(ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out), ldc, low, high)
+                        k0 += kBlock
+                    }
                     r += 4
                 }
                 while r < rows {
-                    block1(a + r * lda, b, k, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col }, low, high)
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    block1(ar, b, first, out, bp, residual.map { $0 + r * ldr + col }, low, high)
+                    var k0 = kBlock
+                    while k0 < k {
+                        block1(ar + k0, b + k0 * panelWidth, min(kBlock, k - k0), out, zeros, UnsafePointer(out), low, high)
+                        k0 += kBlock
+                    }
                     r += 1
                 }
             }

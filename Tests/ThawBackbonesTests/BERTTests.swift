@@ -1,13 +1,17 @@
 import Foundation
 import ThawAssets
-import ThawBackbones
+@_spi(Profile) import ThawBackbones
+import ThawKernels
 import ThawText
 import XCTest
 
 /// all-MiniLM-L6-v2 with its real weights against BERT written out in torch (float64):
 /// scripts/golden/bert_minilm.py. Hidden states at every layer boundary and the
-/// sentence-transformers embeddings.
+/// sentence-transformers embeddings — with the linear layers packed for the AVX-512 panel kernel (on
+/// CPUs that have it) and through OpenBLAS.
 final class BERTTests: XCTestCase {
+    override func tearDown() { PanelLinear.packsAtLoad = true }
+
     struct Manifest: Decodable { var sentences: [String]; var shapes: [String: [Int]] }
 
     static func fixture(_ name: String) throws -> [Float] {
@@ -38,10 +42,22 @@ final class BERTTests: XCTestCase {
     }
 
     func testMiniLMMatchesTorchAtEveryLayerAndPooled() throws {
+        for panels in [true, false] {
+            PanelLinear.packsAtLoad = panels
+            try miniLMMatchesTorch(panels: panels && VectorISA.avx512)
+        }
+    }
+
+    private func miniLMMatchesTorch(panels: Bool) throws {
         let asset = KnownAsset.named("all-minilm-l6-v2")!
         guard let path = asset.find() else { throw XCTSkip("all-MiniLM-L6-v2 is not installed: \(asset.installCommand)") }
         let st = try SafetensorsF32(path: path)
         let encoder = try BertEncoder(configuration: .miniLML6) { name, shape in try st.tensor(name, shape: shape) }
+        let form = panels ? "panels" : "OpenBLAS"
+        for layer in encoder.layers {
+            if case .panels = layer.projections { XCTAssertTrue(panels, "packed although \(form) was asked for") }
+            else { XCTAssertFalse(panels, "OpenBLAS although the panels were asked for") }
+        }
         let tokenizer = try BertTokenizer(modelDirectory: URL(fileURLWithPath: path).deletingLastPathComponent())
 
         guard let murl = Bundle.module.url(forResource: "bert_manifest", withExtension: "json", subdirectory: "Fixtures") else {
@@ -59,10 +75,10 @@ final class BERTTests: XCTestCase {
         XCTAssertEqual(states.count, 7)
         for (k, got) in states.enumerated() {
             // Hidden states are LayerNorm outputs, O(1) (a few reach ~10): judge against 0.1.
-            assertClose(got, try Self.fixture("hidden_\(k)"), rtol: 1e-4, floor: 0.1, "hidden state \(k)")
+            assertClose(got, try Self.fixture("hidden_\(k)"), rtol: 1e-4, floor: 0.1, "\(form): hidden state \(k)")
         }
         let sentences = encoder.sentenceEmbeddings(batch, workspace: &ws)
-        assertClose(sentences, try Self.fixture("sentence"), rtol: 1e-4, floor: 0.01, "sentence embeddings")
+        assertClose(sentences, try Self.fixture("sentence"), rtol: 1e-4, floor: 0.01, "\(form): sentence embeddings")
     }
 
     func testWrongParameterSizeThrowsNamingIt() {

@@ -123,8 +123,8 @@ final class ResNetTests: XCTestCase {
     }
 
     /// Winograd filters are computed by the forwards that run them: after a forward, exactly the 3×3 stride-1
-    /// convolutions where Winograd paid for that batch and map size hold U (at this size layer1 only), and the
-    /// outputs stay those of the float64 reference (`checkEveryCut`).
+    /// convolutions where Winograd paid for that batch and map size hold U (at this size layer1, and on the AVX-512
+    /// panel kernel layer2's 8×8 maps too), and the outputs stay those of the float64 reference (`checkEveryCut`).
     func testWinogradFiltersExistOnlyWhereAForwardRanThem() throws {
         let fx = try ResNetFixture.named("resnet50_seeded64")
         let net = try ResNet(depth: 50, parameters: fx.parameters)
@@ -132,7 +132,7 @@ final class ResNetTests: XCTestCase {
         let before = net.stages.joined().flatMap(\.convs).map(\.filterFloats).reduce(0, +)
         XCTAssertFalse(net.stages.joined().flatMap(\.convs).contains { $0.deferredWinogradIsComputed }, "nothing computed at load")
         _ = try net.forward(Activations(tensor: x), from: nil, taps: ["fc"])
-        var h = x.shape[1] / 4, w = x.shape[2] / 4, computed = 0
+        var h = x.shape[1] / 4, w = x.shape[2] / 4, computed = 0, floats = 0
         for block in net.stages.joined() {
             let conv = block.convs[1]                                   // the 3×3
             let (oh, ow) = block.outputSize(height: h, width: w)
@@ -140,12 +140,16 @@ final class ResNetTests: XCTestCase {
                 && WinogradChoice.pays(batch: x.shape[0], outHeight: oh, outWidth: ow, inChannels: conv.shape.inChannels,
                                        outChannels: conv.shape.outChannels)
             XCTAssertEqual(conv.deferredWinogradIsComputed, ran, "\(conv.shape) at \(oh)×\(ow)")
-            if ran { computed += 1 }
+            if ran { computed += 1; floats += 36 * conv.shape.inChannels * conv.shape.outChannels }
             (h, w) = (oh, ow)
         }
-        if VectorISA.avx2FMA { XCTAssertEqual(computed, 3, "layer1's three 3×3 convolutions ran Winograd at 16×16") }
+        if VectorISA.avx2FMA {
+            let panels = VectorISA.avx512 && ConvTiles.panelKernel
+            XCTAssertEqual(computed, panels ? 6 : 3, "layer1's three 3×3 convolutions ran Winograd at 16×16"
+                           + (panels ? ", layer2's three stride-1 ones at 8×8" : ""))
+        }
         let after = net.stages.joined().flatMap(\.convs).map(\.filterFloats).reduce(0, +)
-        XCTAssertEqual(after - before, computed * 36 * 64 * 64, "U of layer1's 3×3s only")
+        XCTAssertEqual(after - before, floats, "U of the convolutions that ran Winograd only")
     }
 
     func testTapsBeforeTheStartAndWrongInputsThrow() throws {

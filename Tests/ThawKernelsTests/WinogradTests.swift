@@ -143,16 +143,23 @@ final class WinogradTests: XCTestCase {
         assertWithin(chunked, whole, 1e-5, "3 chunks against 1")     // measured 2.6e-6: GEMM rounding, amplified by Aᵀ·A
     }
 
-    /// The measured crossover on ResNet's 3×3 stride-1 layers at 224: all of them from batch 1, except
-    /// layer4 (7×7×512, 4 tiles per image) below batch 16, where reading U costs more than it saves.
+    /// The measured crossover on ResNet's 3×3 stride-1 layers at 224: all of them from batch 1; through sgemm
+    /// except layer4 (7×7×512, 4 tiles per image) below batch 16, where reading U costs more than it saves;
+    /// on the AVX-512 panel kernel (U read in place) layer4 too.
     func testAutomaticChoiceFollowsTheMeasuredCrossover() {
-        func pays(_ n: Int, _ size: Int, _ c: Int) -> Bool {
-            WinogradChoice.pays(batch: n, outHeight: size, outWidth: size, inChannels: c, outChannels: c)
+        func pays(_ n: Int, _ size: Int, _ c: Int, panels: Bool = false) -> Bool {
+            WinogradChoice.pays(batch: n, outHeight: size, outWidth: size, inChannels: c, outChannels: c, onPanelKernel: panels)
         }
-        for (size, c) in [(56, 64), (28, 128), (14, 256)] { XCTAssertTrue(pays(1, size, c), "\(size)×\(size)×\(c) b1") }
+        for panels in [false, true] {
+            for (size, c) in [(56, 64), (28, 128), (14, 256)] { XCTAssertTrue(pays(1, size, c, panels: panels), "\(size)×\(size)×\(c) b1") }
+            XCTAssertTrue(pays(16, 7, 512, panels: panels)); XCTAssertTrue(pays(32, 7, 512, panels: panels))
+            XCTAssertFalse(pays(1, 4, 256, panels: panels), "one tile is too few")
+        }
         XCTAssertFalse(pays(1, 7, 512)); XCTAssertFalse(pays(8, 7, 512))
-        XCTAssertTrue(pays(16, 7, 512)); XCTAssertTrue(pays(32, 7, 512))
-        XCTAssertFalse(pays(1, 8, 64), "4 tiles are too few at any width")
+        XCTAssertFalse(pays(1, 8, 64), "through sgemm 4 tiles are too few at any width")
+        XCTAssertTrue(pays(1, 7, 512, panels: true), "on the panel kernel layer4 at batch 1")
+        XCTAssertEqual(WinogradChoice.pays(batch: 1, outHeight: 7, outWidth: 7, inChannels: 512, outChannels: 512),
+                       VectorISA.avx512 && ConvTiles.panelKernel, "the rule of this CPU's GEMM path")
         // The policy overrides the rule; without a prepared filter nothing changes.
         let geo = WindowGeometry(inHeight: 7, inWidth: 7, kernel: (3, 3), padding: .symmetric(1))
         let shape = Conv2DShape(inChannels: 512, outChannels: 512, kernel: 3, padding: .symmetric(1))

@@ -20,11 +20,14 @@
 //   --dw-plain: AVX-512 depthwise rows one pixel, four channel groups at a time (`depthwiseRow`, before the groups);
 //   --repeats R: timed runs per layer for --profile (default 5, vits14 20; median and fastest printed).
 //   --profile with vits14: one ViT-S/14 block's ops at 257 tokens (OpenBLAS and panel GEMMs, attention stages, GELU);
-//       --profile-rows R: only its linear layers and GELU, over R rows (no attention).
+//       --profile-rows R: only its linear layers and GELU, over R rows (no attention);
+//       --alternate-k-block R: R rounds of the profile with `--k-block`'s passes, then with one pass over K.
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
 //   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
 //   --no-fc-split: ResNet's fc at batch ≤ 4 as one sgemm instead of sgemv parts over the cores.
-//   --no-panel-linear: ViT's linear layers (qkv, proj, fc1, fc2) through OpenBLAS (default: packed at load, `PanelLinear`).
+//   --no-panel-linear: ViT's and MiniLM's linear layers (qkv, proj, fc1, fc2) through OpenBLAS (default: packed at load,
+//       `PanelLinear`).
+//   --k-block N: `PanelLinear` sums K in passes of N (default 256, `PanelLinear.kBlock`; 0 = one pass over the whole K).
 //   --no-panel-attention: ViT's attention core through OpenBLAS (default: `PanelAttentionCore` on the panel kernel).
 //   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
@@ -74,8 +77,12 @@ func installed(_ name: String) -> String {
 }
 // --eager-winograd: ResNet computes every Winograd filter at load (as before deferring them to first use).
 if args.contains("--eager-winograd") { WinogradChoice.deferFilters = false }
-// --no-panel-linear: ViT's linear layers through OpenBLAS instead of packed at load for the AVX-512 panel kernel.
+// --no-panel-linear: ViT's and MiniLM's linear layers through OpenBLAS instead of packed at load for the AVX-512 panel kernel.
 if args.contains("--no-panel-linear") { PanelLinear.packsAtLoad = false }
+if let text = option("--k-block") {
+    guard let n = Int(text), n >= 0 else { fail("--k-block takes a count of inputs ≥ 0 (0: one pass), got \(text)") }
+    PanelLinear.kBlock = n == 0 ? .max : n
+}
 // --no-panel-attention: ViT's attention core through OpenBLAS (SelfAttention.core) instead of PanelAttentionCore.
 if args.contains("--no-panel-attention") { PanelAttentionCore.enabled = false }
 let lite: ((Int, Int, Int) -> [EfficientNetLayerTiming])?   // the per-layer profile of Lite0 or MobileNetV2
@@ -165,13 +172,23 @@ if args.contains("--profile"), family == "vits14" {
     // One ViT-S/14 block's ops at 224 (257 tokens), one at a time; the model itself is not run.
     // --profile-rows R: the linear layers only, over R token rows (4096: MiniLM's 32 × 128).
     let rows = option("--profile-rows").flatMap(Int.init)
-    let ops = profileViTBlock(tokens: rows ?? 257, width: 384, heads: 6, mlp: 1536, repeats: option("--repeats").flatMap(Int.init) ?? 20,
-                              attention: rows == nil)
-    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-    print("# thaw profile of one ViT-S/14 block (\(rows ?? 257) token rows), OpenBLAS \(info.corename) \(info.threads) threads; median; load \(load)")
-    for op in ops {
-        let rate = op.flops > 0 ? String(format: "%7.1f GFLOP/s", op.flops / op.seconds / 1e9) : ""
-        print(String(format: "%-44@ %8.3f ms %@", op.name as NSString, op.seconds * 1e3, rate as NSString))
+    // --alternate-k-block R: R rounds, each the profile with `--k-block` passes and then with one pass over K.
+    let rounds = option("--alternate-k-block").flatMap(Int.init)
+    let chosen = PanelLinear.kBlock
+    for round in 0..<(rounds ?? 1) {
+        for kBlock in rounds == nil ? [chosen] : [chosen, Int.max] {
+            PanelLinear.kBlock = kBlock
+            let ops = profileViTBlock(tokens: rows ?? 257, width: 384, heads: 6, mlp: 1536, repeats: option("--repeats").flatMap(Int.init) ?? 20,
+                                      attention: rows == nil)
+            let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+            let passes = kBlock == .max ? "one pass over K" : "K in passes of \(kBlock)"
+            print("# thaw profile of one ViT-S/14 block (\(rows ?? 257) token rows), OpenBLAS \(info.corename) \(info.threads) threads; "
+                  + "\(passes)\(rounds == nil ? "" : ", round \(round + 1)"); median; load \(load)")
+            for op in ops {
+                let rate = op.flops > 0 ? String(format: "%7.1f GFLOP/s", op.flops / op.seconds / 1e9) : ""
+                print(String(format: "%-44@ %8.3f ms %@", op.name as NSString, op.seconds * 1e3, rate as NSString))
+            }
+        }
     }
     exit(0)
 }

@@ -60,10 +60,8 @@ public struct BertEncoder: Sendable {
     @_spi(Profile) public struct Norm: Sendable { @_spi(Profile) public var gamma: [Float]; @_spi(Profile) public var beta: [Float] }   // [C], [C]
 
     @_spi(Profile) public struct Layer: Sendable {
-        @_spi(Profile) public var attention: StackedSelfAttention // Q, K, V stacked [3C, C] at load; output [C, C]
+        @_spi(Profile) public var projections: BertProjections    // attention (Q, K, V stacked [3C, C]; output [C, C]), [I, C], [C, I]
         @_spi(Profile) public var attentionNorm: Norm             // attention.output.LayerNorm
-        @_spi(Profile) public var intermediate: LinearParameters  // [I, C]
-        @_spi(Profile) public var output: LinearParameters        // [C, I]
         @_spi(Profile) public var outputNorm: Norm                // output.LayerNorm
     }
 
@@ -106,13 +104,15 @@ public struct BertEncoder: Sendable {
         layers = try (0..<cfg.layers).map { n in
             let k = cfg.flavor.layerKeys(n)
             return Layer(
-                attention: StackedSelfAttention(SelfAttentionParameters(
-                    query: try linear(k.query, out: c, in: c), key: try linear(k.key, out: c, in: c),
-                    value: try linear(k.value, out: c, in: c),
-                    output: try linear(k.attentionOutput, out: c, in: c), heads: cfg.heads)),
+                projections: BertProjections(
+                    attention: StackedSelfAttention(SelfAttentionParameters(
+                        query: try linear(k.query, out: c, in: c), key: try linear(k.key, out: c, in: c),
+                        value: try linear(k.value, out: c, in: c),
+                        output: try linear(k.attentionOutput, out: c, in: c), heads: cfg.heads)),
+                    intermediate: try linear(k.intermediate, out: i, in: c),
+                    output: try linear(k.output, out: c, in: i),
+                    panels: cfg.relativeAttentionBuckets == 0),
                 attentionNorm: try norm(k.attentionNorm),
-                intermediate: try linear(k.intermediate, out: i, in: c),
-                output: try linear(k.output, out: c, in: i),
                 outputNorm: try norm(k.outputNorm))
         }
     }
@@ -191,18 +191,30 @@ public struct BertEncoder: Sendable {
             let used = UnsafeBufferPointer(start: h, count: rows * c)
             for n in range {
                 let layer = layers[n]
-                // h = LN(h + attention(h)): the attention reads h fully before adding into it.
-                layer.attention.forward(x: h, mask: mask, batch: batch, length: length,
-                                        workspace: &ws.attention, y: h, accumulate: true,
-                                        bias: bias.isEmpty ? nil : bb.baseAddress!)
-                LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
-                                  beta: layer.attentionNorm.beta, eps: eps, y: h)
-                // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).
                 ws.intermediate.withUnsafeMutableBufferPointer { ib in
                     let f = ib.baseAddress!
-                    Linear.forward(layer.intermediate, x: h, rows: rows, y: f)
-                    GELU.forward(x: f, count: rows * cfg.intermediateSize, y: f)
-                    Linear.forward(layer.output, x: f, rows: rows, y: h, accumulate: true)
+                    switch layer.projections {
+                    case let .blas(attention, intermediate, output):
+                        // h = LN(h + attention(h)): the attention reads h fully before adding into it.
+                        attention.forward(x: h, mask: mask, batch: batch, length: length, workspace: &ws.attention,
+                                          y: h, accumulate: true, bias: bias.isEmpty ? nil : bb.baseAddress!)
+                        LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
+                                          beta: layer.attentionNorm.beta, eps: eps, y: h)
+                        // h = LN(h + W₂·GELU(W₁·h + b₁) + b₂).
+                        Linear.forward(intermediate, x: h, rows: rows, y: f)
+                        GELU.forward(x: f, count: rows * cfg.intermediateSize, y: f)
+                        Linear.forward(output, x: f, rows: rows, y: h, accumulate: true)
+                    case let .panels(attention, intermediate, output):
+                        // The same steps; the residual adds and GELU run in the GEMMs' tiles (`PanelLinear`).
+                        mask.withUnsafeBufferPointer { m in
+                            attention.forward(x: h, mask: m.baseAddress!, batch: batch, length: length,
+                                              workspace: &ws.attention, y: h, accumulate: true)
+                        }
+                        LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
+                                          beta: layer.attentionNorm.beta, eps: eps, y: h)
+                        intermediate.forward(x: h, rows: rows, y: f, activation: .gelu)
+                        output.forward(x: f, rows: rows, y: h, accumulate: true)
+                    }
                 }
                 LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
                                   beta: layer.outputNorm.beta, eps: eps, y: h)

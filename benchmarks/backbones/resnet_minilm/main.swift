@@ -3,7 +3,8 @@
 //   swift build -c release --product thaw-resnet-minilm-bench
 //   .build/release/thaw-resnet-minilm-bench resnet50|resnet18 [--batches 1,32] [--runs 7] [--profile] [--compare-winograd]
 //       [--compare-tiles] [--compare-wide-winograd] [--compare-panels] [--compare-windows] [--compare-fc] [--no-tiles]
-//   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile]
+//   .build/release/thaw-resnet-minilm-bench minilm [--runs 7] [--profile] [--no-panel-linear]
+//       (--no-panel-linear: the linear layers through OpenBLAS instead of packed for the AVX-512 panel kernel)
 //
 // Same workloads as benchmarks/backbones/torch_side.py: ResNet-50 at 224×224 (random weights: speed
 // does not depend on values), pool output; MiniLM on the first 32 BBC News articles padded/cut to
@@ -143,6 +144,7 @@ case "resnet50", "resnet18":
         results.append(result("resnet\(depth)", b, "\(b)x224x224x3 NHWC", times))
     }
 case "minilm":
+    if args.contains("--no-panel-linear") { PanelLinear.packsAtLoad = false }
     let asset = KnownAsset.named("all-minilm-l6-v2")!
     guard let path = asset.find() else { fatalError("all-MiniLM-L6-v2 missing: \(asset.installCommand)") }
     let model = try ModelCatalog.named("all-minilm-l6-v2").load(path) as! BertBackbone
