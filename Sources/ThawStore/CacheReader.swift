@@ -82,8 +82,7 @@ public final class CacheReader {
                         throw StoreError.badRecord(path: path, key: "\(Array(k))", problem: "key has the wrong length")
                     }
                     last = key
-                    if let include, v.count >= Record.headerSize,
-                       !include(key, Int(UInt16(littleEndian: v.loadUnaligned(fromByteOffset: 12, as: UInt16.self)))) {
+                    if let include, let split = Record.splitIndex(v), !include(key, split) {
                         return true
                     }
                     batch.append(try Record.decode(v, key: key, manifest: manifest, path: path))

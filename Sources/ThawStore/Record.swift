@@ -15,6 +15,12 @@ public enum Record {
     public static let magic: [UInt8] = Array("THR1".utf8)
     public static let headerSize = 16
 
+    /// The split index of a record's header (bytes 12..<14), read without checking the record: callers that
+    /// skip records by split; a record kept is checked in full by `decode`.
+    static func splitIndex(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        bytes.count >= headerSize ? Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt16.self))) : nil
+    }
+
     /// Bytes of a record whose id is `idLength` bytes long.
     public static func size(idLength: Int, taps: [TapSpec]) -> Int {
         headerSize + (idLength + 3) / 4 * 4 + taps.reduce(0) { $0 + $1.byteCount }
