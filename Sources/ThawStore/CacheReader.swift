@@ -67,8 +67,8 @@ public final class CacheReader {
     /// it returns false. Reads `chunk` records per transaction; records committed meanwhile by a
     /// writer are included if their keys come later.
     /// `include(key, split)`, when given, is asked before a record is decoded (the split read from its header):
-    /// records it refuses are skipped undecoded (no checksum, no tap conversion) — a test split behind 60,000
-    /// training records costs their scan only.
+    /// records it refuses are skipped undecoded (no checksum, no tap conversion): a test split behind 60,000
+    /// training records costs their scan only. A split out of range is never skipped, so `decode` names the damage.
     public func forEach(from start: CacheKey = CacheKey(index: 0), chunk: Int = 256,
                         include: ((CacheKey, Int) -> Bool)? = nil, _ body: (CachedSample) throws -> Bool) throws {
         precondition(chunk >= 1, "chunk must be ≥ 1")
@@ -82,7 +82,7 @@ public final class CacheReader {
                         throw StoreError.badRecord(path: path, key: "\(Array(k))", problem: "key has the wrong length")
                     }
                     last = key
-                    if let include, let split = Record.splitIndex(v), !include(key, split) {
+                    if let include, let split = Record.splitIndex(v), split < manifest.splitNames.count, !include(key, split) {
                         return true
                     }
                     batch.append(try Record.decode(v, key: key, manifest: manifest, path: path))
