@@ -132,7 +132,14 @@ def read_live(path, minimum):
         print(0); return
     # lock=True: the reader takes a slot in lock.mdb, so the writer never reuses pages it is reading.
     env = lmdb.open(path, readonly=True, lock=True, max_dbs=4)
-    meta, recs = env.open_db(b"meta", create=False), env.open_db(b"records", create=False)
+    try:
+        meta, recs = env.open_db(b"meta", create=False), env.open_db(b"records", create=False)
+    except lmdb.NotFoundError:
+        # The file exists before the writer's first commit creates the named databases.
+        env.close()
+        if int(minimum) > 0:
+            sys.exit(f"the cache's databases are gone, {minimum} records were there before")
+        print(0); return
     with env.begin() as txn:
         m = json.loads(txn.get(b"manifest", db=meta))
         complete = txn.get(b"complete", db=meta) == b"true"
