@@ -30,6 +30,8 @@ public final class ResNet: Backbone {
     @_spi(Profile) public let fc: LinearParameters?         // [classes, C]
     /// Channels of the pooled vector (512 basic, 2048 bottleneck).
     public let features: Int
+    /// Images per pass over the layers (`forward` splits larger batches; 0: never). Set before forwards start.
+    public var chunkImages = 8
     let workspace = Workspace()
     let buffers = PingPong()
 
