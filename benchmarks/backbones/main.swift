@@ -23,6 +23,7 @@
 //       --profile-rows R: only its linear layers and GELU, over R rows (no attention);
 //       --alternate-k-block R: R rounds of the profile with `--k-block`'s passes, then with one pass over K.
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
+//   --tiles-per-core T: ConvTiles.tilesPerCore for the small (deep, batch-1) GEMMs' grids (default 4).
 //   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
 //   --no-fc-split: ResNet's fc at batch ≤ 4 as one sgemm instead of sgemv parts over the cores.
 //   --no-panel-linear: ViT's and MiniLM's linear layers (qkv, proj, fc1, fc2) through OpenBLAS (default: packed at load,
@@ -158,6 +159,8 @@ if family == "minilm" {
 // --no-tiles: ResNet convolutions on the plain path (OpenBLAS threads or SplitGEMM, separate epilogue passes)
 // instead of ConvTiles.
 if args.contains("--no-tiles") { ConvTiles.enabled = false }
+// --tiles-per-core T: tiles per core for small convolution GEMMs (default 4, `ConvTiles.tilesPerCore`).
+if let t = option("--tiles-per-core").flatMap(Int.init), t > 0 { ConvTiles.tilesPerCore = t }
 // --no-windows: the stem and strided ResNet convolutions lower im2col rows for the panel kernel instead of reading
 // their windows from the map (ConvTiles.directWindows).
 if args.contains("--no-windows") { ConvTiles.directWindows = false }
