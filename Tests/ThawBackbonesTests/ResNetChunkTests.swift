@@ -3,7 +3,7 @@ import Foundation
 import ThawKernels
 import XCTest
 
-/// `ResNet.forward` over chunks of images (`chunkImages`) against the whole batch in one pass and the
+/// `ResNet.forward` over chunks of images (`chunkFloats`) against the whole batch in one pass and the
 /// float64 PyTorch reference.
 final class ResNetChunkTests: XCTestCase {
     /// The fixture's two images one chunk each: every cut, and every resumption from a cached map,
@@ -12,7 +12,7 @@ final class ResNetChunkTests: XCTestCase {
         let fx = try ResNetFixture.named("resnet18_seeded64")
         XCTAssertEqual(fx.input.shape[0], 2, "the fixture must hold more images than a chunk")
         let net = try ResNet(depth: 18, parameters: fx.parameters)
-        net.chunkImages = 1
+        net.chunkFloats = 1                             // below any one image's largest map: one image per chunk
         let out = try net.forward(Activations(tensor: try fx.inputTensor()), from: nil, taps: fx.taps.map(\.name))
         for tap in fx.taps {
             assertResNetClose(out[tap.name]!.tensor, try fx.tapTensor(tap), scale: tap.max_abs, "chunked \(tap.name)")
@@ -33,9 +33,9 @@ final class ResNetChunkTests: XCTestCase {
         let net = try ResNet(depth: 18, parameters: fx.parameters)
         let x = Tensor(shape: [5, 40, 40, 3], data: (0..<(5 * 40 * 40 * 3)).map { Float(sin(Double($0) * 0.37)) })
         let taps = ["layer2", "pool", "fc"]
-        net.chunkImages = 0
+        net.chunkFloats = 0
         let whole = try net.forward(Activations(tensor: x), from: nil, taps: taps)
-        net.chunkImages = 2
+        net.chunkFloats = 2 * 20 * 20 * 64              // two 40×40 images (conv1's output is the largest map)
         let chunked = try net.forward(Activations(tensor: x), from: nil, taps: taps)
         let again = try net.forward(Activations(tensor: x), from: nil, taps: taps)
         for tap in taps {
@@ -49,7 +49,7 @@ final class ResNetChunkTests: XCTestCase {
     /// A wrong input is reported with the caller's shape, not a chunk's.
     func testWrongInputNamesTheWholeBatchShape() throws {
         let net = try ResNet(depth: 18, classes: 10) { _, shape in [Float](repeating: 0.01, count: shape.reduce(1, *)) }
-        net.chunkImages = 2
+        net.chunkFloats = 1
         let bad = Activations(tensor: Tensor(zeros: [6, 8, 8, 4]))
         XCTAssertThrowsError(try net.forward(bad, from: nil, taps: ["pool"])) {
             XCTAssertTrue("\($0)".contains("[6, 8, 8, 4]"), "\($0)")

@@ -31,7 +31,8 @@
 //   --k-block N: `PanelLinear` sums K in passes of N (default 256, `PanelLinear.kBlock`; 0 = one pass over the whole K).
 //   --no-panel-attention: ViT's attention core through OpenBLAS (default: `PanelAttentionCore` on the panel kernel).
 //   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
-//   --chunk-images K: ResNet's forward over chunks of at most K images (default 8, `ResNet.chunkImages`; 0 = the whole batch).
+//   --chunk-images K: ResNet's forward over chunks of at most K 224×224 images (default 8: `ResNet.chunkFloats` = K·56·56·256;
+//       0 = the whole batch).
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
@@ -98,7 +99,8 @@ if family == "minilm" {
         fail("resnet50 needs --resnet-weights F (torchvision key names; benchmarks/backbones/peer_assets.py writes seeded ones)")
     }
     backbone = try ModelCatalog.named("resnet50").load(path)
-    if let images = option("--chunk-images").flatMap(Int.init), let resnet = backbone as? ResNet { resnet.chunkImages = images }
+    // 56·56·256 floats: the largest map of one 224×224 image (layer1's output, and conv1's before the max-pool).
+    if let images = option("--chunk-images").flatMap(Int.init), let resnet = backbone as? ResNet { resnet.chunkFloats = images * 56 * 56 * 256 }
     lite = nil
 } else if family == "cnxtt" {
     guard let path = option("--convnext-weights") else {
