@@ -23,6 +23,7 @@
 //       --profile-rows R: only its linear layers and GELU, over R rows (no attention);
 //       --alternate-k-block R: R rounds of the profile with `--k-block`'s passes, then with one pass over K.
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
+//   --tiles-per-core T: ConvTiles.tilesPerCore for the small (deep, batch-1) GEMMs' grids (default 4).
 //   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
 //   --no-fc-split: ResNet's fc at batch ≤ 4 as one sgemm instead of sgemv parts over the cores.
 //   --no-panel-linear: ViT's and MiniLM's linear layers (qkv, proj, fc1, fc2) through OpenBLAS (default: packed at load,
@@ -30,6 +31,8 @@
 //   --k-block N: `PanelLinear` sums K in passes of N (default 256, `PanelLinear.kBlock`; 0 = one pass over the whole K).
 //   --no-panel-attention: ViT's attention core through OpenBLAS (default: `PanelAttentionCore` on the panel kernel).
 //   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
+//   --chunk-images K: ResNet's forward over chunks of at most K 224×224 images (default 8: `ResNet.chunkFloats` = K·56·56·256;
+//       0 = the whole batch).
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
 // Prints one JSON line: case, images/s (total images / total wall time after one warm-up
@@ -96,6 +99,8 @@ if family == "minilm" {
         fail("resnet50 needs --resnet-weights F (torchvision key names; benchmarks/backbones/peer_assets.py writes seeded ones)")
     }
     backbone = try ModelCatalog.named("resnet50").load(path)
+    // 56·56·256 floats: the largest map of one 224×224 image (layer1's output, and conv1's before the max-pool).
+    if let images = option("--chunk-images").flatMap(Int.init), let resnet = backbone as? ResNet { resnet.chunkFloats = images * 56 * 56 * 256 }
     lite = nil
 } else if family == "cnxtt" {
     guard let path = option("--convnext-weights") else {
@@ -156,6 +161,8 @@ if family == "minilm" {
 // --no-tiles: ResNet convolutions on the plain path (OpenBLAS threads or SplitGEMM, separate epilogue passes)
 // instead of ConvTiles.
 if args.contains("--no-tiles") { ConvTiles.enabled = false }
+// --tiles-per-core T: tiles per core for small convolution GEMMs (default 4, `ConvTiles.tilesPerCore`).
+if let t = option("--tiles-per-core").flatMap(Int.init), t > 0 { ConvTiles.tilesPerCore = t }
 // --no-windows: the stem and strided ResNet convolutions lower im2col rows for the panel kernel instead of reading
 // their windows from the map (ConvTiles.directWindows).
 if args.contains("--no-windows") { ConvTiles.directWindows = false }

@@ -44,14 +44,20 @@ extension ResNet {
         return Array(shapes(from: -1, input: [1] + inputShape, through: index)[index]!.dropFirst())
     }
 
-    public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
-        let (start, tapIndex, deepest) = try forwardRange(from: from, taps: taps)
-        guard let last = deepest else { return [:] }
-        let x = input.tensor
+    /// Throws unless `x` fits cut `start` (-1 = the RGB input): [N, H, W, C] before `pool`, [N, C] after.
+    func checkInput(_ x: Tensor, start: Int, from: String?) throws {
         let spatial = start < 5
         guard x.rank == (spatial ? 4 : 2), x.shape.last == channels(atCut: start), x.shape.allSatisfy({ $0 > 0 }) else {
             throw BackboneError("\(name): input at '\(from ?? "input")' must be \(spatial ? "[N, H, W, " : "[N, ")\(channels(atCut: start))], got \(x.shape)")
         }
+    }
+
+    /// The forward of all `input`'s samples in one pass over the layers (`forward` calls it per chunk of images).
+    func forwardWhole(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
+        let (start, tapIndex, deepest) = try forwardRange(from: from, taps: taps)
+        guard let last = deepest else { return [:] }
+        let x = input.tensor
+        try checkInput(x, start: start, from: from)
         let shapes = shapes(from: start, input: x.shape, through: last)
         buffers.reserve(max(x.count, shapes.values.map { $0.reduce(1, *) }.max()!))
         var cur = buffers.a, other = buffers.b

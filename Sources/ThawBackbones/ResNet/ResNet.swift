@@ -30,6 +30,9 @@ public final class ResNet: Backbone {
     @_spi(Profile) public let fc: LinearParameters?         // [classes, C]
     /// Channels of the pooled vector (512 basic, 2048 bottleneck).
     public let features: Int
+    /// Floats the largest activation map of one pass over the layers may hold: `forward` splits larger batches
+    /// into chunks of images (default 8 · 56·56·256: 8 images at 224×224; 0: never). Set before forwards start.
+    public var chunkFloats = 8 * 56 * 56 * 256
     let workspace = Workspace()
     let buffers = PingPong()
 
