@@ -24,6 +24,9 @@ extension DepthwiseConv2D {
                          dBias: UnsafeMutablePointer<Float>?) {
         precondition(activation == .identity || y != nil,
                      "DepthwiseConv2D.backward: the output y is needed for the \(activation) mask")
+        if backwardInBlocks(x: x, y: y, dy: dy, batch: n, height: h, width: w, dx: dx, dWeight: dWeight, dBias: dBias) {
+            return   // stride-1 "same" layers on AVX-512: DepthwiseConv2DBackward+Blocks.swift
+        }
         let g = geometry(height: h, width: w)
         let c = channels, taps = kernelH * kernelW
         dx?.update(repeating: 0, count: n * h * w * c)

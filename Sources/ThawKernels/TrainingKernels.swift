@@ -14,4 +14,8 @@ public enum TrainingKernels {
     /// forward, input-gradient and weight-gradient GEMMs on the AVX-512 kernels in tiles over the cores
     /// (`TrainingPointwise`) when the CPU has AVX-512; false: OpenBLAS (or `splitGEMMs`) as before.
     nonisolated(unsafe) public static var panelGEMMs = true
+    /// With `fused`: stride-1 "same" depthwise layers without activation (Lite0 blocks 12–15) take their backward by
+    /// image × 16-channel blocks over zero-padded copies on AVX-512 (`DepthwiseConv2D.backwardInBlocks`); false: the
+    /// row kernel (`AVX512Kernels.depthwiseBackwardRow`) as before.
+    nonisolated(unsafe) public static var depthwiseBlocks = true
 }

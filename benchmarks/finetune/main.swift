@@ -8,6 +8,9 @@
 //   --compare-split  with --alternate: fused kernels with the 1×1 GEMMs split in parts vs one OpenBLAS call each
 //   --compare-panels with --alternate: fused kernels with the 1×1 GEMMs on the AVX-512 training kernels
 //              (TrainingKernels.panelGEMMs, the default) vs on OpenBLAS
+//   --depthwise[=R] instead: the depthwise backward alone, block kernel vs row kernel (DepthwiseBench.swift)
+//   --compare-depthwise with --alternate: fused kernels with the depthwise backward by channel blocks
+//              (TrainingKernels.depthwiseBlocks, the default) vs the row kernel
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -23,12 +26,14 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--gemm"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --gemm[=R], --evaluate=R")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--gemm", "--depthwise"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --gemm[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
-let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas") : ("fused", "plain")
+let compareDepthwise = flags.contains("--compare-depthwise")
+let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
+    : compareDepthwise ? ("dw-blocks", "dw-rows") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 let rows = args.count > 1 ? Int(args[1])! : 512
@@ -60,6 +65,11 @@ if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
     gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
     exit(0)
 }
+if let d = flags.first(where: { $0.hasPrefix("--depthwise") }) {
+    depthwiseBackwardRounds(rounds: d.hasPrefix("--depthwise=") ? Int(d.dropFirst("--depthwise=".count)) ?? 5 : 5,
+                            loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
 if let e = flags.first(where: { $0.hasPrefix("--evaluate=") }) {
     try evaluationRounds(model: model, set: train, chunks: [32, 128], rounds: Int(e.dropFirst("--evaluate=".count)) ?? 5,
                          loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
@@ -75,6 +85,8 @@ if let rounds = alternate {
                 TrainingKernels.splitGEMMs = fused           // fused stays on
             } else if comparePanels {
                 TrainingKernels.panelGEMMs = fused           // fused stays on
+            } else if compareDepthwise {
+                TrainingKernels.depthwiseBlocks = fused      // fused stays on
             } else {
                 TrainingKernels.fused = fused
             }
