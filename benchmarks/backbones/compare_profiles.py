@@ -16,15 +16,20 @@ import collections
 import re
 
 
-def thaw_layers(paths):
+def fastest(paths, pattern, key_of):
+    """The fastest time per layer over profile files: `pattern` matches a line into (name, ms) groups by name."""
     best = collections.defaultdict(lambda: float("inf"))
     for path in paths:
         for line in open(path):
-            m = re.match(r"(\S+) rows\s+\d+\s+([\d.]+) ms", line)
+            m = re.match(pattern, line)
             if m:
-                key = m.group(1).replace("+add", "")
-                best[key] = min(best[key], float(m.group(2)))
+                key = key_of(m.group("name"))
+                best[key] = min(best[key], float(m.group("ms")))
     return best
+
+
+def thaw_layers(paths):
+    return fastest(paths, r"(?P<name>\S+) rows\s+\d+\s+(?P<ms>[\d.]+) ms", lambda name: name.replace("+add", ""))
 
 
 def openvino_key(node):
@@ -43,14 +48,7 @@ def openvino_key(node):
 
 
 def openvino_layers(paths):
-    best = collections.defaultdict(lambda: float("inf"))
-    for path in paths:
-        for line in open(path):
-            m = re.match(r"\s*([\d.]+) ms\s+\S+\s+\S+\s+(\S+)", line)
-            if m:
-                key = openvino_key(m.group(2))
-                best[key] = min(best[key], float(m.group(1)))
-    return best
+    return fastest(paths, r"\s*(?P<ms>[\d.]+) ms\s+\S+\s+\S+\s+(?P<name>\S+)", openvino_key)
 
 
 def kind(key):
