@@ -2,10 +2,10 @@ import ThawKernels
 
 extension ResNet {
     /// Runs `forwardWhole` over chunks of images whose largest activation map holds at most `chunkFloats` floats
-    /// (balanced: 32 images at 224×224 → 4 × 8) and joins each tap's outputs in image order. A batch of 32 at
+    /// (balanced: 32 images at 224×224 → 2 × 16) and joins each tap's outputs in image order. A batch of 32 at
     /// 224×224 then never holds a whole-batch map: the largest, 112×112×64 after conv1 and 56×56×256 in layer1,
-    /// are 103 MB each at batch 32 against 26 MB per chunk of 8, in both ping-pong buffers and the workspace
-    /// (downsample output, stem output). Rows per GEMM stay ≥ 8·49 = 392 in layer4, so chunks of 8 ran as fast
+    /// are 103 MB each at batch 32 against 51 MB per chunk of 16, in both ping-pong buffers and the workspace
+    /// (downsample output, stem output). Rows per GEMM stay ≥ 16·49 = 784 in layer4, so chunks of 16 ran as fast
     /// per image as the whole batch (benchmarks/backbones/README.md); smaller images take more per chunk, so
     /// their deep GEMMs keep their rows. Inputs after `pool` ([N, C]) and batches within the budget run whole.
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
