@@ -71,7 +71,7 @@ public struct PanelLinear: Sendable {
         precondition(!accumulate || activation == .identity, "PanelLinear.forward: accumulate takes no activation")
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures, width = AVX512Kernels.panelWidth
-        let grid = ConvTiles.grid(m: rows, n: n, cores: ParallelRows.cores, align: width)
+        let grid = PanelLinear.grid(m: rows, n: n, cores: ParallelRows.cores)
         panels.withUnsafeBufferPointer { pb in
             bias.withUnsafeBufferPointer { bb in
                 let packed = pb.baseAddress!, b = bb.baseAddress!

@@ -27,7 +27,10 @@ public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int,
     let mask = [Int32](repeating: 1, count: t)
     var out: [BertStageTiming] = []
     func timed(_ name: String, flops: Double = 0, _ body: () -> Void) {
-        out.append(BertStageTiming(name: name, seconds: medianSeconds(repeats: repeats, body), flops: flops))
+        let c0 = processCPUSeconds()
+        let seconds = medianSeconds(repeats: repeats, body)
+        let cpu = (processCPUSeconds() - c0) / Double(repeats + 1)      // the warm-up run included
+        out.append(BertStageTiming(name: name, seconds: seconds, flops: flops, cpuSeconds: cpu))
     }
     let shapes: [(String, LinearParameters, Double)] = [
         ("qkv [\(t)×\(c)]·[\(c)×\(3 * c)]", qkv, 2.0 * Double(t * c * 3 * c)),
