@@ -15,8 +15,7 @@ extension AVX512Kernels {
     ///
     /// Blocks of 6 rows × 64 columns keep 24 accumulators in registers over the whole K, then the
     /// epilogue adds bias (and the residual) and clamps before the only store of C; leftover rows run
-    /// as one block of 4 and then one at a time (a single row is bound by its four loads per k). Panel-major, and within a
-    /// panel pass-major: a pass's slice of the panel (kBlock · 64 floats) stays in cache while the row blocks pass.
+    /// as one block of 4 and then one at a time (a single row is bound by its four loads per k). Panel-major: a panel (K·64 floats) stays in L2 while the row blocks pass.
     ///
     /// - c, bias, residual: column 0 of the whole output ([rows, ldc], [N], [rows, ldr]); bias/residual may be nil.
     ///
@@ -29,31 +28,42 @@ extension AVX512Kernels {
                                  residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
-        let zeros = UnsafePointer(panelZeros)
-        for p in panels {
-            let b = packed + p * k * panelWidth, col = p * panelWidth
-            let bp = bias.map { $0 + col } ?? zeros
-            // Pass by pass over all the rows, so the pass's slice of the panel (kBlock · 64 floats) is read from
-            // L1/L2 by every row block in turn; each row block's sums are the same floats in any order.
-            var k0 = 0
-            while k0 < k {
-                let kc = min(kBlock, k - k0), bk = b + k0 * panelWidth
+        let first = min(k, kBlock), zeros = UnsafePointer(panelZeros)
+        do {
+            for p in panels {
+                let b = packed + p * k * panelWidth, col = p * panelWidth
+                let bp = bias.map { $0 + col } ?? zeros
                 var r = 0
-                while r < rows {
-                    let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
-                    let ar = a + r * lda + k0, out = c + r * ldc + col
-                    // The first pass adds bias and residual; each next one adds onto the stored rows.
-                    let add = k0 == 0 ? bp : zeros
-                    let skip = k0 == 0 ? residual.map { $0 + r * ldr + col } : UnsafePointer(out)
-                    let ldSkip = k0 == 0 ? ldr : ldc
-                    switch height {
-                    case 6: block6(ar, lda, bk, kc, out, ldc, add, skip, ldSkip, low, high)
-                    case 4: block4(ar, lda, bk, kc, out, ldc, add, skip, ldSkip, low, high)
-                    default: block1(ar, bk, kc, out, add, skip, low, high)
+                while r + 6 <= rows {
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    block6(ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    var k0 = kBlock
+                    while k0 < k {      // the next passes onto C
+                        block6(ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out), ldc, low, high)
+                        k0 += kBlock
                     }
-                    r += height
+                    r += 6
                 }
-                k0 += kc
+                if r + 4 <= rows {
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    block4(ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
+                    var k0 = kBlock
+                    while k0 < k {
+                        block4(ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out), ldc, low, high)
+                        k0 += kBlock
+                    }
+                    r += 4
+                }
+                while r < rows {
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    block1(ar, b, first, out, bp, residual.map { $0 + r * ldr + col }, low, high)
+                    var k0 = kBlock
+                    while k0 < k {
+                        block1(ar + k0, b + k0 * panelWidth, min(kBlock, k - k0), out, zeros, UnsafePointer(out), low, high)
+                        k0 += kBlock
+                    }
+                    r += 1
+                }
             }
         }
     }
