@@ -55,3 +55,37 @@ final class PanelLinearGridTests: XCTestCase {
         }
     }
 }
+
+/// `PanelLinear.forward(…prologue:)`: a LayerNorm by row chunks as the first phase of the GEMM's dispatch gives the
+/// floats of `LayerNorm.forward` followed by the GEMM, fused or as a dispatch of its own, with GELU in the tiles.
+final class PanelLinearPrologueTests: XCTestCase {
+    override func tearDown() { PanelLinear.fusesPrologue = true }
+
+    func testLayerNormPrologueGivesTheSeparateFloats() throws {
+        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512")
+        let (rows, c, out) = (257, 384, 1152)
+        let p = LinearParameters(weight: FiniteDifference.random(out * c, seed: 11, scale: 0.1),
+                                 bias: FiniteDifference.random(out, seed: 12), inFeatures: c, outFeatures: out)
+        let packed = try XCTUnwrap(PanelLinear.packing(p))
+        let h = FiniteDifference.random(rows * c, seed: 13, scale: 3)
+        let gamma = FiniteDifference.random(c, seed: 14).map { 1 + $0 }, beta = FiniteDifference.random(c, seed: 15)
+        // Reference: the LayerNorm of all rows, then the GEMM with GELU.
+        var normed = [Float](repeating: 0, count: rows * c), want = [Float](repeating: 0, count: rows * out)
+        h.withUnsafeBufferPointer { hb in normed.withUnsafeMutableBufferPointer { nb in want.withUnsafeMutableBufferPointer { yb in
+            LayerNorm.forward(x: hb.baseAddress!, rows: rows, channels: c, gamma: gamma, beta: beta, eps: 1e-6, y: nb.baseAddress!)
+            packed.forward(x: nb.baseAddress!, rows: rows, y: yb.baseAddress!, activation: .gelu)
+        } } }
+        for fused in [true, false] {
+            PanelLinear.fusesPrologue = fused
+            var n = [Float](repeating: .nan, count: rows * c), got = [Float](repeating: 0, count: rows * out)
+            h.withUnsafeBufferPointer { hb in n.withUnsafeMutableBufferPointer { nb in got.withUnsafeMutableBufferPointer { yb in
+                let x = hb.baseAddress!, y = nb.baseAddress!
+                packed.forward(x: nb.baseAddress!, rows: rows, y: yb.baseAddress!, activation: .gelu, prologueUnits: 9) { u in
+                    LayerNorm.forwardRows((u * 32)..<min(rows, u * 32 + 32), x: x, channels: c, gamma: gamma, beta: beta, eps: 1e-6, y: y)
+                }
+            } } }
+            XCTAssertTrue(zip(n, normed).allSatisfy { $0.bitPattern == $1.bitPattern }, "fused \(fused): the prologue's LayerNorm")
+            XCTAssertTrue(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "fused \(fused): the GEMM after it")
+        }
+    }
+}
