@@ -3,10 +3,11 @@ import ThawKernelsAVX512
 
 /// `PanelAttentionCore`'s path for few (batch, head) pairs: units of query rows taken by the cores one by one.
 ///
-///   1. per pair, in parallel: Kᵀ_h·scale packed into ⌈T/64⌉ panels [64][64] (zero columns past T) and V_h into
+///   1. per pair: Kᵀ_h·scale packed into ⌈T/64⌉ panels [64][64] (zero columns past T) and V_h into
 ///      one panel [T][64] — shared by every unit of the pair (ViT-S/14 at batch 1: 6 × (80 + 64) KiB);
-///   2. per unit (pair, rows r0..<r1), dynamically: S [rows, T64] = Q_h[r0..<r1] · keys, each row's softmax over
-///      its first T columns (padding keys masked), ctx_h[r0..<r1] = P · V_h.
+///   2. per unit (pair, rows r0..<r1), once every pair is packed (the second phase of the same dispatch,
+///      `PhasedUnits`): S [rows, T64] = Q_h[r0..<r1] · keys, each row's softmax over its first T columns (padding
+///      keys masked), ctx_h[r0..<r1] = P · V_h.
 ///
 /// Each query row runs the same operations in the same order as on the per-pair path, so the two give the same
 /// floats whatever the unit size or the thread that takes a unit. Why: 6 heads split 3 + 3 statically finish when
@@ -38,24 +39,27 @@ enum RowChunkedAttention {
                 padded[b] = padded[b] || off
             }
         }
-        DispatchQueue.concurrentPerform(iterations: pairs) { pair in
-            let b = pair / h, head = pair % h, inBase = b * t * ld + head * d
-            let kh = k + inBase, vh = v + inBase
-            let dstKeys = keys + pair * keyFloats, dstValues = values + pair * valueFloats
-            dstKeys.initialize(repeating: 0, count: keyFloats)                     // the columns past T stay 0
-            for j in 0..<t {                                                       // key j → column j % 64 of panel j / 64
-                let dst = dstKeys + (j / width) * d * width + j % width, src = kh + j * ld
-                for i in 0..<d { dst[i * width] = src[i] * scale }
-            }
-            for j in 0..<t { (dstValues + j * width).update(from: vh + j * ld, count: d) }
-        }
-        let chunks = (t + rowsPerUnit - 1) / rowsPerUnit
+        // One dispatch, two phases (`PhasedUnits`): pack every pair, then the units; scores [rowsPerUnit, T64] per worker.
+        let chunks = (t + rowsPerUnit - 1) / rowsPerUnit, workers = ParallelRows.cores
+        let scoreBlocks = UnsafeMutablePointer<Float>.allocate(capacity: workers * rowsPerUnit * t64)
+        defer { scoreBlocks.deallocate() }
         padded.withUnsafeBufferPointer { paddedItems in
-            DispatchQueue.concurrentPerform(iterations: pairs * chunks) { unit in
+            PhasedUnits(counts: [pairs, pairs * chunks]).run(workers: workers) { phase, unit, worker in
+                if phase == 0 {
+                    let pair = unit, b = pair / h, head = pair % h, inBase = b * t * ld + head * d
+                    let kh = k + inBase, vh = v + inBase
+                    let dstKeys = keys + pair * keyFloats, dstValues = values + pair * valueFloats
+                    dstKeys.initialize(repeating: 0, count: keyFloats)                 // the columns past T stay 0
+                    for j in 0..<t {                                                   // key j → column j % 64 of panel j / 64
+                        let dst = dstKeys + (j / width) * d * width + j % width, src = kh + j * ld
+                        for i in 0..<d { dst[i * width] = src[i] * scale }
+                    }
+                    for j in 0..<t { (dstValues + j * width).update(from: vh + j * ld, count: d) }
+                    return
+                }
                 let pair = unit / chunks, b = pair / h, head = pair % h
                 let r0 = (unit % chunks) * rowsPerUnit, rows = min(rowsPerUnit, t - r0)
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * t64)       // [rows, T64]
-                defer { scores.deallocate() }
+                let scores = scoreBlocks + worker * rowsPerUnit * t64                  // [rows, T64]
                 let inBase = b * t * ld + head * d
                 AVX512Kernels.panelGEMM(rows: rows, k: d, a: q + inBase + r0 * ld, lda: ld, packed: keys + pair * keyFloats,
                                         panels: 0..<panels, c: scores, ldc: t64, bias: nil, residual: nil, ldr: 0,
