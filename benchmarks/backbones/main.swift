@@ -25,7 +25,8 @@
 //   --alternate KNOB=A,B[,R]: R (10) whole forwards each with a knob at A and at B, interleaved; wall and CPU time, ratios
 //       (KNOB k-block: `PanelLinear.kBlock`; attention-rows: `PanelAttentionCore.rowsPerUnit`, 0 = split by pairs;
 //       equal-tiles: `PanelLinear.equalTiles`, 0 = `ConvTiles.grid` only; panel-attention: 0 = `SelfAttention.core`;
-//       fused-norms: 0 = ViT's LayerNorms in dispatches of their own, not as the first phase of the next GEMM's).
+//       fused-norms: 0 = ViT's LayerNorms in dispatches of their own, not as the first phase of the next GEMM's;
+//       batch1-dispatch: 0 = equal-tiles, attention-rows and fused-norms all off).
 //   --no-equal-tiles: small linear outputs on `ConvTiles.grid` (default: equal tiles, `PanelLinear.equalTilesGrid`).
 //   --attention-rows N: query rows per unit of the attention core when (batch, head) pairs are few (default 48; 0: by pairs).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
@@ -302,12 +303,16 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // prints the median and fastest forward of each, the CPU time per forward of each, and time A / time B (B's speed-up).
 // Knobs: k-block (`PanelLinear.kBlock`), attention-rows (`PanelAttentionCore.rowsPerUnit`, 0: split by pairs),
 // equal-tiles (`PanelLinear.equalTiles`: 0 off, 1 on), panel-attention (`PanelAttentionCore.enabled`: 0 = OpenBLAS core),
-// fused-norms (`PanelLinear.fusesPrologue`: 0 = ViT's LayerNorms in dispatches of their own).
+// fused-norms (`PanelLinear.fusesPrologue`: 0 = ViT's LayerNorms in dispatches of their own), batch1-dispatch (the three
+// before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them).
 if let spec = option("--alternate") {
     let knobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
                                           "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
                                           "panel-attention": { PanelAttentionCore.enabled = $0 != 0 },
-                                          "fused-norms": { PanelLinear.fusesPrologue = $0 != 0 }]
+                                          "fused-norms": { PanelLinear.fusesPrologue = $0 != 0 },
+                                          "batch1-dispatch": { (on: Int) in
+                                              PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
+                                              PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 }]
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
     let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []
     guard halves.count == 2, let set = knobs[halves[0]], parts.count >= 2, parts.allSatisfy({ $0 >= 0 }) else {
