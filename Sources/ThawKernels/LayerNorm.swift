@@ -16,9 +16,20 @@ public enum LayerNorm {
                                y: UnsafeMutablePointer<Float>,
                                mean: UnsafeMutablePointer<Float>? = nil, rstd: UnsafeMutablePointer<Float>? = nil) {
         precondition(c > 0, "LayerNorm: channels must be positive")
+        TransformerRows.forEach(rows: rows, costPerRow: 3 * c) { range in
+            forwardRows(range, x: x, channels: c, gamma: gamma, beta: beta, eps: eps, y: y, mean: mean, rstd: rstd)
+        }
+    }
+
+    /// `forward` over rows `range` only, on the calling thread (for callers that split the rows themselves, e.g.
+    /// as the first phase of a GEMM's dispatch: `PanelLinear.forward(…prologue:)`). Same floats as `forward`.
+    public static func forwardRows(_ range: Range<Int>, x: UnsafePointer<Float>, channels c: Int,
+                                   gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
+                                   y: UnsafeMutablePointer<Float>,
+                                   mean: UnsafeMutablePointer<Float>? = nil, rstd: UnsafeMutablePointer<Float>? = nil) {
         typealias F8 = SIMD8<Float>
         let n = Float(c), body = c & ~7                     // channels handled 8 at a time
-        TransformerRows.forEach(rows: rows, costPerRow: 3 * c) { range in
+        do {
             for r in range {
                 let xr = x + r * c, yr = y + r * c
                 var s8 = F8()

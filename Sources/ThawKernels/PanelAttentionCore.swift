@@ -9,15 +9,29 @@ import ThawKernelsAVX512
 ///   columns (padding keys masked), V_h copied into one panel [T][64],       ctx_h = P · V_h.
 ///
 /// Both products run with no packing of the other operand (Q and P are read in place, broadcast one value
-/// at a time) and the scale rides in the packed keys: no separate pass. The pairs are split over the
-/// cores, each worker with its own buffers. Results equal `SelfAttention.core`'s up to float rounding.
+/// at a time) and the scale rides in the packed keys: no separate pass. Results equal `SelfAttention.core`'s
+/// up to float rounding.
+///
+/// Two ways to share the work, the same floats either way (every query row's sums run in the same order):
+/// - many pairs (MiniLM at batch 32: 384): the pairs are split over the cores, each worker with its own buffers;
+/// - few pairs (ViT-S/14 at batch 1: 6 heads, which split 3 + 3 statically leave a core idle whenever the other
+///   starts late): every pair's keys and values are packed first, then units of `rowsPerUnit` query rows of one
+///   pair are taken by the cores one by one (`RowChunkedAttention`), each unit's scores [rows, T64] small enough to
+///   stay in L1/L2 from QKᵀ through the softmax to P·V.
 public enum PanelAttentionCore {
     static let width = AVX512Kernels.panelWidth
     /// Whether `PanelSelfAttention` runs this core (false: `SelfAttention.core` on OpenBLAS, for same-binary
     /// comparisons). Set before forwards start.
     nonisolated(unsafe) public static var enabled = true
+    /// Query rows per unit of the few-pairs path (a multiple of the kernel's 6-row blocks); 0 turns that path off
+    /// (every batch split by pairs, for same-binary comparisons). Set before forwards start.
+    nonisolated(unsafe) public static var rowsPerUnit = 48
+    /// The few-pairs path runs when the pairs number fewer than this many per core.
+    static let pairsPerCoreForUnits = 4
 
-    /// Whether `run` takes heads of width `d` (one panel) on this CPU.
+    /// Whether `run` takes heads of width `d` (one panel) on this CPU. (Heads of 32, all-MiniLM-L6-v2's, through
+    /// half-empty panels — keys as panels of K = 32, P·V into a scratch [T][64] — measured no less CPU time per
+    /// forward than OpenBLAS's `SelfAttention.core` at 32 × 128 tokens: 0.96–0.98×, so they stay there.)
     public static func runs(headWidth d: Int) -> Bool { d == width && VectorISA.avx512 }
 
     /// Same contract as `SelfAttention.core` (no bias, all stages); needs `runs(headWidth: c / heads)`.
@@ -30,6 +44,11 @@ public enum PanelAttentionCore {
         let scale = 1 / Float(d).squareRoot()
         let maskValue = -Float.greatestFiniteMagnitude
         let pairs = batch * h, workers = min(pairs, ParallelRows.cores)
+        if rowsPerUnit > 0 && workers > 1 && pairs < pairsPerCoreForUnits * ParallelRows.cores && t > rowsPerUnit {
+            RowChunkedAttention.run(q: q, k: k, v: v, ld: ld, mask: mask, batch: batch, length: t, heads: h,
+                                    context: ctx, channels: c, rowsPerUnit: rowsPerUnit)
+            return
+        }
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             // Per worker: keys [panels][64 (k = channel)][64 (key)], scores [T, T64], values [T][64], mask row [T].
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: panels * d * width)

@@ -63,15 +63,21 @@ public struct PanelLinear: Sendable {
         bias = p.bias
     }
 
+    /// Whether a `prologue` runs as the first phase of the tiles' dispatch (`PhasedUnits`: one wake-up of the
+    /// other core instead of two) rather than as a dispatch of its own. Set before forwards start.
+    nonisolated(unsafe) public static var fusesPrologue = true
+
     /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
     /// must be `.identity`: a residual connection). y must not overlap x. Needs an AVX-512 CPU.
+    /// `prologue(0..<prologueUnits)`: independent work that produces x (e.g. the LayerNorm of its rows, by row
+    /// chunks), every unit finished before any tile starts.
     public func forward(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
-                        activation: Activation = .identity) {
+                        activation: Activation = .identity, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in }) {
         precondition(VectorISA.avx512, "PanelLinear.forward: runs only on AVX-512 CPUs (see `packing`)")
         precondition(!accumulate || activation == .identity, "PanelLinear.forward: accumulate takes no activation")
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures, width = AVX512Kernels.panelWidth
-        let grid = ConvTiles.grid(m: rows, n: n, cores: ParallelRows.cores, align: width)
+        let grid = PanelLinear.grid(m: rows, n: n, cores: ParallelRows.cores)
         panels.withUnsafeBufferPointer { pb in
             bias.withUnsafeBufferPointer { bb in
                 let packed = pb.baseAddress!, b = bb.baseAddress!
@@ -92,6 +98,14 @@ public struct PanelLinear: Sendable {
                         AVX512Kernels.gelu(x: row, count: cc.count, y: row)
                     }
                 }
+                if prologueUnits > 0 && PanelLinear.fusesPrologue && ParallelRows.cores > 1 {
+                    PhasedUnits(counts: [prologueUnits, grid.count]).run(workers: ParallelRows.cores) { phase, unit, _ in
+                        if phase == 0 { prologue(unit) } else { run(unit) }
+                    }
+                    return
+                }
+                if prologueUnits > 1 { DispatchQueue.concurrentPerform(iterations: prologueUnits, execute: prologue) }
+                if prologueUnits == 1 { prologue(0) }
                 if grid.count == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: grid.count, execute: run) }
             }
         }

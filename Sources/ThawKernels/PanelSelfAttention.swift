@@ -20,9 +20,10 @@ public struct PanelSelfAttention: Sendable {
 
     /// As `StackedSelfAttention.forward`: x, y [batch, length, C]; mask [batch, length] (0 = padding);
     /// with `accumulate`, y += attention(x), and y may be x itself (x is read by the qkv projection before y is written).
+    /// `prologue(0..<prologueUnits)` produces x (e.g. its LayerNorm by row chunks) in the qkv projection's dispatch.
     public func forward(x: UnsafePointer<Float>, mask: UnsafePointer<Int32>, batch: Int, length t: Int,
                         workspace ws: inout StackedSelfAttention.Workspace, y: UnsafeMutablePointer<Float>,
-                        accumulate: Bool = false) {
+                        accumulate: Bool = false, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in }) {
         let c = channels, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * heads * t * t <= ws.maxScores,
                      "PanelSelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -30,7 +31,7 @@ public struct PanelSelfAttention: Sendable {
         ws.probs.withUnsafeMutableBufferPointer { pb in
         ws.context.withUnsafeMutableBufferPointer { cb in
             let q = qb.baseAddress!, context = cb.baseAddress!
-            qkv.forward(x: x, rows: rows, y: q)
+            qkv.forward(x: x, rows: rows, y: q, prologueUnits: prologueUnits, prologue: prologue)
             if PanelAttentionCore.enabled && PanelAttentionCore.runs(headWidth: c / heads) {
                 PanelAttentionCore.run(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mask, batch: batch, length: t,
                                        heads: heads, context: context, channels: c)

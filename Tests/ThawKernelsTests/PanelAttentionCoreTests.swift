@@ -4,7 +4,8 @@ import XCTest
 /// `PanelAttentionCore` (scores and context on the AVX-512 panel kernel) against `SelfAttention.core` (OpenBLAS,
 /// checked against the PyTorch goldens in `AttentionTests`): ViT-S/14's 257 tokens × 6 heads read from a fused
 /// [B·T, 3C] projection, two batch items, the second with padded keys; a NaN query reaches exactly its row of its
-/// head. On CPUs without AVX-512 `runs` declines (the baseline `SelfAttention.core` runs instead): asserted.
+/// head; the few-pairs path (units of query rows taken by the cores one by one, `RowChunkedAttention`) gives the per-pair path's floats exactly, whatever
+/// the unit size. On CPUs without AVX-512 `runs` declines (the baseline `SelfAttention.core` runs instead): asserted.
 final class PanelAttentionCoreTests: XCTestCase {
     private func both(_ qkv: [Float], mask: [Int32], batch: Int, length t: Int, heads h: Int, channels c: Int)
         -> (panels: [Float], reference: [Float]) {
@@ -27,6 +28,34 @@ final class PanelAttentionCoreTests: XCTestCase {
     func testRunsOnlyOnAVX512WithHeadsOf64() {
         XCTAssertEqual(PanelAttentionCore.runs(headWidth: 64), VectorISA.avx512)
         XCTAssertFalse(PanelAttentionCore.runs(headWidth: 32), "heads of 32 channels are not one panel")
+    }
+
+    override func tearDown() { PanelAttentionCore.rowsPerUnit = 48 }
+
+    func testRowUnitsGiveThePerPairFloats() throws {
+        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testRunsOnly… covers the baseline)")
+        for (t, h, padding) in [(257, 6, 0), (257, 6, 40), (130, 3, 7)] {
+            let c = 64 * h
+            let qkv = FiniteDifference.random(t * 3 * c, seed: UInt64(t + h + padding), scale: 2)
+            var mask = [Int32](repeating: 1, count: t)
+            for j in (t - padding)..<t { mask[j] = 0 }
+            var runs: [[Float]] = []
+            for rows in [0, 48, 6, 100] {                                           // 0: split by pairs
+                PanelAttentionCore.rowsPerUnit = rows
+                var out = [Float](repeating: -7, count: t * c)
+                qkv.withUnsafeBufferPointer { qb in mask.withUnsafeBufferPointer { mb in out.withUnsafeMutableBufferPointer {
+                    let q = qb.baseAddress!
+                    PanelAttentionCore.run(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mb.baseAddress!, batch: 1, length: t,
+                                           heads: h, context: $0.baseAddress!, channels: c)
+                } } }
+                runs.append(out)
+            }
+            XCTAssertFalse(runs[0].contains(-7), "every context value written")
+            for (i, rows) in [48, 6, 100].enumerated() {
+                XCTAssertTrue(zip(runs[0], runs[i + 1]).allSatisfy { $0.bitPattern == $1.bitPattern },
+                              "\(t) tokens, \(h) heads, \(padding) padded: units of \(rows) rows give the per-pair floats")
+            }
+        }
     }
 
     func testMatchesSelfAttentionCore() throws {

@@ -22,6 +22,13 @@
 //   --profile with vits14: one ViT-S/14 block's ops at 257 tokens (OpenBLAS and panel GEMMs, attention stages, GELU);
 //       --profile-rows R: only its linear layers and GELU, over R rows (no attention);
 //       --alternate-k-block R: R rounds of the profile with `--k-block`'s passes, then with one pass over K.
+//   --alternate KNOB=A,B[,R]: R (10) whole forwards each with a knob at A and at B, interleaved; wall and CPU time, ratios
+//       (KNOB k-block: `PanelLinear.kBlock`; attention-rows: `PanelAttentionCore.rowsPerUnit`, 0 = split by pairs;
+//       equal-tiles: `PanelLinear.equalTiles`, 0 = `ConvTiles.grid` only; panel-attention: 0 = `SelfAttention.core`;
+//       fused-norms: 0 = ViT's LayerNorms in dispatches of their own, not as the first phase of the next GEMM's;
+//       batch1-dispatch: 0 = equal-tiles, attention-rows and fused-norms all off).
+//   --no-equal-tiles: small linear outputs on `ConvTiles.grid` (default: equal tiles, `PanelLinear.equalTilesGrid`).
+//   --attention-rows N: query rows per unit of the attention core when (batch, head) pairs are few (default 48; 0: by pairs).
 //   --no-tiles: ResNet convolutions on the plain path instead of ConvTiles (tiles with fused epilogues).
 //   --tiles-per-core T: ConvTiles.tilesPerCore for the small (deep, batch-1) GEMMs' grids (default 4).
 //   --no-windows: ResNet's stem and strided convolutions through im2col rows instead of windows read from the map.
@@ -29,7 +36,7 @@
 //   --no-panel-linear: ViT's and MiniLM's linear layers (qkv, proj, fc1, fc2) through OpenBLAS (default: packed at load,
 //       `PanelLinear`).
 //   --k-block N: `PanelLinear` sums K in passes of N (default 256, `PanelLinear.kBlock`; 0 = one pass over the whole K).
-//   --no-panel-attention: ViT's attention core through OpenBLAS (default: `PanelAttentionCore` on the panel kernel).
+//   --no-panel-attention: ViT's and MiniLM's attention core through OpenBLAS (default: `PanelAttentionCore` on the panel kernel).
 //   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
 //   --chunk-images K: ResNet's forward over chunks of at most K 224×224 images (default 8: `ResNet.chunkFloats` = K·56·56·256;
 //       0 = the whole batch).
@@ -86,8 +93,14 @@ if let text = option("--k-block") {
     guard let n = Int(text), n >= 0 else { fail("--k-block takes a count of inputs ≥ 0 (0: one pass), got \(text)") }
     PanelLinear.kBlock = n == 0 ? .max : n
 }
-// --no-panel-attention: ViT's attention core through OpenBLAS (SelfAttention.core) instead of PanelAttentionCore.
+// --no-panel-attention: ViT's and MiniLM's attention core through OpenBLAS (SelfAttention.core) instead of PanelAttentionCore.
 if args.contains("--no-panel-attention") { PanelAttentionCore.enabled = false }
+// --no-equal-tiles: PanelLinear's small outputs cut by ConvTiles.grid (unequal tiles) instead of equal ones.
+if args.contains("--no-equal-tiles") { PanelLinear.equalTiles = false }
+if let text = option("--attention-rows") {
+    guard let n = Int(text), n >= 0 else { fail("--attention-rows takes a count of query rows ≥ 0 (0: split by pairs), got \(text)") }
+    PanelAttentionCore.rowsPerUnit = n
+}
 let lite: ((Int, Int, Int) -> [EfficientNetLayerTiming])?   // the per-layer profile of Lite0 or MobileNetV2
 let backbone: any Backbone
 let tokens = 128
@@ -192,8 +205,14 @@ if args.contains("--profile"), family == "vits14" {
             print("# thaw profile of one ViT-S/14 block (\(rows ?? 257) token rows), OpenBLAS \(info.corename) \(info.threads) threads; "
                   + "\(passes)\(rounds == nil ? "" : ", round \(round + 1)"); median; load \(load)")
             for op in ops {
-                let rate = op.flops > 0 ? String(format: "%7.1f GFLOP/s", op.flops / op.seconds / 1e9) : ""
-                print(String(format: "%-44@ %8.3f ms %@", op.name as NSString, op.seconds * 1e3, rate as NSString))
+                let rate = op.flops > 0 ? String(format: "%7.1f GFLOP/s", op.flops / op.seconds / 1e9) : String(repeating: " ", count: 15)
+                // CPU time of both cores per run: GFLOP per CPU-second is the kernel's own rate whatever the load.
+                let perCPU = op.flops > 0 ? String(format: "%6.1f GFLOP/CPU-s", op.flops / op.cpuSeconds / 1e9) : ""
+                // Fastest run against CPU time: cores busy during the op (2.0 = both all the time), on a loaded
+                // machine read from the fastest run, the one least cut by other processes.
+                print(String(format: "%-44@ %8.3f ms %@ | fastest %8.3f ms | cpu %8.3f ms %@ | cores busy %.2f", op.name as NSString,
+                             op.seconds * 1e3, rate as NSString, op.fastestSeconds * 1e3, op.cpuSeconds * 1e3, perCPU as NSString,
+                             op.cpuSeconds / op.fastestSeconds))
             }
         }
     }
@@ -287,7 +306,46 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
                  off.min()! / on.min()!, String(load) as NSString))
     exit(0)
 }
+// --alternate KNOB=A,B[,R]: R (default 10) forwards with the knob at value A and at B interleaved in this process;
+// prints the median and fastest forward of each, the CPU time per forward of each, and time A / time B (B's speed-up).
+// Knobs: k-block (`PanelLinear.kBlock`), attention-rows (`PanelAttentionCore.rowsPerUnit`, 0: split by pairs),
+// equal-tiles (`PanelLinear.equalTiles`: 0 off, 1 on), panel-attention (`PanelAttentionCore.enabled`: 0 = OpenBLAS core),
+// fused-norms (`PanelLinear.fusesPrologue`: 0 = ViT's LayerNorms in dispatches of their own), batch1-dispatch (the three
+// before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them).
+if let spec = option("--alternate") {
+    let knobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
+                                          "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
+                                          "panel-attention": { PanelAttentionCore.enabled = $0 != 0 },
+                                          "fused-norms": { PanelLinear.fusesPrologue = $0 != 0 },
+                                          "batch1-dispatch": { (on: Int) in
+                                              PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
+                                              PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 }]
+    let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
+    let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []
+    guard halves.count == 2, let set = knobs[halves[0]], parts.count >= 2, parts.allSatisfy({ $0 >= 0 }) else {
+        fail("--alternate takes KNOB=A,B[,rounds] with KNOB one of \(knobs.keys.sorted()) and values ≥ 0, got \(spec)")
+    }
+    let rounds = parts.count > 2 ? max(1, parts[2]) : 10
+    var times: [[Double]] = [[], []], cpu: [[Double]] = [[], []]
+    for i in 0..<2 * rounds {
+        set(parts[i % 2])
+        let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
+        _ = try backbone.forward(input, from: nil, taps: [lastTap])
+        times[i % 2].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        cpu[i % 2].append((processCPUSeconds() - c0) * 1e3)
+    }
+    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print(String(format: "%@ %@ %d: median %.3f ms fastest %.3f | %d: median %.3f fastest %.3f | time A/B median %.3f fastest %.3f; load %@",
+                 only as NSString, halves[0] as NSString, parts[0], median(times[0]), times[0].min()!, parts[1], median(times[1]),
+                 times[1].min()!, median(times[0]) / median(times[1]), times[0].min()! / times[1].min()!, String(load) as NSString))
+    // CPU time of both cores per forward: what a loaded machine's time slicing does not inflate (cache sharing still does).
+    print(String(format: "cpu time per forward: A median %.3f ms fastest %.3f | B median %.3f fastest %.3f | A/B median %.3f fastest %.3f",
+                 median(cpu[0]), cpu[0].min()!, median(cpu[1]), cpu[1].min()!, median(cpu[0]) / median(cpu[1]), cpu[0].min()! / cpu[1].min()!))
+    exit(0)
+}
 var forwards = 0
+let cpuStart = processCPUSeconds()
 let start = DispatchTime.now().uptimeNanoseconds
 var elapsed = 0.0
 var fastest = Double.infinity                  // the quickest forward: on a loaded machine the steadier figure
@@ -304,5 +362,7 @@ func peakRSS() -> Int {
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
     return Int(line.split(separator: " ").dropFirst().first ?? "0").map { $0 * 1024 } ?? 0
 }
-print(String(format: "{\"side\": \"thaw\", \"case\": \"%@\", \"images_per_s\": %.3f, \"forwards\": %d, \"fastest_ms\": %.3f, \"peak_rss_mb\": %.1f, \"kernel\": \"%@\"}",
-             only as NSString, Double(forwards * batch) / elapsed, forwards, fastest * 1e3, Double(peakRSS()) / 1048576, info.corename as NSString))
+// cpu_ms_per_forward: CPU time of all threads per timed forward, which time slicing on a loaded machine does not inflate.
+print(String(format: "{\"side\": \"thaw\", \"case\": \"%@\", \"images_per_s\": %.3f, \"forwards\": %d, \"fastest_ms\": %.3f, \"cpu_ms_per_forward\": %.3f, \"peak_rss_mb\": %.1f, \"kernel\": \"%@\"}",
+             only as NSString, Double(forwards * batch) / elapsed, forwards, fastest * 1e3, (processCPUSeconds() - cpuStart) * 1e3 / Double(forwards),
+             Double(peakRSS()) / 1048576, info.corename as NSString))

@@ -6,6 +6,8 @@ public struct BertStageTiming: Sendable {
     public var name: String        // e.g. "qkv projection", "attention softmax", "ffn up"
     public var seconds: Double     // median over the repeats
     public var flops: Double       // 2 · multiply-adds of the GEMMs (0 for the other stages)
+    public var cpuSeconds = 0.0    // CPU time of all threads per run, averaged over the repeats (0: not measured)
+    public var fastestSeconds = 0.0  // the fastest run (on a loaded machine the closest to an idle one; 0: not measured)
 }
 
 extension BertEncoder {

@@ -1,9 +1,11 @@
 import ThawKernels
 
 /// Times the ops of one pre-norm ViT block one at a time at a model's shapes (seeded random weights and
-/// tokens; the kernels do not depend on the values): LayerNorm, the four linear layers through OpenBLAS
-/// (`Linear.forward`) and, on AVX-512 CPUs, packed on the panel kernel (`PanelLinear`), the attention
-/// core by stage, GELU. Median of `repeats` runs after a warm-up each; flops = 2 · multiply-adds.
+/// tokens; the kernels do not depend on the values): LayerNorm, on AVX-512 CPUs the four linear layers packed
+/// on the panel kernel (`PanelLinear`) and the panel attention core (by units of rows and by pairs), then the
+/// linear layers through OpenBLAS (`Linear.forward`: last, since its threads spin after each call and would
+/// take a core from what follows), the OpenBLAS attention core by stage, GELU. Median and fastest of `repeats`
+/// runs after a warm-up each, and CPU time per run (all threads); flops = 2 · multiply-adds.
 /// ViT-S/14 at 224: tokens 257, width 384, heads 6, mlp 1,536. Benchmarks only; allocates.
 /// `attention: false` leaves the attention core out (for token counts whose scores would not fit: MiniLM's
 /// 32 × 128 rows through the linear layers as one block of 4,096).
@@ -27,7 +29,10 @@ public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int,
     let mask = [Int32](repeating: 1, count: t)
     var out: [BertStageTiming] = []
     func timed(_ name: String, flops: Double = 0, _ body: () -> Void) {
-        out.append(BertStageTiming(name: name, seconds: medianSeconds(repeats: repeats, body), flops: flops))
+        let c0 = processCPUSeconds()
+        let runs = timedRuns(repeats: repeats, body)
+        let cpu = (processCPUSeconds() - c0) / Double(repeats + 1)      // the warm-up run included
+        out.append(BertStageTiming(name: name, seconds: runs.median, flops: flops, cpuSeconds: cpu, fastestSeconds: runs.fastest))
     }
     let shapes: [(String, LinearParameters, Double)] = [
         ("qkv [\(t)×\(c)]·[\(c)×\(3 * c)]", qkv, 2.0 * Double(t * c * 3 * c)),
@@ -45,7 +50,6 @@ public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int,
         timed("layernorm") { LayerNorm.forward(x: xp, rows: t, channels: c, gamma: gamma, beta: beta, eps: 1e-6, y: np) }
         for (name, p, flops) in shapes {
             let a = p.inFeatures == c ? UnsafePointer(np) : UnsafePointer(fp), y = p.outFeatures == mlp ? fp : qp
-            timed("openblas " + name, flops: flops) { Linear.forward(p, x: a, rows: t, y: y) }
             if let packed = PanelLinear.packing(p) {
                 timed("panels   " + name, flops: flops) { packed.forward(x: a, rows: t, y: y) }
             }
@@ -54,17 +58,29 @@ public func profileViTBlock(tokens t: Int, width c: Int, heads h: Int, mlp: Int,
             timed("panels   fc1 + gelu", flops: 2.0 * Double(t * c * mlp)) { packed.forward(x: np, rows: t, y: fp, activation: .gelu) }
         }
         let core = 2.0 * Double(h * t * t * (c / h))
+        if attention && PanelAttentionCore.runs(headWidth: c / h) {
+            // Units of query rows taken one by one (the default at batch 1), then the pairs split statically.
+            let unitRows = PanelAttentionCore.rowsPerUnit
+            for (label, rows) in [("attention all, panels", unitRows), ("attention all, panels by pairs", 0)] {
+                PanelAttentionCore.rowsPerUnit = rows
+                timed(label, flops: 2 * core) {
+                    PanelAttentionCore.run(q: qp, k: qp + c, v: qp + 2 * c, ld: 3 * c, mask: mask, batch: 1, length: t, heads: h,
+                                           context: cb.baseAddress!, channels: c)
+                }
+            }
+            PanelAttentionCore.rowsPerUnit = unitRows
+        }
+        // OpenBLAS after every panel GEMM: its idle threads spin for a while after each threaded sgemm, taking a
+        // core from whatever runs next (and adding to the CPU time measured there).
+        for (name, p, flops) in shapes {
+            let a = p.inFeatures == c ? UnsafePointer(np) : UnsafePointer(fp), y = p.outFeatures == mlp ? fp : qp
+            timed("openblas " + name, flops: flops) { Linear.forward(p, x: a, rows: t, y: y) }
+        }
         for (name, stage) in !attention ? [] : [("attention QKᵀ", AttentionStages.scores), ("attention softmax", .softmax), ("attention P·V", .values),
                               ("attention all", .all)] {
             timed(name, flops: stage == .softmax ? 0 : stage == .all ? 2 * core : core) {
                 SelfAttention.core(q: qp, k: qp + c, v: qp + 2 * c, ld: 3 * c, mask: mask, batch: 1, length: t, heads: h,
                                    probs: pb.baseAddress!, context: cb.baseAddress!, channels: c, stages: stage)
-            }
-        }
-        if attention && PanelAttentionCore.runs(headWidth: c / h) {
-            timed("attention all, panels", flops: 2 * core) {
-                PanelAttentionCore.run(q: qp, k: qp + c, v: qp + 2 * c, ld: 3 * c, mask: mask, batch: 1, length: t, heads: h,
-                                       context: cb.baseAddress!, channels: c)
             }
         }
         let g = [Float](UnsafeBufferPointer(start: fp, count: t * mlp))

@@ -12,6 +12,8 @@ import ThawKernels
 struct ViTEncoder {
     let configuration: ViTConfiguration
     let weights: ViTWeights
+    /// Token rows per unit of the LayerNorms run in the panel GEMMs' dispatches (ViT-S/14 at batch 1: 9 units).
+    static let normRows = 32
 
     /// Buffers of one forward, regrown when a batch × tokens needs more rows or attention scores.
     final class Scratch {
@@ -77,9 +79,9 @@ struct ViTEncoder {
             let h = hb.baseAddress!, n = nb.baseAddress!, f = fb.baseAddress!
             for k in range {
                 let block = weights.blocks[k]
-                LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm1.gamma, beta: block.norm1.beta, eps: eps, y: n)
                 switch block.projections {
                 case let .blas(attention, fc1, fc2):
+                    LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm1.gamma, beta: block.norm1.beta, eps: eps, y: n)
                     attention.forward(x: n, mask: mb.baseAddress!, batch: batch, length: t, workspace: &s.attention,
                                       y: h, accumulate: true)
                     LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm2.gamma, beta: block.norm2.beta, eps: eps, y: n)
@@ -90,11 +92,20 @@ struct ViTEncoder {
                     }
                     Linear.forward(fc2, x: f, rows: rows, y: h, accumulate: true)
                 case let .panels(attention, fc1, fc2):
-                    // The residual adds and GELU run in the GEMMs' tiles (`PanelLinear`).
+                    // The residual adds and GELU run in the GEMMs' tiles (`PanelLinear`); each LayerNorm runs by row
+                    // chunks as the first phase of the next GEMM's dispatch (the same floats as `LayerNorm.forward`).
+                    let units = (rows + ViTEncoder.normRows - 1) / ViTEncoder.normRows
+                    func norm(_ p: ViTNorm) -> (Int) -> Void {
+                        { u in
+                            let r0 = u * ViTEncoder.normRows
+                            LayerNorm.forwardRows(r0..<min(rows, r0 + ViTEncoder.normRows), x: h, channels: c, gamma: p.gamma,
+                                                  beta: p.beta, eps: eps, y: n)
+                        }
+                    }
                     attention.forward(x: n, mask: mb.baseAddress!, batch: batch, length: t, workspace: &s.attention,
-                                      y: h, accumulate: true)
-                    LayerNorm.forward(x: h, rows: rows, channels: c, gamma: block.norm2.gamma, beta: block.norm2.beta, eps: eps, y: n)
-                    fc1.forward(x: n, rows: rows, y: f, activation: cfg.activation == .gelu ? .gelu : .quickGELU)
+                                      y: h, accumulate: true, prologueUnits: units, prologue: norm(block.norm1))
+                    fc1.forward(x: n, rows: rows, y: f, activation: cfg.activation == .gelu ? .gelu : .quickGELU,
+                                prologueUnits: units, prologue: norm(block.norm2))
                     fc2.forward(x: f, rows: rows, y: h, accumulate: true)
                 }
                 boundary(k, UnsafeBufferPointer(start: h, count: rows * c))
