@@ -89,9 +89,9 @@ public enum InvertedResidual {
                 withOptionalPointer(project.weight) { pw in
                     withOptionalPointer(project.bias) { pb in
                         BLAS.singleThreaded {
-                            // Below the core count (row segments of one image: short regions) on the awake team.
+                            // Below the core count (row segments of one image: short regions) through `WorkerTeam` (off by default).
                             let region: (Int, (Int) -> Void) -> Void = n < ParallelRows.cores
-                                ? { WorkerTeam.shared.run(iterations: $0, $1) } : { DispatchQueue.concurrentPerform(iterations: $0, execute: $1) }
+                                ? { WorkerTeam.run(iterations: $0, $1) } : { DispatchQueue.concurrentPerform(iterations: $0, execute: $1) }
                             region(plan.workers) { t in
                                 let e = scratch + t * plan.workerFloats
                                 let d = e + plan.expandedCapacity * w * mid

@@ -11,16 +11,23 @@ import Synchronization
 /// - one region at a time: a call while a region runs (nested, or from another thread) falls back to
 ///   concurrentPerform, so it never deadlocks and never interleaves two bodies on one helper;
 /// - iteration t runs on exactly one thread, t = 0 on the caller (per-worker scratch stays safe);
-/// - on a loaded machine a spinning helper takes CPU from other processes: the spin is bounded, and
-///   `enabled = false` is plain concurrentPerform (benchmarks compare both: `--no-team`).
+/// - on a loaded machine a spinning helper takes CPU from other processes and itself: at load 5–6 on 2 cores
+///   Lite0 batch 1 ran at 0.74 of concurrentPerform (median of 5 fresh-process rounds; the fastest forward
+///   was no better), so the team is off by default until an idle machine shows what it gains there
+///   (`thaw-backbones-bench --team`, `--alternate-team N`).
 public final class WorkerTeam: @unchecked Sendable {
-    /// Off: `run` is `DispatchQueue.concurrentPerform`.
-    nonisolated(unsafe) public static var enabled = true
+    /// Off (the default): `run` is `DispatchQueue.concurrentPerform`.
+    nonisolated(unsafe) public static var enabled = false
     /// How long a helper spins for the next region before it sleeps.
     nonisolated(unsafe) public static var spinMicroseconds = 200
 
-    /// The process-wide team: one helper per core beyond the caller's.
+    /// The process-wide team: one helper per core beyond the caller's (threads start on first use).
     public static let shared = WorkerTeam(helpers: ParallelRows.cores - 1)
+
+    /// `shared.run` when the team is on, else concurrentPerform without starting the team's threads.
+    public static func run(iterations n: Int, _ work: (Int) -> Void) {
+        if enabled { shared.run(iterations: n, work) } else { DispatchQueue.concurrentPerform(iterations: n, execute: work) }
+    }
 
     private typealias Body = (Int) -> Void
     private let helperCount: Int
@@ -37,7 +44,7 @@ public final class WorkerTeam: @unchecked Sendable {
     init(helpers: Int) {
         helperCount = max(0, helpers)
         for h in 0..<helperCount {
-            let thread = Thread { [unowned self] in self.helperLoop() }
+            let thread = Thread { self.helperLoop() }      // the helpers keep their team alive (never freed)
             thread.name = "thaw-team-\(h + 1)"
             thread.stackSize = 1 << 20
             thread.start()

@@ -5,6 +5,10 @@ import XCTest
 /// `WorkerTeam`: every iteration exactly once per region, back-to-back regions, regions after the helpers fell
 /// asleep, nested and concurrent calls (fallback to concurrentPerform), and the disabled path.
 final class WorkerTeamTests: XCTestCase {
+    private var savedEnabled = false
+    override func setUp() { savedEnabled = WorkerTeam.enabled; WorkerTeam.enabled = true }
+    override func tearDown() { WorkerTeam.enabled = savedEnabled }
+
     /// Counts how often each iteration ran.
     private final class Tally: @unchecked Sendable {
         private let lock = NSLock()

@@ -136,9 +136,10 @@ if args.contains("--wide-tiles") { VectorISA.narrowPointwiseTiles = false }
 if args.contains("--no-short-tiles") { VectorISA.shortPointwiseTiles = false }
 // --no-slabs: small-map blocks at batch 1 in three row/panel phases instead of channel slabs (expand + depthwise per slab).
 if args.contains("--no-slabs") { InvertedResidual.channelSlabs = false }
-// --no-team: batch-1 parallel regions (phased blocks, row segments, head) on DispatchQueue.concurrentPerform instead of
-// WorkerTeam's helpers kept awake between regions; --team-spin US: how long a helper spins before it sleeps (default 200).
-if args.contains("--no-team") { WorkerTeam.enabled = false }
+// --team: batch-1 parallel regions (phased blocks, row segments, head) on WorkerTeam's helpers kept awake between
+// regions instead of DispatchQueue.concurrentPerform (default off); --team-spin US: how long a helper spins before it
+// sleeps (default 200).
+if args.contains("--team") { WorkerTeam.enabled = true }
 if let us = option("--team-spin") {
     guard let v = Int(us), v >= 0 else { fail("--team-spin takes microseconds ≥ 0, got \(us)") }
     WorkerTeam.spinMicroseconds = v
