@@ -6,8 +6,8 @@ import Synchronization
 /// helper threads that stay awake between regions: after a region a helper spins for up to `spinMicroseconds`
 /// waiting for the next one, then sleeps on a condition. A batch-1 EfficientNet-Lite0 forward is ≈ 20 regions
 /// of 50–500 µs back to back; with concurrentPerform each one wakes a sleeping pool thread, and on an idle
-/// virtual machine that wake (an inter-processor interrupt to a halted vCPU) costs tens of µs while the
-/// other core waits. Pitfalls:
+/// virtual machine that wake (an inter-processor interrupt to a halted vCPU) may cost tens of µs while the
+/// other core waits (not measured: no idle machine yet). Pitfalls:
 /// - one region at a time: a call while a region runs (nested, or from another thread) falls back to
 ///   concurrentPerform, so it never deadlocks and never interleaves two bodies on one helper;
 /// - iteration t runs on exactly one thread, t = 0 on the caller (per-worker scratch stays safe);
