@@ -36,6 +36,9 @@ public enum InvertedResidual {
     /// (`thaw-backbones-bench --alternate-kept-rows 25`) did not separate it from the noise (medians without/with
     /// 0.79–1.06), and the doubled buffer (e.g. 430 KB instead of 215 KB at 112×112) may leave a 512 KB L2.
     nonisolated(unsafe) public static var keptRowSlack = false
+    /// At batch 1, row segments in a multiple of the cores (fewer segments, never more halo rows); off: as many
+    /// as the halo allows up to 2 per core (benchmarks compare both: `--alternate-even-segments`).
+    nonisolated(unsafe) public static var evenSegments = true
 
     /// The plan for x [n, h, w, in], or nil when the block should run layer by layer: fusion off,
     /// a non-1×1 or grouped expand/project, dilation, or a batch too small to share over the cores
@@ -52,7 +55,11 @@ public enum InvertedResidual {
         if n >= cores {
             segments = 1
         } else {
-            segments = min(2 * cores, g.outHeight, g.outHeight * s / max(1, 8 * halo))
+            var parts = min(2 * cores, g.outHeight, g.outHeight * s / max(1, 8 * halo))
+            // One image: a multiple of the cores, so no core is left with a segment more than the other
+            // (3 segments on 2 cores — Lite0's blocks 2 and 5 — ran at two thirds of the split's speed).
+            if n == 1, evenSegments, parts > cores { parts -= parts % cores }
+            segments = parts
             guard segments * n >= cores else { return nil }
         }
         let rowFloats = w * mid
@@ -82,7 +89,10 @@ public enum InvertedResidual {
                 withOptionalPointer(project.weight) { pw in
                     withOptionalPointer(project.bias) { pb in
                         BLAS.singleThreaded {
-                            DispatchQueue.concurrentPerform(iterations: plan.workers) { t in
+                            // Below the core count (row segments of one image: short regions) through `WorkerTeam` (off by default).
+                            let region: (Int, (Int) -> Void) -> Void = n < ParallelRows.cores
+                                ? { WorkerTeam.run(iterations: $0, $1) } : { DispatchQueue.concurrentPerform(iterations: $0, execute: $1) }
+                            region(plan.workers) { t in
                                 let e = scratch + t * plan.workerFloats
                                 let d = e + plan.expandedCapacity * w * mid
                                 while let u = counter.next(below: units) {

@@ -8,7 +8,7 @@ import Synchronization
 /// yielding after a few hundred rounds). It never deadlocks when fewer threads turn up than asked: a
 /// worker only ever waits for units that a running worker has already claimed.
 /// At batch 1 an inverted-residual block on a 14×14 map costs ≈50–100 µs in all, so the ≈5–10 µs of each
-/// extra dispatch and join counted.
+/// extra dispatch and join counted. The one dispatch goes through `WorkerTeam` (concurrentPerform unless the team is switched on).
 final class PhasedUnits: Sendable {
     private let next = Atomic<Int>(0)
     private let done0 = Atomic<Int>(0), done1 = Atomic<Int>(0), done2 = Atomic<Int>(0)
@@ -41,7 +41,7 @@ final class PhasedUnits: Sendable {
     /// Worker ids are below `workers` and each runs on one thread at a time (per-worker scratch is safe).
     func run(workers: Int, _ body: (_ phase: Int, _ unit: Int, _ worker: Int) -> Void) {
         guard let total = ends.last, total > 0 else { return }
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, total))) { worker in
+        WorkerTeam.run(iterations: max(1, min(workers, total))) { worker in
             var phase = 0
             while true {
                 let u = next.wrappingAdd(1, ordering: .relaxed).oldValue

@@ -191,6 +191,19 @@ final class InvertedResidualTests: XCTestCase {
         let p1 = InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 1, height: 112, width: 112, cores: 2)
         XCTAssertEqual(p1?.segmentsPerImage, 4)
         XCTAssertLessThanOrEqual((p1?.expandedRows ?? .max) * 112 * 96, InvertedResidual.bandFloats)
+        // Lite0's blocks 2 and 5: the halo allows 3 segments; at batch 1 on 2 cores they run as 2 (3 cores: 3).
+        let b2 = layers(cin: 24, mid: 144, cout: 24, k: 3, s: 1, padding: .same)
+        let b5 = layers(cin: 40, mid: 240, cout: 80, k: 3, s: 2, padding: .same)
+        for (l, size) in [(b2, 56), (b5, 28)] {
+            let even = InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project, batch: 1, height: size, width: size, cores: 2)
+            XCTAssertEqual(even?.segmentsPerImage, 2, "\(size)×\(size)")
+            XCTAssertEqual(InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project, batch: 1, height: size, width: size,
+                                                 cores: 3)?.segmentsPerImage, 3, "\(size)×\(size) on 3 cores")
+            InvertedResidual.evenSegments = false
+            let uneven = InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project, batch: 1, height: size, width: size, cores: 2)
+            InvertedResidual.evenSegments = true
+            XCTAssertEqual(uneven?.segmentsPerImage, 3, "\(size)×\(size) without even segments")
+        }
         InvertedResidual.enabled = false
         defer { InvertedResidual.enabled = true }
         XCTAssertNil(InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 32, height: 112, width: 112, cores: 2))

@@ -154,6 +154,14 @@ if args.contains("--wide-tiles") { VectorISA.narrowPointwiseTiles = false }
 if args.contains("--no-short-tiles") { VectorISA.shortPointwiseTiles = false }
 // --no-slabs: small-map blocks at batch 1 in three row/panel phases instead of channel slabs (expand + depthwise per slab).
 if args.contains("--no-slabs") { InvertedResidual.channelSlabs = false }
+// --team: batch-1 parallel regions (phased blocks, row segments, head) on WorkerTeam's helpers kept awake between
+// regions instead of DispatchQueue.concurrentPerform (default off); --team-spin US: how long a helper spins before it
+// sleeps (default 200).
+if args.contains("--team") { WorkerTeam.enabled = true }
+if let us = option("--team-spin") {
+    guard let v = Int(us), v >= 0 else { fail("--team-spin takes microseconds ≥ 0, got \(us)") }
+    WorkerTeam.spinMicroseconds = v
+}
 // --split-rows R: convolution GEMMs with at most R rows are split over the cores by Thaw.
 if let r = option("--split-rows").flatMap(Int.init) { SplitGEMM.maxRows = r }
 if let r = option("--split-parts").flatMap(Int.init) { SplitGEMM.partsPerCore = r }
@@ -280,7 +288,9 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
     let bytes = out.tensor.data.withUnsafeBufferPointer { Data(buffer: $0) }
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
 }
-// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N / --alternate-kept-rows N:
+// --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N / --alternate-kept-rows N /
+// --alternate-team N (WorkerTeam against concurrentPerform) / --alternate-even-segments N (batch-1 row segments in a
+// multiple of the cores against up to 2 per core):
 // N forwards each with and
 // without channel slabs (or the 7-/14-wide depthwise rows as clipped runs,
 // the 1×1 kernel's 8-column tiles, its 4-row tiles, the fused blocks' kept-row slack), interleaved in this process (a loaded machine slows both
@@ -289,7 +299,9 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
                           ("--alternate-narrow", "narrow depthwise", { (on: Bool) in VectorISA.narrowDepthwise = on }),
                           ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on }),
                           ("--alternate-short-tiles", "4-row 1×1 tiles", { (on: Bool) in VectorISA.shortPointwiseTiles = on }),
-                          ("--alternate-kept-rows", "kept-row slack", { (on: Bool) in InvertedResidual.keptRowSlack = on })] {
+                          ("--alternate-kept-rows", "kept-row slack", { (on: Bool) in InvertedResidual.keptRowSlack = on }),
+                          ("--alternate-team", "worker team", { (on: Bool) in WorkerTeam.enabled = on }),
+                          ("--alternate-even-segments", "even row segments", { (on: Bool) in InvertedResidual.evenSegments = on })] {
     guard let rounds = option(flag).flatMap(Int.init) else { continue }
     var times: [Bool: [Double]] = [true: [], false: []]
     for i in 0..<2 * max(1, rounds) {
