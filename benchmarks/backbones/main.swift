@@ -38,7 +38,7 @@
 //   --k-block N: `PanelLinear` sums K in passes of N (default 256, `PanelLinear.kBlock`; 0 = one pass over the whole K).
 //   --no-panel-attention: ViT's and MiniLM's attention core through OpenBLAS (default: `PanelAttentionCore` on the panel kernel).
 //   --eager-winograd: ResNet's Winograd filters computed at load instead of by the first forward that runs them.
-//   --chunk-images K: ResNet's forward over chunks of at most K 224×224 images (default 8: `ResNet.chunkFloats` = K·56·56·256;
+//   --chunk-images K: ResNet's forward over chunks of at most K 224×224 images (default 16: `ResNet.chunkFloats` = K·56·56·256;
 //       0 = the whole batch).
 //   --winograd never|always|auto: Winograd for ResNet's 3×3 stride-1 convolutions never, always, or where it pays (default).
 //
