@@ -25,6 +25,21 @@ public enum VectorISA {
         }
     }
 
+    /// True when the AVX2+FMA builds of the packed convolution, depthwise, panel-GEMM and training kernels
+    /// (ThawKernelsAVX2: 8-float vectors, tiles sized for 16 ymm registers) may run; they run where `avx512` is
+    /// false. Detected once from the CPU; set false to compare with the BLAS/baseline path. A CPU with AVX-512 runs
+    /// them too when `avx512` is set false (tests do). Setting it true on a CPU without AVX2/FMA traps.
+    nonisolated(unsafe) public static var avx2Kernels: Bool = CPUFeatures.current.hasAVX2FMA {
+        didSet {
+            precondition(!avx2Kernels || CPUFeatures.current.hasAVX2FMA,
+                         "VectorISA.avx2Kernels: this CPU lacks AVX2 or FMA; its kernels would stop with an illegal instruction")
+        }
+    }
+
+    /// True when one of the packed-kernel engines runs: AVX-512 (`avx512`), else AVX2+FMA (`avx2Kernels`).
+    /// Call sites check this, then take the AVX-512 kernel when `avx512` and the AVX2 one otherwise.
+    public static var packedKernels: Bool { avx512 || avx2Kernels }
+
     /// AVX-512 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels (default);
     /// false: interior runs and border pixels (`AVX512Kernels.narrowMaps`). Same floats; benchmarks compare.
     public static var narrowDepthwise: Bool {

@@ -14,6 +14,7 @@
 //   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
 //   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
+//   --no-avx2: without AVX-512 (or with --no-avx512), the BLAS/baseline paths instead of the AVX2+FMA kernels;
 //   --no-packed: 1×1 convolutions through OpenBLAS (default: the packed AVX-512 kernel, `PackedPointwise`,
 //       and small-map blocks at batch 1 in phases on all cores, `InvertedResidual.forwardPhased`);
 //   --dw4: AVX-512 depthwise rows four pixels per weight load (default: by channel groups, `depthwiseRowGroups`);
@@ -138,6 +139,8 @@ if family == "minilm" {
 }
 // --no-avx512: the baseline (SSE) depthwise, stem and epilogue kernels instead of the AVX-512 ones.
 if args.contains("--no-avx512") { VectorISA.avx512 = false }
+// --no-avx2: without AVX-512, the BLAS/baseline paths instead of the AVX2+FMA packed kernels (VectorISA.avx2Kernels).
+if args.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 // --no-fuse: inverted-residual blocks layer by layer instead of band by band (InvertedResidual).
 if args.contains("--no-fuse") { InvertedResidual.enabled = false }
 // --no-packed: 1×1 convolutions (expand, project, head) through OpenBLAS instead of the packed AVX-512 kernel.
@@ -289,6 +292,7 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
     guard FileManager.default.createFile(atPath: path, contents: bytes) else { fail("--dump-output \(path): cannot write the file") }
 }
 // --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N / --alternate-kept-rows N /
+// --alternate-avx2 N (AVX2+FMA kernels against the BLAS/baseline paths, CPUs without AVX-512) /
 // --alternate-team N (WorkerTeam against concurrentPerform) / --alternate-even-segments N (batch-1 row segments in a
 // multiple of the cores against up to 2 per core):
 // N forwards each with and
@@ -300,6 +304,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
                           ("--alternate-tiles", "narrow 1×1 tiles", { (on: Bool) in VectorISA.narrowPointwiseTiles = on }),
                           ("--alternate-short-tiles", "4-row 1×1 tiles", { (on: Bool) in VectorISA.shortPointwiseTiles = on }),
                           ("--alternate-kept-rows", "kept-row slack", { (on: Bool) in InvertedResidual.keptRowSlack = on }),
+                          ("--alternate-avx2", "AVX2 kernels", { (on: Bool) in VectorISA.avx2Kernels = on }),
                           ("--alternate-team", "worker team", { (on: Bool) in WorkerTeam.enabled = on }),
                           ("--alternate-even-segments", "even row segments", { (on: Bool) in InvertedResidual.evenSegments = on })] {
     guard let rounds = option(flag).flatMap(Int.init) else { continue }
