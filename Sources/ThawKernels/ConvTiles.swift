@@ -1,3 +1,4 @@
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// How a convolution's GEMM C [M, N] = A [M, K] · B [K, N] (M = output pixels, N = Cout) is cut into
@@ -91,6 +92,10 @@ func tileEpilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldy: I
             AVX512Kernels.biasClampRows(y, rows: rows, channels: cols, ldy: ldy, bias: bias, low: low, high: high)
             return
         }
+        if VectorISA.avx2Kernels {
+            AVX2Kernels.biasClampRows(y, rows: rows, channels: cols, ldy: ldy, bias: bias, low: low, high: high)
+            return
+        }
         for r in 0..<rows {
             let row = y + r * ldy
             if let bias {
@@ -104,6 +109,11 @@ func tileEpilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldy: I
     if VectorISA.avx512 {
         AVX512Kernels.biasResidualClampRows(y, rows: rows, cols: cols, ldy: ldy, bias: bias, residual: residual, ldr: ldr,
                                             low: low, high: high)
+        return
+    }
+    if VectorISA.avx2Kernels {
+        AVX2Kernels.biasResidualClampRows(y, rows: rows, cols: cols, ldy: ldy, bias: bias, residual: residual, ldr: ldr,
+                                          low: low, high: high)
         return
     }
     for r in 0..<rows {

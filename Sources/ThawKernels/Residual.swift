@@ -1,3 +1,4 @@
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// Residual (skip) connection: y = act(y + x), in place over `count` elements.
@@ -8,9 +9,13 @@ public func residualAdd(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<
                         activation: Activation = .identity) {
     ParallelRows.run(count, grain: 1 << 16) { r in
         let xs = x + r.lowerBound, ys = y + r.lowerBound
-        if VectorISA.avx512 {
+        if VectorISA.packedKernels {
             let (low, high) = activation.clampBounds
-            AVX512Kernels.addClamp(xs, into: ys, count: r.count, low: low, high: high)
+            if VectorISA.avx512 {
+                AVX512Kernels.addClamp(xs, into: ys, count: r.count, low: low, high: high)
+            } else {
+                AVX2Kernels.addClamp(xs, into: ys, count: r.count, low: low, high: high)
+            }
             return
         }
         switch activation {
@@ -25,6 +30,10 @@ public func residualAdd(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<
 func residualAddSerial(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
     if VectorISA.avx512 {
         AVX512Kernels.addClamp(x, into: y, count: count, low: -.infinity, high: .infinity)
+        return
+    }
+    if VectorISA.avx2Kernels {
+        AVX2Kernels.addClamp(x, into: y, count: count, low: -.infinity, high: .infinity)
         return
     }
     for i in 0..<count { y[i] += x[i] }
