@@ -140,7 +140,7 @@ let package = Package(
         .target(name: "ThawTestSupport", path: "Tests/ThawTestSupport"),
         .testTarget(name: "ThawCoreTests", dependencies: ["ThawCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawBLASTests", dependencies: ["ThawBLAS"]),
-        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawTestSupport", "ThawKernels", "ThawBLAS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ThawKernelsTests", dependencies: ["ThawTestSupport", "ThawKernels", "ThawKernelsAVX2", "ThawKernelsAVX512", "ThawBLAS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawWeightsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawWeights", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawInputsTests", dependencies: ["ThawTestSupport", "ThawCore", "ThawInputs", "ThawAssets"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ThawTextTests", dependencies: ["ThawText", "ThawAssets"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,89 @@
+import XCTest
+import ThawKernels
+import ThawKernelsAVX2
+import ThawKernelsAVX512
+
+/// `AVX2Kernels.panelGEMM` (6 × 16 blocks, quarters of the 64-column panels) against a float64 reference, with bias,
+/// residual, clamp, K passes and every leftover row count; on an AVX-512 CPU also against the AVX-512 build, which
+/// does the same arithmetic lane for lane (the same floats).
+final class AVX2PanelGEMMTests: XCTestCase {
+    struct Case { let rows, k, n: Int; let bias, residual: Bool; let low, high: Float; let kBlock: Int }
+
+    /// A seeded xorshift generator: the same inputs on every run.
+    struct Seeded: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+        mutating func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+    }
+
+    /// B [K, N] into [N/64][K][64], zeros past N (the layout both builds take).
+    static func pack(_ b: [Float], k: Int, n: Int) -> [Float] {
+        let panels = (n + 63) / 64
+        var out = [Float](repeating: 0, count: panels * k * 64)
+        for p in 0..<panels { for i in 0..<k { for j in 0..<min(64, n - 64 * p) { out[(p * k + i) * 64 + j] = b[i * n + 64 * p + j] } } }
+        return out
+    }
+
+    func run(_ t: Case, avx512: Bool) -> (got: [Float], want: [Double]) {
+        var rng = Seeded(seed: UInt64(t.rows * 1000 + t.k * 10 + t.n))
+        let n = ((t.n + 63) / 64) * 64              // C's and residual's row stride: whole panels
+        let a = (0..<t.rows * t.k).map { _ in Float.random(in: -1...1, using: &rng) }
+        let b = (0..<t.k * t.n).map { _ in Float.random(in: -1...1, using: &rng) }
+        let bias = (0..<n).map { j in j < t.n ? Float.random(in: -1...1, using: &rng) : 0 }
+        let skip = (0..<t.rows * n).map { _ in Float.random(in: -2...2, using: &rng) }
+        let packed = Self.pack(b, k: t.k, n: t.n)
+        var c = [Float](repeating: .nan, count: t.rows * n)
+        packed.withUnsafeBufferPointer { pb in a.withUnsafeBufferPointer { ab in bias.withUnsafeBufferPointer { bb in
+            skip.withUnsafeBufferPointer { sb in c.withUnsafeMutableBufferPointer { cb in
+                let args = (bias: t.bias ? bb.baseAddress : nil, residual: t.residual ? sb.baseAddress : nil)
+                if avx512 {
+                    AVX512Kernels.panelGEMM(rows: t.rows, k: t.k, a: ab.baseAddress!, lda: t.k, packed: pb.baseAddress!,
+                                            panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: args.bias, residual: args.residual,
+                                            ldr: n, low: t.low, high: t.high, kBlock: t.kBlock)
+                } else {
+                    AVX2Kernels.panelGEMM(rows: t.rows, k: t.k, a: ab.baseAddress!, lda: t.k, packed: pb.baseAddress!,
+                                          panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: args.bias, residual: args.residual,
+                                          ldr: n, low: t.low, high: t.high, kBlock: t.kBlock)
+                }
+            } }
+        } } }
+        var want = [Double](repeating: 0, count: t.rows * t.n)
+        for r in 0..<t.rows {
+            for j in 0..<t.n {
+                var s = 0.0
+                for i in 0..<t.k { s += Double(a[r * t.k + i]) * Double(b[i * t.n + j]) }
+                if t.bias { s += Double(bias[j]) }
+                if t.residual { s += Double(skip[r * n + j]) }
+                want[r * t.n + j] = min(max(s, Double(t.low)), Double(t.high))
+            }
+        }
+        let got = (0..<t.rows * t.n).map { c[($0 / t.n) * n + $0 % t.n] }
+        return (got, want)
+    }
+
+    static let cases: [Case] = [
+        Case(rows: 49, k: 192, n: 1152, bias: true, residual: false, low: 0, high: 6, kBlock: .max),          // 7×7, ReLU6
+        Case(rows: 13, k: 96, n: 64, bias: false, residual: true, low: -.infinity, high: .infinity, kBlock: .max),
+        Case(rows: 11, k: 384, n: 128, bias: true, residual: true, low: -.infinity, high: .infinity, kBlock: 100),  // K passes
+        Case(rows: 1, k: 33, n: 192, bias: true, residual: false, low: 0, high: .infinity, kBlock: .max),
+        Case(rows: 5, k: 7, n: 40, bias: true, residual: true, low: -.infinity, high: .infinity, kBlock: .max),   // zeros past N
+    ]
+
+    func testAgainstTheFloat64Reference() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        for t in Self.cases {
+            let (got, want) = run(t, avx512: false)
+            var worst = 0.0
+            for i in got.indices {
+                XCTAssertFalse(got[i].isNaN, "\(t): NaN at \(i)")
+                worst = max(worst, abs(Double(got[i]) - want[i]) / max(1, abs(want[i])))
+            }
+            XCTAssertLessThan(worst, 1e-5, "\(t)")
+        }
+    }
+
+    func testSameFloatsAsTheAVX512Build() throws {
+        try XCTSkipUnless(VectorISA.avx512 && VectorISA.avx2Kernels, "needs a CPU with AVX-512 (the AVX-512 build runs there only)")
+        for t in Self.cases { XCTAssertEqual(run(t, avx512: false).got, run(t, avx512: true).got, "\(t)") }
+    }
+}
