@@ -1,4 +1,5 @@
 import ThawBLAS
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 extension Linear {
@@ -10,7 +11,7 @@ extension Linear {
 
     /// y [rows, out] = x [rows, in] · Wᵀ + b like `forward`, for a classifier head at batch 1…`fewRows`: the
     /// output features split over the cores, each part one matrix-vector product per row with W's rows read once,
-    /// in place — `AVX512Kernels.matVecRows` on AVX-512 CPUs, else a single-threaded sgemv. Why: OpenBLAS 0.3.21
+    /// in place — `matVecRows` of the AVX-512 or AVX2+FMA build, else a single-threaded sgemv. Why: OpenBLAS 0.3.21
     /// runs a 1-row sgemm as a full GEMM that packs all of W first (ResNet's fc, 1,000 × 2,048 = 8 MB, took
     /// 1.6–3.7 ms at batch 1; Lite0's 1,000 × 1,280 195–330 µs). More rows (or the switch off): `forward`.
     /// Results differ from `forward`'s by float rounding (another summation order).
@@ -23,10 +24,17 @@ extension Linear {
         p.weight.withUnsafeBufferPointer { wb in
             p.bias.withUnsafeBufferPointer { bb in
                 let w = wb.baseAddress!, b = bb.baseAddress!
-                if VectorISA.avx512 {
-                    // ≥ 64 features per part: ≥ 64·k multiply-adds, worth a task.
+                if VectorISA.packedKernels {
+                    // ≥ 64 features per part: ≥ 64·k multiply-adds, worth a task. Both builds give the same floats.
+                    let avx512 = VectorISA.avx512
                     ParallelRows.run(n, grain: 64) { part in
-                        for r in 0..<rows { AVX512Kernels.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n) }
+                        for r in 0..<rows {
+                            if avx512 {
+                                AVX512Kernels.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n)
+                            } else {
+                                AVX2Kernels.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n)
+                            }
+                        }
                     }
                     return
                 }

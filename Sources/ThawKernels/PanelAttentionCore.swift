@@ -1,7 +1,6 @@
 import Dispatch
-import ThawKernelsAVX512
 
-/// `SelfAttention.core` on the AVX-512 panel kernel (`AVX512Kernels.panelGEMM`) for head width D = 64,
+/// `SelfAttention.core` on the panel kernel (`PanelKernel.gemm`: AVX-512 or AVX2+FMA) for head width D = 64,
 /// one panel: per (batch, head) pair,
 ///
 ///   Kᵀ_h·scale packed into ⌈T/64⌉ panels [64][64] (zero columns past T),  S [T, T64] = Q_h · that
@@ -19,7 +18,7 @@ import ThawKernelsAVX512
 ///   pair are taken by the cores one by one (`RowChunkedAttention`), each unit's scores [rows, T64] small enough to
 ///   stay in L1/L2 from QKᵀ through the softmax to P·V.
 public enum PanelAttentionCore {
-    static let width = AVX512Kernels.panelWidth
+    static let width = PanelKernel.width
     /// Whether `PanelSelfAttention` runs this core (false: `SelfAttention.core` on OpenBLAS, for same-binary
     /// comparisons). Set before forwards start.
     nonisolated(unsafe) public static var enabled = true
@@ -32,7 +31,7 @@ public enum PanelAttentionCore {
     /// Whether `run` takes heads of width `d` (one panel) on this CPU. (Heads of 32, all-MiniLM-L6-v2's, through
     /// half-empty panels — keys as panels of K = 32, P·V into a scratch [T][64] — measured no less CPU time per
     /// forward than OpenBLAS's `SelfAttention.core` at 32 × 128 tokens: 0.96–0.98×, so they stay there.)
-    public static func runs(headWidth d: Int) -> Bool { d == width && VectorISA.avx512 }
+    public static func runs(headWidth d: Int) -> Bool { d == width && VectorISA.packedKernels }
 
     /// Same contract as `SelfAttention.core` (no bias, all stages); needs `runs(headWidth: c / heads)`.
     public static func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
@@ -66,8 +65,8 @@ public enum PanelAttentionCore {
                     let dst = keys + (j / width) * d * width + j % width, src = kh + j * ld
                     for i in 0..<d { dst[i * width] = src[i] * scale }
                 }
-                AVX512Kernels.panelGEMM(rows: t, k: d, a: q + inBase, lda: ld, packed: keys, panels: 0..<panels,
-                                        c: scores, ldc: t64, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+                PanelKernel.gemm(rows: t, k: d, a: q + inBase, lda: ld, packed: keys, panels: 0..<panels,
+                                 c: scores, ldc: t64, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
                 if maskOf != b {
                     padded = false
                     for j in 0..<t { maskRow[j] = mask[b * t + j] == 0 ? maskValue : 0; padded = padded || mask[b * t + j] == 0 }
@@ -75,9 +74,9 @@ public enum PanelAttentionCore {
                 }
                 for i in 0..<t { Softmax.row(scores + i * t64, count: t, adding: padded ? UnsafePointer(maskRow) : nil) }
                 for j in 0..<t { (values + j * width).update(from: vh + j * ld, count: d) }
-                AVX512Kernels.panelGEMM(rows: t, k: t, a: scores, lda: t64, packed: values, panels: 0..<1,
-                                        c: ctx + b * t * c + head * d, ldc: c, bias: nil, residual: nil, ldr: 0,
-                                        low: -.infinity, high: .infinity)
+                PanelKernel.gemm(rows: t, k: t, a: scores, lda: t64, packed: values, panels: 0..<1,
+                                 c: ctx + b * t * c + head * d, ldc: c, bias: nil, residual: nil, ldr: 0,
+                                 low: -.infinity, high: .infinity)
             }
         }
     }

@@ -1,4 +1,3 @@
-import ThawKernelsAVX512
 
 /// How `PanelLinear` cuts y [rows, out] into tiles for the cores: `ConvTiles.grid` for large outputs; for the small
 /// ones (token rows at batch 1) a grid of equal tiles whose count the cores divide.
@@ -17,7 +16,7 @@ extension PanelLinear {
 
     /// The tiles of y [m, n] (n a multiple of the panel width) on `cores` cores.
     static func grid(m: Int, n: Int, cores: Int) -> ConvTiles.Grid {
-        let plain = ConvTiles.grid(m: m, n: n, cores: cores, align: AVX512Kernels.panelWidth)
+        let plain = ConvTiles.grid(m: m, n: n, cores: cores, align: PanelKernel.width)
         // ConvTiles' large path (row tiles whose output fits `tileFloats`, already ≥ tilesPerCore per core) stays.
         let columnTiles = (n + 511) / 512
         let rowsPerTile = max(128, ConvTiles.tileFloats / ((n + columnTiles - 1) / columnTiles))
@@ -30,7 +29,7 @@ extension PanelLinear {
     /// the panels once per row tile) with `cores` dividing its tile count, at least `cores · tilesPerCore` tiles (up to
     /// 3× that), column tiles dividing the panels and row tiles of ≥ 16 rows; nil when none fits.
     static func equalTilesGrid(m: Int, n: Int, cores: Int) -> ConvTiles.Grid? {
-        let width = AVX512Kernels.panelWidth, panels = n / width
+        let width = PanelKernel.width, panels = n / width
         let want = cores * ConvTiles.tilesPerCore
         var best: (grid: ConvTiles.Grid, cost: Int)?
         for c in 1...panels where panels % c == 0 {

@@ -1,8 +1,8 @@
 import Dispatch
-import ThawKernelsAVX512
+import ThawBLAS
 
 /// A fully connected layer for frozen inference with its weight repacked once, at load, into the
-/// 64-column panels of the AVX-512 panel kernel (`AVX512Kernels.panelGEMM`): y = x · Wᵀ + b with
+/// 64-column panels of the panel kernel (`PanelKernel.gemm`: AVX-512 or AVX2+FMA): y = x · Wᵀ + b with
 /// Wᵀ [in, out] stored as [out/64][in][64]. Why: OpenBLAS packs B on every sgemm call, and for a
 /// transformer's token rows (ViT-S/14 at 224: 257 rows, in 384 or 1,536) that packing and its
 /// static split over the threads cost a visible share of the multiply-adds; here each call only
@@ -34,17 +34,17 @@ public struct PanelLinear: Sendable {
     /// What runs on each output tile after the GEMM.
     public enum Activation: Sendable { case identity, gelu, quickGELU }
 
-    /// `p` packed, or nil when the panel kernel cannot run it: the CPU lacks AVX-512, `packsAtLoad` is
+    /// `p` packed, or nil when the panel kernel cannot run it: the CPU lacks AVX-512 and AVX2+FMA, `packsAtLoad` is
     /// off, or the output features are not a multiple of 64.
     public static func packing(_ p: LinearParameters) -> PanelLinear? {
-        let w = AVX512Kernels.panelWidth
-        guard packsAtLoad, VectorISA.avx512, p.outFeatures % w == 0, p.inFeatures > 0 else { return nil }
+        let w = PanelKernel.width
+        guard packsAtLoad, VectorISA.packedKernels, p.outFeatures % w == 0, p.inFeatures > 0 else { return nil }
         return PanelLinear(p)
     }
 
-    /// Packs `p` whatever the CPU (tests call it; `forward` needs AVX-512).
+    /// Packs `p` whatever the CPU (tests call it; `forward` needs `VectorISA.packedKernels`).
     init(_ p: LinearParameters) {
-        let w = AVX512Kernels.panelWidth, k = p.inFeatures, n = p.outFeatures
+        let w = PanelKernel.width, k = p.inFeatures, n = p.outFeatures
         precondition(n % w == 0, "PanelLinear: out features \(n) must be a multiple of \(w)")
         var packed = [Float](repeating: 0, count: k * n)
         p.weight.withUnsafeBufferPointer { wt in                       // [out, in]
@@ -68,15 +68,16 @@ public struct PanelLinear: Sendable {
     nonisolated(unsafe) public static var fusesPrologue = true
 
     /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
-    /// must be `.identity`: a residual connection). y must not overlap x. Needs an AVX-512 CPU.
+    /// must be `.identity`: a residual connection). y must not overlap x. Needs `VectorISA.packedKernels`.
     /// `prologue(0..<prologueUnits)`: independent work that produces x (e.g. the LayerNorm of its rows, by row
     /// chunks), every unit finished before any tile starts.
     public func forward(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
                         activation: Activation = .identity, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in }) {
-        precondition(VectorISA.avx512, "PanelLinear.forward: runs only on AVX-512 CPUs (see `packing`)")
+        // `packing` packed the layer on a CPU with one of the two builds; `PanelKernel.gemm` picks by `VectorISA.avx512`.
+        precondition(VectorISA.avx512 || CPUFeatures.current.hasAVX2FMA, "PanelLinear.forward: runs only on AVX-512 or AVX2+FMA CPUs (see `packing`)")
         precondition(!accumulate || activation == .identity, "PanelLinear.forward: accumulate takes no activation")
         guard rows > 0 else { return }
-        let k = inFeatures, n = outFeatures, width = AVX512Kernels.panelWidth
+        let k = inFeatures, n = outFeatures, width = PanelKernel.width
         let grid = PanelLinear.grid(m: rows, n: n, cores: ParallelRows.cores)
         panels.withUnsafeBufferPointer { pb in
             bias.withUnsafeBufferPointer { bb in
@@ -86,16 +87,16 @@ public struct PanelLinear: Sendable {
                     if rr.isEmpty || cc.isEmpty { return }
                     let out = y + rr.lowerBound * n
                     // In place: each 64-column block loads its residual before its only store.
-                    AVX512Kernels.panelGEMM(rows: rr.count, k: k, a: x + rr.lowerBound * k, lda: k, packed: packed,
-                                            panels: (cc.lowerBound / width)..<(cc.upperBound / width), c: out, ldc: n,
-                                            bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
-                                            low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock)
-                    // GELU on the tile while it is in cache, straight to the AVX-512 kernel (`GELU.forward` would
+                    PanelKernel.gemm(rows: rr.count, k: k, a: x + rr.lowerBound * k, lda: k, packed: packed,
+                                     panels: (cc.lowerBound / width)..<(cc.upperBound / width), c: out, ldc: n,
+                                     bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
+                                     low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock)
+                    // GELU on the tile while it is in cache, straight to the vector kernel (`GELU.forward` would
                     // ask the core count per call, which costs more than a row segment's arithmetic).
                     guard activation == .gelu else { return }
                     for r in 0..<rr.count {
                         let row = out + r * n + cc.lowerBound
-                        AVX512Kernels.gelu(x: row, count: cc.count, y: row)
+                        PanelKernel.gelu(row, count: cc.count)
                     }
                 }
                 if prologueUnits > 0 && PanelLinear.fusesPrologue && ParallelRows.cores > 1 {

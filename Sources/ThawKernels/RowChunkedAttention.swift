@@ -1,5 +1,4 @@
 import Dispatch
-import ThawKernelsAVX512
 
 /// `PanelAttentionCore`'s path for few (batch, head) pairs: units of query rows taken by the cores one by one.
 ///
@@ -18,7 +17,7 @@ enum RowChunkedAttention {
     static func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
                     mask: UnsafePointer<Int32>, batch: Int, length t: Int, heads h: Int,
                     context ctx: UnsafeMutablePointer<Float>, channels c: Int, rowsPerUnit: Int) {
-        let width = AVX512Kernels.panelWidth, d = c / h
+        let width = PanelKernel.width, d = c / h
         precondition(d == width && rowsPerUnit > 0, "RowChunkedAttention: heads of \(width) channels and units of ≥ 1 row")
         let panels = (t + width - 1) / width, t64 = panels * width
         let keyFloats = panels * d * width, valueFloats = t * width
@@ -61,14 +60,14 @@ enum RowChunkedAttention {
                 let r0 = (unit % chunks) * rowsPerUnit, rows = min(rowsPerUnit, t - r0)
                 let scores = scoreBlocks + worker * rowsPerUnit * t64                  // [rows, T64]
                 let inBase = b * t * ld + head * d
-                AVX512Kernels.panelGEMM(rows: rows, k: d, a: q + inBase + r0 * ld, lda: ld, packed: keys + pair * keyFloats,
-                                        panels: 0..<panels, c: scores, ldc: t64, bias: nil, residual: nil, ldr: 0,
-                                        low: -.infinity, high: .infinity)
+                PanelKernel.gemm(rows: rows, k: d, a: q + inBase + r0 * ld, lda: ld, packed: keys + pair * keyFloats,
+                                 panels: 0..<panels, c: scores, ldc: t64, bias: nil, residual: nil, ldr: 0,
+                                 low: -.infinity, high: .infinity)
                 let add = paddedItems[b] ? UnsafePointer(maskRows + b * t) : nil
                 for i in 0..<rows { Softmax.row(scores + i * t64, count: t, adding: add) }
-                AVX512Kernels.panelGEMM(rows: rows, k: t, a: scores, lda: t64, packed: values + pair * valueFloats, panels: 0..<1,
-                                        c: ctx + (b * t + r0) * c + head * d, ldc: c, bias: nil, residual: nil, ldr: 0,
-                                        low: -.infinity, high: .infinity)
+                PanelKernel.gemm(rows: rows, k: t, a: scores, lda: t64, packed: values + pair * valueFloats, panels: 0..<1,
+                                 c: ctx + (b * t + r0) * c + head * d, ldc: c, bias: nil, residual: nil, ldr: 0,
+                                 low: -.infinity, high: .infinity)
             }
         }
     }

@@ -25,15 +25,15 @@ final class PanelAttentionCoreTests: XCTestCase {
         return (panels, reference)
     }
 
-    func testRunsOnlyOnAVX512WithHeadsOf64() {
-        XCTAssertEqual(PanelAttentionCore.runs(headWidth: 64), VectorISA.avx512)
+    func testRunsOnlyWithPackedKernelsAndHeadsOf64() {
+        XCTAssertEqual(PanelAttentionCore.runs(headWidth: 64), VectorISA.packedKernels)
         XCTAssertFalse(PanelAttentionCore.runs(headWidth: 32), "heads of 32 channels are not one panel")
     }
 
     override func tearDown() { PanelAttentionCore.rowsPerUnit = 48 }
 
     func testRowUnitsGiveThePerPairFloats() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testRunsOnly… covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testRunsOnly… covers the baseline)")
         for (t, h, padding) in [(257, 6, 0), (257, 6, 40), (130, 3, 7)] {
             let c = 64 * h
             let qkv = FiniteDifference.random(t * 3 * c, seed: UInt64(t + h + padding), scale: 2)
@@ -59,7 +59,7 @@ final class PanelAttentionCoreTests: XCTestCase {
     }
 
     func testMatchesSelfAttentionCore() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testRunsOnly… covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testRunsOnly… covers the baseline)")
         for (t, h, batch) in [(257, 6, 2), (5, 2, 1), (64, 1, 1), (130, 3, 1)] {
             let c = 64 * h
             let qkv = FiniteDifference.random(batch * t * 3 * c, seed: UInt64(t + h), scale: 2)
@@ -71,7 +71,7 @@ final class PanelAttentionCoreTests: XCTestCase {
     }
 
     func testNaNQueryReachesExactlyItsRowAndHead() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testRunsOnly… covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testRunsOnly… covers the baseline)")
         let (t, h) = (70, 3), c = 64 * h
         var qkv = FiniteDifference.random(t * 3 * c, seed: 3)
         qkv[9 * 3 * c + 64 + 5] = .nan                                            // token 9, head 1, a query channel

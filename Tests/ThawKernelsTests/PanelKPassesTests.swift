@@ -46,7 +46,7 @@ final class PanelKPassesTests: XCTestCase {
     }
 
     func testPassesSumInTheDocumentedOrder() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (PanelLinearTests covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (PanelLinearTests covers the baseline)")
         XCTAssertEqual(PanelLinear.kBlock, 256, "the default pass")
         for (i, (inF, outF, rows)) in [(1536, 128, 13), (384, 64, 11), (600, 64, 5), (7, 64, 6), (1536, 64, 1)].enumerated() {
             let p = layer(inF, outF, seed: UInt64(20 + i)), packed = PanelLinear(p)
@@ -80,7 +80,7 @@ final class PanelKPassesTests: XCTestCase {
     }
 
     func testPassesRoundLessThanOneChainOverLongK() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (PanelLinearTests covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (PanelLinearTests covers the baseline)")
         let (inF, outF, rows) = (1536, 128, 48)
         let p = layer(inF, outF, seed: 91, scale: 0.05), packed = PanelLinear(p)
         let x = FiniteDifference.random(rows * inF, seed: 92).map { max($0, -0.17) + 0.2 }   // GELU-like, mean > 0

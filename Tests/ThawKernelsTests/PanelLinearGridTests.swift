@@ -32,7 +32,7 @@ final class PanelLinearGridTests: XCTestCase {
     }
 
     func testTheGridNeverChangesAFloat() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
         for (inF, outF) in [(384, 1152), (1536, 384)] {
             let p = LinearParameters(weight: FiniteDifference.random(outF * inF, seed: 5, scale: 0.1),
                                      bias: FiniteDifference.random(outF, seed: 6), inFeatures: inF, outFeatures: outF)
@@ -62,7 +62,7 @@ final class PanelLinearPrologueTests: XCTestCase {
     override func tearDown() { PanelLinear.fusesPrologue = true }
 
     func testLayerNormPrologueGivesTheSeparateFloats() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
         let (rows, c, out) = (257, 384, 1152)
         let p = LinearParameters(weight: FiniteDifference.random(out * c, seed: 11, scale: 0.1),
                                  bias: FiniteDifference.random(out, seed: 12), inFeatures: c, outFeatures: out)

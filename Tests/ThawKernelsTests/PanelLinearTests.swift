@@ -31,9 +31,9 @@ final class PanelLinearTests: XCTestCase {
         return y
     }
 
-    func testPackingDeclinesWithoutAVX512OrOddWidths() {
+    func testPackingDeclinesWithoutPackedKernelsOrOddWidths() {
         let p = layer(16, 64, seed: 1)
-        XCTAssertEqual(PanelLinear.packing(p) != nil, VectorISA.avx512, "packs exactly on AVX-512 CPUs")
+        XCTAssertEqual(PanelLinear.packing(p) != nil, VectorISA.packedKernels, "packs exactly on AVX-512 and AVX2+FMA CPUs")
         XCTAssertNil(PanelLinear.packing(layer(16, 65, seed: 2)), "65 outputs are not whole panels")
         PanelLinear.packsAtLoad = false
         XCTAssertNil(PanelLinear.packing(p), "the switch keeps OpenBLAS")
@@ -41,7 +41,7 @@ final class PanelLinearTests: XCTestCase {
 
     /// ViT-S/14's four layers at 257 tokens and small odd row counts (blocks of 6, 4 and 1 rows).
     func testMatchesLinearForward() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testPackingDeclines… covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testPackingDeclines… covers the baseline)")
         for (i, (inF, outF)) in [(384, 1152), (384, 384), (384, 1536), (1536, 384), (7, 128)].enumerated() {
             let p = layer(inF, outF, seed: UInt64(10 * i + 3)), packed = try XCTUnwrap(PanelLinear.packing(p))
             for rows in [257, 11, 1] {
@@ -58,7 +58,7 @@ final class PanelLinearTests: XCTestCase {
     }
 
     func testNaNReachesExactlyItsRow() throws {
-        try XCTSkipUnless(VectorISA.avx512, "the panel kernel needs AVX-512 (testPackingDeclines… covers the baseline)")
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testPackingDeclines… covers the baseline)")
         let (inF, outF, rows) = (384, 384, 13)
         let packed = try XCTUnwrap(PanelLinear.packing(layer(inF, outF, seed: 7)))
         var x = FiniteDifference.random(rows * inF, seed: 8)

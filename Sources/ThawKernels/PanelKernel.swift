@@ -1,0 +1,31 @@
+import ThawKernelsAVX2
+import ThawKernelsAVX512
+
+/// The packed-panel kernels this CPU runs (`VectorISA.packedKernels`): the AVX-512 build when `VectorISA.avx512`,
+/// else the AVX2+FMA one. Both take the same [N/64][K][64] panels (`AVX512Kernels.panelWidth` =
+/// `AVX2Kernels.panelWidth` = 64) and do the same arithmetic lane for lane, so packing and results do not depend on
+/// the build. Callers check `VectorISA.packedKernels` first.
+enum PanelKernel {
+    /// Columns per packed panel.
+    static let width = AVX512Kernels.panelWidth
+
+    /// C = clamp(A · B + bias + residual, low, high) over `panels` (see `AVX512Kernels.panelGEMM`).
+    @inline(__always)
+    static func gemm(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                     ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
+        if VectorISA.avx512 {
+            AVX512Kernels.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
+                                    residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)
+        } else {
+            AVX2Kernels.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
+                                  residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)
+        }
+    }
+
+    /// GELU (erf form) over one row segment in place, on the calling thread.
+    @inline(__always)
+    static func gelu(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        if VectorISA.avx512 { AVX512Kernels.gelu(x: row, count: count, y: row) } else { AVX2Kernels.gelu(x: row, count: count, y: row) }
+    }
+}
