@@ -106,8 +106,9 @@ final class FusedTrainingKernelsTests: XCTestCase {
         }
         let parts = run(split: true), one = run(split: false)
         BackwardGolden.assertClose(parts.y, one.y, rtol: 1e-5, "1×1 training forward, split vs one call")
-        BackwardGolden.assertClose(parts.dx, one.dx, rtol: 1e-5, "1×1 dx, split vs one call")
-        BackwardGolden.assertClose(parts.dw, one.dw, rtol: 1e-5, "1×1 dW, split vs one call")
+        // Parts sum K in another blocking than one call: 1.0–1.4e-5 on OpenBLAS's Zen (Haswell) kernel, AVX2 EPYC.
+        BackwardGolden.assertClose(parts.dx, one.dx, rtol: 3e-5, "1×1 dx, split vs one call")
+        BackwardGolden.assertClose(parts.dw, one.dw, rtol: 3e-5, "1×1 dW, split vs one call")
     }
 
     // MARK: - BatchNorm + activation backward
