@@ -51,6 +51,21 @@ extension AVX2Kernels {
         let residual: UnsafePointer<Float>?, ldr: Int
         let low: Float, high: Float
         let y: UnsafeMutablePointer<Float>, ldy: Int
+
+        /// Whole vectors clamped in registers (`registerClamp`) when the bounds are not ±∞.
+        var clampsInRegisters: Bool { registerClamp && !(low == -.infinity && high == .infinity) }
+    }
+
+    /// Whole 8-column vectors of a row clamped in registers before the store (default); false: stored, then clamped
+    /// in L1 by `clamp` (as the AVX-512 build). Same floats: the same max-then-min, NaN and signed zeros included.
+    nonisolated(unsafe) public static var registerClamp = true
+
+    /// min(max(v, low), high) lane by lane with Swift's `max`/`min` rules (`max(x, y)` is y when y ≥ x, `min(x, y)` is
+    /// y when y < x), so a NaN passes through and max(−0, +0) is +0: `clamp`'s floats exactly.
+    @inline(__always)
+    static func clamped(_ v: F8, _ low: F8, _ high: F8) -> F8 {
+        let m = v.replacing(with: low, where: low .>= v)
+        return m.replacing(with: high, where: high .< m)
     }
 
     /// `count` ≤ 6 rows × 16 columns (`wide`) or × 8 columns; w at the half's first column, stride 32 per k.
@@ -126,6 +141,21 @@ extension AVX2Kernels {
     static func finishHalfRow(_ r: Int, _ v0: F8, _ v1: F8, _ t: HalfTileRest) {
         guard r < t.count else { return }
         let out = t.y + r * t.ldy, res = t.residual.map { $0 + r * t.ldr }
+        if t.clampsInRegisters && t.cols >= 8 {      // the whole vectors in registers, a partial one in L1
+            let (low, high) = (F8(repeating: t.low), F8(repeating: t.high))
+            var lo = v0
+            if let res { lo += load(res) }
+            store(clamped(lo, low, high), out)
+            if t.cols == 16 {
+                var hi = v1
+                if let res { hi += load(res + 8) }
+                store(clamped(hi, low, high), out + 8)
+            } else if t.cols > 8 {
+                partialRow(v1, residual: res.map { $0 + 8 }, count: t.cols - 8, out: out + 8)
+                clamp(out + 8, count: t.cols - 8, t.low, t.high)
+            }
+            return
+        }
         if t.cols >= 8 {
             var lo = v0
             if let res { lo += load(res) }

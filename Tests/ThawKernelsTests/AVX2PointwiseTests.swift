@@ -20,11 +20,13 @@ final class AVX2PointwiseTests: XCTestCase {
 
     /// y [rows, ldy = n + 3] from one build (sentinel elsewhere), the float64 reference and each output's Σ |term|
     /// (the scale of a float dot product's rounding error: a lost or doubled term is far above 1e-5 of it).
-    func run(_ t: Case, avx512: Bool) -> (got: [Float], want: [Double], magnitude: [Double], ldy: Int) {
+    /// `nanRow`: a NaN in that row of a (every output of the row NaN).
+    func run(_ t: Case, avx512: Bool, nanRow: Int? = nil) -> (got: [Float], want: [Double], magnitude: [Double], ldy: Int) {
         var rng = Seeded(seed: UInt64(t.rows * 1000 + t.k * 10 + t.n))
         let pw = 32, panelCount = (t.n + pw - 1) / pw
         let lda = t.k + 5, ldy = t.n + 3, ldr = t.n + 7
-        let a = (0..<t.rows * lda).map { _ in Float.random(in: -1...1, using: &rng) }
+        var a = (0..<t.rows * lda).map { _ in Float.random(in: -1...1, using: &rng) }
+        if let nanRow { a[nanRow * lda + t.k / 2] = .nan }
         let b = (0..<t.k * t.n).map { _ in Float.random(in: -1...1, using: &rng) }
         let bias = (0..<panelCount * pw).map { j in j < t.n ? Float.random(in: -1...1, using: &rng) : 0 }
         let skip = (0..<t.rows * ldr).map { _ in Float.random(in: -2...2, using: &rng) }
@@ -98,6 +100,22 @@ final class AVX2PointwiseTests: XCTestCase {
                 worst = max(worst, abs(Double(got[i]) - want[i]) / magnitude[i])
             }
             XCTAssertLessThan(worst, 1e-5, "\(t)")
+        }
+    }
+
+    /// Whole vectors clamped in registers (`AVX2Kernels.registerClamp`, the default) or in L1 after the store: the same
+    /// bits, NaN rows (a NaN input) included, on every clamped case.
+    func testRegisterClampChangesNoBit() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        let saved = AVX2Kernels.registerClamp
+        defer { AVX2Kernels.registerClamp = saved }
+        for t in Self.cases where t.low > -.infinity || t.high < .infinity {
+            AVX2Kernels.registerClamp = true
+            let inRegisters = run(t, avx512: false, nanRow: t.rows / 2).got
+            AVX2Kernels.registerClamp = false
+            let inL1 = run(t, avx512: false, nanRow: t.rows / 2).got
+            XCTAssertEqual(inRegisters.map(\.bitPattern), inL1.map(\.bitPattern), "\(t)")
+            XCTAssertTrue(inRegisters.contains { $0.isNaN }, "\(t): the NaN row")
         }
     }
 
