@@ -5,7 +5,8 @@
 ///   project  units = panels × row parts (bias and the skip fused)                       → y [n·OH·OW, out]
 /// so both cores share each layer without splitting rows (no halo rows recomputed) and without a
 /// dispatch, an OpenBLAS call and a separate epilogue pass per layer. Needs a packed 1×1 kernel (AVX-512 or
-/// AVX2+FMA: `VectorISA.packedKernels`); elsewhere the block runs layer by layer. Results equal the layered path's to float rounding.
+/// AVX2+FMA: `VectorISA.packedKernels`); elsewhere the block runs layer by layer (OpenBLAS 1×1). Results equal
+/// the layered path's to float rounding.
 extension InvertedResidual {
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.
