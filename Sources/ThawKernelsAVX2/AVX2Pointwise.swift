@@ -29,14 +29,14 @@ extension AVX2Kernels {
                 let count = min(tall ? 6 : 4, left)
                 for half in stride(from: 0, to: valid, by: 16) {
                     let c = col + half
-                    let rest = HalfTileRest(count: count, cols: min(16, valid - half), residual: residual.map { $0 + r * ldr + c },
+                    let rest = PointwiseTileRest(count: count, cols: min(16, valid - half), residual: residual.map { $0 + r * ldr + c },
                                             ldr: ldr, low: low, high: high, y: y + r * ldy + c, ldy: ldy)
                     let (ar, wh, bh) = (a + r * lda, w + half, bias + c)
                     switch (tall, rest.cols > 8) {
-                    case (true, true): tile6(wide: true, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
-                    case (true, false): tile6(wide: false, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
-                    case (false, true): tile4(wide: true, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
-                    case (false, false): tile4(wide: false, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
+                    case (true, true): pointwiseTile6(wide: true, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
+                    case (true, false): pointwiseTile6(wide: false, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
+                    case (false, true): pointwiseTile4(wide: true, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
+                    case (false, false): pointwiseTile4(wide: false, a: ar, lda: lda, k: k, w: wh, bias: bh, rest)
                     }
                 }
                 r += count
@@ -45,33 +45,33 @@ extension AVX2Kernels {
     }
 
     /// What the rows of one half-panel tile share.
-    struct HalfTileRest {
+    struct PointwiseTileRest {
         let count: Int                               // rows stored (≤ the tile's height)
         let cols: Int                                // 1…16 valid columns of this half
         let residual: UnsafePointer<Float>?, ldr: Int
         let low: Float, high: Float
         let y: UnsafeMutablePointer<Float>, ldy: Int
 
-        /// Whole vectors clamped in registers (`registerClamp`) when the bounds are not ±∞.
-        var clampsInRegisters: Bool { registerClamp && !(low == -.infinity && high == .infinity) }
+        /// Whole vectors clamped in registers (`pointwiseRegisterClamp`) when the bounds are not ±∞.
+        var clampsInRegisters: Bool { pointwiseRegisterClamp && !(low == -.infinity && high == .infinity) }
     }
 
     /// Whole 8-column vectors of a row clamped in registers before the store (default); false: stored, then clamped
     /// in L1 by `clamp` (as the AVX-512 build). Same floats: the same max-then-min, NaN and signed zeros included.
-    nonisolated(unsafe) public static var registerClamp = true
+    nonisolated(unsafe) public static var pointwiseRegisterClamp = true
 
     /// min(max(v, low), high) lane by lane with Swift's `max`/`min` rules (`max(x, y)` is y when y ≥ x, `min(x, y)` is
     /// y when y < x), so a NaN passes through and max(−0, +0) is +0: `clamp`'s floats exactly.
     @inline(__always)
-    static func clamped(_ v: F8, _ low: F8, _ high: F8) -> F8 {
+    static func pointwiseClamped(_ v: F8, _ low: F8, _ high: F8) -> F8 {
         let m = v.replacing(with: low, where: low .>= v)
         return m.replacing(with: high, where: high .< m)
     }
 
     /// `count` ≤ 6 rows × 16 columns (`wide`) or × 8 columns; w at the half's first column, stride 32 per k.
     @inline(__always)
-    static func tile6(wide: Bool, a: UnsafePointer<Float>, lda: Int, k: Int, w: UnsafePointer<Float>,
-                      bias: UnsafePointer<Float>, _ t: HalfTileRest) {
+    static func pointwiseTile6(wide: Bool, a: UnsafePointer<Float>, lda: Int, k: Int, w: UnsafePointer<Float>,
+                      bias: UnsafePointer<Float>, _ t: PointwiseTileRest) {
         let last = t.count - 1
         let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda
         let a3 = a + min(3, last) * lda, a4 = a + min(4, last) * lda, a5 = a + min(5, last) * lda
@@ -99,15 +99,15 @@ extension AVX2Kernels {
             }
         }
         let bias0 = load(bias), bias1 = wide ? load(bias + 8) : F8()
-        finishHalfRow(0, c00 + bias0, c01 + bias1, t); finishHalfRow(1, c10 + bias0, c11 + bias1, t)
-        finishHalfRow(2, c20 + bias0, c21 + bias1, t); finishHalfRow(3, c30 + bias0, c31 + bias1, t)
-        finishHalfRow(4, c40 + bias0, c41 + bias1, t); finishHalfRow(5, c50 + bias0, c51 + bias1, t)
+        finishPointwiseRow(0, c00 + bias0, c01 + bias1, t); finishPointwiseRow(1, c10 + bias0, c11 + bias1, t)
+        finishPointwiseRow(2, c20 + bias0, c21 + bias1, t); finishPointwiseRow(3, c30 + bias0, c31 + bias1, t)
+        finishPointwiseRow(4, c40 + bias0, c41 + bias1, t); finishPointwiseRow(5, c50 + bias0, c51 + bias1, t)
     }
 
-    /// `tile6` on `count` ≤ 4 rows (a block's last 1–4 rows).
+    /// `pointwiseTile6` on `count` ≤ 4 rows (a block's last 1–4 rows).
     @inline(__always)
-    static func tile4(wide: Bool, a: UnsafePointer<Float>, lda: Int, k: Int, w: UnsafePointer<Float>,
-                      bias: UnsafePointer<Float>, _ t: HalfTileRest) {
+    static func pointwiseTile4(wide: Bool, a: UnsafePointer<Float>, lda: Int, k: Int, w: UnsafePointer<Float>,
+                      bias: UnsafePointer<Float>, _ t: PointwiseTileRest) {
         let last = t.count - 1
         let a0 = a, a1 = a + min(1, last) * lda, a2 = a + min(2, last) * lda, a3 = a + min(3, last) * lda
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
@@ -130,28 +130,28 @@ extension AVX2Kernels {
             }
         }
         let bias0 = load(bias), bias1 = wide ? load(bias + 8) : F8()
-        finishHalfRow(0, c00 + bias0, c01 + bias1, t); finishHalfRow(1, c10 + bias0, c11 + bias1, t)
-        finishHalfRow(2, c20 + bias0, c21 + bias1, t); finishHalfRow(3, c30 + bias0, c31 + bias1, t)
+        finishPointwiseRow(0, c00 + bias0, c01 + bias1, t); finishPointwiseRow(1, c10 + bias0, c11 + bias1, t)
+        finishPointwiseRow(2, c20 + bias0, c21 + bias1, t); finishPointwiseRow(3, c30 + bias0, c31 + bias1, t)
     }
 
     /// Row r (bias added) of a half tile when r < count: + residual, stored (`cols` ≤ 16), clamped in L1.
     /// Whole vectors go straight out; only a partial one passes through a stack row (nothing past `cols`
     /// is read or written).
     @_transparent                                    // a call per row otherwise (as in the AVX-512 build)
-    static func finishHalfRow(_ r: Int, _ v0: F8, _ v1: F8, _ t: HalfTileRest) {
+    static func finishPointwiseRow(_ r: Int, _ v0: F8, _ v1: F8, _ t: PointwiseTileRest) {
         guard r < t.count else { return }
         let out = t.y + r * t.ldy, res = t.residual.map { $0 + r * t.ldr }
         if t.clampsInRegisters && t.cols >= 8 {      // the whole vectors in registers, a partial one in L1
             let (low, high) = (F8(repeating: t.low), F8(repeating: t.high))
             var lo = v0
             if let res { lo += load(res) }
-            store(clamped(lo, low, high), out)
+            store(pointwiseClamped(lo, low, high), out)
             if t.cols == 16 {
                 var hi = v1
                 if let res { hi += load(res + 8) }
-                store(clamped(hi, low, high), out + 8)
+                store(pointwiseClamped(hi, low, high), out + 8)
             } else if t.cols > 8 {
-                partialRow(v1, residual: res.map { $0 + 8 }, count: t.cols - 8, out: out + 8)
+                partialPointwiseRow(v1, residual: res.map { $0 + 8 }, count: t.cols - 8, out: out + 8)
                 clamp(out + 8, count: t.cols - 8, t.low, t.high)
             }
             return
@@ -165,17 +165,17 @@ extension AVX2Kernels {
                 if let res { hi += load(res + 8) }
                 store(hi, out + 8)
             } else if t.cols > 8 {
-                partialRow(v1, residual: res.map { $0 + 8 }, count: t.cols - 8, out: out + 8)
+                partialPointwiseRow(v1, residual: res.map { $0 + 8 }, count: t.cols - 8, out: out + 8)
             }
         } else {
-            partialRow(v0, residual: res, count: t.cols, out: out)
+            partialPointwiseRow(v0, residual: res, count: t.cols, out: out)
         }
         clamp(out, count: t.cols, t.low, t.high)
     }
 
     /// The first `count` < 8 lanes of v (+ residual) to out.
     @inline(__always)
-    static func partialRow(_ v: F8, residual: UnsafePointer<Float>?, count: Int, out: UnsafeMutablePointer<Float>) {
+    static func partialPointwiseRow(_ v: F8, residual: UnsafePointer<Float>?, count: Int, out: UnsafeMutablePointer<Float>) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 8) { tmp in
             let p = tmp.baseAddress!
             store(v, p)

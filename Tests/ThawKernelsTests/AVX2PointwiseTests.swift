@@ -103,16 +103,16 @@ final class AVX2PointwiseTests: XCTestCase {
         }
     }
 
-    /// Whole vectors clamped in registers (`AVX2Kernels.registerClamp`, the default) or in L1 after the store: the same
+    /// Whole vectors clamped in registers (`AVX2Kernels.pointwiseRegisterClamp`, the default) or in L1 after the store: the same
     /// bits, NaN rows (a NaN input) included, on every clamped case.
     func testRegisterClampChangesNoBit() throws {
         try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
-        let saved = AVX2Kernels.registerClamp
-        defer { AVX2Kernels.registerClamp = saved }
+        let saved = AVX2Kernels.pointwiseRegisterClamp
+        defer { AVX2Kernels.pointwiseRegisterClamp = saved }
         for t in Self.cases where t.low > -.infinity || t.high < .infinity {
-            AVX2Kernels.registerClamp = true
+            AVX2Kernels.pointwiseRegisterClamp = true
             let inRegisters = run(t, avx512: false, nanRow: t.rows / 2).got
-            AVX2Kernels.registerClamp = false
+            AVX2Kernels.pointwiseRegisterClamp = false
             let inL1 = run(t, avx512: false, nanRow: t.rows / 2).got
             XCTAssertEqual(inRegisters.map(\.bitPattern), inL1.map(\.bitPattern), "\(t)")
             XCTAssertTrue(inRegisters.contains { $0.isNaN }, "\(t): the NaN row")
