@@ -4,13 +4,14 @@
 ///   depthwise units = output rows (bias + ReLU6 fused)                                  → d [n·OH·OW, mid]
 ///   project  units = panels × row parts (bias and the skip fused)                       → y [n·OH·OW, out]
 /// so both cores share each layer without splitting rows (no halo rows recomputed) and without a
-/// dispatch, an OpenBLAS call and a separate epilogue pass per layer. Needs AVX-512 (the packed kernel);
-/// elsewhere the block runs layer by layer. Results equal the layered path's to float rounding.
+/// dispatch, an OpenBLAS call and a separate epilogue pass per layer. Needs a packed 1×1 kernel (AVX-512 or
+/// AVX2+FMA: `VectorISA.packedKernels`); elsewhere the block runs layer by layer (OpenBLAS 1×1). Results equal
+/// the layered path's to float rounding.
 extension InvertedResidual {
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
-    /// packed kernel on, AVX-512 present, a batch below the core count.
+    /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.
     public static func usesPhased(batch n: Int, cores: Int? = nil) -> Bool {
-        enabled && PackedPointwise.enabled && VectorISA.avx512 && n < (cores ?? ParallelRows.cores)
+        enabled && PackedPointwise.enabled && VectorISA.packedKernels && n < (cores ?? ParallelRows.cores)
     }
 
     /// Floats of scratch `forwardPhased` needs: e [n, h, w, mid] (without expand: none) + d [n, OH, OW, mid].
@@ -21,7 +22,7 @@ extension InvertedResidual {
 
     /// y [n, OH, OW, out] = block(x [n, h, w, in]); `scratch` holds `phasedScratch(...)` floats; y overlaps
     /// neither x nor scratch. `skip`: y += x (stride 1, in == out). `cores` nil: this machine's.
-    /// Needs `VectorISA.avx512` (check `usesPhased`): without it the packed kernel's BLAS fallback would run
+    /// Needs `VectorISA.packedKernels` (check `usesPhased`): without it the packed kernel's BLAS fallback would run
     /// multi-threaded OpenBLAS inside each worker.
     public static func forwardPhased(expand: PackedPointwise?, depthwise: DepthwiseConv2D, project: PackedPointwise, skip: Bool,
                                      x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
@@ -45,7 +46,7 @@ extension InvertedResidual {
         let eParts = rowParts(rows: inRows, panels: max(1, ePanels), workers: workers)
         let pParts = rowParts(rows: outRows, panels: pPanels, workers: workers)
         let units = PhasedUnits(counts: [ePanels * eParts, n * g.outHeight, pPanels * pParts])
-        // No BLAS inside (AVX-512 kernels only), so OpenBLAS's thread count is left alone.
+        // No BLAS inside (packed kernels only), so OpenBLAS's thread count is left alone.
         units.run(workers: workers) { phase, u, _ in
             switch phase {
             case 0:
@@ -81,11 +82,11 @@ extension PackedPointwise {
     public static let parallelMaxRows = 1024
 
     /// y [rows, N] = act(x [rows, K] · W + bias) on all cores (panels × row parts, one dispatch) when the
-    /// AVX-512 kernel runs and rows are few (a head at batch 1: 49 rows × 1280 columns); nil when the caller
+    /// packed kernel runs (AVX-512 or AVX2+FMA) and rows are few (a head at batch 1: 49 rows × 1280 columns); nil when the caller
     /// should use its own path (BLAS handles many rows better: it blocks x for the cache).
     public func forwardParallel(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
                                 maxRows: Int = PackedPointwise.parallelMaxRows, cores: Int? = nil) -> Bool {
-        guard Self.enabled, VectorISA.avx512, rows > 0, rows <= maxRows else { return false }
+        guard Self.enabled, VectorISA.packedKernels, rows > 0, rows <= maxRows else { return false }
         let workers = cores ?? ParallelRows.cores
         let panels = panelCount, parts = InvertedResidual.rowParts(rows: rows, panels: panels, workers: workers)
         PhasedUnits(counts: [panels * parts]).run(workers: workers) { _, u, _ in

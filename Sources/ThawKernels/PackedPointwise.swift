@@ -1,12 +1,14 @@
 import ThawBLAS
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// A 1×1 convolution (groups 1) with its weights packed once at load time into 32-column panels, run
 /// with bias, activation and an optional residual fused into the GEMM's epilogue
-/// (`AVX512Kernels.pointwiseRows`). The inverted-residual blocks' expand/project and the networks' head
+/// (`AVX512Kernels.pointwiseRows`, or `AVX2Kernels.pointwiseRows` on CPUs with AVX2+FMA and no AVX-512: same
+/// panels, same floats). The inverted-residual blocks' expand/project and the networks' head
 /// use it: on the 14×14 and 7×7 maps at batch 1 (M = 196 / 49 rows) OpenBLAS's per-call packing of both
 /// operands and its separate epilogue pass cost as much as the arithmetic.
-/// Without AVX-512 (`VectorISA.avx512` false) the same calls run OpenBLAS sgemm on the GEMM-layout
+/// Without either (`VectorISA.packedKernels` false) the same calls run OpenBLAS sgemm on the GEMM-layout
 /// weight and the baseline epilogue: equal results to float rounding.
 public struct PackedPointwise: Sendable {
     public let inChannels: Int                   // K
@@ -54,12 +56,17 @@ public struct PackedPointwise: Sendable {
         precondition(residual == nil || activation == .identity, "PackedPointwise: a residual needs the identity activation")
         guard rows > 0, !range.isEmpty else { return }
         let k = inChannels, n = outChannels
-        if VectorISA.avx512 {
+        if VectorISA.packedKernels {
             let (low, high) = activation.clampBounds
             panels.withUnsafeBufferPointer { pb in
                 paddedBias.withUnsafeBufferPointer { bb in
-                    AVX512Kernels.pointwiseRows(a: x, lda: k, rows: rows, k: k, packed: pb.baseAddress!, n: n, panels: range,
-                                                bias: bb.baseAddress!, residual: residual, ldr: n, low: low, high: high, y: y, ldy: n)
+                    if VectorISA.avx512 {
+                        AVX512Kernels.pointwiseRows(a: x, lda: k, rows: rows, k: k, packed: pb.baseAddress!, n: n, panels: range,
+                                                    bias: bb.baseAddress!, residual: residual, ldr: n, low: low, high: high, y: y, ldy: n)
+                    } else {
+                        AVX2Kernels.pointwiseRows(a: x, lda: k, rows: rows, k: k, packed: pb.baseAddress!, n: n, panels: range,
+                                                  bias: bb.baseAddress!, residual: residual, ldr: n, low: low, high: high, y: y, ldy: n)
+                    }
                 }
             }
             return

@@ -4,7 +4,7 @@ import ThawKernels
 import XCTest
 
 /// EfficientNet-Lite0 and MobileNetV2 (real weights) with the fused inverted-residual blocks and the
-/// AVX-512 kernels against the same networks run layer by layer in the baseline build: every cut
+/// AVX-512 or AVX2 kernels (each the CPU has) against the same networks run layer by layer in the baseline build: every cut
 /// point within 1e-5 of the tap's largest magnitude, at batch 1 (fused on the 112×112 and 56×56 maps,
 /// split into row segments) and batch 2 (every block fused, whole images per core).
 final class InvertedResidualFusionTests: XCTestCase {
@@ -19,25 +19,39 @@ final class InvertedResidualFusionTests: XCTestCase {
         return taps.mapValues(\.tensor.data)
     }
 
+    /// The packed engines this CPU runs: the AVX-512 kernels where present, the AVX2+FMA ones where present (on an
+    /// AVX-512 CPU with `VectorISA.avx512` off), or none (then the fused blocks alone: BLAS inside the bands).
+    private var engines: [(name: String, avx512: Bool, avx2: Bool)] {
+        var e: [(name: String, avx512: Bool, avx2: Bool)] = []
+        if VectorISA.avx512 { e.append(("AVX-512", true, VectorISA.avx2Kernels)) }
+        if VectorISA.avx2Kernels { e.append(("AVX2", false, true)) }
+        return e.isEmpty ? [("baseline", false, false)] : e
+    }
+
     private func check(_ model: any Backbone) throws {
-        let fast = VectorISA.avx512
+        let saved = (VectorISA.avx512, VectorISA.avx2Kernels), engines = engines   // before the reference turns both off
+        defer { InvertedResidual.enabled = true; (VectorISA.avx512, VectorISA.avx2Kernels) = saved }
         for n in [1, 2] {
-            var worstTap: Float = 0
-            let fused = try everyTap(model, batch: n)
             InvertedResidual.enabled = false
-            VectorISA.avx512 = false
-            defer { InvertedResidual.enabled = true; VectorISA.avx512 = fast }
+            (VectorISA.avx512, VectorISA.avx2Kernels) = (false, false)
             let reference = try everyTap(model, batch: n)
-            XCTAssertEqual(Set(fused.keys), Set(model.cutPoints.map(\.name)))
-            for (name, want) in reference {
-                let got = try XCTUnwrap(fused[name])
-                let scale = max(want.map(abs).max() ?? 0, 1e-30)
-                let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-                XCTAssertLessThanOrEqual(worst / scale, 1e-5, "\(model.name) batch \(n) \(name): max |Δ| \(worst), max |ref| \(scale)")
-                XCTAssertFalse(got.contains { !$0.isFinite }, "\(model.name) batch \(n) \(name): non-finite values")
-                worstTap = max(worstTap, worst / scale)
+            InvertedResidual.enabled = true
+            for engine in engines {
+                (VectorISA.avx512, VectorISA.avx2Kernels) = (engine.avx512, engine.avx2)
+                let fused = try everyTap(model, batch: n)
+                var worstTap: Float = 0
+                XCTAssertEqual(Set(fused.keys), Set(model.cutPoints.map(\.name)))
+                for (name, want) in reference {
+                    let got = try XCTUnwrap(fused[name])
+                    let scale = max(want.map(abs).max() ?? 0, 1e-30)
+                    let worst = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+                    XCTAssertLessThanOrEqual(worst / scale, 1e-5,
+                                             "\(model.name) \(engine.name) batch \(n) \(name): max |Δ| \(worst), max |ref| \(scale)")
+                    XCTAssertFalse(got.contains { !$0.isFinite }, "\(model.name) \(engine.name) batch \(n) \(name): non-finite values")
+                    worstTap = max(worstTap, worst / scale)
+                }
+                print("\(model.name) batch \(n): fused + \(engine.name) vs layer by layer, worst cut point max |Δ| / max |ref| = \(worstTap)")
             }
-            print("\(model.name) batch \(n): fused + AVX-512 vs layer by layer, worst cut point max |Δ| / max |ref| = \(worstTap)")
         }
     }
 

@@ -76,13 +76,10 @@ final class InvertedResidualTests: XCTestCase {
                     let y = try fused(l, x, cores: 2)
                     XCTAssertEqual(y.shape, ref.shape)
                     assertCloseToScale(y.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band)")
-                    // The packed 1×1 kernel inside the bands: AVX-512 where the CPU has it, and the BLAS fallback.
-                    for fast in VectorISA.avx512 ? [true, false] : [false] {
-                        let saved = VectorISA.avx512
-                        VectorISA.avx512 = fast
-                        defer { VectorISA.avx512 = saved }
-                        let yp = try fused(l, x, cores: 2, packed: true)
-                        assertCloseToScale(yp.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band) packed avx512 \(fast)")
+                    // The packed 1×1 kernel inside the bands: AVX-512 and AVX2 where the CPU has them, and the BLAS fallback.
+                    for build in PointwiseBuild.available {
+                        let yp = try build.run { try fused(l, x, cores: 2, packed: true) }
+                        assertCloseToScale(yp.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band) packed \(build)")
                     }
                 }
             }
@@ -119,12 +116,15 @@ final class InvertedResidualTests: XCTestCase {
     }
 
     /// Small maps at batch 1 (and 2 on 3 cores) in phases (`forwardPhased`): the same configurations as
-    /// `testFusedMatchesLayerByLayer` on 14×14, 7×7 and odd-sized maps, 2 and 3 workers; AVX-512 only
-    /// (elsewhere `usesPhased` is false and blocks run layer by layer).
+    /// `testFusedMatchesLayerByLayer` on 14×14, 7×7 and odd-sized maps, 2 and 3 workers; each packed build (AVX-512,
+    /// AVX2) the CPU has (elsewhere `usesPhased` is false and blocks run layer by layer).
     func testPhasedMatchesLayerByLayer() {
-        XCTAssertEqual(InvertedResidual.usesPhased(batch: 1, cores: 2), VectorISA.avx512 && PackedPointwise.enabled)
+        XCTAssertEqual(InvertedResidual.usesPhased(batch: 1, cores: 2), VectorISA.packedKernels && PackedPointwise.enabled)
         XCTAssertFalse(InvertedResidual.usesPhased(batch: 2, cores: 2))
-        guard VectorISA.avx512 else { return }
+        for build in PointwiseBuild.packed { build.run { phasedMatchesLayerByLayer(build) } }
+    }
+
+    private func phasedMatchesLayerByLayer(_ build: PointwiseBuild) {
         let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
             (16, 96, 24, 3, 2, .same), (24, 144, 24, 3, 1, .symmetric(1)), (40, 240, 40, 5, 1, .same),
             (24, 144, 40, 5, 2, .same), (32, 32, 16, 3, 1, .symmetric(1)), (160, 960, 320, 3, 1, .symmetric(1)),
@@ -150,11 +150,11 @@ final class InvertedResidualTests: XCTestCase {
                             }
                         }
                     }
-                    assertCloseToScale(y, ref.data, tolerance: 1e-5, "phased \(c) n\(n) \(h)×\(w) cores \(cores) slabs \(slabs)")
+                    assertCloseToScale(y, ref.data, tolerance: 1e-5, "phased \(build) \(c) n\(n) \(h)×\(w) cores \(cores) slabs \(slabs)")
                     bySlabs[slabs] = y
                 }
                 XCTAssertEqual(bySlabs[true]!.map(\.bitPattern), bySlabs[false]!.map(\.bitPattern),
-                               "phased \(c) n\(n) \(h)×\(w) cores \(cores): channel slabs vs three phases, bit for bit")
+                               "phased \(build) \(c) n\(n) \(h)×\(w) cores \(cores): channel slabs vs three phases, bit for bit")
             }
         }
     }

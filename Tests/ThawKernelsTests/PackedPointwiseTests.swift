@@ -1,22 +1,17 @@
 import XCTest
 @testable import ThawKernels
 
-/// The packed 1×1 kernel (AVX-512 build and the BLAS fallback) against `Conv2D.forward`'s plain path,
+/// The packed 1×1 kernel (AVX-512 and AVX2 builds and the BLAS fallback) against `Conv2D.forward`'s plain path,
 /// the phased small-map block against the same layers run one by one, and the phase order of `PhasedUnits`.
 final class PackedPointwiseTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int, scale: Float = 1) -> [Float] {
         (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
     }
 
-    /// Both builds: the AVX-512 kernel where the CPU has it, and always the baseline (BLAS) fallback.
-    private var builds: [Bool] { VectorISA.avx512 ? [true, false] : [false] }
+    /// Every build: the AVX-512 and AVX2 kernels where the CPU has them, and always the baseline (BLAS) fallback.
+    private var builds: [PointwiseBuild] { PointwiseBuild.available }
 
-    private func withISA<R>(_ avx512: Bool, _ body: () throws -> R) rethrows -> R {
-        let saved = VectorISA.avx512
-        VectorISA.avx512 = avx512
-        defer { VectorISA.avx512 = saved }
-        return try body()
-    }
+    private func withISA<R>(_ build: PointwiseBuild, _ body: () throws -> R) rethrows -> R { try build.run(body) }
 
     private func plain(_ conv: Conv2D, _ x: [Float], rows: Int, residual: [Float]?) -> [Float] {
         var y = conv.forward(Tensor(shape: [1, rows, 1, conv.shape.inChannels], data: x), workspace: Workspace()).data
@@ -25,7 +20,7 @@ final class PackedPointwiseTests: XCTestCase {
     }
 
     /// Column counts on and off the 32-wide panels (N mod 32 = 0, 8, 16, 24, and N < 16), row counts on and off
-    /// the 8-row tiles, with and without bias, ReLU6 and identity, a residual; every panel and a panel subrange.
+    /// the 8-row (AVX-512) and 6-/4-row (AVX2) tiles, with and without bias, ReLU6 and identity, a residual; every panel and a panel subrange.
     func testMatchesPlainConvolution() {
         for (k, n) in [(16, 96), (24, 144), (40, 240), (96, 24), (112, 672), (320, 1280), (7, 8), (33, 40)] {
             for act in [Activation.relu6, .identity] {
@@ -33,14 +28,14 @@ final class PackedPointwiseTests: XCTestCase {
                     let conv = Conv2D(shape: Conv2DShape(inChannels: k, outChannels: n, kernel: 1), oihw: values(n * k, k + n, scale: 0.5),
                                       bias: withBias ? values(n, 3) : nil, activation: act)
                     let packed = PackedPointwise(conv)
-                    for rows in [1, 7, 8, 13, 49] {
+                    for rows in [1, 5, 7, 8, 11, 13, 49] {
                         let x = values(rows * k, rows)
                         let residual = act == .identity ? values(rows * n, 9) : nil
                         let want = plain(conv, x, rows: rows, residual: residual)
                         for fast in builds {
                             var y: [Float] = []
                             withISA(fast) { y = packed.forward(x, rows: rows, residual: residual, fill: .nan) }
-                            assertCloseToScale(y, want, tolerance: 1e-5, "K\(k) N\(n) \(act) bias \(withBias) rows \(rows) avx512 \(fast)")
+                            assertCloseToScale(y, want, tolerance: 1e-5, "K\(k) N\(n) \(act) bias \(withBias) rows \(rows) \(fast)")
                         }
                     }
                     // One panel range: columns outside it stay untouched.
@@ -57,7 +52,7 @@ final class PackedPointwiseTests: XCTestCase {
                             for j in 0..<n {
                                 let inside = (32..<64).contains(j)
                                 let got = y[r * n + j], expect = inside ? want[r * n + j] : -7
-                                XCTAssert(abs(got - expect) <= 1e-4 * max(1, abs(expect)), "K\(k) N\(n) panel 1 avx512 \(fast): [\(r), \(j)] \(got) vs \(expect)")
+                                XCTAssert(abs(got - expect) <= 1e-4 * max(1, abs(expect)), "K\(k) N\(n) panel 1 \(fast): [\(r), \(j)] \(got) vs \(expect)")
                             }
                         }
                     }
@@ -77,8 +72,8 @@ final class PackedPointwiseTests: XCTestCase {
             withISA(fast) {
                 x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { packed.forward(xb.baseAddress!, rows: 9, into: $0.baseAddress!) } }
             }
-            XCTAssertTrue((0..<40).allSatisfy { y[4 * 40 + $0].isNaN }, "avx512 \(fast): row 4 should be NaN")
-            XCTAssertTrue(y[..<(4 * 40)].allSatisfy(\.isFinite) && y[(5 * 40)...].allSatisfy(\.isFinite), "avx512 \(fast): other rows finite")
+            XCTAssertTrue((0..<40).allSatisfy { y[4 * 40 + $0].isNaN }, "\(fast): row 4 should be NaN")
+            XCTAssertTrue(y[..<(4 * 40)].allSatisfy(\.isFinite) && y[(5 * 40)...].allSatisfy(\.isFinite), "\(fast): other rows finite")
         }
     }
 
@@ -90,7 +85,7 @@ final class PackedPointwiseTests: XCTestCase {
         let x = values(49 * 320, 6), want = plain(conv, x, rows: 49, residual: nil)
         var y = [Float](repeating: .nan, count: 49 * 1280)
         let ran = x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { packed.forwardParallel(xb.baseAddress!, rows: 49, into: $0.baseAddress!, cores: 2) } }
-        XCTAssertEqual(ran, VectorISA.avx512 && PackedPointwise.enabled)
+        XCTAssertEqual(ran, VectorISA.packedKernels && PackedPointwise.enabled)
         if ran { assertCloseToScale(y, want, tolerance: 1e-5, "head 49 rows") }
         let declined = x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { packed.forwardParallel(xb.baseAddress!, rows: 2000, into: $0.baseAddress!) } }
         XCTAssertFalse(declined)

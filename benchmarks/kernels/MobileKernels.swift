@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ThawBLAS
 import ThawKernels
 import ThawKernelsAVX512
 
@@ -28,7 +29,7 @@ func aligned(_ values: [Float]) -> UnsafeMutablePointer<Float> {
 }
 
 func benchMobileKernels(seconds: Double) {
-    print("# one core, fastest call (AVX-512 kernels: \(VectorISA.avx512))")
+    print("# one core, fastest call (AVX-512 kernels: \(VectorISA.avx512), AVX2 kernels: \(VectorISA.avx2Kernels))")
     func line(_ name: String, _ t: Double, _ flops: Double) {
         print(String(format: "%-48@ %8.2f µs %7.1f GFLOP/s", name as NSString, t * 1e6, flops / t / 1e9))
     }
@@ -41,25 +42,38 @@ func benchMobileKernels(seconds: Double) {
         ("b12 expand 7x7", 49, 192, 1152, false), ("b12 project 7x7", 49, 1152, 192, true),
         ("head 7x7", 49, 320, 1280, false),
     ]
+    let avx2 = VectorISA.avx2Kernels
     for (name, rows, k, n, residual) in pointwise {
         let conv = Conv2D(shape: Conv2DShape(inChannels: k, outChannels: n, kernel: 1), oihw: filled(n * k, 1), bias: filled(n, 2),
                           activation: residual ? .identity : .relu6)
         let packed = PackedPointwise(conv)
         let x = filled(rows * k, 3), r = filled(rows * n, 4)
         var y = [Float](repeating: 0, count: rows * n)
-        for narrow in [false, true] {   // 32-/16-column tiles; 16 + 8 / 8-column tiles
-            AVX512Kernels.narrowTiles = narrow
-            if narrow && n % 32 != 24 && n % 32 != 8 { continue }
+        // AVX-512: 32-/16-column tiles, then 16 + 8 / 8-column tiles. Without AVX-512: the AVX2 kernel, then the
+        // fallback (OpenBLAS sgemm on one thread + the epilogue pass).
+        for variant in [false, true] {
+            if VectorISA.avx512 {
+                AVX512Kernels.narrowTiles = variant
+                if variant && n % 32 != 24 && n % 32 != 8 { continue }
+            } else {
+                if !VectorISA.avx2Kernels && !variant { continue }
+                VectorISA.avx2Kernels = !variant
+            }
             let t = fastest(seconds) {
-                x.withUnsafeBufferPointer { xb in
-                    r.withUnsafeBufferPointer { rb in
-                        y.withUnsafeMutableBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: residual ? rb.baseAddress! : nil, into: $0.baseAddress!) }
+                BLAS.singleThreaded {
+                    x.withUnsafeBufferPointer { xb in
+                        r.withUnsafeBufferPointer { rb in
+                            y.withUnsafeMutableBufferPointer { packed.forward(xb.baseAddress!, rows: rows, residual: residual ? rb.baseAddress! : nil, into: $0.baseAddress!) }
+                        }
                     }
                 }
             }
-            line("1x1 \(name) \(rows)x\(k)->\(n)\(narrow ? " narrow tiles" : "")", t, 2.0 * Double(rows * k * n))
+            let label = VectorISA.avx512 ? (variant ? " narrow tiles" : "") : variant ? " BLAS fallback" : " AVX2"
+            line("1x1 \(name) \(rows)x\(k)->\(n)\(label)", t, 2.0 * Double(rows * k * n))
         }
+        VectorISA.avx2Kernels = avx2
     }
+    guard VectorISA.avx512 else { return }   // the classifier and depthwise cases call AVX-512 kernels directly
     // The classifier at batch 1: OpenBLAS sgemm (its threads) against the matrix-vector kernel on one core.
     do {
         let fc = LinearParameters(weight: filled(1000 * 1280, 7), bias: filled(1000, 8), inFeatures: 1280, outFeatures: 1000)
