@@ -141,7 +141,18 @@ def read_live(path, minimum):
             sys.exit(f"the cache's databases are gone, {minimum} records were there before")
         print(0); return
     with env.begin() as txn:
-        m = json.loads(txn.get(b"manifest", db=meta))
+        manifest = txn.get(b"manifest", db=meta)
+        unwritten = manifest is None and txn.stat(recs)["entries"] == 0
+    if unwritten:
+        # The databases exist before the commit that writes the manifest (a slow writer's first moments).
+        env.close()
+        if int(minimum) > 0:
+            sys.exit(f"the manifest is gone, {minimum} records were there before")
+        print(0); return
+    if manifest is None:
+        sys.exit("records are there but the manifest is not")
+    with env.begin() as txn:
+        m = json.loads(manifest)
         complete = txn.get(b"complete", db=meta) == b"true"
         n = 0
         for key, v in txn.cursor(db=recs):
