@@ -61,14 +61,18 @@ extension AVX2Kernels {
         }
     }
 
-    /// out[0..<16] = clamp(acc + bias (+ skip), low, high) for one row of a quarter.
+    /// out[0..<16] = clamp(acc + bias (+ skip), low, high) for one row of a quarter, clamped in registers before the
+    /// only store (`clamped`: the AVX-512 build's stored-then-clamped floats exactly).
     @inline(__always)
     static func quarterFinish(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
         var w0 = v0 + load(bias), w1 = v1 + load(bias + 8)
         if let skip { w0 += load(skip); w1 += load(skip + 8) }
+        if low != -.infinity || high != .infinity {
+            let lo = F8(repeating: low), hi = F8(repeating: high)
+            w0 = clamped(w0, lo, hi); w1 = clamped(w1, lo, hi)
+        }
         store(w0, out); store(w1, out + 8)
-        clamp(out, count: 16, low, high)
     }
 
     /// 6 rows × 16 columns: per k two weight loads (stride 64) and six broadcasts into 12 accumulators.

@@ -60,14 +60,6 @@ extension AVX2Kernels {
     /// in L1 by `clamp` (as the AVX-512 build). Same floats: the same max-then-min, NaN and signed zeros included.
     nonisolated(unsafe) public static var pointwiseRegisterClamp = true
 
-    /// min(max(v, low), high) lane by lane with Swift's `max`/`min` rules (`max(x, y)` is y when y ≥ x, `min(x, y)` is
-    /// y when y < x), so a NaN passes through and max(−0, +0) is +0: `clamp`'s floats exactly.
-    @inline(__always)
-    static func pointwiseClamped(_ v: F8, _ low: F8, _ high: F8) -> F8 {
-        let m = v.replacing(with: low, where: low .>= v)
-        return m.replacing(with: high, where: high .< m)
-    }
-
     /// `count` ≤ 6 rows × 16 columns (`wide`) or × 8 columns; w at the half's first column, stride 32 per k.
     @inline(__always)
     static func pointwiseTile6(wide: Bool, a: UnsafePointer<Float>, lda: Int, k: Int, w: UnsafePointer<Float>,
@@ -145,11 +137,11 @@ extension AVX2Kernels {
             let (low, high) = (F8(repeating: t.low), F8(repeating: t.high))
             var lo = v0
             if let res { lo += load(res) }
-            store(pointwiseClamped(lo, low, high), out)
+            store(clamped(lo, low, high), out)
             if t.cols == 16 {
                 var hi = v1
                 if let res { hi += load(res + 8) }
-                store(pointwiseClamped(hi, low, high), out + 8)
+                store(clamped(hi, low, high), out + 8)
             } else if t.cols > 8 {
                 partialPointwiseRow(v1, residual: res.map { $0 + 8 }, count: t.cols - 8, out: out + 8)
                 clamp(out + 8, count: t.cols - 8, t.low, t.high)

@@ -13,4 +13,12 @@ extension AVX2Kernels {
         if low == -.infinity && high == .infinity { return }
         for i in 0..<count { p[i] = min(max(p[i], low), high) }
     }
+
+    /// min(max(v, low), high) lane by lane with Swift's `max`/`min` rules (`max(x, y)` is y when y ≥ x, `min(x, y)` is
+    /// y when y < x), so a NaN passes through and max(−0, +0) is +0: `clamp`'s floats exactly, in registers.
+    @inline(__always)
+    static func clamped(_ v: F8, _ low: F8, _ high: F8) -> F8 {
+        let m = v.replacing(with: low, where: low .>= v)
+        return m.replacing(with: high, where: high .< m)
+    }
 }
