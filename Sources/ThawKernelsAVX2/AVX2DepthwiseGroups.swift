@@ -5,8 +5,8 @@ extension AVX2Kernels {
     ///     accumulators, each pair of weight vectors loaded once for eight fused multiply-adds (8 channels when
     ///     one group is left);
     ///   - border pixels one at a time with their taps clipped, up to four 8-channel groups (four chains) at once;
-    ///   - 7- and 14-wide maps at stride 1 as clipped runs of four (AVX2DepthwiseNarrow.swift), as the AVX-512
-    ///     build's `narrowMaps` default.
+    ///   - 7-wide maps at stride 1 as clipped runs of four (AVX2DepthwiseNarrow.swift; the AVX-512 build also runs
+    ///     14-wide ones so, which measured slower here).
     /// Each output is the same sum in the same order (bias, then taps ky, kx ascending, one fused multiply-add
     /// each), then clamped to [low, high]. Other shapes go to `depthwiseRow`.
     public static func depthwiseRowGroups(image: UnsafePointer<Float>, inWidth: Int, channels c: Int,
@@ -74,7 +74,7 @@ struct GroupRow {
 
     @inline(__always)
     func run<W: DepthwiseWindow>(_ window: W.Type) {
-        if runNarrow(window) { return }              // 7- and 14-wide maps at stride 1 (AVX2DepthwiseNarrow.swift)
+        if runNarrow(window) { return }              // 7-wide maps at stride 1 (AVX2DepthwiseNarrow.swift)
         let k = W.k, s = W.s
         let top = image + iy0 * inWidth * c          // window row 0 (may lie above the image; never read there)
         // Interior pixels first..<end: every tap column inside the image.

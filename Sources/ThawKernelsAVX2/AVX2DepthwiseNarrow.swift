@@ -1,25 +1,29 @@
-/// Depthwise rows of 7- and 14-wide maps at stride 1 with "same" padding (EfficientNet-Lite's and MobileNetV2's
-/// 7×7 and 14×14 blocks at batch 1), part of `AVX2Kernels.depthwiseRowGroups` as of the AVX-512 build's: each
-/// 16-channel pair of groups (or a last 8) runs its row as 2 (7 wide) or 4 (14 wide) runs of four pixels with the
-/// taps clipped at compile time, so border pixels share each weight load over four chains too. Each output is
+/// Depthwise rows of 7-wide maps at stride 1 with "same" padding (EfficientNet-Lite's and MobileNetV2's 7×7 blocks at
+/// batch 1), part of `AVX2Kernels.depthwiseRowGroups` as of the AVX-512 build's: each 16-channel pair of groups (or a
+/// last 8) runs its row as 2 runs of four pixels with the taps clipped at compile time, so border pixels share each
+/// weight load over four chains too (a 5×5 window leaves only three interior pixels on a 7-wide row). Each output is
 /// the same sum in the same order (bias, then ky, kx ascending over the taps inside the image): identical floats.
+/// Measured per layer (Lite0 batch 1, 2 cores): 1.3–1.5× the interior/border path on the 7×7 maps, but 0.73–0.87× on
+/// the 14×14 ones, which the AVX-512 build also runs this way; here 14-wide rows keep the interior/border path.
+
+extension AVX2Kernels {
+    /// On: 7-wide rows as clipped runs of four; off: interior runs and border pixels (benchmarks compare:
+    /// `VectorISA.narrowDepthwise` sets this and the AVX-512 build's `narrowMaps`).
+    nonisolated(unsafe) public static var narrowMaps = true
+}
 
 /// A map width known at compile time.
 protocol NarrowMapWidth { static var n: Int { get } }
 enum MapWidth7: NarrowMapWidth { static var n: Int { 7 } }
-enum MapWidth14: NarrowMapWidth { static var n: Int { 14 } }
 
 extension GroupRow {
-    /// Runs the row here when the map is 7 or 14 wide, the stride 1 and the padding (k − 1) / 2 on the left
+    /// Runs the row here when the map is 7 wide, the stride 1 and the padding (k − 1) / 2 on the left
     /// (output as wide as the input); false: the caller's general path.
     @inline(__always)
     func runNarrow<W: DepthwiseWindow>(_ window: W.Type) -> Bool {
-        guard W.s == 1, inWidth == outWidth, padLeft == (W.k - 1) / 2 else { return false }
-        switch inWidth {
-        case 7: narrow(window, MapWidth7.self)
-        case 14: narrow(window, MapWidth14.self)
-        default: return false
-        }
+        guard AVX2Kernels.narrowMaps, W.s == 1, inWidth == outWidth, padLeft == (W.k - 1) / 2 else { return false }
+        guard inWidth == 7 else { return false }
+        narrow(window, MapWidth7.self)
         return true
     }
 

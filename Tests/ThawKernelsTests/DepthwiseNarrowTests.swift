@@ -1,10 +1,10 @@
 import XCTest
 @testable import ThawKernels
 
-/// AVX-512 and AVX2 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels
-/// (`VectorISA.narrowDepthwise` in the AVX-512 build; always in the AVX2 one): bit for bit the interior/border
-/// path (AVX-512) or one pixel at a time (AVX2) — the same sums in the same order — and the AVX2 build the AVX-512
-/// one, NaN in the same places, within float rounding of the baseline build; other widths and strides unchanged.
+/// AVX-512 depthwise rows of 7- and 14-wide maps (AVX2: 7-wide) at stride 1 as clipped runs of four pixels
+/// (`VectorISA.narrowDepthwise`): bit for bit the interior/border path and one pixel at a time — the same sums in the
+/// same order — and the AVX2 build the AVX-512 one, NaN in the same places, within float rounding of the baseline
+/// build; other widths and strides unchanged.
 final class DepthwiseNarrowTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int, scale: Float) -> [Float] {
         (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
@@ -40,7 +40,10 @@ final class DepthwiseNarrowTests: XCTestCase {
                 var first: [Float]?
                 for build in KernelBuild.vector {
                     let narrow = run(dw, x, build, narrow: true)
-                    let border = build == .avx512 ? run(dw, x, build, narrow: false) : run(dw, x, build, narrow: true, groups: false)
+                    let border = run(dw, x, build, narrow: false)
+                    let one = run(dw, x, build, narrow: true, groups: false)
+                    XCTAssertEqual(one.map { $0.isNaN ? 0 : $0.bitPattern }, border.map { $0.isNaN ? 0 : $0.bitPattern },
+                                   "\(label), \(build): one pixel vs border path, bit for bit")
                     XCTAssertEqual(narrow.map(\.isNaN), border.map(\.isNaN), "\(label), \(build): NaNs in the same places")
                     XCTAssertEqual(narrow.map { $0.isNaN ? 0 : $0.bitPattern }, border.map { $0.isNaN ? 0 : $0.bitPattern },
                                    "\(label), \(build): narrow vs border path, bit for bit")
