@@ -1,20 +1,23 @@
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 extension Conv2D {
     /// Dense convolutions over few input channels — the stems of EfficientNet-Lite and MobileNetV2
     /// (3×3 stride 2, 3 → 32: a K = 27 GEMM, which ran at ≈5 GFLOP/s through im2col at 112×112) — run
-    /// straight from the NHWC input on AVX-512 CPUs: patch ≤ 32 floats, groups 1, dilation 1, Cout a
+    /// straight from the NHWC input on AVX-512 and AVX2+FMA CPUs (`VectorISA.packedKernels`): patch ≤ 32 floats, groups 1, dilation 1, Cout a
     /// multiple of 16. Larger patches (ResNet's 7×7 stem, K = 147) stay on im2col + GEMM.
     public var runsSmallInputKernel: Bool {
         let s = shape
-        return VectorISA.avx512 && s.groups == 1 && s.patchSize <= 32 && s.outChannels % 16 == 0
+        return VectorISA.packedKernels && s.groups == 1 && s.patchSize <= 32 && s.outChannels % 16 == 0
             && s.dilationH == 1 && s.dilationW == 1 && !s.isPointwise
     }
 
-    /// y [N, OH, OW, Cout] = act(conv(x) + bias) by `AVX512Kernels.smallInputConvRow`, output rows over the cores.
+    /// y [N, OH, OW, Cout] = act(conv(x) + bias) by `AVX512Kernels.smallInputConvRow` (or its AVX2 build,
+    /// the same floats), output rows over the cores.
     func forwardSmallInput(_ x: UnsafePointer<Float>, batch n: Int, geometry g: WindowGeometry, into y: UnsafeMutablePointer<Float>) {
         let cin = shape.inChannels, cout = shape.outChannels
         let (low, high) = activation.clampBounds
+        let avx512 = VectorISA.avx512
         let b = bias ?? [Float](repeating: 0, count: cout)
         weight.withUnsafeBufferPointer { wb in
             b.withUnsafeBufferPointer { bb in
@@ -24,11 +27,18 @@ extension Conv2D {
                         let image = r / g.outHeight, oh = r % g.outHeight
                         let iy0 = oh * g.strideH - g.pad.top
                         let kyLo = max(0, -iy0), kyHi = min(g.kernelH, g.inHeight - iy0)
-                        AVX512Kernels.smallInputConvRow(
-                            image: x + image * g.inHeight * g.inWidth * cin, inWidth: g.inWidth, inChannels: cin,
-                            outChannels: cout, weight: wp, bias: bp, kernelW: g.kernelW, strideW: g.strideW,
-                            padLeft: g.pad.left, iy0: iy0, kyLo: kyLo, kyHi: kyHi, outWidth: g.outWidth,
-                            low: low, high: high, out: y + r * g.outWidth * cout)
+                        let xi = x + image * g.inHeight * g.inWidth * cin, o = y + r * g.outWidth * cout
+                        if avx512 {
+                            AVX512Kernels.smallInputConvRow(
+                                image: xi, inWidth: g.inWidth, inChannels: cin, outChannels: cout, weight: wp, bias: bp,
+                                kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, kyLo: kyLo, kyHi: kyHi,
+                                outWidth: g.outWidth, low: low, high: high, out: o)
+                        } else {
+                            AVX2Kernels.smallInputConvRow(
+                                image: xi, inWidth: g.inWidth, inChannels: cin, outChannels: cout, weight: wp, bias: bp,
+                                kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, kyLo: kyLo, kyHi: kyHi,
+                                outWidth: g.outWidth, low: low, high: high, out: o)
+                        }
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// Depthwise 2-D convolution (groups == channels, one filter per channel) over NHWC.
@@ -111,10 +112,12 @@ public struct DepthwiseConv2D: Sendable {
         let kyLo = iy0 >= 0 ? 0 : (-iy0 + g.dilationH - 1) / g.dilationH
         let kyHi = min(g.kernelH, (g.inHeight - iy0 + g.dilationH - 1) / g.dilationH)
         let img = x + n * g.inHeight * g.inWidth * c
-        if VectorISA.avx512 && g.dilationW == 1 && g.dilationH == 1 {
-            // One zmm per 16 channels, fused multiply-adds, the activation clamped in registers.
+        if VectorISA.packedKernels && g.dilationW == 1 && g.dilationH == 1 {
+            // One zmm (AVX-512) or ymm (AVX2) per 16 / 8 channels, fused multiply-adds, the activation clamped
+            // while the pixel is in L1. Both builds give the same floats; the AVX2 one has no four-pixel variant.
             let (low, high) = activation.clampBounds
-            let row = Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4
+            let row = !VectorISA.avx512 ? (Self.groupRows ? AVX2Kernels.depthwiseRowGroups : AVX2Kernels.depthwiseRow)
+                : Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4
                 : Self.groupRows ? AVX512Kernels.depthwiseRowGroups : AVX512Kernels.depthwiseRow
             row(img, g.inWidth, c, weight, bias, g.kernelW, g.strideW, g.pad.left, iy0, kyLo, kyHi, g.outWidth, low, high, out)
             return

@@ -40,11 +40,12 @@ public enum VectorISA {
     /// Call sites check this, then take the AVX-512 kernel when `avx512` and the AVX2 one otherwise.
     public static var packedKernels: Bool { avx512 || avx2Kernels }
 
-    /// AVX-512 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels (default);
-    /// false: interior runs and border pixels (`AVX512Kernels.narrowMaps`). Same floats; benchmarks compare.
+    /// AVX-512 depthwise rows of 7- and 14-wide maps (AVX2: 7-wide) at stride 1 as clipped runs of four pixels (default);
+    /// false: interior runs and border pixels (`AVX512Kernels.narrowMaps`, `AVX2Kernels.narrowMaps`). Same floats;
+    /// benchmarks compare.
     public static var narrowDepthwise: Bool {
         get { AVX512Kernels.narrowMaps }
-        set { AVX512Kernels.narrowMaps = newValue }
+        set { AVX512Kernels.narrowMaps = newValue; AVX2Kernels.narrowMaps = newValue }
     }
 
     /// The AVX-512 1×1 kernel's last panels with 17–24 or ≤ 8 valid columns as 16 + 8 / 8-column tiles (default);

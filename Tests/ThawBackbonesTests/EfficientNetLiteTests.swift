@@ -70,6 +70,16 @@ final class EfficientNetLiteTests: XCTestCase {
         try checkEveryTap(try Self.lite0(), try LiteManifest.load().named("lite0_chelsea96"))
     }
 
+    /// The same in the AVX2+FMA build of the depthwise, stem and packed kernels (on an AVX-512 CPU with
+    /// `VectorISA.avx512` set false; on an AVX2 CPU the test above already runs it).
+    func testLite0EveryCutPointMatchesTorchInAVX2Build() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        let saved = VectorISA.avx512
+        VectorISA.avx512 = false
+        defer { VectorISA.avx512 = saved }
+        try checkEveryTap(try Self.lite0(), try LiteManifest.load().named("lite0_chelsea96"))
+    }
+
     func testLite0FromCachedCutEqualsFullRun() throws {
         let c = try LiteManifest.load().named("lite0_chelsea96")
         let model = try Self.lite0()

@@ -43,6 +43,20 @@ final class MobileNetV2Tests: XCTestCase {
     }
 
     func testEveryCutPointOnSeededInputMatchesTorch() throws {
+        try checkSeededEveryCutPoint("")
+    }
+
+    /// The same in the AVX2+FMA build of the depthwise, stem and packed kernels (on an AVX-512 CPU with
+    /// `VectorISA.avx512` set false; on an AVX2 CPU the test above already runs it).
+    func testEveryCutPointOnSeededInputInAVX2Build() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        let saved = VectorISA.avx512
+        VectorISA.avx512 = false
+        defer { VectorISA.avx512 = saved }
+        try checkSeededEveryCutPoint(" (AVX2)")
+    }
+
+    private func checkSeededEveryCutPoint(_ build: String) throws {
         let s = try MobileNetV2Manifest.load().seeded
         let x = Activations(tensor: Tensor(shape: s.input.shape, data: try MobileNetV2Manifest.floats(s.input.file)))
         let out = try Self.mobileNetV2().forward(x, from: nil, taps: s.taps.map(\.name))
@@ -50,8 +64,8 @@ final class MobileNetV2Tests: XCTestCase {
         for tap in s.taps {
             let got = try XCTUnwrap(out[tap.name], tap.name)
             XCTAssertEqual(got.tensor.shape, tap.shape, tap.name)
-            let rel = assertTap(got.tensor.data, try MobileNetV2Manifest.floats(tap.file), maxAbs: tap.max_abs, "seeded33 \(tap.name)")
-            print(String(format: "mobilenet-v2 seeded33 %@: max |error| / max_abs %.2e", tap.name, rel))
+            let rel = assertTap(got.tensor.data, try MobileNetV2Manifest.floats(tap.file), maxAbs: tap.max_abs, "seeded33 \(tap.name)\(build)")
+            print(String(format: "mobilenet-v2 seeded33 %@%@: max |error| / max_abs %.2e", tap.name, build, rel))
         }
     }
 

@@ -1,18 +1,17 @@
 import XCTest
 @testable import ThawKernels
 
-/// The AVX-512 depthwise rows by channel groups (`depthwiseRowGroups`: four interior pixels per group, 3×3/5×5
-/// windows specialised) against one pixel at a time (`depthwiseRow`, bit for bit: the same sums in the same
-/// order) and against the baseline build; a NaN in the input reaches the same outputs (NaN-aware comparison).
+/// The AVX-512 and AVX2 depthwise rows by channel groups (`depthwiseRowGroups`: four interior pixels per group,
+/// 3×3/5×5 windows specialised) against one pixel at a time (`depthwiseRow`, bit for bit: the same sums in the same
+/// order), the AVX2 build against the AVX-512 one (bit for bit) and both against the baseline build; a NaN in the input reaches the same outputs (NaN-aware comparison).
 final class DepthwiseGroupsTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1 } }
 
-    private func run(_ dw: DepthwiseConv2D, _ x: Tensor, avx512: Bool, groups: Bool) -> [Float] {
-        let (savedISA, savedGroups) = (VectorISA.avx512, DepthwiseConv2D.groupRows)
-        VectorISA.avx512 = avx512
+    private func run(_ dw: DepthwiseConv2D, _ x: Tensor, _ build: KernelBuild, groups: Bool) -> [Float] {
+        let savedGroups = DepthwiseConv2D.groupRows
         DepthwiseConv2D.groupRows = groups
-        defer { VectorISA.avx512 = savedISA; DepthwiseConv2D.groupRows = savedGroups }
-        return dw.forward(x).data
+        defer { DepthwiseConv2D.groupRows = savedGroups }
+        return build.run { dw.forward(x).data }
     }
 
     /// Every specialised window (3×3, 5×5 × stride 1, 2), TF SAME and symmetric padding, channel counts of 1–5
@@ -31,15 +30,19 @@ final class DepthwiseGroupsTests: XCTestCase {
                 let x = Tensor(shape: [n, h, w, cfg.c], data: data)
                 let dw = DepthwiseConv2D(channels: cfg.c, kernel: cfg.k, stride: cfg.s, padding: cfg.pad,
                                          weightCHW: values(cfg.c * cfg.k * cfg.k, cfg.k), bias: values(cfg.c, 3), activation: cfg.act)
-                let base = run(dw, x, avx512: false, groups: false)
+                let base = run(dw, x, .baseline, groups: false)
                 let label = "c\(cfg.c) k\(cfg.k) s\(cfg.s) \(n)×\(h)×\(w)"
                 XCTAssertTrue(base.contains { $0.isNaN }, "\(label): the NaN should reach the output")
-                guard VectorISA.avx512 else { continue }
-                let one = run(dw, x, avx512: true, groups: false), groups = run(dw, x, avx512: true, groups: true)
-                XCTAssertEqual(groups.map(\.bitPattern), one.map(\.bitPattern), "\(label): groups vs one pixel")
-                let finite = zip(groups, base).filter { $0.1.isFinite }
-                XCTAssertEqual(groups.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label): NaNs in the same places")
-                assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): AVX-512 vs baseline")
+                var first: [Float]?
+                for build in KernelBuild.vector {
+                    let one = run(dw, x, build, groups: false), groups = run(dw, x, build, groups: true)
+                    XCTAssertEqual(groups.map(\.bitPattern), one.map(\.bitPattern), "\(label), \(build): groups vs one pixel")
+                    if let first { XCTAssertEqual(groups.map(\.bitPattern), first.map(\.bitPattern), "\(label): \(build) vs AVX-512") }
+                    first = first ?? groups
+                    let finite = zip(groups, base).filter { $0.1.isFinite }
+                    XCTAssertEqual(groups.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label), \(build): NaNs in the same places")
+                    assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): \(build) vs baseline")
+                }
             }
         }
     }

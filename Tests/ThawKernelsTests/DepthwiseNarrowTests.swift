@@ -1,20 +1,21 @@
 import XCTest
 @testable import ThawKernels
 
-/// AVX-512 depthwise rows of 7- and 14-wide maps at stride 1 as clipped runs of four pixels
-/// (`VectorISA.narrowDepthwise`): bit for bit the interior/border path (the same sums in the same order), NaN
-/// in the same places, and within float rounding of the baseline build; other widths and strides unchanged.
+/// AVX-512 depthwise rows of 7- and 14-wide maps (AVX2: 7-wide) at stride 1 as clipped runs of four pixels
+/// (`VectorISA.narrowDepthwise`): bit for bit the interior/border path and one pixel at a time — the same sums in the
+/// same order — and the AVX2 build the AVX-512 one, NaN in the same places, within float rounding of the baseline
+/// build; other widths and strides unchanged.
 final class DepthwiseNarrowTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int, scale: Float) -> [Float] {
         (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
     }
 
-    private func run(_ dw: DepthwiseConv2D, _ x: Tensor, avx512: Bool, narrow: Bool) -> [Float] {
-        let saved = (VectorISA.avx512, VectorISA.narrowDepthwise)
-        VectorISA.avx512 = avx512
+    private func run(_ dw: DepthwiseConv2D, _ x: Tensor, _ build: KernelBuild, narrow: Bool, groups: Bool = true) -> [Float] {
+        let saved = (VectorISA.narrowDepthwise, DepthwiseConv2D.groupRows)
         VectorISA.narrowDepthwise = narrow
-        defer { (VectorISA.avx512, VectorISA.narrowDepthwise) = saved }
-        return dw.forward(x).data
+        DepthwiseConv2D.groupRows = groups
+        defer { (VectorISA.narrowDepthwise, DepthwiseConv2D.groupRows) = saved }
+        return build.run { dw.forward(x).data }
     }
 
     /// 3×3 and 5×5, TF SAME and symmetric padding, 1–5 channel groups (a last block of 16/48), 7×7 and 14×14 maps
@@ -34,16 +35,27 @@ final class DepthwiseNarrowTests: XCTestCase {
                                          weightCHW: values(cfg.c * cfg.k * cfg.k, cfg.k, scale: 1.5), bias: values(cfg.c, 3, scale: 2),
                                          activation: cfg.act)
                 let label = "c\(cfg.c) k\(cfg.k) s\(cfg.s) \(n)×\(h)×\(w)"
-                let base = run(dw, x, avx512: false, narrow: true)
+                let base = run(dw, x, .baseline, narrow: true)
                 XCTAssertTrue(base.contains { $0.isNaN }, "\(label): the NaN should reach the output")
-                guard VectorISA.avx512 else { continue }
-                let narrow = run(dw, x, avx512: true, narrow: true), border = run(dw, x, avx512: true, narrow: false)
-                XCTAssertEqual(narrow.map(\.isNaN), border.map(\.isNaN), "\(label): NaNs in the same places")
-                XCTAssertEqual(narrow.map { $0.isNaN ? 0 : $0.bitPattern }, border.map { $0.isNaN ? 0 : $0.bitPattern },
-                               "\(label): narrow vs border path, bit for bit")
-                XCTAssertEqual(narrow.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label): NaNs vs baseline")
-                let finite = zip(narrow, base).filter { $0.1.isFinite }
-                assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): AVX-512 vs baseline")
+                var first: [Float]?
+                for build in KernelBuild.vector {
+                    let narrow = run(dw, x, build, narrow: true)
+                    let border = run(dw, x, build, narrow: false)
+                    let one = run(dw, x, build, narrow: true, groups: false)
+                    XCTAssertEqual(one.map { $0.isNaN ? 0 : $0.bitPattern }, border.map { $0.isNaN ? 0 : $0.bitPattern },
+                                   "\(label), \(build): one pixel vs border path, bit for bit")
+                    XCTAssertEqual(narrow.map(\.isNaN), border.map(\.isNaN), "\(label), \(build): NaNs in the same places")
+                    XCTAssertEqual(narrow.map { $0.isNaN ? 0 : $0.bitPattern }, border.map { $0.isNaN ? 0 : $0.bitPattern },
+                                   "\(label), \(build): narrow vs border path, bit for bit")
+                    if let first {
+                        XCTAssertEqual(narrow.map { $0.isNaN ? 0 : $0.bitPattern }, first.map { $0.isNaN ? 0 : $0.bitPattern },
+                                       "\(label): \(build) vs AVX-512, bit for bit")
+                    }
+                    first = first ?? narrow
+                    XCTAssertEqual(narrow.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label), \(build): NaNs vs baseline")
+                    let finite = zip(narrow, base).filter { $0.1.isFinite }
+                    assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): \(build) vs baseline")
+                }
             }
         }
     }

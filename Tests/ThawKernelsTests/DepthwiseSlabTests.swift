@@ -1,17 +1,14 @@
 import XCTest
 @testable import ThawKernels
 
-/// Depthwise rows on channel slabs (`forwardRows(_:geometry:rows:channels:into:)`, AVX-512 `depthwiseRowGroupSlab`):
-/// slab by slab the output equals the whole-row groups kernel bit for bit (slabs of 16–64 channels, a 48-channel
+/// Depthwise rows on channel slabs (`forwardRows(_:geometry:rows:channels:into:)`, `depthwiseRowGroupSlab` in the
+/// AVX-512 and AVX2 builds): slab by slab the output equals the whole-row groups kernel bit for bit (slabs of 16–64 channels, a 48-channel
 /// tail, two-chain border pixels), a NaN reaches the same outputs, and it matches the baseline build.
 final class DepthwiseSlabTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int) -> [Float] { (0..<count).map { Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1 } }
 
-    private func whole(_ dw: DepthwiseConv2D, _ x: Tensor, avx512: Bool) -> [Float] {
-        let saved = VectorISA.avx512
-        VectorISA.avx512 = avx512
-        defer { VectorISA.avx512 = saved }
-        return dw.forward(x).data
+    private func whole(_ dw: DepthwiseConv2D, _ x: Tensor, _ build: KernelBuild) -> [Float] {
+        build.run { dw.forward(x).data }
     }
 
     func testSlabsMatchWholeRowsAndBaseline() {
@@ -27,28 +24,35 @@ final class DepthwiseSlabTests: XCTestCase {
                 let dw = DepthwiseConv2D(channels: cfg.c, kernel: cfg.k, stride: cfg.s, padding: cfg.pad,
                                          weightCHW: values(cfg.c * cfg.k * cfg.k, cfg.k), bias: values(cfg.c, 3), activation: cfg.act)
                 let label = "c\(cfg.c) k\(cfg.k) s\(cfg.s) slab \(cfg.slab) \(n)×\(h)×\(w)"
-                let base = whole(dw, x, avx512: false)
+                let base = whole(dw, x, .baseline)
                 XCTAssertTrue(base.contains { $0.isNaN }, "\(label): the NaN should reach the output")
                 let g = dw.geometry(height: h, width: w)
-                XCTAssertEqual(dw.runsSlabs(g), VectorISA.avx512, label)
-                guard VectorISA.avx512 else { continue }
-                let groups = whole(dw, x, avx512: true)
-                var slabs = [Float](repeating: -7, count: groups.count)
-                x.data.withUnsafeBufferPointer { xb in
-                    slabs.withUnsafeMutableBufferPointer { yb in
-                        for image in 0..<n {
-                            for c0 in stride(from: 0, to: cfg.c, by: cfg.slab) {
-                                dw.forwardRows(xb.baseAddress! + image * h * w * cfg.c, geometry: g, rows: 0..<g.outHeight,
-                                               channels: c0..<min(cfg.c, c0 + cfg.slab), into: yb.baseAddress! + image * g.outPixels * cfg.c)
+                XCTAssertFalse(KernelBuild.baseline.run { dw.runsSlabs(g) }, label)
+                var first: [Float]?
+                for build in KernelBuild.vector {
+                    let groups = whole(dw, x, build)
+                    var slabs = [Float](repeating: -7, count: groups.count)
+                    build.run {
+                        XCTAssertTrue(dw.runsSlabs(g), "\(label), \(build)")
+                        x.data.withUnsafeBufferPointer { xb in
+                            slabs.withUnsafeMutableBufferPointer { yb in
+                                for image in 0..<n {
+                                    for c0 in stride(from: 0, to: cfg.c, by: cfg.slab) {
+                                        dw.forwardRows(xb.baseAddress! + image * h * w * cfg.c, geometry: g, rows: 0..<g.outHeight,
+                                                       channels: c0..<min(cfg.c, c0 + cfg.slab), into: yb.baseAddress! + image * g.outPixels * cfg.c)
+                                    }
+                                }
                             }
                         }
                     }
+                    XCTAssertEqual(slabs.map(\.bitPattern), groups.map(\.bitPattern), "\(label), \(build): slabs vs whole rows")
+                    if let first { XCTAssertEqual(slabs.map(\.bitPattern), first.map(\.bitPattern), "\(label): \(build) vs AVX-512") }
+                    first = first ?? slabs
+                    XCTAssertEqual(slabs.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label), \(build): NaNs in the same places")
+                    let finite = zip(slabs, base).filter { $0.1.isFinite }
+                    XCTAssertEqual(finite.count + base.filter(\.isNaN).count, base.count, label)
+                    assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label), \(build): slabs vs baseline")
                 }
-                XCTAssertEqual(slabs.map(\.bitPattern), groups.map(\.bitPattern), "\(label): slabs vs whole rows")
-                XCTAssertEqual(slabs.filter(\.isNaN).count, base.filter(\.isNaN).count, "\(label): NaNs in the same places")
-                let finite = zip(slabs, base).filter { $0.1.isFinite }
-                XCTAssertEqual(finite.count + base.filter(\.isNaN).count, base.count, label)
-                assertCloseToScale(finite.map(\.0), finite.map(\.1), tolerance: 1e-5, "\(label): slabs vs baseline")
             }
         }
     }

@@ -43,6 +43,9 @@ extension InvertedResidualStages {
     /// its chunks stay under `PackedPointwise.parallelMaxRows` rows; the pool per image). `fc` is excluded:
     /// above a few rows it is one sgemm. Checked record for record on Fashion-MNIST (`thaw extract` with
     /// forwards of 16, 32 and 64 samples: identical caches) and in ExtractBatchInvarianceTests.
+    /// Pitfall: not yet on AVX2 CPUs (`VectorISA.packedKernels`): their stem and depthwise rows are per sample, but
+    /// PackedPointwise's 1×1 layers run sgemm there, whose sums depend on the rows per call (records of forwards of
+    /// 16 and 64 samples differed by 2e-3). The gate widens with PackedPointwise's AVX2 panel kernel.
     func stagedComputesSamplesAlone(taps: [String]) -> Bool {
         guard VectorISA.avx512, PackedPointwise.enabled, InvertedResidual.enabled, stem.runsSmallInputKernel,
               let indices = try? taps.map({ try cutIndex($0) }) else { return false }
