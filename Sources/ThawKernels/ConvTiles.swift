@@ -22,13 +22,17 @@ public enum ConvTiles {
     nonisolated(unsafe) public static var enabled = true
     /// Tiles per core for small GEMMs (more let a core that runs slower take fewer of them).
     nonisolated(unsafe) public static var tilesPerCore = 4
-    /// Convolutions holding packed panels (`Conv2D.preparingPanels()`) run their tiles on the AVX-512 panel
-    /// kernel instead of OpenBLAS (no packing per call; the epilogue in registers). Set before forwards start.
+    /// Convolutions holding packed panels (`Conv2D.preparingPanels()`) run their tiles on the panel kernel
+    /// (AVX-512, or its AVX2 build without it: `VectorISA.packedKernels`) instead of OpenBLAS (no packing per call; the epilogue in registers). Set before forwards start.
     nonisolated(unsafe) public static var panelKernel = true
     /// On the panel kernel, convolutions other than 1×1 stride 1 (the stem, stride-2 and downsample layers) read
     /// their windows straight from the map (`AVX512Kernels.windowPanelGEMM`) instead of an im2col copy; false:
     /// im2col. Set before forwards start.
     nonisolated(unsafe) public static var directWindows = true
+    /// The AVX2 window kernel sums one window row per pass over a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
+    /// `segmentPasses`: a row's slice of the panel stays in L2) instead of the whole window per row block. Off by
+    /// default (not measured faster; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowPasses = false
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

@@ -293,6 +293,7 @@ if let path = option("--dump-output"), let out = warmUp[lastTap] {
 }
 // --alternate-slabs N / --alternate-narrow N / --alternate-tiles N / --alternate-short-tiles N / --alternate-kept-rows N /
 // --alternate-avx2 N (AVX2+FMA kernels against the BLAS/baseline paths, CPUs without AVX-512) /
+// --alternate-window-passes N (the AVX2 window kernel one window row per pass, `ConvTiles.windowPasses`) /
 // --alternate-team N (WorkerTeam against concurrentPerform) / --alternate-even-segments N (batch-1 row segments in a
 // multiple of the cores against up to 2 per core):
 // N forwards each with and
@@ -305,6 +306,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
                           ("--alternate-short-tiles", "4-row 1×1 tiles", { (on: Bool) in VectorISA.shortPointwiseTiles = on }),
                           ("--alternate-kept-rows", "kept-row slack", { (on: Bool) in InvertedResidual.keptRowSlack = on }),
                           ("--alternate-avx2", "AVX2 kernels", { (on: Bool) in VectorISA.avx2Kernels = on }),
+                          ("--alternate-window-passes", "AVX2 window passes", { (on: Bool) in ConvTiles.windowPasses = on }),
                           ("--alternate-team", "worker team", { (on: Bool) in WorkerTeam.enabled = on }),
                           ("--alternate-even-segments", "even row segments", { (on: Bool) in InvertedResidual.evenSegments = on })] {
     guard let rounds = option(flag).flatMap(Int.init) else { continue }
