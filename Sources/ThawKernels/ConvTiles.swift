@@ -30,9 +30,11 @@ public enum ConvTiles {
     /// im2col. Set before forwards start.
     nonisolated(unsafe) public static var directWindows = true
     /// The AVX2 window kernel sums one window row per pass over a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
-    /// `segmentPasses`: a row's slice of the panel stays in L2) instead of the whole window per row block. Off by
-    /// default (not measured faster; benchmarks/backbones/README.md). Set before forwards start.
-    nonisolated(unsafe) public static var windowPasses = false
+    /// `segmentPasses`: a row's slice of the panel stays in L2 for every row block) instead of the whole window per
+    /// row block; sums differ from the AVX-512 build's by rounding. On: ResNet-50 took 0.95–0.96× the CPU time
+    /// per forward at batch 1 and 32 (benchmarks/backbones/README.md). False: the AVX-512 build's floats. Set before
+    /// forwards start.
+    nonisolated(unsafe) public static var windowPasses = true
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

@@ -9,7 +9,8 @@ extension AVX2Kernels {
     ///
     /// Same blocks as `panelGEMM` (6 rows × 16 columns, 12 accumulators over the whole K; a block's four
     /// quarters back to back, then 4 rows, then single rows), one fused multiply-add per k in order, + bias,
-    /// + residual, clamp: the same floats as `panelGEMM` on the im2col copy and as the AVX-512 build.
+    /// + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
+    /// as the AVX-512 build.
     ///
     /// - packed: weights [N/64][K][64]; c, bias, residual: column 0 of [rows, ldc], [N], [rows, ldr] (bias and
     ///   residual may be nil).
