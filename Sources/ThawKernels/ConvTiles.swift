@@ -31,7 +31,7 @@ public enum ConvTiles {
     nonisolated(unsafe) public static var directWindows = true
     /// The AVX2 window kernel sums one window row per pass over a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
     /// `segmentPasses`: a row's slice of the panel stays in L2 for every row block) instead of the whole window per
-    /// row block; sums differ from the AVX-512 build's by rounding. On: ResNet-50 took 0.95–0.96× the CPU time
+    /// row block; sums differ from the AVX-512 build's by rounding. On: ResNet-50 took 0.95–0.98× the CPU time
     /// per forward at batch 1 and 32 (benchmarks/backbones/README.md). False: the AVX-512 build's floats. Set before
     /// forwards start.
     nonisolated(unsafe) public static var windowPasses = true
