@@ -2,7 +2,7 @@ import Dispatch
 import ThawKernelsAVX512
 
 extension Conv2D {
-    /// Whether a tiled forward reads its windows straight from the map (`AVX512Kernels.windowPanelGEMM`) instead
+    /// Whether a tiled forward reads its windows straight from the map (`AVX512Kernels.windowPanelGEMM` or its AVX2 build) instead
     /// of lowering them into im2col rows first: on the panel kernel (`runsPanelKernel`), not 1×1 stride 1 (that
     /// one reads the map as it is already), undilated, and `ConvTiles.directWindows` on. In ResNet: the 7×7
     /// stem, the stride-2 3×3 and 1×1 (downsample) convolutions, and the 3×3 stride-1 ones Winograd leaves.
@@ -57,12 +57,12 @@ extension Conv2D {
                 DispatchQueue.concurrentPerform(iterations: grid.count) { t in
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
-                    AVX512Kernels.windowPanelGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
-                                                  segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
-                                                  panels: (cc.lowerBound / width)..<(cc.upperBound / width),
-                                                  c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
-                                                  residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
-                                                  low: low, high: high)
+                    PanelKernelChoice.windowPanelGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
+                                                      segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
+                                                      panels: (cc.lowerBound / width)..<(cc.upperBound / width),
+                                                      c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
+                                                      residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
+                                                      low: low, high: high)
                 }
                 n0 += count
             }

@@ -55,9 +55,10 @@ extension Conv2D {
             + (deferredWinograd?.isComputed == true ? WinogradF43.positions * shape.inChannels * shape.outChannels : 0)
     }
 
-    /// U is kept in 64-column panels per position on AVX-512 CPUs when Cout is a multiple of 64.
+    /// U is kept in 64-column panels per position where weights are packed (`PanelKernelChoice.packsPanels`:
+    /// AVX-512, or the AVX2 kernels on) when Cout is a multiple of 64.
     private var storesWinogradInPanels: Bool {
-        CPUFeatures.current.hasAVX512 && shape.outChannels % AVX512Kernels.panelWidth == 0
+        PanelKernelChoice.packsPanels && shape.outChannels % AVX512Kernels.panelWidth == 0
     }
 
     /// U from the current weights (`weight`, or the panels once `preparingPanels()` emptied it).
@@ -100,9 +101,9 @@ extension Conv2D {
         // The AVX-512 tile transforms (16 channels per register) where the CPU has them and both channel
         // counts are multiples of 16 (every ResNet layer); else the AVX2 ones (8 channels).
         let wide = WinogradChoice.wideTransforms && VectorISA.avx512 && cin % 16 == 0 && cout % 16 == 0
-        // U in panels: its 36 GEMMs on the AVX-512 panel kernel (no packing per call) where allowed.
+        // U in panels: its 36 GEMMs on the panel kernel (AVX-512 or AVX2 build; no packing per call) where allowed.
         let width = AVX512Kernels.panelWidth
-        let panelKernel = panels && VectorISA.avx512 && ConvTiles.panelKernel
+        let panelKernel = panels && VectorISA.packedKernels && ConvTiles.panelKernel
         let run = { (bias: UnsafePointer<Float>?) in
             var t0 = 0
             while t0 < total {
@@ -134,8 +135,8 @@ extension Conv2D {
                         if !panels {
                             BLAS.sgemm(m: count, n: cout, k: cin, a: a, lda: cin, b: b, ldb: cout, c: c, ldc: cout)
                         } else if panelKernel {
-                            AVX512Kernels.panelGEMM(rows: count, k: cin, a: a, lda: cin, packed: b, panels: 0..<(cout / width),
-                                                    c: c, ldc: cout, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+                            PanelKernelChoice.panelGEMM(rows: count, k: cin, a: a, lda: cin, packed: b, panels: 0..<(cout / width),
+                                                        c: c, ldc: cout, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
                         } else {                    // packed U without the panel kernel: one sgemm per panel (ldb = 64)
                             for panel in 0..<(cout / width) {
                                 BLAS.sgemm(m: count, n: width, k: cin, a: a, lda: cin, b: b + panel * cin * width, ldb: width,

@@ -22,13 +22,19 @@ public enum ConvTiles {
     nonisolated(unsafe) public static var enabled = true
     /// Tiles per core for small GEMMs (more let a core that runs slower take fewer of them).
     nonisolated(unsafe) public static var tilesPerCore = 4
-    /// Convolutions holding packed panels (`Conv2D.preparingPanels()`) run their tiles on the AVX-512 panel
-    /// kernel instead of OpenBLAS (no packing per call; the epilogue in registers). Set before forwards start.
+    /// Convolutions holding packed panels (`Conv2D.preparingPanels()`) run their tiles on the panel kernel
+    /// (AVX-512, or its AVX2 build without it: `VectorISA.packedKernels`) instead of OpenBLAS (no packing per call; the epilogue in registers). Set before forwards start.
     nonisolated(unsafe) public static var panelKernel = true
     /// On the panel kernel, convolutions other than 1×1 stride 1 (the stem, stride-2 and downsample layers) read
     /// their windows straight from the map (`AVX512Kernels.windowPanelGEMM`) instead of an im2col copy; false:
     /// im2col. Set before forwards start.
     nonisolated(unsafe) public static var directWindows = true
+    /// The AVX2 window kernel sums one window row per pass over a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
+    /// `segmentPasses`: a row's slice of the panel stays in L2 for every row block) instead of the whole window per
+    /// row block; sums differ from the AVX-512 build's by rounding. On: ResNet-50 took 0.95–0.98× the CPU time
+    /// per forward at batch 1 and 32 (benchmarks/backbones/README.md). False: the AVX-512 build's floats. Set before
+    /// forwards start.
+    nonisolated(unsafe) public static var windowPasses = true
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

@@ -43,7 +43,10 @@ public enum WinogradChoice {
     }
 
     /// Whether the 36 GEMMs of a convolution with `cout` outputs run on the AVX-512 panel kernel, U read in place
-    /// from its 64-column panels (`Conv2D.winogradFilterInPanels`, `ConvTiles.panelKernel`).
+    /// from its 64-column panels (`Conv2D.winogradFilterInPanels`, `ConvTiles.panelKernel`): `pays`'s
+    /// `onPanelKernel`. CPUs without AVX-512 run these GEMMs on the AVX2 build of the panel kernel, but keep the
+    /// sgemm crossover: with 4 tiles per image (layer4 at batch 1) reading U (36·512·512 floats) bounds it, and
+    /// Winograd took 2.4–2.7 ms against 1.6–2.3 ms for the AVX2 window kernel (benchmarks/backbones/README.md).
     static func panelGEMMs(outChannels cout: Int) -> Bool {
         VectorISA.avx512 && ConvTiles.panelKernel && cout % AVX512Kernels.panelWidth == 0
     }

@@ -90,6 +90,29 @@ final class ResNetTests: XCTestCase {
         }
     }
 
+    /// The same parity on each convolution engine this CPU runs: AVX-512 (where it has it), its AVX2+FMA build
+    /// (AVX-512 off: the AVX2 panel, window and Winograd kernels), the baseline (OpenBLAS); Winograd always, then never.
+    func testResNet50MatchesTorchOnEachEngine() throws {
+        let (hasAVX512, hasAVX2) = (VectorISA.avx512, VectorISA.avx2Kernels)      // the CPU's defaults
+        defer {
+            VectorISA.avx512 = hasAVX512
+            VectorISA.avx2Kernels = hasAVX2
+            WinogradChoice.policy = .automatic
+        }
+        var engines: [(avx512: Bool, avx2: Bool, name: String)] = [(false, false, "baseline")]
+        if hasAVX2 { engines.insert((false, true, "AVX2"), at: 0) }
+        if hasAVX512 { engines.insert((true, hasAVX2, "AVX-512"), at: 0) }
+        for engine in engines {
+            VectorISA.avx512 = engine.avx512
+            VectorISA.avx2Kernels = engine.avx2
+            for policy in [WinogradChoice.Policy.always, .never] {
+                WinogradChoice.policy = policy
+                print("ResNet-50 parity: \(engine.name) engine, Winograd \(policy)")
+                try checkEveryCut("resnet50_seeded64", depth: 50)
+            }
+        }
+    }
+
     func testSeededInputIsTheRecipe() throws {
         let fx = try ResNetFixture.named("resnet18_seeded64")
         let (n, h, w, c) = (fx.input.shape[0], fx.input.shape[1], fx.input.shape[2], fx.input.shape[3])

@@ -3,14 +3,15 @@ import ThawBLAS
 @testable import ThawKernels
 
 /// ConvTiles: the grid covers C exactly once, and the tiled convolution (epilogue and residual fused; on
-/// OpenBLAS or on the AVX-512 panel kernel) gives the plain path's output (`forward` + `residualAdd`) to
-/// float rounding, in the AVX-512 and the baseline build, compared with ConvGolden's NaN-aware comparator.
+/// OpenBLAS or on the panel kernel) gives the plain path's output (`forward` + `residualAdd`) to float rounding on
+/// every engine this CPU runs (AVX-512, its AVX2 build, the baseline), compared with ConvGolden's NaN-aware comparator.
 final class ConvTilesTests: XCTestCase {
     override func tearDown() {
         ConvTiles.enabled = true
         ConvTiles.panelKernel = true
         WinogradChoice.policy = .automatic
         VectorISA.avx512 = CPUFeatures.current.hasAVX512
+        VectorISA.avx2Kernels = CPUFeatures.current.hasAVX2FMA
     }
 
     func testGridCoversEveryElementOnce() {
@@ -50,11 +51,9 @@ final class ConvTilesTests: XCTestCase {
             (1, 9, 11, 32, 128, 3, 2, 1, .relu, true, false),
             (2, 10, 10, 48, 64, 1, 2, 0, .identity, false, true),
         ]
-        let builds = VectorISA.avx512 ? [true, false] : [false]
         WinogradChoice.policy = .never                       // 3×3 stride 1 through the GEMM here (Winograd has its own tests)
         var panelCases = 0
-        for avx512 in builds {
-            VectorISA.avx512 = avx512
+        for engine in ConvEngine.available { engine.run {
             for (i, c) in cases.enumerated() {
                 let (n, h, w, cin, cout, k, stride, pad, act, hasBias, hasResidual) = c
                 let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: k, stride: stride, padding: .symmetric(pad))
@@ -66,11 +65,11 @@ final class ConvTilesTests: XCTestCase {
                 let skip = hasResidual ? FiniteDifference.random(n * g.outPixels * cout, seed: UInt64(i + 120)) : nil
                 let plain = run(conv, x, n: n, h: h, w: w, residual: skip, tiles: false)
                 let tiled = run(conv, x, n: n, h: h, w: w, residual: skip, tiles: true)
-                let label = "case \(i) \(shape.kernelH)×\(shape.kernelW)/\(stride) \(cin)→\(cout), AVX-512 \(avx512)"
+                let label = "case \(i) \(shape.kernelH)×\(shape.kernelW)/\(stride) \(cin)→\(cout), \(engine.rawValue)"
                 ConvGolden.assertClose(tiled, plain, tolerance: 1e-4, label)
-                // The AVX-512 panel kernel on weights packed at load (Cout a multiple of 64; AVX-512 CPUs only).
+                // The panel kernel on weights packed at load (Cout a multiple of 64; AVX-512 or AVX2 engine).
                 let packed = conv.preparingPanels()
-                if avx512 && cout % 64 == 0 {
+                if engine.packed && cout % 64 == 0 {
                     XCTAssertTrue(packed.runsPanelKernel, label)
                     panelCases += 1
                 }
@@ -85,8 +84,8 @@ final class ConvTilesTests: XCTestCase {
                                        label + ", panels, OpenBLAS tiles")
                 ConvTiles.panelKernel = true
             }
-        }
-        if VectorISA.avx512 { XCTAssertEqual(panelCases, 6, "cases that ran the panel kernel") }
+        } }
+        XCTAssertEqual(panelCases, 6 * ConvEngine.available.filter(\.packed).count, "cases that ran the panel kernel")
     }
 
     /// The AVX-512 residual epilogue equals the baseline loop bit for bit.

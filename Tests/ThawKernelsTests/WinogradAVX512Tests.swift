@@ -1,10 +1,11 @@
 import XCTest
-@testable import ThawKernels
 import ThawBLAS
+@testable import ThawKernels
 
 /// The AVX-512 tile transforms of Winograd F(4×4, 3×3) (16 channels per register) give the AVX2 ones'
 /// output: same arithmetic in the same order, edge tiles, padding and every epilogue included; U stored in
-/// panels gives the same output through the panel kernel, one sgemm per panel and the baseline build.
+/// panels gives the same output through the panel kernel, one sgemm per panel, the AVX2 engine (its transforms and
+/// panel kernel) and the baseline build.
 final class WinogradAVX512Tests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(VectorISA.avx512 && VectorISA.avx2FMA, "this CPU lacks AVX-512: the AVX2 transforms always run")
@@ -14,7 +15,8 @@ final class WinogradAVX512Tests: XCTestCase {
         WinogradChoice.policy = .automatic
         WinogradChoice.wideTransforms = true
         ConvTiles.panelKernel = true
-        VectorISA.avx512 = CPUFeatures.current.hasAVX512   // setting true on a CPU without AVX-512 traps
+        VectorISA.avx512 = CPUFeatures.current.hasAVX512         // tearDown runs after a skip too
+        VectorISA.avx2Kernels = CPUFeatures.current.hasAVX2FMA
     }
 
     func testWideTransformsMatchAVX2() {
@@ -45,9 +47,13 @@ final class WinogradAVX512Tests: XCTestCase {
             let perPanel = conv.forward(x, workspace: Workspace()).data
             ConvTiles.panelKernel = true
             VectorISA.avx512 = false
+            let avx2 = conv.forward(x, workspace: Workspace()).data
+            VectorISA.avx2Kernels = false
             let baseline = conv.forward(x, workspace: Workspace()).data
+            VectorISA.avx2Kernels = CPUFeatures.current.hasAVX2FMA
             VectorISA.avx512 = true
             ConvGolden.assertClose(wide, perPanel, tolerance: 1e-4, "case \(i) panel kernel vs sgemm per panel")
+            ConvGolden.assertClose(wide, avx2, tolerance: 1e-4, "case \(i) AVX-512 vs AVX2 engine")
             ConvGolden.assertClose(wide, baseline, tolerance: 1e-4, "case \(i) AVX-512 vs baseline build")
         }
     }

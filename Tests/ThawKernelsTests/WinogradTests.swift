@@ -101,8 +101,13 @@ final class WinogradTests: XCTestCase {
         }
     }
 
-    /// Edge tiles (sizes not multiples of 4), padding 0/1/2 and SAME, all epilogues, with and without bias.
+    /// Edge tiles (sizes not multiples of 4), padding 0/1/2 and SAME, all epilogues, with and without bias, on every
+    /// engine this CPU runs; Cout a multiple of 64 keeps U (and, packed, the weights) in panels for the panel kernel.
     func testMatchesFloat64DirectConvolution() {
+        for engine in ConvEngine.available { engine.run { matchesFloat64DirectConvolution(engine) } }
+    }
+
+    private func matchesFloat64DirectConvolution(_ engine: ConvEngine) {
         let cases: [(n: Int, h: Int, w: Int, cin: Int, cout: Int, pad: Padding2D, act: Activation, bias: Bool)] = [
             (1, 8, 8, 8, 8, .symmetric(1), .identity, true),
             (2, 7, 5, 16, 8, .symmetric(1), .relu, true),
@@ -110,15 +115,19 @@ final class WinogradTests: XCTestCase {
             (3, 6, 11, 24, 16, .symmetric(2), .relu, true),
             (1, 13, 10, 32, 40, .same, .identity, false),
             (1, 3, 3, 8, 8, .symmetric(1), .identity, true),
+            (1, 9, 10, 16, 64, .symmetric(1), .relu, true),
+            (2, 7, 6, 32, 128, .same, .identity, false),
         ]
         for (k, c) in cases.enumerated() {
             let shape = Conv2DShape(inChannels: c.cin, outChannels: c.cout, kernel: 3, padding: c.pad)
             let oihw = values(c.cout * c.cin * 9, seed: UInt64(10 + k)).map { $0 * 0.3 }
             let bias = c.bias ? values(c.cout, seed: UInt64(50 + k)) : nil
             let x = values(c.n * c.h * c.w * c.cin, seed: UInt64(90 + k))
-            let conv = Conv2D(shape: shape, oihw: oihw, bias: bias, activation: c.act).preparingWinograd()
+            var conv = Conv2D(shape: shape, oihw: oihw, bias: bias, activation: c.act).preparingWinograd()
+            if c.cout % 64 == 0 { conv = conv.preparingPanels() }
+            XCTAssertEqual(conv.winogradFilterInPanels, engine.packed && c.cout % 64 == 0, "case \(k), \(engine.rawValue)")
             let want = direct(x, n: c.n, h: c.h, w: c.w, shape, oihw: oihw, bias: bias, activation: c.act)
-            let label = "case \(k): \(c.n)×\(c.h)×\(c.w)×\(c.cin)→\(c.cout) \(c.pad) \(c.act)"
+            let label = "case \(k): \(c.n)×\(c.h)×\(c.w)×\(c.cin)→\(c.cout) \(c.pad) \(c.act), \(engine.rawValue)"
             let winograd = forward(conv, x, n: c.n, h: c.h, w: c.w, policy: .always)
             let im2col = forward(conv, x, n: c.n, h: c.h, w: c.w, policy: .never)
             print("\(label): max |error| / max |y|: winograd \(errorOverMax(winograd, want)), im2col \(errorOverMax(im2col, want))")

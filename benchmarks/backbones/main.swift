@@ -330,7 +330,9 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // Knobs: k-block (`PanelLinear.kBlock`), attention-rows (`PanelAttentionCore.rowsPerUnit`, 0: split by pairs),
 // equal-tiles (`PanelLinear.equalTiles`: 0 off, 1 on), panel-attention (`PanelAttentionCore.enabled`: 0 = OpenBLAS core),
 // fused-norms (`PanelLinear.fusesPrologue`: 0 = ViT's LayerNorms in dispatches of their own), batch1-dispatch (the three
-// before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them).
+// before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them),
+// avx2 (`VectorISA.avx2Kernels`: 0 = the BLAS/baseline paths), window-passes (`ConvTiles.windowPasses`),
+// winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always).
 if let spec = option("--alternate") {
     let knobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
                                           "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
@@ -338,7 +340,9 @@ if let spec = option("--alternate") {
                                           "fused-norms": { PanelLinear.fusesPrologue = $0 != 0 },
                                           "batch1-dispatch": { (on: Int) in
                                               PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
-                                              PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 }]
+                                              PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
+                                          "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
+                                          "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
     let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []
     guard halves.count == 2, let set = knobs[halves[0]], parts.count >= 2, parts.allSatisfy({ $0 >= 0 }) else {

@@ -1,0 +1,147 @@
+extension AVX2Kernels {
+    /// C = clamp(A · B + bias + residual, low, high) as `panelGEMM` computes it, with each row of A read as a
+    /// convolution window straight from an NHWC map instead of from an im2col copy
+    /// (`AVX512Kernels.windowPanelGEMM`'s signature and semantics).
+    ///
+    /// Row r of A is `segments` runs of `segmentK` contiguous floats, run s starting at
+    /// `a + rowOffsets[r] + s · segmentStride`; K = segments · segmentK in that order (the packed weights' rows
+    /// [kh][kw][Cin]).
+    ///
+    /// Same blocks as `panelGEMM` (6 rows × 16 columns, 12 accumulators over the whole K; a block's four
+    /// quarters back to back, then 4 rows, then single rows), one fused multiply-add per k in order, + bias,
+    /// + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
+    /// as the AVX-512 build.
+    ///
+    /// - packed: weights [N/64][K][64]; c, bias, residual: column 0 of [rows, ldc], [N], [rows, ldr] (bias and
+    ///   residual may be nil).
+    /// - segmentPasses: each run (window row) as one pass over all the rows, onto C (the first pass with bias and
+    ///   residual, the last one clamped), so a run's slice of the panel (segmentK × 64 floats) is read from L2 by
+    ///   every row block instead of the whole panel streaming again per block; sums differ from one pass by rounding.
+    public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
+                                       segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
+                                       residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
+                                       segmentPasses: Bool = false) {
+        let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        for p in panels {
+            let b = packed + p * k * panelWidth, col = p * panelWidth
+            let bp = bias.map { $0 + col } ?? zeros
+            guard segmentPasses && segments > 1 else {
+                let runs = WindowRuns(count: segments, length: segmentK, stride: segmentStride)
+                windowRows(rows, rowOffsets, a, runs, b, c + col, ldc, bp, residual.map { $0 + col }, ldr, low, high)
+                continue
+            }
+            let run = WindowRuns(count: 1, length: segmentK, stride: 0)
+            for s in 0..<segments {         // C = A₀·B₀ + bias + residual, then += Aₛ·Bₛ; the last pass clamps
+                let first = s == 0, last = s == segments - 1
+                windowRows(rows, rowOffsets, a + s * segmentStride, run, b + s * segmentK * panelWidth, c + col, ldc,
+                           first ? bp : zeros, first ? residual.map { $0 + col } : UnsafePointer(c + col), first ? ldr : ldc,
+                           last ? low : -.infinity, last ? high : .infinity)
+            }
+        }
+    }
+
+    /// All `rows` windows over one 64-column panel (`b`, `c`, `bias`, `skip` at the panel's column 0): blocks of 6
+    /// rows, then 4, then single rows, each block's four quarters back to back.
+    @inline(__always)
+    private static func windowRows(_ rows: Int, _ rowOffsets: UnsafePointer<Int32>, _ a: UnsafePointer<Float>, _ runs: WindowRuns,
+                                   _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                   _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
+                                   _ low: Float, _ high: Float) {
+        var r = 0
+        while r < rows {
+            let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
+            let out = c + r * ldc, skipr = skip.map { $0 + r * ldr }
+            for q in stride(from: 0, to: panelWidth, by: 16) {
+                let (bq, cq, biasq, skipq) = (b + q, out + q, bias + q, skipr.map { $0 + q })
+                switch height {
+                case 6: windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high)
+                case 4: windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high)
+                default: windows1(a + Int(rowOffsets[r]), runs, bq, cq, biasq, skipq, low, high)
+                }
+            }
+            r += height
+        }
+    }
+
+    /// The runs of one window: `count` runs of `length` floats, `stride` floats apart.
+    struct WindowRuns {
+        let count: Int, length: Int, stride: Int
+    }
+
+    /// 6 windows × 16 columns: per k two weight loads (stride 64) and six broadcasts into 12 accumulators.
+    @inline(__always)
+    private static func windows6(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
+                                 _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
+                                 _ low: Float, _ high: Float) {
+        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
+        var c30 = F8(), c31 = F8(), c40 = F8(), c41 = F8(), c50 = F8(), c51 = F8()
+        var bp = b
+        for s in 0..<runs.count {
+            let o = s * runs.stride
+            let a0 = a + (Int(offsets[0]) + o), a1 = a + (Int(offsets[1]) + o), a2 = a + (Int(offsets[2]) + o)
+            let a3 = a + (Int(offsets[3]) + o), a4 = a + (Int(offsets[4]) + o), a5 = a + (Int(offsets[5]) + o)
+            for i in 0..<runs.length {
+                let b0 = load(bp), b1 = load(bp + 8)
+                var x = F8(repeating: a0[i]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+                x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                x = F8(repeating: a4[i]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                bp += panelWidth
+            }
+        }
+        quarterFinish(c00, c01, c, bias, skip, low, high)
+        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        quarterFinish(c40, c41, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
+        quarterFinish(c50, c51, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
+    }
+
+    @inline(__always)
+    private static func windows4(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
+                                 _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
+                                 _ low: Float, _ high: Float) {
+        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
+        var bp = b
+        for s in 0..<runs.count {
+            let o = s * runs.stride
+            let a0 = a + (Int(offsets[0]) + o), a1 = a + (Int(offsets[1]) + o)
+            let a2 = a + (Int(offsets[2]) + o), a3 = a + (Int(offsets[3]) + o)
+            for i in 0..<runs.length {
+                let b0 = load(bp), b1 = load(bp + 8)
+                var x = F8(repeating: a0[i]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+                x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                bp += panelWidth
+            }
+        }
+        quarterFinish(c00, c01, c, bias, skip, low, high)
+        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+    }
+
+    /// One window × 16 columns (leftover rows): one chain per vector.
+    @inline(__always)
+    private static func windows1(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
+                                 _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                                 _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+        var c0 = F8(), c1 = F8()
+        var bp = b
+        for s in 0..<runs.count {
+            let row = a + s * runs.stride
+            for i in 0..<runs.length {
+                let x = F8(repeating: row[i])
+                c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
+                bp += panelWidth
+            }
+        }
+        quarterFinish(c0, c1, c, bias, skip, low, high)
+    }
+}

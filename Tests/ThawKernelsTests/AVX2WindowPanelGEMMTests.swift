@@ -1,0 +1,97 @@
+import XCTest
+import ThawKernels
+import ThawKernelsAVX2
+import ThawKernelsAVX512
+
+/// `AVX2Kernels.windowPanelGEMM` (rows of A read as convolution windows of an NHWC map) against a float64 direct
+/// convolution, with bias, residual, clamps and every leftover row count, in one pass and a pass per window row; bit for bit against `AVX2Kernels.panelGEMM`
+/// on the im2col rows (same blocks, same order over K) and, on an AVX-512 CPU, against the AVX-512 build.
+final class AVX2WindowPanelGEMMTests: XCTestCase {
+    /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
+    struct Case { let images, hp, wp, cin, cout, kh, kw, stride: Int; let bias, residual: Bool; let low, high: Float }
+
+    struct Result { var windows: [Float]; var passes: [Float]; var im2col: [Float]; var avx512: [Float]?; var want: [Double] }
+
+    static let cases: [Case] = [
+        Case(images: 2, hp: 21, wp: 19, cin: 3, cout: 64, kh: 7, kw: 7, stride: 2, bias: true, residual: false, low: 0, high: .infinity),  // a stem
+        Case(images: 1, hp: 11, wp: 11, cin: 16, cout: 128, kh: 3, kw: 3, stride: 2, bias: true, residual: true,
+             low: -.infinity, high: .infinity),
+        Case(images: 3, hp: 7, wp: 5, cin: 24, cout: 40, kh: 1, kw: 1, stride: 2, bias: false, residual: true,
+             low: -.infinity, high: .infinity),                                                               // zeros past N
+        Case(images: 1, hp: 9, wp: 10, cin: 8, cout: 192, kh: 3, kw: 3, stride: 1, bias: true, residual: false, low: 0, high: 6),
+    ]
+
+    func run(_ t: Case) -> Result {
+        var rng = AVX2PanelGEMMTests.Seeded(seed: UInt64(t.hp * 1000 + t.cin * 10 + t.kh))
+        let oh = (t.hp - t.kh) / t.stride + 1, ow = (t.wp - t.kw) / t.stride + 1
+        let rows = t.images * oh * ow, k = t.kh * t.kw * t.cin
+        let n = ((t.cout + 63) / 64) * 64                 // C's and residual's row stride: whole panels
+        let map = (0..<t.images * t.hp * t.wp * t.cin).map { _ in Float.random(in: -1...1, using: &rng) }
+        let b = (0..<k * t.cout).map { _ in Float.random(in: -1...1, using: &rng) }   // [kh][kw][cin] × cout
+        let bias = (0..<n).map { j in j < t.cout ? Float.random(in: -1...1, using: &rng) : 0 }
+        let skip = (0..<rows * n).map { _ in Float.random(in: -2...2, using: &rng) }
+        let packed = AVX2PanelGEMMTests.pack(b, k: k, n: t.cout)
+        var offsets = [Int32](repeating: 0, count: rows), im2col = [Float](repeating: 0, count: rows * k)
+        for r in 0..<rows {
+            let image = r / (oh * ow), y = (r % (oh * ow)) / ow, x = r % ow
+            let base = ((image * t.hp + y * t.stride) * t.wp + x * t.stride) * t.cin
+            offsets[r] = Int32(base)
+            for i in 0..<t.kh { for j in 0..<t.kw * t.cin { im2col[r * k + i * t.kw * t.cin + j] = map[base + i * t.wp * t.cin + j] } }
+        }
+        func gemm(_ kernel: Int) -> [Float] {
+            var c = [Float](repeating: .nan, count: rows * n)
+            packed.withUnsafeBufferPointer { pb in map.withUnsafeBufferPointer { mb in im2col.withUnsafeBufferPointer { ib in
+                bias.withUnsafeBufferPointer { bb in skip.withUnsafeBufferPointer { sb in offsets.withUnsafeBufferPointer { ob in
+                    c.withUnsafeMutableBufferPointer { cb in
+                        let (biasp, skipp) = (t.bias ? bb.baseAddress : nil, t.residual ? sb.baseAddress : nil)
+                        switch kernel {
+                        case 0, 3:
+                            AVX2Kernels.windowPanelGEMM(rows: rows, rowOffsets: ob.baseAddress!, a: mb.baseAddress!, segments: t.kh,
+                                                        segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin, packed: pb.baseAddress!,
+                                                        panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp,
+                                                        residual: skipp, ldr: n, low: t.low, high: t.high, segmentPasses: kernel == 3)
+                        case 1:
+                            AVX2Kernels.panelGEMM(rows: rows, k: k, a: ib.baseAddress!, lda: k, packed: pb.baseAddress!,
+                                                  panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp, residual: skipp,
+                                                  ldr: n, low: t.low, high: t.high)
+                        default:
+                            AVX512Kernels.windowPanelGEMM(rows: rows, rowOffsets: ob.baseAddress!, a: mb.baseAddress!, segments: t.kh,
+                                                          segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin, packed: pb.baseAddress!,
+                                                          panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp,
+                                                          residual: skipp, ldr: n, low: t.low, high: t.high)
+                        }
+                    }
+                } } }
+            } } }
+            return (0..<rows * t.cout).map { c[($0 / t.cout) * n + $0 % t.cout] }
+        }
+        var want = [Double](repeating: 0, count: rows * t.cout)
+        for r in 0..<rows {
+            for j in 0..<t.cout {
+                var s = 0.0
+                for i in 0..<k { s += Double(im2col[r * k + i]) * Double(b[i * t.cout + j]) }
+                if t.bias { s += Double(bias[j]) }
+                if t.residual { s += Double(skip[r * n + j]) }
+                want[r * t.cout + j] = min(max(s, Double(t.low)), Double(t.high))
+            }
+        }
+        return Result(windows: gemm(0), passes: gemm(3), im2col: gemm(1), avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
+    }
+
+    func testAgainstTheFloat64ReferenceAndThePanelKernel() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        for t in Self.cases {
+            let r = run(t)
+            for (name, got) in [("one pass", r.windows), ("a pass per window row", r.passes)] {
+                var worst = 0.0
+                for i in got.indices {
+                    XCTAssertFalse(got[i].isNaN, "\(t), \(name): NaN at \(i)")
+                    worst = max(worst, abs(Double(got[i]) - r.want[i]) / max(1, abs(r.want[i])))
+                }
+                XCTAssertLessThan(worst, 1e-5, "\(t), \(name): float64 reference")
+            }
+            XCTAssertEqual(r.windows, r.im2col, "\(t): the panel kernel on im2col rows")
+            if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
+        }
+    }
+}
