@@ -34,7 +34,7 @@ struct ExtractCommand: ParsableCommand {
     @Option(help: "Storage type: f16, bf16 or f32.") var dtype: String = "f16"
     @Option(help: "Square input size (crop); the resize keeps the model's resize/crop ratio (default: the model's own, e.g. 224 for EfficientNet-Lite0).") var imageSize: Int?
     @Option(help: "Text models: tokens per text, [CLS] and [SEP] included; longer texts are truncated, shorter ones padded. Recorded in the cache, so `thaw finetune`, `thaw predict` and `thaw export` use the same length. 2 up to the model's maximum. (default: the model's maximum, e.g. 256 for all-minilm-l6-v2, 384 for all-mpnet-base-v2)") var maxTokens: Int?
-    @Option(help: "Samples per decode batch, rounded up to a multiple of 16; also per forward where the model computes each sample alone (EfficientNet-Lite, MobileNetV2 on AVX-512 CPUs), else forwards of 16. Changes speed and memory, never the bytes.") var batch: Int = 32
+    @Option(help: "Samples per decode batch, rounded up to a multiple of 16; also per forward where the model computes each sample alone (EfficientNet-Lite, MobileNetV2 on CPUs with AVX-512 or AVX2 + FMA), else forwards of 16. Changes speed and memory, never the bytes.") var batch: Int = 32
     @Option(help: "Extract shard i of N (i/N), e.g. 0/4; merge with `thaw cache merge`.") var shard: String = "0/1"
     @Option(help: "Augmented views per training image (random-resized-crop + flip), stored as views 1…K.") var views: Int = 0
     @Option(help: "At most N samples per split: train, val and test each, so --limit 100 gives up to 300 samples (stratified, deterministic; for demos and tests; default: every sample).") var limit: Int?

@@ -3,7 +3,7 @@ import ThawKernelsAVX512
 
 extension Conv2D {
     /// Whether this convolution's GEMM runs on the panel kernel (`AVX512Kernels.panelGEMM`, or the AVX2 build
-    /// without AVX-512: `PanelKernelChoice`): it holds packed panels, `VectorISA.packedKernels` and
+    /// without AVX-512: `PanelKernel`): it holds packed panels, `VectorISA.packedKernels` and
     /// `ConvTiles.panelKernel` allow it.
     var runsPanelKernel: Bool { panelWeight != nil && VectorISA.packedKernels && ConvTiles.panelKernel }
 
@@ -11,11 +11,11 @@ extension Conv2D {
     /// [Cout/64][K][64] for the panel kernel (AVX-512 or AVX2 build); `weight` is emptied (the panels hold the same
     /// floats; the OpenBLAS paths read them one panel at a time, ldb = 64). For frozen inference only
     /// (backward passes read `weight`); a Winograd filter, computed or deferred, reads the panels. Unchanged unless the CPU has
-    /// AVX-512 or the AVX2 kernels are on (`PanelKernelChoice.packsPanels`), the convolution is ungrouped with Cout a multiple of 64, and it is 1×1 or has a patch
+    /// AVX-512 or the AVX2 kernels are on (`PanelKernel.packsPanels`), the convolution is ungrouped with Cout a multiple of 64, and it is 1×1 or has a patch
     /// over 32 floats (smaller ones run the small-input kernel on `weight`) — every ResNet convolution.
     public func preparingPanels() -> Conv2D {
         let s = shape, w = AVX512Kernels.panelWidth
-        guard s.groups == 1, s.outChannels % w == 0, s.isPointwise || s.patchSize > 32, PanelKernelChoice.packsPanels else {
+        guard s.groups == 1, s.outChannels % w == 0, s.isPointwise || s.patchSize > 32, PanelKernel.packsPanels else {
             return self
         }
         let k = s.patchSize, n = s.outChannels

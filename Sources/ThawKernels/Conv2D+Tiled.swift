@@ -64,10 +64,10 @@ extension Conv2D {
                 let rr = grid.rows(t), cc = grid.columns(t)
                 if rr.isEmpty || cc.isEmpty { return }
                 if panels {
-                    PanelKernelChoice.panelGEMM(rows: rr.count, k: k, a: a + rr.lowerBound * lda, lda: lda, packed: wp,
-                                                panels: (cc.lowerBound / width)..<(cc.upperBound / width),
-                                                c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
-                                                residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout, low: low, high: high)
+                    PanelKernel.gemm(rows: rr.count, k: k, a: a + rr.lowerBound * lda, lda: lda, packed: wp,
+                                     panels: (cc.lowerBound / width)..<(cc.upperBound / width),
+                                     c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
+                                     residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout, low: low, high: high)
                     return
                 }
                 let c = y + (r0 + rr.lowerBound) * cout + cc.lowerBound

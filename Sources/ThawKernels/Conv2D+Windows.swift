@@ -57,12 +57,12 @@ extension Conv2D {
                 DispatchQueue.concurrentPerform(iterations: grid.count) { t in
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
-                    PanelKernelChoice.windowPanelGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
-                                                      segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
-                                                      panels: (cc.lowerBound / width)..<(cc.upperBound / width),
-                                                      c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
-                                                      residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
-                                                      low: low, high: high)
+                    PanelKernel.windowGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
+                                           segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
+                                           panels: (cc.lowerBound / width)..<(cc.upperBound / width),
+                                           c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
+                                           residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
+                                           low: low, high: high)
                 }
                 n0 += count
             }

@@ -55,10 +55,10 @@ extension Conv2D {
             + (deferredWinograd?.isComputed == true ? WinogradF43.positions * shape.inChannels * shape.outChannels : 0)
     }
 
-    /// U is kept in 64-column panels per position where weights are packed (`PanelKernelChoice.packsPanels`:
+    /// U is kept in 64-column panels per position where weights are packed (`PanelKernel.packsPanels`:
     /// AVX-512, or the AVX2 kernels on) when Cout is a multiple of 64.
     private var storesWinogradInPanels: Bool {
-        PanelKernelChoice.packsPanels && shape.outChannels % AVX512Kernels.panelWidth == 0
+        PanelKernel.packsPanels && shape.outChannels % AVX512Kernels.panelWidth == 0
     }
 
     /// U from the current weights (`weight`, or the panels once `preparingPanels()` emptied it).
@@ -135,8 +135,8 @@ extension Conv2D {
                         if !panels {
                             BLAS.sgemm(m: count, n: cout, k: cin, a: a, lda: cin, b: b, ldb: cout, c: c, ldc: cout)
                         } else if panelKernel {
-                            PanelKernelChoice.panelGEMM(rows: count, k: cin, a: a, lda: cin, packed: b, panels: 0..<(cout / width),
-                                                        c: c, ldc: cout, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
+                            PanelKernel.gemm(rows: count, k: cin, a: a, lda: cin, packed: b, panels: 0..<(cout / width),
+                                             c: c, ldc: cout, bias: nil, residual: nil, ldr: 0, low: -.infinity, high: .infinity)
                         } else {                    // packed U without the panel kernel: one sgemm per panel (ldb = 64)
                             for panel in 0..<(cout / width) {
                                 BLAS.sgemm(m: count, n: width, k: cin, a: a, lda: cin, b: b + panel * cin * width, ldb: width,

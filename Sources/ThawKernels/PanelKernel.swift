@@ -1,3 +1,4 @@
+import ThawBLAS
 import ThawKernelsAVX2
 import ThawKernelsAVX512
 
@@ -20,6 +21,30 @@ enum PanelKernel {
         } else {
             AVX2Kernels.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
                                   residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)
+        }
+    }
+
+    /// Whether convolution weights are packed into panels at load (`Conv2D.preparingPanels()`, Winograd U in panels):
+    /// the CPU has AVX-512, or the AVX2 kernels are on. Read at load; forwards without the panel kernel read the
+    /// panels one sgemm per panel.
+    static var packsPanels: Bool { CPUFeatures.current.hasAVX512 || VectorISA.avx2Kernels }
+
+    /// C = clamp(windows of the map · B + bias + residual, low, high) over `panels` (see
+    /// `AVX512Kernels.windowPanelGEMM`); the AVX2 build sums one window row per pass when `ConvTiles.windowPasses`.
+    @inline(__always)
+    static func windowGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
+                           segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
+                           residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float) {
+        if VectorISA.avx512 {
+            AVX512Kernels.windowPanelGEMM(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
+                                          segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
+                                          bias: bias, residual: residual, ldr: ldr, low: low, high: high)
+        } else {
+            AVX2Kernels.windowPanelGEMM(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
+                                        segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
+                                        bias: bias, residual: residual, ldr: ldr, low: low, high: high,
+                                        segmentPasses: ConvTiles.windowPasses)
         }
     }
 

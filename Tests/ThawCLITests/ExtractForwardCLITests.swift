@@ -2,14 +2,17 @@ import Foundation
 import ThawStore
 import XCTest
 
-/// `thaw extract --batch` (default 32): on AVX-512 CPUs Lite0 forwards the whole decode batch, elsewhere
-/// blocks of 16; the run record says which, and the records equal those of `--batch 16` byte for byte.
+/// `thaw extract --batch` (default 32): on CPUs with the packed kernels (AVX-512, or AVX2 + FMA) Lite0 forwards the
+/// whole decode batch, elsewhere blocks of 16; the run record says which, and the records equal those of
+/// `--batch 16` byte for byte.
 final class ExtractForwardCLITests: XCTestCase {
-    /// The flags `VectorISA.avx512` needs (CPUFeatures.hasAVX512), read from /proc/cpuinfo.
-    private var hasAVX512: Bool {
+    /// Whether the CPU runs one of the packed-kernel builds (`VectorISA.packedKernels`: CPUFeatures.hasAVX512, or
+    /// AVX2 and FMA), read from /proc/cpuinfo.
+    private var hasPackedKernels: Bool {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
         return ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy(flags.contains)
+            || ["avx2", "fma"].allSatisfy(flags.contains)
     }
 
     private func extract(_ cache: String, _ extra: [String], in folder: String) throws -> [String: Any] {
@@ -30,7 +33,7 @@ final class ExtractForwardCLITests: XCTestCase {
 
         let wide = try extract("wide", [], in: folder)
         XCTAssertEqual(wide["batch"] as? Int, 32)
-        XCTAssertEqual(wide["forwardSamples"] as? Int, hasAVX512 ? 32 : 16)
+        XCTAssertEqual(wide["forwardSamples"] as? Int, hasPackedKernels ? 32 : 16)
         let narrow = try extract("narrow", ["--batch", "16"], in: folder)
         XCTAssertEqual(narrow["batch"] as? Int, 16)
         XCTAssertEqual(narrow["forwardSamples"] as? Int, 16)

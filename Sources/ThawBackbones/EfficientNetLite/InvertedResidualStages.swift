@@ -37,17 +37,17 @@ extension InvertedResidualStages {
         return [oh, ow, c]
     }
 
-    /// `Backbone.computesSamplesAlone` for an image network: on AVX-512 CPUs with the fused blocks and the packed
+    /// `Backbone.computesSamplesAlone` for an image network: on AVX-512 or AVX2+FMA CPUs (`VectorISA.packedKernels`;
+    /// both builds compute each output alone) with the fused blocks and the packed
     /// 1×1 kernel on, every stage up to `pool` runs per row (the stem's small-input kernel per output pixel;
     /// blocks band by band or in phases, each output one dot product over k in order; the head packed, as
     /// its chunks stay under `PackedPointwise.parallelMaxRows` rows; the pool per image). `fc` is excluded:
     /// above a few rows it is one sgemm. Checked record for record on Fashion-MNIST (`thaw extract` with
     /// forwards of 16, 32 and 64 samples: identical caches) and in ExtractBatchInvarianceTests.
-    /// Pitfall: not yet on AVX2 CPUs (`VectorISA.packedKernels`): their stem and depthwise rows are per sample, but
-    /// PackedPointwise's 1×1 layers run sgemm there, whose sums depend on the rows per call (records of forwards of
-    /// 16 and 64 samples differed by 2e-3). The gate widens with PackedPointwise's AVX2 panel kernel.
+    /// Pitfall: never with PackedPointwise's BLAS fallback, whose sgemm sums depend on the rows per call (records of
+    /// forwards of 16 and 64 samples differed by 2e-3).
     func stagedComputesSamplesAlone(taps: [String]) -> Bool {
-        guard VectorISA.avx512, PackedPointwise.enabled, InvertedResidual.enabled, stem.runsSmallInputKernel,
+        guard VectorISA.packedKernels, PackedPointwise.enabled, InvertedResidual.enabled, stem.runsSmallInputKernel,
               let indices = try? taps.map({ try cutIndex($0) }) else { return false }
         let headRowsPerChunk = chunkFloats / (head.shape.inChannels + head.shape.outChannels)
         return indices.allSatisfy { $0 <= blocks.count + 2 } && headRowsPerChunk <= PackedPointwise.parallelMaxRows
