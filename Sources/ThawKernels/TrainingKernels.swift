@@ -18,4 +18,8 @@ public enum TrainingKernels {
     /// image × 16-channel blocks over zero-padded copies on AVX-512 or AVX2 (`DepthwiseConv2D.backwardInBlocks`); false: the
     /// row kernel (`AVX512Kernels.depthwiseBackwardRow`) as before.
     nonisolated(unsafe) public static var depthwiseBlocks = true
+    /// With `panelGEMMs` on a CPU with AVX2+FMA but no AVX-512: the 1×1 weight gradients on the AVX2 tiles
+    /// (`AVX2Kernels.weightGradient`); false (default): one OpenBLAS call each, which measured faster
+    /// (`thaw-finetune-bench --gemm=3`, Zen, load 4.5–5.4: 39–43 vs 43–51 GFLOP per CPU-second on Lite0's four shapes).
+    nonisolated(unsafe) public static var avx2WeightGradient = false
 }

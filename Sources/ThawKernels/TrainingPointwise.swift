@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ThawBLAS
 import ThawKernelsAVX2
 import ThawKernelsAVX512
 
@@ -15,8 +16,8 @@ import ThawKernelsAVX512
 /// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of
 /// Cin·Cout floats each) only when the caller's version of it changed, once per step.
 ///
-/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`AVX2Kernels.panelGEMM`, `AVX2Kernels.weightGradient`:
-/// the same panels, the same floats). Runs only where `supports` holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the
+/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`AVX2Kernels.panelGEMM`: the same panels, the same
+/// floats) for y and dx; dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports` holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the
 /// Conv2D/OpenBLAS path otherwise. Results equal the OpenBLAS path's to float rounding.
 public final class TrainingPointwise {
     public let inChannels: Int                  // Cin (K of the forward)
@@ -101,6 +102,11 @@ public final class TrainingPointwise {
     /// dW [Cin, Cout] += x [rows, Cin]ᵀ · dy [rows, Cout] (gradients accumulate; nothing is zeroed here).
     public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
         let cin = inChannels, cout = outChannels, w = AVX512Kernels.panelWidth
+        if !VectorISA.avx512 && !TrainingKernels.avx2WeightGradient {
+            // One OpenBLAS call (its threads): measured faster than the AVX2 tiles (TrainingKernels.avx2WeightGradient).
+            BLAS.sgemm(transA: true, m: cin, n: cout, k: rows, a: x, lda: cin, b: dy, ldb: cout, beta: 1, c: dw, ldc: cout)
+            return
+        }
         let grid = ConvTiles.grid(m: cin, n: cout, cores: ProcessInfo.processInfo.activeProcessorCount, align: w)
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let cols = grid.columns(t)

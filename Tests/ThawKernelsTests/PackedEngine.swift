@@ -3,7 +3,8 @@ import ThawBLAS
 
 /// The builds of the packed kernels a test can run on this CPU: AVX-512 (`VectorISA.avx512`), AVX2+FMA
 /// (`VectorISA.avx2Kernels` with `avx512` off — on AVX-512 CPUs too) and the BLAS/baseline paths (neither).
-/// `run` sets the switches for its body and restores them, so one test checks every build the CPU has.
+/// `run` sets the switches for its body and restores them, so one test checks every build the CPU has (the AVX2
+/// weight-gradient tiles included, though `TrainingKernels.avx2WeightGradient` is off by default).
 enum PackedEngine: String, CaseIterable {
     case avx512, avx2, baseline
 
@@ -17,10 +18,11 @@ enum PackedEngine: String, CaseIterable {
 
     @discardableResult
     func run<T>(_ body: () throws -> T) rethrows -> T {
-        let saved = (VectorISA.avx512, VectorISA.avx2Kernels)
-        defer { VectorISA.avx512 = saved.0; VectorISA.avx2Kernels = saved.1 }
+        let saved = (VectorISA.avx512, VectorISA.avx2Kernels, TrainingKernels.avx2WeightGradient)
+        defer { VectorISA.avx512 = saved.0; VectorISA.avx2Kernels = saved.1; TrainingKernels.avx2WeightGradient = saved.2 }
         VectorISA.avx512 = self == .avx512
         VectorISA.avx2Kernels = self != .baseline && CPUFeatures.current.hasAVX2FMA
+        TrainingKernels.avx2WeightGradient = true     // the AVX2 1×1 weight-gradient tiles (off by default) under test
         return try body()
     }
 }

@@ -37,6 +37,7 @@ func gemmShapes(rounds: Int, loadAverage: () -> String) {
         var dw = [Float](repeating: 0, count: cin * cout)
         let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
         let kernel = VectorISA.packedKernels ? TrainingPointwise(shape) : nil
+        TrainingKernels.avx2WeightGradient = true     // time the AVX2 dW tiles themselves, not the OpenBLAS default
         var pack = [Double]()
         let flops = 2.0 * Double(m * cin * cout)
         // [gemm][path] seconds

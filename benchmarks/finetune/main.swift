@@ -14,6 +14,7 @@
 //   --compare-avx2 with --alternate: (on CPUs without AVX-512) the AVX2+FMA kernels (VectorISA.avx2Kernels, the
 //              default) vs the OpenBLAS/baseline paths
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
+//   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; off by default)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -29,9 +30,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--no-avx2", "--gemm", "--depthwise"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --no-avx2, --gemm[=R], --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -41,6 +42,7 @@ let comparison = flags.contains("--compare-split") ? ("split", "one-call") : com
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
+if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
