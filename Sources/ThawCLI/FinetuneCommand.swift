@@ -7,6 +7,7 @@ import ThawInputs
 import ThawFineTune
 import ThawFit
 import ThawHeads
+import ThawKernels
 import ThawRuns
 import ThawStore
 import ThawText
@@ -105,6 +106,9 @@ struct FinetuneCommand: ParsableCommand {
 
     func run() throws {
         try RunName.check(name)
+        // Benchmark-only switch (undocumented): THAW_NO_AVX2_KERNELS=1 runs the BLAS/baseline paths instead of the
+        // AVX2+FMA kernels on CPUs without AVX-512, to measure what they bring (benchmarks/finetune/README.md).
+        if ProcessInfo.processInfo.environment["THAW_NO_AVX2_KERNELS"] == "1" { VectorISA.avx2Kernels = false }
         if let export { try OutputFolder.prepare(export, option: "--export") }
         // The one read of the manifest: the registry decides the plan from it, every path reads through `reader`.
         let reader = try CacheReader(path: cache)

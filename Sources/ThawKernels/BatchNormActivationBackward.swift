@@ -1,8 +1,10 @@
 import Dispatch
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// Backward of act(BN(x)) over NHWC rows [M, C] in two streaming passes (one for frozen BN), both
-/// cores busy, the channel loops vectorised (AVX-512 build when `VectorISA.avx512`):
+/// cores busy, the channel loops vectorised (AVX-512 build when `VectorISA.avx512`, else the AVX2 build when
+/// `VectorISA.avx2Kernels`; all three builds give the same floats):
 ///   g  = dy where 0 < y < high (the ReLU/ReLU6 mask read from the output y; no mask without y)
 ///   x̂  = (x − mean)·invstd
 ///   dγ += Σ g·x̂,  dβ += Σ g                                   ([C], accumulated)
@@ -45,6 +47,10 @@ public enum BatchNormActivationBackward {
                             AVX512Kernels.batchNormBackwardSums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n,
                                                                 channels: c, mean: mean, invstd: invstd, outScale: s,
                                                                 out: dx + o, sumG: blk, sumGX: blk + c)
+                        } else if VectorISA.avx2Kernels {
+                            AVX2Kernels.batchNormBackwardSums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n,
+                                                              channels: c, mean: mean, invstd: invstd, outScale: s,
+                                                              out: dx + o, sumG: blk, sumGX: blk + c)
                         } else {
                             sums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n, channels: c, mean: mean,
                                  invstd: invstd, outScale: s, out: dx + o, sumG: blk, sumGX: blk + c)
@@ -74,6 +80,9 @@ public enum BatchNormActivationBackward {
                 if VectorISA.avx512 {
                     AVX512Kernels.batchNormBackwardFinish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean,
                                                           invstd: invstd, k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)
+                } else if VectorISA.avx2Kernels {
+                    AVX2Kernels.batchNormBackwardFinish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean,
+                                                        invstd: invstd, k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)
                 } else {
                     finish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean, invstd: invstd,
                            k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)

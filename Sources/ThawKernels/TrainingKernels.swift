@@ -1,5 +1,5 @@
 /// Which build of the training kernels runs: the fused, vectorised ones (default: one pass for the
-/// activation mask + BatchNorm backward, AVX-512 depthwise backward when `VectorISA.avx512`, a
+/// activation mask + BatchNorm backward, AVX-512 (or AVX2+FMA) depthwise backward when `VectorISA.packedKernels`, a
 /// vectorised optimizer pass) or the plain ones they replaced. Set false to compare the two in one
 /// binary (parity tests, `thaw-finetune-bench --plain`); both compute the same function to float
 /// rounding.
@@ -12,10 +12,14 @@ public enum TrainingKernels {
     nonisolated(unsafe) public static var splitGEMMs = false
     /// With `fused`: the 1×1 convolutions of the trained blocks whose channels are multiples of 64 run their
     /// forward, input-gradient and weight-gradient GEMMs on the AVX-512 kernels in tiles over the cores
-    /// (`TrainingPointwise`) when the CPU has AVX-512; false: OpenBLAS (or `splitGEMMs`) as before.
+    /// (`TrainingPointwise`) when the CPU has AVX-512 (AVX2+FMA: their AVX2 builds); false: OpenBLAS (or `splitGEMMs`) as before.
     nonisolated(unsafe) public static var panelGEMMs = true
     /// With `fused`: stride-1 "same" depthwise layers without activation (Lite0 blocks 12–15) take their backward by
-    /// image × 16-channel blocks over zero-padded copies on AVX-512 (`DepthwiseConv2D.backwardInBlocks`); false: the
+    /// image × 16-channel blocks over zero-padded copies on AVX-512 or AVX2 (`DepthwiseConv2D.backwardInBlocks`); false: the
     /// row kernel (`AVX512Kernels.depthwiseBackwardRow`) as before.
     nonisolated(unsafe) public static var depthwiseBlocks = true
+    /// With `panelGEMMs` on a CPU with AVX2+FMA but no AVX-512: the 1×1 weight gradients on the AVX2 tiles
+    /// (`AVX2Kernels.weightGradient`); false (default): one OpenBLAS call each, which measured faster
+    /// (`thaw-finetune-bench --gemm=3`, Zen, load 4.5–5.4: 39–43 vs 43–51 GFLOP per CPU-second on Lite0's four shapes).
+    nonisolated(unsafe) public static var avx2WeightGradient = false
 }

@@ -1,5 +1,7 @@
 import Dispatch
 import Foundation
+import ThawBLAS
+import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// The three GEMMs of a trained 1×1 convolution (stride 1, groups 1, no bias, no activation — the
@@ -14,7 +16,8 @@ import ThawKernelsAVX512
 /// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of
 /// Cin·Cout floats each) only when the caller's version of it changed, once per step.
 ///
-/// Runs only where `supports` holds (AVX-512 CPU, Cin and Cout multiples of 64); callers keep the
+/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`AVX2Kernels.panelGEMM`: the same panels, the same
+/// floats) for y and dx; dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports` holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the
 /// Conv2D/OpenBLAS path otherwise. Results equal the OpenBLAS path's to float rounding.
 public final class TrainingPointwise {
     public let inChannels: Int                  // Cin (K of the forward)
@@ -26,7 +29,7 @@ public final class TrainingPointwise {
     /// Whether a 1×1 convolution of this shape runs here on this CPU (with the switch on).
     public static func supports(_ s: Conv2DShape) -> Bool {
         let w = AVX512Kernels.panelWidth
-        return TrainingKernels.fused && TrainingKernels.panelGEMMs && VectorISA.avx512 && s.isPointwise && s.groups == 1
+        return TrainingKernels.fused && TrainingKernels.panelGEMMs && VectorISA.packedKernels && s.isPointwise && s.groups == 1
             && s.inChannels % w == 0 && s.outChannels % w == 0
     }
 
@@ -99,11 +102,22 @@ public final class TrainingPointwise {
     /// dW [Cin, Cout] += x [rows, Cin]ᵀ · dy [rows, Cout] (gradients accumulate; nothing is zeroed here).
     public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
         let cin = inChannels, cout = outChannels, w = AVX512Kernels.panelWidth
+        if !VectorISA.avx512 && !TrainingKernels.avx2WeightGradient {
+            // One OpenBLAS call (its threads): measured faster than the AVX2 tiles (TrainingKernels.avx2WeightGradient).
+            BLAS.sgemm(transA: true, m: cin, n: cout, k: rows, a: x, lda: cin, b: dy, ldb: cout, beta: 1, c: dw, ldc: cout)
+            return
+        }
         let grid = ConvTiles.grid(m: cin, n: cout, cores: ProcessInfo.processInfo.activeProcessorCount, align: w)
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let cols = grid.columns(t)
-            AVX512Kernels.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
-                                         panels: (cols.lowerBound / w)..<(cols.upperBound / w), dw: dw, ldw: cout)
+            let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
+            if VectorISA.avx512 {
+                AVX512Kernels.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
+                                             panels: panels, dw: dw, ldw: cout)
+            } else {
+                AVX2Kernels.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
+                                           panels: panels, dw: dw, ldw: cout)
+            }
         }
     }
 
@@ -119,12 +133,20 @@ public final class TrainingPointwise {
         guard m > 0 else { return }
         let w = AVX512Kernels.panelWidth
         let grid = grid(rows: m, columns: n)
+        let avx512 = VectorISA.avx512
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let r = grid.rows(t), cols = grid.columns(t)
             let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
-            AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
-                                    panels: panels, c: c + r.lowerBound * n, ldc: n,
-                                    bias: bias, residual: residual.map { $0 + r.lowerBound * n }, ldr: n, low: low, high: high)
+            let res = residual.map { $0 + r.lowerBound * n }
+            if avx512 {
+                AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
+                                        panels: panels, c: c + r.lowerBound * n, ldc: n,
+                                        bias: bias, residual: res, ldr: n, low: low, high: high)
+            } else {
+                AVX2Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
+                                      panels: panels, c: c + r.lowerBound * n, ldc: n,
+                                      bias: bias, residual: res, ldr: n, low: low, high: high)
+            }
         }
     }
 }

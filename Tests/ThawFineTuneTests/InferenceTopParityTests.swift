@@ -8,11 +8,11 @@ import XCTest
 /// Evaluation through the inference engine (`FineTuneTrainer.logits` → `inferenceLogits`: BatchNorm folded into the
 /// convolutions, `EfficientNetBlock` forward) against the training forward in `.running` mode, on Lite0-like
 /// blocks over 7×7 maps (a 5×5 block with a skip, a 3×3 stride-2 block, a block without expansion): the same
-/// logits to float rounding, on the AVX-512 kernels and on the baseline ones, before and after an optimizer
+/// logits to float rounding, on the AVX-512 kernels, the AVX2 ones and the baseline ones, before and after an optimizer
 /// step (the folded top is rebuilt when a weight changes). `assertClose` fails on NaN.
 final class InferenceTopParityTests: XCTestCase {
-    private let hasAVX512 = VectorISA.avx512
-    override func tearDown() { VectorISA.avx512 = hasAVX512 }
+    private let hasAVX512 = VectorISA.avx512, hasAVX2 = VectorISA.avx2Kernels
+    override func tearDown() { VectorISA.avx512 = hasAVX512; VectorISA.avx2Kernels = hasAVX2 }
 
     private let classes = 5
     private func model() throws -> FineTuneModel {
@@ -44,7 +44,7 @@ final class InferenceTopParityTests: XCTestCase {
         let m = try model(), t = try trainer(m, rows: n)
         let x = maps(n, seed: 64), labels = (0..<n).map { Int32($0 % classes) }
         let reference = m.forward(x, batch: n, height: 7, width: 7, mode: .running).logits
-        assertClose(t.logits(try set(x)), reference, tol: 1e-4, "logits of \(n) maps (avx512 \(VectorISA.avx512))")
+        assertClose(t.logits(try set(x)), reference, tol: 1e-4, "logits of \(n) maps (avx512 \(VectorISA.avx512), avx2 \(VectorISA.avx2Kernels))")
         // One optimizer step changes every weight: the folded top must follow.
         let (logits, saved) = m.forward(x, batch: n, height: 7, width: 7, mode: .running)
         let (_, dlogits) = FineTuneModel.crossEntropy(logits: logits, labels: labels, classes: classes)
@@ -53,7 +53,7 @@ final class InferenceTopParityTests: XCTestCase {
         t.settings.step.apply(to: m, step: 1)
         let after = m.forward(x, batch: n, height: 7, width: 7, mode: .running).logits
         XCTAssertNotNil(closeness(after, reference, tol: 1e-4, "step"), "the step should move the logits")
-        assertClose(t.logits(try set(x)), after, tol: 1e-4, "logits of \(n) maps after a step (avx512 \(VectorISA.avx512))")
+        assertClose(t.logits(try set(x)), after, tol: 1e-4, "logits of \(n) maps after a step (avx512 \(VectorISA.avx512), avx2 \(VectorISA.avx2Kernels))")
     }
 
     func testInferenceLogitsMatchTrainingForwardOnAVX512() throws {
@@ -61,8 +61,16 @@ final class InferenceTopParityTests: XCTestCase {
         for n in [1, 5, 32] { try check(rows: n) }
     }
 
+    func testInferenceLogitsMatchTrainingForwardOnAVX2Kernels() throws {
+        guard hasAVX2 else { return }   // the CPU has AVX2+FMA (VectorISA.avx2Kernels by default)
+        VectorISA.avx512 = false
+        VectorISA.avx2Kernels = true
+        for n in [1, 5, 32] { try check(rows: n) }
+    }
+
     func testInferenceLogitsMatchTrainingForwardOnBaselineKernels() throws {
         VectorISA.avx512 = false
+        VectorISA.avx2Kernels = false
         for n in [1, 5, 32] { try check(rows: n) }
     }
 

@@ -34,10 +34,13 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
 
     /// Gradients with the block kernel (`blocks`) or the row/baseline kernels; dW, db in PyTorch's [C, k·k] / [C].
     private func backward(_ conv: DepthwiseConv2D, _ x: [Float], _ xs: [Int], _ dy: [Float], blocks: Bool,
-                          avx512: Bool) -> (dx: [Float], dw: [Float], db: [Float]) {
+                          engine: PackedEngine) -> (dx: [Float], dw: [Float], db: [Float]) {
         TrainingKernels.depthwiseBlocks = blocks
-        VectorISA.avx512 = avx512
-        defer { TrainingKernels.depthwiseBlocks = savedBlocks; VectorISA.avx512 = savedAVX512 }
+        defer { TrainingKernels.depthwiseBlocks = savedBlocks }
+        return engine.run { backward(conv, x, xs, dy) }
+    }
+
+    private func backward(_ conv: DepthwiseConv2D, _ x: [Float], _ xs: [Int], _ dy: [Float]) -> (dx: [Float], dw: [Float], db: [Float]) {
         var dx = [Float](repeating: .nan, count: x.count)
         var dw = [Float](repeating: 0, count: conv.weight.count), db = [Float](repeating: 0, count: conv.channels)
         conv.backward(x: x, y: nil, dy: dy, batch: xs[0], height: xs[1], width: xs[2], dx: &dx, dWeight: &dw, dBias: &db)
@@ -64,9 +67,12 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
             let x = try fixture("\(name).x", count: count), dy = try fixture("\(name).dy", count: count)
             let want = (dx: try fixture("\(name).dx", count: count), dw: try fixture("\(name).dw", count: c * k * k),
                         db: try fixture("\(name).db", count: c))
-            XCTAssertEqual(takesBlocks(conv, xs), VectorISA.avx512, "\(name): the block kernel must take every AVX-512 case here")
-            for (label, blocks, avx512) in [("blocks", true, savedAVX512), ("row", false, savedAVX512), ("baseline", true, false)] {
-                let got = backward(conv, x, xs, dy, blocks: blocks, avx512: avx512)
+            for engine in PackedEngine.onThisCPU {
+                XCTAssertTrue(engine.run { takesBlocks(conv, xs) }, "\(name): the \(engine) block kernel must take every case here")
+            }
+            let runs = PackedEngine.onThisCPU.flatMap { [("\($0) blocks", true, $0), ("\($0) row", false, $0)] } + [("baseline", true, PackedEngine.baseline)]
+            for (label, blocks, engine) in runs {
+                let got = backward(conv, x, xs, dy, blocks: blocks, engine: engine)
                 BackwardGolden.assertClose(got.dx, want.dx, "\(name) \(label) dx")
                 BackwardGolden.assertClose(got.dw, want.dw, "\(name) \(label) dW")
                 BackwardGolden.assertClose(got.db, want.db, "\(name) \(label) db")
@@ -82,13 +88,15 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
             let conv = DepthwiseConv2D(channels: c, kernel: (k, k), stride: (1, 1), padding: .same,
                                        weightCHW: FiniteDifference.random(c * k * k, seed: 92, scale: 0.4))
             let dy = FiniteDifference.random(x.count, seed: 93)
-            let blocks = backward(conv, x, xs, dy, blocks: true, avx512: savedAVX512)
-            let row = backward(conv, x, xs, dy, blocks: false, avx512: savedAVX512)
-            let label = "depthwise blocks k\(k) n\(batch)"
-            // dW sums 49·N products per tap in another order than the row kernel: 1e-5 of rounding is seen at N = 3.
-            BackwardGolden.assertClose(blocks.dx, row.dx, rtol: 1e-5, "\(label) dx")
-            BackwardGolden.assertClose(blocks.dw, row.dw, rtol: 1e-4, "\(label) dW")
-            BackwardGolden.assertClose(blocks.db, row.db, rtol: 1e-5, "\(label) db")
+            for engine in PackedEngine.eachOnThisCPU {
+                let blocks = backward(conv, x, xs, dy, blocks: true, engine: engine)
+                let row = backward(conv, x, xs, dy, blocks: false, engine: engine)
+                let label = "depthwise blocks k\(k) n\(batch) \(engine)"
+                // dW sums 49·N products per tap in another order than the row kernel: 1e-5 of rounding is seen at N = 3.
+                BackwardGolden.assertClose(blocks.dx, row.dx, rtol: 1e-5, "\(label) dx")
+                BackwardGolden.assertClose(blocks.dw, row.dw, rtol: 1e-4, "\(label) dW")
+                BackwardGolden.assertClose(blocks.db, row.db, rtol: 1e-5, "\(label) db")
+            }
         }
     }
 
@@ -99,10 +107,12 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
         dy[3 * 32 + 5] = .nan   // image 0, pixel (0, 3), channel 5
         let conv = DepthwiseConv2D(channels: c, kernel: (5, 5), stride: (1, 1), padding: .same,
                                    weightCHW: FiniteDifference.random(c * 25, seed: 96))
-        let g = backward(conv, x, xs, dy, blocks: true, avx512: savedAVX512)
-        // dx at pixel (0, 1) is within the 5×5 reach of (0, 3); dW's centre tap of channel 5.
-        XCTAssertTrue(g.dx[32 + 5].isNaN && g.dw[5 * 25 + 12].isNaN && g.db[5].isNaN, "a NaN in dy must reach dx, dW and db")
-        XCTAssertFalse(g.dx[32 + 6].isNaN || g.dw[6 * 25 + 12].isNaN || g.db[6].isNaN, "a NaN must stay in its channel")
+        for engine in PackedEngine.eachOnThisCPU {
+            let g = backward(conv, x, xs, dy, blocks: true, engine: engine)
+            // dx at pixel (0, 1) is within the 5×5 reach of (0, 3); dW's centre tap of channel 5.
+            XCTAssertTrue(g.dx[32 + 5].isNaN && g.dw[5 * 25 + 12].isNaN && g.db[5].isNaN, "a NaN in dy must reach dx, dW and db")
+            XCTAssertFalse(g.dx[32 + 6].isNaN || g.dw[6 * 25 + 12].isNaN || g.db[6].isNaN, "a NaN must stay in its channel")
+        }
     }
 
     func testFiniteDifferences() {
@@ -115,13 +125,15 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
             }
             let conv = make(w)
             let r = FiniteDifference.random(x.count, seed: 99)
-            let g = backward(conv, x, xs, r, blocks: true, avx512: savedAVX512)
-            let x0 = x
-            FiniteDifference.check("depthwise blocks k\(k) \(xs) dx", &x, analytic: g.dx, samples: 96) {
-                FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
-            }
-            FiniteDifference.check("depthwise blocks k\(k) \(xs) dW", &w, analytic: g.dw, samples: 96) {
-                FiniteDifference.dot(make($0).forward(Tensor(shape: xs, data: x0)).data, r)
+            for engine in PackedEngine.eachOnThisCPU {
+                let g = backward(conv, x, xs, r, blocks: true, engine: engine)
+                let x0 = x
+                FiniteDifference.check("depthwise blocks k\(k) \(xs) dx", &x, analytic: g.dx, samples: 96) {
+                    FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
+                }
+                FiniteDifference.check("depthwise blocks k\(k) \(xs) dW", &w, analytic: g.dw, samples: 96) {
+                    FiniteDifference.dot(make($0).forward(Tensor(shape: xs, data: x0)).data, r)
+                }
             }
         }
     }

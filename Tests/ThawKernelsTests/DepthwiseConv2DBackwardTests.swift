@@ -1,6 +1,8 @@
 import XCTest
 @testable import ThawKernels
 
+/// The depthwise backward (row kernel of each packed build this CPU has — `PackedEngine` — or the baseline loops)
+/// against PyTorch gradients and by finite differences.
 final class DepthwiseConv2DBackwardTests: XCTestCase {
     /// [kh][kw][C] → PyTorch's [C, 1, kh, kw].
     private func chw(_ taps: [Float], channels c: Int) -> [Float] {
@@ -19,42 +21,46 @@ final class DepthwiseConv2DBackwardTests: XCTestCase {
     }
 
     func testDepthwise5x5Stride2SameMatchesPyTorch() throws {
-        let x = try BackwardGolden.load("dw5.x"), xs = BackwardGolden.shape("dw5.x")
-        let c = xs[3]
-        let conv = DepthwiseConv2D(channels: c, kernel: 5, stride: 2, padding: .same, weightCHW: try BackwardGolden.load("dw5.w"),
-                                   bias: try BackwardGolden.load("dw5.b"), activation: .relu6)
-        let g = backward(conv, x, xs, try BackwardGolden.load("dw5.dy"))
-        BackwardGolden.assertClose(g.dx, try BackwardGolden.load("dw5.dx"), "depthwise dx")
-        BackwardGolden.assertClose(g.dw, try BackwardGolden.load("dw5.dw"), "depthwise dW")
-        BackwardGolden.assertClose(g.db, try BackwardGolden.load("dw5.db"), "depthwise db")
+        for engine in PackedEngine.eachOnThisCPU { try engine.run {
+            let x = try BackwardGolden.load("dw5.x"), xs = BackwardGolden.shape("dw5.x")
+            let c = xs[3]
+            let conv = DepthwiseConv2D(channels: c, kernel: 5, stride: 2, padding: .same, weightCHW: try BackwardGolden.load("dw5.w"),
+                                       bias: try BackwardGolden.load("dw5.b"), activation: .relu6)
+            let g = backward(conv, x, xs, try BackwardGolden.load("dw5.dy"))
+            BackwardGolden.assertClose(g.dx, try BackwardGolden.load("dw5.dx"), "depthwise dx")
+            BackwardGolden.assertClose(g.dw, try BackwardGolden.load("dw5.dw"), "depthwise dW")
+            BackwardGolden.assertClose(g.db, try BackwardGolden.load("dw5.db"), "depthwise db")
+        } }
     }
 
     func testFiniteDifferences() {
-        // 21 and 37 channels: the 16-lane, 4-lane and scalar paths; dilation 2 and TF SAME with
-        // stride 2; batch 2 splits images over cores, batch 1 with ≥ 32 channels splits channels.
-        for (stride, dilation, batch, c) in [(2, 1, 2, 21), (1, 2, 2, 21), (2, 1, 1, 37)] {
-            let xs = [batch, 7, 6, c]
-            var x = FiniteDifference.random(xs.reduce(1, *), seed: 61)
-            var w = FiniteDifference.random(c * 9, seed: 62, scale: 0.5)
-            var b = FiniteDifference.random(c, seed: 63, scale: 0.2)
-            func make(_ w: [Float], _ b: [Float]) -> DepthwiseConv2D {
-                DepthwiseConv2D(channels: c, kernel: (3, 3), stride: (stride, stride), dilation: (dilation, dilation),
-                                padding: .same, weightCHW: w, bias: b)
+        for engine in PackedEngine.eachOnThisCPU { engine.run {
+            // 21 and 37 channels: the 16-lane, 4-lane and scalar paths; dilation 2 and TF SAME with
+            // stride 2; batch 2 splits images over cores, batch 1 with ≥ 32 channels splits channels.
+            for (stride, dilation, batch, c) in [(2, 1, 2, 21), (1, 2, 2, 21), (2, 1, 1, 37)] {
+                let xs = [batch, 7, 6, c]
+                var x = FiniteDifference.random(xs.reduce(1, *), seed: 61)
+                var w = FiniteDifference.random(c * 9, seed: 62, scale: 0.5)
+                var b = FiniteDifference.random(c, seed: 63, scale: 0.2)
+                func make(_ w: [Float], _ b: [Float]) -> DepthwiseConv2D {
+                    DepthwiseConv2D(channels: c, kernel: (3, 3), stride: (stride, stride), dilation: (dilation, dilation),
+                                    padding: .same, weightCHW: w, bias: b)
+                }
+                let conv = make(w, b)
+                let r = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 64)
+                let g = backward(conv, x, xs, r)
+                let x0 = x, w0 = w, b0 = b
+                FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) dx", &x, analytic: g.dx, samples: 96) {
+                    FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
+                }
+                FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) dW", &w, analytic: g.dw, samples: 96) {
+                    FiniteDifference.dot(make($0, b0).forward(Tensor(shape: xs, data: x0)).data, r)
+                }
+                FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) db", &b, analytic: g.db) {
+                    FiniteDifference.dot(make(w0, $0).forward(Tensor(shape: xs, data: x0)).data, r)
+                }
             }
-            let conv = make(w, b)
-            let r = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 64)
-            let g = backward(conv, x, xs, r)
-            let x0 = x, w0 = w, b0 = b
-            FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) dx", &x, analytic: g.dx, samples: 96) {
-                FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
-            }
-            FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) dW", &w, analytic: g.dw, samples: 96) {
-                FiniteDifference.dot(make($0, b0).forward(Tensor(shape: xs, data: x0)).data, r)
-            }
-            FiniteDifference.check("depthwise s\(stride) d\(dilation) n\(batch) c\(c) db", &b, analytic: g.db) {
-                FiniteDifference.dot(make(w0, $0).forward(Tensor(shape: xs, data: x0)).data, r)
-            }
-        }
+        } }
     }
 
     /// Backward vs forward of EfficientNet-Lite's depthwise layers at batch 16.

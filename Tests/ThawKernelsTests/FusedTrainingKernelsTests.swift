@@ -2,8 +2,9 @@ import XCTest
 import ThawBLAS
 @testable import ThawKernels
 
-/// The fused training kernels (`TrainingKernels.fused`: one-pass mask + BN backward, AVX-512 depthwise
-/// backward) against the plain kernels they replace, and against finite differences. The comparators
+/// The fused training kernels (`TrainingKernels.fused`: one-pass mask + BN backward, AVX-512 / AVX2 depthwise
+/// backward, each build this CPU has: `PackedEngine`) against the plain kernels they replace, and against finite
+/// differences. The comparators
 /// fail on NaN (`BackwardGolden.mismatch`: the first NaN is the worst error).
 final class FusedTrainingKernelsTests: XCTestCase {
     private var savedFused = true, savedAVX512 = false, savedSplit = false
@@ -27,48 +28,52 @@ final class FusedTrainingKernelsTests: XCTestCase {
     }
 
     func testDepthwiseBackwardFusedMatchesPlain() {
-        // Lite's 5×5 and 3×3, strides 1 and 2; 40/19 channels exercise the 16-lane and scalar tails;
-        // batch 1 with ≥ 32 channels splits channels over the cores, otherwise images.
-        for (k, stride, batch, c) in [(5, 1, 3, 40), (5, 2, 2, 72), (3, 1, 1, 48), (3, 2, 2, 19)] {
-            let xs = [batch, 7, 7, c]
-            let x = FiniteDifference.random(xs.reduce(1, *), seed: 71, scale: 2)
-            let conv = DepthwiseConv2D(channels: c, kernel: (k, k), stride: (stride, stride), padding: .same,
-                                       weightCHW: FiniteDifference.random(c * k * k, seed: 72, scale: 0.4),
-                                       bias: FiniteDifference.random(c, seed: 73), activation: .relu6)
-            let dy = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 74)
-            let plain = depthwiseBackward(conv, x, xs, dy, fused: false)
-            let fused = depthwiseBackward(conv, x, xs, dy, fused: true)
-            let label = "depthwise k\(k) s\(stride) n\(batch) c\(c)"
-            BackwardGolden.assertClose(fused.dx, plain.dx, rtol: 1e-5, "\(label) dx")
-            BackwardGolden.assertClose(fused.dw, plain.dw, rtol: 1e-5, "\(label) dW")
-            BackwardGolden.assertClose(fused.db, plain.db, rtol: 1e-5, "\(label) db")
-            var poisoned = fused.dx
-            poisoned[poisoned.count / 2] = .nan
-            XCTAssertNotNil(BackwardGolden.mismatch(poisoned, plain.dx, rtol: 1e-5, label), "\(label): a NaN must fail the comparison")
-        }
+        for engine in PackedEngine.eachOnThisCPU { engine.run {
+            // Lite's 5×5 and 3×3, strides 1 and 2; 40/19 channels exercise the 16-lane and scalar tails;
+            // batch 1 with ≥ 32 channels splits channels over the cores, otherwise images.
+            for (k, stride, batch, c) in [(5, 1, 3, 40), (5, 2, 2, 72), (3, 1, 1, 48), (3, 2, 2, 19)] {
+                let xs = [batch, 7, 7, c]
+                let x = FiniteDifference.random(xs.reduce(1, *), seed: 71, scale: 2)
+                let conv = DepthwiseConv2D(channels: c, kernel: (k, k), stride: (stride, stride), padding: .same,
+                                           weightCHW: FiniteDifference.random(c * k * k, seed: 72, scale: 0.4),
+                                           bias: FiniteDifference.random(c, seed: 73), activation: .relu6)
+                let dy = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 74)
+                let plain = depthwiseBackward(conv, x, xs, dy, fused: false)
+                let fused = depthwiseBackward(conv, x, xs, dy, fused: true)
+                let label = "depthwise k\(k) s\(stride) n\(batch) c\(c)"
+                BackwardGolden.assertClose(fused.dx, plain.dx, rtol: 1e-5, "\(label) dx")
+                BackwardGolden.assertClose(fused.dw, plain.dw, rtol: 1e-5, "\(label) dW")
+                BackwardGolden.assertClose(fused.db, plain.db, rtol: 1e-5, "\(label) db")
+                var poisoned = fused.dx
+                poisoned[poisoned.count / 2] = .nan
+                XCTAssertNotNil(BackwardGolden.mismatch(poisoned, plain.dx, rtol: 1e-5, label), "\(label): a NaN must fail the comparison")
+            }
+        } }
     }
 
     func testDepthwiseBackwardFusedFiniteDifferences() {
-        for (k, stride, batch, c) in [(5, 2, 2, 21), (3, 1, 1, 37)] {
-            let xs = [batch, 7, 6, c]
-            var x = FiniteDifference.random(xs.reduce(1, *), seed: 81)
-            var w = FiniteDifference.random(c * k * k, seed: 82, scale: 0.5)
-            func make(_ w: [Float]) -> DepthwiseConv2D {
-                DepthwiseConv2D(channels: c, kernel: (k, k), stride: (stride, stride), padding: .same, weightCHW: w)
+        for engine in PackedEngine.eachOnThisCPU { engine.run {
+            for (k, stride, batch, c) in [(5, 2, 2, 21), (3, 1, 1, 37)] {
+                let xs = [batch, 7, 6, c]
+                var x = FiniteDifference.random(xs.reduce(1, *), seed: 81)
+                var w = FiniteDifference.random(c * k * k, seed: 82, scale: 0.5)
+                func make(_ w: [Float]) -> DepthwiseConv2D {
+                    DepthwiseConv2D(channels: c, kernel: (k, k), stride: (stride, stride), padding: .same, weightCHW: w)
+                }
+                let conv = make(w)
+                let r = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 83)
+                var g = depthwiseBackward(conv, x, xs, r, fused: true)
+                g.dw = g.dw.map { $0 - 0.25 }
+                let chw = (0..<(c * k * k)).map { i in g.dw[(i % (k * k)) * c + i / (k * k)] }   // [k·k][C] → [C, k·k]
+                let x0 = x
+                FiniteDifference.check("fused depthwise k\(k) s\(stride) n\(batch) dx", &x, analytic: g.dx, samples: 96) {
+                    FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
+                }
+                FiniteDifference.check("fused depthwise k\(k) s\(stride) n\(batch) dW", &w, analytic: chw, samples: 96) {
+                    FiniteDifference.dot(make($0).forward(Tensor(shape: xs, data: x0)).data, r)
+                }
             }
-            let conv = make(w)
-            let r = FiniteDifference.random(conv.forward(Tensor(shape: xs, data: x)).count, seed: 83)
-            var g = depthwiseBackward(conv, x, xs, r, fused: true)
-            g.dw = g.dw.map { $0 - 0.25 }
-            let chw = (0..<(c * k * k)).map { i in g.dw[(i % (k * k)) * c + i / (k * k)] }   // [k·k][C] → [C, k·k]
-            let x0 = x
-            FiniteDifference.check("fused depthwise k\(k) s\(stride) n\(batch) dx", &x, analytic: g.dx, samples: 96) {
-                FiniteDifference.dot(conv.forward(Tensor(shape: xs, data: $0)).data, r)
-            }
-            FiniteDifference.check("fused depthwise k\(k) s\(stride) n\(batch) dW", &w, analytic: chw, samples: 96) {
-                FiniteDifference.dot(make($0).forward(Tensor(shape: xs, data: x0)).data, r)
-            }
-        }
+        } }
     }
 
     // MARK: - Split GEMM with transposes
@@ -171,19 +176,21 @@ final class FusedTrainingKernelsTests: XCTestCase {
     }
 
     func testBatchNormActivationBackwardMatchesPlain() {
-        // 100 rows: blocks of 32 with a tail; 1568 × 192 splits rows over the cores.
-        for (rows, c) in [(100, 37), (1568, 192)] {
-            let t = BNCase(rows: rows, c: c, seed: 91)
-            for batch in [false, true] {
-                for relu6 in [false, true] {
-                    let label = "BN rows \(rows) c \(c) \(batch ? "batch" : "frozen")\(relu6 ? " + ReLU6" : "")"
-                    let got = t.fused(batch: batch, relu6: relu6), want = t.plain(batch: batch, relu6: relu6)
-                    BackwardGolden.assertClose(got.dx, want.dx, rtol: 1e-4, "\(label) dx")
-                    BackwardGolden.assertClose(got.dg, want.dg, rtol: 1e-4, "\(label) dγ")
-                    BackwardGolden.assertClose(got.db, want.db, rtol: 1e-4, "\(label) dβ")
+        for engine in PackedEngine.eachOnThisCPU { engine.run {
+            // 100 rows: blocks of 32 with a tail; 1568 × 192 splits rows over the cores.
+            for (rows, c) in [(100, 37), (1568, 192)] {
+                let t = BNCase(rows: rows, c: c, seed: 91)
+                for batch in [false, true] {
+                    for relu6 in [false, true] {
+                        let label = "BN rows \(rows) c \(c) \(batch ? "batch" : "frozen")\(relu6 ? " + ReLU6" : "")"
+                        let got = t.fused(batch: batch, relu6: relu6), want = t.plain(batch: batch, relu6: relu6)
+                        BackwardGolden.assertClose(got.dx, want.dx, rtol: 1e-4, "\(label) dx")
+                        BackwardGolden.assertClose(got.dg, want.dg, rtol: 1e-4, "\(label) dγ")
+                        BackwardGolden.assertClose(got.db, want.db, rtol: 1e-4, "\(label) dβ")
+                    }
                 }
             }
-        }
+        } }
     }
 
     func testBatchNormActivationBackwardBaselineAndAVX512Agree() {
@@ -200,22 +207,41 @@ final class FusedTrainingKernelsTests: XCTestCase {
         }
     }
 
-    func testBatchNormActivationBackwardFiniteDifferences() {
-        // Without the activation (its kinks make central differences unreliable; the mask is checked above).
-        let t = BNCase(rows: 50, c: 11, seed: 97)
+    func testBatchNormActivationBackwardBaselineAndAVX2Agree() throws {
+        try XCTSkipUnless(CPUFeatures.current.hasAVX2FMA, "only the baseline build runs on this CPU")
+        // The AVX2 build is the baseline loop on ymm (no fused multiply-adds, the same row order of the sums):
+        // the same floats, ragged channel tails (53 = 6·8 + 5) included.
+        let t = BNCase(rows: 300, c: 53, seed: 95)
         for batch in [false, true] {
-            let g = t.fused(batch: batch, relu6: false)
-            let label = batch ? "batch" : "frozen"
-            var x = t.x, gamma = t.gamma, beta = t.beta
-            FiniteDifference.check("fused BN \(label) dx", &x, analytic: g.dx, samples: 96) {
-                FiniteDifference.dot(t.forward(x: $0, gamma: t.gamma, beta: t.beta, batch: batch, relu6: false).y, t.dy)
-            }
-            FiniteDifference.check("fused BN \(label) dγ", &gamma, analytic: g.dg.map { $0 - 0.5 }) {
-                FiniteDifference.dot(t.forward(x: t.x, gamma: $0, beta: t.beta, batch: batch, relu6: false).y, t.dy)
-            }
-            FiniteDifference.check("fused BN \(label) dβ", &beta, analytic: g.db.map { $0 - 0.5 }) {
-                FiniteDifference.dot(t.forward(x: t.x, gamma: t.gamma, beta: $0, batch: batch, relu6: false).y, t.dy)
+            for relu6 in [false, true] {
+                let a = PackedEngine.avx2.run { t.fused(batch: batch, relu6: relu6) }
+                let b = PackedEngine.baseline.run { t.fused(batch: batch, relu6: relu6) }
+                let label = "\(batch ? "batch" : "frozen")\(relu6 ? " + ReLU6" : "")"
+                XCTAssertEqual(a.dx, b.dx, "AVX2 vs baseline dx (\(label))")
+                XCTAssertEqual(a.dg, b.dg, "AVX2 vs baseline dγ (\(label))")
+                XCTAssertEqual(a.db, b.db, "AVX2 vs baseline dβ (\(label))")
             }
         }
+    }
+
+    func testBatchNormActivationBackwardFiniteDifferences() {
+        for engine in PackedEngine.eachOnThisCPU { engine.run {
+            // Without the activation (its kinks make central differences unreliable; the mask is checked above).
+            let t = BNCase(rows: 50, c: 11, seed: 97)
+            for batch in [false, true] {
+                let g = t.fused(batch: batch, relu6: false)
+                let label = batch ? "batch" : "frozen"
+                var x = t.x, gamma = t.gamma, beta = t.beta
+                FiniteDifference.check("fused BN \(label) dx", &x, analytic: g.dx, samples: 96) {
+                    FiniteDifference.dot(t.forward(x: $0, gamma: t.gamma, beta: t.beta, batch: batch, relu6: false).y, t.dy)
+                }
+                FiniteDifference.check("fused BN \(label) dγ", &gamma, analytic: g.dg.map { $0 - 0.5 }) {
+                    FiniteDifference.dot(t.forward(x: t.x, gamma: $0, beta: t.beta, batch: batch, relu6: false).y, t.dy)
+                }
+                FiniteDifference.check("fused BN \(label) dβ", &beta, analytic: g.db.map { $0 - 0.5 }) {
+                    FiniteDifference.dot(t.forward(x: t.x, gamma: t.gamma, beta: $0, batch: batch, relu6: false).y, t.dy)
+                }
+            }
+        } }
     }
 }

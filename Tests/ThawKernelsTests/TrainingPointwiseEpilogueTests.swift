@@ -3,7 +3,7 @@ import ThawBLAS
 @testable import ThawKernels
 
 /// `TrainingPointwise.forward(_:rows:bias:residual:low:high:into:)` (a folded BatchNorm's bias, the block's skip
-/// and ReLU6 in the AVX-512 GEMM's register epilogue) against a float64 reference of
+/// and ReLU6 in the AVX-512 or AVX2 GEMM's register epilogue, each build this CPU has: `PackedEngine`) against a float64 reference of
 /// clamp(x · W + bias (+ residual), low, high), on Lite0's 7×7 shapes (one map) and small ones that leave partial 6-row
 /// blocks and tiles. NaN fails the comparator (`BackwardGolden.assertClose`), and a NaN input reaches its row.
 final class TrainingPointwiseEpilogueTests: XCTestCase {
@@ -27,40 +27,42 @@ final class TrainingPointwiseEpilogueTests: XCTestCase {
     }
 
     func testEpilogueMatchesFloat64Reference() {
-        guard CPUFeatures.current.hasAVX512 else { return }   // the kernel exists only on AVX-512 CPUs
-        for (i, (rows, cin, cout)) in shapes.enumerated() {
-            let seed = UInt64(700 + 10 * i)
-            let k = TrainingPointwise(Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1))
-            let w = FiniteDifference.random(cin * cout, seed: seed, scale: 0.2)      // [Cin, Cout]
-            k.prepare(weight: w, version: 1)
-            let x = FiniteDifference.random(rows * cin, seed: seed + 1), b = FiniteDifference.random(cout, seed: seed + 2)
-            let r = FiniteDifference.random(rows * cout, seed: seed + 3)
-            for (residual, low, high) in [(nil, Float(0), Float(6)), (r, -Float.infinity, Float.infinity)] as [([Float]?, Float, Float)] {
-                var y = [Float](repeating: .nan, count: rows * cout)
-                b.withUnsafeBufferPointer { bb in
-                    if let residual {
-                        residual.withUnsafeBufferPointer { k.forward(x, rows: rows, bias: bb.baseAddress!, residual: $0.baseAddress!, low: low, high: high, into: &y) }
-                    } else {
-                        k.forward(x, rows: rows, bias: bb.baseAddress!, residual: nil, low: low, high: high, into: &y)
+        for engine in PackedEngine.onThisCPU { engine.run {
+            for (i, (rows, cin, cout)) in shapes.enumerated() {
+                let seed = UInt64(700 + 10 * i)
+                let k = TrainingPointwise(Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1))
+                let w = FiniteDifference.random(cin * cout, seed: seed, scale: 0.2)      // [Cin, Cout]
+                k.prepare(weight: w, version: 1)
+                let x = FiniteDifference.random(rows * cin, seed: seed + 1), b = FiniteDifference.random(cout, seed: seed + 2)
+                let r = FiniteDifference.random(rows * cout, seed: seed + 3)
+                for (residual, low, high) in [(nil, Float(0), Float(6)), (r, -Float.infinity, Float.infinity)] as [([Float]?, Float, Float)] {
+                    var y = [Float](repeating: .nan, count: rows * cout)
+                    b.withUnsafeBufferPointer { bb in
+                        if let residual {
+                            residual.withUnsafeBufferPointer { k.forward(x, rows: rows, bias: bb.baseAddress!, residual: $0.baseAddress!, low: low, high: high, into: &y) }
+                        } else {
+                            k.forward(x, rows: rows, bias: bb.baseAddress!, residual: nil, low: low, high: high, into: &y)
+                        }
                     }
+                    let want = reference(x, w, b, residual, rows: rows, cin: cin, cout: cout, low: low, high: high)
+                    BackwardGolden.assertClose(y, want, rtol: 2e-4, "1×1 \(rows)×\(cin)→\(cout) residual \(residual != nil) clamp (\(low), \(high))")
                 }
-                let want = reference(x, w, b, residual, rows: rows, cin: cin, cout: cout, low: low, high: high)
-                BackwardGolden.assertClose(y, want, rtol: 2e-4, "1×1 \(rows)×\(cin)→\(cout) residual \(residual != nil) clamp (\(low), \(high))")
             }
-        }
+        } }
     }
 
     func testNaNInputReachesItsRowOnly() {
-        guard CPUFeatures.current.hasAVX512 else { return }
-        let rows = 13, cin = 64, cout = 128
-        let k = TrainingPointwise(Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1))
-        k.prepare(weight: FiniteDifference.random(cin * cout, seed: 91, scale: 0.2), version: 1)
-        var x = FiniteDifference.random(rows * cin, seed: 92)
-        x[7 * cin + 5] = .nan
-        let b = [Float](repeating: 0.1, count: cout)
-        var y = [Float](repeating: 0, count: rows * cout)
-        k.forward(x, rows: rows, bias: b, residual: nil, low: -.infinity, high: .infinity, into: &y)
-        XCTAssertTrue(y[(7 * cout)..<(8 * cout)].allSatisfy(\.isNaN), "row 7 holds the NaN input: every output of it is NaN")
-        XCTAssertTrue(y[0..<(7 * cout)].allSatisfy(\.isFinite) && y[(8 * cout)...].allSatisfy(\.isFinite), "the other rows stay finite")
+        for engine in PackedEngine.onThisCPU { engine.run {
+            let rows = 13, cin = 64, cout = 128
+            let k = TrainingPointwise(Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1))
+            k.prepare(weight: FiniteDifference.random(cin * cout, seed: 91, scale: 0.2), version: 1)
+            var x = FiniteDifference.random(rows * cin, seed: 92)
+            x[7 * cin + 5] = .nan
+            let b = [Float](repeating: 0.1, count: cout)
+            var y = [Float](repeating: 0, count: rows * cout)
+            k.forward(x, rows: rows, bias: b, residual: nil, low: -.infinity, high: .infinity, into: &y)
+            XCTAssertTrue(y[(7 * cout)..<(8 * cout)].allSatisfy(\.isNaN), "row 7 holds the NaN input: every output of it is NaN")
+            XCTAssertTrue(y[0..<(7 * cout)].allSatisfy(\.isFinite) && y[(8 * cout)...].allSatisfy(\.isFinite), "the other rows stay finite")
+        } }
     }
 }

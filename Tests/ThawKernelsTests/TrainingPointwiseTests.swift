@@ -2,8 +2,9 @@ import XCTest
 import ThawBLAS
 @testable import ThawKernels
 
-/// The AVX-512 GEMMs of a trained 1×1 convolution (`TrainingPointwise`: forward, input gradient,
-/// accumulated weight gradient, tiles over the cores) against the plain path (`Conv2D` on OpenBLAS),
+/// The packed GEMMs of a trained 1×1 convolution (`TrainingPointwise`: forward, input gradient,
+/// accumulated weight gradient, tiles over the cores; the AVX-512 and the AVX2 builds, each this CPU has:
+/// `PackedEngine`) against the plain path (`Conv2D` on OpenBLAS),
 /// and a finite-difference check of its weight gradient. NaN fails every comparator
 /// (`BackwardGolden.mismatch`: the first NaN is the worst error).
 final class TrainingPointwiseTests: XCTestCase {
@@ -46,84 +47,88 @@ final class TrainingPointwiseTests: XCTestCase {
     }
 
     func testPanelsMatchOpenBLAS() {
-        guard CPUFeatures.current.hasAVX512 else { return }   // the kernels exist only on AVX-512 CPUs
-        for (i, (rows, cin, cout)) in shapes.enumerated() {
-            let seed = UInt64(200 + 10 * i)
-            let panels = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
-            let blas = run(rows: rows, cin: cin, cout: cout, panels: false, seed: seed)
-            let label = "1×1 \(rows)×\(cin)→\(cout)"
-            // fp32 sums of up to 1,568 unit-size terms in another order: up to 5e-5 of the comparator's
-            // floor (1% of the largest value) was seen; a wrong index or a lost tile is off by O(1).
-            BackwardGolden.assertClose(panels.y, blas.y, rtol: 2e-4, "\(label) forward")
-            BackwardGolden.assertClose(panels.dx, blas.dx, rtol: 2e-4, "\(label) dx")
-            BackwardGolden.assertClose(panels.dw, blas.dw, rtol: 2e-4, "\(label) dW")
-        }
+        for engine in PackedEngine.onThisCPU { engine.run {
+            for (i, (rows, cin, cout)) in shapes.enumerated() {
+                let seed = UInt64(200 + 10 * i)
+                let panels = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+                let blas = run(rows: rows, cin: cin, cout: cout, panels: false, seed: seed)
+                let label = "1×1 \(rows)×\(cin)→\(cout)"
+                // fp32 sums of up to 1,568 unit-size terms in another order: up to 5e-5 of the comparator's
+                // floor (1% of the largest value) was seen; a wrong index or a lost tile is off by O(1).
+                BackwardGolden.assertClose(panels.y, blas.y, rtol: 2e-4, "\(label) forward")
+                BackwardGolden.assertClose(panels.dx, blas.dx, rtol: 2e-4, "\(label) dx")
+                BackwardGolden.assertClose(panels.dw, blas.dw, rtol: 2e-4, "\(label) dW")
+            }
+        } }
     }
 
     func testNaNInTheInputReachesEveryGradient() {
-        guard CPUFeatures.current.hasAVX512 else { return }
-        let (rows, cin, cout) = (20, 64, 128)
-        let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
-        var x = FiniteDifference.random(rows * cin, seed: 301), dy = FiniteDifference.random(rows * cout, seed: 302)
-        x[5 * cin + 7] = .nan
-        dy[19 * cout + 127] = .nan
-        let k = TrainingPointwise(shape)
-        k.prepare(weight: FiniteDifference.random(cin * cout, seed: 303), version: 0)
-        var y = [Float](repeating: 0, count: rows * cout), dx = [Float](repeating: 0, count: rows * cin)
-        var dw = [Float](repeating: 0, count: cin * cout)
-        k.forward(x, rows: rows, into: &y)
-        k.inputGradient(dy, rows: rows, into: &dx)
-        k.weightGradient(x: x, dy: dy, rows: rows, into: &dw)
-        XCTAssert(y[5 * cout].isNaN && !y[4 * cout].isNaN, "forward: a NaN input pixel must give NaN outputs in its row only")
-        XCTAssert(dx[19 * cin].isNaN && !dx[18 * cin].isNaN, "dx: a NaN in dy must give NaN in its row only")
-        XCTAssert(dw[7 * cout].isNaN && dw[8 * cout + 127].isNaN && !dw[8 * cout].isNaN, "dW: NaN where x or dy was NaN")
-        XCTAssertNotNil(BackwardGolden.mismatch(y, y.map { $0.isNaN ? 0 : $0 }, rtol: 1e-5, "forward"), "a NaN must fail the comparator")
+        for engine in PackedEngine.onThisCPU { engine.run {
+            let (rows, cin, cout) = (20, 64, 128)
+            let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
+            var x = FiniteDifference.random(rows * cin, seed: 301), dy = FiniteDifference.random(rows * cout, seed: 302)
+            x[5 * cin + 7] = .nan
+            dy[19 * cout + 127] = .nan
+            let k = TrainingPointwise(shape)
+            k.prepare(weight: FiniteDifference.random(cin * cout, seed: 303), version: 0)
+            var y = [Float](repeating: 0, count: rows * cout), dx = [Float](repeating: 0, count: rows * cin)
+            var dw = [Float](repeating: 0, count: cin * cout)
+            k.forward(x, rows: rows, into: &y)
+            k.inputGradient(dy, rows: rows, into: &dx)
+            k.weightGradient(x: x, dy: dy, rows: rows, into: &dw)
+            XCTAssert(y[5 * cout].isNaN && !y[4 * cout].isNaN, "forward: a NaN input pixel must give NaN outputs in its row only")
+            XCTAssert(dx[19 * cin].isNaN && !dx[18 * cin].isNaN, "dx: a NaN in dy must give NaN in its row only")
+            XCTAssert(dw[7 * cout].isNaN && dw[8 * cout + 127].isNaN && !dw[8 * cout].isNaN, "dW: NaN where x or dy was NaN")
+            XCTAssertNotNil(BackwardGolden.mismatch(y, y.map { $0.isNaN ? 0 : $0 }, rtol: 1e-5, "forward"), "a NaN must fail the comparator")
+        } }
     }
 
     func testRepacksOnlyWhenTheVersionChanges() {
-        guard CPUFeatures.current.hasAVX512 else { return }
-        let (rows, cin, cout) = (12, 64, 64)
-        let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
-        let x = FiniteDifference.random(rows * cin, seed: 311)
-        let w1 = FiniteDifference.random(cin * cout, seed: 312), w2 = FiniteDifference.random(cin * cout, seed: 313)
-        func reference(_ w: [Float]) -> [Float] {
+        for engine in PackedEngine.onThisCPU { engine.run {
+            let (rows, cin, cout) = (12, 64, 64)
+            let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
+            let x = FiniteDifference.random(rows * cin, seed: 311)
+            let w1 = FiniteDifference.random(cin * cout, seed: 312), w2 = FiniteDifference.random(cin * cout, seed: 313)
+            func reference(_ w: [Float]) -> [Float] {
+                var y = [Float](repeating: 0, count: rows * cout)
+                BLAS.sgemm(m: rows, n: cout, k: cin, a: x, lda: cin, b: w, ldb: cout, c: &y, ldc: cout)
+                return y
+            }
+            let k = TrainingPointwise(shape)
             var y = [Float](repeating: 0, count: rows * cout)
-            BLAS.sgemm(m: rows, n: cout, k: cin, a: x, lda: cin, b: w, ldb: cout, c: &y, ldc: cout)
-            return y
-        }
-        let k = TrainingPointwise(shape)
-        var y = [Float](repeating: 0, count: rows * cout)
-        k.prepare(weight: w1, version: 1)
-        k.prepare(weight: w2, version: 1)          // same version: the packed w1 stays
-        k.forward(x, rows: rows, into: &y)
-        BackwardGolden.assertClose(y, reference(w1), rtol: 1e-5, "same version keeps the packed weight")
-        k.prepare(weight: w2, version: 2)
-        k.forward(x, rows: rows, into: &y)
-        BackwardGolden.assertClose(y, reference(w2), rtol: 1e-5, "a new version repacks")
+            k.prepare(weight: w1, version: 1)
+            k.prepare(weight: w2, version: 1)          // same version: the packed w1 stays
+            k.forward(x, rows: rows, into: &y)
+            BackwardGolden.assertClose(y, reference(w1), rtol: 1e-5, "same version keeps the packed weight")
+            k.prepare(weight: w2, version: 2)
+            k.forward(x, rows: rows, into: &y)
+            BackwardGolden.assertClose(y, reference(w2), rtol: 1e-5, "a new version repacks")
+        } }
     }
 
     func testWeightGradientFiniteDifferences() {
-        guard CPUFeatures.current.hasAVX512 else { return }
-        let (rows, cin, cout) = (33, 64, 128)
-        let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
-        let x = FiniteDifference.random(rows * cin, seed: 321), r = FiniteDifference.random(rows * cout, seed: 322)
-        var w = FiniteDifference.random(cin * cout, seed: 323, scale: 0.3)
-        let k = TrainingPointwise(shape)
-        var dw = [Float](repeating: 0, count: cin * cout), dx = [Float](repeating: 0, count: rows * cin)
-        k.prepare(weight: w, version: 0)
-        k.weightGradient(x: x, dy: r, rows: rows, into: &dw)
-        k.inputGradient(r, rows: rows, into: &dx)
-        var version = 1
-        func loss(_ w: [Float], _ x: [Float]) -> Double {
-            k.prepare(weight: w, version: version)
-            version += 1
-            var y = [Float](repeating: 0, count: rows * cout)
-            k.forward(x, rows: rows, into: &y)
-            return FiniteDifference.dot(y, r)
-        }
-        let w0 = w
-        FiniteDifference.check("panel 1×1 dW", &w, analytic: dw) { loss($0, x) }
-        var xv = x
-        FiniteDifference.check("panel 1×1 dx", &xv, analytic: dx) { loss(w0, $0) }
+        for engine in PackedEngine.onThisCPU { engine.run {
+            let (rows, cin, cout) = (33, 64, 128)
+            let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
+            let x = FiniteDifference.random(rows * cin, seed: 321), r = FiniteDifference.random(rows * cout, seed: 322)
+            var w = FiniteDifference.random(cin * cout, seed: 323, scale: 0.3)
+            let k = TrainingPointwise(shape)
+            var dw = [Float](repeating: 0, count: cin * cout), dx = [Float](repeating: 0, count: rows * cin)
+            k.prepare(weight: w, version: 0)
+            k.weightGradient(x: x, dy: r, rows: rows, into: &dw)
+            k.inputGradient(r, rows: rows, into: &dx)
+            var version = 1
+            func loss(_ w: [Float], _ x: [Float]) -> Double {
+                k.prepare(weight: w, version: version)
+                version += 1
+                var y = [Float](repeating: 0, count: rows * cout)
+                k.forward(x, rows: rows, into: &y)
+                return FiniteDifference.dot(y, r)
+            }
+            let w0 = w
+            FiniteDifference.check("panel 1×1 dW", &w, analytic: dw) { loss($0, x) }
+            var xv = x
+            FiniteDifference.check("panel 1×1 dx", &xv, analytic: dx) { loss(w0, $0) }
+        } }
     }
 }

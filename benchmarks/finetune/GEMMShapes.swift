@@ -7,7 +7,7 @@ import ThawKernels
 /// `--gemm[=R]`: each 1×1-convolution GEMM of Lite0 blocks 12–15 + conv_head at chunk 32 (M = 32·7·7 = 1,568
 /// rows) timed alone, R rounds, the paths alternating inside each round: OpenBLAS one call (its threads),
 /// OpenBLAS one thread, OpenBLAS in single-threaded parts over the cores (`SplitGEMM.sgemmParts`) and the
-/// AVX-512 training kernels (`TrainingPointwise`, weights packed beforehand; the packing is timed apart).
+/// AVX-512 (or AVX2) training kernels (`TrainingPointwise`, weights packed beforehand; the packing is timed apart).
 /// Prints the median GFLOP/s of each path per GEMM — by wall time and per CPU-second of the process (all its
 /// threads, spinning included: on the loaded shared machine wall time mostly measures the share of the cores
 /// the process got, CPU time what the kernel does with it) — and the load average.
@@ -30,18 +30,19 @@ func gemmShapes(rounds: Int, loadAverage: () -> String) {
     }
     func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
     print("GEMM shapes, M = \(m) rows (chunk 32 of 7×7 maps), \(rounds) rounds, BLAS kernel \((try? BLAS.load().corename) ?? "?"), "
-          + "\(BLAS.threads) BLAS threads, AVX-512 \(VectorISA.avx512); load \(loadAverage())")
+          + "\(BLAS.threads) BLAS threads, AVX-512 \(VectorISA.avx512), AVX2 kernels \(VectorISA.avx2Kernels); load \(loadAverage())")
     for (cin, cout) in convs {
         let x = random(m * cin), w = random(cin * cout), dy = random(m * cout)
         var y = [Float](repeating: 0, count: m * cout), dx = [Float](repeating: 0, count: m * cin)
         var dw = [Float](repeating: 0, count: cin * cout)
         let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
-        let kernel = VectorISA.avx512 ? TrainingPointwise(shape) : nil
+        let kernel = VectorISA.packedKernels ? TrainingPointwise(shape) : nil
+        TrainingKernels.avx2WeightGradient = true     // time the AVX2 dW tiles themselves, not the OpenBLAS default
         var pack = [Double]()
         let flops = 2.0 * Double(m * cin * cout)
         // [gemm][path] seconds
         let gemms = ["forward y = x·W", "input grad dx = dy·Wᵀ", "weight grad dW += xᵀ·dy"]
-        let paths = ["openblas", "openblas-1thread", "split-parts", "avx512-tiles"]
+        let paths = ["openblas", "openblas-1thread", "split-parts", VectorISA.avx512 ? "avx512-tiles" : "avx2-tiles"]
         var times = [[[Double]]](repeating: [[Double]](repeating: [], count: paths.count), count: gemms.count)
         var cpuTimes = times
         for r in 0..<rounds {

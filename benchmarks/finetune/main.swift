@@ -11,6 +11,10 @@
 //   --depthwise[=R] instead: the depthwise backward alone, block kernel vs row kernel (DepthwiseBench.swift)
 //   --compare-depthwise with --alternate: fused kernels with the depthwise backward by channel blocks
 //              (TrainingKernels.depthwiseBlocks, the default) vs the row kernel
+//   --compare-avx2 with --alternate: (on CPUs without AVX-512) the AVX2+FMA kernels (VectorISA.avx2Kernels, the
+//              default) vs the OpenBLAS/baseline paths
+//   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
+//   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; off by default)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -26,16 +30,19 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--gemm", "--depthwise"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --gemm[=R], --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
+let compareAVX2 = flags.contains("--compare-avx2")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
-    : compareDepthwise ? ("dw-blocks", "dw-rows") : ("fused", "plain")
+    : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
+if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
+if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -87,6 +94,8 @@ if let rounds = alternate {
                 TrainingKernels.panelGEMMs = fused           // fused stays on
             } else if compareDepthwise {
                 TrainingKernels.depthwiseBlocks = fused      // fused stays on
+            } else if compareAVX2 {
+                VectorISA.avx2Kernels = fused                // fused stays on
             } else {
                 TrainingKernels.fused = fused
             }
@@ -117,7 +126,7 @@ for chunk in [16, 32, 64] where chunk <= batch {
     let out = try t.run()
     print(String(format: "thaw  rows %d batch %d chunk %d bn %@ kernels %@: %.1f maps/s (epoch %.2f s, train only)",
                  rows, batch, chunk, bn.rawValue,
-                 !TrainingKernels.fused ? "plain" : !(TrainingKernels.panelGEMMs && VectorISA.avx512) ? "fused"
+                 !TrainingKernels.fused ? "plain" : !(TrainingKernels.panelGEMMs && VectorISA.packedKernels) ? "fused"
                     : "fused+panels", out.rowsPerSecond, out.trainSeconds))
     if FineTuneProfile.enabled { print(FineTuneProfile.report()) }
 }
