@@ -34,7 +34,7 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
 
     /// Gradients with the block kernel (`blocks`) or the row/baseline kernels; dW, db in PyTorch's [C, k·k] / [C].
     private func backward(_ conv: DepthwiseConv2D, _ x: [Float], _ xs: [Int], _ dy: [Float], blocks: Bool,
-                          engine: PackedEngine) -> (dx: [Float], dw: [Float], db: [Float]) {
+                          engine: KernelBuild) -> (dx: [Float], dw: [Float], db: [Float]) {
         TrainingKernels.depthwiseBlocks = blocks
         defer { TrainingKernels.depthwiseBlocks = savedBlocks }
         return engine.run { backward(conv, x, xs, dy) }
@@ -67,10 +67,10 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
             let x = try fixture("\(name).x", count: count), dy = try fixture("\(name).dy", count: count)
             let want = (dx: try fixture("\(name).dx", count: count), dw: try fixture("\(name).dw", count: c * k * k),
                         db: try fixture("\(name).db", count: c))
-            for engine in PackedEngine.onThisCPU {
+            for engine in KernelBuild.vector {
                 XCTAssertTrue(engine.run { takesBlocks(conv, xs) }, "\(name): the \(engine) block kernel must take every case here")
             }
-            let runs = PackedEngine.onThisCPU.flatMap { [("\($0) blocks", true, $0), ("\($0) row", false, $0)] } + [("baseline", true, PackedEngine.baseline)]
+            let runs = KernelBuild.vector.flatMap { [("\($0) blocks", true, $0), ("\($0) row", false, $0)] } + [("baseline", true, KernelBuild.baseline)]
             for (label, blocks, engine) in runs {
                 let got = backward(conv, x, xs, dy, blocks: blocks, engine: engine)
                 BackwardGolden.assertClose(got.dx, want.dx, "\(name) \(label) dx")
@@ -88,7 +88,7 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
             let conv = DepthwiseConv2D(channels: c, kernel: (k, k), stride: (1, 1), padding: .same,
                                        weightCHW: FiniteDifference.random(c * k * k, seed: 92, scale: 0.4))
             let dy = FiniteDifference.random(x.count, seed: 93)
-            for engine in PackedEngine.eachOnThisCPU {
+            for engine in KernelBuild.eachOnThisCPU {
                 let blocks = backward(conv, x, xs, dy, blocks: true, engine: engine)
                 let row = backward(conv, x, xs, dy, blocks: false, engine: engine)
                 let label = "depthwise blocks k\(k) n\(batch) \(engine)"
@@ -107,7 +107,7 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
         dy[3 * 32 + 5] = .nan   // image 0, pixel (0, 3), channel 5
         let conv = DepthwiseConv2D(channels: c, kernel: (5, 5), stride: (1, 1), padding: .same,
                                    weightCHW: FiniteDifference.random(c * 25, seed: 96))
-        for engine in PackedEngine.eachOnThisCPU {
+        for engine in KernelBuild.eachOnThisCPU {
             let g = backward(conv, x, xs, dy, blocks: true, engine: engine)
             // dx at pixel (0, 1) is within the 5×5 reach of (0, 3); dW's centre tap of channel 5.
             XCTAssertTrue(g.dx[32 + 5].isNaN && g.dw[5 * 25 + 12].isNaN && g.db[5].isNaN, "a NaN in dy must reach dx, dW and db")
@@ -125,7 +125,7 @@ final class DepthwiseBackwardBlocksTests: XCTestCase {
             }
             let conv = make(w)
             let r = FiniteDifference.random(x.count, seed: 99)
-            for engine in PackedEngine.eachOnThisCPU {
+            for engine in KernelBuild.eachOnThisCPU {
                 let g = backward(conv, x, xs, r, blocks: true, engine: engine)
                 let x0 = x
                 FiniteDifference.check("depthwise blocks k\(k) \(xs) dx", &x, analytic: g.dx, samples: 96) {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import ThawKernels
 
-/// The depthwise backward (row kernel of each packed build this CPU has — `PackedEngine` — or the baseline loops)
+/// The depthwise backward (row kernel of each packed build this CPU has — `KernelBuild` — or the baseline loops)
 /// against PyTorch gradients and by finite differences.
 final class DepthwiseConv2DBackwardTests: XCTestCase {
     /// [kh][kw][C] → PyTorch's [C, 1, kh, kw].
@@ -21,7 +21,7 @@ final class DepthwiseConv2DBackwardTests: XCTestCase {
     }
 
     func testDepthwise5x5Stride2SameMatchesPyTorch() throws {
-        for engine in PackedEngine.eachOnThisCPU { try engine.run {
+        for engine in KernelBuild.eachOnThisCPU { try engine.run {
             let x = try BackwardGolden.load("dw5.x"), xs = BackwardGolden.shape("dw5.x")
             let c = xs[3]
             let conv = DepthwiseConv2D(channels: c, kernel: 5, stride: 2, padding: .same, weightCHW: try BackwardGolden.load("dw5.w"),
@@ -34,7 +34,7 @@ final class DepthwiseConv2DBackwardTests: XCTestCase {
     }
 
     func testFiniteDifferences() {
-        for engine in PackedEngine.eachOnThisCPU { engine.run {
+        for engine in KernelBuild.eachOnThisCPU { engine.run {
             // 21 and 37 channels: the 16-lane, 4-lane and scalar paths; dilation 2 and TF SAME with
             // stride 2; batch 2 splits images over cores, batch 1 with ≥ 32 channels splits channels.
             for (stride, dilation, batch, c) in [(2, 1, 2, 21), (1, 2, 2, 21), (2, 1, 1, 37)] {

@@ -3,7 +3,7 @@ import ThawBLAS
 @testable import ThawKernels
 
 /// The fused training kernels (`TrainingKernels.fused`: one-pass mask + BN backward, AVX-512 / AVX2 depthwise
-/// backward, each build this CPU has: `PackedEngine`) against the plain kernels they replace, and against finite
+/// backward, each build this CPU has: `KernelBuild`) against the plain kernels they replace, and against finite
 /// differences. The comparators
 /// fail on NaN (`BackwardGolden.mismatch`: the first NaN is the worst error).
 final class FusedTrainingKernelsTests: XCTestCase {
@@ -28,7 +28,7 @@ final class FusedTrainingKernelsTests: XCTestCase {
     }
 
     func testDepthwiseBackwardFusedMatchesPlain() {
-        for engine in PackedEngine.eachOnThisCPU { engine.run {
+        for engine in KernelBuild.eachOnThisCPU { engine.run {
             // Lite's 5×5 and 3×3, strides 1 and 2; 40/19 channels exercise the 16-lane and scalar tails;
             // batch 1 with ≥ 32 channels splits channels over the cores, otherwise images.
             for (k, stride, batch, c) in [(5, 1, 3, 40), (5, 2, 2, 72), (3, 1, 1, 48), (3, 2, 2, 19)] {
@@ -52,7 +52,7 @@ final class FusedTrainingKernelsTests: XCTestCase {
     }
 
     func testDepthwiseBackwardFusedFiniteDifferences() {
-        for engine in PackedEngine.eachOnThisCPU { engine.run {
+        for engine in KernelBuild.eachOnThisCPU { engine.run {
             for (k, stride, batch, c) in [(5, 2, 2, 21), (3, 1, 1, 37)] {
                 let xs = [batch, 7, 6, c]
                 var x = FiniteDifference.random(xs.reduce(1, *), seed: 81)
@@ -176,7 +176,7 @@ final class FusedTrainingKernelsTests: XCTestCase {
     }
 
     func testBatchNormActivationBackwardMatchesPlain() {
-        for engine in PackedEngine.eachOnThisCPU { engine.run {
+        for engine in KernelBuild.eachOnThisCPU { engine.run {
             // 100 rows: blocks of 32 with a tail; 1568 × 192 splits rows over the cores.
             for (rows, c) in [(100, 37), (1568, 192)] {
                 let t = BNCase(rows: rows, c: c, seed: 91)
@@ -214,8 +214,8 @@ final class FusedTrainingKernelsTests: XCTestCase {
         let t = BNCase(rows: 300, c: 53, seed: 95)
         for batch in [false, true] {
             for relu6 in [false, true] {
-                let a = PackedEngine.avx2.run { t.fused(batch: batch, relu6: relu6) }
-                let b = PackedEngine.baseline.run { t.fused(batch: batch, relu6: relu6) }
+                let a = KernelBuild.avx2.run { t.fused(batch: batch, relu6: relu6) }
+                let b = KernelBuild.baseline.run { t.fused(batch: batch, relu6: relu6) }
                 let label = "\(batch ? "batch" : "frozen")\(relu6 ? " + ReLU6" : "")"
                 XCTAssertEqual(a.dx, b.dx, "AVX2 vs baseline dx (\(label))")
                 XCTAssertEqual(a.dg, b.dg, "AVX2 vs baseline dγ (\(label))")
@@ -225,7 +225,7 @@ final class FusedTrainingKernelsTests: XCTestCase {
     }
 
     func testBatchNormActivationBackwardFiniteDifferences() {
-        for engine in PackedEngine.eachOnThisCPU { engine.run {
+        for engine in KernelBuild.eachOnThisCPU { engine.run {
             // Without the activation (its kinks make central differences unreliable; the mask is checked above).
             let t = BNCase(rows: 50, c: 11, seed: 97)
             for batch in [false, true] {

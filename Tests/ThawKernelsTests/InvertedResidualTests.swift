@@ -77,7 +77,7 @@ final class InvertedResidualTests: XCTestCase {
                     XCTAssertEqual(y.shape, ref.shape)
                     assertCloseToScale(y.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band)")
                     // The packed 1×1 kernel inside the bands: AVX-512 and AVX2 where the CPU has them, and the BLAS fallback.
-                    for build in PointwiseBuild.available {
+                    for build in KernelBuild.all {
                         let yp = try build.run { try fused(l, x, cores: 2, packed: true) }
                         assertCloseToScale(yp.data, ref.data, tolerance: 1e-5, "\(c) n\(n) \(h)×\(w) band \(band) packed \(build)")
                     }
@@ -121,10 +121,10 @@ final class InvertedResidualTests: XCTestCase {
     func testPhasedMatchesLayerByLayer() {
         XCTAssertEqual(InvertedResidual.usesPhased(batch: 1, cores: 2), VectorISA.packedKernels && PackedPointwise.enabled)
         XCTAssertFalse(InvertedResidual.usesPhased(batch: 2, cores: 2))
-        for build in PointwiseBuild.packed { build.run { phasedMatchesLayerByLayer(build) } }
+        for build in KernelBuild.vector { build.run { phasedMatchesLayerByLayer(build) } }
     }
 
-    private func phasedMatchesLayerByLayer(_ build: PointwiseBuild) {
+    private func phasedMatchesLayerByLayer(_ build: KernelBuild) {
         let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
             (16, 96, 24, 3, 2, .same), (24, 144, 24, 3, 1, .symmetric(1)), (40, 240, 40, 5, 1, .same),
             (24, 144, 40, 5, 2, .same), (32, 32, 16, 3, 1, .symmetric(1)), (160, 960, 320, 3, 1, .symmetric(1)),

@@ -9,9 +9,9 @@ final class PackedPointwiseTests: XCTestCase {
     }
 
     /// Every build: the AVX-512 and AVX2 kernels where the CPU has them, and always the baseline (BLAS) fallback.
-    private var builds: [PointwiseBuild] { PointwiseBuild.available }
+    private var builds: [KernelBuild] { KernelBuild.all }
 
-    private func withISA<R>(_ build: PointwiseBuild, _ body: () throws -> R) rethrows -> R { try build.run(body) }
+    private func withISA<R>(_ build: KernelBuild, _ body: () throws -> R) rethrows -> R { try build.run(body) }
 
     private func plain(_ conv: Conv2D, _ x: [Float], rows: Int, residual: [Float]?) -> [Float] {
         var y = conv.forward(Tensor(shape: [1, rows, 1, conv.shape.inChannels], data: x), workspace: Workspace()).data

@@ -21,7 +21,7 @@ final class PointwiseNarrowTilesTests: XCTestCase {
                     var x = values(rows * k, rows, scale: 3)
                     x[(rows / 2) * k + k / 2] = .nan
                     let residual = act == .identity ? values(rows * n, 9, scale: 4) : nil
-                    func run(_ build: PointwiseBuild, _ narrow: Bool) -> [Float] {
+                    func run(_ build: KernelBuild, _ narrow: Bool) -> [Float] {
                         let saved = VectorISA.narrowPointwiseTiles
                         VectorISA.narrowPointwiseTiles = narrow
                         defer { VectorISA.narrowPointwiseTiles = saved }

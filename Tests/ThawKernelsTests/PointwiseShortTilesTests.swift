@@ -21,7 +21,7 @@ final class PointwiseShortTilesTests: XCTestCase {
                     var x = values(rows * k, rows, scale: 3)
                     x[(rows - 1) * k + k / 2] = .nan         // the last row: in the short tile when there is one
                     let residual = act == .identity ? values(rows * n, 9, scale: 4) : nil
-                    func run(_ short: Bool, _ build: PointwiseBuild = .avx512) -> [Float] {
+                    func run(_ short: Bool, _ build: KernelBuild = .avx512) -> [Float] {
                         let saved = VectorISA.shortPointwiseTiles
                         VectorISA.shortPointwiseTiles = short
                         defer { VectorISA.shortPointwiseTiles = saved }

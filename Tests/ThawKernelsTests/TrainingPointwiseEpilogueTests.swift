@@ -3,7 +3,7 @@ import ThawBLAS
 @testable import ThawKernels
 
 /// `TrainingPointwise.forward(_:rows:bias:residual:low:high:into:)` (a folded BatchNorm's bias, the block's skip
-/// and ReLU6 in the AVX-512 or AVX2 GEMM's register epilogue, each build this CPU has: `PackedEngine`) against a float64 reference of
+/// and ReLU6 in the AVX-512 or AVX2 GEMM's register epilogue, each build this CPU has: `KernelBuild`) against a float64 reference of
 /// clamp(x · W + bias (+ residual), low, high), on Lite0's 7×7 shapes (one map) and small ones that leave partial 6-row
 /// blocks and tiles. NaN fails the comparator (`BackwardGolden.assertClose`), and a NaN input reaches its row.
 final class TrainingPointwiseEpilogueTests: XCTestCase {
@@ -27,7 +27,7 @@ final class TrainingPointwiseEpilogueTests: XCTestCase {
     }
 
     func testEpilogueMatchesFloat64Reference() {
-        for engine in PackedEngine.onThisCPU { engine.run {
+        for engine in KernelBuild.vector { engine.run {
             for (i, (rows, cin, cout)) in shapes.enumerated() {
                 let seed = UInt64(700 + 10 * i)
                 let k = TrainingPointwise(Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1))
@@ -52,7 +52,7 @@ final class TrainingPointwiseEpilogueTests: XCTestCase {
     }
 
     func testNaNInputReachesItsRowOnly() {
-        for engine in PackedEngine.onThisCPU { engine.run {
+        for engine in KernelBuild.vector { engine.run {
             let rows = 13, cin = 64, cout = 128
             let k = TrainingPointwise(Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1))
             k.prepare(weight: FiniteDifference.random(cin * cout, seed: 91, scale: 0.2), version: 1)

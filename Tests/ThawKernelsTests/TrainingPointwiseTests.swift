@@ -4,7 +4,7 @@ import ThawBLAS
 
 /// The packed GEMMs of a trained 1×1 convolution (`TrainingPointwise`: forward, input gradient,
 /// accumulated weight gradient, tiles over the cores; the AVX-512 and the AVX2 builds, each this CPU has:
-/// `PackedEngine`) against the plain path (`Conv2D` on OpenBLAS),
+/// `KernelBuild`) against the plain path (`Conv2D` on OpenBLAS),
 /// and a finite-difference check of its weight gradient. NaN fails every comparator
 /// (`BackwardGolden.mismatch`: the first NaN is the worst error).
 final class TrainingPointwiseTests: XCTestCase {
@@ -47,7 +47,7 @@ final class TrainingPointwiseTests: XCTestCase {
     }
 
     func testPanelsMatchOpenBLAS() {
-        for engine in PackedEngine.onThisCPU { engine.run {
+        for engine in KernelBuild.vector { engine.run {
             for (i, (rows, cin, cout)) in shapes.enumerated() {
                 let seed = UInt64(200 + 10 * i)
                 let panels = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
@@ -63,7 +63,7 @@ final class TrainingPointwiseTests: XCTestCase {
     }
 
     func testNaNInTheInputReachesEveryGradient() {
-        for engine in PackedEngine.onThisCPU { engine.run {
+        for engine in KernelBuild.vector { engine.run {
             let (rows, cin, cout) = (20, 64, 128)
             let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
             var x = FiniteDifference.random(rows * cin, seed: 301), dy = FiniteDifference.random(rows * cout, seed: 302)
@@ -84,7 +84,7 @@ final class TrainingPointwiseTests: XCTestCase {
     }
 
     func testRepacksOnlyWhenTheVersionChanges() {
-        for engine in PackedEngine.onThisCPU { engine.run {
+        for engine in KernelBuild.vector { engine.run {
             let (rows, cin, cout) = (12, 64, 64)
             let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
             let x = FiniteDifference.random(rows * cin, seed: 311)
@@ -107,7 +107,7 @@ final class TrainingPointwiseTests: XCTestCase {
     }
 
     func testWeightGradientFiniteDifferences() {
-        for engine in PackedEngine.onThisCPU { engine.run {
+        for engine in KernelBuild.vector { engine.run {
             let (rows, cin, cout) = (33, 64, 128)
             let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 1)
             let x = FiniteDifference.random(rows * cin, seed: 321), r = FiniteDifference.random(rows * cout, seed: 322)
