@@ -59,11 +59,12 @@ let package = Package(
         .target(name: "ThawCore"),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2", "ThawKernelsAVX512"], swiftSettings: kernels),
-        // Element-wise transformer kernels compiled for AVX2 + FMA; ThawKernels calls them only when
-        // the CPU has both (the rest of Thaw stays baseline x86-64).
+        // The AVX2 + FMA builds of the packed kernels (1×1, depthwise, stem, panel and window GEMMs, training
+        // kernels, epilogues, GELU, softmax; SIMD8<Float> = one ymm); ThawKernels calls them only when the CPU
+        // has both and no AVX-512 build runs (`VectorISA`; the rest of Thaw stays baseline x86-64).
         .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
-        // Depthwise rows, stem rows and epilogues compiled for AVX-512 (SIMD16<Float> = one zmm); called only
-        // when the CPU has AVX-512 F/BW/DQ/VL/CD.
+        // The same kernels compiled for AVX-512 (SIMD16<Float> = one zmm); called only when the CPU has
+        // AVX-512 F/BW/DQ/VL/CD.
         .target(name: "ThawKernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + kernels),
         .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C

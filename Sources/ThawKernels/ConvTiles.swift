@@ -32,9 +32,10 @@ public enum ConvTiles {
     /// The AVX2 window kernel sums one window row per pass over a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
     /// `segmentPasses`: a row's slice of the panel stays in L2 for every row block) instead of the whole window per
     /// row block; sums differ from the AVX-512 build's by rounding. On: ResNet-50 took 0.95–0.98× the CPU time
-    /// per forward at batch 1 and 32 (benchmarks/backbones/README.md). False: the AVX-512 build's floats. Set before
-    /// forwards start.
-    nonisolated(unsafe) public static var windowPasses = true
+    /// per forward at batch 1 and 32 (benchmarks/backbones/README.md). Off by default: the AVX-512 build's floats, so
+    /// a cache or a fine-tune gives the same numbers on either CPU (`scripts/same_results.py`: with passes on, the
+    /// seeded ResNet-18 fine-tune's epoch-0 loss moved 6.99020 → 6.99021). Set before forwards start.
+    nonisolated(unsafe) public static var windowPasses = false
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

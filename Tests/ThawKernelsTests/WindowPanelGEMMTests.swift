@@ -14,7 +14,7 @@ final class WindowPanelGEMMTests: XCTestCase {
     override func tearDown() {
         ConvTiles.enabled = true
         ConvTiles.directWindows = true
-        ConvTiles.windowPasses = true
+        ConvTiles.windowPasses = false                      // the default
         WinogradChoice.policy = .automatic
     }
 
