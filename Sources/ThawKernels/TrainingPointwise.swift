@@ -7,8 +7,8 @@ import ThawKernelsAVX512
 /// The three GEMMs of a trained 1×1 convolution (stride 1, groups 1, no bias, no activation — the
 /// expand/project convolutions of inverted-residual blocks and the head convolution) on the AVX-512
 /// kernels, over a whole chunk of rows (M = chunk · H · W pixels):
-///   forward         y  [M, Cout] = x [M, Cin] · W [Cin, Cout]        `AVX512Kernels.panelGEMM`, W in panels
-///   input gradient  dx [M, Cin]  = dy [M, Cout] · Wᵀ                  `AVX512Kernels.panelGEMM`, Wᵀ in panels
+///   forward         y  [M, Cout] = x [M, Cin] · W [Cin, Cout]        `PanelKernel.gemm`, W in panels
+///   input gradient  dx [M, Cin]  = dy [M, Cout] · Wᵀ                  `PanelKernel.gemm`, Wᵀ in panels
 ///   weight gradient dW [Cin, Cout] += xᵀ · dy                         `AVX512Kernels.weightGradient`, nothing packed
 /// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels) that the cores take
 /// one by one with `concurrentPerform`, each tile on its calling thread: no OpenBLAS thread start-up,
@@ -16,9 +16,10 @@ import ThawKernelsAVX512
 /// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of
 /// Cin·Cout floats each) only when the caller's version of it changed, once per step.
 ///
-/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`AVX2Kernels.panelGEMM`: the same panels, the same
-/// floats) for y and dx; dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports` holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the
-/// Conv2D/OpenBLAS path otherwise. Results equal the OpenBLAS path's to float rounding.
+/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`PanelKernel.gemm`: the same panels, the same floats)
+/// for y and dx; dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports`
+/// holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the Conv2D/OpenBLAS path otherwise.
+/// Results equal the OpenBLAS path's to float rounding.
 public final class TrainingPointwise {
     public let inChannels: Int                  // Cin (K of the forward)
     public let outChannels: Int                 // Cout
@@ -133,20 +134,12 @@ public final class TrainingPointwise {
         guard m > 0 else { return }
         let w = AVX512Kernels.panelWidth
         let grid = grid(rows: m, columns: n)
-        let avx512 = VectorISA.avx512
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let r = grid.rows(t), cols = grid.columns(t)
             let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
-            let res = residual.map { $0 + r.lowerBound * n }
-            if avx512 {
-                AVX512Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
-                                        panels: panels, c: c + r.lowerBound * n, ldc: n,
-                                        bias: bias, residual: res, ldr: n, low: low, high: high)
-            } else {
-                AVX2Kernels.panelGEMM(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
-                                      panels: panels, c: c + r.lowerBound * n, ldc: n,
-                                      bias: bias, residual: res, ldr: n, low: low, high: high)
-            }
+            PanelKernel.gemm(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
+                             panels: panels, c: c + r.lowerBound * n, ldc: n,
+                             bias: bias, residual: residual.map { $0 + r.lowerBound * n }, ldr: n, low: low, high: high)
         }
     }
 }
