@@ -21,8 +21,9 @@ import PackageDescription
 //   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawAssets, ThawCore
 //   ThawWeights, ThawText ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h), ThawCore
-//   ThawKernels ──► ThawKernelsAVX2 (no dependencies; called only on AVX2+FMA CPUs)
-//   ThawKernels ──► ThawKernelsAVX512 (no dependencies; called only on AVX-512 CPUs)
+//   ThawKernels ──► ThawKernelsAVX2 ──► ThawKernelBuild (called only on AVX2+FMA CPUs)
+//   ThawKernels ──► ThawKernelsAVX512 ──► ThawKernelBuild (called only on AVX-512 CPUs)
+//   ThawKernels ──► ThawKernelBuild (the protocol both builds conform to; no dependencies)
 //   ThawCore, ThawAssets: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
@@ -58,14 +59,18 @@ let package = Package(
         // the error shape (ThawError, FileError).
         .target(name: "ThawCore"),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
-        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelsAVX2", "ThawKernelsAVX512"], swiftSettings: kernels),
+        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelBuild", "ThawKernelsAVX2", "ThawKernelsAVX512"],
+                swiftSettings: kernels),
+        // The signatures every vector build of the packed kernels provides (`PackedKernelBuild`), so ThawKernels
+        // picks a build once per call instead of naming one at each call site.
+        .target(name: "ThawKernelBuild"),
         // The AVX2 + FMA builds of the packed kernels (1×1, depthwise, stem, panel and window GEMMs, training
         // kernels, epilogues, GELU, softmax; SIMD8<Float> = one ymm); ThawKernels calls them only when the CPU
         // has both and no AVX-512 build runs (`VectorISA`; the rest of Thaw stays baseline x86-64).
-        .target(name: "ThawKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
+        .target(name: "ThawKernelsAVX2", dependencies: ["ThawKernelBuild"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
         // The same kernels compiled for AVX-512 (SIMD16<Float> = one zmm); called only when the CPU has
         // AVX-512 F/BW/DQ/VL/CD.
-        .target(name: "ThawKernelsAVX512", swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + kernels),
+        .target(name: "ThawKernelsAVX512", dependencies: ["ThawKernelBuild"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + kernels),
         .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C
         // Parses untrusted files: keeps bounds checks in release builds (no -Ounchecked).

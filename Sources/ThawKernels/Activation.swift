@@ -1,6 +1,3 @@
-import ThawKernelsAVX2
-import ThawKernelsAVX512
-
 /// A pointwise activation that convolutions can apply in their epilogue (while the output
 /// is still in cache) or that runs standalone.
 ///
@@ -37,13 +34,9 @@ public enum Activation: Equatable, Sendable {
 @inline(__always)
 func biasActivation(_ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int, ldy: Int,
                     bias: UnsafePointer<Float>?, activation: Activation) {
-    if VectorISA.packedKernels {          // same additions and comparisons, 16 or 8 lanes
+    if let build = VectorISA.packedBuild {          // same additions and comparisons, 16 or 8 lanes
         let (low, high) = activation.clampBounds
-        if VectorISA.avx512 {
-            AVX512Kernels.biasClampRows(y, rows: rows, channels: channels, ldy: ldy, bias: bias, low: low, high: high)
-        } else {
-            AVX2Kernels.biasClampRows(y, rows: rows, channels: channels, ldy: ldy, bias: bias, low: low, high: high)
-        }
+        build.biasClampRows(y, rows: rows, channels: channels, ldy: ldy, bias: bias, low: low, high: high)
         return
     }
     for r in 0..<rows {

@@ -1,6 +1,4 @@
 import Dispatch
-import ThawKernelsAVX2
-import ThawKernelsAVX512
 
 /// Backward of act(BN(x)) over NHWC rows [M, C] in two streaming passes (one for frozen BN), both
 /// cores busy, the channel loops vectorised (AVX-512 build when `VectorISA.avx512`, else the AVX2 build when
@@ -43,14 +41,10 @@ public enum BatchNormActivationBackward {
                         let n = min(blockRows, end - r)
                         blk.update(repeating: 0, count: 2 * c)
                         let o = r * c
-                        if VectorISA.avx512 {
-                            AVX512Kernels.batchNormBackwardSums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n,
-                                                                channels: c, mean: mean, invstd: invstd, outScale: s,
-                                                                out: dx + o, sumG: blk, sumGX: blk + c)
-                        } else if VectorISA.avx2Kernels {
-                            AVX2Kernels.batchNormBackwardSums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n,
-                                                              channels: c, mean: mean, invstd: invstd, outScale: s,
-                                                              out: dx + o, sumG: blk, sumGX: blk + c)
+                        if let build = VectorISA.packedBuild {
+                            build.batchNormBackwardSums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n,
+                                                        channels: c, mean: mean, invstd: invstd, outScale: s,
+                                                        out: dx + o, sumG: blk, sumGX: blk + c)
                         } else {
                             sums(x: x + o, y: y.map { $0 + o }, high: high, dy: dy + o, rows: n, channels: c, mean: mean,
                                  invstd: invstd, outScale: s, out: dx + o, sumG: blk, sumGX: blk + c)
@@ -77,12 +71,9 @@ public enum BatchNormActivationBackward {
         k.withUnsafeBufferPointer { kp in a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
             ParallelRows.run(m, grain: max(1, 16384 / c)) { part in
                 let o = part.lowerBound * c
-                if VectorISA.avx512 {
-                    AVX512Kernels.batchNormBackwardFinish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean,
-                                                          invstd: invstd, k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)
-                } else if VectorISA.avx2Kernels {
-                    AVX2Kernels.batchNormBackwardFinish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean,
-                                                        invstd: invstd, k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)
+                if let build = VectorISA.packedBuild {
+                    build.batchNormBackwardFinish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean,
+                                                  invstd: invstd, k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)
                 } else {
                     finish(x: x + o, g: dx + o, rows: part.count, channels: c, mean: mean, invstd: invstd,
                            k: kp.baseAddress!, a: ap.baseAddress!, b: bp.baseAddress!)

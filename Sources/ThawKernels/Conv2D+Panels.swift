@@ -1,5 +1,4 @@
 import ThawBLAS
-import ThawKernelsAVX512
 
 extension Conv2D {
     /// Whether this convolution's GEMM runs on the panel kernel (`AVX512Kernels.panelGEMM`, or the AVX2 build
@@ -14,7 +13,7 @@ extension Conv2D {
     /// AVX-512 or the AVX2 kernels are on (`PanelKernel.packsPanels`), the convolution is ungrouped with Cout a multiple of 64, and it is 1×1 or has a patch
     /// over 32 floats (smaller ones run the small-input kernel on `weight`) — every ResNet convolution.
     public func preparingPanels() -> Conv2D {
-        let s = shape, w = AVX512Kernels.panelWidth
+        let s = shape, w = PanelKernel.width
         guard s.groups == 1, s.outChannels % w == 0, s.isPointwise || s.patchSize > 32, PanelKernel.packsPanels else {
             return self
         }
@@ -40,7 +39,7 @@ extension Conv2D {
             SplitGEMM.sgemm(m: m, n: og, k: k, a: a, lda: lda, b: wp, ldb: og, c: c, ldc: ldc)
             return
         }
-        let w = AVX512Kernels.panelWidth
+        let w = PanelKernel.width
         for p in 0..<(og / w) {
             SplitGEMM.sgemm(m: m, n: w, k: k, a: a, lda: lda, b: wp + p * k * w, ldb: w, c: c + p * w, ldc: ldc)
         }

@@ -1,6 +1,3 @@
-import ThawKernelsAVX2
-import ThawKernelsAVX512
-
 extension Conv2D {
     /// Dense convolutions over few input channels — the stems of EfficientNet-Lite and MobileNetV2
     /// (3×3 stride 2, 3 → 32: a K = 27 GEMM, which ran at ≈5 GFLOP/s through im2col at 112×112) — run
@@ -17,7 +14,7 @@ extension Conv2D {
     func forwardSmallInput(_ x: UnsafePointer<Float>, batch n: Int, geometry g: WindowGeometry, into y: UnsafeMutablePointer<Float>) {
         let cin = shape.inChannels, cout = shape.outChannels
         let (low, high) = activation.clampBounds
-        let avx512 = VectorISA.avx512
+        guard let build = VectorISA.packedBuild else { preconditionFailure("forwardSmallInput needs runsSmallInputKernel") }
         let b = bias ?? [Float](repeating: 0, count: cout)
         weight.withUnsafeBufferPointer { wb in
             b.withUnsafeBufferPointer { bb in
@@ -28,17 +25,10 @@ extension Conv2D {
                         let iy0 = oh * g.strideH - g.pad.top
                         let kyLo = max(0, -iy0), kyHi = min(g.kernelH, g.inHeight - iy0)
                         let xi = x + image * g.inHeight * g.inWidth * cin, o = y + r * g.outWidth * cout
-                        if avx512 {
-                            AVX512Kernels.smallInputConvRow(
-                                image: xi, inWidth: g.inWidth, inChannels: cin, outChannels: cout, weight: wp, bias: bp,
-                                kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, kyLo: kyLo, kyHi: kyHi,
-                                outWidth: g.outWidth, low: low, high: high, out: o)
-                        } else {
-                            AVX2Kernels.smallInputConvRow(
-                                image: xi, inWidth: g.inWidth, inChannels: cin, outChannels: cout, weight: wp, bias: bp,
-                                kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, kyLo: kyLo, kyHi: kyHi,
-                                outWidth: g.outWidth, low: low, high: high, out: o)
-                        }
+                        build.smallInputConvRow(
+                            image: xi, inWidth: g.inWidth, inChannels: cin, outChannels: cout, weight: wp, bias: bp,
+                            kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, kyLo: kyLo, kyHi: kyHi,
+                            outWidth: g.outWidth, low: low, high: high, out: o)
                     }
                 }
             }

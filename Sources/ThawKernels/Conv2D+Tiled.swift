@@ -1,6 +1,5 @@
 import Dispatch
 import ThawBLAS
-import ThawKernelsAVX512
 
 extension Conv2D {
     /// y [N, OH, OW, Cout] = act(conv(x [N, H, W, Cin]) + bias), or with `residual` [N, OH, OW, Cout]
@@ -58,7 +57,7 @@ extension Conv2D {
         let inPanels = panelWeight != nil, panels = runsPanelKernel
         // One chunk of output rows r0..<r1 whose A rows start at `a` with leading dimension lda.
         func tiles(_ r0: Int, _ r1: Int, _ a: UnsafePointer<Float>, _ lda: Int) {
-            let width = AVX512Kernels.panelWidth
+            let width = PanelKernel.width
             let grid = ConvTiles.grid(m: r1 - r0, n: cout, cores: cores, align: inPanels ? width : 16)
             DispatchQueue.concurrentPerform(iterations: grid.count) { t in
                 let rr = grid.rows(t), cc = grid.columns(t)

@@ -1,5 +1,4 @@
 import Dispatch
-import ThawKernelsAVX512
 
 extension Conv2D {
     /// Whether a tiled forward reads its windows straight from the map (`AVX512Kernels.windowPanelGEMM` or its AVX2 build) instead
@@ -23,7 +22,7 @@ extension Conv2D {
     func forwardWindowTiles(_ x: UnsafePointer<Float>, batch n: Int, geometry g: WindowGeometry, weight wp: UnsafePointer<Float>,
                             bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, low: Float, high: Float,
                             into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
-        let s = shape, cin = s.inChannels, cout = s.outChannels, width = AVX512Kernels.panelWidth
+        let s = shape, cin = s.inChannels, cout = s.outChannels, width = PanelKernel.width
         let pad = g.pad
         let padded = pad.top != 0 || pad.bottom != 0 || pad.left != 0 || pad.right != 0
         let hp = g.inHeight + pad.top + pad.bottom, wpad = g.inWidth + pad.left + pad.right

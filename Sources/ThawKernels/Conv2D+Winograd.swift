@@ -58,7 +58,7 @@ extension Conv2D {
     /// U is kept in 64-column panels per position where weights are packed (`PanelKernel.packsPanels`:
     /// AVX-512, or the AVX2 kernels on) when Cout is a multiple of 64.
     private var storesWinogradInPanels: Bool {
-        PanelKernel.packsPanels && shape.outChannels % AVX512Kernels.panelWidth == 0
+        PanelKernel.packsPanels && shape.outChannels % PanelKernel.width == 0
     }
 
     /// U from the current weights (`weight`, or the panels once `preparingPanels()` emptied it).
@@ -102,7 +102,7 @@ extension Conv2D {
         // counts are multiples of 16 (every ResNet layer); else the AVX2 ones (8 channels).
         let wide = WinogradChoice.wideTransforms && VectorISA.avx512 && cin % 16 == 0 && cout % 16 == 0
         // U in panels: its 36 GEMMs on the panel kernel (AVX-512 or AVX2 build; no packing per call) where allowed.
-        let width = AVX512Kernels.panelWidth
+        let width = PanelKernel.width
         let panelKernel = panels && VectorISA.packedKernels && ConvTiles.panelKernel
         let run = { (bias: UnsafePointer<Float>?) in
             var t0 = 0

@@ -1,6 +1,3 @@
-import ThawKernelsAVX2
-import ThawKernelsAVX512
-
 /// How a convolution's GEMM C [M, N] = A [M, K] · B [K, N] (M = output pixels, N = Cout) is cut into
 /// tiles that the cores take one by one, each tile one single-threaded sgemm followed at once by its
 /// epilogue (bias, the skip connection, the activation) while the tile's output is still in cache.
@@ -95,12 +92,8 @@ public enum ConvTiles {
 func tileEpilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldy: Int, bias: UnsafePointer<Float>?,
                   residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float) {
     guard let residual else {
-        if VectorISA.avx512 {
-            AVX512Kernels.biasClampRows(y, rows: rows, channels: cols, ldy: ldy, bias: bias, low: low, high: high)
-            return
-        }
-        if VectorISA.avx2Kernels {
-            AVX2Kernels.biasClampRows(y, rows: rows, channels: cols, ldy: ldy, bias: bias, low: low, high: high)
+        if let build = VectorISA.packedBuild {
+            build.biasClampRows(y, rows: rows, channels: cols, ldy: ldy, bias: bias, low: low, high: high)
             return
         }
         for r in 0..<rows {
@@ -113,14 +106,9 @@ func tileEpilogue(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, ldy: I
         }
         return
     }
-    if VectorISA.avx512 {
-        AVX512Kernels.biasResidualClampRows(y, rows: rows, cols: cols, ldy: ldy, bias: bias, residual: residual, ldr: ldr,
-                                            low: low, high: high)
-        return
-    }
-    if VectorISA.avx2Kernels {
-        AVX2Kernels.biasResidualClampRows(y, rows: rows, cols: cols, ldy: ldy, bias: bias, residual: residual, ldr: ldr,
-                                          low: low, high: high)
+    if let build = VectorISA.packedBuild {
+        build.biasResidualClampRows(y, rows: rows, cols: cols, ldy: ldy, bias: bias, residual: residual, ldr: ldr,
+                                    low: low, high: high)
         return
     }
     for r in 0..<rows {

@@ -1,14 +1,12 @@
-import ThawKernelsAVX2
-import ThawKernelsAVX512
-
 /// Depthwise rows on a slab of channels: the depthwise phase of `InvertedResidual.forwardChannelPhased`, where
 /// each core convolves only the channels it expanded itself (no read from the other core's cache).
 extension DepthwiseConv2D {
     /// True when `forwardRows(_:geometry:rows:channels:into:)` runs on this geometry: AVX-512 or AVX2+FMA
     /// (`VectorISA.packedKernels`), channels a multiple of 16, square 3×3/5×5 window at stride 1/2 along the width, no dilation.
     func runsSlabs(_ g: WindowGeometry) -> Bool {
-        VectorISA.packedKernels && channels % 16 == 0 && g.kernelH == g.kernelW && g.dilationH == 1 && g.dilationW == 1
-            && AVX512Kernels.depthwiseSlabWindow(kernelW: g.kernelW, strideW: g.strideW)
+        guard let build = VectorISA.packedBuild else { return false }
+        return channels % 16 == 0 && g.kernelH == g.kernelW && g.dilationH == 1 && g.dilationW == 1
+            && build.depthwiseSlabWindow(kernelW: g.kernelW, strideW: g.strideW)
     }
 
     /// Output rows `rows` of image 0 of `x` [·, W, C] (geometry `g`), channels `slab` only (bounds multiples
@@ -18,23 +16,17 @@ extension DepthwiseConv2D {
                      into out: UnsafeMutablePointer<Float>) {
         let c = channels, c0 = slab.lowerBound
         let (low, high) = activation.clampBounds
+        guard let build = VectorISA.packedBuild else { preconditionFailure("forwardRows needs runsSlabs") }
         weight.withUnsafeBufferPointer { wb in
             accumulatorStart.withUnsafeBufferPointer { bb in
                 for oh in rows {
                     let iy0 = oh * g.strideH - g.pad.top
                     let kyLo = max(0, -iy0), kyHi = min(g.kernelH, g.inHeight - iy0)   // taps inside the image
                     let o = out + (oh - rows.lowerBound) * g.outWidth * c + c0
-                    if VectorISA.avx512 {
-                        AVX512Kernels.depthwiseRowGroupSlab(
-                            image: x + c0, inWidth: g.inWidth, channels: c, count: slab.count, weight: wb.baseAddress! + c0,
-                            bias: bb.baseAddress! + c0, kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0,
-                            kyLo: kyLo, kyHi: kyHi, outWidth: g.outWidth, low: low, high: high, out: o)
-                    } else {
-                        AVX2Kernels.depthwiseRowGroupSlab(
-                            image: x + c0, inWidth: g.inWidth, channels: c, count: slab.count, weight: wb.baseAddress! + c0,
-                            bias: bb.baseAddress! + c0, kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0,
-                            kyLo: kyLo, kyHi: kyHi, outWidth: g.outWidth, low: low, high: high, out: o)
-                    }
+                    build.depthwiseRowGroupSlab(
+                        image: x + c0, inWidth: g.inWidth, channels: c, count: slab.count, weight: wb.baseAddress! + c0,
+                        bias: bb.baseAddress! + c0, kernelW: g.kernelW, strideW: g.strideW, padLeft: g.pad.left, iy0: iy0,
+                        kyLo: kyLo, kyHi: kyHi, outWidth: g.outWidth, low: low, high: high, out: o)
                 }
             }
         }

@@ -1,4 +1,3 @@
-import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// Depthwise 2-D convolution (groups == channels, one filter per channel) over NHWC.
@@ -112,13 +111,12 @@ public struct DepthwiseConv2D: Sendable {
         let kyLo = iy0 >= 0 ? 0 : (-iy0 + g.dilationH - 1) / g.dilationH
         let kyHi = min(g.kernelH, (g.inHeight - iy0 + g.dilationH - 1) / g.dilationH)
         let img = x + n * g.inHeight * g.inWidth * c
-        if VectorISA.packedKernels && g.dilationW == 1 && g.dilationH == 1 {
+        if let build = VectorISA.packedBuild, g.dilationW == 1 && g.dilationH == 1 {
             // One zmm (AVX-512) or ymm (AVX2) per 16 / 8 channels, fused multiply-adds, the activation clamped
-            // while the pixel is in L1. Both builds give the same floats; the AVX2 one has no four-pixel variant.
+            // while the pixel is in L1. Both builds give the same floats; the four-pixel variant is AVX-512 only.
             let (low, high) = activation.clampBounds
-            let row = !VectorISA.avx512 ? (Self.groupRows ? AVX2Kernels.depthwiseRowGroups : AVX2Kernels.depthwiseRow)
-                : Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4
-                : Self.groupRows ? AVX512Kernels.depthwiseRowGroups : AVX512Kernels.depthwiseRow
+            let row = VectorISA.avx512 && Self.fourPixels ? AVX512Kernels.depthwiseRowPixels4
+                : Self.groupRows ? build.depthwiseRowGroups : build.depthwiseRow
             row(img, g.inWidth, c, weight, bias, g.kernelW, g.strideW, g.pad.left, iy0, kyLo, kyHi, g.outWidth, low, high, out)
             return
         }

@@ -1,6 +1,4 @@
 import Dispatch
-import ThawKernelsAVX2
-import ThawKernelsAVX512
 
 /// The AVX-512 (or, without AVX-512, the AVX2: same layouts, same floats) depthwise backward over whole images by blocks of 16 channels, for the layers it covers:
 /// stride 1, dilation 1, "same" output size, no activation mask, channels a multiple of 16 (Lite0 blocks 12–15,
@@ -21,7 +19,7 @@ extension DepthwiseConv2D {
                           dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?) -> Bool {
         let g = geometry(height: h, width: w)
         let c = channels
-        guard TrainingKernels.fused && TrainingKernels.depthwiseBlocks && VectorISA.packedKernels,
+        guard TrainingKernels.fused && TrainingKernels.depthwiseBlocks, let build = VectorISA.packedBuild,
               activation == .identity, c % 16 == 0, n > 0,
               g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1,
               g.outHeight == h && g.outWidth == w else { return false }
@@ -29,9 +27,7 @@ extension DepthwiseConv2D {
         let cores = ParallelRows.cores
         let byImage = n >= cores || blocks < 2
         let tasks = byImage ? min(n, cores) : min(cores, blocks)
-        let avx512 = VectorISA.avx512
-        let plane = avx512 ? AVX512Kernels.depthwiseBlockPlaneFloats(height: h, width: w, kernelH: kernelH, kernelW: kernelW)
-            : AVX2Kernels.depthwiseBlockPlaneFloats(height: h, width: w, kernelH: kernelH, kernelW: kernelW)
+        let plane = build.depthwiseBlockPlaneFloats(height: h, width: w, kernelH: kernelH, kernelW: kernelW)
         // Per task, G = its blocks: gpad, xpad [G][PH][PW][16] (≈ 1.1 MB for 5×5 on 7×7 × 1,152), dx planes
         // [G][H][W][16], a 7-pixel strip [7·16]; with images split, partial dW, db [taps·C + C].
         let group = byImage ? blocks : (blocks + tasks - 1) / tasks
@@ -61,19 +57,11 @@ extension DepthwiseConv2D {
                         for b in stride(from: blockRange.lowerBound, to: blockRange.upperBound, by: group) {
                             let ch = b * 16
                             let count = min(group, blockRange.upperBound - b)
-                            if avx512 {
-                                AVX512Kernels.depthwiseBackwardGroup(
-                                    dy: dy + offset + ch, x: x + offset + ch, channels: c, blocks: count,
-                                    height: h, width: w, kernelH: self.kernelH, kernelW: self.kernelW, padTop: g.pad.top,
-                                    padLeft: g.pad.left, gpad: gpad, xpad: xpad, weight: wp + ch, dWeight: dW + ch,
-                                    dBias: dB.map { $0 + ch }, dx: dx.map { $0 + offset + ch }, dxPlanes: dxPlanes, strip: strip)
-                            } else {
-                                AVX2Kernels.depthwiseBackwardGroup(
-                                    dy: dy + offset + ch, x: x + offset + ch, channels: c, blocks: count,
-                                    height: h, width: w, kernelH: self.kernelH, kernelW: self.kernelW, padTop: g.pad.top,
-                                    padLeft: g.pad.left, gpad: gpad, xpad: xpad, weight: wp + ch, dWeight: dW + ch,
-                                    dBias: dB.map { $0 + ch }, dx: dx.map { $0 + offset + ch }, dxPlanes: dxPlanes, strip: strip)
-                            }
+                            build.depthwiseBackwardGroup(
+                                dy: dy + offset + ch, x: x + offset + ch, channels: c, blocks: count,
+                                height: h, width: w, kernelH: self.kernelH, kernelW: self.kernelW, padTop: g.pad.top,
+                                padLeft: g.pad.left, gpad: gpad, xpad: xpad, weight: wp + ch, dWeight: dW + ch,
+                                dBias: dB.map { $0 + ch }, dx: dx.map { $0 + offset + ch }, dxPlanes: dxPlanes, strip: strip)
                         }
                     }
                 }

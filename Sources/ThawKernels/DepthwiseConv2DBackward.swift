@@ -1,6 +1,4 @@
 import Dispatch
-import ThawKernelsAVX2
-import ThawKernelsAVX512
 
 /// Backward of `DepthwiseConv2D.forward`: dx, dW [kh][kw][C] and db [C].
 ///
@@ -91,19 +89,12 @@ extension DepthwiseConv2D {
                     if let dB { for j in cr { dB[j] += dst[j] } }
                 }
                 let iy0 = oh * g.strideH - g.pad.top
-                if TrainingKernels.fused && VectorISA.packedKernels && g.dilationH == 1 && g.dilationW == 1 {
+                if TrainingKernels.fused, let build = VectorISA.packedBuild, g.dilationH == 1 && g.dilationW == 1 {
                     // One zmm per 16 channels (ymm per 8 on AVX2), fused multiply-adds (depthwiseBackwardRow).
-                    if VectorISA.avx512 {
-                        AVX512Kernels.depthwiseBackwardRow(image: xi, dImage: dxi, inHeight: g.inHeight, inWidth: g.inWidth,
-                                                           channels: c, chLo: cr.lowerBound, chHi: cr.upperBound, g: row,
-                                                           weight: wp, dWeight: dW, kernelH: g.kernelH, kernelW: g.kernelW,
-                                                           strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, outWidth: ow)
-                    } else {
-                        AVX2Kernels.depthwiseBackwardRow(image: xi, dImage: dxi, inHeight: g.inHeight, inWidth: g.inWidth,
-                                                         channels: c, chLo: cr.lowerBound, chHi: cr.upperBound, g: row,
-                                                         weight: wp, dWeight: dW, kernelH: g.kernelH, kernelW: g.kernelW,
-                                                         strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, outWidth: ow)
-                    }
+                    build.depthwiseBackwardRow(image: xi, dImage: dxi, inHeight: g.inHeight, inWidth: g.inWidth,
+                                               channels: c, chLo: cr.lowerBound, chHi: cr.upperBound, g: row,
+                                               weight: wp, dWeight: dW, kernelH: g.kernelH, kernelW: g.kernelW,
+                                               strideW: g.strideW, padLeft: g.pad.left, iy0: iy0, outWidth: ow)
                     continue
                 }
                 for ky in 0..<g.kernelH {

@@ -1,6 +1,4 @@
 import ThawBLAS
-import ThawKernelsAVX2
-import ThawKernelsAVX512
 
 extension Linear {
     /// Rows up to which `forwardFewRows` runs matrix-vector products (above it: `forward`'s one sgemm).
@@ -24,16 +22,11 @@ extension Linear {
         p.weight.withUnsafeBufferPointer { wb in
             p.bias.withUnsafeBufferPointer { bb in
                 let w = wb.baseAddress!, b = bb.baseAddress!
-                if VectorISA.packedKernels {
+                if let build = VectorISA.packedBuild {
                     // ≥ 64 features per part: ≥ 64·k multiply-adds, worth a task. Both builds give the same floats.
-                    let avx512 = VectorISA.avx512
                     ParallelRows.run(n, grain: 64) { part in
                         for r in 0..<rows {
-                            if avx512 {
-                                AVX512Kernels.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n)
-                            } else {
-                                AVX2Kernels.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n)
-                            }
+                            build.matVecRows(w: w, x: x + r * k, k: k, bias: b, rows: part, y: y + r * n)
                         }
                     }
                     return

@@ -1,5 +1,4 @@
 import ThawBLAS
-import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// A 1×1 convolution (groups 1) with its weights packed once at load time into 32-column panels, run
@@ -56,17 +55,12 @@ public struct PackedPointwise: Sendable {
         precondition(residual == nil || activation == .identity, "PackedPointwise: a residual needs the identity activation")
         guard rows > 0, !range.isEmpty else { return }
         let k = inChannels, n = outChannels
-        if VectorISA.packedKernels {
+        if let build = VectorISA.packedBuild {
             let (low, high) = activation.clampBounds
             panels.withUnsafeBufferPointer { pb in
                 paddedBias.withUnsafeBufferPointer { bb in
-                    if VectorISA.avx512 {
-                        AVX512Kernels.pointwiseRows(a: x, lda: k, rows: rows, k: k, packed: pb.baseAddress!, n: n, panels: range,
-                                                    bias: bb.baseAddress!, residual: residual, ldr: n, low: low, high: high, y: y, ldy: n)
-                    } else {
-                        AVX2Kernels.pointwiseRows(a: x, lda: k, rows: rows, k: k, packed: pb.baseAddress!, n: n, panels: range,
-                                                  bias: bb.baseAddress!, residual: residual, ldr: n, low: low, high: high, y: y, ldy: n)
-                    }
+                    build.pointwiseRows(a: x, lda: k, rows: rows, k: k, packed: pb.baseAddress!, n: n, panels: range,
+                                        bias: bb.baseAddress!, residual: residual, ldr: n, low: low, high: high, y: y, ldy: n)
                 }
             }
             return

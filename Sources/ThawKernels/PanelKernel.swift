@@ -2,12 +2,11 @@ import ThawBLAS
 import ThawKernelsAVX2
 import ThawKernelsAVX512
 
-/// The packed-panel kernels this CPU runs (`VectorISA.packedKernels`): the AVX-512 build when `VectorISA.avx512`,
-/// else the AVX2+FMA one. Both take the same [N/64][K][64] panels (`AVX512Kernels.panelWidth` =
-/// `AVX2Kernels.panelWidth` = 64) and do the same arithmetic lane for lane, so packing and results do not depend on
-/// the build. Callers check `VectorISA.packedKernels` first.
+/// The packed-panel kernels of the build this CPU runs (`VectorISA.packedBuild`: AVX-512, else AVX2+FMA). Both
+/// take the same [N/64][K][64] panels and do the same arithmetic lane for lane, so packing and results do not
+/// depend on the build. Callers check `VectorISA.packedKernels` first.
 enum PanelKernel {
-    /// Columns per packed panel.
+    /// Columns per packed panel (`PackedKernelBuild.panelWidth`, 64 in both builds).
     static let width = AVX512Kernels.panelWidth
 
     /// C = clamp(A · B + bias + residual, low, high) over `panels` (see `AVX512Kernels.panelGEMM`).
@@ -15,13 +14,9 @@ enum PanelKernel {
     static func gemm(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                      ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
-        if VectorISA.avx512 {
-            AVX512Kernels.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
-                                    residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)
-        } else {
-            AVX2Kernels.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
-                                  residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)
-        }
+        guard let build = VectorISA.packedBuild else { preconditionFailure("PanelKernel.gemm needs VectorISA.packedKernels") }
+        build.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
+                        residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)
     }
 
     /// Whether convolution weights are packed into panels at load (`Conv2D.preparingPanels()`, Winograd U in panels):
@@ -31,6 +26,7 @@ enum PanelKernel {
 
     /// C = clamp(windows of the map · B + bias + residual, low, high) over `panels` (see
     /// `AVX512Kernels.windowPanelGEMM`); the AVX2 build sums one window row per pass when `ConvTiles.windowPasses`.
+    /// Named per build here, not through `PackedKernelBuild`: the passes are AVX2 only.
     @inline(__always)
     static func windowGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                            segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
@@ -51,6 +47,7 @@ enum PanelKernel {
     /// GELU (erf form) over one row segment in place, on the calling thread.
     @inline(__always)
     static func gelu(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        if VectorISA.avx512 { AVX512Kernels.gelu(x: row, count: count, y: row) } else { AVX2Kernels.gelu(x: row, count: count, y: row) }
+        guard let build = VectorISA.packedBuild else { preconditionFailure("PanelKernel.gelu needs VectorISA.packedKernels") }
+        build.gelu(x: row, count: count, y: row)
     }
 }

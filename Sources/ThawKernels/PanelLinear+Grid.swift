@@ -1,4 +1,3 @@
-
 /// How `PanelLinear` cuts y [rows, out] into tiles for the cores: `ConvTiles.grid` for large outputs; for the small
 /// ones (token rows at batch 1) a grid of equal tiles whose count the cores divide.
 ///

@@ -1,6 +1,3 @@
-import ThawKernelsAVX2
-import ThawKernelsAVX512
-
 /// Residual (skip) connection: y = act(y + x), in place over `count` elements.
 ///
 /// ResNet blocks end with `relu(out + identity)`; EfficientNet-Lite's inverted residuals add
@@ -9,13 +6,9 @@ public func residualAdd(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<
                         activation: Activation = .identity) {
     ParallelRows.run(count, grain: 1 << 16) { r in
         let xs = x + r.lowerBound, ys = y + r.lowerBound
-        if VectorISA.packedKernels {
+        if let build = VectorISA.packedBuild {
             let (low, high) = activation.clampBounds
-            if VectorISA.avx512 {
-                AVX512Kernels.addClamp(xs, into: ys, count: r.count, low: low, high: high)
-            } else {
-                AVX2Kernels.addClamp(xs, into: ys, count: r.count, low: low, high: high)
-            }
+            build.addClamp(xs, into: ys, count: r.count, low: low, high: high)
             return
         }
         switch activation {
@@ -28,12 +21,8 @@ public func residualAdd(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<
 
 /// y += x over `count` values on the calling thread (for kernels already split across cores).
 func residualAddSerial(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
-    if VectorISA.avx512 {
-        AVX512Kernels.addClamp(x, into: y, count: count, low: -.infinity, high: .infinity)
-        return
-    }
-    if VectorISA.avx2Kernels {
-        AVX2Kernels.addClamp(x, into: y, count: count, low: -.infinity, high: .infinity)
+    if let build = VectorISA.packedBuild {
+        build.addClamp(x, into: y, count: count, low: -.infinity, high: .infinity)
         return
     }
     for i in 0..<count { y[i] += x[i] }

@@ -1,8 +1,6 @@
 import Dispatch
 import Foundation
 import ThawBLAS
-import ThawKernelsAVX2
-import ThawKernelsAVX512
 
 /// The three GEMMs of a trained 1×1 convolution (stride 1, groups 1, no bias, no activation — the
 /// expand/project convolutions of inverted-residual blocks and the head convolution) on the AVX-512
@@ -29,14 +27,14 @@ public final class TrainingPointwise {
 
     /// Whether a 1×1 convolution of this shape runs here on this CPU (with the switch on).
     public static func supports(_ s: Conv2DShape) -> Bool {
-        let w = AVX512Kernels.panelWidth
+        let w = PanelKernel.width
         return TrainingKernels.fused && TrainingKernels.panelGEMMs && VectorISA.packedKernels && s.isPointwise && s.groups == 1
             && s.inChannels % w == 0 && s.outChannels % w == 0
     }
 
     public init(_ s: Conv2DShape) {
-        precondition(s.isPointwise && s.groups == 1 && s.inChannels % AVX512Kernels.panelWidth == 0
-                     && s.outChannels % AVX512Kernels.panelWidth == 0,
+        precondition(s.isPointwise && s.groups == 1 && s.inChannels % PanelKernel.width == 0
+                     && s.outChannels % PanelKernel.width == 0,
                      "TrainingPointwise: needs a 1×1 stride-1 convolution with groups 1 and channels in multiples of 64, got \(s)")
         inChannels = s.inChannels
         outChannels = s.outChannels
@@ -46,7 +44,7 @@ public final class TrainingPointwise {
     /// one packed last (callers bump it whenever the weight changes).
     public func prepare(weight: [Float], version: Int) {
         if packedVersion == version { return }
-        let k = inChannels, n = outChannels, w = AVX512Kernels.panelWidth
+        let k = inChannels, n = outChannels, w = PanelKernel.width
         precondition(weight.count == k * n, "TrainingPointwise: the weight must be [\(k), \(n)], got \(weight.count) floats")
         if forwardPanels.count != k * n {
             forwardPanels = [Float](repeating: 0, count: k * n)
@@ -102,8 +100,8 @@ public final class TrainingPointwise {
 
     /// dW [Cin, Cout] += x [rows, Cin]ᵀ · dy [rows, Cout] (gradients accumulate; nothing is zeroed here).
     public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
-        let cin = inChannels, cout = outChannels, w = AVX512Kernels.panelWidth
-        if !VectorISA.avx512 && !TrainingKernels.avx2WeightGradient {
+        let cin = inChannels, cout = outChannels, w = PanelKernel.width
+        guard let build = VectorISA.packedBuild, VectorISA.avx512 || TrainingKernels.avx2WeightGradient else {
             // One OpenBLAS call (its threads): measured faster than the AVX2 tiles (TrainingKernels.avx2WeightGradient).
             BLAS.sgemm(transA: true, m: cin, n: cout, k: rows, a: x, lda: cin, b: dy, ldb: cout, beta: 1, c: dw, ldc: cout)
             return
@@ -112,18 +110,13 @@ public final class TrainingPointwise {
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let cols = grid.columns(t)
             let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
-            if VectorISA.avx512 {
-                AVX512Kernels.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
-                                             panels: panels, dw: dw, ldw: cout)
-            } else {
-                AVX2Kernels.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
-                                           panels: panels, dw: dw, ldw: cout)
-            }
+            build.weightGradient(x: x, ldx: cin, dy: dy, ldy: cout, pixels: rows, channels: grid.rows(t),
+                                 panels: panels, dw: dw, ldw: cout)
         }
     }
 
     private static func grid(rows m: Int, columns n: Int) -> ConvTiles.Grid {
-        ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: AVX512Kernels.panelWidth)
+        ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: PanelKernel.width)
     }
 
     /// C [m, n] = clamp(A [m, k] · B + bias + residual, low, high), B packed [n/64][k][64], over the tiles of
@@ -132,7 +125,7 @@ public final class TrainingPointwise {
                                    c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil,
                                    residual: UnsafePointer<Float>? = nil, low: Float = -.infinity, high: Float = .infinity) {
         guard m > 0 else { return }
-        let w = AVX512Kernels.panelWidth
+        let w = PanelKernel.width
         let grid = grid(rows: m, columns: n)
         DispatchQueue.concurrentPerform(iterations: grid.count) { t in
             let r = grid.rows(t), cols = grid.columns(t)

@@ -1,4 +1,5 @@
 import ThawBLAS
+import ThawKernelBuild
 import ThawKernelsAVX2
 import ThawKernelsAVX512
 
@@ -36,9 +37,14 @@ public enum VectorISA {
         }
     }
 
-    /// True when one of the packed-kernel engines runs: AVX-512 (`avx512`), else AVX2+FMA (`avx2Kernels`).
-    /// Call sites check this, then take the AVX-512 kernel when `avx512` and the AVX2 one otherwise.
+    /// True when one of the packed-kernel builds runs: AVX-512 (`avx512`), else AVX2+FMA (`avx2Kernels`).
     public static var packedKernels: Bool { avx512 || avx2Kernels }
+
+    /// The build of the packed kernels this CPU runs now: AVX-512 when `avx512`, else AVX2+FMA when `avx2Kernels`,
+    /// else nil (the BLAS/baseline paths). Read per call, so tests and benchmarks that flip the flags take effect.
+    static var packedBuild: (any PackedKernelBuild.Type)? {
+        avx512 ? AVX512Kernels.self : avx2Kernels ? AVX2Kernels.self : nil
+    }
 
     /// AVX-512 depthwise rows of 7- and 14-wide maps (AVX2: 7-wide) at stride 1 as clipped runs of four pixels (default);
     /// false: interior runs and border pixels (`AVX512Kernels.narrowMaps`, `AVX2Kernels.narrowMaps`). Same floats;

@@ -1,5 +1,3 @@
-import ThawKernelsAVX512
-
 /// When a convolution that holds a Winograd filter (`Conv2D.preparingWinograd()`) takes the
 /// Winograd path instead of im2col + sgemm, and how it chunks its tiles.
 public enum WinogradChoice {
@@ -48,7 +46,7 @@ public enum WinogradChoice {
     /// sgemm crossover: with 4 tiles per image (layer4 at batch 1) reading U (36·512·512 floats) bounds it, and
     /// Winograd took 2.4–2.7 ms against 1.6–2.3 ms for the AVX2 window kernel (benchmarks/backbones/README.md).
     static func panelGEMMs(outChannels cout: Int) -> Bool {
-        VectorISA.avx512 && ConvTiles.panelKernel && cout % AVX512Kernels.panelWidth == 0
+        VectorISA.avx512 && ConvTiles.panelKernel && cout % PanelKernel.width == 0
     }
 
     /// `pays` for the GEMM path this CPU takes (`panelGEMMs`).

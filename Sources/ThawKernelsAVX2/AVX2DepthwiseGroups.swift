@@ -30,7 +30,7 @@ extension AVX2Kernels {
     /// `depthwiseRowGroups` on a slab of `count` channels (a multiple of 8) of rows laid out `c` channels apart
     /// (`c` a multiple of 8): `image`, `weight`, `bias` and `out` already point at the slab's first channel.
     /// Same sums in the same order, so the same floats as the whole row. 3×3 or 5×5 windows, stride 1 or 2
-    /// (`AVX512Kernels.depthwiseSlabWindow`).
+    /// (`PackedKernelBuild.depthwiseSlabWindow`).
     public static func depthwiseRowGroupSlab(image: UnsafePointer<Float>, inWidth: Int, channels c: Int, count: Int,
                                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                              kernelW: Int, strideW: Int, padLeft: Int, iy0: Int, kyLo: Int, kyHi: Int,

@@ -29,11 +29,6 @@ extension AVX512Kernels {
         }
     }
 
-    /// True when `depthwiseRowGroupSlab` runs this window: 3×3 or 5×5, stride 1 or 2.
-    public static func depthwiseSlabWindow(kernelW: Int, strideW: Int) -> Bool {
-        (kernelW == 3 || kernelW == 5) && (strideW == 1 || strideW == 2)
-    }
-
     /// `depthwiseRowGroups` on a slab of `count` channels (a multiple of 16) of rows laid out `c` channels apart
     /// (`c` a multiple of 16): `image`, `weight`, `bias` and `out` already point at the slab's first channel.
     /// Same sums in the same order, so the same floats as the whole row. Needs `depthwiseSlabWindow`.
