@@ -1,7 +1,19 @@
+import CPrefetch
+
 extension AVX2Kernels {
     /// Columns per packed weight panel: the AVX-512 build's 64 (`AVX512Kernels.panelWidth`), so one packing
     /// serves both builds. Here a panel runs as four quarters of 16 columns (two ymm registers).
     public static let panelWidth = 64
+    /// Whether `panelGEMM` prefetches the next row block's A into L2 while a block runs, for K ≤ 512 (1.0–1.15× on
+    /// one thread there; 0.96–1.07×, noise, at K ≥ 1024: benchmarks/backbones/README.md). Read per call.
+    nonisolated(unsafe) public static var panelPrefetchRows = true
+    /// Rows per slab of `panelGEMM`: 0 picks `panelSlabRows(k:)` (≈ 512 KiB of A), `.max` runs each panel over all
+    /// rows (the order before slabs), another value that many (at least 6). Read per call.
+    nonisolated(unsafe) public static var panelRowSlab = 0
+
+    /// The automatic slab: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from memory once
+    /// and from L2/L3 for the next panels (1.1–1.5× on one thread for M ≥ 6272 and K ≤ 512; neutral at K ≥ 1024).
+    static func panelSlabRows(k: Int) -> Int { max(48, 131_072 / max(1, k)) / 6 * 6 }
     /// The bias of layers without one (never written).
     nonisolated(unsafe) static let panelZeros: UnsafeMutablePointer<Float> = {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: 64)
@@ -13,11 +25,15 @@ extension AVX2Kernels {
     /// weight packed once at load (`packed` [N/64][K][64], as `AVX512Kernels.panelGEMM` takes it): A read in
     /// place and broadcast one value at a time.
     ///
-    /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers over the whole K (plus two weight
-    /// vectors and one broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6
-    /// rows of A stay in L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a
-    /// time. Each output is the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in
-    /// order, + bias, + residual, clamp — so both builds give the same floats.
+    /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers (plus two weight vectors and one
+    /// broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6 rows of A stay in
+    /// L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a time. Each output is
+    /// the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in order, + bias, + residual,
+    /// clamp — so both builds give the same floats.
+    ///
+    /// Rows run in slabs of `panelRowSlab` (all panels of a slab before the next slab, so a slab of A is read from
+    /// memory once and from L2 for the next panels); `panelPrefetchRows` prefetches the next block's rows of A into
+    /// L2 while a block runs (K ≤ 512). Neither changes a float: each output is one chain whatever the order.
     ///
     /// - kBlock: with K > kBlock, each block sums K in passes of kBlock, the first stored with bias and residual,
     ///   each next one added to the stored rows (`AVX512Kernels.panelGEMM`'s rule). Needs no clamp.
@@ -26,32 +42,48 @@ extension AVX2Kernels {
                                  residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
-        let first = min(k, kBlock), zeros = UnsafePointer(panelZeros)
-        for p in panels {
-            let b = packed + p * k * panelWidth, col = p * panelWidth
-            let bp = bias.map { $0 + col } ?? zeros
-            var r = 0
-            while r < rows {
-                let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
-                let ar = a + r * lda, out = c + r * ldc + col
-                block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
-                var k0 = kBlock
-                while k0 < k {      // the next passes onto C
-                    block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out), ldc,
-                          low, high)
-                    k0 += kBlock
+        let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
+        let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
+        var m0 = 0
+        while m0 < rows {
+            let mEnd = rows - m0 > slab ? m0 + slab : rows
+            for p in panels {
+                let b = packed + p * k * panelWidth, col = p * panelWidth
+                let bp = bias.map { $0 + col } ?? zeros
+                var r = m0
+                while r < mEnd {
+                    let height = mEnd - r >= 6 ? 6 : mEnd - r >= 4 ? 4 : 1
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    let ahead = prefetch ? min(6, rows - r - height) : 0
+                    block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
+                          ar + height * lda, ahead)
+                    var k0 = kBlock
+                    while k0 < k {      // the next passes onto C
+                        block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out),
+                              ldc, low, high, ar, 0)
+                        k0 += kBlock
+                    }
+                    r += height
                 }
-                r += height
             }
+            m0 = mEnd
         }
     }
 
-    /// One block of `height` (6, 4 or 1) rows over a whole 64-column panel, quarter by quarter.
+    /// One block of `height` (6, 4 or 1) rows over a whole 64-column panel, quarter by quarter. Before each
+    /// quarter, a quarter of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
     @inline(__always)
     private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
-                              _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
+                              _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
+                              _ ahead: UnsafePointer<Float>, _ aheadRows: Int) {
+        let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
         for q in stride(from: 0, to: panelWidth, by: 16) {
+            for row in 0..<aheadRows {
+                let p = ahead + row * lda
+                var i = q / 16 * span, end = min(k, i + span)
+                while i < end { thaw_prefetch_l2(p + i); i += 16 }
+            }
             let (bq, cq, biasq, skipq) = (b + q, c + q, bias + q, skip.map { $0 + q })
             switch height {
             case 6: quarter6(a, lda, bq, k, cq, ldc, biasq, skipq, ldr, low, high)
