@@ -10,6 +10,11 @@ extension AVX2Kernels {
     /// Rows per slab of `panelGEMM`: 0 picks `panelSlabRows(k:)` (≈ 512 KiB of A), `.max` runs each panel over all
     /// rows (the order before slabs), another value that many (at least 6). Read per call.
     nonisolated(unsafe) public static var panelRowSlab = 0
+    /// Most K a 6-row block sums over its four quarters before the next K block (larger K runs in equal blocks, the
+    /// raw sums kept between them: the same chain, so the same floats); `.max`: the whole K per quarter. 768: a
+    /// block's 6 rows of A (≤ 18 KiB) stay in L1 across its quarters; 1.07–1.13× at K 1536 and 2048 on one thread,
+    /// 0.95–1.10× (noise) at K 1024. Read per call.
+    nonisolated(unsafe) public static var panelDepthBlock = 768
 
     /// The automatic slab: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from memory once
     /// and from L2/L3 for the next panels (1.1–1.5× on one thread for M ≥ 6272 and K ≤ 512; neutral at K ≥ 1024).
@@ -33,7 +38,8 @@ extension AVX2Kernels {
     ///
     /// Rows run in slabs of `panelRowSlab` (all panels of a slab before the next slab, so a slab of A is read from
     /// memory once and from L2 for the next panels); `panelPrefetchRows` prefetches the next block's rows of A into
-    /// L2 while a block runs (K ≤ 512). Neither changes a float: each output is one chain whatever the order.
+    /// L2 while a block runs (K ≤ 512); K over `panelDepthBlock` runs in K blocks per 6-row block. None of these
+    /// changes a float: each output is one chain whatever the order.
     ///
     /// - kBlock: with K > kBlock, each block sums K in passes of kBlock, the first stored with bias and residual,
     ///   each next one added to the stored rows (`AVX512Kernels.panelGEMM`'s rule). Needs no clamp.
@@ -44,6 +50,8 @@ extension AVX2Kernels {
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
         let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * panelWidth) { sums in
+        let sums = sums.baseAddress!
         var m0 = 0
         while m0 < rows {
             let mEnd = rows - m0 > slab ? m0 + slab : rows
@@ -56,11 +64,11 @@ extension AVX2Kernels {
                     let ar = a + r * lda, out = c + r * ldc + col
                     let ahead = prefetch ? min(6, rows - r - height) : 0
                     block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
-                          ar + height * lda, ahead)
+                          ar + height * lda, ahead, sums)
                     var k0 = kBlock
                     while k0 < k {      // the next passes onto C
                         block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out),
-                              ldc, low, high, ar, 0)
+                              ldc, low, high, ar, 0, sums)
                         k0 += kBlock
                     }
                     r += height
@@ -68,29 +76,54 @@ extension AVX2Kernels {
             }
             m0 = mEnd
         }
+        }
     }
 
-    /// One block of `height` (6, 4 or 1) rows over a whole 64-column panel, quarter by quarter. Before each
-    /// quarter, a quarter of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
+    /// One block of `height` (6, 4 or 1) rows over a whole 64-column panel, quarter by quarter; with K over
+    /// `panelDepthBlock`, K in equal blocks, each block's four quarters before the next block (the block's rows of A
+    /// stay in L1 across quarters), the raw sums kept in `sums` [6][64] between blocks. Before each quarter, a quarter
+    /// of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
     @inline(__always)
     private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
-                              _ ahead: UnsafePointer<Float>, _ aheadRows: Int) {
+                              _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>) {
         let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
-        for q in stride(from: 0, to: panelWidth, by: 16) {
-            for row in 0..<aheadRows {
-                let p = ahead + row * lda
-                var i = q / 16 * span, end = min(k, i + span)
-                while i < end { thaw_prefetch_l2(p + i); i += 16 }
+        let blocks = k > panelDepthBlock ? (k + panelDepthBlock - 1) / panelDepthBlock : 1
+        let depth = (k + blocks - 1) / blocks
+        var k0 = 0
+        repeat {
+            let kc = min(depth, k - k0), resume = k0 > 0, finish = k0 + kc >= k
+            let (ak, bk) = (a + k0, b + k0 * panelWidth)
+            for q in stride(from: 0, to: panelWidth, by: 16) {
+                for row in 0..<(resume ? 0 : aheadRows) {
+                    let p = ahead + row * lda
+                    var i = q / 16 * span, end = min(k, i + span)
+                    while i < end { thaw_prefetch_l2(p + i); i += 16 }
+                }
+                let (bq, cq, biasq, skipq, sq) = (bk + q, c + q, bias + q, skip.map { $0 + q }, sums + q)
+                switch height {
+                case 6: quarter6(ak, lda, bq, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                case 4: quarter4(ak, lda, bq, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                default: quarter1(ak, bq, kc, cq, biasq, skipq, low, high, sq, resume, finish)
+                }
             }
-            let (bq, cq, biasq, skipq) = (b + q, c + q, bias + q, skip.map { $0 + q })
-            switch height {
-            case 6: quarter6(a, lda, bq, k, cq, ldc, biasq, skipq, ldr, low, high)
-            case 4: quarter4(a, lda, bq, k, cq, ldc, biasq, skipq, ldr, low, high)
-            default: quarter1(a, bq, k, cq, biasq, skipq, low, high)
-            }
-        }
+            k0 += kc
+        } while k0 < k
+    }
+
+    /// The two accumulators of one row of a quarter: zero, or (`resume`) the raw sums of the K blocks before.
+    @inline(__always)
+    static func quarterStart(_ resume: Bool, _ sums: UnsafeMutablePointer<Float>) -> (F8, F8) {
+        resume ? (load(sums), load(sums + 8)) : (F8(), F8())
+    }
+
+    /// One row of a quarter after a K block: `quarterFinish` into C after the last, else the raw sums kept.
+    @inline(__always)
+    static func quarterEnd(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
+                           _ finish: Bool, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float,
+                           _ high: Float) {
+        if finish { quarterFinish(v0, v1, out, bias, skip, low, high) } else { store(v0, sums); store(v1, sums + 8) }
     }
 
     /// out[0..<16] = clamp(acc + bias (+ skip), low, high) for one row of a quarter, clamped in registers before the
@@ -111,9 +144,11 @@ extension AVX2Kernels {
     @inline(__always)
     private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
-                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
-        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
-        var c30 = F8(), c31 = F8(), c40 = F8(), c41 = F8(), c50 = F8(), c51 = F8()
+                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
+                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c00, c01) = quarterStart(resume, sums), (c10, c11) = quarterStart(resume, sums + 64)
+        var (c20, c21) = quarterStart(resume, sums + 128), (c30, c31) = quarterStart(resume, sums + 192)
+        var (c40, c41) = quarterStart(resume, sums + 256), (c50, c51) = quarterStart(resume, sums + 320)
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
         var bp = b
         for i in 0..<k {
@@ -126,19 +161,21 @@ extension AVX2Kernels {
             x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
             bp += panelWidth
         }
-        quarterFinish(c00, c01, c, bias, skip, low, high)
-        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
-        quarterFinish(c40, c41, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
-        quarterFinish(c50, c51, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
+        quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
+        quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
+        quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
+        quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
+        quarterEnd(c40, c41, c + 4 * ldc, sums + 256, finish, bias, skip.map { $0 + 4 * ldr }, low, high)
+        quarterEnd(c50, c51, c + 5 * ldc, sums + 320, finish, bias, skip.map { $0 + 5 * ldr }, low, high)
     }
 
     @inline(__always)
     private static func quarter4(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
-                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
-        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
+                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
+                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c00, c01) = quarterStart(resume, sums), (c10, c11) = quarterStart(resume, sums + 64)
+        var (c20, c21) = quarterStart(resume, sums + 128), (c30, c31) = quarterStart(resume, sums + 192)
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
         var bp = b
         for i in 0..<k {
@@ -149,23 +186,24 @@ extension AVX2Kernels {
             x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
             bp += panelWidth
         }
-        quarterFinish(c00, c01, c, bias, skip, low, high)
-        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
+        quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
+        quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
+        quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row.
     @inline(__always)
     private static func quarter1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ k: Int, _ c: UnsafeMutablePointer<Float>,
-                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
-        var c0 = F8(), c1 = F8()
+                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float,
+                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c0, c1) = quarterStart(resume, sums)
         var bp = b
         for i in 0..<k {
             let x = F8(repeating: a[i])
             c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
             bp += panelWidth
         }
-        quarterFinish(c0, c1, c, bias, skip, low, high)
+        quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
     }
 }

@@ -4,11 +4,11 @@ import ThawKernelsAVX2
 
 /// `thaw-kernels-bench panel [rounds] [variants]`: the AVX2 panel GEMM (`AVX2Kernels.panelGEMM`, one thread) against
 /// single-threaded OpenBLAS sgemm on the MiniLM and ResNet-50 1×1 shapes, rounds alternating in one process.
-/// `variants` lists `rowSlab[:p]` (e.g. `max,max:p,auto:p,192:p`; default `max,auto:p`: before and now): the kernel's `panelRowSlab` (`auto`: 0), `:p` with
-/// `panelPrefetchRows`; the first is the reference every other must equal bit for bit.
+/// `variants` lists `rowSlab[:p][:kDEPTH]` (e.g. `max,max:p,auto:p,192:p`; default `max,auto:p`: before and now): the kernel's `panelRowSlab` (`auto`: 0), `:p` with
+/// `panelPrefetchRows`, `:k384` with `panelDepthBlock` 384; the first is the reference every other must equal bit for bit.
 /// Times are the calling thread's CPU seconds (CLOCK_THREAD_CPUTIME_ID: other load on the machine counts less), the
 /// median over rounds of each round's median; ratios are per round, then the median.
-func benchPanelGEMM(rounds: Int, variants: [(Int, Bool)], shapes only: String?) {
+func benchPanelGEMM(rounds: Int, variants: [(Int, Bool, Int)], shapes only: String?) {
     let bert = [(4096, 384, 384), (4096, 384, 1536), (4096, 1536, 384)]
     let resnet = [(3136, 64, 256), (3136, 256, 64), (784, 512, 128), (784, 128, 512), (196, 1024, 256), (196, 256, 1024),
                   (49, 2048, 512), (49, 512, 2048)]
@@ -56,16 +56,16 @@ func benchPanelGEMM(rounds: Int, variants: [(Int, Bool)], shapes only: String?) 
         for _ in 0..<rounds {
             blas.append(timed(runBLAS))
             for (i, v) in variants.enumerated() {
-                (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows) = v
+                (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = v
                 times[i].append(timed(runPanel))
                 if i == 0 { reference = c } else if c != reference { print("!! variant \(v) differs from \(variants[0])") }
             }
         }
-        (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows) = (0, true)
+        (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (0, true, .max)
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         var line = String(format: "%-7@ %6d x %4d x %4d  blas %6.1f", tag as NSString, m, k, n, flops / median(blas) / 1e9)
         for (i, v) in variants.enumerated() {
-            let name = "\(v.0 == .max ? "max" : v.0 == 0 ? "auto" : String(v.0))\(v.1 ? ":p" : "")"
+            let name = "\(v.0 == .max ? "max" : v.0 == 0 ? "auto" : String(v.0))\(v.1 ? ":p" : "")\(v.2 == .max ? "" : ":k\(v.2)")"
             let vsBLAS = median(zip(blas, times[i]).map { $0 / $1 })
             let vsFirst = median(zip(times[0], times[i]).map { $0 / $1 })
             line += String(format: "  %@ %6.1f (%.2f×blas, %.3f×first)", name as NSString, flops / median(times[i]) / 1e9, vsBLAS, vsFirst)

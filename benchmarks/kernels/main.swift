@@ -142,7 +142,9 @@ func benchWinograd(n: Int, h: Int, c: Int) {
 if panelMode {
     let parse = { (s: Substring) in s == "max" ? Int.max : s == "auto" ? 0 : Int(s)! }
     let variants = (numbers.count > 1 ? numbers[1] : "max,auto:p").split(separator: ",").map { pair in
-        let parts = pair.split(separator: ":"); return (parse(parts[0]), parts.count > 1 && parts[1] == "p")
+        let parts = pair.split(separator: ":")
+        let depth = parts.first { $0.hasPrefix("k") }.map { parse($0.dropFirst()) } ?? .max
+        return (parse(parts[0]), parts.contains("p"), depth)
     }
     benchPanelGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants, shapes: numbers.count > 2 ? numbers[2] : nil)
     exit(0)
