@@ -14,6 +14,7 @@
 //   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
 //   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
+//   --panel-order-before: the AVX2 panel GEMM in its order before row slabs, prefetch and K blocks (same floats);
 //   --no-avx2: without AVX-512 (or with --no-avx512), the BLAS/baseline paths instead of the AVX2+FMA kernels;
 //   --no-packed: 1×1 convolutions through OpenBLAS (default: the packed AVX-512 kernel, `PackedPointwise`,
 //       and small-map blocks at batch 1 in phases on all cores, `InvertedResidual.forwardPhased`);
@@ -141,6 +142,8 @@ if family == "minilm" {
 if args.contains("--no-avx512") { VectorISA.avx512 = false }
 // --no-avx2: without AVX-512, the BLAS/baseline paths instead of the AVX2+FMA packed kernels (VectorISA.avx2Kernels).
 if args.contains("--no-avx2") { VectorISA.avx2Kernels = false }
+// --panel-order-before: the AVX2 panel GEMM without row slabs, prefetch and K blocks (PanelGEMMOrder; the same floats).
+if args.contains("--panel-order-before") { PanelGEMMOrder.slabsAndPrefetch = false }
 // --no-fuse: inverted-residual blocks layer by layer instead of band by band (InvertedResidual).
 if args.contains("--no-fuse") { InvertedResidual.enabled = false }
 // --no-packed: 1×1 convolutions (expand, project, head) through OpenBLAS instead of the packed AVX-512 kernel.
