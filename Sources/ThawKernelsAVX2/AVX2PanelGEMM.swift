@@ -4,20 +4,23 @@ extension AVX2Kernels {
     /// Columns per packed weight panel: the AVX-512 build's 64 (`AVX512Kernels.panelWidth`), so one packing
     /// serves both builds. Here a panel runs as four quarters of 16 columns (two ymm registers).
     public static let panelWidth = 64
-    /// Whether `panelGEMM` prefetches the next row block's A into L2 while a block runs, for K ≤ 512 (1.0–1.15× on
-    /// one thread there; 0.96–1.07×, noise, at K ≥ 1024: benchmarks/backbones/README.md). Read per call.
-    nonisolated(unsafe) public static var panelPrefetchRows = true
-    /// Rows per slab of `panelGEMM`: 0 picks `panelSlabRows(k:)` (≈ 512 KiB of A), `.max` runs each panel over all
-    /// rows (the order before slabs), another value that many (at least 6). Read per call.
-    nonisolated(unsafe) public static var panelRowSlab = 0
+    /// Whether `panelGEMM` prefetches the next row block's A into L2 while a block runs, for K ≤ 512. Off: 1.0–1.15×
+    /// on one thread for calls over thousands of rows, but neutral on the tiles the callers issue (≤ 1 M output floats)
+    /// and end to end (benchmarks/backbones/README.md). Read per call.
+    nonisolated(unsafe) public static var panelPrefetchRows = false
+    /// Rows per slab of `panelGEMM`: `.max` (default) runs each panel over all rows, 0 picks `panelSlabRows(k:)`
+    /// (≈ 512 KiB of A), another value that many (at least 6). Off for the same reason as `panelPrefetchRows`
+    /// (1.1–1.5× on one thread for calls of M ≥ 6272 and K ≤ 512; neutral on the callers' tiles). Read per call.
+    nonisolated(unsafe) public static var panelRowSlab = Int.max
     /// Most K a 6-row block sums over its four quarters before the next K block (larger K runs in equal blocks, the
-    /// raw sums kept between them: the same chain, so the same floats); `.max`: the whole K per quarter. 768: a
-    /// block's 6 rows of A (≤ 18 KiB) stay in L1 across its quarters; 1.07–1.13× at K 1536 and 2048 on one thread,
-    /// 0.95–1.10× (noise) at K 1024. Read per call.
-    nonisolated(unsafe) public static var panelDepthBlock = 768
+    /// raw sums kept between them: the same chain, so the same floats); `.max`: the whole K per quarter. 1024: K 1536
+    /// and 2048 (ResNet-50's layer4 1×1 convolutions) run in 2 blocks whose 6 rows of A (≤ 24 KiB) stay in L1 across
+    /// the quarters — 1.01–1.07× on one thread on those shapes, 49 × 2048 × 512 1.06–1.18×; K ≤ 1024 runs as before
+    /// (blocks of 768 measured 0.92–1.03× there, noise). Read per call.
+    nonisolated(unsafe) public static var panelDepthBlock = 1024
 
-    /// The automatic slab: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from memory once
-    /// and from L2/L3 for the next panels (1.1–1.5× on one thread for M ≥ 6272 and K ≤ 512; neutral at K ≥ 1024).
+    /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
+    /// memory once and from L2/L3 for the next panels.
     static func panelSlabRows(k: Int) -> Int { max(48, 131_072 / max(1, k)) / 6 * 6 }
     /// The bias of layers without one (never written).
     nonisolated(unsafe) static let panelZeros: UnsafeMutablePointer<Float> = {
@@ -36,10 +39,10 @@ extension AVX2Kernels {
     /// the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in order, + bias, + residual,
     /// clamp — so both builds give the same floats.
     ///
-    /// Rows run in slabs of `panelRowSlab` (all panels of a slab before the next slab, so a slab of A is read from
-    /// memory once and from L2 for the next panels); `panelPrefetchRows` prefetches the next block's rows of A into
-    /// L2 while a block runs (K ≤ 512); K over `panelDepthBlock` runs in K blocks per 6-row block. None of these
-    /// changes a float: each output is one chain whatever the order.
+    /// K over `panelDepthBlock` runs in K blocks per 6-row block; optionally (off by default) rows run in slabs of
+    /// `panelRowSlab` (all panels of a slab before the next slab) and `panelPrefetchRows` prefetches the next
+    /// block's rows of A into L2 while a block runs. None of these changes a float: each output is one chain
+    /// whatever the order.
     ///
     /// - kBlock: with K > kBlock, each block sums K in passes of kBlock, the first stored with bias and residual,
     ///   each next one added to the stored rows (`AVX512Kernels.panelGEMM`'s rule). Needs no clamp.

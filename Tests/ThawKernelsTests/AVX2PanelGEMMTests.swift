@@ -120,7 +120,7 @@ final class AVX2PanelGEMMTests: XCTestCase {
             Case(rows: 61, k: 130, n: 128, bias: false, residual: true, low: -.infinity, high: .infinity, kBlock: 48),
         ]
         // K blocks of at most 48: K 33 → one, 96 → two, 192 → four, passes of 100 → three (34, 34, 32); of 7: 33 → five.
-        for (slab, prefetch, depth) in [(Int.max, false, Int.max), (0, true, 768), (0, false, 48), (10, true, 48), (12, true, 100),
+        for (slab, prefetch, depth) in [(Int.max, false, Int.max), (0, true, 1024), (0, false, 48), (10, true, 48), (12, true, 100),
                                         (6, false, 7), (7, true, 1), (Int.max, true, 64)] {
             (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (slab, prefetch, depth)
             for t in cases {

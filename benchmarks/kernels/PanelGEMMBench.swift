@@ -4,7 +4,7 @@ import ThawKernelsAVX2
 
 /// `thaw-kernels-bench panel [rounds] [variants]`: the AVX2 panel GEMM (`AVX2Kernels.panelGEMM`, one thread) against
 /// single-threaded OpenBLAS sgemm on the MiniLM and ResNet-50 1×1 shapes, rounds alternating in one process.
-/// `variants` lists `rowSlab[:p][:kDEPTH]` (e.g. `max,max:p,auto:p,192:p`; default `max,auto:p`: before and now): the kernel's `panelRowSlab` (`auto`: 0), `:p` with
+/// `variants` lists `rowSlab[:p][:kDEPTH]` (e.g. `max,max:p,auto:p,192:p`; default `max,max:k1024,auto:p:k1024`: before, now, with slabs and prefetch): the kernel's `panelRowSlab` (`auto`: 0), `:p` with
 /// `panelPrefetchRows`, `:k384` with `panelDepthBlock` 384; the first is the reference every other must equal bit for bit.
 /// Times are the calling thread's CPU seconds (CLOCK_THREAD_CPUTIME_ID: other load on the machine counts less), the
 /// median over rounds of each round's median; ratios are per round, then the median.
@@ -17,7 +17,7 @@ func benchPanelGEMM(rounds: Int, variants: [(Int, Bool, Int)], shapes only: Stri
     if let only, only.contains("x") {    // explicit shapes: MxKxN,MxKxN…
         shapes = only.split(separator: ",").map { let d = $0.split(separator: "x").map { Int($0)! }; return ("shape", d[0], d[1], d[2]) }
     } else if let only { shapes = shapes.filter { $0.0 == only } }
-    print("# panel GEMM, one thread, \(rounds) rounds alternating; GFLOP per CPU-second (thread CPU time); variants row-slab[:prefetch]")
+    print("# panel GEMM, one thread, \(rounds) rounds alternating; GFLOP per CPU-second (thread CPU time); variants row-slab[:p prefetch][:k K block]")
     print("# load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     for (tag, m, k, n) in shapes {
         let a = filled(m * k, 11), bRows = filled(k * n, 12), bias = filled(n, 13)
@@ -61,7 +61,7 @@ func benchPanelGEMM(rounds: Int, variants: [(Int, Bool, Int)], shapes only: Stri
                 if i == 0 { reference = c } else if c != reference { print("!! variant \(v) differs from \(variants[0])") }
             }
         }
-        (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (0, true, .max)
+        (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (.max, false, 1024)
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         var line = String(format: "%-7@ %6d x %4d x %4d  blas %6.1f", tag as NSString, m, k, n, flops / median(blas) / 1e9)
         for (i, v) in variants.enumerated() {

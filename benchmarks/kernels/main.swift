@@ -3,7 +3,7 @@
 //   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case [im2col-budget-floats]]
 //   .build/release/thaw-kernels-bench winograd [seconds-per-case] [batches, e.g. 1,2,4,8,32] [rounds] [chunk-floats]
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
-//   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p],…] [minilm|r50-b1|r50-b32|MxKxN,…]
+//   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
@@ -141,7 +141,7 @@ func benchWinograd(n: Int, h: Int, c: Int) {
 
 if panelMode {
     let parse = { (s: Substring) in s == "max" ? Int.max : s == "auto" ? 0 : Int(s)! }
-    let variants = (numbers.count > 1 ? numbers[1] : "max,auto:p").split(separator: ",").map { pair in
+    let variants = (numbers.count > 1 ? numbers[1] : "max,max:k1024,auto:p:k1024").split(separator: ",").map { pair in
         let parts = pair.split(separator: ":")
         let depth = parts.first { $0.hasPrefix("k") }.map { parse($0.dropFirst()) } ?? .max
         return (parse(parts[0]), parts.contains("p"), depth)
