@@ -92,7 +92,8 @@ extension AVX2Kernels {
                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                               _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>) {
         let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
-        let blocks = k > panelDepthBlock ? (k + panelDepthBlock - 1) / panelDepthBlock : 1
+        let most = max(1, panelDepthBlock)
+        let blocks = k > most ? (k + most - 1) / most : 1
         let depth = (k + blocks - 1) / blocks
         var k0 = 0
         repeat {
