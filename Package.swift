@@ -21,7 +21,7 @@ import PackageDescription
 //   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawAssets, ThawCore
 //   ThawWeights, ThawText ──► ThawCore
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h), ThawCore
-//   ThawKernels ──► ThawKernelsAVX2 ──► ThawKernelBuild (called only on AVX2+FMA CPUs)
+//   ThawKernels ──► ThawKernelsAVX2 ──► ThawKernelBuild, CPrefetch (a header of prefetch hints; called only on AVX2+FMA CPUs)
 //   ThawKernels ──► ThawKernelsAVX512 ──► ThawKernelBuild (called only on AVX-512 CPUs)
 //   ThawKernels ──► ThawKernelBuild (the protocol both builds conform to; no dependencies)
 //   ThawCore, ThawAssets: Foundation only
@@ -67,7 +67,9 @@ let package = Package(
         // The AVX2 + FMA builds of the packed kernels (1×1, depthwise, stem, panel and window GEMMs, training
         // kernels, epilogues, GELU, softmax; SIMD8<Float> = one ymm); ThawKernels calls them only when the CPU
         // has both and no AVX-512 build runs (`VectorISA`; the rest of Thaw stays baseline x86-64).
-        .target(name: "ThawKernelsAVX2", dependencies: ["ThawKernelBuild"], swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
+        .target(name: "CPrefetch"),
+        .target(name: "ThawKernelsAVX2", dependencies: ["ThawKernelBuild", "CPrefetch"],
+                swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
         // The same kernels compiled for AVX-512 (SIMD16<Float> = one zmm); called only when the CPU has
         // AVX-512 F/BW/DQ/VL/CD.
         .target(name: "ThawKernelsAVX512", dependencies: ["ThawKernelBuild"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + kernels),
@@ -113,7 +115,7 @@ let package = Package(
             ]),
 
         // MARK: - Benchmarks and fuzzers (run on demand, never in tests or CI)
-        .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawKernelsAVX512", "ThawBLAS"], path: "benchmarks/kernels",
+        .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawKernelsAVX512", "ThawKernelsAVX2", "ThawBLAS"], path: "benchmarks/kernels",
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-inputs-bench", dependencies: ["ThawInputs"], path: "benchmarks/inputs",
                           exclude: ["peer_torchvision.py"], swiftSettings: release),

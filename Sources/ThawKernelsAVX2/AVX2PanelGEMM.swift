@@ -1,7 +1,27 @@
+import CPrefetch
+
 extension AVX2Kernels {
     /// Columns per packed weight panel: the AVX-512 build's 64 (`AVX512Kernels.panelWidth`), so one packing
     /// serves both builds. Here a panel runs as four quarters of 16 columns (two ymm registers).
     public static let panelWidth = 64
+    /// Whether `panelGEMM` prefetches the next row block's A into L2 while a block runs, for K ≤ 512. Off: 1.0–1.15×
+    /// on one thread for calls over thousands of rows, but neutral on the tiles the callers issue (≤ 1 M output floats)
+    /// and end to end (benchmarks/backbones/README.md). Read per call.
+    nonisolated(unsafe) public static var panelPrefetchRows = false
+    /// Rows per slab of `panelGEMM`: `.max` (default) runs each panel over all rows, 0 picks `panelSlabRows(k:)`
+    /// (≈ 512 KiB of A), another value that many (at least 6). Off for the same reason as `panelPrefetchRows`
+    /// (1.1–1.5× on one thread for calls of M ≥ 6272 and K ≤ 512; neutral on the callers' tiles). Read per call.
+    nonisolated(unsafe) public static var panelRowSlab = Int.max
+    /// Most K a 6-row block sums over its four quarters before the next K block (larger K runs in equal blocks, the
+    /// raw sums kept between them: the same chain, so the same floats); `.max`: the whole K per quarter. 1024: K 1536
+    /// and 2048 (ResNet-50's layer4 1×1 convolutions) run in 2 blocks whose 6 rows of A (≤ 24 KiB) stay in L1 across
+    /// the quarters — 1.01–1.07× on one thread on those shapes, 49 × 2048 × 512 1.06–1.18×; K ≤ 1024 runs as before
+    /// (blocks of 768 measured 0.92–1.03× there, noise). Read per call.
+    nonisolated(unsafe) public static var panelDepthBlock = 1024
+
+    /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
+    /// memory once and from L2/L3 for the next panels.
+    static func panelSlabRows(k: Int) -> Int { max(48, 131_072 / max(1, k)) / 6 * 6 }
     /// The bias of layers without one (never written).
     nonisolated(unsafe) static let panelZeros: UnsafeMutablePointer<Float> = {
         let p = UnsafeMutablePointer<Float>.allocate(capacity: 64)
@@ -13,11 +33,16 @@ extension AVX2Kernels {
     /// weight packed once at load (`packed` [N/64][K][64], as `AVX512Kernels.panelGEMM` takes it): A read in
     /// place and broadcast one value at a time.
     ///
-    /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers over the whole K (plus two weight
-    /// vectors and one broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6
-    /// rows of A stay in L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a
-    /// time. Each output is the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in
-    /// order, + bias, + residual, clamp — so both builds give the same floats.
+    /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers (plus two weight vectors and one
+    /// broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6 rows of A stay in
+    /// L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a time. Each output is
+    /// the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in order, + bias, + residual,
+    /// clamp — so both builds give the same floats.
+    ///
+    /// K over `panelDepthBlock` runs in K blocks per 6-row block; optionally (off by default) rows run in slabs of
+    /// `panelRowSlab` (all panels of a slab before the next slab) and `panelPrefetchRows` prefetches the next
+    /// block's rows of A into L2 while a block runs. None of these changes a float: each output is one chain
+    /// whatever the order.
     ///
     /// - kBlock: with K > kBlock, each block sums K in passes of kBlock, the first stored with bias and residual,
     ///   each next one added to the stored rows (`AVX512Kernels.panelGEMM`'s rule). Needs no clamp.
@@ -26,39 +51,83 @@ extension AVX2Kernels {
                                  residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
-        let first = min(k, kBlock), zeros = UnsafePointer(panelZeros)
-        for p in panels {
-            let b = packed + p * k * panelWidth, col = p * panelWidth
-            let bp = bias.map { $0 + col } ?? zeros
-            var r = 0
-            while r < rows {
-                let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
-                let ar = a + r * lda, out = c + r * ldc + col
-                block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high)
-                var k0 = kBlock
-                while k0 < k {      // the next passes onto C
-                    block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out), ldc,
-                          low, high)
-                    k0 += kBlock
+        let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
+        let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * panelWidth) { sums in
+        let sums = sums.baseAddress!
+        var m0 = 0
+        while m0 < rows {
+            let mEnd = rows - m0 > slab ? m0 + slab : rows
+            for p in panels {
+                let b = packed + p * k * panelWidth, col = p * panelWidth
+                let bp = bias.map { $0 + col } ?? zeros
+                var r = m0
+                while r < mEnd {
+                    let height = mEnd - r >= 6 ? 6 : mEnd - r >= 4 ? 4 : 1
+                    let ar = a + r * lda, out = c + r * ldc + col
+                    let ahead = prefetch ? min(6, rows - r - height) : 0
+                    block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
+                          ar + height * lda, ahead, sums)
+                    var k0 = kBlock
+                    while k0 < k {      // the next passes onto C
+                        block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out),
+                              ldc, low, high, ar, 0, sums)
+                        k0 += kBlock
+                    }
+                    r += height
                 }
-                r += height
             }
+            m0 = mEnd
+        }
         }
     }
 
-    /// One block of `height` (6, 4 or 1) rows over a whole 64-column panel, quarter by quarter.
+    /// One block of `height` (6, 4 or 1) rows over a whole 64-column panel, quarter by quarter; with K over
+    /// `panelDepthBlock`, K in equal blocks, each block's four quarters before the next block (the block's rows of A
+    /// stay in L1 across quarters), the raw sums kept in `sums` [6][64] between blocks. Before each quarter, a quarter
+    /// of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
     @inline(__always)
     private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
-                              _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
-        for q in stride(from: 0, to: panelWidth, by: 16) {
-            let (bq, cq, biasq, skipq) = (b + q, c + q, bias + q, skip.map { $0 + q })
-            switch height {
-            case 6: quarter6(a, lda, bq, k, cq, ldc, biasq, skipq, ldr, low, high)
-            case 4: quarter4(a, lda, bq, k, cq, ldc, biasq, skipq, ldr, low, high)
-            default: quarter1(a, bq, k, cq, biasq, skipq, low, high)
+                              _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
+                              _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>) {
+        let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
+        let most = max(1, panelDepthBlock)
+        let blocks = k > most ? (k + most - 1) / most : 1
+        let depth = (k + blocks - 1) / blocks
+        var k0 = 0
+        repeat {
+            let kc = min(depth, k - k0), resume = k0 > 0, finish = k0 + kc >= k
+            let (ak, bk) = (a + k0, b + k0 * panelWidth)
+            for q in stride(from: 0, to: panelWidth, by: 16) {
+                for row in 0..<(resume ? 0 : aheadRows) {
+                    let p = ahead + row * lda
+                    var i = q / 16 * span, end = min(k, i + span)
+                    while i < end { thaw_prefetch_l2(p + i); i += 16 }
+                }
+                let (bq, cq, biasq, skipq, sq) = (bk + q, c + q, bias + q, skip.map { $0 + q }, sums + q)
+                switch height {
+                case 6: quarter6(ak, lda, bq, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                case 4: quarter4(ak, lda, bq, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                default: quarter1(ak, bq, kc, cq, biasq, skipq, low, high, sq, resume, finish)
+                }
             }
-        }
+            k0 += kc
+        } while k0 < k
+    }
+
+    /// The two accumulators of one row of a quarter: zero, or (`resume`) the raw sums of the K blocks before.
+    @inline(__always)
+    static func quarterStart(_ resume: Bool, _ sums: UnsafeMutablePointer<Float>) -> (F8, F8) {
+        resume ? (load(sums), load(sums + 8)) : (F8(), F8())
+    }
+
+    /// One row of a quarter after a K block: `quarterFinish` into C after the last, else the raw sums kept.
+    @inline(__always)
+    static func quarterEnd(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
+                           _ finish: Bool, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float,
+                           _ high: Float) {
+        if finish { quarterFinish(v0, v1, out, bias, skip, low, high) } else { store(v0, sums); store(v1, sums + 8) }
     }
 
     /// out[0..<16] = clamp(acc + bias (+ skip), low, high) for one row of a quarter, clamped in registers before the
@@ -79,9 +148,11 @@ extension AVX2Kernels {
     @inline(__always)
     private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
-                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
-        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
-        var c30 = F8(), c31 = F8(), c40 = F8(), c41 = F8(), c50 = F8(), c51 = F8()
+                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
+                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c00, c01) = quarterStart(resume, sums), (c10, c11) = quarterStart(resume, sums + 64)
+        var (c20, c21) = quarterStart(resume, sums + 128), (c30, c31) = quarterStart(resume, sums + 192)
+        var (c40, c41) = quarterStart(resume, sums + 256), (c50, c51) = quarterStart(resume, sums + 320)
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
         var bp = b
         for i in 0..<k {
@@ -94,19 +165,21 @@ extension AVX2Kernels {
             x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
             bp += panelWidth
         }
-        quarterFinish(c00, c01, c, bias, skip, low, high)
-        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
-        quarterFinish(c40, c41, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
-        quarterFinish(c50, c51, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
+        quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
+        quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
+        quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
+        quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
+        quarterEnd(c40, c41, c + 4 * ldc, sums + 256, finish, bias, skip.map { $0 + 4 * ldr }, low, high)
+        quarterEnd(c50, c51, c + 5 * ldc, sums + 320, finish, bias, skip.map { $0 + 5 * ldr }, low, high)
     }
 
     @inline(__always)
     private static func quarter4(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
-                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float) {
-        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
+                                 _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
+                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c00, c01) = quarterStart(resume, sums), (c10, c11) = quarterStart(resume, sums + 64)
+        var (c20, c21) = quarterStart(resume, sums + 128), (c30, c31) = quarterStart(resume, sums + 192)
         let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda
         var bp = b
         for i in 0..<k {
@@ -117,23 +190,24 @@ extension AVX2Kernels {
             x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
             bp += panelWidth
         }
-        quarterFinish(c00, c01, c, bias, skip, low, high)
-        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
+        quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
+        quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
+        quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row.
     @inline(__always)
     private static func quarter1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ k: Int, _ c: UnsafeMutablePointer<Float>,
-                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
-        var c0 = F8(), c1 = F8()
+                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float,
+                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c0, c1) = quarterStart(resume, sums)
         var bp = b
         for i in 0..<k {
             let x = F8(repeating: a[i])
             c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
             bp += panelWidth
         }
-        quarterFinish(c0, c1, c, bias, skip, low, high)
+        quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
     }
 }

@@ -25,6 +25,14 @@ final class AVX2PanelGEMMTests: XCTestCase {
     }
 
     func run(_ t: Case, avx512: Bool) -> (got: [Float], want: [Double]) {
+        let (got, want, _) = runWithChain(t, avx512: avx512)
+        return (got, want)
+    }
+
+    /// The kernel's output, the float64 reference, and the one-chain float reference: per output one fused
+    /// multiply-add per k in order from zero (per K pass with `kBlock`), + bias, + residual, clamp — the AVX-512
+    /// build's floats, which every order of the AVX2 kernel must give exactly.
+    func runWithChain(_ t: Case, avx512: Bool) -> (got: [Float], want: [Double], chain: [Float]) {
         var rng = Seeded(seed: UInt64(t.rows * 1000 + t.k * 10 + t.n))
         let n = ((t.n + 63) / 64) * 64              // C's and residual's row stride: whole panels
         let a = (0..<t.rows * t.k).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -57,8 +65,26 @@ final class AVX2PanelGEMMTests: XCTestCase {
                 want[r * t.n + j] = min(max(s, Double(t.low)), Double(t.high))
             }
         }
+        var chain = [Float](repeating: 0, count: t.rows * t.n)
+        for r in 0..<t.rows {
+            for j in 0..<t.n {
+                var stored: Float = 0, k0 = 0
+                while k0 < t.k {
+                    var s: Float = 0
+                    for i in k0..<min(t.k, k0 + t.kBlock) { s = s.addingProduct(a[r * t.k + i], b[i * t.n + j]) }
+                    if k0 == 0 {
+                        stored = s + (t.bias ? bias[j] : 0)
+                        if t.residual { stored += skip[r * n + j] }
+                    } else {
+                        stored = (s + 0) + stored
+                    }
+                    k0 = k0 >= t.k - t.kBlock ? t.k : k0 + t.kBlock
+                }
+                chain[r * t.n + j] = min(max(stored, t.low), t.high)
+            }
+        }
         let got = (0..<t.rows * t.n).map { c[($0 / t.n) * n + $0 % t.n] }
-        return (got, want)
+        return (got, want, chain)
     }
 
     static let cases: [Case] = [
@@ -79,6 +105,28 @@ final class AVX2PanelGEMMTests: XCTestCase {
                 worst = max(worst, abs(Double(got[i]) - want[i]) / max(1, abs(want[i])))
             }
             XCTAssertLessThan(worst, 1e-5, "\(t)")
+        }
+    }
+
+    /// Every order of the AVX2 kernel (row slabs of any height, prefetch on or off, K blocks per 6-row block of any
+    /// depth with a partial last block, the order before them) gives the one-chain floats exactly, with leftover rows
+    /// inside and at the end of slabs, K passes, residual and clamp.
+    func testEveryOrderGivesTheOneChainFloats() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        let saved = (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock)
+        defer { (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = saved }
+        let cases = Self.cases + [
+            Case(rows: 103, k: 64, n: 192, bias: true, residual: true, low: 0, high: .infinity, kBlock: .max),   // slabs of 2048
+            Case(rows: 61, k: 130, n: 128, bias: false, residual: true, low: -.infinity, high: .infinity, kBlock: 48),
+        ]
+        // K blocks of at most 48: K 33 → one, 96 → two, 192 → four, passes of 100 → three (34, 34, 32); of 7: 33 → five.
+        for (slab, prefetch, depth) in [(Int.max, false, Int.max), (0, true, 1024), (0, false, 48), (10, true, 48), (12, true, 100),
+                                        (6, false, 7), (7, true, 1), (Int.max, true, 64)] {
+            (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (slab, prefetch, depth)
+            for t in cases {
+                let (got, _, chain) = runWithChain(t, avx512: false)
+                XCTAssertEqual(got, chain, "\(t), slab \(slab), prefetch \(prefetch), K block \(depth)")
+            }
         }
     }
 

@@ -14,6 +14,7 @@
 //   --dump-output F: the warm-up forward's last tap as raw float32 (run.py compares it with the peers' outputs).
 //   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
+//   --panel-order-before: the AVX2 panel GEMM in its order before K blocks (PanelGEMMOrder.mode 0; same floats);
 //   --no-avx2: without AVX-512 (or with --no-avx512), the BLAS/baseline paths instead of the AVX2+FMA kernels;
 //   --no-packed: 1×1 convolutions through OpenBLAS (default: the packed AVX-512 kernel, `PackedPointwise`,
 //       and small-map blocks at batch 1 in phases on all cores, `InvertedResidual.forwardPhased`);
@@ -141,6 +142,8 @@ if family == "minilm" {
 if args.contains("--no-avx512") { VectorISA.avx512 = false }
 // --no-avx2: without AVX-512, the BLAS/baseline paths instead of the AVX2+FMA packed kernels (VectorISA.avx2Kernels).
 if args.contains("--no-avx2") { VectorISA.avx2Kernels = false }
+// --panel-order-before: the AVX2 panel GEMM without K blocks (PanelGEMMOrder.mode 0; the same floats).
+if args.contains("--panel-order-before") { PanelGEMMOrder.mode = 0 }
 // --no-fuse: inverted-residual blocks layer by layer instead of band by band (InvertedResidual).
 if args.contains("--no-fuse") { InvertedResidual.enabled = false }
 // --no-packed: 1×1 convolutions (expand, project, head) through OpenBLAS instead of the packed AVX-512 kernel.
@@ -332,7 +335,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // fused-norms (`PanelLinear.fusesPrologue`: 0 = ViT's LayerNorms in dispatches of their own), batch1-dispatch (the three
 // before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them),
 // avx2 (`VectorISA.avx2Kernels`: 0 = the BLAS/baseline paths), window-passes (`ConvTiles.windowPasses`),
-// winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always).
+// winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
+// panel GEMM's order before K blocks, 1 = K blocks (default), 2 = also row slabs and prefetch).
 if let spec = option("--alternate") {
     let knobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
                                           "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
@@ -341,7 +345,8 @@ if let spec = option("--alternate") {
                                           "batch1-dispatch": { (on: Int) in
                                               PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
                                               PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
-                                          "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
+                                          "avx2": { VectorISA.avx2Kernels = $0 != 0 },
+                                          "panel-order": { PanelGEMMOrder.mode = $0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
                                           "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
     let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []

@@ -3,6 +3,8 @@
 //   swift build -c release --product thaw-kernels-bench && .build/release/thaw-kernels-bench [seconds-per-case [im2col-budget-floats]]
 //   .build/release/thaw-kernels-bench winograd [seconds-per-case] [batches, e.g. 1,2,4,8,32] [rounds] [chunk-floats]
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
+//   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
+//       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -15,7 +17,8 @@ import ThawKernels
 
 let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode ? 2 : 1))
+let panelMode = CommandLine.arguments.dropFirst().first == "panel"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -136,6 +139,16 @@ func benchWinograd(n: Int, h: Int, c: Int) {
                  WinogradChoice.pays(batch: n, outHeight: h, outWidth: h, inChannels: c, outChannels: c) ? "winograd" : "im2col"))
 }
 
+if panelMode {
+    let parse = { (s: Substring) in s == "max" ? Int.max : s == "auto" ? 0 : Int(s)! }
+    let variants = (numbers.count > 1 ? numbers[1] : "max,max:k1024,auto:p:k1024").split(separator: ",").map { pair in
+        let parts = pair.split(separator: ":")
+        let depth = parts.first { $0.hasPrefix("k") }.map { parse($0.dropFirst()) } ?? .max
+        return (parse(parts[0]), parts.contains("p"), depth)
+    }
+    benchPanelGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants, shapes: numbers.count > 2 ? numbers[2] : nil)
+    exit(0)
+}
 if mobileMode {
     benchMobileKernels(seconds: numbers.first.flatMap(Double.init) ?? 1)
     exit(0)

@@ -1,0 +1,18 @@
+import ThawKernelsAVX2
+
+/// The order of the AVX2 panel GEMM (`AVX2Kernels.panelGEMM`) for benchmarks: none of these orders changes a float.
+/// Not thread-safe: set between forwards.
+public enum PanelGEMMOrder {
+    /// 0: each panel over all rows, the whole K per quarter, no prefetch (the order before K blocks);
+    /// 1: K blocks of at most 1024 per 6-row block (the default);
+    /// 2: also row slabs across panels and prefetch of the next row block's A (`AVX2Kernels.panelRowSlab` 0,
+    ///    `panelPrefetchRows`), off by default: no faster on the callers' tiles.
+    public static var mode: Int {
+        get { AVX2Kernels.panelDepthBlock == .max ? 0 : AVX2Kernels.panelPrefetchRows ? 2 : 1 }
+        set {
+            AVX2Kernels.panelDepthBlock = newValue == 0 ? .max : 1024
+            AVX2Kernels.panelRowSlab = newValue == 2 ? 0 : .max
+            AVX2Kernels.panelPrefetchRows = newValue == 2
+        }
+    }
+}
