@@ -36,6 +36,15 @@ public enum ConvTiles {
     /// a cache or a fine-tune gives the same numbers on either CPU (`scripts/same_results.py`: with passes on, the
     /// seeded ResNet-18 fine-tune's epoch-0 loss moved 6.99020 → 6.99021). Set before forwards start.
     nonisolated(unsafe) public static var windowPasses = false
+    /// > 0: the AVX2 window kernel runs each panel as groups of window rows whose slice of one 16-column quarter is at
+    /// most this many floats, each quarter over all of a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
+    /// `quarterBlockFloats`: the slice stays in L2 across row blocks instead of the panel streaming from L3 per
+    /// block — layer4's 3×3 panel is 1.2 MB), raw sums kept in C between groups: the floats of one pass, the AVX-512
+    /// build's. 0: one pass, a block's quarters back to back. Ignored when `windowPasses` is on. Default 8192 floats
+    /// (32 KB: groups of one window row for the 3×3 convolutions of layer2–4, the stem and the downsample 1×1s of
+    /// layer1–3 keep one pass): ResNet-50 took 0.94–0.98× the CPU time per forward at batch 1, 0.985× at batch 32,
+    /// layer4's 3×3 0.63–0.88× (benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowQuarterBlockFloats = 8192
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

@@ -17,12 +17,24 @@ extension AVX2Kernels {
     /// - segmentPasses: each run (window row) as one pass over all the rows, onto C (the first pass with bias and
     ///   residual, the last one clamped), so a run's slice of the panel (segmentK × 64 floats) is read from L2 by
     ///   every row block instead of the whole panel streaming again per block; sums differ from one pass by rounding.
+    /// - quarterBlockFloats: > 0 (and `segmentPasses` false), where one quarter of a panel (K × 16 floats) exceeds it:
+    ///   the same floats as one pass, in another order — per panel, runs in groups whose slice of one 16-column quarter (runs · segmentK · 16 floats) is at most this
+    ///   (at least one run), and per group each quarter over all the rows (`windowQuarterBlocks`), so the slice is
+    ///   read from L2 by every row block rather than streamed from L3 per block. Between groups the raw sums go to C
+    ///   and are reloaded to continue each output's chain; bias, residual and clamp after the last group.
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                        segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                        residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
-                                       segmentPasses: Bool = false) {
+                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
+            windowQuarterBlocks(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
+                                segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
+                                bias: bias, residual: residual, ldr: ldr, low: low, high: high,
+                                blockFloats: quarterBlockFloats)
+            return
+        }
         for p in panels {
             let b = packed + p * k * panelWidth, col = p * panelWidth
             let bp = bias.map { $0 + col } ?? zeros
@@ -55,12 +67,47 @@ extension AVX2Kernels {
             for q in stride(from: 0, to: panelWidth, by: 16) {
                 let (bq, cq, biasq, skipq) = (b + q, out + q, bias + q, skipr.map { $0 + q })
                 switch height {
-                case 6: windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high)
-                case 4: windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high)
-                default: windows1(a + Int(rowOffsets[r]), runs, bq, cq, biasq, skipq, low, high)
+                case 6: windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                case 4: windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                default: windows1(a + Int(rowOffsets[r]), runs, bq, cq, biasq, skipq, low, high, true, true)
                 }
             }
             r += height
+        }
+    }
+
+    /// `windowPanelGEMM` with `quarterBlockFloats`: per panel, per group of runs (its quarter slice within
+    /// `blockFloats`), per quarter, all row blocks (6, then 4, then single rows) — each output one chain over K in
+    /// order, the raw sums kept in C between groups, so the floats of one pass.
+    private static func windowQuarterBlocks(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
+                                            segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
+                                            c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
+                                            residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int) {
+        let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        let perGroup = max(1, min(segments, blockFloats / (segmentK * 16)))    // runs per group
+        for p in panels {
+            let col = p * panelWidth, bp = bias.map { $0 + col } ?? zeros
+            var s0 = 0
+            while s0 < segments {
+                let count = min(perGroup, segments - s0), start = s0 == 0, finish = s0 + count == segments
+                let runs = WindowRuns(count: count, length: segmentK, stride: segmentStride)
+                let ag = a + s0 * segmentStride, bg = packed + p * k * panelWidth + s0 * segmentK * panelWidth
+                for q in stride(from: 0, to: panelWidth, by: 16) {
+                    let (bq, biasq, skipq) = (bg + q, bp + q, residual.map { $0 + col + q })
+                    var r = 0
+                    while r < rows {
+                        let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
+                        let cq = c + r * ldc + col + q, skipr = skipq.map { $0 + r * ldr }
+                        switch height {
+                        case 6: windows6(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                        case 4: windows4(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                        default: windows1(ag + Int(rowOffsets[r]), runs, bq, cq, biasq, skipr, low, high, start, finish)
+                        }
+                        r += height
+                    }
+                }
+                s0 += count
+            }
         }
     }
 
@@ -74,9 +121,14 @@ extension AVX2Kernels {
     private static func windows6(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
                                  _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
-                                 _ low: Float, _ high: Float) {
+                                 _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
         var c30 = F8(), c31 = F8(), c40 = F8(), c41 = F8(), c50 = F8(), c51 = F8()
+        if !start {
+            (c00, c01) = (load(c), load(c + 8)); (c10, c11) = (load(c + ldc), load(c + ldc + 8))
+            (c20, c21) = (load(c + 2 * ldc), load(c + 2 * ldc + 8)); (c30, c31) = (load(c + 3 * ldc), load(c + 3 * ldc + 8))
+            (c40, c41) = (load(c + 4 * ldc), load(c + 4 * ldc + 8)); (c50, c51) = (load(c + 5 * ldc), load(c + 5 * ldc + 8))
+        }
         var bp = b
         for s in 0..<runs.count {
             let o = s * runs.stride
@@ -93,6 +145,12 @@ extension AVX2Kernels {
                 bp += panelWidth
             }
         }
+        guard finish else {                 // raw sums: the next group continues these chains
+            store(c00, c); store(c01, c + 8); store(c10, c + ldc); store(c11, c + ldc + 8)
+            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
+            store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8); store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
+            return
+        }
         quarterFinish(c00, c01, c, bias, skip, low, high)
         quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
         quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
@@ -105,8 +163,12 @@ extension AVX2Kernels {
     private static func windows4(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
                                  _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
-                                 _ low: Float, _ high: Float) {
+                                 _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
+        if !start {
+            (c00, c01) = (load(c), load(c + 8)); (c10, c11) = (load(c + ldc), load(c + ldc + 8))
+            (c20, c21) = (load(c + 2 * ldc), load(c + 2 * ldc + 8)); (c30, c31) = (load(c + 3 * ldc), load(c + 3 * ldc + 8))
+        }
         var bp = b
         for s in 0..<runs.count {
             let o = s * runs.stride
@@ -121,6 +183,11 @@ extension AVX2Kernels {
                 bp += panelWidth
             }
         }
+        guard finish else {
+            store(c00, c); store(c01, c + 8); store(c10, c + ldc); store(c11, c + ldc + 8)
+            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
+            return
+        }
         quarterFinish(c00, c01, c, bias, skip, low, high)
         quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
         quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
@@ -131,8 +198,9 @@ extension AVX2Kernels {
     @inline(__always)
     private static func windows1(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
                                  _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
-                                 _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+                                 _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c0 = F8(), c1 = F8()
+        if !start { (c0, c1) = (load(c), load(c + 8)) }
         var bp = b
         for s in 0..<runs.count {
             let row = a + s * runs.stride
@@ -142,6 +210,7 @@ extension AVX2Kernels {
                 bp += panelWidth
             }
         }
+        guard finish else { store(c0, c); store(c1, c + 8); return }
         quarterFinish(c0, c1, c, bias, skip, low, high)
     }
 }
