@@ -45,6 +45,12 @@ public enum ConvTiles {
     /// layer1–3 keep one pass): ResNet-50 took 0.94–0.98× the CPU time per forward at batch 1, 0.985× at batch 32,
     /// layer4's 3×3 0.63–0.88× (benchmarks/backbones/README.md). Set before forwards start.
     nonisolated(unsafe) public static var windowQuarterBlockFloats = 8192
+    /// The AVX2 window kernel's last 1–3 rows of a tile as one window × 64 columns, eight FMA chains instead of two
+    /// (`AVX2Kernels.windowWideLeftovers`; false: one quarter at a time; the same floats either way).
+    public static var windowWideLeftovers: Bool {
+        get { AVX2Kernels.windowWideLeftovers }
+        set { AVX2Kernels.windowWideLeftovers = newValue }
+    }
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

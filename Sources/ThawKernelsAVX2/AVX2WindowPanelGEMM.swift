@@ -8,7 +8,8 @@ extension AVX2Kernels {
     /// [kh][kw][Cin]).
     ///
     /// Same blocks as `panelGEMM` (6 rows × 16 columns, 12 accumulators over the whole K; a block's four
-    /// quarters back to back, then 4 rows, then single rows), one fused multiply-add per k in order, + bias,
+    /// quarters back to back, then 4 rows, then single rows, here each over the whole panel at once), one fused
+    /// multiply-add per k in order, + bias,
     /// + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
     /// as the AVX-512 build.
     ///
@@ -54,7 +55,7 @@ extension AVX2Kernels {
     }
 
     /// All `rows` windows over one 64-column panel (`b`, `c`, `bias`, `skip` at the panel's column 0): blocks of 6
-    /// rows, then 4, then single rows, each block's four quarters back to back.
+    /// rows, then 4, each block's four quarters back to back, then single rows over the whole panel (`windows1Wide`).
     @inline(__always)
     private static func windowRows(_ rows: Int, _ rowOffsets: UnsafePointer<Int32>, _ a: UnsafePointer<Float>, _ runs: WindowRuns,
                                    _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
@@ -64,12 +65,17 @@ extension AVX2Kernels {
         while r < rows {
             let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
             let out = c + r * ldc, skipr = skip.map { $0 + r * ldr }
+            if height == 1 {
+                windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
+                r += 1
+                continue
+            }
             for q in stride(from: 0, to: panelWidth, by: 16) {
                 let (bq, cq, biasq, skipq) = (b + q, out + q, bias + q, skipr.map { $0 + q })
-                switch height {
-                case 6: windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
-                case 4: windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
-                default: windows1(a + Int(rowOffsets[r]), runs, bq, cq, biasq, skipq, low, high, true, true)
+                if height == 6 {
+                    windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                } else {
+                    windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
                 }
             }
             r += height
@@ -95,21 +101,29 @@ extension AVX2Kernels {
                 for q in stride(from: 0, to: panelWidth, by: 16) {
                     let (bq, biasq, skipq) = (bg + q, bp + q, residual.map { $0 + col + q })
                     var r = 0
-                    while r < rows {
-                        let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
+                    while rows - r >= 4 {
+                        let height = rows - r >= 6 ? 6 : 4
                         let cq = c + r * ldc + col + q, skipr = skipq.map { $0 + r * ldr }
-                        switch height {
-                        case 6: windows6(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
-                        case 4: windows4(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
-                        default: windows1(ag + Int(rowOffsets[r]), runs, bq, cq, biasq, skipr, low, high, start, finish)
+                        if height == 6 {
+                            windows6(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                        } else {
+                            windows4(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
                         }
                         r += height
                     }
+                }
+                for r in (rows - rows % 6 % 4)..<rows {     // the last 1–3 rows: each over the whole panel at once
+                    windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
+                                 low, high, start, finish)
                 }
                 s0 += count
             }
         }
     }
+
+    /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
+    /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.
+    nonisolated(unsafe) public static var windowWideLeftovers = true
 
     /// The runs of one window: `count` runs of `length` floats, `stride` floats apart.
     struct WindowRuns {
@@ -194,7 +208,47 @@ extension AVX2Kernels {
         quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
-    /// One window × 16 columns (leftover rows): one chain per vector.
+    /// One window × 64 columns (a whole panel: leftover rows): eight chains, so the FMA latency that bounds a
+    /// single row's two chains per quarter is hidden; each output's chain as in `windows1`, the same floats.
+    @inline(__always)
+    private static func windows1Wide(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
+                                     _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                                     _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
+        guard windowWideLeftovers else {
+            for q in stride(from: 0, to: panelWidth, by: 16) {
+                windows1(a, runs, b + q, c + q, bias + q, skip.map { $0 + q }, low, high, start, finish)
+            }
+            return
+        }
+        var c0 = F8(), c1 = F8(), c2 = F8(), c3 = F8(), c4 = F8(), c5 = F8(), c6 = F8(), c7 = F8()
+        if !start {
+            (c0, c1, c2, c3) = (load(c), load(c + 8), load(c + 16), load(c + 24))
+            (c4, c5, c6, c7) = (load(c + 32), load(c + 40), load(c + 48), load(c + 56))
+        }
+        var bp = b
+        for s in 0..<runs.count {
+            let row = a + s * runs.stride
+            for i in 0..<runs.length {
+                let x = F8(repeating: row[i])
+                c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
+                c2 = c2.addingProduct(x, load(bp + 16)); c3 = c3.addingProduct(x, load(bp + 24))
+                c4 = c4.addingProduct(x, load(bp + 32)); c5 = c5.addingProduct(x, load(bp + 40))
+                c6 = c6.addingProduct(x, load(bp + 48)); c7 = c7.addingProduct(x, load(bp + 56))
+                bp += panelWidth
+            }
+        }
+        guard finish else {
+            store(c0, c); store(c1, c + 8); store(c2, c + 16); store(c3, c + 24)
+            store(c4, c + 32); store(c5, c + 40); store(c6, c + 48); store(c7, c + 56)
+            return
+        }
+        quarterFinish(c0, c1, c, bias, skip, low, high)
+        quarterFinish(c2, c3, c + 16, bias + 16, skip.map { $0 + 16 }, low, high)
+        quarterFinish(c4, c5, c + 32, bias + 32, skip.map { $0 + 32 }, low, high)
+        quarterFinish(c6, c7, c + 48, bias + 48, skip.map { $0 + 48 }, low, high)
+    }
+
+    /// One window × 16 columns: one chain per vector (`windows1Wide` with `windowWideLeftovers` off).
     @inline(__always)
     private static func windows1(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
                                  _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
