@@ -243,6 +243,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
+                                      "team": { WorkerTeam.enabled = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
@@ -363,6 +364,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // avx2 (`VectorISA.avx2Kernels`: 0 = the BLAS/baseline paths), window-passes (`ConvTiles.windowPasses`),
 // window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
+// team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
