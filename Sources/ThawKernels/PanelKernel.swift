@@ -46,7 +46,8 @@ enum PanelKernel {
                                         segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
                                         bias: bias, residual: residual, ldr: ldr, low: low, high: high,
                                         segmentPasses: ConvTiles.windowPasses,
-                                        quarterBlockFloats: ConvTiles.windowQuarterBlockFloats)
+                                        quarterBlockFloats: ConvTiles.windowQuarterBlockFloats,
+                                        quarterBlockRows: ConvTiles.windowQuarterBlockRows)
         }
     }
 

@@ -23,13 +23,15 @@ extension AVX2Kernels {
     ///   (at least one run), and per group each quarter over all the rows (`windowQuarterBlocks`), so the slice is
     ///   read from L2 by every row block rather than streamed from L3 per block. Between groups the raw sums go to C
     ///   and are reloaded to continue each output's chain; bias, residual and clamp after the last group.
+    /// - quarterBlockRows: quarter blocks only for calls of at most this many rows (more rows: their windows would be
+    ///   read from beyond L2 once per quarter; a block's quarters back to back keep its 6 windows in L1).
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                        segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                        residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
-                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0) {
+                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
-        if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
+        if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats && rows <= quarterBlockRows {
             windowQuarterBlocks(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
                                 segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
                                 bias: bias, residual: residual, ldr: ldr, low: low, high: high,

@@ -244,6 +244,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
+                                      "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
@@ -365,6 +366,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
 // team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
+// window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
