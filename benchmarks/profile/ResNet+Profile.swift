@@ -18,7 +18,7 @@ extension ResNet {
     /// Winograd): the stem, the max-pool, every convolution (a block's last one includes its residual add +
     /// ReLU), the global pool and `fc` — `repeats` times after a warm-up, and returns the median time of each.
     /// For finding what dominates; allocates. With `alternate` (sets a knob to its first value on true, its second
-    /// on false) each layer runs its repeats at both values interleaved, one warm-up each.
+    /// on false) each layer runs its repeats at both values interleaved (pairs A B, then B A, …), one warm-up each.
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil) -> [ResNetLayerTiming] {
         precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
         var out: [ResNetLayerTiming] = []
@@ -31,10 +31,12 @@ extension ResNet {
             }
             var runs: [[Double]] = [[], []]
             for i in 0..<2 * (repeats + 1) {
-                set(i % 2 == 0)
+                // Pairs alternate A B, B A, …: the first run of a pair tends to be slower (caches, sleeping workers).
+                let first = (i / 2) % 2 == 0 ? i % 2 == 0 : i % 2 == 1
+                set(first)
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 body()
-                if i >= 2 { runs[i % 2].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+                if i >= 2 { runs[first ? 0 : 1].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
                 ws.reset()
             }
             set(true)
