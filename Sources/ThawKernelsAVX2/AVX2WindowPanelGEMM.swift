@@ -9,8 +9,7 @@ extension AVX2Kernels {
     ///
     /// Same blocks as `panelGEMM` (6 rows × 16 columns, 12 accumulators over the whole K; a block's four
     /// quarters back to back, then 4 rows, then single rows, here each over the whole panel at once), one fused
-    /// multiply-add per k in order, + bias,
-    /// + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
+    /// multiply-add per k in order, + bias, + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
     /// as the AVX-512 build.
     ///
     /// - packed: weights [N/64][K][64]; c, bias, residual: column 0 of [rows, ldc], [N], [rows, ldr] (bias and
@@ -19,10 +18,11 @@ extension AVX2Kernels {
     ///   residual, the last one clamped), so a run's slice of the panel (segmentK × 64 floats) is read from L2 by
     ///   every row block instead of the whole panel streaming again per block; sums differ from one pass by rounding.
     /// - quarterBlockFloats: > 0 (and `segmentPasses` false), where one quarter of a panel (K × 16 floats) exceeds it:
-    ///   the same floats as one pass, in another order — per panel, runs in groups whose slice of one 16-column quarter (runs · segmentK · 16 floats) is at most this
-    ///   (at least one run), and per group each quarter over all the rows (`windowQuarterBlocks`), so the slice is
-    ///   read from L2 by every row block rather than streamed from L3 per block. Between groups the raw sums go to C
-    ///   and are reloaded to continue each output's chain; bias, residual and clamp after the last group.
+    ///   the same floats as one pass, in another order — per panel, runs in groups whose slice of one 16-column
+    ///   quarter (runs · segmentK · 16 floats) is at most this (at least one run), and per group each quarter over
+    ///   all the rows (`windowQuarterBlocks`), so the slice is read from L2 by every row block rather than streamed
+    ///   from L3 per block. Between groups the raw sums go to C and are reloaded to continue each output's chain;
+    ///   bias, residual and clamp after the last group.
     /// - quarterBlockRows: quarter blocks only for calls of at most this many rows (more rows: their windows would be
     ///   read from beyond L2 once per quarter; a block's quarters back to back keep its 6 windows in L1).
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
@@ -85,8 +85,8 @@ extension AVX2Kernels {
     }
 
     /// `windowPanelGEMM` with `quarterBlockFloats`: per panel, per group of runs (its quarter slice within
-    /// `blockFloats`), per quarter, all row blocks (6, then 4, then single rows) — each output one chain over K in
-    /// order, the raw sums kept in C between groups, so the floats of one pass.
+    /// `blockFloats`), per quarter, the blocks of 6 then 4 rows, then the last 1–3 rows over the whole panel — each
+    /// output one chain over K in order, the raw sums kept in C between groups, so the floats of one pass.
     private static func windowQuarterBlocks(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                             segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
