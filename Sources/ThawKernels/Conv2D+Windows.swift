@@ -53,7 +53,7 @@ extension Conv2D {
                 }
                 let r0 = n0 * perImage
                 let grid = ConvTiles.grid(m: count * perImage, n: cout, cores: cores, align: width)
-                DispatchQueue.concurrentPerform(iterations: grid.count) { t in
+                WorkerTeam.run(iterations: grid.count) { t in
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
                     PanelKernel.windowGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,

@@ -130,7 +130,7 @@ extension Conv2D {
                     }
                 }
                 BLAS.singleThreaded {
-                    DispatchQueue.concurrentPerform(iterations: positions) { p in
+                    WorkerTeam.run(iterations: positions) { p in
                         let a = v + p * chunk * cin, b = u + p * cin * cout, c = m + p * chunk * cout
                         if !panels {
                             BLAS.sgemm(m: count, n: cout, k: cin, a: a, lda: cin, b: b, ldb: cout, c: c, ldc: cout)

@@ -1,3 +1,5 @@
+import ThawKernelsAVX2
+
 /// How a convolution's GEMM C [M, N] = A [M, K] · B [K, N] (M = output pixels, N = Cout) is cut into
 /// tiles that the cores take one by one, each tile one single-threaded sgemm followed at once by its
 /// epilogue (bias, the skip connection, the activation) while the tile's output is still in cache.
@@ -33,6 +35,25 @@ public enum ConvTiles {
     /// a cache or a fine-tune gives the same numbers on either CPU (`scripts/same_results.py`: with passes on, the
     /// seeded ResNet-18 fine-tune's epoch-0 loss moved 6.99020 → 6.99021). Set before forwards start.
     nonisolated(unsafe) public static var windowPasses = false
+    /// > 0: the AVX2 window kernel runs each panel as groups of window rows whose slice of one 16-column quarter is at
+    /// most this many floats, each quarter over all of a tile's rows (`AVX2Kernels.windowPanelGEMM`'s
+    /// `quarterBlockFloats`: the slice stays in L2 across row blocks instead of the panel streaming from L3 per
+    /// block — layer4's 3×3 panel is 1.2 MB), raw sums kept in C between groups: the floats of one pass, the AVX-512
+    /// build's. 0: one pass, a block's quarters back to back. Ignored when `windowPasses` is on. Default 8192 floats
+    /// (32 KB: groups of one window row for the 3×3 convolutions of layer2–4, the stem and the downsample 1×1s of
+    /// layer1–3 keep one pass): ResNet-50 took 0.94–0.98× the CPU time per forward at batch 1, 0.985× at batch 32,
+    /// layer4's 3×3 0.63–0.88× (benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowQuarterBlockFloats = 8192
+    /// Quarter blocks (`windowQuarterBlockFloats`) only for tiles of at most this many rows: with more, the tile's
+    /// windows are read from beyond L2 once per quarter (ResNet-50 at batch 32: layer2.0's 3×3 in tiles of 784–882
+    /// rows). Batch 1's deep layers (49–196 rows per tile) and batch 32's layer3–4 (196) take them. Set before forwards start.
+    nonisolated(unsafe) public static var windowQuarterBlockRows = 256
+    /// The AVX2 window kernel's last 1–3 rows of a tile as one window × 64 columns, eight FMA chains instead of two
+    /// (`AVX2Kernels.windowWideLeftovers`; false: one quarter at a time; the same floats either way).
+    public static var windowWideLeftovers: Bool {
+        get { AVX2Kernels.windowWideLeftovers }
+        set { AVX2Kernels.windowWideLeftovers = newValue }
+    }
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

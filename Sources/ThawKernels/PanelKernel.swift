@@ -25,8 +25,9 @@ enum PanelKernel {
     static var packsPanels: Bool { CPUFeatures.current.hasAVX512 || VectorISA.avx2Kernels }
 
     /// C = clamp(windows of the map · B + bias + residual, low, high) over `panels` (see
-    /// `AVX512Kernels.windowPanelGEMM`); the AVX2 build sums one window row per pass when `ConvTiles.windowPasses`.
-    /// Named per build here, not through `PackedKernelBuild`: the passes are AVX2 only.
+    /// `AVX512Kernels.windowPanelGEMM`); the AVX2 build sums one window row per pass when `ConvTiles.windowPasses`, or
+    /// runs quarters over all rows in groups of window rows with `ConvTiles.windowQuarterBlockFloats`.
+    /// Named per build here, not through `PackedKernelBuild`: the passes and quarter blocks are AVX2 only.
     @inline(__always)
     static func windowGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                            segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
@@ -40,7 +41,9 @@ enum PanelKernel {
             AVX2Kernels.windowPanelGEMM(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
                                         segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
                                         bias: bias, residual: residual, ldr: ldr, low: low, high: high,
-                                        segmentPasses: ConvTiles.windowPasses)
+                                        segmentPasses: ConvTiles.windowPasses,
+                                        quarterBlockFloats: ConvTiles.windowQuarterBlockFloats,
+                                        quarterBlockRows: ConvTiles.windowQuarterBlockRows)
         }
     }
 

@@ -8,8 +8,8 @@ extension AVX2Kernels {
     /// [kh][kw][Cin]).
     ///
     /// Same blocks as `panelGEMM` (6 rows × 16 columns, 12 accumulators over the whole K; a block's four
-    /// quarters back to back, then 4 rows, then single rows), one fused multiply-add per k in order, + bias,
-    /// + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
+    /// quarters back to back, then 4 rows, then single rows, here each over the whole panel at once), one fused
+    /// multiply-add per k in order, + bias, + residual, clamp: in one pass (`segmentPasses` false) the same floats as `panelGEMM` on the im2col copy and
     /// as the AVX-512 build.
     ///
     /// - packed: weights [N/64][K][64]; c, bias, residual: column 0 of [rows, ldc], [N], [rows, ldr] (bias and
@@ -17,12 +17,27 @@ extension AVX2Kernels {
     /// - segmentPasses: each run (window row) as one pass over all the rows, onto C (the first pass with bias and
     ///   residual, the last one clamped), so a run's slice of the panel (segmentK × 64 floats) is read from L2 by
     ///   every row block instead of the whole panel streaming again per block; sums differ from one pass by rounding.
+    /// - quarterBlockFloats: > 0 (and `segmentPasses` false), where one quarter of a panel (K × 16 floats) exceeds it:
+    ///   the same floats as one pass, in another order — per panel, runs in groups whose slice of one 16-column
+    ///   quarter (runs · segmentK · 16 floats) is at most this (at least one run), and per group each quarter over
+    ///   all the rows (`windowQuarterBlocks`), so the slice is read from L2 by every row block rather than streamed
+    ///   from L3 per block. Between groups the raw sums go to C and are reloaded to continue each output's chain;
+    ///   bias, residual and clamp after the last group.
+    /// - quarterBlockRows: quarter blocks only for calls of at most this many rows (more rows: their windows would be
+    ///   read from beyond L2 once per quarter; a block's quarters back to back keep its 6 windows in L1).
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                        segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                        residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
-                                       segmentPasses: Bool = false) {
+                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats && rows <= quarterBlockRows {
+            windowQuarterBlocks(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
+                                segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
+                                bias: bias, residual: residual, ldr: ldr, low: low, high: high,
+                                blockFloats: quarterBlockFloats)
+            return
+        }
         for p in panels {
             let b = packed + p * k * panelWidth, col = p * panelWidth
             let bp = bias.map { $0 + col } ?? zeros
@@ -42,7 +57,7 @@ extension AVX2Kernels {
     }
 
     /// All `rows` windows over one 64-column panel (`b`, `c`, `bias`, `skip` at the panel's column 0): blocks of 6
-    /// rows, then 4, then single rows, each block's four quarters back to back.
+    /// rows, then 4, each block's four quarters back to back, then single rows over the whole panel (`windows1Wide`).
     @inline(__always)
     private static func windowRows(_ rows: Int, _ rowOffsets: UnsafePointer<Int32>, _ a: UnsafePointer<Float>, _ runs: WindowRuns,
                                    _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
@@ -52,17 +67,65 @@ extension AVX2Kernels {
         while r < rows {
             let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
             let out = c + r * ldc, skipr = skip.map { $0 + r * ldr }
+            if height == 1 {
+                windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
+                r += 1
+                continue
+            }
             for q in stride(from: 0, to: panelWidth, by: 16) {
                 let (bq, cq, biasq, skipq) = (b + q, out + q, bias + q, skipr.map { $0 + q })
-                switch height {
-                case 6: windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high)
-                case 4: windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high)
-                default: windows1(a + Int(rowOffsets[r]), runs, bq, cq, biasq, skipq, low, high)
+                if height == 6 {
+                    windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                } else {
+                    windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
                 }
             }
             r += height
         }
     }
+
+    /// `windowPanelGEMM` with `quarterBlockFloats`: per panel, per group of runs (its quarter slice within
+    /// `blockFloats`), per quarter, the blocks of 6 then 4 rows, then the last 1–3 rows over the whole panel — each
+    /// output one chain over K in order, the raw sums kept in C between groups, so the floats of one pass.
+    private static func windowQuarterBlocks(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
+                                            segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
+                                            c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
+                                            residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int) {
+        let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        let perGroup = max(1, min(segments, blockFloats / (segmentK * 16)))    // runs per group
+        for p in panels {
+            let col = p * panelWidth, bp = bias.map { $0 + col } ?? zeros
+            var s0 = 0
+            while s0 < segments {
+                let count = min(perGroup, segments - s0), start = s0 == 0, finish = s0 + count == segments
+                let runs = WindowRuns(count: count, length: segmentK, stride: segmentStride)
+                let ag = a + s0 * segmentStride, bg = packed + p * k * panelWidth + s0 * segmentK * panelWidth
+                for q in stride(from: 0, to: panelWidth, by: 16) {
+                    let (bq, biasq, skipq) = (bg + q, bp + q, residual.map { $0 + col + q })
+                    var r = 0
+                    while rows - r >= 4 {
+                        let height = rows - r >= 6 ? 6 : 4
+                        let cq = c + r * ldc + col + q, skipr = skipq.map { $0 + r * ldr }
+                        if height == 6 {
+                            windows6(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                        } else {
+                            windows4(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                        }
+                        r += height
+                    }
+                }
+                for r in (rows - rows % 6 % 4)..<rows {     // the last 1–3 rows: each over the whole panel at once
+                    windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
+                                 low, high, start, finish)
+                }
+                s0 += count
+            }
+        }
+    }
+
+    /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
+    /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.
+    nonisolated(unsafe) public static var windowWideLeftovers = true
 
     /// The runs of one window: `count` runs of `length` floats, `stride` floats apart.
     struct WindowRuns {
@@ -74,9 +137,14 @@ extension AVX2Kernels {
     private static func windows6(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
                                  _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
-                                 _ low: Float, _ high: Float) {
+                                 _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
         var c30 = F8(), c31 = F8(), c40 = F8(), c41 = F8(), c50 = F8(), c51 = F8()
+        if !start {
+            (c00, c01) = (load(c), load(c + 8)); (c10, c11) = (load(c + ldc), load(c + ldc + 8))
+            (c20, c21) = (load(c + 2 * ldc), load(c + 2 * ldc + 8)); (c30, c31) = (load(c + 3 * ldc), load(c + 3 * ldc + 8))
+            (c40, c41) = (load(c + 4 * ldc), load(c + 4 * ldc + 8)); (c50, c51) = (load(c + 5 * ldc), load(c + 5 * ldc + 8))
+        }
         var bp = b
         for s in 0..<runs.count {
             let o = s * runs.stride
@@ -93,6 +161,12 @@ extension AVX2Kernels {
                 bp += panelWidth
             }
         }
+        guard finish else {                 // raw sums: the next group continues these chains
+            store(c00, c); store(c01, c + 8); store(c10, c + ldc); store(c11, c + ldc + 8)
+            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
+            store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8); store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
+            return
+        }
         quarterFinish(c00, c01, c, bias, skip, low, high)
         quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
         quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
@@ -105,8 +179,12 @@ extension AVX2Kernels {
     private static func windows4(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
                                  _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
-                                 _ low: Float, _ high: Float) {
+                                 _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
+        if !start {
+            (c00, c01) = (load(c), load(c + 8)); (c10, c11) = (load(c + ldc), load(c + ldc + 8))
+            (c20, c21) = (load(c + 2 * ldc), load(c + 2 * ldc + 8)); (c30, c31) = (load(c + 3 * ldc), load(c + 3 * ldc + 8))
+        }
         var bp = b
         for s in 0..<runs.count {
             let o = s * runs.stride
@@ -121,18 +199,64 @@ extension AVX2Kernels {
                 bp += panelWidth
             }
         }
+        guard finish else {
+            store(c00, c); store(c01, c + 8); store(c10, c + ldc); store(c11, c + ldc + 8)
+            store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
+            return
+        }
         quarterFinish(c00, c01, c, bias, skip, low, high)
         quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
         quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
         quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
-    /// One window × 16 columns (leftover rows): one chain per vector.
+    /// One window × 64 columns (a whole panel: leftover rows): eight chains, so the FMA latency that bounds a
+    /// single row's two chains per quarter is hidden; each output's chain as in `windows1`, the same floats.
+    @inline(__always)
+    private static func windows1Wide(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
+                                     _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                                     _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
+        guard windowWideLeftovers else {
+            for q in stride(from: 0, to: panelWidth, by: 16) {
+                windows1(a, runs, b + q, c + q, bias + q, skip.map { $0 + q }, low, high, start, finish)
+            }
+            return
+        }
+        var c0 = F8(), c1 = F8(), c2 = F8(), c3 = F8(), c4 = F8(), c5 = F8(), c6 = F8(), c7 = F8()
+        if !start {
+            (c0, c1, c2, c3) = (load(c), load(c + 8), load(c + 16), load(c + 24))
+            (c4, c5, c6, c7) = (load(c + 32), load(c + 40), load(c + 48), load(c + 56))
+        }
+        var bp = b
+        for s in 0..<runs.count {
+            let row = a + s * runs.stride
+            for i in 0..<runs.length {
+                let x = F8(repeating: row[i])
+                c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
+                c2 = c2.addingProduct(x, load(bp + 16)); c3 = c3.addingProduct(x, load(bp + 24))
+                c4 = c4.addingProduct(x, load(bp + 32)); c5 = c5.addingProduct(x, load(bp + 40))
+                c6 = c6.addingProduct(x, load(bp + 48)); c7 = c7.addingProduct(x, load(bp + 56))
+                bp += panelWidth
+            }
+        }
+        guard finish else {
+            store(c0, c); store(c1, c + 8); store(c2, c + 16); store(c3, c + 24)
+            store(c4, c + 32); store(c5, c + 40); store(c6, c + 48); store(c7, c + 56)
+            return
+        }
+        quarterFinish(c0, c1, c, bias, skip, low, high)
+        quarterFinish(c2, c3, c + 16, bias + 16, skip.map { $0 + 16 }, low, high)
+        quarterFinish(c4, c5, c + 32, bias + 32, skip.map { $0 + 32 }, low, high)
+        quarterFinish(c6, c7, c + 48, bias + 48, skip.map { $0 + 48 }, low, high)
+    }
+
+    /// One window × 16 columns: one chain per vector (`windows1Wide` with `windowWideLeftovers` off).
     @inline(__always)
     private static func windows1(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
                                  _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
-                                 _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+                                 _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c0 = F8(), c1 = F8()
+        if !start { (c0, c1) = (load(c), load(c + 8)) }
         var bp = b
         for s in 0..<runs.count {
             let row = a + s * runs.stride
@@ -142,6 +266,7 @@ extension AVX2Kernels {
                 bp += panelWidth
             }
         }
+        guard finish else { store(c0, c); store(c1, c + 8); return }
         quarterFinish(c0, c1, c, bias, skip, low, high)
     }
 }

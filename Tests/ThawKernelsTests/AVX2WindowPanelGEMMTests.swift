@@ -10,7 +10,8 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
     /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
     struct Case { let images, hp, wp, cin, cout, kh, kw, stride: Int; let bias, residual: Bool; let low, high: Float }
 
-    struct Result { var windows: [Float]; var passes: [Float]; var im2col: [Float]; var avx512: [Float]?; var want: [Double] }
+    struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var im2col: [Float]; var avx512: [Float]?
+        var want: [Double] }
 
     static let cases: [Case] = [
         Case(images: 2, hp: 21, wp: 19, cin: 3, cout: 64, kh: 7, kw: 7, stride: 2, bias: true, residual: false, low: 0, high: .infinity),  // a stem
@@ -38,18 +39,21 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             offsets[r] = Int32(base)
             for i in 0..<t.kh { for j in 0..<t.kw * t.cin { im2col[r * k + i * t.kw * t.cin + j] = map[base + i * t.wp * t.cin + j] } }
         }
-        func gemm(_ kernel: Int) -> [Float] {
+        // kernel 0: one pass; 3: a pass per window row; 1: panelGEMM on im2col; 2: the AVX-512 build;
+        // 4: quarters over all rows in groups of runs within `blockFloats` (the raw sums carried in C).
+        func gemm(_ kernel: Int, blockFloats: Int = 0) -> [Float] {
             var c = [Float](repeating: .nan, count: rows * n)
             packed.withUnsafeBufferPointer { pb in map.withUnsafeBufferPointer { mb in im2col.withUnsafeBufferPointer { ib in
                 bias.withUnsafeBufferPointer { bb in skip.withUnsafeBufferPointer { sb in offsets.withUnsafeBufferPointer { ob in
                     c.withUnsafeMutableBufferPointer { cb in
                         let (biasp, skipp) = (t.bias ? bb.baseAddress : nil, t.residual ? sb.baseAddress : nil)
                         switch kernel {
-                        case 0, 3:
+                        case 0, 3, 4:
                             AVX2Kernels.windowPanelGEMM(rows: rows, rowOffsets: ob.baseAddress!, a: mb.baseAddress!, segments: t.kh,
                                                         segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin, packed: pb.baseAddress!,
                                                         panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp,
-                                                        residual: skipp, ldr: n, low: t.low, high: t.high, segmentPasses: kernel == 3)
+                                                        residual: skipp, ldr: n, low: t.low, high: t.high, segmentPasses: kernel == 3,
+                                                        quarterBlockFloats: blockFloats)
                         case 1:
                             AVX2Kernels.panelGEMM(rows: rows, k: k, a: ib.baseAddress!, lda: k, packed: pb.baseAddress!,
                                                   panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp, residual: skipp,
@@ -75,7 +79,11 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                 want[r * t.cout + j] = min(max(s, Double(t.low)), Double(t.high))
             }
         }
-        return Result(windows: gemm(0), passes: gemm(3), im2col: gemm(1), avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
+        // Groups of one run, of two (the last one shorter where kh is odd), of kh - 1 (1×1: one group of the whole K).
+        let slice = t.kw * t.cin * 16
+        let blocks = [1, 2 * slice, t.kh * slice - 1].map { gemm(4, blockFloats: $0) }
+        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, im2col: gemm(1), avx512: VectorISA.avx512 ? gemm(2) : nil,
+                      want: want)
     }
 
     func testAgainstTheFloat64ReferenceAndThePanelKernel() throws {
@@ -91,6 +99,9 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                 XCTAssertLessThan(worst, 1e-5, "\(t), \(name): float64 reference")
             }
             XCTAssertEqual(r.windows, r.im2col, "\(t): the panel kernel on im2col rows")
+            for (i, blocked) in r.quarterBlocks.enumerated() {
+                XCTAssertEqual(blocked, r.windows, "\(t): quarter blocks \(i) against one pass, bit for bit")
+            }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }
     }

@@ -193,6 +193,9 @@ if let t = option("--tiles-per-core").flatMap(Int.init), t > 0 { ConvTiles.tiles
 // --no-windows: the stem and strided ResNet convolutions lower im2col rows for the panel kernel instead of reading
 // their windows from the map (ConvTiles.directWindows).
 if args.contains("--no-windows") { ConvTiles.directWindows = false }
+// --window-blocks F: the AVX2 window kernel's quarter groups of at most F floats (`ConvTiles.windowQuarterBlockFloats`,
+// 0 = one pass, a block's quarters back to back).
+if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windowQuarterBlockFloats = f }
 // --no-fc-split: ResNet's fc at batch ≤ 4 as one OpenBLAS sgemm instead of sgemv parts over the cores.
 if args.contains("--no-fc-split") { Linear.splitFewRows = false }
 // --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
@@ -232,31 +235,60 @@ if args.contains("--profile"), family == "vits14" {
     }
     exit(0)
 }
+// The knobs `--alternate` and `--profile-alternate` take.
+let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
+                                      "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
+                                      "panel-attention": { PanelAttentionCore.enabled = $0 != 0 },
+                                      "fused-norms": { PanelLinear.fusesPrologue = $0 != 0 },
+                                      "batch1-dispatch": { (on: Int) in
+                                          PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
+                                          PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
+                                      "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
+                                      "panel-order": { PanelGEMMOrder.mode = $0 },
+                                      "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
+                                      "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
+                                      "team": { WorkerTeam.enabled = $0 != 0 },
+                                      "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
+                                      "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
+    // --profile-alternate KNOB=A,B: each layer's repeats at A and B interleaved; prints B's median and A/B per layer.
     let repeats = option("--repeats").flatMap(Int.init) ?? 5
-    let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats)
+    var alternate: ((Bool) -> Void)? = nil
+    if let spec = option("--profile-alternate") {
+        let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []
+        guard halves.count == 2, let set = alternationKnobs[halves[0]], parts.count == 2 else {
+            fail("--profile-alternate takes KNOB=A,B with KNOB one of \(alternationKnobs.keys.sorted()), got \(spec)")
+        }
+        alternate = { set($0 ? parts[0] : parts[1]) }
+    }
+    let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats, alternate: alternate)
     let total = layers.reduce(0) { $0 + $1.seconds }
     print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads, tiles \(ConvTiles.enabled ? "on" : "off"); layers run one by one")
-    var byKind: [String: (Double, Double)] = [:]
+    var byKind: [String: (Double, Double, Double)] = [:]
     for l in layers {
         let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
-        print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %@", l.name as NSString, l.rows, l.seconds * 1e3,
-                     100 * l.seconds / total, rate as NSString))
+        let paired = l.secondsB.map { String(format: " | B %8.3f ms, A/B %.3f paired %.3f", $0 * 1e3, l.seconds / $0, l.pairedRatio!) } ?? ""
+        print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %@%@", l.name as NSString, l.rows, l.seconds * 1e3,
+                     100 * l.seconds / total, rate as NSString, paired as NSString))
         let kind = l.name == "stem" ? "stem 7x7" : ["maxpool", "pool", "fc"].contains(l.name) ? l.name
             : l.name.hasSuffix("downsample") ? "downsample 1x1"
             : l.name.contains(".conv2") ? (l.name.contains(".0.") && !l.name.hasPrefix("layer1") ? "3x3 stride 2" : "3x3 stride 1")
             : "1x1"
-        let k = byKind[kind] ?? (0, 0)
-        byKind[kind] = (k.0 + l.seconds, k.1 + l.flops)
+        let k = byKind[kind] ?? (0, 0, 0)
+        byKind[kind] = (k.0 + l.seconds, k.1 + l.flops, k.2 + (l.secondsB ?? 0))
     }
     for (k, t) in byKind.sorted(by: { $0.value.0 > $1.value.0 }) {
         let rate = t.1 > 0 ? String(format: "%7.1f GFLOP/s", t.1 / t.0 / 1e9) : ""
-        print(String(format: "# %-15@ %8.3f ms %5.1f%% %@", k as NSString, t.0 * 1e3, 100 * t.0 / total, rate as NSString))
+        let paired = alternate == nil ? "" : String(format: " | B %8.3f ms, A/B %.3f", t.2 * 1e3, t.0 / t.2)
+        print(String(format: "# %-15@ %8.3f ms %5.1f%% %@%@", k as NSString, t.0 * 1e3, 100 * t.0 / total, rate as NSString, paired as NSString))
     }
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-    print(String(format: "# total (layers one by one) %.3f ms = %.1f images/s; load %@", total * 1e3, Double(batch) / total,
-                 String(load) as NSString))
+    let totalB = layers.reduce(0) { $0 + ($1.secondsB ?? 0) }
+    let paired = alternate == nil ? "" : String(format: " | B %.3f ms, A/B %.3f", totalB * 1e3, total / totalB)
+    print(String(format: "# total (layers one by one) %.3f ms = %.1f images/s%@; load %@", total * 1e3, Double(batch) / total,
+                 paired as NSString, String(load) as NSString))
     exit(0)
 }
 if args.contains("--profile"), let profileLayers = lite {
@@ -335,19 +367,14 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // fused-norms (`PanelLinear.fusesPrologue`: 0 = ViT's LayerNorms in dispatches of their own), batch1-dispatch (the three
 // before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them),
 // avx2 (`VectorISA.avx2Kernels`: 0 = the BLAS/baseline paths), window-passes (`ConvTiles.windowPasses`),
+// window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
+// wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
+// team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
+// window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
 // panel GEMM's order before K blocks, 1 = K blocks (default), 2 = also row slabs and prefetch).
 if let spec = option("--alternate") {
-    let knobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
-                                          "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
-                                          "panel-attention": { PanelAttentionCore.enabled = $0 != 0 },
-                                          "fused-norms": { PanelLinear.fusesPrologue = $0 != 0 },
-                                          "batch1-dispatch": { (on: Int) in
-                                              PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
-                                              PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
-                                          "avx2": { VectorISA.avx2Kernels = $0 != 0 },
-                                          "panel-order": { PanelGEMMOrder.mode = $0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
-                                          "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
+    let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
     let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []
     guard halves.count == 2, let set = knobs[halves[0]], parts.count >= 2, parts.allSatisfy({ $0 >= 0 }) else {

@@ -1,3 +1,4 @@
+import Dispatch
 @_spi(Profile) import ThawBackbones
 import ThawKernels
 
@@ -7,20 +8,41 @@ public struct ResNetLayerTiming: Sendable {
     public var seconds: Double     // median over the repeats
     public var flops: Double       // 2 · multiply-adds (0 for the pools)
     public var rows: Int           // GEMM rows: N · OH · OW
+    /// With `alternate`: the median with the knob's second value (`seconds` is the first's) and the median of the
+    /// per-repeat ratios first / second (runs of the two values interleaved).
+    public var secondsB: Double? = nil, pairedRatio: Double? = nil
 }
 
 extension ResNet {
     /// Runs each layer of a `batch`×`size`×`size` forward on its own, as the forward runs it (`ConvTiles`,
     /// Winograd): the stem, the max-pool, every convolution (a block's last one includes its residual add +
     /// ReLU), the global pool and `fc` — `repeats` times after a warm-up, and returns the median time of each.
-    /// For finding what dominates; allocates.
-    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5) -> [ResNetLayerTiming] {
+    /// For finding what dominates; allocates. With `alternate` (sets a knob to its first value on true, its second
+    /// on false) each layer runs its repeats at both values interleaved (pairs A B, then B A, …), one warm-up each.
+    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil) -> [ResNetLayerTiming] {
         precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
         var out: [ResNetLayerTiming] = []
         let ws = Workspace()
         func timed(_ name: String, flops: Double, rows: Int, _ body: () -> Void) {
-            let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset() })
-            out.append(ResNetLayerTiming(name: name, seconds: seconds, flops: flops, rows: rows))
+            guard let set = alternate else {
+                let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset() })
+                out.append(ResNetLayerTiming(name: name, seconds: seconds, flops: flops, rows: rows))
+                return
+            }
+            var runs: [[Double]] = [[], []]
+            for i in 0..<2 * (repeats + 1) {
+                // Pairs alternate A B, B A, …: the first run of a pair tends to be slower (caches, sleeping workers).
+                let first = (i / 2) % 2 == 0 ? i % 2 == 0 : i % 2 == 1
+                set(first)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                if i >= 2 { runs[first ? 0 : 1].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+                ws.reset()
+            }
+            set(true)
+            func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+            out.append(ResNetLayerTiming(name: name, seconds: median(runs[0]), flops: flops, rows: rows, secondsB: median(runs[1]),
+                                         pairedRatio: median(zip(runs[0], runs[1]).map { $0 / $1 })))
         }
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
