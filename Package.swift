@@ -108,7 +108,7 @@ let package = Package(
             ]),
 
         // MARK: - Benchmarks and fuzzers (run on demand, never in tests or CI)
-        .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawKernelsAVX512", "ThawBLAS"], path: "benchmarks/kernels",
+        .executableTarget(name: "thaw-kernels-bench", dependencies: ["ThawKernels", "ThawKernelsAVX512", "ThawKernelsAVX2", "ThawBLAS"], path: "benchmarks/kernels",
                           exclude: ["conv_torch.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-inputs-bench", dependencies: ["ThawInputs"], path: "benchmarks/inputs",
                           exclude: ["peer_torchvision.py"], swiftSettings: release),

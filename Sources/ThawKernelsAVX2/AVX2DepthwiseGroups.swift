@@ -178,10 +178,24 @@ struct GroupRow {
         }
     }
 
-    /// Stores 8 finished outputs and clamps them while they are in L1 (the activation; a plain loop vectorises).
+    /// Stores 8 finished outputs clamped to [low, high]: in registers before the store (`depthwiseRegisterClamp`),
+    /// else stored and clamped in L1 (a plain loop, as the AVX-512 build). The same bits either way.
     @inline(__always)
     func finish(_ v: F8, _ p: UnsafeMutablePointer<Float>) {
+        if low == -.infinity && high == .infinity { AVX2Kernels.store(v, p); return }
+        if AVX2Kernels.depthwiseRegisterClamp {
+            AVX2Kernels.store(AVX2Kernels.clamped(v, F8(repeating: low), F8(repeating: high)), p)
+            return
+        }
         AVX2Kernels.store(v, p)
         AVX2Kernels.clamp(p, count: 8, low, high)
     }
+}
+
+extension AVX2Kernels {
+    /// The depthwise rows by channel groups (interior runs, border pixels, 7-wide runs, slabs) clamp each finished
+    /// vector in registers before its one store (Swift's `max`/`min` rules lane by lane: NaN passes, max(−0, +0) = +0);
+    /// off: stored, then clamped in L1 by `clamp`, as the AVX-512 build. Same bits (`DepthwiseRegisterClampTests`);
+    /// benchmarks compare (`thaw-backbones-bench --alternate dw-register-clamp=1,0,N`).
+    nonisolated(unsafe) public static var depthwiseRegisterClamp = true
 }
