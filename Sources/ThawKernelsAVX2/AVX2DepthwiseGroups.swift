@@ -15,6 +15,7 @@ extension AVX2Kernels {
                                           outWidth: Int, low: Float, high: Float, out: UnsafeMutablePointer<Float>) {
         let row = GroupRow(image: image, inWidth: inWidth, c: c, count: c, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
                            kyLo: kyLo, kyHi: kyHi, outWidth: outWidth, low: low, high: high, out: out)
+        if c % 8 == 0 && row.isNarrow(kernelW: kernelW, strideW: strideW) { return narrowRow(row, kernelW: kernelW) }
         switch (c % 8 == 0 ? kernelW : 0, strideW) {
         case (3, 1): row.run(Window3x3Stride1.self)
         case (3, 2): row.run(Window3x3Stride2.self)
@@ -39,12 +40,22 @@ extension AVX2Kernels {
                      "depthwiseRowGroupSlab: \(count) of \(c) channels, \(kernelW)-wide window, stride \(strideW)")
         let row = GroupRow(image: image, inWidth: inWidth, c: c, count: count, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
                            kyLo: kyLo, kyHi: kyHi, outWidth: outWidth, low: low, high: high, out: out)
+        if row.isNarrow(kernelW: kernelW, strideW: strideW) { return narrowRow(row, kernelW: kernelW) }
         switch (kernelW, strideW) {
         case (3, 1): row.run(Window3x3Stride1.self)
         case (3, 2): row.run(Window3x3Stride2.self)
         case (5, 1): row.run(Window5x5Stride1.self)
         default: row.run(Window5x5Stride2.self)
         }
+    }
+}
+
+extension AVX2Kernels {
+    /// A 7-wide row at stride 1 (`GroupRow.isNarrow`) in a function of its own, reached before the interior runs: inside
+    /// `run`, beside the inlined runs of four, the 7-wide path compiled to a call on the row's address and ran 0.83×.
+    @inline(never)
+    static func narrowRow(_ row: GroupRow, kernelW: Int) {
+        if kernelW == 3 { row.narrow(Window3x3Stride1.self, MapWidth7.self) } else { row.narrow(Window5x5Stride1.self, MapWidth7.self) }
     }
 }
 
@@ -59,7 +70,7 @@ enum Window3x3Stride2: DepthwiseWindow { static var k: Int { 3 }; static var s: 
 enum Window5x5Stride1: DepthwiseWindow { static var k: Int { 5 }; static var s: Int { 1 } }
 enum Window5x5Stride2: DepthwiseWindow { static var k: Int { 5 }; static var s: Int { 2 } }
 
-/// One output row [outWidth, C] of `depthwiseRowGroups`. Input row iy0 + ky holds window row ky; only
+/// One output row [outWidth, C] of `depthwiseRowGroups` (7-wide rows at stride 1 go to `narrowRow`). Input row iy0 + ky holds window row ky; only
 /// ky in kyLo..<kyHi (inside the image) are summed.
 struct GroupRow {
     typealias F8 = AVX2Kernels.F8
@@ -74,7 +85,6 @@ struct GroupRow {
 
     @inline(__always)
     func run<W: DepthwiseWindow>(_ window: W.Type) {
-        if runNarrow(window) { return }              // 7-wide maps at stride 1 (AVX2DepthwiseNarrow.swift)
         let k = W.k, s = W.s
         let top = image + iy0 * inWidth * c          // window row 0 (may lie above the image; never read there)
         // Interior pixels first..<end: every tap column inside the image.
