@@ -48,13 +48,6 @@ public enum VectorISA {
         set { AVX512Kernels.narrowMaps = newValue; AVX2Kernels.narrowMaps = newValue }
     }
 
-    /// The AVX2 depthwise rows by channel groups clamp in registers before the store (default); false: stored, then
-    /// clamped in L1 (`AVX2Kernels.depthwiseRegisterClamp`). Same floats; benchmarks compare.
-    public static var depthwiseRegisterClamp: Bool {
-        get { AVX2Kernels.depthwiseRegisterClamp }
-        set { AVX2Kernels.depthwiseRegisterClamp = newValue }
-    }
-
     /// The AVX-512 1×1 kernel's last panels with 17–24 or ≤ 8 valid columns as 16 + 8 / 8-column tiles (default);
     /// false: 32-/16-column tiles over the panel's zero columns (`AVX512Kernels.narrowTiles`). Same floats.
     public static var narrowPointwiseTiles: Bool {

@@ -15,7 +15,6 @@ extension AVX2Kernels {
                                           outWidth: Int, low: Float, high: Float, out: UnsafeMutablePointer<Float>) {
         let row = GroupRow(image: image, inWidth: inWidth, c: c, count: c, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
                            kyLo: kyLo, kyHi: kyHi, outWidth: outWidth, low: low, high: high, out: out)
-        if c % 8 == 0 && row.isNarrow(kernelW: kernelW, strideW: strideW) { return narrowRow(row, kernelW: kernelW) }
         switch (c % 8 == 0 ? kernelW : 0, strideW) {
         case (3, 1): row.run(Window3x3Stride1.self)
         case (3, 2): row.run(Window3x3Stride2.self)
@@ -40,22 +39,12 @@ extension AVX2Kernels {
                      "depthwiseRowGroupSlab: \(count) of \(c) channels, \(kernelW)-wide window, stride \(strideW)")
         let row = GroupRow(image: image, inWidth: inWidth, c: c, count: count, weight: weight, bias: bias, padLeft: padLeft, iy0: iy0,
                            kyLo: kyLo, kyHi: kyHi, outWidth: outWidth, low: low, high: high, out: out)
-        if row.isNarrow(kernelW: kernelW, strideW: strideW) { return narrowRow(row, kernelW: kernelW) }
         switch (kernelW, strideW) {
         case (3, 1): row.run(Window3x3Stride1.self)
         case (3, 2): row.run(Window3x3Stride2.self)
         case (5, 1): row.run(Window5x5Stride1.self)
         default: row.run(Window5x5Stride2.self)
         }
-    }
-}
-
-extension AVX2Kernels {
-    /// A 7-wide row at stride 1 (`GroupRow.isNarrow`) in a function of its own, reached before the interior runs: inside
-    /// `run`, beside the inlined runs of four, the 7-wide path compiled to a call on the row's address and ran 0.83×.
-    @inline(never)
-    static func narrowRow(_ row: GroupRow, kernelW: Int) {
-        if kernelW == 3 { row.narrow(Window3x3Stride1.self, MapWidth7.self) } else { row.narrow(Window5x5Stride1.self, MapWidth7.self) }
     }
 }
 
@@ -70,7 +59,7 @@ enum Window3x3Stride2: DepthwiseWindow { static var k: Int { 3 }; static var s: 
 enum Window5x5Stride1: DepthwiseWindow { static var k: Int { 5 }; static var s: Int { 1 } }
 enum Window5x5Stride2: DepthwiseWindow { static var k: Int { 5 }; static var s: Int { 2 } }
 
-/// One output row [outWidth, C] of `depthwiseRowGroups` (7-wide rows at stride 1 go to `narrowRow`). Input row iy0 + ky holds window row ky; only
+/// One output row [outWidth, C] of `depthwiseRowGroups`. Input row iy0 + ky holds window row ky; only
 /// ky in kyLo..<kyHi (inside the image) are summed.
 struct GroupRow {
     typealias F8 = AVX2Kernels.F8
@@ -85,6 +74,7 @@ struct GroupRow {
 
     @inline(__always)
     func run<W: DepthwiseWindow>(_ window: W.Type) {
+        if runNarrow(window) { return }              // 7-wide maps at stride 1 (AVX2DepthwiseNarrow.swift)
         let k = W.k, s = W.s
         let top = image + iy0 * inWidth * c          // window row 0 (may lie above the image; never read there)
         // Interior pixels first..<end: every tap column inside the image.
@@ -107,9 +97,7 @@ struct GroupRow {
     }
 
     /// Pixels ow..<ow+4 (interior) of the 16 channels at cg; `top` already offset by cg.
-    /// `@_transparent` (also `quad8`, `border`, `finish`): with `@inline(__always)` each run of four was a call, and
-    /// inlined the 3×3 stride-1 rows of 14–112-wide maps ran 1.09–1.24× (one core); the 7-wide rows 0.83–0.86×.
-    @_transparent
+    @inline(__always)
     func quad16<W: DepthwiseWindow>(_: W.Type, top: UnsafePointer<Float>, ow: Int, cg: Int) {
         let k = W.k, s = W.s
         let ix0 = ow * s - padLeft
@@ -134,7 +122,7 @@ struct GroupRow {
     }
 
     /// Pixels ow..<ow+4 (interior) of the 8 channels at cg; `top` already offset by cg.
-    @_transparent
+    @inline(__always)
     func quad8<W: DepthwiseWindow>(_: W.Type, top: UnsafePointer<Float>, ow: Int, cg: Int) {
         let k = W.k, s = W.s
         let ix0 = ow * s - padLeft
@@ -156,7 +144,7 @@ struct GroupRow {
     }
 
     /// Pixel ow over `groups` ≤ 4 channel groups of 8 from ch, taps clipped to the image, one chain per group.
-    @_transparent
+    @inline(__always)
     func border<W: DepthwiseWindow>(_: W.Type, top: UnsafePointer<Float>, ow: Int, ch: Int, groups: Int) {
         let k = W.k, s = W.s
         let ix0 = ow * s - padLeft
@@ -190,25 +178,10 @@ struct GroupRow {
         }
     }
 
-    /// Stores 8 finished outputs clamped to [low, high]: in registers before the store (`depthwiseRegisterClamp`),
-    /// else stored and clamped in L1 (a plain loop, as the AVX-512 build). The same bits either way.
-    /// `@_transparent`: with the register clamp, `@inline(__always)` compiled to a call per 8 outputs (4% of a forward).
-    @_transparent
+    /// Stores 8 finished outputs and clamps them while they are in L1 (the activation; a plain loop vectorises).
+    @inline(__always)
     func finish(_ v: F8, _ p: UnsafeMutablePointer<Float>) {
-        if low == -.infinity && high == .infinity { AVX2Kernels.store(v, p); return }
-        if AVX2Kernels.depthwiseRegisterClamp {
-            AVX2Kernels.store(AVX2Kernels.clamped(v, F8(repeating: low), F8(repeating: high)), p)
-            return
-        }
         AVX2Kernels.store(v, p)
         AVX2Kernels.clamp(p, count: 8, low, high)
     }
-}
-
-extension AVX2Kernels {
-    /// The depthwise rows by channel groups (interior runs, border pixels, 7-wide runs, slabs) clamp each finished
-    /// vector in registers before its one store (Swift's `max`/`min` rules lane by lane: NaN passes, max(−0, +0) = +0);
-    /// off: stored, then clamped in L1 by `clamp`, as the AVX-512 build. Same bits (`DepthwiseRegisterClampTests`);
-    /// benchmarks compare (`thaw-backbones-bench --alternate dw-register-clamp=1,0,N`).
-    nonisolated(unsafe) public static var depthwiseRegisterClamp = true
 }

@@ -17,11 +17,14 @@ protocol NarrowMapWidth { static var n: Int { get } }
 enum MapWidth7: NarrowMapWidth { static var n: Int { 7 } }
 
 extension GroupRow {
-    /// True when the row runs as clipped runs of four (`narrowRow`): 7-wide, stride 1, "same" padding, a 3×3 or 5×5 window.
+    /// Runs the row here when the map is 7 wide, the stride 1 and the padding (k − 1) / 2 on the left
+    /// (output as wide as the input); false: the caller's general path.
     @inline(__always)
-    func isNarrow(kernelW: Int, strideW: Int) -> Bool {
-        AVX2Kernels.narrowMaps && strideW == 1 && (kernelW == 3 || kernelW == 5) && inWidth == 7 && outWidth == 7
-            && padLeft == (kernelW - 1) / 2
+    func runNarrow<W: DepthwiseWindow>(_ window: W.Type) -> Bool {
+        guard AVX2Kernels.narrowMaps, W.s == 1, inWidth == outWidth, padLeft == (W.k - 1) / 2 else { return false }
+        guard inWidth == 7 else { return false }
+        narrow(window, MapWidth7.self)
+        return true
     }
 
     @inline(__always)

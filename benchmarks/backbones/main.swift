@@ -333,8 +333,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // before it together: 0 = ConvTiles' grid, attention split by pairs, LayerNorms on their own, as before them),
 // avx2 (`VectorISA.avx2Kernels`: 0 = the BLAS/baseline paths), window-passes (`ConvTiles.windowPasses`),
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), band-floats (`InvertedResidual.bandFloats`: expanded floats
-// per band of the fused 112×112/56×56 blocks), dw-register-clamp (`VectorISA.depthwiseRegisterClamp`: 0 = AVX2 depthwise rows
-// clamped in L1 after the store).
+// per band of the fused 112×112/56×56 blocks).
 if let spec = option("--alternate") {
     let knobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock = $0 }, "attention-rows": { PanelAttentionCore.rowsPerUnit = $0 },
                                           "equal-tiles": { PanelLinear.equalTiles = $0 != 0 },
@@ -345,8 +344,7 @@ if let spec = option("--alternate") {
                                               PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
                                           "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
                                           "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always },
-                                          "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
-                                          "dw-register-clamp": { VectorISA.depthwiseRegisterClamp = $0 != 0 }]
+                                          "band-floats": { InvertedResidual.bandFloats = max(1, $0) }]
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
     let parts = halves.count == 2 ? halves[1].split(separator: ",").compactMap { Int($0) } : []
     guard halves.count == 2, let set = knobs[halves[0]], parts.count >= 2, parts.allSatisfy({ $0 >= 0 }) else {

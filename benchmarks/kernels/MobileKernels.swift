@@ -114,15 +114,13 @@ func benchMobileDepthwise(seconds: Double, _ line: (String, Double, Double) -> V
         let x = aligned(filled(h * h * c, 6)), y = aligned([Float](repeating: 0, count: outSize * c))
         defer { x.deallocate(); y.deallocate() }
         let rows = min(outSize, 4), first = outSize / 2 - rows / 2
-        // AVX2 CPUs: the AVX2 rows by channel groups, clamped in L1 after the store and in registers.
-        let variants: [(String, Kernel, Bool, Bool)] = VectorISA.avx512
-            ? [("", AVX512Kernels.depthwiseRow, false, true), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false, true),
-               (" groups", AVX512Kernels.depthwiseRowGroups, false, true), (" groups narrow", AVX512Kernels.depthwiseRowGroups, true, true)]
-            : [(" AVX2 groups, clamp in L1", AVX2Kernels.depthwiseRowGroups, true, false),
-               (" AVX2 groups, clamp in registers", AVX2Kernels.depthwiseRowGroups, true, true)]
-        for (label, kernel, narrow, registers) in variants {
+        // AVX2 CPUs: the AVX2 rows by channel groups (7-wide maps as clipped runs of four) and one pixel at a time.
+        let variants: [(String, Kernel, Bool)] = VectorISA.avx512
+            ? [("", AVX512Kernels.depthwiseRow, false), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false),
+               (" groups", AVX512Kernels.depthwiseRowGroups, false), (" groups narrow", AVX512Kernels.depthwiseRowGroups, true)]
+            : [(" AVX2 one pixel", AVX2Kernels.depthwiseRow, false), (" AVX2 groups", AVX2Kernels.depthwiseRowGroups, false)]
+        for (label, kernel, narrow) in variants {
             AVX512Kernels.narrowMaps = narrow    // 7- and 14-wide maps as clipped runs of four (else: border pixels)
-            VectorISA.depthwiseRegisterClamp = registers
             let t = fastest(seconds) {
                 for oh in first..<first + rows {
                     let iy0 = oh * s - pad
@@ -131,6 +129,5 @@ func benchMobileDepthwise(seconds: Double, _ line: (String, Double, Double) -> V
             }
             line("dw \(name), \(rows) rows\(label)", t, 2.0 * Double(rows * outSize * c * k * k))
         }
-        VectorISA.depthwiseRegisterClamp = true
     }
 }
