@@ -3,9 +3,10 @@ import Foundation
 import ThawBLAS
 import ThawKernels
 import ThawKernelsAVX512
+import ThawKernelsAVX2
 
 // `thaw-kernels-bench mobile [seconds-per-case]`: the batch-1 kernels of EfficientNet-Lite0 on one core, at
-// the shapes the blocks run them — the packed 1×1 kernel (`PackedPointwise`) and the AVX-512 depthwise rows —
+// the shapes the blocks run them — the packed 1×1 kernel (`PackedPointwise`) and the AVX-512 (or AVX2) depthwise rows —
 // as the fastest of many calls (on a shared machine the least disturbed run), in GFLOP/s.
 
 /// Fastest seconds of `body` over repetitions filling about `seconds` (after one warm-up).
@@ -73,7 +74,8 @@ func benchMobileKernels(seconds: Double) {
         }
         VectorISA.avx2Kernels = avx2
     }
-    guard VectorISA.avx512 else { return }   // the classifier and depthwise cases call AVX-512 kernels directly
+    benchMobileDepthwise(seconds: seconds, line)
+    guard VectorISA.avx512 else { return }   // the classifier case calls the AVX-512 kernel directly
     // The classifier at batch 1: OpenBLAS sgemm (its threads) against the matrix-vector kernel on one core.
     do {
         let fc = LinearParameters(weight: filled(1000 * 1280, 7), bias: filled(1000, 8), inFeatures: 1280, outFeatures: 1000)
@@ -88,11 +90,21 @@ func benchMobileKernels(seconds: Double) {
         }
         line("fc 1280->1000 x1 matVecRows (one core)", vector, 2.0 * 1280 * 1000)
     }
+}
+
+/// A depthwise row kernel's arguments (image, inWidth, channels, weight, bias, kernelW, strideW, padLeft, iy0, kyLo, kyHi,
+/// outWidth, low, high, out).
+typealias Kernel = (UnsafePointer<Float>, Int, Int, UnsafePointer<Float>, UnsafePointer<Float>, Int, Int, Int, Int, Int, Int, Int,
+                    Float, Float, UnsafeMutablePointer<Float>) -> Void
+
+/// The depthwise rows at Lite0's (and a few MobileNetV2) batch-1 shapes, one core, fastest call.
+func benchMobileDepthwise(seconds: Double, _ line: (String, Double, Double) -> Void) {
     // Depthwise rows: (h = w, channels, kernel, stride, output rows per call).
     let depthwise: [(String, Int, Int, Int, Int)] = [
         ("b0 112x112x32 k3 s1", 112, 32, 3, 1), ("b1 112x112x96 k3 s2", 112, 96, 3, 2), ("b2 56x56x144 k3 s1", 56, 144, 3, 1),
         ("b3 56x56x144 k5 s2", 56, 144, 5, 2), ("b4 28x28x240 k5 s1", 28, 240, 5, 1), ("b9 14x14x672 k5 s1", 14, 672, 5, 1),
         ("b12 7x7x1152 k5 s1", 7, 1152, 5, 1), ("b15 7x7x1152 k3 s1", 7, 1152, 3, 1),
+        ("mbv2 b4 28x28x192 k3 s1", 28, 192, 3, 1), ("mbv2 b11 14x14x576 k3 s1", 14, 576, 3, 1), ("mbv2 b14 7x7x960 k3 s1", 7, 960, 3, 1),
     ]
     for (name, h, c, k, s) in depthwise {
         // The kernel's layouts: weight [k][k][C], bias [C]; output rows from the middle of the map.
@@ -102,8 +114,12 @@ func benchMobileKernels(seconds: Double) {
         let x = aligned(filled(h * h * c, 6)), y = aligned([Float](repeating: 0, count: outSize * c))
         defer { x.deallocate(); y.deallocate() }
         let rows = min(outSize, 4), first = outSize / 2 - rows / 2
-        for (label, kernel, narrow) in [("", AVX512Kernels.depthwiseRow, false), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false),
-                                           (" groups", AVX512Kernels.depthwiseRowGroups, false), (" groups narrow", AVX512Kernels.depthwiseRowGroups, true)] {
+        // AVX2 CPUs: the AVX2 rows by channel groups (7-wide maps as clipped runs of four) and one pixel at a time.
+        let variants: [(String, Kernel, Bool)] = VectorISA.avx512
+            ? [("", AVX512Kernels.depthwiseRow, false), (" pixels4", AVX512Kernels.depthwiseRowPixels4, false),
+               (" groups", AVX512Kernels.depthwiseRowGroups, false), (" groups narrow", AVX512Kernels.depthwiseRowGroups, true)]
+            : [(" AVX2 one pixel", AVX2Kernels.depthwiseRow, false), (" AVX2 groups", AVX2Kernels.depthwiseRowGroups, false)]
+        for (label, kernel, narrow) in variants {
             AVX512Kernels.narrowMaps = narrow    // 7- and 14-wide maps as clipped runs of four (else: border pixels)
             let t = fastest(seconds) {
                 for oh in first..<first + rows {
