@@ -15,4 +15,11 @@ public enum PanelGEMMOrder {
             AVX2Kernels.panelPrefetchRows = newValue == 2
         }
     }
+
+    /// The AVX2 panel GEMM's leftover single rows as one row × 64 columns (true, the default) or by quarters
+    /// (`AVX2Kernels.panelWideRow`; the same floats).
+    public static var wideRow: Bool {
+        get { AVX2Kernels.panelWideRow }
+        set { AVX2Kernels.panelWideRow = newValue }
+    }
 }

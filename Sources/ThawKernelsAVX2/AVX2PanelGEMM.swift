@@ -18,6 +18,10 @@ extension AVX2Kernels {
     /// the quarters — 1.01–1.07× on one thread on those shapes, 49 × 2048 × 512 1.06–1.18×; K ≤ 1024 runs as before
     /// (blocks of 768 measured 0.92–1.03× there, noise). Read per call.
     nonisolated(unsafe) public static var panelDepthBlock = 1024
+    /// Leftover single rows as one row × 64 columns (`row64`: eight independent chains) instead of four quarters of
+    /// two chains each, which wait on the multiply-add latency. The same chain per output, so the same floats.
+    /// Read per call.
+    nonisolated(unsafe) public static var panelWideRow = true
 
     /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
     /// memory once and from L2/L3 for the next panels.
@@ -35,7 +39,7 @@ extension AVX2Kernels {
     ///
     /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers (plus two weight vectors and one
     /// broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6 rows of A stay in
-    /// L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a time. Each output is
+    /// L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a time (`panelWideRow`). Each output is
     /// the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in order, + bias, + residual,
     /// clamp — so both builds give the same floats.
     ///
@@ -99,6 +103,11 @@ extension AVX2Kernels {
         repeat {
             let kc = min(depth, k - k0), resume = k0 > 0, finish = k0 + kc >= k
             let (ak, bk) = (a + k0, b + k0 * panelWidth)
+            if height == 1 && panelWideRow {
+                row64(ak, bk, kc, c, bias, skip, low, high, sums, resume, finish)
+                k0 += kc
+                continue
+            }
             for q in stride(from: 0, to: panelWidth, by: 16) {
                 for row in 0..<(resume ? 0 : aheadRows) {
                     let p = ahead + row * lda
@@ -194,6 +203,30 @@ extension AVX2Kernels {
         quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
         quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
         quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
+    }
+
+    /// One row × 64 columns (leftover rows, `panelWideRow`): eight accumulators, one chain per 8 columns — the
+    /// per-output arithmetic of `quarter1` with four times the multiply-adds in flight.
+    @inline(__always)
+    private static func row64(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ k: Int, _ c: UnsafeMutablePointer<Float>,
+                              _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float,
+                              _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var (c0, c1) = quarterStart(resume, sums), (c2, c3) = quarterStart(resume, sums + 16)
+        var (c4, c5) = quarterStart(resume, sums + 32), (c6, c7) = quarterStart(resume, sums + 48)
+        var bp = b
+        for i in 0..<k {
+            let x = F8(repeating: a[i])
+            c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
+            c2 = c2.addingProduct(x, load(bp + 16)); c3 = c3.addingProduct(x, load(bp + 24))
+            c4 = c4.addingProduct(x, load(bp + 32)); c5 = c5.addingProduct(x, load(bp + 40))
+            c6 = c6.addingProduct(x, load(bp + 48)); c7 = c7.addingProduct(x, load(bp + 56))
+            bp += panelWidth
+        }
+        let skip16 = skip.map { $0 + 16 }, skip32 = skip.map { $0 + 32 }, skip48 = skip.map { $0 + 48 }
+        quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
+        quarterEnd(c2, c3, c + 16, sums + 16, finish, bias + 16, skip16, low, high)
+        quarterEnd(c4, c5, c + 32, sums + 32, finish, bias + 32, skip32, low, high)
+        quarterEnd(c6, c7, c + 48, sums + 48, finish, bias + 48, skip48, low, high)
     }
 
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row.
