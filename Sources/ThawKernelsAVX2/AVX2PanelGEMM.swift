@@ -205,28 +205,16 @@ extension AVX2Kernels {
         quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
-    /// One row × 64 columns (leftover rows, `panelWideRow`): eight accumulators, one chain per 8 columns — the
-    /// per-output arithmetic of `quarter1` with four times the multiply-adds in flight.
+    /// One row × 64 columns (leftover rows, `panelWideRow`): `PanelRow`'s eight chains, the raw sums of earlier K
+    /// blocks in `sums` [64].
     @inline(__always)
     private static func row64(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ k: Int, _ c: UnsafeMutablePointer<Float>,
                               _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float,
                               _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
-        var (c0, c1) = quarterStart(resume, sums), (c2, c3) = quarterStart(resume, sums + 16)
-        var (c4, c5) = quarterStart(resume, sums + 32), (c6, c7) = quarterStart(resume, sums + 48)
+        var row = resume ? PanelRow(loading: sums) : PanelRow()
         var bp = b
-        for i in 0..<k {
-            let x = F8(repeating: a[i])
-            c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
-            c2 = c2.addingProduct(x, load(bp + 16)); c3 = c3.addingProduct(x, load(bp + 24))
-            c4 = c4.addingProduct(x, load(bp + 32)); c5 = c5.addingProduct(x, load(bp + 40))
-            c6 = c6.addingProduct(x, load(bp + 48)); c7 = c7.addingProduct(x, load(bp + 56))
-            bp += panelWidth
-        }
-        let skip16 = skip.map { $0 + 16 }, skip32 = skip.map { $0 + 32 }, skip48 = skip.map { $0 + 48 }
-        quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
-        quarterEnd(c2, c3, c + 16, sums + 16, finish, bias + 16, skip16, low, high)
-        quarterEnd(c4, c5, c + 32, sums + 32, finish, bias + 32, skip32, low, high)
-        quarterEnd(c6, c7, c + 48, sums + 48, finish, bias + 48, skip48, low, high)
+        row.add(a, k, &bp)
+        if finish { row.finish(c, bias, skip, low, high) } else { row.store(to: sums) }
     }
 
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row.

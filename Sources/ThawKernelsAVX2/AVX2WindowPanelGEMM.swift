@@ -210,8 +210,8 @@ extension AVX2Kernels {
         quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
-    /// One window × 64 columns (a whole panel: leftover rows): eight chains, so the FMA latency that bounds a
-    /// single row's two chains per quarter is hidden; each output's chain as in `windows1`, the same floats.
+    /// One window × 64 columns (a whole panel: leftover rows): `PanelRow`'s eight chains, so the FMA latency that
+    /// bounds a single row's two chains per quarter is hidden; each output's chain as in `windows1`, the same floats.
     @inline(__always)
     private static func windows1Wide(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ b: UnsafePointer<Float>,
                                      _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
@@ -222,32 +222,11 @@ extension AVX2Kernels {
             }
             return
         }
-        var c0 = F8(), c1 = F8(), c2 = F8(), c3 = F8(), c4 = F8(), c5 = F8(), c6 = F8(), c7 = F8()
-        if !start {
-            (c0, c1, c2, c3) = (load(c), load(c + 8), load(c + 16), load(c + 24))
-            (c4, c5, c6, c7) = (load(c + 32), load(c + 40), load(c + 48), load(c + 56))
-        }
+        var row = start ? PanelRow() : PanelRow(loading: c)
         var bp = b
-        for s in 0..<runs.count {
-            let row = a + s * runs.stride
-            for i in 0..<runs.length {
-                let x = F8(repeating: row[i])
-                c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
-                c2 = c2.addingProduct(x, load(bp + 16)); c3 = c3.addingProduct(x, load(bp + 24))
-                c4 = c4.addingProduct(x, load(bp + 32)); c5 = c5.addingProduct(x, load(bp + 40))
-                c6 = c6.addingProduct(x, load(bp + 48)); c7 = c7.addingProduct(x, load(bp + 56))
-                bp += panelWidth
-            }
-        }
-        guard finish else {
-            store(c0, c); store(c1, c + 8); store(c2, c + 16); store(c3, c + 24)
-            store(c4, c + 32); store(c5, c + 40); store(c6, c + 48); store(c7, c + 56)
-            return
-        }
-        quarterFinish(c0, c1, c, bias, skip, low, high)
-        quarterFinish(c2, c3, c + 16, bias + 16, skip.map { $0 + 16 }, low, high)
-        quarterFinish(c4, c5, c + 32, bias + 32, skip.map { $0 + 32 }, low, high)
-        quarterFinish(c6, c7, c + 48, bias + 48, skip.map { $0 + 48 }, low, high)
+        for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, &bp) }
+        guard finish else { row.store(to: c); return }       // raw sums: the next group continues these chains
+        row.finish(c, bias, skip, low, high)
     }
 
     /// One window × 16 columns: one chain per vector (`windows1Wide` with `windowWideLeftovers` off).
