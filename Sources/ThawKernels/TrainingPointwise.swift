@@ -3,11 +3,11 @@ import Foundation
 import ThawBLAS
 
 /// The three GEMMs of a trained 1×1 convolution (stride 1, groups 1, no bias, no activation — the
-/// expand/project convolutions of inverted-residual blocks and the head convolution) on the AVX-512
-/// kernels, over a whole chunk of rows (M = chunk · H · W pixels):
+/// expand/project convolutions of inverted-residual blocks and the head convolution) on the packed
+/// kernels (`VectorISA.packedBuild`), over a whole chunk of rows (M = chunk · H · W pixels):
 ///   forward         y  [M, Cout] = x [M, Cin] · W [Cin, Cout]        `PanelKernel.gemm`, W in panels
 ///   input gradient  dx [M, Cin]  = dy [M, Cout] · Wᵀ                  `PanelKernel.gemm`, Wᵀ in panels
-///   weight gradient dW [Cin, Cout] += xᵀ · dy                         `AVX512Kernels.weightGradient`, nothing packed
+///   weight gradient dW [Cin, Cout] += xᵀ · dy                         `PackedKernelBuild.weightGradient`, nothing packed
 /// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels) that the cores take
 /// one by one with `concurrentPerform`, each tile on its calling thread: no OpenBLAS thread start-up,
 /// spinning or static halves that wait for the slower core, no per-call packing of the activations.

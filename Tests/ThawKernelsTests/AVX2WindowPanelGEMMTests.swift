@@ -10,8 +10,8 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
     /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
     struct Case { let images, hp, wp, cin, cout, kh, kw, stride: Int; let bias, residual: Bool; let low, high: Float }
 
-    struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var im2col: [Float]; var avx512: [Float]?
-        var want: [Double] }
+    struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var narrowLeftovers: [Float]
+        var im2col: [Float]; var avx512: [Float]?; var want: [Double] }
 
     static let cases: [Case] = [
         Case(images: 2, hp: 21, wp: 19, cin: 3, cout: 64, kh: 7, kw: 7, stride: 2, bias: true, residual: false, low: 0, high: .infinity),  // a stem
@@ -82,8 +82,13 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         // Groups of one run, of two (the last one shorter where kh is odd), of kh - 1 (1×1: one group of the whole K).
         let slice = t.kw * t.cin * 16
         let blocks = [1, 2 * slice, t.kh * slice - 1].map { gemm(4, blockFloats: $0) }
-        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, im2col: gemm(1), avx512: VectorISA.avx512 ? gemm(2) : nil,
-                      want: want)
+        // The last 1–3 rows one 16-column quarter at a time instead of one window × 64 columns.
+        let wide = AVX2Kernels.windowWideLeftovers
+        AVX2Kernels.windowWideLeftovers = false
+        let narrow = gemm(0)
+        AVX2Kernels.windowWideLeftovers = wide
+        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, narrowLeftovers: narrow, im2col: gemm(1),
+                      avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
     func testAgainstTheFloat64ReferenceAndThePanelKernel() throws {
@@ -102,6 +107,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             for (i, blocked) in r.quarterBlocks.enumerated() {
                 XCTAssertEqual(blocked, r.windows, "\(t): quarter blocks \(i) against one pass, bit for bit")
             }
+            XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }
     }
