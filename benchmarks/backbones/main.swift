@@ -244,7 +244,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                           PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
                                           PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
                                       "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
-                                      "panel-order": { PanelGEMMOrder.mode = $0 }, "wide-row": { PanelGEMMOrder.wideRow = $0 != 0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
+                                      "panel-order": { PanelGEMMOrder.mode = $0 }, "wide-row": { PanelGEMMOrder.wideRow = $0 != 0 },
+                                      "panel-strips": { PanelGEMMOrder.stripRows = $0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
@@ -374,7 +375,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
 // panel GEMM's order before K blocks, 1 = K blocks (default), 2 = also row slabs and prefetch), band-floats
 // (`InvertedResidual.bandFloats`: expanded floats per band of the fused 112×112/56×56 blocks), wide-row
-// (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters).
+// (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), panel-strips
+// (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
