@@ -10,7 +10,7 @@ import ThawKernelsAVX2
 ///
 /// `variants`: comma-separated, each colon-separated settings applied before its runs (and reset after):
 /// `s<rows>` `AVX2Kernels.panelRowSlab` (`s0`: automatic), `p` prefetch, `k<K>` `panelDepthBlock`, `t<floats>`
-/// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows), `b` the base settings. The first is the reference every other must equal bit
+/// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows; `r0` off), `b` the base settings. The first is the reference every other must equal bit
 /// for bit. Times: the thread's CPU seconds, median over rounds; ratios per round, then the median.
 func benchPanelTiles(rounds: Int, variants: [String], group: String) {
     let bert = [(384, 1152), (384, 384), (384, 1536), (1536, 384)].map { ("minilm", 4096, $0.0, $0.1) }
@@ -30,7 +30,7 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
             case "p": AVX2Kernels.panelPrefetchRows = true
             case "k": AVX2Kernels.panelDepthBlock = n == 0 ? .max : n
             case "t": ConvTiles.tileFloats = n
-            case "r": AVX2Kernels.panelStripRows = n
+            case "r": AVX2Kernels.panelStripRows = n == 0 ? .max : n
             default: break
             }
         }
