@@ -25,10 +25,10 @@ extension AVX2Kernels {
     /// Calls of at least this many rows copy each panel, once per call, into four contiguous 16-column strips
     /// ([4][K][16], a heap scratch of K × 64 floats) that the 6- and 4-row blocks read, so each quarter streams its
     /// weights sequentially (64 bytes per k) instead of at a stride of 256 bytes; leftover rows read the panel. The
-    /// same floats: the same weights in the same chains. 48 (default): on the callers' tiles 1.15–1.3× on one thread
-    /// where a tile has ≤ 6 panels and K ≥ 256 (MiniLM's qkv, out and ffn-down, ResNet-50's 256/512→64/128/256),
-    /// ≈ 1.0 on 512-column tiles and at K 64–128; end to end 1.05–1.12× CPU per forward (benchmarks/backbones/README.md).
-    /// `.max`: off. Read per call.
+    /// same floats: the same weights in the same chains. 48 (default): on the callers' tiles 1.1–1.35× on one thread
+    /// wherever K ≥ 256 (the strided quarter is a new line per k that the L1 prefetcher catches late), ≈ 1.0 at K 64–128
+    /// (the panel fits L1); end to end 1.05–1.12× CPU per forward (benchmarks/backbones/README.md). `.max`: off.
+    /// Read per call.
     nonisolated(unsafe) public static var panelStripRows = 48
 
     /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
@@ -47,7 +47,8 @@ extension AVX2Kernels {
     ///
     /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers (plus two weight vectors and one
     /// broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6 rows of A stay in
-    /// L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a time (`panelWideRow`). Each output is
+    /// L1 while the panel streams from L2; calls of `panelStripRows` rows or more read each quarter from a contiguous
+    /// copy (`copyStrips`). Leftover rows run as a block of 4, then one at a time (`panelWideRow`). Each output is
     /// the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in order, + bias, + residual,
     /// clamp — so both builds give the same floats.
     ///

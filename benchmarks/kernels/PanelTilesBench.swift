@@ -10,8 +10,9 @@ import ThawKernelsAVX2
 ///
 /// `variants`: comma-separated, each colon-separated settings applied before its runs (and reset after):
 /// `s<rows>` `AVX2Kernels.panelRowSlab` (`s0`: automatic), `p` prefetch, `k<K>` `panelDepthBlock`, `t<floats>`
-/// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows; `r0` off), `b` the base settings. The first is the reference every other must equal bit
-/// for bit. Times: the thread's CPU seconds, median over rounds; ratios per round, then the median.
+/// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows; `r0` off),
+/// `b` the base settings. The first is the reference every other must equal bit for bit. Times: the thread's CPU
+/// seconds, median over rounds; ratios per round, then the median.
 func benchPanelTiles(rounds: Int, variants: [String], group: String) {
     let bert = [(384, 1152), (384, 384), (384, 1536), (1536, 384)].map { ("minilm", 4096, $0.0, $0.1) }
     let resnet = [(3136, 64, 64), (3136, 64, 256), (3136, 256, 64), (3136, 256, 128), (784, 128, 512), (784, 512, 128),
