@@ -22,4 +22,11 @@ public enum PanelGEMMOrder {
         get { AVX2Kernels.panelWideRow }
         set { AVX2Kernels.panelWideRow = newValue }
     }
+
+    /// The AVX2 panel GEMM copies each panel into contiguous 16-column strips for calls of at least this many rows
+    /// (`AVX2Kernels.panelStripRows`; 0 or `.max`: never; the same floats).
+    public static var stripRows: Int {
+        get { AVX2Kernels.panelStripRows }
+        set { AVX2Kernels.panelStripRows = newValue == 0 ? .max : newValue }
+    }
 }

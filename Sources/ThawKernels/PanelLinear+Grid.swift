@@ -14,7 +14,7 @@ extension PanelLinear {
     nonisolated(unsafe) public static var equalTiles = true
 
     /// The tiles of y [m, n] (n a multiple of the panel width) on `cores` cores.
-    static func grid(m: Int, n: Int, cores: Int) -> ConvTiles.Grid {
+    public static func grid(m: Int, n: Int, cores: Int) -> ConvTiles.Grid {
         let plain = ConvTiles.grid(m: m, n: n, cores: cores, align: PanelKernel.width)
         // ConvTiles' large path (row tiles whose output fits `tileFloats`, already ≥ tilesPerCore per core) stays.
         let columnTiles = (n + 511) / 512

@@ -22,6 +22,14 @@ extension AVX2Kernels {
     /// two chains each, which wait on the multiply-add latency. The same chain per output, so the same floats.
     /// Read per call.
     nonisolated(unsafe) public static var panelWideRow = true
+    /// Calls of at least this many rows copy each panel, once per call, into four contiguous 16-column strips
+    /// ([4][K][16], a heap scratch of K × 64 floats) that the 6- and 4-row blocks read, so each quarter streams its
+    /// weights sequentially (64 bytes per k) instead of at a stride of 256 bytes; leftover rows read the panel. The
+    /// same floats: the same weights in the same chains. 48 (default): on the callers' tiles 1.1–1.35× on one thread
+    /// wherever K ≥ 256 (the strided quarter is a new line per k that the L1 prefetcher catches late), ≈ 1.0 at K 64–128
+    /// (the panel fits L1); end to end 1.05–1.12× CPU per forward (benchmarks/backbones/README.md). `.max`: off.
+    /// Read per call.
+    nonisolated(unsafe) public static var panelStripRows = 48
 
     /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
     /// memory once and from L2/L3 for the next panels.
@@ -39,7 +47,8 @@ extension AVX2Kernels {
     ///
     /// Blocks of 6 rows × 16 columns keep 12 accumulators in ymm registers (plus two weight vectors and one
     /// broadcast: 15 of the 16 registers); a block's four quarters run back to back, so its 6 rows of A stay in
-    /// L1 while the panel streams from L2. Leftover rows run as a block of 4, then one at a time (`panelWideRow`). Each output is
+    /// L1 while the panel streams from L2; calls of `panelStripRows` rows or more read each quarter from a contiguous
+    /// copy (`copyStrips`). Leftover rows run as a block of 4, then one at a time (`panelWideRow`). Each output is
     /// the AVX-512 build's arithmetic lane for lane — one fused multiply-add per k in order, + bias, + residual,
     /// clamp — so both builds give the same floats.
     ///
@@ -57,6 +66,11 @@ extension AVX2Kernels {
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
         let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
+        // Strips of one panel at a time: copied once per panel (per slab with row slabs).
+        let strips: UnsafeMutablePointer<Float>? = rows >= panelStripRows && rows >= 6
+            ? .allocate(capacity: k * panelWidth) : nil
+        defer { strips?.deallocate() }
+        var stripPanel = -1
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * panelWidth) { sums in
         let sums = sums.baseAddress!
         var m0 = 0
@@ -64,18 +78,20 @@ extension AVX2Kernels {
             let mEnd = rows - m0 > slab ? m0 + slab : rows
             for p in panels {
                 let b = packed + p * k * panelWidth, col = p * panelWidth
+                if let strips, stripPanel != p { copyStrips(b, k, strips); stripPanel = p }
                 let bp = bias.map { $0 + col } ?? zeros
                 var r = m0
                 while r < mEnd {
                     let height = mEnd - r >= 6 ? 6 : mEnd - r >= 4 ? 4 : 1
                     let ar = a + r * lda, out = c + r * ldc + col
                     let ahead = prefetch ? min(6, rows - r - height) : 0
+                    let s = strips.map { UnsafePointer($0) }
                     block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
-                          ar + height * lda, ahead, sums)
+                          ar + height * lda, ahead, sums, s, k)
                     var k0 = kBlock
                     while k0 < k {      // the next passes onto C
                         block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out),
-                              ldc, low, high, ar, 0, sums)
+                              ldc, low, high, ar, 0, sums, s.map { $0 + k0 * 16 }, k)
                         k0 += kBlock
                     }
                     r += height
@@ -94,7 +110,8 @@ extension AVX2Kernels {
     private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
-                              _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>) {
+                              _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>,
+                              _ strips: UnsafePointer<Float>?, _ stripLength: Int) {
         let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
         let most = max(1, panelDepthBlock)
         let blocks = k > most ? (k + most - 1) / most : 1
@@ -115,9 +132,11 @@ extension AVX2Kernels {
                     while i < end { thaw_prefetch_l2(p + i); i += 16 }
                 }
                 let (bq, cq, biasq, skipq, sq) = (bk + q, c + q, bias + q, skip.map { $0 + q }, sums + q)
+                // The quarter's contiguous strip (row stride 16) when the call copied them, else the panel (stride 64).
+                let (sb, ldb) = strips.map { ($0 + q * stripLength + k0 * 16, 16) } ?? (bq, panelWidth)
                 switch height {
-                case 6: quarter6(ak, lda, bq, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
-                case 4: quarter4(ak, lda, bq, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                case 6: quarter6(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                case 4: quarter4(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
                 default: quarter1(ak, bq, kc, cq, biasq, skipq, low, high, sq, resume, finish)
                 }
             }
@@ -153,9 +172,9 @@ extension AVX2Kernels {
         store(w0, out); store(w1, out + 8)
     }
 
-    /// 6 rows × 16 columns: per k two weight loads (stride 64) and six broadcasts into 12 accumulators.
+    /// 6 rows × 16 columns: per k two weight loads (row stride `ldb`: 64 in a panel, 16 in a strip) and six broadcasts into 12 accumulators.
     @inline(__always)
-    private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
+    private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                                  _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                                  _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
@@ -172,7 +191,7 @@ extension AVX2Kernels {
             x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
             x = F8(repeating: a4[i]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
             x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-            bp += panelWidth
+            bp += ldb
         }
         quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
         quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
@@ -183,7 +202,7 @@ extension AVX2Kernels {
     }
 
     @inline(__always)
-    private static func quarter4(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
+    private static func quarter4(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int,
                                  _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                                  _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                                  _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
@@ -197,7 +216,7 @@ extension AVX2Kernels {
             x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
             x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
             x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            bp += panelWidth
+            bp += ldb
         }
         quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
         quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
@@ -230,5 +249,16 @@ extension AVX2Kernels {
             bp += panelWidth
         }
         quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
+    }
+
+    /// strips [4][K][16] = the 64-column panel [K][64] cut into its four quarters, each contiguous.
+    static func copyStrips(_ panel: UnsafePointer<Float>, _ k: Int, _ strips: UnsafeMutablePointer<Float>) {
+        for q in 0..<4 {
+            var src = panel + q * 16, dst = strips + q * k * 16
+            for _ in 0..<k {
+                store(load(src), dst); store(load(src + 8), dst + 8)
+                src += panelWidth; dst += 16
+            }
+        }
     }
 }

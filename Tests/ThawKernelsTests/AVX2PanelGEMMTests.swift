@@ -109,13 +109,16 @@ final class AVX2PanelGEMMTests: XCTestCase {
     }
 
     /// Every order of the AVX2 kernel (row slabs of any height, prefetch on or off, K blocks per 6-row block of any
-    /// depth with a partial last block, the order before them, single rows wide or by quarters) gives the one-chain floats exactly, with leftover rows
+    /// depth with a partial last block, the order before them, single rows wide or by quarters, weights read in place
+    /// or from contiguous strips for calls of ≥ 6 or ≥ 48 rows) gives the one-chain floats exactly, with leftover rows
     /// inside and at the end of slabs, K passes, residual and clamp.
     func testEveryOrderGivesTheOneChainFloats() throws {
         try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
-        let saved = (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, AVX2Kernels.panelWideRow)
+        let saved = (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, AVX2Kernels.panelWideRow,
+                     AVX2Kernels.panelStripRows)
         defer {
-            (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, AVX2Kernels.panelWideRow) = saved
+            (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, AVX2Kernels.panelWideRow,
+             AVX2Kernels.panelStripRows) = saved
         }
         let cases = Self.cases + [
             Case(rows: 103, k: 64, n: 192, bias: true, residual: true, low: 0, high: .infinity, kBlock: .max),   // slabs of 2048
@@ -123,14 +126,15 @@ final class AVX2PanelGEMMTests: XCTestCase {
         ]
         // K blocks of at most 48: K 33 → one, 96 → two, 192 → four, passes of 100 → three (34, 34, 32); of 7: 33 → five.
         // Leftover single rows (every case has one) as one row × 64 columns and as four quarters.
-        for wide in [true, false] {
+        for (wide, strips) in [(true, Int.max), (false, Int.max), (true, 6), (false, 48)] {
+            AVX2Kernels.panelStripRows = strips
             for (slab, prefetch, depth) in [(Int.max, false, Int.max), (0, true, 1024), (0, false, 48), (10, true, 48),
                                             (12, true, 100), (6, false, 7), (7, true, 1), (Int.max, true, 64)] {
                 (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (slab, prefetch, depth)
                 AVX2Kernels.panelWideRow = wide
                 for t in cases {
                     let (got, _, chain) = runWithChain(t, avx512: false)
-                    XCTAssertEqual(got, chain, "\(t), slab \(slab), prefetch \(prefetch), K block \(depth), wide row \(wide)")
+                    XCTAssertEqual(got, chain, "\(t), slab \(slab), prefetch \(prefetch), K block \(depth), wide row \(wide), strips from \(strips) rows")
                 }
             }
         }

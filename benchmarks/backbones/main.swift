@@ -15,6 +15,7 @@
 //   --no-fuse: inverted-residual blocks layer by layer (default: band by band, `InvertedResidual`);
 //   --no-avx512: the baseline depthwise/stem/epilogue kernels (default: AVX-512 when the CPU has it);
 //   --panel-order-before: the AVX2 panel GEMM in its order before K blocks (PanelGEMMOrder.mode 0; same floats);
+//   --no-panel-strips: the AVX2 panel GEMM without contiguous weight strips (PanelGEMMOrder.stripRows 0; same floats);
 //   --no-avx2: without AVX-512 (or with --no-avx512), the BLAS/baseline paths instead of the AVX2+FMA kernels;
 //   --no-packed: 1×1 convolutions through OpenBLAS (default: the packed AVX-512 kernel, `PackedPointwise`,
 //       and small-map blocks at batch 1 in phases on all cores, `InvertedResidual.forwardPhased`);
@@ -144,6 +145,8 @@ if args.contains("--no-avx512") { VectorISA.avx512 = false }
 if args.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 // --panel-order-before: the AVX2 panel GEMM without K blocks (PanelGEMMOrder.mode 0; the same floats).
 if args.contains("--panel-order-before") { PanelGEMMOrder.mode = 0 }
+// --no-panel-strips: the AVX2 panel GEMM reads the panels in place (PanelGEMMOrder.stripRows 0; the same floats).
+if args.contains("--no-panel-strips") { PanelGEMMOrder.stripRows = 0 }
 // --no-fuse: inverted-residual blocks layer by layer instead of band by band (InvertedResidual).
 if args.contains("--no-fuse") { InvertedResidual.enabled = false }
 // --no-packed: 1×1 convolutions (expand, project, head) through OpenBLAS instead of the packed AVX-512 kernel.
@@ -244,7 +247,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                           PanelLinear.equalTiles = on != 0; PanelLinear.fusesPrologue = on != 0
                                           PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
                                       "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
-                                      "panel-order": { PanelGEMMOrder.mode = $0 }, "wide-row": { PanelGEMMOrder.wideRow = $0 != 0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
+                                      "panel-order": { PanelGEMMOrder.mode = $0 }, "wide-row": { PanelGEMMOrder.wideRow = $0 != 0 },
+                                      "panel-strips": { PanelGEMMOrder.stripRows = $0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
@@ -374,7 +378,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
 // panel GEMM's order before K blocks, 1 = K blocks (default), 2 = also row slabs and prefetch), band-floats
 // (`InvertedResidual.bandFloats`: expanded floats per band of the fused 112×112/56×56 blocks), wide-row
-// (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters).
+// (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), panel-strips
+// (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)

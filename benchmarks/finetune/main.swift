@@ -13,6 +13,8 @@
 //              (TrainingKernels.depthwiseBlocks, the default) vs the row kernel
 //   --compare-avx2 with --alternate: (on CPUs without AVX-512) the AVX2+FMA kernels (VectorISA.avx2Kernels, the
 //              default) vs the OpenBLAS/baseline paths
+//   --compare-strips with --alternate: (on CPUs without AVX-512) the AVX2 panel GEMM with contiguous weight strips
+//              (PanelGEMMOrder.stripRows 48, the default) vs panels read in place
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
 //   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; off by default)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
@@ -30,15 +32,17 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
 let compareAVX2 = flags.contains("--compare-avx2")
+let compareStrips = flags.contains("--compare-strips")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
-    : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2") : ("fused", "plain")
+    : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
+    : compareStrips ? ("strips", "in-place") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
@@ -96,6 +100,8 @@ if let rounds = alternate {
                 TrainingKernels.depthwiseBlocks = fused      // fused stays on
             } else if compareAVX2 {
                 VectorISA.avx2Kernels = fused                // fused stays on
+            } else if compareStrips {
+                PanelGEMMOrder.stripRows = fused ? 48 : 0    // fused stays on
             } else {
                 TrainingKernels.fused = fused
             }

@@ -5,6 +5,8 @@
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
 //   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
+//   .build/release/thaw-kernels-bench panel-tiles [rounds] [b,s96,t65536,…] [minilm|r50-b1|r50-b32|all]
+//       (the same on the tiles PanelLinear and ConvTiles issue; see PanelTilesBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -18,7 +20,8 @@ import ThawKernels
 let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode ? 2 : 1))
+let panelTilesMode = CommandLine.arguments.dropFirst().first == "panel-tiles"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -139,6 +142,12 @@ func benchWinograd(n: Int, h: Int, c: Int) {
                  WinogradChoice.pays(batch: n, outHeight: h, outWidth: h, inChannels: c, outChannels: c) ? "winograd" : "im2col"))
 }
 
+if panelTilesMode {
+    benchPanelTiles(rounds: numbers.first.flatMap(Int.init) ?? 5,
+                    variants: (numbers.count > 1 ? numbers[1] : "b").split(separator: ",").map(String.init),
+                    group: numbers.count > 2 ? numbers[2] : "all")
+    exit(0)
+}
 if panelMode {
     let parse = { (s: Substring) in s == "max" ? Int.max : s == "auto" ? 0 : Int(s)! }
     let variants = (numbers.count > 1 ? numbers[1] : "max,max:k1024,auto:p:k1024").split(separator: ",").map { pair in

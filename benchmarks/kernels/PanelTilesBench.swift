@@ -1,0 +1,104 @@
+import Foundation
+import ThawBLAS
+import ThawKernels
+import ThawKernelsAVX2
+
+/// `thaw-kernels-bench panel-tiles [rounds] [variants] [minilm|r50-b1|r50-b32|all]`: the AVX2 panel GEMM on the tiles
+/// its callers issue — `PanelLinear.grid` for MiniLM b32's linears (M 4096, K passes of `PanelLinear.kBlock`),
+/// `ConvTiles.grid` for ResNet-50's 1×1 convolutions at batch 1 and 32 (bias + ReLU) — every tile of one GEMM in turn
+/// on one thread (what the two cores share), against one-thread `cblas_sgemm` of the same whole GEMM.
+///
+/// `variants`: comma-separated, each colon-separated settings applied before its runs (and reset after):
+/// `s<rows>` `AVX2Kernels.panelRowSlab` (`s0`: automatic), `p` prefetch, `k<K>` `panelDepthBlock`, `t<floats>`
+/// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows; `r0` off),
+/// `b` the base settings. The first is the reference every other must equal bit for bit. Times: the thread's CPU
+/// seconds, median over rounds; ratios per round, then the median.
+func benchPanelTiles(rounds: Int, variants: [String], group: String) {
+    let bert = [(384, 1152), (384, 384), (384, 1536), (1536, 384)].map { ("minilm", 4096, $0.0, $0.1) }
+    let resnet = [(3136, 64, 64), (3136, 64, 256), (3136, 256, 64), (3136, 256, 128), (784, 128, 512), (784, 512, 128),
+                  (784, 512, 256), (196, 256, 1024), (196, 1024, 256), (196, 1024, 512), (49, 512, 2048), (49, 2048, 512)]
+    var shapes = bert + resnet.map { ("r50-b1", $0.0, $0.1, $0.2) } + resnet.map { ("r50-b32", $0.0 * 32, $0.1, $0.2) }
+    if group != "all" { shapes = shapes.filter { $0.0 == group } }
+    let base = (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, ConvTiles.tileFloats,
+                AVX2Kernels.panelStripRows)
+    func apply(_ v: String) {
+        (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, ConvTiles.tileFloats,
+         AVX2Kernels.panelStripRows) = base
+        for s in v.split(separator: ":") {
+            let n = Int(s.dropFirst()) ?? 0
+            switch s.first {
+            case "s": AVX2Kernels.panelRowSlab = n
+            case "p": AVX2Kernels.panelPrefetchRows = true
+            case "k": AVX2Kernels.panelDepthBlock = n == 0 ? .max : n
+            case "t": ConvTiles.tileFloats = n
+            case "r": AVX2Kernels.panelStripRows = n == 0 ? .max : n
+            default: break
+            }
+        }
+    }
+    print("# panel GEMM on the callers' tiles, one thread, \(rounds) rounds alternating; GFLOP per CPU-second (thread CPU time)")
+    print("# load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
+    for (tag, m, k, n) in shapes {
+        let linear = tag == "minilm"
+        let a = filled(m * k, 11), bRows = filled(k * n, 12), bias = filled(n, 13)
+        var packed = [Float](repeating: 0, count: k * n)
+        for p in 0..<(n / 64) { for kk in 0..<k { for j in 0..<64 { packed[(p * k + kk) * 64 + j] = bRows[kk * n + p * 64 + j] } } }
+        var c = [Float](repeating: 0, count: m * n), reference = [Float]()
+        let flops = 2.0 * Double(m) * Double(n) * Double(k)
+        let calls = max(1, Int(2e8 / flops))
+        func cpuNow() -> Double {
+            var ts = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+        func timed(_ body: () -> Void) -> Double {
+            body()
+            var runs: [Double] = []
+            for _ in 0..<5 {
+                let t0 = cpuNow()
+                for _ in 0..<calls { body() }
+                runs.append((cpuNow() - t0) / Double(calls))
+            }
+            return runs.sorted()[2]
+        }
+        var tileText = ""
+        func runTiles() {
+            let grid = linear ? PanelLinear.grid(m: m, n: n, cores: 2) : ConvTiles.grid(m: m, n: n, cores: 2, align: 64)
+            tileText = "\(grid.rowTiles)×\(grid.columnTiles) tiles of \(grid.rows(0).count)×\(grid.columns(0).count)"
+            a.withUnsafeBufferPointer { ab in packed.withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { bb in
+                c.withUnsafeMutableBufferPointer { cb in
+                    for t in 0..<grid.count {
+                        let rr = grid.rows(t), cc = grid.columns(t)
+                        AVX2Kernels.panelGEMM(rows: rr.count, k: k, a: ab.baseAddress! + rr.lowerBound * k, lda: k,
+                                              packed: pb.baseAddress!, panels: (cc.lowerBound / 64)..<(cc.upperBound / 64),
+                                              c: cb.baseAddress! + rr.lowerBound * n, ldc: n, bias: bb.baseAddress!,
+                                              residual: nil, ldr: 0, low: linear ? -.infinity : 0, high: .infinity,
+                                              kBlock: linear ? PanelLinear.kBlock : .max)
+                    }
+                } } } }
+        }
+        func runBLAS() {
+            a.withUnsafeBufferPointer { ab in bRows.withUnsafeBufferPointer { bb in c.withUnsafeMutableBufferPointer { cb in
+                BLAS.singleThreaded {
+                    BLAS.sgemm(m: m, n: n, k: k, a: ab.baseAddress!, lda: k, b: bb.baseAddress!, ldb: n, c: cb.baseAddress!, ldc: n)
+                } } } }
+        }
+        var blas: [Double] = [], times = [[Double]](repeating: [], count: variants.count), tiles = [String](repeating: "", count: variants.count)
+        for _ in 0..<rounds {
+            blas.append(timed(runBLAS))
+            for (i, v) in variants.enumerated() {
+                apply(v)
+                times[i].append(timed(runTiles))
+                tiles[i] = tileText
+                if i == 0 { reference = c } else if c != reference { print("!! variant \(v) differs from \(variants[0])") }
+            }
+        }
+        apply("b")
+        func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
+        var line = String(format: "%-7@ %6d x %4d x %4d  blas %5.1f", tag as NSString, m, k, n, flops / median(blas) / 1e9)
+        for (i, v) in variants.enumerated() {
+            let vsBLAS = median(zip(blas, times[i]).map { $0 / $1 })
+            let vsFirst = median(zip(times[0], times[i]).map { $0 / $1 })
+            line += String(format: " | %@ %5.1f %.2f×blas %.3f×first", v as NSString, flops / median(times[i]) / 1e9, vsBLAS, vsFirst)
+        }
+        print(line + "  [" + Set(tiles).sorted().joined(separator: "; ") + "]")
+    }
+}
