@@ -54,6 +54,12 @@ public enum ConvTiles {
         get { AVX2Kernels.windowWideLeftovers }
         set { AVX2Kernels.windowWideLeftovers = newValue }
     }
+    /// Quarter blocks (`windowQuarterBlockFloats`) cut a window run whose quarter slice alone exceeds the block into
+    /// pieces within it (`AVX2Kernels.windowRunPieces`, on; false: groups of whole runs; the same floats either way).
+    public static var windowRunPieces: Bool {
+        get { AVX2Kernels.windowRunPieces }
+        set { AVX2Kernels.windowRunPieces = newValue }
+    }
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

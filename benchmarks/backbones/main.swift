@@ -196,6 +196,8 @@ if args.contains("--no-windows") { ConvTiles.directWindows = false }
 // --window-blocks F: the AVX2 window kernel's quarter groups of at most F floats (`ConvTiles.windowQuarterBlockFloats`,
 // 0 = one pass, a block's quarters back to back).
 if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windowQuarterBlockFloats = f }
+// --run-pieces 0|1: quarter groups may cut a window run into pieces within --window-blocks (`ConvTiles.windowRunPieces`).
+if let f = option("--run-pieces").flatMap(Int.init) { ConvTiles.windowRunPieces = f != 0 }
 // --no-fc-split: ResNet's fc at batch ≤ 4 as one OpenBLAS sgemm instead of sgemv parts over the cores.
 if args.contains("--no-fc-split") { Linear.splitFewRows = false }
 // --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
@@ -249,6 +251,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
+                                      "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
+                                      "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.

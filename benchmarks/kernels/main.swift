@@ -5,6 +5,8 @@
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
 //   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
+//   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p],…]
+//       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -18,7 +20,8 @@ import ThawKernels
 let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode ? 2 : 1))
+let windowMode = CommandLine.arguments.dropFirst().first == "window"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || windowMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -147,6 +150,13 @@ if panelMode {
         return (parse(parts[0]), parts.contains("p"), depth)
     }
     benchPanelGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants, shapes: numbers.count > 2 ? numbers[2] : nil)
+    exit(0)
+}
+if windowMode {
+    let variants = (numbers.count > 1 ? numbers[1] : "0,8192,8192:p,4096:p").split(separator: ",").map { v in
+        (Int(v.split(separator: ":")[0])!, v.hasSuffix(":p"))
+    }
+    benchWindowGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants)
     exit(0)
 }
 if mobileMode {
