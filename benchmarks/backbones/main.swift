@@ -198,6 +198,8 @@ if args.contains("--no-windows") { ConvTiles.directWindows = false }
 if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windowQuarterBlockFloats = f }
 // --run-pieces 0|1: quarter groups may cut a window run into pieces within --window-blocks (`ConvTiles.windowRunPieces`).
 if let f = option("--run-pieces").flatMap(Int.init) { ConvTiles.windowRunPieces = f != 0 }
+// --max-pool 0|1: the max pool on `AVX2Kernels.maxPoolRow` (1, default) or the generic loop (`Pooling.avx2MaxPool`).
+if let f = option("--max-pool").flatMap(Int.init) { Pooling.avx2MaxPool = f != 0 }
 // --no-fc-split: ResNet's fc at batch ≤ 4 as one OpenBLAS sgemm instead of sgemv parts over the cores.
 if args.contains("--no-fc-split") { Linear.splitFewRows = false }
 // --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
@@ -251,6 +253,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
+                                      "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
                                       "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
