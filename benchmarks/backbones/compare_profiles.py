@@ -9,7 +9,7 @@
 ONNX Runtime's nodes are named after the output they write: `/layer1/layer1.0/relu_1/Relu_output_0_nchwc` is
 conv2 with its BatchNorm and ReLU, `.../conv3/Conv_output_0_nchwc` conv3 with the residual add and ReLU, `/relu/...`
 the stem. Its lines carry a median beside the fastest; like Thaw's (a median per run), that median is what is
-compared. GFLOP per layer is Thaw's (its GFLOP/s × ms).
+compared (ORT); ORTmin compares its fastest run per node, which a loaded machine disturbs least. GFLOP per layer is Thaw's (its GFLOP/s × ms).
 
 Thaw's lines are `name rows R  T ms ...` (a block's last convolution is `conv3+add`: OpenVINO fuses the add and
 the ReLU into that convolution too); OpenVINO's node names are the ONNX export's (`/layer2/layer2.1/conv1/Conv/...`).
@@ -63,14 +63,15 @@ def ort_key(node):
     return "reorder"    # ReorderOutput (NCHWc → NCHW) and Flatten
 
 
-def ort_layers(paths):
+def ort_layers(paths, column="median"):
+    """Per layer the least over files of ort_profile.py's median (or, column "fastest", of its fastest run)."""
     best = collections.defaultdict(float)
     for path in paths:
         for line in open(path):
-            m = re.match(r"\s*[\d.]+ ms\s+\S+\s+median\s+(?P<ms>[\d.]+)\s+(?P<name>\S+)", line)
+            m = re.match(r"\s*(?P<fastest>[\d.]+) ms\s+\S+\s+median\s+(?P<median>[\d.]+)\s+(?P<name>\S+)", line)
             if m:
                 key = ort_key(m.group("name"))
-                best[(path, key)] += float(m.group("ms"))
+                best[(path, key)] += float(m.group(column))
     fastest = {}
     for (path, key), ms in best.items():
         fastest[key] = min(fastest.get(key, float("inf")), ms)
@@ -111,6 +112,7 @@ def main():
     a = ap.parse_args()
     thaw, flops = thaw_layers(a.thaw), thaw_flops(a.thaw)
     peers = [(name, table) for name, table in (("ORT", ort_layers(a.ort) if a.ort else None),
+                                               ("ORTmin", ort_layers(a.ort, "fastest") if a.ort else None),
                                                ("OV", openvino_layers(a.openvino) if a.openvino else None)) if table]
     nan = float("nan")
     head = "".join(f" {n + ' ms':>8} {'Thaw/' + n:>8}" for n, _ in peers)
