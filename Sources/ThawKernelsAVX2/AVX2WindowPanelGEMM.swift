@@ -38,6 +38,22 @@ extension AVX2Kernels {
                                 blockFloats: quarterBlockFloats)
             return
         }
+        if windowRowSlabs && quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
+            // More rows than quarterBlockRows: quarter blocks over equal slabs of about that many rows (rounded up to
+            // a multiple of 6, so only the last slab has leftover rows).
+            let slabs = (rows + quarterBlockRows - 1) / quarterBlockRows
+            let slab = ((rows + slabs - 1) / slabs + 5) / 6 * 6
+            var r0 = 0
+            while r0 < rows {
+                let count = min(slab, rows - r0)
+                windowQuarterBlocks(rows: count, rowOffsets: rowOffsets + r0, a: a, segments: segments, segmentK: segmentK,
+                                    segmentStride: segmentStride, packed: packed, panels: panels, c: c + r0 * ldc, ldc: ldc,
+                                    bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, low: low, high: high,
+                                    blockFloats: quarterBlockFloats)
+                r0 += count
+            }
+            return
+        }
         for p in panels {
             let b = packed + p * k * panelWidth, col = p * panelWidth
             let bp = bias.map { $0 + col } ?? zeros
@@ -133,6 +149,13 @@ extension AVX2Kernels {
             }
         }
     }
+
+    /// Calls with more rows than `quarterBlockRows` (and a quarter over `quarterBlockFloats`) run quarter blocks over
+    /// slabs of about that many rows instead of one pass — batch 32's 784-row tiles of layer2.0's 3×3 and 392-row tiles
+    /// of layer4.0's downsample: a slab's windows stay in L2 across its quarters, which all the tile's rows did not.
+    /// The same floats either way. On: that layer2.0 tile ran 1.11× as fast per CPU-second (`thaw-kernels-bench
+    /// window`; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowRowSlabs = true
 
     /// Quarter blocks may cut a window run into pieces (`windowQuarterBlocks`): a 3×3 run of layer3–4 (768 or 1536
     /// floats of K, a 48–96 KB quarter slice) becomes pieces whose slice is within `quarterBlockFloats` (layer4's 3×3

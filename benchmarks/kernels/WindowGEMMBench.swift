@@ -11,7 +11,8 @@ func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
     // (name, rows, panels, map side (padded), Cin, kernel, stride)
     let shapes = [("stem 7x7/2", 1568, 1, 230, 3, 7, 2), ("layer2.0.conv2 3x3/2", 98, 2, 58, 128, 3, 2),
                   ("layer3.0.conv2 3x3/2", 98, 1, 30, 256, 3, 2), ("layer4.x.conv2 3x3/1", 49, 1, 9, 512, 3, 1),
-                  ("layer4.0.downsample 1x1/2", 49, 4, 14, 1024, 1, 2)]
+                  ("layer4.0.downsample 1x1/2", 49, 4, 14, 1024, 1, 2), ("b32 layer2.0.conv2 3x3/2", 784, 2, 58, 128, 3, 2),
+                  ("b32 layer4.0.downsample 1x1/2", 392, 4, 14, 1024, 1, 2), ("unchunked layer3.0.conv2", 784, 4, 30, 256, 3, 2)]
     print("# window kernel, one thread, \(rounds) rounds alternating; GFLOP per CPU-second; variants quarter-block floats[:p run pieces]")
     print("# load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     for (name, rows, panels, side, cin, kernel, stride) in shapes {
@@ -39,7 +40,7 @@ func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
                 } } } } }
         }
         func timed(_ v: (Int, Bool)) -> Double {
-            AVX2Kernels.windowRunPieces = v.1
+            (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (v.1, v.1)
             run(v.0)
             var runs: [Double] = []
             for _ in 0..<5 {
@@ -56,7 +57,7 @@ func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
                 if i == 0 { reference = c } else if c != reference { print("!! variant \(v) differs from \(variants[0])") }
             }
         }
-        AVX2Kernels.windowRunPieces = false
+        (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (true, false)
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         var line = String(format: "%-27@ %3d rows x K %4d x %4d", name as NSString, rows, k, n)
         for (i, v) in variants.enumerated() {
