@@ -2,9 +2,11 @@ import Foundation
 import ThawKernelsAVX2
 
 /// `thaw-kernels-bench window [rounds] [variants]`: the AVX2 window kernel (`AVX2Kernels.windowPanelGEMM`, one thread)
-/// on one ConvTiles tile of the stem and of each ResNet-50 batch-1 convolution that takes quarter blocks (the rows and
-/// panels ConvTiles gives one tile), variants alternating in one process. `variants` lists `blockFloats[:p]` (default
-/// `0,8192,8192:p,4096:p`: one pass, quarter groups of whole runs, runs cut into pieces within 8192 and 4096 floats);
+/// on one ConvTiles tile of the stem, of each ResNet-50 batch-1 convolution that takes quarter blocks and of the
+/// batch-32 tiles over 256 rows (the rows and panels ConvTiles gives one tile), variants alternating in one process.
+/// `variants` lists `blockFloats[:p]` (default `0,8192,8192:p,4096:p`: one pass, quarter groups of whole runs, then
+/// with `:p` runs cut into pieces and tiles over 256 rows in slabs — `windowRunPieces`, `windowRowSlabs` — within 8192
+/// and 4096 floats);
 /// the first is the reference every other must equal bit for bit. Times are the calling thread's CPU seconds, the
 /// median of each round's median; ratios against the first per round, then their median.
 func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
@@ -13,7 +15,7 @@ func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
                   ("layer3.0.conv2 3x3/2", 98, 1, 30, 256, 3, 2), ("layer4.x.conv2 3x3/1", 49, 1, 9, 512, 3, 1),
                   ("layer4.0.downsample 1x1/2", 49, 4, 14, 1024, 1, 2), ("b32 layer2.0.conv2 3x3/2", 784, 2, 58, 128, 3, 2),
                   ("b32 layer4.0.downsample 1x1/2", 392, 4, 14, 1024, 1, 2), ("unchunked layer3.0.conv2", 784, 4, 30, 256, 3, 2)]
-    print("# window kernel, one thread, \(rounds) rounds alternating; GFLOP per CPU-second; variants quarter-block floats[:p run pieces]")
+    print("# window kernel, one thread, \(rounds) rounds alternating; GFLOP per CPU-second; variants quarter-block floats[:p run pieces and row slabs]")
     print("# load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     for (name, rows, panels, side, cin, kernel, stride) in shapes {
         let k = kernel * kernel * cin, n = panels * 64
