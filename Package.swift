@@ -122,7 +122,7 @@ let package = Package(
         // Per-layer profiles of the backbones (`--profile` of the two backbone benchmarks); reads their layers through @_spi(Profile).
         .target(name: "ThawBackbonesProfile", dependencies: ["ThawBackbones", "ThawKernels"], path: "benchmarks/profile", swiftSettings: release),
         .executableTarget(name: "thaw-backbones-bench", dependencies: ["ThawBackbones", "ThawBackbonesProfile", "ThawAssets", "ThawBLAS", "ThawKernels"],
-                          path: "benchmarks/backbones", exclude: ["torch_side.py", "torch_models.py", "run.py", "peer_assets.py", "onnx_side.py", "openvino_profile.py", "openvino_block_profile.py", "compare_profiles.py", "README.md", "resnet_minilm"], swiftSettings: release),
+                          path: "benchmarks/backbones", exclude: ["torch_side.py", "torch_models.py", "run.py", "peer_assets.py", "onnx_side.py", "openvino_profile.py", "openvino_block_profile.py", "compare_profiles.py", "ort_profile.py", "README.md", "resnet_minilm"], swiftSettings: release),
         .executableTarget(name: "thaw-resnet-minilm-bench", dependencies: ["ThawBackbones", "ThawBackbonesProfile", "ThawAssets", "ThawBLAS", "ThawKernels"],
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",

@@ -44,15 +44,27 @@ public enum ConvTiles {
     /// layer1–3 keep one pass): ResNet-50 took 0.94–0.98× the CPU time per forward at batch 1, 0.985× at batch 32,
     /// layer4's 3×3 0.63–0.88× (benchmarks/backbones/README.md). Set before forwards start.
     nonisolated(unsafe) public static var windowQuarterBlockFloats = 8192
-    /// Quarter blocks (`windowQuarterBlockFloats`) only for tiles of at most this many rows: with more, the tile's
-    /// windows are read from beyond L2 once per quarter (ResNet-50 at batch 32: layer2.0's 3×3 in tiles of 784–882
-    /// rows). Batch 1's deep layers (49–196 rows per tile) and batch 32's layer3–4 (196) take them. Set before forwards start.
+    /// Quarter blocks (`windowQuarterBlockFloats`) over at most this many rows at once: with more, the tile's windows
+    /// are read from beyond L2 once per quarter (ResNet-50 at batch 32: layer2.0's 3×3 in tiles of 784–882 rows), so
+    /// larger tiles run them over slabs of rows (`windowRowSlabs`) or in one pass. Batch 1's deep layers (49–196 rows per tile) and batch 32's layer3–4 (196) take them. Set before forwards start.
     nonisolated(unsafe) public static var windowQuarterBlockRows = 256
     /// The AVX2 window kernel's last 1–3 rows of a tile as one window × 64 columns, eight FMA chains instead of two
     /// (`AVX2Kernels.windowWideLeftovers`; false: one quarter at a time; the same floats either way).
     public static var windowWideLeftovers: Bool {
         get { AVX2Kernels.windowWideLeftovers }
         set { AVX2Kernels.windowWideLeftovers = newValue }
+    }
+    /// Quarter blocks (`windowQuarterBlockFloats`) cut a window run whose quarter slice alone exceeds the block into
+    /// pieces within it (`AVX2Kernels.windowRunPieces`, on; false: groups of whole runs; the same floats either way).
+    public static var windowRunPieces: Bool {
+        get { AVX2Kernels.windowRunPieces }
+        set { AVX2Kernels.windowRunPieces = newValue }
+    }
+    /// Tiles with more rows than `windowQuarterBlockRows` run quarter blocks over slabs of about that many rows instead of
+    /// one pass (`AVX2Kernels.windowRowSlabs`, on; false: one pass; the same floats either way).
+    public static var windowRowSlabs: Bool {
+        get { AVX2Kernels.windowRowSlabs }
+        set { AVX2Kernels.windowRowSlabs = newValue }
     }
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18

@@ -1,3 +1,5 @@
+import ThawKernelsAVX2
+
 /// Spatial pooling over NHWC, vectorised over channels and split over output rows.
 public enum Pooling {
     /// y [N, OH, OW, C] = max over each window of x [N, H, W, C]; padding never wins
@@ -10,6 +12,18 @@ public enum Pooling {
         let g = WindowGeometry(inHeight: h, inWidth: w, kernel: (kernel, kernel), stride: (stride, stride), padding: padding)
         precondition(max(g.pad.top, g.pad.bottom, g.pad.left, g.pad.right) <= kernel / 2,
                      "Pooling.maxPool: padding must be at most kernel/2 (\(kernel / 2)), or a window could lie wholly in the padding")
+        // AVX2-only (`AVX2Kernels.maxPoolRow`): the AVX-512 build has no pooling kernel, and this loop compiles for SSE2.
+        if avx2MaxPool && VectorISA.avx2Kernels && !VectorISA.avx512 && c % 8 == 0 {
+            ParallelRows.run(n * g.outHeight, grain: max(1, 4096 / max(g.outWidth * c, 1))) { part in
+                for r in part {
+                    let y0 = (r % g.outHeight) * g.strideH - g.pad.top
+                    AVX2Kernels.maxPoolRow(x + (r / g.outHeight) * h * w * c, width: w, channels: c,
+                                           rows: max(y0, 0)..<min(y0 + g.kernelH, h), outWidth: g.outWidth, kernelW: g.kernelW,
+                                           strideW: g.strideW, padLeft: g.pad.left, into: y + r * g.outWidth * c)
+                }
+            }
+            return g
+        }
         forEachWindow(x, y, g, batch: n, channels: c) { img, rows, cols, _, o in
             o.update(repeating: -.infinity, count: c)
             for iy in rows {
@@ -21,6 +35,10 @@ public enum Pooling {
         }
         return g
     }
+
+    /// `maxPool` on CPUs without AVX-512 but with the AVX2 kernels takes `AVX2Kernels.maxPoolRow` (8 channels per
+    /// register; the same floats); false: the generic loop. Set before forwards start.
+    nonisolated(unsafe) public static var avx2MaxPool = true
 
     /// y = mean over each window of x. `countPadding` true divides by the window including its
     /// padded taps (PyTorch's default `count_include_pad=True`); false divides by the taps inside

@@ -25,6 +25,12 @@ public enum WinogradChoice {
     /// at once like `preparingWinograd()` (false: benchmarks compare the memory). Set before loading models.
     nonisolated(unsafe) public static var deferFilters = true
 
+    /// Off the panel kernel's rule (CPUs without AVX-512), Winograd needs at least this many times Cin·Cout/4096
+    /// tiles (and 16). 1, the default, is the measured sgemm crossover; 2 leaves layer3's 14×14×256 convolutions
+    /// at batch 1 (16 tiles; U is 36·256·256 floats, 9.4 MB per layer, four times the 3×3 weights, read from
+    /// beyond L2 for 16 rows) to the AVX2 window kernel. Floats change where the path does. Set before forwards start.
+    nonisolated(unsafe) public static var minTilesScale = 1
+
     /// Floats the transformed chunk (V and M together) may take at once.
     nonisolated(unsafe) public static var chunkFloats = 1 << 21
 
@@ -65,7 +71,7 @@ public enum WinogradChoice {
     public static func pays(batch n: Int, outHeight oh: Int, outWidth ow: Int, inChannels cin: Int, outChannels cout: Int,
                             onPanelKernel: Bool) -> Bool {
         let tiles = n * ((oh + 3) / 4) * ((ow + 3) / 4)
-        return onPanelKernel ? tiles >= 4 : tiles >= max(16, cin * cout / 4096)
+        return onPanelKernel ? tiles >= 4 : tiles >= max(16, minTilesScale * cin * cout / 4096)
     }
 
     /// Tiles per chunk: as many as `chunkFloats` holds (V and M of all 36 positions), at least 64

@@ -38,6 +38,22 @@ extension AVX2Kernels {
                                 blockFloats: quarterBlockFloats)
             return
         }
+        if windowRowSlabs && quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
+            // More rows than quarterBlockRows: quarter blocks over equal slabs of about that many rows (rounded up to
+            // a multiple of 6, so only the last slab has leftover rows).
+            let slabs = (rows + quarterBlockRows - 1) / quarterBlockRows
+            let slab = ((rows + slabs - 1) / slabs + 5) / 6 * 6
+            var r0 = 0
+            while r0 < rows {
+                let count = min(slab, rows - r0)
+                windowQuarterBlocks(rows: count, rowOffsets: rowOffsets + r0, a: a, segments: segments, segmentK: segmentK,
+                                    segmentStride: segmentStride, packed: packed, panels: panels, c: c + r0 * ldc, ldc: ldc,
+                                    bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, low: low, high: high,
+                                    blockFloats: quarterBlockFloats)
+                r0 += count
+            }
+            return
+        }
         for p in panels {
             let b = packed + p * k * panelWidth, col = p * panelWidth
             let bp = bias.map { $0 + col } ?? zeros
@@ -87,19 +103,31 @@ extension AVX2Kernels {
     /// `windowPanelGEMM` with `quarterBlockFloats`: per panel, per group of runs (its quarter slice within
     /// `blockFloats`), per quarter, the blocks of 6 then 4 rows, then the last 1–3 rows over the whole panel — each
     /// output one chain over K in order, the raw sums kept in C between groups, so the floats of one pass.
+    /// With `windowRunPieces` a run whose quarter slice alone exceeds `blockFloats` is cut into equal pieces within
+    /// it (each a group of its own), so the slice stays in L1 rather than L2 across the row blocks.
     private static func windowQuarterBlocks(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                             segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                             residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
         let perGroup = max(1, min(segments, blockFloats / (segmentK * 16)))    // runs per group
+        // Pieces per run: 1, or (run pieces on, a run's slice over blockFloats) as many as bring a slice within it.
+        let pieces = windowRunPieces ? max(1, (segmentK * 16 + blockFloats - 1) / blockFloats) : 1
+        let groups = pieces > 1 ? segments * pieces : (segments + perGroup - 1) / perGroup
         for p in panels {
             let col = p * panelWidth, bp = bias.map { $0 + col } ?? zeros
-            var s0 = 0
-            while s0 < segments {
-                let count = min(perGroup, segments - s0), start = s0 == 0, finish = s0 + count == segments
-                let runs = WindowRuns(count: count, length: segmentK, stride: segmentStride)
-                let ag = a + s0 * segmentStride, bg = packed + p * k * panelWidth + s0 * segmentK * panelWidth
+            for group in 0..<groups {
+                let start = group == 0, finish = group == groups - 1
+                let runs: WindowRuns, aOffset: Int, kOffset: Int         // the group's first float in a window and in K
+                if pieces > 1 {
+                    let s = group / pieces, k0 = segmentK * (group % pieces) / pieces, k1 = segmentK * (group % pieces + 1) / pieces
+                    (runs, aOffset, kOffset) = (WindowRuns(count: 1, length: k1 - k0, stride: 0), s * segmentStride + k0, s * segmentK + k0)
+                } else {
+                    let s0 = group * perGroup
+                    runs = WindowRuns(count: min(perGroup, segments - s0), length: segmentK, stride: segmentStride)
+                    (aOffset, kOffset) = (s0 * segmentStride, s0 * segmentK)
+                }
+                let ag = a + aOffset, bg = packed + p * k * panelWidth + kOffset * panelWidth
                 for q in stride(from: 0, to: panelWidth, by: 16) {
                     let (bq, biasq, skipq) = (bg + q, bp + q, residual.map { $0 + col + q })
                     var r = 0
@@ -118,10 +146,23 @@ extension AVX2Kernels {
                     windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
                                  low, high, start, finish)
                 }
-                s0 += count
             }
         }
     }
+
+    /// Calls with more rows than `quarterBlockRows` (and a quarter over `quarterBlockFloats`) run quarter blocks over
+    /// slabs of about that many rows instead of one pass — batch 32's 784-row tiles of layer2.0's 3×3 and 392-row tiles
+    /// of layer4.0's downsample: a slab's windows stay in L2 across its quarters, which all the tile's rows did not.
+    /// The same floats either way. On: that layer2.0 tile ran 1.11× as fast per CPU-second (`thaw-kernels-bench
+    /// window`; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowRowSlabs = true
+
+    /// Quarter blocks may cut a window run into pieces (`windowQuarterBlocks`): a 3×3 run of layer3–4 (768 or 1536
+    /// floats of K, a 48–96 KB quarter slice) becomes pieces whose slice is within `quarterBlockFloats` (layer4's 3×3
+    /// at 8192: three pieces of 512, 32 KB; A's piece of 49 rows 100 KB instead of 300 KB); false: groups of whole
+    /// runs. The same floats either way. On: one tile of layer4's 3×3 at batch 1 ran 1.12–1.17× as fast per CPU-second
+    /// (`thaw-kernels-bench window`; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowRunPieces = true
 
     /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
     /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.

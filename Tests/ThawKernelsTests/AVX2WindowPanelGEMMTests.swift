@@ -4,13 +4,15 @@ import ThawKernelsAVX2
 import ThawKernelsAVX512
 
 /// `AVX2Kernels.windowPanelGEMM` (rows of A read as convolution windows of an NHWC map) against a float64 direct
-/// convolution, with bias, residual, clamps and every leftover row count, in one pass and a pass per window row; bit for bit against `AVX2Kernels.panelGEMM`
+/// convolution, with bias, residual, clamps and every leftover row count, in one pass and a pass per window row; quarter
+/// blocks (groups of runs, runs cut into pieces, slabs of rows) bit for bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
 /// on the im2col rows (same blocks, same order over K) and, on an AVX-512 CPU, against the AVX-512 build.
 final class AVX2WindowPanelGEMMTests: XCTestCase {
     /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
     struct Case { let images, hp, wp, cin, cout, kh, kw, stride: Int; let bias, residual: Bool; let low, high: Float }
 
-    struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var narrowLeftovers: [Float]
+    struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var runPieces: [[Float]]
+        var rowSlabs: [[Float]]; var narrowLeftovers: [Float]
         var im2col: [Float]; var avx512: [Float]?; var want: [Double] }
 
     static let cases: [Case] = [
@@ -41,7 +43,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         }
         // kernel 0: one pass; 3: a pass per window row; 1: panelGEMM on im2col; 2: the AVX-512 build;
         // 4: quarters over all rows in groups of runs within `blockFloats` (the raw sums carried in C).
-        func gemm(_ kernel: Int, blockFloats: Int = 0) -> [Float] {
+        func gemm(_ kernel: Int, blockFloats: Int = 0, blockRows: Int = .max) -> [Float] {
             var c = [Float](repeating: .nan, count: rows * n)
             packed.withUnsafeBufferPointer { pb in map.withUnsafeBufferPointer { mb in im2col.withUnsafeBufferPointer { ib in
                 bias.withUnsafeBufferPointer { bb in skip.withUnsafeBufferPointer { sb in offsets.withUnsafeBufferPointer { ob in
@@ -53,7 +55,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                                                         segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin, packed: pb.baseAddress!,
                                                         panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp,
                                                         residual: skipp, ldr: n, low: t.low, high: t.high, segmentPasses: kernel == 3,
-                                                        quarterBlockFloats: blockFloats)
+                                                        quarterBlockFloats: blockFloats, quarterBlockRows: blockRows)
                         case 1:
                             AVX2Kernels.panelGEMM(rows: rows, k: k, a: ib.baseAddress!, lda: k, packed: pb.baseAddress!,
                                                   panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp, residual: skipp,
@@ -82,12 +84,22 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         // Groups of one run, of two (the last one shorter where kh is odd), of kh - 1 (1×1: one group of the whole K).
         let slice = t.kw * t.cin * 16
         let blocks = [1, 2 * slice, t.kh * slice - 1].map { gemm(4, blockFloats: $0) }
+        // Runs cut into pieces (`windowRunPieces`): two per run, three or four, and one k per piece.
+        let pieces = AVX2Kernels.windowRunPieces
+        AVX2Kernels.windowRunPieces = true
+        let cut = [slice / 2, slice / 3, 16].map { gemm(4, blockFloats: $0) }
+        AVX2Kernels.windowRunPieces = pieces
+        // More rows than quarterBlockRows: slabs of 6, of 12 and of about half the rows (`windowRowSlabs`), runs in two pieces.
+        let slabs = AVX2Kernels.windowRowSlabs
+        AVX2Kernels.windowRowSlabs = true
+        let slabbed = [5, 12, rows / 2].map { gemm(4, blockFloats: slice - 1, blockRows: max(1, $0)) }
+        AVX2Kernels.windowRowSlabs = slabs
         // The last 1–3 rows one 16-column quarter at a time instead of one window × 64 columns.
         let wide = AVX2Kernels.windowWideLeftovers
         AVX2Kernels.windowWideLeftovers = false
         let narrow = gemm(0)
         AVX2Kernels.windowWideLeftovers = wide
-        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, narrowLeftovers: narrow, im2col: gemm(1),
+        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -106,6 +118,12 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             XCTAssertEqual(r.windows, r.im2col, "\(t): the panel kernel on im2col rows")
             for (i, blocked) in r.quarterBlocks.enumerated() {
                 XCTAssertEqual(blocked, r.windows, "\(t): quarter blocks \(i) against one pass, bit for bit")
+            }
+            for (i, cut) in r.runPieces.enumerated() {
+                XCTAssertEqual(cut, r.windows, "\(t): runs in pieces \(i) against one pass, bit for bit")
+            }
+            for (i, slabbed) in r.rowSlabs.enumerated() {
+                XCTAssertEqual(slabbed, r.windows, "\(t): quarter blocks over row slabs \(i) against one pass, bit for bit")
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }

@@ -1,9 +1,15 @@
-"""ResNet-50 layer by layer: Thaw's profile beside OpenVINO's, fastest of several runs per layer.
+"""ResNet-50 layer by layer: Thaw's profile beside OpenVINO's and/or ONNX Runtime's, fastest of several runs per layer.
 
     .build/release/thaw-backbones-bench --only resnet50-b1 --profile --repeats 15 --resnet-weights F > thaw-1.txt
     python3 benchmarks/backbones/openvino_profile.py --only resnet50-b1 --repeats 15 > ov-1.txt
-    ... (alternate a few times: thaw-2.txt, ov-2.txt, ...)
-    python3 benchmarks/backbones/compare_profiles.py --thaw thaw-*.txt --openvino ov-*.txt
+    python3 benchmarks/backbones/ort_profile.py --only resnet50-b1 --repeats 15 > ort-1.txt
+    ... (alternate a few times: thaw-2.txt, ov-2.txt, ort-2.txt, ...)
+    python3 benchmarks/backbones/compare_profiles.py --thaw thaw-*.txt [--openvino ov-*.txt] [--ort ort-*.txt]
+
+ONNX Runtime's nodes are named after the output they write: `/layer1/layer1.0/relu_1/Relu_output_0_nchwc` is
+conv2 with its BatchNorm and ReLU, `.../conv3/Conv_output_0_nchwc` conv3 with the residual add and ReLU, `/relu/...`
+the stem. Its lines carry a median beside the fastest; like Thaw's (a median per run), that median is what is
+compared (ORT); ORTmin compares its fastest run per node, which a loaded machine disturbs least. GFLOP per layer is Thaw's (its GFLOP/s × ms).
 
 Thaw's lines are `name rows R  T ms ...` (a block's last convolution is `conv3+add`: OpenVINO fuses the add and
 the ReLU into that convolution too); OpenVINO's node names are the ONNX export's (`/layer2/layer2.1/conv1/Conv/...`).
@@ -47,6 +53,42 @@ def openvino_key(node):
     return "fc" if node == "output" else node
 
 
+def ort_key(node):
+    m = re.match(r"/layer\d/(layer[\d.]+)/(relu_1|relu|conv3|downsample)/", node)
+    if m:
+        return m.group(1) + "." + {"relu": "conv1", "relu_1": "conv2"}.get(m.group(2), m.group(2))
+    for prefix, key in (("/relu/", "stem"), ("/maxpool/", "maxpool"), ("/avgpool/", "pool"), ("/fc/", "fc")):
+        if node.startswith(prefix):
+            return key
+    return "reorder"    # ReorderOutput (NCHWc → NCHW) and Flatten
+
+
+def ort_layers(paths, column="median"):
+    """Per layer the least over files of ort_profile.py's median (or, column "fastest", of its fastest run)."""
+    best = collections.defaultdict(float)
+    for path in paths:
+        for line in open(path):
+            m = re.match(r"\s*(?P<fastest>[\d.]+) ms\s+\S+\s+median\s+(?P<median>[\d.]+)\s+(?P<name>\S+)", line)
+            if m:
+                key = ort_key(m.group("name"))
+                best[(path, key)] += float(m.group(column))
+    fastest = {}
+    for (path, key), ms in best.items():
+        fastest[key] = min(fastest.get(key, float("inf")), ms)
+    return fastest
+
+
+def thaw_flops(paths):
+    """GFLOP per layer from Thaw's lines (GFLOP/s × ms)."""
+    flops = {}
+    for path in paths:
+        for line in open(path):
+            m = re.match(r"(?P<name>\S+) rows\s+\d+\s+(?P<ms>[\d.]+) ms\s+[\d.]+%\s+(?P<rate>[\d.]+) GFLOP/s", line)
+            if m:
+                flops[m.group("name").replace("+add", "")] = float(m.group("rate")) * float(m.group("ms")) / 1e3
+    return flops
+
+
 def openvino_layers(paths):
     return fastest(paths, r"\s*(?P<ms>[\d.]+) ms\s+\S+\s+\S+\s+(?P<name>\S+)", openvino_key)
 
@@ -65,24 +107,39 @@ def kind(key):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--thaw", nargs="+", required=True, help="thaw-backbones-bench --profile outputs")
-    ap.add_argument("--openvino", nargs="+", required=True, help="openvino_profile.py outputs")
+    ap.add_argument("--openvino", nargs="+", default=[], help="openvino_profile.py outputs")
+    ap.add_argument("--ort", nargs="+", default=[], help="ort_profile.py outputs")
     a = ap.parse_args()
-    thaw, ov = thaw_layers(a.thaw), openvino_layers(a.openvino)
+    thaw, flops = thaw_layers(a.thaw), thaw_flops(a.thaw)
+    peers = [(name, table) for name, table in (("ORT", ort_layers(a.ort) if a.ort else None),
+                                               ("ORTmin", ort_layers(a.ort, "fastest") if a.ort else None),
+                                               ("OV", openvino_layers(a.openvino) if a.openvino else None)) if table]
+    nan = float("nan")
+    head = "".join(f" {n + ' ms':>8} {'Thaw/' + n:>8}" for n, _ in peers)
+    print(f"{'layer':24} {'GFLOP':>6} {'Thaw ms':>8}{head}")
     groups = collections.OrderedDict()
-    print(f"{'layer':24} {'Thaw ms':>8} {'OV ms':>8} {'Thaw/OV':>8}")
     for key, t in thaw.items():
-        o = ov.get(key)
-        print(f"{key:24} {t:8.3f} {o if o is not None else float('nan'):8.3f} {t / o if o else float('nan'):8.2f}")
-        g = groups.setdefault(kind(key), [0.0, 0.0])
+        cells = ""
+        g = groups.setdefault(kind(key), [0.0, 0.0] + [0.0] * len(peers))
         g[0] += t
-        g[1] += o or 0.0
-    print(f"{'OpenVINO input reorder':24} {'':8} {ov.get('reorder', 0.0):8.3f}")
-    print(f"\n{'kind':24} {'Thaw ms':>8} {'OV ms':>8} {'Thaw/OV':>8}")
-    for name, (t, o) in groups.items():
-        print(f"{name:24} {t:8.2f} {o:8.2f} {t / o if o else float('nan'):8.2f}")
+        g[1] += flops.get(key, 0.0)
+        for i, (_, table) in enumerate(peers):
+            o = table.get(key)
+            cells += f" {o if o is not None else nan:8.3f} {t / o if o else nan:8.2f}"
+            g[2 + i] += o or 0.0
+        print(f"{key:24} {flops.get(key, 0.0):6.3f} {t:8.3f}{cells}")
+    for name, table in peers:
+        print(f"{name + ' input/output reorder':24} {'':6} {'':8} {table.get('reorder', 0.0):8.3f}")
+    print(f"\n{'kind':24} {'GFLOP':>6} {'Thaw ms':>8}{head}")
+    for name, g in groups.items():
+        cells = "".join(f" {o:8.2f} {g[0] / o if o else nan:8.2f}" for o in g[2:])
+        print(f"{name:24} {g[1]:6.2f} {g[0]:8.2f}{cells}")
     total_t = sum(g[0] for g in groups.values())
-    total_o = sum(g[1] for g in groups.values()) + ov.get("reorder", 0.0)
-    print(f"{'sum':24} {total_t:8.2f} {total_o:8.2f} {total_t / total_o:8.2f}")
+    cells = ""
+    for i, (_, table) in enumerate(peers):
+        total_o = sum(g[2 + i] for g in groups.values()) + table.get("reorder", 0.0)
+        cells += f" {total_o:8.2f} {total_t / total_o:8.2f}"
+    print(f"{'sum':24} {sum(g[1] for g in groups.values()):6.2f} {total_t:8.2f}{cells}")
 
 
 if __name__ == "__main__":

@@ -199,6 +199,12 @@ if args.contains("--no-windows") { ConvTiles.directWindows = false }
 // --window-blocks F: the AVX2 window kernel's quarter groups of at most F floats (`ConvTiles.windowQuarterBlockFloats`,
 // 0 = one pass, a block's quarters back to back).
 if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windowQuarterBlockFloats = f }
+// --run-pieces 0|1: quarter groups may cut a window run into pieces within --window-blocks (`ConvTiles.windowRunPieces`).
+if let f = option("--run-pieces").flatMap(Int.init) { ConvTiles.windowRunPieces = f != 0 }
+// --row-slabs 0|1: window tiles over `windowQuarterBlockRows` rows in quarter-block slabs (`ConvTiles.windowRowSlabs`).
+if let f = option("--row-slabs").flatMap(Int.init) { ConvTiles.windowRowSlabs = f != 0 }
+// --max-pool 0|1: the max pool on `AVX2Kernels.maxPoolRow` (1, default) or the generic loop (`Pooling.avx2MaxPool`).
+if let f = option("--max-pool").flatMap(Int.init) { Pooling.avx2MaxPool = f != 0 }
 // --no-fc-split: ResNet's fc at batch ≤ 4 as one OpenBLAS sgemm instead of sgemv parts over the cores.
 if args.contains("--no-fc-split") { Linear.splitFewRows = false }
 // --winograd never|always|auto: which 3×3 stride-1 convolutions take Winograd (default auto, `WinogradChoice.pays`).
@@ -253,6 +259,10 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
+                                      "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
+                                      "row-slabs": { ConvTiles.windowRowSlabs = $0 != 0 },
+                                      "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
+                                      "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
@@ -379,7 +389,10 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // panel GEMM's order before K blocks, 1 = K blocks (default), 2 = also row slabs and prefetch), band-floats
 // (`InvertedResidual.bandFloats`: expanded floats per band of the fused 112×112/56×56 blocks), wide-row
 // (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), panel-strips
-// (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows).
+// (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows),
+// run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
+// tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
+// generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)

@@ -7,6 +7,8 @@
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
 //   .build/release/thaw-kernels-bench panel-tiles [rounds] [b,s96,t65536,…] [minilm|r50-b1|r50-b32|all]
 //       (the same on the tiles PanelLinear and ConvTiles issue; see PanelTilesBench.swift)
+//   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p],…]
+//       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -21,7 +23,8 @@ let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
 let panelTilesMode = CommandLine.arguments.dropFirst().first == "panel-tiles"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode ? 2 : 1))
+let windowMode = CommandLine.arguments.dropFirst().first == "window"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode || windowMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -156,6 +159,13 @@ if panelMode {
         return (parse(parts[0]), parts.contains("p"), depth)
     }
     benchPanelGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants, shapes: numbers.count > 2 ? numbers[2] : nil)
+    exit(0)
+}
+if windowMode {
+    let variants = (numbers.count > 1 ? numbers[1] : "0,8192,8192:p,4096:p").split(separator: ",").map { v in
+        (Int(v.split(separator: ":")[0])!, v.hasSuffix(":p"))
+    }
+    benchWindowGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants)
     exit(0)
 }
 if mobileMode {
