@@ -5,6 +5,8 @@
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
 //   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
+//   .build/release/thaw-kernels-bench transcendentals [rounds] [floats]
+//       (the AVX2 GELU and softmax rows, four vectors in step against one; see TranscendentalsBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -18,7 +20,8 @@ import ThawKernels
 let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode ? 2 : 1))
+let transcendentalsMode = CommandLine.arguments.dropFirst().first == "transcendentals"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || transcendentalsMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -137,6 +140,11 @@ func benchWinograd(n: Int, h: Int, c: Int) {
     print(String(format: "thaw  3x3 %3d->%3d %3dx%-3d b%-3d im2col %8.3f ms %6.1f GFLOP/s  winograd %8.3f ms %6.1f GFLOP/s  speed-up %.2f  auto %@",
                  c, c, h, h, n, i * 1e3, flops / i / 1e9, wg * 1e3, flops / wg / 1e9, i / wg,
                  WinogradChoice.pays(batch: n, outHeight: h, outWidth: h, inChannels: c, outChannels: c) ? "winograd" : "im2col"))
+}
+
+if transcendentalsMode {
+    benchTranscendentals(rounds: numbers.first.flatMap(Int.init) ?? 9, floats: numbers.count > 1 ? Int(numbers[1]) ?? 16_384 : 16_384)
+    exit(0)
 }
 
 if panelMode {
