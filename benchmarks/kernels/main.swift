@@ -7,6 +7,8 @@
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
 //   .build/release/thaw-kernels-bench transcendentals [rounds] [floats]
 //       (the AVX2 GELU and softmax rows, four vectors in step against one; see TranscendentalsBench.swift)
+//   .build/release/thaw-kernels-bench attention [rounds]
+//       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, AVX2 products; AttentionCoreBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -21,7 +23,8 @@ let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
 let transcendentalsMode = CommandLine.arguments.dropFirst().first == "transcendentals"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || transcendentalsMode ? 2 : 1))
+let attentionMode = CommandLine.arguments.dropFirst().first == "attention"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || transcendentalsMode || attentionMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -140,6 +143,11 @@ func benchWinograd(n: Int, h: Int, c: Int) {
     print(String(format: "thaw  3x3 %3d->%3d %3dx%-3d b%-3d im2col %8.3f ms %6.1f GFLOP/s  winograd %8.3f ms %6.1f GFLOP/s  speed-up %.2f  auto %@",
                  c, c, h, h, n, i * 1e3, flops / i / 1e9, wg * 1e3, flops / wg / 1e9, i / wg,
                  WinogradChoice.pays(batch: n, outHeight: h, outWidth: h, inChannels: c, outChannels: c) ? "winograd" : "im2col"))
+}
+
+if attentionMode {
+    benchAttentionCore(rounds: numbers.first.flatMap(Int.init) ?? 9)
+    exit(0)
 }
 
 if transcendentalsMode {
