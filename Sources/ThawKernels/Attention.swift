@@ -106,6 +106,13 @@ extension SelfAttention {
     /// memory; the scratch stays in L2. Set before forwards start.
     nonisolated(unsafe) public static var scoresInScratch = true
 
+    /// Whether `core` zeroes each product's output itself and calls sgemm with beta = 1 (true) rather than beta = 0
+    /// (false, for same-binary comparisons). The same floats: with beta = 0 OpenBLAS first zeroes C (`sgemm_beta`) and its
+    /// kernel then adds alpha · sum to it either way; with beta = 1 it skips that pass, and Swift's zeroing of the
+    /// scores (64 KB in L2) and of the context block is vectorised where `sgemm_beta` took 1.4% of MiniLM's CPU
+    /// (the attention core 1.18× less CPU, the whole forward 1.02–1.03×). Set before forwards start.
+    nonisolated(unsafe) public static var zeroesOutputs = true
+
     /// Whether `core` runs QKᵀ and P·V on `AVX2Kernels.attentionScores`/`attentionValues` on AVX2 CPUs without
     /// AVX-512 (heads a multiple of 8 wide, no bias) instead of OpenBLAS. Off by default: their floats differ from
     /// OpenBLAS's in the last bits (one chain per output; OpenBLAS's Haswell/Zen kernel sums some blocks in two), the
@@ -168,8 +175,9 @@ extension SelfAttention {
                                                         scale: scale, s: s, lds: t)
                         } else {
                         if let bias { s.update(from: bias + head * t * t, count: t * t) }
-                        BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
-                                   a: q + inBase, lda: ld, b: k + inBase, ldb: ld, beta: bias == nil ? 0 : 1, c: s, ldc: t)
+                        if bias == nil && zeroesOutputs { s.initialize(repeating: 0, count: t * t) }
+                        BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale, a: q + inBase, lda: ld, b: k + inBase, ldb: ld,
+                                   beta: bias == nil && !zeroesOutputs ? 0 : 1, c: s, ldc: t)
                         }
                     }
                     if stages.contains(.softmax) {
@@ -185,7 +193,9 @@ extension SelfAttention {
                             AVX2Kernels.attentionValues(rows: t, keys: t, width: d, p: s, ldp: t, v: values, ldv: d,
                                                         out: ctx + outBase, ldo: c)
                         } else {
-                            BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, c: ctx + outBase, ldc: c)
+                            if zeroesOutputs { for i in 0..<t { (ctx + outBase + i * c).initialize(repeating: 0, count: d) } }
+                            BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, beta: zeroesOutputs ? 1 : 0,
+                                       c: ctx + outBase, ldc: c)
                         }
                     }
                 }

@@ -257,6 +257,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-lanes": { VectorISA.wideTranscendentals = $0 != 0 },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "avx2-attention": { SelfAttention.avx2Products = $0 != 0 },
+                                      "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
@@ -385,7 +386,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), wide-lanes
 // (`VectorISA.wideTranscendentals`: 0 = AVX2 GELU one vector per step), scratch-scores
 // (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), avx2-attention
-// (`SelfAttention.avx2Products`: 0 = the attention core's QKᵀ and P·V on OpenBLAS).
+// (`SelfAttention.avx2Products`: 0 = the attention core's QKᵀ and P·V on OpenBLAS), zeroes-outputs
+// (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
