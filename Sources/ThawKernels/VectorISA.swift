@@ -67,13 +67,6 @@ public enum VectorISA {
         get { AVX512Kernels.shortTiles }
         set { AVX512Kernels.shortTiles = newValue }
     }
-
-    /// The AVX2+FMA GELU four vectors in step (default); false: one 8-lane vector per step (`AVX2Kernels.wideLanes`).
-    /// Same floats.
-    public static var wideTranscendentals: Bool {
-        get { AVX2Kernels.wideLanes }
-        set { AVX2Kernels.wideLanes = newValue }
-    }
 }
 
 extension Activation {

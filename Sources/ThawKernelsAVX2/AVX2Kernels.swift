@@ -9,22 +9,9 @@
 public enum AVX2Kernels {
     typealias F8 = SIMD8<Float>
 
-    /// Whether `gelu` runs four vectors in step (`F8x4`, AVX2LaneMath4.swift) before the 8-lane loop (false: 8 lanes
-    /// only, for same-binary comparisons). The same floats either way. Measured on one core over 16,384 floats in
-    /// cache (`thaw-kernels-bench transcendentals`): 2.2 against 2.6 ns an element (1.19–1.20×). Softmax rows of 128
-    /// gained nothing from it (1.00×) and stay 8 lanes a step. Set before forwards start.
-    nonisolated(unsafe) public static var wideLanes = true
-
     /// y = x · Φ(x) over `count` elements (GELU, erf form); y may be x.
     public static func gelu(x: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) {
         var i = 0
-        if wideLanes {
-            while i + 32 <= count {
-                let v = F8x4(x + i)
-                (v * normalCDF(v)).store(y + i)
-                i += 32
-            }
-        }
         while i + 8 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: F8.self)
             UnsafeMutableRawPointer(y + i).storeBytes(of: v * normalCDF(v), as: F8.self)

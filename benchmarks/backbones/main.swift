@@ -92,10 +92,9 @@ if args.contains("--eager-winograd") { WinogradChoice.deferFilters = false }
 // --no-panel-linear: ViT's and MiniLM's linear layers through OpenBLAS instead of packed at load for the AVX-512 panel kernel.
 if args.contains("--no-panel-linear") { PanelLinear.packsAtLoad = false }
 // --avx2-attention: the attention core's QKᵀ and P·V on Thaw's AVX2 kernels (`SelfAttention.avx2Products`, off by
-// default: other last bits than OpenBLAS's). --no-scratch-scores / --no-wide-lanes: those two off (same floats).
+// default: other last bits than OpenBLAS's). --no-scratch-scores: scores in the probabilities buffer (same floats).
 if args.contains("--avx2-attention") { SelfAttention.avx2Products = true }
 if args.contains("--no-scratch-scores") { SelfAttention.scoresInScratch = false }
-if args.contains("--no-wide-lanes") { VectorISA.wideTranscendentals = false }
 if let text = option("--k-block") {
     guard let n = Int(text), n >= 0 else { fail("--k-block takes a count of inputs ≥ 0 (0: one pass), got \(text)") }
     PanelLinear.kBlock = n == 0 ? .max : n
@@ -254,7 +253,6 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
-                                      "wide-lanes": { VectorISA.wideTranscendentals = $0 != 0 },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "avx2-attention": { SelfAttention.avx2Products = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
@@ -383,8 +381,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
 // panel GEMM's order before K blocks, 1 = K blocks (default), 2 = also row slabs and prefetch), band-floats
 // (`InvertedResidual.bandFloats`: expanded floats per band of the fused 112×112/56×56 blocks), wide-row
-// (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), wide-lanes
-// (`VectorISA.wideTranscendentals`: 0 = AVX2 GELU one vector per step), scratch-scores
+// (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), scratch-scores
 // (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), avx2-attention
 // (`SelfAttention.avx2Products`: 0 = the attention core's QKᵀ and P·V on OpenBLAS), zeroes-outputs
 // (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).

@@ -5,8 +5,6 @@
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
 //   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
-//   .build/release/thaw-kernels-bench transcendentals [rounds] [floats]
-//       (the AVX2 GELU and softmax rows, four vectors in step against one; see TranscendentalsBench.swift)
 //   .build/release/thaw-kernels-bench attention [rounds]
 //       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, AVX2 products; AttentionCoreBench.swift)
 //
@@ -22,9 +20,8 @@ import ThawKernels
 let winogradMode = CommandLine.arguments.dropFirst().first == "winograd"
 let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
-let transcendentalsMode = CommandLine.arguments.dropFirst().first == "transcendentals"
 let attentionMode = CommandLine.arguments.dropFirst().first == "attention"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || transcendentalsMode || attentionMode ? 2 : 1))
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || attentionMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -147,11 +144,6 @@ func benchWinograd(n: Int, h: Int, c: Int) {
 
 if attentionMode {
     benchAttentionCore(rounds: numbers.first.flatMap(Int.init) ?? 9)
-    exit(0)
-}
-
-if transcendentalsMode {
-    benchTranscendentals(rounds: numbers.first.flatMap(Int.init) ?? 9, floats: numbers.count > 1 ? Int(numbers[1]) ?? 16_384 : 16_384)
     exit(0)
 }
 
