@@ -1,5 +1,6 @@
 import Foundation
 import ThawBLAS
+import ThawKernelsAVX2
 
 /// Weights of BERT self-attention, under Hugging Face's key names:
 /// `attention.self.{query,key,value}` and `attention.output.dense` (each [C, C] + [C]).
@@ -98,6 +99,27 @@ public struct AttentionStages: OptionSet, Sendable {
 }
 
 extension SelfAttention {
+    /// Whether `core` without `keepsProbabilities` computes each pair's scores in a per-worker [T, T] scratch
+    /// (true) or in `probs` [B, H, T, T] as the training path does (false; for same-binary comparisons). The same
+    /// OpenBLAS calls on the same values: the same floats. Why: at 32 × 128 tokens `probs` is 25 MB, so every
+    /// pair's QKᵀ first zeroed (sgemm's beta = 0), then wrote, softmaxed and read 64 KB of lines fetched from
+    /// memory; the scratch stays in L2. Set before forwards start.
+    nonisolated(unsafe) public static var scoresInScratch = true
+
+    /// Whether `core` zeroes each product's output itself and calls sgemm with beta = 1 (true) rather than beta = 0
+    /// (false, for same-binary comparisons). The same floats: with beta = 0 OpenBLAS first zeroes C (`sgemm_beta`) and its
+    /// kernel then adds alpha · sum to it either way; with beta = 1 it skips that pass, and Swift's zeroing of the
+    /// scores (64 KB in L2) and of the context block is vectorised where `sgemm_beta` took 1.4% of MiniLM's CPU
+    /// (the attention core 1.18× less CPU, the whole forward 1.02–1.03×). Set before forwards start.
+    nonisolated(unsafe) public static var zeroesOutputs = true
+
+    /// Whether `core` runs QKᵀ and P·V on `AVX2Kernels.attentionScores`/`attentionValues` on AVX2 CPUs without
+    /// AVX-512 (heads a multiple of 8 wide, no bias) instead of OpenBLAS. Off by default: their floats differ from
+    /// OpenBLAS's in the last bits (one chain per output; OpenBLAS's Haswell/Zen kernel sums some blocks in two), the
+    /// AVX-512 build, which cannot run them, calls OpenBLAS, and at MiniLM's 32 × 128 tokens they measured no faster
+    /// (0.96–0.98× the CPU time of the scratch path on OpenBLAS, `thaw-kernels-bench attention`). Set before forwards start.
+    nonisolated(unsafe) public static var avx2Products = false
+
     /// The core between the projections, per (batch, head) pair: S = Q_h·K_hᵀ/√D, padding keys
     /// masked, P = softmax(S), ctx_h = P·V_h.
     ///
@@ -111,31 +133,52 @@ extension SelfAttention {
     ///   - bias: nil, or [H, T, T] added to the scaled scores of every batch item before the mask
     ///     (MPNet's relative position bias, `RelativePositionBias`).
     ///   - stages: all of them (the default) for a forward; one at a time to time them.
+    ///   - keepsProbabilities: false (a forward that needs no backward, `stages` all) lets each worker compute
+    ///     every pair's scores in one [T, T] scratch of its own instead of `probs` (see `scoresInScratch`);
+    ///     `probs` is then left untouched.
     public static func core(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
                             mask: UnsafePointer<Int32>, batch: Int, length t: Int, heads h: Int,
                             probs: UnsafeMutablePointer<Float>, context ctx: UnsafeMutablePointer<Float>,
-                            channels c: Int, bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all) {
+                            channels c: Int, bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all,
+                            keepsProbabilities: Bool = true) {
         precondition(c % h == 0 && ld >= c, "SelfAttention.core: \(h) heads must divide \(c) channels, row stride \(ld) ≥ \(c)")
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
         let maskValue = -Float.greatestFiniteMagnitude
         let pairs = batch * h
         let workers = min(pairs, ProcessInfo.processInfo.activeProcessorCount)
+        let scratch = !keepsProbabilities && scoresInScratch && stages == .all
+        // AVX2-only, off by default (`avx2Products`: other floats than OpenBLAS's, which the AVX-512 build calls).
+        let ownProducts = avx2Products && VectorISA.avx2Kernels && !VectorISA.avx512 && bias == nil && d % 8 == 0
+        let keysPadded = (t + 15) / 16 * 16
         BLAS.singleThreaded {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 // The mask of the current batch item as an additive row: 0 for tokens, −3.4e38 for padding.
                 let maskRow = UnsafeMutablePointer<Float>.allocate(capacity: t)   // [T]
-                defer { maskRow.deallocate() }
+                // Scores of the current pair when they are not kept: [T, T], in L2 from QKᵀ through P·V.
+                let scores: UnsafeMutablePointer<Float>? = scratch ? .allocate(capacity: t * t) : nil
+                // K_hᵀ of the current pair for `AVX2Kernels.attentionScores`: [D][T rounded up to 16].
+                let keysT: UnsafeMutablePointer<Float>? = ownProducts ? .allocate(capacity: d * keysPadded) : nil
+                // V_h of the current pair copied to [T][D]: read in place, its rows 3C apart fall into a few L1 sets.
+                let values: UnsafeMutablePointer<Float>? = ownProducts ? .allocate(capacity: t * d) : nil
+                defer { maskRow.deallocate(); scores?.deallocate(); keysT?.deallocate(); values?.deallocate() }
                 var maskOf = -1
                 for pair in pairs * w / workers..<pairs * (w + 1) / workers {
                     let b = pair / h, head = pair % h
                     let inBase = b * t * ld + head * d, outBase = b * t * c + head * d
-                    let s = probs + pair * t * t, m = mask + b * t
+                    let s = scores ?? probs + pair * t * t, m = mask + b * t
                     if stages.contains(.scores) {
                         // With a bias: S = bias_h, then S += scale·Q_h·K_hᵀ (sgemm's beta = 1).
+                        if let keysT {
+                            AVX2Kernels.transposeKeys(k + inBase, keys: t, depth: d, ldk: ld, into: keysT)
+                            AVX2Kernels.attentionScores(rows: t, keys: t, depth: d, q: q + inBase, ldq: ld, keysT: keysT,
+                                                        scale: scale, s: s, lds: t)
+                        } else {
                         if let bias { s.update(from: bias + head * t * t, count: t * t) }
-                        BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale,
-                                   a: q + inBase, lda: ld, b: k + inBase, ldb: ld, beta: bias == nil ? 0 : 1, c: s, ldc: t)
+                        if bias == nil && zeroesOutputs { s.initialize(repeating: 0, count: t * t) }
+                        BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale, a: q + inBase, lda: ld, b: k + inBase, ldb: ld,
+                                   beta: bias == nil && !zeroesOutputs ? 0 : 1, c: s, ldc: t)
+                        }
                     }
                     if stages.contains(.softmax) {
                         if maskOf != b {
@@ -145,7 +188,15 @@ extension SelfAttention {
                         for i in 0..<t { Softmax.row(s + i * t, count: t, adding: maskRow) }
                     }
                     if stages.contains(.values) {
-                        BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, c: ctx + outBase, ldc: c)
+                        if let values {
+                            for j in 0..<t { (values + j * d).update(from: v + inBase + j * ld, count: d) }
+                            AVX2Kernels.attentionValues(rows: t, keys: t, width: d, p: s, ldp: t, v: values, ldv: d,
+                                                        out: ctx + outBase, ldo: c)
+                        } else {
+                            if zeroesOutputs { for i in 0..<t { (ctx + outBase + i * c).initialize(repeating: 0, count: d) } }
+                            BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, beta: zeroesOutputs ? 1 : 0,
+                                       c: ctx + outBase, ldc: c)
+                        }
                     }
                 }
             }

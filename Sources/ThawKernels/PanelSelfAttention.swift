@@ -37,7 +37,7 @@ public struct PanelSelfAttention: Sendable {
                                        heads: heads, context: context, channels: c)
             } else {
                 SelfAttention.core(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mask, batch: batch, length: t,
-                                   heads: heads, probs: pb.baseAddress!, context: context, channels: c)
+                                   heads: heads, probs: pb.baseAddress!, context: context, channels: c, keepsProbabilities: false)
             }
             output.forward(x: context, rows: rows, y: y, accumulate: accumulate)
         }}}

@@ -44,7 +44,7 @@ public struct StackedSelfAttention: Sendable {
                         workspace ws: inout Workspace, y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
                         bias: UnsafePointer<Float>? = nil) {
         projectQKV(x: x, rows: batch * t, workspace: &ws)
-        attend(mask: mask, batch: batch, length: t, workspace: &ws, bias: bias)
+        attend(mask: mask, batch: batch, length: t, workspace: &ws, bias: bias, keepsProbabilities: false)
         projectOutput(rows: batch * t, workspace: &ws, y: y, accumulate: accumulate)
     }
 
@@ -57,8 +57,9 @@ public struct StackedSelfAttention: Sendable {
     }
 
     /// workspace.context [B·T, C] from workspace.qkv (`SelfAttention.core`; `stages` to time them apart).
+    /// `keepsProbabilities` false: `workspace.probs` is not written (`SelfAttention.core`).
     public func attend(mask: UnsafePointer<Int32>, batch: Int, length t: Int, workspace ws: inout Workspace,
-                       bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all) {
+                       bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all, keepsProbabilities: Bool = true) {
         let c = channels
         precondition(batch * t <= ws.maxTokens && batch * heads * t * t <= ws.maxScores,
                      "StackedSelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -67,7 +68,8 @@ public struct StackedSelfAttention: Sendable {
         ws.context.withUnsafeMutableBufferPointer { cb in
             let q = qb.baseAddress!
             SelfAttention.core(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mask, batch: batch, length: t,
-                               heads: heads, probs: pb.baseAddress!, context: cb.baseAddress!, channels: c, bias: bias, stages: stages)
+                               heads: heads, probs: pb.baseAddress!, context: cb.baseAddress!, channels: c, bias: bias, stages: stages,
+                               keepsProbabilities: keepsProbabilities)
         }}}
     }
 

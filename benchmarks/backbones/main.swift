@@ -92,6 +92,10 @@ func installed(_ name: String) -> String {
 if args.contains("--eager-winograd") { WinogradChoice.deferFilters = false }
 // --no-panel-linear: ViT's and MiniLM's linear layers through OpenBLAS instead of packed at load for the AVX-512 panel kernel.
 if args.contains("--no-panel-linear") { PanelLinear.packsAtLoad = false }
+// --avx2-attention: the attention core's QKᵀ and P·V on Thaw's AVX2 kernels (`SelfAttention.avx2Products`, off by
+// default: other last bits than OpenBLAS's). --no-scratch-scores: scores in the probabilities buffer (same floats).
+if args.contains("--avx2-attention") { SelfAttention.avx2Products = true }
+if args.contains("--no-scratch-scores") { SelfAttention.scoresInScratch = false }
 if let text = option("--k-block") {
     guard let n = Int(text), n >= 0 else { fail("--k-block takes a count of inputs ≥ 0 (0: one pass), got \(text)") }
     PanelLinear.kBlock = n == 0 ? .max : n
@@ -263,6 +267,9 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "row-slabs": { ConvTiles.windowRowSlabs = $0 != 0 },
                                       "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
+                                      "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
+                                      "avx2-attention": { SelfAttention.avx2Products = $0 != 0 },
+                                      "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
@@ -392,7 +399,11 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows),
 // run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
 // tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
-// generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel).
+// generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
+// scratch-scores
+// (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), avx2-attention
+// (`SelfAttention.avx2Products`: 0 = the attention core's QKᵀ and P·V on OpenBLAS), zeroes-outputs
+// (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)

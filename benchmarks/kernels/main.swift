@@ -9,6 +9,8 @@
 //       (the same on the tiles PanelLinear and ConvTiles issue; see PanelTilesBench.swift)
 //   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p],…]
 //       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
+//   .build/release/thaw-kernels-bench attention [rounds]
+//       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, AVX2 products; AttentionCoreBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -24,7 +26,8 @@ let mobileMode = CommandLine.arguments.dropFirst().first == "mobile"
 let panelMode = CommandLine.arguments.dropFirst().first == "panel"
 let panelTilesMode = CommandLine.arguments.dropFirst().first == "panel-tiles"
 let windowMode = CommandLine.arguments.dropFirst().first == "window"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode || windowMode ? 2 : 1))
+let attentionMode = CommandLine.arguments.dropFirst().first == "attention"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode || windowMode || attentionMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -151,6 +154,11 @@ if panelTilesMode {
                     group: numbers.count > 2 ? numbers[2] : "all")
     exit(0)
 }
+if attentionMode {
+    benchAttentionCore(rounds: numbers.first.flatMap(Int.init) ?? 9)
+    exit(0)
+}
+
 if panelMode {
     let parse = { (s: Substring) in s == "max" ? Int.max : s == "auto" ? 0 : Int(s)! }
     let variants = (numbers.count > 1 ? numbers[1] : "max,max:k1024,auto:p:k1024").split(separator: ",").map { pair in
