@@ -28,6 +28,23 @@ def load_input(directory, case):
     return {"ids": z["ids"], "mask": z["mask"]} if "ids" in z else {"pixels": z["pixels"]}
 
 
+def add_case_arguments(ap, repeats, repeats_help, threads_help):
+    """--only, --repeats, --threads and --dir, shared by the per-node profile scripts."""
+    ap.add_argument("--only", required=True, help="case, e.g. resnet50-b1")
+    ap.add_argument("--repeats", type=int, default=repeats, help=repeats_help)
+    ap.add_argument("--threads", type=int, default=2, help=threads_help)
+    ap.add_argument("--dir", default=os.path.expanduser("~/.cache/thaw/bench-backbones"),
+                    help="where peer_assets.py wrote the ONNX file and input (default ~/.cache/thaw/bench-backbones)")
+
+
+def onnx_path(directory, case):
+    """The case's ONNX file; exits with the command that writes it when it is missing."""
+    path = os.path.join(directory, f"{case}.onnx")
+    if not os.path.exists(path):
+        sys.exit(f"{path} is missing. Fix: python3 benchmarks/backbones/peer_assets.py --cases {case} --dir {directory}")
+    return path
+
+
 def ort_runner(path, feeds, threads):
     import onnxruntime as ort
     so = ort.SessionOptions()

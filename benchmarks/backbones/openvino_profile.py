@@ -16,21 +16,15 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onnx_side import load_input  # noqa: E402
+from onnx_side import add_case_arguments, load_input, onnx_path  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", required=True, help="case, e.g. resnet50-b1")
-    ap.add_argument("--repeats", type=int, default=9, help="timed inferences (default 9); each node's fastest is kept")
-    ap.add_argument("--threads", type=int, default=2, help="INFERENCE_NUM_THREADS (default 2)")
+    add_case_arguments(ap, 9, "timed inferences (default 9); each node's fastest is kept", "INFERENCE_NUM_THREADS (default 2)")
     ap.add_argument("--hint", default="LATENCY", choices=["LATENCY", "THROUGHPUT"], help="PERFORMANCE_HINT (default LATENCY)")
-    ap.add_argument("--dir", default=os.path.expanduser("~/.cache/thaw/bench-backbones"),
-                    help="where peer_assets.py wrote the ONNX file and input (default ~/.cache/thaw/bench-backbones)")
     a = ap.parse_args()
-    path = os.path.join(a.dir, f"{a.only}.onnx")
-    if not os.path.exists(path):
-        sys.exit(f"{path} is missing. Fix: python3 benchmarks/backbones/peer_assets.py --cases {a.only} --dir {a.dir}")
+    path = onnx_path(a.dir, a.only)
     import openvino as ov
     core = ov.Core()
     compiled = core.compile_model(core.read_model(path), "CPU", {

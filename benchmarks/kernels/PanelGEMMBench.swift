@@ -21,24 +21,11 @@ func benchPanelGEMM(rounds: Int, variants: [(Int, Bool, Int)], shapes only: Stri
     print("# load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     for (tag, m, k, n) in shapes {
         let a = filled(m * k, 11), bRows = filled(k * n, 12), bias = filled(n, 13)
-        var packed = [Float](repeating: 0, count: k * n)
-        for p in 0..<(n / 64) { for kk in 0..<k { for j in 0..<64 { packed[(p * k + kk) * 64 + j] = bRows[kk * n + p * 64 + j] } } }
+        let packed = packedPanels(bRows, k: k, n: n)
         var c = [Float](repeating: 0, count: m * n), reference = [Float]()
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         let calls = max(1, Int(2e8 / flops))    // ≈ 0.1 s of work per timed run at ≈ 90 GFLOP/s... at least one call
-        func cpuNow() -> Double {
-            var ts = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-        }
-        func timed(_ body: () -> Void) -> Double {
-            body()
-            var runs: [Double] = []
-            for _ in 0..<5 {
-                let t0 = cpuNow()
-                for _ in 0..<calls { body() }
-                runs.append((cpuNow() - t0) / Double(calls))
-            }
-            return runs.sorted()[2]
-        }
+        func timed(_ body: () -> Void) -> Double { medianCPUPerCall(calls: calls, body) }
         func runPanel() {
             a.withUnsafeBufferPointer { ab in packed.withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { bb in
                 c.withUnsafeMutableBufferPointer { cb in
