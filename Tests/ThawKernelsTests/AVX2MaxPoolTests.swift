@@ -1,7 +1,8 @@
 import XCTest
+import ThawBLAS
 import ThawKernels
 
-/// `Pooling.maxPool` through `AVX2Kernels.maxPoolRow` (CPUs without AVX-512) against the generic loop bit for bit and
+/// `Pooling.maxPool` through `AVX2Kernels.maxPoolRow` (the AVX2 build, run on AVX-512 CPUs too) against the generic loop bit for bit and
 /// against a plain reference (max is exact: equal floats), over channel counts that take four-register blocks, single
 /// registers and both, with padding, odd sizes, and ties of +0 and −0 (a tie keeps the later tap in both paths).
 final class AVX2MaxPoolTests: XCTestCase {
@@ -26,7 +27,12 @@ final class AVX2MaxPoolTests: XCTestCase {
     }
 
     func testTheAVX2RowsMatchTheLoopAndTheReference() throws {
-        try XCTSkipUnless(VectorISA.avx2Kernels && !VectorISA.avx512, "the AVX2 max pool runs only without AVX-512")
+        // The AVX2 build on any CPU that has it (AVX-512 CPUs too, with `avx512` off for the test).
+        try XCTSkipUnless(CPUFeatures.current.hasAVX2FMA, "this CPU has no AVX2+FMA")
+        try KernelBuild.avx2.run { try checkTheAVX2RowsMatchTheLoopAndTheReference() }
+    }
+
+    private func checkTheAVX2RowsMatchTheLoopAndTheReference() throws {
         var rng = AVX2PanelGEMMTests.Seeded(seed: 7)
         for t in Self.cases {
             // A third zeros of either sign (ties after a ReLU), the rest random.
