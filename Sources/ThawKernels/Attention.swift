@@ -1,6 +1,5 @@
 import Foundation
 import ThawBLAS
-import ThawKernelsAVX2
 
 /// Weights of BERT self-attention, under Hugging Face's key names:
 /// `attention.self.{query,key,value}` and `attention.output.dense` (each [C, C] + [C]).
@@ -113,12 +112,6 @@ extension SelfAttention {
     /// (the attention core 1.18× less CPU, the whole forward 1.02–1.03×). Set before forwards start.
     nonisolated(unsafe) public static var zeroesOutputs = true
 
-    /// Whether `core` runs QKᵀ and P·V on `AVX2Kernels.attentionScores`/`attentionValues` on AVX2 CPUs without
-    /// AVX-512 (heads a multiple of 8 wide, no bias) instead of OpenBLAS. Off by default: their floats differ from
-    /// OpenBLAS's in the last bits (one chain per output; OpenBLAS's Haswell/Zen kernel sums some blocks in two), the
-    /// AVX-512 build, which cannot run them, calls OpenBLAS, and at MiniLM's 32 × 128 tokens they measured no faster
-    /// (0.96–0.98× the CPU time of the scratch path on OpenBLAS, `thaw-kernels-bench attention`). Set before forwards start.
-    nonisolated(unsafe) public static var avx2Products = false
 
     /// The core between the projections, per (batch, head) pair: S = Q_h·K_hᵀ/√D, padding keys
     /// masked, P = softmax(S), ctx_h = P·V_h.
@@ -148,20 +141,13 @@ extension SelfAttention {
         let pairs = batch * h
         let workers = min(pairs, ProcessInfo.processInfo.activeProcessorCount)
         let scratch = !keepsProbabilities && scoresInScratch && stages == .all
-        // AVX2-only, off by default (`avx2Products`: other floats than OpenBLAS's, which the AVX-512 build calls).
-        let ownProducts = avx2Products && VectorISA.avx2Kernels && !VectorISA.avx512 && bias == nil && d % 8 == 0
-        let keysPadded = (t + 15) / 16 * 16
         BLAS.singleThreaded {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 // The mask of the current batch item as an additive row: 0 for tokens, −3.4e38 for padding.
                 let maskRow = UnsafeMutablePointer<Float>.allocate(capacity: t)   // [T]
                 // Scores of the current pair when they are not kept: [T, T], in L2 from QKᵀ through P·V.
                 let scores: UnsafeMutablePointer<Float>? = scratch ? .allocate(capacity: t * t) : nil
-                // K_hᵀ of the current pair for `AVX2Kernels.attentionScores`: [D][T rounded up to 16].
-                let keysT: UnsafeMutablePointer<Float>? = ownProducts ? .allocate(capacity: d * keysPadded) : nil
-                // V_h of the current pair copied to [T][D]: read in place, its rows 3C apart fall into a few L1 sets.
-                let values: UnsafeMutablePointer<Float>? = ownProducts ? .allocate(capacity: t * d) : nil
-                defer { maskRow.deallocate(); scores?.deallocate(); keysT?.deallocate(); values?.deallocate() }
+                defer { maskRow.deallocate(); scores?.deallocate() }
                 var maskOf = -1
                 for pair in pairs * w / workers..<pairs * (w + 1) / workers {
                     let b = pair / h, head = pair % h
@@ -169,16 +155,10 @@ extension SelfAttention {
                     let s = scores ?? probs + pair * t * t, m = mask + b * t
                     if stages.contains(.scores) {
                         // With a bias: S = bias_h, then S += scale·Q_h·K_hᵀ (sgemm's beta = 1).
-                        if let keysT {
-                            AVX2Kernels.transposeKeys(k + inBase, keys: t, depth: d, ldk: ld, into: keysT)
-                            AVX2Kernels.attentionScores(rows: t, keys: t, depth: d, q: q + inBase, ldq: ld, keysT: keysT,
-                                                        scale: scale, s: s, lds: t)
-                        } else {
                         if let bias { s.update(from: bias + head * t * t, count: t * t) }
                         if bias == nil && zeroesOutputs { s.initialize(repeating: 0, count: t * t) }
                         BLAS.sgemm(transB: true, m: t, n: t, k: d, alpha: scale, a: q + inBase, lda: ld, b: k + inBase, ldb: ld,
                                    beta: bias == nil && !zeroesOutputs ? 0 : 1, c: s, ldc: t)
-                        }
                     }
                     if stages.contains(.softmax) {
                         if maskOf != b {
@@ -188,15 +168,9 @@ extension SelfAttention {
                         for i in 0..<t { Softmax.row(s + i * t, count: t, adding: maskRow) }
                     }
                     if stages.contains(.values) {
-                        if let values {
-                            for j in 0..<t { (values + j * d).update(from: v + inBase + j * ld, count: d) }
-                            AVX2Kernels.attentionValues(rows: t, keys: t, width: d, p: s, ldp: t, v: values, ldv: d,
-                                                        out: ctx + outBase, ldo: c)
-                        } else {
-                            if zeroesOutputs { for i in 0..<t { (ctx + outBase + i * c).initialize(repeating: 0, count: d) } }
-                            BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, beta: zeroesOutputs ? 1 : 0,
-                                       c: ctx + outBase, ldc: c)
-                        }
+                        if zeroesOutputs { for i in 0..<t { (ctx + outBase + i * c).initialize(repeating: 0, count: d) } }
+                        BLAS.sgemm(m: t, n: d, k: t, a: s, lda: t, b: v + inBase, ldb: ld, beta: zeroesOutputs ? 1 : 0,
+                                   c: ctx + outBase, ldc: c)
                     }
                 }
             }

@@ -92,9 +92,7 @@ func installed(_ name: String) -> String {
 if args.contains("--eager-winograd") { WinogradChoice.deferFilters = false }
 // --no-panel-linear: ViT's and MiniLM's linear layers through OpenBLAS instead of packed at load for the AVX-512 panel kernel.
 if args.contains("--no-panel-linear") { PanelLinear.packsAtLoad = false }
-// --avx2-attention: the attention core's QKᵀ and P·V on Thaw's AVX2 kernels (`SelfAttention.avx2Products`, off by
-// default: other last bits than OpenBLAS's). --no-scratch-scores: scores in the probabilities buffer (same floats).
-if args.contains("--avx2-attention") { SelfAttention.avx2Products = true }
+// --no-scratch-scores: the attention core's scores in the probabilities buffer (same floats).
 if args.contains("--no-scratch-scores") { SelfAttention.scoresInScratch = false }
 if let text = option("--k-block") {
     guard let n = Int(text), n >= 0 else { fail("--k-block takes a count of inputs ≥ 0 (0: one pass), got \(text)") }
@@ -268,7 +266,6 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
-                                      "avx2-attention": { SelfAttention.avx2Products = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
@@ -401,8 +398,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
 // generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
 // scratch-scores
-// (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), avx2-attention
-// (`SelfAttention.avx2Products`: 0 = the attention core's QKᵀ and P·V on OpenBLAS), zeroes-outputs
+// (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), zeroes-outputs
 // (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).
 if let spec = option("--alternate") {
     let knobs = alternationKnobs

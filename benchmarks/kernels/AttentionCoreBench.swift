@@ -5,8 +5,7 @@ import ThawKernels
 /// `thaw-kernels-bench attention [rounds]`: `SelfAttention.core` at all-MiniLM-L6-v2's batch-32 shape (32 × 128 tokens,
 /// 12 heads of 32, Q|K|V read in place with row stride 3C, the last 28 keys of every other sentence padded) on both
 /// cores, three ways alternating per round: scores in [B, H, T, T] probabilities (the training form), in a per-worker
-/// scratch (`scoresInScratch`, the inference default), with QKᵀ and P·V on the AVX2 kernels (`avx2Products`), and in
-/// scratch with sgemm zeroing the outputs (beta = 0, `zeroesOutputs` off; every variant but that one zeroes them itself).
+/// scratch (`scoresInScratch`, the inference default), and in scratch with sgemm zeroing the outputs (beta = 0, `zeroesOutputs` off; every variant but that one zeroes them itself).
 /// Prints the median wall and CPU ms per call of each and the per-round ratios against the first.
 func benchAttentionCore(rounds: Int) {
     let (batch, t, h, d) = (32, 128, 12, 32)
@@ -19,13 +18,12 @@ func benchAttentionCore(rounds: Int) {
     let mask = (0..<batch * t).map { (i: Int) -> Int32 in (i / t) % 2 == 1 && i % t >= 100 ? 0 : 1 }
     var probs = [Float](repeating: 0, count: batch * h * t * t)
     var ctx = [Float](repeating: 0, count: batch * t * c)
-    let names = ["probabilities kept", "scores in scratch", "AVX2 products", "scratch, sgemm's beta = 0"]
-    var wall: [[Double]] = [[], [], [], []], cpu: [[Double]] = [[], [], [], []]
-    for round in 0..<rounds * 4 {
-        let variant = round % 4
+    let names = ["probabilities kept", "scores in scratch", "scratch, sgemm's beta = 0"]
+    var wall: [[Double]] = [[], [], []], cpu: [[Double]] = [[], [], []]
+    for round in 0..<rounds * 3 {
+        let variant = round % 3
         SelfAttention.scoresInScratch = variant >= 1
-        SelfAttention.avx2Products = variant == 2
-        SelfAttention.zeroesOutputs = variant != 3
+        SelfAttention.zeroesOutputs = variant != 2
         let calls = 5
         let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
         for _ in 0..<calls {
@@ -42,11 +40,10 @@ func benchAttentionCore(rounds: Int) {
         cpu[variant].append((processCPUSeconds() - c0) * 1e3 / Double(calls))
     }
     SelfAttention.scoresInScratch = true
-    SelfAttention.avx2Products = false
     SelfAttention.zeroesOutputs = true
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-    for v in 0..<4 {
+    for v in 0..<3 {
         let ratios = zip(cpu[0], cpu[v]).map { $0 / $1 }
         print(String(format: "attention core, %@: wall %.2f ms, cpu %.2f ms per call | cpu ratio kept/this per round median %.3f (min %.3f max %.3f); load %@",
                      names[v] as NSString, median(wall[v]), median(cpu[v]), median(ratios), ratios.min()!, ratios.max()!,

@@ -10,7 +10,7 @@
 //   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p],…]
 //       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
 //   .build/release/thaw-kernels-bench attention [rounds]
-//       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, AVX2 products; AttentionCoreBench.swift)
+//       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, sgemm zeroing; AttentionCoreBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
