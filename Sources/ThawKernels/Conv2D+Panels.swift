@@ -25,6 +25,12 @@ extension Conv2D {
             }
         }
         var prepared = self
+        // Strips only where the panel GEMM (or its OpenBLAS fallback) is the sole reader: the window kernel and
+        // Winograd read the other convolutions' panels as [K][64].
+        if s.isPointwise && PanelStrips.packs {
+            PanelStrips.restripe(&packed, k: k)
+            prepared.panelWeightInStrips = true
+        }
         prepared.panelWeight = packed
         prepared.weight = []
         return prepared
@@ -39,9 +45,20 @@ extension Conv2D {
             SplitGEMM.sgemm(m: m, n: og, k: k, a: a, lda: lda, b: wp, ldb: og, c: c, ldc: ldc)
             return
         }
-        let w = PanelKernel.width
-        for p in 0..<(og / w) {
-            SplitGEMM.sgemm(m: m, n: w, k: k, a: a, lda: lda, b: wp + p * k * w, ldb: w, c: c + p * w, ldc: ldc)
+        for p in 0..<(og / PanelKernel.width) {
+            forEachPanelPart(p, weight: wp) { b, ldb, col, n in
+                SplitGEMM.sgemm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c + col, ldc: ldc)
+            }
         }
+    }
+
+    /// Panel `p` of the packed weight at `wp` as GEMM operands for OpenBLAS: `body(b, ldb, first column, columns)`
+    /// once with the panel [K][64] (ldb 64), or four times with its strips [K][16] (ldb 16) when `panelWeightInStrips`.
+    func forEachPanelPart(_ p: Int, weight wp: UnsafePointer<Float>,
+                          _ body: (UnsafePointer<Float>, Int, Int, Int) -> Void) {
+        let k = shape.patchSize, w = PanelKernel.width, panel = wp + p * k * w
+        guard panelWeightInStrips else { body(panel, w, p * w, w); return }
+        let q = w / 4
+        for i in 0..<4 { body(panel + i * k * q, q, p * w + i * q, q) }
     }
 }

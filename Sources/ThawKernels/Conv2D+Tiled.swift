@@ -66,14 +66,17 @@ extension Conv2D {
                     PanelKernel.gemm(rows: rr.count, k: k, a: a + rr.lowerBound * lda, lda: lda, packed: wp,
                                      panels: (cc.lowerBound / width)..<(cc.upperBound / width),
                                      c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
-                                     residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout, low: low, high: high)
+                                     residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout, low: low, high: high,
+                                     inStrips: panelWeightInStrips)
                     return
                 }
                 let c = y + (r0 + rr.lowerBound) * cout + cc.lowerBound
                 if inPanels {
                     for p in (cc.lowerBound / width)..<(cc.upperBound / width) {
-                        BLAS.sgemm(m: rr.count, n: width, k: k, a: a + rr.lowerBound * lda, lda: lda, b: wp + p * k * width,
-                                   ldb: width, c: c + (p * width - cc.lowerBound), ldc: cout)
+                        forEachPanelPart(p, weight: wp) { b, ldb, col, cols in
+                            BLAS.sgemm(m: rr.count, n: cols, k: k, a: a + rr.lowerBound * lda, lda: lda, b: b, ldb: ldb,
+                                       c: c + (col - cc.lowerBound), ldc: cout)
+                        }
                     }
                 } else {
                     BLAS.sgemm(m: rr.count, n: cc.count, k: k, a: a + rr.lowerBound * lda, lda: lda,

@@ -3,7 +3,8 @@ import ThawBLAS
 
 /// A fully connected layer for frozen inference with its weight repacked once, at load, into the
 /// 64-column panels of the panel kernel (`PanelKernel.gemm`: AVX-512 or AVX2+FMA): y = x · Wᵀ + b with
-/// Wᵀ [in, out] stored as [out/64][in][64]. Why: OpenBLAS packs B on every sgemm call, and for a
+/// Wᵀ [in, out] stored as [out/64][in][64] (where the AVX2 kernels run, each panel as its strips [4][in][16]:
+/// `PanelStrips`). Why: OpenBLAS packs B on every sgemm call, and for a
 /// transformer's token rows (ViT-S/14 at 224: 257 rows, in 384 or 1,536) that packing and its
 /// static split over the threads cost a visible share of the multiply-adds; here each call only
 /// reads the panels, the bias and an optional residual are added in registers before the only
@@ -14,7 +15,9 @@ import ThawBLAS
 public struct PanelLinear: Sendable {
     public let inFeatures: Int
     public let outFeatures: Int
-    let panels: [Float]     // [out/64][in][64]
+    let panels: [Float]     // [out/64][in][64], or with `inStrips` [out/64][4][in][16]
+    /// Whether `panels` are in the AVX2 build's strip layout (`PanelStrips.packs` when the layer was packed).
+    let inStrips: Bool
     let bias: [Float]       // [out]
 
     /// Whether models pack their layers at load (false: they keep `Linear.forward` on OpenBLAS, for
@@ -57,6 +60,8 @@ public struct PanelLinear: Sendable {
                 }
             }
         }
+        inStrips = PanelStrips.packs
+        if inStrips { PanelStrips.restripe(&packed, k: k) }
         inFeatures = k
         outFeatures = n
         panels = packed
@@ -90,7 +95,7 @@ public struct PanelLinear: Sendable {
                     PanelKernel.gemm(rows: rr.count, k: k, a: x + rr.lowerBound * k, lda: k, packed: packed,
                                      panels: (cc.lowerBound / width)..<(cc.upperBound / width), c: out, ldc: n,
                                      bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
-                                     low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock)
+                                     low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock, inStrips: inStrips)
                     // GELU on the tile while it is in cache, straight to the vector kernel (`GELU.forward` would
                     // ask the core count per call, which costs more than a row segment's arithmetic).
                     guard activation == .gelu else { return }

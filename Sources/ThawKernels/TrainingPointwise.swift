@@ -14,8 +14,8 @@ import ThawBLAS
 /// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of
 /// Cin·Cout floats each) only when the caller's version of it changed, once per step.
 ///
-/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`PanelKernel.gemm`: the same panels, the same floats)
-/// for y and dx; dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports`
+/// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`PanelKernel.gemm`, the same floats) for y and dx, on W
+/// and Wᵀ laid out as strips when prepared (`PanelStrips`: no per-call copy); dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports`
 /// holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the Conv2D/OpenBLAS path otherwise.
 /// Results equal the OpenBLAS path's to float rounding.
 public final class TrainingPointwise {
@@ -24,6 +24,7 @@ public final class TrainingPointwise {
     private var forwardPanels: [Float] = []     // [Cout/64][Cin][64]: W's columns 64p..<64p+64
     private var backwardPanels: [Float] = []    // [Cin/64][Cout][64]: Wᵀ's columns, i.e. W's rows 64p..<64p+64
     private var packedVersion: Int?
+    private var inStrips = false                // both in the AVX2 build's strip layout (`PanelStrips.packs` at `prepare`)
 
     /// Whether a 1×1 convolution of this shape runs here on this CPU (with the switch on).
     public static func supports(_ s: Conv2DShape) -> Bool {
@@ -68,6 +69,11 @@ public final class TrainingPointwise {
                 }
             }
         }
+        inStrips = PanelStrips.packs
+        if inStrips {
+            PanelStrips.restripe(&forwardPanels, k: k)
+            PanelStrips.restripe(&backwardPanels, k: n)
+        }
         packedVersion = version
     }
 
@@ -75,7 +81,7 @@ public final class TrainingPointwise {
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
         forwardPanels.withUnsafeBufferPointer { pb in
-            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y)
+            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, inStrips: inStrips)
         }
     }
 
@@ -86,7 +92,8 @@ public final class TrainingPointwise {
                         low: Float, high: Float, into y: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
         forwardPanels.withUnsafeBufferPointer { pb in
-            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, bias: bias, residual: residual, low: low, high: high)
+            Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, bias: bias,
+                            residual: residual, low: low, high: high, inStrips: inStrips)
         }
     }
 
@@ -94,7 +101,7 @@ public final class TrainingPointwise {
     public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.inputGradient: prepare(weight:version:) first")
         backwardPanels.withUnsafeBufferPointer { pb in
-            Self.panelTiles(rows: rows, k: outChannels, a: dy, packed: pb.baseAddress!, n: inChannels, c: dx)
+            Self.panelTiles(rows: rows, k: outChannels, a: dy, packed: pb.baseAddress!, n: inChannels, c: dx, inStrips: inStrips)
         }
     }
 
@@ -119,11 +126,12 @@ public final class TrainingPointwise {
         ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: PanelKernel.width)
     }
 
-    /// C [m, n] = clamp(A [m, k] · B + bias + residual, low, high), B packed [n/64][k][64], over the tiles of
+    /// C [m, n] = clamp(A [m, k] · B + bias + residual, low, high), B packed [n/64][k][64] (or in strips), over the tiles of
     /// `ConvTiles.grid` on all cores; `bias`/`residual` (column 0 of [n] / [m, n]) and the clamp in the kernel's registers.
     private static func panelTiles(rows m: Int, k: Int, a: UnsafePointer<Float>, packed: UnsafePointer<Float>, n: Int,
                                    c: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>? = nil,
-                                   residual: UnsafePointer<Float>? = nil, low: Float = -.infinity, high: Float = .infinity) {
+                                   residual: UnsafePointer<Float>? = nil, low: Float = -.infinity, high: Float = .infinity,
+                                   inStrips: Bool) {
         guard m > 0 else { return }
         let w = PanelKernel.width
         let grid = grid(rows: m, columns: n)
@@ -132,7 +140,8 @@ public final class TrainingPointwise {
             let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
             PanelKernel.gemm(rows: r.count, k: k, a: a + r.lowerBound * k, lda: k, packed: packed,
                              panels: panels, c: c + r.lowerBound * n, ldc: n,
-                             bias: bias, residual: residual.map { $0 + r.lowerBound * n }, ldr: n, low: low, high: high)
+                             bias: bias, residual: residual.map { $0 + r.lowerBound * n }, ldr: n, low: low, high: high,
+                             inStrips: inStrips)
         }
     }
 }

@@ -28,7 +28,8 @@ extension AVX2Kernels {
     /// same floats: the same weights in the same chains. 48 (default): on the callers' tiles 1.1–1.35× on one thread
     /// wherever K ≥ 256 (the strided quarter is a new line per k that the L1 prefetcher catches late), ≈ 1.0 at K 64–128
     /// (the panel fits L1); end to end 1.05–1.12× CPU per forward (benchmarks/backbones/README.md). `.max`: off.
-    /// Read per call.
+    /// Weights laid out as strips at load (`inStrips`, `PanelStrips`) need no copy; this serves the panels packed
+    /// per call (the attention core's keys and values) or kept as [K][64] (Winograd's U). Read per call.
     nonisolated(unsafe) public static var panelStripRows = 48
 
     /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
@@ -62,16 +63,27 @@ extension AVX2Kernels {
     public static func panelGEMM(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                  panels: Range<Int>, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                  residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int = .max) {
+        panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
+                  residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock, inStrips: false)
+    }
+
+    /// `panelGEMM` on weights in either layout: `inStrips` false, the panels [N/64][K][64]; true, each panel laid out
+    /// at load as its four 16-column strips [N/64][4][K][16] (`PanelStrips`: still K × 64 contiguous floats per panel,
+    /// only the order inside changes), which every block reads in place — no per-call copy, and leftover rows read
+    /// the strips too. The same floats in both layouts: the same weights in the same chains.
+    public static func panelGEMM(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+                                 panels: Range<Int>, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
+                                 residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int, inStrips: Bool) {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
         let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
         // Strips of one panel at a time: copied once per panel (per slab with row slabs). On a 64-byte boundary, so
         // no weight load straddles two cache lines (malloc's 16-byte alignment measured 0.986–0.993× CPU per forward).
-        let stripBlock: UnsafeMutableRawPointer? = rows >= panelStripRows && rows >= 6
+        let stripBlock: UnsafeMutableRawPointer? = !inStrips && rows >= panelStripRows && rows >= 6
             ? .allocate(byteCount: k * panelWidth * 4, alignment: 64) : nil
         defer { stripBlock?.deallocate() }
-        let strips = stripBlock?.assumingMemoryBound(to: Float.self)
+        let copies = stripBlock?.assumingMemoryBound(to: Float.self)
         var stripPanel = -1
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * panelWidth) { sums in
         let sums = sums.baseAddress!
@@ -80,20 +92,21 @@ extension AVX2Kernels {
             let mEnd = rows - m0 > slab ? m0 + slab : rows
             for p in panels {
                 let b = packed + p * k * panelWidth, col = p * panelWidth
-                if let strips, stripPanel != p { copyStrips(b, k, strips); stripPanel = p }
+                if let copies, stripPanel != p { copyStrips(b, k, copies); stripPanel = p }
+                // The panel's strips (laid out at load, or this call's copy), and the panel itself unless only strips exist.
+                let strips = inStrips ? b : copies.map { UnsafePointer($0) }, panel = inStrips ? nil : b
                 let bp = bias.map { $0 + col } ?? zeros
                 var r = m0
                 while r < mEnd {
                     let height = mEnd - r >= 6 ? 6 : mEnd - r >= 4 ? 4 : 1
                     let ar = a + r * lda, out = c + r * ldc + col
                     let ahead = prefetch ? min(6, rows - r - height) : 0
-                    let s = strips.map { UnsafePointer($0) }
-                    block(height, ar, lda, b, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
-                          ar + height * lda, ahead, sums, s, k)
+                    block(height, ar, lda, panel, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
+                          ar + height * lda, ahead, sums, strips, k)
                     var k0 = kBlock
                     while k0 < k {      // the next passes onto C
-                        block(height, ar + k0, lda, b + k0 * panelWidth, min(kBlock, k - k0), out, ldc, zeros, UnsafePointer(out),
-                              ldc, low, high, ar, 0, sums, s.map { $0 + k0 * 16 }, k)
+                        block(height, ar + k0, lda, panel.map { $0 + k0 * panelWidth }, min(kBlock, k - k0), out, ldc, zeros,
+                              UnsafePointer(out), ldc, low, high, ar, 0, sums, strips.map { $0 + k0 * 16 }, k)
                         k0 += kBlock
                     }
                     r += height
@@ -108,8 +121,10 @@ extension AVX2Kernels {
     /// `panelDepthBlock`, K in equal blocks, each block's four quarters before the next block (the block's rows of A
     /// stay in L1 across quarters), the raw sums kept in `sums` [6][64] between blocks. Before each quarter, a quarter
     /// of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
+    /// `b`: the panel [K][64] (nil when the weights exist only as strips); `strips` [4][stripLength][16], offset to this
+    /// K pass: the 6- and 4-row blocks read them when given, single rows only without a panel.
     @inline(__always)
-    private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ k: Int,
+    private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>?, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                               _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>,
@@ -121,9 +136,13 @@ extension AVX2Kernels {
         var k0 = 0
         repeat {
             let kc = min(depth, k - k0), resume = k0 > 0, finish = k0 + kc >= k
-            let (ak, bk) = (a + k0, b + k0 * panelWidth)
+            let ak = a + k0, bk = b.map { $0 + k0 * panelWidth }
             if height == 1 && panelWideRow {
-                row64(ak, bk, kc, c, bias, skip, low, high, sums, resume, finish)
+                if let bk {
+                    row64(ak, bk, kc, c, bias, skip, low, high, sums, resume, finish)
+                } else {
+                    row64(ak, strips! + k0 * 16, stripLength, kc, c, bias, skip, low, high, sums, resume, finish)
+                }
                 k0 += kc
                 continue
             }
@@ -133,13 +152,15 @@ extension AVX2Kernels {
                     var i = q / 16 * span, end = min(k, i + span)
                     while i < end { thaw_prefetch_l2(p + i); i += 16 }
                 }
-                let (bq, cq, biasq, skipq, sq) = (bk + q, c + q, bias + q, skip.map { $0 + q }, sums + q)
-                // The quarter's contiguous strip (row stride 16) when the call copied them, else the panel (stride 64).
-                let (sb, ldb) = strips.map { ($0 + q * stripLength + k0 * 16, 16) } ?? (bq, panelWidth)
+                let (cq, biasq, skipq, sq) = (c + q, bias + q, skip.map { $0 + q }, sums + q)
+                // The quarter's contiguous strip (row stride 16) when there are strips, else the panel (stride 64).
+                let (sb, ldb) = strips.map { ($0 + q * stripLength + k0 * 16, 16) } ?? (bk! + q, panelWidth)
                 switch height {
                 case 6: quarter6(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
                 case 4: quarter4(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
-                default: quarter1(ak, bq, kc, cq, biasq, skipq, low, high, sq, resume, finish)
+                default:    // single rows read the panel where there is one (strips copied per call serve the blocks)
+                    if let bk { quarter1(ak, bk + q, panelWidth, kc, cq, biasq, skipq, low, high, sq, resume, finish) }
+                    else { quarter1(ak, sb, 16, kc, cq, biasq, skipq, low, high, sq, resume, finish) }
                 }
             }
             k0 += kc
@@ -238,9 +259,20 @@ extension AVX2Kernels {
         if finish { row.finish(c, bias, skip, low, high) } else { row.store(to: sums) }
     }
 
-    /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row.
+    /// `row64` on a panel laid out as strips: `strips` [4][stripLength][16], offset to the first k of this block.
     @inline(__always)
-    private static func quarter1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ k: Int, _ c: UnsafeMutablePointer<Float>,
+    private static func row64(_ a: UnsafePointer<Float>, _ strips: UnsafePointer<Float>, _ stripLength: Int, _ k: Int,
+                              _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?,
+                              _ low: Float, _ high: Float, _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+        var row = resume ? PanelRow(loading: sums) : PanelRow()
+        row.add(a, k, strips: strips, stripLength: stripLength)
+        if finish { row.finish(c, bias, skip, low, high) } else { row.store(to: sums) }
+    }
+
+    /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row; `ldb` 64 in a
+    /// panel, 16 in a strip.
+    @inline(__always)
+    private static func quarter1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float,
                                  _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
         var (c0, c1) = quarterStart(resume, sums)
@@ -248,7 +280,7 @@ extension AVX2Kernels {
         for i in 0..<k {
             let x = F8(repeating: a[i])
             c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
-            bp += panelWidth
+            bp += ldb
         }
         quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
     }

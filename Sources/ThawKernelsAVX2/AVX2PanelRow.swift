@@ -30,6 +30,21 @@ extension AVX2Kernels {
             b = bp
         }
 
+        /// `add` on a panel laid out as strips (`strips` [4][stripLength][16]): quarter q of row i at
+        /// strips + q·stripLength·16 + 16i. The same chains, so the same floats.
+        @inline(__always)
+        mutating func add(_ a: UnsafePointer<Float>, _ count: Int, strips: UnsafePointer<Float>, stripLength: Int) {
+            let s = stripLength * 16
+            let (b0, b1, b2, b3) = (strips, strips + s, strips + 2 * s, strips + 3 * s)
+            for i in 0..<count {
+                let x = F8(repeating: a[i]), o = 16 * i
+                v0 = v0.addingProduct(x, load(b0 + o)); v1 = v1.addingProduct(x, load(b0 + o + 8))
+                v2 = v2.addingProduct(x, load(b1 + o)); v3 = v3.addingProduct(x, load(b1 + o + 8))
+                v4 = v4.addingProduct(x, load(b2 + o)); v5 = v5.addingProduct(x, load(b2 + o + 8))
+                v6 = v6.addingProduct(x, load(b3 + o)); v7 = v7.addingProduct(x, load(b3 + o + 8))
+            }
+        }
+
         /// The raw sums to `p` [64] (a next K block or group continues them).
         @inline(__always)
         func store(to p: UnsafeMutablePointer<Float>) {

@@ -24,6 +24,17 @@ final class AVX2PanelGEMMTests: XCTestCase {
         return out
     }
 
+    /// B [K, N] into the AVX2 build's strip layout [N/64][4][K][16], zeros past N (what `PanelStrips.restripe` makes
+    /// of `pack`), written here from B directly.
+    static func packStrips(_ b: [Float], k: Int, n: Int) -> [Float] {
+        let panels = (n + 63) / 64
+        var out = [Float](repeating: 0, count: panels * k * 64)
+        for p in 0..<panels { for q in 0..<4 { for i in 0..<k { for j in 0..<16 where 64 * p + 16 * q + j < n {
+            out[((p * 4 + q) * k + i) * 16 + j] = b[i * n + 64 * p + 16 * q + j]
+        } } } }
+        return out
+    }
+
     func run(_ t: Case, avx512: Bool) -> (got: [Float], want: [Double]) {
         let (got, want, _) = runWithChain(t, avx512: avx512)
         return (got, want)
@@ -32,14 +43,15 @@ final class AVX2PanelGEMMTests: XCTestCase {
     /// The kernel's output, the float64 reference, and the one-chain float reference: per output one fused
     /// multiply-add per k in order from zero (per K pass with `kBlock`), + bias, + residual, clamp — the AVX-512
     /// build's floats, which every order of the AVX2 kernel must give exactly.
-    func runWithChain(_ t: Case, avx512: Bool) -> (got: [Float], want: [Double], chain: [Float]) {
+    /// `inStrips`: the weights in the strip layout (`packStrips`), read by `panelGEMM(…inStrips: true)`.
+    func runWithChain(_ t: Case, avx512: Bool, inStrips: Bool = false) -> (got: [Float], want: [Double], chain: [Float]) {
         var rng = Seeded(seed: UInt64(t.rows * 1000 + t.k * 10 + t.n))
         let n = ((t.n + 63) / 64) * 64              // C's and residual's row stride: whole panels
         let a = (0..<t.rows * t.k).map { _ in Float.random(in: -1...1, using: &rng) }
         let b = (0..<t.k * t.n).map { _ in Float.random(in: -1...1, using: &rng) }
         let bias = (0..<n).map { j in j < t.n ? Float.random(in: -1...1, using: &rng) : 0 }
         let skip = (0..<t.rows * n).map { _ in Float.random(in: -2...2, using: &rng) }
-        let packed = Self.pack(b, k: t.k, n: t.n)
+        let packed = inStrips ? Self.packStrips(b, k: t.k, n: t.n) : Self.pack(b, k: t.k, n: t.n)
         var c = [Float](repeating: .nan, count: t.rows * n)
         packed.withUnsafeBufferPointer { pb in a.withUnsafeBufferPointer { ab in bias.withUnsafeBufferPointer { bb in
             skip.withUnsafeBufferPointer { sb in c.withUnsafeMutableBufferPointer { cb in
@@ -51,7 +63,7 @@ final class AVX2PanelGEMMTests: XCTestCase {
                 } else {
                     AVX2Kernels.panelGEMM(rows: t.rows, k: t.k, a: ab.baseAddress!, lda: t.k, packed: pb.baseAddress!,
                                           panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: args.bias, residual: args.residual,
-                                          ldr: n, low: t.low, high: t.high, kBlock: t.kBlock)
+                                          ldr: n, low: t.low, high: t.high, kBlock: t.kBlock, inStrips: inStrips)
                 }
             } }
         } } }
@@ -126,17 +138,31 @@ final class AVX2PanelGEMMTests: XCTestCase {
         ]
         // K blocks of at most 48: K 33 → one, 96 → two, 192 → four, passes of 100 → three (34, 34, 32); of 7: 33 → five.
         // Leftover single rows (every case has one) as one row × 64 columns and as four quarters.
-        for (wide, strips) in [(true, Int.max), (false, Int.max), (true, 6), (false, 48)] {
+        // Weights laid out as strips at load (`inStrips`: every block and leftover row reads them, whatever
+        // `panelStripRows`) and as panels.
+        for (wide, strips, inStrips) in [(true, Int.max, false), (false, Int.max, false), (true, 6, false), (false, 48, false),
+                                         (true, 48, true), (false, Int.max, true)] {
             AVX2Kernels.panelStripRows = strips
             for (slab, prefetch, depth) in [(Int.max, false, Int.max), (0, true, 1024), (0, false, 48), (10, true, 48),
                                             (12, true, 100), (6, false, 7), (7, true, 1), (Int.max, true, 64)] {
                 (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock) = (slab, prefetch, depth)
                 AVX2Kernels.panelWideRow = wide
                 for t in cases {
-                    let (got, _, chain) = runWithChain(t, avx512: false)
-                    XCTAssertEqual(got, chain, "\(t), slab \(slab), prefetch \(prefetch), K block \(depth), wide row \(wide), strips from \(strips) rows")
+                    let (got, _, chain) = runWithChain(t, avx512: false, inStrips: inStrips)
+                    XCTAssertEqual(got, chain, "\(t), slab \(slab), prefetch \(prefetch), K block \(depth), wide row \(wide), strips from \(strips) rows, strips at load \(inStrips)")
                 }
             }
+        }
+    }
+
+    /// `PanelStrips.restripe` turns the panels of `pack` into the strips of `packStrips`, for one panel and several.
+    func testRestripeLaysPanelsOutAsStrips() {
+        var rng = Seeded(seed: 7)
+        for (k, n) in [(1, 64), (5, 128), (33, 192)] {
+            let b = (0..<k * n).map { _ in Float.random(in: -1...1, using: &rng) }
+            var packed = Self.pack(b, k: k, n: n)
+            PanelStrips.restripe(&packed, k: k)
+            XCTAssertEqual(packed, Self.packStrips(b, k: k, n: n), "K \(k), N \(n)")
         }
     }
 

@@ -75,6 +75,17 @@ final class ConvTilesTests: XCTestCase {
                 }
                 let panels = run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true)
                 ConvGolden.assertClose(panels, plain, tolerance: 1e-4, label + ", panels")
+                // The AVX2 engine lays 1×1 stride-1 weights out as strips at load (`PanelStrips`): the floats of
+                // [K][64] panels (copied into strips per call) exactly on the panel kernel; the plain path and OpenBLAS tiles
+                // below read them as 16-column GEMMs (OpenBLAS sums in its own order: close, not equal).
+                XCTAssertEqual(packed.panelWeightInStrips, engine == .avx2 && shape.isPointwise && packed.panelWeight != nil, label)
+                if packed.panelWeightInStrips {
+                    PanelStrips.atLoad = false
+                    let inPanels = conv.preparingPanels()
+                    PanelStrips.atLoad = true
+                    XCTAssertFalse(inPanels.panelWeightInStrips, label)
+                    XCTAssertEqual(panels, run(inPanels, x, n: n, h: h, w: w, residual: skip, tiles: true), label + ", strips = panels")
+                }
                 // Weights only in panels: the plain path and the OpenBLAS tiles read them panel by panel.
                 XCTAssertEqual(packed.weight.isEmpty, packed.panelWeight != nil, label)
                 ConvGolden.assertClose(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: false), plain, tolerance: 1e-4,

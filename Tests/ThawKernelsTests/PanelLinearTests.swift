@@ -57,6 +57,31 @@ final class PanelLinearTests: XCTestCase {
         }
     }
 
+    /// On a CPU running the AVX2 kernels the layers are packed as strips (`PanelStrips`): the floats of [K][64]
+    /// panels exactly, K passes (`kBlock`), leftover rows, residual and GELU included.
+    func testStripsGiveThePanelsFloats() throws {
+        try XCTSkipUnless(PanelStrips.packs, "weights take the strip layout only where the AVX2 kernels run without AVX-512")
+        defer { PanelStrips.atLoad = true }
+        for (i, (inF, outF)) in [(384, 128), (1536, 64), (7, 128)].enumerated() {
+            let p = layer(inF, outF, seed: UInt64(10 * i + 5))
+            let strips = try XCTUnwrap(PanelLinear.packing(p))
+            PanelStrips.atLoad = false
+            let inPanels = try XCTUnwrap(PanelLinear.packing(p))
+            PanelStrips.atLoad = true
+            XCTAssertTrue(strips.inStrips)
+            XCTAssertFalse(inPanels.inStrips)
+            for rows in [97, 11, 1] {
+                let x = FiniteDifference.random(rows * inF, seed: UInt64(rows + i))
+                let y0 = FiniteDifference.random(rows * outF, seed: UInt64(rows + 70 + i))
+                for (accumulate, gelu) in [(false, false), (true, false), (false, true)] {
+                    XCTAssertEqual(panels(strips, x, rows: rows, y0: y0, accumulate: accumulate, gelu: gelu),
+                                   panels(inPanels, x, rows: rows, y0: y0, accumulate: accumulate, gelu: gelu),
+                                   "\(inF)→\(outF), \(rows) rows, accumulate \(accumulate), gelu \(gelu)")
+                }
+            }
+        }
+    }
+
     func testNaNReachesExactlyItsRow() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testPackingDeclines… covers the baseline)")
         let (inF, outF, rows) = (384, 384, 13)

@@ -46,6 +46,22 @@ final class TrainingPointwiseTests: XCTestCase {
         return r
     }
 
+    /// Weights prepared as strips (`PanelStrips`, the AVX2 build) give the floats of [K][64] panels exactly, forward
+    /// and input gradient.
+    func testStripsGiveThePanelsFloats() throws {
+        try XCTSkipUnless(TrainingKernels.panelGEMMs && PanelStrips.packs, "strips only where the AVX2 kernels run without AVX-512")
+        defer { PanelStrips.atLoad = true }
+        for (i, (rows, cin, cout)) in shapes.enumerated() {
+            let seed = UInt64(400 + 10 * i)
+            PanelStrips.atLoad = true
+            let strips = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+            PanelStrips.atLoad = false
+            let inPanels = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+            XCTAssertEqual(strips.y, inPanels.y, "1×1 \(rows)×\(cin)→\(cout) forward")
+            XCTAssertEqual(strips.dx, inPanels.dx, "1×1 \(rows)×\(cin)→\(cout) dx")
+        }
+    }
+
     func testPanelsMatchOpenBLAS() {
         for engine in KernelBuild.vector { engine.run {
             for (i, (rows, cin, cout)) in shapes.enumerated() {

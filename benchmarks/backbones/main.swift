@@ -106,17 +106,23 @@ if let text = option("--attention-rows") {
     guard let n = Int(text), n >= 0 else { fail("--attention-rows takes a count of query rows ≥ 0 (0: split by pairs), got \(text)") }
     PanelAttentionCore.rowsPerUnit = n
 }
+// --no-strips-at-load: CPUs running the AVX2 kernels keep [K][64] weight panels (each call of ≥ 48 rows copies them
+// into strips) instead of laying them out as 16-column strips at load (`PanelStrips.atLoad`; the same floats).
+if args.contains("--no-strips-at-load") { PanelStrips.atLoad = false }
 let lite: ((Int, Int, Int) -> [EfficientNetLayerTiming])?   // the per-layer profile of Lite0 or MobileNetV2
 let backbone: any Backbone
+var reload: (() throws -> any Backbone)? = nil                // the same model loaded again (`--alternate-strips`)
 let tokens = 128
 if family == "minilm" {
-    backbone = try ModelCatalog.named("all-minilm-l6-v2").load(installed("all-minilm-l6-v2"))
+    reload = { try ModelCatalog.named("all-minilm-l6-v2").load(installed("all-minilm-l6-v2")) }
+    backbone = try reload!()
     lite = nil
 } else if family == "resnet50" {
     guard let path = option("--resnet-weights") else {
         fail("resnet50 needs --resnet-weights F (torchvision key names; benchmarks/backbones/peer_assets.py writes seeded ones)")
     }
-    backbone = try ModelCatalog.named("resnet50").load(path)
+    reload = { try ModelCatalog.named("resnet50").load(path) }
+    backbone = try reload!()
     // 56·56·256 floats: the largest map of one 224×224 image (layer1's output, and conv1's before the max-pool).
     if let images = option("--chunk-images").flatMap(Int.init), let resnet = backbone as? ResNet { resnet.chunkFloats = images * 56 * 56 * 256 }
     lite = nil
@@ -400,6 +406,30 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // scratch-scores
 // (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), zeroes-outputs
 // (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).
+// --alternate-strips R: R forwards each of the model loaded with weights in strips (`PanelStrips.atLoad`, A) and
+// loaded again with [K][64] panels copied into strips per call (B), interleaved; the same report as `--alternate`.
+if let text = option("--alternate-strips") {
+    guard let rounds = Int(text), rounds > 0, let reload else { fail("--alternate-strips takes rounds > 0 (resnet50 or minilm), got \(text)") }
+    let saved = PanelStrips.atLoad
+    PanelStrips.atLoad = false
+    let panels = try reload()
+    PanelStrips.atLoad = saved
+    _ = try panels.forward(input, from: nil, taps: [lastTap])     // its warm-up (workspace, deferred Winograd filters)
+    var times: [[Double]] = [[], []], cpu: [[Double]] = [[], []]
+    for i in 0..<2 * rounds {
+        let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
+        _ = try (i % 2 == 0 ? backbone : panels).forward(input, from: nil, taps: [lastTap])
+        times[i % 2].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        cpu[i % 2].append((processCPUSeconds() - c0) * 1e3)
+    }
+    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    func ratios(_ v: [[Double]]) -> Double { median(zip(v[1], v[0]).map { $0 / $1 }) }
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print(String(format: "%@ strips at load (A) vs per-call copy (B), %d rounds: wall median A %.3f ms B %.3f, B/A per round median %.3f | cpu per forward median A %.3f ms B %.3f, B/A per round median %.3f; load %@",
+                 only as NSString, rounds, median(times[0]), median(times[1]), ratios(times), median(cpu[0]), median(cpu[1]),
+                 ratios(cpu), String(load) as NSString))
+    exit(0)
+}
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)

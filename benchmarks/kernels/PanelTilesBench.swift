@@ -11,7 +11,7 @@ import ThawKernelsAVX2
 /// `variants`: comma-separated, each colon-separated settings applied before its runs (and reset after):
 /// `s<rows>` `AVX2Kernels.panelRowSlab` (`s0`: automatic), `p` prefetch, `k<K>` `panelDepthBlock`, `t<floats>`
 /// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows; `r0` off),
-/// `b` the base settings. The first is the reference every other must equal bit for bit. Times: the thread's CPU
+/// `l` weights laid out as strips at load (`PanelStrips`, read in place: no per-call copy), `b` the base settings. The first is the reference every other must equal bit for bit. Times: the thread's CPU
 /// seconds, median over rounds; ratios per round, then the median.
 func benchPanelTiles(rounds: Int, variants: [String], group: String) {
     let bert = [(384, 1152), (384, 384), (384, 1536), (1536, 384)].map { ("minilm", 4096, $0.0, $0.1) }
@@ -21,9 +21,11 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
     if group != "all" { shapes = shapes.filter { $0.0 == group } }
     let base = (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, ConvTiles.tileFloats,
                 AVX2Kernels.panelStripRows)
+    var stripsAtLoad = false
     func apply(_ v: String) {
         (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, ConvTiles.tileFloats,
          AVX2Kernels.panelStripRows) = base
+        stripsAtLoad = false
         for s in v.split(separator: ":") {
             let n = Int(s.dropFirst()) ?? 0
             switch s.first {
@@ -32,6 +34,7 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
             case "k": AVX2Kernels.panelDepthBlock = n == 0 ? .max : n
             case "t": ConvTiles.tileFloats = n
             case "r": AVX2Kernels.panelStripRows = n == 0 ? .max : n
+            case "l": stripsAtLoad = true
             default: break
             }
         }
@@ -42,6 +45,8 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
         let linear = tag == "minilm"
         let a = filled(m * k, 11), bRows = filled(k * n, 12), bias = filled(n, 13)
         let packed = packedPanels(bRows, k: k, n: n)
+        var strips = packed
+        PanelStrips.restripe(&strips, k: k)
         var c = [Float](repeating: 0, count: m * n), reference = [Float]()
         let flops = 2.0 * Double(m) * Double(n) * Double(k)
         let calls = max(1, Int(2e8 / flops))
@@ -50,7 +55,7 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
         func runTiles() {
             let grid = linear ? PanelLinear.grid(m: m, n: n, cores: 2) : ConvTiles.grid(m: m, n: n, cores: 2, align: 64)
             tileText = "\(grid.rowTiles)×\(grid.columnTiles) tiles of \(grid.rows(0).count)×\(grid.columns(0).count)"
-            a.withUnsafeBufferPointer { ab in packed.withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { bb in
+            a.withUnsafeBufferPointer { ab in (stripsAtLoad ? strips : packed).withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { bb in
                 c.withUnsafeMutableBufferPointer { cb in
                     for t in 0..<grid.count {
                         let rr = grid.rows(t), cc = grid.columns(t)
@@ -58,7 +63,7 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
                                               packed: pb.baseAddress!, panels: (cc.lowerBound / 64)..<(cc.upperBound / 64),
                                               c: cb.baseAddress! + rr.lowerBound * n, ldc: n, bias: bb.baseAddress!,
                                               residual: nil, ldr: 0, low: linear ? -.infinity : 0, high: .infinity,
-                                              kBlock: linear ? PanelLinear.kBlock : .max)
+                                              kBlock: linear ? PanelLinear.kBlock : .max, inStrips: stripsAtLoad)
                     }
                 } } } }
         }
