@@ -17,6 +17,11 @@ public enum PanelStrips {
     /// Whether weights packed now take the strip layout.
     public static var packs: Bool { atLoad && !VectorISA.avx512 && VectorISA.avx2Kernels }
 
+    /// Floats between a panel's 16-column quarters and between its rows: (16, 64) in [K][64], (16·K, 16) in strips;
+    /// column c of row i of a panel lies at c/16 · quarter + i · row + c % 16.
+    @inline(__always)
+    public static func layout(k: Int, strips: Bool) -> (quarter: Int, row: Int) { strips ? (16 * k, 16) : (16, 64) }
+
     /// Lays each of the `panels` panels [K][64] at `packed` out as [4][K][16], in place (one panel of scratch).
     public static func restripe(_ packed: UnsafeMutablePointer<Float>, k: Int, panels: Int) {
         let width = PanelKernel.width, quarter = width / 4

@@ -51,11 +51,17 @@ public final class TrainingPointwise {
             forwardPanels = [Float](repeating: 0, count: k * n)
             backwardPanels = forwardPanels
         }
+        // Written straight into the layout the kernel reads (`PanelStrips.layout`): one pass, no restripe.
+        inStrips = PanelStrips.packs
+        let (quarterStride, rowStride) = PanelStrips.layout(k: k, strips: inStrips)
+        let (backQuarterStride, backRowStride) = PanelStrips.layout(k: n, strips: inStrips)
+        let piece = inStrips ? w / 4 : w                                  // contiguous columns of a panel row
         weight.withUnsafeBufferPointer { wb in
             forwardPanels.withUnsafeMutableBufferPointer { fb in
                 for p in 0..<(n / w) {
-                    for i in 0..<k {
-                        (fb.baseAddress! + (p * k + i) * w).update(from: wb.baseAddress! + i * n + p * w, count: w)
+                    for c in stride(from: 0, to: w, by: piece) {
+                        let base = fb.baseAddress! + p * k * w + c / 16 * quarterStride
+                        for i in 0..<k { (base + i * rowStride).update(from: wb.baseAddress! + i * n + p * w + c, count: piece) }
                     }
                 }
             }
@@ -63,16 +69,11 @@ public final class TrainingPointwise {
                 for p in 0..<(k / w) {
                     for j in 0..<w {
                         let row = wb.baseAddress! + (p * w + j) * n          // W[64p + j, ·]
-                        let out = bb.baseAddress! + p * n * w + j
-                        for o in 0..<n { out[o * w] = row[o] }
+                        let out = bb.baseAddress! + p * n * w + j / 16 * backQuarterStride + j % 16
+                        for o in 0..<n { out[o * backRowStride] = row[o] }
                     }
                 }
             }
-        }
-        inStrips = PanelStrips.packs
-        if inStrips {
-            PanelStrips.restripe(&forwardPanels, k: k)
-            PanelStrips.restripe(&backwardPanels, k: n)
         }
         packedVersion = version
     }

@@ -15,6 +15,8 @@
 //              default) vs the OpenBLAS/baseline paths
 //   --compare-strips with --alternate: (on CPUs without AVX-512) the AVX2 panel GEMM with contiguous weight strips
 //              (PanelGEMMOrder.stripRows 48, the default) vs panels read in place
+//   --compare-strips-at-load with --alternate: (on CPUs without AVX-512) the 1×1 weights prepared as strips
+//              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
 //   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; off by default)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
@@ -32,17 +34,18 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
 let compareAVX2 = flags.contains("--compare-avx2")
 let compareStrips = flags.contains("--compare-strips")
+let compareStripsAtLoad = flags.contains("--compare-strips-at-load")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
-    : compareStrips ? ("strips", "in-place") : ("fused", "plain")
+    : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
@@ -102,6 +105,8 @@ if let rounds = alternate {
                 VectorISA.avx2Kernels = fused                // fused stays on
             } else if compareStrips {
                 PanelGEMMOrder.stripRows = fused ? 48 : 0    // fused stays on
+            } else if compareStripsAtLoad {
+                PanelStrips.atLoad = fused                   // read at each step's repack; fused stays on
             } else {
                 TrainingKernels.fused = fused
             }

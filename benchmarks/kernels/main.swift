@@ -5,7 +5,7 @@
 //   .build/release/thaw-kernels-bench mobile [seconds-per-case]   (EfficientNet-Lite0's batch-1 1×1 and depthwise kernels, one core)
 //   .build/release/thaw-kernels-bench panel [rounds] [row-slab[:p][:kDEPTH],…] [minilm|r50-b1|r50-b32|MxKxN,…]
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
-//   .build/release/thaw-kernels-bench panel-tiles [rounds] [b,s96,t65536,…] [minilm|r50-b1|r50-b32|all]
+//   .build/release/thaw-kernels-bench panel-tiles [rounds] [b,s96,t65536,…] [minilm|r50-b1|r50-b32|lite0-train|all]
 //       (the same on the tiles PanelLinear and ConvTiles issue; see PanelTilesBench.swift)
 //   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p],…]
 //       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
