@@ -15,7 +15,8 @@ import ThawBLAS
 /// Cin·Cout floats each) only when the caller's version of it changed, once per step.
 ///
 /// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`PanelKernel.gemm`, the same floats) for y and dx, on W
-/// and Wᵀ laid out as strips when prepared (`PanelStrips`: no per-call copy); dW stays on OpenBLAS there unless `TrainingKernels.avx2WeightGradient`. Runs only where `supports`
+/// and Wᵀ laid out as strips when prepared (`PanelStrips`: no per-call copy); dW stays on OpenBLAS there unless
+/// `TrainingKernels.avx2WeightGradient`. Runs only where `supports`
 /// holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the Conv2D/OpenBLAS path otherwise.
 /// Results equal the OpenBLAS path's to float rounding.
 public final class TrainingPointwise {

@@ -73,7 +73,8 @@ extension AVX2Kernels {
     /// the strips too. The same floats in both layouts: the same weights in the same chains.
     public static func panelGEMM(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                  panels: Range<Int>, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
-                                 residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int, inStrips: Bool) {
+                                 residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int,
+                                 inStrips: Bool) {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
@@ -272,9 +273,9 @@ extension AVX2Kernels {
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row; `ldb` 64 in a
     /// panel, 16 in a strip.
     @inline(__always)
-    private static func quarter1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ c: UnsafeMutablePointer<Float>,
-                                 _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float,
-                                 _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
+    private static func quarter1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int,
+                                 _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?,
+                                 _ low: Float, _ high: Float, _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
         var (c0, c1) = quarterStart(resume, sums)
         var bp = b
         for i in 0..<k {
