@@ -29,4 +29,11 @@ public enum PanelGEMMOrder {
         get { AVX2Kernels.panelStripRows }
         set { AVX2Kernels.panelStripRows = newValue == 0 ? .max : newValue }
     }
+
+    /// The AVX2 panel GEMM's 6-row block addresses rows 3–5 from a second base register (true, the default) or
+    /// every row from the first (`AVX2Kernels.panelRowBases`; the same floats).
+    public static var rowBases: Bool {
+        get { AVX2Kernels.panelRowBases }
+        set { AVX2Kernels.panelRowBases = newValue }
+    }
 }

@@ -31,6 +31,17 @@ extension AVX2Kernels {
     /// Weights laid out as strips at load (`inStrips`, `PanelStrips`) need no copy; this serves the panels packed
     /// per call (the attention core's keys and values) or kept as [K][64] (Winograd's U). Read per call.
     nonisolated(unsafe) public static var panelStripRows = 48
+    /// The 6-row block addresses its rows 3–5 from a second base (`a + lda3`, 3·lda passed through
+    /// `opaqueRowOffset` so LLVM cannot relate it to `a`): six base registers and one k index, each broadcast
+    /// `vbroadcastss (base,k,4)` — 23 instructions per k (12 FMAs) instead of 29, where LLVM rebuilt rows 1–5 from
+    /// row 0 with an add per row every k. false: the plain `a + r·lda` rows. The same loads in the same chains, so
+    /// the same floats. Read per call.
+    nonisolated(unsafe) public static var panelRowBases = true
+    /// The blocks' epilogues (+ bias, + residual, clamp, store; or the raw sums kept) inlined into each block
+    /// (`quarterEndInline`, `@_transparent`) instead of one call per row: `@inline(__always)` left a call per row, each
+    /// with `vzeroupper`, the other accumulators spilled and the two vectors passed as four xmm halves. false: the calls.
+    /// The same arithmetic, so the same floats. Read per quarter.
+    nonisolated(unsafe) public static var panelInlineEnds = true
 
     /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
     /// memory once and from L2/L3 for the next panels.
@@ -78,6 +89,7 @@ extension AVX2Kernels {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
+        let lda3 = panelRowBases ? opaqueRowOffset(3 * lda) : nil
         let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
         // Strips of one panel at a time: copied once per panel (per slab with row slabs). On a 64-byte boundary, so
         // no weight load straddles two cache lines (malloc's 16-byte alignment measured 0.986–0.993× CPU per forward).
@@ -103,11 +115,11 @@ extension AVX2Kernels {
                     let ar = a + r * lda, out = c + r * ldc + col
                     let ahead = prefetch ? min(6, rows - r - height) : 0
                     block(height, ar, lda, panel, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
-                          ar + height * lda, ahead, sums, strips, k)
+                          ar + height * lda, ahead, sums, strips, k, lda3)
                     var k0 = kBlock
                     while k0 < k {      // the next passes onto C
                         block(height, ar + k0, lda, panel.map { $0 + k0 * panelWidth }, min(kBlock, k - k0), out, ldc, zeros,
-                              UnsafePointer(out), ldc, low, high, ar, 0, sums, strips.map { $0 + k0 * 16 }, k)
+                              UnsafePointer(out), ldc, low, high, ar, 0, sums, strips.map { $0 + k0 * 16 }, k, lda3)
                         k0 += kBlock
                     }
                     r += height
@@ -123,13 +135,13 @@ extension AVX2Kernels {
     /// stay in L1 across quarters), the raw sums kept in `sums` [6][64] between blocks. Before each quarter, a quarter
     /// of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
     /// `b`: the panel [K][64] (nil when the weights exist only as strips); `strips` [4][stripLength][16], offset to this
-    /// K pass: the 6- and 4-row blocks read them when given, single rows only without a panel.
+    /// K pass: the 6- and 4-row blocks read them when given, single rows only without a panel. `lda3`: see `quarter6`.
     @inline(__always)
     private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>?, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                               _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>,
-                              _ strips: UnsafePointer<Float>?, _ stripLength: Int) {
+                              _ strips: UnsafePointer<Float>?, _ stripLength: Int, _ lda3: Int?) {
         let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
         let most = max(1, panelDepthBlock)
         let blocks = k > most ? (k + most - 1) / most : 1
@@ -157,7 +169,7 @@ extension AVX2Kernels {
                 // The quarter's contiguous strip (row stride 16) when there are strips, else the panel (stride 64).
                 let (sb, ldb) = strips.map { ($0 + q * stripLength + k0 * 16, 16) } ?? (bk! + q, panelWidth)
                 switch height {
-                case 6: quarter6(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                case 6: quarter6(ak, lda, lda3, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
                 case 4: quarter4(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
                 default:    // single rows read the panel where there is one (strips copied per call serve the blocks)
                     if let bk { quarter1(ak, bk + q, panelWidth, kc, cq, biasq, skipq, low, high, sq, resume, finish) }
@@ -182,11 +194,34 @@ extension AVX2Kernels {
         if finish { quarterFinish(v0, v1, out, bias, skip, low, high) } else { store(v0, sums); store(v1, sums + 8) }
     }
 
+    /// `quarterEnd` inlined where `inline` (`panelInlineEnds`), else called: one row of a block's epilogue.
+    @_transparent                                    // mandatory: @inline(__always) left a call per row
+    static func end(_ inline: Bool, _ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
+                    _ finish: Bool, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+        if inline { quarterEndInline(v0, v1, out, sums, finish, bias, skip, low, high) }
+        else { quarterEnd(v0, v1, out, sums, finish, bias, skip, low, high) }
+    }
+
+    /// `quarterEnd`'s arithmetic, always inlined (`panelInlineEnds`).
+    @_transparent
+    static func quarterEndInline(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
+                                 _ finish: Bool, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float,
+                                 _ high: Float) {
+        if finish { quarterFinishInline(v0, v1, out, bias, skip, low, high) } else { store(v0, sums); store(v1, sums + 8) }
+    }
+
     /// out[0..<16] = clamp(acc + bias (+ skip), low, high) for one row of a quarter, clamped in registers before the
     /// only store (`clamped`: the AVX-512 build's stored-then-clamped floats exactly).
     @inline(__always)
     static func quarterFinish(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+        quarterFinishInline(v0, v1, out, bias, skip, low, high)
+    }
+
+    /// `quarterFinish`'s arithmetic, always inlined (`panelInlineEnds`, `PanelRow.finish`).
+    @_transparent
+    static func quarterFinishInline(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                                    _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
         var w0 = v0 + load(bias), w1 = v1 + load(bias + 8)
         if let skip { w0 += load(skip); w1 += load(skip + 8) }
         if low != -.infinity || high != .infinity {
@@ -196,33 +231,64 @@ extension AVX2Kernels {
         store(w0, out); store(w1, out + 8)
     }
 
-    /// 6 rows × 16 columns: per k two weight loads (row stride `ldb`: 64 in a panel, 16 in a strip) and six broadcasts into 12 accumulators.
+    /// 3·lda hidden from the optimiser (`panelRowBases`): a call it cannot look into, once per `panelGEMM` call.
+    /// Seeing rows 3–5 as `a + 3·lda + …`, LLVM rebuilds them from row 0 each k (an add per row); an offset it cannot
+    /// relate to `lda` keeps one base register per row.
+    @_optimize(none) @inline(never)
+    static func opaqueRowOffset(_ offset: Int) -> Int { offset }
+
+    /// 6 rows × 16 columns: per k two weight loads (row stride `ldb`: 64 in a panel, 16 in a strip) and six broadcasts
+    /// into 12 accumulators. `lda3`: 3·lda from `opaqueRowOffset` (rows 3–5 from a second base), nil: rows at a + r·lda.
     @inline(__always)
-    private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int,
-                                 _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
+    private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ lda3: Int?, _ b: UnsafePointer<Float>, _ ldb: Int,
+                                 _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                                  _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                                  _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
-        var (c00, c01) = quarterStart(resume, sums), (c10, c11) = quarterStart(resume, sums + 64)
-        var (c20, c21) = quarterStart(resume, sums + 128), (c30, c31) = quarterStart(resume, sums + 192)
-        var (c40, c41) = quarterStart(resume, sums + 256), (c50, c51) = quarterStart(resume, sums + 320)
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
-        var bp = b
-        for i in 0..<k {
-            let b0 = load(bp), b1 = load(bp + 8)
-            var x = F8(repeating: a0[i]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
-            x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
-            x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
-            x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-            x = F8(repeating: a4[i]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
-            x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-            bp += ldb
+        var s = Sums6(resume, sums)
+        if let lda3 {
+            let a3 = a + lda3
+            s.add(a, a + lda, a + 2 * lda, a3, a3 + lda, a3 + 2 * lda, b, ldb, k)
+        } else {
+            s.add(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, b, ldb, k)
         }
-        quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
-        quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
-        quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
-        quarterEnd(c40, c41, c + 4 * ldc, sums + 256, finish, bias, skip.map { $0 + 4 * ldr }, low, high)
-        quarterEnd(c50, c51, c + 5 * ldc, sums + 320, finish, bias, skip.map { $0 + 5 * ldr }, low, high)
+        let inline = panelInlineEnds
+        end(inline, s.c00, s.c01, c, sums, finish, bias, skip, low, high)
+        end(inline, s.c10, s.c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
+        end(inline, s.c20, s.c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
+        end(inline, s.c30, s.c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
+        end(inline, s.c40, s.c41, c + 4 * ldc, sums + 256, finish, bias, skip.map { $0 + 4 * ldr }, low, high)
+        end(inline, s.c50, s.c51, c + 5 * ldc, sums + 320, finish, bias, skip.map { $0 + 5 * ldr }, low, high)
+    }
+
+    /// The 12 accumulators of a 6-row quarter (row r: c_r0, c_r1 = columns 0–7, 8–15).
+    struct Sums6 {
+        var c00: F8, c01: F8, c10: F8, c11: F8, c20: F8, c21: F8, c30: F8, c31: F8, c40: F8, c41: F8, c50: F8, c51: F8
+
+        /// Zero, or (`resume`) the raw sums of the K blocks before (`sums` [6][64], this quarter's columns).
+        @inline(__always)
+        init(_ resume: Bool, _ sums: UnsafeMutablePointer<Float>) {
+            (c00, c01) = quarterStart(resume, sums); (c10, c11) = quarterStart(resume, sums + 64)
+            (c20, c21) = quarterStart(resume, sums + 128); (c30, c31) = quarterStart(resume, sums + 192)
+            (c40, c41) = quarterStart(resume, sums + 256); (c50, c51) = quarterStart(resume, sums + 320)
+        }
+
+        /// c_r += a_r[i] · b[i·ldb ..< i·ldb + 16] for i in 0..<k in order, rows a0…a5.
+        @inline(__always)
+        mutating func add(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                          _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+                          _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int) {
+            var bp = b
+            for i in 0..<k {
+                let b0 = load(bp), b1 = load(bp + 8)
+                var x = F8(repeating: a0[i]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+                x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                x = F8(repeating: a4[i]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                bp += ldb
+            }
+        }
     }
 
     @inline(__always)
@@ -242,10 +308,11 @@ extension AVX2Kernels {
             x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
             bp += ldb
         }
-        quarterEnd(c00, c01, c, sums, finish, bias, skip, low, high)
-        quarterEnd(c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
-        quarterEnd(c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterEnd(c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
+        let inline = panelInlineEnds
+        end(inline, c00, c01, c, sums, finish, bias, skip, low, high)
+        end(inline, c10, c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
+        end(inline, c20, c21, c + 2 * ldc, sums + 128, finish, bias, skip.map { $0 + 2 * ldr }, low, high)
+        end(inline, c30, c31, c + 3 * ldc, sums + 192, finish, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
     /// One row × 64 columns (leftover rows, `panelWideRow`): `PanelRow`'s eight chains, the raw sums of earlier K
@@ -257,7 +324,8 @@ extension AVX2Kernels {
         var row = resume ? PanelRow(loading: sums) : PanelRow()
         var bp = b
         row.add(a, k, &bp)
-        if finish { row.finish(c, bias, skip, low, high) } else { row.store(to: sums) }
+        if !finish { row.store(to: sums) } else if panelInlineEnds { row.finishInline(c, bias, skip, low, high) }
+        else { row.finish(c, bias, skip, low, high) }
     }
 
     /// `row64` on a panel laid out as strips: `strips` [4][stripLength][16], offset to the first k of this block.
@@ -267,7 +335,8 @@ extension AVX2Kernels {
                               _ low: Float, _ high: Float, _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
         var row = resume ? PanelRow(loading: sums) : PanelRow()
         row.add(a, k, strips: strips, stripLength: stripLength)
-        if finish { row.finish(c, bias, skip, low, high) } else { row.store(to: sums) }
+        if !finish { row.store(to: sums) } else if panelInlineEnds { row.finishInline(c, bias, skip, low, high) }
+        else { row.finish(c, bias, skip, low, high) }
     }
 
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row; `ldb` 64 in a
@@ -283,7 +352,7 @@ extension AVX2Kernels {
             c0 = c0.addingProduct(x, load(bp)); c1 = c1.addingProduct(x, load(bp + 8))
             bp += ldb
         }
-        quarterEnd(c0, c1, c, sums, finish, bias, skip, low, high)
+        end(panelInlineEnds, c0, c1, c, sums, finish, bias, skip, low, high)
     }
 
     /// strips [4][K][16] = the 64-column panel [K][64] cut into its four quarters, each contiguous.

@@ -61,5 +61,15 @@ extension AVX2Kernels {
             quarterFinish(v4, v5, out + 32, bias + 32, skip.map { $0 + 32 }, low, high)
             quarterFinish(v6, v7, out + 48, bias + 48, skip.map { $0 + 48 }, low, high)
         }
+
+        /// `finish` with its four quarters inlined (`AVX2Kernels.panelInlineEnds`): the same floats, no call per quarter.
+        @_transparent                                    // mandatory: @inline(__always) left a call per quarter
+        func finishInline(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?,
+                          _ low: Float, _ high: Float) {
+            quarterFinishInline(v0, v1, out, bias, skip, low, high)
+            quarterFinishInline(v2, v3, out + 16, bias + 16, skip.map { $0 + 16 }, low, high)
+            quarterFinishInline(v4, v5, out + 32, bias + 32, skip.map { $0 + 32 }, low, high)
+            quarterFinishInline(v6, v7, out + 48, bias + 48, skip.map { $0 + 48 }, low, high)
+        }
     }
 }
