@@ -33,14 +33,16 @@ extension AVX2Kernels {
     nonisolated(unsafe) public static var panelStripRows = 48
     /// The 6-row block addresses its rows 3–5 from a second base (`a + lda3`, 3·lda passed through
     /// `opaqueRowOffset` so LLVM cannot relate it to `a`): six base registers and one k index, each broadcast
-    /// `vbroadcastss (base,k,4)` — 23 instructions per k (12 FMAs) instead of 29, where LLVM rebuilt rows 1–5 from
-    /// row 0 with an add per row every k. false: the plain `a + r·lda` rows. The same loads in the same chains, so
-    /// the same floats. Read per call.
-    nonisolated(unsafe) public static var panelRowBases = true
+    /// `vbroadcastss (base,k,4)` — 23 instructions per k (12 FMAs) instead of 28, where LLVM rebuilds rows 1–5 from
+    /// row 0 with adds every k. Off (default): measured 1.000–1.005× on the callers' tiles on one thread and 1.000 /
+    /// 1.006 CPU per forward (MiniLM b32, ResNet-50 b1) — the loop runs at the FMA ports' pace either way
+    /// (benchmarks/backbones/README.md). The same loads in the same chains, so the same floats. Read per call.
+    nonisolated(unsafe) public static var panelRowBases = false
     /// The blocks' epilogues (+ bias, + residual, clamp, store; or the raw sums kept) inlined into each block
     /// (`quarterEndInline`, `@_transparent`) instead of one call per row: `@inline(__always)` left a call per row, each
-    /// with `vzeroupper`, the other accumulators spilled and the two vectors passed as four xmm halves. false: the calls.
-    /// The same arithmetic, so the same floats. Read per quarter.
+    /// with `vzeroupper`, the other accumulators spilled and the two vectors passed as four xmm halves. On the callers'
+    /// tiles on one thread 1.15× at K 64, 1.08× at K 128, 1.01–1.06× at K ≥ 256; 1.02–1.03× CPU per forward
+    /// (benchmarks/backbones/README.md). false: the calls. The same arithmetic, so the same floats. Read per quarter.
     nonisolated(unsafe) public static var panelInlineEnds = true
 
     /// The slab `panelRowSlab` 0 picks: max(48, 131072 / K) rows rounded down to 6 — A's slab ≈ 512 KiB, read from
