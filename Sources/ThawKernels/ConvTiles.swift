@@ -66,6 +66,12 @@ public enum ConvTiles {
         get { AVX2Kernels.windowRowSlabs }
         set { AVX2Kernels.windowRowSlabs = newValue }
     }
+    /// The AVX2 window kernel's 6- and 4-row blocks read contiguous 16-column weight strips copied per call (per group
+    /// with quarter blocks) instead of the panel in place (`AVX2Kernels.windowStrips`; the same floats either way).
+    public static var windowStrips: Bool {
+        get { AVX2Kernels.windowStrips }
+        set { AVX2Kernels.windowStrips = newValue }
+    }
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

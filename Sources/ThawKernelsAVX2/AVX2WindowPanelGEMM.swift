@@ -54,18 +54,26 @@ extension AVX2Kernels {
             }
             return
         }
+        // One pass with strips: each panel copied once per call into [4][K][16] (64-byte aligned), which the 6- and
+        // 4-row blocks read; leftover rows read the panel.
+        let stripBlock: UnsafeMutableRawPointer? = windowStrips && !segmentPasses && rows >= 6
+            ? .allocate(byteCount: k * panelWidth * 4, alignment: 64) : nil
+        defer { stripBlock?.deallocate() }
+        let strips = stripBlock?.assumingMemoryBound(to: Float.self)
         for p in panels {
             let b = packed + p * k * panelWidth, col = p * panelWidth
             let bp = bias.map { $0 + col } ?? zeros
             guard segmentPasses && segments > 1 else {
                 let runs = WindowRuns(count: segments, length: segmentK, stride: segmentStride)
-                windowRows(rows, rowOffsets, a, runs, b, c + col, ldc, bp, residual.map { $0 + col }, ldr, low, high)
+                if let strips { copyStrips(b, k, strips) }
+                windowRows(rows, rowOffsets, a, runs, b, strips.map { UnsafePointer($0) }, c + col, ldc, bp,
+                           residual.map { $0 + col }, ldr, low, high)
                 continue
             }
             let run = WindowRuns(count: 1, length: segmentK, stride: 0)
             for s in 0..<segments {         // C = A₀·B₀ + bias + residual, then += Aₛ·Bₛ; the last pass clamps
                 let first = s == 0, last = s == segments - 1
-                windowRows(rows, rowOffsets, a + s * segmentStride, run, b + s * segmentK * panelWidth, c + col, ldc,
+                windowRows(rows, rowOffsets, a + s * segmentStride, run, b + s * segmentK * panelWidth, nil, c + col, ldc,
                            first ? bp : zeros, first ? residual.map { $0 + col } : UnsafePointer(c + col), first ? ldr : ldc,
                            last ? low : -.infinity, last ? high : .infinity)
             }
@@ -74,9 +82,10 @@ extension AVX2Kernels {
 
     /// All `rows` windows over one 64-column panel (`b`, `c`, `bias`, `skip` at the panel's column 0): blocks of 6
     /// rows, then 4, each block's four quarters back to back, then single rows over the whole panel (`windows1Wide`).
+    /// With `strips` (the panel as [4][K][16]) the blocks read their quarter from its strip.
     @inline(__always)
     private static func windowRows(_ rows: Int, _ rowOffsets: UnsafePointer<Int32>, _ a: UnsafePointer<Float>, _ runs: WindowRuns,
-                                   _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                   _ b: UnsafePointer<Float>, _ strips: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                    _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
                                    _ low: Float, _ high: Float) {
         var r = 0
@@ -88,12 +97,14 @@ extension AVX2Kernels {
                 r += 1
                 continue
             }
+            let k = runs.count * runs.length
             for q in stride(from: 0, to: panelWidth, by: 16) {
-                let (bq, cq, biasq, skipq) = (b + q, out + q, bias + q, skipr.map { $0 + q })
+                let (cq, biasq, skipq) = (out + q, bias + q, skipr.map { $0 + q })
+                let (bq, ldb) = strips.map { ($0 + q * k, 16) } ?? (b + q, panelWidth)
                 if height == 6 {
-                    windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                    windows6(a, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipq, ldr, low, high, true, true)
                 } else {
-                    windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                    windows4(a, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipq, ldr, low, high, true, true)
                 }
             }
             r += height
@@ -114,6 +125,12 @@ extension AVX2Kernels {
         // Pieces per run: 1, or (run pieces on, a run's slice over blockFloats) as many as bring a slice within it.
         let pieces = windowRunPieces ? max(1, (segmentK * 16 + blockFloats - 1) / blockFloats) : 1
         let groups = pieces > 1 ? segments * pieces : (segments + perGroup - 1) / perGroup
+        // With `windowStrips`, each group's slice of the panel copied into [4][kg][16] (64-byte aligned) before its rows.
+        let longestGroup = pieces > 1 ? (segmentK + pieces - 1) / pieces : perGroup * segmentK
+        let stripBlock: UnsafeMutableRawPointer? = windowStrips && rows >= 6
+            ? .allocate(byteCount: longestGroup * panelWidth * 4, alignment: 64) : nil
+        defer { stripBlock?.deallocate() }
+        let strips = stripBlock?.assumingMemoryBound(to: Float.self)
         for p in panels {
             let col = p * panelWidth, bp = bias.map { $0 + col } ?? zeros
             for group in 0..<groups {
@@ -128,16 +145,19 @@ extension AVX2Kernels {
                     (aOffset, kOffset) = (s0 * segmentStride, s0 * segmentK)
                 }
                 let ag = a + aOffset, bg = packed + p * k * panelWidth + kOffset * panelWidth
+                let kg = runs.count * runs.length                     // the group's K
+                if let strips { copyStrips(bg, kg, strips) }
                 for q in stride(from: 0, to: panelWidth, by: 16) {
-                    let (bq, biasq, skipq) = (bg + q, bp + q, residual.map { $0 + col + q })
+                    let (biasq, skipq) = (bp + q, residual.map { $0 + col + q })
+                    let (bq, ldb) = strips.map { (UnsafePointer($0) + q * kg, 16) } ?? (bg + q, panelWidth)
                     var r = 0
                     while rows - r >= 4 {
                         let height = rows - r >= 6 ? 6 : 4
                         let cq = c + r * ldc + col + q, skipr = skipq.map { $0 + r * ldr }
                         if height == 6 {
-                            windows6(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                            windows6(ag, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
                         } else {
-                            windows4(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                            windows4(ag, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
                         }
                         r += height
                     }
@@ -164,6 +184,12 @@ extension AVX2Kernels {
     /// (`thaw-kernels-bench window`; benchmarks/backbones/README.md). Set before forwards start.
     nonisolated(unsafe) public static var windowRunPieces = true
 
+    /// The 6- and 4-row blocks read the weights from contiguous 16-column strips ([4][K][16], `copyStrips`) copied once
+    /// per panel (one pass) or per panel and group (quarter blocks) instead of the panel's quarter at a stride of 256
+    /// bytes — `panelStripRows`'s reason; false: the panel in place. The same weights in the same chains, so the same
+    /// floats. Set before forwards start.
+    nonisolated(unsafe) public static var windowStrips = true
+
     /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
     /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.
     nonisolated(unsafe) public static var windowWideLeftovers = true
@@ -173,10 +199,11 @@ extension AVX2Kernels {
         let count: Int, length: Int, stride: Int
     }
 
-    /// 6 windows × 16 columns: per k two weight loads (stride 64) and six broadcasts into 12 accumulators.
+    /// 6 windows × 16 columns: per k two weight loads (row stride `ldb`: 64 in a panel, 16 in a strip) and six
+    /// broadcasts into 12 accumulators.
     @inline(__always)
     private static func windows6(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
-                                 _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                 _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
                                  _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
@@ -199,7 +226,7 @@ extension AVX2Kernels {
                 x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
                 x = F8(repeating: a4[i]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
                 x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-                bp += panelWidth
+                bp += ldb
             }
         }
         guard finish else {                 // raw sums: the next group continues these chains
@@ -218,7 +245,7 @@ extension AVX2Kernels {
 
     @inline(__always)
     private static func windows4(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
-                                 _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                 _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
                                  _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
@@ -237,7 +264,7 @@ extension AVX2Kernels {
                 x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
                 x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
                 x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-                bp += panelWidth
+                bp += ldb
             }
         }
         guard finish else {

@@ -5,14 +5,15 @@ import ThawKernelsAVX512
 
 /// `AVX2Kernels.windowPanelGEMM` (rows of A read as convolution windows of an NHWC map) against a float64 direct
 /// convolution, with bias, residual, clamps and every leftover row count, in one pass and a pass per window row; quarter
-/// blocks (groups of runs, runs cut into pieces, slabs of rows) bit for bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
+/// blocks (groups of runs, runs cut into pieces, slabs of rows) and weights read in place instead of from strips bit for
+/// bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
 /// on the im2col rows (same blocks, same order over K) and, on an AVX-512 CPU, against the AVX-512 build.
 final class AVX2WindowPanelGEMMTests: XCTestCase {
     /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
     struct Case { let images, hp, wp, cin, cout, kh, kw, stride: Int; let bias, residual: Bool; let low, high: Float }
 
     struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var runPieces: [[Float]]
-        var rowSlabs: [[Float]]; var narrowLeftovers: [Float]
+        var rowSlabs: [[Float]]; var narrowLeftovers: [Float]; var inPlace: [[Float]]
         var im2col: [Float]; var avx512: [Float]?; var want: [Double] }
 
     static let cases: [Case] = [
@@ -99,7 +100,16 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         AVX2Kernels.windowWideLeftovers = false
         let narrow = gemm(0)
         AVX2Kernels.windowWideLeftovers = wide
-        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow, im2col: gemm(1),
+        // The 6- and 4-row blocks reading the panel in place instead of contiguous strips (`windowStrips`): one pass,
+        // quarter blocks of one run, runs in three pieces.
+        let strips = AVX2Kernels.windowStrips
+        AVX2Kernels.windowStrips = false
+        AVX2Kernels.windowRunPieces = true
+        let inPlace = [gemm(0), gemm(4, blockFloats: 1), gemm(4, blockFloats: slice / 3)]
+        AVX2Kernels.windowRunPieces = pieces
+        AVX2Kernels.windowStrips = strips
+        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow,
+                      inPlace: inPlace, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -126,6 +136,9 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                 XCTAssertEqual(slabbed, r.windows, "\(t): quarter blocks over row slabs \(i) against one pass, bit for bit")
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
+            for (i, inPlace) in r.inPlace.enumerated() {
+                XCTAssertEqual(inPlace, r.windows, "\(t): weights read in place \(i) against strips, bit for bit")
+            }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }
     }

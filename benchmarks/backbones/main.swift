@@ -203,6 +203,8 @@ if args.contains("--no-windows") { ConvTiles.directWindows = false }
 if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windowQuarterBlockFloats = f }
 // --run-pieces 0|1: quarter groups may cut a window run into pieces within --window-blocks (`ConvTiles.windowRunPieces`).
 if let f = option("--run-pieces").flatMap(Int.init) { ConvTiles.windowRunPieces = f != 0 }
+// --window-strips 0|1: the AVX2 window kernel's blocks read contiguous weight strips (`ConvTiles.windowStrips`, 1 default).
+if let f = option("--window-strips").flatMap(Int.init) { ConvTiles.windowStrips = f != 0 }
 // --row-slabs 0|1: window tiles over `windowQuarterBlockRows` rows in quarter-block slabs (`ConvTiles.windowRowSlabs`).
 if let f = option("--row-slabs").flatMap(Int.init) { ConvTiles.windowRowSlabs = f != 0 }
 // --max-pool 0|1: the max pool on `AVX2Kernels.maxPoolRow` (1, default) or the generic loop (`Pooling.avx2MaxPool`).
@@ -264,6 +266,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
                                       "row-slabs": { ConvTiles.windowRowSlabs = $0 != 0 },
                                       "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
+                                      "window-strips": { ConvTiles.windowStrips = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
@@ -394,7 +397,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`InvertedResidual.bandFloats`: expanded floats per band of the fused 112×112/56×56 blocks), wide-row
 // (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), panel-strips
 // (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows),
-// run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
+// run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), window-strips
+// (`ConvTiles.windowStrips`: 0 = the window kernel reads the panels in place), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
 // tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
 // generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
 // scratch-scores

@@ -4,18 +4,23 @@ import ThawKernelsAVX2
 /// `thaw-kernels-bench window [rounds] [variants]`: the AVX2 window kernel (`AVX2Kernels.windowPanelGEMM`, one thread)
 /// on one ConvTiles tile of the stem, of each ResNet-50 batch-1 convolution that takes quarter blocks and of the
 /// batch-32 tiles over 256 rows (the rows and panels ConvTiles gives one tile), variants alternating in one process.
-/// `variants` lists `blockFloats[:p]` (default `0,8192,8192:p,4096:p`: one pass, quarter groups of whole runs, then
-/// with `:p` runs cut into pieces and tiles over 256 rows in slabs — `windowRunPieces`, `windowRowSlabs` — within 8192
-/// and 4096 floats);
+/// `variants` lists `blockFloats[:flags]` (default `0,8192,8192:p,4096:p`: one pass, quarter groups of whole runs, then
+/// with `p` runs cut into pieces and tiles over 256 rows in slabs — `windowRunPieces`, `windowRowSlabs` — within 8192
+/// and 4096 floats; with `s` the blocks read contiguous weight strips, `windowStrips`, e.g. `8192:p,8192:ps`);
 /// the first is the reference every other must equal bit for bit. Times are the calling thread's CPU seconds, the
 /// median of each round's median; ratios against the first per round, then their median.
-func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
+struct WindowVariant {
+    let blockFloats: Int, pieces: Bool, strips: Bool
+    var name: String { "\(blockFloats)" + (pieces || strips ? ":" : "") + (pieces ? "p" : "") + (strips ? "s" : "") }
+}
+
+func benchWindowGEMM(rounds: Int, variants: [WindowVariant]) {
     // (name, rows, panels, map side (padded), Cin, kernel, stride)
     let shapes = [("stem 7x7/2", 1568, 1, 230, 3, 7, 2), ("layer2.0.conv2 3x3/2", 98, 2, 58, 128, 3, 2),
                   ("layer3.0.conv2 3x3/2", 98, 1, 30, 256, 3, 2), ("layer4.x.conv2 3x3/1", 49, 1, 9, 512, 3, 1),
                   ("layer4.0.downsample 1x1/2", 49, 4, 14, 1024, 1, 2), ("b32 layer2.0.conv2 3x3/2", 784, 2, 58, 128, 3, 2),
                   ("b32 layer4.0.downsample 1x1/2", 392, 4, 14, 1024, 1, 2), ("unchunked layer3.0.conv2", 784, 4, 30, 256, 3, 2)]
-    print("# window kernel, one thread, \(rounds) rounds alternating; GFLOP per CPU-second; variants quarter-block floats[:p run pieces and row slabs]")
+    print("# window kernel, one thread, \(rounds) rounds alternating; GFLOP per CPU-second; variants quarter-block floats[:p run pieces and row slabs][s weight strips]")
     print("# load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     for (name, rows, panels, side, cin, kernel, stride) in shapes {
         let k = kernel * kernel * cin, n = panels * 64
@@ -41,13 +46,14 @@ func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
                                                 quarterBlockRows: 256)
                 } } } } }
         }
-        func timed(_ v: (Int, Bool)) -> Double {
-            (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (v.1, v.1)
-            run(v.0)
+        func timed(_ v: WindowVariant) -> Double {
+            (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (v.pieces, v.pieces)
+            AVX2Kernels.windowStrips = v.strips
+            run(v.blockFloats)
             var runs: [Double] = []
             for _ in 0..<5 {
                 let t0 = cpuNow()
-                for _ in 0..<calls { run(v.0) }
+                for _ in 0..<calls { run(v.blockFloats) }
                 runs.append((cpuNow() - t0) / Double(calls))
             }
             return runs.sorted()[2]
@@ -56,15 +62,15 @@ func benchWindowGEMM(rounds: Int, variants: [(Int, Bool)]) {
         for _ in 0..<rounds {
             for (i, v) in variants.enumerated() {
                 times[i].append(timed(v))
-                if i == 0 { reference = c } else if c != reference { print("!! variant \(v) differs from \(variants[0])") }
+                if i == 0 { reference = c } else if c != reference { print("!! variant \(v.name) differs from \(variants[0].name)") }
             }
         }
-        (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (true, false)
+        (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs, AVX2Kernels.windowStrips) = (true, true, true)
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         var line = String(format: "%-27@ %3d rows x K %4d x %4d", name as NSString, rows, k, n)
         for (i, v) in variants.enumerated() {
             let vsFirst = median(zip(times[0], times[i]).map { $0 / $1 })
-            line += String(format: "  %d%@ %6.1f (%.3f×first)", v.0, v.1 ? ":p" : "", flops / median(times[i]) / 1e9, vsFirst)
+            line += String(format: "  %@ %6.1f (%.3f×first)", v.name as NSString, flops / median(times[i]) / 1e9, vsFirst)
         }
         print(line)
     }
