@@ -1,4 +1,5 @@
 import Dispatch
+import ThawKernelsAVX2
 
 extension Conv2D {
     /// Whether a tiled forward reads its windows straight from the map (`AVX512Kernels.windowPanelGEMM` or its AVX2 build) instead
@@ -18,7 +19,9 @@ extension Conv2D {
     /// The tiled GEMM with A read as windows of the map. Padded convolutions first copy a chunk of images into a
     /// zero-bordered map (at most 4 × `workspace.im2colBudget` floats, at least one image: the copy is the size of
     /// the input, where im2col writes kh·kw/(sh·sw) times as much); unpadded ones read `x` itself. Output rows of a
-    /// chunk are cut into `ConvTiles` tiles over the cores, the epilogue (bias, residual, clamp) in the kernel.
+    /// chunk are cut into `ConvTiles` tiles over the cores, the epilogue (bias, residual, clamp) in the kernel. On the
+    /// AVX2 build with several row tiles or chunks (`ConvTiles.windowSharedStrips`), the weights are first cut into
+    /// strips once for all tiles.
     func forwardWindowTiles(_ x: UnsafePointer<Float>, batch n: Int, geometry g: WindowGeometry, weight wp: UnsafePointer<Float>,
                             bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, low: Float, high: Float,
                             into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
@@ -41,6 +44,20 @@ extension Conv2D {
                 offsets[r] = Int32(((image * hp + oh * g.strideH) * wpad + ow * g.strideW) * cin)
             }
             let cores = ParallelRows.cores
+            // AVX2 only (the AVX-512 build reads its panels in place): a grid of several row tiles would have each tile
+            // copy its panels into strips; instead the layer's weights are cut into strips once, over the cores.
+            let panelCount = (cout + width - 1) / width
+            let firstGrid = ConvTiles.grid(m: min(images, n) * perImage, n: cout, cores: cores, align: width)
+            var strips: UnsafePointer<Float>? = nil
+            if ConvTiles.windowSharedStrips && ConvTiles.windowStrips && !ConvTiles.windowPasses && VectorISA.avx2Kernels
+                && !VectorISA.avx512 && (firstGrid.rowTiles > 1 || n > images) {
+                let shared = workspace.take(panelCount * s.kernelH * s.kernelW * cin * width)
+                WorkerTeam.run(iterations: panelCount) { p in
+                    AVX2Kernels.windowStripsOf(packed: wp, k: s.kernelH * s.kernelW * cin, panels: p..<(p + 1),
+                                               into: shared + p * s.kernelH * s.kernelW * cin * width)
+                }
+                strips = UnsafePointer(shared)
+            }
             var n0 = 0
             while n0 < n {
                 let count = min(images, n - n0)
@@ -56,6 +73,16 @@ extension Conv2D {
                 WorkerTeam.run(iterations: grid.count) { t in
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
+                    if let strips {         // AVX2 only (see above): the kernel with the layer's strips
+                        AVX2Kernels.windowPanelGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
+                                                    segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
+                                                    panels: (cc.lowerBound / width)..<(cc.upperBound / width),
+                                                    c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
+                                                    residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
+                                                    low: low, high: high, quarterBlockFloats: ConvTiles.windowQuarterBlockFloats,
+                                                    quarterBlockRows: ConvTiles.windowQuarterBlockRows, strips: strips)
+                        return
+                    }
                     PanelKernel.windowGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
                                            segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,
                                            panels: (cc.lowerBound / width)..<(cc.upperBound / width),

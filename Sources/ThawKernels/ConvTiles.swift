@@ -72,6 +72,12 @@ public enum ConvTiles {
         get { AVX2Kernels.windowStrips }
         set { AVX2Kernels.windowStrips = newValue }
     }
+    /// AVX2 window convolutions whose grid has several row tiles (or several chunks of images) cut their weights into
+    /// strips once per call, over the cores, in a workspace buffer the size of the weights, which every tile reads
+    /// (`AVX2Kernels.windowPanelGEMM`'s `strips`), instead of each tile copying its panels into strips of its own
+    /// (batch 1: layer2.0's 3×3/2 in 8 row tiles copied each weight 8 times). The same floats either way. Set before
+    /// forwards start.
+    nonisolated(unsafe) public static var windowSharedStrips = true
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

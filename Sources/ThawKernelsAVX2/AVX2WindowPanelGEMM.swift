@@ -25,17 +25,22 @@ extension AVX2Kernels {
     ///   bias, residual and clamp after the last group.
     /// - quarterBlockRows: quarter blocks only for calls of at most this many rows (more rows: their windows would be
     ///   read from beyond L2 once per quarter; a block's quarters back to back keep its 6 windows in L1).
+    /// - strips: nil, or the weights already cut into strips for every panel of the layer ([N/64][4][K][16],
+    ///   `windowStripsOf`), shared by a layer's tiles so that no tile copies its own (with `windowStrips`; not with
+    ///   `segmentPasses`). The same floats either way.
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                        segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                        residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
-                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max) {
+                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max,
+                                       strips shared: UnsafePointer<Float>? = nil) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        let shared = windowStrips ? shared : nil
         if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats && rows <= quarterBlockRows {
             windowQuarterBlocks(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
                                 segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
                                 bias: bias, residual: residual, ldr: ldr, low: low, high: high,
-                                blockFloats: quarterBlockFloats)
+                                blockFloats: quarterBlockFloats, shared: shared)
             return
         }
         if windowRowSlabs && quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
@@ -49,14 +54,14 @@ extension AVX2Kernels {
                 windowQuarterBlocks(rows: count, rowOffsets: rowOffsets + r0, a: a, segments: segments, segmentK: segmentK,
                                     segmentStride: segmentStride, packed: packed, panels: panels, c: c + r0 * ldc, ldc: ldc,
                                     bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, low: low, high: high,
-                                    blockFloats: quarterBlockFloats)
+                                    blockFloats: quarterBlockFloats, shared: shared)
                 r0 += count
             }
             return
         }
         // One pass with strips: each panel copied once per call into [4][K][16] (64-byte aligned), which the 6- and
         // 4-row blocks read; leftover rows read the panel.
-        let stripBlock: UnsafeMutableRawPointer? = windowStrips && !segmentPasses && rows >= 6
+        let stripBlock: UnsafeMutableRawPointer? = windowStrips && !segmentPasses && rows >= 6 && shared == nil
             ? .allocate(byteCount: k * panelWidth * 4, alignment: 64) : nil
         defer { stripBlock?.deallocate() }
         let strips = stripBlock?.assumingMemoryBound(to: Float.self)
@@ -66,7 +71,8 @@ extension AVX2Kernels {
             guard segmentPasses && segments > 1 else {
                 let runs = WindowRuns(count: segments, length: segmentK, stride: segmentStride)
                 if let strips { copyStrips(b, k, strips) }
-                windowRows(rows, rowOffsets, a, runs, b, strips.map { UnsafePointer($0) }, c + col, ldc, bp,
+                let panelStrips = shared.map { $0 + p * k * panelWidth } ?? strips.map { UnsafePointer($0) }
+                windowRows(rows, rowOffsets, a, runs, b, rows >= 6 ? panelStrips : nil, c + col, ldc, bp,
                            residual.map { $0 + col }, ldr, low, high)
                 continue
             }
@@ -119,7 +125,8 @@ extension AVX2Kernels {
     private static func windowQuarterBlocks(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                             segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
-                                            residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int) {
+                                            residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int,
+                                            shared: UnsafePointer<Float>?) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
         let perGroup = max(1, min(segments, blockFloats / (segmentK * 16)))    // runs per group
         // Pieces per run: 1, or (run pieces on, a run's slice over blockFloats) as many as bring a slice within it.
@@ -127,7 +134,7 @@ extension AVX2Kernels {
         let groups = pieces > 1 ? segments * pieces : (segments + perGroup - 1) / perGroup
         // With `windowStrips`, each group's slice of the panel copied into [4][kg][16] (64-byte aligned) before its rows.
         let longestGroup = pieces > 1 ? (segmentK + pieces - 1) / pieces : perGroup * segmentK
-        let stripBlock: UnsafeMutableRawPointer? = windowStrips && rows >= 6
+        let stripBlock: UnsafeMutableRawPointer? = windowStrips && rows >= 6 && shared == nil
             ? .allocate(byteCount: longestGroup * panelWidth * 4, alignment: 64) : nil
         defer { stripBlock?.deallocate() }
         let strips = stripBlock?.assumingMemoryBound(to: Float.self)
@@ -149,7 +156,9 @@ extension AVX2Kernels {
                 if let strips { copyStrips(bg, kg, strips) }
                 for q in stride(from: 0, to: panelWidth, by: 16) {
                     let (biasq, skipq) = (bp + q, residual.map { $0 + col + q })
-                    let (bq, ldb) = strips.map { (UnsafePointer($0) + q * kg, 16) } ?? (bg + q, panelWidth)
+                    // The quarter's strip: the layer's shared one at the group's K, this call's copy, or the panel in place.
+                    let (bq, ldb) = shared.map { ($0 + p * k * panelWidth + q * k + kOffset * 16, 16) }
+                        ?? strips.map { (UnsafePointer($0) + q * kg, 16) } ?? (bg + q, panelWidth)
                     var r = 0
                     while rows - r >= 4 {
                         let height = rows - r >= 6 ? 6 : 4
@@ -189,6 +198,15 @@ extension AVX2Kernels {
     /// bytes — `panelStripRows`'s reason; false: the panel in place. The same weights in the same chains, so the same
     /// floats. Set before forwards start.
     nonisolated(unsafe) public static var windowStrips = true
+
+    /// strips [panels][4][K][16] = the given 64-column panels of `packed` ([N/64][K][64]) each cut into its four
+    /// quarters (`copyStrips`), panel `panels.lowerBound` first: the `strips` `windowPanelGEMM` takes, for the whole
+    /// layer when it starts at panel 0.
+    public static func windowStripsOf(packed: UnsafePointer<Float>, k: Int, panels: Range<Int>, into strips: UnsafeMutablePointer<Float>) {
+        for p in panels {
+            copyStrips(packed + p * k * panelWidth, k, strips + (p - panels.lowerBound) * k * panelWidth)
+        }
+    }
 
     /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
     /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.

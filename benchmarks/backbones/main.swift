@@ -205,6 +205,9 @@ if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windo
 if let f = option("--run-pieces").flatMap(Int.init) { ConvTiles.windowRunPieces = f != 0 }
 // --window-strips 0|1: the AVX2 window kernel's blocks read contiguous weight strips (`ConvTiles.windowStrips`, 1 default).
 if let f = option("--window-strips").flatMap(Int.init) { ConvTiles.windowStrips = f != 0 }
+// --shared-strips 0|1: AVX2 window convolutions of several row tiles cut their weights into strips once per call
+// (`ConvTiles.windowSharedStrips`, 1 default) instead of per tile.
+if let f = option("--shared-strips").flatMap(Int.init) { ConvTiles.windowSharedStrips = f != 0 }
 // --row-slabs 0|1: window tiles over `windowQuarterBlockRows` rows in quarter-block slabs (`ConvTiles.windowRowSlabs`).
 if let f = option("--row-slabs").flatMap(Int.init) { ConvTiles.windowRowSlabs = f != 0 }
 // --max-pool 0|1: the max pool on `AVX2Kernels.maxPoolRow` (1, default) or the generic loop (`Pooling.avx2MaxPool`).
@@ -267,6 +270,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "row-slabs": { ConvTiles.windowRowSlabs = $0 != 0 },
                                       "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
                                       "window-strips": { ConvTiles.windowStrips = $0 != 0 },
+                                      "shared-strips": { ConvTiles.windowSharedStrips = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
@@ -290,7 +294,8 @@ if args.contains("--profile"), let resnet = backbone as? ResNet {
     var byKind: [String: (Double, Double, Double)] = [:]
     for l in layers {
         let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
-        let paired = l.secondsB.map { String(format: " | B %8.3f ms, A/B %.3f paired %.3f", $0 * 1e3, l.seconds / $0, l.pairedRatio!) } ?? ""
+        let paired = (l.secondsB.map { String(format: " | B %8.3f ms, A/B %.3f paired %.3f", $0 * 1e3, l.seconds / $0, l.pairedRatio!) } ?? "")
+            + (l.cpuSeconds.map { String(format: " | cpu A %7.3f B %7.3f ms, paired %.3f", $0 * 1e3, l.cpuSecondsB! * 1e3, l.cpuPairedRatio!) } ?? "")
         print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %@%@", l.name as NSString, l.rows, l.seconds * 1e3,
                      100 * l.seconds / total, rate as NSString, paired as NSString))
         let kind = l.name == "stem" ? "stem 7x7" : ["maxpool", "pool", "fc"].contains(l.name) ? l.name
@@ -398,7 +403,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), panel-strips
 // (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows),
 // run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), window-strips
-// (`ConvTiles.windowStrips`: 0 = the window kernel reads the panels in place), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
+// (`ConvTiles.windowStrips`: 0 = the window kernel reads the panels in place), shared-strips (`ConvTiles.windowSharedStrips`:
+// 0 = each tile copies its own strips), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
 // tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
 // generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
 // scratch-scores
