@@ -296,6 +296,8 @@ if args.contains("--profile"), let resnet = backbone as? ResNet {
         let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
         let paired = (l.secondsB.map { String(format: " | B %8.3f ms, A/B %.3f paired %.3f", $0 * 1e3, l.seconds / $0, l.pairedRatio!) } ?? "")
             + (l.cpuSeconds.map { String(format: " | cpu A %7.3f B %7.3f ms, paired %.3f", $0 * 1e3, l.cpuSecondsB! * 1e3, l.cpuPairedRatio!) } ?? "")
+            + (l.fastestSeconds.map { String(format: " | fastest A %7.3f B %7.3f ms, cores busy %.2f %.2f", $0 * 1e3, l.fastestSecondsB! * 1e3,
+                                             l.cpuSeconds! / $0, l.cpuSecondsB! / l.fastestSecondsB!) } ?? "")
         print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %@%@", l.name as NSString, l.rows, l.seconds * 1e3,
                      100 * l.seconds / total, rate as NSString, paired as NSString))
         let kind = l.name == "stem" ? "stem 7x7" : ["maxpool", "pool", "fc"].contains(l.name) ? l.name

@@ -15,6 +15,9 @@ public struct ResNetLayerTiming: Sendable {
     /// With `alternate`: the process's CPU time (both cores, user + sys) per run at A and at B (medians) and the median
     /// of the per-repeat ratios A / B — steadier than wall time on a loaded machine.
     public var cpuSeconds: Double? = nil, cpuSecondsB: Double? = nil, cpuPairedRatio: Double? = nil
+    /// With `alternate`: the fastest run at A and at B (wall); CPU median / fastest is how many cores the layer keeps
+    /// busy when nothing else takes them (2.0 on two cores = no core waits for the other).
+    public var fastestSeconds: Double? = nil, fastestSecondsB: Double? = nil
 }
 
 /// The process's CPU time (every thread, user + sys) in seconds, from the scheduler's clock (`getrusage`'s figures
@@ -58,7 +61,8 @@ extension ResNet {
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
             out.append(ResNetLayerTiming(name: name, seconds: median(runs[0]), flops: flops, rows: rows, secondsB: median(runs[1]),
                                          pairedRatio: median(zip(runs[0], runs[1]).map { $0 / $1 }), cpuSeconds: median(cpu[0]),
-                                         cpuSecondsB: median(cpu[1]), cpuPairedRatio: median(zip(cpu[0], cpu[1]).map { $0 / $1 })))
+                                         cpuSecondsB: median(cpu[1]), cpuPairedRatio: median(zip(cpu[0], cpu[1]).map { $0 / $1 }),
+                                         fastestSeconds: runs[0].min(), fastestSecondsB: runs[1].min()))
         }
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
