@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import ThawKernelsAVX2
 
 extension Conv2D {
@@ -70,9 +71,18 @@ extension Conv2D {
                 }
                 let r0 = n0 * perImage
                 let grid = ConvTiles.grid(m: count * perImage, n: cout, cores: cores, align: width)
+                let trace = ConvTiles.windowTileTrace, regionStart = trace == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 WorkerTeam.run(iterations: grid.count) { t in
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
+                    let start = trace == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+                    defer {
+                        if let trace {
+                            trace(WindowTileEvent(rows: count * perImage, columns: cout, k: s.kernelH * s.kernelW * cin,
+                                                  regionStart: regionStart, tile: t, thread: UInt(pthread_self()),
+                                                  start: start, end: DispatchTime.now().uptimeNanoseconds))
+                        }
+                    }
                     if let strips {         // AVX2 only (see above): the kernel with the layer's strips
                         AVX2Kernels.windowPanelGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,
                                                     segmentK: s.kernelW * cin, segmentStride: wpad * cin, packed: wp,

@@ -78,6 +78,10 @@ public enum ConvTiles {
     /// (batch 1: layer2.0's 3×3/2 in 8 row tiles copied each weight 8 times). The same floats either way. Set before
     /// forwards start.
     nonisolated(unsafe) public static var windowSharedStrips = true
+    /// Benchmarks only: called after each window convolution tile (`Conv2D.forwardWindowTiles`) with when and on which
+    /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
+    /// start; called from several threads at once.
+    nonisolated(unsafe) public static var windowTileTrace: (@Sendable (WindowTileEvent) -> Void)?
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

@@ -288,7 +288,11 @@ if args.contains("--profile"), let resnet = backbone as? ResNet {
         }
         alternate = { set($0 ? parts[0] : parts[1]) }
     }
+    // --tile-trace: how each window convolution's tiles spread over the threads (`TileTraceRecorder`), printed after.
+    let tileTrace = args.contains("--tile-trace") ? TileTraceRecorder() : nil
+    tileTrace?.install()
     let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats, alternate: alternate)
+    tileTrace?.report()
     let total = layers.reduce(0) { $0 + $1.seconds }
     print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads, tiles \(ConvTiles.enabled ? "on" : "off"); layers run one by one")
     var byKind: [String: (Double, Double, Double)] = [:]
