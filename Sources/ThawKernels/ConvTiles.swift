@@ -78,6 +78,12 @@ public enum ConvTiles {
     /// (batch 1: layer2.0's 3×3/2 in 8 row tiles copied each weight 8 times). The same floats either way. Set before
     /// forwards start.
     nonisolated(unsafe) public static var windowSharedStrips = true
+    /// The AVX2 window kernel's leftover single rows read the weight strips instead of the panel (`AVX2Kernels.windowStripLeftovers`;
+    /// the same floats either way).
+    public static var windowStripLeftovers: Bool {
+        get { AVX2Kernels.windowStripLeftovers }
+        set { AVX2Kernels.windowStripLeftovers = newValue }
+    }
     /// Benchmarks only: called after each window convolution tile (`Conv2D.forwardWindowTiles`) with when and on which
     /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
     /// start; called from several threads at once.

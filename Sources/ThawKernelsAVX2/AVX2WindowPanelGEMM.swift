@@ -99,7 +99,11 @@ extension AVX2Kernels {
             let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
             let out = c + r * ldc, skipr = skip.map { $0 + r * ldr }
             if height == 1 {
-                windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
+                if let strips, windowStripLeftovers && windowWideLeftovers {
+                    windows1Strips(a + Int(rowOffsets[r]), runs, strips, runs.count * runs.length * 16, out, bias, skipr, low, high, true, true)
+                } else {
+                    windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
+                }
                 r += 1
                 continue
             }
@@ -171,9 +175,17 @@ extension AVX2Kernels {
                         r += height
                     }
                 }
+                // The group's quarter-0 strip and the distance between its quarters, for the leftover rows.
+                let leftoverStrips: (UnsafePointer<Float>, Int)? = !(windowStripLeftovers && windowWideLeftovers) ? nil
+                    : shared.map { ($0 + p * k * panelWidth + kOffset * 16, k * 16) } ?? strips.map { (UnsafePointer($0), kg * 16) }
                 for r in (rows - rows % 6 % 4)..<rows {     // the last 1–3 rows: each over the whole panel at once
-                    windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
-                                 low, high, start, finish)
+                    if let (s0, quarterStride) = leftoverStrips {
+                        windows1Strips(ag + Int(rowOffsets[r]), runs, s0, quarterStride, c + r * ldc + col, bp,
+                                       residual.map { $0 + r * ldr + col }, low, high, start, finish)
+                    } else {
+                        windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
+                                     low, high, start, finish)
+                    }
                 }
             }
         }
@@ -207,6 +219,11 @@ extension AVX2Kernels {
             copyStrips(packed + p * k * panelWidth, k, strips + (p - panels.lowerBound) * k * panelWidth)
         }
     }
+
+    /// Leftover rows (the last 1–3 of a tile, with `windowWideLeftovers`) read the strips the blocks read, where there
+    /// are strips, instead of the panel (`windows1Strips`; with strips shared by a layer's tiles the panel is otherwise
+    /// never fetched); false: the panel. The same floats either way. Set before forwards start.
+    nonisolated(unsafe) public static var windowStripLeftovers = true
 
     /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
     /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.
@@ -312,6 +329,20 @@ extension AVX2Kernels {
         var bp = b
         for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, &bp) }
         guard finish else { row.store(to: c); return }       // raw sums: the next group continues these chains
+        row.finish(c, bias, skip, low, high)
+    }
+
+    /// `windows1Wide` with the weights read from four strips (`quarterStride` floats apart; `strips` at the call's first k
+    /// in quarter 0) instead of the panel — where the call's blocks read strips, so the panel itself is not fetched for
+    /// one or two rows. The same chains, the same floats.
+    @inline(__always)
+    private static func windows1Strips(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ strips: UnsafePointer<Float>, _ quarterStride: Int,
+                                       _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                                       _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
+        var row = start ? PanelRow() : PanelRow(loading: c)
+        var sp = strips
+        for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, strips: &sp, quarterStride: quarterStride) }
+        guard finish else { row.store(to: c); return }
         row.finish(c, bias, skip, low, high)
     }
 

@@ -118,9 +118,14 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         // row slabs of 6.
         let sharedStrips = [gemm(0, shared: true), gemm(4, blockFloats: 1, shared: true), gemm(4, blockFloats: slice / 3, shared: true),
                             gemm(4, blockFloats: slice - 1, blockRows: 5, shared: true)]
+        // Leftover rows reading the panel instead of the strips (`windowStripLeftovers` off): one pass, runs in pieces with
+        // the call's own strips and with the layer's.
+        AVX2Kernels.windowStripLeftovers = false
+        let panelLeftovers = [gemm(0), gemm(4, blockFloats: slice / 3), gemm(4, blockFloats: slice / 3, shared: true)]
+        AVX2Kernels.windowStripLeftovers = true
         AVX2Kernels.windowRunPieces = pieces
         return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow,
-                      inPlace: inPlace + sharedStrips, im2col: gemm(1),
+                      inPlace: inPlace + sharedStrips + panelLeftovers, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -148,7 +153,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
             for (i, inPlace) in r.inPlace.enumerated() {
-                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2) or in the layer's strips (3–6): \(i), bit for bit")
+                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9): \(i), bit for bit")
             }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }

@@ -6,12 +6,17 @@ import ThawKernelsAVX2
 /// batch-32 tiles over 256 rows (the rows and panels ConvTiles gives one tile), variants alternating in one process.
 /// `variants` lists `blockFloats[:flags]` (default `0,8192,8192:p,4096:p`: one pass, quarter groups of whole runs, then
 /// with `p` runs cut into pieces and tiles over 256 rows in slabs — `windowRunPieces`, `windowRowSlabs` — within 8192
-/// and 4096 floats; with `s` the blocks read contiguous weight strips, `windowStrips`, e.g. `8192:p,8192:ps`);
+/// and 4096 floats; with `s` the blocks read contiguous weight strips, `windowStrips`, e.g. `8192:p,8192:ps`; with `h`
+/// too the strips of the whole weight made once, outside the timing, and passed as `strips:` — a layer's shared strips;
+/// with `l` the leftover rows read the strips, `windowStripLeftovers`);
 /// the first is the reference every other must equal bit for bit. Times are the calling thread's CPU seconds, the
 /// median of each round's median; ratios against the first per round, then their median.
 struct WindowVariant {
-    let blockFloats: Int, pieces: Bool, strips: Bool
-    var name: String { "\(blockFloats)" + (pieces || strips ? ":" : "") + (pieces ? "p" : "") + (strips ? "s" : "") }
+    let blockFloats: Int, pieces: Bool, strips: Bool, shared: Bool, stripLeftovers: Bool
+    var name: String {
+        let flags = (pieces ? "p" : "") + (strips ? "s" : "") + (shared ? "h" : "") + (stripLeftovers ? "l" : "")
+        return "\(blockFloats)" + (flags.isEmpty ? "" : ":" + flags)
+    }
 }
 
 func benchWindowGEMM(rounds: Int, variants: [WindowVariant]) {
@@ -31,29 +36,36 @@ func benchWindowGEMM(rounds: Int, variants: [WindowVariant]) {
             return Int32((oh * stride * side + ow * stride) * cin)
         }
         var c = [Float](repeating: 0, count: rows * n), reference = [Float]()
+        var shared = [Float](repeating: 0, count: k * n)
+        packed.withUnsafeBufferPointer { pb in shared.withUnsafeMutableBufferPointer { sb in
+            AVX2Kernels.windowStripsOf(packed: pb.baseAddress!, k: k, panels: 0..<panels, into: sb.baseAddress!)
+        } }
         let flops = 2.0 * Double(rows) * Double(n) * Double(k)
         let calls = max(1, Int(1e8 / flops))
         func cpuNow() -> Double {
             var ts = timespec(); clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
         }
-        func run(_ blockFloats: Int) {
+        func run(_ blockFloats: Int, shared useShared: Bool) {
+            shared.withUnsafeBufferPointer { shb in
             map.withUnsafeBufferPointer { mb in packed.withUnsafeBufferPointer { pb in bias.withUnsafeBufferPointer { bb in
                 offsets.withUnsafeBufferPointer { ob in c.withUnsafeMutableBufferPointer { cb in
                     AVX2Kernels.windowPanelGEMM(rows: rows, rowOffsets: ob.baseAddress!, a: mb.baseAddress!, segments: kernel,
                                                 segmentK: kernel * cin, segmentStride: side * cin, packed: pb.baseAddress!,
                                                 panels: 0..<panels, c: cb.baseAddress!, ldc: n, bias: bb.baseAddress!,
                                                 residual: nil, ldr: 0, low: 0, high: .infinity, quarterBlockFloats: blockFloats,
-                                                quarterBlockRows: 256)
+                                                quarterBlockRows: 256, strips: useShared ? shb.baseAddress! : nil)
                 } } } } }
+            }
         }
         func timed(_ v: WindowVariant) -> Double {
             (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (v.pieces, v.pieces)
             AVX2Kernels.windowStrips = v.strips
-            run(v.blockFloats)
+            AVX2Kernels.windowStripLeftovers = v.stripLeftovers
+            run(v.blockFloats, shared: v.shared)
             var runs: [Double] = []
             for _ in 0..<5 {
                 let t0 = cpuNow()
-                for _ in 0..<calls { run(v.blockFloats) }
+                for _ in 0..<calls { run(v.blockFloats, shared: v.shared) }
                 runs.append((cpuNow() - t0) / Double(calls))
             }
             return runs.sorted()[2]
@@ -66,6 +78,7 @@ func benchWindowGEMM(rounds: Int, variants: [WindowVariant]) {
             }
         }
         (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs, AVX2Kernels.windowStrips) = (true, true, true)
+        AVX2Kernels.windowStripLeftovers = true
         func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
         var line = String(format: "%-27@ %3d rows x K %4d x %4d", name as NSString, rows, k, n)
         for (i, v) in variants.enumerated() {
