@@ -84,6 +84,12 @@ public enum ConvTiles {
         get { AVX2Kernels.windowStripLeftovers }
         set { AVX2Kernels.windowStripLeftovers = newValue }
     }
+    /// The AVX2 window kernel copies its strips reading each panel row once in order (`AVX2Kernels.windowStripsInOrder`;
+    /// false: quarter by quarter; the same floats either way).
+    public static var windowStripsInOrder: Bool {
+        get { AVX2Kernels.windowStripsInOrder }
+        set { AVX2Kernels.windowStripsInOrder = newValue }
+    }
     /// Benchmarks only: called after each window convolution tile (`Conv2D.forwardWindowTiles`) with when and on which
     /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
     /// start; called from several threads at once.

@@ -70,7 +70,9 @@ extension AVX2Kernels {
             let bp = bias.map { $0 + col } ?? zeros
             guard segmentPasses && segments > 1 else {
                 let runs = WindowRuns(count: segments, length: segmentK, stride: segmentStride)
-                if let strips { copyStrips(b, k, strips) }
+                if let strips {
+                    if windowStripsInOrder { copyStripsInOrder(b, k, strips) } else { copyStrips(b, k, strips) }
+                }
                 let panelStrips = shared.map { $0 + p * k * panelWidth } ?? strips.map { UnsafePointer($0) }
                 windowRows(rows, rowOffsets, a, runs, b, rows >= 6 ? panelStrips : nil, c + col, ldc, bp,
                            residual.map { $0 + col }, ldr, low, high)
@@ -157,7 +159,9 @@ extension AVX2Kernels {
                 }
                 let ag = a + aOffset, bg = packed + p * k * panelWidth + kOffset * panelWidth
                 let kg = runs.count * runs.length                     // the group's K
-                if let strips { copyStrips(bg, kg, strips) }
+                if let strips {
+                    if windowStripsInOrder { copyStripsInOrder(bg, kg, strips) } else { copyStrips(bg, kg, strips) }
+                }
                 for q in stride(from: 0, to: panelWidth, by: 16) {
                     let (biasq, skipq) = (bp + q, residual.map { $0 + col + q })
                     // The quarter's strip: the layer's shared one at the group's K, this call's copy, or the panel in place.
@@ -216,7 +220,8 @@ extension AVX2Kernels {
     /// layer when it starts at panel 0.
     public static func windowStripsOf(packed: UnsafePointer<Float>, k: Int, panels: Range<Int>, into strips: UnsafeMutablePointer<Float>) {
         for p in panels {
-            copyStrips(packed + p * k * panelWidth, k, strips + (p - panels.lowerBound) * k * panelWidth)
+            let (panel, out) = (packed + p * k * panelWidth, strips + (p - panels.lowerBound) * k * panelWidth)
+            if windowStripsInOrder { copyStripsInOrder(panel, k, out) } else { copyStrips(panel, k, out) }
         }
     }
 

@@ -15,3 +15,25 @@ extension AVX2Kernels.PanelRow {
         s += count * 16
     }
 }
+
+extension AVX2Kernels {
+    /// strips [4][k][16] = the panel rows [k][64] at `panel`, read once in order (each k's 256 bytes, then the next k)
+    /// rather than quarter by quarter as `copyStrips` does: one sequential stream for the prefetchers. The same values.
+    @inline(__always)
+    static func copyStripsInOrder(_ panel: UnsafePointer<Float>, _ k: Int, _ strips: UnsafeMutablePointer<Float>) {
+        let (q1, q2, q3) = (strips + k * 16, strips + 2 * k * 16, strips + 3 * k * 16)
+        for i in 0..<k {
+            let src = panel + i * panelWidth, o = i * 16
+            let (a0, a1, b0, b1) = (load(src), load(src + 8), load(src + 16), load(src + 24))
+            let (c0, c1, d0, d1) = (load(src + 32), load(src + 40), load(src + 48), load(src + 56))
+            store(a0, strips + o); store(a1, strips + o + 8); store(b0, q1 + o); store(b1, q1 + o + 8)
+            store(c0, q2 + o); store(c1, q2 + o + 8); store(d0, q3 + o); store(d1, q3 + o + 8)
+        }
+    }
+
+    /// The window kernel's strips (a call's, a group's, a layer's shared ones) are copied with `copyStripsInOrder` instead
+    /// of `copyStrips`; the same values either way. On: one thread, per CPU-second, layer4's 49-row tiles 1.05–1.08×,
+    /// the 98-row stride-2 tiles 1.03×, batch 32's tiles 1.01–1.02× (`thaw-kernels-bench window`, flag `o`;
+    /// benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var windowStripsInOrder = true
+}

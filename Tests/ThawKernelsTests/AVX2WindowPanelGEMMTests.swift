@@ -123,9 +123,13 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         AVX2Kernels.windowStripLeftovers = false
         let panelLeftovers = [gemm(0), gemm(4, blockFloats: slice / 3), gemm(4, blockFloats: slice / 3, shared: true)]
         AVX2Kernels.windowStripLeftovers = true
+        // Strips copied quarter by quarter instead of in order (`windowStripsInOrder`): one pass, runs in pieces.
+        AVX2Kernels.windowStripsInOrder.toggle()
+        let otherCopy = [gemm(0), gemm(4, blockFloats: slice / 3)]
+        AVX2Kernels.windowStripsInOrder.toggle()
         AVX2Kernels.windowRunPieces = pieces
         return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow,
-                      inPlace: inPlace + sharedStrips + panelLeftovers, im2col: gemm(1),
+                      inPlace: inPlace + sharedStrips + panelLeftovers + otherCopy, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -153,7 +157,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
             for (i, inPlace) in r.inPlace.enumerated() {
-                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9): \(i), bit for bit")
+                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9), the other strip copy (10–11): \(i), bit for bit")
             }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }

@@ -12,9 +12,9 @@ import ThawKernelsAVX2
 /// the first is the reference every other must equal bit for bit. Times are the calling thread's CPU seconds, the
 /// median of each round's median; ratios against the first per round, then their median.
 struct WindowVariant {
-    let blockFloats: Int, pieces: Bool, strips: Bool, shared: Bool, stripLeftovers: Bool
+    let blockFloats: Int, pieces: Bool, strips: Bool, shared: Bool, stripLeftovers: Bool, inOrder: Bool
     var name: String {
-        let flags = (pieces ? "p" : "") + (strips ? "s" : "") + (shared ? "h" : "") + (stripLeftovers ? "l" : "")
+        let flags = (pieces ? "p" : "") + (strips ? "s" : "") + (shared ? "h" : "") + (stripLeftovers ? "l" : "") + (inOrder ? "o" : "")
         return "\(blockFloats)" + (flags.isEmpty ? "" : ":" + flags)
     }
 }
@@ -61,6 +61,7 @@ func benchWindowGEMM(rounds: Int, variants: [WindowVariant]) {
             (AVX2Kernels.windowRunPieces, AVX2Kernels.windowRowSlabs) = (v.pieces, v.pieces)
             AVX2Kernels.windowStrips = v.strips
             AVX2Kernels.windowStripLeftovers = v.stripLeftovers
+            AVX2Kernels.windowStripsInOrder = v.inOrder
             run(v.blockFloats, shared: v.shared)
             var runs: [Double] = []
             for _ in 0..<5 {

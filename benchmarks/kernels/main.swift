@@ -173,7 +173,7 @@ if windowMode {
     let variants = (numbers.count > 1 ? numbers[1] : "0,8192,8192:p,4096:p").split(separator: ",").map { v in
         let parts = v.split(separator: ":"), flags = parts.count > 1 ? parts[1] : ""
         return WindowVariant(blockFloats: Int(parts[0])!, pieces: flags.contains("p"), strips: flags.contains("s"),
-                             shared: flags.contains("h"), stripLeftovers: flags.contains("l"))
+                             shared: flags.contains("h"), stripLeftovers: flags.contains("l"), inOrder: flags.contains("o"))
     }
     benchWindowGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants)
     exit(0)
