@@ -50,21 +50,34 @@ extension Conv2D {
             let panelCount = (cout + width - 1) / width
             let firstGrid = ConvTiles.grid(m: min(images, n) * perImage, n: cout, cores: cores, align: width)
             var strips: UnsafePointer<Float>? = nil
+            // With `ConvTiles.windowCopiesTogether`, the first chunk's padded copy runs in the strips' region (one
+            // parallel region instead of two): rows of the map in `mapParts` parts, then one iteration per panel.
+            let together = ConvTiles.windowCopiesTogether && map != nil
+            var firstMapCopied = false
             if ConvTiles.windowSharedStrips && ConvTiles.windowStrips && !ConvTiles.windowPasses && VectorISA.avx2Kernels
                 && !VectorISA.avx512 && (firstGrid.rowTiles > 1 || n > images) {
                 let shared = workspace.take(panelCount * s.kernelH * s.kernelW * cin * width)
-                WorkerTeam.run(iterations: panelCount) { p in
+                let mapRows = min(images, n) * hp, mapParts = together ? min(mapRows, 2 * cores) : 0
+                WorkerTeam.run(iterations: mapParts + panelCount) { i in
+                    if i < mapParts, let map {
+                        copyPaddedRows(x, rows: (mapRows * i / mapParts)..<(mapRows * (i + 1) / mapParts), geometry: g, into: map)
+                        return
+                    }
+                    let p = i - mapParts
                     AVX2Kernels.windowStripsOf(packed: wp, k: s.kernelH * s.kernelW * cin, panels: p..<(p + 1),
                                                into: shared + p * s.kernelH * s.kernelW * cin * width)
                 }
                 strips = UnsafePointer(shared)
+                firstMapCopied = mapParts > 0
             }
             var n0 = 0
             while n0 < n {
                 let count = min(images, n - n0)
                 let a: UnsafePointer<Float>
                 if let map {
-                    copyPadded(x + n0 * g.inHeight * g.inWidth * cin, images: count, geometry: g, into: map)
+                    if !(n0 == 0 && firstMapCopied) {
+                        copyPadded(x + n0 * g.inHeight * g.inWidth * cin, images: count, geometry: g, into: map)
+                    }
                     a = UnsafePointer(map)
                 } else {
                     a = x + n0 * g.inHeight * g.inWidth * cin
@@ -110,17 +123,24 @@ extension Conv2D {
         let c = shape.inChannels, pad = g.pad
         let hp = g.inHeight + pad.top + pad.bottom, wpad = g.inWidth + pad.left + pad.right
         ParallelRows.run(images * hp, grain: max(1, 16384 / (wpad * c))) { part in
-            for row in part {
-                let image = row / hp, py = row % hp, iy = py - pad.top
-                let dst = map + row * wpad * c
-                guard iy >= 0 && iy < g.inHeight else {
-                    dst.update(repeating: 0, count: wpad * c)
-                    continue
-                }
-                dst.update(repeating: 0, count: pad.left * c)
-                (dst + pad.left * c).update(from: x + (image * g.inHeight + iy) * g.inWidth * c, count: g.inWidth * c)
-                (dst + (pad.left + g.inWidth) * c).update(repeating: 0, count: pad.right * c)
+            copyPaddedRows(x, rows: part, geometry: g, into: map)
+        }
+    }
+
+    /// Rows `rows` (over images × Hp) of `copyPadded`'s map, on the calling thread.
+    private func copyPaddedRows(_ x: UnsafePointer<Float>, rows: Range<Int>, geometry g: WindowGeometry, into map: UnsafeMutablePointer<Float>) {
+        let c = shape.inChannels, pad = g.pad
+        let hp = g.inHeight + pad.top + pad.bottom, wpad = g.inWidth + pad.left + pad.right
+        for row in rows {
+            let image = row / hp, py = row % hp, iy = py - pad.top
+            let dst = map + row * wpad * c
+            guard iy >= 0 && iy < g.inHeight else {
+                dst.update(repeating: 0, count: wpad * c)
+                continue
             }
+            dst.update(repeating: 0, count: pad.left * c)
+            (dst + pad.left * c).update(from: x + (image * g.inHeight + iy) * g.inWidth * c, count: g.inWidth * c)
+            (dst + (pad.left + g.inWidth) * c).update(repeating: 0, count: pad.right * c)
         }
     }
 }

@@ -90,6 +90,10 @@ public enum ConvTiles {
         get { AVX2Kernels.windowStripsInOrder }
         set { AVX2Kernels.windowStripsInOrder = newValue }
     }
+    /// AVX2 window convolutions that share strips (`windowSharedStrips`) and copy a padded map run the first chunk's
+    /// map copy in the strips' parallel region instead of a region of its own (one dispatch and one wait fewer; the
+    /// same floats). Set before forwards start.
+    nonisolated(unsafe) public static var windowCopiesTogether = false
     /// Benchmarks only: called after each window convolution tile (`Conv2D.forwardWindowTiles`) with when and on which
     /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
     /// start; called from several threads at once.

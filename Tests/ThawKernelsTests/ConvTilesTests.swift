@@ -77,10 +77,15 @@ final class ConvTilesTests: XCTestCase {
                 let panels = run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true)
                 ConvGolden.assertClose(panels, plain, tolerance: 1e-4, label + ", panels")
                 if packed.runsWindowKernel && VectorISA.avx2Kernels && !VectorISA.avx512 {
-                    // The layer's strips shared by its tiles (`windowSharedStrips`) against each tile's own, bit for bit.
+                    // The layer's strips shared by its tiles (`windowSharedStrips`) against each tile's own, bit for bit;
+                    // with the padded copy in the strips' region too.
                     ConvTiles.windowSharedStrips = false
                     XCTAssertEqual(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true), panels, label + ", strips per tile")
                     ConvTiles.windowSharedStrips = true
+                    // The padded copy in the strips' parallel region (`windowCopiesTogether`), bit for bit.
+                    ConvTiles.windowCopiesTogether = true
+                    XCTAssertEqual(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true), panels, label + ", copies together")
+                    ConvTiles.windowCopiesTogether = false
                 }
                 // Weights only in panels: the plain path and the OpenBLAS tiles read them panel by panel.
                 XCTAssertEqual(packed.weight.isEmpty, packed.panelWeight != nil, label)

@@ -212,6 +212,8 @@ if let f = option("--shared-strips").flatMap(Int.init) { ConvTiles.windowSharedS
 if let f = option("--strip-leftovers").flatMap(Int.init) { ConvTiles.windowStripLeftovers = f != 0 }
 // --strips-in-order 0|1: the window kernel's strips copied reading each panel row once (`ConvTiles.windowStripsInOrder`, 1 default).
 if let f = option("--strips-in-order").flatMap(Int.init) { ConvTiles.windowStripsInOrder = f != 0 }
+// --copies-together 0|1: a window convolution's padded copy in its strips' parallel region (`ConvTiles.windowCopiesTogether`, 0 default).
+if let f = option("--copies-together").flatMap(Int.init) { ConvTiles.windowCopiesTogether = f != 0 }
 // --row-slabs 0|1: window tiles over `windowQuarterBlockRows` rows in quarter-block slabs (`ConvTiles.windowRowSlabs`).
 if let f = option("--row-slabs").flatMap(Int.init) { ConvTiles.windowRowSlabs = f != 0 }
 // --max-pool 0|1: the max pool on `AVX2Kernels.maxPoolRow` (1, default) or the generic loop (`Pooling.avx2MaxPool`).
@@ -277,6 +279,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "shared-strips": { ConvTiles.windowSharedStrips = $0 != 0 },
                                       "strip-leftovers": { ConvTiles.windowStripLeftovers = $0 != 0 },
                                       "strips-in-order": { ConvTiles.windowStripsInOrder = $0 != 0 },
+                                      "copies-together": { ConvTiles.windowCopiesTogether = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
@@ -417,7 +420,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), window-strips
 // (`ConvTiles.windowStrips`: 0 = the window kernel reads the panels in place), shared-strips (`ConvTiles.windowSharedStrips`:
 // 0 = each tile copies its own strips), strip-leftovers (`ConvTiles.windowStripLeftovers`: 0 = leftover rows read the panel),
-// strips-in-order (`ConvTiles.windowStripsInOrder`: 0 = strips copied quarter by quarter), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
+// strips-in-order (`ConvTiles.windowStripsInOrder`: 0 = strips copied quarter by quarter), copies-together
+// (`ConvTiles.windowCopiesTogether`: 1 = the padded copy in the strips' region), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
 // tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
 // generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
 // scratch-scores
