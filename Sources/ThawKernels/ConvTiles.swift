@@ -66,6 +66,38 @@ public enum ConvTiles {
         get { AVX2Kernels.windowRowSlabs }
         set { AVX2Kernels.windowRowSlabs = newValue }
     }
+    /// The AVX2 window kernel's 6- and 4-row blocks read contiguous 16-column weight strips copied per call (per group
+    /// with quarter blocks) instead of the panel in place (`AVX2Kernels.windowStrips`; the same floats either way).
+    public static var windowStrips: Bool {
+        get { AVX2Kernels.windowStrips }
+        set { AVX2Kernels.windowStrips = newValue }
+    }
+    /// AVX2 window convolutions whose grid has several row tiles (or several chunks of images) cut their weights into
+    /// strips once per call, over the cores, in a workspace buffer the size of the weights, which every tile reads
+    /// (`AVX2Kernels.windowPanelGEMM`'s `strips`), instead of each tile copying its panels into strips of its own
+    /// (batch 1: layer2.0's 3×3/2 in 8 row tiles copied each weight 8 times). The same floats either way. Set before
+    /// forwards start.
+    nonisolated(unsafe) public static var windowSharedStrips = true
+    /// The AVX2 window kernel's leftover single rows read the weight strips instead of the panel (`AVX2Kernels.windowStripLeftovers`;
+    /// the same floats either way).
+    public static var windowStripLeftovers: Bool {
+        get { AVX2Kernels.windowStripLeftovers }
+        set { AVX2Kernels.windowStripLeftovers = newValue }
+    }
+    /// The AVX2 window kernel copies its strips reading each panel row once in order (`AVX2Kernels.windowStripsInOrder`;
+    /// false: quarter by quarter; the same floats either way).
+    public static var windowStripsInOrder: Bool {
+        get { AVX2Kernels.windowStripsInOrder }
+        set { AVX2Kernels.windowStripsInOrder = newValue }
+    }
+    /// AVX2 window convolutions that share strips (`windowSharedStrips`) and copy a padded map run the first chunk's
+    /// map copy in the strips' parallel region instead of a region of its own (one dispatch and one wait fewer; the
+    /// same floats). Set before forwards start.
+    nonisolated(unsafe) public static var windowCopiesTogether = false
+    /// Benchmarks only: called after each window convolution tile (`Conv2D.forwardWindowTiles`) with when and on which
+    /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
+    /// start; called from several threads at once.
+    nonisolated(unsafe) public static var windowTileTrace: (@Sendable (WindowTileEvent) -> Void)?
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

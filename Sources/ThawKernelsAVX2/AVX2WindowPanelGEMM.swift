@@ -25,17 +25,22 @@ extension AVX2Kernels {
     ///   bias, residual and clamp after the last group.
     /// - quarterBlockRows: quarter blocks only for calls of at most this many rows (more rows: their windows would be
     ///   read from beyond L2 once per quarter; a block's quarters back to back keep its 6 windows in L1).
+    /// - strips: nil, or the weights already cut into strips for every panel of the layer ([N/64][4][K][16],
+    ///   `windowStripsOf`), shared by a layer's tiles so that no tile copies its own (with `windowStrips`; not with
+    ///   `segmentPasses`). The same floats either way.
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                        segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                        residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
-                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max) {
+                                       segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max,
+                                       strips shared: UnsafePointer<Float>? = nil) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
+        let shared = windowStrips ? shared : nil
         if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats && rows <= quarterBlockRows {
             windowQuarterBlocks(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
                                 segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
                                 bias: bias, residual: residual, ldr: ldr, low: low, high: high,
-                                blockFloats: quarterBlockFloats)
+                                blockFloats: quarterBlockFloats, shared: shared)
             return
         }
         if windowRowSlabs && quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
@@ -49,23 +54,34 @@ extension AVX2Kernels {
                 windowQuarterBlocks(rows: count, rowOffsets: rowOffsets + r0, a: a, segments: segments, segmentK: segmentK,
                                     segmentStride: segmentStride, packed: packed, panels: panels, c: c + r0 * ldc, ldc: ldc,
                                     bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, low: low, high: high,
-                                    blockFloats: quarterBlockFloats)
+                                    blockFloats: quarterBlockFloats, shared: shared)
                 r0 += count
             }
             return
         }
+        // One pass with strips: each panel copied once per call into [4][K][16] (64-byte aligned), which the 6- and
+        // 4-row blocks read; leftover rows read the panel.
+        let stripBlock: UnsafeMutableRawPointer? = windowStrips && !segmentPasses && rows >= 6 && shared == nil
+            ? .allocate(byteCount: k * panelWidth * 4, alignment: 64) : nil
+        defer { stripBlock?.deallocate() }
+        let strips = stripBlock?.assumingMemoryBound(to: Float.self)
         for p in panels {
             let b = packed + p * k * panelWidth, col = p * panelWidth
             let bp = bias.map { $0 + col } ?? zeros
             guard segmentPasses && segments > 1 else {
                 let runs = WindowRuns(count: segments, length: segmentK, stride: segmentStride)
-                windowRows(rows, rowOffsets, a, runs, b, c + col, ldc, bp, residual.map { $0 + col }, ldr, low, high)
+                if let strips {
+                    if windowStripsInOrder { copyStripsInOrder(b, k, strips) } else { copyStrips(b, k, strips) }
+                }
+                let panelStrips = shared.map { $0 + p * k * panelWidth } ?? strips.map { UnsafePointer($0) }
+                windowRows(rows, rowOffsets, a, runs, b, rows >= 6 ? panelStrips : nil, c + col, ldc, bp,
+                           residual.map { $0 + col }, ldr, low, high)
                 continue
             }
             let run = WindowRuns(count: 1, length: segmentK, stride: 0)
             for s in 0..<segments {         // C = A₀·B₀ + bias + residual, then += Aₛ·Bₛ; the last pass clamps
                 let first = s == 0, last = s == segments - 1
-                windowRows(rows, rowOffsets, a + s * segmentStride, run, b + s * segmentK * panelWidth, c + col, ldc,
+                windowRows(rows, rowOffsets, a + s * segmentStride, run, b + s * segmentK * panelWidth, nil, c + col, ldc,
                            first ? bp : zeros, first ? residual.map { $0 + col } : UnsafePointer(c + col), first ? ldr : ldc,
                            last ? low : -.infinity, last ? high : .infinity)
             }
@@ -74,9 +90,10 @@ extension AVX2Kernels {
 
     /// All `rows` windows over one 64-column panel (`b`, `c`, `bias`, `skip` at the panel's column 0): blocks of 6
     /// rows, then 4, each block's four quarters back to back, then single rows over the whole panel (`windows1Wide`).
+    /// With `strips` (the panel as [4][K][16]) the blocks read their quarter from its strip.
     @inline(__always)
     private static func windowRows(_ rows: Int, _ rowOffsets: UnsafePointer<Int32>, _ a: UnsafePointer<Float>, _ runs: WindowRuns,
-                                   _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                   _ b: UnsafePointer<Float>, _ strips: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                    _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
                                    _ low: Float, _ high: Float) {
         var r = 0
@@ -84,16 +101,22 @@ extension AVX2Kernels {
             let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
             let out = c + r * ldc, skipr = skip.map { $0 + r * ldr }
             if height == 1 {
-                windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
+                if let strips, windowStripLeftovers && windowWideLeftovers {
+                    windows1Strips(a + Int(rowOffsets[r]), runs, strips, runs.count * runs.length * 16, out, bias, skipr, low, high, true, true)
+                } else {
+                    windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
+                }
                 r += 1
                 continue
             }
+            let k = runs.count * runs.length
             for q in stride(from: 0, to: panelWidth, by: 16) {
-                let (bq, cq, biasq, skipq) = (b + q, out + q, bias + q, skipr.map { $0 + q })
+                let (cq, biasq, skipq) = (out + q, bias + q, skipr.map { $0 + q })
+                let (bq, ldb) = strips.map { ($0 + q * k, 16) } ?? (b + q, panelWidth)
                 if height == 6 {
-                    windows6(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                    windows6(a, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipq, ldr, low, high, true, true)
                 } else {
-                    windows4(a, rowOffsets + r, runs, bq, cq, ldc, biasq, skipq, ldr, low, high, true, true)
+                    windows4(a, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipq, ldr, low, high, true, true)
                 }
             }
             r += height
@@ -108,12 +131,19 @@ extension AVX2Kernels {
     private static func windowQuarterBlocks(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                             segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
-                                            residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int) {
+                                            residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int,
+                                            shared: UnsafePointer<Float>?) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
         let perGroup = max(1, min(segments, blockFloats / (segmentK * 16)))    // runs per group
         // Pieces per run: 1, or (run pieces on, a run's slice over blockFloats) as many as bring a slice within it.
         let pieces = windowRunPieces ? max(1, (segmentK * 16 + blockFloats - 1) / blockFloats) : 1
         let groups = pieces > 1 ? segments * pieces : (segments + perGroup - 1) / perGroup
+        // With `windowStrips`, each group's slice of the panel copied into [4][kg][16] (64-byte aligned) before its rows.
+        let longestGroup = pieces > 1 ? (segmentK + pieces - 1) / pieces : perGroup * segmentK
+        let stripBlock: UnsafeMutableRawPointer? = windowStrips && rows >= 6 && shared == nil
+            ? .allocate(byteCount: longestGroup * panelWidth * 4, alignment: 64) : nil
+        defer { stripBlock?.deallocate() }
+        let strips = stripBlock?.assumingMemoryBound(to: Float.self)
         for p in panels {
             let col = p * panelWidth, bp = bias.map { $0 + col } ?? zeros
             for group in 0..<groups {
@@ -128,23 +158,38 @@ extension AVX2Kernels {
                     (aOffset, kOffset) = (s0 * segmentStride, s0 * segmentK)
                 }
                 let ag = a + aOffset, bg = packed + p * k * panelWidth + kOffset * panelWidth
+                let kg = runs.count * runs.length                     // the group's K
+                if let strips {
+                    if windowStripsInOrder { copyStripsInOrder(bg, kg, strips) } else { copyStrips(bg, kg, strips) }
+                }
                 for q in stride(from: 0, to: panelWidth, by: 16) {
-                    let (bq, biasq, skipq) = (bg + q, bp + q, residual.map { $0 + col + q })
+                    let (biasq, skipq) = (bp + q, residual.map { $0 + col + q })
+                    // The quarter's strip: the layer's shared one at the group's K, this call's copy, or the panel in place.
+                    let (bq, ldb) = shared.map { ($0 + p * k * panelWidth + q * k + kOffset * 16, 16) }
+                        ?? strips.map { (UnsafePointer($0) + q * kg, 16) } ?? (bg + q, panelWidth)
                     var r = 0
                     while rows - r >= 4 {
                         let height = rows - r >= 6 ? 6 : 4
                         let cq = c + r * ldc + col + q, skipr = skipq.map { $0 + r * ldr }
                         if height == 6 {
-                            windows6(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                            windows6(ag, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
                         } else {
-                            windows4(ag, rowOffsets + r, runs, bq, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
+                            windows4(ag, rowOffsets + r, runs, bq, ldb, cq, ldc, biasq, skipr, ldr, low, high, start, finish)
                         }
                         r += height
                     }
                 }
+                // The group's quarter-0 strip and the distance between its quarters, for the leftover rows.
+                let leftoverStrips: (UnsafePointer<Float>, Int)? = !(windowStripLeftovers && windowWideLeftovers) ? nil
+                    : shared.map { ($0 + p * k * panelWidth + kOffset * 16, k * 16) } ?? strips.map { (UnsafePointer($0), kg * 16) }
                 for r in (rows - rows % 6 % 4)..<rows {     // the last 1–3 rows: each over the whole panel at once
-                    windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
-                                 low, high, start, finish)
+                    if let (s0, quarterStride) = leftoverStrips {
+                        windows1Strips(ag + Int(rowOffsets[r]), runs, s0, quarterStride, c + r * ldc + col, bp,
+                                       residual.map { $0 + r * ldr + col }, low, high, start, finish)
+                    } else {
+                        windows1Wide(ag + Int(rowOffsets[r]), runs, bg, c + r * ldc + col, bp, residual.map { $0 + r * ldr + col },
+                                     low, high, start, finish)
+                    }
                 }
             }
         }
@@ -164,6 +209,27 @@ extension AVX2Kernels {
     /// (`thaw-kernels-bench window`; benchmarks/backbones/README.md). Set before forwards start.
     nonisolated(unsafe) public static var windowRunPieces = true
 
+    /// The 6- and 4-row blocks read the weights from contiguous 16-column strips ([4][K][16], `copyStrips`) copied once
+    /// per panel (one pass) or per panel and group (quarter blocks) instead of the panel's quarter at a stride of 256
+    /// bytes — `panelStripRows`'s reason; false: the panel in place. The same weights in the same chains, so the same
+    /// floats. Set before forwards start.
+    nonisolated(unsafe) public static var windowStrips = true
+
+    /// strips [panels][4][K][16] = the given 64-column panels of `packed` ([N/64][K][64]) each cut into its four
+    /// quarters (`copyStrips`), panel `panels.lowerBound` first: the `strips` `windowPanelGEMM` takes, for the whole
+    /// layer when it starts at panel 0.
+    public static func windowStripsOf(packed: UnsafePointer<Float>, k: Int, panels: Range<Int>, into strips: UnsafeMutablePointer<Float>) {
+        for p in panels {
+            let (panel, out) = (packed + p * k * panelWidth, strips + (p - panels.lowerBound) * k * panelWidth)
+            if windowStripsInOrder { copyStripsInOrder(panel, k, out) } else { copyStrips(panel, k, out) }
+        }
+    }
+
+    /// Leftover rows (the last 1–3 of a tile, with `windowWideLeftovers`) read the strips the blocks read, where there
+    /// are strips, instead of the panel (`windows1Strips`; with strips shared by a layer's tiles the panel is otherwise
+    /// never fetched); false: the panel. The same floats either way. Set before forwards start.
+    nonisolated(unsafe) public static var windowStripLeftovers = true
+
     /// Leftover rows (the last 1–3 of a tile) as one window × 64 columns (`windows1Wide`); false: one quarter at a
     /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.
     nonisolated(unsafe) public static var windowWideLeftovers = true
@@ -173,10 +239,11 @@ extension AVX2Kernels {
         let count: Int, length: Int, stride: Int
     }
 
-    /// 6 windows × 16 columns: per k two weight loads (stride 64) and six broadcasts into 12 accumulators.
+    /// 6 windows × 16 columns: per k two weight loads (row stride `ldb`: 64 in a panel, 16 in a strip) and six
+    /// broadcasts into 12 accumulators.
     @inline(__always)
     private static func windows6(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
-                                 _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                 _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
                                  _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
@@ -199,7 +266,7 @@ extension AVX2Kernels {
                 x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
                 x = F8(repeating: a4[i]); c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
                 x = F8(repeating: a5[i]); c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-                bp += panelWidth
+                bp += ldb
             }
         }
         guard finish else {                 // raw sums: the next group continues these chains
@@ -218,7 +285,7 @@ extension AVX2Kernels {
 
     @inline(__always)
     private static func windows4(_ a: UnsafePointer<Float>, _ offsets: UnsafePointer<Int32>, _ runs: WindowRuns,
-                                 _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                                 _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                  _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
                                  _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
         var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8(), c30 = F8(), c31 = F8()
@@ -237,7 +304,7 @@ extension AVX2Kernels {
                 x = F8(repeating: a1[i]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
                 x = F8(repeating: a2[i]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
                 x = F8(repeating: a3[i]); c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
-                bp += panelWidth
+                bp += ldb
             }
         }
         guard finish else {
@@ -267,6 +334,20 @@ extension AVX2Kernels {
         var bp = b
         for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, &bp) }
         guard finish else { row.store(to: c); return }       // raw sums: the next group continues these chains
+        row.finish(c, bias, skip, low, high)
+    }
+
+    /// `windows1Wide` with the weights read from four strips (`quarterStride` floats apart; `strips` at the call's first k
+    /// in quarter 0) instead of the panel — where the call's blocks read strips, so the panel itself is not fetched for
+    /// one or two rows. The same chains, the same floats.
+    @inline(__always)
+    private static func windows1Strips(_ a: UnsafePointer<Float>, _ runs: WindowRuns, _ strips: UnsafePointer<Float>, _ quarterStride: Int,
+                                       _ c: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                                       _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float, _ start: Bool, _ finish: Bool) {
+        var row = start ? PanelRow() : PanelRow(loading: c)
+        var sp = strips
+        for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, strips: &sp, quarterStride: quarterStride) }
+        guard finish else { row.store(to: c); return }
         row.finish(c, bias, skip, low, high)
     }
 

@@ -5,14 +5,15 @@ import ThawKernelsAVX512
 
 /// `AVX2Kernels.windowPanelGEMM` (rows of A read as convolution windows of an NHWC map) against a float64 direct
 /// convolution, with bias, residual, clamps and every leftover row count, in one pass and a pass per window row; quarter
-/// blocks (groups of runs, runs cut into pieces, slabs of rows) bit for bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
+/// blocks (groups of runs, runs cut into pieces, slabs of rows) and weights read in place instead of from strips bit for
+/// bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
 /// on the im2col rows (same blocks, same order over K) and, on an AVX-512 CPU, against the AVX-512 build.
 final class AVX2WindowPanelGEMMTests: XCTestCase {
     /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
     struct Case { let images, hp, wp, cin, cout, kh, kw, stride: Int; let bias, residual: Bool; let low, high: Float }
 
     struct Result { var windows: [Float]; var passes: [Float]; var quarterBlocks: [[Float]]; var runPieces: [[Float]]
-        var rowSlabs: [[Float]]; var narrowLeftovers: [Float]
+        var rowSlabs: [[Float]]; var narrowLeftovers: [Float]; var inPlace: [[Float]]
         var im2col: [Float]; var avx512: [Float]?; var want: [Double] }
 
     static let cases: [Case] = [
@@ -43,9 +44,15 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         }
         // kernel 0: one pass; 3: a pass per window row; 1: panelGEMM on im2col; 2: the AVX-512 build;
         // 4: quarters over all rows in groups of runs within `blockFloats` (the raw sums carried in C).
-        func gemm(_ kernel: Int, blockFloats: Int = 0, blockRows: Int = .max) -> [Float] {
+        // The layer's weights as strips for every panel (`windowStripsOf`), for calls that take them shared.
+        var strips = [Float](repeating: .nan, count: k * n)
+        packed.withUnsafeBufferPointer { pb in strips.withUnsafeMutableBufferPointer { sb in
+            AVX2Kernels.windowStripsOf(packed: pb.baseAddress!, k: k, panels: 0..<(n / 64), into: sb.baseAddress!)
+        } }
+        func gemm(_ kernel: Int, blockFloats: Int = 0, blockRows: Int = .max, shared: Bool = false) -> [Float] {
             var c = [Float](repeating: .nan, count: rows * n)
             packed.withUnsafeBufferPointer { pb in map.withUnsafeBufferPointer { mb in im2col.withUnsafeBufferPointer { ib in
+                strips.withUnsafeBufferPointer { stb in
                 bias.withUnsafeBufferPointer { bb in skip.withUnsafeBufferPointer { sb in offsets.withUnsafeBufferPointer { ob in
                     c.withUnsafeMutableBufferPointer { cb in
                         let (biasp, skipp) = (t.bias ? bb.baseAddress : nil, t.residual ? sb.baseAddress : nil)
@@ -55,7 +62,8 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                                                         segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin, packed: pb.baseAddress!,
                                                         panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp,
                                                         residual: skipp, ldr: n, low: t.low, high: t.high, segmentPasses: kernel == 3,
-                                                        quarterBlockFloats: blockFloats, quarterBlockRows: blockRows)
+                                                        quarterBlockFloats: blockFloats, quarterBlockRows: blockRows,
+                                                        strips: shared ? stb.baseAddress! : nil)
                         case 1:
                             AVX2Kernels.panelGEMM(rows: rows, k: k, a: ib.baseAddress!, lda: k, packed: pb.baseAddress!,
                                                   panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp, residual: skipp,
@@ -68,7 +76,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                         }
                     }
                 } } }
-            } } }
+            } } } }
             return (0..<rows * t.cout).map { c[($0 / t.cout) * n + $0 % t.cout] }
         }
         var want = [Double](repeating: 0, count: rows * t.cout)
@@ -99,7 +107,29 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         AVX2Kernels.windowWideLeftovers = false
         let narrow = gemm(0)
         AVX2Kernels.windowWideLeftovers = wide
-        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow, im2col: gemm(1),
+        // The 6- and 4-row blocks reading the panel in place instead of contiguous strips (`windowStrips`): one pass,
+        // quarter blocks of one run, runs in three pieces.
+        let stripsOn = AVX2Kernels.windowStrips
+        AVX2Kernels.windowStrips = false
+        AVX2Kernels.windowRunPieces = true
+        let inPlace = [gemm(0), gemm(4, blockFloats: 1), gemm(4, blockFloats: slice / 3)]
+        AVX2Kernels.windowStrips = stripsOn
+        // The strips of the whole layer given (`strips`): one pass, quarter blocks of one run, runs in three pieces,
+        // row slabs of 6.
+        let sharedStrips = [gemm(0, shared: true), gemm(4, blockFloats: 1, shared: true), gemm(4, blockFloats: slice / 3, shared: true),
+                            gemm(4, blockFloats: slice - 1, blockRows: 5, shared: true)]
+        // Leftover rows reading the panel instead of the strips (`windowStripLeftovers` off): one pass, runs in pieces with
+        // the call's own strips and with the layer's.
+        AVX2Kernels.windowStripLeftovers = false
+        let panelLeftovers = [gemm(0), gemm(4, blockFloats: slice / 3), gemm(4, blockFloats: slice / 3, shared: true)]
+        AVX2Kernels.windowStripLeftovers = true
+        // Strips copied quarter by quarter instead of in order (`windowStripsInOrder`): one pass, runs in pieces.
+        AVX2Kernels.windowStripsInOrder.toggle()
+        let otherCopy = [gemm(0), gemm(4, blockFloats: slice / 3)]
+        AVX2Kernels.windowStripsInOrder.toggle()
+        AVX2Kernels.windowRunPieces = pieces
+        return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow,
+                      inPlace: inPlace + sharedStrips + panelLeftovers + otherCopy, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -126,6 +156,9 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                 XCTAssertEqual(slabbed, r.windows, "\(t): quarter blocks over row slabs \(i) against one pass, bit for bit")
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
+            for (i, inPlace) in r.inPlace.enumerated() {
+                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9), the other strip copy (10–11): \(i), bit for bit")
+            }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }
     }

@@ -50,6 +50,7 @@ final class ConvTilesTests: XCTestCase {
             (3, 5, 6, 24, 40, 1, 1, 0, .identity, true, true),
             (1, 9, 11, 32, 128, 3, 2, 1, .relu, true, false),
             (2, 10, 10, 48, 64, 1, 2, 0, .identity, false, true),
+            (1, 28, 28, 64, 128, 3, 2, 1, .relu, true, false),     // 4 × 2 window tiles, K 576 in quarter blocks
         ]
         WinogradChoice.policy = .never                       // 3×3 stride 1 through the GEMM here (Winograd has its own tests)
         var panelCases = 0
@@ -86,6 +87,17 @@ final class ConvTilesTests: XCTestCase {
                     XCTAssertFalse(inPanels.panelWeightInStrips, label)
                     XCTAssertEqual(panels, run(inPanels, x, n: n, h: h, w: w, residual: skip, tiles: true), label + ", strips = panels")
                 }
+                if packed.runsWindowKernel && VectorISA.avx2Kernels && !VectorISA.avx512 {
+                    // The layer's strips shared by its tiles (`windowSharedStrips`) against each tile's own, bit for bit;
+                    // with the padded copy in the strips' region too.
+                    ConvTiles.windowSharedStrips = false
+                    XCTAssertEqual(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true), panels, label + ", strips per tile")
+                    ConvTiles.windowSharedStrips = true
+                    // The padded copy in the strips' parallel region (`windowCopiesTogether`), bit for bit.
+                    ConvTiles.windowCopiesTogether = true
+                    XCTAssertEqual(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true), panels, label + ", copies together")
+                    ConvTiles.windowCopiesTogether = false
+                }
                 // Weights only in panels: the plain path and the OpenBLAS tiles read them panel by panel.
                 XCTAssertEqual(packed.weight.isEmpty, packed.panelWeight != nil, label)
                 ConvGolden.assertClose(run(packed, x, n: n, h: h, w: w, residual: skip, tiles: false), plain, tolerance: 1e-4,
@@ -96,7 +108,7 @@ final class ConvTilesTests: XCTestCase {
                 ConvTiles.panelKernel = true
             }
         } }
-        XCTAssertEqual(panelCases, 6 * ConvEngine.available.filter(\.packed).count, "cases that ran the panel kernel")
+        XCTAssertEqual(panelCases, 7 * ConvEngine.available.filter(\.packed).count, "cases that ran the panel kernel")
     }
 
     /// The AVX-512 residual epilogue equals the baseline loop bit for bit.

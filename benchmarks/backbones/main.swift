@@ -209,6 +209,17 @@ if args.contains("--no-windows") { ConvTiles.directWindows = false }
 if let f = option("--window-blocks").flatMap(Int.init), f >= 0 { ConvTiles.windowQuarterBlockFloats = f }
 // --run-pieces 0|1: quarter groups may cut a window run into pieces within --window-blocks (`ConvTiles.windowRunPieces`).
 if let f = option("--run-pieces").flatMap(Int.init) { ConvTiles.windowRunPieces = f != 0 }
+// --window-strips 0|1: the AVX2 window kernel's blocks read contiguous weight strips (`ConvTiles.windowStrips`, 1 default).
+if let f = option("--window-strips").flatMap(Int.init) { ConvTiles.windowStrips = f != 0 }
+// --shared-strips 0|1: AVX2 window convolutions of several row tiles cut their weights into strips once per call
+// (`ConvTiles.windowSharedStrips`, 1 default) instead of per tile.
+if let f = option("--shared-strips").flatMap(Int.init) { ConvTiles.windowSharedStrips = f != 0 }
+// --strip-leftovers 0|1: the window kernel's leftover rows read the weight strips (`ConvTiles.windowStripLeftovers`, 1 default).
+if let f = option("--strip-leftovers").flatMap(Int.init) { ConvTiles.windowStripLeftovers = f != 0 }
+// --strips-in-order 0|1: the window kernel's strips copied reading each panel row once (`ConvTiles.windowStripsInOrder`, 1 default).
+if let f = option("--strips-in-order").flatMap(Int.init) { ConvTiles.windowStripsInOrder = f != 0 }
+// --copies-together 0|1: a window convolution's padded copy in its strips' parallel region (`ConvTiles.windowCopiesTogether`, 0 default).
+if let f = option("--copies-together").flatMap(Int.init) { ConvTiles.windowCopiesTogether = f != 0 }
 // --row-slabs 0|1: window tiles over `windowQuarterBlockRows` rows in quarter-block slabs (`ConvTiles.windowRowSlabs`).
 if let f = option("--row-slabs").flatMap(Int.init) { ConvTiles.windowRowSlabs = f != 0 }
 // --max-pool 0|1: the max pool on `AVX2Kernels.maxPoolRow` (1, default) or the generic loop (`Pooling.avx2MaxPool`).
@@ -271,6 +282,11 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
                                       "row-slabs": { ConvTiles.windowRowSlabs = $0 != 0 },
                                       "run-pieces": { ConvTiles.windowRunPieces = $0 != 0 },
+                                      "window-strips": { ConvTiles.windowStrips = $0 != 0 },
+                                      "shared-strips": { ConvTiles.windowSharedStrips = $0 != 0 },
+                                      "strip-leftovers": { ConvTiles.windowStripLeftovers = $0 != 0 },
+                                      "strips-in-order": { ConvTiles.windowStripsInOrder = $0 != 0 },
+                                      "copies-together": { ConvTiles.windowCopiesTogether = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
@@ -288,13 +304,20 @@ if args.contains("--profile"), let resnet = backbone as? ResNet {
         }
         alternate = { set($0 ? parts[0] : parts[1]) }
     }
+    // --tile-trace: how each window convolution's tiles spread over the threads (`TileTraceRecorder`), printed after.
+    let tileTrace = args.contains("--tile-trace") ? TileTraceRecorder() : nil
+    tileTrace?.install()
     let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats, alternate: alternate)
+    tileTrace?.report()
     let total = layers.reduce(0) { $0 + $1.seconds }
     print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads, tiles \(ConvTiles.enabled ? "on" : "off"); layers run one by one")
     var byKind: [String: (Double, Double, Double)] = [:]
     for l in layers {
         let rate = l.flops > 0 ? String(format: "%7.1f GFLOP/s", l.flops / l.seconds / 1e9) : ""
-        let paired = l.secondsB.map { String(format: " | B %8.3f ms, A/B %.3f paired %.3f", $0 * 1e3, l.seconds / $0, l.pairedRatio!) } ?? ""
+        let paired = (l.secondsB.map { String(format: " | B %8.3f ms, A/B %.3f paired %.3f", $0 * 1e3, l.seconds / $0, l.pairedRatio!) } ?? "")
+            + (l.cpuSeconds.map { String(format: " | cpu A %7.3f B %7.3f ms, paired %.3f", $0 * 1e3, l.cpuSecondsB! * 1e3, l.cpuPairedRatio!) } ?? "")
+            + (l.fastestSeconds.map { String(format: " | fastest A %7.3f B %7.3f ms, cores busy %.2f %.2f", $0 * 1e3, l.fastestSecondsB! * 1e3,
+                                             l.cpuSeconds! / $0, l.cpuSecondsB! / l.fastestSecondsB!) } ?? "")
         print(String(format: "%-24@ rows %6d %8.3f ms %5.1f%% %@%@", l.name as NSString, l.rows, l.seconds * 1e3,
                      100 * l.seconds / total, rate as NSString, paired as NSString))
         let kind = l.name == "stem" ? "stem 7x7" : ["maxpool", "pool", "fc"].contains(l.name) ? l.name
@@ -401,7 +424,11 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`InvertedResidual.bandFloats`: expanded floats per band of the fused 112×112/56×56 blocks), wide-row
 // (`PanelGEMMOrder.wideRow`: 0 = the AVX2 panel GEMM's leftover single rows by quarters), panel-strips
 // (`PanelGEMMOrder.stripRows`: 0 = the AVX2 panel GEMM reads the panels in place, N = contiguous strips for calls of ≥ N rows),
-// run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
+// run-pieces (`ConvTiles.windowRunPieces`: 0 = quarter groups of whole window runs), window-strips
+// (`ConvTiles.windowStrips`: 0 = the window kernel reads the panels in place), shared-strips (`ConvTiles.windowSharedStrips`:
+// 0 = each tile copies its own strips), strip-leftovers (`ConvTiles.windowStripLeftovers`: 0 = leftover rows read the panel),
+// strips-in-order (`ConvTiles.windowStripsInOrder`: 0 = strips copied quarter by quarter), copies-together
+// (`ConvTiles.windowCopiesTogether`: 1 = the padded copy in the strips' region), row-slabs (`ConvTiles.windowRowSlabs`: 0 =
 // tiles over `windowQuarterBlockRows` rows in one pass), max-pool (`Pooling.avx2MaxPool`: 0 = the
 // generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
 // scratch-scores

@@ -7,7 +7,7 @@
 //       (the AVX2 panel GEMM against one-thread OpenBLAS; see PanelGEMMBench.swift)
 //   .build/release/thaw-kernels-bench panel-tiles [rounds] [b,s96,t65536,…] [minilm|r50-b1|r50-b32|lite0-train|all]
 //       (the same on the tiles PanelLinear and ConvTiles issue; see PanelTilesBench.swift)
-//   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p],…]
+//   .build/release/thaw-kernels-bench window [rounds] [blockFloats[:p][s][h][l],…]
 //       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
 //   .build/release/thaw-kernels-bench attention [rounds]
 //       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, sgemm zeroing; AttentionCoreBench.swift)
@@ -171,7 +171,9 @@ if panelMode {
 }
 if windowMode {
     let variants = (numbers.count > 1 ? numbers[1] : "0,8192,8192:p,4096:p").split(separator: ",").map { v in
-        (Int(v.split(separator: ":")[0])!, v.hasSuffix(":p"))
+        let parts = v.split(separator: ":"), flags = parts.count > 1 ? parts[1] : ""
+        return WindowVariant(blockFloats: Int(parts[0])!, pieces: flags.contains("p"), strips: flags.contains("s"),
+                             shared: flags.contains("h"), stripLeftovers: flags.contains("l"), inOrder: flags.contains("o"))
     }
     benchWindowGEMM(rounds: numbers.first.flatMap(Int.init) ?? 5, variants: variants)
     exit(0)

@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 @_spi(Profile) import ThawBackbones
 import ThawKernels
@@ -11,6 +12,20 @@ public struct ResNetLayerTiming: Sendable {
     /// With `alternate`: the median with the knob's second value (`seconds` is the first's) and the median of the
     /// per-repeat ratios first / second (runs of the two values interleaved).
     public var secondsB: Double? = nil, pairedRatio: Double? = nil
+    /// With `alternate`: the process's CPU time (both cores, user + sys) per run at A and at B (medians) and the median
+    /// of the per-repeat ratios A / B — steadier than wall time on a loaded machine.
+    public var cpuSeconds: Double? = nil, cpuSecondsB: Double? = nil, cpuPairedRatio: Double? = nil
+    /// With `alternate`: the fastest run at A and at B (wall); CPU median / fastest is how many cores the layer keeps
+    /// busy when nothing else takes them (2.0 on two cores = no core waits for the other).
+    public var fastestSeconds: Double? = nil, fastestSecondsB: Double? = nil
+}
+
+/// The process's CPU time (every thread, user + sys) in seconds, from the scheduler's clock (`getrusage`'s figures
+/// may move in whole ticks, too coarse for a layer of a millisecond).
+func schedulerCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 extension ResNet {
@@ -29,20 +44,25 @@ extension ResNet {
                 out.append(ResNetLayerTiming(name: name, seconds: seconds, flops: flops, rows: rows))
                 return
             }
-            var runs: [[Double]] = [[], []]
+            var runs: [[Double]] = [[], []], cpu: [[Double]] = [[], []]
             for i in 0..<2 * (repeats + 1) {
                 // Pairs alternate A B, B A, …: the first run of a pair tends to be slower (caches, sleeping workers).
                 let first = (i / 2) % 2 == 0 ? i % 2 == 0 : i % 2 == 1
                 set(first)
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = DispatchTime.now().uptimeNanoseconds, c0 = schedulerCPUSeconds()
                 body()
-                if i >= 2 { runs[first ? 0 : 1].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+                if i >= 2 {
+                    runs[first ? 0 : 1].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                    cpu[first ? 0 : 1].append(schedulerCPUSeconds() - c0)
+                }
                 ws.reset()
             }
             set(true)
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
             out.append(ResNetLayerTiming(name: name, seconds: median(runs[0]), flops: flops, rows: rows, secondsB: median(runs[1]),
-                                         pairedRatio: median(zip(runs[0], runs[1]).map { $0 / $1 })))
+                                         pairedRatio: median(zip(runs[0], runs[1]).map { $0 / $1 }), cpuSeconds: median(cpu[0]),
+                                         cpuSecondsB: median(cpu[1]), cpuPairedRatio: median(zip(cpu[0], cpu[1]).map { $0 / $1 }),
+                                         fastestSeconds: runs[0].min(), fastestSecondsB: runs[1].min()))
         }
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
