@@ -54,6 +54,14 @@ public enum ConvTiles {
         get { AVX2Kernels.windowWideLeftovers }
         set { AVX2Kernels.windowWideLeftovers = newValue }
     }
+
+    /// The AVX2 window kernel's block epilogues inlined (true, the default) or one call per row
+    /// (`AVX2Kernels.windowInlineEnds`; the same floats).
+    public static var windowInlineEnds: Bool {
+        get { AVX2Kernels.windowInlineEnds }
+        set { AVX2Kernels.windowInlineEnds = newValue }
+    }
+
     /// Quarter blocks (`windowQuarterBlockFloats`) cut a window run whose quarter slice alone exceeds the block into
     /// pieces within it (`AVX2Kernels.windowRunPieces`, on; false: groups of whole runs; the same floats either way).
     public static var windowRunPieces: Bool {

@@ -234,6 +234,19 @@ extension AVX2Kernels {
     /// time, as before (benchmarks compare; the same floats either way). Set before forwards start.
     nonisolated(unsafe) public static var windowWideLeftovers = true
 
+    /// The blocks' epilogues (bias, residual, clamp, store after the last group) inlined (true) or one call per row
+    /// (false): `panelInlineEnds`' reason — the calls clear the upper registers, spill the other accumulators and pass
+    /// each vector in two halves. The same arithmetic in the same order, so the same floats. Set before forwards start.
+    nonisolated(unsafe) public static var windowInlineEnds = true
+
+    /// One row of a window block's epilogue: `quarterFinish` inlined where `inline` (`windowInlineEnds`), else called.
+    @_transparent                                    // mandatory: @inline(__always) left a call per row
+    static func windowFinish(_ inline: Bool, _ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>,
+                             _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+        if inline { quarterFinishInline(v0, v1, out, bias, skip, low, high) }
+        else { quarterFinish(v0, v1, out, bias, skip, low, high) }
+    }
+
     /// The runs of one window: `count` runs of `length` floats, `stride` floats apart.
     struct WindowRuns {
         let count: Int, length: Int, stride: Int
@@ -275,12 +288,13 @@ extension AVX2Kernels {
             store(c40, c + 4 * ldc); store(c41, c + 4 * ldc + 8); store(c50, c + 5 * ldc); store(c51, c + 5 * ldc + 8)
             return
         }
-        quarterFinish(c00, c01, c, bias, skip, low, high)
-        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
-        quarterFinish(c40, c41, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
-        quarterFinish(c50, c51, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
+        let inline = windowInlineEnds
+        windowFinish(inline, c00, c01, c, bias, skip, low, high)
+        windowFinish(inline, c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        windowFinish(inline, c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        windowFinish(inline, c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        windowFinish(inline, c40, c41, c + 4 * ldc, bias, skip.map { $0 + 4 * ldr }, low, high)
+        windowFinish(inline, c50, c51, c + 5 * ldc, bias, skip.map { $0 + 5 * ldr }, low, high)
     }
 
     @inline(__always)
@@ -312,10 +326,11 @@ extension AVX2Kernels {
             store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + 8); store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + 8)
             return
         }
-        quarterFinish(c00, c01, c, bias, skip, low, high)
-        quarterFinish(c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
-        quarterFinish(c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
-        quarterFinish(c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
+        let inline = windowInlineEnds
+        windowFinish(inline, c00, c01, c, bias, skip, low, high)
+        windowFinish(inline, c10, c11, c + ldc, bias, skip.map { $0 + ldr }, low, high)
+        windowFinish(inline, c20, c21, c + 2 * ldc, bias, skip.map { $0 + 2 * ldr }, low, high)
+        windowFinish(inline, c30, c31, c + 3 * ldc, bias, skip.map { $0 + 3 * ldr }, low, high)
     }
 
     /// One window × 64 columns (a whole panel: leftover rows): `PanelRow`'s eight chains, so the FMA latency that
@@ -334,7 +349,7 @@ extension AVX2Kernels {
         var bp = b
         for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, &bp) }
         guard finish else { row.store(to: c); return }       // raw sums: the next group continues these chains
-        row.finish(c, bias, skip, low, high)
+        if windowInlineEnds { row.finishInline(c, bias, skip, low, high) } else { row.finish(c, bias, skip, low, high) }
     }
 
     /// `windows1Wide` with the weights read from four strips (`quarterStride` floats apart; `strips` at the call's first k
@@ -348,7 +363,7 @@ extension AVX2Kernels {
         var sp = strips
         for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, strips: &sp, quarterStride: quarterStride) }
         guard finish else { row.store(to: c); return }
-        row.finish(c, bias, skip, low, high)
+        if windowInlineEnds { row.finishInline(c, bias, skip, low, high) } else { row.finish(c, bias, skip, low, high) }
     }
 
     /// One window × 16 columns: one chain per vector (`windows1Wide` with `windowWideLeftovers` off).
@@ -368,6 +383,6 @@ extension AVX2Kernels {
             }
         }
         guard finish else { store(c0, c); store(c1, c + 8); return }
-        quarterFinish(c0, c1, c, bias, skip, low, high)
+        windowFinish(windowInlineEnds, c0, c1, c, bias, skip, low, high)
     }
 }

@@ -127,9 +127,17 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         AVX2Kernels.windowStripsInOrder.toggle()
         let otherCopy = [gemm(0), gemm(4, blockFloats: slice / 3)]
         AVX2Kernels.windowStripsInOrder.toggle()
+        // The blocks' epilogues as a call per row instead of inlined (`windowInlineEnds` off): one pass, pieces, wide
+        // and narrow leftovers.
+        AVX2Kernels.windowInlineEnds = false
+        var calledEnds = [gemm(0), gemm(4, blockFloats: slice / 3)]
+        AVX2Kernels.windowWideLeftovers = false
+        calledEnds.append(gemm(0))
+        AVX2Kernels.windowWideLeftovers = wide
+        AVX2Kernels.windowInlineEnds = true
         AVX2Kernels.windowRunPieces = pieces
         return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow,
-                      inPlace: inPlace + sharedStrips + panelLeftovers + otherCopy, im2col: gemm(1),
+                      inPlace: inPlace + sharedStrips + panelLeftovers + otherCopy + calledEnds, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -157,7 +165,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
             for (i, inPlace) in r.inPlace.enumerated() {
-                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9), the other strip copy (10–11): \(i), bit for bit")
+                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9), the other strip copy (10–11), epilogues called (12–14): \(i), bit for bit")
             }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }

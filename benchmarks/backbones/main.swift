@@ -277,6 +277,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "panel-strips": { PanelGEMMOrder.stripRows = $0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
+                                      "window-inline-ends": { ConvTiles.windowInlineEnds = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
                                       "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
@@ -417,6 +418,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // avx2 (`VectorISA.avx2Kernels`: 0 = the BLAS/baseline paths), window-passes (`ConvTiles.windowPasses`),
 // window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
+// window-inline-ends (`ConvTiles.windowInlineEnds`: 0 = the window kernel's block epilogues as one call per row),
 // team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
 // window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
