@@ -25,9 +25,10 @@ extension Conv2D {
             }
         }
         var prepared = self
-        // Strips only where the panel GEMM (or its OpenBLAS fallback) is the sole reader: the window kernel and
-        // Winograd read the other convolutions' panels as [K][64].
-        if s.isPointwise && PanelStrips.packs {
+        // Strips where every reader takes them: the panel GEMM (and its OpenBLAS fallbacks, `forEachPanelPart`) for
+        // 1×1 stride 1; with `windowsAtLoad` the others too — the window kernel reads them in place, Winograd's
+        // filter transform from panels rebuilt once (`computeWinogradFilter`).
+        if (s.isPointwise || PanelStrips.windowsAtLoad) && PanelStrips.packs {
             PanelStrips.restripe(&packed, k: k)
             prepared.panelWeightInStrips = true
         }

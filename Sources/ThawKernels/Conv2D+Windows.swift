@@ -22,7 +22,8 @@ extension Conv2D {
     /// the input, where im2col writes kh·kw/(sh·sw) times as much); unpadded ones read `x` itself. Output rows of a
     /// chunk are cut into `ConvTiles` tiles over the cores, the epilogue (bias, residual, clamp) in the kernel. On the
     /// AVX2 build with several row tiles or chunks (`ConvTiles.windowSharedStrips`), the weights are first cut into
-    /// strips once for all tiles.
+    /// strips once for all tiles — unless they were laid out as strips at load (`panelWeightInStrips`), which every
+    /// tile then reads in place.
     func forwardWindowTiles(_ x: UnsafePointer<Float>, batch n: Int, geometry g: WindowGeometry, weight wp: UnsafePointer<Float>,
                             bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, low: Float, high: Float,
                             into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
@@ -54,7 +55,9 @@ extension Conv2D {
             // parallel region instead of two): rows of the map in `mapParts` parts, then one iteration per panel.
             let together = ConvTiles.windowCopiesTogether && map != nil
             var firstMapCopied = false
-            if ConvTiles.windowSharedStrips && ConvTiles.windowStrips && !ConvTiles.windowPasses && VectorISA.avx2Kernels
+            if panelWeightInStrips {         // AVX2 only: strips packed at load, read in place (no copy, no region)
+                strips = wp
+            } else if ConvTiles.windowSharedStrips && ConvTiles.windowStrips && !ConvTiles.windowPasses && VectorISA.avx2Kernels
                 && !VectorISA.avx512 && (firstGrid.rowTiles > 1 || n > images) {
                 let shared = workspace.take(panelCount * s.kernelH * s.kernelW * cin * width)
                 let mapRows = min(images, n) * hp, mapParts = together ? min(mapRows, 2 * cores) : 0
@@ -103,7 +106,8 @@ extension Conv2D {
                                                     c: y + (r0 + rr.lowerBound) * cout, ldc: cout, bias: bias,
                                                     residual: residual.map { $0 + (r0 + rr.lowerBound) * cout }, ldr: cout,
                                                     low: low, high: high, quarterBlockFloats: ConvTiles.windowQuarterBlockFloats,
-                                                    quarterBlockRows: ConvTiles.windowQuarterBlockRows, strips: strips)
+                                                    quarterBlockRows: ConvTiles.windowQuarterBlockRows, strips: strips,
+                                                    packedInStrips: panelWeightInStrips)
                         return
                     }
                     PanelKernel.windowGEMM(rows: rr.count, rowOffsets: offsets + rr.lowerBound, a: a, segments: s.kernelH,

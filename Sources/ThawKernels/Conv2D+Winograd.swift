@@ -61,9 +61,10 @@ extension Conv2D {
         PanelKernel.packsPanels && shape.outChannels % PanelKernel.width == 0
     }
 
-    /// U from the current weights (`weight`, or the panels once `preparingPanels()` emptied it).
+    /// U from the current weights (`weight`, or the panels once `preparingPanels()` emptied it; panels laid out as
+    /// strips are turned back into [K][64] for the transform first).
     private func computeWinogradFilter(intoPanels: Bool) -> [Float] {
-        let source = panelWeight ?? weight
+        let source = panelWeight.map { panelWeightInStrips ? PanelStrips.panels(ofStrips: $0, k: shape.patchSize) : $0 } ?? weight
         return source.withUnsafeBufferPointer {
             WinogradF43.transformFilter($0.baseAddress!, weightInPanels: panelWeight != nil, inChannels: shape.inChannels,
                                         outChannels: shape.outChannels, intoPanels: intoPanels)

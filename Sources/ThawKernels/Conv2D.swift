@@ -35,7 +35,7 @@ public struct Conv2D: Sendable {
     /// the panels instead. nil: `weight` [K, Cout]. Any new Conv2D starts without.
     public internal(set) var panelWeight: [Float]?
     /// True when `panelWeight` is in the AVX2 build's strip layout, each panel [4][K][16] (`PanelStrips`: 1×1
-    /// stride-1 convolutions packed on a CPU running the AVX2 kernels).
+    /// stride-1 convolutions packed on a CPU running the AVX2 kernels, and with `PanelStrips.windowsAtLoad` the others).
     public internal(set) var panelWeightInStrips = false
 
     /// Converts PyTorch weights `oihw` [Cout, Cin/G, kh, kw] (and `bias` [Cout]).

@@ -4,8 +4,9 @@
 /// panel gives a new cache line per k at a stride of 256 bytes, and no per-call copy into strips
 /// (`AVX2Kernels.panelStripRows`). The same floats: the same weights in the same chains.
 ///
-/// Who packs strips: `Conv2D.preparingPanels()` for 1×1 stride-1 convolutions (the window kernel and Winograd,
-/// which read the other convolutions' panels, keep [K][64]), `PanelLinear`, `TrainingPointwise`. Each records its
+/// Who packs strips: `Conv2D.preparingPanels()` for 1×1 stride-1 convolutions and (`windowsAtLoad`) the others,
+/// which the window kernel reads in place (`AVX2Kernels.windowPanelGEMM(…packedInStrips: true)`; Winograd turns
+/// them back into panels once for its filter transform), `PanelLinear`, `TrainingPointwise`. Each records its
 /// layout and passes it to `PanelKernel.gemm`; the OpenBLAS fallbacks read a strip as a 16-column GEMM (ldb 16).
 /// The AVX-512 build keeps [K][64] panels.
 public enum PanelStrips {
@@ -13,6 +14,12 @@ public enum PanelStrips {
     /// false: [K][64] panels, each call of ≥ `AVX2Kernels.panelStripRows` rows copying them into strips. Read when
     /// weights are packed (model load, `TrainingPointwise.prepare`).
     nonisolated(unsafe) public static var atLoad = true
+
+    /// Whether `Conv2D.preparingPanels()` lays out the convolutions other than 1×1 stride 1 (those the window kernel
+    /// runs: ResNet's stem, 3×3 and 1×1 downsamples) as strips too (true, default; with `atLoad`), which the window
+    /// kernel then reads in place instead of copying the panels into strips per call (`ConvTiles.windowSharedStrips`);
+    /// false: [K][64] panels. The same floats either way. Read when weights are packed.
+    nonisolated(unsafe) public static var windowsAtLoad = true
 
     /// Whether weights packed now take the strip layout.
     public static var packs: Bool { atLoad && !VectorISA.avx512 && VectorISA.avx2Kernels }
@@ -34,6 +41,21 @@ public enum PanelStrips {
                 for i in 0..<k { (base + (q * k + i) * quarter).update(from: panel + i * width + q * quarter, count: quarter) }
             }
         }
+    }
+
+    /// The panels [N/64][K][64] of strips [N/64][4][K][16] (`restripe` undone), as a new array.
+    public static func panels(ofStrips strips: [Float], k: Int) -> [Float] {
+        let width = PanelKernel.width, quarter = width / 4
+        var out = [Float](repeating: 0, count: strips.count)
+        for p in 0..<(strips.count / max(1, k * width)) {
+            let base = p * k * width
+            for q in 0..<4 {
+                for i in 0..<k {
+                    for j in 0..<quarter { out[base + i * width + q * quarter + j] = strips[base + (q * k + i) * quarter + j] }
+                }
+            }
+        }
+        return out
     }
 
     /// `restripe` on a whole array of panels (count = panels × K × 64).

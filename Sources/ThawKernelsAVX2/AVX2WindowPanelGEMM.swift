@@ -28,19 +28,25 @@ extension AVX2Kernels {
     /// - strips: nil, or the weights already cut into strips for every panel of the layer ([N/64][4][K][16],
     ///   `windowStripsOf`), shared by a layer's tiles so that no tile copies its own (with `windowStrips`; not with
     ///   `segmentPasses`). The same floats either way.
+    /// - packedInStrips: `packed` itself is laid out as strips [N/64][4][K][16] (weights packed at load,
+    ///   `PanelStrips`): every block and leftover row reads them in place, whatever `windowStrips`,
+    ///   `windowStripLeftovers` and `windowWideLeftovers` say, and `strips` is ignored. Not with `segmentPasses`.
     public static func windowPanelGEMM(rows: Int, rowOffsets: UnsafePointer<Int32>, a: UnsafePointer<Float>, segments: Int,
                                        segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                        residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float,
                                        segmentPasses: Bool = false, quarterBlockFloats: Int = 0, quarterBlockRows: Int = .max,
-                                       strips shared: UnsafePointer<Float>? = nil) {
+                                       strips shared: UnsafePointer<Float>? = nil, packedInStrips: Bool = false) {
+        precondition(!(packedInStrips && segmentPasses), "windowPanelGEMM: segmentPasses reads [K][64] panels, not strips")
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
-        let shared = windowStrips ? shared : nil
+        let shared = packedInStrips ? packed : windowStrips ? shared : nil
+        // Leftover rows read strips (the only layout there is when packedInStrips).
+        let stripLeftovers = packedInStrips || (windowStripLeftovers && windowWideLeftovers)
         if quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats && rows <= quarterBlockRows {
             windowQuarterBlocks(rows: rows, rowOffsets: rowOffsets, a: a, segments: segments, segmentK: segmentK,
                                 segmentStride: segmentStride, packed: packed, panels: panels, c: c, ldc: ldc,
                                 bias: bias, residual: residual, ldr: ldr, low: low, high: high,
-                                blockFloats: quarterBlockFloats, shared: shared)
+                                blockFloats: quarterBlockFloats, shared: shared, stripLeftovers: stripLeftovers)
             return
         }
         if windowRowSlabs && quarterBlockFloats > 0 && !segmentPasses && k * 16 > quarterBlockFloats {
@@ -54,7 +60,7 @@ extension AVX2Kernels {
                 windowQuarterBlocks(rows: count, rowOffsets: rowOffsets + r0, a: a, segments: segments, segmentK: segmentK,
                                     segmentStride: segmentStride, packed: packed, panels: panels, c: c + r0 * ldc, ldc: ldc,
                                     bias: bias, residual: residual.map { $0 + r0 * ldr }, ldr: ldr, low: low, high: high,
-                                    blockFloats: quarterBlockFloats, shared: shared)
+                                    blockFloats: quarterBlockFloats, shared: shared, stripLeftovers: stripLeftovers)
                 r0 += count
             }
             return
@@ -74,8 +80,8 @@ extension AVX2Kernels {
                     if windowStripsInOrder { copyStripsInOrder(b, k, strips) } else { copyStrips(b, k, strips) }
                 }
                 let panelStrips = shared.map { $0 + p * k * panelWidth } ?? strips.map { UnsafePointer($0) }
-                windowRows(rows, rowOffsets, a, runs, b, rows >= 6 ? panelStrips : nil, c + col, ldc, bp,
-                           residual.map { $0 + col }, ldr, low, high)
+                windowRows(rows, rowOffsets, a, runs, b, rows >= 6 || packedInStrips ? panelStrips : nil, c + col, ldc, bp,
+                           residual.map { $0 + col }, ldr, low, high, stripLeftovers)
                 continue
             }
             let run = WindowRuns(count: 1, length: segmentK, stride: 0)
@@ -83,7 +89,7 @@ extension AVX2Kernels {
                 let first = s == 0, last = s == segments - 1
                 windowRows(rows, rowOffsets, a + s * segmentStride, run, b + s * segmentK * panelWidth, nil, c + col, ldc,
                            first ? bp : zeros, first ? residual.map { $0 + col } : UnsafePointer(c + col), first ? ldr : ldc,
-                           last ? low : -.infinity, last ? high : .infinity)
+                           last ? low : -.infinity, last ? high : .infinity, false)
             }
         }
     }
@@ -95,13 +101,13 @@ extension AVX2Kernels {
     private static func windowRows(_ rows: Int, _ rowOffsets: UnsafePointer<Int32>, _ a: UnsafePointer<Float>, _ runs: WindowRuns,
                                    _ b: UnsafePointer<Float>, _ strips: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
                                    _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?, _ ldr: Int,
-                                   _ low: Float, _ high: Float) {
+                                   _ low: Float, _ high: Float, _ stripLeftovers: Bool) {
         var r = 0
         while r < rows {
             let height = rows - r >= 6 ? 6 : rows - r >= 4 ? 4 : 1
             let out = c + r * ldc, skipr = skip.map { $0 + r * ldr }
             if height == 1 {
-                if let strips, windowStripLeftovers && windowWideLeftovers {
+                if let strips, stripLeftovers {
                     windows1Strips(a + Int(rowOffsets[r]), runs, strips, runs.count * runs.length * 16, out, bias, skipr, low, high, true, true)
                 } else {
                     windows1Wide(a + Int(rowOffsets[r]), runs, b, out, bias, skipr, low, high, true, true)
@@ -132,7 +138,7 @@ extension AVX2Kernels {
                                             segmentK: Int, segmentStride: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                                             c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                             residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, blockFloats: Int,
-                                            shared: UnsafePointer<Float>?) {
+                                            shared: UnsafePointer<Float>?, stripLeftovers: Bool) {
         let k = segments * segmentK, zeros = UnsafePointer(panelZeros)
         let perGroup = max(1, min(segments, blockFloats / (segmentK * 16)))    // runs per group
         // Pieces per run: 1, or (run pieces on, a run's slice over blockFloats) as many as bring a slice within it.
@@ -180,7 +186,7 @@ extension AVX2Kernels {
                     }
                 }
                 // The group's quarter-0 strip and the distance between its quarters, for the leftover rows.
-                let leftoverStrips: (UnsafePointer<Float>, Int)? = !(windowStripLeftovers && windowWideLeftovers) ? nil
+                let leftoverStrips: (UnsafePointer<Float>, Int)? = !stripLeftovers ? nil
                     : shared.map { ($0 + p * k * panelWidth + kOffset * 16, k * 16) } ?? strips.map { (UnsafePointer($0), kg * 16) }
                 for r in (rows - rows % 6 % 4)..<rows {     // the last 1–3 rows: each over the whole panel at once
                     if let (s0, quarterStride) = leftoverStrips {

@@ -5,8 +5,8 @@ import ThawKernelsAVX512
 
 /// `AVX2Kernels.windowPanelGEMM` (rows of A read as convolution windows of an NHWC map) against a float64 direct
 /// convolution, with bias, residual, clamps and every leftover row count, in one pass and a pass per window row; quarter
-/// blocks (groups of runs, runs cut into pieces, slabs of rows) and weights read in place instead of from strips bit for
-/// bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
+/// blocks (groups of runs, runs cut into pieces, slabs of rows), weights read in place instead of from strips and weights
+/// packed as strips (`packedInStrips`) bit for bit against one pass; bit for bit against `AVX2Kernels.panelGEMM`
 /// on the im2col rows (same blocks, same order over K) and, on an AVX-512 CPU, against the AVX-512 build.
 final class AVX2WindowPanelGEMMTests: XCTestCase {
     /// A padded map [images, hp, wp, cin] read by kh×kw windows at stride s; `rows` output pixels from the first.
@@ -23,6 +23,8 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         Case(images: 3, hp: 7, wp: 5, cin: 24, cout: 40, kh: 1, kw: 1, stride: 2, bias: false, residual: true,
              low: -.infinity, high: .infinity),                                                               // zeros past N
         Case(images: 1, hp: 9, wp: 10, cin: 8, cout: 192, kh: 3, kw: 3, stride: 1, bias: true, residual: false, low: 0, high: 6),
+        Case(images: 1, hp: 3, wp: 11, cin: 16, cout: 64, kh: 3, kw: 3, stride: 2, bias: true, residual: true,
+             low: 0, high: .infinity),                                                          // 5 rows: under one 6-row block
     ]
 
     func run(_ t: Case) -> Result {
@@ -49,7 +51,8 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         packed.withUnsafeBufferPointer { pb in strips.withUnsafeMutableBufferPointer { sb in
             AVX2Kernels.windowStripsOf(packed: pb.baseAddress!, k: k, panels: 0..<(n / 64), into: sb.baseAddress!)
         } }
-        func gemm(_ kernel: Int, blockFloats: Int = 0, blockRows: Int = .max, shared: Bool = false) -> [Float] {
+        // atLoad: `packed` given as the strips themselves (`packedInStrips`, weights laid out at load).
+        func gemm(_ kernel: Int, blockFloats: Int = 0, blockRows: Int = .max, shared: Bool = false, atLoad: Bool = false) -> [Float] {
             var c = [Float](repeating: .nan, count: rows * n)
             packed.withUnsafeBufferPointer { pb in map.withUnsafeBufferPointer { mb in im2col.withUnsafeBufferPointer { ib in
                 strips.withUnsafeBufferPointer { stb in
@@ -59,11 +62,12 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
                         switch kernel {
                         case 0, 3, 4:
                             AVX2Kernels.windowPanelGEMM(rows: rows, rowOffsets: ob.baseAddress!, a: mb.baseAddress!, segments: t.kh,
-                                                        segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin, packed: pb.baseAddress!,
+                                                        segmentK: t.kw * t.cin, segmentStride: t.wp * t.cin,
+                                                        packed: atLoad ? stb.baseAddress! : pb.baseAddress!,
                                                         panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp,
                                                         residual: skipp, ldr: n, low: t.low, high: t.high, segmentPasses: kernel == 3,
                                                         quarterBlockFloats: blockFloats, quarterBlockRows: blockRows,
-                                                        strips: shared ? stb.baseAddress! : nil)
+                                                        strips: shared ? stb.baseAddress! : nil, packedInStrips: atLoad)
                         case 1:
                             AVX2Kernels.panelGEMM(rows: rows, k: k, a: ib.baseAddress!, lda: k, packed: pb.baseAddress!,
                                                   panels: 0..<(n / 64), c: cb.baseAddress!, ldc: n, bias: biasp, residual: skipp,
@@ -135,9 +139,16 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
         calledEnds.append(gemm(0))
         AVX2Kernels.windowWideLeftovers = wide
         AVX2Kernels.windowInlineEnds = true
+        // Weights packed as strips (`packedInStrips`): one pass, quarter blocks of one run, runs in three pieces, row slabs
+        // of 6; then with the switches that would read a panel off (the strips are read all the same).
+        var atLoad = [gemm(0, atLoad: true), gemm(4, blockFloats: 1, atLoad: true), gemm(4, blockFloats: slice / 3, atLoad: true),
+                      gemm(4, blockFloats: slice - 1, blockRows: 5, atLoad: true)]
+        (AVX2Kernels.windowStrips, AVX2Kernels.windowStripLeftovers) = (false, false)
+        atLoad += [gemm(0, atLoad: true), gemm(4, blockFloats: slice / 3, atLoad: true)]
+        (AVX2Kernels.windowStrips, AVX2Kernels.windowStripLeftovers) = (stripsOn, true)
         AVX2Kernels.windowRunPieces = pieces
         return Result(windows: gemm(0), passes: gemm(3), quarterBlocks: blocks, runPieces: cut, rowSlabs: slabbed, narrowLeftovers: narrow,
-                      inPlace: inPlace + sharedStrips + panelLeftovers + otherCopy + calledEnds, im2col: gemm(1),
+                      inPlace: inPlace + sharedStrips + panelLeftovers + otherCopy + calledEnds + atLoad, im2col: gemm(1),
                       avx512: VectorISA.avx512 ? gemm(2) : nil, want: want)
     }
 
@@ -165,7 +176,7 @@ final class AVX2WindowPanelGEMMTests: XCTestCase {
             }
             XCTAssertEqual(r.narrowLeftovers, r.windows, "\(t): leftover rows by quarters against one window × 64 columns")
             for (i, inPlace) in r.inPlace.enumerated() {
-                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9), the other strip copy (10–11), epilogues called (12–14): \(i), bit for bit")
+                XCTAssertEqual(inPlace, r.windows, "\(t): weights in place (0–2), in the layer's strips (3–6), leftover rows from the panel (7–9), the other strip copy (10–11), epilogues called (12–14), packed as strips (15–20): \(i), bit for bit")
             }
             if let wide = r.avx512 { XCTAssertEqual(r.windows, wide, "\(t): the AVX-512 build") }
         }

@@ -51,6 +51,7 @@ final class ConvTilesTests: XCTestCase {
             (1, 9, 11, 32, 128, 3, 2, 1, .relu, true, false),
             (2, 10, 10, 48, 64, 1, 2, 0, .identity, false, true),
             (1, 28, 28, 64, 128, 3, 2, 1, .relu, true, false),     // 4 × 2 window tiles, K 576 in quarter blocks
+            (1, 7, 7, 128, 128, 3, 1, 1, .relu, true, true),      // layer4-like: 49 rows, tiles under 6 rows, Winograd's shape
         ]
         WinogradChoice.policy = .never                       // 3×3 stride 1 through the GEMM here (Winograd has its own tests)
         var panelCases = 0
@@ -76,10 +77,31 @@ final class ConvTilesTests: XCTestCase {
                 }
                 let panels = run(packed, x, n: n, h: h, w: w, residual: skip, tiles: true)
                 ConvGolden.assertClose(panels, plain, tolerance: 1e-4, label + ", panels")
-                // The AVX2 engine lays 1×1 stride-1 weights out as strips at load (`PanelStrips`): the floats of
-                // [K][64] panels (copied into strips per call) exactly on the panel kernel; the plain path and OpenBLAS tiles
-                // below read them as 16-column GEMMs (OpenBLAS sums in its own order: close, not equal).
-                XCTAssertEqual(packed.panelWeightInStrips, engine == .avx2 && shape.isPointwise && packed.panelWeight != nil, label)
+                // The AVX2 engine lays weights out as strips at load (`PanelStrips`; the window kernel's convolutions with
+                // `windowsAtLoad`): the floats of [K][64] panels (copied into strips per call) exactly on the panel and
+                // window kernels; the plain path and OpenBLAS tiles below read them as 16-column GEMMs (OpenBLAS sums in
+                // its own order: close, not equal).
+                XCTAssertEqual(packed.panelWeightInStrips, engine == .avx2 && packed.panelWeight != nil, label)
+                if packed.panelWeightInStrips && !shape.isPointwise {
+                    // Window convolutions: strips at load against panels copied into strips per call (shared by the
+                    // tiles, or each tile's own), and Winograd's filter from the strips against the panels', bit for bit.
+                    PanelStrips.windowsAtLoad = false
+                    let windowPanels = conv.preparingPanels()
+                    PanelStrips.windowsAtLoad = true
+                    XCTAssertFalse(windowPanels.panelWeightInStrips, label)
+                    XCTAssertEqual(panels, run(windowPanels, x, n: n, h: h, w: w, residual: skip, tiles: true), label + ", strips at load = shared strips")
+                    ConvTiles.windowSharedStrips = false
+                    XCTAssertEqual(panels, run(windowPanels, x, n: n, h: h, w: w, residual: skip, tiles: true), label + ", strips at load = tile strips")
+                    ConvTiles.windowSharedStrips = true
+                    if shape.allowsWinograd {
+                        WinogradChoice.policy = .always
+                        let fromStrips = run(packed.deferringWinograd(), x, n: n, h: h, w: w, residual: skip, tiles: true)
+                        XCTAssertEqual(fromStrips, run(windowPanels.deferringWinograd(), x, n: n, h: h, w: w, residual: skip, tiles: true),
+                                       label + ", Winograd from strips = from panels")
+                        XCTAssertFalse(fromStrips.contains { $0.isNaN }, label + ", Winograd from strips")   // accuracy: WinogradTests
+                        WinogradChoice.policy = .never
+                    }
+                }
                 if packed.panelWeightInStrips {
                     PanelStrips.atLoad = false
                     let inPanels = conv.preparingPanels()
@@ -108,7 +130,7 @@ final class ConvTilesTests: XCTestCase {
                 ConvTiles.panelKernel = true
             }
         } }
-        XCTAssertEqual(panelCases, 7 * ConvEngine.available.filter(\.packed).count, "cases that ran the panel kernel")
+        XCTAssertEqual(panelCases, 8 * ConvEngine.available.filter(\.packed).count, "cases that ran the panel kernel")
     }
 
     /// The AVX-512 residual epilogue equals the baseline loop bit for bit.

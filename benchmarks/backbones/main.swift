@@ -109,6 +109,9 @@ if let text = option("--attention-rows") {
 // --no-strips-at-load: CPUs running the AVX2 kernels keep [K][64] weight panels (each call of ≥ 48 rows copies them
 // into strips) instead of laying them out as 16-column strips at load (`PanelStrips.atLoad`; the same floats).
 if args.contains("--no-strips-at-load") { PanelStrips.atLoad = false }
+// --no-window-strips-at-load: the convolutions the window kernel runs keep [K][64] panels, copied into strips per call
+// (`PanelStrips.windowsAtLoad`; the same floats).
+if args.contains("--no-window-strips-at-load") { PanelStrips.windowsAtLoad = false }
 let lite: ((Int, Int, Int) -> [EfficientNetLayerTiming])?   // the per-layer profile of Lite0 or MobileNetV2
 let backbone: any Backbone
 var reload: (() throws -> any Backbone)? = nil                // the same model loaded again (`--alternate-strips`)
@@ -438,12 +441,15 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).
 // --alternate-strips R: R forwards each of the model loaded with weights in strips (`PanelStrips.atLoad`, A) and
 // loaded again with [K][64] panels copied into strips per call (B), interleaved; the same report as `--alternate`.
-if let text = option("--alternate-strips") {
+// --alternate-window-strips R: the same with B loaded with `PanelStrips.windowsAtLoad` flipped (only the window kernel's
+// convolutions differ; with --no-window-strips-at-load A has panels and B strips, to see the bias of load order).
+let stripsOption = option("--alternate-strips").map { ($0, false) } ?? option("--alternate-window-strips").map { ($0, true) }
+if let (text, windowsOnly) = stripsOption {
     guard let rounds = Int(text), rounds > 0, let reload else { fail("--alternate-strips takes rounds > 0 (resnet50 or minilm), got \(text)") }
-    let saved = PanelStrips.atLoad
-    PanelStrips.atLoad = false
+    let saved = (PanelStrips.atLoad, PanelStrips.windowsAtLoad)
+    if windowsOnly { PanelStrips.windowsAtLoad.toggle() } else { PanelStrips.atLoad = false }
     let panels = try reload()
-    PanelStrips.atLoad = saved
+    (PanelStrips.atLoad, PanelStrips.windowsAtLoad) = saved
     _ = try panels.forward(input, from: nil, taps: [lastTap])     // its warm-up (workspace, deferred Winograd filters)
     var times: [[Double]] = [[], []], cpu: [[Double]] = [[], []]
     for i in 0..<2 * rounds {
@@ -455,8 +461,9 @@ if let text = option("--alternate-strips") {
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     func ratios(_ v: [[Double]]) -> Double { median(zip(v[1], v[0]).map { $0 / $1 }) }
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
-    print(String(format: "%@ strips at load (A) vs per-call copy (B), %d rounds: wall median A %.3f ms B %.3f, B/A per round median %.3f | cpu per forward median A %.3f ms B %.3f, B/A per round median %.3f; load %@",
-                 only as NSString, rounds, median(times[0]), median(times[1]), ratios(times), median(cpu[0]), median(cpu[1]),
+    let roles = windowsOnly && !saved.1 ? "window strips per-call copy (A) vs at load (B)" : "strips at load (A) vs per-call copy (B)"
+    print(String(format: "%@ %@, %d rounds: wall median A %.3f ms B %.3f, B/A per round median %.3f | cpu per forward median A %.3f ms B %.3f, B/A per round median %.3f; load %@",
+                 only as NSString, roles as NSString, rounds, median(times[0]), median(times[1]), ratios(times), median(cpu[0]), median(cpu[1]),
                  ratios(cpu), String(load) as NSString))
     exit(0)
 }
