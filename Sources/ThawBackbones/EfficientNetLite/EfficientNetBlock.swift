@@ -69,6 +69,15 @@ public struct EfficientNetBlock: Sendable {
         return expanded + n * oh * ow * mid                           // + [N, OH, OW, mid]
     }
 
+    /// `forward`'s phases when it would run in phases (`InvertedResidual.forwardPhased`: no fused plan, a batch below
+    /// the core count), for a caller that chains consecutive blocks in one region; nil otherwise. Same arguments.
+    public func phases(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                       into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> [Phase]? {
+        guard fusedPlan(batch: n, height: h, width: w) == nil, InvertedResidual.usesPhased(batch: n) else { return nil }
+        return InvertedResidual.phases(expand: packedExpand, depthwise: depthwise, project: packedProject, skip: spec.hasSkip,
+                                       x: x, batch: n, height: h, width: w, into: y, scratch: scratch)
+    }
+
     /// y [N, OH, OW, out] = block(x [N, H, W, in]), band by band when `fusedPlan` gives a plan, else
     /// in phases on all cores (`InvertedResidual.forwardPhased`: small maps at batch 1), else layer by layer. `scratch` holds `scratchCount` floats; `y` must overlap neither `x` nor
     /// `scratch`. Returns (OH, OW).

@@ -60,7 +60,38 @@ extension InvertedResidualStages {
         var c = wantChannels
         var outputs: [String: Activations] = [:]
         let tapSet = Set(tapIndices)
-        for i in start...end {
+        func record(_ i: Int) {
+            guard tapSet.contains(i) else { return }
+            let flat = i >= blocks.count + 2
+            let shape = flat ? [n, c] : [n, h, w, c]
+            let count = shape.reduce(1, *)
+            outputs[cutPoints[i].name] = Activations(tensor: Tensor(shape: shape,
+                data: Array(UnsafeBufferPointer(start: current, count: count))))
+        }
+        var i = start
+        while i <= end {
+            defer { i += 1 }
+            // Two or more consecutive blocks that run in phases (a batch below the core count, small maps) as one
+            // region (`PhaseChain`): block j reads what block j − 1 wrote (the same ping-pong as below) and reuses the
+            // scratch, as a block's first phase starts only after the previous block's last unit has finished.
+            if InvertedResidual.chainsPhasedBlocks, (1...blocks.count).contains(i) {
+                var phases: [Phase] = [], j = i
+                var (source, target, oh, ow) = (current, next, h, w)
+                while j <= min(end, blocks.count), chunks[j - start] == n, j == i || !tapSet.contains(j - 1),
+                      let p = blocks[j - 1].phases(source, batch: n, height: oh, width: ow, into: target, scratch: scratch) {
+                    phases += p
+                    (oh, ow) = (blocks[j - 1].outputSize(oh), blocks[j - 1].outputSize(ow))
+                    swap(&source, &target)
+                    j += 1
+                }
+                if j - i >= 2 {
+                    PhaseChain(phases).run()
+                    (current, next, h, w, c) = (source, target, oh, ow, blocks[j - 2].spec.outChannels)
+                    record(j - 1)
+                    i = j - 1
+                    continue
+                }
+            }
             // Convolution stages run a few images at a time so a block's expanded maps stay in
             // cache; per-sample layouts are contiguous, so a chunk is a pointer offset.
             let chunk = chunks[i - start]
@@ -103,13 +134,7 @@ extension InvertedResidualStages {
                 c = classCount
             }
             swap(&current, &next)
-            if tapSet.contains(i) {
-                let flat = i >= blocks.count + 2
-                let shape = flat ? [n, c] : [n, h, w, c]
-                let count = shape.reduce(1, *)
-                outputs[cutPoints[i].name] = Activations(tensor: Tensor(shape: shape,
-                    data: Array(UnsafeBufferPointer(start: current, count: count))))
-            }
+            record(i)
         }
         return outputs
     }

@@ -1,0 +1,50 @@
+import Foundation
+import Synchronization
+
+/// One phase of a `PhaseChain`: `count` units, body(unit) for each.
+public struct Phase {
+    public let count: Int
+    public let body: (Int) -> Void
+    public init(count: Int, body: @escaping (Int) -> Void) { (self.count, self.body) = (count, body) }
+}
+
+/// Any number of phases in one parallel region (`WorkerTeam.run`), the units of a phase starting once every unit
+/// of the phases before it has finished: `PhasedUnits` without its limit of three phases, so consecutive batch-1
+/// blocks on small maps run as one region instead of one per block (each region wakes the pool's threads again).
+/// One counter of finished units is the barrier for every phase: a unit of phase p starts only when all units
+/// before phase p have finished, so no unit of phase ≥ p can finish earlier and `finished ≥ start of p` means
+/// "every earlier phase done". Workers claim units in order from one counter, so it never deadlocks when fewer
+/// threads turn up than asked (a worker only waits for units a running worker has claimed).
+public final class PhaseChain: Sendable {
+    private let next = Atomic<Int>(0)
+    private let finished = Atomic<Int>(0)
+    private let starts: [Int]                   // phase p covers units starts[p]..<starts[p + 1]
+    nonisolated(unsafe) private let bodies: [(Int) -> Void]
+
+    public init(_ phases: [Phase]) {
+        var sum = 0
+        starts = [0] + phases.map { sum += $0.count; return sum }
+        bodies = phases.map(\.body)
+    }
+
+    /// Runs every unit once on up to `workers` threads (nil: one per core).
+    public func run(workers: Int? = nil) {
+        let workers = workers ?? ParallelRows.cores, total = starts.last!
+        guard total > 0 else { return }
+        WorkerTeam.run(iterations: max(1, min(workers, total))) { _ in
+            var phase = 0
+            while true {
+                let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard u < total else { return }
+                while u >= starts[phase + 1] { phase += 1 }
+                var spins = 0
+                while finished.load(ordering: .acquiring) < starts[phase] {
+                    spins += 1
+                    if spins > 256 { sched_yield() }
+                }
+                bodies[phase](u - starts[phase])
+                finished.wrappingAdd(1, ordering: .releasing)
+            }
+        }
+    }
+}
