@@ -99,13 +99,22 @@ extension PackedPointwise {
     /// should use its own path (BLAS handles many rows better: it blocks x for the cache).
     public func forwardParallel(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
                                 maxRows: Int = PackedPointwise.parallelMaxRows, cores: Int? = nil) -> Bool {
-        guard Self.enabled, VectorISA.packedKernels, rows > 0, rows <= maxRows else { return false }
         let workers = cores ?? ParallelRows.cores
+        guard let phase = parallelPhase(x, rows: rows, into: y, maxRows: maxRows, workers: workers) else { return false }
+        PhaseChain([phase]).run(workers: workers)
+        return true
+    }
+
+    /// `forwardParallel`'s units as one phase (for a caller that chains it after other phases: `PhaseChain`), or nil
+    /// when `forwardParallel` would return false. `workers` nil: this machine's cores.
+    public func parallelPhase(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
+                              maxRows: Int = PackedPointwise.parallelMaxRows, workers: Int? = nil) -> Phase? {
+        guard Self.enabled, VectorISA.packedKernels, rows > 0, rows <= maxRows else { return nil }
+        let workers = workers ?? ParallelRows.cores
         let panels = panelCount, parts = InvertedResidual.rowParts(rows: rows, panels: panels, workers: workers)
-        PhasedUnits(counts: [panels * parts]).run(workers: workers) { _, u, _ in
+        return Phase(count: panels * parts) { u in
             let panel = u % panels, r = InvertedResidual.part(u / panels, of: parts, rows: rows)
             forward(x + r.lowerBound * inChannels, rows: r.count, panels: panel..<panel + 1, into: y + r.lowerBound * outChannels)
         }
-        return true
     }
 }

@@ -84,9 +84,18 @@ extension InvertedResidualStages {
                     swap(&source, &target)
                     j += 1
                 }
+                var channels = blocks[max(i, j - 1) - 1].spec.outChannels
+                // The head after the last block joins the chain too (its packed 1×1 on all cores: one phase).
+                if j == blocks.count + 1, j > i, j <= end, chunks[j - start] == n, !tapSet.contains(j - 1),
+                   let p = packedHead.parallelPhase(source, rows: n * oh * ow, into: target) {
+                    phases.append(p)
+                    channels = head.shape.outChannels
+                    swap(&source, &target)
+                    j += 1
+                }
                 if j - i >= 2 {
                     PhaseChain(phases).run()
-                    (current, next, h, w, c) = (source, target, oh, ow, blocks[j - 2].spec.outChannels)
+                    (current, next, h, w, c) = (source, target, oh, ow, channels)
                     record(j - 1)
                     i = j - 1
                     continue
