@@ -1,11 +1,13 @@
 import Foundation
 import Synchronization
 
-/// One phase of a `PhaseChain`: `count` units, body(unit) for each.
+/// One phase of a `PhaseChain`: `count` units, body(unit, worker) for each (worker < the chain's workers, each on one
+/// thread at a time: per-worker scratch is safe).
 public struct Phase {
     public let count: Int
-    public let body: (Int) -> Void
-    public init(count: Int, body: @escaping (Int) -> Void) { (self.count, self.body) = (count, body) }
+    public let body: (_ unit: Int, _ worker: Int) -> Void
+    public init(count: Int, body: @escaping (Int) -> Void) { (self.count, self.body) = (count, { u, _ in body(u) }) }
+    public init(count: Int, perWorker body: @escaping (_ unit: Int, _ worker: Int) -> Void) { (self.count, self.body) = (count, body) }
 }
 
 /// Any number of phases in one parallel region (`WorkerTeam.run`), the units of a phase starting once every unit
@@ -19,7 +21,7 @@ public final class PhaseChain: Sendable {
     private let next = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
     private let starts: [Int]                   // phase p covers units starts[p]..<starts[p + 1]
-    nonisolated(unsafe) private let bodies: [(Int) -> Void]
+    nonisolated(unsafe) private let bodies: [(Int, Int) -> Void]
 
     public init(_ phases: [Phase]) {
         var sum = 0
@@ -31,7 +33,7 @@ public final class PhaseChain: Sendable {
     public func run(workers: Int? = nil) {
         let workers = workers ?? ParallelRows.cores, total = starts.last!
         guard total > 0 else { return }
-        WorkerTeam.run(iterations: max(1, min(workers, total))) { _ in
+        WorkerTeam.run(iterations: max(1, min(workers, total))) { worker in
             var phase = 0
             while true {
                 let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -42,7 +44,7 @@ public final class PhaseChain: Sendable {
                     spins += 1
                     if spins > 256 { sched_yield() }
                 }
-                bodies[phase](u - starts[phase])
+                bodies[phase](u - starts[phase], worker)
                 finished.wrappingAdd(1, ordering: .releasing)
             }
         }

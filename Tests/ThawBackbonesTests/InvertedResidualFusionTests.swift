@@ -63,7 +63,7 @@ final class InvertedResidualFusionTests: XCTestCase {
         try check(try MobileNetV2Tests.mobileNetV2())
     }
 
-    /// Consecutive phased blocks at batch 1 chained in one region (`InvertedResidual.chainsPhasedBlocks`) or a region per
+    /// Consecutive blocks at batch 1 (row segments and phases) chained in one region (`InvertedResidual.chainsPhasedBlocks`) or a region per
     /// block: the same bits at every tap asked for, with taps at the end only and with taps inside runs of phased blocks
     /// (a chain stops at a tap); and runs of phased blocks do form chains (the packed kernels run on this CPU).
     func testChainedPhasedBlocksChangeNoBit() throws {

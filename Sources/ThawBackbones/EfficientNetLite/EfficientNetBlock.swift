@@ -69,11 +69,17 @@ public struct EfficientNetBlock: Sendable {
         return expanded + n * oh * ow * mid                           // + [N, OH, OW, mid]
     }
 
-    /// `forward`'s phases when it would run in phases (`InvertedResidual.forwardPhased`: no fused plan, a batch below
-    /// the core count), for a caller that chains consecutive blocks in one region; nil otherwise. Same arguments.
+    /// `forward`'s phases at a batch below the core count — its row segments (`InvertedResidual.bandPhase`) or its
+    /// phases (`InvertedResidual.phases`) — for a caller that chains consecutive blocks in one region; nil when it
+    /// runs otherwise. Same arguments.
     public func phases(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                        into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> [Phase]? {
-        guard fusedPlan(batch: n, height: h, width: w) == nil, InvertedResidual.usesPhased(batch: n) else { return nil }
+        if let plan = fusedPlan(batch: n, height: h, width: w) {
+            return InvertedResidual.bandPhase(plan, expand: expand, depthwise: depthwise, project: project,
+                                              packed: (packedExpand, packedProject), skip: spec.hasSkip,
+                                              x: x, batch: n, height: h, width: w, into: y, scratch: scratch).map { [$0] }
+        }
+        guard InvertedResidual.usesPhased(batch: n) else { return nil }
         return InvertedResidual.phases(expand: packedExpand, depthwise: depthwise, project: packedProject, skip: spec.hasSkip,
                                        x: x, batch: n, height: h, width: w, into: y, scratch: scratch)
     }
