@@ -8,9 +8,9 @@
 /// AVX2+FMA: `VectorISA.packedKernels`); elsewhere the block runs layer by layer (OpenBLAS 1×1). Results equal
 /// the layered path's to float rounding.
 extension InvertedResidual {
-    /// Consecutive blocks of a forward below the core count (batch 1) run as one region — the fused blocks' row
-    /// segments (`bandPhase`) and the phased blocks' phases (`phases`), then the head, chained (`PhaseChain`) —
-    /// instead of one region per block; off: a region per block. Same floats (the same units).
+    /// The stages of a forward below the core count (batch 1) run as one region — the stem's rows, the fused blocks'
+    /// row segments (`bandPhase`), the phased blocks' phases (`phases`), the head, pool and fc, chained
+    /// (`PhaseChain`) — instead of one region per stage; off: a region per stage. Same floats (the same units).
     nonisolated(unsafe) public static var chainsPhasedBlocks = true
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the

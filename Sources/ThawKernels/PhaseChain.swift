@@ -20,8 +20,13 @@ public struct Phase {
 public final class PhaseChain: Sendable {
     private let next = Atomic<Int>(0)
     private let finished = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)       // workers asleep on `wake` until more units finish
+    private let wake = NSCondition()
     private let starts: [Int]                   // phase p covers units starts[p]..<starts[p + 1]
     nonisolated(unsafe) private let bodies: [(Int, Int) -> Void]
+
+    /// The workers `run` uses by default: one per core.
+    public static var cores: Int { ParallelRows.cores }
 
     public init(_ phases: [Phase]) {
         var sum = 0
@@ -39,13 +44,38 @@ public final class PhaseChain: Sendable {
                 let u = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard u < total else { return }
                 while u >= starts[phase + 1] { phase += 1 }
-                var spins = 0
-                while finished.load(ordering: .acquiring) < starts[phase] {
-                    spins += 1
-                    if spins > 256 { sched_yield() }
-                }
+                waitUntilFinished(starts[phase])
                 bodies[phase](u - starts[phase], worker)
-                finished.wrappingAdd(1, ordering: .releasing)
+                finished.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                    wake.lock()
+                    wake.broadcast()
+                    wake.unlock()
+                }
+            }
+        }
+    }
+
+    /// How long a waiting worker spins before it sleeps (0: sleeps at once).
+    nonisolated(unsafe) public static var spinMicroseconds = 50
+
+    /// Returns once `count` units have finished: spins (yielding after 256 rounds) up to `spinMicroseconds`, then
+    /// sleeps until a finishing unit wakes it. On a busy machine a worker that yields in a loop keeps competing for
+    /// the core with the worker it waits for (the one holding the phase's last unit); asleep it leaves it that core.
+    private func waitUntilFinished(_ count: Int) {
+        guard finished.load(ordering: .acquiring) < count else { return }
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, Self.spinMicroseconds)) * 1000
+        var spins = 0
+        while finished.load(ordering: .acquiring) < count {
+            spins += 1
+            if spins > 256 { sched_yield() }
+            if spins & 15 == 0, DispatchTime.now().uptimeNanoseconds >= deadline {
+                wake.lock()
+                sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                while finished.load(ordering: .sequentiallyConsistent) < count { wake.wait() }
+                sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+                wake.unlock()
+                return
             }
         }
     }

@@ -4,7 +4,7 @@ import ThawKernels
 
 /// `PhaseChain`: every unit of every phase exactly once, and no unit starts before every unit of the phases
 /// before it has finished — over many chains of 1–12 phases (empty ones among them) on 1–3 workers, with and
-/// without `WorkerTeam`.
+/// without `WorkerTeam`, with workers spinning at the barriers and sleeping there.
 final class PhaseChainTests: XCTestCase {
     /// Per unit: how often it ran, and how many units had finished when it started.
     private final class Log: @unchecked Sendable {
@@ -18,12 +18,13 @@ final class PhaseChainTests: XCTestCase {
     }
 
     func testEveryUnitOnceAfterEveryEarlierPhase() {
-        let saved = WorkerTeam.enabled
-        defer { WorkerTeam.enabled = saved }
+        let saved = (WorkerTeam.enabled, PhaseChain.spinMicroseconds)
+        defer { (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = saved }
         var seed: UInt64 = 7
         func random(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) % n }
-        for team in [false, true] {
-            WorkerTeam.enabled = team
+        // Spinning workers, and workers that sleep at once at every barrier (woken by the finishing unit).
+        for (team, spin) in [(false, 50), (true, 50), (false, 0), (true, 0)] {
+            (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = (team, spin)
             for round in 0..<600 {
                 let counts = (0..<1 + random(12)).map { _ in random(4) == 0 ? 0 : 1 + random(6) }
                 let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
