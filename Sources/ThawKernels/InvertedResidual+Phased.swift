@@ -11,7 +11,7 @@ extension InvertedResidual {
     /// The stages of a forward below the core count (batch 1) run as one region — the stem's rows, the fused blocks'
     /// row segments (`bandPhase`), the phased blocks' phases (`phases`), the head, pool and fc, chained
     /// (`PhaseChain`) — instead of one region per stage; off: a region per stage. Same floats (the same units).
-    nonisolated(unsafe) public static var chainsPhasedBlocks = true
+    nonisolated(unsafe) public static var chainsStages = true
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.

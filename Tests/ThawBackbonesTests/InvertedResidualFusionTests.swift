@@ -63,19 +63,19 @@ final class InvertedResidualFusionTests: XCTestCase {
         try check(try MobileNetV2Tests.mobileNetV2())
     }
 
-    /// Consecutive blocks at batch 1 (row segments and phases) chained in one region (`InvertedResidual.chainsPhasedBlocks`) or a region per
+    /// Consecutive blocks at batch 1 (row segments and phases) chained in one region (`InvertedResidual.chainsStages`) or a region per
     /// block: the same bits at every tap asked for, with taps at the end only and with taps inside runs of phased blocks
     /// (a chain stops at a tap); and runs of phased blocks do form chains (the packed kernels run on this CPU).
-    func testChainedPhasedBlocksChangeNoBit() throws {
+    func testChainedStagesChangeNoBit() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "no packed kernels on this CPU: no block runs in phases")
-        let saved = InvertedResidual.chainsPhasedBlocks
-        defer { InvertedResidual.chainsPhasedBlocks = saved }
+        let saved = InvertedResidual.chainsStages
+        defer { InvertedResidual.chainsStages = saved }
         for model in [try EfficientNetLiteTests.lite0(), try MobileNetV2Tests.mobileNetV2()] as [any Backbone] {
             let names = model.cutPoints.map(\.name)
             for taps in [[names[names.count - 1]], [names[9], names[12], names[13], names[names.count - 3]]] {
-                InvertedResidual.chainsPhasedBlocks = true
+                InvertedResidual.chainsStages = true
                 let chained = try everyTap(model, batch: 1, taps: taps)
-                InvertedResidual.chainsPhasedBlocks = false
+                InvertedResidual.chainsStages = false
                 let perBlock = try everyTap(model, batch: 1, taps: taps)
                 XCTAssertEqual(Set(chained.keys), Set(taps), "\(model.name) \(taps)")
                 for name in taps {

@@ -261,7 +261,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
-                                      "chain-blocks": { InvertedResidual.chainsPhasedBlocks = $0 != 0 },
+                                      "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
                                       "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
@@ -391,7 +391,7 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
 // team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
-// chain-blocks (`InvertedResidual.chainsPhasedBlocks`: 0 = one region per batch-1 stage), chain-spin
+// chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
 // (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps),
 // whole-tiles (`VectorISA.wholePointwiseTiles`: 0 = every AVX2 1×1 tile finishes row by row with per-row checks),
 // window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),

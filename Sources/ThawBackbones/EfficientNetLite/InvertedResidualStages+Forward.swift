@@ -94,7 +94,7 @@ extension InvertedResidualStages {
             // blocks' row segments and phases, the head, pool and fc) as one region (`PhaseChain`): stage j reads
             // what stage j − 1 wrote (the same ping-pong as below) and the blocks reuse the scratch, as a stage's
             // first unit starts only after the previous stage's last unit has finished. A chain ends at a tap.
-            if InvertedResidual.chainsPhasedBlocks, n < PhaseChain.cores {
+            if InvertedResidual.chainsStages, n < PhaseChain.cores {
                 var phases: [Phase] = [], j = i
                 var (source, target, oh, ow, oc) = (current, next, h, w, c)
                 while j <= end, chunks[j - start] == n, j == i || !tapSet.contains(j - 1),
