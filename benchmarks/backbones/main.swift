@@ -263,6 +263,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
+                                      "six-pixels": { VectorISA.sixPixelStem = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
                                       "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
                                       "row-slabs": { ConvTiles.windowRowSlabs = $0 != 0 },
@@ -392,7 +393,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
 // team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
 // chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
-// (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps),
+// (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), six-pixels
+// (`VectorISA.sixPixelStem`: 0 = the AVX2 stem kernel in runs of four pixels),
 // whole-tiles (`VectorISA.wholePointwiseTiles`: 0 = every AVX2 1×1 tile finishes row by row with per-row checks),
 // window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),
 // winograd (`WinogradChoice.policy`: 0 never, 1 auto, 2 always), panel-order (`PanelGEMMOrder.mode`: 0 = the AVX2
