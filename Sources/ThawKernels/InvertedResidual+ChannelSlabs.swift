@@ -1,5 +1,5 @@
 /// `forwardPhased` with the expand and depthwise layers split by channels instead of by rows: two phases in
-/// one dispatch (`PhasedUnits`),
+/// one dispatch (`PhaseChain`),
 ///   slab    units = 1–2 expand panels (32–64 channels of mid): the expand 1×1 on every row for those
 ///           channels (bias + ReLU6 fused) → e [n·h·w, mid], then the depthwise on those channels → d [n·OH·OW, mid]
 ///   project units = panels × row parts (bias and the skip fused)                         → y [n·OH·OW, out]
@@ -21,10 +21,10 @@ extension InvertedResidual {
         return load(1) < load(2) ? 1 : 2
     }
 
-    /// The two-phase path above; `forwardPhased`'s arguments and contract. Needs `depthwise.runsSlabs(g)`.
-    static func forwardChannelSlabs(expand: PackedPointwise?, depthwise: DepthwiseConv2D, project: PackedPointwise, skip: Bool,
-                                    x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int, geometry g: WindowGeometry,
-                                    into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, workers: Int) {
+    /// The two phases above; `forwardPhased`'s arguments and contract. Needs `depthwise.runsSlabs(g)`.
+    static func channelSlabPhases(expand: PackedPointwise?, depthwise: DepthwiseConv2D, project: PackedPointwise, skip: Bool,
+                                  x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int, geometry g: WindowGeometry,
+                                  into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, workers: Int) -> [Phase] {
         let mid = depthwise.channels, cout = project.outChannels
         let inRows = n * h * w, outRows = n * g.outPixels
         let e = scratch                                          // [n·h·w, mid]
@@ -35,19 +35,20 @@ extension InvertedResidual {
         let per = slabPanels(panels: midPanels, workers: workers)
         let slabs = (midPanels + per - 1) / per
         let pPanels = project.panelCount, pParts = rowParts(rows: outRows, panels: pPanels, workers: workers)
-        PhasedUnits(counts: [slabs, pPanels * pParts]).run(workers: workers) { phase, u, _ in
-            if phase == 0 {
+        return [
+            Phase(count: slabs) { u in
                 let p0 = u * per, p1 = min(midPanels, p0 + per)
                 expand?.forward(x, rows: inRows, panels: p0..<p1, into: e)
                 for image in 0..<n {
                     depthwise.forwardRows(source + image * h * w * mid, geometry: g, rows: 0..<g.outHeight,
                                           channels: p0 * pw..<min(mid, p1 * pw), into: d + image * g.outPixels * mid)
                 }
-            } else {
+            },
+            Phase(count: pPanels * pParts) { u in
                 let panel = u % pPanels, r = part(u / pPanels, of: pParts, rows: outRows)
                 project.forward(d + r.lowerBound * mid, rows: r.count, panels: panel..<panel + 1,
                                 residual: skip ? x + r.lowerBound * cout : nil, into: y + r.lowerBound * cout)
-            }
-        }
+            },
+        ]
     }
 }

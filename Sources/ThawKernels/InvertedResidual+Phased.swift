@@ -1,5 +1,5 @@
 /// An inverted-residual block at batches below the core count on maps too small for row segments
-/// (14×14, 7×7, and 28×28 at stride 1, at batch 1): three phases in one dispatch (`PhasedUnits`),
+/// (14×14, 7×7, and 28×28 at stride 1, at batch 1): three phases in one dispatch (`PhaseChain`),
 ///   expand   units = 32-column panels × row parts of the packed 1×1 (bias + ReLU6 fused) → e [n·h·w, mid]
 ///   depthwise units = output rows (bias + ReLU6 fused)                                  → d [n·OH·OW, mid]
 ///   project  units = panels × row parts (bias and the skip fused)                       → y [n·OH·OW, out]
@@ -8,6 +8,11 @@
 /// AVX2+FMA: `VectorISA.packedKernels`); elsewhere the block runs layer by layer (OpenBLAS 1×1). Results equal
 /// the layered path's to float rounding.
 extension InvertedResidual {
+    /// The stages of a forward below the core count (batch 1) run as one region — the stem's rows, the fused blocks'
+    /// row segments (`bandPhase`), the phased blocks' phases (`phases`), the head, pool and fc, chained
+    /// (`PhaseChain`) — instead of one region per stage; off: a region per stage. Same floats (the same units).
+    nonisolated(unsafe) public static var chainsStages = true
+
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.
     public static func usesPhased(batch n: Int, cores: Int? = nil) -> Bool {
@@ -27,16 +32,26 @@ extension InvertedResidual {
     public static func forwardPhased(expand: PackedPointwise?, depthwise: DepthwiseConv2D, project: PackedPointwise, skip: Bool,
                                      x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                                      into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, cores: Int? = nil) {
+        let workers = cores ?? ParallelRows.cores
+        // No BLAS inside (packed kernels only), so OpenBLAS's thread count is left alone.
+        PhaseChain(phases(expand: expand, depthwise: depthwise, project: project, skip: skip, x: x, batch: n, height: h, width: w,
+                          into: y, scratch: scratch, workers: workers)).run(workers: workers)
+    }
+
+    /// `forwardPhased`'s phases (its arguments and contract; `workers` nil: this machine's cores), for a caller that runs several blocks' phases in one
+    /// region (`PhaseChain`): three phases split by rows and panels, or two by channel slabs (`channelSlabPhases`).
+    public static func phases(expand: PackedPointwise?, depthwise: DepthwiseConv2D, project: PackedPointwise, skip: Bool,
+                              x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                              into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, workers: Int? = nil) -> [Phase] {
+        let workers = workers ?? ParallelRows.cores
         let g = depthwise.geometry(height: h, width: w)
         let mid = depthwise.channels, cin = expand?.inChannels ?? mid, cout = project.outChannels
         precondition(project.inChannels == mid && (expand?.outChannels ?? mid) == mid,
                      "InvertedResidual.forwardPhased: expand → \(expand?.outChannels ?? mid), depthwise \(mid), project from \(project.inChannels) channels")
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
-        let workers = cores ?? ParallelRows.cores
         if channelSlabs && depthwise.runsSlabs(g) {
-            forwardChannelSlabs(expand: expand, depthwise: depthwise, project: project, skip: skip, x: x, batch: n, height: h, width: w,
-                                geometry: g, into: y, scratch: scratch, workers: workers)
-            return
+            return channelSlabPhases(expand: expand, depthwise: depthwise, project: project, skip: skip, x: x, batch: n, height: h, width: w,
+                                     geometry: g, into: y, scratch: scratch, workers: workers)
         }
         let inRows = n * h * w, outRows = n * g.outPixels
         let e = scratch                                          // [n·h·w, mid]
@@ -45,23 +60,22 @@ extension InvertedResidual {
         let ePanels = expand?.panelCount ?? 0, pPanels = project.panelCount
         let eParts = rowParts(rows: inRows, panels: max(1, ePanels), workers: workers)
         let pParts = rowParts(rows: outRows, panels: pPanels, workers: workers)
-        let units = PhasedUnits(counts: [ePanels * eParts, n * g.outHeight, pPanels * pParts])
-        // No BLAS inside (packed kernels only), so OpenBLAS's thread count is left alone.
-        units.run(workers: workers) { phase, u, _ in
-            switch phase {
-            case 0:
+        return [
+            Phase(count: ePanels * eParts) { u in
                 let panel = u % ePanels, r = part(u / ePanels, of: eParts, rows: inRows)
                 expand!.forward(x + r.lowerBound * cin, rows: r.count, panels: panel..<panel + 1, into: e + r.lowerBound * mid)
-            case 1:
+            },
+            Phase(count: n * g.outHeight) { u in
                 let image = u / g.outHeight, oh = u % g.outHeight
                 depthwise.forwardRows(source + image * h * w * mid, geometry: g, rows: oh..<oh + 1,
                                       into: d + (image * g.outHeight + oh) * g.outWidth * mid)
-            default:
+            },
+            Phase(count: pPanels * pParts) { u in
                 let panel = u % pPanels, r = part(u / pPanels, of: pParts, rows: outRows)
                 project.forward(d + r.lowerBound * mid, rows: r.count, panels: panel..<panel + 1,
                                 residual: skip ? x + r.lowerBound * cout : nil, into: y + r.lowerBound * cout)
-            }
-        }
+            },
+        ]
     }
 
     /// Row parts per panel so that the cores get ≥ 4 units each, each part ≥ 16 rows.
@@ -86,13 +100,22 @@ extension PackedPointwise {
     /// should use its own path (BLAS handles many rows better: it blocks x for the cache).
     public func forwardParallel(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
                                 maxRows: Int = PackedPointwise.parallelMaxRows, cores: Int? = nil) -> Bool {
-        guard Self.enabled, VectorISA.packedKernels, rows > 0, rows <= maxRows else { return false }
         let workers = cores ?? ParallelRows.cores
+        guard let phase = parallelPhase(x, rows: rows, into: y, maxRows: maxRows, workers: workers) else { return false }
+        PhaseChain([phase]).run(workers: workers)
+        return true
+    }
+
+    /// `forwardParallel`'s units as one phase (for a caller that chains it after other phases: `PhaseChain`), or nil
+    /// when `forwardParallel` would return false. `workers` nil: this machine's cores.
+    public func parallelPhase(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>,
+                              maxRows: Int = PackedPointwise.parallelMaxRows, workers: Int? = nil) -> Phase? {
+        guard Self.enabled, VectorISA.packedKernels, rows > 0, rows <= maxRows else { return nil }
+        let workers = workers ?? ParallelRows.cores
         let panels = panelCount, parts = InvertedResidual.rowParts(rows: rows, panels: panels, workers: workers)
-        PhasedUnits(counts: [panels * parts]).run(workers: workers) { _, u, _ in
+        return Phase(count: panels * parts) { u in
             let panel = u % panels, r = InvertedResidual.part(u / panels, of: parts, rows: rows)
             forward(x + r.lowerBound * inChannels, rows: r.count, panels: panel..<panel + 1, into: y + r.lowerBound * outChannels)
         }
-        return true
     }
 }

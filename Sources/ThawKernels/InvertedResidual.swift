@@ -112,6 +112,39 @@ public enum InvertedResidual {
     }
 }
 
+extension InvertedResidual {
+    /// `forward`'s work at a batch below the core count as one phase of row segments (for a caller that chains it with
+    /// other blocks' phases: `PhaseChain` on this machine's cores), or nil when `forward` would call BLAS (the packed
+    /// kernels off) or the batch reaches the core count. Each unit runs one segment on its worker's scratch, as
+    /// `forward`'s workers do: the same floats.
+    public static func bandPhase(_ plan: InvertedResidualPlan, expand: Conv2D?, depthwise: DepthwiseConv2D, project: Conv2D,
+                                 packed: (expand: PackedPointwise?, project: PackedPointwise), skip: Bool,
+                                 x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                                 into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> Phase? {
+        guard n < ParallelRows.cores, plan.workers >= ParallelRows.cores, PackedPointwise.enabled, VectorISA.packedKernels,
+              (expand == nil) == (packed.expand == nil) else { return nil }
+        let g = depthwise.geometry(height: h, width: w)
+        let mid = depthwise.channels, cin = expand?.shape.inChannels ?? mid, cout = project.shape.outChannels
+        precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
+        let segments = plan.segmentsPerImage
+        return Phase(count: n * segments) { u, t in
+            let e = scratch + t * plan.workerFloats
+            let d = e + plan.expandedCapacity * w * mid
+            let image = u / segments, seg = u % segments
+            let band = Band(g: g, mid: mid, cin: cin, cout: cout, rows: plan.bandRows, capacity: plan.expandedCapacity,
+                            x: x + image * h * w * cin, y: y + image * g.outPixels * cout, e: e, d: d)
+            // The packed kernels only (checked above): the BLAS weights' pointers are never read.
+            withOptionalPointer(expand?.weight) { ew in
+                withOptionalPointer(project.weight) { pw in
+                    band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
+                             expand: expand.map { ($0, ew!, nil) }, depthwise: depthwise,
+                             project: (project, pw!, nil), packed: packed, skip: skip)
+                }
+            }
+        }
+    }
+}
+
 /// body(pointer to the array's floats), or body(nil) without an array.
 private func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let a else { return body(nil) }

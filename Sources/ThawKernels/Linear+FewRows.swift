@@ -44,4 +44,23 @@ extension Linear {
             }
         }
     }
+
+    /// `forwardFewRows`'s matrix-vector parts as one phase (for a caller that chains it after other stages:
+    /// `PhaseChain`) when it runs the packed builds' `matVecRows`; nil otherwise. The same floats (each output alone).
+    public static func fewRowsPhase(_ p: LinearParameters, x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>) -> Phase? {
+        guard splitFewRows, rows <= fewRows, let build = VectorISA.packedBuild else { return nil }
+        let n = p.outFeatures, k = p.inFeatures
+        let tasks = min(ParallelRows.cores * 4, max(1, n / 64)), per = (n + tasks - 1) / tasks
+        return Phase(count: tasks) { t in
+            let part = t * per..<min(n, t * per + per)
+            guard !part.isEmpty else { return }
+            p.weight.withUnsafeBufferPointer { wb in
+                p.bias.withUnsafeBufferPointer { bb in
+                    for r in 0..<rows {
+                        build.matVecRows(w: wb.baseAddress!, x: x + r * k, k: k, bias: bb.baseAddress!, rows: part, y: y + r * n)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -61,6 +61,20 @@ public enum VectorISA {
         set { AVX512Kernels.narrowTiles = newValue }
     }
 
+    /// The AVX2 1×1 kernel's whole tiles finish with the per-tile decisions hoisted out of the rows (default);
+    /// false: row by row with every check per row (`AVX2Kernels.pointwiseWholeTiles`). Same floats; benchmarks compare.
+    public static var wholePointwiseTiles: Bool {
+        get { AVX2Kernels.pointwiseWholeTiles }
+        set { AVX2Kernels.pointwiseWholeTiles = newValue }
+    }
+
+    /// The AVX2 stem kernel's runs of six pixels × 16 channels (default); false: runs of four
+    /// (`AVX2Kernels.smallInputSixPixels`). Same floats; benchmarks compare.
+    public static var sixPixelStem: Bool {
+        get { AVX2Kernels.smallInputSixPixels }
+        set { AVX2Kernels.smallInputSixPixels = newValue }
+    }
+
     /// The AVX-512 1×1 kernel's last row tiles of ≤ 4 rows as 4-row tiles (default); false: 8-row tiles that
     /// repeat the last row (`AVX512Kernels.shortTiles`). Same floats.
     public static var shortPointwiseTiles: Bool {

@@ -8,14 +8,14 @@ import XCTest
 /// point within 1e-5 of the tap's largest magnitude, at batch 1 (fused on the 112×112 and 56×56 maps,
 /// split into row segments) and batch 2 (every block fused, whole images per core).
 final class InvertedResidualFusionTests: XCTestCase {
-    private func everyTap(_ model: any Backbone, batch n: Int) throws -> [String: [Float]] {
+    private func everyTap(_ model: any Backbone, batch n: Int, taps: [String]? = nil) throws -> [String: [Float]] {
         var state: UInt32 = 2026
         let pixels = (0..<n * 224 * 224 * 3).map { _ -> Float in
             state = state &* 1_664_525 &+ 1_013_904_223
             return Float(state >> 8) / Float(1 << 23) - 1
         }
         let taps = try model.forward(Activations(tensor: Tensor(shape: [n, 224, 224, 3], data: pixels)), from: nil,
-                                     taps: model.cutPoints.map(\.name))
+                                     taps: taps ?? model.cutPoints.map(\.name))
         return taps.mapValues(\.tensor.data)
     }
 
@@ -61,5 +61,28 @@ final class InvertedResidualFusionTests: XCTestCase {
 
     func testMobileNetV2FusedMatchesLayerByLayerAtEveryCut() throws {
         try check(try MobileNetV2Tests.mobileNetV2())
+    }
+
+    /// Consecutive blocks at batch 1 (row segments and phases) chained in one region (`InvertedResidual.chainsStages`) or a region per
+    /// block: the same bits at every tap asked for, with taps at the end only and with taps inside runs of phased blocks
+    /// (a chain stops at a tap); and runs of phased blocks do form chains (the packed kernels run on this CPU).
+    func testChainedStagesChangeNoBit() throws {
+        try XCTSkipUnless(VectorISA.packedKernels, "no packed kernels on this CPU: no block runs in phases")
+        let saved = InvertedResidual.chainsStages
+        defer { InvertedResidual.chainsStages = saved }
+        for model in [try EfficientNetLiteTests.lite0(), try MobileNetV2Tests.mobileNetV2()] as [any Backbone] {
+            let names = model.cutPoints.map(\.name)
+            for taps in [[names[names.count - 1]], [names[9], names[12], names[13], names[names.count - 3]]] {
+                InvertedResidual.chainsStages = true
+                let chained = try everyTap(model, batch: 1, taps: taps)
+                InvertedResidual.chainsStages = false
+                let perBlock = try everyTap(model, batch: 1, taps: taps)
+                XCTAssertEqual(Set(chained.keys), Set(taps), "\(model.name) \(taps)")
+                for name in taps {
+                    XCTAssertEqual(try XCTUnwrap(chained[name]).map(\.bitPattern), try XCTUnwrap(perBlock[name]).map(\.bitPattern),
+                                   "\(model.name) \(name) of taps \(taps)")
+                }
+            }
+        }
     }
 }

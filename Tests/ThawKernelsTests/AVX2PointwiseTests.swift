@@ -83,6 +83,11 @@ final class AVX2PointwiseTests: XCTestCase {
         cases.append(Case(rows: 28, k: 320, n: 1280, residual: false, low: 0, high: 6, panels: 3..<5))
         cases.append(Case(rows: 21, k: 96, n: 40, residual: true, low: -.infinity, high: .infinity, panels: 1..<2))
         cases.append(Case(rows: 5, k: 1, n: 24, residual: false, low: 0, high: .infinity))
+        // A residual and a clamp together (whole 6-/4-row tiles of 16 and 8 columns, and partial ones).
+        for rows in [4, 6, 10, 12, 13] {
+            cases.append(Case(rows: rows, k: 24, n: 40, residual: true, low: 0, high: 6))
+            cases.append(Case(rows: rows, k: 16, n: 48, residual: true, low: -1, high: .infinity))
+        }
         return cases
     }
 
@@ -116,6 +121,22 @@ final class AVX2PointwiseTests: XCTestCase {
             let inL1 = run(t, avx512: false, nanRow: t.rows / 2).got
             XCTAssertEqual(inRegisters.map(\.bitPattern), inL1.map(\.bitPattern), "\(t)")
             XCTAssertTrue(inRegisters.contains { $0.isNaN }, "\(t): the NaN row")
+        }
+    }
+
+    /// Whole tiles finished with the per-tile decisions hoisted (`AVX2Kernels.pointwiseWholeTiles`, the default) or row
+    /// by row: the same bits on every case (linear, residual, clamp, both; 6- and 4-row tiles of 16 and 8 columns and
+    /// partial ones), NaN rows included.
+    func testWholeTilesChangeNoBit() throws {
+        try XCTSkipUnless(VectorISA.avx2Kernels, "this CPU lacks AVX2 + FMA: the AVX2 kernels never run")
+        let saved = AVX2Kernels.pointwiseWholeTiles
+        defer { AVX2Kernels.pointwiseWholeTiles = saved }
+        for t in Self.cases {
+            AVX2Kernels.pointwiseWholeTiles = true
+            let whole = run(t, avx512: false, nanRow: t.rows / 2).got
+            AVX2Kernels.pointwiseWholeTiles = false
+            let byRow = run(t, avx512: false, nanRow: t.rows / 2).got
+            XCTAssertEqual(whole.map(\.bitPattern), byRow.map(\.bitPattern), "\(t)")
         }
     }
 

@@ -69,6 +69,21 @@ public struct EfficientNetBlock: Sendable {
         return expanded + n * oh * ow * mid                           // + [N, OH, OW, mid]
     }
 
+    /// `forward`'s phases at a batch below the core count — its row segments (`InvertedResidual.bandPhase`) or its
+    /// phases (`InvertedResidual.phases`) — for a caller that chains consecutive blocks in one region; nil when it
+    /// runs otherwise. Same arguments.
+    public func phases(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                       into y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) -> [Phase]? {
+        if let plan = fusedPlan(batch: n, height: h, width: w) {
+            return InvertedResidual.bandPhase(plan, expand: expand, depthwise: depthwise, project: project,
+                                              packed: (packedExpand, packedProject), skip: spec.hasSkip,
+                                              x: x, batch: n, height: h, width: w, into: y, scratch: scratch).map { [$0] }
+        }
+        guard InvertedResidual.usesPhased(batch: n) else { return nil }
+        return InvertedResidual.phases(expand: packedExpand, depthwise: depthwise, project: packedProject, skip: spec.hasSkip,
+                                       x: x, batch: n, height: h, width: w, into: y, scratch: scratch)
+    }
+
     /// y [N, OH, OW, out] = block(x [N, H, W, in]), band by band when `fusedPlan` gives a plan, else
     /// in phases on all cores (`InvertedResidual.forwardPhased`: small maps at batch 1), else layer by layer. `scratch` holds `scratchCount` floats; `y` must overlap neither `x` nor
     /// `scratch`. Returns (OH, OW).

@@ -60,7 +60,58 @@ extension InvertedResidualStages {
         var c = wantChannels
         var outputs: [String: Activations] = [:]
         let tapSet = Set(tapIndices)
-        for i in start...end {
+        func record(_ i: Int) {
+            guard tapSet.contains(i) else { return }
+            let flat = i >= blocks.count + 2
+            let shape = flat ? [n, c] : [n, h, w, c]
+            let count = shape.reduce(1, *)
+            outputs[cutPoints[i].name] = Activations(tensor: Tensor(shape: shape,
+                data: Array(UnsafeBufferPointer(start: current, count: count))))
+        }
+        /// Stage j's phases reading x [n, ih, iw, ic] into y, and its output size; nil when it cannot join a chain.
+        func chainable(_ j: Int, _ x: UnsafeMutablePointer<Float>, _ ih: Int, _ iw: Int, _ ic: Int,
+                       _ y: UnsafeMutablePointer<Float>) -> ([Phase], (Int, Int, Int))? {
+            switch j {
+            case 0:
+                let g = stem.shape.geometry(height: ih, width: iw)
+                return stem.smallInputPhase(x, batch: n, height: ih, width: iw, into: y).map { ([$0], (g.outHeight, g.outWidth, stem.shape.outChannels)) }
+            case 1...blocks.count:
+                let b = blocks[j - 1]
+                return b.phases(x, batch: n, height: ih, width: iw, into: y, scratch: scratch)
+                    .map { ($0, (b.outputSize(ih), b.outputSize(iw), b.spec.outChannels)) }
+            case blocks.count + 1:
+                return packedHead.parallelPhase(x, rows: n * ih * iw, into: y).map { ([$0], (ih, iw, head.shape.outChannels)) }
+            case blocks.count + 2:
+                return ([Phase(count: 1) { _ in Pooling.globalAvgPool(x, batch: n, height: ih, width: iw, channels: ic, into: y) }], (1, 1, ic))
+            default:
+                return Linear.fewRowsPhase(fc, x: x, rows: n, y: y).map { ([$0], (1, 1, classCount)) }
+            }
+        }
+        var i = start
+        while i <= end {
+            defer { i += 1 }
+            // Two or more consecutive stages that can run as phases at a batch below the core count (the stem, the
+            // blocks' row segments and phases, the head, pool and fc) as one region (`PhaseChain`): stage j reads
+            // what stage j − 1 wrote (the same ping-pong as below) and the blocks reuse the scratch, as a stage's
+            // first unit starts only after the previous stage's last unit has finished. A chain ends at a tap.
+            if InvertedResidual.chainsStages, n < PhaseChain.cores {
+                var phases: [Phase] = [], j = i
+                var (source, target, oh, ow, oc) = (current, next, h, w, c)
+                while j <= end, chunks[j - start] == n, j == i || !tapSet.contains(j - 1),
+                      let (p, size) = chainable(j, source, oh, ow, oc, target) {
+                    phases += p
+                    (oh, ow, oc) = size
+                    swap(&source, &target)
+                    j += 1
+                }
+                if j - i >= 2 {
+                    PhaseChain(phases).run()
+                    (current, next, h, w, c) = (source, target, oh, ow, oc)
+                    record(j - 1)
+                    i = j - 1
+                    continue
+                }
+            }
             // Convolution stages run a few images at a time so a block's expanded maps stay in
             // cache; per-sample layouts are contiguous, so a chunk is a pointer offset.
             let chunk = chunks[i - start]
@@ -103,13 +154,7 @@ extension InvertedResidualStages {
                 c = classCount
             }
             swap(&current, &next)
-            if tapSet.contains(i) {
-                let flat = i >= blocks.count + 2
-                let shape = flat ? [n, c] : [n, h, w, c]
-                let count = shape.reduce(1, *)
-                outputs[cutPoints[i].name] = Activations(tensor: Tensor(shape: shape,
-                    data: Array(UnsafeBufferPointer(start: current, count: count))))
-            }
+            record(i)
         }
         return outputs
     }

@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+import ThawKernels
+
+/// `PhaseChain`: every unit of every phase exactly once, and no unit starts before every unit of the phases
+/// before it has finished — over many chains of 1–12 phases (empty ones among them) on 1–3 workers, with and
+/// without `WorkerTeam`, with workers spinning at the barriers and sleeping there.
+final class PhaseChainTests: XCTestCase {
+    /// Per unit: how often it ran, and how many units had finished when it started.
+    private final class Log: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var runs: [Int]
+        private(set) var finishedAtStart: [Int]
+        private var finished = 0
+        init(_ n: Int) { runs = Array(repeating: 0, count: n); finishedAtStart = Array(repeating: -1, count: n) }
+        func start(_ u: Int) { lock.lock(); runs[u] += 1; finishedAtStart[u] = finished; lock.unlock() }
+        func finish() { lock.lock(); finished += 1; lock.unlock() }
+    }
+
+    func testEveryUnitOnceAfterEveryEarlierPhase() {
+        let saved = (WorkerTeam.enabled, PhaseChain.spinMicroseconds)
+        defer { (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = saved }
+        var seed: UInt64 = 7
+        func random(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) % n }
+        // Spinning workers, and workers that sleep at once at every barrier (woken by the finishing unit).
+        for (team, spin) in [(false, 50), (true, 50), (false, 0), (true, 0)] {
+            (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = (team, spin)
+            for round in 0..<600 {
+                let counts = (0..<1 + random(12)).map { _ in random(4) == 0 ? 0 : 1 + random(6) }
+                let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
+                let log = Log(starts.last!)
+                let phases = counts.indices.map { p in
+                    Phase(count: counts[p]) { u in
+                        log.start(starts[p] + u)
+                        if u % 3 == 1 { usleep(5) }
+                        log.finish()
+                    }
+                }
+                PhaseChain(phases).run(workers: 1 + round % 3)
+                XCTAssertEqual(log.runs, Array(repeating: 1, count: starts.last!), "\(counts)")
+                for p in counts.indices {
+                    for u in starts[p]..<starts[p + 1] {
+                        XCTAssertGreaterThanOrEqual(log.finishedAtStart[u], starts[p], "phase \(p) unit \(u) of \(counts) started early")
+                    }
+                }
+            }
+        }
+    }
+}
