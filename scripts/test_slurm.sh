@@ -138,8 +138,14 @@ done
 for _ in $(seq 60); do [ -z "$(squeue -h -j "${job}_1" -t R 2> /dev/null)" ] && break; sleep 1; done
 before=$("$THAW" cache info cache/fm-1 --json | python3 -c "import json,sys; print(json.load(sys.stdin)['records'])")
 scontrol requeue "${job}_1" || fail "scontrol requeue ${job}_1 was refused"
-# Slurm delays a requeued job's start by a couple of minutes; let it start now.
-scontrol update JobId="${job}_1" StartTime=now 2> /dev/null || true
+# Slurm delays a requeued job's start by a couple of minutes; let it start now. The requeue completes
+# asynchronously and sets that delay when it does, which can come after an update sent at once (the task then
+# waited three minutes): repeat the update while the task is pending.
+for _ in $(seq 30); do
+    scontrol update JobId="${job}_1" StartTime=now 2> /dev/null || true
+    sleep 1
+    [ "$(squeue -h -j "${job}_1" -o %t 2> /dev/null)" = PD ] || break
+done
 echo "test_slurm: task 1 cancelled mid-run with $before of 200 records committed, requeued"
 wait_job "$job"
 grep -q "records committed\|complete" logs/extract-1.out || fail "the requeued task did not finish" logs/extract-1.out
