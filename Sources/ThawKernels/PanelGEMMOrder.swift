@@ -30,13 +30,6 @@ public enum PanelGEMMOrder {
         set { AVX2Kernels.panelStripRows = newValue == 0 ? .max : newValue }
     }
 
-    /// The AVX2 panel GEMM's 6-row block addresses rows 3–5 from a second base register (true) or every row from
-    /// the first (false, the default) (`AVX2Kernels.panelRowBases`; the same floats).
-    public static var rowBases: Bool {
-        get { AVX2Kernels.panelRowBases }
-        set { AVX2Kernels.panelRowBases = newValue }
-    }
-
     /// The AVX2 panel GEMM's block epilogues inlined (true, the default) or one call per row
     /// (`AVX2Kernels.panelInlineEnds`; the same floats).
     public static var inlineEnds: Bool {

@@ -31,13 +31,6 @@ extension AVX2Kernels {
     /// Weights laid out as strips at load (`inStrips`, `PanelStrips`) need no copy; this serves the panels packed
     /// per call (the attention core's keys and values) or kept as [K][64] (Winograd's U). Read per call.
     nonisolated(unsafe) public static var panelStripRows = 48
-    /// The 6-row block addresses its rows 3–5 from a second base (`a + lda3`, 3·lda passed through
-    /// `opaqueRowOffset` so LLVM cannot relate it to `a`): six base registers and one k index, each broadcast
-    /// `vbroadcastss (base,k,4)` — 23 instructions per k (12 FMAs) instead of 28, where LLVM rebuilds rows 1–5 from
-    /// row 0 with adds every k. Off (default): measured 1.000–1.005× on the callers' tiles on one thread and 1.000 /
-    /// 1.006 CPU per forward (MiniLM b32, ResNet-50 b1) — the loop runs at the FMA ports' pace either way
-    /// (benchmarks/backbones/README.md). The same loads in the same chains, so the same floats. Read per call.
-    nonisolated(unsafe) public static var panelRowBases = false
     /// The blocks' epilogues (+ bias, + residual, clamp, store; or the raw sums kept) inlined into each block
     /// (`quarterEndInline`, `@_transparent`) instead of one call per row: `@inline(__always)` left a call per row, each
     /// with `vzeroupper`, the other accumulators spilled and the two vectors passed as four xmm halves. On the callers'
@@ -91,7 +84,6 @@ extension AVX2Kernels {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
-        let lda3 = panelRowBases ? opaqueRowOffset(3 * lda) : nil
         let slab = panelRowSlab == 0 ? panelSlabRows(k: k) : max(6, panelRowSlab)
         // Strips of one panel at a time: copied once per panel (per slab with row slabs). On a 64-byte boundary, so
         // no weight load straddles two cache lines (malloc's 16-byte alignment measured 0.986–0.993× CPU per forward).
@@ -117,11 +109,11 @@ extension AVX2Kernels {
                     let ar = a + r * lda, out = c + r * ldc + col
                     let ahead = prefetch ? min(6, rows - r - height) : 0
                     block(height, ar, lda, panel, first, out, ldc, bp, residual.map { $0 + r * ldr + col }, ldr, low, high,
-                          ar + height * lda, ahead, sums, strips, k, lda3)
+                          ar + height * lda, ahead, sums, strips, k)
                     var k0 = kBlock
                     while k0 < k {      // the next passes onto C
                         block(height, ar + k0, lda, panel.map { $0 + k0 * panelWidth }, min(kBlock, k - k0), out, ldc, zeros,
-                              UnsafePointer(out), ldc, low, high, ar, 0, sums, strips.map { $0 + k0 * 16 }, k, lda3)
+                              UnsafePointer(out), ldc, low, high, ar, 0, sums, strips.map { $0 + k0 * 16 }, k)
                         k0 += kBlock
                     }
                     r += height
@@ -137,13 +129,13 @@ extension AVX2Kernels {
     /// stay in L1 across quarters), the raw sums kept in `sums` [6][64] between blocks. Before each quarter, a quarter
     /// of the first `aheadRows` rows of `ahead` (the next block's A, K long) is prefetched into L2.
     /// `b`: the panel [K][64] (nil when the weights exist only as strips); `strips` [4][stripLength][16], offset to this
-    /// K pass: the 6- and 4-row blocks read them when given, single rows only without a panel. `lda3`: see `quarter6`.
+    /// K pass: the 6- and 4-row blocks read them when given, single rows only without a panel.
     @inline(__always)
     private static func block(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>?, _ k: Int,
                               _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                               _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                               _ ahead: UnsafePointer<Float>, _ aheadRows: Int, _ sums: UnsafeMutablePointer<Float>,
-                              _ strips: UnsafePointer<Float>?, _ stripLength: Int, _ lda3: Int?) {
+                              _ strips: UnsafePointer<Float>?, _ stripLength: Int) {
         let span = (k + 63) / 64 * 16     // floats of a row prefetched per quarter: a quarter of its lines
         let most = max(1, panelDepthBlock)
         let blocks = k > most ? (k + most - 1) / most : 1
@@ -171,7 +163,7 @@ extension AVX2Kernels {
                 // The quarter's contiguous strip (row stride 16) when there are strips, else the panel (stride 64).
                 let (sb, ldb) = strips.map { ($0 + q * stripLength + k0 * 16, 16) } ?? (bk! + q, panelWidth)
                 switch height {
-                case 6: quarter6(ak, lda, lda3, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
+                case 6: quarter6(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
                 case 4: quarter4(ak, lda, sb, ldb, kc, cq, ldc, biasq, skipq, ldr, low, high, sq, resume, finish)
                 default:    // single rows read the panel where there is one (strips copied per call serve the blocks)
                     if let bk { quarter1(ak, bk + q, panelWidth, kc, cq, biasq, skipq, low, high, sq, resume, finish) }
@@ -233,26 +225,15 @@ extension AVX2Kernels {
         store(w0, out); store(w1, out + 8)
     }
 
-    /// 3·lda hidden from the optimiser (`panelRowBases`): a call it cannot look into, once per `panelGEMM` call.
-    /// Seeing rows 3–5 as `a + 3·lda + …`, LLVM rebuilds them from row 0 each k (an add per row); an offset it cannot
-    /// relate to `lda` keeps one base register per row.
-    @_optimize(none) @inline(never)
-    static func opaqueRowOffset(_ offset: Int) -> Int { offset }
-
     /// 6 rows × 16 columns: per k two weight loads (row stride `ldb`: 64 in a panel, 16 in a strip) and six broadcasts
-    /// into 12 accumulators. `lda3`: 3·lda from `opaqueRowOffset` (rows 3–5 from a second base), nil: rows at a + r·lda.
+    /// into 12 accumulators.
     @inline(__always)
-    private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ lda3: Int?, _ b: UnsafePointer<Float>, _ ldb: Int,
+    private static func quarter6(_ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                                  _ k: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ bias: UnsafePointer<Float>,
                                  _ skip: UnsafePointer<Float>?, _ ldr: Int, _ low: Float, _ high: Float,
                                  _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
         var s = Sums6(resume, sums)
-        if let lda3 {
-            let a3 = a + lda3
-            s.add(a, a + lda, a + 2 * lda, a3, a3 + lda, a3 + 2 * lda, b, ldb, k)
-        } else {
-            s.add(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, b, ldb, k)
-        }
+        s.add(a, a + lda, a + 2 * lda, a + 3 * lda, a + 4 * lda, a + 5 * lda, b, ldb, k)
         let inline = panelInlineEnds
         end(inline, s.c00, s.c01, c, sums, finish, bias, skip, low, high)
         end(inline, s.c10, s.c11, c + ldc, sums + 64, finish, bias, skip.map { $0 + ldr }, low, high)
@@ -326,8 +307,7 @@ extension AVX2Kernels {
         var row = resume ? PanelRow(loading: sums) : PanelRow()
         var bp = b
         row.add(a, k, &bp)
-        if !finish { row.store(to: sums) } else if panelInlineEnds { row.finishInline(c, bias, skip, low, high) }
-        else { row.finish(c, bias, skip, low, high) }
+        if finish { row.finish(inline: panelInlineEnds, c, bias, skip, low, high) } else { row.store(to: sums) }
     }
 
     /// `row64` on a panel laid out as strips: `strips` [4][stripLength][16], offset to the first k of this block.
@@ -337,8 +317,7 @@ extension AVX2Kernels {
                               _ low: Float, _ high: Float, _ sums: UnsafeMutablePointer<Float>, _ resume: Bool, _ finish: Bool) {
         var row = resume ? PanelRow(loading: sums) : PanelRow()
         row.add(a, k, strips: strips, stripLength: stripLength)
-        if !finish { row.store(to: sums) } else if panelInlineEnds { row.finishInline(c, bias, skip, low, high) }
-        else { row.finish(c, bias, skip, low, high) }
+        if finish { row.finish(inline: panelInlineEnds, c, bias, skip, low, high) } else { row.store(to: sums) }
     }
 
     /// One row × 16 columns (leftover rows): one chain per vector, as the AVX-512 build's single row; `ldb` 64 in a

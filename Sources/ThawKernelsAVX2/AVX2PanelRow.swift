@@ -62,6 +62,13 @@ extension AVX2Kernels {
             quarterFinish(v6, v7, out + 48, bias + 48, skip.map { $0 + 48 }, low, high)
         }
 
+        /// `finishInline` where `inline` (`panelInlineEnds`, `windowInlineEnds`), else `finish`.
+        @_transparent                                    // mandatory: the choice must not become a call either
+        func finish(inline: Bool, _ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>,
+                    _ skip: UnsafePointer<Float>?, _ low: Float, _ high: Float) {
+            if inline { finishInline(out, bias, skip, low, high) } else { finish(out, bias, skip, low, high) }
+        }
+
         /// `finish` with its four quarters inlined (`AVX2Kernels.panelInlineEnds`): the same floats, no call per quarter.
         @_transparent                                    // mandatory: @inline(__always) left a call per quarter
         func finishInline(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>, _ skip: UnsafePointer<Float>?,

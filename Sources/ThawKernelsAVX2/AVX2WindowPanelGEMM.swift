@@ -355,7 +355,7 @@ extension AVX2Kernels {
         var bp = b
         for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, &bp) }
         guard finish else { row.store(to: c); return }       // raw sums: the next group continues these chains
-        if windowInlineEnds { row.finishInline(c, bias, skip, low, high) } else { row.finish(c, bias, skip, low, high) }
+        row.finish(inline: windowInlineEnds, c, bias, skip, low, high)
     }
 
     /// `windows1Wide` with the weights read from four strips (`quarterStride` floats apart; `strips` at the call's first k
@@ -369,7 +369,7 @@ extension AVX2Kernels {
         var sp = strips
         for s in 0..<runs.count { row.add(a + s * runs.stride, runs.length, strips: &sp, quarterStride: quarterStride) }
         guard finish else { row.store(to: c); return }
-        if windowInlineEnds { row.finishInline(c, bias, skip, low, high) } else { row.finish(c, bias, skip, low, high) }
+        row.finish(inline: windowInlineEnds, c, bias, skip, low, high)
     }
 
     /// One window × 16 columns: one chain per vector (`windows1Wide` with `windowWideLeftovers` off).

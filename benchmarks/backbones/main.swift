@@ -276,7 +276,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                           PanelAttentionCore.rowsPerUnit = on != 0 ? 48 : 0 },
                                       "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
                                       "panel-order": { PanelGEMMOrder.mode = $0 }, "wide-row": { PanelGEMMOrder.wideRow = $0 != 0 },
-                                      "row-bases": { PanelGEMMOrder.rowBases = $0 != 0 }, "inline-ends": { PanelGEMMOrder.inlineEnds = $0 != 0 },
+                                      "inline-ends": { PanelGEMMOrder.inlineEnds = $0 != 0 },
                                       "panel-strips": { PanelGEMMOrder.stripRows = $0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },

@@ -12,8 +12,8 @@ import ThawKernelsAVX2
 /// `s<rows>` `AVX2Kernels.panelRowSlab` (`s0`: automatic), `p` prefetch, `k<K>` `panelDepthBlock`, `t<floats>`
 /// `ConvTiles.tileFloats` (the grid), `r<rows>` `panelStripRows` (contiguous strips for calls of ≥ rows; `r0` off),
 /// `l` weights laid out as strips at load (`PanelStrips`, read in place: no per-call copy; in a Swift array, 16-byte
-/// aligned), `a` the same strips on a 64-byte boundary, `o` the 6-row block's rows 3–5 from a second base
-/// (`AVX2Kernels.panelRowBases` on), `e` an epilogue call per row (`panelInlineEnds` off), `b` the base settings. The first is the reference every other must equal bit for bit. Times: the thread's CPU
+/// aligned), `a` the same strips on a 64-byte boundary,
+/// `e` an epilogue call per row (`panelInlineEnds` off), `b` the base settings. The first is the reference every other must equal bit for bit. Times: the thread's CPU
 /// seconds, median over rounds; ratios per round, then the median.
 func benchPanelTiles(rounds: Int, variants: [String], group: String) {
     let bert = [(384, 1152), (384, 384), (384, 1536), (1536, 384)].map { ("minilm", 4096, $0.0, $0.1) }
@@ -24,11 +24,11 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
     var shapes = bert + resnet.map { ("r50-b1", $0.0, $0.1, $0.2) } + resnet.map { ("r50-b32", $0.0 * 32, $0.1, $0.2) } + train
     if group != "all" { shapes = shapes.filter { $0.0 == group } }
     let base = (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, ConvTiles.tileFloats,
-                AVX2Kernels.panelStripRows, AVX2Kernels.panelRowBases, AVX2Kernels.panelInlineEnds)
+                AVX2Kernels.panelStripRows, AVX2Kernels.panelInlineEnds)
     var stripsAtLoad = false, aligned = false
     func apply(_ v: String) {
         (AVX2Kernels.panelRowSlab, AVX2Kernels.panelPrefetchRows, AVX2Kernels.panelDepthBlock, ConvTiles.tileFloats,
-         AVX2Kernels.panelStripRows, AVX2Kernels.panelRowBases, AVX2Kernels.panelInlineEnds) = base
+         AVX2Kernels.panelStripRows, AVX2Kernels.panelInlineEnds) = base
         stripsAtLoad = false
         aligned = false
         for s in v.split(separator: ":") {
@@ -41,7 +41,6 @@ func benchPanelTiles(rounds: Int, variants: [String], group: String) {
             case "r": AVX2Kernels.panelStripRows = n == 0 ? .max : n
             case "l": stripsAtLoad = true
             case "a": stripsAtLoad = true; aligned = true
-            case "o": AVX2Kernels.panelRowBases = true
             case "e": AVX2Kernels.panelInlineEnds = false
             default: break
             }
