@@ -68,7 +68,7 @@ public struct PanelLinear: Sendable {
         bias = p.bias
     }
 
-    /// Whether a `prologue` runs as the first phase of the tiles' dispatch (`PhasedUnits`: one wake-up of the
+    /// Whether a `prologue` runs as the first phase of the tiles' dispatch (`PhaseChain`: one wake-up of the
     /// other core instead of two) rather than as a dispatch of its own. Set before forwards start.
     nonisolated(unsafe) public static var fusesPrologue = true
 
@@ -105,7 +105,7 @@ public struct PanelLinear: Sendable {
                     }
                 }
                 if prologueUnits > 0 && PanelLinear.fusesPrologue && ParallelRows.cores > 1 {
-                    PhasedUnits(counts: [prologueUnits, grid.count]).run(workers: ParallelRows.cores) { phase, unit, _ in
+                    PhaseChain.run(counts: [prologueUnits, grid.count], workers: ParallelRows.cores) { phase, unit, _ in
                         if phase == 0 { prologue(unit) } else { run(unit) }
                     }
                     return

@@ -11,8 +11,9 @@ public struct Phase {
 }
 
 /// Any number of phases in one parallel region (`WorkerTeam.run`), the units of a phase starting once every unit
-/// of the phases before it has finished: `PhasedUnits` without its limit of three phases, so consecutive batch-1
-/// blocks on small maps run as one region instead of one per block (each region wakes the pool's threads again).
+/// of the phases before it has finished: consecutive batch-1 blocks on small maps run as one region instead of one
+/// per block (each region wakes the pool's threads again), a linear's LayerNorm rows and its tiles as one, the
+/// attention core's packing and its units as one.
 /// One counter of finished units is the barrier for every phase: a unit of phase p starts only when all units
 /// before phase p have finished, so no unit of phase ≥ p can finish earlier and `finished ≥ start of p` means
 /// "every earlier phase done". Workers claim units in order from one counter, so it never deadlocks when fewer
@@ -24,6 +25,14 @@ public final class PhaseChain: Sendable {
     private let wake = NSCondition()
     private let starts: [Int]                   // phase p covers units starts[p]..<starts[p + 1]
     nonisolated(unsafe) private let bodies: [(Int, Int) -> Void]
+
+    /// Phases of `counts[p]` units (empty phases allowed) as one chain: body(phase, unit within the phase, worker).
+    public static func run(counts: [Int], workers: Int, _ body: (_ phase: Int, _ unit: Int, _ worker: Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            PhaseChain(counts.enumerated().map { p, n in Phase(count: n, perWorker: { u, w in body(p, u, w) }) })
+                .run(workers: workers)
+        }
+    }
 
     /// The workers `run` uses by default: one per core.
     public static var cores: Int { ParallelRows.cores }

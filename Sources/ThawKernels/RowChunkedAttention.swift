@@ -5,7 +5,7 @@ import Dispatch
 ///   1. per pair: Kᵀ_h·scale packed into ⌈T/64⌉ panels [64][64] (zero columns past T) and V_h into
 ///      one panel [T][64] — shared by every unit of the pair (ViT-S/14 at batch 1: 6 × (80 + 64) KiB);
 ///   2. per unit (pair, rows r0..<r1), once every pair is packed (the second phase of the same dispatch,
-///      `PhasedUnits`): S [rows, T64] = Q_h[r0..<r1] · keys, each row's softmax over its first T columns (padding
+///      `PhaseChain`): S [rows, T64] = Q_h[r0..<r1] · keys, each row's softmax over its first T columns (padding
 ///      keys masked), ctx_h[r0..<r1] = P · V_h.
 ///
 /// Each query row runs the same operations in the same order as on the per-pair path, so the two give the same
@@ -38,12 +38,12 @@ enum RowChunkedAttention {
                 padded[b] = padded[b] || off
             }
         }
-        // One dispatch, two phases (`PhasedUnits`): pack every pair, then the units; scores [rowsPerUnit, T64] per worker.
+        // One dispatch, two phases (`PhaseChain`): pack every pair, then the units; scores [rowsPerUnit, T64] per worker.
         let chunks = (t + rowsPerUnit - 1) / rowsPerUnit, workers = ParallelRows.cores
         let scoreBlocks = UnsafeMutablePointer<Float>.allocate(capacity: workers * rowsPerUnit * t64)
         defer { scoreBlocks.deallocate() }
         padded.withUnsafeBufferPointer { paddedItems in
-            PhasedUnits(counts: [pairs, pairs * chunks]).run(workers: workers) { phase, unit, worker in
+            PhaseChain.run(counts: [pairs, pairs * chunks], workers: workers) { phase, unit, worker in
                 if phase == 0 {
                     let pair = unit, b = pair / h, head = pair % h, inBase = b * t * ld + head * d
                     let kh = k + inBase, vh = v + inBase

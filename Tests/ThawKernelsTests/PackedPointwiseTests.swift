@@ -2,7 +2,7 @@ import XCTest
 @testable import ThawKernels
 
 /// The packed 1×1 kernel (AVX-512 and AVX2 builds and the BLAS fallback) against `Conv2D.forward`'s plain path,
-/// the phased small-map block against the same layers run one by one, and the phase order of `PhasedUnits`.
+/// the phased small-map block against the same layers run one by one, and the phase order of `PhaseChain.run(counts:)`.
 final class PackedPointwiseTests: XCTestCase {
     private func values(_ count: Int, _ seed: Int, scale: Float = 1) -> [Float] {
         (0..<count).map { scale * (Float(($0 * 7919 + seed * 104_729) % 2003) / 1001 - 1) }
@@ -93,11 +93,11 @@ final class PackedPointwiseTests: XCTestCase {
 
     /// Units of a phase start only after every unit of the phases before it finished (an empty phase in between
     /// included), each unit runs once, and one thread alone finishes everything.
-    func testPhasedUnitsKeepPhaseOrder() {
+    func testPhaseChainCountsKeepPhaseOrder() {
         for workers in [1, 2, 4] {
             for counts in [[5, 0, 7], [0, 3, 1], [9], [2, 6]] {
                 let log = Log()
-                PhasedUnits(counts: counts).run(workers: workers) { phase, unit, _ in
+                PhaseChain.run(counts: counts, workers: workers) { phase, unit, _ in
                     log.append(start: phase, unit)
                     usleep(UInt32(50 * (unit % 3)))
                     log.append(end: phase, unit)
