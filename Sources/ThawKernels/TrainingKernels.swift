@@ -1,3 +1,5 @@
+import ThawKernelsAVX2
+
 /// Which build of the training kernels runs: the fused, vectorised ones (default: one pass for the
 /// activation mask + BatchNorm backward, AVX-512 (or AVX2+FMA) depthwise backward when `VectorISA.packedKernels`, a
 /// vectorised optimizer pass) or the plain ones they replaced. Set false to compare the two in one
@@ -22,4 +24,10 @@ public enum TrainingKernels {
     /// (`AVX2Kernels.weightGradient`); false (default): one OpenBLAS call each, which measured faster
     /// (`thaw-finetune-bench --gemm=3`, Zen, load 4.5–5.4: 39–43 vs 43–51 GFLOP per CPU-second on Lite0's four shapes).
     nonisolated(unsafe) public static var avx2WeightGradient = false
+    /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
+    /// default) or read in place; the same floats. Benchmarks and tests flip it.
+    public static var avx2PackedWeightGradient: Bool {
+        get { AVX2Kernels.weightGradientPacked }
+        set { AVX2Kernels.weightGradientPacked = newValue }
+    }
 }

@@ -10,9 +10,15 @@ extension AVX2Kernels {
     /// Blocks of 6 channels × 16 columns keep 12 ymm accumulators over a run of `weightGradientPixelBlock` pixels
     /// (plus two dy vectors and one broadcast: 15 of 16 registers), then add them to dw; a block's four quarters
     /// of the panel run back to back. Per output: one fused multiply-add per pixel in order, runs added to dw one
-    /// after another — the AVX-512 build's order, so the same floats.
+    /// after another — the AVX-512 build's order, so the same floats. With `weightGradientPacked` (default) the
+    /// operands are packed first (`packedWeightGradient`, the same floats).
     public static func weightGradient(x: UnsafePointer<Float>, ldx: Int, dy: UnsafePointer<Float>, ldy: Int, pixels: Int,
                                       channels: Range<Int>, panels: Range<Int>, dw: UnsafeMutablePointer<Float>, ldw: Int) {
+        if weightGradientPacked {
+            packedWeightGradient(x: x, ldx: ldx, dy: dy, ldy: ldy, pixels: pixels, channels: channels, panels: panels,
+                                 dw: dw, ldw: ldw)
+            return
+        }
         let kc = weightGradientPixelBlock
         // The run's 64 columns of dy copied contiguous first ([kc][64], 32 KiB): rows read in place at a stride of
         // Cout floats fall into a few of L1's sets and evict each other.

@@ -7,7 +7,8 @@ import ThawKernels
 /// `--gemm[=R]`: each 1×1-convolution GEMM of Lite0 blocks 12–15 + conv_head at chunk 32 (M = 32·7·7 = 1,568
 /// rows) timed alone, R rounds, the paths alternating inside each round: OpenBLAS one call (its threads),
 /// OpenBLAS one thread, OpenBLAS in single-threaded parts over the cores (`SplitGEMM.sgemmParts`) and the
-/// AVX-512 (or AVX2) training kernels (`TrainingPointwise`, weights packed beforehand; the packing is timed apart).
+/// AVX-512 (or AVX2) training kernels (`TrainingPointwise`, weights packed beforehand; the packing is timed apart);
+/// on AVX2 also dW's tiles reading x and dy in place (`avx2-in-place`) against those on packed operands (`avx2-tiles`).
 /// Prints the median GFLOP/s of each path per GEMM — by wall time and per CPU-second of the process (all its
 /// threads, spinning included: on the loaded shared machine wall time mostly measures the share of the cores
 /// the process got, CPU time what the kernel does with it) — and the load average.
@@ -42,7 +43,7 @@ func gemmShapes(rounds: Int, loadAverage: () -> String) {
         let flops = 2.0 * Double(m * cin * cout)
         // [gemm][path] seconds
         let gemms = ["forward y = x·W", "input grad dx = dy·Wᵀ", "weight grad dW += xᵀ·dy"]
-        let paths = ["openblas", "openblas-1thread", "split-parts", VectorISA.avx512 ? "avx512-tiles" : "avx2-tiles"]
+        let paths = ["openblas", "openblas-1thread", "split-parts", VectorISA.avx512 ? "avx512-tiles" : "avx2-tiles", "avx2-in-place"]
         var times = [[[Double]]](repeating: [[Double]](repeating: [], count: paths.count), count: gemms.count)
         var cpuTimes = times
         for r in 0..<rounds {
@@ -50,7 +51,9 @@ func gemmShapes(rounds: Int, loadAverage: () -> String) {
             for (gi, _) in gemms.enumerated() {
                 let order = r % 2 == 0 ? Array(paths.indices) : Array(paths.indices.reversed())
                 for pi in order {
-                    if pi == 3 && kernel == nil { continue }
+                    if pi >= 3 && kernel == nil { continue }
+                    if pi == 4 && (gi != 2 || VectorISA.avx512) { continue }    // dW's AVX2 tiles reading x and dy in place
+                    TrainingKernels.avx2PackedWeightGradient = pi != 4
                     let t = seconds {
                         switch (gi, pi) {
                         case (0, 0): BLAS.sgemm(m: m, n: cout, k: cin, a: x, lda: cin, b: w, ldb: cout, c: &y, ldc: cout)

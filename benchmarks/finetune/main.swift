@@ -19,6 +19,10 @@
 //              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
 //   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; off by default)
+//   --compare-avx2-dw with --alternate: (on CPUs without AVX-512) the 1×1 weight gradients on the AVX2 tiles
+//              (packed operands) vs one OpenBLAS call each
+//   --compare-dw-packing with --alternate: (on CPUs without AVX-512, dW on the AVX2 tiles) operands packed per pixel
+//              run (TrainingKernels.avx2PackedWeightGradient, the default) vs read in place
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -34,18 +38,21 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
 let compareAVX2 = flags.contains("--compare-avx2")
 let compareStrips = flags.contains("--compare-strips")
 let compareStripsAtLoad = flags.contains("--compare-strips-at-load")
+let compareAVX2DW = flags.contains("--compare-avx2-dw")
+let compareDWPacking = flags.contains("--compare-dw-packing")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
-    : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy") : ("fused", "plain")
+    : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy")
+    : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
@@ -107,6 +114,11 @@ if let rounds = alternate {
                 PanelGEMMOrder.stripRows = fused ? 48 : 0    // fused stays on
             } else if compareStripsAtLoad {
                 PanelStrips.atLoad = fused                   // read at each step's repack; fused stays on
+            } else if compareAVX2DW {
+                TrainingKernels.avx2WeightGradient = fused   // fused stays on
+            } else if compareDWPacking {
+                TrainingKernels.avx2WeightGradient = true    // fused stays on
+                TrainingKernels.avx2PackedWeightGradient = fused
             } else {
                 TrainingKernels.fused = fused
             }

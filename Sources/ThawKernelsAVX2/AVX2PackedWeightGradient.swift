@@ -1,0 +1,109 @@
+extension AVX2Kernels {
+    /// Whether `weightGradient` runs on packed operands (`packedWeightGradient`) instead of reading x and dy in place
+    /// (the tiles below in AVX2WeightGradient.swift). The same floats either way. Read per call.
+    nonisolated(unsafe) public static var weightGradientPacked = true
+
+    /// `weightGradient` on operands packed per run of `weightGradientPixelBlock` pixels, the AVX2 panel GEMM's block
+    /// with xᵀ as its rows:
+    ///   xᵀ of the tile's channels → `a` [⌈channels/6⌉][run][6] (six channels of a pixel side by side, the last block
+    ///        zero-padded): a block's broadcasts come in order from one contiguous 3 KiB micro-panel;
+    ///   dy of the tile's columns  → `b` [columns/16][run][16]: each 16-column strip contiguous (8 KiB, stays in L1
+    ///        while every channel block of the tile reads it).
+    /// Read in place, x's 6-float groups sit one row of x apart (768 B–4.5 KiB), which at C ≥ 1,152 folds 128 pixels
+    /// into 8 of L1's 64 sets, and dy's quarters 256 B apart; packed, both stream. Per tile and run the packed
+    /// operands take ≤ 160 KiB + 96 KiB on Lite0's shapes (L2: 512 KiB).
+    ///
+    /// Per output: from zero, one fused multiply-add per pixel of the run in order, then dw + sum, runs one after
+    /// another — `AVX512Kernels.weightGradient`'s order, so the same floats as both the in-place tiles and the
+    /// AVX-512 build.
+    public static func packedWeightGradient(x: UnsafePointer<Float>, ldx: Int, dy: UnsafePointer<Float>, ldy: Int, pixels: Int,
+                                            channels: Range<Int>, panels: Range<Int>, dw: UnsafeMutablePointer<Float>, ldw: Int) {
+        guard !channels.isEmpty, !panels.isEmpty, pixels > 0 else { return }
+        let kc = weightGradientPixelBlock
+        let blocks = (channels.count + 5) / 6
+        let col0 = panels.lowerBound * 64, strips = panels.count * 4
+        let aFloats = blocks * kc * 6, bFloats = strips * kc * 16
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: (aFloats + bFloats) * 4, alignment: 64)
+        defer { scratch.deallocate() }
+        let a = scratch.bindMemory(to: Float.self, capacity: aFloats + bFloats), b = a + aFloats
+        var r0 = 0
+        while r0 < pixels {
+            let run = min(kc, pixels - r0)
+            packChannels(x + r0 * ldx + channels.lowerBound, ldx, run, channels.count, a)
+            packStrips(dy + r0 * ldy + col0, ldy, run, strips, b)
+            for s in 0..<strips {
+                let strip = UnsafePointer(b + s * run * 16), out = dw + col0 + s * 16
+                for blk in 0..<blocks {
+                    let i = blk * 6
+                    gradientBlock6(UnsafePointer(a + blk * run * 6), strip, run, min(6, channels.count - i),
+                                   out + (channels.lowerBound + i) * ldw, ldw)
+                }
+            }
+            r0 += run
+        }
+    }
+
+    /// a [⌈count/6⌉][run][6] = x[r, t] for r < run, t < count (x at stride ldx), channels past `count` zero.
+    @inline(__always)
+    private static func packChannels(_ x: UnsafePointer<Float>, _ ldx: Int, _ run: Int, _ count: Int,
+                                     _ a: UnsafeMutablePointer<Float>) {
+        let whole = count / 6, rest = count - whole * 6
+        for r in 0..<run {
+            let row = x + r * ldx
+            var dst = a + r * 6
+            for blk in 0..<whole {
+                let src = row + blk * 6
+                dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]; dst[3] = src[3]; dst[4] = src[4]; dst[5] = src[5]
+                dst += run * 6
+            }
+            if rest > 0 {
+                for t in 0..<6 { dst[t] = t < rest ? row[whole * 6 + t] : 0 }
+            }
+        }
+    }
+
+    /// b [strips][run][16] = dy[r, 16s ..< 16s + 16] for r < run (dy at stride ldy).
+    @inline(__always)
+    private static func packStrips(_ dy: UnsafePointer<Float>, _ ldy: Int, _ run: Int, _ strips: Int,
+                                   _ b: UnsafeMutablePointer<Float>) {
+        for r in 0..<run {
+            let row = dy + r * ldy
+            var dst = b + r * 16
+            for s in 0..<strips {
+                store(load(row + s * 16), dst); store(load(row + s * 16 + 8), dst + 8)
+                dst += run * 16
+            }
+        }
+    }
+
+    /// dw[t, 0..<16] += Σ_r a[r][t] · b[r][0..<16] for t < count ≤ 6 over `run` pixels: 12 accumulators, per pixel two
+    /// strip loads and six broadcasts from consecutive floats (`AVX2PanelGEMM`'s 6-row block, one k index).
+    @inline(__always)
+    private static func gradientBlock6(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ run: Int, _ count: Int,
+                                       _ dw: UnsafeMutablePointer<Float>, _ ldw: Int) {
+        var c00 = F8(), c01 = F8(), c10 = F8(), c11 = F8(), c20 = F8(), c21 = F8()
+        var c30 = F8(), c31 = F8(), c40 = F8(), c41 = F8(), c50 = F8(), c51 = F8()
+        for k in 0..<run {
+            let ak = a + 6 * k, bk = b + 16 * k
+            let b0 = load(bk), b1 = load(bk + 8)
+            var v = F8(repeating: ak[0]); c00 = c00.addingProduct(v, b0); c01 = c01.addingProduct(v, b1)
+            v = F8(repeating: ak[1]); c10 = c10.addingProduct(v, b0); c11 = c11.addingProduct(v, b1)
+            v = F8(repeating: ak[2]); c20 = c20.addingProduct(v, b0); c21 = c21.addingProduct(v, b1)
+            v = F8(repeating: ak[3]); c30 = c30.addingProduct(v, b0); c31 = c31.addingProduct(v, b1)
+            v = F8(repeating: ak[4]); c40 = c40.addingProduct(v, b0); c41 = c41.addingProduct(v, b1)
+            v = F8(repeating: ak[5]); c50 = c50.addingProduct(v, b0); c51 = c51.addingProduct(v, b1)
+        }
+        addRow(c00, c01, dw)                     // rows past `count` (the zero padding) are not stored
+        if count > 1 { addRow(c10, c11, dw + ldw) }
+        if count > 2 { addRow(c20, c21, dw + 2 * ldw) }
+        if count > 3 { addRow(c30, c31, dw + 3 * ldw) }
+        if count > 4 { addRow(c40, c41, dw + 4 * ldw) }
+        if count > 5 { addRow(c50, c51, dw + 5 * ldw) }
+    }
+
+    /// out[0..<16] += (v0, v1), inlined into the block (a call per row would spill the other accumulators).
+    @_transparent
+    static func addRow(_ v0: F8, _ v1: F8, _ out: UnsafeMutablePointer<Float>) {
+        store(load(out) + v0, out); store(load(out + 8) + v1, out + 8)
+    }
+}
