@@ -127,7 +127,7 @@ let package = Package(
                           path: "benchmarks/backbones/resnet_minilm", exclude: ["run.sh"], swiftSettings: release),
         .executableTarget(name: "thaw-heads-bench", dependencies: ["ThawHeads", "ThawBLAS"], path: "benchmarks/heads",
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
-        .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawCore", "ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS", "ThawKernels"],
+        .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawCore", "ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS", "ThawKernels", "ThawKernelsAVX2"],
                           path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
         .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
                           swiftSettings: release),

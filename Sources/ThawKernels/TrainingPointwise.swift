@@ -15,8 +15,8 @@ import ThawBLAS
 /// Cin·Cout floats each) only when the caller's version of it changed, once per step.
 ///
 /// CPUs with AVX2+FMA but no AVX-512 take the AVX2 builds (`PanelKernel.gemm`, the same floats) for y and dx, on W
-/// and Wᵀ laid out as strips when prepared (`PanelStrips`: no per-call copy); dW stays on OpenBLAS there unless
-/// `TrainingKernels.avx2WeightGradient`. Runs only where `supports`
+/// and Wᵀ laid out as strips when prepared (`PanelStrips`: no per-call copy), and dW on the AVX2 tiles (the AVX-512 build's
+/// floats) unless `TrainingKernels.avx2WeightGradient` is off (then one OpenBLAS call). Runs only where `supports`
 /// holds (`VectorISA.packedKernels`, Cin and Cout multiples of 64); callers keep the Conv2D/OpenBLAS path otherwise.
 /// Results equal the OpenBLAS path's to float rounding.
 public final class TrainingPointwise {
@@ -111,7 +111,7 @@ public final class TrainingPointwise {
     public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
         let cin = inChannels, cout = outChannels, w = PanelKernel.width
         guard let build = VectorISA.packedBuild, VectorISA.avx512 || TrainingKernels.avx2WeightGradient else {
-            // One OpenBLAS call (its threads): measured faster than the AVX2 tiles (TrainingKernels.avx2WeightGradient).
+            // One OpenBLAS call (its threads): CPUs without the packed kernels, or TrainingKernels.avx2WeightGradient off.
             BLAS.sgemm(transA: true, m: cin, n: cout, k: rows, a: x, lda: cin, b: dy, ldb: cout, beta: 1, c: dw, ldc: cout)
             return
         }

@@ -19,17 +19,18 @@ extension AVX2Kernels {
     public static func packedWeightGradient(x: UnsafePointer<Float>, ldx: Int, dy: UnsafePointer<Float>, ldy: Int, pixels: Int,
                                             channels: Range<Int>, panels: Range<Int>, dw: UnsafeMutablePointer<Float>, ldw: Int) {
         guard !channels.isEmpty, !panels.isEmpty, pixels > 0 else { return }
+        // Runs of 256 or 512 pixels (fewer adds to dw, other floats) measured no faster: 0.87–0.92× OpenBLAS as 128.
         let kc = weightGradientPixelBlock
         let blocks = (channels.count + 5) / 6
         let col0 = panels.lowerBound * 64, strips = panels.count * 4
-        let aFloats = blocks * kc * 6, bFloats = strips * kc * 16
+        let aFloats = blocks * kc * 6 + 8, bFloats = strips * kc * 16       // + 8: `packChannels`' last store
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: (aFloats + bFloats) * 4, alignment: 64)
         defer { scratch.deallocate() }
         let a = scratch.bindMemory(to: Float.self, capacity: aFloats + bFloats), b = a + aFloats
         var r0 = 0
         while r0 < pixels {
             let run = min(kc, pixels - r0)
-            packChannels(x + r0 * ldx + channels.lowerBound, ldx, run, channels.count, a)
+            packChannels(x + r0 * ldx + channels.lowerBound, ldx, ldx - channels.lowerBound, run, channels.count, a)
             packStrips(dy + r0 * ldy + col0, ldy, run, strips, b)
             for s in 0..<strips {
                 let strip = UnsafePointer(b + s * run * 16), out = dw + col0 + s * 16
@@ -43,21 +44,26 @@ extension AVX2Kernels {
         }
     }
 
-    /// a [⌈count/6⌉][run][6] = x[r, t] for r < run, t < count (x at stride ldx), channels past `count` zero.
+    /// a [⌈count/6⌉][run][6] = x[r, t] for r < run, t < count (x at stride ldx, `room` ≥ count floats of each row readable
+    /// from x), channels past `count` zero; `a` holds 8 floats more than that. Whole blocks whose 8 floats from their
+    /// first channel lie inside the row (`room`) move
+    /// as one ymm load and store per pixel, pixels in order (each store's last two floats are the next pixel's first
+    /// two, rewritten next; the last pixel's spill into the next block before that block is written, or the slack);
+    /// the rest float by float — scalar moves for every block measured 0.92–0.96× in tiles that pack all channels.
     @inline(__always)
-    private static func packChannels(_ x: UnsafePointer<Float>, _ ldx: Int, _ run: Int, _ count: Int,
+    private static func packChannels(_ x: UnsafePointer<Float>, _ ldx: Int, _ room: Int, _ run: Int, _ count: Int,
                                      _ a: UnsafeMutablePointer<Float>) {
-        let whole = count / 6, rest = count - whole * 6
-        for r in 0..<run {
-            let row = x + r * ldx
-            var dst = a + r * 6
-            for blk in 0..<whole {
-                let src = row + blk * 6
-                dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]; dst[3] = src[3]; dst[4] = src[4]; dst[5] = src[5]
-                dst += run * 6
-            }
-            if rest > 0 {
-                for t in 0..<6 { dst[t] = t < rest ? row[whole * 6 + t] : 0 }
+        let blocks = (count + 5) / 6
+        for blk in 0..<blocks {
+            let c = blk * 6, n = min(6, count - c)
+            var src = x + c, dst = a + blk * run * 6
+            if n == 6 && c + 8 <= room {
+                for _ in 0..<run { store(load(src), dst); src += ldx; dst += 6 }
+            } else {
+                for _ in 0..<run {
+                    for t in 0..<6 { dst[t] = t < n ? src[t] : 0 }
+                    src += ldx; dst += 6
+                }
             }
         }
     }

@@ -4,7 +4,7 @@ import ThawBLAS
 /// The builds of the packed kernels a test can run on this CPU: AVX-512 (AVX-512 CPUs only), AVX2+FMA
 /// (`VectorISA.avx2Kernels` with `avx512` off — on AVX-512 CPUs too) and the BLAS/baseline paths (neither).
 /// `run` sets the switches for its body and restores them, so one test checks every build the CPU has (the AVX2
-/// 1×1 weight-gradient tiles included, though `TrainingKernels.avx2WeightGradient` is off by default).
+/// 1×1 weight-gradient tiles included: `TrainingKernels.avx2WeightGradient` set on, whatever it was).
 enum KernelBuild: String, CaseIterable {
     case avx512, avx2, baseline
 
@@ -26,7 +26,7 @@ enum KernelBuild: String, CaseIterable {
         defer { VectorISA.avx512 = saved.0; VectorISA.avx2Kernels = saved.1; TrainingKernels.avx2WeightGradient = saved.2 }
         VectorISA.avx512 = self == .avx512
         VectorISA.avx2Kernels = self == .avx2
-        TrainingKernels.avx2WeightGradient = true     // the AVX2 1×1 weight-gradient tiles (off by default) under test
+        TrainingKernels.avx2WeightGradient = true     // the AVX2 1×1 weight-gradient tiles under test
         return try body()
     }
 }

@@ -18,11 +18,13 @@
 //   --compare-strips-at-load with --alternate: (on CPUs without AVX-512) the 1×1 weights prepared as strips
 //              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
-//   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; off by default)
+//   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; the default now)
+//   --openblas-weight-gradient  the 1×1 weight gradients on one OpenBLAS call each (TrainingKernels.avx2WeightGradient off)
 //   --compare-avx2-dw with --alternate: (on CPUs without AVX-512) the 1×1 weight gradients on the AVX2 tiles
 //              (packed operands) vs one OpenBLAS call each
 //   --compare-dw-packing with --alternate: (on CPUs without AVX-512, dW on the AVX2 tiles) operands packed per pixel
 //              run (TrainingKernels.avx2PackedWeightGradient, the default) vs read in place
+//   --dw[=R]   instead: the 1×1 weight gradient alone on one thread, AVX2 packed vs in place vs OpenBLAS (WeightGradientBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -38,9 +40,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--no-avx2", "--avx2-weight-gradient", "--gemm", "--depthwise"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --no-avx2, --avx2-weight-gradient, --gemm[=R], --evaluate=R, --depthwise[=R]")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -57,6 +59,7 @@ TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
+if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -84,6 +87,10 @@ func processCPUSeconds() -> Double {
 func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
 if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
     gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
+    exit(0)
+}
+if let d = flags.first(where: { $0 == "--dw" || $0.hasPrefix("--dw=") }) {
+    weightGradientRounds(rounds: d.hasPrefix("--dw=") ? Int(d.dropFirst("--dw=".count)) ?? 9 : 9, loadAverage: loadAverage)
     exit(0)
 }
 if let d = flags.first(where: { $0.hasPrefix("--depthwise") }) {
