@@ -23,47 +23,59 @@ extension AVX2Kernels {
         let kc = weightGradientPixelBlock
         let blocks = (channels.count + 5) / 6
         let col0 = panels.lowerBound * 64, strips = panels.count * 4
-        let aFloats = blocks * kc * 6 + 8, bFloats = strips * kc * 16       // + 8: `packChannels`' last store
+        let aFloats = blocks * kc * 6, bFloats = strips * kc * 16
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: (aFloats + bFloats) * 4, alignment: 64)
         defer { scratch.deallocate() }
         let a = scratch.bindMemory(to: Float.self, capacity: aFloats + bFloats), b = a + aFloats
         var r0 = 0
         while r0 < pixels {
             let run = min(kc, pixels - r0)
-            packChannels(x + r0 * ldx + channels.lowerBound, ldx, ldx - channels.lowerBound, run, channels.count, a)
+            packWeightGradientChannels(x: x + r0 * ldx + channels.lowerBound, ldx: ldx, room: ldx - channels.lowerBound,
+                                       pixels: run, count: channels.count, into: a, blockStride: run * 6)
             packStrips(dy + r0 * ldy + col0, ldy, run, strips, b)
-            for s in 0..<strips {
-                let strip = UnsafePointer(b + s * run * 16), out = dw + col0 + s * 16
-                for blk in 0..<blocks {
-                    let i = blk * 6
-                    gradientBlock6(UnsafePointer(a + blk * run * 6), strip, run, min(6, channels.count - i),
-                                   out + (channels.lowerBound + i) * ldw, ldw)
-                }
-            }
+            runBlocks(a, run * 6, channels, b, run, strips, dw + col0, ldw)
             r0 += run
         }
     }
 
-    /// a [⌈count/6⌉][run][6] = x[r, t] for r < run, t < count (x at stride ldx, `room` ≥ count floats of each row readable
-    /// from x), channels past `count` zero; `a` holds 8 floats more than that. Whole blocks whose 8 floats from their
-    /// first channel lie inside the row (`room`) move
-    /// as one ymm load and store per pixel, pixels in order (each store's last two floats are the next pixel's first
-    /// two, rewritten next; the last pixel's spill into the next block before that block is written, or the slack);
-    /// the rest float by float — scalar moves for every block measured 0.92–0.96× in tiles that pack all channels.
+    /// One run over a tile: dw[channels, 16s ..< 16s + 16] += Σ_r xᵀ · dy for every strip s, strip outer (it stays in
+    /// L1), channel blocks inner (streamed from L2). `a`: block k (channels lowerBound + 6k ..< + 6) at a + k·blockStride;
+    /// `b` [strips][run][16]; `dw` at the tile's first column.
     @inline(__always)
-    private static func packChannels(_ x: UnsafePointer<Float>, _ ldx: Int, _ room: Int, _ run: Int, _ count: Int,
-                                     _ a: UnsafeMutablePointer<Float>) {
+    private static func runBlocks(_ a: UnsafePointer<Float>, _ blockStride: Int, _ channels: Range<Int>,
+                                  _ b: UnsafePointer<Float>, _ run: Int, _ strips: Int, _ dw: UnsafeMutablePointer<Float>,
+                                  _ ldw: Int) {
+        let blocks = (channels.count + 5) / 6
+        for s in 0..<strips {
+            let strip = b + s * run * 16, out = dw + s * 16
+            for blk in 0..<blocks {
+                let c = channels.lowerBound + blk * 6
+                gradientBlock6(a + blk * blockStride, strip, run, min(6, channels.upperBound - c), out + c * ldw, ldw)
+            }
+        }
+    }
+
+    /// a[k·blockStride + 6r + t] = x[r, 6k + t] for r < pixels, 6k + t < count (x at stride ldx, `room` ≥ count floats of
+    /// each row readable from x), channels past `count` zero. Whole blocks whose 8 floats from their first channel lie
+    /// inside the row (`room`) move as one ymm load and store per pixel, pixels in order (each store's last two floats
+    /// are the next pixel's first two, rewritten next), the last pixel float by float (nothing written past the block's
+    /// pixels); other blocks float by float. Scalar moves for every block measured 0.92–0.96× in tiles that pack all
+    /// channels. (Packing xᵀ once per call for all tiles, [⌈Cin/6⌉][pixels][6], measured 1.01–1.02× on one thread where
+    /// tiles share channels (192→1152, 320→1280) but 0.85–0.92× at Cin 1,152, whose 7 MiB of packed xᵀ leave L2: dropped.)
+    static func packWeightGradientChannels(x: UnsafePointer<Float>, ldx: Int, room: Int, pixels: Int, count: Int,
+                                                  into a: UnsafeMutablePointer<Float>, blockStride: Int) {
         let blocks = (count + 5) / 6
         for blk in 0..<blocks {
             let c = blk * 6, n = min(6, count - c)
-            var src = x + c, dst = a + blk * run * 6
-            if n == 6 && c + 8 <= room {
-                for _ in 0..<run { store(load(src), dst); src += ldx; dst += 6 }
-            } else {
-                for _ in 0..<run {
-                    for t in 0..<6 { dst[t] = t < n ? src[t] : 0 }
-                    src += ldx; dst += 6
-                }
+            var src = x + c, dst = a + blk * blockStride
+            var scalar = pixels
+            if n == 6 && c + 8 <= room && pixels > 1 {
+                for _ in 0..<(pixels - 1) { store(load(src), dst); src += ldx; dst += 6 }
+                scalar = 1
+            }
+            for _ in 0..<scalar {
+                for t in 0..<6 { dst[t] = t < n ? src[t] : 0 }
+                src += ldx; dst += 6
             }
         }
     }
@@ -82,8 +94,9 @@ extension AVX2Kernels {
         }
     }
 
-    /// dw[t, 0..<16] += Σ_r a[r][t] · b[r][0..<16] for t < count ≤ 6 over `run` pixels: 12 accumulators, per pixel two
-    /// strip loads and six broadcasts from consecutive floats (`AVX2PanelGEMM`'s 6-row block, one k index).
+    /// dw[t, 0..<16] += Σ_r a[r][t] · b[r][0..<16] for t < count ≤ 6 (rows past it: the zero padding, computed, not
+    /// stored) over `run` pixels: 12 accumulators, per pixel two strip loads and six broadcasts from consecutive floats
+    /// (`AVX2PanelGEMM`'s 6-row block, one k index).
     @inline(__always)
     private static func gradientBlock6(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ run: Int, _ count: Int,
                                        _ dw: UnsafeMutablePointer<Float>, _ ldw: Int) {
@@ -99,7 +112,7 @@ extension AVX2Kernels {
             v = F8(repeating: ak[4]); c40 = c40.addingProduct(v, b0); c41 = c41.addingProduct(v, b1)
             v = F8(repeating: ak[5]); c50 = c50.addingProduct(v, b0); c51 = c51.addingProduct(v, b1)
         }
-        addRow(c00, c01, dw)                     // rows past `count` (the zero padding) are not stored
+        addRow(c00, c01, dw)
         if count > 1 { addRow(c10, c11, dw + ldw) }
         if count > 2 { addRow(c20, c21, dw + 2 * ldw) }
         if count > 3 { addRow(c30, c31, dw + 3 * ldw) }
