@@ -1,7 +1,14 @@
+import CPrefetch
+
 extension AVX2Kernels {
     /// Whether `weightGradient` runs on packed operands (`packedWeightGradient`) instead of reading x and dy in place
     /// (the tiles below in AVX2WeightGradient.swift). The same floats either way. Read per call.
     nonisolated(unsafe) public static var weightGradientPacked = true
+    /// Whether each 6×16 block of `packedWeightGradient` prefetches its six dw lines into L1 before its pixel loop, so
+    /// the epilogue's loads (dw + sum) do not wait on L2 (a tile's dw, packed xᵀ and dy strips fill most of it). On by
+    /// default: 1.01–1.04× per CPU-second on Lite0's four shapes, two sessions of 21 rounds (`thaw-finetune-bench --dw`).
+    /// The same floats. Read per call.
+    nonisolated(unsafe) public static var weightGradientPrefetchOut = true
 
     /// `weightGradient` on operands packed per run of `weightGradientPixelBlock` pixels, the AVX2 panel GEMM's block
     /// with xᵀ as its rows:
@@ -33,7 +40,7 @@ extension AVX2Kernels {
             packWeightGradientChannels(x: x + r0 * ldx + channels.lowerBound, ldx: ldx, room: ldx - channels.lowerBound,
                                        pixels: run, count: channels.count, into: a, blockStride: run * 6)
             packStrips(dy + r0 * ldy + col0, ldy, run, strips, b)
-            runBlocks(a, run * 6, channels, b, run, strips, dw + col0, ldw)
+            runBlocks(a, run * 6, channels, b, run, strips, dw + col0, ldw, weightGradientPrefetchOut)
             r0 += run
         }
     }
@@ -44,12 +51,17 @@ extension AVX2Kernels {
     @inline(__always)
     private static func runBlocks(_ a: UnsafePointer<Float>, _ blockStride: Int, _ channels: Range<Int>,
                                   _ b: UnsafePointer<Float>, _ run: Int, _ strips: Int, _ dw: UnsafeMutablePointer<Float>,
-                                  _ ldw: Int) {
+                                  _ ldw: Int, _ prefetch: Bool) {
         let blocks = (channels.count + 5) / 6
         for s in 0..<strips {
             let strip = b + s * run * 16, out = dw + s * 16
             for blk in 0..<blocks {
                 let c = channels.lowerBound + blk * 6
+                if prefetch {
+                    let o = out + c * ldw
+                    thaw_prefetch_l1(o); thaw_prefetch_l1(o + ldw); thaw_prefetch_l1(o + 2 * ldw)
+                    thaw_prefetch_l1(o + 3 * ldw); thaw_prefetch_l1(o + 4 * ldw); thaw_prefetch_l1(o + 5 * ldw)
+                }
                 gradientBlock6(a + blk * blockStride, strip, run, min(6, channels.upperBound - c), out + c * ldw, ldw)
             }
         }
