@@ -22,9 +22,10 @@ public enum TrainingKernels {
     nonisolated(unsafe) public static var depthwiseBlocks = true
     /// With `panelGEMMs` on a CPU with AVX2+FMA but no AVX-512: the 1×1 weight gradients on the AVX2 tiles
     /// (`AVX2Kernels.weightGradient`, operands packed per pixel run: the AVX-512 build's floats) over both cores (default);
-    /// false: one OpenBLAS call each. On the Zen 2 EPYC, `thaw-finetune-bench 512 64 --alternate=8 --compare-avx2-dw`:
-    /// 1.13× maps/s, 1.22× maps per CPU-second (per-round medians; OpenBLAS's two threads spin between calls). One
-    /// thread alone the tiles run at 0.83–0.93× OpenBLAS's Zen kernel (`--dw`). The in-place tiles measured 0.8–1.0×.
+    /// false: one OpenBLAS call each. On the Zen 2 EPYC, `thaw-finetune-bench 512 64 --alternate=8 --compare-avx2-dw`,
+    /// three sessions: 1.00–1.17× maps/s (1.00 while other processes left it one core), 1.12–1.22× maps per CPU-second
+    /// (per-round medians; OpenBLAS's two threads spin between calls). One thread alone the tiles run at 0.88–0.97×
+    /// OpenBLAS's Zen kernel (`--dw`). The in-place tiles measured 0.8–1.0×.
     nonisolated(unsafe) public static var avx2WeightGradient = true
     /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
     /// default) or read in place; the same floats. Benchmarks and tests flip it.
