@@ -74,8 +74,9 @@ public struct PanelLinear: Sendable {
 
     /// Whether GELU runs inside the AVX2 panel GEMM on each block of ≤ 6 rows × 64 columns as soon as its sums are
     /// stored (in L1), rather than over the finished tile row by row (a tile of 2¹⁸ floats is past L2). Weights in
-    /// strips only (the AVX2 build); the same floats either way. Set before forwards start.
-    nonisolated(unsafe) public static var geluInGEMM = true
+    /// strips only (the AVX2 build); the same floats either way. Set before forwards start. Off: MiniLM b32's CPU per
+    /// forward measured 0.95–1.02× (median ≈ 1.00) against GELU after the tile.
+    nonisolated(unsafe) public static var geluInGEMM = false
 
     /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
     /// must be `.identity`: a residual connection). y must not overlap x. Needs `VectorISA.packedKernels`.

@@ -13,7 +13,8 @@ func benchGELU(rounds: Int) {
     let variants: [(String, (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void)] = [
         ("one chain", { AVX2Kernels.geluInOneChain(x: $0, count: $1, y: $2) }),
         ("in passes", { AVX2Kernels.geluInRuns(x: $0, count: $1, y: $2) })]
-    func tile(_ f: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void, into out: inout [Float]) {
+    func tile(_ f: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void, into out: inout [Float],
+              segment: Int = segment) {
         x.withUnsafeBufferPointer { xb in out.withUnsafeMutableBufferPointer { yb in
             for r in 0..<rows {
                 for c in stride(from: 0, to: width, by: segment) { f(xb.baseAddress! + r * width + c, segment, yb.baseAddress! + r * width + c) }
@@ -33,10 +34,36 @@ func benchGELU(rounds: Int) {
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
     let ratios = zip(perElement[0], perElement[1]).map { $0 / $1 }
+    // The panel GEMM's GELU (`PanelLinear.geluInGEMM`) calls the passes per block row of one 64-column panel.
+    let panelRows = medianCPUPerCall(calls: calls) { tile(variants[1].1, into: &y, segment: 64) } * 1e9 / Double(rows * width)
+    // … and per block of 6 rows × 64 in one call (`geluInRows`, what the GEMM calls).
+    let panelBlocks = medianCPUPerCall(calls: calls) {
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
+            for c in stride(from: 0, to: width, by: 64) {
+                for r in stride(from: 0, to: rows, by: 6) {
+                    let h = min(6, rows - r)
+                    for i in 0..<h { for j in 0..<64 { yb[(r + i) * width + c + j] = xb[(r + i) * width + c + j] } }
+                    AVX2Kernels.geluInRows(yb.baseAddress! + r * width + c, rows: h, count: 64, ldc: width)
+                }
+            }
+        } }
+    } * 1e9 / Double(rows * width)
+    let copyOnly = medianCPUPerCall(calls: calls) {
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { yb in
+            for c in stride(from: 0, to: width, by: 64) {
+                for r in stride(from: 0, to: rows, by: 6) {
+                    let h = min(6, rows - r)
+                    for i in 0..<h { for j in 0..<64 { yb[(r + i) * width + c + j] = xb[(r + i) * width + c + j] } }
+                }
+            }
+        } }
+    } * 1e9 / Double(rows * width)
     for v in 0..<2 {
         print(String(format: "gelu %@: %.3f ns per element (thread CPU, median of %d rounds)", variants[v].0 as NSString,
                      median(perElement[v]), rounds))
     }
+    print(String(format: "gelu in passes, calls of one 64-float row: %.3f ns per element; blocks of 6 rows × 64 in one call (geluInRows, in place after a copy): %.3f − the copy alone %.3f = %.3f",
+                 panelRows, panelBlocks, copyOnly, panelBlocks - copyOnly))
     print(String(format: "gelu one chain / in passes per round: median %.3f (min %.3f max %.3f); load %@", median(ratios),
                  ratios.min()!, ratios.max()!, String(load) as NSString))
     // Softmax rows of 128 with a mask bias (MiniLM's attention): 64 rows of scores (32 KB) refilled before each call.
