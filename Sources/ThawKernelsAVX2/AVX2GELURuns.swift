@@ -3,10 +3,11 @@
 ///
 /// Why: one 8-lane Φ is a chain of ≈ 35 dependent operations (a divide, erfc's 10-term polynomial, exp's 6-term one);
 /// Zen 2's FP scheduler (≈ 36 entries) then holds about one iteration, so few iterations overlap and the loop runs at
-/// the chain's latency (≈ 60 cycles a vector) instead of its instruction count. Here the two polynomials run four
-/// vectors in step (four Horner chains of two registers each) and the rest in per-vector passes of ≤ 8 dependent steps.
-/// Pitfall: the four in-step chains need few registers; with more live values per chain LLVM's scheduler serialises
-/// them to save registers (what happened to a four-vectors-in-step Φ written as one function).
+/// the chain's latency (≈ 55 cycles a vector) instead of its instruction count. Here the two polynomials run four
+/// vectors per iteration and the rest in per-vector passes of ≤ 8 dependent steps: ≈ 24 cycles a vector.
+/// Pitfall: LLVM's register-pressure scheduling lays the four Horner chains one after the other in the instruction
+/// stream anyway (see the disassembly); what pays is that every loop body is short, so several iterations overlap.
+/// Runs of 8 vectors measured best (4: 1.5× slower; 16 needs > 1 KB of scratch, which the stack allocation checks).
 extension AVX2Kernels {
     /// Whether `gelu` runs in passes (`geluInRuns`) instead of one chain per vector (`geluInOneChain`); same floats.
     nonisolated(unsafe) public static var geluInPasses = true
