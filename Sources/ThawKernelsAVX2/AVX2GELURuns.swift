@@ -37,7 +37,7 @@ extension AVX2Kernels {
         let vectors = count / 8, done = vectors * 8
         withUnsafeTemporaryAllocation(of: F8.self, capacity: 4 * 8) { buffer in
             let s = buffer.baseAddress!
-            // t = 1/(1 + z/2); zz = z² then erfc's exponent p(t) − z²; r then e^r's polynomial part; exp's shifted n.
+            // t = 1/(1 + z/2); zz = z² then erfc's exponent p(t) − z²; r then e^r's polynomial part; exp's 2ⁿ (or 0).
             let tS = s, aS = s + 8, rS = s + 16, nS = s + 24
             for row in 0..<rows {
                 let xr = x + row * ldc, y = c + row * ldc
@@ -47,9 +47,9 @@ extension AVX2Kernels {
                     let xv = xr + 8 * v, yv = y + 8 * v
                     geluReciprocals(xv, n: n, padded: padded, t: tS, zz: aS)
                     geluErfcExponents(padded: padded, t: tS, a: aS)
-                    geluExpReductions(padded: padded, a: aS, r: rS, shifted: nS)
+                    geluExpReductions(padded: padded, a: aS, r: rS, scale: nS)
                     geluExpPolynomials(padded: padded, r: rS)
-                    geluFinish(xv, n: n, t: tS, a: aS, er: rS, shifted: nS, y: yv)
+                    geluFinish(xv, n: n, t: tS, er: rS, scale: nS, y: yv)
                     v += n
                 }
                 if done < count { geluInOneChain(x: xr + done, count: count - done, y: y + done) }
@@ -85,14 +85,14 @@ extension AVX2Kernels {
         }
     }
 
-    /// Pass 3, per vector: exp's argument reduction of a (r and the shifted n).
+    /// Pass 3, per vector: exp's argument reduction of a: r, and 2ⁿ (0 below exp's range, `expMaskedScale`).
     @inline(__always)
     static func geluExpReductions(padded: Int, a: UnsafeMutablePointer<F8>, r: UnsafeMutablePointer<F8>,
-                                  shifted: UnsafeMutablePointer<F8>) {
+                                  scale: UnsafeMutablePointer<F8>) {
         for j in 0..<padded {
-            let reduced = expReduction(expClamped(a[j]))
+            let argument = a[j], reduced = expReduction(expClamped(argument))
             r[j] = reduced.r
-            shifted[j] = reduced.shifted
+            scale[j] = expMaskedScale(shifted: reduced.shifted, argument: argument)
         }
     }
 
@@ -114,10 +114,10 @@ extension AVX2Kernels {
 
     /// Pass 5, per vector: exp = e^r · 2ⁿ (0 below exp's range), erfc = t · exp, Φ, y = x · Φ.
     @inline(__always)
-    static func geluFinish(_ x: UnsafePointer<Float>, n: Int, t: UnsafeMutablePointer<F8>, a: UnsafeMutablePointer<F8>,
-                           er: UnsafeMutablePointer<F8>, shifted: UnsafeMutablePointer<F8>, y: UnsafeMutablePointer<Float>) {
+    static func geluFinish(_ x: UnsafePointer<Float>, n: Int, t: UnsafeMutablePointer<F8>, er: UnsafeMutablePointer<F8>,
+                           scale: UnsafeMutablePointer<F8>, y: UnsafeMutablePointer<Float>) {
         for j in 0..<n {
-            let e = expScaled(er[j], shifted: shifted[j], argument: a[j])
+            let e = er[j] * scale[j]
             let v = load(x + 8 * j)
             store(v * normalCDF(v, erfc: t[j] * e), y + 8 * j)
         }

@@ -152,6 +152,16 @@ public enum AVX2Kernels {
         return (er * scale).replacing(with: 0, where: x .< F8(repeating: -87.3))
     }
 
+    /// 2ⁿ, or 0 where the argument was below exp's range: `expScaled(er, …)` is er · this, bit for bit, because
+    /// e^r on the reduced range lies in [0.7, 1.5] (finite, positive: er · 0 = +0, what `expScaled` puts there).
+    /// Lets a pass keep one vector (the scale) for the next instead of two (the shifted n and the argument).
+    @inline(__always)
+    static func expMaskedScale(shifted: F8, argument x: F8) -> F8 {
+        let nBits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- Int32(bitPattern: 0x4B40_0000)
+        let scale = unsafeBitCast((nBits &+ 127) &<< 23, to: F8.self)
+        return scale.replacing(with: 0, where: x .< F8(repeating: -87.3))
+    }
+
     /// erfc(z) ≈ t · exp(p(t) − z²), t = 1/(1 + z/2) (Numerical Recipes' erfcc): p's coefficients, highest first.
     @inline(__always)
     static var erfcCoefficients: (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float) {

@@ -1,4 +1,4 @@
-/// Softmax's exponentials in two passes over runs of 16 vectors (a 1 KB scratch): exp's argument reduction, then its
+/// Softmax's exponentials in two passes over runs of 16 vectors (a 512-byte scratch): exp's argument reduction, then its
 /// polynomial, scaling and the running sum — the same operations per lane as `softmaxExponentialsInOneChain`, so the
 /// same floats, but each pass a short chain so more vectors are in flight (see `geluInRuns` for why that matters).
 extension AVX2Kernels {
@@ -12,17 +12,16 @@ extension AVX2Kernels {
         let vectors = n / 8
         let mv = F8(repeating: m)
         var sum8 = F8()
-        withUnsafeTemporaryAllocation(of: F8.self, capacity: 32) { buffer in
-            // argument x − m (for exp's below-range mask), exp's shifted n; r goes to the row itself.
-            let argument = buffer.baseAddress!, shifted = argument + 16
+        withUnsafeTemporaryAllocation(of: F8.self, capacity: 16) { buffer in
+            // exp's 2ⁿ, 0 below its range (`expMaskedScale`); r goes to the row itself.
+            let scale = buffer.baseAddress!
             var v = 0
             while v < vectors {
                 let k = min(16, vectors - v), row = xr + 8 * v
                 for j in 0..<k {
                     let a = load(row + 8 * j) - mv
                     let reduced = expReduction(expClamped(a))
-                    argument[j] = a
-                    shifted[j] = reduced.shifted
+                    scale[j] = expMaskedScale(shifted: reduced.shifted, argument: a)
                     store(reduced.r, row + 8 * j)
                 }
                 for j in 0..<k {
@@ -33,7 +32,7 @@ extension AVX2Kernels {
                     p = fma(p, r, expCoefficients.3)
                     p = fma(p, r, expCoefficients.4)
                     p = fma(p, r, expCoefficients.5)
-                    let e = expScaled(expPolynomialEnd(r, p), shifted: shifted[j], argument: argument[j])
+                    let e = expPolynomialEnd(r, p) * scale[j]
                     store(e, row + 8 * j)
                     sum8 += e
                 }
