@@ -6,6 +6,13 @@ import ThawKernelsAVX512
 /// Eight lanes at a time through `VectorMath.normalCDF` (within 1e-6 of float64 erf; see tests),
 /// or the AVX2+FMA build of the same code, or its sixteen-lane AVX-512 build (`VectorISA`; identical results).
 public enum GELU {
+    /// Whether the AVX2 build runs GELU in short passes over a small scratch (`AVX2Kernels.geluInRuns`, ≈ 2.3× faster
+    /// on Zen 2) instead of one dependent chain per vector; the same floats either way.
+    public static var avx2InPasses: Bool {
+        get { AVX2Kernels.geluInPasses }
+        set { AVX2Kernels.geluInPasses = newValue }
+    }
+
     /// y = gelu(x) over `count` elements; y may be x (in place).
     public static func forward(x: UnsafePointer<Float>, count: Int, y: UnsafeMutablePointer<Float>) {
         Lanes8.blocks(count: count, costPerElement: 8) { lo, hi in

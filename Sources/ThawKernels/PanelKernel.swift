@@ -9,19 +9,22 @@ enum PanelKernel {
     /// Columns per packed panel (`PackedKernelBuild.panelWidth`, 64 in both builds).
     static let width = AVX512Kernels.panelWidth
 
-    /// C = clamp(A · B + bias + residual, low, high) over `panels` (see `AVX512Kernels.panelGEMM`). `inStrips`: the
+    /// C = clamp(A · B + bias + residual, low, high) over `panels` (see `AVX512Kernels.panelGEMM`); with `gelu` (strips
+    /// only), GELU on each block of rows right after its sums (`AVX2Kernels.panelGEMM`). `inStrips`: the
     /// weights were packed in the AVX2 build's strip layout (`PanelStrips`), which only `AVX2Kernels.panelGEMM` reads —
     /// called by name (the AVX-512 build has no strip layout; on such a CPU it gives the same floats).
     @inline(__always)
     static func gemm(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>, panels: Range<Int>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                     ldr: Int, low: Float, high: Float, kBlock: Int = .max, inStrips: Bool = false) {
+                     ldr: Int, low: Float, high: Float, kBlock: Int = .max, inStrips: Bool = false, gelu: Bool = false) {
         if inStrips {
             precondition(CPUFeatures.current.hasAVX2FMA, "PanelKernel.gemm: weights in strips need AVX2+FMA")
             AVX2Kernels.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
-                                  residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock, inStrips: true)
+                                  residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock, inStrips: true,
+                                  gelu: gelu)
             return
         }
+        precondition(!gelu, "PanelKernel.gemm: GELU inside the GEMM only on weights in strips (the AVX2 build)")
         guard let build = VectorISA.packedBuild else { preconditionFailure("PanelKernel.gemm needs VectorISA.packedKernels") }
         build.panelGEMM(rows: rows, k: k, a: a, lda: lda, packed: packed, panels: panels, c: c, ldc: ldc, bias: bias,
                         residual: residual, ldr: ldr, low: low, high: high, kBlock: kBlock)

@@ -72,6 +72,12 @@ public struct PanelLinear: Sendable {
     /// other core instead of two) rather than as a dispatch of its own. Set before forwards start.
     nonisolated(unsafe) public static var fusesPrologue = true
 
+    /// Whether GELU runs inside the AVX2 panel GEMM on each block of ≤ 6 rows × 64 columns as soon as its sums are
+    /// stored (in L1), rather than over the finished tile row by row (a tile of 2¹⁸ floats is past L2). Weights in
+    /// strips only (the AVX2 build); the same floats either way. Set before forwards start. Off: MiniLM b32's CPU per
+    /// forward measured 0.95–1.02× (median ≈ 1.00) against GELU after the tile.
+    nonisolated(unsafe) public static var geluInGEMM = false
+
     /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
     /// must be `.identity`: a residual connection). y must not overlap x. Needs `VectorISA.packedKernels`.
     /// `prologue(0..<prologueUnits)`: independent work that produces x (e.g. the LayerNorm of its rows, by row
@@ -91,14 +97,16 @@ public struct PanelLinear: Sendable {
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
                     let out = y + rr.lowerBound * n
+                    let geluInGEMM = activation == .gelu && inStrips && PanelLinear.geluInGEMM
                     // In place: each 64-column block loads its residual before its only store.
                     PanelKernel.gemm(rows: rr.count, k: k, a: x + rr.lowerBound * k, lda: k, packed: packed,
                                      panels: (cc.lowerBound / width)..<(cc.upperBound / width), c: out, ldc: n,
                                      bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
-                                     low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock, inStrips: inStrips)
-                    // GELU on the tile while it is in cache, straight to the vector kernel (`GELU.forward` would
+                                     low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock, inStrips: inStrips,
+                                     gelu: geluInGEMM)
+                    // Else GELU on the tile while it is in cache, straight to the vector kernel (`GELU.forward` would
                     // ask the core count per call, which costs more than a row segment's arithmetic).
-                    guard activation == .gelu else { return }
+                    guard activation == .gelu && !geluInGEMM else { return }
                     for r in 0..<rr.count {
                         let row = out + r * n + cc.lowerBound
                         PanelKernel.gelu(row, count: cc.count)

@@ -4,6 +4,13 @@ import ThawKernelsAVX2
 /// Rows that are entirely −∞ would divide 0 by 0; mask with a large finite negative instead
 /// (as `Attention` does). Backward needs only the output y.
 public enum Softmax {
+    /// Whether the AVX2 build takes a row's exponentials in two passes over a small scratch
+    /// (`AVX2Kernels.softmaxExponentialsInRuns`) instead of one dependent chain per vector; the same floats either way.
+    public static var avx2InPasses: Bool {
+        get { AVX2Kernels.softmaxInPasses }
+        set { AVX2Kernels.softmaxInPasses = newValue }
+    }
+
     /// In place on x: [rows, columns].
     public static func forward(_ x: UnsafeMutablePointer<Float>, rows: Int, columns n: Int) {
         precondition(n > 0, "Softmax: columns must be positive")

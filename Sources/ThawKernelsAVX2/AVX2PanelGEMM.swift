@@ -77,10 +77,12 @@ extension AVX2Kernels {
     /// at load as its four 16-column strips [N/64][4][K][16] (`PanelStrips`: still K × 64 contiguous floats per panel,
     /// only the order inside changes), which every block reads in place — no per-call copy, and leftover rows read
     /// the strips too. The same floats in both layouts: the same weights in the same chains.
+    /// `gelu`: each block's rows of the panel (≤ 6 × 64 outputs, in L1) go through `geluInRows` once all K passes
+    /// are stored — the floats of GELU run over the finished output.
     public static func panelGEMM(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
                                  panels: Range<Int>, c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?,
                                  residual: UnsafePointer<Float>?, ldr: Int, low: Float, high: Float, kBlock: Int,
-                                 inStrips: Bool) {
+                                 inStrips: Bool, gelu: Bool = false) {
         precondition(kBlock > 0 && (k <= kBlock || (low == -.infinity && high == .infinity)),
                      "panelGEMM: kBlock \(kBlock) must be positive, and K passes take no clamp")
         let zeros = UnsafePointer(panelZeros), first = min(k, kBlock), prefetch = panelPrefetchRows && k <= 512
@@ -116,6 +118,7 @@ extension AVX2Kernels {
                               UnsafePointer(out), ldc, low, high, ar, 0, sums, strips.map { $0 + k0 * 16 }, k)
                         k0 += kBlock
                     }
+                    if gelu { geluInRows(out, rows: height, count: panelWidth, ldc: ldc) }
                     r += height
                 }
             }

@@ -82,6 +82,27 @@ final class PanelLinearTests: XCTestCase {
         }
     }
 
+    /// GELU inside the AVX2 panel GEMM (`geluInGEMM`, per block of rows as its sums are stored) gives the bits of GELU
+    /// over the finished tile: blocks of 6, 4 and single rows, K in passes (1536 > `kBlock`), several column tiles.
+    func testGELUInsideTheGEMMGivesTheTilesBits() throws {
+        try XCTSkipUnless(PanelStrips.packs, "GELU runs inside the GEMM only on weights in strips (the AVX2 kernels)")
+        let saved = PanelLinear.geluInGEMM
+        defer { PanelLinear.geluInGEMM = saved }
+        for (i, (inF, outF)) in [(384, 1536), (1536, 64), (7, 128)].enumerated() {
+            let packed = try XCTUnwrap(PanelLinear.packing(layer(inF, outF, seed: UInt64(10 * i + 7))))
+            XCTAssertTrue(packed.inStrips)
+            for rows in [97, 11, 1] {
+                let x = FiniteDifference.random(rows * inF, seed: UInt64(rows + 3 * i), scale: 3)
+                let y0 = [Float](repeating: 0, count: rows * outF)
+                PanelLinear.geluInGEMM = true
+                let inside = panels(packed, x, rows: rows, y0: y0, accumulate: false, gelu: true)
+                PanelLinear.geluInGEMM = false
+                let after = panels(packed, x, rows: rows, y0: y0, accumulate: false, gelu: true)
+                XCTAssertEqual(inside.map(\.bitPattern), after.map(\.bitPattern), "\(inF)→\(outF), \(rows) rows")
+            }
+        }
+    }
+
     func testNaNReachesExactlyItsRow() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA (testPackingDeclines… covers the baseline)")
         let (inF, outF, rows) = (384, 384, 13)

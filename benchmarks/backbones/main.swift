@@ -298,6 +298,9 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
+                                      "gelu-passes": { GELU.avx2InPasses = $0 != 0 }, "softmax-passes": { Softmax.avx2InPasses = $0 != 0 },
+                                      "gelu-in-gemm": { PanelLinear.geluInGEMM = $0 != 0 },
+                                      "elementwise-passes": { GELU.avx2InPasses = $0 != 0; Softmax.avx2InPasses = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.

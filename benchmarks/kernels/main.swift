@@ -11,6 +11,8 @@
 //       (the AVX2 window kernel's quarter blocks and run pieces on ResNet-50 batch-1 tiles; see WindowGEMMBench.swift)
 //   .build/release/thaw-kernels-bench attention [rounds]
 //       (MiniLM's batch-32 attention core: probabilities kept, scores in scratch, sgemm zeroing; AttentionCoreBench.swift)
+//   .build/release/thaw-kernels-bench gelu [rounds]
+//       (the AVX2 GELU over ffn-up row segments, one chain against passes, and a softmax row of 128; GELUBench.swift)
 //
 // `winograd`: the ResNet 3×3 stride-1 shapes through im2col and through Winograd F(4×4, 3×3), alternating
 // per shape; GFLOP/s counts the direct convolution's FLOPs for both (what `WinogradChoice.pays` is tuned on).
@@ -27,7 +29,8 @@ let panelMode = CommandLine.arguments.dropFirst().first == "panel"
 let panelTilesMode = CommandLine.arguments.dropFirst().first == "panel-tiles"
 let windowMode = CommandLine.arguments.dropFirst().first == "window"
 let attentionMode = CommandLine.arguments.dropFirst().first == "attention"
-let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode || windowMode || attentionMode ? 2 : 1))
+let geluMode = CommandLine.arguments.dropFirst().first == "gelu"
+let numbers = Array(CommandLine.arguments.dropFirst(winogradMode || mobileMode || panelMode || panelTilesMode || windowMode || attentionMode || geluMode ? 2 : 1))
 let seconds = numbers.first.flatMap(Double.init) ?? 2
 /// im2col budget in floats (second argument; default: the Workspace default).
 let budget = !winogradMode && numbers.count > 1 ? Int(numbers[1]) : nil
@@ -152,6 +155,10 @@ if panelTilesMode {
     benchPanelTiles(rounds: numbers.first.flatMap(Int.init) ?? 5,
                     variants: (numbers.count > 1 ? numbers[1] : "b").split(separator: ",").map(String.init),
                     group: numbers.count > 2 ? numbers[2] : "all")
+    exit(0)
+}
+if geluMode {
+    benchGELU(rounds: numbers.first.flatMap(Int.init) ?? 9)
     exit(0)
 }
 if attentionMode {
