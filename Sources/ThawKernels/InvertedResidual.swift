@@ -39,8 +39,13 @@ public enum InvertedResidual {
     /// At batch 1, row segments in a multiple of the cores (fewer segments, never more halo rows); off: as many
     /// as the halo allows up to 2 per core (benchmarks compare both: `--alternate-even-segments`).
     nonisolated(unsafe) public static var evenSegments = true
-    /// Row segments recompute at most 1/`segmentHaloShare` of the expanded rows (halo rows above each segment).
-    nonisolated(unsafe) public static var segmentHaloShare = 8
+    /// Row segments recompute at most 1/`segmentHaloShare` of the expanded rows (the halo rows above each segment);
+    /// blocks that cannot split so run in phases (channel slabs, then the project by rows). 2, not 8: on two cores the
+    /// slabs cost more than the halo rows — each slab's expand reads the whole input, half of it from the other
+    /// core's cache, and the project reads every channel of its rows, half written by the other core — so the
+    /// 28×28 and 14×14 blocks at stride 1 run as two or four row segments (MobileNetV2 b1 1.20×, Lite0 b1 1.08× in
+    /// process, two cores busy); on one core the halo rows cost 2–3%. 1 (7×7 maps too) measured 0.95 of 2.
+    nonisolated(unsafe) public static var segmentHaloShare = 2
 
     /// The plan for x [n, h, w, in], or nil when the block should run layer by layer: fusion off,
     /// a non-1×1 or grouped expand/project, dilation, or a batch too small to share over the cores
