@@ -12,6 +12,11 @@ extension InvertedResidual {
     /// row segments (`bandPhase`), the phased blocks' phases (`phases`), the head, pool and fc, chained
     /// (`PhaseChain`) — instead of one region per stage; off: a region per stage. Same floats (the same units).
     nonisolated(unsafe) public static var chainsStages = true
+    /// The batch-1 forward's chain claims each phase's units from both ends (`PhaseChain(_:fromBothEnds:)`): on two
+    /// cores each keeps its half of the rows from one block's row segments to the next, so a segment reads rows its
+    /// own core wrote. In process, two cores busy: MobileNetV2 b1 1.03–1.035, Lite0 b1 1.07–1.08 when moving maps
+    /// between the cores is slow, 0.997–1.001 when it is not. Off: in order. Same floats (the same units).
+    nonisolated(unsafe) public static var chainClaimsFromBothEnds = true
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.

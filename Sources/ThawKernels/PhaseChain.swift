@@ -26,7 +26,7 @@ public struct Phase {
 /// before phase p have finished, so no unit of phase ≥ p can finish earlier and `finished ≥ start of p` means
 /// "every earlier phase done". Workers claim units in order from one counter, so it never deadlocks when fewer
 /// threads turn up than asked (a worker only waits for units a running worker has claimed).
-/// With `claimsFromBothEnds` the even workers claim a phase's units from its front and the odd ones from its back
+/// From both ends (`init(_:fromBothEnds:)`) the even workers claim a phase's units from its front and the odd ones from its back
 /// (still no unit of phase p + 1 before every unit of phase p is claimed): on two cores each keeps "its" half of
 /// every phase — the top rows of one block's segments and of the next — so a row segment mostly reads rows its own
 /// core wrote.
@@ -53,10 +53,11 @@ public final class PhaseChain: Sendable {
     /// The workers `run` uses by default: one per core.
     public static var cores: Int { ParallelRows.cores }
 
-    public init(_ phases: [Phase]) {
+    /// `fromBothEnds`: even workers claim each phase's units from its front, odd ones from its back.
+    public init(_ phases: [Phase], fromBothEnds: Bool = false) {
         var sum = 0
         starts = [0] + phases.map { sum += $0.count; return sum }
-        bothEnds = Self.claimsFromBothEnds && sum < 1 << 24 && phases.count < 1 << 14
+        bothEnds = fromBothEnds && sum < 1 << 24 && phases.count < 1 << 14
         next = Atomic(bothEnds && !phases.isEmpty ? starts[1] : 0)
         bodies = phases.map(\.body)
         labels = phases.map(\.label)
@@ -100,9 +101,6 @@ public final class PhaseChain: Sendable {
 
     /// How long a waiting worker spins before it sleeps (0: sleeps at once).
     nonisolated(unsafe) public static var spinMicroseconds = 50
-    /// Even workers claim each phase's units from the front, odd ones from the back (read when a chain is made).
-    nonisolated(unsafe) public static var claimsFromBothEnds = false
-
     /// The chain-wide index of the unit `worker` runs next, or nil when every unit is claimed.
     private func claim(worker: Int) -> Int? {
         guard bothEnds else {

@@ -68,16 +68,16 @@ final class InvertedResidualFusionTests: XCTestCase {
     /// (a chain stops at a tap); and runs of phased blocks do form chains (the packed kernels run on this CPU).
     func testChainedStagesChangeNoBit() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "no packed kernels on this CPU: no block runs in phases")
-        let saved = (InvertedResidual.chainsStages, PhaseChain.claimsFromBothEnds, InvertedResidual.segmentHaloShare)
-        defer { (InvertedResidual.chainsStages, PhaseChain.claimsFromBothEnds, InvertedResidual.segmentHaloShare) = saved }
+        let saved = (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare)
+        defer { (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = saved }
         for model in [try EfficientNetLiteTests.lite0(), try MobileNetV2Tests.mobileNetV2()] as [any Backbone] {
             let names = model.cutPoints.map(\.name)
             for taps in [[names[names.count - 1]], [names[9], names[12], names[13], names[names.count - 3]]] {
-                (InvertedResidual.chainsStages, PhaseChain.claimsFromBothEnds, InvertedResidual.segmentHaloShare) = (false, false, 8)
+                (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = (false, false, 8)
                 let perBlock = try everyTap(model, batch: 1, taps: taps)
                 // Chained, claiming in order and from both ends, and with more row segments (more halo rows recomputed).
                 for (ends, share) in [(false, 8), (true, 8), (true, 2)] {
-                    (InvertedResidual.chainsStages, PhaseChain.claimsFromBothEnds, InvertedResidual.segmentHaloShare) = (true, ends, share)
+                    (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = (true, ends, share)
                     let chained = try everyTap(model, batch: 1, taps: taps)
                     XCTAssertEqual(Set(chained.keys), Set(taps), "\(model.name) \(taps)")
                     for name in taps {

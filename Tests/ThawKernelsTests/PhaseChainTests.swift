@@ -18,14 +18,14 @@ final class PhaseChainTests: XCTestCase {
     }
 
     func testEveryUnitOnceAfterEveryEarlierPhase() {
-        let saved = (WorkerTeam.enabled, PhaseChain.spinMicroseconds, PhaseChain.claimsFromBothEnds)
-        defer { (WorkerTeam.enabled, PhaseChain.spinMicroseconds, PhaseChain.claimsFromBothEnds) = saved }
+        let saved = (WorkerTeam.enabled, PhaseChain.spinMicroseconds)
+        defer { (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = saved }
         var seed: UInt64 = 7
         func random(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) % n }
         // Spinning workers, and workers that sleep at once at every barrier (woken by the finishing unit).
         for (team, spin, ends) in [(false, 50, false), (true, 50, false), (false, 0, false), (true, 0, false),
                                    (false, 50, true), (true, 50, true), (false, 0, true), (true, 0, true)] {
-            (WorkerTeam.enabled, PhaseChain.spinMicroseconds, PhaseChain.claimsFromBothEnds) = (team, spin, ends)
+            (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = (team, spin)
             for round in 0..<600 {
                 let counts = (0..<1 + random(12)).map { _ in random(4) == 0 ? 0 : 1 + random(6) }
                 let starts = counts.reduce(into: [0]) { $0.append($0.last! + $1) }
@@ -37,7 +37,7 @@ final class PhaseChainTests: XCTestCase {
                         log.finish()
                     }
                 }
-                PhaseChain(phases).run(workers: 1 + round % 3)
+                PhaseChain(phases, fromBothEnds: ends).run(workers: 1 + round % 3)
                 XCTAssertEqual(log.runs, Array(repeating: 1, count: starts.last!), "\(counts), both ends \(ends)")
                 for p in counts.indices {
                     for u in starts[p]..<starts[p + 1] {

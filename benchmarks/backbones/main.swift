@@ -285,7 +285,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
-                                      "chain-ends": { PhaseChain.claimsFromBothEnds = $0 != 0 },
+                                      "chain-ends": { InvertedResidual.chainClaimsFromBothEnds = $0 != 0 },
                                       "halo-share": { InvertedResidual.segmentHaloShare = max(1, $0) },
                                       "six-pixels": { VectorISA.sixPixelStem = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
@@ -438,7 +438,9 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // window-inline-ends (`ConvTiles.windowInlineEnds`: 0 = the window kernel's block epilogues as one call per row),
 // team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
 // chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
-// (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), six-pixels
+// (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), chain-ends
+// (`InvertedResidual.chainClaimsFromBothEnds`: 0 = the batch-1 chain's units claimed in order), halo-share
+// (`InvertedResidual.segmentHaloShare`: 8 = batch-1 row segments recompute at most 1/8 of the expanded rows), six-pixels
 // (`VectorISA.sixPixelStem`: 0 = the AVX2 stem kernel in runs of four pixels),
 // whole-tiles (`VectorISA.wholePointwiseTiles`: 0 = every AVX2 1×1 tile finishes row by row with per-row checks),
 // window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),

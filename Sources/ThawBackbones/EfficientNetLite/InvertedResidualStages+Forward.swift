@@ -105,7 +105,7 @@ extension InvertedResidualStages {
                     j += 1
                 }
                 if j - i >= 2 {
-                    PhaseChain(phases).run()
+                    PhaseChain(phases, fromBothEnds: InvertedResidual.chainClaimsFromBothEnds).run()
                     (current, next, h, w, c) = (source, target, oh, ow, oc)
                     record(j - 1)
                     i = j - 1
