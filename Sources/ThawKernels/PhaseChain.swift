@@ -26,10 +26,10 @@ public struct Phase {
 /// before phase p have finished, so no unit of phase ≥ p can finish earlier and `finished ≥ start of p` means
 /// "every earlier phase done". Workers claim units in order from one counter, so it never deadlocks when fewer
 /// threads turn up than asked (a worker only waits for units a running worker has claimed).
-/// From both ends (`init(_:fromBothEnds:)`) the even workers claim a phase's units from its front and the odd ones from its back
-/// (still no unit of phase p + 1 before every unit of phase p is claimed): on two cores each keeps "its" half of
-/// every phase — the top rows of one block's segments and of the next — so a row segment mostly reads rows its own
-/// core wrote.
+/// From both ends (`init(_:fromBothEnds:)`) the even workers claim a phase's units from its front and the odd ones
+/// from its back (still no unit of phase p + 1 before every unit of phase p is claimed): on two cores each keeps "its"
+/// half of every phase — the top rows of one block's segments and of the next — so a row segment mostly reads rows its
+/// own core wrote.
 public final class PhaseChain: Sendable {
     /// In order: the next unclaimed unit. From both ends: phase << 48 | lo << 24 | hi, the current phase's unclaimed
     /// units lo..<hi (chain-wide indices).
@@ -101,6 +101,7 @@ public final class PhaseChain: Sendable {
 
     /// How long a waiting worker spins before it sleeps (0: sleeps at once).
     nonisolated(unsafe) public static var spinMicroseconds = 50
+
     /// The chain-wide index of the unit `worker` runs next, or nil when every unit is claimed.
     private func claim(worker: Int) -> Int? {
         guard bothEnds else {

@@ -31,10 +31,17 @@ extension PhaseChain {
     nonisolated(unsafe) public static var trace: (@Sendable (PhaseChainRunTrace) -> Void)?
 }
 
-/// A run's unit events, one array per worker (each worker appends to its own: no lock per unit).
+/// A run's unit events, one array per worker in its own allocation (each worker appends to its own: no lock per unit,
+/// and no two threads modify one Swift array).
 final class PhaseChainTraceBuffer: @unchecked Sendable {
-    private var perWorker: [[PhaseChainUnitEvent]]
-    init(workers: Int) { perWorker = Array(repeating: [], count: workers) }
+    private let perWorker: UnsafeMutablePointer<[PhaseChainUnitEvent]>
+    private let workers: Int
+    init(workers: Int) {
+        self.workers = workers
+        perWorker = .allocate(capacity: workers)
+        perWorker.initialize(repeating: [], count: workers)
+    }
+    deinit { perWorker.deinitialize(count: workers); perWorker.deallocate() }
     func append(_ e: PhaseChainUnitEvent) { perWorker[e.worker].append(e) }
-    var all: [PhaseChainUnitEvent] { perWorker.flatMap { $0 } }
+    var all: [PhaseChainUnitEvent] { (0..<workers).flatMap { perWorker[$0] } }
 }
