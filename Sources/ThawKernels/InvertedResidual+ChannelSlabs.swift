@@ -36,7 +36,7 @@ extension InvertedResidual {
         let slabs = (midPanels + per - 1) / per
         let pPanels = project.panelCount, pParts = rowParts(rows: outRows, panels: pPanels, workers: workers)
         return [
-            Phase(count: slabs) { u in
+            Phase(count: slabs, label: "expand+depthwise slabs") { u in
                 let p0 = u * per, p1 = min(midPanels, p0 + per)
                 expand?.forward(x, rows: inRows, panels: p0..<p1, into: e)
                 for image in 0..<n {
@@ -44,7 +44,7 @@ extension InvertedResidual {
                                           channels: p0 * pw..<min(mid, p1 * pw), into: d + image * g.outPixels * mid)
                 }
             },
-            Phase(count: pPanels * pParts) { u in
+            Phase(count: pPanels * pParts, label: "project") { u in
                 let panel = u % pPanels, r = part(u / pPanels, of: pParts, rows: outRows)
                 project.forward(d + r.lowerBound * mid, rows: r.count, panels: panel..<panel + 1,
                                 residual: skip ? x + r.lowerBound * cout : nil, into: y + r.lowerBound * cout)

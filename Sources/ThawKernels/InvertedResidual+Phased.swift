@@ -12,6 +12,11 @@ extension InvertedResidual {
     /// row segments (`bandPhase`), the phased blocks' phases (`phases`), the head, pool and fc, chained
     /// (`PhaseChain`) — instead of one region per stage; off: a region per stage. Same floats (the same units).
     nonisolated(unsafe) public static var chainsStages = true
+    /// The batch-1 forward's chain claims each phase's units from both ends (`PhaseChain(_:fromBothEnds:)`): on two
+    /// cores each keeps its half of the rows from one block's row segments to the next, so a segment reads rows its
+    /// own core wrote. In process, two cores busy: MobileNetV2 b1 1.03–1.035, Lite0 b1 1.07–1.08 when moving maps
+    /// between the cores is slow, 0.997–1.001 when it is not. Off: in order. Same floats (the same units).
+    nonisolated(unsafe) public static var chainClaimsFromBothEnds = true
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.
@@ -61,16 +66,16 @@ extension InvertedResidual {
         let eParts = rowParts(rows: inRows, panels: max(1, ePanels), workers: workers)
         let pParts = rowParts(rows: outRows, panels: pPanels, workers: workers)
         return [
-            Phase(count: ePanels * eParts) { u in
+            Phase(count: ePanels * eParts, label: "expand") { u in
                 let panel = u % ePanels, r = part(u / ePanels, of: eParts, rows: inRows)
                 expand!.forward(x + r.lowerBound * cin, rows: r.count, panels: panel..<panel + 1, into: e + r.lowerBound * mid)
             },
-            Phase(count: n * g.outHeight) { u in
+            Phase(count: n * g.outHeight, label: "depthwise") { u in
                 let image = u / g.outHeight, oh = u % g.outHeight
                 depthwise.forwardRows(source + image * h * w * mid, geometry: g, rows: oh..<oh + 1,
                                       into: d + (image * g.outHeight + oh) * g.outWidth * mid)
             },
-            Phase(count: pPanels * pParts) { u in
+            Phase(count: pPanels * pParts, label: "project") { u in
                 let panel = u % pPanels, r = part(u / pPanels, of: pParts, rows: outRows)
                 project.forward(d + r.lowerBound * mid, rows: r.count, panels: panel..<panel + 1,
                                 residual: skip ? x + r.lowerBound * cout : nil, into: y + r.lowerBound * cout)
@@ -113,7 +118,7 @@ extension PackedPointwise {
         guard Self.enabled, VectorISA.packedKernels, rows > 0, rows <= maxRows else { return nil }
         let workers = workers ?? ParallelRows.cores
         let panels = panelCount, parts = InvertedResidual.rowParts(rows: rows, panels: panels, workers: workers)
-        return Phase(count: panels * parts) { u in
+        return Phase(count: panels * parts, label: "1x1") { u in
             let panel = u % panels, r = InvertedResidual.part(u / panels, of: parts, rows: rows)
             forward(x + r.lowerBound * inChannels, rows: r.count, panels: panel..<panel + 1, into: y + r.lowerBound * outChannels)
         }

@@ -39,6 +39,13 @@ public enum InvertedResidual {
     /// At batch 1, row segments in a multiple of the cores (fewer segments, never more halo rows); off: as many
     /// as the halo allows up to 2 per core (benchmarks compare both: `--alternate-even-segments`).
     nonisolated(unsafe) public static var evenSegments = true
+    /// Row segments recompute at most 1/`segmentHaloShare` of the expanded rows (the halo rows above each segment);
+    /// blocks that cannot split so run in phases (channel slabs, then the project by rows). 2, not 8: on two cores the
+    /// slabs cost more than the halo rows — each slab's expand reads the whole input, half of it from the other
+    /// core's cache, and the project reads every channel of its rows, half written by the other core — so the
+    /// 28×28 and 14×14 blocks at stride 1 run as two or four row segments (MobileNetV2 b1 1.20×, Lite0 b1 1.08× in
+    /// process, two cores busy); on one core the halo rows cost 2–3%. 1 (7×7 maps too) measured 0.95 of 2.
+    nonisolated(unsafe) public static var segmentHaloShare = 2
 
     /// The plan for x [n, h, w, in], or nil when the block should run layer by layer: fusion off,
     /// a non-1×1 or grouped expand/project, dilation, or a batch too small to share over the cores
@@ -55,7 +62,7 @@ public enum InvertedResidual {
         if n >= cores {
             segments = 1
         } else {
-            var parts = min(2 * cores, g.outHeight, g.outHeight * s / max(1, 8 * halo))
+            var parts = min(2 * cores, g.outHeight, g.outHeight * s / max(1, segmentHaloShare * halo))
             // One image: a multiple of the cores, so no core is left with a segment more than the other
             // (3 segments on 2 cores — Lite0's blocks 2 and 5 — ran at two thirds of the split's speed).
             if n == 1, evenSegments, parts > cores { parts -= parts % cores }
@@ -127,7 +134,7 @@ extension InvertedResidual {
         let mid = depthwise.channels, cin = expand?.shape.inChannels ?? mid, cout = project.shape.outChannels
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage
-        return Phase(count: n * segments) { u, t in
+        return Phase(count: n * segments, label: "fused row segments", perWorker: { u, t in
             let e = scratch + t * plan.workerFloats
             let d = e + plan.expandedCapacity * w * mid
             let image = u / segments, seg = u % segments
@@ -141,7 +148,7 @@ extension InvertedResidual {
                              project: (project, pw!, nil), packed: packed, skip: skip)
                 }
             }
-        }
+        })
     }
 }
 

@@ -68,19 +68,22 @@ final class InvertedResidualFusionTests: XCTestCase {
     /// (a chain stops at a tap); and runs of phased blocks do form chains (the packed kernels run on this CPU).
     func testChainedStagesChangeNoBit() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "no packed kernels on this CPU: no block runs in phases")
-        let saved = InvertedResidual.chainsStages
-        defer { InvertedResidual.chainsStages = saved }
+        let saved = (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare)
+        defer { (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = saved }
         for model in [try EfficientNetLiteTests.lite0(), try MobileNetV2Tests.mobileNetV2()] as [any Backbone] {
             let names = model.cutPoints.map(\.name)
             for taps in [[names[names.count - 1]], [names[9], names[12], names[13], names[names.count - 3]]] {
-                InvertedResidual.chainsStages = true
-                let chained = try everyTap(model, batch: 1, taps: taps)
-                InvertedResidual.chainsStages = false
+                (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = (false, false, 8)
                 let perBlock = try everyTap(model, batch: 1, taps: taps)
-                XCTAssertEqual(Set(chained.keys), Set(taps), "\(model.name) \(taps)")
-                for name in taps {
-                    XCTAssertEqual(try XCTUnwrap(chained[name]).map(\.bitPattern), try XCTUnwrap(perBlock[name]).map(\.bitPattern),
-                                   "\(model.name) \(name) of taps \(taps)")
+                // Chained, claiming in order and from both ends, and with more row segments (more halo rows recomputed).
+                for (ends, share) in [(false, 8), (true, 8), (true, 2)] {
+                    (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = (true, ends, share)
+                    let chained = try everyTap(model, batch: 1, taps: taps)
+                    XCTAssertEqual(Set(chained.keys), Set(taps), "\(model.name) \(taps)")
+                    for name in taps {
+                        XCTAssertEqual(try XCTUnwrap(chained[name]).map(\.bitPattern), try XCTUnwrap(perBlock[name]).map(\.bitPattern),
+                                       "\(model.name) \(name) of taps \(taps), both ends \(ends), halo share 1/\(share)")
+                    }
                 }
             }
         }

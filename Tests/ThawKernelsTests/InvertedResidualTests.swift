@@ -180,7 +180,7 @@ final class InvertedResidualTests: XCTestCase {
     }
 
     /// Small maps at batch 1 run layer by layer (sharing them over cores would recompute too many
-    /// halo rows); large maps split into row segments; `enabled = false` turns fusion off.
+    /// halo rows); larger maps split into row segments; `enabled = false` turns fusion off.
     func testPlanChoices() {
         let l = layers(cin: 112, mid: 672, cout: 112, k: 5, s: 1, padding: .same)
         XCTAssertNil(InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project, batch: 1, height: 14, width: 14, cores: 2))
@@ -191,7 +191,17 @@ final class InvertedResidualTests: XCTestCase {
         let p1 = InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 1, height: 112, width: 112, cores: 2)
         XCTAssertEqual(p1?.segmentsPerImage, 4)
         XCTAssertLessThanOrEqual((p1?.expandedRows ?? .max) * 112 * 96, InvertedResidual.bandFloats)
-        // Lite0's blocks 2 and 5: the halo allows 3 segments; at batch 1 on 2 cores they run as 2 (3 cores: 3).
+        // Halo rows up to half the expanded rows (`segmentHaloShare` 2): MobileNetV2's 14×14 blocks at stride 1 split
+        // into 2 row segments on 2 cores; 7×7 maps, and 14×14 under a 5×5 window, do not split.
+        let m14 = layers(cin: 64, mid: 384, cout: 64, k: 3, s: 1, padding: .same)
+        XCTAssertEqual(InvertedResidual.plan(expand: m14.expand, depthwise: m14.depthwise, project: m14.project, batch: 1, height: 14, width: 14,
+                                             cores: 2)?.segmentsPerImage, 2)
+        XCTAssertNil(InvertedResidual.plan(expand: m14.expand, depthwise: m14.depthwise, project: m14.project, batch: 1, height: 7, width: 7, cores: 2))
+        // Lite0's blocks 2 and 5 under the former limit (1/8 of the expanded rows): the halo allows 3 segments; at batch
+        // 1 on 2 cores they run as 2 (3 cores: 3).
+        let savedShare = InvertedResidual.segmentHaloShare
+        InvertedResidual.segmentHaloShare = 8
+        defer { InvertedResidual.segmentHaloShare = savedShare }
         let b2 = layers(cin: 24, mid: 144, cout: 24, k: 3, s: 1, padding: .same)
         let b5 = layers(cin: 40, mid: 240, cout: 80, k: 3, s: 2, padding: .same)
         for (l, size) in [(b2, 56), (b5, 28)] {

@@ -4,7 +4,7 @@ import ThawKernels
 
 /// `PhaseChain`: every unit of every phase exactly once, and no unit starts before every unit of the phases
 /// before it has finished — over many chains of 1–12 phases (empty ones among them) on 1–3 workers, with and
-/// without `WorkerTeam`, with workers spinning at the barriers and sleeping there.
+/// without `WorkerTeam`, with workers spinning at the barriers and sleeping there, claiming in order and from both ends.
 final class PhaseChainTests: XCTestCase {
     /// Per unit: how often it ran, and how many units had finished when it started.
     private final class Log: @unchecked Sendable {
@@ -23,7 +23,8 @@ final class PhaseChainTests: XCTestCase {
         var seed: UInt64 = 7
         func random(_ n: Int) -> Int { seed = seed &* 6364136223846793005 &+ 1442695040888963407; return Int(seed >> 33) % n }
         // Spinning workers, and workers that sleep at once at every barrier (woken by the finishing unit).
-        for (team, spin) in [(false, 50), (true, 50), (false, 0), (true, 0)] {
+        for (team, spin, ends) in [(false, 50, false), (true, 50, false), (false, 0, false), (true, 0, false),
+                                   (false, 50, true), (true, 50, true), (false, 0, true), (true, 0, true)] {
             (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = (team, spin)
             for round in 0..<600 {
                 let counts = (0..<1 + random(12)).map { _ in random(4) == 0 ? 0 : 1 + random(6) }
@@ -36,8 +37,8 @@ final class PhaseChainTests: XCTestCase {
                         log.finish()
                     }
                 }
-                PhaseChain(phases).run(workers: 1 + round % 3)
-                XCTAssertEqual(log.runs, Array(repeating: 1, count: starts.last!), "\(counts)")
+                PhaseChain(phases, fromBothEnds: ends).run(workers: 1 + round % 3)
+                XCTAssertEqual(log.runs, Array(repeating: 1, count: starts.last!), "\(counts), both ends \(ends)")
                 for p in counts.indices {
                     for u in starts[p]..<starts[p + 1] {
                         XCTAssertGreaterThanOrEqual(log.finishedAtStart[u], starts[p], "phase \(p) unit \(u) of \(counts) started early")

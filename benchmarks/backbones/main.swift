@@ -285,6 +285,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
+                                      "chain-ends": { InvertedResidual.chainClaimsFromBothEnds = $0 != 0 },
+                                      "halo-share": { InvertedResidual.segmentHaloShare = max(1, $0) },
                                       "six-pixels": { VectorISA.sixPixelStem = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
                                       "max-pool": { Pooling.avx2MaxPool = $0 != 0 },
@@ -379,6 +381,14 @@ if args.contains("--profile"), let profileLayers = lite {
     exit(0)
 }
 
+// --knob KNOB=V: sets one of the alternation knobs for the whole run (e.g. a dump with a switch on).
+if let spec = option("--knob") {
+    let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
+    guard halves.count == 2, let set = alternationKnobs[halves[0]], let value = Int(halves[1]) else {
+        fail("--knob takes KNOB=V with KNOB one of \(alternationKnobs.keys.sorted()), got \(spec)")
+    }
+    set(value)
+}
 let lastTap = family == "vits14" || family == "minilm" ? "pool" : "fc"
 let warmUp = try backbone.forward(input, from: nil, taps: [lastTap])   // warm-up: sizes the workspace
 if let path = option("--dump-output"), let out = warmUp[lastTap] {
@@ -431,7 +441,9 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // window-inline-ends (`ConvTiles.windowInlineEnds`: 0 = the window kernel's block epilogues as one call per row),
 // team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
 // chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
-// (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), six-pixels
+// (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), chain-ends
+// (`InvertedResidual.chainClaimsFromBothEnds`: 0 = the batch-1 chain's units claimed in order), halo-share
+// (`InvertedResidual.segmentHaloShare`: 8 = batch-1 row segments recompute at most 1/8 of the expanded rows), six-pixels
 // (`VectorISA.sixPixelStem`: 0 = the AVX2 stem kernel in runs of four pixels),
 // whole-tiles (`VectorISA.wholePointwiseTiles`: 0 = every AVX2 1×1 tile finishes row by row with per-row checks),
 // window-block-rows (`ConvTiles.windowQuarterBlockRows`: 0 = quarter blocks for tiles of any row count),
@@ -476,6 +488,18 @@ if let (text, windowsOnly) = stripsOption {
     print(String(format: "%@ %@, %d rounds: wall median A %.3f ms B %.3f, B/A per round median %.3f | cpu per forward median A %.3f ms B %.3f, B/A per round median %.3f; load %@",
                  only as NSString, roles as NSString, rounds, median(times[0]), median(times[1]), ratios(times), median(cpu[0]), median(cpu[1]),
                  ratios(cpu), String(load) as NSString))
+    exit(0)
+}
+// --chain-trace R: R forwards with every `PhaseChain` unit timed, then per phase its units, span, work per worker and
+// the wait before it (`ChainTraceRecorder`; batch-1 mobile networks run their forward as one chain).
+if let text = option("--chain-trace") {
+    guard let rounds = Int(text), rounds > 0 else { fail("--chain-trace takes a number of forwards > 0, got \(text)") }
+    let recorder = ChainTraceRecorder()
+    recorder.install()
+    for _ in 0..<rounds { _ = try backbone.forward(input, from: nil, taps: [lastTap]) }
+    recorder.report(workers: PhaseChain.cores)
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print("# load \(load)")
     exit(0)
 }
 if let spec = option("--alternate") {

@@ -74,17 +74,17 @@ extension InvertedResidualStages {
             switch j {
             case 0:
                 let g = stem.shape.geometry(height: ih, width: iw)
-                return stem.smallInputPhase(x, batch: n, height: ih, width: iw, into: y).map { ([$0], (g.outHeight, g.outWidth, stem.shape.outChannels)) }
+                return stem.smallInputPhase(x, batch: n, height: ih, width: iw, into: y).map { ([$0.labelled("stem")], (g.outHeight, g.outWidth, stem.shape.outChannels)) }
             case 1...blocks.count:
                 let b = blocks[j - 1]
                 return b.phases(x, batch: n, height: ih, width: iw, into: y, scratch: scratch)
-                    .map { ($0, (b.outputSize(ih), b.outputSize(iw), b.spec.outChannels)) }
+                    .map { ($0.map { $0.labelled("b\(j) " + $0.label) }, (b.outputSize(ih), b.outputSize(iw), b.spec.outChannels)) }
             case blocks.count + 1:
-                return packedHead.parallelPhase(x, rows: n * ih * iw, into: y).map { ([$0], (ih, iw, head.shape.outChannels)) }
+                return packedHead.parallelPhase(x, rows: n * ih * iw, into: y).map { ([$0.labelled("head")], (ih, iw, head.shape.outChannels)) }
             case blocks.count + 2:
-                return ([Phase(count: 1) { _ in Pooling.globalAvgPool(x, batch: n, height: ih, width: iw, channels: ic, into: y) }], (1, 1, ic))
+                return ([Phase(count: 1, label: "pool") { _ in Pooling.globalAvgPool(x, batch: n, height: ih, width: iw, channels: ic, into: y) }], (1, 1, ic))
             default:
-                return Linear.fewRowsPhase(fc, x: x, rows: n, y: y).map { ([$0], (1, 1, classCount)) }
+                return Linear.fewRowsPhase(fc, x: x, rows: n, y: y).map { ([$0.labelled("fc")], (1, 1, classCount)) }
             }
         }
         var i = start
@@ -105,7 +105,7 @@ extension InvertedResidualStages {
                     j += 1
                 }
                 if j - i >= 2 {
-                    PhaseChain(phases).run()
+                    PhaseChain(phases, fromBothEnds: InvertedResidual.chainClaimsFromBothEnds).run()
                     (current, next, h, w, c) = (source, target, oh, ow, oc)
                     record(j - 1)
                     i = j - 1
