@@ -43,8 +43,9 @@ public enum InvertedResidual {
     /// blocks that cannot split so run in phases (channel slabs, then the project by rows). 2, not 8: on two cores the
     /// slabs cost more than the halo rows — each slab's expand reads the whole input, half of it from the other
     /// core's cache, and the project reads every channel of its rows, half written by the other core — so the
-    /// 28×28 and 14×14 blocks at stride 1 run as two or four row segments (MobileNetV2 b1 1.20×, Lite0 b1 1.08× in
-    /// process, two cores busy); on one core the halo rows cost 2–3%. 1 (7×7 maps too) measured 0.95 of 2.
+    /// 28×28 and 14×14 blocks at stride 1 run as two or four row segments (MobileNetV2 b1 1.14–1.23×, Lite0 b1 1.08× in
+    /// process, in the host's phases where moving maps between the cores is slow; 0.975–0.99 where it is fast, and on
+    /// one core the halo rows cost 2–3%). 1 (7×7 maps too) measured 0.95 of 2.
     nonisolated(unsafe) public static var segmentHaloShare = 2
 
     /// The plan for x [n, h, w, in], or nil when the block should run layer by layer: fusion off,
