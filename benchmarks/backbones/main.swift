@@ -461,7 +461,10 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // generic loop), winograd-tiles (`WinogradChoice.minTilesScale`: 2 = layer3's 3×3 at batch 1 on the window kernel),
 // scratch-scores
 // (`SelfAttention.scoresInScratch`: 0 = inference scores in the [B, H, T, T] probabilities buffer), zeroes-outputs
-// (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs).
+// (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs), gelu-passes
+// (`GELU.avx2InPasses`: 0 = the AVX2 GELU as one dependent chain per vector), softmax-passes (`Softmax.avx2InPasses`:
+// 0 = softmax's exponentials as one chain per vector), elementwise-passes (both), gelu-in-gemm (`PanelLinear.geluInGEMM`:
+// 1 = GELU inside the AVX2 panel GEMM per block of rows).
 // --alternate-strips R: R forwards each of the model loaded with weights in strips (`PanelStrips.atLoad`, A) and
 // loaded again with [K][64] panels copied into strips per call (B), interleaved; the same report as `--alternate`.
 // --alternate-window-strips R: the same with B loaded with `PanelStrips.windowsAtLoad` flipped (only the window kernel's
