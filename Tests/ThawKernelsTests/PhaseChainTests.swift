@@ -47,4 +47,53 @@ final class PhaseChainTests: XCTestCase {
             }
         }
     }
+
+    /// `PhaseChain.trace` reports each run once with its phases' counts and labels and every unit exactly once
+    /// (claimed ≤ started ≤ finished; no unit starting before the last unit of the phase before it finished), and
+    /// from both ends on two workers worker 0's units of a phase are a prefix of it and worker 1's the rest.
+    func testTraceRecordsEveryUnitAndBothEndsSplitPhasesIntoPrefixAndSuffix() {
+        final class Traces: @unchecked Sendable {
+            let lock = NSLock()
+            var runs: [PhaseChainRunTrace] = []
+        }
+        let traces = Traces()
+        let saved = (WorkerTeam.enabled, PhaseChain.spinMicroseconds)
+        defer { PhaseChain.trace = nil; (WorkerTeam.enabled, PhaseChain.spinMicroseconds) = saved }
+        PhaseChain.trace = { r in traces.lock.lock(); traces.runs.append(r); traces.lock.unlock() }
+        let counts = [5, 0, 9, 1, 16], labels = ["a", "empty", "b", "one", "c"]
+        for (team, ends) in [(false, false), (true, false), (false, true), (true, true)] {
+            WorkerTeam.enabled = team
+            for round in 0..<50 {
+                traces.runs = []
+                let phases = counts.indices.map { p in
+                    Phase(count: counts[p], label: labels[p]) { u in if (u + round) % 4 == 0 { usleep(20) } }
+                }
+                PhaseChain(phases, fromBothEnds: ends).run(workers: 2)
+                XCTAssertEqual(traces.runs.count, 1)
+                guard let r = traces.runs.first else { continue }
+                XCTAssertEqual(r.counts, counts)
+                XCTAssertEqual(r.labels, labels)
+                XCTAssertLessThanOrEqual(r.start, r.end)
+                var seen = counts.map { Array(repeating: 0, count: $0) }
+                for e in r.units {
+                    seen[e.phase][e.unit] += 1
+                    XCTAssertTrue(e.worker == 0 || e.worker == 1, "worker \(e.worker)")
+                    XCTAssertLessThanOrEqual(e.claimed, e.started)
+                    XCTAssertLessThanOrEqual(e.started, e.finished)
+                }
+                XCTAssertEqual(seen, counts.map { Array(repeating: 1, count: $0) }, "team \(team), both ends \(ends)")
+                for p in counts.indices.dropFirst() where counts[p] > 0 {
+                    let before = r.units.filter { $0.phase < p }.map(\.finished).max() ?? 0
+                    for e in r.units where e.phase == p {
+                        XCTAssertGreaterThanOrEqual(e.started, before, "phase \(p) unit \(e.unit) started before phase \(p - 1) ended")
+                    }
+                }
+                guard ends else { continue }
+                for p in counts.indices where counts[p] > 0 {
+                    let front = r.units.filter { $0.phase == p && $0.worker == 0 }.map(\.unit).sorted()
+                    XCTAssertEqual(front, Array(0..<front.count), "phase \(p): worker 0 claims from the front")
+                }
+            }
+        }
+    }
 }
