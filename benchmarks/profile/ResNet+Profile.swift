@@ -34,13 +34,16 @@ extension ResNet {
     /// ReLU), the global pool and `fc` — `repeats` times after a warm-up, and returns the median time of each.
     /// For finding what dominates; allocates. With `alternate` (sets a knob to its first value on true, its second
     /// on false) each layer runs its repeats at both values interleaved (pairs A B, then B A, …), one warm-up each.
-    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil) -> [ResNetLayerTiming] {
+    /// `cold` (untimed, after every run): e.g. sweep a buffer larger than L3, so each run reads its weights from
+    /// memory as a whole forward does (layers repeated on their own otherwise find them in L3).
+    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil,
+                              cold: (() -> Void)? = nil) -> [ResNetLayerTiming] {
         precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
         var out: [ResNetLayerTiming] = []
         let ws = Workspace()
         func timed(_ name: String, flops: Double, rows: Int, _ body: () -> Void) {
             guard let set = alternate else {
-                let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset() })
+                let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset(); cold?() })
                 out.append(ResNetLayerTiming(name: name, seconds: seconds, flops: flops, rows: rows))
                 return
             }
@@ -56,6 +59,7 @@ extension ResNet {
                     cpu[first ? 0 : 1].append(schedulerCPUSeconds() - c0)
                 }
                 ws.reset()
+                cold?()
             }
             set(true)
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
