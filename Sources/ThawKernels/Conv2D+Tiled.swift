@@ -11,7 +11,7 @@ extension Conv2D {
     /// 1×1 stride-1), each tile's epilogue fused; Winograd
     /// and the small-input kernel keep their own paths (the residual then follows as one pass).
     /// Grouped convolutions, and everything when tiles are off, take `forward` + `residualAdd`.
-    /// `y` must not overlap `x` or `residual`.
+    /// `y` must not overlap `x`, nor `residual` unless it is `residual` itself and `addsResidualInPlace` holds.
     @discardableResult
     public func forward(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
                         adding residual: UnsafePointer<Float>?, then residualActivation: Activation = .identity,
@@ -39,6 +39,17 @@ extension Conv2D {
         }
         if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         return geo
+    }
+
+    /// Whether `forward(_:batch:height:width:adding:then:into:workspace:)` on this input adds the residual in the panel
+    /// kernel's epilogue on tiles (no window kernel, no Winograd, no second pass): each output reads its residual value,
+    /// then is stored over the same index, so `y` may be the residual itself (a ResNet block's last convolution writing
+    /// over its identity branch, `ResNetBlock.residualInPlace`).
+    public func addsResidualInPlace(batch n: Int, height h: Int, width w: Int) -> Bool {
+        let s = shape, geo = s.geometry(height: h, width: w)
+        let tiled = ConvTiles.enabled && s.groups == 1 && !runsSmallInputKernel
+            && !(holdsWinograd && WinogradChoice.use(batch: n, geometry: geo, shape: s))
+        return tiled && runsPanelKernel && !(runsWindowKernel && windowsFit(geo))
     }
 
     /// The tiled GEMM (ungrouped). 1×1 stride-1: A is x itself (lda = Cin). On the panel kernel the other

@@ -36,4 +36,11 @@ public enum PanelGEMMOrder {
         get { AVX2Kernels.panelInlineEnds }
         set { AVX2Kernels.panelInlineEnds = newValue }
     }
+
+    /// The AVX2 panel GEMM's rows per slab across panels (`AVX2Kernels.panelRowSlab`; 0: each panel over all rows, the
+    /// default; the same floats).
+    public static var rowSlab: Int {
+        get { AVX2Kernels.panelRowSlab == .max ? 0 : AVX2Kernels.panelRowSlab }
+        set { AVX2Kernels.panelRowSlab = newValue <= 0 ? .max : max(6, newValue) }
+    }
 }

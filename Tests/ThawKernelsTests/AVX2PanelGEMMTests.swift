@@ -156,6 +156,21 @@ final class AVX2PanelGEMMTests: XCTestCase {
         }
     }
 
+    /// `PanelGEMMOrder.rowSlab` (the benchmarks' `row-slab` knob): 0 is `panelRowSlab` `.max` (each panel over all rows),
+    /// other values are rows per slab, at least 6; reading it back gives what was set.
+    func testRowSlabKnobMapsToPanelRowSlab() {
+        let saved = AVX2Kernels.panelRowSlab
+        defer { AVX2Kernels.panelRowSlab = saved }
+        PanelGEMMOrder.rowSlab = 0
+        XCTAssertEqual(AVX2Kernels.panelRowSlab, .max)
+        XCTAssertEqual(PanelGEMMOrder.rowSlab, 0)
+        PanelGEMMOrder.rowSlab = 48
+        XCTAssertEqual(AVX2Kernels.panelRowSlab, 48)
+        XCTAssertEqual(PanelGEMMOrder.rowSlab, 48)
+        PanelGEMMOrder.rowSlab = 2
+        XCTAssertEqual(AVX2Kernels.panelRowSlab, 6)
+    }
+
     /// `PanelStrips.restripe` turns the panels of `pack` into the strips of `packStrips`, for one panel and several.
     func testRestripeLaysPanelsOutAsStrips() {
         var rng = Seeded(seed: 7)

@@ -22,6 +22,9 @@
 //   --dw4: AVX-512 depthwise rows four pixels per weight load (default: by channel groups, `depthwiseRowGroups`);
 //   --dw-plain: AVX-512 depthwise rows one pixel, four channel groups at a time (`depthwiseRow`, before the groups);
 //   --repeats R: timed runs per layer for --profile (default 5, vits14 20; median and fastest printed).
+//   --profile-cold with a ResNet --profile: a 64 MiB sweep after every run, so each layer reads its weights from memory;
+//       --profile-sequence: the layers in forward order, the whole sequence repeated, each layer timed where it runs;
+//       --profile-in-place: each block's last convolution writes over the identity branch it adds.
 //   --profile with vits14: one ViT-S/14 block's ops at 257 tokens (OpenBLAS and panel GEMMs, attention stages, GELU);
 //       --profile-rows R: only its linear layers and GELU, over R rows (no attention);
 //       --alternate-k-block R: R rounds of the profile with `--k-block`'s passes, then with one pass over K.
@@ -277,6 +280,9 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "avx2": { VectorISA.avx2Kernels = $0 != 0 }, "window-passes": { ConvTiles.windowPasses = $0 != 0 },
                                       "panel-order": { PanelGEMMOrder.mode = $0 }, "wide-row": { PanelGEMMOrder.wideRow = $0 != 0 },
                                       "inline-ends": { PanelGEMMOrder.inlineEnds = $0 != 0 },
+                                      "row-slab": { PanelGEMMOrder.rowSlab = $0 },
+                                      "residual-in-place": { ResNetBlock.residualInPlace = $0 != 0 },
+                                      "tiles-per-core": { ConvTiles.tilesPerCore = max(1, $0) },
                                       "panel-strips": { PanelGEMMOrder.stripRows = $0 }, "band-floats": { InvertedResidual.bandFloats = max(1, $0) },
                                       "window-blocks": { ConvTiles.windowQuarterBlockFloats = $0 },
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
@@ -320,7 +326,22 @@ if args.contains("--profile"), let resnet = backbone as? ResNet {
     // --tile-trace: how each window convolution's tiles spread over the threads (`TileTraceRecorder`), printed after.
     let tileTrace = args.contains("--tile-trace") ? TileTraceRecorder() : nil
     tileTrace?.install()
-    let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats, alternate: alternate)
+    // --profile-cold: a 64 MiB buffer written and read after every run (untimed), so each layer reads its weights and
+    // input from memory as in a whole forward (ResNet-50's weights are ≈ 100 MB, 6× L3) instead of from L3.
+    let coldSweep: (() -> Void)? = args.contains("--profile-cold") ? {
+        let floats = 16 << 20
+        let sweep = UnsafeMutablePointer<Float>.allocate(capacity: floats)
+        sweep.initialize(repeating: 1, count: floats)
+        return {
+            var total: Float = 0
+            for i in stride(from: 0, to: floats, by: 16) { sweep[i] += 1; total += sweep[i] }
+            if total == -1 { print(total) }
+        }
+    }() : nil
+    // --profile-sequence: the layers one after the other as in a forward, each timed where it runs.
+    let layers = resnet.profileLayers(batch: batch, size: size, repeats: repeats, alternate: alternate, cold: coldSweep,
+                                      inSequence: args.contains("--profile-sequence"),
+                                      residualInPlace: args.contains("--profile-in-place"))
     tileTrace?.report()
     let total = layers.reduce(0) { $0 + $1.seconds }
     print("# thaw profile \(only), OpenBLAS \(info.corename) \(info.threads) threads, tiles \(ConvTiles.enabled ? "on" : "off"); layers run one by one")

@@ -34,13 +34,25 @@ extension ResNet {
     /// ReLU), the global pool and `fc` — `repeats` times after a warm-up, and returns the median time of each.
     /// For finding what dominates; allocates. With `alternate` (sets a knob to its first value on true, its second
     /// on false) each layer runs its repeats at both values interleaved (pairs A B, then B A, …), one warm-up each.
-    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil) -> [ResNetLayerTiming] {
+    /// `cold` (untimed, after every run): e.g. sweep a buffer larger than L3, so each run reads its weights from
+    /// memory as a whole forward does (layers repeated on their own otherwise find them in L3).
+    /// `inSequence`: the layers run one after the other as in a forward, the whole sequence `repeats` times after a
+    /// warm-up, each layer timed where it runs (its weights arrive as in a forward: from memory); `alternate` and `cold`
+    /// are then ignored. `residualInPlace`: each block's last convolution writes over its identity branch (as ONNX
+    /// Runtime's fused Sum does) instead of into a buffer of its own.
+    public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil,
+                              cold: (() -> Void)? = nil, inSequence: Bool = false,
+                              residualInPlace: Bool = false) -> [ResNetLayerTiming] {
         precondition(n > 0 && size > 0 && repeats > 0, "profileLayers: batch, size and repeats must be positive")
         var out: [ResNetLayerTiming] = []
         let ws = Workspace()
-        func timed(_ name: String, flops: Double, rows: Int, _ body: () -> Void) {
+        var sequence: [(name: String, flops: Double, rows: Int, body: () -> Void)] = []
+        var kept: [UnsafeMutablePointer<Float>] = []     // buffers the sequence still reads: freed after it ran
+        func release(_ p: UnsafeMutablePointer<Float>) { if inSequence { kept.append(p) } else { p.deallocate() } }
+        func timed(_ name: String, flops: Double, rows: Int, _ body: @escaping () -> Void) {
+            if inSequence { sequence.append((name, flops, rows, body)); return }
             guard let set = alternate else {
-                let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset() })
+                let seconds = medianSeconds(repeats: repeats, body, after: { ws.reset(); cold?() })
                 out.append(ResNetLayerTiming(name: name, seconds: seconds, flops: flops, rows: rows))
                 return
             }
@@ -56,6 +68,7 @@ extension ResNet {
                     cpu[first ? 0 : 1].append(schedulerCPUSeconds() - c0)
                 }
                 ws.reset()
+                cold?()
             }
             set(true)
             func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
@@ -76,12 +89,13 @@ extension ResNet {
         var x = buffer(n * h * w * 3)
         let sg = stem.shape.geometry(height: h, width: w)
         let stemOut = buffer(n * sg.outHeight * sg.outWidth * 64)
+        let image = UnsafePointer(x), ih0 = h, iw0 = w
         timed("stem", flops: flops(stem, sg), rows: n * sg.outHeight * sg.outWidth) {
-            stem.forward(x, batch: n, height: h, width: w, adding: nil, into: stemOut, workspace: ws)
+            self.stem.forward(image, batch: n, height: ih0, width: iw0, adding: nil, into: stemOut, workspace: ws)
         }
         let pool = WindowGeometry(inHeight: sg.outHeight, inWidth: sg.outWidth, kernel: (3, 3), stride: (2, 2),
                                   padding: .symmetric(1))
-        x.deallocate()
+        release(x)
         x = buffer(n * pool.outHeight * pool.outWidth * 64)
         let pooled = x
         timed("maxpool", flops: 0, rows: n * pool.outPixels) {
@@ -89,7 +103,7 @@ extension ResNet {
                             padding: .symmetric(1), into: pooled)
         }
         (h, w) = (pool.outHeight, pool.outWidth)
-        stemOut.deallocate()
+        release(stemOut)
         for (s, stage) in stages.enumerated() {
             for (b, block) in stage.enumerated() {
                 let prefix = "layer\(s + 1).\(b)"
@@ -109,9 +123,11 @@ extension ResNet {
                 var owned: [UnsafeMutablePointer<Float>] = []
                 for (i, conv) in block.convs.enumerated() {
                     let g = conv.shape.geometry(height: ch, width: cw)
-                    let y = buffer(n * g.outHeight * g.outWidth * conv.shape.outChannels)
+                    let last = i == block.convs.count - 1
+                    // `residualInPlace`: the block's last convolution writes its output over the identity branch it adds.
+                    let y = last && residualInPlace ? identity : buffer(n * g.outHeight * g.outWidth * conv.shape.outChannels)
                     let input = cur, ih = ch, iw = cw
-                    let skip = i == block.convs.count - 1 ? UnsafePointer(identity) : nil
+                    let skip = last ? UnsafePointer(identity) : nil
                     timed("\(prefix).conv\(i + 1)" + (skip == nil ? "" : "+add"), flops: flops(conv, g), rows: n * g.outHeight * g.outWidth) {
                         conv.forward(input, batch: n, height: ih, width: iw, adding: skip, then: .relu, into: y, workspace: ws)
                     }
@@ -119,9 +135,9 @@ extension ResNet {
                     cur = UnsafePointer(y); ch = g.outHeight; cw = g.outWidth
                 }
                 let y = owned.last!
-                identity.deallocate()
-                for p in owned.dropLast() { p.deallocate() }
-                x.deallocate()
+                if !residualInPlace { release(identity) }
+                for p in owned.dropLast() { release(p) }
+                release(x)
                 x = y; (h, w) = (ch, cw)
             }
         }
@@ -136,10 +152,27 @@ extension ResNet {
             timed("fc", flops: 2.0 * Double(n * fc.outFeatures * c), rows: n) {
                 Linear.forwardFewRows(fc, x: vector, rows: n, y: logits)
             }
-            logits.deallocate()
+            release(logits)
         }
-        vector.deallocate()
-        x.deallocate()
+        if inSequence {
+            // The layers in forward order, the whole sequence `repeats` times after a warm-up.
+            var runs = [[Double]](repeating: [], count: sequence.count)
+            for round in 0...repeats {
+                for (i, layer) in sequence.enumerated() {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    layer.body()
+                    if round > 0 { runs[i].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+                }
+                ws.reset()
+            }
+            for (i, layer) in sequence.enumerated() {
+                let sorted = runs[i].sorted()
+                out.append(ResNetLayerTiming(name: layer.name, seconds: sorted[sorted.count / 2], flops: layer.flops, rows: layer.rows))
+            }
+        }
+        release(vector)
+        release(x)
+        for p in kept { p.deallocate() }
         return out
     }
 }

@@ -78,10 +78,11 @@ extension ResNet {
             case 1...4:
                 var h = s[1], w = s[2]
                 for block in stages[i - 1] {
-                    block.forward(cur, batch: n, height: h, width: w, into: other, workspace: workspace)
+                    // The output lands in `other`, or over `cur` (`ResNetBlock.residualInPlace`): the buffers are ours.
+                    let out = block.forward(overwriting: cur, batch: n, height: h, width: w, into: other, workspace: workspace)
                     workspace.reset()
                     (h, w) = block.outputSize(height: h, width: w)
-                    swap(&cur, &other)
+                    if out == other { swap(&cur, &other) }
                 }
             case 5:
                 Pooling.globalAvgPool(cur, batch: n, height: s[1], width: s[2], channels: s[3], into: other)

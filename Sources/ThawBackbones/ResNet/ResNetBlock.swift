@@ -84,6 +84,36 @@ public struct ResNetBlock: Sendable {
         }
     }
 
+    /// The last convolution writes its output over the identity branch it adds (`forward(overwriting:…)`), one buffer
+    /// fewer per block — ONNX Runtime's fused Sum does the same. The same floats. Set before forwards start.
+    nonisolated(unsafe) public static var residualInPlace = true
+
+    /// `forward` that may write the output over `x`, returned: where the block has no downsample its last convolution
+    /// stores each output over the value of `x` it adds (the identity branch), and where it has one the downsample writes
+    /// into `y` and the last convolution adds it in place there. Only when the last convolution adds its residual in its
+    /// epilogue (`Conv2D.addsResidualInPlace`) and `residualInPlace` is on; otherwise `forward` into `y`. The same floats.
+    public func forward(overwriting x: UnsafeMutablePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                        into y: UnsafeMutablePointer<Float>, workspace: Workspace) -> UnsafeMutablePointer<Float> {
+        var lh = h, lw = w      // the last convolution's input size
+        for conv in convs.dropLast() { let g = conv.shape.geometry(height: lh, width: lw); (lh, lw) = (g.outHeight, g.outWidth) }
+        guard Self.residualInPlace, let lastConv = convs.last, lastConv.addsResidualInPlace(batch: n, height: lh, width: lw) else {
+            forward(x, batch: n, height: h, width: w, into: y, workspace: workspace)
+            return y
+        }
+        let target = downsample == nil ? x : y
+        downsample?.forward(x, batch: n, height: h, width: w, adding: nil, into: y, workspace: workspace)
+        var cur = UnsafePointer(x), ch = h, cw = w
+        for (i, conv) in convs.enumerated() {
+            let geo = conv.shape.geometry(height: ch, width: cw)
+            let last = i == convs.count - 1
+            let dst = last ? target : workspace.take(n * geo.outHeight * geo.outWidth * conv.shape.outChannels)
+            conv.forward(cur, batch: n, height: ch, width: cw, adding: last ? UnsafePointer(target) : nil, then: .relu,
+                         into: dst, workspace: workspace)
+            cur = UnsafePointer(dst); ch = geo.outHeight; cw = geo.outWidth
+        }
+        return target
+    }
+
     /// Convenience over tensors: x [N, H, W, Cin] → [N, OH, OW, Cout], with its own workspace.
     public func forward(_ x: Tensor, workspace: Workspace = Workspace()) -> Tensor {
         precondition(x.rank == 4 && x.shape[3] == inChannels, "ResNetBlock: input must be NHWC with C = \(inChannels), got \(x.shape)")
