@@ -27,6 +27,11 @@ public enum TrainingKernels {
     /// (per-round medians; OpenBLAS's two threads spin between calls). One thread alone the tiles run at 0.88–0.97×
     /// OpenBLAS's Zen kernel (`--dw`). The in-place tiles measured 0.8–1.0×.
     nonisolated(unsafe) public static var avx2WeightGradient = true
+    /// With `panelGEMMs`: a forward or input-gradient GEMM whose `ConvTiles.grid` has a tile count that is not a multiple
+    /// of the cores gets more row tiles until it is (`TrainingPointwise`): at chunk 32 (M = 1,568) Lite0's expand forward,
+    /// head forward and project input gradient are 3 × 3 = 9 equal tiles, so one core runs 5 while the other waits
+    /// after 4; 4 × 3 = 12 tiles split 6 + 6. The same floats (each output is one K-long FMA chain whatever the tile).
+    nonisolated(unsafe) public static var evenTiles = false
     /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
     /// default) or read in place; the same floats. Benchmarks and tests flip it.
     public static var avx2PackedWeightGradient: Bool {

@@ -17,6 +17,10 @@
 //              (PanelGEMMOrder.stripRows 48, the default) vs panels read in place
 //   --compare-strips-at-load with --alternate: (on CPUs without AVX-512) the 1×1 weights prepared as strips
 //              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
+//   --compare-even-tiles with --alternate: the forward and input-gradient tile grids evened to a multiple of the cores
+//              (TrainingKernels.evenTiles) vs ConvTiles.grid as it is (the same floats)
+//   --compare-chunk64 with --alternate: one chunk of 64 rows per forward/backward (the whole batch: M = 3,136 rows per
+//              1×1 GEMM) vs the default 32 (other floats: dW's 128-pixel runs and the BN sums fall on other rows)
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
 //   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; the default now)
 //   --openblas-weight-gradient  the 1×1 weight gradients on one OpenBLAS call each (TrainingKernels.avx2WeightGradient off)
@@ -40,9 +44,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--even-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -51,15 +55,19 @@ let compareStrips = flags.contains("--compare-strips")
 let compareStripsAtLoad = flags.contains("--compare-strips-at-load")
 let compareAVX2DW = flags.contains("--compare-avx2-dw")
 let compareDWPacking = flags.contains("--compare-dw-packing")
+let compareChunk64 = flags.contains("--compare-chunk64")
+let compareEvenTiles = flags.contains("--compare-even-tiles")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
     : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy")
-    : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place") : ("fused", "plain")
+    : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place")
+    : compareChunk64 ? ("chunk64", "chunk32") : compareEvenTiles ? ("even-tiles", "grid-tiles") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
+if flags.contains("--even-tiles") { TrainingKernels.evenTiles = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -126,11 +134,16 @@ if let rounds = alternate {
             } else if compareDWPacking {
                 TrainingKernels.avx2WeightGradient = true    // fused stays on
                 TrainingKernels.avx2PackedWeightGradient = fused
+            } else if compareEvenTiles {
+                TrainingKernels.evenTiles = fused            // fused stays on
+            } else if compareChunk64 {
+                // only the chunk changes (below); fused stays on
             } else {
                 TrainingKernels.fused = fused
             }
+            let chunk = compareChunk64 && fused ? min(64, batch) : min(32, batch)
             let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
-                                            batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
+                                            batchNorm: bn, batch: batch, chunk: chunk, seed: 3)
             let c0 = processCPUSeconds()
             let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
             let perCPU = Double(rows) / (processCPUSeconds() - c0)
