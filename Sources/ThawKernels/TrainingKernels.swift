@@ -32,6 +32,12 @@ public enum TrainingKernels {
     /// head forward and project input gradient are 3 × 3 = 9 equal tiles, so one core runs 5 while the other waits
     /// after 4; 4 × 3 = 12 tiles split 6 + 6. The same floats (each output is one K-long FMA chain whatever the tile).
     nonisolated(unsafe) public static var evenTiles = false
+    /// Frozen BatchNorm forwards of the trained blocks (`BatchNormTraining.frozenForward`) on CPUs with AVX2+FMA and no
+    /// AVX-512: one ymm pass (`AVX2Kernels.batchNormForwardRows`) instead of the baseline build's affine + clamp passes;
+    /// the same floats (default on). On the Zen 2 EPYC the pass alone at [1,568, 1,152] took 1/1.39–1/1.45 of the
+    /// baseline's CPU time (`thaw-finetune-bench --bn-forward=21`); whole steps 0.99–1.01× per CPU-second, the ≈ 0.8%
+    /// it predicts (BN forward is ≈ 3% of the step) being under the noise of the shared machine.
+    nonisolated(unsafe) public static var avx2BatchNormForward = true
     /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
     /// default) or read in place; the same floats. Benchmarks and tests flip it.
     public static var avx2PackedWeightGradient: Bool {

@@ -29,6 +29,9 @@
 //   --compare-dw-packing with --alternate: (on CPUs without AVX-512, dW on the AVX2 tiles) operands packed per pixel
 //              run (TrainingKernels.avx2PackedWeightGradient, the default) vs read in place
 //   --dw[=R]   instead: the 1×1 weight gradient alone on one thread, AVX2 packed vs in place vs OpenBLAS (WeightGradientBench.swift)
+//   --bn-forward[=R] instead: the frozen BN + ReLU6 forward alone, AVX2 pass vs baseline (BatchNormForwardBench.swift)
+//   --compare-bn-forward with --alternate: the frozen BN forwards on the AVX2 pass (TrainingKernels.avx2BatchNormForward)
+//              vs the baseline BatchNorm.forward (the same floats); --baseline-bn-forward turns the AVX2 pass off
 //   --tiles[=R] instead: the 9-tile GEMMs alone, even tile grids vs ConvTiles.grid (EvenTilesBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
@@ -45,9 +48,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--even-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --evaluate=R, --depthwise[=R]")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--even-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--baseline-bn-forward"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --baseline-bn-forward, --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -58,17 +61,20 @@ let compareAVX2DW = flags.contains("--compare-avx2-dw")
 let compareDWPacking = flags.contains("--compare-dw-packing")
 let compareChunk64 = flags.contains("--compare-chunk64")
 let compareEvenTiles = flags.contains("--compare-even-tiles")
+let compareBNForward = flags.contains("--compare-bn-forward")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
     : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy")
     : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place")
-    : compareChunk64 ? ("chunk64", "chunk32") : compareEvenTiles ? ("even-tiles", "grid-tiles") : ("fused", "plain")
+    : compareChunk64 ? ("chunk64", "chunk32") : compareEvenTiles ? ("even-tiles", "grid-tiles")
+    : compareBNForward ? ("avx2-bn-fwd", "baseline-bn-fwd") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
 if flags.contains("--even-tiles") { TrainingKernels.evenTiles = true }
+if flags.contains("--baseline-bn-forward") { TrainingKernels.avx2BatchNormForward = false }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -100,6 +106,11 @@ if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
 }
 if let d = flags.first(where: { $0 == "--dw" || $0.hasPrefix("--dw=") }) {
     weightGradientRounds(rounds: d.hasPrefix("--dw=") ? Int(d.dropFirst("--dw=".count)) ?? 9 : 9, loadAverage: loadAverage)
+    exit(0)
+}
+if let d = flags.first(where: { $0 == "--bn-forward" || $0.hasPrefix("--bn-forward=") }) {
+    batchNormForwardRounds(rounds: d.hasPrefix("--bn-forward=") ? Int(d.dropFirst("--bn-forward=".count)) ?? 15 : 15,
+                           loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
     exit(0)
 }
 if let d = flags.first(where: { $0 == "--tiles" || $0.hasPrefix("--tiles=") }) {
@@ -140,6 +151,8 @@ if let rounds = alternate {
             } else if compareDWPacking {
                 TrainingKernels.avx2WeightGradient = true    // fused stays on
                 TrainingKernels.avx2PackedWeightGradient = fused
+            } else if compareBNForward {
+                TrainingKernels.avx2BatchNormForward = fused // fused stays on
             } else if compareEvenTiles {
                 TrainingKernels.evenTiles = fused            // fused stays on
             } else if compareChunk64 {
