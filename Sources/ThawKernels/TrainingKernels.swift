@@ -34,10 +34,11 @@ public enum TrainingKernels {
     nonisolated(unsafe) public static var evenTiles = false
     /// Frozen BatchNorm forwards of the trained blocks (`BatchNormTraining.frozenForward`) on CPUs with AVX2+FMA and no
     /// AVX-512: one ymm pass (`AVX2Kernels.batchNormForwardRows`) instead of the baseline build's affine + clamp passes;
-    /// the same floats (default on). On the Zen 2 EPYC the pass alone at [1,568, 1,152] took 1/1.39–1/1.45 of the
-    /// baseline's CPU time (`thaw-finetune-bench --bn-forward=21`); whole steps 0.99–1.01× per CPU-second, the ≈ 0.8%
-    /// it predicts (BN forward is ≈ 3% of the step) being under the noise of the shared machine.
-    nonisolated(unsafe) public static var avx2BatchNormForward = true
+    /// the same floats. **Off by default**: on the Zen 2 EPYC the pass alone at [1,568, 1,152] took 1/1.39–1/1.45 of the
+    /// baseline's CPU time (`thaw-finetune-bench --bn-forward=21`), but whole steps measured 0.99–1.01× per CPU-second
+    /// (`--compare-bn-forward`) and `thaw finetune` 0.98× (BN forward is ≈ 3% of the step: the ≈ 0.8% it predicts is under
+    /// the shared machine's noise), so it waits for an idle measurement.
+    nonisolated(unsafe) public static var avx2BatchNormForward = false
     /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
     /// default) or read in place; the same floats. Benchmarks and tests flip it.
     public static var avx2PackedWeightGradient: Bool {

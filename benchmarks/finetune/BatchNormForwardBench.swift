@@ -24,7 +24,7 @@ func batchNormForwardRounds(rounds: Int, loadAverage: () -> String, cpuSeconds: 
             cpu[avx2]!.append((cpuSeconds() - c0) / Double(calls))
         }
     }
-    TrainingKernels.avx2BatchNormForward = true     // the default
+    TrainingKernels.avx2BatchNormForward = false    // the default
     let wallRatios = zip(wall[false]!, wall[true]!).map { $0 / $1 }, cpuRatios = zip(cpu[false]!, cpu[true]!).map { $0 / $1 }
     print(String(format: "BN+ReLU6 forward [%d, %d]: avx2 %.3f ms, baseline %.3f ms per call by wall (baseline/avx2 per round: median %.2f, %.2f–%.2f); "
                  + "CPU %.3f vs %.3f ms (median %.2f, %.2f–%.2f); load %@",

@@ -31,7 +31,7 @@
 //   --dw[=R]   instead: the 1×1 weight gradient alone on one thread, AVX2 packed vs in place vs OpenBLAS (WeightGradientBench.swift)
 //   --bn-forward[=R] instead: the frozen BN + ReLU6 forward alone, AVX2 pass vs baseline (BatchNormForwardBench.swift)
 //   --compare-bn-forward with --alternate: the frozen BN forwards on the AVX2 pass (TrainingKernels.avx2BatchNormForward)
-//              vs the baseline BatchNorm.forward (the same floats); --baseline-bn-forward turns the AVX2 pass off
+//              vs the baseline BatchNorm.forward (the same floats); --avx2-bn-forward turns the AVX2 pass on
 //   --tiles[=R] instead: the 9-tile GEMMs alone, even tile grids vs ConvTiles.grid (EvenTilesBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
@@ -48,9 +48,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--even-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--baseline-bn-forward"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--even-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --baseline-bn-forward, --evaluate=R, --depthwise[=R]")
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -74,7 +74,7 @@ if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
 if flags.contains("--even-tiles") { TrainingKernels.evenTiles = true }
-if flags.contains("--baseline-bn-forward") { TrainingKernels.avx2BatchNormForward = false }
+if flags.contains("--avx2-bn-forward") { TrainingKernels.avx2BatchNormForward = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
