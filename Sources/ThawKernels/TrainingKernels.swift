@@ -31,7 +31,10 @@ public enum TrainingKernels {
     /// of the cores gets more row tiles until it is (`TrainingPointwise`): at chunk 32 (M = 1,568) Lite0's expand forward,
     /// head forward and project input gradient are 3 × 3 = 9 equal tiles, so one core runs 5 while the other waits
     /// after 4; 4 × 3 = 12 tiles split 6 + 6. The same floats (each output is one K-long FMA chain whatever the tile).
-    nonisolated(unsafe) public static var evenTiles = false
+    /// On (default): on the Zen 2 EPYC with both cores free, `thaw-finetune-bench 512 64 --alternate=10
+    /// --compare-even-tiles` gave 1.03× maps/s in three sessions (per-round 0.95–1.08) and 1.01× per CPU-second; with
+    /// another process holding a core, no difference (the dynamic tiles then fill whichever core is free).
+    nonisolated(unsafe) public static var evenTiles = true
     /// Frozen BatchNorm forwards of the trained blocks (`BatchNormTraining.frozenForward`) on CPUs with AVX2+FMA and no
     /// AVX-512: one ymm pass (`AVX2Kernels.batchNormForwardRows`) instead of the baseline build's affine + clamp passes;
     /// the same floats. **Off by default**: on the Zen 2 EPYC the pass alone at [1,568, 1,152] took 1/1.39–1/1.45 of the

@@ -8,7 +8,8 @@ import ThawBLAS
 ///   forward         y  [M, Cout] = x [M, Cin] · W [Cin, Cout]        `PanelKernel.gemm`, W in panels
 ///   input gradient  dx [M, Cin]  = dy [M, Cout] · Wᵀ                  `PanelKernel.gemm`, Wᵀ in panels
 ///   weight gradient dW [Cin, Cout] += xᵀ · dy                         `PackedKernelBuild.weightGradient`, nothing packed
-/// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels) that the cores take
+/// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels; the forward's and dx's evened to a
+/// multiple of the cores, `TrainingKernels.evenTiles`) that the cores take
 /// one by one with `concurrentPerform`, each tile on its calling thread: no OpenBLAS thread start-up,
 /// spinning or static halves that wait for the slower core, no per-call packing of the activations.
 /// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of

@@ -65,7 +65,7 @@ final class TrainingPointwiseTests: XCTestCase {
     /// Grids evened to a multiple of the cores (`TrainingKernels.evenTiles`) give the floats of `ConvTiles.grid`'s exactly,
     /// forward and input gradient; at M = 1,568 on 2 cores the 9-tile grids (192→1152 forward, 1152→192 dx) become 12.
     func testEvenTilesGiveTheGridFloats() {
-        defer { TrainingKernels.evenTiles = false }
+        defer { TrainingKernels.evenTiles = true }
         let evened = TrainingPointwise.evenGrid(ConvTiles.grid(m: 1568, n: 1152, cores: 2, align: 64), cores: 2)
         XCTAssertEqual(evened.count % 2, 0, "the grid is even")
         XCTAssertEqual(evened.columnTiles, ConvTiles.grid(m: 1568, n: 1152, cores: 2, align: 64).columnTiles)

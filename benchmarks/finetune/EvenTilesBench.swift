@@ -32,7 +32,7 @@ func evenTilesRounds(rounds: Int, loadAverage: () -> String, cpuSeconds: () -> D
                 cpu[even]!.append((cpuSeconds() - c0) / Double(calls))
             }
         }
-        TrainingKernels.evenTiles = false
+        TrainingKernels.evenTiles = true      // the default
         let flops = 2.0 * Double(m * cin * cout)
         let wallRatios = zip(wall[false]!, wall[true]!).map { $0 / $1 }, cpuRatios = zip(cpu[false]!, cpu[true]!).map { $0 / $1 }
         print(String(format: "%@ %4d→%4d: even %.1f, grid %.1f GFLOP/s wall (grid/even time per round: median %.3f, %.3f–%.3f); "

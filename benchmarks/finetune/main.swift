@@ -18,7 +18,7 @@
 //   --compare-strips-at-load with --alternate: (on CPUs without AVX-512) the 1×1 weights prepared as strips
 //              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
 //   --compare-even-tiles with --alternate: the forward and input-gradient tile grids evened to a multiple of the cores
-//              (TrainingKernels.evenTiles) vs ConvTiles.grid as it is (the same floats)
+//              (TrainingKernels.evenTiles, the default) vs ConvTiles.grid as it is (the same floats); --grid-tiles: the latter
 //   --compare-chunk64 with --alternate: one chunk of 64 rows per forward/backward (the whole batch: M = 3,136 rows per
 //              1×1 GEMM) vs the default 32 (other floats: dW's 128-pixel runs and the BN sums fall on other rows)
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
@@ -48,7 +48,7 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--even-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") }) {
     fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --evaluate=R, --depthwise[=R]")
 }
@@ -73,7 +73,7 @@ FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
-if flags.contains("--even-tiles") { TrainingKernels.evenTiles = true }
+if flags.contains("--grid-tiles") { TrainingKernels.evenTiles = false }
 if flags.contains("--avx2-bn-forward") { TrainingKernels.avx2BatchNormForward = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
