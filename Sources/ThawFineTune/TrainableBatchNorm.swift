@@ -38,7 +38,7 @@ public final class TrainableBatchNorm {
         let act: Activation = relu6 ? .relu6 : .identity
         switch mode {
         case .running:
-            frozen.forward(x, rows: rows, into: y, activation: act)
+            BatchNormTraining.frozenForward(frozen, x, rows: rows, relu6: relu6, into: y)
             return Saved(mean: nil, invstd: nil)
         case .batch(let momentum):
             let c = channels

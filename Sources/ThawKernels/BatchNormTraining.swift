@@ -1,4 +1,5 @@
 import Dispatch
+import ThawKernelsAVX2
 
 /// Batch normalisation in training mode over NHWC / [M, C]: statistics of the current batch
 /// (over all M = N·H·W rows, per channel), running statistics updated with momentum, and its
@@ -8,6 +9,27 @@ import Dispatch
 /// with the unbiased one (× M/(M−1)); running = (1 − momentum)·running + momentum·batch.
 /// Keras' `momentum` is PyTorch's 1 − momentum.
 public enum BatchNormTraining {
+    /// y [rows, C] = act(x · scale + shift) of the frozen `bn` (running statistics; `act` ReLU6 or identity), as
+    /// `BatchNorm.forward`, rows split over the cores. On CPUs with AVX2+FMA and no AVX-512, with
+    /// `TrainingKernels.avx2BatchNormForward`, one pass on ymm registers (`AVX2Kernels.batchNormForwardRows`) instead of the
+    /// baseline build's two (the affine, then the clamp): the same floats. AVX2-only because the AVX-512 build has no
+    /// such kernel; the baseline loop is what AVX-512 CPUs run. `y` must not overlap `x` unless equal.
+    public static func frozenForward(_ bn: BatchNorm, _ x: UnsafePointer<Float>, rows: Int, relu6: Bool,
+                                     into y: UnsafeMutablePointer<Float>) {
+        guard TrainingKernels.avx2BatchNormForward && VectorISA.avx2Kernels && !VectorISA.avx512 else {
+            bn.forward(x, rows: rows, into: y, activation: relu6 ? .relu6 : .identity)
+            return
+        }
+        let (scale, shift) = bn.scaleShift()
+        let c = bn.channels, (low, high): (Float, Float) = relu6 ? (0, 6) : (-.infinity, .infinity)
+        scale.withUnsafeBufferPointer { sb in shift.withUnsafeBufferPointer { hb in
+            ParallelRows.run(rows, grain: max(1, 16384 / c)) { part in
+                AVX2Kernels.batchNormForwardRows(x + part.lowerBound * c, rows: part.count, channels: c, scale: sb.baseAddress!,
+                                                 shift: hb.baseAddress!, low: low, high: high, into: y + part.lowerBound * c)
+            }
+        }}
+    }
+
     /// y [rows, C] = (x − mean_B) · invstd_B · γ + β. Saves `mean` and `invstd` [C] for backward
     /// and updates `runningMean`/`runningVar` [C] in place. `y` may be `x`.
     /// Statistics are summed in Double (two passes) per channel, rows split over the cores.

@@ -27,6 +27,21 @@ public enum TrainingKernels {
     /// (per-round medians; OpenBLAS's two threads spin between calls). One thread alone the tiles run at 0.88–0.97×
     /// OpenBLAS's Zen kernel (`--dw`). The in-place tiles measured 0.8–1.0×.
     nonisolated(unsafe) public static var avx2WeightGradient = true
+    /// With `panelGEMMs`: a forward or input-gradient GEMM whose `ConvTiles.grid` has a tile count that is not a multiple
+    /// of the cores gets more row tiles until it is (`TrainingPointwise`): at chunk 32 (M = 1,568) Lite0's expand forward,
+    /// head forward and project input gradient are 3 × 3 = 9 equal tiles, so one core runs 5 while the other waits
+    /// after 4; 4 × 3 = 12 tiles split 6 + 6. The same floats (each output is one K-long FMA chain whatever the tile).
+    /// On (default): on the Zen 2 EPYC with both cores free, `thaw-finetune-bench 512 64 --alternate=10
+    /// --compare-even-tiles` gave 1.03× maps/s in three sessions (per-round 0.95–1.08) and 1.01× per CPU-second; with
+    /// another process holding a core, no difference (the dynamic tiles then fill whichever core is free).
+    nonisolated(unsafe) public static var evenTiles = true
+    /// Frozen BatchNorm forwards of the trained blocks (`BatchNormTraining.frozenForward`) on CPUs with AVX2+FMA and no
+    /// AVX-512: one ymm pass (`AVX2Kernels.batchNormForwardRows`) instead of the baseline build's affine + clamp passes;
+    /// the same floats. **Off by default**: on the Zen 2 EPYC the pass alone at [1,568, 1,152] took 1/1.39–1/1.45 of the
+    /// baseline's CPU time (`thaw-finetune-bench --bn-forward=21`), but whole steps measured 0.99–1.01× per CPU-second
+    /// (`--compare-bn-forward`) and `thaw finetune` 0.98× (BN forward is ≈ 3% of the step: the ≈ 0.8% it predicts is under
+    /// the shared machine's noise), so it waits for an idle measurement.
+    nonisolated(unsafe) public static var avx2BatchNormForward = false
     /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
     /// default) or read in place; the same floats. Benchmarks and tests flip it.
     public static var avx2PackedWeightGradient: Bool {

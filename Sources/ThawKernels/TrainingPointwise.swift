@@ -8,7 +8,8 @@ import ThawBLAS
 ///   forward         y  [M, Cout] = x [M, Cin] · W [Cin, Cout]        `PanelKernel.gemm`, W in panels
 ///   input gradient  dx [M, Cin]  = dy [M, Cout] · Wᵀ                  `PanelKernel.gemm`, Wᵀ in panels
 ///   weight gradient dW [Cin, Cout] += xᵀ · dy                         `PackedKernelBuild.weightGradient`, nothing packed
-/// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels) that the cores take
+/// Each GEMM is cut into tiles (`ConvTiles.grid`, columns on whole 64-wide panels; the forward's and dx's evened to a
+/// multiple of the cores, `TrainingKernels.evenTiles`) that the cores take
 /// one by one with `concurrentPerform`, each tile on its calling thread: no OpenBLAS thread start-up,
 /// spinning or static halves that wait for the slower core, no per-call packing of the activations.
 /// The weight changes at every optimizer step: `prepare(weight:version:)` repacks W and Wᵀ (a copy of
@@ -125,7 +126,23 @@ public final class TrainingPointwise {
     }
 
     private static func grid(rows m: Int, columns n: Int) -> ConvTiles.Grid {
-        ConvTiles.grid(m: m, n: n, cores: ProcessInfo.processInfo.activeProcessorCount, align: PanelKernel.width)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let grid = ConvTiles.grid(m: m, n: n, cores: cores, align: PanelKernel.width)
+        return TrainingKernels.evenTiles ? evenGrid(grid, cores: cores) : grid
+    }
+
+    /// `grid` with more row tiles (each ≥ 16 rows) until the tile count is a multiple of `cores`, so equal tiles end
+    /// together on every core (9 → 12 on 2 cores); `grid` itself when it already is or no such count exists.
+    static func evenGrid(_ grid: ConvTiles.Grid, cores: Int) -> ConvTiles.Grid {
+        guard cores > 1, grid.count % cores != 0 else { return grid }
+        var rowTiles = grid.rowTiles + 1
+        while rowTiles * 16 <= grid.m {
+            if rowTiles * grid.columnTiles % cores == 0 {
+                return ConvTiles.Grid(m: grid.m, n: grid.n, rowTiles: rowTiles, columnTiles: grid.columnTiles, align: grid.align)
+            }
+            rowTiles += 1
+        }
+        return grid
     }
 
     /// C [m, n] = clamp(A [m, k] · B + bias + residual, low, high), B packed [n/64][k][64] (or in strips), over the tiles of

@@ -62,6 +62,29 @@ final class TrainingPointwiseTests: XCTestCase {
         }
     }
 
+    /// Grids evened to a multiple of the cores (`TrainingKernels.evenTiles`) give the floats of `ConvTiles.grid`'s exactly,
+    /// forward and input gradient; at M = 1,568 on 2 cores the 9-tile grids (192→1152 forward, 1152→192 dx) become 12.
+    func testEvenTilesGiveTheGridFloats() {
+        defer { TrainingKernels.evenTiles = true }
+        let evened = TrainingPointwise.evenGrid(ConvTiles.grid(m: 1568, n: 1152, cores: 2, align: 64), cores: 2)
+        XCTAssertEqual(evened.count % 2, 0, "the grid is even")
+        XCTAssertEqual(evened.columnTiles, ConvTiles.grid(m: 1568, n: 1152, cores: 2, align: 64).columnTiles)
+        XCTAssertEqual(TrainingPointwise.evenGrid(ConvTiles.grid(m: 20, n: 64, cores: 3, align: 64), cores: 3).count, 1,
+                       "no row tiles under 16 rows: the grid as it was")
+        for engine in KernelBuild.vector { engine.run {
+            for (i, (rows, cin, cout)) in (shapes + [(1568, 192, 1152), (3136, 1152, 320)]).enumerated() {
+                let seed = UInt64(600 + 10 * i)
+                TrainingKernels.evenTiles = true
+                let even = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+                TrainingKernels.evenTiles = false
+                let grid = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+                XCTAssertEqual(even.y, grid.y, "1×1 \(rows)×\(cin)→\(cout) forward")
+                XCTAssertEqual(even.dx, grid.dx, "1×1 \(rows)×\(cin)→\(cout) dx")
+                XCTAssertEqual(even.dw, grid.dw, "1×1 \(rows)×\(cin)→\(cout) dW")
+            }
+        } }
+    }
+
     func testPanelsMatchOpenBLAS() {
         for engine in KernelBuild.vector { engine.run {
             for (i, (rows, cin, cout)) in shapes.enumerated() {

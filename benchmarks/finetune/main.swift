@@ -17,6 +17,10 @@
 //              (PanelGEMMOrder.stripRows 48, the default) vs panels read in place
 //   --compare-strips-at-load with --alternate: (on CPUs without AVX-512) the 1×1 weights prepared as strips
 //              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
+//   --compare-even-tiles with --alternate: the forward and input-gradient tile grids evened to a multiple of the cores
+//              (TrainingKernels.evenTiles, the default) vs ConvTiles.grid as it is (the same floats); --grid-tiles: the latter
+//   --compare-chunk64 with --alternate: one chunk of 64 rows per forward/backward (the whole batch: M = 3,136 rows per
+//              1×1 GEMM) vs the default 32 (other floats: dW's 128-pixel runs and the BN sums fall on other rows)
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
 //   --avx2-weight-gradient  the 1×1 weight gradients on the AVX2 tiles (TrainingKernels.avx2WeightGradient; the default now)
 //   --openblas-weight-gradient  the 1×1 weight gradients on one OpenBLAS call each (TrainingKernels.avx2WeightGradient off)
@@ -25,6 +29,10 @@
 //   --compare-dw-packing with --alternate: (on CPUs without AVX-512, dW on the AVX2 tiles) operands packed per pixel
 //              run (TrainingKernels.avx2PackedWeightGradient, the default) vs read in place
 //   --dw[=R]   instead: the 1×1 weight gradient alone on one thread, AVX2 packed vs in place vs OpenBLAS (WeightGradientBench.swift)
+//   --bn-forward[=R] instead: the frozen BN + ReLU6 forward alone, AVX2 pass vs baseline (BatchNormForwardBench.swift)
+//   --compare-bn-forward with --alternate: the frozen BN forwards on the AVX2 pass (TrainingKernels.avx2BatchNormForward)
+//              vs the baseline BatchNorm.forward (the same floats); --avx2-bn-forward turns the AVX2 pass on
+//   --tiles[=R] instead: the 9-tile GEMMs alone, even tile grids vs ConvTiles.grid (EvenTilesBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -40,9 +48,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --evaluate=R, --depthwise[=R]")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -51,15 +59,22 @@ let compareStrips = flags.contains("--compare-strips")
 let compareStripsAtLoad = flags.contains("--compare-strips-at-load")
 let compareAVX2DW = flags.contains("--compare-avx2-dw")
 let compareDWPacking = flags.contains("--compare-dw-packing")
+let compareChunk64 = flags.contains("--compare-chunk64")
+let compareEvenTiles = flags.contains("--compare-even-tiles")
+let compareBNForward = flags.contains("--compare-bn-forward")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
     : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy")
-    : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place") : ("fused", "plain")
+    : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place")
+    : compareChunk64 ? ("chunk64", "chunk32") : compareEvenTiles ? ("even-tiles", "grid-tiles")
+    : compareBNForward ? ("avx2-bn-fwd", "baseline-bn-fwd") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
 if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient = true }
 if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
+if flags.contains("--grid-tiles") { TrainingKernels.evenTiles = false }
+if flags.contains("--avx2-bn-forward") { TrainingKernels.avx2BatchNormForward = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -91,6 +106,16 @@ if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
 }
 if let d = flags.first(where: { $0 == "--dw" || $0.hasPrefix("--dw=") }) {
     weightGradientRounds(rounds: d.hasPrefix("--dw=") ? Int(d.dropFirst("--dw=".count)) ?? 9 : 9, loadAverage: loadAverage)
+    exit(0)
+}
+if let d = flags.first(where: { $0 == "--bn-forward" || $0.hasPrefix("--bn-forward=") }) {
+    batchNormForwardRounds(rounds: d.hasPrefix("--bn-forward=") ? Int(d.dropFirst("--bn-forward=".count)) ?? 15 : 15,
+                           loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
+if let d = flags.first(where: { $0 == "--tiles" || $0.hasPrefix("--tiles=") }) {
+    evenTilesRounds(rounds: d.hasPrefix("--tiles=") ? Int(d.dropFirst("--tiles=".count)) ?? 15 : 15,
+                    loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
     exit(0)
 }
 if let d = flags.first(where: { $0.hasPrefix("--depthwise") }) {
@@ -126,11 +151,18 @@ if let rounds = alternate {
             } else if compareDWPacking {
                 TrainingKernels.avx2WeightGradient = true    // fused stays on
                 TrainingKernels.avx2PackedWeightGradient = fused
+            } else if compareBNForward {
+                TrainingKernels.avx2BatchNormForward = fused // fused stays on
+            } else if compareEvenTiles {
+                TrainingKernels.evenTiles = fused            // fused stays on
+            } else if compareChunk64 {
+                // only the chunk changes (below); fused stays on
             } else {
                 TrainingKernels.fused = fused
             }
+            let chunk = compareChunk64 && fused ? min(64, batch) : min(32, batch)
             let settings = FineTuneSettings(epochs: 1, step: FineTuneStep(optimizer: .adamwDefault, lr: 1e-3, clipNorm: 1),
-                                            batchNorm: bn, batch: batch, chunk: min(32, batch), seed: 3)
+                                            batchNorm: bn, batch: batch, chunk: chunk, seed: 3)
             let c0 = processCPUSeconds()
             let out = try FineTuneTrainer(model: model, train: train, validation: val, settings: settings).run()
             let perCPU = Double(rows) / (processCPUSeconds() - c0)
