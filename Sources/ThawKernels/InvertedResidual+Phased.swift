@@ -17,6 +17,10 @@ extension InvertedResidual {
     /// own core wrote. In process, two cores busy: MobileNetV2 b1 1.03–1.035, Lite0 b1 1.07–1.08 when moving maps
     /// between the cores is slow, 0.997–1.001 when it is not. Off: in order. Same floats (the same units).
     nonisolated(unsafe) public static var chainClaimsFromBothEnds = true
+    /// In the batch-1 chain the head's units also pool their columns (`PackedPointwise.pooledParallelPhase`) when the
+    /// pool follows the head in the chain: no one-unit pool phase reading the 1280-channel map both cores wrote.
+    /// Off by default (benchmarks compare: `--alternate head-pool=0,1`). Same floats.
+    nonisolated(unsafe) public static var chainPoolsInHead = false
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.

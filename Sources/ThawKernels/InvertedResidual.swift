@@ -90,6 +90,7 @@ public enum InvertedResidual {
         let mid = depthwise.channels, cin = expand?.shape.inChannels ?? mid, cout = project.shape.outChannels
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage, units = n * segments
+        let (expandWork, rowWork) = segmentWork(expand: expand != nil, depthwise: depthwise, geometry: g, inChannels: cin, outChannels: cout)
         let counter = UnitCounter()
         let usePacked = PackedPointwise.enabled ? packed : nil
         withOptionalPointer(expand?.weight) { ew in
@@ -107,7 +108,7 @@ public enum InvertedResidual {
                                     let image = u / segments, seg = u % segments
                                     let band = Band(g: g, mid: mid, cin: cin, cout: cout, rows: plan.bandRows, capacity: plan.expandedCapacity,
                                                     x: x + image * h * w * cin, y: y + image * g.outPixels * cout, e: e, d: d)
-                                    band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
+                                    band.run(outRows: segmentRows(seg, of: segments, geometry: g, expandWork: expandWork, rowWork: rowWork),
                                              expand: expand.map { ($0, ew!, eb) }, depthwise: depthwise,
                                              project: (project, pw!, pb), packed: usePacked, skip: skip)
                                 }
@@ -135,6 +136,7 @@ extension InvertedResidual {
         let mid = depthwise.channels, cin = expand?.shape.inChannels ?? mid, cout = project.shape.outChannels
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage
+        let (expandWork, rowWork) = segmentWork(expand: expand != nil, depthwise: depthwise, geometry: g, inChannels: cin, outChannels: cout)
         return Phase(count: n * segments, label: "fused row segments", perWorker: { u, t in
             let e = scratch + t * plan.workerFloats
             let d = e + plan.expandedCapacity * w * mid
@@ -144,7 +146,7 @@ extension InvertedResidual {
             // The packed kernels only (checked above): the BLAS weights' pointers are never read.
             withOptionalPointer(expand?.weight) { ew in
                 withOptionalPointer(project.weight) { pw in
-                    band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
+                    band.run(outRows: segmentRows(seg, of: segments, geometry: g, expandWork: expandWork, rowWork: rowWork),
                              expand: expand.map { ($0, ew!, nil) }, depthwise: depthwise,
                              project: (project, pw!, nil), packed: packed, skip: skip)
                 }

@@ -286,6 +286,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
                                       "chain-ends": { InvertedResidual.chainClaimsFromBothEnds = $0 != 0 },
+                                      "head-pool": { InvertedResidual.chainPoolsInHead = $0 != 0 },
+                                      "balanced-segments": { InvertedResidual.balancedSegments = $0 != 0 },
                                       "halo-share": { InvertedResidual.segmentHaloShare = max(1, $0) },
                                       "six-pixels": { VectorISA.sixPixelStem = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },

@@ -43,6 +43,7 @@ extension InvertedResidualStages {
                     chunks.append(chunk)
                     maxScratch = max(maxScratch, block?.scratchCount(batch: chunk, height: ph, width: pw) ?? 0)
                 }
+                if i == blocks.count + 1 { maxScratch = max(maxScratch, n * shape.last!) }   // the head's pooled rows (chain)
                 if shape.count == 3 { (ph, pw, pc) = (shape[0], shape[1], shape[2]) } else { pc = shape[0] }
                 maxActivation = max(maxActivation, n * outPer)
             }
@@ -68,6 +69,10 @@ extension InvertedResidualStages {
             outputs[cutPoints[i].name] = Activations(tensor: Tensor(shape: shape,
                 data: Array(UnsafeBufferPointer(start: current, count: count))))
         }
+        // In a chain the head may pool as it goes (`InvertedResidual.chainPoolsInHead`): its units write the pooled
+        // rows to `scratch` (free after the blocks); the pool stage then has no phase when the fc follows in the chain
+        // (the fc reads `scratch`), else a one-unit copy to its output. Set by the head's stage, read by the next two.
+        var pooledInScratch = false, fcReadsScratch = false
         /// Stage j's phases reading x [n, ih, iw, ic] into y, and its output size; nil when it cannot join a chain.
         func chainable(_ j: Int, _ x: UnsafeMutablePointer<Float>, _ ih: Int, _ iw: Int, _ ic: Int,
                        _ y: UnsafeMutablePointer<Float>) -> ([Phase], (Int, Int, Int))? {
@@ -80,11 +85,23 @@ extension InvertedResidualStages {
                 return b.phases(x, batch: n, height: ih, width: iw, into: y, scratch: scratch)
                     .map { ($0.map { $0.labelled("b\(j) " + $0.label) }, (b.outputSize(ih), b.outputSize(iw), b.spec.outChannels)) }
             case blocks.count + 1:
-                return packedHead.parallelPhase(x, rows: n * ih * iw, into: y).map { ([$0.labelled("head")], (ih, iw, head.shape.outChannels)) }
+                let size = (ih, iw, head.shape.outChannels)
+                (pooledInScratch, fcReadsScratch) = (false, false)
+                if InvertedResidual.chainPoolsInHead, j + 1 <= end, !tapSet.contains(j),
+                   let phase = packedHead.pooledParallelPhase(x, images: n, pixels: ih * iw, into: y, pooled: scratch) {
+                    pooledInScratch = true
+                    fcReadsScratch = j + 2 <= end && !tapSet.contains(j + 1) && Linear.fewRowsPhase(fc, x: scratch, rows: n, y: y) != nil
+                    return ([phase.labelled("head+pool")], size)
+                }
+                return packedHead.parallelPhase(x, rows: n * ih * iw, into: y).map { ([$0.labelled("head")], size) }
             case blocks.count + 2:
+                if pooledInScratch {
+                    let count = n * ic
+                    return (fcReadsScratch ? [] : [Phase(count: 1, label: "pool copy") { _ in y.update(from: scratch, count: count) }], (1, 1, ic))
+                }
                 return ([Phase(count: 1, label: "pool") { _ in Pooling.globalAvgPool(x, batch: n, height: ih, width: iw, channels: ic, into: y) }], (1, 1, ic))
             default:
-                return Linear.fewRowsPhase(fc, x: x, rows: n, y: y).map { ([$0.labelled("fc")], (1, 1, classCount)) }
+                return Linear.fewRowsPhase(fc, x: fcReadsScratch ? scratch : x, rows: n, y: y).map { ([$0.labelled("fc")], (1, 1, classCount)) }
             }
         }
         var i = start
