@@ -21,6 +21,10 @@ extension InvertedResidual {
     /// pool follows the head in the chain: no one-unit pool phase reading the 1280-channel map both cores wrote.
     /// Off by default (benchmarks compare: `--alternate head-pool=0,1`). Same floats.
     nonisolated(unsafe) public static var chainPoolsInHead = false
+    /// A batch-1 chain that starts at the stem reads the input tensor where it lies instead of a copy in the
+    /// forward's workspace (224×224×3: 602 KB copied on one core while the other waits). Benchmarks compare
+    /// (`--alternate input-in-place=0,1`). Same floats (the same values read).
+    nonisolated(unsafe) public static var chainReadsInput = false
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.

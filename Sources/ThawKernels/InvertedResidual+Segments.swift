@@ -3,7 +3,8 @@
 /// per output row than the others: MobileNetV2's 14×14 → 7×7 block (7 output rows in 4 segments of 1, 2, 2, 2) gave
 /// one core 10 expanded rows and 4 output rows, the other 7 and 3. Balanced segments move the boundaries so that no
 /// segment costs more than it must (expanded rows × the expand's work per row + output rows × the depthwise's and the
-/// project's). Each output row is the same dot products wherever a boundary falls: the same floats.
+/// project's), and maps of fewer than 2 output rows per segment take one segment per core (`plan`). Each output row is
+/// the same dot products wherever a boundary falls: the same floats.
 extension InvertedResidual {
     /// Segment boundaries chosen by cost (`segmentRows`); off: equal shares of the output rows. Benchmarks compare both
     /// (`--alternate balanced-segments=0,1`).

@@ -67,6 +67,9 @@ public enum InvertedResidual {
             // One image: a multiple of the cores, so no core is left with a segment more than the other
             // (3 segments on 2 cores — Lite0's blocks 2 and 5 — ran at two thirds of the split's speed).
             if n == 1, evenSegments, parts > cores { parts -= parts % cores }
+            // Balanced segments: one per core on maps of fewer than 2 output rows per segment (MobileNetV2's 14×14 →
+            // 7×7 block: 4 segments expand 17 of 14 input rows, 2 balanced ones 15 and the larger takes 8 rows + 4 out).
+            if balancedSegments, parts > cores, g.outHeight < 2 * parts { parts = cores }
             segments = parts
             guard segments * n >= cores else { return nil }
         }

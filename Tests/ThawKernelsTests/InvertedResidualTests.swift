@@ -262,6 +262,18 @@ final class InvertedResidualTests: XCTestCase {
         XCTAssertEqual(InvertedResidual.plan(expand: m14.expand, depthwise: m14.depthwise, project: m14.project, batch: 1, height: 14, width: 14,
                                              cores: 2)?.segmentsPerImage, 2)
         XCTAssertNil(InvertedResidual.plan(expand: m14.expand, depthwise: m14.depthwise, project: m14.project, batch: 1, height: 7, width: 7, cores: 2))
+        // MobileNetV2's 14×14 → 7×7 block: 4 segments, or with balanced segments one per core (7 output rows < 2 × 4).
+        let m7 = layers(cin: 96, mid: 576, cout: 160, k: 3, s: 2, padding: .symmetric(1))
+        let savedBalanced = InvertedResidual.balancedSegments
+        defer { InvertedResidual.balancedSegments = savedBalanced }
+        for (balanced, segments) in [(false, 4), (true, 2)] {
+            InvertedResidual.balancedSegments = balanced
+            XCTAssertEqual(InvertedResidual.plan(expand: m7.expand, depthwise: m7.depthwise, project: m7.project, batch: 1, height: 14, width: 14,
+                                                 cores: 2)?.segmentsPerImage, segments, "balanced \(balanced)")
+            XCTAssertEqual(InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 1, height: 112, width: 112,
+                                                 cores: 2)?.segmentsPerImage, 4, "balanced \(balanced)")
+        }
+        InvertedResidual.balancedSegments = false
         // Lite0's blocks 2 and 5 under the former limit (1/8 of the expanded rows): the halo allows 3 segments; at batch
         // 1 on 2 cores they run as 2 (3 cores: 3).
         let savedShare = InvertedResidual.segmentHaloShare

@@ -288,6 +288,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "chain-ends": { InvertedResidual.chainClaimsFromBothEnds = $0 != 0 },
                                       "head-pool": { InvertedResidual.chainPoolsInHead = $0 != 0 },
                                       "balanced-segments": { InvertedResidual.balancedSegments = $0 != 0 },
+                                      "input-in-place": { InvertedResidual.chainReadsInput = $0 != 0 },
                                       "halo-share": { InvertedResidual.segmentHaloShare = max(1, $0) },
                                       "six-pixels": { VectorISA.sixPixelStem = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
