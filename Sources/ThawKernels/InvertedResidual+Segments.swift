@@ -13,7 +13,17 @@ extension InvertedResidual {
     /// Output rows of segment `seg` of `segments` (disjoint, in order, covering 0..<g.outHeight, none empty when
     /// segments ≤ outHeight). `expandWork`: the expand's multiply-adds per input row (0 without expand); `rowWork`:
     /// the depthwise's and the project's per output row.
-    static func segmentRows(_ seg: Int, of segments: Int, geometry g: WindowGeometry, expandWork: Int, rowWork: Int) -> Range<Int> {
+    /// `workers` > 1 dividing `segments` (4 segments on 2 cores): the cost is balanced between the workers' runs of
+    /// consecutive segments (each worker of the chain claims its end of the segments) and each run is split into equal
+    /// shares of its output rows — an equal split of a stride-1 map is already balanced between its halves, which
+    /// balancing every segment alone would undo (Lite0 b1 0.985 in process, fast host phase).
+    static func segmentRows(_ seg: Int, of segments: Int, workers: Int, geometry g: WindowGeometry, expandWork: Int, rowWork: Int) -> Range<Int> {
+        if balancedSegments, workers > 1, segments > workers, segments % workers == 0, workers <= g.outHeight {
+            let per = segments / workers
+            let run = segmentRows(seg / per, of: workers, workers: 1, geometry: g, expandWork: expandWork, rowWork: rowWork)
+            let i = seg % per
+            return run.lowerBound + run.count * i / per..<run.lowerBound + run.count * (i + 1) / per
+        }
         let oh = g.outHeight
         guard balancedSegments, segments > 1, segments <= oh else { return oh * seg / segments..<oh * (seg + 1) / segments }
         func cost(_ r: Range<Int>) -> Int {

@@ -111,7 +111,7 @@ public enum InvertedResidual {
                                     let image = u / segments, seg = u % segments
                                     let band = Band(g: g, mid: mid, cin: cin, cout: cout, rows: plan.bandRows, capacity: plan.expandedCapacity,
                                                     x: x + image * h * w * cin, y: y + image * g.outPixels * cout, e: e, d: d)
-                                    band.run(outRows: segmentRows(seg, of: segments, geometry: g, expandWork: expandWork, rowWork: rowWork),
+                                    band.run(outRows: segmentRows(seg, of: segments, workers: plan.workers, geometry: g, expandWork: expandWork, rowWork: rowWork),
                                              expand: expand.map { ($0, ew!, eb) }, depthwise: depthwise,
                                              project: (project, pw!, pb), packed: usePacked, skip: skip)
                                 }
@@ -149,7 +149,7 @@ extension InvertedResidual {
             // The packed kernels only (checked above): the BLAS weights' pointers are never read.
             withOptionalPointer(expand?.weight) { ew in
                 withOptionalPointer(project.weight) { pw in
-                    band.run(outRows: segmentRows(seg, of: segments, geometry: g, expandWork: expandWork, rowWork: rowWork),
+                    band.run(outRows: segmentRows(seg, of: segments, workers: plan.workers, geometry: g, expandWork: expandWork, rowWork: rowWork),
                              expand: expand.map { ($0, ew!, nil) }, depthwise: depthwise,
                              project: (project, pw!, nil), packed: packed, skip: skip)
                 }

@@ -127,14 +127,22 @@ final class InvertedResidualTests: XCTestCase {
             let work = InvertedResidual.segmentWork(expand: l.expand != nil, depthwise: l.depthwise, geometry: g,
                                                     inChannels: l.expand?.shape.inChannels ?? l.depthwise.channels,
                                                     outChannels: l.project.shape.outChannels)
-            return (0..<segments).map { InvertedResidual.segmentRows($0, of: segments, geometry: g, expandWork: work.expandWork, rowWork: work.rowWork) }
+            return (0..<segments).map { InvertedResidual.segmentRows($0, of: segments, workers: workers, geometry: g,
+                                                                     expandWork: work.expandWork, rowWork: work.rowWork) }
         }
+        var workers = 1
         let b14 = layers(cin: 96, mid: 576, cout: 160, k: 3, s: 2, padding: .symmetric(1))
+        let b2 = layers(cin: 24, mid: 144, cout: 24, k: 3, s: 1, padding: .symmetric(1))
         InvertedResidual.balancedSegments = true
         XCTAssertEqual(rows(b14, h: 14, segments: 4), [0..<2, 2..<4, 4..<6, 6..<7])
         XCTAssertEqual(rows(b14, h: 14, segments: 2), [0..<4, 4..<7])
+        // On 2 workers, 4 segments balance the workers' halves and split each evenly: a stride-1 map's equal split.
+        workers = 2
+        XCTAssertEqual(rows(b14, h: 14, segments: 4), [0..<2, 2..<4, 4..<5, 5..<7])
+        XCTAssertEqual(rows(b2, h: 56, segments: 4), [0..<14, 14..<28, 28..<42, 42..<56])
         InvertedResidual.balancedSegments = false
         XCTAssertEqual(rows(b14, h: 14, segments: 4), [0..<1, 1..<3, 3..<5, 5..<7])
+        workers = 1
         let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
             (16, 96, 24, 3, 2, .symmetric(1)), (24, 144, 24, 3, 1, .symmetric(1)), (40, 240, 40, 5, 1, .same),
             (24, 144, 40, 5, 2, .same), (32, 32, 16, 3, 1, .symmetric(1)),
