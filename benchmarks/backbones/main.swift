@@ -289,6 +289,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "head-pool": { InvertedResidual.chainPoolsInHead = $0 != 0 },
                                       "balanced-segments": { InvertedResidual.balancedSegments = $0 != 0 },
                                       "input-in-place": { InvertedResidual.chainReadsInput = $0 != 0 },
+                                      "pool-and-input": { (on: Int) in   // head-pool and input-in-place together
+                                          InvertedResidual.chainPoolsInHead = on != 0; InvertedResidual.chainReadsInput = on != 0 },
                                       "chain-extras": { (on: Int) in   // head-pool, balanced-segments and input-in-place together
                                           InvertedResidual.chainPoolsInHead = on != 0; InvertedResidual.balancedSegments = on != 0
                                           InvertedResidual.chainReadsInput = on != 0 },
