@@ -17,6 +17,16 @@ extension InvertedResidual {
     /// own core wrote. In process, two cores busy: MobileNetV2 b1 1.03–1.035, Lite0 b1 1.07–1.08 when moving maps
     /// between the cores is slow, 0.997–1.001 when it is not. Off: in order. Same floats (the same units).
     nonisolated(unsafe) public static var chainClaimsFromBothEnds = true
+    /// In the batch-1 chain the head's units also pool their columns (`PackedPointwise.pooledParallelPhase`) when the
+    /// pool follows the head in the chain: no one-unit pool phase reading the 1280-channel map both cores wrote.
+    /// On with `chainReadsInput`: the two together measured MobileNetV2 b1 1.004–1.012 and Lite0 b1 1.003–1.032 in
+    /// process (7 runs each, idle seconds, both host phases; an A/A control 0.990–1.006). Off: the pool as its own
+    /// phase (benchmarks compare: `--alternate head-pool=0,1`, `pool-and-input=0,1`). Same floats.
+    nonisolated(unsafe) public static var chainPoolsInHead = true
+    /// A batch-1 chain that starts at the stem reads the input tensor where it lies instead of a copy in the
+    /// forward's workspace (224×224×3: 602 KB copied on one core while the other waits). On (with `chainPoolsInHead`,
+    /// above); off: copied (`--alternate input-in-place=0,1`). Same floats (the same values read).
+    nonisolated(unsafe) public static var chainReadsInput = true
 
     /// True when `forwardPhased` should run a block the band plan declined (`plan(...)` nil): fusion and the
     /// packed kernel on (AVX-512 or AVX2+FMA), a batch below the core count.

@@ -67,6 +67,9 @@ public enum InvertedResidual {
             // One image: a multiple of the cores, so no core is left with a segment more than the other
             // (3 segments on 2 cores — Lite0's blocks 2 and 5 — ran at two thirds of the split's speed).
             if n == 1, evenSegments, parts > cores { parts -= parts % cores }
+            // Balanced segments: one per core on maps of fewer than 2 output rows per segment (MobileNetV2's 14×14 →
+            // 7×7 block: 4 segments expand 17 of 14 input rows, 2 balanced ones 15 and the larger takes 8 rows + 4 out).
+            if balancedSegments, parts > cores, g.outHeight < 2 * parts { parts = cores }
             segments = parts
             guard segments * n >= cores else { return nil }
         }
@@ -90,6 +93,7 @@ public enum InvertedResidual {
         let mid = depthwise.channels, cin = expand?.shape.inChannels ?? mid, cout = project.shape.outChannels
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage, units = n * segments
+        let (expandWork, rowWork) = segmentWork(expand: expand != nil, depthwise: depthwise, geometry: g, inChannels: cin, outChannels: cout)
         let counter = UnitCounter()
         let usePacked = PackedPointwise.enabled ? packed : nil
         withOptionalPointer(expand?.weight) { ew in
@@ -107,7 +111,7 @@ public enum InvertedResidual {
                                     let image = u / segments, seg = u % segments
                                     let band = Band(g: g, mid: mid, cin: cin, cout: cout, rows: plan.bandRows, capacity: plan.expandedCapacity,
                                                     x: x + image * h * w * cin, y: y + image * g.outPixels * cout, e: e, d: d)
-                                    band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
+                                    band.run(outRows: segmentRows(seg, of: segments, workers: plan.workers, geometry: g, expandWork: expandWork, rowWork: rowWork),
                                              expand: expand.map { ($0, ew!, eb) }, depthwise: depthwise,
                                              project: (project, pw!, pb), packed: usePacked, skip: skip)
                                 }
@@ -135,6 +139,7 @@ extension InvertedResidual {
         let mid = depthwise.channels, cin = expand?.shape.inChannels ?? mid, cout = project.shape.outChannels
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage
+        let (expandWork, rowWork) = segmentWork(expand: expand != nil, depthwise: depthwise, geometry: g, inChannels: cin, outChannels: cout)
         return Phase(count: n * segments, label: "fused row segments", perWorker: { u, t in
             let e = scratch + t * plan.workerFloats
             let d = e + plan.expandedCapacity * w * mid
@@ -144,7 +149,7 @@ extension InvertedResidual {
             // The packed kernels only (checked above): the BLAS weights' pointers are never read.
             withOptionalPointer(expand?.weight) { ew in
                 withOptionalPointer(project.weight) { pw in
-                    band.run(outRows: g.outHeight * seg / segments..<g.outHeight * (seg + 1) / segments,
+                    band.run(outRows: segmentRows(seg, of: segments, workers: plan.workers, geometry: g, expandWork: expandWork, rowWork: rowWork),
                              expand: expand.map { ($0, ew!, nil) }, depthwise: depthwise,
                              project: (project, pw!, nil), packed: packed, skip: skip)
                 }

@@ -68,21 +68,32 @@ final class InvertedResidualFusionTests: XCTestCase {
     /// (a chain stops at a tap); and runs of phased blocks do form chains (the packed kernels run on this CPU).
     func testChainedStagesChangeNoBit() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "no packed kernels on this CPU: no block runs in phases")
-        let saved = (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare)
-        defer { (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = saved }
+        let saved = (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare,
+                     InvertedResidual.chainPoolsInHead, InvertedResidual.balancedSegments, InvertedResidual.chainReadsInput)
+        defer {
+            (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare,
+             InvertedResidual.chainPoolsInHead, InvertedResidual.balancedSegments, InvertedResidual.chainReadsInput) = saved
+        }
         for model in [try EfficientNetLiteTests.lite0(), try MobileNetV2Tests.mobileNetV2()] as [any Backbone] {
             let names = model.cutPoints.map(\.name)
-            for taps in [[names[names.count - 1]], [names[9], names[12], names[13], names[names.count - 3]]] {
-                (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = (false, false, 8)
+            // The fc alone (head, pool and fc chained), the pool alone (the pool stage ends the chain), taps inside runs of blocks.
+            for taps in [[names[names.count - 1]], [names[names.count - 2]], [names[9], names[12], names[13], names[names.count - 3]]] {
+                (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare,
+                 InvertedResidual.chainPoolsInHead) = (false, false, 8, false)
+                (InvertedResidual.balancedSegments, InvertedResidual.chainReadsInput) = (false, false)
                 let perBlock = try everyTap(model, batch: 1, taps: taps)
-                // Chained, claiming in order and from both ends, and with more row segments (more halo rows recomputed).
-                for (ends, share) in [(false, 8), (true, 8), (true, 2)] {
-                    (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare) = (true, ends, share)
+                // Chained, claiming in order and from both ends, with more row segments (more halo rows recomputed), and
+                // with the head's units pooling their columns.
+                for (ends, share, headPools) in [(false, 8, false), (true, 8, false), (true, 2, false), (true, 2, true), (false, 8, true)] {
+                    (InvertedResidual.chainsStages, InvertedResidual.chainClaimsFromBothEnds, InvertedResidual.segmentHaloShare,
+                     InvertedResidual.chainPoolsInHead) = (true, ends, share, headPools)
+                    // Balanced row segments and the stem reading the input in place with the pooling head.
+                    (InvertedResidual.balancedSegments, InvertedResidual.chainReadsInput) = (headPools, headPools)
                     let chained = try everyTap(model, batch: 1, taps: taps)
                     XCTAssertEqual(Set(chained.keys), Set(taps), "\(model.name) \(taps)")
                     for name in taps {
                         XCTAssertEqual(try XCTUnwrap(chained[name]).map(\.bitPattern), try XCTUnwrap(perBlock[name]).map(\.bitPattern),
-                                       "\(model.name) \(name) of taps \(taps), both ends \(ends), halo share 1/\(share)")
+                                       "\(model.name) \(name) of taps \(taps), both ends \(ends), halo share 1/\(share), head pools, balanced segments, input in place \(headPools)")
                     }
                 }
             }

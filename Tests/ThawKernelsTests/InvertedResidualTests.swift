@@ -115,6 +115,79 @@ final class InvertedResidualTests: XCTestCase {
         }
     }
 
+    /// Balanced row segments (`InvertedResidual.balancedSegments`): every output row in exactly one non-empty segment, in
+    /// order; no segment costing more than the equal split's costliest; MobileNetV2's 14×14 → 7×7 block split 2, 2, 2, 1
+    /// (equal shares: 1, 2, 2, 2) and into two segments 4, 3; and the fused block bit for bit the equal split's, at batch
+    /// 1 and 3, strides 1 and 2, 3×3 and 5×5.
+    func testBalancedSegments() throws {
+        let saved = (InvertedResidual.balancedSegments, InvertedResidual.bandFloats)
+        defer { (InvertedResidual.balancedSegments, InvertedResidual.bandFloats) = saved }
+        func rows(_ l: Layers, h: Int, segments: Int) -> [Range<Int>] {
+            let g = l.depthwise.geometry(height: h, width: h)
+            let work = InvertedResidual.segmentWork(expand: l.expand != nil, depthwise: l.depthwise, geometry: g,
+                                                    inChannels: l.expand?.shape.inChannels ?? l.depthwise.channels,
+                                                    outChannels: l.project.shape.outChannels)
+            return (0..<segments).map { InvertedResidual.segmentRows($0, of: segments, workers: workers, geometry: g,
+                                                                     expandWork: work.expandWork, rowWork: work.rowWork) }
+        }
+        var workers = 1
+        let b14 = layers(cin: 96, mid: 576, cout: 160, k: 3, s: 2, padding: .symmetric(1))
+        let b2 = layers(cin: 24, mid: 144, cout: 24, k: 3, s: 1, padding: .symmetric(1))
+        InvertedResidual.balancedSegments = true
+        XCTAssertEqual(rows(b14, h: 14, segments: 4), [0..<2, 2..<4, 4..<6, 6..<7])
+        XCTAssertEqual(rows(b14, h: 14, segments: 2), [0..<4, 4..<7])
+        // On 2 workers, 4 segments balance the workers' halves and split each evenly: a stride-1 map's equal split.
+        workers = 2
+        XCTAssertEqual(rows(b14, h: 14, segments: 4), [0..<2, 2..<4, 4..<5, 5..<7])
+        XCTAssertEqual(rows(b2, h: 56, segments: 4), [0..<14, 14..<28, 28..<42, 42..<56])
+        InvertedResidual.balancedSegments = false
+        XCTAssertEqual(rows(b14, h: 14, segments: 4), [0..<1, 1..<3, 3..<5, 5..<7])
+        workers = 1
+        let configs: [(cin: Int, mid: Int, cout: Int, k: Int, s: Int, pad: Padding2D)] = [
+            (16, 96, 24, 3, 2, .symmetric(1)), (24, 144, 24, 3, 1, .symmetric(1)), (40, 240, 40, 5, 1, .same),
+            (24, 144, 40, 5, 2, .same), (32, 32, 16, 3, 1, .symmetric(1)),
+        ]
+        var fusedRuns = 0
+        for c in configs {
+            let l = layers(cin: c.cin, mid: c.mid, cout: c.cout, k: c.k, s: c.s, padding: c.pad)
+            for h in [7, 14, 15, 56] {
+                let g = l.depthwise.geometry(height: h, width: h)
+                for segments in 2...min(4, g.outHeight) {
+                    InvertedResidual.balancedSegments = false
+                    let equal = rows(l, h: h, segments: segments)
+                    InvertedResidual.balancedSegments = true
+                    let balanced = rows(l, h: h, segments: segments)
+                    XCTAssertEqual(balanced.first?.lowerBound, 0, "\(c) \(h) \(segments)")
+                    XCTAssertEqual(balanced.last?.upperBound, g.outHeight, "\(c) \(h) \(segments)")
+                    XCTAssertTrue(zip(balanced, balanced.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(c) \(h) \(balanced)")
+                    XCTAssertTrue(balanced.allSatisfy { !$0.isEmpty }, "\(c) \(h) \(balanced)")
+                    func cost(_ r: Range<Int>) -> Int {
+                        let lo = max(0, r.lowerBound * c.s - g.pad.top), hi = min(h, (r.upperBound - 1) * c.s - g.pad.top + c.k)
+                        return (l.expand == nil ? 0 : (hi - lo) * h * c.cin * c.mid) + r.count * g.outWidth * c.mid * (c.k * c.k + c.cout)
+                    }
+                    XCTAssertLessThanOrEqual(balanced.map(cost).max()!, equal.map(cost).max()!, "\(c) \(h) \(balanced) against \(equal)")
+                }
+            }
+            for (n, h) in [(1, 14), (1, 29), (3, 15)] {
+                let x = Tensor(shape: [n, h, h, c.cin], data: values(n * h * h * c.cin, c.k + c.s))
+                for band in [1 << 16, 1] {
+                    InvertedResidual.bandFloats = band
+                    // Maps the halo share refuses to split run in phases: no segments to place.
+                    guard let plan = InvertedResidual.plan(expand: l.expand, depthwise: l.depthwise, project: l.project,
+                                                           batch: n, height: h, width: h, cores: 2), plan.segmentsPerImage > 1 else { continue }
+                    fusedRuns += 1
+                    InvertedResidual.balancedSegments = false
+                    let equal = try fused(l, x, cores: 2, packed: true)
+                    InvertedResidual.balancedSegments = true
+                    let balanced = try fused(l, x, cores: 2, packed: true)
+                    XCTAssertFalse(balanced.data.contains { $0.isNaN }, "\(c) n\(n) \(h): an output left unwritten")
+                    XCTAssertEqual(balanced.data.map(\.bitPattern), equal.data.map(\.bitPattern), "\(c) n\(n) \(h) band \(band)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(fusedRuns, 8, "blocks run in row segments")
+    }
+
     /// Small maps at batch 1 (and 2 on 3 cores) in phases (`forwardPhased`): the same configurations as
     /// `testFusedMatchesLayerByLayer` on 14×14, 7×7 and odd-sized maps, 2 and 3 workers; each packed build (AVX-512,
     /// AVX2) the CPU has (elsewhere `usesPhased` is false and blocks run layer by layer).
@@ -197,6 +270,18 @@ final class InvertedResidualTests: XCTestCase {
         XCTAssertEqual(InvertedResidual.plan(expand: m14.expand, depthwise: m14.depthwise, project: m14.project, batch: 1, height: 14, width: 14,
                                              cores: 2)?.segmentsPerImage, 2)
         XCTAssertNil(InvertedResidual.plan(expand: m14.expand, depthwise: m14.depthwise, project: m14.project, batch: 1, height: 7, width: 7, cores: 2))
+        // MobileNetV2's 14×14 → 7×7 block: 4 segments, or with balanced segments one per core (7 output rows < 2 × 4).
+        let m7 = layers(cin: 96, mid: 576, cout: 160, k: 3, s: 2, padding: .symmetric(1))
+        let savedBalanced = InvertedResidual.balancedSegments
+        defer { InvertedResidual.balancedSegments = savedBalanced }
+        for (balanced, segments) in [(false, 4), (true, 2)] {
+            InvertedResidual.balancedSegments = balanced
+            XCTAssertEqual(InvertedResidual.plan(expand: m7.expand, depthwise: m7.depthwise, project: m7.project, batch: 1, height: 14, width: 14,
+                                                 cores: 2)?.segmentsPerImage, segments, "balanced \(balanced)")
+            XCTAssertEqual(InvertedResidual.plan(expand: big.expand, depthwise: big.depthwise, project: big.project, batch: 1, height: 112, width: 112,
+                                                 cores: 2)?.segmentsPerImage, 4, "balanced \(balanced)")
+        }
+        InvertedResidual.balancedSegments = false
         // Lite0's blocks 2 and 5 under the former limit (1/8 of the expanded rows): the halo allows 3 segments; at batch
         // 1 on 2 cores they run as 2 (3 cores: 3).
         let savedShare = InvertedResidual.segmentHaloShare

@@ -1,4 +1,5 @@
 """ResNet-50 layer by layer: Thaw's profile beside OpenVINO's and/or ONNX Runtime's, fastest of several runs per layer.
+MobileNetV2 (ORT files of `--only mbv2-b1`) block by block and per kind of layer beside ONNX Runtime (`mobile_main`).
 
     .build/release/thaw-backbones-bench --only resnet50-b1 --profile --repeats 15 --resnet-weights F > thaw-1.txt
     python3 benchmarks/backbones/openvino_profile.py --only resnet50-b1 --repeats 15 > ov-1.txt
@@ -104,12 +105,83 @@ def kind(key):
     return "1x1 " + key.split(".")[-1]
 
 
+def mobile_thaw_layers(paths):
+    """Lite0 / MobileNetV2 `--profile` lines (`blocks.3.expand  0.185 ms ...`): the least median per layer."""
+    return fastest(paths, r"(?P<name>\S+)\s+(?P<ms>[\d.]+) ms\s+[\d.]+%\s+[\d.]+ GFLOP/s", lambda name: name)
+
+
+def mobile_ort_key(node):
+    """MobileNetV2's ONNX nodes as Thaw's layer names: /features.N/conv/conv.M is block N − 1's expand (M = 0, N ≥ 2),
+    depthwise (conv.1, or conv.0 in block 0) or project (the last); /features.0 the stem, /features.18 the head."""
+    m = re.match(r"/features\.(\d+)/conv/conv\.(\d)/", node)
+    if m:
+        block, layer = int(m.group(1)) - 1, int(m.group(2))
+        names = ["depthwise", "project"] if block == 0 else ["expand", "depthwise", "project"]
+        return f"blocks.{block}.{names[layer]}"
+    if node.startswith("/features.0/"):
+        return "stem"
+    if node.startswith("/features.18/"):
+        return "head"
+    if "ReduceMean" in node:
+        return "pool"
+    return "fc" if "classifier" in node else "reorder"
+
+
+def mobile_main(thaw_paths, ort_paths):
+    """Per block: Thaw as run (fused/phased), Thaw layer by layer, ONNX Runtime's nodes (each fuses its activation and
+    the residual add); then per kind (expand, depthwise 3×3 stride 1 / 2, project, stem, head, pool + fc) in µs per
+    forward with Thaw − ORT (> 0: ORT spends less)."""
+    thaw = mobile_thaw_layers(thaw_paths)
+    ort = collections.defaultdict(lambda: float("inf"))
+    for path in ort_paths:
+        per = collections.defaultdict(float)
+        for line in open(path):
+            m = re.match(r"\s*(?P<fastest>[\d.]+) ms\s+\S+\s+median\s+(?P<median>[\d.]+)\s+(?P<name>\S+)", line)
+            if m:
+                per[mobile_ort_key(m.group("name"))] += float(m.group("median"))
+        for key, ms in per.items():
+            ort[key] = min(ort[key], ms)
+    blocks = sorted({int(k.split(".")[1]) for k in thaw if k.startswith("blocks.")})
+    print(f"{'block':10} {'Thaw as run':>11} {'Thaw layers':>11} {'ORT':>8} {'run−ORT µs':>10}   expand / depthwise / project (Thaw | ORT, ms)")
+    kinds = collections.OrderedDict()
+    def add(kind, t, o):
+        k = kinds.setdefault(kind, [0.0, 0.0])
+        k[0] += t
+        k[1] += o
+    for b in blocks:
+        layers = [(n, thaw.get(f"blocks.{b}.{n}")) for n in ("expand", "depthwise3s1", "depthwise3s2", "depthwise5s1", "depthwise5s2", "project")]
+        layers = [(n, t) for n, t in layers if t is not None]
+        add_ms = thaw.get(f"blocks.{b}.add", 0.0)
+        run = next((thaw[k] for k in (f"blocks.{b}.block-fused", f"blocks.{b}.block-phased", f"blocks.{b}.block-layered") if k in thaw), None)
+        o = {n: ort.get(f"blocks.{b}.{n}", 0.0) for n in ("expand", "depthwise", "project")}
+        total_o = sum(o.values())
+        split = " / ".join(f"{t:.3f}|{o['depthwise' if n.startswith('depthwise') else n]:.3f}" for n, t in layers)
+        layered = sum(t for _, t in layers) + add_ms
+        run = run if run is not None else layered
+        print(f"blocks.{b:<3} {run:11.3f} {layered:11.3f} {total_o:8.3f} {1e3 * (run - total_o):10.0f}   {split}")
+        for n, t in layers:
+            add("depthwise 3x3 s2" if n == "depthwise3s2" else "depthwise " + n[9:] if n.startswith("depthwise") else n,
+                t, o["depthwise" if n.startswith("depthwise") else n])
+        add("blocks as run", run, total_o)
+    for key in ("stem", "head"):
+        add(key, thaw.get(f"{key}.block-as-run", thaw.get(key, 0.0)), ort.get(key, 0.0))
+    add("pool + fc", thaw.get("pool", 0.0) + thaw.get("fc", 0.0), ort.get("pool", 0.0) + ort.get("fc", 0.0) + ort.get("reorder", 0.0))
+    print(f"\n{'kind (ms per forward)':24} {'Thaw':>8} {'ORT':>8} {'Thaw/ORT':>8} {'Thaw−ORT µs':>11}")
+    for kind, (t, o) in kinds.items():
+        print(f"{kind:24} {t:8.3f} {o:8.3f} {t / o if o else float('nan'):8.2f} {1e3 * (t - o):11.0f}")
+    whole_t = sum(kinds[k][0] for k in ("blocks as run", "stem", "head", "pool + fc"))
+    whole_o = sum(kinds[k][1] for k in ("blocks as run", "stem", "head", "pool + fc"))
+    print(f"{'forward (as run)':24} {whole_t:8.3f} {whole_o:8.3f} {whole_t / whole_o:8.2f} {1e3 * (whole_t - whole_o):11.0f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--thaw", nargs="+", required=True, help="thaw-backbones-bench --profile outputs")
     ap.add_argument("--openvino", nargs="+", default=[], help="openvino_profile.py outputs")
     ap.add_argument("--ort", nargs="+", default=[], help="ort_profile.py outputs")
     a = ap.parse_args()
+    if any("/features." in line for path in a.ort for line in open(path)):
+        return mobile_main(a.thaw, a.ort)      # MobileNetV2 (`--only mbv2-b1`): blocks, not ResNet layers
     thaw, flops = thaw_layers(a.thaw), thaw_flops(a.thaw)
     peers = [(name, table) for name, table in (("ORT", ort_layers(a.ort) if a.ort else None),
                                                ("ORTmin", ort_layers(a.ort, "fastest") if a.ort else None),

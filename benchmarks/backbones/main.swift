@@ -292,6 +292,14 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
                                       "chain-ends": { InvertedResidual.chainClaimsFromBothEnds = $0 != 0 },
+                                      "head-pool": { InvertedResidual.chainPoolsInHead = $0 != 0 },
+                                      "balanced-segments": { InvertedResidual.balancedSegments = $0 != 0 },
+                                      "input-in-place": { InvertedResidual.chainReadsInput = $0 != 0 },
+                                      "pool-and-input": { (on: Int) in   // head-pool and input-in-place together
+                                          InvertedResidual.chainPoolsInHead = on != 0; InvertedResidual.chainReadsInput = on != 0 },
+                                      "chain-extras": { (on: Int) in   // head-pool, balanced-segments and input-in-place together
+                                          InvertedResidual.chainPoolsInHead = on != 0; InvertedResidual.balancedSegments = on != 0
+                                          InvertedResidual.chainReadsInput = on != 0 },
                                       "halo-share": { InvertedResidual.segmentHaloShare = max(1, $0) },
                                       "six-pixels": { VectorISA.sixPixelStem = $0 != 0 },
                                       "window-block-rows": { ConvTiles.windowQuarterBlockRows = $0 == 0 ? .max : $0 },
