@@ -15,6 +15,12 @@ TEXT_LIMIT=${DEMO_TEXT_LIMIT:-150}
 FM=cache/demo-fashion-mnist
 BBC=cache/demo-bbc-news
 step() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
+run_ids() {   # run_ids CACHE [IDS]: CACHE's run ids except extractions and IDS, oldest first
+  "$THAW" runs --cache "$1" --json | python3 -c '
+import json, sys
+earlier = set(sys.argv[1].split())
+print(" ".join(r["id"] for r in json.load(sys.stdin)["entries"] if r["kind"] != "extract" and r["id"] not in earlier))' "${2:-}"
+}
 start=$(date +%s)
 
 step "thaw doctor"
@@ -27,6 +33,7 @@ step "thaw classify: ImageNet top-3 of real photos (EfficientNet-Lite0, pretrain
 step "thaw extract: Fashion-MNIST ($LIMIT per split) through EfficientNet-Lite0 -> $FM (pool + blocks.11, fp16)"
 "$THAW" extract --model efficientnet-lite0 --data fashion-mnist --limit "$LIMIT" --cache "$FM" --tap pool --tap blocks.11
 "$THAW" cache verify "$FM"
+earlier_runs=$(run_ids "$FM")   # a cache kept from an earlier demo has its runs: compare shows only this demo's
 
 step "thaw sweep: 24 linear heads on the pooled features, best on validation, exported as a bundle"
 "$THAW" sweep --cache "$FM" --tap pool --export-best "$FM.best-head.safetensors"
@@ -63,10 +70,7 @@ step "thaw predict: the best frozen head on real photos (not clothes: it still p
 
 step "thaw compare: frozen heads vs the rest"
 "$THAW" runs --cache "$FM"
-"$THAW" compare --cache "$FM" $("$THAW" runs --cache "$FM" --json | python3 -c '
-import json, sys
-runs = [r for r in json.load(sys.stdin)["entries"] if r["kind"] != "extract"]
-print(" ".join(r["id"] for r in runs))')
+"$THAW" compare --cache "$FM" $(run_ids "$FM" "$earlier_runs")   # this demo's runs (earlier demos' stay listed above)
 "$THAW" report --cache "$FM" -o "$FM.report.html"
 
 step "thaw extract: BBC News ($TEXT_LIMIT per split) through all-MiniLM-L6-v2 -> $BBC"

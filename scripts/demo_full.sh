@@ -33,16 +33,17 @@ timed() {
   seconds+=("$(python3 -c "print(f'{$t1 - $t0:.1f}')")")
   echo "--- $name: ${seconds[-1]} s"
 }
-run_ids() {   # the cache's run ids except the extraction, oldest first
+run_ids() {   # the cache's run ids except extractions and the ids in "$1", oldest first
   "$THAW" runs --cache "$FM" --json | python3 -c '
 import json, sys
-print(" ".join(r["id"] for r in json.load(sys.stdin)["entries"] if r["kind"] != "extract"))'
+earlier = set(sys.argv[1].split())
+print(" ".join(r["id"] for r in json.load(sys.stdin)["entries"] if r["kind"] != "extract" and r["id"] not in earlier))' "${1:-}"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "${DEMO_FULL_KEEP:-0}" != 1 ] && [ -e "$FM" ]; then
-  echo "removing $FM (and its bundles) from a previous run, so the extraction is timed from scratch (DEMO_FULL_KEEP=1 keeps it)"
-  rm -rf "$FM" "$FM".*.safetensors "$FM".*.csv "$FM".report.html
+  echo "removing $FM (its runs and bundles too) from a previous run, so the extraction is timed from scratch (DEMO_FULL_KEEP=1 keeps it)"
+  rm -rf "$FM" "$FM".runs "$FM".*.safetensors "$FM".*.csv "$FM".report.html   # the runs are the old cache's history
 fi
 mkdir -p "$(dirname "$FM")"
 start=$(date +%s.%N)
@@ -54,6 +55,8 @@ step "1. thaw extract: ${DEMO_FULL_LIMIT:+at most $DEMO_FULL_LIMIT per split of 
 timed extract "$THAW" extract --model efficientnet-lite0 --data fashion-mnist --cache "$FM" --tap pool --tap blocks.11 --dtype f16 \
   ${LIMIT[@]+"${LIMIT[@]}"}
 timed verify "$THAW" cache verify "$FM"
+
+earlier_runs=$(run_ids)   # with DEMO_FULL_KEEP=1, the runs before this one: compare shows only this run's
 
 step "2. thaw sweep: 64 linear heads (8 learning rates × 8 weight decays) on the pooled vectors"
 timed sweep "$THAW" sweep --cache "$FM" --tap pool --weight-decay "$WEIGHT_DECAYS" --export-best "$FM.best-head.safetensors"
@@ -69,7 +72,7 @@ timed predict-finetuned "$THAW" predict --bundle "$FM.finetuned.safetensors" --c
 
 step "5. thaw compare and thaw report"
 # shellcheck disable=SC2046  # one argument per run id
-timed compare "$THAW" compare --cache "$FM" $(run_ids)
+timed compare "$THAW" compare --cache "$FM" $(run_ids "$earlier_runs")
 timed report "$THAW" report --cache "$FM" -o "$FM.report.html"
 
 total=$(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')")
