@@ -46,17 +46,21 @@ final class TrainingPointwiseTests: XCTestCase {
         return r
     }
 
+    /// The same layer run twice on the panel kernels: with `flip(true)`, then with `flip(false)`.
+    private func runEachWay(_ flip: (Bool) -> Void, rows: Int, cin: Int, cout: Int, seed: UInt64) -> (on: Result, off: Result) {
+        flip(true)
+        let on = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+        flip(false)
+        return (on, run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed))
+    }
+
     /// Weights prepared as strips (`PanelStrips`, the AVX2 build) give the floats of [K][64] panels exactly, forward
     /// and input gradient.
     func testStripsGiveThePanelsFloats() throws {
         try XCTSkipUnless(TrainingKernels.panelGEMMs && PanelStrips.packs, "strips only where the AVX2 kernels run without AVX-512")
         defer { PanelStrips.atLoad = true }
         for (i, (rows, cin, cout)) in shapes.enumerated() {
-            let seed = UInt64(400 + 10 * i)
-            PanelStrips.atLoad = true
-            let strips = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
-            PanelStrips.atLoad = false
-            let inPanels = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+            let (strips, inPanels) = runEachWay({ PanelStrips.atLoad = $0 }, rows: rows, cin: cin, cout: cout, seed: UInt64(400 + 10 * i))
             XCTAssertEqual(strips.y, inPanels.y, "1×1 \(rows)×\(cin)→\(cout) forward")
             XCTAssertEqual(strips.dx, inPanels.dx, "1×1 \(rows)×\(cin)→\(cout) dx")
         }
@@ -73,11 +77,8 @@ final class TrainingPointwiseTests: XCTestCase {
                        "no row tiles under 16 rows: the grid as it was")
         for engine in KernelBuild.vector { engine.run {
             for (i, (rows, cin, cout)) in (shapes + [(1568, 192, 1152), (3136, 1152, 320)]).enumerated() {
-                let seed = UInt64(600 + 10 * i)
-                TrainingKernels.evenTiles = true
-                let even = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
-                TrainingKernels.evenTiles = false
-                let grid = run(rows: rows, cin: cin, cout: cout, panels: true, seed: seed)
+                let (even, grid) = runEachWay({ TrainingKernels.evenTiles = $0 }, rows: rows, cin: cin, cout: cout,
+                                              seed: UInt64(600 + 10 * i))
                 XCTAssertEqual(even.y, grid.y, "1×1 \(rows)×\(cin)→\(cout) forward")
                 XCTAssertEqual(even.dx, grid.dx, "1×1 \(rows)×\(cin)→\(cout) dx")
                 XCTAssertEqual(even.dw, grid.dw, "1×1 \(rows)×\(cin)→\(cout) dW")

@@ -72,11 +72,17 @@ public struct ResNetBlock: Sendable {
             downsample.forward(x, batch: n, height: h, width: w, adding: nil, into: d, workspace: workspace)
             identity = UnsafePointer(d)
         }
+        convolutions(x, batch: n, height: h, width: w, adding: identity, into: y, workspace: workspace)
+    }
+
+    /// The convolutions of x [N, H, W, Cin], the last adding `identity` [N, OH, OW, Cout] and the final ReLU into y (which
+    /// may be `identity` itself when `Conv2D.addsResidualInPlace` holds); inner outputs [N, OH, OW, width] from `workspace`.
+    private func convolutions(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                              adding identity: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, workspace: Workspace) {
         var cur = x, ch = h, cw = w
         for (i, conv) in convs.enumerated() {
             let geo = conv.shape.geometry(height: ch, width: cw)
             let last = i == convs.count - 1
-            // Inner outputs: [N, OH, OW, width]; the last one lands in y.
             let dst = last ? y : workspace.take(n * geo.outHeight * geo.outWidth * conv.shape.outChannels)
             conv.forward(cur, batch: n, height: ch, width: cw, adding: last ? identity : nil, then: .relu,
                          into: dst, workspace: workspace)
@@ -102,15 +108,7 @@ public struct ResNetBlock: Sendable {
         }
         let target = downsample == nil ? x : y
         downsample?.forward(x, batch: n, height: h, width: w, adding: nil, into: y, workspace: workspace)
-        var cur = UnsafePointer(x), ch = h, cw = w
-        for (i, conv) in convs.enumerated() {
-            let geo = conv.shape.geometry(height: ch, width: cw)
-            let last = i == convs.count - 1
-            let dst = last ? target : workspace.take(n * geo.outHeight * geo.outWidth * conv.shape.outChannels)
-            conv.forward(cur, batch: n, height: ch, width: cw, adding: last ? UnsafePointer(target) : nil, then: .relu,
-                         into: dst, workspace: workspace)
-            cur = UnsafePointer(dst); ch = geo.outHeight; cw = geo.outWidth
-        }
+        convolutions(x, batch: n, height: h, width: w, adding: target, into: target, workspace: workspace)
         return target
     }
 
