@@ -86,49 +86,36 @@ extension Conv2D {
     ///   M [36][count][Cout] ← 36 GEMMs V[ξ] · U[ξ], in parallel over ξ (each single-threaded; the AVX-512
     ///                         panel kernel when U is stored in panels)
     ///   y                   ← output transform + bias + activation, in parallel over tiles
+    /// or, with `WinogradChoice.groupFloats` on the panel kernel, tile group by tile group in L2
+    /// (`forwardWinogradInGroups`; the same floats).
     func forwardWinograd(_ x: UnsafePointer<Float>, batch n: Int, geometry geo: WindowGeometry,
                          filter u: UnsafePointer<Float>, inPanels panels: Bool, into y: UnsafeMutablePointer<Float>,
                          workspace: Workspace) {
         let cin = shape.inChannels, cout = shape.outChannels
-        let h = geo.inHeight, w = geo.inWidth, oh = geo.outHeight, ow = geo.outWidth
-        let tilesW = (ow + 3) / 4
-        let perImage = ((oh + 3) / 4) * tilesW
-        let total = n * perImage
+        // The AVX-512 tile transforms (16 channels per register) where the CPU has them and both channel
+        // counts are multiples of 16 (every ResNet layer); else the AVX2 ones (8 channels).
+        let wide = WinogradChoice.wideTransforms && VectorISA.avx512 && cin % 16 == 0 && cout % 16 == 0
+        let runs = WinogradTileRuns(batch: n, geometry: geo, inChannels: cin, outChannels: cout, wide: wide)
+        let total = runs.total
+        // U in panels: its 36 GEMMs on the panel kernel (AVX-512 or AVX2 build; no packing per call) where allowed.
+        let width = PanelKernel.width
+        let panelKernel = panels && VectorISA.packedKernels && ConvTiles.panelKernel
+        if panelKernel, let group = WinogradChoice.tilesPerGroup(total: total, inChannels: cin, outChannels: cout) {
+            forwardWinogradInGroups(x, runs: runs, tilesPerGroup: group, filter: u, into: y, workspace: workspace)
+            return
+        }
         let chunk = WinogradChoice.tilesPerChunk(total: total, inChannels: cin, outChannels: cout)
         let positions = WinogradF43.positions
         let v = workspace.take(positions * chunk * cin)     // [36][chunk][Cin]
         let m = workspace.take(positions * chunk * cout)    // [36][chunk][Cout]
         let (low, high) = WinogradF43.clamps(activation)
-        // The AVX-512 tile transforms (16 channels per register) where the CPU has them and both channel
-        // counts are multiples of 16 (every ResNet layer); else the AVX2 ones (8 channels).
-        let wide = WinogradChoice.wideTransforms && VectorISA.avx512 && cin % 16 == 0 && cout % 16 == 0
-        // U in panels: its 36 GEMMs on the panel kernel (AVX-512 or AVX2 build; no packing per call) where allowed.
-        let width = PanelKernel.width
-        let panelKernel = panels && VectorISA.packedKernels && ConvTiles.panelKernel
         let run = { (bias: UnsafePointer<Float>?) in
             var t0 = 0
             while t0 < total {
                 let count = min(chunk, total - t0)
                 ParallelRows.run(count, grain: max(1, 2048 / cin)) { part in
-                    if wide {
-                        withUnsafeTemporaryAllocation(of: AVX512WinogradTiles.F16.self, capacity: positions) { scratch in
-                            for i in part {
-                                let t = t0 + i, image = t / perImage, r = t % perImage
-                                AVX512WinogradTiles.inputTile(x + image * h * w * cin, height: h, width: w, channels: cin,
-                                                              y0: (r / tilesW) * 4 - geo.pad.top, x0: (r % tilesW) * 4 - geo.pad.left,
-                                                              into: v + i * cin, positionStride: chunk * cin, scratch: scratch.baseAddress!)
-                            }
-                        }
-                        return
-                    }
-                    withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: positions) { scratch in
-                        for i in part {
-                            let t = t0 + i, image = t / perImage, r = t % perImage
-                            WinogradTiles.inputTile(x + image * h * w * cin, height: h, width: w, channels: cin,
-                                                    y0: (r / tilesW) * 4 - geo.pad.top, x0: (r % tilesW) * 4 - geo.pad.left,
-                                                    into: v + i * cin, positionStride: chunk * cin, scratch: scratch.baseAddress!)
-                        }
-                    }
+                    runs.input(t0 + part.lowerBound..<t0 + part.upperBound, of: x, into: v + part.lowerBound * cin,
+                               positionStride: chunk * cin)
                 }
                 BLAS.singleThreaded {
                     WorkerTeam.run(iterations: positions) { p in
@@ -147,27 +134,8 @@ extension Conv2D {
                     }
                 }
                 ParallelRows.run(count, grain: max(1, 2048 / cout)) { part in
-                    if wide {
-                        withUnsafeTemporaryAllocation(of: AVX512WinogradTiles.F16.self, capacity: 24) { scratch in
-                            for i in part {
-                                let t = t0 + i, image = t / perImage, r = t % perImage
-                                AVX512WinogradTiles.outputTile(m + i * cout, positionStride: chunk * cout, channels: cout,
-                                                               bias: bias, clampLow: low, clampHigh: high, into: y + image * oh * ow * cout,
-                                                               height: oh, width: ow, y0: (r / tilesW) * 4, x0: (r % tilesW) * 4,
-                                                               scratch: scratch.baseAddress!)
-                            }
-                        }
-                        return
-                    }
-                    withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: 24) { scratch in
-                        for i in part {
-                            let t = t0 + i, image = t / perImage, r = t % perImage
-                            WinogradTiles.outputTile(m + i * cout, positionStride: chunk * cout, channels: cout,
-                                                     bias: bias, clampLow: low, clampHigh: high, into: y + image * oh * ow * cout,
-                                                     height: oh, width: ow, y0: (r / tilesW) * 4, x0: (r % tilesW) * 4,
-                                                     scratch: scratch.baseAddress!)
-                        }
-                    }
+                    runs.output(t0 + part.lowerBound..<t0 + part.upperBound, from: m + part.lowerBound * cout,
+                                positionStride: chunk * cout, bias: bias, low: low, high: high, into: y)
                 }
                 t0 += count
             }

@@ -312,6 +312,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "strips-in-order": { ConvTiles.windowStripsInOrder = $0 != 0 },
                                       "copies-together": { ConvTiles.windowCopiesTogether = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
+                                      "winograd-groups": { WinogradChoice.groupFloats = $0 * 1024 },   // K floats per group; 0 off
+                                      "winograd-group-u": { WinogradChoice.groupMaxFilterFloats = $0 * 1024 },   // K floats of U at most
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "gelu-passes": { GELU.avx2InPasses = $0 != 0 }, "softmax-passes": { Softmax.avx2InPasses = $0 != 0 },
@@ -410,8 +412,9 @@ if args.contains("--profile"), let profileLayers = lite {
     exit(0)
 }
 
-// --knob KNOB=V: sets one of the alternation knobs for the whole run (e.g. a dump with a switch on).
-if let spec = option("--knob") {
+// --knob KNOB=V (repeatable): sets one of the alternation knobs for the whole run (e.g. a dump with a switch on).
+for (i, arg) in args.enumerated() where arg == "--knob" && i + 1 < args.count {
+    let spec = args[i + 1]
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
     guard halves.count == 2, let set = alternationKnobs[halves[0]], let value = Int(halves[1]) else {
         fail("--knob takes KNOB=V with KNOB one of \(alternationKnobs.keys.sorted()), got \(spec)")

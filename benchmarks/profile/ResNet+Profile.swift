@@ -37,8 +37,8 @@ extension ResNet {
     /// `cold` (untimed, after every run): e.g. sweep a buffer larger than L3, so each run reads its weights from
     /// memory as a whole forward does (layers repeated on their own otherwise find them in L3).
     /// `inSequence`: the layers run one after the other as in a forward, the whole sequence `repeats` times after a
-    /// warm-up, each layer timed where it runs (its weights arrive as in a forward: from memory); `alternate` and `cold`
-    /// are then ignored. `residualInPlace`: each block's last convolution writes over its identity branch (as ONNX
+    /// warm-up, each layer timed where it runs (its weights arrive as in a forward: from memory); `cold` is then ignored
+    /// and `alternate` alternates whole sequences. `residualInPlace`: each block's last convolution writes over its identity branch (as ONNX
     /// Runtime's fused Sum does) instead of into a buffer of its own.
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil,
                               cold: (() -> Void)? = nil, inSequence: Bool = false,
@@ -154,7 +154,34 @@ extension ResNet {
             }
             release(logits)
         }
-        if inSequence {
+        if inSequence, let set = alternate {
+            // Whole sequences at A and at B interleaved (pairs A B, B A, …) after one warm-up each; per layer wall and
+            // CPU medians and per-pair ratios, as for layers on their own.
+            var runs = [[[Double]]](repeating: [[], []], count: sequence.count), cpu = runs
+            for round in 0..<2 * (repeats + 1) {
+                let first = (round / 2) % 2 == 0 ? round % 2 == 0 : round % 2 == 1
+                set(first)
+                for (i, layer) in sequence.enumerated() {
+                    let t0 = DispatchTime.now().uptimeNanoseconds, c0 = schedulerCPUSeconds()
+                    layer.body()
+                    if round >= 2 {
+                        runs[i][first ? 0 : 1].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                        cpu[i][first ? 0 : 1].append(schedulerCPUSeconds() - c0)
+                    }
+                }
+                ws.reset()
+            }
+            set(true)
+            func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+            for (i, layer) in sequence.enumerated() {
+                let a = runs[i][0], b = runs[i][1], ca = cpu[i][0], cb = cpu[i][1]
+                out.append(ResNetLayerTiming(name: layer.name, seconds: median(a), flops: layer.flops, rows: layer.rows,
+                                             secondsB: median(b), pairedRatio: median(zip(a, b).map { $0 / $1 }),
+                                             cpuSeconds: median(ca), cpuSecondsB: median(cb),
+                                             cpuPairedRatio: median(zip(ca, cb).map { $0 / $1 }),
+                                             fastestSeconds: a.min(), fastestSecondsB: b.min()))
+            }
+        } else if inSequence {
             // The layers in forward order, the whole sequence `repeats` times after a warm-up.
             var runs = [[Double]](repeating: [], count: sequence.count)
             for round in 0...repeats {
