@@ -87,7 +87,8 @@ extension Conv2D {
     ///                         panel kernel when U is stored in panels)
     ///   y                   ← output transform + bias + activation, in parallel over tiles
     /// or, with `WinogradChoice.groupFloats` on the panel kernel, tile group by tile group in L2
-    /// (`forwardWinogradInGroups`; the same floats).
+    /// (`forwardWinogradInGroups`), or with `WinogradChoice.outputSlices` one 64-channel slice of Cout at a time
+    /// (`forwardWinogradInSlices`); the same floats.
     func forwardWinograd(_ x: UnsafePointer<Float>, batch n: Int, geometry geo: WindowGeometry,
                          filter u: UnsafePointer<Float>, inPanels panels: Bool, into y: UnsafeMutablePointer<Float>,
                          workspace: Workspace) {
@@ -102,6 +103,10 @@ extension Conv2D {
         let panelKernel = panels && VectorISA.packedKernels && ConvTiles.panelKernel
         if panelKernel, let group = WinogradChoice.tilesPerGroup(total: total, inChannels: cin, outChannels: cout) {
             forwardWinogradInGroups(x, runs: runs, tilesPerGroup: group, filter: u, into: y, workspace: workspace)
+            return
+        }
+        if panelKernel, WinogradChoice.runsInSlices(total: total, outChannels: cout) {
+            forwardWinogradInSlices(x, runs: runs, filter: u, into: y, workspace: workspace)
             return
         }
         let chunk = WinogradChoice.tilesPerChunk(total: total, inChannels: cin, outChannels: cout)

@@ -56,6 +56,20 @@ public enum WinogradChoice {
         return groups >= ParallelRows.cores ? (total + groups - 1) / groups : nil
     }
 
+    /// Whether layers that do not run in tile groups but fit `sliceFloats` run their products and output transform one
+    /// 64-channel slice of Cout at a time (`Conv2D.forwardWinogradInSlices`: each core's M slice stays in L2, U is read
+    /// once); false: whole-layer chunks. Same floats either way. Set before forwards start.
+    nonisolated(unsafe) public static var outputSlices = false
+
+    /// Floats one core's M slice (36 positions × tiles × 64 channels) may take: 128 Ki floats (512 KB, L2).
+    nonisolated(unsafe) public static var sliceFloats = 1 << 17
+
+    /// Whether a layer of `total` tiles runs in output slices: `outputSlices`, Cout in at least two 64-column panels,
+    /// and its M slice within `sliceFloats`.
+    static func runsInSlices(total: Int, outChannels cout: Int) -> Bool {
+        outputSlices && cout % 64 == 0 && cout / 64 >= 2 && WinogradF43.positions * total * 64 <= sliceFloats
+    }
+
     /// Whether Winograd runs this forward: never without AVX2 + FMA (its tile kernels need them),
     /// else `policy`, then the measured rule.
     static func use(batch n: Int, geometry g: WindowGeometry, shape: Conv2DShape) -> Bool {

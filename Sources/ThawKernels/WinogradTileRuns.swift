@@ -48,18 +48,22 @@ struct WinogradTileRuns {
         }
     }
 
-    /// y tiles for `tiles` from M rows laid out as `input`'s V (Cout per row), + bias, clamped to [low, high].
-    func output(_ tiles: Range<Int>, from m: UnsafePointer<Float>, positionStride: Int, bias: UnsafePointer<Float>?,
-                low: Float, high: Float, into y: UnsafeMutablePointer<Float>) {
+    /// y tiles for `tiles` from M rows laid out as `input`'s V, + bias, clamped to [low, high]; only the output channels
+    /// `slice` (all by default), whose M rows hold `slice.count` floats each.
+    func output(_ tiles: Range<Int>, from m: UnsafePointer<Float>, positionStride: Int, slice: Range<Int>? = nil,
+                bias: UnsafePointer<Float>?, low: Float, high: Float, into y: UnsafeMutablePointer<Float>) {
         let cout = outChannels, oh = geometry.outHeight, ow = geometry.outWidth
+        let slice = slice ?? 0..<cout, width = slice.count
+        let b = bias.map { $0 + slice.lowerBound }, out = y + slice.lowerBound
         if wide {
             withUnsafeTemporaryAllocation(of: AVX512WinogradTiles.F16.self, capacity: 24) { scratch in
                 for t in tiles {
                     let image = t / perImage, r = t % perImage
-                    AVX512WinogradTiles.outputTile(m + (t - tiles.lowerBound) * cout, positionStride: positionStride,
-                                                   channels: cout, bias: bias, clampLow: low, clampHigh: high,
-                                                   into: y + image * oh * ow * cout, height: oh, width: ow,
-                                                   y0: (r / tilesW) * 4, x0: (r % tilesW) * 4, scratch: scratch.baseAddress!)
+                    AVX512WinogradTiles.outputTile(m + (t - tiles.lowerBound) * width, positionStride: positionStride,
+                                                   channels: width, bias: b, clampLow: low, clampHigh: high,
+                                                   into: out + image * oh * ow * cout, height: oh, width: ow,
+                                                   y0: (r / tilesW) * 4, x0: (r % tilesW) * 4, pixelStride: cout,
+                                                   scratch: scratch.baseAddress!)
                 }
             }
             return
@@ -67,10 +71,10 @@ struct WinogradTileRuns {
         withUnsafeTemporaryAllocation(of: WinogradTiles.F8.self, capacity: 24) { scratch in
             for t in tiles {
                 let image = t / perImage, r = t % perImage
-                WinogradTiles.outputTile(m + (t - tiles.lowerBound) * cout, positionStride: positionStride, channels: cout,
-                                         bias: bias, clampLow: low, clampHigh: high, into: y + image * oh * ow * cout,
+                WinogradTiles.outputTile(m + (t - tiles.lowerBound) * width, positionStride: positionStride, channels: width,
+                                         bias: b, clampLow: low, clampHigh: high, into: out + image * oh * ow * cout,
                                          height: oh, width: ow, y0: (r / tilesW) * 4, x0: (r % tilesW) * 4,
-                                         scratch: scratch.baseAddress!)
+                                         pixelStride: cout, scratch: scratch.baseAddress!)
             }
         }
     }

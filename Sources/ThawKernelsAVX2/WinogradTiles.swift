@@ -78,12 +78,14 @@ public enum WinogradTiles {
     ///
     /// - m: position 0 of this tile's row; position ξ at `m + ξ·positionStride`, [Cout] each.
     /// - image: [OH, OW, Cout] of one image; Cout a multiple of 8.
+    /// - pixelStride: floats from one output pixel to the next (nil: `channels`); a slice of a wider map's channels
+    ///   when larger (`image` then points at the slice's first channel, `bias` at its first bias).
     /// - scratch: 36 vectors of the caller's.
     public static func outputTile(_ m: UnsafePointer<Float>, positionStride: Int, channels c: Int,
                                   bias: UnsafePointer<Float>?, clampLow: Float, clampHigh: Float,
                            into image: UnsafeMutablePointer<Float>, height oh: Int, width ow: Int, y0: Int, x0: Int,
-                           scratch s: UnsafeMutablePointer<F8>) {
-        let rows = min(4, oh - y0), cols = min(4, ow - x0)
+                           pixelStride: Int? = nil, scratch s: UnsafeMutablePointer<F8>) {
+        let rows = min(4, oh - y0), cols = min(4, ow - x0), ps = pixelStride ?? c
         var cb = 0
         while cb < c {
             for l in 0..<6 {                       // columns: Aᵀ m, 4 rows of 6
@@ -97,11 +99,11 @@ public enum WinogradTiles {
             for r in 0..<rows {                    // rows: (Aᵀ m) A
                 let q = r * 6
                 let t = outputLine(s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4], s[q + 5])
-                let line = image + ((y0 + r) * ow + x0) * c + cb
+                let line = image + ((y0 + r) * ow + x0) * ps + cb
                 store(clamp(t.0 + b, lo, hi), line)
-                if cols > 1 { store(clamp(t.1 + b, lo, hi), line + c) }
-                if cols > 2 { store(clamp(t.2 + b, lo, hi), line + 2 * c) }
-                if cols > 3 { store(clamp(t.3 + b, lo, hi), line + 3 * c) }
+                if cols > 1 { store(clamp(t.1 + b, lo, hi), line + ps) }
+                if cols > 2 { store(clamp(t.2 + b, lo, hi), line + 2 * ps) }
+                if cols > 3 { store(clamp(t.3 + b, lo, hi), line + 3 * ps) }
             }
             cb += 8
         }

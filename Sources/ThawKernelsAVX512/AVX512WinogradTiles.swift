@@ -74,12 +74,14 @@ public enum AVX512WinogradTiles {
     ///
     /// - m: position 0 of this tile's row; position ξ at `m + ξ·positionStride`, [Cout] each.
     /// - image: [OH, OW, Cout] of one image; Cout a multiple of 16.
+    /// - pixelStride: floats from one output pixel to the next (nil: `channels`); a slice of a wider map's channels
+    ///   when larger (`image` then points at the slice's first channel, `bias` at its first bias).
     /// - scratch: 24 vectors of the caller's.
     public static func outputTile(_ m: UnsafePointer<Float>, positionStride: Int, channels c: Int,
                                   bias: UnsafePointer<Float>?, clampLow: Float, clampHigh: Float,
                                   into image: UnsafeMutablePointer<Float>, height oh: Int, width ow: Int, y0: Int, x0: Int,
-                                  scratch s: UnsafeMutablePointer<F16>) {
-        let rows = min(4, oh - y0), cols = min(4, ow - x0)
+                                  pixelStride: Int? = nil, scratch s: UnsafeMutablePointer<F16>) {
+        let rows = min(4, oh - y0), cols = min(4, ow - x0), ps = pixelStride ?? c
         let clamps = clampLow != -.infinity || clampHigh != .infinity
         var cb = 0
         while cb < c {
@@ -93,15 +95,15 @@ public enum AVX512WinogradTiles {
             for r in 0..<rows {                    // rows: (Aᵀ m) A
                 let q = r * 6
                 let t = outputLine(s[q], s[q + 1], s[q + 2], s[q + 3], s[q + 4], s[q + 5])
-                let line = image + ((y0 + r) * ow + x0) * c + cb
+                let line = image + ((y0 + r) * ow + x0) * ps + cb
                 store(t.0 + b, line)
-                if cols > 1 { store(t.1 + b, line + c) }
-                if cols > 2 { store(t.2 + b, line + 2 * c) }
-                if cols > 3 { store(t.3 + b, line + 3 * c) }
+                if cols > 1 { store(t.1 + b, line + ps) }
+                if cols > 2 { store(t.2 + b, line + 2 * ps) }
+                if cols > 3 { store(t.3 + b, line + 3 * ps) }
                 // The activation as a plain loop (vmaxps/vminps; SIMD16's own clamps compile to slow calls).
                 if clamps {
                     for j in 0..<cols {
-                        let p = line + j * c
+                        let p = line + j * ps
                         for i in 0..<16 { p[i] = min(max(p[i], clampLow), clampHigh) }
                     }
                 }

@@ -1,9 +1,10 @@
 import XCTest
 @testable import ThawKernels
 
-/// Winograd in tile groups (`WinogradChoice.groupFloats`, `Conv2D.forwardWinogradInGroups`) gives the whole-layer
-/// path's floats bit for bit: the same products summed in the same K order per output. On every 3×3 stride-1 shape of
-/// ResNet-50 and on a layer whose last group is short.
+/// Winograd in tile groups (`WinogradChoice.groupFloats`, `Conv2D.forwardWinogradInGroups`) and in output slices
+/// (`WinogradChoice.outputSlices`, `Conv2D.forwardWinogradInSlices`) gives the whole-layer path's floats bit for bit:
+/// the same products summed in the same K order per output. On every 3×3 stride-1 shape of ResNet-50 and on a layer
+/// whose last group is short.
 final class WinogradGroupsTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(VectorISA.avx2FMA && VectorISA.packedKernels, "the tile groups run on the panel kernel only")
@@ -13,6 +14,7 @@ final class WinogradGroupsTests: XCTestCase {
         WinogradChoice.policy = .automatic
         WinogradChoice.groupFloats = 1 << 16
         WinogradChoice.groupMaxFilterFloats = 1 << 18
+        WinogradChoice.outputSlices = false
     }
 
     private func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -23,30 +25,38 @@ final class WinogradGroupsTests: XCTestCase {
         }
     }
 
-    /// The convolution's output through Winograd with tile groups of `groupFloats` (0: whole-layer chunks).
-    private func forward(_ conv: Conv2D, _ x: [Float], n: Int, h: Int, w: Int, groupFloats: Int) -> [Float] {
+    /// The convolution's output through Winograd with tile groups of `groupFloats` (0: none) and output slices or not.
+    private func forward(_ conv: Conv2D, _ x: [Float], n: Int, h: Int, w: Int, groupFloats: Int, slices: Bool) -> [Float] {
         WinogradChoice.policy = .always
         WinogradChoice.groupFloats = groupFloats
+        WinogradChoice.outputSlices = slices
         return conv.forward(Tensor(shape: [n, h, w, conv.shape.inChannels], data: x), workspace: Workspace()).data
     }
 
+    /// Groups of `expectTiles` (`groupFloats` > 0), else output slices, against whole-layer chunks.
     private func assertGroupsMatchWholeLayer(n: Int, h: Int, w: Int, cin: Int, cout: Int, activation: Activation,
                                              groupFloats: Int, expectTiles: Int, file: StaticString = #filePath,
                                              line: UInt = #line) {
-        let label = "\(n)×\(h)×\(w)×\(cin)→\(cout)"
+        let slices = groupFloats == 0
+        let label = "\(n)×\(h)×\(w)×\(cin)→\(cout) \(slices ? "slices" : "groups")"
         let total = n * ((h + 3) / 4) * ((w + 3) / 4)
         WinogradChoice.groupFloats = groupFloats
         WinogradChoice.groupMaxFilterFloats = .max          // every shape here, whatever the size of its U
-        XCTAssertEqual(WinogradChoice.tilesPerGroup(total: total, inChannels: cin, outChannels: cout), expectTiles,
-                       "\(label): tiles per group", file: file, line: line)
+        WinogradChoice.outputSlices = slices
+        if slices {
+            XCTAssertTrue(WinogradChoice.runsInSlices(total: total, outChannels: cout), "\(label): in slices", file: file, line: line)
+        } else {
+            XCTAssertEqual(WinogradChoice.tilesPerGroup(total: total, inChannels: cin, outChannels: cout), expectTiles,
+                           "\(label): tiles per group", file: file, line: line)
+        }
         let shape = Conv2DShape(inChannels: cin, outChannels: cout, kernel: 3, padding: .symmetric(1))
         let oihw = values(cout * cin * 9, seed: UInt64(cin + cout)).map { $0 * 0.1 }
         let conv = Conv2D(shape: shape, oihw: oihw, bias: values(cout, seed: 7), activation: activation)
             .preparingWinograd().preparingPanels()
         XCTAssertTrue(conv.winogradFilterInPanels, "\(label): U in panels", file: file, line: line)
         let x = values(n * h * w * cin, seed: UInt64(h * w))
-        let whole = forward(conv, x, n: n, h: h, w: w, groupFloats: 0)
-        let grouped = forward(conv, x, n: n, h: h, w: w, groupFloats: groupFloats)
+        let whole = forward(conv, x, n: n, h: h, w: w, groupFloats: 0, slices: false)
+        let grouped = forward(conv, x, n: n, h: h, w: w, groupFloats: groupFloats, slices: slices)
         var differing = 0, worst: Float = 0
         for i in whole.indices where whole[i].bitPattern != grouped[i].bitPattern {
             differing += 1
@@ -76,6 +86,14 @@ final class WinogradGroupsTests: XCTestCase {
     func testShortLastGroupMatchesTheWholeLayerBitForBit() {
         assertGroupsMatchWholeLayer(n: 1, h: 18, w: 18, cin: 16, cout: 64, activation: .identity, groupFloats: 1,
                                     expectTiles: 9)
+    }
+
+    /// Output slices on layer2–4's shapes at batch 1 (layer4: 4 tiles, 8 slices) and on edge tiles with two slices.
+    func testSlicesMatchTheWholeLayerBitForBit() {
+        assertGroupsMatchWholeLayer(n: 1, h: 28, w: 28, cin: 128, cout: 128, activation: .relu, groupFloats: 0, expectTiles: 0)
+        assertGroupsMatchWholeLayer(n: 1, h: 14, w: 14, cin: 256, cout: 256, activation: .relu, groupFloats: 0, expectTiles: 0)
+        assertGroupsMatchWholeLayer(n: 1, h: 7, w: 7, cin: 512, cout: 512, activation: .relu, groupFloats: 0, expectTiles: 0)
+        assertGroupsMatchWholeLayer(n: 1, h: 18, w: 18, cin: 16, cout: 128, activation: .identity, groupFloats: 0, expectTiles: 0)
     }
 
     /// Groups are off at 0, above `groupMaxFilterFloats` and with fewer groups than cores.

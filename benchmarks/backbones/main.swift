@@ -314,6 +314,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
                                       "winograd-groups": { WinogradChoice.groupFloats = $0 * 1024 },   // K floats per group; 0 off
                                       "winograd-group-u": { WinogradChoice.groupMaxFilterFloats = $0 * 1024 },   // K floats of U at most
+                                      "winograd-slices": { WinogradChoice.outputSlices = $0 != 0 },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "gelu-passes": { GELU.avx2InPasses = $0 != 0 }, "softmax-passes": { Softmax.avx2InPasses = $0 != 0 },
