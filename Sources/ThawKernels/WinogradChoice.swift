@@ -37,23 +37,22 @@ public enum WinogradChoice {
     /// Floats (V and M of all 36 positions) one tile group may take in a core's scratch when the 36 GEMMs run on the
     /// panel kernel: above 0, `Conv2D.forwardWinogradInGroups` makes and consumes V and M a group at a time (in L2)
     /// instead of whole-layer scratches; 0: whole-layer chunks (`chunkFloats`). Same floats either way. Set before
-    /// forwards start. 64 Ki floats (256 KB, 14 tiles of ResNet's layer1): measured in
-    /// benchmarks/backbones/README.md.
-    nonisolated(unsafe) public static var groupFloats = 1 << 16
+    /// forwards start. 84 Ki floats: 18 tiles of ResNet's layer1 (332 KB), which ran faster than 12, 14, 22 or 28
+    /// (benchmarks/backbones/README.md).
+    nonisolated(unsafe) public static var groupFloats = 84 << 10
 
     /// The largest U (36·Cin·Cout floats) the tile groups take: every group reads all of U, so only a U that stays in
     /// cache pays. 256 Ki floats (1 MB): ResNet's layer1 (U 0.6 MB) runs in groups; layer2 (2.4 MB: 2–5% slower in
-    /// groups of 10, even within 3% with two groups) and layer3 (9.4 MB) keep whole-layer chunks.
+    /// groups of 10–12, even to 5% faster with two groups on one core) and layer3 (9.4 MB) keep whole-layer chunks.
     nonisolated(unsafe) public static var groupMaxFilterFloats = 1 << 18
 
-    /// Tiles per group for `total` tiles, or nil for whole-layer chunks: `groupFloats` worth (at least 12: two of the
-    /// panel kernel's 6-row blocks), balanced so the last group is not a sliver (it may be a few tiles short); nil when
-    /// groups are off, U is above `groupMaxFilterFloats`, or there would be fewer groups than cores.
+    /// Tiles per group for `total` tiles, or nil for whole-layer chunks: as many as `groupFloats` holds, rounded down to
+    /// a multiple of 6 (the panel kernel's row block; at least 12), the last group taking the rest; nil when groups are
+    /// off, U is above `groupMaxFilterFloats`, or there would be fewer groups than cores.
     static func tilesPerGroup(total: Int, inChannels cin: Int, outChannels cout: Int) -> Int? {
         guard groupFloats > 0, WinogradF43.positions * cin * cout <= groupMaxFilterFloats else { return nil }
-        let fit = max(12, groupFloats / (WinogradF43.positions * (cin + cout)))
-        let groups = (total + fit - 1) / fit
-        return groups >= ParallelRows.cores ? (total + groups - 1) / groups : nil
+        let tiles = max(12, groupFloats / (WinogradF43.positions * (cin + cout)) / 6 * 6)
+        return (total + tiles - 1) / tiles >= ParallelRows.cores ? tiles : nil
     }
 
     /// Whether layers that do not run in tile groups but fit `sliceFloats` run their products and output transform one

@@ -12,7 +12,7 @@ final class WinogradGroupsTests: XCTestCase {
 
     override func tearDown() {
         WinogradChoice.policy = .automatic
-        WinogradChoice.groupFloats = 1 << 16
+        WinogradChoice.groupFloats = 84 << 10
         WinogradChoice.groupMaxFilterFloats = 1 << 18
         WinogradChoice.outputSlices = false
     }
@@ -68,24 +68,27 @@ final class WinogradGroupsTests: XCTestCase {
 
     /// ResNet-50's 3×3 stride-1 convolutions at 224 (layer4's at batch 8: one image has 4 tiles, fewer than a group).
     func testResNetShapesMatchTheWholeLayerBitForBit() {
-        // 196 tiles, 14 per group at 64 Ki floats (the default): 14 groups.
+        // 196 tiles, 18 per group at 84 Ki floats (the default): 11 groups, the last of 16.
+        assertGroupsMatchWholeLayer(n: 1, h: 56, w: 56, cin: 64, cout: 64, activation: .relu, groupFloats: 84 << 10,
+                                    expectTiles: 18)
+        // 64 Ki floats: 14 tiles, rounded down to 12: 17 groups, the last of 4.
         assertGroupsMatchWholeLayer(n: 1, h: 56, w: 56, cin: 64, cout: 64, activation: .relu, groupFloats: 1 << 16,
-                                    expectTiles: 14)
-        // 49 tiles of 256 channels: 12 per group at least, 5 balanced groups of 10 (the last 9).
+                                    expectTiles: 12)
+        // 49 tiles of 256 channels: 12 per group at least, 5 groups, the last of 1.
         assertGroupsMatchWholeLayer(n: 1, h: 28, w: 28, cin: 128, cout: 128, activation: .relu, groupFloats: 1 << 16,
-                                    expectTiles: 10)
-        // 16 tiles: two groups of 8.
+                                    expectTiles: 12)
+        // 16 tiles: groups of 12 and 4.
         assertGroupsMatchWholeLayer(n: 1, h: 14, w: 14, cin: 256, cout: 256, activation: .relu, groupFloats: 1 << 16,
-                                    expectTiles: 8)
-        // 32 tiles over 8 images: groups of 11, 11 and 10 straddling images.
+                                    expectTiles: 12)
+        // 32 tiles over 8 images: groups of 12, 12 and 8 straddling images.
         assertGroupsMatchWholeLayer(n: 8, h: 7, w: 7, cin: 512, cout: 512, activation: .relu, groupFloats: 1 << 16,
-                                    expectTiles: 11)
+                                    expectTiles: 12)
     }
 
-    /// 25 tiles (5×5, edge tiles cut at 18) in groups of 9, 9 and 7: the short last group and bias without activation.
+    /// 25 tiles (5×5, edge tiles cut at 18) in groups of 12, 12 and 1: the short last group and bias without activation.
     func testShortLastGroupMatchesTheWholeLayerBitForBit() {
         assertGroupsMatchWholeLayer(n: 1, h: 18, w: 18, cin: 16, cout: 64, activation: .identity, groupFloats: 1,
-                                    expectTiles: 9)
+                                    expectTiles: 12)
     }
 
     /// Output slices on layer2–4's shapes at batch 1 (layer4: 4 tiles, 8 slices) and on edge tiles with two slices.
@@ -100,13 +103,13 @@ final class WinogradGroupsTests: XCTestCase {
     func testGroupsOnlyWhereTheyApply() {
         WinogradChoice.groupFloats = 0
         XCTAssertNil(WinogradChoice.tilesPerGroup(total: 196, inChannels: 64, outChannels: 64))
-        WinogradChoice.groupFloats = 1 << 16
+        WinogradChoice.groupFloats = 84 << 10
         WinogradChoice.groupMaxFilterFloats = 1 << 18
-        XCTAssertEqual(WinogradChoice.tilesPerGroup(total: 196, inChannels: 64, outChannels: 64), 14, "layer1: in groups")
+        XCTAssertEqual(WinogradChoice.tilesPerGroup(total: 196, inChannels: 64, outChannels: 64), 18, "layer1: in groups")
         XCTAssertNil(WinogradChoice.tilesPerGroup(total: 49, inChannels: 128, outChannels: 128), "layer2's U is 2.4 MB")
         XCTAssertNil(WinogradChoice.tilesPerGroup(total: 16, inChannels: 256, outChannels: 256), "layer3's U is 9.4 MB")
         if ParallelRows.cores > 1 {
-            XCTAssertNil(WinogradChoice.tilesPerGroup(total: 12, inChannels: 16, outChannels: 16), "one group of 12")
+            XCTAssertNil(WinogradChoice.tilesPerGroup(total: 12, inChannels: 16, outChannels: 16), "12 tiles: one group")
         }
     }
 }

@@ -312,7 +312,7 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "strips-in-order": { ConvTiles.windowStripsInOrder = $0 != 0 },
                                       "copies-together": { ConvTiles.windowCopiesTogether = $0 != 0 },
                                       "winograd-tiles": { WinogradChoice.minTilesScale = max(1, $0) },
-                                      "winograd-groups": { WinogradChoice.groupFloats = $0 * 1024 },   // K floats per group; 0 off
+                                      "winograd-groups": { WinogradChoice.groupFloats = $0 * 1024 },   // Ki floats per group (84 by default); 0 off
                                       "winograd-group-u": { WinogradChoice.groupMaxFilterFloats = $0 * 1024 },   // K floats of U at most
                                       "winograd-slices": { WinogradChoice.outputSlices = $0 != 0 },
                                       "scratch-scores": { SelfAttention.scoresInScratch = $0 != 0 },
