@@ -321,6 +321,16 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "gelu-in-gemm": { PanelLinear.geluInGEMM = $0 != 0 },
                                       "elementwise-passes": { GELU.avx2InPasses = $0 != 0; Softmax.avx2InPasses = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
+// --knob KNOB=V (repeatable): sets one of the alternation knobs for the whole run (e.g. a dump with a switch on); before
+// --profile, so profiles run with it too.
+for (i, arg) in args.enumerated() where arg == "--knob" && i + 1 < args.count {
+    let spec = args[i + 1]
+    let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
+    guard halves.count == 2, let set = alternationKnobs[halves[0]], let value = Int(halves[1]) else {
+        fail("--knob takes KNOB=V with KNOB one of \(alternationKnobs.keys.sorted()), got \(spec)")
+    }
+    set(value)
+}
 if args.contains("--profile"), let resnet = backbone as? ResNet {
     // Per layer as the forward runs it (each block's last convolution with its residual add); median / fastest run.
     // --profile-alternate KNOB=A,B: each layer's repeats at A and B interleaved; prints B's median and A/B per layer.
@@ -413,15 +423,6 @@ if args.contains("--profile"), let profileLayers = lite {
     exit(0)
 }
 
-// --knob KNOB=V (repeatable): sets one of the alternation knobs for the whole run (e.g. a dump with a switch on).
-for (i, arg) in args.enumerated() where arg == "--knob" && i + 1 < args.count {
-    let spec = args[i + 1]
-    let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
-    guard halves.count == 2, let set = alternationKnobs[halves[0]], let value = Int(halves[1]) else {
-        fail("--knob takes KNOB=V with KNOB one of \(alternationKnobs.keys.sorted()), got \(spec)")
-    }
-    set(value)
-}
 let lastTap = family == "vits14" || family == "minilm" ? "pool" : "fc"
 let warmUp = try backbone.forward(input, from: nil, taps: [lastTap])   // warm-up: sizes the workspace
 if let path = option("--dump-output"), let out = warmUp[lastTap] {
