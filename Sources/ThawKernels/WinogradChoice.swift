@@ -42,8 +42,8 @@ public enum WinogradChoice {
     nonisolated(unsafe) public static var groupFloats = 84 << 10
 
     /// The largest U (36·Cin·Cout floats) the tile groups take: every group reads all of U, so only a U that stays in
-    /// cache pays. 256 Ki floats (1 MB): ResNet's layer1 (U 0.6 MB) runs in groups; layer2 (2.4 MB: 2–5% slower in
-    /// groups of 10–12, even to 5% faster with two groups on one core) and layer3 (9.4 MB) keep whole-layer chunks.
+    /// cache pays. 256 Ki floats (1 MB): ResNet's layer1 (U 0.6 MB) runs in groups; layer2 (2.4 MB: 3–6% slower in
+    /// groups of 10–12, 0.99–1.05 with two groups, one core) and layer3 (9.4 MB) keep whole-layer chunks.
     nonisolated(unsafe) public static var groupMaxFilterFloats = 1 << 18
 
     /// Tiles per group for `total` tiles, or nil for whole-layer chunks: as many as `groupFloats` holds, rounded down to

@@ -38,8 +38,8 @@ extension ResNet {
     /// memory as a whole forward does (layers repeated on their own otherwise find them in L3).
     /// `inSequence`: the layers run one after the other as in a forward, the whole sequence `repeats` times after a
     /// warm-up, each layer timed where it runs (its weights arrive as in a forward: from memory); `cold` is then ignored
-    /// and `alternate` alternates whole sequences. `residualInPlace`: each block's last convolution writes over its identity branch (as ONNX
-    /// Runtime's fused Sum does) instead of into a buffer of its own.
+    /// and `alternate` alternates whole sequences (A B, B A, …). `residualInPlace`: each block's last convolution writes
+    /// over its identity branch (as ONNX Runtime's fused Sum does) instead of into a buffer of its own.
     public func profileLayers(batch n: Int, size: Int, repeats: Int = 5, alternate: ((Bool) -> Void)? = nil,
                               cold: (() -> Void)? = nil, inSequence: Bool = false,
                               residualInPlace: Bool = false) -> [ResNetLayerTiming] {
