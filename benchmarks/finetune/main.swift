@@ -33,7 +33,8 @@
 //   --compare-bn-forward with --alternate: the frozen BN forwards on the AVX2 pass (TrainingKernels.avx2BatchNormForward)
 //              vs the baseline BatchNorm.forward (the same floats); --avx2-bn-forward turns the AVX2 pass on
 //   --compare-bn-in-dx with --alternate: BN1's frozen backward inside the project dx GEMM's tiles
-//              (TrainingKernels.batchNormInDxTiles) vs its own pass (the same floats); --bn-in-dx turns it on
+//              (TrainingKernels.batchNormInDxTiles) vs its own pass (the same floats); --bn-in-dx turns it on for any mode
+//   --bn-in-dx=R instead: Lite0's project dx GEMM + BN1 backward alone, in tiles vs separate (BatchNormInDxBench.swift)
 //   --tiles[=R] instead: the 9-tile GEMMs alone, even tile grids vs ConvTiles.grid (EvenTilesBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
@@ -51,7 +52,7 @@ let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
 if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") }) {
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
     fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --compare-bn-in-dx, --bn-in-dx, --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
@@ -115,6 +116,10 @@ if let d = flags.first(where: { $0 == "--dw" || $0.hasPrefix("--dw=") }) {
 if let d = flags.first(where: { $0 == "--bn-forward" || $0.hasPrefix("--bn-forward=") }) {
     batchNormForwardRounds(rounds: d.hasPrefix("--bn-forward=") ? Int(d.dropFirst("--bn-forward=".count)) ?? 15 : 15,
                            loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
+if let d = flags.first(where: { $0.hasPrefix("--bn-in-dx=") }) {
+    batchNormInDxRounds(rounds: Int(d.dropFirst("--bn-in-dx=".count)) ?? 15, loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
     exit(0)
 }
 if let d = flags.first(where: { $0 == "--tiles" || $0.hasPrefix("--tiles=") }) {
