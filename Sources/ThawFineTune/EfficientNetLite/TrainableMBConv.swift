@@ -148,8 +148,9 @@ public final class TrainableMBConv {
         FineTuneProfile.time(.batchNormBackward) {
             s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
                 dy.withUnsafeBufferPointer { yb in
-                    if TrainingKernels.fused {
-                        // The fused backward only reads dy (it writes dx = g): no copy of dy into g first.
+                    if TrainingKernels.fused && TrainingKernels.batchNormInDxTiles {
+                        // The fused backward only reads dy (it writes dx = g): no copy of dy into g first (same floats;
+                        // with the switch, as a 1–2 MB copy per chunk is below what the step's timing resolves).
                         bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: UnsafeMutablePointer(mutating: yb.baseAddress!),
                                      rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
                     } else {
