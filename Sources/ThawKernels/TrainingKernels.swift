@@ -46,7 +46,7 @@ public enum TrainingKernels {
     /// dγ, dβ) runs tile by tile right after the project convolution's input-gradient GEMM writes each tile
     /// (`FrozenBatchNormTiles`, `TrainingPointwise.inputGradient(rowTiles:after:)`), instead of one more pass over the
     /// [M, mid] map; and BN2's backward reads dy in place instead of a copy of it. The same floats (the sums' blocks and
-    /// order are kept). **Off by default**: on the Zen 2 EPYC (shared, load 3–9) whole steps measured 1.03× and 0.98× per
+    /// order are kept). **Off by default**: on the Zen 2 EPYC (shared, load 3–9) whole steps measured 1.03×, 0.98× and 0.98× per
     /// CPU-second (`thaw-finetune-bench 512 64 --alternate=10 --compare-bn-in-dx`), the GEMM + BN alone 1.01× and 0.98×
     /// (`--bn-in-dx=21`), `thaw finetune` 1.01× CPU: no gain the machine resolves (the pass it moves is ≈ 2.5% of the step).
     nonisolated(unsafe) public static var batchNormInDxTiles = false
