@@ -149,8 +149,8 @@ public final class TrainableMBConv {
             s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
                 dy.withUnsafeBufferPointer { yb in
                     if TrainingKernels.fused && TrainingKernels.batchNormInDxTiles {
-                        // The fused backward only reads dy (it writes dx = g): no copy of dy into g first (same floats;
-                        // with the switch, as a 1–2 MB copy per chunk is below what the step's timing resolves).
+                        // The fused backward only reads dy and writes dx = g: no copy of dy into g first (same floats;
+                        // behind the switch: a 1–2 MB copy per chunk is below what the step's timing resolves).
                         bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: UnsafeMutablePointer(mutating: yb.baseAddress!),
                                      rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
                     } else {
@@ -165,20 +165,20 @@ public final class TrainableMBConv {
         if TrainingKernels.batchNormInDxTiles, projectBackwardWithBatchNorm(g, saved: s, into: &da1) {
             // dW, dx and BN1's backward done (the latter inside the dx GEMM's tiles; timed as the 1×1 backward).
         } else {
-        FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
-            s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-                da1.withUnsafeMutableBufferPointer { db in
-                    projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
-                                                    height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
-                }
-            }}
-        }
-        // da1 → dd (ReLU6 mask from a1, then BN1), in place.
-        FineTuneProfile.time(.batchNormBackward) {
-            s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
-                bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
-            }}}
-        }
+            FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
+                s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
+                    da1.withUnsafeMutableBufferPointer { db in
+                        projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                        height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
+                    }
+                }}
+            }
+            // da1 → dd (ReLU6 mask from a1, then BN1), in place.
+            FineTuneProfile.time(.batchNormBackward) {
+                s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
+                    bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
+                }}}
+            }
         }
         let dwInput = expandWeight == nil ? s.x : s.a0
         var dIn = TrainingMemory.overwritten(n * h * w * mid)          // [N, H, W, mid]
