@@ -81,6 +81,32 @@ public final class TrainableBatchNorm {
         }}
     }
 
+    /// The frozen backward (running statistics, `saved` without batch statistics) fused after the GEMM that writes dy:
+    /// `gemm(rowTiles, after)` must write dy [rows, C] into `dx` over `rowTiles` and call `after(rows, columns)` after
+    /// each tile; the mask + BN pass then runs on that tile in place (`FrozenBatchNormTiles`, the floats of `backward`).
+    /// Returns false (nothing run) where the fused path does not apply: batch statistics, or the CPU without the AVX2 pass.
+    func frozenBackwardInTiles(x: UnsafePointer<Float>, y: UnsafePointer<Float>, rows: Int, saved: Saved,
+                               dx: UnsafeMutablePointer<Float>, rowTiles: Int,
+                               gemm: ([Range<Int>], (Range<Int>, Range<Int>) -> Void) -> Void) -> Bool {
+        guard TrainingKernels.fused, saved.mean == nil, saved.invstd == nil, FrozenBatchNormTiles.supported else { return false }
+        let c = channels
+        let mean = runningMean.value                                                                         // [C]
+        let invstd = runningVar.value.map { Float(1 / (Double($0) + Double(eps)).squareRoot()) }           // [C], as fusedBackward
+        var outScale = [Float](repeating: 0, count: c)                                                       // [C] γ·invstd
+        for j in 0..<c { outScale[j] = gamma.value[j] * invstd[j] }
+        let tiles = FrozenBatchNormTiles(rows: rows, channels: c, rowTiles: rowTiles)
+        mean.withUnsafeBufferPointer { mp in invstd.withUnsafeBufferPointer { ip in outScale.withUnsafeBufferPointer { sp in
+            let m = mp.baseAddress!, inv = ip.baseAddress!, s = sp.baseAddress!
+            gemm(tiles.rowTiles) { r, cols in
+                tiles.pass(rows: r, columns: cols, x: x, y: relu6 ? y : nil, high: 6, dy: dx, mean: m, invstd: inv, outScale: s)
+            }
+        }}}
+        gamma.grad.withUnsafeMutableBufferPointer { dg in beta.grad.withUnsafeMutableBufferPointer { db in
+            tiles.finish(dGamma: dg.baseAddress!, dBeta: db.baseAddress!)
+        }}
+        return true
+    }
+
     /// The same backward as one mask + BN pass (two with batch statistics): `BatchNormActivationBackward`.
     /// Here `dy` is not masked in place (only `dx` is written).
     private func fusedBackward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>, rows: Int,

@@ -42,6 +42,14 @@ public enum TrainingKernels {
     /// (`--compare-bn-forward`) and `thaw finetune` 0.98× (BN forward is ≈ 3% of the step: the ≈ 0.8% it predicts is under
     /// the shared machine's noise), so it waits for an idle measurement.
     nonisolated(unsafe) public static var avx2BatchNormForward = false
+    /// With `panelGEMMs`: the frozen BN1 backward of each trained inverted-residual block (ReLU6 mask, dx = γ·invstd·g,
+    /// dγ, dβ) runs tile by tile right after the project convolution's input-gradient GEMM writes each tile
+    /// (`FrozenBatchNormTiles`, `TrainingPointwise.inputGradient(rowTiles:after:)`), instead of one more pass over the
+    /// [M, mid] map; and BN2's backward reads dy in place instead of a copy of it. The same floats (the sums' blocks and
+    /// order are kept). **Off by default**: on the Zen 2 EPYC (shared, load 3–9) whole steps measured 1.03×, 0.98× and 0.98× per
+    /// CPU-second (`thaw-finetune-bench 512 64 --alternate=10 --compare-bn-in-dx`), the GEMM + BN alone 1.01× and 0.98×
+    /// (`--bn-in-dx=21`), `thaw finetune` 1.01× CPU: no gain the machine resolves (the pass it moves is ≈ 2.5% of the step).
+    nonisolated(unsafe) public static var batchNormInDxTiles = false
     /// With `avx2WeightGradient`: the AVX2 tiles on operands packed per pixel run (`AVX2Kernels.weightGradientPacked`,
     /// default) or read in place; the same floats. Benchmarks and tests flip it.
     public static var avx2PackedWeightGradient: Bool {

@@ -108,6 +108,36 @@ public final class TrainingPointwise {
         }
     }
 
+    /// Row tiles of `inputGradient`'s grid at `rows` rows (evened like the GEMM's own): callers that pass their own row
+    /// tiles to `inputGradient(_:rows:into:rowTiles:after:)` size them by it.
+    public func inputGradientRowTiles(rows: Int) -> Int { Self.grid(rows: rows, columns: inChannels).rowTiles }
+
+    /// dx [rows, Cin] = dy [rows, Cout] · Wᵀ as `inputGradient(_:rows:into:)`, over the row tiles `rowTiles` (a partition of
+    /// 0..<rows in order; the floats do not depend on the tiles: each output is one Cout-long FMA chain) × the grid's column
+    /// tiles, then `after(rows, columns)` on the same thread right after each tile is written, while it is in cache.
+    /// `after` runs concurrently for different tiles. Call `prepare` first.
+    public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>,
+                              rowTiles: [Range<Int>], after: (Range<Int>, Range<Int>) -> Void) {
+        precondition(packedVersion != nil, "TrainingPointwise.inputGradient: prepare(weight:version:) first")
+        precondition(rowTiles.first?.lowerBound == 0 && rowTiles.last?.upperBound == rows
+                     && zip(rowTiles, rowTiles.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound },
+                     "TrainingPointwise.inputGradient: row tiles must partition 0..<\(rows) in order")
+        let w = PanelKernel.width, k = outChannels, n = inChannels, strips = inStrips
+        let g = Self.grid(rows: rows, columns: n)
+        let columns = ConvTiles.Grid(m: rows, n: n, rowTiles: 1, columnTiles: g.columnTiles, align: g.align)
+        backwardPanels.withUnsafeBufferPointer { pb in
+            let packed = pb.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: rowTiles.count * g.columnTiles) { t in
+                let r = rowTiles[t / g.columnTiles], cols = columns.columns(t % g.columnTiles)
+                let panels = (cols.lowerBound / w)..<(cols.upperBound / w)
+                PanelKernel.gemm(rows: r.count, k: k, a: dy + r.lowerBound * k, lda: k, packed: packed, panels: panels,
+                                 c: dx + r.lowerBound * n, ldc: n, bias: nil, residual: nil, ldr: n, low: -.infinity,
+                                 high: .infinity, inStrips: strips)
+                after(r, cols)
+            }
+        }
+    }
+
     /// dW [Cin, Cout] += x [rows, Cin]ᵀ · dy [rows, Cout] (gradients accumulate; nothing is zeroed here).
     public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
         let cin = inChannels, cout = outChannels, w = PanelKernel.width

@@ -8,13 +8,25 @@ extension AVX2Kernels {
                                              mean: UnsafePointer<Float>, invstd: UnsafePointer<Float>,
                                              outScale: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                              sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Float>) {
+        batchNormBackwardSums(x: x, y: y, high: high, dy: dy, rows: rows, channels: c, rowStride: c, mean: mean, invstd: invstd,
+                              outScale: outScale, out: out, sumG: sumG, sumGX: sumGX)
+    }
+
+    /// The same pass over `channels` columns of rows `rowStride` floats apart (x, y, dy and out alike): a column tile of a
+    /// wider map (`BatchNormActivationBackward.frozenInTiles`). mean, invstd, outScale, sumG, sumGX are [channels].
+    @inline(__always)
+    public static func batchNormBackwardSums(x: UnsafePointer<Float>, y: UnsafePointer<Float>?, high: Float,
+                                             dy: UnsafePointer<Float>, rows: Int, channels c: Int, rowStride ld: Int,
+                                             mean: UnsafePointer<Float>, invstd: UnsafePointer<Float>,
+                                             outScale: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                                             sumG: UnsafeMutablePointer<Float>, sumGX: UnsafeMutablePointer<Float>) {
         let zero = F8(repeating: 0), hi = F8(repeating: high)
         var j = 0
         while j + 8 <= c {
             let m = load(mean + j), inv = load(invstd + j), k = load(outScale + j)
             var sg = load(sumG + j), sgx = load(sumGX + j)
             for r in 0..<rows {
-                let o = r * c + j
+                let o = r * ld + j
                 var g = load(dy + o)
                 if let y {
                     let yv = load(y + o)
@@ -31,7 +43,7 @@ extension AVX2Kernels {
         guard j < c else { return }
         for r in 0..<rows {
             for ch in j..<c {
-                let o = r * c + ch
+                let o = r * ld + ch
                 var g = dy[o]
                 if let y { g = y[o] > 0 && y[o] < high ? g : 0 }
                 sumG[ch] += g

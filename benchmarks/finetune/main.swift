@@ -32,6 +32,9 @@
 //   --bn-forward[=R] instead: the frozen BN + ReLU6 forward alone, AVX2 pass vs baseline (BatchNormForwardBench.swift)
 //   --compare-bn-forward with --alternate: the frozen BN forwards on the AVX2 pass (TrainingKernels.avx2BatchNormForward)
 //              vs the baseline BatchNorm.forward (the same floats); --avx2-bn-forward turns the AVX2 pass on
+//   --compare-bn-in-dx with --alternate: BN1's frozen backward inside the project dx GEMM's tiles
+//              (TrainingKernels.batchNormInDxTiles) vs its own pass (the same floats); --bn-in-dx turns it on for any mode
+//   --bn-in-dx=R instead: Lite0's project dx GEMM + BN1 backward alone, in tiles vs separate (BatchNormInDxBench.swift)
 //   --tiles[=R] instead: the 9-tile GEMMs alone, even tile grids vs ConvTiles.grid (EvenTilesBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
@@ -48,9 +51,9 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --evaluate=R, --depthwise[=R]")
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --compare-bn-in-dx, --bn-in-dx, --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -62,12 +65,13 @@ let compareDWPacking = flags.contains("--compare-dw-packing")
 let compareChunk64 = flags.contains("--compare-chunk64")
 let compareEvenTiles = flags.contains("--compare-even-tiles")
 let compareBNForward = flags.contains("--compare-bn-forward")
+let compareBNInDx = flags.contains("--compare-bn-in-dx")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
     : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy")
     : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place")
     : compareChunk64 ? ("chunk64", "chunk32") : compareEvenTiles ? ("even-tiles", "grid-tiles")
-    : compareBNForward ? ("avx2-bn-fwd", "baseline-bn-fwd") : ("fused", "plain")
+    : compareBNForward ? ("avx2-bn-fwd", "baseline-bn-fwd") : compareBNInDx ? ("bn-in-dx", "bn-pass") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
@@ -75,6 +79,7 @@ if flags.contains("--avx2-weight-gradient") { TrainingKernels.avx2WeightGradient
 if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGradient = false }
 if flags.contains("--grid-tiles") { TrainingKernels.evenTiles = false }
 if flags.contains("--avx2-bn-forward") { TrainingKernels.avx2BatchNormForward = true }
+if flags.contains("--bn-in-dx") { TrainingKernels.batchNormInDxTiles = true }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
@@ -111,6 +116,10 @@ if let d = flags.first(where: { $0 == "--dw" || $0.hasPrefix("--dw=") }) {
 if let d = flags.first(where: { $0 == "--bn-forward" || $0.hasPrefix("--bn-forward=") }) {
     batchNormForwardRounds(rounds: d.hasPrefix("--bn-forward=") ? Int(d.dropFirst("--bn-forward=".count)) ?? 15 : 15,
                            loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
+if let d = flags.first(where: { $0.hasPrefix("--bn-in-dx=") }) {
+    batchNormInDxRounds(rounds: Int(d.dropFirst("--bn-in-dx=".count)) ?? 15, loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
     exit(0)
 }
 if let d = flags.first(where: { $0 == "--tiles" || $0.hasPrefix("--tiles=") }) {
@@ -153,6 +162,8 @@ if let rounds = alternate {
                 TrainingKernels.avx2PackedWeightGradient = fused
             } else if compareBNForward {
                 TrainingKernels.avx2BatchNormForward = fused // fused stays on
+            } else if compareBNInDx {
+                TrainingKernels.batchNormInDxTiles = fused   // fused stays on
             } else if compareEvenTiles {
                 TrainingKernels.evenTiles = fused            // fused stays on
             } else if compareChunk64 {

@@ -148,25 +148,37 @@ public final class TrainableMBConv {
         FineTuneProfile.time(.batchNormBackward) {
             s.p.withUnsafeBufferPointer { pb in g.withUnsafeMutableBufferPointer { gb in
                 dy.withUnsafeBufferPointer { yb in
-                    gb.baseAddress!.update(from: yb.baseAddress!, count: yb.count)
-                    bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
+                    if TrainingKernels.fused && TrainingKernels.batchNormInDxTiles {
+                        // The fused backward only reads dy and writes dx = g: no copy of dy into g first (same floats;
+                        // behind the switch: a 1–2 MB copy per chunk is below what the step's timing resolves).
+                        bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: UnsafeMutablePointer(mutating: yb.baseAddress!),
+                                     rows: n * oh * ow, saved: s.s2, dx: gb.baseAddress!)
+                    } else {
+                        gb.baseAddress!.update(from: yb.baseAddress!, count: yb.count)
+                        bn2.backward(x: pb.baseAddress!, y: pb.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s2,
+                                     dx: gb.baseAddress!)
+                    }
                 }
             }}
         }
         var da1 = TrainingMemory.overwritten(n * oh * ow * mid)
-        FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
-            s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
-                da1.withUnsafeMutableBufferPointer { db in
-                    projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
-                                                    height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
-                }
-            }}
-        }
-        // da1 → dd (ReLU6 mask from a1, then BN1), in place.
-        FineTuneProfile.time(.batchNormBackward) {
-            s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
-                bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
-            }}}
+        if TrainingKernels.batchNormInDxTiles, projectBackwardWithBatchNorm(g, saved: s, into: &da1) {
+            // dW, dx and BN1's backward done (the latter inside the dx GEMM's tiles; timed as the 1×1 backward).
+        } else {
+            FineTuneProfile.time(.conv1x1Backward, flops: 4 * n * oh * ow * mid * cout) {
+                s.a1.withUnsafeBufferPointer { ab in g.withUnsafeBufferPointer { gb in
+                    da1.withUnsafeMutableBufferPointer { db in
+                        projectWeight.pointwiseBackward(shape: projectShape, x: ab.baseAddress!, dy: gb.baseAddress!, batch: n,
+                                                        height: oh, width: ow, dx: db.baseAddress!, workspace: workspace)
+                    }
+                }}
+            }
+            // da1 → dd (ReLU6 mask from a1, then BN1), in place.
+            FineTuneProfile.time(.batchNormBackward) {
+                s.d.withUnsafeBufferPointer { db in s.a1.withUnsafeBufferPointer { ab in da1.withUnsafeMutableBufferPointer { gb in
+                    bn1.backward(x: db.baseAddress!, y: ab.baseAddress!, dy: gb.baseAddress!, rows: n * oh * ow, saved: s.s1, dx: gb.baseAddress!)
+                }}}
+            }
         }
         let dwInput = expandWeight == nil ? s.x : s.a0
         var dIn = TrainingMemory.overwritten(n * h * w * mid)          // [N, H, W, mid]
@@ -209,5 +221,29 @@ public final class TrainableMBConv {
             }
         }
         return dx
+    }
+
+    /// The project convolution's backward with BN1's frozen backward inside its input-gradient GEMM
+    /// (`TrainingKernels.batchNormInDxTiles`): dW += a1ᵀ·dp, then dd = BN1-backward(mask(dp·Wᵀ)) written tile by tile into
+    /// `dd` (the floats of the separate passes). False (nothing done) where it does not apply: no packed kernels for the
+    /// shape, batch statistics, the CPU without the AVX2 pass.
+    private func projectBackwardWithBatchNorm(_ dp: [Float], saved s: Saved, into dd: inout [Float]) -> Bool {
+        guard let kernel = projectWeight.pointwiseKernel(projectShape), s.s1.mean == nil, FrozenBatchNormTiles.supported,
+              TrainingKernels.fused else { return false }
+        let rows = s.n * s.oh * s.ow, mid = spec.midChannels, cout = spec.outChannels
+        var done = false
+        FineTuneProfile.time(.conv1x1Backward, flops: 4 * rows * mid * cout) {
+            s.a1.withUnsafeBufferPointer { ab in s.d.withUnsafeBufferPointer { db in dp.withUnsafeBufferPointer { gb in
+                dd.withUnsafeMutableBufferPointer { ob in projectWeight.grad.withUnsafeMutableBufferPointer { wg in
+                    kernel.weightGradient(x: ab.baseAddress!, dy: gb.baseAddress!, rows: rows, into: wg.baseAddress!)
+                    done = bn1.frozenBackwardInTiles(x: db.baseAddress!, y: ab.baseAddress!, rows: rows, saved: s.s1,
+                                                     dx: ob.baseAddress!, rowTiles: kernel.inputGradientRowTiles(rows: rows)) { tiles, after in
+                        kernel.inputGradient(gb.baseAddress!, rows: rows, into: ob.baseAddress!, rowTiles: tiles, after: after)
+                    }
+                }}
+            }}}
+        }
+        precondition(done, "TrainableMBConv \(prefix): BN1's frozen backward did not run after dW was added")
+        return true
     }
 }
