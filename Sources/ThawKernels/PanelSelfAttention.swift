@@ -20,10 +20,12 @@ public struct PanelSelfAttention: Sendable {
 
     /// As `StackedSelfAttention.forward`: x, y [batch, length, C]; mask [batch, length] (0 = padding);
     /// with `accumulate`, y += attention(x), and y may be x itself (x is read by the qkv projection before y is written).
-    /// `prologue(0..<prologueUnits)` produces x (e.g. its LayerNorm by row chunks) in the qkv projection's dispatch.
+    /// `prologue(0..<prologueUnits)` produces x (e.g. its LayerNorm by row chunks) in the qkv projection's dispatch;
+    /// `rowEpilogue` runs on finished rows of y (the output projection's, `PanelLinear.forward`).
     public func forward(x: UnsafePointer<Float>, mask: UnsafePointer<Int32>, batch: Int, length t: Int,
                         workspace ws: inout StackedSelfAttention.Workspace, y: UnsafeMutablePointer<Float>,
-                        accumulate: Bool = false, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in }) {
+                        accumulate: Bool = false, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in },
+                        rowEpilogue: ((Range<Int>) -> Void)? = nil) {
         let c = channels, rows = batch * t
         precondition(rows <= ws.maxTokens && batch * heads * t * t <= ws.maxScores,
                      "PanelSelfAttention: workspace sized for \(ws.maxTokens) tokens, called with \(batch)×\(t)")
@@ -39,7 +41,7 @@ public struct PanelSelfAttention: Sendable {
                 SelfAttention.core(q: q, k: q + c, v: q + 2 * c, ld: 3 * c, mask: mask, batch: batch, length: t,
                                    heads: heads, probs: pb.baseAddress!, context: context, channels: c, keepsProbabilities: false)
             }
-            output.forward(x: context, rows: rows, y: y, accumulate: accumulate)
+            output.forward(x: context, rows: rows, y: y, accumulate: accumulate, rowEpilogue: rowEpilogue)
         }}}
     }
 }

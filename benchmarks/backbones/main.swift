@@ -316,6 +316,10 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "gelu-passes": { GELU.avx2InPasses = $0 != 0 }, "softmax-passes": { Softmax.avx2InPasses = $0 != 0 },
                                       "gelu-in-gemm": { PanelLinear.geluInGEMM = $0 != 0 },
+                                      "norm-in-tiles": { PanelLinear.rowEpilogueInTiles = $0 != 0 },
+                                      "core-multiple-tiles": { PanelLinear.coreMultipleTiles = $0 != 0 },
+                                      "bert-tiles": { (on: Int) in   // norm-in-tiles and core-multiple-tiles together
+                                          PanelLinear.rowEpilogueInTiles = on != 0; PanelLinear.coreMultipleTiles = on != 0 },
                                       "elementwise-passes": { GELU.avx2InPasses = $0 != 0; Softmax.avx2InPasses = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 if args.contains("--profile"), let resnet = backbone as? ResNet {
@@ -493,7 +497,9 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs), gelu-passes
 // (`GELU.avx2InPasses`: 0 = the AVX2 GELU as one dependent chain per vector), softmax-passes (`Softmax.avx2InPasses`:
 // 0 = softmax's exponentials as one chain per vector), elementwise-passes (both), gelu-in-gemm (`PanelLinear.geluInGEMM`:
-// 1 = GELU inside the AVX2 panel GEMM per block of rows).
+// 1 = GELU inside the AVX2 panel GEMM per block of rows), norm-in-tiles (`PanelLinear.rowEpilogueInTiles`: 0 = MiniLM's
+// LayerNorms in a pass of their own after the projection, not on each tile's rows), core-multiple-tiles
+// (`PanelLinear.coreMultipleTiles`: 0 = large linear outputs on ConvTiles' count of tiles), bert-tiles (both).
 // --alternate-strips R: R forwards each of the model loaded with weights in strips (`PanelStrips.atLoad`, A) and
 // loaded again with [K][64] panels copied into strips per call (B), interleaved; the same report as `--alternate`.
 // --alternate-window-strips R: the same with B loaded with `PanelStrips.windowsAtLoad` flipped (only the window kernel's
