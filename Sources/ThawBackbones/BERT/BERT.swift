@@ -217,8 +217,7 @@ public struct BertEncoder: Sendable {
                                                       beta: attentionNorm.beta, eps: eps, y: h)
                             }
                         }
-                        intermediate.forward(x: h, rows: rows, y: f, activation: .gelu)
-                        output.forward(x: f, rows: rows, y: h, accumulate: true) { range in
+                        PanelFeedForward.forward(up: intermediate, down: output, x: h, rows: rows, y: h, scratch: f) { range in
                             LayerNorm.forwardRows(range, x: h, channels: c, gamma: outputNorm.gamma,
                                                   beta: outputNorm.beta, eps: eps, y: h)
                         }
