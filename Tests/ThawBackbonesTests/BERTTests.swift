@@ -82,11 +82,14 @@ final class BERTTests: XCTestCase {
     }
 
     /// Batch 32 × 128 (4,096 token rows: the proj and ffn-down tiles span all 384 columns, so each LayerNorm runs on
-    /// its tile's rows; qkv in 24 tiles instead of 21; the feed-forward by blocks of 96 rows): every hidden state bit
-    /// for bit as with the three switches off.
+    /// its tile's rows; qkv in 24 tiles instead of 21; the feed-forward by blocks of 96 rows; the attention sentence
+    /// by sentence): every hidden state bit for bit as with the four switches off.
     func testTileLayerNormsCoreMultipleTilesAndFeedForwardBlocksKeepEveryBit() throws {
         let blocks = PanelFeedForward.rowBlock
-        defer { PanelLinear.rowEpilogueInTiles = true; PanelLinear.coreMultipleTiles = true; PanelFeedForward.rowBlock = blocks }
+        defer {
+            PanelLinear.rowEpilogueInTiles = true; PanelLinear.coreMultipleTiles = true; PanelFeedForward.rowBlock = blocks
+            PanelSelfAttention.bySentences = true
+        }
         let asset = KnownAsset.named("all-minilm-l6-v2")!
         guard let path = asset.find() else { throw XCTSkip("all-MiniLM-L6-v2 is not installed: \(asset.installCommand)") }
         try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
@@ -101,6 +104,7 @@ final class BERTTests: XCTestCase {
             PanelLinear.rowEpilogueInTiles = on
             PanelLinear.coreMultipleTiles = on
             PanelFeedForward.rowBlock = on ? 96 : 0
+            PanelSelfAttention.bySentences = on
             var ws = BertEncoder.Workspace(.miniLML6, batch: batch, length: length)
             var states: [[Float]] = []
             encoder.forward(ids: ids, typeIds: nil, mask: mask, batch: batch, length: length, workspace: &ws) { _, h in

@@ -212,10 +212,10 @@ public struct BertEncoder: Sendable {
                         let attentionNorm = layer.attentionNorm, outputNorm = layer.outputNorm
                         mask.withUnsafeBufferPointer { m in
                             attention.forward(x: h, mask: m.baseAddress!, batch: batch, length: length,
-                                              workspace: &ws.attention, y: h, accumulate: true) { range in
+                                              workspace: &ws.attention, y: h, accumulate: true, rowEpilogue: { range in
                                 LayerNorm.forwardRows(range, x: h, channels: c, gamma: attentionNorm.gamma,
                                                       beta: attentionNorm.beta, eps: eps, y: h)
-                            }
+                            })
                         }
                         PanelFeedForward.forward(up: intermediate, down: output, x: h, rows: rows, y: h, scratch: f) { range in
                             LayerNorm.forwardRows(range, x: h, channels: c, gamma: outputNorm.gamma,
