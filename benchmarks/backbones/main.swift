@@ -320,6 +320,9 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "gelu-in-gemm": { PanelLinear.geluInGEMM = $0 != 0 },
                                       "ffn-rows": { PanelFeedForward.rowBlock = $0 },
                                       "attention-sentences": { PanelSelfAttention.bySentences = $0 != 0 },
+                                      "bert-all": { (on: Int) in   // bert-blocks and attention-sentences together
+                                          PanelLinear.rowEpilogueInTiles = on != 0; PanelLinear.coreMultipleTiles = on != 0
+                                          PanelFeedForward.rowBlock = on != 0 ? 96 : 0; PanelSelfAttention.bySentences = on != 0 },
                                       "bert-blocks": { (on: Int) in   // norm-in-tiles, core-multiple-tiles and ffn-rows 96 together
                                           PanelLinear.rowEpilogueInTiles = on != 0; PanelLinear.coreMultipleTiles = on != 0
                                           PanelFeedForward.rowBlock = on != 0 ? 96 : 0 },
@@ -509,7 +512,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`PanelLinear.coreMultipleTiles`: 0 = large linear outputs on ConvTiles' count of tiles), bert-tiles (both), ffn-rows
 // (`PanelFeedForward.rowBlock`: MiniLM's feed-forward by blocks of that many token rows, 0 = the two GEMMs over all rows),
 // bert-blocks (norm-in-tiles, core-multiple-tiles and ffn-rows 96 against all three off), attention-sentences
-// (`PanelSelfAttention.bySentences`: 0 = MiniLM's qkv, attention core and proj each over the whole batch).
+// (`PanelSelfAttention.bySentences`: 0 = MiniLM's qkv, attention core and proj each over the whole batch), bert-all
+// (bert-blocks and attention-sentences).
 // --alternate-strips R: R forwards each of the model loaded with weights in strips (`PanelStrips.atLoad`, A) and
 // loaded again with [K][64] panels copied into strips per call (B), interleaved; the same report as `--alternate`.
 // --alternate-window-strips R: the same with B loaded with `PanelStrips.windowsAtLoad` flipped (only the window kernel's
