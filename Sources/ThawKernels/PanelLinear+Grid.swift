@@ -27,7 +27,8 @@ extension PanelLinear {
 
     /// Whether large outputs take more row tiles when the cores do not divide ConvTiles' count (MiniLM b32's qkv,
     /// 4,096 × 1,152: 7 × 3 = 21 tiles → 8 × 3 = 24), so no core runs a last tile alone. Set before forwards start.
-    nonisolated(unsafe) public static var coreMultipleTiles = true
+    /// Off: MiniLM b32's forward measured the same CPU and wall either way (benchmarks/backbones/README.md).
+    nonisolated(unsafe) public static var coreMultipleTiles = false
 
     /// `grid` with the fewest extra row tiles that make its count a multiple of `cores` (rows of ≥ 16 each), else itself.
     static func coreMultiple(_ grid: ConvTiles.Grid, cores: Int) -> ConvTiles.Grid {

@@ -80,8 +80,9 @@ public struct PanelLinear: Sendable {
 
     /// Whether `forward`'s `rowEpilogue` runs on each tile's rows right after the tile (tiles spanning every column;
     /// the rows partly still in L2) rather than in a pass of its own over all rows once every tile is done. The same
-    /// floats either way: the epilogue sees the same finished rows. Set before forwards start.
-    nonisolated(unsafe) public static var rowEpilogueInTiles = true
+    /// floats either way: the epilogue sees the same finished rows. Set before forwards start. Off: MiniLM b32's
+    /// forward measured the same CPU and wall either way (benchmarks/backbones/README.md).
+    nonisolated(unsafe) public static var rowEpilogueInTiles = false
 
     /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
     /// must be `.identity`: a residual connection). y must not overlap x. Needs `VectorISA.packedKernels`.

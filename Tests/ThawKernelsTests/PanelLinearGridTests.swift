@@ -5,7 +5,7 @@ import XCTest
 /// large ones (MiniLM's 4,096 rows) left to `ConvTiles.grid`; and the grid never changes a float (every output
 /// element runs the same sums whatever its tile), with the residual accumulated and with GELU in the tiles.
 final class PanelLinearGridTests: XCTestCase {
-    override func tearDown() { PanelLinear.equalTiles = true; PanelLinear.coreMultipleTiles = true }
+    override func tearDown() { PanelLinear.equalTiles = true; PanelLinear.coreMultipleTiles = false }
 
     private func panelCounts(_ g: ConvTiles.Grid) -> [Int] { (0..<g.count).map { g.columns($0).count / 64 } }
 
@@ -34,6 +34,7 @@ final class PanelLinearGridTests: XCTestCase {
     func testLargeOutputsTakeTileCountsTheCoresDivide() {
         // MiniLM b32's qkv: ConvTiles cuts 4,096 × 1,152 into 7 × 3 = 21 tiles (one core would run the last alone).
         XCTAssertEqual(ConvTiles.grid(m: 4096, n: 1152, cores: 2, align: 64).count, 21)
+        PanelLinear.coreMultipleTiles = true
         let qkv = PanelLinear.grid(m: 4096, n: 1152, cores: 2)
         XCTAssertEqual([qkv.rowTiles, qkv.columnTiles], [8, 3])
         XCTAssertEqual(PanelLinear.grid(m: 4096, n: 1152, cores: 3).count % 3, 0)
@@ -126,7 +127,7 @@ final class PanelLinearPrologueTests: XCTestCase {
 /// span every column (MiniLM b32's proj and ffn-down, 4,096 × 384), else in a pass after the tiles — gives the floats
 /// of the GEMM followed by `LayerNorm.forward`, and runs once on every row.
 final class PanelLinearRowEpilogueTests: XCTestCase {
-    override func tearDown() { PanelLinear.rowEpilogueInTiles = true }
+    override func tearDown() { PanelLinear.rowEpilogueInTiles = false }
 
     func testLayerNormEpilogueGivesTheSeparateFloats() throws {
         try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
