@@ -133,16 +133,18 @@ extension SelfAttention {
                             mask: UnsafePointer<Int32>, batch: Int, length t: Int, heads h: Int,
                             probs: UnsafeMutablePointer<Float>, context ctx: UnsafeMutablePointer<Float>,
                             channels c: Int, bias: UnsafePointer<Float>? = nil, stages: AttentionStages = .all,
-                            keepsProbabilities: Bool = true) {
+                            keepsProbabilities: Bool = true, maxWorkers: Int? = nil) {
         precondition(c % h == 0 && ld >= c, "SelfAttention.core: \(h) heads must divide \(c) channels, row stride \(ld) ≥ \(c)")
         let d = c / h
         let scale = 1 / Float(d).squareRoot()
         let maskValue = -Float.greatestFiniteMagnitude
         let pairs = batch * h
-        let workers = min(pairs, ProcessInfo.processInfo.activeProcessorCount)
+        // `maxWorkers` 1: the pairs on the calling thread (a caller that splits the work itself, inside
+        // `BLAS.singleThreaded`: `PanelSelfAttention`'s sentence blocks).
+        let workers = min(pairs, maxWorkers ?? ProcessInfo.processInfo.activeProcessorCount)
         let scratch = !keepsProbabilities && scoresInScratch && stages == .all
         BLAS.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
+            eachWorker(workers) { w in
                 // The mask of the current batch item as an additive row: 0 for tokens, −3.4e38 for padding.
                 let maskRow = UnsafeMutablePointer<Float>.allocate(capacity: t)   // [T]
                 // Scores of the current pair when they are not kept: [T, T], in L2 from QKᵀ through P·V.
@@ -175,5 +177,12 @@ extension SelfAttention {
                 }
             }
         }
+    }
+}
+
+extension SelfAttention {
+    /// `concurrentPerform` over `workers`, or worker 0 on the calling thread when there is one.
+    fileprivate static func eachWorker(_ workers: Int, _ body: (Int) -> Void) {
+        if workers == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
     }
 }

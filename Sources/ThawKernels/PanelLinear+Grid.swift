@@ -20,8 +20,23 @@ extension PanelLinear {
         let columnTiles = (n + 511) / 512
         let rowsPerTile = max(128, ConvTiles.tileFloats / ((n + columnTiles - 1) / columnTiles))
         let large = ((m + rowsPerTile - 1) / rowsPerTile) * columnTiles >= cores * ConvTiles.tilesPerCore
-        guard equalTiles, cores > 1, !large else { return plain }
+        if large { return coreMultipleTiles ? coreMultiple(plain, cores: cores) : plain }
+        guard equalTiles, cores > 1 else { return plain }
         return equalTilesGrid(m: m, n: n, cores: cores) ?? plain
+    }
+
+    /// Whether large outputs take more row tiles when the cores do not divide ConvTiles' count (MiniLM b32's qkv,
+    /// 4,096 × 1,152: 7 × 3 = 21 tiles → 8 × 3 = 24), so no core runs a last tile alone. Set before forwards start.
+    /// Off: MiniLM b32's forward measured the same CPU and wall either way (benchmarks/backbones/README.md).
+    nonisolated(unsafe) public static var coreMultipleTiles = false
+
+    /// `grid` with the fewest extra row tiles that make its count a multiple of `cores` (rows of ≥ 16 each), else itself.
+    static func coreMultiple(_ grid: ConvTiles.Grid, cores: Int) -> ConvTiles.Grid {
+        guard cores > 1 else { return grid }
+        var rowTiles = grid.rowTiles
+        while (rowTiles * grid.columnTiles) % cores != 0 { rowTiles += 1 }
+        guard grid.m / rowTiles >= 16 else { return grid }
+        return ConvTiles.Grid(m: grid.m, n: grid.n, rowTiles: rowTiles, columnTiles: grid.columnTiles, align: grid.align)
     }
 
     /// The least-reading grid (column tiles × m + row tiles × n floats per unit of K: A is read once per column tile,

@@ -78,18 +78,29 @@ public struct PanelLinear: Sendable {
     /// forward measured 0.95–1.02× (median ≈ 1.00) against GELU after the tile.
     nonisolated(unsafe) public static var geluInGEMM = false
 
+    /// Whether `forward`'s `rowEpilogue` runs on each tile's rows right after the tile (tiles spanning every column;
+    /// the rows partly still in L2) rather than in a pass of its own over all rows once every tile is done. The same
+    /// floats either way: the epilogue sees the same finished rows. Set before forwards start. Off: MiniLM b32's
+    /// forward measured the same CPU and wall either way (benchmarks/backbones/README.md).
+    nonisolated(unsafe) public static var rowEpilogueInTiles = false
+
     /// y [rows, out] = act(x [rows, in] · Wᵀ + b), or with `accumulate` y += x · Wᵀ + b (then `activation`
     /// must be `.identity`: a residual connection). y must not overlap x. Needs `VectorISA.packedKernels`.
     /// `prologue(0..<prologueUnits)`: independent work that produces x (e.g. the LayerNorm of its rows, by row
     /// chunks), every unit finished before any tile starts.
+    /// `rowEpilogue(range)`: work on finished rows of y, each row once (e.g. a LayerNorm of y in place); in the tile's
+    /// dispatch when the tiles span all columns (`rowEpilogueInTiles`), else over all rows after the tiles.
     public func forward(x: UnsafePointer<Float>, rows: Int, y: UnsafeMutablePointer<Float>, accumulate: Bool = false,
-                        activation: Activation = .identity, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in }) {
+                        activation: Activation = .identity, prologueUnits: Int = 0, prologue: (Int) -> Void = { _ in },
+                        rowEpilogue: ((Range<Int>) -> Void)? = nil) {
         // `packing` packed the layer on a CPU with one of the two builds; `PanelKernel.gemm` picks by `VectorISA.avx512`.
         precondition(VectorISA.avx512 || CPUFeatures.current.hasAVX2FMA, "PanelLinear.forward: runs only on AVX-512 or AVX2+FMA CPUs (see `packing`)")
         precondition(!accumulate || activation == .identity, "PanelLinear.forward: accumulate takes no activation")
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures, width = PanelKernel.width
         let grid = PanelLinear.grid(m: rows, n: n, cores: ParallelRows.cores)
+        // Whole rows per tile: the row epilogue may run on a tile's rows as soon as it is done.
+        let epilogueInTiles = rowEpilogue != nil && grid.columnTiles == 1 && PanelLinear.rowEpilogueInTiles
         panels.withUnsafeBufferPointer { pb in
             bias.withUnsafeBufferPointer { bb in
                 let packed = pb.baseAddress!, b = bb.baseAddress!
@@ -104,6 +115,7 @@ public struct PanelLinear: Sendable {
                                      bias: b, residual: accumulate ? UnsafePointer(out) : nil, ldr: n,
                                      low: -.infinity, high: .infinity, kBlock: PanelLinear.kBlock, inStrips: inStrips,
                                      gelu: geluInGEMM)
+                    if epilogueInTiles { rowEpilogue!(rr) }
                     // Else GELU on the tile while it is in cache, straight to the vector kernel (`GELU.forward` would
                     // ask the core count per call, which costs more than a row segment's arithmetic).
                     guard activation == .gelu && !geluInGEMM else { return }
@@ -123,6 +135,7 @@ public struct PanelLinear: Sendable {
                 if grid.count == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: grid.count, execute: run) }
             }
         }
+        if let rowEpilogue, !epilogueInTiles { TransformerRows.forEach(rows: rows, costPerRow: 3 * n, rowEpilogue) }
         // QuickGELU (CLIP) has no tile kernel: one pass over the whole output.
         if activation == .quickGELU { QuickGELU.forward(x: y, count: rows * n, y: y) }
     }

@@ -81,6 +81,44 @@ final class BERTTests: XCTestCase {
         assertClose(sentences, try Self.fixture("sentence"), rtol: 1e-4, floor: 0.01, "\(form): sentence embeddings")
     }
 
+    /// Batch 32 × 128 (4,096 token rows: the proj and ffn-down tiles span all 384 columns, so each LayerNorm runs on
+    /// its tile's rows; qkv in 24 tiles instead of 21; the feed-forward by blocks of 96 rows; the attention sentence
+    /// by sentence): every hidden state bit for bit as with the four switches off.
+    func testTileLayerNormsCoreMultipleTilesAndFeedForwardBlocksKeepEveryBit() throws {
+        let blocks = PanelFeedForward.rowBlock
+        defer {
+            PanelLinear.rowEpilogueInTiles = false; PanelLinear.coreMultipleTiles = false; PanelFeedForward.rowBlock = blocks
+            PanelSelfAttention.bySentences = true
+        }
+        let asset = KnownAsset.named("all-minilm-l6-v2")!
+        guard let path = asset.find() else { throw XCTSkip("all-MiniLM-L6-v2 is not installed: \(asset.installCommand)") }
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
+        let st = try SafetensorsF32(path: path)
+        let encoder = try BertEncoder(configuration: .miniLML6) { name, shape in try st.tensor(name, shape: shape) }
+        let (batch, length) = (32, 128)
+        var state: UInt32 = 7
+        let ids = (0..<batch * length).map { _ -> Int32 in state = state &* 1664525 &+ 1013904223; return Int32(state >> 17) % 29000 + 1000 }
+        let mask = (0..<batch * length).map { Int32($0 % length < 40 + 2 * ($0 / length) ? 1 : 0) }
+        var runs: [[[Float]]] = []
+        for on in [true, false] {
+            PanelLinear.rowEpilogueInTiles = on
+            PanelLinear.coreMultipleTiles = on
+            PanelFeedForward.rowBlock = on ? 96 : 0
+            PanelSelfAttention.bySentences = on
+            var ws = BertEncoder.Workspace(.miniLML6, batch: batch, length: length)
+            var states: [[Float]] = []
+            encoder.forward(ids: ids, typeIds: nil, mask: mask, batch: batch, length: length, workspace: &ws) { _, h in
+                states.append(Array(h))
+            }
+            runs.append(states)
+        }
+        XCTAssertEqual(runs[0].count, 7)
+        for (k, (a, b)) in zip(runs[0], runs[1]).enumerated() {
+            XCTAssertTrue(a.allSatisfy(\.isFinite), "hidden state \(k) finite")
+            XCTAssertTrue(zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern }, "hidden state \(k): the same bits")
+        }
+    }
+
     func testWrongParameterSizeThrowsNamingIt() {
         XCTAssertThrowsError(try BertEncoder(configuration: .miniLML6) { name, shape in
             [Float](repeating: 0, count: name.hasSuffix("word_embeddings.weight") ? 7 : shape.reduce(1, *))

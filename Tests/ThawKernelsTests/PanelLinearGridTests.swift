@@ -5,7 +5,7 @@ import XCTest
 /// large ones (MiniLM's 4,096 rows) left to `ConvTiles.grid`; and the grid never changes a float (every output
 /// element runs the same sums whatever its tile), with the residual accumulated and with GELU in the tiles.
 final class PanelLinearGridTests: XCTestCase {
-    override func tearDown() { PanelLinear.equalTiles = true }
+    override func tearDown() { PanelLinear.equalTiles = true; PanelLinear.coreMultipleTiles = false }
 
     private func panelCounts(_ g: ConvTiles.Grid) -> [Int] { (0..<g.count).map { g.columns($0).count / 64 } }
 
@@ -24,11 +24,44 @@ final class PanelLinearGridTests: XCTestCase {
         let fc1 = PanelLinear.grid(m: 257, n: 1536, cores: 2)
         XCTAssertEqual([fc1.rowTiles, fc1.columnTiles], [1, 8])
         for g in [qkv, proj, fc1] { XCTAssertEqual(g.count % 2, 0, "the two cores divide the tiles") }
-        // Large outputs and one core keep ConvTiles' grid.
-        XCTAssertEqual(PanelLinear.grid(m: 4096, n: 1152, cores: 2), ConvTiles.grid(m: 4096, n: 1152, cores: 2, align: 64))
+        // Large outputs whose tile count the cores divide, and one core, keep ConvTiles' grid.
+        XCTAssertEqual(PanelLinear.grid(m: 4096, n: 1536, cores: 2), ConvTiles.grid(m: 4096, n: 1536, cores: 2, align: 64))
         XCTAssertEqual(PanelLinear.grid(m: 257, n: 1152, cores: 1), ConvTiles.grid(m: 257, n: 1152, cores: 1, align: 64))
         PanelLinear.equalTiles = false
         XCTAssertEqual(PanelLinear.grid(m: 257, n: 1152, cores: 2), ConvTiles.grid(m: 257, n: 1152, cores: 2, align: 64), "switched off")
+    }
+
+    func testLargeOutputsTakeTileCountsTheCoresDivide() {
+        // MiniLM b32's qkv: ConvTiles cuts 4,096 × 1,152 into 7 × 3 = 21 tiles (one core would run the last alone).
+        XCTAssertEqual(ConvTiles.grid(m: 4096, n: 1152, cores: 2, align: 64).count, 21)
+        PanelLinear.coreMultipleTiles = true
+        let qkv = PanelLinear.grid(m: 4096, n: 1152, cores: 2)
+        XCTAssertEqual([qkv.rowTiles, qkv.columnTiles], [8, 3])
+        XCTAssertEqual(PanelLinear.grid(m: 4096, n: 1152, cores: 3).count % 3, 0)
+        XCTAssertEqual(PanelLinear.grid(m: 4096, n: 1536, cores: 2).count, 24, "already a multiple: unchanged")
+        PanelLinear.coreMultipleTiles = false
+        XCTAssertEqual(PanelLinear.grid(m: 4096, n: 1152, cores: 2), ConvTiles.grid(m: 4096, n: 1152, cores: 2, align: 64), "switched off")
+    }
+
+    func testCoreMultipleTilesNeverChangeAFloat() throws {
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
+        // 1,500 × 1,152: ConvTiles' 3 × 3 tiles against 4 × 3.
+        let (rows, inF, outF) = (1500, 64, 1152)
+        XCTAssertEqual(ConvTiles.grid(m: rows, n: outF, cores: ParallelRows.cores, align: 64).count % 2, ParallelRows.cores == 2 ? 1 : 0)
+        let p = LinearParameters(weight: FiniteDifference.random(outF * inF, seed: 25, scale: 0.1),
+                                 bias: FiniteDifference.random(outF, seed: 26), inFeatures: inF, outFeatures: outF)
+        let packed = try XCTUnwrap(PanelLinear.packing(p))
+        let x = FiniteDifference.random(rows * inF, seed: 27), y0 = FiniteDifference.random(rows * outF, seed: 28)
+        var outs: [[Float]] = []
+        for on in [true, false] {
+            PanelLinear.coreMultipleTiles = on
+            var y = y0
+            x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer {
+                packed.forward(x: xb.baseAddress!, rows: rows, y: $0.baseAddress!, accumulate: true)
+            } }
+            outs.append(y)
+        }
+        XCTAssertTrue(zip(outs[0], outs[1]).allSatisfy { $0.bitPattern == $1.bitPattern }, "the same floats on either grid")
     }
 
     func testTheGridNeverChangesAFloat() throws {
@@ -86,6 +119,48 @@ final class PanelLinearPrologueTests: XCTestCase {
             } } }
             XCTAssertTrue(zip(n, normed).allSatisfy { $0.bitPattern == $1.bitPattern }, "fused \(fused): the prologue's LayerNorm")
             XCTAssertTrue(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "fused \(fused): the GEMM after it")
+        }
+    }
+}
+
+/// `PanelLinear.forward(…rowEpilogue:)`: a LayerNorm in place on the finished rows — on each tile's rows when the tiles
+/// span every column (MiniLM b32's proj and ffn-down, 4,096 × 384), else in a pass after the tiles — gives the floats
+/// of the GEMM followed by `LayerNorm.forward`, and runs once on every row.
+final class PanelLinearRowEpilogueTests: XCTestCase {
+    override func tearDown() { PanelLinear.rowEpilogueInTiles = false }
+
+    func testLayerNormEpilogueGivesTheSeparateFloats() throws {
+        try XCTSkipUnless(VectorISA.packedKernels, "the panel kernel needs AVX-512 or AVX2+FMA")
+        // 4,096 rows: 8 row tiles of all 384 columns (in the tiles); 257 rows: 4 × 2 tiles (the pass after them).
+        for (rows, inF, outF) in [(4096, 32, 384), (257, 96, 384), (130, 64, 128)] {
+            let c = outF
+            let p = LinearParameters(weight: FiniteDifference.random(outF * inF, seed: 31, scale: 0.1),
+                                     bias: FiniteDifference.random(outF, seed: 32), inFeatures: inF, outFeatures: outF)
+            let packed = try XCTUnwrap(PanelLinear.packing(p))
+            let x = FiniteDifference.random(rows * inF, seed: 33), h0 = FiniteDifference.random(rows * outF, seed: 34, scale: 3)
+            let gamma = FiniteDifference.random(c, seed: 35).map { 1 + $0 }, beta = FiniteDifference.random(c, seed: 36)
+            // Reference: h += x·Wᵀ + b over all rows, then the LayerNorm of h in place.
+            var want = h0
+            x.withUnsafeBufferPointer { xb in want.withUnsafeMutableBufferPointer { hb in
+                packed.forward(x: xb.baseAddress!, rows: rows, y: hb.baseAddress!, accumulate: true)
+                LayerNorm.forward(x: hb.baseAddress!, rows: rows, channels: c, gamma: gamma, beta: beta, eps: 1e-12, y: hb.baseAddress!)
+            } }
+            let inTiles = PanelLinear.grid(m: rows, n: outF, cores: ParallelRows.cores).columnTiles == 1
+            for on in [true, false] {
+                PanelLinear.rowEpilogueInTiles = on
+                var got = h0
+                var runs = [Int](repeating: 0, count: rows)   // rows of disjoint ranges: one writer each
+                x.withUnsafeBufferPointer { xb in got.withUnsafeMutableBufferPointer { hb in runs.withUnsafeMutableBufferPointer { rb in
+                    let h = hb.baseAddress!, counts = rb.baseAddress!
+                    packed.forward(x: xb.baseAddress!, rows: rows, y: h, accumulate: true) { range in
+                        for r in range { counts[r] += 1 }
+                        LayerNorm.forwardRows(range, x: h, channels: c, gamma: gamma, beta: beta, eps: 1e-12, y: h)
+                    }
+                } } }
+                let label = "\(rows) × \(inF) → \(outF), in tiles \(on && inTiles)"
+                XCTAssertEqual(Set(runs), [1], "\(label): every row once")
+                XCTAssertTrue(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(label): the separate LayerNorm's floats")
+            }
         }
     }
 }

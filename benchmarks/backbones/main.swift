@@ -97,6 +97,8 @@ if args.contains("--eager-winograd") { WinogradChoice.deferFilters = false }
 if args.contains("--no-panel-linear") { PanelLinear.packsAtLoad = false }
 // --no-scratch-scores: the attention core's scores in the probabilities buffer (same floats).
 if args.contains("--no-scratch-scores") { SelfAttention.scoresInScratch = false }
+// --ffn-rows N: MiniLM's feed-forward by blocks of N token rows (`PanelFeedForward.rowBlock`; 0 = the two GEMMs over all rows).
+if let n = option("--ffn-rows").flatMap(Int.init) { PanelFeedForward.rowBlock = max(0, n) }
 if let text = option("--k-block") {
     guard let n = Int(text), n >= 0 else { fail("--k-block takes a count of inputs ≥ 0 (0: one pass), got \(text)") }
     PanelLinear.kBlock = n == 0 ? .max : n
@@ -319,6 +321,18 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "zeroes-outputs": { SelfAttention.zeroesOutputs = $0 != 0 },
                                       "gelu-passes": { GELU.avx2InPasses = $0 != 0 }, "softmax-passes": { Softmax.avx2InPasses = $0 != 0 },
                                       "gelu-in-gemm": { PanelLinear.geluInGEMM = $0 != 0 },
+                                      "ffn-rows": { PanelFeedForward.rowBlock = $0 },
+                                      "attention-sentences": { PanelSelfAttention.bySentences = $0 != 0 },
+                                      "bert-all": { (on: Int) in   // bert-blocks and attention-sentences together
+                                          PanelLinear.rowEpilogueInTiles = on != 0; PanelLinear.coreMultipleTiles = on != 0
+                                          PanelFeedForward.rowBlock = on != 0 ? 96 : 0; PanelSelfAttention.bySentences = on != 0 },
+                                      "bert-blocks": { (on: Int) in   // norm-in-tiles, core-multiple-tiles and ffn-rows 96 together
+                                          PanelLinear.rowEpilogueInTiles = on != 0; PanelLinear.coreMultipleTiles = on != 0
+                                          PanelFeedForward.rowBlock = on != 0 ? 96 : 0 },
+                                      "norm-in-tiles": { PanelLinear.rowEpilogueInTiles = $0 != 0 },
+                                      "core-multiple-tiles": { PanelLinear.coreMultipleTiles = $0 != 0 },
+                                      "bert-tiles": { (on: Int) in   // norm-in-tiles and core-multiple-tiles together
+                                          PanelLinear.rowEpilogueInTiles = on != 0; PanelLinear.coreMultipleTiles = on != 0 },
                                       "elementwise-passes": { GELU.avx2InPasses = $0 != 0; Softmax.avx2InPasses = $0 != 0 },
                                       "winograd": { WinogradChoice.policy = $0 == 0 ? .never : $0 == 1 ? .automatic : .always }]
 // --knob KNOB=V (repeatable): sets one of the alternation knobs for the whole run (e.g. a dump with a switch on); before
@@ -498,7 +512,13 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // (`SelfAttention.zeroesOutputs`: 0 = sgemm with beta = 0 zeroes the attention core's outputs), gelu-passes
 // (`GELU.avx2InPasses`: 0 = the AVX2 GELU as one dependent chain per vector), softmax-passes (`Softmax.avx2InPasses`:
 // 0 = softmax's exponentials as one chain per vector), elementwise-passes (both), gelu-in-gemm (`PanelLinear.geluInGEMM`:
-// 1 = GELU inside the AVX2 panel GEMM per block of rows).
+// 1 = GELU inside the AVX2 panel GEMM per block of rows), norm-in-tiles (`PanelLinear.rowEpilogueInTiles`: 0 = MiniLM's
+// LayerNorms in a pass of their own after the projection, not on each tile's rows), core-multiple-tiles
+// (`PanelLinear.coreMultipleTiles`: 0 = large linear outputs on ConvTiles' count of tiles), bert-tiles (both), ffn-rows
+// (`PanelFeedForward.rowBlock`: MiniLM's feed-forward by blocks of that many token rows, 0 = the two GEMMs over all rows),
+// bert-blocks (norm-in-tiles, core-multiple-tiles and ffn-rows 96 against all three off), attention-sentences
+// (`PanelSelfAttention.bySentences`: 0 = MiniLM's qkv, attention core and proj each over the whole batch), bert-all
+// (bert-blocks and attention-sentences).
 // --alternate-strips R: R forwards each of the model loaded with weights in strips (`PanelStrips.atLoad`, A) and
 // loaded again with [K][64] panels copied into strips per call (B), interleaved; the same report as `--alternate`.
 // --alternate-window-strips R: the same with B loaded with `PanelStrips.windowsAtLoad` flipped (only the window kernel's

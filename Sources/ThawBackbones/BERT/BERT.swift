@@ -204,20 +204,25 @@ public struct BertEncoder: Sendable {
                         Linear.forward(intermediate, x: h, rows: rows, y: f)
                         GELU.forward(x: f, count: rows * cfg.intermediateSize, y: f)
                         Linear.forward(output, x: f, rows: rows, y: h, accumulate: true)
+                        LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
+                                          beta: layer.outputNorm.beta, eps: eps, y: h)
                     case let .panels(attention, intermediate, output):
-                        // The same steps; the residual adds and GELU run in the GEMMs' tiles (`PanelLinear`).
+                        // The same steps; the residual adds and GELU run in the GEMMs' tiles (`PanelLinear`), and
+                        // each LayerNorm on the rows of the tile that finished them (`rowEpilogue`).
+                        let attentionNorm = layer.attentionNorm, outputNorm = layer.outputNorm
                         mask.withUnsafeBufferPointer { m in
                             attention.forward(x: h, mask: m.baseAddress!, batch: batch, length: length,
-                                              workspace: &ws.attention, y: h, accumulate: true)
+                                              workspace: &ws.attention, y: h, accumulate: true, rowEpilogue: { range in
+                                LayerNorm.forwardRows(range, x: h, channels: c, gamma: attentionNorm.gamma,
+                                                      beta: attentionNorm.beta, eps: eps, y: h)
+                            })
                         }
-                        LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.attentionNorm.gamma,
-                                          beta: layer.attentionNorm.beta, eps: eps, y: h)
-                        intermediate.forward(x: h, rows: rows, y: f, activation: .gelu)
-                        output.forward(x: f, rows: rows, y: h, accumulate: true)
+                        PanelFeedForward.forward(up: intermediate, down: output, x: h, rows: rows, y: h, scratch: f) { range in
+                            LayerNorm.forwardRows(range, x: h, channels: c, gamma: outputNorm.gamma,
+                                                  beta: outputNorm.beta, eps: eps, y: h)
+                        }
                     }
                 }
-                LayerNorm.forward(x: h, rows: rows, channels: c, gamma: layer.outputNorm.gamma,
-                                  beta: layer.outputNorm.beta, eps: eps, y: h)
                 boundary?(n + 1, used)
             }
         }}
