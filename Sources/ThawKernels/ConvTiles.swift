@@ -106,6 +106,11 @@ public enum ConvTiles {
     /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
     /// start; called from several threads at once.
     nonisolated(unsafe) public static var windowTileTrace: (@Sendable (WindowTileEvent) -> Void)?
+    /// A layer's tiles are claimed from both ends (`WorkerTeam.run(fromBothEnds:)`): the calling thread takes the first
+    /// tiles (the top rows), the other core the last, so on two cores the next layer's top rows mostly read rows the same
+    /// core wrote instead of tiles alternating between the cores. The same floats (each tile's arithmetic is unchanged).
+    /// Set before forwards start.
+    nonisolated(unsafe) public static var claimsFromBothEnds = false
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

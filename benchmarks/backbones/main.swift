@@ -288,6 +288,10 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "window-inline-ends": { ConvTiles.windowInlineEnds = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
+                                      "team-resnet": { ResNet.teamAtBatchOne = $0 != 0 },
+                                      "team-backoff": { WorkerTeam.backsOff = $0 != 0 },
+                                      "team-spin": { WorkerTeam.spinMicroseconds = $0 },
+                                      "both-ends": { ConvTiles.claimsFromBothEnds = $0 != 0 },
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
@@ -534,6 +538,17 @@ if let text = option("--chain-trace") {
     print("# load \(load)")
     exit(0)
 }
+// --team-trace R: R forwards with every `WorkerTeam.run` region timed (`TeamTraceRecorder`): wake, tail, time outside.
+if let text = option("--team-trace") {
+    guard let rounds = Int(text), rounds > 0 else { fail("--team-trace takes a number of forwards > 0, got \(text)") }
+    let recorder = TeamTraceRecorder()
+    recorder.install()
+    for _ in 0..<rounds { try recorder.forward { _ = try backbone.forward(input, from: nil, taps: [lastTap]) } }
+    recorder.report(cores: PhaseChain.cores)
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print("# load \(load)")
+    exit(0)
+}
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
@@ -558,6 +573,9 @@ if let spec = option("--alternate") {
     // CPU time of both cores per forward: what a loaded machine's time slicing does not inflate (cache sharing still does).
     print(String(format: "cpu time per forward: A median %.3f ms fastest %.3f | B median %.3f fastest %.3f | A/B median %.3f fastest %.3f",
                  median(cpu[0]), cpu[0].min()!, median(cpu[1]), cpu[1].min()!, median(cpu[0]) / median(cpu[1]), cpu[0].min()! / cpu[1].min()!))
+    // Per round (A then B, run back to back): the median of A/B, which a slow or fast phase of the host shifts less.
+    print(String(format: "per-round A/B median: wall %.3f cpu %.3f", median(zip(times[0], times[1]).map { $0 / $1 }),
+                 median(zip(cpu[0], cpu[1]).map { $0 / $1 })))
     // The fastest tenth of the forwards: on a busy machine the forwards least disturbed, closer to an idle machine's.
     func tenth(_ v: [Double]) -> Double { v.sorted()[v.count / 10] }
     print(String(format: "wall 10th percentile: A %.3f ms | B %.3f ms | A/B %.3f", tenth(times[0]), tenth(times[1]), tenth(times[0]) / tenth(times[1])))
