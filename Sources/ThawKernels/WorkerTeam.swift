@@ -35,13 +35,59 @@ public final class WorkerTeam: @unchecked Sendable {
     public static var isOn: Bool { enabled || scopes.load(ordering: .relaxed) > 0 }
 
     /// body() with the team on (`run` regions on the helpers), then the helpers parked unless `enabled`: they
-    /// spin only between the regions of this call, not after it.
-    public static func during<R>(_ body: () throws -> R) rethrows -> R {
+    /// spin only between the regions of this call, not after it. `whenIdle`: only if the machine looks idle
+    /// (`looksIdle`), else body() as it is (concurrentPerform).
+    public static func during<R>(whenIdle: Bool = false, _ body: () throws -> R) rethrows -> R {
+        if whenIdle && !looksIdle() { return try body() }
+        let backOffsBefore = backOffs.load(ordering: .relaxed)
         scopes.wrappingAdd(1, ordering: .relaxed)
         defer {
             if scopes.wrappingSubtract(1, ordering: .relaxed).newValue == 0 && !enabled { shared.park() }
+            if backOffs.load(ordering: .relaxed) != backOffsBefore { skipsLeft.store(idleProbeInterval, ordering: .relaxed) }
         }
         return try body()
+    }
+
+    /// After a `during` call in which a helper or the caller backed off (a yield ran another thread), this many
+    /// `during(whenIdle: true)` calls skip the team before it is tried again.
+    nonisolated(unsafe) public static var idleProbeInterval = 16
+    private static let skipsLeft = Atomic<Int>(0)
+    private static let backOffs = Atomic<Int>(0)     // back-offs so far (helpers and callers)
+
+    /// Whether the team is worth waking for the next call: no back-off in the last `idleProbeInterval` calls, and no
+    /// thread runnable but the caller (`/proc/loadavg`'s running count is 1). On a loaded machine a helper kept awake
+    /// between regions runs late: a woken thread that spun has used its share of the core, so the scheduler lets it wait
+    /// for the next tick (4 ms here) where a pool thread that slept runs at once (ResNet-50 batch 1 at load 4–6: wake
+    /// median 4 ms on the team, 3 µs on concurrentPerform; benchmarks/backbones/README.md).
+    static func looksIdle() -> Bool {
+        if skipsLeft.load(ordering: .relaxed) > 0 {
+            skipsLeft.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return runnableThreads() == 1
+    }
+
+    /// The machine's runnable threads now, the caller included (`/proc/loadavg`'s fourth field, "running/total");
+    /// Int.max where it cannot be read (not Linux): the team stays off.
+    static func runnableThreads() -> Int {
+        let fd = open("/proc/loadavg", O_RDONLY)
+        guard fd >= 0 else { return .max }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer -> Int in
+            let count = read(fd, buffer.baseAddress!, 128)
+            guard count > 0 else { return .max }
+            var spaces = 0, value = 0, digits = 0
+            for byte in buffer.prefix(count) {
+                if spaces < 3 {
+                    if byte == UInt8(ascii: " ") { spaces += 1 }
+                } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                    value = value * 10 + Int(byte - UInt8(ascii: "0")); digits += 1
+                } else {
+                    break
+                }
+            }
+            return digits > 0 ? value : .max
+        }
     }
 
     /// `shared.run` when the team is on, else concurrentPerform without starting the team's threads.
@@ -139,6 +185,7 @@ public final class WorkerTeam: @unchecked Sendable {
             let now = Self.involuntarySwitches()
             if switches < 0 { switches = now; continue }
             if now == switches { continue }
+            Self.backOffs.wrappingAdd(1, ordering: .relaxed)
             callerCondition.lock()
             callerSleeps.store(true, ordering: .sequentiallyConsistent)
             while completed.load(ordering: .sequentiallyConsistent) < n { callerCondition.wait() }
@@ -203,7 +250,10 @@ public final class WorkerTeam: @unchecked Sendable {
                 sched_yield()
                 if spins & 15 == 0 {
                     if DispatchTime.now().uptimeNanoseconds >= deadline { break }
-                    if backsOff && Self.involuntarySwitches() != switches { break }
+                    if backsOff && Self.involuntarySwitches() != switches {
+                        Self.backOffs.wrappingAdd(1, ordering: .relaxed)
+                        break
+                    }
                 }
             }
         }

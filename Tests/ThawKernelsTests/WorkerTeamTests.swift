@@ -135,6 +135,18 @@ final class WorkerTeamTests: XCTestCase {
         }
     }
 
+    /// `during(whenIdle:)`'s signal: the machine's runnable threads, the caller among them (Linux).
+    func testRunnableThreadsCountsTheCaller() {
+        let r = WorkerTeam.runnableThreads()
+        XCTAssertGreaterThanOrEqual(r, 1)
+        XCTAssertLessThan(r, 1 << 20)
+        // Either way the body runs once and the team is off after it.
+        var calls = 0
+        WorkerTeam.during(whenIdle: true) { calls += 1 }
+        XCTAssertEqual(calls, 1)
+        XCTAssertFalse(WorkerTeam.isOn)
+    }
+
     /// The back-off's signal: the thread's involuntary context switches, read without failing and never decreasing.
     func testInvoluntarySwitchesCount() {
         let a = WorkerTeam.involuntarySwitches()

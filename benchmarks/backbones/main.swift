@@ -289,9 +289,12 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "window-inline-ends": { ConvTiles.windowInlineEnds = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
                                       "team-resnet": { ResNet.teamAtBatchOne = $0 != 0 },
+                                      "team-when-idle": { ResNet.teamOnlyWhenIdle = $0 != 0 },
                                       "team-backoff": { WorkerTeam.backsOff = $0 != 0 },
                                       "team-spin": { WorkerTeam.spinMicroseconds = $0 },
                                       "both-ends": { ConvTiles.claimsFromBothEnds = $0 != 0 },
+                                      "team-both-ends": { (on: Int) in   // team-resnet and both-ends together
+                                          ResNet.teamAtBatchOne = on != 0; ConvTiles.claimsFromBothEnds = on != 0 },
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
@@ -472,7 +475,11 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
 // window-inline-ends (`ConvTiles.windowInlineEnds`: 0 = the window kernel's block epilogues as one call per row),
-// team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
+// team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions), team-resnet
+// (`ResNet.teamAtBatchOne`: a batch-1 ResNet forward inside `WorkerTeam.during`), team-backoff (`WorkerTeam.backsOff`: 0 =
+// helpers spin their whole `spinMicroseconds`, the caller spins until the region ends), team-spin
+// (`WorkerTeam.spinMicroseconds`), both-ends (`ConvTiles.claimsFromBothEnds`: 1 = each layer's tiles claimed from both
+// ends), team-both-ends (team-resnet and both-ends together),
 // chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
 // (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), chain-ends
 // (`InvertedResidual.chainClaimsFromBothEnds`: 0 = the batch-1 chain's units claimed in order), halo-share

@@ -11,7 +11,7 @@ extension ResNet {
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
         let x = input.tensor
         if Self.teamAtBatchOne && x.rank == 4 && x.shape[0] == 1 {
-            return try WorkerTeam.during { try forwardWhole(input, from: from, taps: taps) }
+            return try WorkerTeam.during(whenIdle: Self.teamOnlyWhenIdle) { try forwardWhole(input, from: from, taps: taps) }
         }
         guard chunkFloats > 0, x.rank == 4, x.shape[0] > 1 else { return try forwardWhole(input, from: from, taps: taps) }
         let (start, _, deepest) = try forwardRange(from: from, taps: taps)
@@ -46,6 +46,8 @@ extension ResNet {
     /// (`WorkerTeam.during`), instead of a `concurrentPerform` that wakes a pool thread per region. The same floats.
     /// Set before forwards start.
     nonisolated(unsafe) public static var teamAtBatchOne = false
+    /// `teamAtBatchOne` only for forwards that start on an idle machine (`WorkerTeam.during(whenIdle:)`); false: always.
+    nonisolated(unsafe) public static var teamOnlyWhenIdle = true
 
     /// Floats of the largest map one image makes between cut `start` and cut `last` (input [N, H, W, C]):
     /// the input, every cut's output and, from the raw input, conv1's output before the max-pool.
