@@ -141,6 +141,7 @@ final class WorkerTeamTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r, 1)
         XCTAssertLessThan(r, 1 << 20)
         // Either way the body runs once and the team is off after it.
+        WorkerTeam.enabled = false
         var calls = 0
         WorkerTeam.during(whenIdle: true) { calls += 1 }
         XCTAssertEqual(calls, 1)
