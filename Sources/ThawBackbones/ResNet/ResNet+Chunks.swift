@@ -44,8 +44,9 @@ extension ResNet {
     /// A batch-1 forward runs its ≈ 100 parallel regions (each convolution's tiles, Winograd's transforms and products,
     /// the padded copies) on `WorkerTeam`'s helpers, awake between regions and parked when it returns
     /// (`WorkerTeam.during`), instead of a `concurrentPerform` that wakes a pool thread per region. The same floats.
-    /// Set before forwards start.
-    nonisolated(unsafe) public static var teamAtBatchOne = false
+    /// On: 0.982–0.985× the wall (1–1.4% more CPU) on an idle machine, parity under load thanks to `teamOnlyWhenIdle`
+    /// (without it 2–13% slower there; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var teamAtBatchOne = true
     /// `teamAtBatchOne` only for forwards that start on an idle machine (`WorkerTeam.during(whenIdle:)`); false: always.
     nonisolated(unsafe) public static var teamOnlyWhenIdle = true
 
