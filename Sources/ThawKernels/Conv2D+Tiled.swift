@@ -70,7 +70,7 @@ extension Conv2D {
         func tiles(_ r0: Int, _ r1: Int, _ a: UnsafePointer<Float>, _ lda: Int) {
             let width = PanelKernel.width
             let grid = ConvTiles.grid(m: r1 - r0, n: cout, cores: cores, align: inPanels ? width : 16)
-            WorkerTeam.run(iterations: grid.count) { t in
+            WorkerTeam.run(iterations: grid.count, fromBothEnds: ConvTiles.claimsFromBothEnds) { t in
                 let rr = grid.rows(t), cc = grid.columns(t)
                 if rr.isEmpty || cc.isEmpty { return }
                 if panels {

@@ -88,7 +88,7 @@ extension Conv2D {
                 let r0 = n0 * perImage
                 let grid = ConvTiles.grid(m: count * perImage, n: cout, cores: cores, align: width)
                 let trace = ConvTiles.windowTileTrace, regionStart = trace == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-                WorkerTeam.run(iterations: grid.count) { t in
+                WorkerTeam.run(iterations: grid.count, fromBothEnds: ConvTiles.claimsFromBothEnds) { t in
                     let rr = grid.rows(t), cc = grid.columns(t)
                     if rr.isEmpty || cc.isEmpty { return }
                     let start = trace == nil ? 0 : DispatchTime.now().uptimeNanoseconds

@@ -106,6 +106,12 @@ public enum ConvTiles {
     /// thread it ran, to see how the tiles spread over the cores. nil (default): no clock is read. Set before forwards
     /// start; called from several threads at once.
     nonisolated(unsafe) public static var windowTileTrace: (@Sendable (WindowTileEvent) -> Void)?
+    /// A layer's tiles are claimed from both ends (`WorkerTeam.run(fromBothEnds:)`): the calling thread takes the first
+    /// tiles (the top rows), the other core the last, so on two cores the next layer's top rows mostly read rows the same
+    /// core wrote instead of tiles alternating between the cores. The same floats (each tile's arithmetic is unchanged).
+    /// On: ResNet-50 batch 1 took 0.958× the wall and 0.956× the CPU per forward on an idle machine, batch 32 0.99× (within
+    /// noise under load; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var claimsFromBothEnds = true
     /// Output floats one tile of a large GEMM writes (256 Ki floats = 1 MiB, a Zen 4 core's L2).
     nonisolated(unsafe) public static var tileFloats = 1 << 18
 

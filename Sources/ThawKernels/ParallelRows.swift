@@ -19,7 +19,7 @@ enum ParallelRows {
             return
         }
         let per = (count + tasks - 1) / tasks
-        DispatchQueue.concurrentPerform(iterations: tasks) { t in
+        WorkerTeam.run(iterations: tasks) { t in       // concurrentPerform unless the team is on (`WorkerTeam.during`)
             let lo = t * per
             let hi = min(count, lo + per)
             if lo < hi { body(lo..<hi) }

@@ -86,4 +86,74 @@ final class WorkerTeamTests: XCTestCase {
         assertEachOnce(WorkerTeam(helpers: 1), iterations: 4)
         assertEachOnce(WorkerTeam(helpers: 0), iterations: 3)
     }
+
+    /// Which iterations the calling thread ran, each iteration checked to run once.
+    private func callerIterations(iterations n: Int, _ run: ((Int) -> Void) -> Void) -> [Int] {
+        let tally = Tally(n), onCaller = Tally(n), caller = pthread_self()
+        run { i in
+            if i % 2 == 1 { usleep(30) }
+            tally.hit(i)
+            if pthread_equal(pthread_self(), caller) != 0 { onCaller.hit(i) }
+        }
+        XCTAssertEqual(tally.values, Array(repeating: 1, count: n), "\(n) iterations")
+        return onCaller.values.enumerated().filter { $0.element == 1 }.map(\.offset)
+    }
+
+    /// `fromBothEnds`: on the team and on concurrentPerform, every iteration once and the caller's a prefix 0..<k (the
+    /// others take the back); in order (the default) the helper's are not always a suffix.
+    func testBothEndsGivesTheCallerAPrefix() {
+        let team = WorkerTeam(helpers: 1)
+        for teamOn in [true, false] {
+            WorkerTeam.enabled = teamOn
+            for round in 0..<300 {
+                let n = 2 + round % 9
+                let mine = callerIterations(iterations: n) { body in
+                    if teamOn { team.run(iterations: n, fromBothEnds: true, body) } else { WorkerTeam.run(iterations: n, fromBothEnds: true, body) }
+                }
+                XCTAssertEqual(mine, Array(0..<mine.count), "team \(teamOn), \(n) iterations: the caller's are a prefix")
+            }
+        }
+    }
+
+    /// `during` turns the team on for its body only (nested calls too), and regions after it (helpers parked) still run
+    /// every iteration once.
+    func testDuringTurnsTheTeamOnAndParksIt() {
+        WorkerTeam.enabled = false
+        XCTAssertFalse(WorkerTeam.isOn)
+        let regions = Tally(1)
+        WorkerTeam.during {
+            XCTAssertTrue(WorkerTeam.isOn)
+            WorkerTeam.during { XCTAssertTrue(WorkerTeam.isOn) }
+            XCTAssertTrue(WorkerTeam.isOn)
+            for _ in 0..<200 { WorkerTeam.run(iterations: 3) { _ in regions.hit(0) } }
+        }
+        XCTAssertFalse(WorkerTeam.isOn)
+        XCTAssertEqual(regions.values, [600])
+        for _ in 0..<20 {
+            WorkerTeam.during { assertEachOnce(WorkerTeam.shared, iterations: 4) }
+            usleep(500)
+        }
+    }
+
+    /// `during(whenIdle:)`'s signal: the machine's runnable threads, the caller among them (Linux).
+    func testRunnableThreadsCountsTheCaller() {
+        let r = WorkerTeam.runnableThreads()
+        XCTAssertGreaterThanOrEqual(r, 1)
+        XCTAssertLessThan(r, 1 << 20)
+        // Either way the body runs once and the team is off after it.
+        WorkerTeam.enabled = false
+        var calls = 0
+        WorkerTeam.during(whenIdle: true) { calls += 1 }
+        XCTAssertEqual(calls, 1)
+        XCTAssertFalse(WorkerTeam.isOn)
+    }
+
+    /// The back-off's signal: the thread's involuntary context switches, read without failing and never decreasing.
+    func testInvoluntarySwitchesCount() {
+        let a = WorkerTeam.involuntarySwitches()
+        for _ in 0..<100 { sched_yield() }
+        let b = WorkerTeam.involuntarySwitches()
+        XCTAssertGreaterThanOrEqual(a, 0)
+        XCTAssertGreaterThanOrEqual(b, a)
+    }
 }

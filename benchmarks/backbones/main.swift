@@ -290,6 +290,13 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                       "wide-leftovers": { ConvTiles.windowWideLeftovers = $0 != 0 },
                                       "window-inline-ends": { ConvTiles.windowInlineEnds = $0 != 0 },
                                       "team": { WorkerTeam.enabled = $0 != 0 },
+                                      "team-resnet": { ResNet.teamAtBatchOne = $0 != 0 },
+                                      "team-when-idle": { ResNet.teamOnlyWhenIdle = $0 != 0 },
+                                      "team-backoff": { WorkerTeam.backsOff = $0 != 0 },
+                                      "team-spin": { WorkerTeam.spinMicroseconds = $0 },
+                                      "both-ends": { ConvTiles.claimsFromBothEnds = $0 != 0 },
+                                      "team-both-ends": { (on: Int) in   // team-resnet and both-ends together
+                                          ResNet.teamAtBatchOne = on != 0; ConvTiles.claimsFromBothEnds = on != 0 },
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
@@ -487,7 +494,11 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // window-blocks (`ConvTiles.windowQuarterBlockFloats`: 0 = one pass, else floats of a quarter slice per group),
 // wide-leftovers (`ConvTiles.windowWideLeftovers`: 0 = a window kernel's last 1–3 rows one quarter at a time),
 // window-inline-ends (`ConvTiles.windowInlineEnds`: 0 = the window kernel's block epilogues as one call per row),
-// team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions),
+// team (`WorkerTeam.enabled`: ResNet's convolution tiles and Winograd GEMMs, the mobile blocks' regions), team-resnet
+// (`ResNet.teamAtBatchOne`: a batch-1 ResNet forward inside `WorkerTeam.during`), team-backoff (`WorkerTeam.backsOff`: 0 =
+// helpers spin their whole `spinMicroseconds`, the caller spins until the region ends), team-spin
+// (`WorkerTeam.spinMicroseconds`), both-ends (`ConvTiles.claimsFromBothEnds`: 1 = each layer's tiles claimed from both
+// ends), team-both-ends (team-resnet and both-ends together),
 // chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
 // (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), chain-ends
 // (`InvertedResidual.chainClaimsFromBothEnds`: 0 = the batch-1 chain's units claimed in order), halo-share
@@ -559,6 +570,17 @@ if let text = option("--chain-trace") {
     print("# load \(load)")
     exit(0)
 }
+// --team-trace R: R forwards with every `WorkerTeam.run` region timed (`TeamTraceRecorder`): wake, tail, time outside.
+if let text = option("--team-trace") {
+    guard let rounds = Int(text), rounds > 0 else { fail("--team-trace takes a number of forwards > 0, got \(text)") }
+    let recorder = TeamTraceRecorder()
+    recorder.install()
+    for _ in 0..<rounds { try recorder.forward { _ = try backbone.forward(input, from: nil, taps: [lastTap]) } }
+    recorder.report(cores: PhaseChain.cores)
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+    print("# load \(load)")
+    exit(0)
+}
 if let spec = option("--alternate") {
     let knobs = alternationKnobs
     let halves = spec.split(separator: "=", maxSplits: 1).map(String.init)
@@ -583,6 +605,9 @@ if let spec = option("--alternate") {
     // CPU time of both cores per forward: what a loaded machine's time slicing does not inflate (cache sharing still does).
     print(String(format: "cpu time per forward: A median %.3f ms fastest %.3f | B median %.3f fastest %.3f | A/B median %.3f fastest %.3f",
                  median(cpu[0]), cpu[0].min()!, median(cpu[1]), cpu[1].min()!, median(cpu[0]) / median(cpu[1]), cpu[0].min()! / cpu[1].min()!))
+    // Per round (A then B, run back to back): the median of A/B, which a slow or fast phase of the host shifts less.
+    print(String(format: "per-round A/B median: wall %.3f cpu %.3f", median(zip(times[0], times[1]).map { $0 / $1 }),
+                 median(zip(cpu[0], cpu[1]).map { $0 / $1 })))
     // The fastest tenth of the forwards: on a busy machine the forwards least disturbed, closer to an idle machine's.
     func tenth(_ v: [Double]) -> Double { v.sorted()[v.count / 10] }
     print(String(format: "wall 10th percentile: A %.3f ms | B %.3f ms | A/B %.3f", tenth(times[0]), tenth(times[1]), tenth(times[0]) / tenth(times[1])))

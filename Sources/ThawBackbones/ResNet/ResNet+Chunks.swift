@@ -10,6 +10,9 @@ extension ResNet {
     /// their deep GEMMs keep their rows. Inputs after `pool` ([N, C]) and batches within the budget run whole.
     public func forward(_ input: Activations, from: String?, taps: [String]) throws -> [String: Activations] {
         let x = input.tensor
+        if Self.teamAtBatchOne && x.rank == 4 && x.shape[0] == 1 {
+            return try WorkerTeam.during(whenIdle: Self.teamOnlyWhenIdle) { try forwardWhole(input, from: from, taps: taps) }
+        }
         guard chunkFloats > 0, x.rank == 4, x.shape[0] > 1 else { return try forwardWhole(input, from: from, taps: taps) }
         let (start, _, deepest) = try forwardRange(from: from, taps: taps)
         guard let last = deepest else { return [:] }
@@ -37,6 +40,15 @@ extension ResNet {
         }
         return joined.mapValues { Activations(tensor: Tensor(shape: [n] + $0.perImage, data: $0.data)) }
     }
+
+    /// A batch-1 forward runs its ≈ 100 parallel regions (each convolution's tiles, Winograd's transforms and products,
+    /// the padded copies) on `WorkerTeam`'s helpers, awake between regions and parked when it returns
+    /// (`WorkerTeam.during`), instead of a `concurrentPerform` that wakes a pool thread per region. The same floats.
+    /// On: 0.982–0.985× the wall (1–1.4% more CPU) on an idle machine, parity under load thanks to `teamOnlyWhenIdle`
+    /// (without it 2–13% slower there; benchmarks/backbones/README.md). Set before forwards start.
+    nonisolated(unsafe) public static var teamAtBatchOne = true
+    /// `teamAtBatchOne` only for forwards that start on an idle machine (`WorkerTeam.during(whenIdle:)`); false: always.
+    nonisolated(unsafe) public static var teamOnlyWhenIdle = true
 
     /// Floats of the largest map one image makes between cut `start` and cut `last` (input [N, H, W, C]):
     /// the input, every cut's output and, from the raw input, conv1's output before the max-pool.
