@@ -18,19 +18,17 @@ final class PanelFeedForwardTests: XCTestCase {
                 weight: FiniteDifference.random(c * inner, seed: 43, scale: 0.05), bias: FiniteDifference.random(c, seed: 44),
                 inFeatures: inner, outFeatures: c)))
             let h0 = FiniteDifference.random(rows * c, seed: 45, scale: 2)
-            let gamma = FiniteDifference.random(c, seed: 46).map { 1 + $0 }, beta = FiniteDifference.random(c, seed: 47)
             var outs: [[Float]] = []
             for rowBlock in [0, block] {
                 PanelFeedForward.rowBlock = rowBlock
-                var h = h0, f = [Float](repeating: .nan, count: rows * inner), runs = [Int](repeating: 0, count: rows)
-                h.withUnsafeMutableBufferPointer { hb in f.withUnsafeMutableBufferPointer { fb in runs.withUnsafeMutableBufferPointer { rb in
-                    let x = hb.baseAddress!, counts = rb.baseAddress!
-                    PanelFeedForward.forward(up: up, down: down, x: x, rows: rows, y: x, scratch: fb.baseAddress!) { range in
-                        for r in range { counts[r] += 1 }
-                        LayerNorm.forwardRows(range, x: x, channels: c, gamma: gamma, beta: beta, eps: 1e-12, y: x)
-                    }
-                } } }
-                XCTAssertEqual(Set(runs), [1], "\(c)→\(inner), \(rows) rows, blocks of \(rowBlock): every row's epilogue once")
+                let probe = LayerNormRowProbe(rows: rows, channels: c, seed: 46)
+                var h = h0, f = [Float](repeating: .nan, count: rows * inner)
+                h.withUnsafeMutableBufferPointer { hb in f.withUnsafeMutableBufferPointer { fb in
+                    let x = hb.baseAddress!
+                    PanelFeedForward.forward(up: up, down: down, x: x, rows: rows, y: x, scratch: fb.baseAddress!,
+                                             rowEpilogue: probe.epilogue(x))
+                } }
+                XCTAssertEqual(Set(probe.runs), [1], "\(c)→\(inner), \(rows) rows, blocks of \(rowBlock): every row's epilogue once")
                 XCTAssertTrue(h.allSatisfy(\.isFinite))
                 outs.append(h)
             }

@@ -138,27 +138,25 @@ final class PanelLinearRowEpilogueTests: XCTestCase {
                                      bias: FiniteDifference.random(outF, seed: 32), inFeatures: inF, outFeatures: outF)
             let packed = try XCTUnwrap(PanelLinear.packing(p))
             let x = FiniteDifference.random(rows * inF, seed: 33), h0 = FiniteDifference.random(rows * outF, seed: 34, scale: 3)
-            let gamma = FiniteDifference.random(c, seed: 35).map { 1 + $0 }, beta = FiniteDifference.random(c, seed: 36)
+            let norm = LayerNormRowProbe(rows: rows, channels: c, seed: 35)      // γ, β of the reference
             // Reference: h += x·Wᵀ + b over all rows, then the LayerNorm of h in place.
             var want = h0
             x.withUnsafeBufferPointer { xb in want.withUnsafeMutableBufferPointer { hb in
                 packed.forward(x: xb.baseAddress!, rows: rows, y: hb.baseAddress!, accumulate: true)
-                LayerNorm.forward(x: hb.baseAddress!, rows: rows, channels: c, gamma: gamma, beta: beta, eps: 1e-12, y: hb.baseAddress!)
+                LayerNorm.forward(x: hb.baseAddress!, rows: rows, channels: c, gamma: norm.gamma, beta: norm.beta, eps: 1e-12,
+                                  y: hb.baseAddress!)
             } }
             let inTiles = PanelLinear.grid(m: rows, n: outF, cores: ParallelRows.cores).columnTiles == 1
             for on in [true, false] {
                 PanelLinear.rowEpilogueInTiles = on
+                let probe = LayerNormRowProbe(rows: rows, channels: c, seed: 35)
                 var got = h0
-                var runs = [Int](repeating: 0, count: rows)   // rows of disjoint ranges: one writer each
-                x.withUnsafeBufferPointer { xb in got.withUnsafeMutableBufferPointer { hb in runs.withUnsafeMutableBufferPointer { rb in
-                    let h = hb.baseAddress!, counts = rb.baseAddress!
-                    packed.forward(x: xb.baseAddress!, rows: rows, y: h, accumulate: true) { range in
-                        for r in range { counts[r] += 1 }
-                        LayerNorm.forwardRows(range, x: h, channels: c, gamma: gamma, beta: beta, eps: 1e-12, y: h)
-                    }
-                } } }
+                x.withUnsafeBufferPointer { xb in got.withUnsafeMutableBufferPointer { hb in
+                    let h = hb.baseAddress!
+                    packed.forward(x: xb.baseAddress!, rows: rows, y: h, accumulate: true, rowEpilogue: probe.epilogue(h))
+                } }
                 let label = "\(rows) × \(inF) → \(outF), in tiles \(on && inTiles)"
-                XCTAssertEqual(Set(runs), [1], "\(label): every row once")
+                XCTAssertEqual(Set(probe.runs), [1], "\(label): every row once")
                 XCTAssertTrue(zip(got, want).allSatisfy { $0.bitPattern == $1.bitPattern }, "\(label): the separate LayerNorm's floats")
             }
         }

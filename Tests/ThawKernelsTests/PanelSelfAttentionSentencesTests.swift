@@ -18,21 +18,18 @@ final class PanelSelfAttentionSentencesTests: XCTestCase {
             // Sentence b has t − 3b tokens, then padding.
             let mask = (0..<rows).map { Int32($0 % t < t - 3 * ($0 / t) ? 1 : 0) }
             let h0 = FiniteDifference.random(rows * c, seed: 70, scale: 2)
-            let gamma = FiniteDifference.random(c, seed: 71).map { 1 + $0 }, beta = FiniteDifference.random(c, seed: 72)
             var outs: [[Float]] = []
             for bySentences in [false, true] {
                 PanelSelfAttention.bySentences = bySentences
                 var ws = StackedSelfAttention.Workspace(batch: batch, length: t, channels: c, heads: heads)
-                var h = h0, runs = [Int](repeating: 0, count: rows)
-                h.withUnsafeMutableBufferPointer { hb in runs.withUnsafeMutableBufferPointer { rb in mask.withUnsafeBufferPointer { m in
-                    let x = hb.baseAddress!, counts = rb.baseAddress!
+                let probe = LayerNormRowProbe(rows: rows, channels: c, seed: 71)
+                var h = h0
+                h.withUnsafeMutableBufferPointer { hb in mask.withUnsafeBufferPointer { m in
+                    let x = hb.baseAddress!
                     attention.forward(x: x, mask: m.baseAddress!, batch: batch, length: t, workspace: &ws, y: x, accumulate: true,
-                                      rowEpilogue: { range in
-                        for r in range { counts[r] += 1 }
-                        LayerNorm.forwardRows(range, x: x, channels: c, gamma: gamma, beta: beta, eps: 1e-12, y: x)
-                    })
-                } } }
-                XCTAssertEqual(Set(runs), [1], "\(c) channels, \(batch) × \(t), by sentences \(bySentences): every row once")
+                                      rowEpilogue: probe.epilogue(x))
+                } }
+                XCTAssertEqual(Set(probe.runs), [1], "\(c) channels, \(batch) × \(t), by sentences \(bySentences): every row once")
                 XCTAssertTrue(h.allSatisfy(\.isFinite))
                 outs.append(h)
             }
