@@ -41,7 +41,7 @@ extension ResNet {
         return joined.mapValues { Activations(tensor: Tensor(shape: [n] + $0.perImage, data: $0.data)) }
     }
 
-    /// A batch-1 forward runs its ≈ 100 parallel regions (each convolution's tiles, Winograd's transforms and products,
+    /// A batch-1 forward runs its ≈ 80 parallel regions (each convolution's tiles, Winograd's transforms and products,
     /// the padded copies) on `WorkerTeam`'s helpers, awake between regions and parked when it returns
     /// (`WorkerTeam.during`), instead of a `concurrentPerform` that wakes a pool thread per region. The same floats.
     /// On: 0.982–0.985× the wall (1–1.4% more CPU) on an idle machine, parity under load thanks to `teamOnlyWhenIdle`
