@@ -39,6 +39,7 @@ final class BatchNormInDxTilesParityTests: XCTestCase {
         for n in [64, 3] {
             let a = try run(inTiles: true, batch: n), b = try run(inTiles: false, batch: n)
             XCTAssertEqual(a.losses, b.losses, "batch \(n): losses")
+            XCTAssertTrue(a.grads.allSatisfy { $0.allSatisfy(\.isFinite) }, "batch \(n): every gradient finite")
             for (i, (ga, gb)) in zip(a.grads, b.grads).enumerated() {
                 XCTAssertEqual(ga.map(\.bitPattern), gb.map(\.bitPattern), "batch \(n): gradient \(i)")
             }

@@ -63,6 +63,7 @@ final class FrozenBatchNormTilesTests: XCTestCase {
             let t = make(rows: rows, c: c, cout: cout, seed: 70 + UInt64(i) * 10)
             let a = separate(t), b = inTiles(t)
             let label = "rows \(rows) C \(c)"
+            XCTAssertTrue((a.0 + a.1 + a.2).allSatisfy(\.isFinite), "\(label): the separate pass's dx, dγ, dβ are finite")
             XCTAssertEqual(a.0.map(\.bitPattern), b.0.map(\.bitPattern), "\(label): dx")
             XCTAssertEqual(a.1.map(\.bitPattern), b.1.map(\.bitPattern), "\(label): dγ")
             XCTAssertEqual(a.2.map(\.bitPattern), b.2.map(\.bitPattern), "\(label): dβ")

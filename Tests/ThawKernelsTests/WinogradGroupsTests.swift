@@ -57,6 +57,7 @@ final class WinogradGroupsTests: XCTestCase {
         let x = values(n * h * w * cin, seed: UInt64(h * w))
         let whole = forward(conv, x, n: n, h: h, w: w, groupFloats: 0, slices: false)
         let grouped = forward(conv, x, n: n, h: h, w: w, groupFloats: groupFloats, slices: slices)
+        XCTAssertTrue(whole.allSatisfy(\.isFinite), "\(label): the whole-layer output is finite", file: file, line: line)
         var differing = 0, worst: Float = 0
         for i in whole.indices where whole[i].bitPattern != grouped[i].bitPattern {
             differing += 1
