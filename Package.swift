@@ -23,6 +23,7 @@ import PackageDescription
 //   ThawKernels ──► ThawBLAS ──► COpenBLAS (dlopen'ed: see thaw_blas.h), ThawCore
 //   ThawKernels ──► ThawKernelsAVX2 ──► ThawKernelBuild, CPrefetch (a header of prefetch hints; called only on AVX2+FMA CPUs)
 //   ThawKernels ──► ThawKernelsAVX512 ──► ThawKernelBuild (called only on AVX-512 CPUs)
+//   ThawKernels ──► CBF16Kernels (bfloat16 GEMMs in C; called only on AVX512-BF16 CPUs)
 //   ThawKernels ──► ThawKernelBuild (the protocol both builds conform to; no dependencies)
 //   ThawCore, ThawAssets: Foundation only
 
@@ -59,7 +60,7 @@ let package = Package(
         // the error shape (ThawError, FileError).
         .target(name: "ThawCore"),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
-        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelBuild", "ThawKernelsAVX2", "ThawKernelsAVX512"],
+        .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelBuild", "ThawKernelsAVX2", "ThawKernelsAVX512", "CBF16Kernels"],
                 swiftSettings: kernels),
         // The signatures every vector build of the packed kernels provides (`PackedKernelBuild`), so ThawKernels
         // picks a build once per call instead of naming one at each call site.
@@ -72,6 +73,9 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])] + kernels),
         // The same kernels compiled for AVX-512 (SIMD16<Float> = one zmm); called only when the CPU has
         // AVX-512 F/BW/DQ/VL/CD.
+        // bfloat16 GEMMs (vdpbf16ps) in C, Swift having no intrinsic for them; called only on AVX512-BF16 CPUs
+        // (`VectorISA.bf16`), the target attribute on each function, optimised in debug builds too.
+        .target(name: "CBF16Kernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "ThawKernelsAVX512", dependencies: ["ThawKernelBuild"], swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])] + kernels),
         .target(name: "ThawWeights", dependencies: ["ThawCore"]),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),   // libpng's setjmp error handling, in C

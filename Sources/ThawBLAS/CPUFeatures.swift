@@ -19,6 +19,8 @@ public struct CPUFeatures: Sendable, Equatable {
     public var hasAVX512: Bool {
         ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"].allSatisfy(flags.contains)
     }
+    /// AVX-512 with BF16 (`vdpbf16ps`, `vcvtne2ps2bf16`): the bfloat16 GEMMs of `thaw finetune --precision bf16`.
+    public var hasAVX512BF16: Bool { hasAVX512 && flags.contains("avx512_bf16") }
     public var hasAVX2FMA: Bool { flags.contains("avx2") && flags.contains("fma") }
 
     /// The SIMD flags worth printing, in a stable order.

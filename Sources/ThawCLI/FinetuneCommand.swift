@@ -83,6 +83,7 @@ struct FinetuneCommand: ParsableCommand {
     var misclassified = 0
     @Flag(help: "Print the run record as JSON instead of text.") var json = false
     @Option(help: "The data the cache was extracted from: BERT/MPNet caches (re-tokenized for token counts; required there); --from input/stem/uncached blocks.K (images re-read; default: the data of the cache's extract run).") var data: String?
+    @Option(help: "f32 or bf16: the operands of the trained 1×1 convolutions' GEMMs (EfficientNet-Lite, MobileNetV2, ResNet from cached maps). bf16 rounds them to bfloat16 and accumulates in float32 (weights, gradients and optimizer state stay float32), ≈ 2× the GEMM rate; needs a CPU with AVX512-BF16 (avx512_bf16).") var precision = "f32"
     @Flag(help: "BERT/MPNet caches: L2-normalise the mean-pooled vector before the classifier.") var l2 = false
 
     func validate() throws {
@@ -102,6 +103,10 @@ struct FinetuneCommand: ParsableCommand {
         if unfreeze != nil && from != nil { throw ValidationError("--unfreeze and --from both choose where training starts: pass one of them.") }
         if let n = unfreeze, n < 1 { throw ValidationError("--unfreeze must be ≥ 1 (the number of top blocks to train).") }
         guard blockSize >= 1 else { throw ValidationError("--block-size must be ≥ 1.") }
+        guard let p = TrainingPrecision(rawValue: precision) else { throw ValidationError("--precision: f32 or bf16.") }
+        if let missing = p.missingCPUFeature {
+            throw ValidationError("--precision bf16 needs a CPU with \(missing); this CPU lacks it: use --precision f32.")
+        }
     }
 
     func run() throws {
@@ -138,6 +143,12 @@ struct FinetuneCommand: ParsableCommand {
         o.batch = batch; o.chunk = chunk; o.clip = clip > 0 ? clip : nil; o.earlyStop = earlyStop
         o.checkpointDir = checkpoint; o.resume = resume; o.seed = seed; o.export = export
         o.misclassified = misclassified
+        o.precision = TrainingPrecision(rawValue: precision)!
+        if o.precision != .f32 {
+            guard case .cachedMaps = plan.source, !{ if case .vit = plan.trained { return true }; return false }() else {
+                throw ValidationError("--precision \(precision) applies to fine-tuning EfficientNet-Lite, MobileNetV2 and ResNet from cached maps only.")
+            }
+        }
         switch plan.source {
         case .cachedHiddenStates: return try runBert(o, cache: reader, plan: plan)
         case .rawImages: return try runRaw(o, cache: reader, plan: plan)

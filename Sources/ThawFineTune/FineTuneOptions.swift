@@ -1,4 +1,5 @@
 import ThawHeads
+import ThawKernels
 import ThawTraining
 
 /// Everything `FineTuner` needs to know; defaults match `thaw finetune`.
@@ -57,6 +58,10 @@ public struct FineTuneOptions: Sendable {
     public var blockSize = 1024
     /// Check the weights' SHA-256 against the cache manifest (reads the whole file once).
     public var verifyWeights = true
+
+    /// Operands of the trained 1×1 convolutions' GEMMs (`TrainingKernels.precision`; `.bf16` needs AVX512-BF16). The run
+    /// sets the switch for its duration and records it ("precision").
+    public var precision: TrainingPrecision = .f32
 
     public init(cache: String, from: String, weights: String) {
         self.cache = cache

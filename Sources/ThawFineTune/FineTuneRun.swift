@@ -3,6 +3,7 @@ import ThawBackbones
 import ThawBLAS
 import ThawCore
 import ThawHeads
+import ThawKernels
 import ThawRuns
 import ThawStore
 import ThawWeights
@@ -43,6 +44,12 @@ public enum FineTuneRun {
     public static func run(_ o: FineTuneOptions, cache reader: CacheReader, plan: FineTunePlan, commandLine: [String] = [],
                            onLoaded: ([String]) -> Void = { _ in }, progress: ((FineTuneProgress) -> Void)? = nil) throws -> FineTuneResult {
         let started = Date()
+        if let missing = o.precision.missingCPUFeature {
+            throw FineTuneError("--precision \(o.precision.rawValue) needs the CPU feature \(missing), which this CPU lacks: use --precision f32")
+        }
+        let savedPrecision = TrainingKernels.precision
+        TrainingKernels.precision = o.precision
+        defer { TrainingKernels.precision = savedPrecision }
         let manifest = reader.manifest
         let cached = manifest.taps.map { "\($0.name) (\($0.shape))" }.joined(separator: ", ")
         // The trained top of each family, loaded once its classifier can be made: `classifier(width)` under the
@@ -141,7 +148,7 @@ public enum FineTuneRun {
             "trainable_parameters": .number(Double(model.tensors.filter(\.trainable).reduce(0) { $0 + $1.count })),
             "views": .number(Double(data.views)), "carved_validation": .bool(data.carvedValidation),
             "train_rows": .number(Double(trainRows)), "val_rows": .number(Double(data.validationIndices.count)),
-            "test_rows": .number(Double(data.testIndices.count)),
+            "test_rows": .number(Double(data.testIndices.count)), "precision": .string(o.precision.rawValue),
         ]
         if frozen != nil { config["cached_tap"] = .string(readTap); config["frozen_blocks"] = .string(plan.frozenBlocksText ?? "") }
         if byBlocks {

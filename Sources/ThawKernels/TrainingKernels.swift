@@ -16,6 +16,16 @@ public enum TrainingKernels {
     /// forward, input-gradient and weight-gradient GEMMs on the AVX-512 kernels in tiles over the cores
     /// (`TrainingPointwise`) when the CPU has AVX-512 (AVX2+FMA: their AVX2 builds); false: OpenBLAS (or `splitGEMMs`) as before.
     nonisolated(unsafe) public static var panelGEMMs = true
+    /// With `panelGEMMs`: the operands of those GEMMs in float32 (`.f32`, default) or bfloat16 with float32 accumulation
+    /// (`.bf16`, `thaw finetune --precision bf16`: `BF16GEMM`, CPUs with AVX512-BF16 only; the weights' bf16 panels are
+    /// packed once per optimizer step at `TrainingPointwise.prepare`, the activations and gradients per call).
+    /// Setting `.bf16` on a CPU without AVX512-BF16 traps: check `TrainingPrecision.missingCPUFeature` first.
+    nonisolated(unsafe) public static var precision: TrainingPrecision = .f32 {
+        didSet {
+            precondition(precision.missingCPUFeature == nil,
+                         "TrainingKernels.precision: this CPU lacks \(precision.missingCPUFeature ?? ""); the bf16 GEMMs would stop with an illegal instruction")
+        }
+    }
     /// With `fused`: stride-1 "same" depthwise layers without activation (Lite0 blocks 12–15) take their backward by
     /// image × 16-channel blocks over zero-padded copies on AVX-512 or AVX2 (`DepthwiseConv2D.backwardInBlocks`); false: the
     /// row kernel (`AVX512Kernels.depthwiseBackwardRow`) as before.

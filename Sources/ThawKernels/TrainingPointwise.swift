@@ -26,6 +26,11 @@ public final class TrainingPointwise {
     private var forwardPanels: [Float] = []     // [Cout/64][Cin][64]: W's columns 64p..<64p+64
     private var backwardPanels: [Float] = []    // [Cin/64][Cout][64]: Wᵀ's columns, i.e. W's rows 64p..<64p+64
     private var packedVersion: Int?
+    var packedBF16 = false                      // prepared as bf16 panels (TrainingPointwise+BF16.swift), not the above
+    var bf16Forward: [UInt32] = []              // W as BF16GEMM B panels [Cout/64][Cin/2][64] pairs
+    var bf16Backward: [UInt32] = []             // Wᵀ as B panels [Cin/64][Cout/2][64] pairs
+    var bf16A: [UInt32] = []                    // per call: the packed A operand
+    var bf16B: [UInt32] = []                    // per call: dW's packed dy
     private var inStrips = false                // both in the AVX2 build's strip layout (`PanelStrips.packs` at `prepare`)
 
     /// Whether a 1×1 convolution of this shape runs here on this CPU (with the switch on).
@@ -46,7 +51,15 @@ public final class TrainingPointwise {
     /// Packs `weight` [Cin, Cout] (Conv2D's GEMM layout) into both panel layouts unless `version` is the
     /// one packed last (callers bump it whenever the weight changes).
     public func prepare(weight: [Float], version: Int) {
-        if packedVersion == version { return }
+        let bf16 = TrainingKernels.precision == .bf16
+        if packedVersion == version && packedBF16 == bf16 { return }
+        if bf16 {
+            prepareBF16(weight: weight)
+            packedVersion = version
+            packedBF16 = true
+            return
+        }
+        packedBF16 = false
         let k = inChannels, n = outChannels, w = PanelKernel.width
         precondition(weight.count == k * n, "TrainingPointwise: the weight must be [\(k), \(n)], got \(weight.count) floats")
         if forwardPanels.count != k * n {
@@ -83,6 +96,7 @@ public final class TrainingPointwise {
     /// y [rows, Cout] = x [rows, Cin] · W. Call `prepare` first.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
+        if packedBF16 { return forwardBF16(x, rows: rows, epilogue: nil, into: y) }
         forwardPanels.withUnsafeBufferPointer { pb in
             Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, inStrips: inStrips)
         }
@@ -94,6 +108,7 @@ public final class TrainingPointwise {
     public func forward(_ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>, residual: UnsafePointer<Float>?,
                         low: Float, high: Float, into y: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.forward: prepare(weight:version:) first")
+        if packedBF16 { return forwardBF16(x, rows: rows, epilogue: (bias, residual, low, high), into: y) }
         forwardPanels.withUnsafeBufferPointer { pb in
             Self.panelTiles(rows: rows, k: inChannels, a: x, packed: pb.baseAddress!, n: outChannels, c: y, bias: bias,
                             residual: residual, low: low, high: high, inStrips: inStrips)
@@ -103,6 +118,7 @@ public final class TrainingPointwise {
     /// dx [rows, Cin] = dy [rows, Cout] · Wᵀ. Call `prepare` first.
     public func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>) {
         precondition(packedVersion != nil, "TrainingPointwise.inputGradient: prepare(weight:version:) first")
+        if packedBF16 { return inputGradientBF16(dy, rows: rows, into: dx) }
         backwardPanels.withUnsafeBufferPointer { pb in
             Self.panelTiles(rows: rows, k: outChannels, a: dy, packed: pb.baseAddress!, n: inChannels, c: dx, inStrips: inStrips)
         }
@@ -125,6 +141,13 @@ public final class TrainingPointwise {
         let w = PanelKernel.width, k = outChannels, n = inChannels, strips = inStrips
         let g = Self.grid(rows: rows, columns: n)
         let columns = ConvTiles.Grid(m: rows, n: n, rowTiles: 1, columnTiles: g.columnTiles, align: g.align)
+        if packedBF16 {   // the whole GEMM, then `after` on each tile
+            inputGradientBF16(dy, rows: rows, into: dx)
+            DispatchQueue.concurrentPerform(iterations: rowTiles.count * g.columnTiles) { t in
+                after(rowTiles[t / g.columnTiles], columns.columns(t % g.columnTiles))
+            }
+            return
+        }
         backwardPanels.withUnsafeBufferPointer { pb in
             let packed = pb.baseAddress!
             DispatchQueue.concurrentPerform(iterations: rowTiles.count * g.columnTiles) { t in
@@ -141,6 +164,7 @@ public final class TrainingPointwise {
     /// dW [Cin, Cout] += x [rows, Cin]ᵀ · dy [rows, Cout] (gradients accumulate; nothing is zeroed here).
     public func weightGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, rows: Int, into dw: UnsafeMutablePointer<Float>) {
         let cin = inChannels, cout = outChannels, w = PanelKernel.width
+        if TrainingKernels.precision == .bf16 { return weightGradientBF16(x: x, dy: dy, rows: rows, into: dw) }
         guard let build = VectorISA.packedBuild, VectorISA.avx512 || TrainingKernels.avx2WeightGradient else {
             // One OpenBLAS call (its threads): CPUs without the packed kernels, or TrainingKernels.avx2WeightGradient off.
             BLAS.sgemm(transA: true, m: cin, n: cout, k: rows, a: x, lda: cin, b: dy, ldb: cout, beta: 1, c: dw, ldc: cout)
@@ -155,7 +179,7 @@ public final class TrainingPointwise {
         }
     }
 
-    private static func grid(rows m: Int, columns n: Int) -> ConvTiles.Grid {
+    static func grid(rows m: Int, columns n: Int) -> ConvTiles.Grid {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let grid = ConvTiles.grid(m: m, n: n, cores: cores, align: PanelKernel.width)
         return TrainingKernels.evenTiles ? evenGrid(grid, cores: cores) : grid

@@ -37,6 +37,9 @@ public enum VectorISA {
         }
     }
 
+    /// True when the CPU has AVX-512 with BF16 (`CPUFeatures.hasAVX512BF16`): the bfloat16 GEMMs (`BF16GEMM`) may run.
+    public static let bf16: Bool = CPUFeatures.current.hasAVX512BF16
+
     /// True when one of the packed-kernel builds runs: AVX-512 (`avx512`), else AVX2+FMA (`avx2Kernels`).
     public static var packedKernels: Bool { avx512 || avx2Kernels }
 

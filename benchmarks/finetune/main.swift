@@ -19,6 +19,8 @@
 //              (PanelStrips.atLoad, the default) vs [K][64] panels copied into strips per call
 //   --compare-even-tiles with --alternate: the forward and input-gradient tile grids evened to a multiple of the cores
 //              (TrainingKernels.evenTiles, the default) vs ConvTiles.grid as it is (the same floats); --grid-tiles: the latter
+//   --compare-bf16 with --alternate: the 1×1 GEMMs on bfloat16 operands (TrainingKernels.precision .bf16, AVX512-BF16)
+//              vs float32 (the default); first prints one chunk's gradient agreement (BF16GradientAgreement.swift)
 //   --compare-chunk64 with --alternate: one chunk of 64 rows per forward/backward (the whole batch: M = 3,136 rows per
 //              1×1 GEMM) vs the default 32 (other floats: dW's 128-pixel runs and the BN sums fall on other rows)
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
@@ -36,6 +38,7 @@
 //              (TrainingKernels.batchNormInDxTiles) vs its own pass (the same floats); --bn-in-dx turns it on for any mode
 //   --bn-in-dx=R instead: Lite0's project dx GEMM + BN1 backward alone, in tiles vs separate (BatchNormInDxBench.swift)
 //   --tiles[=R] instead: the 9-tile GEMMs alone, even tile grids vs ConvTiles.grid (EvenTilesBench.swift)
+//   --gemm-bf16[=R] instead: each 1×1 GEMM shape alone, float32 vs bfloat16 operands (BF16GEMMBench.swift)
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
@@ -51,8 +54,8 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx", "--compare-bf16"])
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--gemm-bf16") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
     fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --compare-bn-in-dx, --bn-in-dx, --evaluate=R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
@@ -66,12 +69,14 @@ let compareChunk64 = flags.contains("--compare-chunk64")
 let compareEvenTiles = flags.contains("--compare-even-tiles")
 let compareBNForward = flags.contains("--compare-bn-forward")
 let compareBNInDx = flags.contains("--compare-bn-in-dx")
+let compareBF16 = flags.contains("--compare-bf16")
 let comparison = flags.contains("--compare-split") ? ("split", "one-call") : comparePanels ? ("panels", "openblas")
     : compareDepthwise ? ("dw-blocks", "dw-rows") : compareAVX2 ? ("avx2", "no-avx2")
     : compareStrips ? ("strips", "in-place") : compareStripsAtLoad ? ("strips-at-load", "per-call-copy")
     : compareAVX2DW ? ("avx2-dw", "openblas-dw") : compareDWPacking ? ("dw-packed", "dw-in-place")
     : compareChunk64 ? ("chunk64", "chunk32") : compareEvenTiles ? ("even-tiles", "grid-tiles")
-    : compareBNForward ? ("avx2-bn-fwd", "baseline-bn-fwd") : compareBNInDx ? ("bn-in-dx", "bn-pass") : ("fused", "plain")
+    : compareBNForward ? ("avx2-bn-fwd", "baseline-bn-fwd") : compareBNInDx ? ("bn-in-dx", "bn-pass")
+    : compareBF16 ? ("bf16", "f32") : ("fused", "plain")
 TrainingKernels.fused = !flags.contains("--plain")
 FineTuneProfile.enabled = flags.contains("--profile")
 if flags.contains("--no-avx2") { VectorISA.avx2Kernels = false }
@@ -105,6 +110,11 @@ func processCPUSeconds() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 func median(_ v: [Double]) -> Double { let s = v.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+if let d = flags.first(where: { $0.hasPrefix("--gemm-bf16") }) {
+    bf16GEMMRounds(rounds: d.hasPrefix("--gemm-bf16=") ? Int(d.dropFirst("--gemm-bf16=".count)) ?? 9 : 9,
+                   loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
 if let gemm = flags.first(where: { $0.hasPrefix("--gemm") }) {
     gemmShapes(rounds: gemm.hasPrefix("--gemm=") ? Int(gemm.dropFirst("--gemm=".count)) ?? 9 : 9, loadAverage: loadAverage)
     exit(0)
@@ -139,6 +149,10 @@ if let e = flags.first(where: { $0.hasPrefix("--evaluate=") }) {
 }
 if let rounds = alternate {
     precondition(rounds >= 1, "--alternate=R needs R ≥ 1")
+    if compareBF16 {
+        if let missing = TrainingPrecision.bf16.missingCPUFeature { fatalError("--compare-bf16: this CPU lacks \(missing)") }
+        bf16GradientAgreement(model: model, maps: x, rows: 32)
+    }
     var fusedRates = [Double](), plainRates = [Double]()
     var fusedCPU = [Double](), plainCPU = [Double]()     // training maps per CPU-second of the process (validation included)
     for r in 1...rounds {
@@ -164,6 +178,8 @@ if let rounds = alternate {
                 TrainingKernels.avx2BatchNormForward = fused // fused stays on
             } else if compareBNInDx {
                 TrainingKernels.batchNormInDxTiles = fused   // fused stays on
+            } else if compareBF16 {
+                TrainingKernels.precision = fused ? .bf16 : .f32   // fused stays on
             } else if compareEvenTiles {
                 TrainingKernels.evenTiles = fused            // fused stays on
             } else if compareChunk64 {
