@@ -21,6 +21,7 @@
 //              (TrainingKernels.evenTiles, the default) vs ConvTiles.grid as it is (the same floats); --grid-tiles: the latter
 //   --compare-bf16 with --alternate: the 1×1 GEMMs on bfloat16 operands (TrainingKernels.precision .bf16, AVX512-BF16)
 //              vs float32 (the default); first prints one chunk's gradient agreement (BF16GradientAgreement.swift)
+//   --bf16     the 1×1 GEMMs on bfloat16 operands in any mode (TrainingKernels.precision .bf16; AVX512-BF16 only)
 //   --compare-chunk64 with --alternate: one chunk of 64 rows per forward/backward (the whole batch: M = 3,136 rows per
 //              1×1 GEMM) vs the default 32 (other floats: dW's 128-pixel runs and the BN sums fall on other rows)
 //   --no-avx2  (on CPUs without AVX-512) the OpenBLAS/baseline paths instead of the AVX2+FMA kernels
@@ -54,7 +55,7 @@ import ThawKernels
 let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
-if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx", "--compare-bf16"])
+if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx", "--compare-bf16", "--bf16"])
     .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--gemm-bf16") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
     fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --compare-bn-in-dx, --bn-in-dx, --evaluate=R, --depthwise[=R]")
 }
@@ -85,6 +86,7 @@ if flags.contains("--openblas-weight-gradient") { TrainingKernels.avx2WeightGrad
 if flags.contains("--grid-tiles") { TrainingKernels.evenTiles = false }
 if flags.contains("--avx2-bn-forward") { TrainingKernels.avx2BatchNormForward = true }
 if flags.contains("--bn-in-dx") { TrainingKernels.batchNormInDxTiles = true }
+if flags.contains("--bf16") { TrainingKernels.precision = .bf16 }
 let rows = args.count > 1 ? Int(args[1])! : 512
 let batch = args.count > 2 ? Int(args[2])! : 64
 let bn = args.count > 3 ? BatchNormPolicy(rawValue: args[3])! : .frozen
