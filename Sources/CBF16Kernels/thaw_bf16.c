@@ -2,6 +2,7 @@
 // baseline x86-64, and callers check the CPU first.
 #include "thaw_bf16.h"
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
@@ -64,12 +65,14 @@ BF16_TARGET void thaw_bf16_pack_k_columns(const float *s, long lds, long n, long
     long pairs = (k + 1) / 2, panels = (n + PANEL - 1) / PANEL;
     memset(out, 0, sizeof(uint32_t) * panels * pairs * PANEL);
     // One row of S (a column of B) at a time into pairs, then stored 64 apart: done once per optimizer step.
-    uint32_t tmp[pairs + 16];
+    uint32_t *tmp = malloc(sizeof(uint32_t) * (pairs + 16));
+    if (!tmp) abort();
     for (long j = 0; j < n; j++) {
         thaw_bf16_pack_rows(s + j * lds, lds, 1, k, tmp);
         uint32_t *o = out + (j / PANEL) * pairs * PANEL + j % PANEL;
         for (long p = 0; p < pairs; p++) o[p * PANEL] = tmp[p];
     }
+    free(tmp);
 }
 
 // rows (1…MR, a constant after inlining) × 64 columns over kp/2 pairs; columns past `cols` neither read from C nor stored.
