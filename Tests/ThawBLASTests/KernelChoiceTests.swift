@@ -55,5 +55,15 @@ final class KernelChoiceTests: XCTestCase {
         XCTAssertEqual(f.modelName, "AMD EPYC")
         XCTAssertTrue(f.hasAVX2FMA)
         XCTAssertFalse(f.hasAVX512)
+        XCTAssertFalse(f.hasAVX512BF16)
+    }
+
+    /// AVX512-BF16 (the bf16 fine-tuning GEMMs) needs avx512_bf16 and the five AVX-512 flags together.
+    func testAVX512BF16NeedsTheFlagAndAVX512() {
+        let avx512 = "avx512f avx512bw avx512dq avx512vl avx512cd"
+        XCTAssertTrue(cpu("AuthenticAMD", avx512 + " avx512_bf16").hasAVX512BF16)
+        XCTAssertFalse(cpu("AuthenticAMD", avx512).hasAVX512BF16, "no avx512_bf16")
+        XCTAssertFalse(cpu("AuthenticAMD", "avx512f avx512_bf16").hasAVX512BF16, "avx512_bf16 without the rest of AVX-512")
+        XCTAssertTrue(cpu("AuthenticAMD", avx512 + " avx512_bf16").simdSummary.contains("avx512_bf16"))
     }
 }
