@@ -10,6 +10,8 @@
 #   DEMO_FULL_CACHE=dir   cache folder (default cache/demo-full-fashion-mnist; removed first unless DEMO_FULL_KEEP=1,
 #                         so the extraction is timed from scratch — with DEMO_FULL_KEEP=1 it resumes instead)
 #   DEMO_FULL_LIMIT=N     at most N images per split (a quick check of the script; the headline figure is without it)
+#   DEMO_FULL_PRECISION=bf16  fine-tune with bfloat16 GEMMs (`thaw finetune --precision bf16`: CPUs with AVX512-BF16 only;
+#                         default f32)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh   # python3 = the project virtual environment
@@ -17,6 +19,7 @@ THAW=${1:-.build/release/thaw}
 FM=${DEMO_FULL_CACHE:-cache/demo-full-fashion-mnist}
 LIMIT=()
 if [ -n "${DEMO_FULL_LIMIT:-}" ]; then LIMIT=(--limit "$DEMO_FULL_LIMIT"); fi
+PRECISION=${DEMO_FULL_PRECISION:-f32}
 WEIGHT_DECAYS=0,1e-5,3e-5,1e-4,3e-4,1e-3,3e-3,1e-2   # × the 8 default learning rates = 64 heads
 
 [ -x "$THAW" ] || { echo "error: no thaw binary at $THAW. Fix: make build (or pass the binary's path)" >&2; exit 1; }
@@ -61,8 +64,8 @@ earlier_runs=$(run_ids)   # with DEMO_FULL_KEEP=1, the runs before this one: com
 step "2. thaw sweep: 64 linear heads (8 learning rates × 8 weight decays) on the pooled vectors"
 timed sweep "$THAW" sweep --cache "$FM" --tap pool --weight-decay "$WEIGHT_DECAYS" --export-best "$FM.best-head.safetensors"
 
-step "3. thaw finetune: blocks 12–15 + head, one epoch from the cached blocks.11 maps"
-timed finetune "$THAW" finetune --cache "$FM" --from blocks.11 --epochs 1 --export "$FM.finetuned.safetensors"
+step "3. thaw finetune: blocks 12–15 + head, one epoch from the cached blocks.11 maps ($PRECISION GEMMs)"
+timed finetune "$THAW" finetune --cache "$FM" --from blocks.11 --epochs 1 --precision "$PRECISION" --export "$FM.finetuned.safetensors"
 
 step "4. thaw predict: both bundles on the test images (10,000 without DEMO_FULL_LIMIT)"
 timed predict-frozen "$THAW" predict --bundle "$FM.best-head.safetensors" --cache "$FM" --split test \
