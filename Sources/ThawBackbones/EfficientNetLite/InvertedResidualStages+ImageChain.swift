@@ -3,17 +3,25 @@ import Foundation
 import ThawBLAS
 import ThawKernels
 
-/// Image chains (`InvertedResidual.imageChains`): at batches of at least the core count, the stem and the fused
-/// blocks after it run image by image — each worker claims an image and takes it through every stage of the chain on
+/// Image chains (`InvertedResidual.imageChains`): at batches of at least the core count, the stem, the fused
+/// blocks, the head and the pool (up to a tap) run image by image — each worker claims an image and takes it through every stage of the chain on
 /// its own core, between two per-worker image buffers, so a map is read back from that core's L2/L3 instead of DRAM
 /// (stage by stage, batch 32's maps — 51 MB after the stem — leave the 32 MB L3). Each stage computes each image
-/// alone either way (the stem's small-input kernel per row, the fused blocks band by band): the same floats.
+/// alone either way (the stem's small-input kernel per row, the fused blocks band by band, the packed head per row, the
+/// pool per image): the same floats. The per-worker buffers: two of the largest map between stages (1.6 MB at 112×112×32)
+/// and one block's band scratch.
 extension InvertedResidualStages {
     /// The last stage of the image chain starting at stage `i` (≤ `end`, not past a tap), or nil when fewer than two
-    /// stages chain. Chainable: the stem on its small-input kernel, blocks with a fused plan at batch `n`.
+    /// stages chain. Chainable: the stem on its small-input kernel, blocks with a fused plan at batch `n`, the packed head
+    /// and the average pool (`InvertedResidual.imageChainsHead`).
     func imageChainEnd(from i: Int, to end: Int, batch n: Int, height h: Int, width w: Int, taps: Set<Int>) -> Int? {
         guard InvertedResidual.imageChains, n >= PhaseChain.cores, PackedPointwise.enabled, VectorISA.packedKernels else { return nil }
         var j = i, ph = h, pw = w
+        // The head as the stage-by-stage path runs it: packed (its chunks of images within `parallelMaxRows`), not sgemm.
+        func headPacked(_ ph: Int, _ pw: Int) -> Bool {
+            let pixels = ph * pw, chunk = min(n, max(1, chunkFloats / (pixels * (head.shape.inChannels + head.shape.outChannels))))
+            return chunk * pixels <= PackedPointwise.parallelMaxRows
+        }
         while j <= end, j == i || !taps.contains(j - 1) {
             if j == 0 {
                 guard stem.runsSmallInputKernel else { break }
@@ -21,6 +29,8 @@ extension InvertedResidualStages {
                 (ph, pw) = (g.outHeight, g.outWidth)
             } else if j <= blocks.count, blocks[j - 1].fusedPlan(batch: n, height: ph, width: pw)?.segmentsPerImage == 1 {
                 (ph, pw) = (blocks[j - 1].outputSize(ph), blocks[j - 1].outputSize(pw))
+            } else if InvertedResidual.imageChainsHead, j == blocks.count + 1 && headPacked(ph, pw) || j == blocks.count + 2 && j > i {
+                if j == blocks.count + 2 { (ph, pw) = (1, 1) }
             } else {
                 break
             }
@@ -40,6 +50,10 @@ extension InvertedResidualStages {
             if j == 0 {
                 let g = stem.shape.geometry(height: ph, width: pw)
                 sizes.append((ph, pw, g.outHeight, g.outWidth, stem.shape.outChannels, nil))
+            } else if j == blocks.count + 1 {
+                sizes.append((ph, pw, ph, pw, head.shape.outChannels, nil))
+            } else if j == blocks.count + 2 {
+                sizes.append((ph, pw, 1, 1, pc, nil))
             } else {
                 let b = blocks[j - 1]
                 sizes.append((ph, pw, b.outputSize(ph), b.outputSize(pw), b.spec.outChannels, b.fusedPlan(batch: n, height: ph, width: pw)))
@@ -64,6 +78,10 @@ extension InvertedResidualStages {
                         let target = k == sizes.count - 1 ? y + image * outPer : (k % 2 == 0 ? a : b)
                         if j == 0 {
                             stem.forwardSmallInputSerial(source, batch: 1, height: s.ih, width: s.iw, into: target)
+                        } else if j == blocks.count + 1 {       // each row one dot product in k order: as the batch's tiles
+                            packedHead.forward(source, rows: s.ih * s.iw, into: target)
+                        } else if j == blocks.count + 2 {       // one image: runs inline, the batch's order of sums
+                            Pooling.globalAvgPool(source, batch: 1, height: s.ih, width: s.iw, channels: s.oc, into: target)
                         } else {
                             let block = blocks[j - 1]
                             InvertedResidual.forwardImage(s.plan!, expand: block.expand, depthwise: block.depthwise,
