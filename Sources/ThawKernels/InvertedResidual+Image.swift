@@ -3,8 +3,8 @@ extension InvertedResidual {
     /// (`InvertedResidualStages`' image chains) instead of stage by stage over the whole batch, so an image's maps
     /// (≤ 1.6 MB at 112×112×32) stay in that core's caches from one stage to the next instead of a batch's maps
     /// (51 MB at batch 32) passing through DRAM. Off: each stage runs over the batch. The same floats either way.
-    /// On: Lite0 batch 32 in process (`thaw-backbones-bench --alternate image-chains=0,1,20`, four runs of 12–20 rounds
-    /// at load 7.5–14) used 1.00–1.04× less CPU per forward and 1.00–1.10× less wall time (per-round medians).
+    /// On: Lite0 batch 32 in process (`thaw-backbones-bench --alternate image-chains=0,1,20`, six runs of 12–20 rounds
+    /// at load 7–14) used 1.00–1.04× less CPU per forward and 1.00–1.10× less wall time (per-round medians).
     nonisolated(unsafe) public static var imageChains = true
     /// Image chains also take the packed head and the average pool (each image's 7×7×1280 head map, 250 KB, pooled
     /// while in L2). Off: the chain ends at the last block. Off by default: in process it measured neutral (CPU per
