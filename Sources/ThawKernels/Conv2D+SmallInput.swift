@@ -15,6 +15,14 @@ extension Conv2D {
         ParallelRows.run(n * g.outHeight, grain: smallInputGrain(g)) { smallInputRows(x, geometry: g, rows: $0, into: y) }
     }
 
+    /// `forwardSmallInput` of x [n, h, w, Cin] on the calling thread (an image chain's stem); each row is computed
+    /// alone: the same floats. Needs `runsSmallInputKernel`.
+    public func forwardSmallInputSerial(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,
+                                        into y: UnsafeMutablePointer<Float>) {
+        let g = shape.geometry(height: h, width: w)
+        smallInputRows(x, geometry: g, rows: 0..<n * g.outHeight, into: y)
+    }
+
     /// `forwardSmallInput`'s output rows as one phase of the same parts (for a caller that chains it with later
     /// stages: `PhaseChain`), or nil without `runsSmallInputKernel`. Each row is computed alone: the same floats.
     public func smallInputPhase(_ x: UnsafePointer<Float>, batch n: Int, height h: Int, width w: Int,

@@ -159,13 +159,13 @@ extension InvertedResidual {
 }
 
 /// body(pointer to the array's floats), or body(nil) without an array.
-private func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
     guard let a else { return body(nil) }
     return a.withUnsafeBufferPointer { body($0.baseAddress) }
 }
 
 /// One worker's pass over a segment of one image's output rows.
-private struct Band {
+struct Band {
     let g: WindowGeometry
     let mid: Int, cin: Int, cout: Int, rows: Int
     let capacity: Int                        // rows e holds

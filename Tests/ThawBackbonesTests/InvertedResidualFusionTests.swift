@@ -99,4 +99,37 @@ final class InvertedResidualFusionTests: XCTestCase {
             }
         }
     }
+
+    /// At batches of at least the core count the stem and the fused blocks image by image (`InvertedResidual.imageChains`)
+    /// or stage by stage over the batch: the same bits at every tap asked for (taps at the end, at the stem, inside runs
+    /// of blocks: a chain stops at a tap), and the chains do form.
+    func testImageChainsChangeNoBit() throws {
+        try XCTSkipUnless(VectorISA.packedKernels, "no packed kernels on this CPU: no image chains")
+        let saved = (InvertedResidual.imageChains, InvertedResidual.imageChainsHead)
+        defer { (InvertedResidual.imageChains, InvertedResidual.imageChainsHead) = saved }
+        let lite0 = try EfficientNetLiteTests.lite0()
+        (InvertedResidual.imageChains, InvertedResidual.imageChainsHead) = (true, true)
+        XCTAssertEqual(lite0.imageChainEnd(from: 0, to: 19, batch: 3, height: 224, width: 224, taps: [19]), 18,
+                       "stem, blocks 0–15, head and pool chain at batch 3")
+        XCTAssertEqual(lite0.imageChainEnd(from: 13, to: 18, batch: 3, height: 14, width: 14, taps: [18]), 18,
+                       "blocks 12–15, head and pool chain after a tap at blocks.11")
+        XCTAssertNil(lite0.imageChainEnd(from: 0, to: 19, batch: 1, height: 224, width: 224, taps: [19]), "no image chain at batch 1")
+        for model in [lite0, try MobileNetV2Tests.mobileNetV2()] as [any Backbone] {
+            let names = model.cutPoints.map(\.name)
+            for (taps, head) in [([names[names.count - 1]], true), ([names[12], names[names.count - 2]], true),
+                                 ([names[12], names[names.count - 2]], false), ([names[0], names[4], names[5], names[names.count - 3]], true)] {
+                InvertedResidual.imageChainsHead = head
+                InvertedResidual.imageChains = false
+                let byStage = try everyTap(model, batch: 3, taps: taps)
+                InvertedResidual.imageChains = true
+                let byImage = try everyTap(model, batch: 3, taps: taps)
+                XCTAssertEqual(Set(byImage.keys), Set(taps), "\(model.name) \(taps)")
+                for name in taps {
+                    let want = try XCTUnwrap(byStage[name])
+                    XCTAssertFalse(want.contains { !$0.isFinite }, "\(model.name) \(name): non-finite reference")
+                    XCTAssertEqual(try XCTUnwrap(byImage[name]).map(\.bitPattern), want.map(\.bitPattern), "\(model.name) \(name) of taps \(taps), head \(head)")
+                }
+            }
+        }
+    }
 }

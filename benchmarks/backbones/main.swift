@@ -299,6 +299,8 @@ let alternationKnobs: [String: (Int) -> Void] = ["k-block": { PanelLinear.kBlock
                                           ResNet.teamAtBatchOne = on != 0; ConvTiles.claimsFromBothEnds = on != 0 },
                                       "whole-tiles": { VectorISA.wholePointwiseTiles = $0 != 0 },
                                       "chain-stages": { InvertedResidual.chainsStages = $0 != 0 },
+                                      "image-chains": { InvertedResidual.imageChains = $0 != 0 },
+                                      "image-chain-head": { InvertedResidual.imageChainsHead = $0 != 0 },
                                       "chain-spin": { PhaseChain.spinMicroseconds = $0 },
                                       "chain-ends": { InvertedResidual.chainClaimsFromBothEnds = $0 != 0 },
                                       "head-pool": { InvertedResidual.chainPoolsInHead = $0 != 0 },
@@ -499,6 +501,8 @@ for (flag, name, set) in [("--alternate-slabs", "slabs", { InvertedResidual.chan
 // helpers spin their whole `spinMicroseconds`, the caller spins until the region ends), team-spin
 // (`WorkerTeam.spinMicroseconds`), both-ends (`ConvTiles.claimsFromBothEnds`: 1 = each layer's tiles claimed from both
 // ends), team-both-ends (team-resnet and both-ends together),
+// image-chains (`InvertedResidual.imageChains`: 1 = at batches ≥ the cores the stem and fused blocks image by image),
+// image-chain-head (`InvertedResidual.imageChainsHead`: 0 = image chains end at the last block, not at the pool),
 // chain-stages (`InvertedResidual.chainsStages`: 0 = one region per batch-1 stage), chain-spin
 // (`PhaseChain.spinMicroseconds`: how long a worker waiting at a phase's barrier spins before it sleeps), chain-ends
 // (`InvertedResidual.chainClaimsFromBothEnds`: 0 = the batch-1 chain's units claimed in order), halo-share

@@ -111,6 +111,14 @@ extension InvertedResidualStages {
             var i = start
             while i <= end {
                 defer { i += 1 }
+                // At batches of at least the core count: the stem and fused blocks image by image (`runImageChain`).
+                if let last = imageChainEnd(from: i, to: end, batch: n, height: h, width: w, taps: tapSet) {
+                    (h, w, c) = runImageChain(i...last, x: current, batch: n, height: h, width: w, channels: c, into: next, workspace: ws)
+                    swap(&current, &next)
+                    record(last)
+                    i = last
+                    continue
+                }
                 // Two or more consecutive stages that can run as phases at a batch below the core count (the stem, the
                 // blocks' row segments and phases, the head, pool and fc) as one region (`PhaseChain`): stage j reads
                 // what stage j − 1 wrote (the same ping-pong as below) and the blocks reuse the scratch, as a stage's
