@@ -32,8 +32,8 @@ final class FineTuneInferenceTop {
         self.versions = versions
     }
 
-    /// logits [n, classes] of maps x [n, h, w, inChannels].
-    func logits(_ x: [Float], batch n: Int, height h: Int, width w: Int) -> [Float] {
+    /// logits [n, classes] of maps x [n, h, w, inChannels]; the classifier runs on `classifierRows` rows at a time.
+    func logits(_ x: [Float], batch n: Int, height h: Int, width w: Int, classifierRows: Int = .max) -> [Float] {
         precondition(x.count == n * h * w * inChannels, "FineTuneInferenceTop: maps must be [\(n), \(h), \(w), \(inChannels)], got \(x.count) floats")
         workspace.reset()
         // Sizes: the largest block input/output map, expanded map and depthwise output over the blocks.
@@ -66,8 +66,13 @@ final class FineTuneInferenceTop {
         head.forward(current, batch: n, height: ch, width: cw, residual: nil, into: headOut, workspace: workspace)
         let pooled = workspace.take(n * features)                                   // [n, head channels]
         Pooling.globalAvgPool(headOut, batch: n, height: ch, width: cw, channels: features, into: pooled)
-        var logits = [Float](repeating: 0, count: n * classifier.outFeatures)
-        logits.withUnsafeMutableBufferPointer { Linear.forward(classifier, x: pooled, rows: n, y: $0.baseAddress!) }
+        let k = classifier.outFeatures, step = max(1, classifierRows)
+        var logits = [Float](repeating: 0, count: n * k)
+        logits.withUnsafeMutableBufferPointer { y in
+            for r0 in stride(from: 0, to: n, by: step) {
+                Linear.forward(classifier, x: pooled + r0 * features, rows: min(step, n - r0), y: y.baseAddress! + r0 * k)
+            }
+        }
         return logits
     }
 }
@@ -78,8 +83,11 @@ extension FineTuneModel {
 
     /// The top frozen at its current weights, or nil where evaluation runs the training forward (ResNet, ConvNeXt,
     /// a trained stem). Reused while no weight changed.
+    /// Whether `inferenceTop()` gives a top (EfficientNet-Lite and MobileNetV2 tops without a trained stem).
+    var hasInferenceTop: Bool { stem == nil && resNetBlocks.isEmpty && convNeXt == nil && head != nil }
+
     func inferenceTop() -> FineTuneInferenceTop? {
-        guard stem == nil, resNetBlocks.isEmpty, convNeXt == nil, let head else { return nil }
+        guard hasInferenceTop, let head else { return nil }
         let versions = weightVersions
         if let cached = cachedInferenceTop, cached.versions == versions { return cached }
         let parts = blocks.map { b in

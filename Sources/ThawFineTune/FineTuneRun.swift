@@ -170,14 +170,21 @@ public enum FineTuneRun {
         let runID = RunRecord.newID(kind: .finetune, date: started)
         let trainer = maps.map { FineTuneTrainer(model: model, maps: $0, settings: settings) }
             ?? FineTuneTrainer(model: model, train: memory!.train, validation: memory!.validation, settings: settings)
+        var phases = PhaseClock(since: started)
+        phases.mark("load")                 // the maps read (and converted, and through the frozen blocks), the model loaded
         let outcome = try trainer.run(progress: progress)
-        let validation = try trainer.evaluateValidation()
+        phases.mark("epochs")               // the steps and each epoch's validation (split below)
+        let validation = try trainer.validationMetrics()
+        phases.mark("final_validation")
         let test = try memory.map { m in m.test.map { trainer.evaluate($0) } } ?? (data.hasTest ? trainer.evaluate(.test) : nil)
+        phases.mark("test")
         if let path = o.export {
             try FineTuneExport.writeImageNetwork(model, options: o, manifest: manifest, classNames: data.classNames, run: runID,
                                                  validationTop1: validation.top1, testTop1: test?.top1, to: path)
             config["export"] = .string(path)
         }
+        phases.mark("export")
+        phases.split("epochs", into: "train", seconds: outcome.trainSeconds, rest: "validation")
         config["best_epoch"] = .number(Double(outcome.bestEpoch))
         config["stopped_early"] = .bool(outcome.stoppedEarly)
         var metrics = MetricsJSON.final(test: test, validation: validation, classNames: data.classNames, trainSeconds: outcome.trainSeconds)
@@ -191,6 +198,8 @@ public enum FineTuneRun {
                                startedAt: started, cache: o.cache, cacheFingerprint: manifest.fingerprint, config: config,
                                metrics: metrics,
                                epochs: try JSONValue.objects(encoding: outcome.epochs), thawVersion: thawVersion)
+        phases.mark("record")
+        record.metrics["phase_seconds"] = phases.json
         record.wallSeconds = Date().timeIntervalSince(started)
         record.samplesPerSecond = outcome.rowsPerSecond > 0 ? outcome.rowsPerSecond : nil
         record.peakRSSBytes = PeakMemory.residentBytes()

@@ -62,6 +62,8 @@ public final class FineTuneTrainer: StreamedEvaluation {
     public let source: FineTuneMapSource
     public let classes: Int
     let height: Int, width: Int
+    /// The last validation metrics and what they were computed at (`validationMetrics()`).
+    var lastValidation: ValidationMemo?
 
     public init(model: FineTuneModel, train: FeatureSet, validation: FeatureSet, settings: FineTuneSettings) {
         precondition(train.rowShape.count == 3 && train.rowShape == validation.rowShape,
@@ -97,9 +99,9 @@ public final class FineTuneTrainer: StreamedEvaluation {
         switch source {
         case .maps(let maps):
             return try settings.run(training, tensors: model, data: maps.batches(batch: settings.batch, chunk: settings.chunk, seed: settings.seed),
-                                    validate: { try evaluateValidation() }, freshStart: fresh, progress: progress, shouldStop: shouldStop)
+                                    validate: { try validationMetrics() }, freshStart: fresh, progress: progress, shouldStop: shouldStop)
         case .sets(let train, let validation):
-            return try settings.run(training, tensors: model, data: shuffledBatches(train), validate: { evaluate(validation) },
+            return try settings.run(training, tensors: model, data: shuffledBatches(train), validate: { try validationMetrics() },
                                     freshStart: fresh, progress: progress, shouldStop: shouldStop)
         }
     }
@@ -114,9 +116,27 @@ public final class FineTuneTrainer: StreamedEvaluation {
     /// Logits of a chunk of maps with BatchNorm on running statistics: through the inference engine with the
     /// BatchNorms folded (`FineTuneModel.inferenceTop()`, rebuilt only after the weights changed) where the family
     /// has one, else the training forward in `.running` mode.
+    /// The classifier runs on `settings.chunk` rows at a time whatever the chunk (its OpenBLAS GEMM is not
+    /// promised to give the same floats at every M); the other layers compute each row alone.
     public func inferenceLogits(_ c: MapChunk) -> [Float] {
-        if Self.foldedEvaluation, let top = model.inferenceTop() { return top.logits(c.x, batch: c.rows, height: c.height, width: c.width) }
+        if Self.foldedEvaluation, let top = model.inferenceTop() {
+            return top.logits(c.x, batch: c.rows, height: c.height, width: c.width, classifierRows: settings.chunk)
+        }
+        precondition(c.rows <= settings.chunk, "FineTuneTrainer: the training forward evaluates \(settings.chunk) rows at most, got \(c.rows)")
         return model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
+    }
+
+    /// Evaluation chunks of `settings.chunk · evaluationChunks` rows through the folded inference top (its layers
+    /// compute each row alone, so the logits are the same floats as at `settings.chunk`); 1: `settings.chunk`.
+    /// `thaw-finetune-bench --eval-chunks=K,R` alternates 1 and K.
+    nonisolated(unsafe) public static var evaluationChunks = 1
+
+    /// `settings.chunk · evaluationChunks` where the folded top evaluates and no frozen blocks run per chunk, else
+    /// `settings.chunk` (the training forward keeps its activations: larger chunks spill the caches).
+    public var evaluationChunk: Int {
+        guard Self.foldedEvaluation, model.hasInferenceTop else { return settings.chunk }
+        if case .maps(let maps) = source, maps.frozen != nil { return settings.chunk }
+        return settings.chunk * max(1, Self.evaluationChunks)
     }
 
     /// `.recalibrate`: one pass over the training maps in data-set order with batch statistics,

@@ -21,9 +21,13 @@ public protocol StreamedEvaluation: AnyObject {
     var rowGeometry: (height: Int, width: Int) { get }
     /// Logits [c.rows, classes] of one chunk in inference mode.
     func inferenceLogits(_ c: MapChunk) -> [Float]
+    /// Rows per evaluation chunk: a multiple of `settings.chunk` (evaluation chunks start at its multiples).
+    var evaluationChunk: Int { get }
 }
 
 extension StreamedEvaluation {
+    public var evaluationChunk: Int { settings.chunk }
+
     /// Chunks of shuffled batches of the in-memory `train` set: rows gathered [m, height, width(, C)] per chunk.
     func shuffledBatches(_ train: FeatureSet) -> ShuffledBatches<MapChunk> {
         let rowWidth = train.rowWidth, (h, w) = rowGeometry
@@ -37,13 +41,13 @@ extension StreamedEvaluation {
         }}
     }
 
-    /// Logits [N, classes] of a set, `settings.chunk` rows at a time.
+    /// Logits [N, classes] of a set, `evaluationChunk` rows at a time.
     public func logits(_ set: FeatureSet) -> [Float] {
         var out = [Float](); out.reserveCapacity(set.count * classes)
-        let w = set.rowWidth, geometry = rowGeometry
+        let w = set.rowWidth, geometry = rowGeometry, chunk = evaluationChunk
         var r0 = 0
         while r0 < set.count {
-            let r1 = min(set.count, r0 + settings.chunk)
+            let r1 = min(set.count, r0 + chunk)
             out += inferenceLogits(MapChunk(x: Array(set.features[(r0 * w)..<(r1 * w)]), rows: r1 - r0,
                                             height: geometry.height, width: geometry.width, labels: []))
             r0 = r1
@@ -66,7 +70,7 @@ extension StreamedEvaluation {
     public func evaluate(_ split: EvaluationSplit) throws -> ClassificationMetrics {
         guard case .maps(let maps) = source else { preconditionFailure("\(Self.self).evaluate(split): the trainer reads sets; pass one") }
         var z = [Float](), labels = [Int32]()
-        try maps.forEachChunk(split, chunk: settings.chunk) { c in
+        try maps.forEachChunk(split, chunk: evaluationChunk) { c in
             z += inferenceLogits(c)
             labels += c.labels
         }

@@ -238,11 +238,13 @@ public final class TapData {
                 // Compact the kept rows in place (no second copy of train).
                 for v in viewRows.indices {
                     var out = 0
-                    for p in trainIdx.indices where !isVal.contains(p) {
-                        if out != p {
-                            for j in 0..<width { viewRows[v][out * width + j] = viewRows[v][p * width + j] }
+                    viewRows[v].withUnsafeMutableBufferPointer { rows in
+                        let base = rows.baseAddress!
+                        for p in trainIdx.indices where !isVal.contains(p) {
+                            // Row p moves down to row out < p: two distinct rows, no overlap.
+                            if out != p { (base + out * width).update(from: base + p * width, count: width) }
+                            out += 1
                         }
-                        out += 1
                     }
                     viewRows[v].removeLast(viewRows[v].count - out * width)
                 }

@@ -43,6 +43,8 @@
 //   --gemm[=R] instead: each 1×1 GEMM shape alone, OpenBLAS vs split parts vs the AVX-512 kernels (GEMMShapes.swift)
 //   --evaluate=R instead: R rounds of evaluating the rows through the folded inference top vs the training forward
 //              in .running mode, chunks 32 and 128 (EvaluationBench.swift)
+//   --eval-chunks=K,R instead: R rounds of evaluating the rows through the folded top at chunk 32 vs 32·K rows per
+//              chunk (FineTuneTrainer.evaluationChunks; the same floats), alternating (EvaluationChunksBench.swift)
 // Peer: python3 benchmarks/finetune/torch_side.py (same shapes and weights); compare maps/s.
 import Foundation
 import ThawAssets
@@ -56,8 +58,8 @@ let flags = Set(CommandLine.arguments.dropFirst().filter { $0.hasPrefix("--") })
 let args = CommandLine.arguments.filter { !$0.hasPrefix("--") }
 let alternate = flags.first { $0.hasPrefix("--alternate=") }.map { Int($0.dropFirst("--alternate=".count)) ?? 0 }
 if let bad = flags.subtracting(["--plain", "--profile", "--compare-split", "--compare-panels", "--compare-depthwise", "--compare-avx2", "--compare-strips", "--compare-strips-at-load", "--compare-avx2-dw", "--compare-dw-packing", "--compare-chunk64", "--compare-even-tiles", "--grid-tiles", "--no-avx2", "--avx2-weight-gradient", "--openblas-weight-gradient", "--gemm", "--dw", "--depthwise", "--tiles", "--bn-forward", "--compare-bn-forward", "--avx2-bn-forward", "--compare-bn-in-dx", "--bn-in-dx", "--compare-bf16", "--bf16"])
-    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--gemm-bf16") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
-    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --compare-bn-in-dx, --bn-in-dx, --evaluate=R, --depthwise[=R]")
+    .first(where: { !$0.hasPrefix("--alternate=") && !$0.hasPrefix("--gemm=") && !$0.hasPrefix("--gemm-bf16") && !$0.hasPrefix("--evaluate=") && !$0.hasPrefix("--eval-chunks=") && !$0.hasPrefix("--depthwise=") && !$0.hasPrefix("--dw=") && !$0.hasPrefix("--tiles=") && !$0.hasPrefix("--bn-forward=") && !$0.hasPrefix("--bn-in-dx=") }) {
+    fatalError("unknown flag \(bad): use --plain, --profile, --alternate=R, --compare-split, --compare-panels, --compare-depthwise, --compare-avx2, --compare-strips, --compare-strips-at-load, --compare-avx2-dw, --compare-dw-packing, --compare-chunk64, --compare-even-tiles, --no-avx2, --avx2-weight-gradient, --openblas-weight-gradient, --gemm[=R], --dw[=R], --tiles[=R], --bn-forward[=R], --compare-bn-forward, --avx2-bn-forward, --compare-bn-in-dx, --bn-in-dx, --evaluate=R, --eval-chunks=K,R, --depthwise[=R]")
 }
 let comparePanels = flags.contains("--compare-panels")
 let compareDepthwise = flags.contains("--compare-depthwise")
@@ -147,6 +149,12 @@ if let d = flags.first(where: { $0.hasPrefix("--depthwise") }) {
 if let e = flags.first(where: { $0.hasPrefix("--evaluate=") }) {
     try evaluationRounds(model: model, set: train, chunks: [32, 128], rounds: Int(e.dropFirst("--evaluate=".count)) ?? 5,
                          loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
+    exit(0)
+}
+if let e = flags.first(where: { $0.hasPrefix("--eval-chunks=") }) {
+    let v = e.dropFirst("--eval-chunks=".count).split(separator: ",").compactMap { Int($0) }
+    try evaluationChunkRounds(model: model, set: train, multiple: v.first ?? 4, rounds: v.count > 1 ? v[1] : 5,
+                              loadAverage: loadAverage, cpuSeconds: processCPUSeconds)
     exit(0)
 }
 if let rounds = alternate {
