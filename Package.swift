@@ -129,7 +129,7 @@ let package = Package(
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
         .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawCore", "ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS", "ThawKernels", "ThawKernelsAVX2"],
                           path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
-        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
+        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawTraining"], path: "benchmarks/fit",
                           swiftSettings: release),
         // Mutation fuzzing of every reader class in worker processes (fuzz/README.md; `make fuzz`).
         .executableTarget(name: "thaw-fuzz", dependencies: ["ThawCore", "ThawStore", "ThawWeights", "ThawInputs", "ThawBundle"],
