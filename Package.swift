@@ -57,7 +57,8 @@ let package = Package(
         .target(name: "ThawAssets"),
         // Shared primitives: SplitMix64, FNV-1a, the stratified splitter, SHA-256, CRC-32C, fp16/bf16, the version,
         // the error shape (ThawError, FileError).
-        .target(name: "ThawCore"),
+        .target(name: "CCRC32C"),   // CRC-32C on SSE4.2's crc32 instruction
+        .target(name: "ThawCore", dependencies: ["CCRC32C"]),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelBuild", "ThawKernelsAVX2", "ThawKernelsAVX512"],
                 swiftSettings: kernels),
