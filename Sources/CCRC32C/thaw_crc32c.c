@@ -1,10 +1,17 @@
 #include "thaw_crc32c.h"
 #include <string.h>
 
+#if defined(__x86_64__)
+static uint32_t lane_shift;   // set by thaw_crc32c_hardware, before any update may run
+static uint32_t lane_shift_constant(void);
+#endif
+
 int thaw_crc32c_hardware(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    return __builtin_cpu_supports("sse4.2") ? 1 : 0;
+    if (!__builtin_cpu_supports("sse4.2")) return 0;
+    lane_shift = lane_shift_constant();
+    return 1;
 #else
     return 0;
 #endif
@@ -37,21 +44,17 @@ enum { LANE = 4096 };
 
 // x^(8·LANE) mod P as a reflected multiplier: shifting a register past LANE zero bytes.
 static uint32_t lane_shift_constant(void) {
-    static uint32_t k = 0;
-    if (k == 0) {
-        uint32_t r = 0x80000000u;                   // x^0, reflected
-        uint32_t x8 = 0x00800000u;                  // x^8, reflected
-        for (int i = 0; i < LANE; i++) r = multiply_x(r, x8);
-        k = r;
-    }
-    return k;
+    uint32_t r = 0x80000000u;                   // x^0, reflected
+    uint32_t x8 = 0x00800000u;                  // x^8, reflected
+    for (int i = 0; i < LANE; i++) r = multiply_x(r, x8);
+    return r;
 }
 
 __attribute__((target("sse4.2")))
 uint32_t thaw_crc32c_update(uint32_t crc, const void *bytes, size_t n) {
     const unsigned char *p = bytes;
     if (n >= 3 * LANE) {
-        uint32_t k = lane_shift_constant();
+        uint32_t k = lane_shift;
         while (n >= 3 * LANE) {
             uint64_t a = crc, b = 0, c = 0;
             for (size_t i = 0; i < LANE; i += 8) {

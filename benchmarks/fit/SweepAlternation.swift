@@ -1,4 +1,5 @@
 import Foundation
+import ThawCore
 import ThawFit
 import ThawHeads
 import ThawTraining
@@ -7,7 +8,8 @@ import ThawTraining
 /// `thaw sweep` (8 learning rates × the weight decays, best on validation, tested) run 2N times in one
 /// process, the knob alternating a, b, a, b, …; prints wall and CPU seconds per run, the medians
 /// and a fingerprint of every row's validation loss and the test metrics (equal when the knob
-/// changes no float). Knobs: adamw-simd (`AdamWStep.vectorized`), decode-only-tap (`TapData.decodesOnlyItsTap`).
+/// changes no float). Knobs: adamw-simd (`AdamWStep.vectorized`), decode-only-tap (`TapData.decodesOnlyItsTap`),
+/// crc-hardware (`CRC32C.usesHardware`). Output is flushed per line (runs take minutes).
 enum SweepAlternation {
     static func run(_ args: [String]) throws {
         var cache = "", knob = "", values: [Int] = [], rounds = 3
@@ -32,8 +34,10 @@ enum SweepAlternation {
         switch knob {
         case "adamw-simd": set = { AdamWStep.vectorized = $0 != 0 }
         case "decode-only-tap": set = { TapData.decodesOnlyItsTap = $0 != 0 }
-        default: fatalError("unknown knob \(knob): adamw-simd, decode-only-tap")
+        case "crc-hardware": set = { CRC32C.usesHardware = $0 != 0 }
+        default: fatalError("unknown knob \(knob): adamw-simd, decode-only-tap, crc-hardware")
         }
+        setvbuf(stdout, nil, _IOLBF, 0)
         var wall: [Int: [Double]] = [:], cpu: [Int: [Double]] = [:]
         for r in 0..<rounds {
             for v in values {

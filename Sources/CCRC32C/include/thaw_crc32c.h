@@ -8,7 +8,7 @@
 int thaw_crc32c_hardware(void);
 
 /// Advances a reflected CRC-32C register `crc` over n bytes with the crc32 instruction (no initial
-/// value or final xor applied here). Call only when thaw_crc32c_hardware() is 1.
+/// value or final xor applied here). Call only after thaw_crc32c_hardware() returned 1.
 uint32_t thaw_crc32c_update(uint32_t crc, const void *bytes, size_t n);
 
 #endif
