@@ -83,7 +83,8 @@ let package = Package(
         .target(name: "CCrashGuard"),
         .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB", "CCrashGuard"]),
         // Optimizers, LR schedules, parameters and the one epoch loop shared by heads and fine-tuning.
-        .target(name: "ThawTraining", dependencies: ["ThawCore"], swiftSettings: release),
+        .target(name: "CAdamW"),   // AdamW's element update on AVX-512
+        .target(name: "ThawTraining", dependencies: ["ThawCore", "CAdamW"], swiftSettings: release),
         .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore", "ThawTraining"], swiftSettings: release),
         .target(name: "ThawRuns", dependencies: ["ThawCore", "ThawHeads", "ThawBLAS"]),
         .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),

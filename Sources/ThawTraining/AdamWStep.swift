@@ -1,3 +1,4 @@
+import CAdamW
 import Foundation
 
 /// AdamW's element update (torch.optim.AdamW) over whole SIMD8 lanes, then a scalar tail.
@@ -8,6 +9,9 @@ import Foundation
 public enum AdamWStep {
     /// Runs `Optimizer.update`'s AdamW step with the vector loop (false: the scalar loop).
     nonisolated(unsafe) public static var vectorized = true
+    /// With `vectorized`: 16 lanes of AVX-512 (`CAdamW`) where the CPU has it, else SIMD8 (SSE in this module's build).
+    nonisolated(unsafe) public static var usesAVX512 = avx512Available
+    public static let avx512Available = thaw_adamw_avx512() != 0
 
     /// p *= decay; m = b1·m + (1−b1)·g; v = b2·v + (1−b2)·g·g; p −= stepSize·m / (√v / bc2sqrt + eps),
     /// over `n` elements (p, m, v updated in place).
@@ -16,6 +20,9 @@ public enum AdamWStep {
                       v: UnsafeMutablePointer<Float>, count n: Int, b1: Float, b2: Float, eps: Float,
                       decay: Float, stepSize: Float, bc2sqrt: Float) {
         var i = 0
+        if vectorized && usesAVX512 && avx512Available {
+            i = thaw_adamw_avx512_update(p, g, m, v, n, b1, b2, 1 - b1, 1 - b2, eps, decay, stepSize, bc2sqrt)
+        }
         if vectorized {
             typealias V = SIMD8<Float>
             let vb1 = V(repeating: b1), vb2 = V(repeating: b2), c1 = V(repeating: 1 - b1), c2 = V(repeating: 1 - b2)

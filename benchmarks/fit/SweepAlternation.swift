@@ -9,7 +9,7 @@ import ThawTraining
 /// process, the knob alternating a, b, a, b, …; prints wall and CPU seconds per run, the medians
 /// and a fingerprint of every row's validation loss and the test metrics (equal when the knob
 /// changes no float). Knobs: adamw-simd (`AdamWStep.vectorized`), decode-only-tap (`TapData.decodesOnlyItsTap`),
-/// crc-hardware (`CRC32C.usesHardware`). Output is flushed per line (runs take minutes).
+/// crc-hardware (`CRC32C.usesHardware`), adamw-avx512 (`AdamWStep.usesAVX512`). Output is flushed per line (runs take minutes).
 enum SweepAlternation {
     static func run(_ args: [String]) throws {
         var cache = "", knob = "", values: [Int] = [], rounds = 3
@@ -35,7 +35,8 @@ enum SweepAlternation {
         case "adamw-simd": set = { AdamWStep.vectorized = $0 != 0 }
         case "decode-only-tap": set = { TapData.decodesOnlyItsTap = $0 != 0 }
         case "crc-hardware": set = { CRC32C.usesHardware = $0 != 0 }
-        default: fatalError("unknown knob \(knob): adamw-simd, decode-only-tap, crc-hardware")
+        case "adamw-avx512": set = { AdamWStep.usesAVX512 = $0 != 0 }
+        default: fatalError("unknown knob \(knob): adamw-simd, adamw-avx512, decode-only-tap, crc-hardware")
         }
         setvbuf(stdout, nil, _IOLBF, 0)
         var wall: [Int: [Double]] = [:], cpu: [Int: [Double]] = [:]
