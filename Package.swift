@@ -58,7 +58,8 @@ let package = Package(
         .target(name: "ThawAssets"),
         // Shared primitives: SplitMix64, FNV-1a, the stratified splitter, SHA-256, CRC-32C, fp16/bf16, the version,
         // the error shape (ThawError, FileError).
-        .target(name: "ThawCore"),
+        .target(name: "CCRC32C"),   // CRC-32C on SSE4.2's crc32 instruction
+        .target(name: "ThawCore", dependencies: ["CCRC32C"]),
         .target(name: "ThawBLAS", dependencies: ["ThawCore", "COpenBLAS"]),
         .target(name: "ThawKernels", dependencies: ["ThawBLAS", "ThawKernelBuild", "ThawKernelsAVX2", "ThawKernelsAVX512", "CBF16Kernels"],
                 swiftSettings: kernels),
@@ -86,7 +87,8 @@ let package = Package(
         .target(name: "CCrashGuard"),
         .target(name: "ThawStore", dependencies: ["ThawCore", "CLMDB", "CCrashGuard"]),
         // Optimizers, LR schedules, parameters and the one epoch loop shared by heads and fine-tuning.
-        .target(name: "ThawTraining", dependencies: ["ThawCore"], swiftSettings: release),
+        .target(name: "CAdamW"),   // AdamW's element update on AVX-512
+        .target(name: "ThawTraining", dependencies: ["ThawCore", "CAdamW"], swiftSettings: release),
         .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore", "ThawTraining"], swiftSettings: release),
         .target(name: "ThawRuns", dependencies: ["ThawCore", "ThawHeads", "ThawBLAS"]),
         .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
@@ -133,7 +135,7 @@ let package = Package(
                           exclude: ["bench.py", "README.md", "RESULTS.md"], swiftSettings: release),
         .executableTarget(name: "thaw-finetune-bench", dependencies: ["ThawCore", "ThawFineTune", "ThawHeads", "ThawAssets", "ThawBLAS", "ThawKernels", "ThawKernelsAVX2"],
                           path: "benchmarks/finetune", exclude: ["torch_side.py", "torch_raw.py", "run.sh", "README.md"], swiftSettings: release),
-        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads"], path: "benchmarks/fit",
+        .executableTarget(name: "thaw-fit-bench", dependencies: ["ThawCore", "ThawFit", "ThawStore", "ThawHeads", "ThawTraining"], path: "benchmarks/fit",
                           swiftSettings: release),
         // Mutation fuzzing of every reader class in worker processes (fuzz/README.md; `make fuzz`).
         .executableTarget(name: "thaw-fuzz", dependencies: ["ThawCore", "ThawStore", "ThawWeights", "ThawInputs", "ThawBundle"],

@@ -1,3 +1,5 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, initial value and final xor 0xFFFFFFFF),
 /// the checksum of every cache record. Check value: crc32c("123456789") == 0xE3069283.
 public enum CRC32C {
@@ -15,8 +17,19 @@ public enum CRC32C {
         return t
     }()
 
+    /// Whether `checksum` runs on SSE4.2's crc32 instruction (three interleaved registers, `CCRC32C`)
+    /// rather than the slicing-by-8 tables; the same checksums either way (`CRC32CTests`). Off on CPUs
+    /// without SSE4.2. The tables ran ≈ 3 GB/s: a scan of the 70,000-record pool + blocks.11 f16 cache
+    /// (3.1 GB) spent ≈ 1 s in them.
+    nonisolated(unsafe) public static var usesHardware = hardwareAvailable
+    public static let hardwareAvailable = thaw_crc32c_hardware() != 0
+
     /// The CRC-32C of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        if usesHardware && hardwareAvailable {
+            guard let base = bytes.baseAddress else { return 0 }
+            return thaw_crc32c_update(0xFFFF_FFFF, base, bytes.count) ^ 0xFFFF_FFFF
+        }
         var crc: UInt32 = 0xFFFF_FFFF
         let t = table
         var i = 0

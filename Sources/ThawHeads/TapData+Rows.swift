@@ -39,7 +39,7 @@ extension TapData {
         precondition(block.positions.count <= maxBlockRows, "TapData: block of \(block.positions.count) rows over maxBlockRows \(maxBlockRows)")
         let width = rowWidth, releaseEvery = releaseEvery
         var filled = 0, visited = 0
-        try reader.forEach(from: CacheKey(index: block.indices.lowerBound), chunk: Self.scanChunk) { s in
+        try reader.forEach(from: CacheKey(index: block.indices.lowerBound), chunk: Self.scanChunk, only: decodedTap) { s in
             guard s.key.index < block.indices.upperBound else { return false }
             // Mapped pages of every visited record add up, used or skipped (other views, splits).
             visited += 1
@@ -80,7 +80,7 @@ extension TapData {
         let width = rowWidth, releaseEvery = releaseEvery
         let indices = split == .validation ? validationIndices : testIndices
         for p in positions {
-            guard let s = try reader.sample(at: indices[p]) else {
+            guard let s = try reader.sample(at: indices[p], only: decodedTap) else {
                 throw HeadsError("\(path): sample \(indices[p]) vanished while reading \(split.rawValue). Fix: evaluate a finished cache")
             }
             try copyRow(s, into: out + (p - positions.lowerBound) * width)

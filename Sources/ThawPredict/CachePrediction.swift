@@ -60,7 +60,7 @@ enum CachePrediction {
             var b = PredictionBatch()
             guard let from = r.next else { return b }          // done: an empty batch ends the loop below
             r.next = nil
-            try r.reader.forEach(from: from, chunk: batch, include: include) { s in
+            try r.reader.forEach(from: from, chunk: batch, include: include, only: tapPosition) { s in
                 // Resume just after it (without views a key is the index alone).
                 r.next = views > 1 ? CacheKey(index: s.key.index, view: s.key.view + 1) : CacheKey(index: s.key.index + 1)
                 guard !s.isSkippedPlaceholder else { return true }

@@ -55,11 +55,12 @@ public final class CacheReader {
     }
 
     /// The sample at `index` (and `view`), checksum verified; nil if not (yet) written.
-    public func sample(at index: Int, view: Int = 0) throws -> CachedSample? {
+    /// `only`: decode that tap position alone (see `Record.decode`).
+    public func sample(at index: Int, view: Int = 0, only: Int? = nil) throws -> CachedSample? {
         let key = CacheKey(index: index, view: view)
         return try environment.read { txn -> CachedSample? in
             guard let bytes = try txn.get(.records, key.bytes(withViews: withViews)) else { return nil }
-            return try bytes.withUnsafeBytes { try Record.decode($0, key: key, manifest: manifest, path: path) }
+            return try bytes.withUnsafeBytes { try Record.decode($0, key: key, manifest: manifest, path: path, only: only) }
         }
     }
 
@@ -69,8 +70,10 @@ public final class CacheReader {
     /// `include(key, split)`, when given, is asked before a record is decoded (the split read from its header):
     /// records it refuses are skipped undecoded (no checksum, no tap conversion): a test split behind 60,000
     /// training records costs their scan only. A split out of range is never skipped, so `decode` names the damage.
+    /// `only`: decode that tap position alone, the others left empty (see `Record.decode`).
     public func forEach(from start: CacheKey = CacheKey(index: 0), chunk: Int = 256,
-                        include: ((CacheKey, Int) -> Bool)? = nil, _ body: (CachedSample) throws -> Bool) throws {
+                        include: ((CacheKey, Int) -> Bool)? = nil, only: Int? = nil,
+                        _ body: (CachedSample) throws -> Bool) throws {
         precondition(chunk >= 1, "chunk must be ≥ 1")
         var next = start.bytes(withViews: withViews)
         while true {
@@ -85,7 +88,7 @@ public final class CacheReader {
                     if let include, let split = Record.splitIndex(v), split < manifest.splitNames.count, !include(key, split) {
                         return true
                     }
-                    batch.append(try Record.decode(v, key: key, manifest: manifest, path: path))
+                    batch.append(try Record.decode(v, key: key, manifest: manifest, path: path, only: only))
                     return batch.count < chunk
                 }
             }

@@ -84,12 +84,21 @@ public enum Record {
     }
 
     /// Decodes a record (checksum verified) into a sample; throws naming the key if it is unsound.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, key: CacheKey, manifest: Manifest, path: String) throws -> CachedSample {
+    /// `only` (a tap position): that tap alone is converted to float32, every other tap is left empty
+    /// (`[]`); the checksum still covers the whole record. A pooled tap read beside a 14×14 map
+    /// otherwise converts ~17× the elements it uses.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, key: CacheKey, manifest: Manifest, path: String,
+                              only: Int? = nil) throws -> CachedSample {
         if let p = problem(bytes, manifest: manifest) { throw StoreError.badRecord(path: path, key: key.description, problem: p) }
         let h = header(bytes)
         var offset = h.payloadOffset
         var taps: [[Float]] = []
-        for tap in manifest.taps {
+        for (t, tap) in manifest.taps.enumerated() {
+            if let only, only != t {
+                taps.append([])
+                offset += tap.byteCount
+                continue
+            }
             let n = tap.elementCount
             let values = [Float](unsafeUninitializedCapacity: n) { buf, count in
                 tap.dtype.decode(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + tap.byteCount)]), count: n, into: buf.baseAddress!)

@@ -49,15 +49,8 @@ public enum Optimizer: Codable, Hashable, Sendable {
             let bc2sqrt = (1 - pow(b2, Float(step))).squareRoot()
             let stepSize = lr / bc1
             let decay = 1 - lr * wd
-            for i in 0..<n {
-                let gi = g[i]
-                p[i] *= decay
-                let mi = b1 * m[i] + (1 - b1) * gi
-                let vi = b2 * v[i] + (1 - b2) * gi * gi
-                m[i] = mi
-                v[i] = vi
-                p[i] -= stepSize * mi / (vi.squareRoot() / bc2sqrt + eps)
-            }
+            AdamWStep.apply(p: p, g: g, m: m, v: v, count: n, b1: b1, b2: b2, eps: eps,
+                            decay: decay, stepSize: stepSize, bc2sqrt: bc2sqrt)
         }
     }
 }

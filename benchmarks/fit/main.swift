@@ -2,6 +2,7 @@
 // Run: swift build -c release --product thaw-fit-bench && .build/release/thaw-fit-bench [/tmp/fit-bench-cache]
 // `thaw-fit-bench --make PATH N CLASSES` only writes such a cache (N × 1280 f16, Gaussian classes),
 // e.g. the 100,000-record cache of docs/scale.md's streamed-sweep figures.
+// `thaw-fit-bench --sweep CACHE --alternate KNOB=a,b,N`: one sweep alternating a switch in-process (SweepAlternation.swift).
 import Foundation
 import ThawCore
 import ThawFit
@@ -9,6 +10,7 @@ import ThawHeads
 import ThawStore
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.first == "--sweep" { try SweepAlternation.run(Array(arguments.dropFirst())); exit(0) }
 let makeOnly = arguments.first == "--make"
 let path = makeOnly ? arguments[1] : arguments.first ?? "/tmp/fit-bench-cache"
 let n = makeOnly ? Int(arguments[2])! : 10_000, d = 1280, classes = makeOnly ? Int(arguments[3])! : 10
