@@ -15,8 +15,8 @@ import PackageDescription
 //   ThawBundle ──► ThawHeads, ThawStore, ThawWeights, ThawKernels, ThawCore
 //   ThawRuns ──► ThawHeads, ThawBLAS, ThawCore
 //   ThawHeads ──► ThawTraining, ThawStore, ThawKernels, ThawBLAS, ThawCore
-//   ThawTraining ──► ThawCore
-//   ThawBackbones ──► ThawKernels, ThawText, ThawWeights, ThawCore
+//   ThawTraining ──► CAdamW (AdamW's element update on AVX-512, in C), ThawCore
+//   ThawBackbones ──► ThawKernels, ThawText, ThawWeights, ThawBLAS, ThawCore
 //   ThawStore ──► CLMDB, CCrashGuard, ThawCore
 //   ThawInputs ──► CTurboJPEG, CPNGShim (──► CPNG), CZlib, ThawAssets, ThawCore
 //   ThawWeights, ThawText ──► ThawCore
@@ -25,6 +25,7 @@ import PackageDescription
 //   ThawKernels ──► ThawKernelsAVX512 ──► ThawKernelBuild (called only on AVX-512 CPUs)
 //   ThawKernels ──► CBF16Kernels (bfloat16 GEMMs in C; called only on AVX512-BF16 CPUs)
 //   ThawKernels ──► ThawKernelBuild (the protocol both builds conform to; no dependencies)
+//   ThawCore ──► CCRC32C (CRC-32C on SSE4.2's crc32 instruction, in C)
 //   ThawCore, ThawAssets: Foundation only
 
 // -Ounchecked only for modules whose loops run over shapes they validated themselves; modules that
@@ -91,7 +92,7 @@ let package = Package(
         .target(name: "ThawTraining", dependencies: ["ThawCore", "CAdamW"], swiftSettings: release),
         .target(name: "ThawHeads", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawStore", "ThawTraining"], swiftSettings: release),
         .target(name: "ThawRuns", dependencies: ["ThawCore", "ThawHeads", "ThawBLAS"]),
-        .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
+        .target(name: "ThawBackbones", dependencies: ["ThawCore", "ThawBLAS", "ThawKernels", "ThawText", "ThawWeights"], swiftSettings: release),
         .target(name: "ThawExtract", dependencies: ["ThawCore", "ThawBackbones", "ThawInputs", "ThawStore", "ThawText",
                                                      "ThawKernels"]),
         // `thaw cache audit`: stored f16/bf16 taps against a float32 re-extraction of a seeded sample.
