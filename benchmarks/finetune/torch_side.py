@@ -3,7 +3,7 @@
 trained from boundary maps [N, 192, 7, 7] held in RAM (channels_last), AdamW, batch 64, BN eval
 (frozen statistics, affine trained), 2 threads. Weights: the installed Lite0 .pth.
 
-Command: python3 benchmarks/finetune/torch_side.py [rows] [batch]
+Command: python3 benchmarks/finetune/torch_side.py [rows] [batch] [--bf16]   (--bf16: CPU autocast to bfloat16)
 """
 import math
 import sys
@@ -58,12 +58,15 @@ class Top(torch.nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
-def train_epoch(m, opt, batches):
-    """One epoch over (x, y) batches: AdamW step after global-norm clip 1.0. Returns rows trained."""
+def train_epoch(m, opt, batches, bf16=False):
+    """One epoch over (x, y) batches: AdamW step after global-norm clip 1.0. Returns rows trained.
+    bf16: the forward (and so its backward) under CPU autocast to bfloat16, PyTorch's mixed precision; the weights,
+    gradients and AdamW state stay float32."""
     rows = 0
     for x, y in batches:
         opt.zero_grad()
-        loss = F.cross_entropy(m(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(m(x), y)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
         opt.step()
@@ -72,8 +75,10 @@ def train_epoch(m, opt, batches):
 
 
 def main():
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 512
-    batch = int(sys.argv[2]) if len(sys.argv) > 2 else 64
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    bf16 = "--bf16" in sys.argv[1:]
+    rows = int(args[0]) if len(args) > 0 else 512
+    batch = int(args[1]) if len(args) > 1 else 64
     torch.set_num_threads(2)
     torch.manual_seed(0)
     m = Top().to(memory_format=torch.channels_last)
@@ -82,9 +87,9 @@ def main():
     y = torch.arange(rows) % 10
     for rep in range(2):
         t0 = time.perf_counter()
-        train_epoch(m, opt, ((x[b:b + batch], y[b:b + batch]) for b in range(0, rows, batch)))
+        train_epoch(m, opt, ((x[b:b + batch], y[b:b + batch]) for b in range(0, rows, batch)), bf16)
         dt = time.perf_counter() - t0
-        print("torch rows %d batch %d (epoch %d): %.1f maps/s (%.2f s)" % (rows, batch, rep, rows / dt, dt))
+        print("torch%s rows %d batch %d (epoch %d): %.1f maps/s (%.2f s)" % (" bf16" if bf16 else "", rows, batch, rep, rows / dt, dt))
 
 
 if __name__ == "__main__":
