@@ -94,7 +94,7 @@ public enum InvertedResidual {
         precondition(!skip || (g.strideH == 1 && g.strideW == 1 && cin == cout), "InvertedResidual: a skip needs stride 1 and in == out")
         let segments = plan.segmentsPerImage, units = n * segments
         let (expandWork, rowWork) = segmentWork(expand: expand != nil, depthwise: depthwise, geometry: g, inChannels: cin, outChannels: cout)
-        let counter = UnitCounter()
+        let counter = WorkCounter()
         let usePacked = PackedPointwise.enabled ? packed : nil
         withOptionalPointer(expand?.weight) { ew in
             withOptionalPointer(expand?.bias) { eb in
@@ -222,18 +222,5 @@ struct Band {
             if skip { residualAddSerial(x + b0 * w * cin, into: out, count: m * cout) }
             b0 = b1
         }
-    }
-}
-
-/// Hands out work units 0, 1, 2, … to the workers, one at a time.
-private final class UnitCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
     }
 }

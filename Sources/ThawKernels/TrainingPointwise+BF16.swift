@@ -21,14 +21,8 @@ extension TrainingPointwise {
     func forwardBF16(_ x: UnsafePointer<Float>, rows: Int, epilogue: (UnsafePointer<Float>, UnsafePointer<Float>?, Float, Float)?,
                      into y: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        let k = inChannels, n = outChannels
-        let layout = BF16GEMM.packA(rowsOf: x, lds: k, m: rows, k: k, into: &bf16A)
-        bf16A.withUnsafeBufferPointer { ab in
-            bf16Forward.withUnsafeBufferPointer { bb in
-                BF16GEMM.gemm(m: rows, n: n, a: ab.baseAddress!, layout: layout, b: bb.baseAddress!, c: y, ldc: n,
-                              accumulate: false, grid: Self.grid(rows: rows, columns: n))
-            }
-        }
+        let n = outChannels
+        rowsTimesPanels(x, rows: rows, k: inChannels, n: n, panels: bf16Forward, into: y)
         guard let (bias, residual, low, high) = epilogue else { return }
         let parts = min(ProcessInfo.processInfo.activeProcessorCount, rows)
         DispatchQueue.concurrentPerform(iterations: parts) { t in
@@ -46,11 +40,17 @@ extension TrainingPointwise {
     /// dx = dy · Wᵀ.
     func inputGradientBF16(_ dy: UnsafePointer<Float>, rows: Int, into dx: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        let k = outChannels, n = inChannels
-        let layout = BF16GEMM.packA(rowsOf: dy, lds: k, m: rows, k: k, into: &bf16A)
+        rowsTimesPanels(dy, rows: rows, k: outChannels, n: inChannels, panels: bf16Backward, into: dx)
+    }
+
+    /// c [rows, n] = a [rows, k] · B, B one of the weight's packed panels (`bf16Forward` or `bf16Backward`), over the
+    /// float32 path's tile grid.
+    private func rowsTimesPanels(_ a: UnsafePointer<Float>, rows: Int, k: Int, n: Int, panels: [UInt32],
+                                 into c: UnsafeMutablePointer<Float>) {
+        let layout = BF16GEMM.packA(rowsOf: a, lds: k, m: rows, k: k, into: &bf16A)
         bf16A.withUnsafeBufferPointer { ab in
-            bf16Backward.withUnsafeBufferPointer { bb in
-                BF16GEMM.gemm(m: rows, n: n, a: ab.baseAddress!, layout: layout, b: bb.baseAddress!, c: dx, ldc: n,
+            panels.withUnsafeBufferPointer { bb in
+                BF16GEMM.gemm(m: rows, n: n, a: ab.baseAddress!, layout: layout, b: bb.baseAddress!, c: c, ldc: n,
                               accumulate: false, grid: Self.grid(rows: rows, columns: n))
             }
         }

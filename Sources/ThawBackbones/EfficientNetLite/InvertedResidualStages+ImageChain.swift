@@ -67,7 +67,7 @@ extension InvertedResidualStages {
         let perWorker = 2 * mapFloats + blockFloats
         let buffers = ws.take(workers * perWorker)
         let inPer = h * w * c, outPer = ph * pw * pc
-        let counter = ImageCounter()
+        let counter = WorkCounter()
         BLAS.singleThreaded {
             DispatchQueue.concurrentPerform(iterations: workers) { t in
                 let a = buffers + t * perWorker, b = a + mapFloats, scratch = b + mapFloats
@@ -95,18 +95,5 @@ extension InvertedResidualStages {
             }
         }
         return (ph, pw, pc)
-    }
-}
-
-/// Hands out images 0, 1, 2, … to the workers, one at a time.
-private final class ImageCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next(below limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
     }
 }
