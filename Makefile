@@ -35,7 +35,8 @@ demo: deps build
 	scripts/demo.sh $(THAW)
 
 # The whole story on all 70,000 Fashion-MNIST images (extract, 64-head sweep, one fine-tuning epoch, predict,
-# compare, report), each step's wall time and the total printed; about 12.5 min on an idle 2-core machine.
+# compare, report), each step's wall time and the total printed; about 10 min on an idle 2-core AVX-512 machine
+# (DEMO_FULL_PRECISION=bf16: fine-tuning on bfloat16 GEMMs where the CPU has AVX512-BF16, about 8.7 min).
 demo-full: deps build
 	scripts/demo_full.sh $(THAW)
 

@@ -1,6 +1,7 @@
 import Foundation
 import ThawCore
 import ThawHeads
+import ThawKernels
 import ThawTraining
 
 /// How `FineTuneTrainer` runs; everything that changes the numbers is here (and in `config`).
@@ -118,11 +119,16 @@ public final class FineTuneTrainer: StreamedEvaluation {
     /// has one, else the training forward in `.running` mode.
     /// The classifier runs on `settings.chunk` rows at a time whatever the chunk (its OpenBLAS GEMM is not
     /// promised to give the same floats at every M); the other layers compute each row alone.
+    /// Always float32, also under `--precision bf16` (the folded top packs its own float32 panels; the training
+    /// forward's 1×1 layers are repacked for it): the metrics are those the exported bundle gives in `thaw predict`.
     public func inferenceLogits(_ c: MapChunk) -> [Float] {
         if Self.foldedEvaluation, let top = model.inferenceTop() {
             return top.logits(c.x, batch: c.rows, height: c.height, width: c.width, classifierRows: settings.chunk)
         }
         precondition(c.rows <= settings.chunk, "FineTuneTrainer: the training forward evaluates \(settings.chunk) rows at most, got \(c.rows)")
+        let training = TrainingKernels.precision
+        TrainingKernels.precision = .f32
+        defer { TrainingKernels.precision = training }
         return model.forward(c.x, batch: c.rows, height: c.height, width: c.width, mode: .running).logits
     }
 

@@ -3,7 +3,8 @@ import ThawKernels
 /// A trained 1×1 convolution with the frozen BatchNorm after it folded in (W·scale, bias = shift) and its
 /// activation, for evaluation: on the AVX-512 training GEMM (`TrainingPointwise`, tiles over the cores, bias +
 /// residual + clamp in the register epilogue) where it `supports` the shape, else `Conv2D.forward` (OpenBLAS,
-/// then the residual add). Packed once per evaluation.
+/// then the residual add). Packed once per evaluation, always in float32 whatever the training precision
+/// (`--precision bf16`): a run's validation and test metrics are those its exported bundle gives in `thaw predict`.
 struct FoldedPointwise {
     let conv: Conv2D                  // GEMM weight [Cin, Cout] · scale, bias [Cout], activation
     let kernel: TrainingPointwise?
@@ -16,7 +17,7 @@ struct FoldedPointwise {
         (low, high) = activation == .relu6 ? (0, 6) : (-.infinity, .infinity)
         if TrainingPointwise.supports(shape) {
             let k = TrainingPointwise(shape)
-            k.prepare(weight: conv.weight, version: 0)
+            k.prepare(weight: conv.weight, version: 0, precision: .f32)
             kernel = k
         } else {
             kernel = nil

@@ -49,9 +49,10 @@ public final class TrainingPointwise {
     }
 
     /// Packs `weight` [Cin, Cout] (Conv2D's GEMM layout) into both panel layouts unless `version` is the
-    /// one packed last (callers bump it whenever the weight changes).
-    public func prepare(weight: [Float], version: Int) {
-        let bf16 = TrainingKernels.precision == .bf16
+    /// one packed last (callers bump it whenever the weight changes). `precision` (default: the training switch)
+    /// picks the panels and so the GEMMs of the forward and dx calls until the next prepare.
+    public func prepare(weight: [Float], version: Int, precision: TrainingPrecision = TrainingKernels.precision) {
+        let bf16 = precision == .bf16
         if packedVersion == version && packedBF16 == bf16 { return }
         if bf16 {
             prepareBF16(weight: weight)

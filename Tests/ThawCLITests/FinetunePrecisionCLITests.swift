@@ -2,8 +2,9 @@ import Foundation
 import XCTest
 
 /// `thaw finetune --precision bf16` end to end on a small Fashion-MNIST cache (EfficientNet-Lite0 at 32 px, taps pool
-/// and blocks.11): the run record and `--json` state the precision; a CPU without AVX512-BF16 gets a refusal naming
-/// the feature (and the test is skipped for the run itself).
+/// and blocks.11): the run record and `--json` state the precision; the run's test metrics are those `thaw predict` gives
+/// with its exported bundle (evaluation in float32); a CPU without AVX512-BF16 gets a refusal naming the feature (and the
+/// test is skipped for the run itself).
 final class FinetunePrecisionCLITests: XCTestCase {
     private var hasBF16: Bool {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
@@ -41,7 +42,17 @@ final class FinetunePrecisionCLITests: XCTestCase {
         // The same seed: bf16 rounding moves the loss a little, not far.
         XCTAssertNotEqual(losses["bf16"], losses["f32"], "bf16 ran (the loss differs from float32's)")
         XCTAssertEqual(losses["bf16"]!, losses["f32"]!, accuracy: 0.2 * losses["f32"]!)
-        let text = try ThawBinary.run(["finetune", "--cache", "c", "--from", "blocks.11", "--epochs", "1", "--precision", "bf16"], in: folder)
+        // Evaluation runs in float32 under bf16 training too: the run's test loss is the exported bundle's in `thaw predict`.
+        let text = try ThawBinary.run(["finetune", "--cache", "c", "--from", "blocks.11", "--epochs", "1", "--precision", "bf16",
+                                       "--seed", "5", "--export", "b.safetensors", "--json"], in: folder)
         XCTAssertEqual(text.status, 0, text.stderr)
+        let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.stdout.utf8)) as? [String: Any], text.stdout)
+        let testLoss = try XCTUnwrap((record["metrics"] as? [String: Any])?["test_loss"] as? Double, "metrics.test_loss")
+        let predict = try ThawBinary.run(["predict", "--bundle", "b.safetensors", "--cache", "c", "--split", "test", "--json"], in: folder)
+        XCTAssertEqual(predict.status, 0, predict.stderr)
+        let output = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(predict.stdout.utf8)) as? [String: Any], predict.stdout)
+        let predictLoss = try XCTUnwrap((output["metrics"] as? [String: Any])?["loss"] as? Double, "predict metrics.loss: \(output.keys)")
+        XCTAssertTrue(testLoss.isFinite && testLoss > 0, "test loss \(testLoss)")
+        XCTAssertEqual(predictLoss, testLoss, accuracy: 1e-6 * testLoss, "the run's test loss against thaw predict of its bundle")
     }
 }
