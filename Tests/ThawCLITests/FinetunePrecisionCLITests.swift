@@ -48,6 +48,12 @@ final class FinetunePrecisionCLITests: XCTestCase {
         XCTAssertEqual(text.status, 0, text.stderr)
         let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.stdout.utf8)) as? [String: Any], text.stdout)
         let testLoss = try XCTUnwrap((record["metrics"] as? [String: Any])?["test_loss"] as? Double, "metrics.test_loss")
+        // The run's wall time per phase (`PhaseClock`): every phase present, none negative or NaN.
+        let phases = try XCTUnwrap((record["metrics"] as? [String: Any])?["phase_seconds"] as? [String: Double], "metrics.phase_seconds")
+        for phase in ["load", "train", "test", "export"] {
+            let t = try XCTUnwrap(phases[phase], "phase_seconds.\(phase) in \(phases)")
+            XCTAssertTrue(t >= 0 && t.isFinite, "\(phase): \(t) s")
+        }
         let predict = try ThawBinary.run(["predict", "--bundle", "b.safetensors", "--cache", "c", "--split", "test", "--json"], in: folder)
         XCTAssertEqual(predict.status, 0, predict.stderr)
         let output = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(predict.stdout.utf8)) as? [String: Any], predict.stdout)
